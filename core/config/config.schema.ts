@@ -1,0 +1,66 @@
+/**
+ * Every environment variable the platform reads, as one JSON schema: defaults live here and
+ * nowhere else, and the README's configuration table is written from the same descriptions.
+ */
+export const configVariables = {
+  NODE_ENV: {
+    type: 'string',
+    enum: ['development', 'production', 'test'],
+    default: 'development',
+    description: 'Runtime mode. `production` refuses generated secrets and development licenses.',
+  },
+  PORT: { type: 'integer', minimum: 0, maximum: 65535, description: 'HTTP port (alias of ITOPS_PORT; ITOPS_PORT wins).' },
+  ITOPS_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port; 0 picks a free port.' },
+  ITOPS_HOST: { type: 'string', minLength: 1, default: '0.0.0.0', description: 'Address the HTTP server binds to.' },
+  ITOPS_PUBLIC_URL: { type: 'string', format: 'uri', description: 'External base URL (used in links); defaults to http://localhost:<port>.' },
+  DATABASE_URL: {
+    type: 'string',
+    pattern: '^postgres(ql)?://',
+    description: 'PostgreSQL connection string. Unset: an embedded PostgreSQL is started under the data directory.',
+  },
+  ITOPS_DATA_DIR: {
+    type: 'string',
+    minLength: 1,
+    default: './.data',
+    description: 'Where the embedded database, generated secrets and other local state live.',
+  },
+  ITOPS_EMBEDDED_DB_PORT: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 65535,
+    default: 54329,
+    description: 'Port of the embedded PostgreSQL (only without DATABASE_URL).',
+  },
+  ITOPS_DB_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10, description: 'Connections in the ORM pool per process.' },
+  ITOPS_JWT_SECRET: {
+    type: 'string',
+    minLength: 32,
+    description: 'HS256 secret for access tokens, at least 32 characters. Development generates one and keeps it in the data directory.',
+  },
+  ITOPS_LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level.' },
+  ITOPS_WORKER_THREADS: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 64,
+    description: 'Size of the worker pool for CPU-heavy tasks; default: CPU count, at most 4.',
+  },
+  ITOPS_BODY_LIMIT_BYTES: {
+    type: 'integer',
+    minimum: 1024,
+    maximum: 104857600,
+    default: 1048576,
+    description: 'Largest accepted request body; larger ones get 413.',
+  },
+  ITOPS_PLUGINS: { type: 'string', default: '', description: 'Comma-separated third-party plugins to load: folder paths or npm package names.' },
+  ITOPS_DISABLED_PLUGINS: { type: 'string', default: '', description: 'Comma-separated plugin ids that stay off even when discovered and licensed.' },
+  ITOPS_SHUTDOWN_TIMEOUT_MS: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 600000,
+    default: 10000,
+    description: 'How long shutdown waits for in-flight requests and jobs.',
+  },
+  ITOPS_JOBS_ENABLED: { type: 'boolean', default: true, description: 'Run job workers in this process (false: this node only serves HTTP).' },
+} as const;
+
+export type ConfigVariable = keyof typeof configVariables;

@@ -1,0 +1,91 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { type ConfigVariable, configVariables } from './config.schema.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl?: string;
+  databaseUrl?: string;
+  dataDir: string;
+  embeddedDbPort: number;
+  dbPoolSize: number;
+  jwtSecret?: string;
+  logLevel: string;
+  workerThreads: number;
+  bodyLimitBytes: number;
+  plugins: string[];
+  disabledPlugins: string[];
+  shutdownTimeoutMs: number;
+  jobsEnabled: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = addFormats(new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false }));
+const validate = ajv.compile({ type: 'object', properties: configVariables });
+
+const list = (value: unknown) =>
+  String(value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/**
+ * Reads and validates the environment. Every problem is reported at once, one line each, so an
+ * operator fixes a broken deployment in one round trip. Unknown ITOPS_* names are warnings (typos).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; warnings: string[] } {
+  const raw: Record<string, unknown> = {};
+  for (const name of Object.keys(configVariables)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const warnings = Object.keys(env)
+    .filter((name) => name.startsWith('ITOPS_') && !(name in configVariables))
+    .map((name) => `unknown configuration variable ${name} is ignored`);
+
+  if (!validate(raw)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const name = e.instancePath.replace(/^\//, '') as ConfigVariable;
+      const shown = name in raw ? ` (got ${JSON.stringify(env[name])})` : '';
+      return `${name || 'environment'} ${e.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const v = raw as Record<ConfigVariable, never>;
+  const config: Config = {
+    env: v.NODE_ENV,
+    port: v.ITOPS_PORT ?? v.PORT,
+    host: v.ITOPS_HOST,
+    publicUrl: v.ITOPS_PUBLIC_URL,
+    databaseUrl: v.DATABASE_URL,
+    dataDir: path.resolve(v.ITOPS_DATA_DIR),
+    embeddedDbPort: v.ITOPS_EMBEDDED_DB_PORT,
+    dbPoolSize: v.ITOPS_DB_POOL_SIZE,
+    jwtSecret: v.ITOPS_JWT_SECRET,
+    logLevel: v.ITOPS_LOG_LEVEL,
+    workerThreads: v.ITOPS_WORKER_THREADS ?? Math.max(1, Math.min(4, os.availableParallelism())),
+    bodyLimitBytes: v.ITOPS_BODY_LIMIT_BYTES,
+    plugins: list(v.ITOPS_PLUGINS),
+    disabledPlugins: list(v.ITOPS_DISABLED_PLUGINS),
+    shutdownTimeoutMs: v.ITOPS_SHUTDOWN_TIMEOUT_MS,
+    jobsEnabled: v.ITOPS_JOBS_ENABLED,
+  };
+  // ITOPS_PORT has a default, so PORT only applies when ITOPS_PORT was not given.
+  if (env.ITOPS_PORT === undefined && raw.PORT !== undefined) config.port = Number(raw.PORT);
+  if (config.env === 'production' && !config.jwtSecret) {
+    throw new ConfigError(['ITOPS_JWT_SECRET is required when NODE_ENV=production (at least 32 characters)']);
+  }
+  return { config, warnings };
+}

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+export type OpenApiDocument = {
+  openapi: string;
+  info: Record<string, unknown>;
+  paths: Record<string, Record<string, any>>;
+  components?: Record<string, Record<string, unknown>>;
+  tags?: { name: string; description?: string }[];
+  [key: string]: unknown;
+};
+
+export const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** Reads a YAML or JSON document from a file URL (or returns a given object as is). */
+export function readDocument(source: URL | Record<string, unknown>): Record<string, any> {
+  if (!(source instanceof URL)) return source;
+  return parse(readFileSync(source, 'utf8')) as Record<string, any>;
+}
+
+export function rootDocumentUrl(): URL {
+  return new URL('../../openapi/root.yaml', import.meta.url);
+}
+
+/** Every operation of a document with its path and method. */
+export function* operationsOf(doc: { paths?: Record<string, Record<string, any>> }) {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of httpMethods) {
+      const operation = item?.[method];
+      if (operation) yield { path, method, operation };
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { MikroORM, type AnyEntity, type EntitySchema, type MigrationObject } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Logger } from '../logging/logger.ts';
+
+/**
+ * The platform's handle on PostgreSQL: one MikroORM instance per process. Plugins get an
+ * EntityManager fork per unit of work and raw SQL for the hot paths an ORM would slow down.
+ */
+export class Database {
+  private constructor(
+    readonly orm: MikroORM,
+    readonly url: string,
+  ) {}
+
+  static async connect(options: {
+    url: string;
+    poolSize: number;
+    entities: EntitySchema<AnyEntity>[];
+    migrations: MigrationObject[];
+    logger: Logger;
+  }): Promise<Database> {
+    const orm = await MikroORM.init({
+      clientUrl: options.url,
+      entities: options.entities,
+      discovery: { warnWhenNoEntities: false },
+      extensions: [Migrator],
+      migrations: { migrationsList: options.migrations, tableName: 'itops_migrations', snapshot: false, silent: true, transactional: true, allOrNothing: true },
+      pool: { min: 0, max: options.poolSize },
+      debug: false,
+      allowGlobalContext: false,
+    });
+    return new Database(orm, options.url);
+  }
+
+  /** A fresh unit of work; never share one between requests. */
+  em(): EntityManager {
+    return this.orm.em.fork() as EntityManager;
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.orm.em.getConnection().execute(sql, params)) as T[];
+  }
+
+  async migrate(): Promise<string[]> {
+    const done = await this.orm.migrator.up();
+    return done.map((m) => m.name);
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.orm.close(true);
+  }
+}

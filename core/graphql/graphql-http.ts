@@ -1,0 +1,106 @@
+import type { Context } from 'koa';
+import { type ExecutionResult, type GraphQLSchema, type GraphQLError, execute, parse, validate } from 'graphql';
+import { AppError } from '../errors/app-error.ts';
+import type { GraphQLContext, Principal } from '../plugin-api/index.ts';
+import type { AccessControl } from '../http/access-control.ts';
+import type { RequestState } from '../http/request-context.ts';
+
+interface GraphQLBody {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+}
+
+export function graphQLContext(access: AccessControl, principal: Principal | null, tenantId: string | undefined, correlationId: string): GraphQLContext {
+  return {
+    principal,
+    tenantId,
+    correlationId,
+    async authorize(permission: string) {
+      if (!principal) throw new AppError('unauthorized', 'Authentication is required');
+      if (!(await access.authorize(principal, permission, tenantId ?? principal.tenantId))) {
+        throw new AppError('forbidden', `This operation requires the permission ${permission}`);
+      }
+    },
+  };
+}
+
+/** Resolver errors carry our error code and the correlation id, as REST errors do. */
+function present(result: ExecutionResult, correlationId: string) {
+  if (!result.errors) return result;
+  return {
+    ...result,
+    errors: result.errors.map((error) => {
+      const original = error.originalError as { code?: string } | undefined;
+      const known = original instanceof AppError;
+      return {
+        message: known || !original ? error.message : 'An unexpected error occurred',
+        locations: error.locations,
+        path: error.path,
+        extensions: { code: known ? original.code : original ? 'internal' : 'validation_failed', correlationId },
+      };
+    }),
+  };
+}
+
+/**
+ * GraphQL over HTTP (POST JSON, or GET for queries). The body is already parsed by the shared body
+ * parser, so size limits and malformed JSON are handled once for REST and GraphQL alike.
+ */
+export async function handleGraphQL(ctx: Context, schema: GraphQLSchema, access: AccessControl): Promise<void> {
+  const state = ctx.state as RequestState;
+  state.operationId = 'graphql';
+  let payload: GraphQLBody;
+  if (ctx.method === 'GET') {
+    const variables = typeof ctx.query.variables === 'string' ? safeJson(ctx.query.variables) : undefined;
+    payload = { query: ctx.query.query, variables, operationName: ctx.query.operationName };
+  } else if (ctx.method === 'POST') {
+    if (!ctx.is('application/json')) throw new AppError('unsupported_media_type', 'GraphQL requests must be application/json');
+    payload = ((ctx.request as { body?: unknown }).body ?? {}) as GraphQLBody;
+  } else {
+    throw new AppError('method_not_allowed', 'GraphQL accepts GET and POST', { headers: { Allow: 'GET, POST' } });
+  }
+  if (typeof payload.query !== 'string' || payload.query.length === 0) {
+    throw new AppError('validation_failed', 'A GraphQL request needs a "query" string');
+  }
+  if (payload.variables !== undefined && payload.variables !== null && (typeof payload.variables !== 'object' || Array.isArray(payload.variables))) {
+    throw new AppError('validation_failed', '"variables" must be an object');
+  }
+
+  let document: ReturnType<typeof parse>;
+  try {
+    document = parse(payload.query);
+  } catch (error) {
+    ctx.status = 400;
+    ctx.body = present({ errors: [error as GraphQLError] }, state.correlationId);
+    return;
+  }
+  const errors = validate(schema, document);
+  if (errors.length > 0) {
+    ctx.status = 400;
+    ctx.body = present({ errors }, state.correlationId);
+    return;
+  }
+  if (ctx.method === 'GET' && document.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation !== 'query')) {
+    throw new AppError('method_not_allowed', 'Only queries may be sent with GET', { headers: { Allow: 'POST' } });
+  }
+  const principal = await access.authenticate({ headers: ctx.headers });
+  const tenantId = ctx.get('x-workspace-id') || principal?.tenantId;
+  const result = await execute({
+    schema,
+    document,
+    variableValues: (payload.variables ?? undefined) as Record<string, unknown> | undefined,
+    operationName: typeof payload.operationName === 'string' ? payload.operationName : undefined,
+    contextValue: graphQLContext(access, principal, tenantId, state.correlationId),
+  });
+  ctx.status = 200;
+  ctx.body = present(result as ExecutionResult, state.correlationId);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError('validation_failed', '"variables" is not valid JSON');
+  }
+}

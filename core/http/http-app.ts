@@ -1,0 +1,33 @@
+import { bodyParser } from '@koa/bodyparser';
+import Koa from 'koa';
+import type { Logger } from '../logging/logger.ts';
+import { errorMiddleware } from './error-middleware.ts';
+import type { HttpMetrics } from './http-metrics.ts';
+import { requestContext } from './request-context.ts';
+
+export type Route = (ctx: Koa.Context) => Promise<void>;
+
+/**
+ * The whole middleware stack. Koa's one extension point is `use`; the kernel composes four
+ * middlewares and hands every request to the GraphQL endpoint or to the contract router.
+ */
+export function createHttpApp(options: { logger: Logger; metrics: HttpMetrics; bodyLimitBytes: number; graphql: Route; contract: Route }): Koa {
+  const app = new Koa({ proxy: true });
+  app.silent = true;
+  app.use(requestContext(options.logger, options.metrics));
+  app.use(errorMiddleware());
+  app.use(
+    bodyParser({
+      enableTypes: ['json', 'form', 'text'],
+      jsonLimit: options.bodyLimitBytes,
+      formLimit: options.bodyLimitBytes,
+      textLimit: options.bodyLimitBytes,
+      parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    }),
+  );
+  app.use(async (ctx) => {
+    if (ctx.path === '/graphql') return options.graphql(ctx);
+    return options.contract(ctx);
+  });
+  return app;
+}

@@ -1,0 +1,42 @@
+import type { Registry } from 'prom-client';
+import { AppError } from '../errors/app-error.ts';
+import type { OperationHandler } from '../plugin-api/index.ts';
+import { renderDocsPage } from './docs-page.ts';
+
+export interface SystemDependencies {
+  version: string;
+  startedAt: number;
+  metrics: Registry;
+  checks: Record<string, () => Promise<boolean>>;
+  document: () => Record<string, any>;
+  plugins: () => { id: string; version: string; state: 'loaded' | 'unloaded' | 'failed' | 'disabled'; error?: string }[];
+}
+
+/** Handlers of the core's own operations in openapi/root.yaml. */
+export function systemHandlers(deps: SystemDependencies): Record<string, OperationHandler> {
+  const health = () => ({ status: 'ok', version: deps.version });
+  return {
+    getHealth: health,
+    getApiHealth: health,
+    async getReadiness() {
+      const names = Object.keys(deps.checks);
+      const results = await Promise.all(names.map((name) => deps.checks[name]()));
+      const checks = Object.fromEntries(names.map((name, i) => [name, results[i] ? 'ok' : 'unreachable']));
+      if (results.some((ok) => !ok)) {
+        throw new AppError('unavailable', 'Not ready: a dependency is unreachable', { details: checks });
+      }
+      return { status: 'ready', checks };
+    },
+    getEngineStatus: () => ({
+      status: 'ok',
+      version: deps.version,
+      uptimeSeconds: Math.floor((Date.now() - deps.startedAt) / 1000),
+      plugins: deps.plugins(),
+    }),
+    async getMetrics() {
+      return { headers: { 'content-type': deps.metrics.contentType }, body: await deps.metrics.metrics() };
+    },
+    getOpenApiDocument: () => deps.document(),
+    getApiDocs: () => ({ headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderDocsPage(deps.document()) }),
+  };
+}

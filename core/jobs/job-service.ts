@@ -1,0 +1,90 @@
+import { PgBoss } from 'pg-boss';
+import type { Logger } from '../logging/logger.ts';
+import type { JobDeclaration, JobHandler, JobsService } from '../plugin-api/index.ts';
+import type { AjvSchemaValidator } from '../validation/schema-validator.ts';
+
+interface DeclaredQueue {
+  declaration: JobDeclaration;
+  owner: string;
+}
+
+/**
+ * pg-boss in the platform's own database. Queues are declared by plugin manifests; each job runs
+ * once across however many nodes share the database. Workers only run where jobs are enabled.
+ */
+export class JobService implements JobsService {
+  private readonly queues = new Map<string, DeclaredQueue>();
+  private readonly boss: PgBoss;
+  private started = false;
+
+  constructor(
+    connectionString: string,
+    private readonly validator: AjvSchemaValidator,
+    private readonly logger: Logger,
+    private readonly workersEnabled: boolean,
+  ) {
+    this.boss = new PgBoss({ connectionString, max: 4, application_name: 'itops-jobs' });
+    this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+    this.started = true;
+  }
+
+  /** Creates the queue and its schedule. Returns the undo. */
+  async declare(owner: string, declaration: JobDeclaration): Promise<() => Promise<void>> {
+    const name = `${owner}.${declaration.name}`;
+    const existing = this.queues.get(name);
+    if (existing) throw new Error(`job queue "${name}" is declared by both ${existing.owner} and ${owner}`);
+    this.queues.set(name, { declaration, owner });
+    await this.boss.createQueue(name, {
+      retryLimit: declaration.retry?.limit ?? 3,
+      retryDelay: declaration.retry?.delaySeconds ?? 5,
+      retryBackoff: declaration.retry?.backoff ?? true,
+      expireInSeconds: declaration.expireInSeconds ?? 900,
+    });
+    if (declaration.schedule) await this.boss.schedule(name, declaration.schedule, {}, { tz: 'UTC' });
+    return async () => {
+      this.queues.delete(name);
+      if (declaration.schedule) await this.boss.unschedule(name);
+    };
+  }
+
+  /** Starts consuming a declared queue. Returns the undo (stops fetching, lets running jobs finish). */
+  async work(name: string, handler: JobHandler): Promise<() => Promise<void>> {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`job "${name}" has a handler but no declaration in its manifest`);
+    if (!this.workersEnabled) return async () => {};
+    await this.boss.work(name, { batchSize: 1 }, async (jobs) => {
+      for (const job of jobs) {
+        const controller = new AbortController();
+        await handler(job.data, { id: job.id, name, attempt: (job as { retryCount?: number }).retryCount ?? 0, signal: controller.signal });
+      }
+    });
+    return () => this.boss.offWork(name, { wait: true });
+  }
+
+  async send(name: string, payload: object = {}, options: { startAfterSeconds?: number; singletonKey?: string } = {}): Promise<string | null> {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`unknown job queue "${name}"`);
+    if (queue.declaration.payloadSchema) this.validator.assert(queue.declaration.payloadSchema, payload, `payload of job ${name}`);
+    return this.boss.send(name, payload, { startAfter: options.startAfterSeconds, singletonKey: options.singletonKey });
+  }
+
+  async isReachable(): Promise<boolean> {
+    if (!this.started) return false;
+    try {
+      await this.boss.getQueues();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, timeout: Math.max(timeoutMs, 1000), close: true });
+  }
+}

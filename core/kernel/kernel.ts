@@ -1,0 +1,225 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { type Config, loadConfig } from '../config/config.ts';
+import { Database } from '../db/database.ts';
+import { type EmbeddedDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } from '../db/embedded-postgres.ts';
+import { handleGraphQL } from '../graphql/graphql-http.ts';
+import { attachGraphQLWebSocket } from '../graphql/graphql-ws-server.ts';
+import { type AccessControl, anonymousOnly } from '../http/access-control.ts';
+import { createHttpApp } from '../http/http-app.ts';
+import { HttpMetrics } from '../http/http-metrics.ts';
+import { JobService } from '../jobs/job-service.ts';
+import { type Logger, createLogger } from '../logging/logger.ts';
+import { tokens, type PluginManifest } from '../plugin-api/index.ts';
+import { AjvSchemaValidator } from '../validation/schema-validator.ts';
+import { WorkerPool } from '../workers/worker-pool.ts';
+import { migrations as coreMigrations } from '../../migrations/index.ts';
+import { coreContribution } from './core-contribution.ts';
+import { createRootContainer, registerValue } from './di.ts';
+import { hostVersion } from './host-version.ts';
+import { validateManifest } from './manifest-validation.ts';
+import { discoverConfigured, discoverFirstParty, type DiscoveredPlugin } from './plugin-discovery.ts';
+import { PluginHost, type PluginStatus } from './plugin-host.ts';
+import { orderByRequires } from './plugin-order.ts';
+import { InFlight } from './in-flight.ts';
+
+export interface KernelOptions {
+  /** Configuration source; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Manifests handed over directly (tests, embedding), in addition to discovered ones. */
+  plugins?: unknown[];
+  /** Load plugins/* (default true). */
+  firstParty?: boolean;
+  /** The authorization hook; the identity layer provides it. */
+  access?: AccessControl;
+  logger?: Logger;
+}
+
+export class BootError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BootError';
+  }
+}
+
+const pluginsDir = path.resolve(fileURLToPath(new URL('../../plugins', import.meta.url)));
+
+async function collectManifests(config: Config, options: KernelOptions): Promise<PluginManifest[]> {
+  const discovered: DiscoveredPlugin[] = [
+    ...(options.firstParty === false ? [] : await discoverFirstParty(pluginsDir)),
+    ...(await discoverConfigured(config.plugins)),
+    ...(options.plugins ?? []).map((manifest, i) => ({ source: `options.plugins[${i}]`, manifest, firstParty: false })),
+  ];
+  const problems = discovered.flatMap((d) => validateManifest(d.manifest, hostVersion, d.source));
+  const ids = new Map<string, string>();
+  for (const d of discovered) {
+    const id = (d.manifest as { id?: string })?.id;
+    if (!id) continue;
+    if (ids.has(id)) problems.push(`plugin id ${id} is used by both ${ids.get(id)} and ${d.source}`);
+    ids.set(id, d.source);
+  }
+  if (problems.length > 0) throw new BootError(`Invalid plugin manifests:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return orderByRequires(discovered.map((d) => d.manifest as PluginManifest));
+}
+
+/**
+ * Boots and stops the platform: configuration, database (embedded or DATABASE_URL), migrations, job
+ * queue, worker pool, plugins, HTTP + GraphQL + WebSocket on one server. Stopping is the reverse,
+ * letting in-flight requests and jobs finish first.
+ */
+export class Kernel {
+  private constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+    readonly database: Database,
+    readonly jobs: JobService,
+    readonly workers: WorkerPool,
+    readonly plugins: PluginHost,
+    readonly server: http.Server,
+    private readonly inFlight: InFlight,
+    private readonly closers: (() => Promise<void>)[],
+  ) {}
+
+  get url(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  static async start(options: KernelOptions = {}): Promise<Kernel> {
+    const { config, warnings } = loadConfig(options.env ?? process.env);
+    const logger = options.logger ?? createLogger(config.logLevel);
+    for (const warning of warnings) logger.warn(warning);
+    const closers: (() => Promise<void>)[] = [];
+    const closeAll = async () => {
+      for (const close of closers.splice(0).reverse()) await close().catch((error) => logger.warn({ err: error }, 'shutdown step failed'));
+    };
+
+    try {
+      const manifests = await collectManifests(config, options);
+
+      let databaseUrl = config.databaseUrl;
+      if (!databaseUrl) {
+        const embedded: EmbeddedDatabase = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.embeddedDbPort, logger });
+        closers.push(() => embedded.stop());
+        await ensureDatabase(embedded.url, 'itops');
+        databaseUrl = withDatabase(embedded.url, 'itops');
+      }
+
+      const database = await Database.connect({
+        url: databaseUrl,
+        poolSize: config.dbPoolSize,
+        entities: manifests.flatMap((m) => m.entities ?? []),
+        migrations: [...coreMigrations, ...manifests.flatMap((m) => (m.migrations ?? []).map((x) => ({ ...x, name: `${m.id}/${x.name}` })))],
+        logger,
+      });
+      closers.push(() => database.close());
+      const applied = await database.migrate();
+      if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+
+      const validator = new AjvSchemaValidator();
+      const jobs = new JobService(databaseUrl, validator, logger, config.jobsEnabled);
+      await jobs.start();
+      closers.push(() => jobs.stop(config.shutdownTimeoutMs));
+      const workers = new WorkerPool(config.workerThreads);
+      closers.push(() => workers.close());
+
+      const container = createRootContainer();
+      registerValue(container, tokens.config, Object.freeze({ ...config }));
+      registerValue(container, tokens.database, database);
+      registerValue(container, tokens.jobs, jobs);
+      registerValue(container, tokens.workers, workers);
+      registerValue(container, tokens.validator, validator);
+
+      const metricsRegistry = new Registry();
+      collectDefaultMetrics({ register: metricsRegistry, prefix: 'itops_' });
+      const access = options.access ?? anonymousOnly;
+      let host: PluginHost | undefined;
+      const core = coreContribution({
+        version: hostVersion,
+        startedAt: Date.now(),
+        metrics: metricsRegistry,
+        checks: { database: () => database.isReachable(), jobs: () => jobs.isReachable() },
+        document: () => (host as PluginHost).currentRouter().document,
+        plugins: () => (host as PluginHost).statuses(),
+      });
+      host = new PluginHost({
+        core,
+        container,
+        jobs,
+        workers,
+        access,
+        logger,
+        onStateChange: (status: PluginStatus) => recordState(database, status),
+      });
+      host.makeAvailable(manifests, new Set(config.disabledPlugins));
+      closers.push(() => (host as PluginHost).unloadAll());
+      await host.loadAll(manifests);
+
+      const inFlight = new InFlight();
+      const app = createHttpApp({
+        logger,
+        metrics: new HttpMetrics(metricsRegistry),
+        bodyLimitBytes: config.bodyLimitBytes,
+        graphql: (ctx) => handleGraphQL(ctx, (host as PluginHost).currentSchema(), access),
+        contract: (ctx) => (host as PluginHost).currentRouter().dispatch(ctx),
+      });
+      const server = http.createServer(inFlight.wrap(app.callback()));
+      const ws = attachGraphQLWebSocket(server, () => (host as PluginHost).currentSchema(), access);
+      closers.push(() => ws.close());
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => resolve());
+      });
+      const kernel = new Kernel(config, logger, database, jobs, workers, host, server, inFlight, closers);
+      logger.info(
+        {
+          url: kernel.publicUrl(),
+          plugins: host
+            .statuses()
+            .filter((p) => p.state === 'loaded')
+            .map((p) => p.id),
+        },
+        `itops ${hostVersion} listening`,
+      );
+      return kernel;
+    } catch (error) {
+      await closeAll();
+      throw error;
+    }
+  }
+
+  publicUrl(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return this.config.publicUrl ?? `http://localhost:${port}`;
+  }
+
+  private stopping?: Promise<void>;
+
+  /** Graceful stop: refuse new connections, let requests and jobs finish (bounded), close everything. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const deadline = this.config.shutdownTimeoutMs;
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeIdleConnections();
+      await this.inFlight.drained(deadline);
+      this.server.closeAllConnections();
+      await closed;
+      for (const close of this.closers.splice(0).reverse()) {
+        await close().catch((error) => this.logger.warn({ err: error }, 'shutdown step failed'));
+      }
+      this.logger.info('itops stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+async function recordState(database: Database, status: PluginStatus): Promise<void> {
+  await database.query(
+    `INSERT INTO core_plugin_state (plugin_id, version, state, error, changed_at) VALUES (?, ?, ?, ?, now())
+     ON CONFLICT (plugin_id) DO UPDATE SET version = excluded.version, state = excluded.state, error = excluded.error, changed_at = now()`,
+    [status.id, status.version, status.state, status.error ?? null],
+  );
+}

@@ -1,0 +1,123 @@
+import semver from 'semver';
+import type { PluginManifest } from '../plugin-api/index.ts';
+import { AjvSchemaValidator } from '../validation/schema-validator.ts';
+import type { AppError } from '../errors/app-error.ts';
+
+const idPattern = '^[a-z][a-z0-9-]{1,39}$';
+const manifestSchema = {
+  type: 'object',
+  required: ['id', 'version', 'host', 'init'],
+  properties: {
+    id: { type: 'string', pattern: idPattern },
+    version: { type: 'string', minLength: 1 },
+    host: { type: 'string', minLength: 1 },
+    requires: { type: 'array', items: { type: 'string', pattern: idPattern }, uniqueItems: true },
+    graphql: {},
+    openapi: { type: 'object' },
+    entities: { type: 'array' },
+    migrations: { type: 'array', items: { type: 'object', required: ['name', 'class'], properties: { name: { type: 'string', minLength: 1 } } } },
+    jobs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' },
+          schedule: { type: 'string', pattern: '^\\S+( \\S+){4,5}$' },
+          payloadSchema: { type: 'object' },
+          retry: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { limit: { type: 'integer', minimum: 0, maximum: 100 }, delaySeconds: { type: 'integer', minimum: 0 }, backoff: { type: 'boolean' } },
+          },
+          expireInSeconds: { type: 'integer', minimum: 1 },
+        },
+      },
+    },
+    workerTasks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'module'],
+        properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' }, export: { type: 'string' } },
+      },
+    },
+    permissions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'description'],
+        additionalProperties: false,
+        properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)*:[a-z][a-z0-9_-]*$' }, description: { type: 'string', minLength: 1 } },
+      },
+    },
+    policies: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['role', 'permission'],
+        additionalProperties: false,
+        properties: { role: { type: 'string', minLength: 1 }, permission: { type: 'string', minLength: 1 } },
+      },
+    },
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['topic'],
+        properties: { topic: { type: 'string', pattern: '^[a-z][a-z0-9_]*([.:][a-z][a-z0-9_]*)+$' }, payloadSchema: { type: 'object' } },
+      },
+    },
+  },
+};
+
+const validator = new AjvSchemaValidator();
+
+/**
+ * Checks a manifest before anything of it runs: shape, id, semver version, a host range that
+ * includes this host, and contributions that refer to things the manifest itself declares.
+ * Returns the problems, each prefixed with where it was found.
+ */
+export function validateManifest(candidate: unknown, hostVersion: string, source: string): string[] {
+  const problems: string[] = [];
+  try {
+    validator.assert(manifestSchema, candidate, 'manifest');
+  } catch (error) {
+    const details = (error as AppError).details as { path: string; message: string }[] | undefined;
+    return (details ?? [{ path: '/', message: String(error) }]).map((d) => `${source}: ${d.path} ${d.message}`);
+  }
+  const manifest = candidate as PluginManifest;
+  const where = `plugin ${manifest.id} (${source})`;
+  if (typeof manifest.init !== 'function') problems.push(`${where}: init must be a function`);
+  if (!semver.valid(manifest.version)) problems.push(`${where}: version "${manifest.version}" is not semver`);
+  if (!semver.validRange(manifest.host)) problems.push(`${where}: host range "${manifest.host}" is not a semver range`);
+  else if (!semver.satisfies(hostVersion, manifest.host, { includePrerelease: true })) {
+    problems.push(`${where}: supports host ${manifest.host}, but this host is ${hostVersion}`);
+  }
+  if (manifest.requires?.includes(manifest.id)) problems.push(`${where}: requires itself`);
+  if (manifest.openapi !== undefined && !(manifest.openapi instanceof URL) && typeof manifest.openapi !== 'object')
+    problems.push(`${where}: openapi must be a URL or an object`);
+  if (manifest.graphql !== undefined && !(manifest.graphql instanceof URL) && typeof manifest.graphql !== 'string')
+    problems.push(`${where}: graphql must be SDL text or a URL`);
+  for (const task of manifest.workerTasks ?? []) {
+    if (!(task.module instanceof URL)) problems.push(`${where}: worker task ${task.name} module must be a URL (use workerModule(import.meta.url, ...))`);
+  }
+  const declared = new Set((manifest.permissions ?? []).map((p) => p.name));
+  for (const policy of manifest.policies ?? []) {
+    if (!declared.has(policy.permission)) problems.push(`${where}: policy grants "${policy.permission}", which the manifest does not declare`);
+  }
+  const names = (list: { name: string }[] | undefined) => (list ?? []).map((x) => x.name);
+  for (const [kind, list] of [
+    ['job', names(manifest.jobs)],
+    ['worker task', names(manifest.workerTasks)],
+    ['permission', names(manifest.permissions)],
+  ] as const) {
+    const seen = new Set<string>();
+    for (const name of list) {
+      if (seen.has(name)) problems.push(`${where}: ${kind} "${name}" is declared twice`);
+      seen.add(name);
+    }
+  }
+  return problems;
+}

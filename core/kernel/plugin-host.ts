@@ -1,0 +1,260 @@
+import { readFileSync } from 'node:fs';
+import type { GraphQLSchema } from 'graphql';
+import { ContractError, mergeContract } from '../contract/contract-merge.ts';
+import { operationsOf, readDocument } from '../contract/contract-document.ts';
+import { checkOperationRules } from '../contract/operation-rules.ts';
+import { buildSchema, type RegisteredResolver, type SdlFragment } from '../graphql/schema-builder.ts';
+import type { AccessControl } from '../http/access-control.ts';
+import { ContractRouter, type RegisteredHandler } from '../http/contract-router.ts';
+import type { JobService } from '../jobs/job-service.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { EventDeclaration, OperationHandler, PermissionDeclaration, PluginManifest, PolicyDeclaration } from '../plugin-api/index.ts';
+import type { WorkerPool } from '../workers/worker-pool.ts';
+import type { DependencyContainer } from './di.ts';
+import { dependentsOf } from './plugin-order.ts';
+import { PluginScope, ProvidedServices } from './plugin-scope.ts';
+
+export type PluginState = 'loaded' | 'unloaded' | 'failed' | 'disabled';
+
+export interface PluginStatus {
+  id: string;
+  version: string;
+  state: PluginState;
+  error?: string;
+}
+
+/** The core's own contribution, published like a plugin's under the owner name `core`. */
+export interface CoreContribution {
+  document: Record<string, any>;
+  handlers: Record<string, OperationHandler>;
+  sdl: string;
+  resolvers: RegisteredResolver[];
+  permissions: PermissionDeclaration[];
+}
+
+interface LoadedPlugin {
+  scope: PluginScope;
+  fragment?: Record<string, any>;
+  sdl?: string;
+}
+
+/** Raised when a plugin's own `init` throws: the plugin stays off, the platform carries on. */
+export class PluginInitError extends Error {
+  constructor(
+    readonly pluginId: string,
+    cause: unknown,
+  ) {
+    super(`plugin ${pluginId} failed to initialise: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'PluginInitError';
+  }
+}
+
+/**
+ * Loads and unloads plugins while the server runs. Each change builds a new contract router and
+ * GraphQL schema from core + loaded plugins and swaps them in whole; a change that would produce
+ * an invalid contract is refused and leaves the running set untouched.
+ */
+export class PluginHost {
+  private readonly available = new Map<string, PluginManifest>();
+  private readonly loaded = new Map<string, LoadedPlugin>();
+  private readonly status = new Map<string, PluginStatus>();
+  private readonly provided = new ProvidedServices();
+  private router?: ContractRouter;
+  private schema?: GraphQLSchema;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly deps: {
+      core: CoreContribution;
+      container: DependencyContainer;
+      jobs: JobService;
+      workers: WorkerPool;
+      access: AccessControl;
+      logger: Logger;
+      onStateChange?: (status: PluginStatus) => Promise<void>;
+    },
+  ) {}
+
+  /** Manifests this host may load, in dependency order. */
+  makeAvailable(manifests: PluginManifest[], disabled: ReadonlySet<string> = new Set()): void {
+    for (const manifest of manifests) {
+      this.available.set(manifest.id, manifest);
+      this.status.set(manifest.id, { id: manifest.id, version: manifest.version, state: disabled.has(manifest.id) ? 'disabled' : 'unloaded' });
+    }
+  }
+
+  currentRouter(): ContractRouter {
+    if (!this.router) throw new Error('the contract has not been published yet');
+    return this.router;
+  }
+
+  currentSchema(): GraphQLSchema {
+    if (!this.schema) throw new Error('the GraphQL schema has not been published yet');
+    return this.schema;
+  }
+
+  statuses(): PluginStatus[] {
+    return [...this.status.values()];
+  }
+
+  isLoaded(id: string): boolean {
+    return this.loaded.has(id);
+  }
+
+  permissions(): PermissionDeclaration[] {
+    return [...this.deps.core.permissions, ...[...this.loaded.values()].flatMap((p) => p.scope.manifest.permissions ?? [])];
+  }
+
+  policies(): PolicyDeclaration[] {
+    return [...this.loaded.values()].flatMap((p) => p.scope.manifest.policies ?? []);
+  }
+
+  eventTopics(): EventDeclaration[] {
+    return [...this.loaded.values()].flatMap((p) => p.scope.manifest.events ?? []);
+  }
+
+  /** Boot: activate every enabled plugin in order, then publish once. Init failures leave that plugin (and its dependents) off. */
+  async loadAll(order: PluginManifest[]): Promise<void> {
+    for (const manifest of order) {
+      if (this.status.get(manifest.id)?.state === 'disabled') continue;
+      const missing = (manifest.requires ?? []).find((dep) => !this.loaded.has(dep));
+      if (missing) {
+        await this.setState(manifest, 'failed', `requires ${missing}, which is not loaded`);
+        continue;
+      }
+      try {
+        await this.activate(manifest, false);
+      } catch (error) {
+        if (!(error instanceof PluginInitError)) throw error;
+        this.deps.logger.error({ err: error.cause, plugin: manifest.id }, error.message);
+        await this.setState(manifest, 'failed', error.message);
+      }
+    }
+    await this.publish();
+    for (const plugin of this.loaded.values()) await this.startWorkers(plugin);
+  }
+
+  /** Runtime load (license activation, admin action). Serialised with other changes. */
+  load(id: string): Promise<void> {
+    return this.serialise(async () => {
+      if (this.loaded.has(id)) return;
+      const manifest = this.available.get(id);
+      if (!manifest) throw new Error(`plugin ${id} is not available`);
+      for (const dependency of manifest.requires ?? []) {
+        if (!this.loaded.has(dependency)) throw new Error(`plugin ${id} requires ${dependency}, which is not loaded`);
+      }
+      try {
+        await this.activate(manifest, true);
+      } catch (error) {
+        if (error instanceof PluginInitError) await this.setState(manifest, 'failed', error.message);
+        throw error;
+      }
+    });
+  }
+
+  /** Runtime unload; plugins that depend on `id` are unloaded first. */
+  unload(id: string): Promise<void> {
+    return this.serialise(async () => {
+      if (!this.loaded.has(id)) return;
+      const loadedManifests = [...this.loaded.values()].map((p) => p.scope.manifest);
+      for (const manifest of [...dependentsOf(id, loadedManifests), this.loaded.get(id)?.scope.manifest as PluginManifest]) {
+        const plugin = this.loaded.get(manifest.id);
+        if (!plugin) continue;
+        this.loaded.delete(manifest.id);
+        await this.publish();
+        await plugin.scope.undoAll(this.deps.logger);
+        await this.setState(manifest, 'unloaded');
+        this.deps.logger.info({ plugin: manifest.id }, 'plugin unloaded');
+      }
+    });
+  }
+
+  async unloadAll(): Promise<void> {
+    for (const plugin of [...this.loaded.values()].reverse()) await plugin.scope.undoAll(this.deps.logger);
+    this.loaded.clear();
+  }
+
+  private async activate(manifest: PluginManifest, publishNow: boolean): Promise<void> {
+    const { jobs, workers, logger, container } = this.deps;
+    const scope = new PluginScope(manifest, container.createChildContainer(), this.provided, logger);
+    const plugin: LoadedPlugin = { scope };
+    try {
+      for (const job of manifest.jobs ?? []) scope.undo.push(await jobs.declare(manifest.id, job));
+      for (const task of manifest.workerTasks ?? []) scope.undo.push(workers.declare(manifest.id, task));
+      if (manifest.openapi) plugin.fragment = readDocument(manifest.openapi);
+      if (manifest.graphql) plugin.sdl = manifest.graphql instanceof URL ? readFileSync(manifest.graphql, 'utf8') : manifest.graphql;
+      const known = new Set([...this.permissions(), ...(manifest.permissions ?? [])].map((p) => p.name));
+      const ruleProblems = plugin.fragment ? checkOperationRules(plugin.fragment, `plugin ${manifest.id}`, known) : [];
+      if (ruleProblems.length > 0) throw new ContractError(ruleProblems);
+
+      try {
+        await manifest.init(scope.context);
+      } catch (error) {
+        throw new PluginInitError(manifest.id, error);
+      }
+      this.checkRegistrations(plugin);
+      this.loaded.set(manifest.id, plugin);
+      if (publishNow) {
+        await this.publish();
+        await this.startWorkers(plugin);
+      }
+    } catch (error) {
+      this.loaded.delete(manifest.id);
+      await scope.undoAll(logger);
+      throw error;
+    }
+    await this.setState(manifest, 'loaded');
+    logger.info({ plugin: manifest.id, version: manifest.version }, 'plugin loaded');
+  }
+
+  /** Every operation needs a handler, every handler an operation, every declared job a worker. */
+  private checkRegistrations(plugin: LoadedPlugin): void {
+    const { manifest, handlers, jobHandlers } = plugin.scope;
+    const operationIds = new Set([...operationsOf(plugin.fragment ?? {})].map((o) => o.operation.operationId as string));
+    const problems: string[] = [];
+    for (const id of operationIds) if (!handlers.has(id)) problems.push(`plugin ${manifest.id}: operation ${id} has no handler`);
+    for (const id of handlers.keys()) if (!operationIds.has(id)) problems.push(`plugin ${manifest.id}: handler ${id} has no operation in its contract`);
+    for (const job of manifest.jobs ?? [])
+      if (!jobHandlers.has(job.name)) problems.push(`plugin ${manifest.id}: job ${job.name} is declared but never handled`);
+    if (problems.length > 0) throw new ContractError(problems);
+  }
+
+  private async startWorkers(plugin: LoadedPlugin): Promise<void> {
+    for (const [name, handler] of plugin.scope.jobHandlers) {
+      plugin.scope.undo.push(await this.deps.jobs.work(`${plugin.scope.manifest.id}.${name}`, handler));
+    }
+  }
+
+  /** Builds contract, router and schema from core + loaded plugins and swaps them in. */
+  private async publish(): Promise<void> {
+    const { core, access } = this.deps;
+    const plugins = [...this.loaded.values()];
+    const document = mergeContract(
+      core.document,
+      plugins.filter((p) => p.fragment).map((p) => ({ owner: p.scope.manifest.id, document: p.fragment as Record<string, any> })),
+    );
+    const handlers = new Map<string, RegisteredHandler>(Object.entries(core.handlers).map(([id, handler]) => [id, { owner: 'core', handler }]));
+    for (const plugin of plugins) for (const [id, handler] of plugin.scope.handlers) handlers.set(id, { owner: plugin.scope.manifest.id, handler });
+    const sdl: SdlFragment[] = [
+      { owner: 'core', sdl: core.sdl },
+      ...plugins.filter((p) => p.sdl).map((p) => ({ owner: p.scope.manifest.id, sdl: p.sdl as string })),
+    ];
+    const resolvers = [...core.resolvers, ...plugins.flatMap((p) => p.scope.resolvers)];
+    const schema = buildSchema(sdl, resolvers);
+    const router = await ContractRouter.create(document, handlers, access);
+    this.router = router;
+    this.schema = schema;
+  }
+
+  private async setState(manifest: PluginManifest, state: PluginState, error?: string): Promise<void> {
+    const status: PluginStatus = { id: manifest.id, version: manifest.version, state, ...(error ? { error } : {}) };
+    this.status.set(manifest.id, status);
+    await this.deps.onStateChange?.(status).catch((e) => this.deps.logger.warn({ err: e }, 'could not record plugin state'));
+  }
+
+  private serialise<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,94 @@
+import type { Logger } from '../logging/logger.ts';
+import type { JobHandler, OperationHandler, PluginContext, PluginManifest, Unregister } from '../plugin-api/index.ts';
+import type { ServiceToken } from '../plugin-api/tokens.ts';
+import type { RegisteredResolver, ResolverEntry } from '../graphql/schema-builder.ts';
+import { type DependencyContainer, resolveToken } from './di.ts';
+
+/** Services plugins offer each other, with their owner, so only declared dependents can use them. */
+export class ProvidedServices {
+  private readonly services = new Map<symbol, { owner: string; value: unknown }>();
+
+  provide(owner: string, token: ServiceToken<unknown>, value: unknown): Unregister {
+    const existing = this.services.get(token.id);
+    if (existing) throw new Error(`service "${token.description}" is provided by both ${existing.owner} and ${owner}`);
+    this.services.set(token.id, { owner, value });
+    return () => {
+      this.services.delete(token.id);
+    };
+  }
+
+  lookup(token: ServiceToken<unknown>): { owner: string; value: unknown } | undefined {
+    return this.services.get(token.id);
+  }
+}
+
+/**
+ * The context one plugin's `init` receives. It records every registration so that unloading the
+ * plugin undoes exactly what it did, in reverse order.
+ */
+export class PluginScope {
+  readonly handlers = new Map<string, OperationHandler>();
+  readonly resolvers: RegisteredResolver[] = [];
+  readonly jobHandlers = new Map<string, JobHandler>();
+  readonly undo: Unregister[] = [];
+  readonly context: PluginContext;
+
+  constructor(
+    readonly manifest: PluginManifest,
+    readonly container: DependencyContainer,
+    provided: ProvidedServices,
+    logger: Logger,
+  ) {
+    const id = manifest.id;
+    const requires = new Set(manifest.requires ?? []);
+    const log = logger.child({ plugin: id });
+    this.context = {
+      pluginId: id,
+      logger: {
+        debug: (obj, msg) => log.debug(obj as object, msg),
+        info: (obj, msg) => log.info(obj as object, msg),
+        warn: (obj, msg) => log.warn(obj as object, msg),
+        error: (obj, msg) => log.error(obj as object, msg),
+      },
+      get: <T>(token: ServiceToken<T>): T => {
+        const offered = provided.lookup(token as ServiceToken<unknown>);
+        if (offered) {
+          if (offered.owner !== id && !requires.has(offered.owner)) {
+            throw new Error(`plugin ${id} uses "${token.description}" from ${offered.owner} without requiring ${offered.owner}`);
+          }
+          return offered.value as T;
+        }
+        return resolveToken(container, token);
+      },
+      provide: (token, value) => {
+        this.undo.push(provided.provide(id, token as ServiceToken<unknown>, value));
+      },
+      handle: (operationId, handler) => {
+        if (this.handlers.has(operationId)) throw new Error(`plugin ${id} registers a handler for ${operationId} twice`);
+        this.handlers.set(operationId, handler);
+      },
+      resolve: (typeName, fieldName, resolver: ResolverEntry) => {
+        this.resolvers.push({ owner: id, typeName, fieldName, resolver });
+      },
+      work: (jobName, handler) => {
+        if (!(manifest.jobs ?? []).some((job) => job.name === jobName)) {
+          throw new Error(`plugin ${id} handles job "${jobName}", which its manifest does not declare`);
+        }
+        this.jobHandlers.set(jobName, handler as JobHandler);
+      },
+      onUnload: (fn) => {
+        this.undo.push(fn);
+      },
+    };
+  }
+
+  async undoAll(logger: Logger): Promise<void> {
+    for (const fn of this.undo.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        logger.warn({ err: error, plugin: this.manifest.id }, 'undoing a plugin registration failed');
+      }
+    }
+  }
+}

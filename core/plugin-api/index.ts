@@ -1,0 +1,32 @@
+/**
+ * The only module plugins import. Everything a plugin can reach of the platform is exported here:
+ * the manifest helper, service tokens, types and the error type.
+ */
+import { createServiceToken } from './tokens.ts';
+import type { ConfigService, DatabaseService, JobsService, SchemaValidator, WorkersService } from './services.ts';
+import type { PluginManifest } from './types.ts';
+
+export type * from './types.ts';
+export type * from './services.ts';
+export { createServiceToken, type ServiceToken } from './tokens.ts';
+export { AppError, type ErrorCode } from '../errors/app-error.ts';
+
+/** Identity function that types a manifest; the kernel validates it at load time. */
+export function definePlugin(manifest: PluginManifest): PluginManifest {
+  return manifest;
+}
+
+/** Resolves a task module next to the caller, `.ts` under tsx and `.js` once compiled. */
+export function workerModule(callerUrl: string, relativeWithoutExtension: string): URL {
+  const extension = callerUrl.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`${relativeWithoutExtension}${extension}`, callerUrl);
+}
+
+/** Services every plugin may ask for. */
+export const tokens = {
+  config: createServiceToken<ConfigService>('config'),
+  database: createServiceToken<DatabaseService>('database'),
+  jobs: createServiceToken<JobsService>('jobs'),
+  workers: createServiceToken<WorkersService>('workers'),
+  validator: createServiceToken<SchemaValidator>('validator'),
+};

@@ -1,0 +1,26 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config/config.ts';
+import type { JsonSchema } from './types.ts';
+
+/** The database as plugins see it. */
+export interface DatabaseService {
+  em(): EntityManager;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** Queues jobs declared in any plugin's manifest; payloads are validated first. */
+export interface JobsService {
+  send(queue: string, payload?: object, options?: { startAfterSeconds?: number; singletonKey?: string }): Promise<string | null>;
+}
+
+/** Runs a declared worker task (`<plugin>.<task>`) on the shared worker-thread pool. */
+export interface WorkersService {
+  run<Input, Output>(task: string, input: Input): Promise<Output>;
+}
+
+export interface SchemaValidator {
+  /** Throws AppError(validation_failed) with ajv's details when `value` does not match. */
+  assert(schema: JsonSchema, value: unknown): void;
+}
+
+export type ConfigService = Readonly<Config>;

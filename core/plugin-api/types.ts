@@ -1,0 +1,147 @@
+import type { EntitySchema, MigrationObject, AnyEntity } from '@mikro-orm/postgresql';
+import type { Readable } from 'node:stream';
+import type { ServiceToken } from './tokens.ts';
+
+/** JSON Schema (draft 2020-12, as OpenAPI 3.1 uses it). */
+export type JsonSchema = Record<string, unknown>;
+
+/** Who is calling. Filled in by the identity layer; `null` for anonymous callers of public routes. */
+export interface Principal {
+  kind: 'user' | 'api_key' | 'system';
+  id: string;
+  tenantId?: string;
+  roles: string[];
+  scopes?: string[];
+}
+
+/** What a handler sees of a request: parsed, validated and typed by the contract. */
+export interface OperationRequest<Body = unknown, Params = Record<string, string>, Query = Record<string, unknown>> {
+  operationId: string;
+  method: string;
+  path: string;
+  params: Params;
+  query: Query;
+  headers: Record<string, string | string[] | undefined>;
+  body: Body;
+  rawBody?: string;
+  principal: Principal | null;
+  tenantId?: string;
+  correlationId: string;
+  /** Aborted when the client goes away (streaming responses stop on it). */
+  signal: AbortSignal;
+}
+
+/** A handler's answer. A plain value means 200 with that JSON body. */
+export interface OperationResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  /** JSON-serialisable value, string, Buffer or a stream (for large or live results). */
+  body?: unknown | string | Buffer | Readable;
+}
+
+export type OperationHandler = (request: OperationRequest<any, any, any>) => Promise<OperationResponse | unknown> | OperationResponse | unknown;
+
+export type Resolver = (parent: any, args: any, context: GraphQLContext, info: unknown) => unknown;
+
+export interface GraphQLContext {
+  principal: Principal | null;
+  tenantId?: string;
+  correlationId: string;
+  /** The same permission check the HTTP router applies to `x-permission`. */
+  authorize(permission: string): Promise<void>;
+}
+
+export interface JobDeclaration {
+  /** Queue name inside the plugin; the kernel prefixes the plugin id (`<plugin>.<name>`). */
+  name: string;
+  /** Cron expression (5 or 6 fields, UTC) for scheduled jobs; omit for on-demand jobs. */
+  schedule?: string;
+  /** Payloads are validated against this before they are queued. */
+  payloadSchema?: JsonSchema;
+  retry?: { limit?: number; delaySeconds?: number; backoff?: boolean };
+  /** Seconds a job may run before it counts as failed and is retried. */
+  expireInSeconds?: number;
+}
+
+export interface JobContext {
+  id: string;
+  name: string;
+  attempt: number;
+  signal: AbortSignal;
+}
+
+export type JobHandler<Payload = any> = (payload: Payload, job: JobContext) => Promise<void> | void;
+
+export interface WorkerTaskDeclaration {
+  /** Task name inside the plugin; run it as `<plugin>.<name>` through the worker pool. */
+  name: string;
+  /** The module that holds the task: a pure function of its input (no DI, no database). */
+  module: URL;
+  /** Export to call; default `default`. */
+  export?: string;
+}
+
+export interface PermissionDeclaration {
+  /** `resource:action`, e.g. `heartbeats:write`. */
+  name: string;
+  description: string;
+}
+
+export interface PolicyDeclaration {
+  role: string;
+  permission: string;
+}
+
+export interface EventDeclaration {
+  topic: string;
+  description?: string;
+  payloadSchema?: JsonSchema;
+}
+
+/** Contributions, declared as data: the kernel validates and merges them before anything runs. */
+export interface PluginManifest {
+  id: string;
+  version: string;
+  /** semver range of the itops host this plugin supports. */
+  host: string;
+  requires?: string[];
+  /** OpenAPI 3.1 fragment: an object, or a file URL of a YAML/JSON document. */
+  openapi?: URL | Record<string, unknown>;
+  /** GraphQL SDL (type extensions of Query/Mutation/Subscription and new types). */
+  graphql?: string | URL;
+  entities?: EntitySchema<AnyEntity>[];
+  /** Migrations of a third-party plugin (first-party plugins append to migrations/). */
+  migrations?: MigrationObject[];
+  jobs?: JobDeclaration[];
+  workerTasks?: WorkerTaskDeclaration[];
+  permissions?: PermissionDeclaration[];
+  policies?: PolicyDeclaration[];
+  events?: EventDeclaration[];
+  init(context: PluginContext): void | Promise<void>;
+}
+
+export type Unregister = () => void | Promise<void>;
+
+/**
+ * What `init` receives. Everything registered through it is recorded by the kernel and undone
+ * when the plugin unloads (license expiry, reload), so a plugin never cleans up by hand.
+ */
+export interface PluginContext {
+  readonly pluginId: string;
+  readonly logger: PluginLogger;
+  get<T>(token: ServiceToken<T>): T;
+  /** Offer a service to plugins that `require` this one. */
+  provide<T>(token: ServiceToken<T>, value: T): void;
+  handle(operationId: string, handler: OperationHandler): void;
+  resolve(typeName: string, fieldName: string, resolver: Resolver | { subscribe: Resolver; resolve?: Resolver }): void;
+  work<Payload>(jobName: string, handler: JobHandler<Payload>): void;
+  /** Extra teardown for resources the plugin opened itself (timers, sockets). */
+  onUnload(fn: Unregister): void;
+}
+
+export interface PluginLogger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
