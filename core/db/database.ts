@@ -1,4 +1,4 @@
-import { MikroORM, type AnyEntity, type EntitySchema, type MigrationObject } from '@mikro-orm/postgresql';
+import { MikroORM, type EntitySchema, type MigrationObject } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Logger } from '../logging/logger.ts';
@@ -16,7 +16,7 @@ export class Database {
   static async connect(options: {
     url: string;
     poolSize: number;
-    entities: EntitySchema<AnyEntity>[];
+    entities: EntitySchema<any, any, any>[];
     migrations: MigrationObject[];
     logger: Logger;
   }): Promise<Database> {

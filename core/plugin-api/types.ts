@@ -1,4 +1,4 @@
-import type { EntitySchema, MigrationObject, AnyEntity } from '@mikro-orm/postgresql';
+import type { EntitySchema, MigrationObject } from '@mikro-orm/postgresql';
 import type { Readable } from 'node:stream';
 import type { ServiceToken } from './tokens.ts';
 
@@ -109,7 +109,7 @@ export interface PluginManifest {
   openapi?: URL | Record<string, unknown>;
   /** GraphQL SDL (type extensions of Query/Mutation/Subscription and new types). */
   graphql?: string | URL;
-  entities?: EntitySchema<AnyEntity>[];
+  entities?: EntitySchema<any, any, any>[];
   /** Migrations of a third-party plugin (first-party plugins append to migrations/). */
   migrations?: MigrationObject[];
   jobs?: JobDeclaration[];

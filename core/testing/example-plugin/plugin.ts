@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { definePlugin, tokens, workerModule } from '../../plugin-api/index.ts';
+import { ExampleScore } from './example-score.entity.ts';
+import { CreateExampleScore } from './example-score.migration.ts';
+
+/**
+ * Test-only plugin, written as a third-party author would (it imports only core/plugin-api): one
+ * of every contribution, so the loader is proven before any real plugin exists.
+ */
+export default definePlugin({
+  id: 'example',
+  version: '1.0.0',
+  host: '>=0.1.0 <1.0.0',
+  openapi: new URL('./openapi.yaml', import.meta.url),
+  graphql: 'extend type Query { exampleHello(name: String!): String! }',
+  entities: [ExampleScore],
+  migrations: [{ name: '0001-create-example-score', class: CreateExampleScore }],
+  jobs: [
+    {
+      name: 'record-score',
+      payloadSchema: { type: 'object', required: ['label', 'score'], properties: { label: { type: 'string' }, score: { type: 'number' } } },
+    },
+  ],
+  workerTasks: [{ name: 'sum-of-squares', module: workerModule(import.meta.url, './sum-of-squares.worker') }],
+  permissions: [
+    { name: 'example:read', description: 'Read recorded scores' },
+    { name: 'example:write', description: 'Score numbers' },
+  ],
+  policies: [{ role: 'viewer', permission: 'example:read' }],
+  events: [{ topic: 'example.scored' }],
+  init(ctx) {
+    const db = ctx.get(tokens.database);
+    const jobs = ctx.get(tokens.jobs);
+    const workers = ctx.get(tokens.workers);
+    const greet = (name: string, times = 1) => Array.from({ length: times }, () => `Hello, ${name}!`).join(' ');
+
+    ctx.handle('exampleHello', (req) => ({ greeting: greet(req.params.name, req.query.times as number) }));
+    ctx.handle('exampleSlow', async (req) => {
+      const ms = req.query.ms as number;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { waitedMs: ms };
+    });
+    ctx.handle('exampleCreateScore', async (req) => {
+      const { label = 'unnamed', values } = req.body as { label?: string; values: number[] };
+      const score = await workers.run<number[], number>('example.sum-of-squares', values);
+      const jobId = await jobs.send('example.record-score', { label, score });
+      return { status: 202, body: { score, jobId } };
+    });
+    ctx.handle('exampleListScores', async () => {
+      const rows = await db.em().find(ExampleScore, {}, { orderBy: { createdAt: 'desc' }, limit: 100 });
+      return { data: rows.map((r) => ({ id: r.id, label: r.label, score: r.score, createdAt: r.createdAt.toISOString() })) };
+    });
+    ctx.resolve('Query', 'exampleHello', (_parent, args: { name: string }) => greet(args.name));
+    ctx.work<{ label: string; score: number }>('record-score', async (payload) => {
+      const em = db.em();
+      em.create(ExampleScore, { id: randomUUID(), label: payload.label, score: payload.score, createdAt: new Date() });
+      await em.flush();
+    });
+  },
+});
