@@ -29,7 +29,7 @@ export function mergeContract(root: Record<string, any>, fragments: ContractFrag
   const routeOwner = new Map<string, string>();
   const componentOwner = new Map<string, string>();
 
-  for (const { path, method, operation } of operationsOf(root)) {
+  for (const { path, method, operation } of operationsOf(merged)) {
     operation['x-plugin'] = 'core';
     routeOwner.set(`${method.toUpperCase()} ${path}`, 'core');
     if (operation.operationId) operationOwner.set(operation.operationId, 'core');

@@ -1,0 +1,77 @@
+/**
+ * `npm test`: prepares a PostgreSQL server (embedded, or the one DATABASE_URL names), builds one
+ * migrated template database, and runs tap over every *.test.ts. Each test file clones the template
+ * into a database of its own, so files run in parallel without seeing each other's rows.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import { Database } from '../core/db/database.ts';
+import { type EmbeddedDatabase, startEmbeddedPostgres, withDatabase } from '../core/db/embedded-postgres.ts';
+import { createLogger } from '../core/logging/logger.ts';
+import examplePlugin from '../core/testing/example-plugin/plugin.ts';
+import { migrations } from '../migrations/index.ts';
+
+const logger = createLogger(process.env.ITOPS_TEST_LOG_LEVEL ?? 'warn');
+const template = 'itops_test_template';
+
+async function admin(serverUrl: string, sql: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    for (const statement of sql) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+async function prepareTemplate(serverUrl: string): Promise<void> {
+  await admin(serverUrl, [`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`, `CREATE DATABASE ${template}`]);
+  const url = withDatabase(serverUrl, template);
+  const database = await Database.connect({
+    url,
+    poolSize: 2,
+    entities: examplePlugin.entities ?? [],
+    migrations: [...migrations, ...(examplePlugin.migrations ?? []).map((m) => ({ ...m, name: `example/${m.name}` }))],
+    logger,
+  });
+  await database.migrate();
+  await database.close();
+  // pg-boss creates its schema on first start; do it once here instead of in every test database.
+  const boss = new PgBoss({ connectionString: url, max: 1 });
+  await boss.start();
+  await boss.stop({ graceful: false, close: true });
+}
+
+async function dropLeftovers(serverUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const rows = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE 'itops\\_test\\_%'`);
+    for (const { datname } of rows.rows) await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(datname)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+let embedded: EmbeddedDatabase | undefined;
+let serverUrl = process.env.DATABASE_URL;
+if (!serverUrl) {
+  embedded = await startEmbeddedPostgres({ dir: path.resolve('.test-data/postgres'), port: Number(process.env.ITOPS_TEST_DB_PORT ?? 54339), logger });
+  serverUrl = embedded.url;
+}
+let exitCode = 1;
+try {
+  await dropLeftovers(serverUrl);
+  await prepareTemplate(serverUrl);
+  const child = spawn('tap', process.argv.slice(2), {
+    stdio: 'inherit',
+    env: { ...process.env, ITOPS_TEST_SERVER_URL: serverUrl, ITOPS_TEST_TEMPLATE: template, DATABASE_URL: '' },
+  });
+  exitCode = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  await dropLeftovers(serverUrl);
+} finally {
+  await embedded?.stop();
+}
+process.exit(exitCode);
