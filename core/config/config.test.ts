@@ -26,7 +26,9 @@ t.test('PORT applies when ITOPS_PORT is not set; ITOPS_PORT wins', async (t) => 
 });
 
 t.test('every problem is reported at once, one line each', async (t) => {
-  const error = t.throws(() => loadConfig({ ITOPS_PORT: 'eighty', ITOPS_LOG_LEVEL: 'loud', ITOPS_JWT_SECRET: 'short', DATABASE_URL: 'mysql://x' })) as ConfigError;
+  const error = t.throws(() =>
+    loadConfig({ ITOPS_PORT: 'eighty', ITOPS_LOG_LEVEL: 'loud', ITOPS_JWT_SECRET: 'short', DATABASE_URL: 'mysql://x' }),
+  ) as ConfigError;
   t.ok(error instanceof ConfigError);
   t.equal(error.problems.length, 4);
   t.match(error.message, /ITOPS_PORT must be integer \(got "eighty"\)/);

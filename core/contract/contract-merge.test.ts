@@ -36,7 +36,12 @@ t.test('duplicates fail with both owners named', async (t) => {
     ]),
   ) as ContractError;
   t.ok(error instanceof ContractError);
-  t.match(error.problems, ['GET /a is defined by both alpha and beta', 'operationId "getThing" is defined by both alpha and beta', 'component schemas/Shared is defined by both alpha and beta', 'component schemas/Error is defined by both core and beta']);
+  t.match(error.problems, [
+    'GET /a is defined by both alpha and beta',
+    'operationId "getThing" is defined by both alpha and beta',
+    'component schemas/Shared is defined by both alpha and beta',
+    'component schemas/Error is defined by both core and beta',
+  ]);
 });
 
 t.test('operation rules', async (t) => {

@@ -55,7 +55,10 @@ t.test('every error status leaves in the standard format', async (t) => {
   t.equal(badBody.status, 400);
   isStandardError(t, badBody.json, 'validation_failed');
 
-  const malformed = await call(kernel, 'POST', '/api/v1/example/scores', { raw: '{"values": [1,', headers: { 'content-type': 'application/json', authorization: 'Test writer' } });
+  const malformed = await call(kernel, 'POST', '/api/v1/example/scores', {
+    raw: '{"values": [1,',
+    headers: { 'content-type': 'application/json', authorization: 'Test writer' },
+  });
   t.equal(malformed.status, 400);
   isStandardError(t, malformed.json, 'invalid_json');
 
@@ -71,11 +74,17 @@ t.test('every error status leaves in the standard format', async (t) => {
   t.equal(wrongRole.status, 403);
   isStandardError(t, wrongRole.json, 'forbidden');
 
-  const wrongType = await call(kernel, 'POST', '/api/v1/example/scores', { raw: 'values=1', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Test writer' } });
+  const wrongType = await call(kernel, 'POST', '/api/v1/example/scores', {
+    raw: 'values=1',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Test writer' },
+  });
   t.equal(wrongType.status, 415);
   isStandardError(t, wrongType.json, 'unsupported_media_type');
 
-  const tooLarge = await call(kernel, 'POST', '/api/v1/example/scores', { body: { values: Array.from({ length: 900 }, (_, i) => i) }, headers: { authorization: 'Test writer' } });
+  const tooLarge = await call(kernel, 'POST', '/api/v1/example/scores', {
+    body: { values: Array.from({ length: 900 }, (_, i) => i) },
+    headers: { authorization: 'Test writer' },
+  });
   t.equal(tooLarge.status, 413);
   isStandardError(t, tooLarge.json, 'payload_too_large');
 

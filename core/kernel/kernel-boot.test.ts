@@ -8,7 +8,11 @@ async function bootFails(t: { teardown(fn: () => unknown): void }, plugins: unkn
   const database = await cloneTestDatabase();
   t.teardown(() => database.drop());
   try {
-    const kernel = await Kernel.start({ env: { ITOPS_PORT: '0', ITOPS_LOG_LEVEL: 'silent', DATABASE_URL: database.url, ITOPS_WORKER_THREADS: '1' }, plugins, firstParty: false });
+    const kernel = await Kernel.start({
+      env: { ITOPS_PORT: '0', ITOPS_LOG_LEVEL: 'silent', DATABASE_URL: database.url, ITOPS_WORKER_THREADS: '1' },
+      plugins,
+      firstParty: false,
+    });
     await kernel.stop();
   } catch (error) {
     return error as Error;
@@ -44,7 +48,10 @@ t.test('a handler without an operation fails boot', async (t) => {
 });
 
 t.test('invalid manifests fail boot with every problem listed', async (t) => {
-  const error = await bootFails(t, [{ id: 'x', version: '1.0.0' }, { ...routePlugin('old'), host: '>=9.0.0' }]);
+  const error = await bootFails(t, [
+    { id: 'x', version: '1.0.0' },
+    { ...routePlugin('old'), host: '>=9.0.0' },
+  ]);
   t.match(error.message, /Invalid plugin manifests/);
   t.match(error.message, /must have required property 'host'/);
   t.match(error.message, /supports host >=9.0.0/);

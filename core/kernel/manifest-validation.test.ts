@@ -38,7 +38,11 @@ t.test('semantic problems: version, host range, self-requirement, policies, dupl
 });
 
 t.test('job schedules and permission names are checked', async (t) => {
-  const problems = validateManifest({ ...valid, jobs: [{ name: 'nightly', schedule: 'every night' }], permissions: [{ name: 'Sample.Read', description: 'x' }] }, '0.1.0', 'test');
+  const problems = validateManifest(
+    { ...valid, jobs: [{ name: 'nightly', schedule: 'every night' }], permissions: [{ name: 'Sample.Read', description: 'x' }] },
+    '0.1.0',
+    'test',
+  );
   t.ok(problems.some((p) => p.includes('/jobs/0/schedule')));
   t.ok(problems.some((p) => p.includes('/permissions/0/name')));
 });

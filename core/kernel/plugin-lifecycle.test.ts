@@ -4,7 +4,9 @@ import { routePlugin } from '../testing/inline-plugins.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
 
 const graphql = (kernel: { url: string }, query: string) =>
-  fetch(`${kernel.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then((r) => r.json() as Promise<any>);
+  fetch(`${kernel.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then(
+    (r) => r.json() as Promise<any>,
+  );
 
 t.test('a plugin loads and unloads while the server runs', async (t) => {
   const kernel = await startTestKernel(t, { plugins: [examplePlugin] });

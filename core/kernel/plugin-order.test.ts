@@ -19,16 +19,9 @@ t.test('a missing dependency names both plugins', async (t) => {
 });
 
 t.test('a cycle names the plugins in it', async (t) => {
-  t.throws(
-    () =>
-      orderByRequires([
-        { id: 'a', requires: ['b'] },
-        { id: 'b', requires: ['c'] },
-        { id: 'c', requires: ['a'] },
-        { id: 'd' },
-      ]),
-    { message: /cycle: a -> b -> c -> a/ },
-  );
+  t.throws(() => orderByRequires([{ id: 'a', requires: ['b'] }, { id: 'b', requires: ['c'] }, { id: 'c', requires: ['a'] }, { id: 'd' }]), {
+    message: /cycle: a -> b -> c -> a/,
+  });
 });
 
 t.test('dependents are listed so that they unload first', async (t) => {

@@ -13,7 +13,10 @@ export function publicGet(operationId: string) {
 }
 
 /** A plugin with one public route answering `{ plugin: id }`, for loader tests. */
-export function routePlugin(id: string, options: { path?: string; operationId?: string; requires?: string[]; init?: PluginManifest['init'] } = {}): PluginManifest {
+export function routePlugin(
+  id: string,
+  options: { path?: string; operationId?: string; requires?: string[]; init?: PluginManifest['init'] } = {},
+): PluginManifest {
   const operationId = options.operationId ?? `${id}Get`;
   return definePlugin({
     id,

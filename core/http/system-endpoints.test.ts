@@ -1,0 +1,29 @@
+import t from 'tap';
+import { call, startTestKernel } from '../plugin-api/testing.ts';
+import examplePlugin from '../testing/example-plugin/plugin.ts';
+
+t.test('probes, metrics, the contract and its docs page', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [examplePlugin] });
+  t.same((await call(kernel, 'GET', '/health')).json, { status: 'ok', version: '0.1.0' });
+  t.same((await call(kernel, 'GET', '/api/v1/health')).json, { status: 'ok', version: '0.1.0' });
+
+  const engine = await call(kernel, 'GET', '/.well-known/engine-status');
+  t.match(engine.json, { status: 'ok', version: '0.1.0', plugins: [{ id: 'example', version: '1.0.0', state: 'loaded' }] });
+
+  const contract = await call(kernel, 'GET', '/api/v1/openapi');
+  t.equal(contract.json.openapi, '3.1.0');
+  t.equal(contract.json.paths['/api/v1/example/scores'].post['x-permission'], 'example:write');
+  t.equal(contract.json.paths['/api/v1/example/scores'].post['x-plugin'], 'example');
+
+  const docs = await call(kernel, 'GET', '/docs');
+  t.match(docs.headers.get('content-type'), /^text\/html/);
+  t.match(docs.text, /<code>\/api\/v1\/example\/scores<\/code>/);
+  t.match(docs.text, /<code>example:write<\/code>/);
+  t.notMatch(docs.text, /<script/i, 'the docs page needs no script');
+
+  await call(kernel, 'GET', '/api/v1/example/hello/Ada');
+  const metrics = await call(kernel, 'GET', '/metrics');
+  t.match(metrics.headers.get('content-type'), /^text\/plain/);
+  t.match(metrics.text, /itops_http_requests_total\{method="GET",operation="exampleHello",status="200"\} 1/);
+  t.match(metrics.text, /itops_process_cpu_user_seconds_total/);
+});

@@ -1,0 +1,65 @@
+import t from 'tap';
+import { call, startTestKernel, testAccess } from '../plugin-api/testing.ts';
+import examplePlugin from '../testing/example-plugin/plugin.ts';
+
+const access = testAccess({ writer: ['example:write', 'example:read'] });
+const writer = { authorization: 'Test writer' };
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15000): Promise<T | undefined> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
+
+t.test('a request scores on the worker pool and a job records the result', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [examplePlugin], access });
+  const created = await call(kernel, 'POST', '/api/v1/example/scores', { body: { label: 'first', values: [1, 2, 3] }, headers: writer });
+  t.equal(created.status, 202);
+  t.equal(created.json.score, 14, 'the worker task computed 1 + 4 + 9');
+  t.type(created.json.jobId, 'string');
+
+  const listed = await eventually(async () => {
+    const list = await call(kernel, 'GET', '/api/v1/example/scores', { headers: writer });
+    return list.json.data.length > 0 ? list.json.data : undefined;
+  });
+  t.match(listed, [{ label: 'first', score: 14 }], 'the job wrote the row');
+  const [job] = await kernel.database.query<{ state: string }>("SELECT state FROM pgboss.job WHERE name = 'example.record-score'");
+  t.equal(job.state, 'completed');
+});
+
+t.test('job payloads are validated against the declared schema before they are queued', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [examplePlugin], access });
+  await t.rejects(kernel.jobs.send('example.record-score', { label: 'x' }), { code: 'validation_failed' });
+  await t.rejects(kernel.jobs.send('example.undeclared', {}), { message: 'unknown job queue "example.undeclared"' });
+  const [{ count }] = await kernel.database.query<{ count: string }>("SELECT count(*) FROM pgboss.job WHERE name LIKE 'example.%'");
+  t.equal(Number(count), 0, 'nothing was queued');
+});
+
+t.test('unloading a plugin stops its job workers and schedules', async (t) => {
+  const { definePlugin } = await import('../plugin-api/index.ts');
+  const ticker = definePlugin({
+    id: 'ticker',
+    version: '1.0.0',
+    host: '*',
+    jobs: [{ name: 'tick', schedule: '*/5 * * * *' }],
+    init(ctx) {
+      ctx.work('tick', () => {});
+    },
+  });
+  const kernel = await startTestKernel(t, { plugins: [ticker] });
+  const scheduled = async () => (await kernel.database.query<{ name: string }>("SELECT name FROM pgboss.schedule WHERE name = 'ticker.tick'")).length;
+  t.equal(await scheduled(), 1);
+  await kernel.plugins.unload('ticker');
+  t.equal(await scheduled(), 0);
+  await t.rejects(kernel.jobs.send('ticker.tick', {}), { message: 'unknown job queue "ticker.tick"' });
+});
+
+t.test('a worker task runs off the main thread and unknown tasks are refused', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [examplePlugin] });
+  t.equal(await kernel.workers.run('example.sum-of-squares', [3, 4]), 25);
+  await t.rejects(kernel.workers.run('example.nope', []), { message: 'unknown worker task "example.nope"' });
+});

@@ -1,0 +1,39 @@
+import t from 'tap';
+import { call, startTestKernel } from '../plugin-api/testing.ts';
+import { adminQuery } from '../testing/test-database.ts';
+import examplePlugin from '../testing/example-plugin/plugin.ts';
+
+t.test('readiness answers 503 in the standard format when the database is unreachable', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [examplePlugin] });
+  const ready = await call(kernel, 'GET', '/ready');
+  t.equal(ready.status, 200);
+  t.same(ready.json, { status: 'ready', checks: { database: 'ok', jobs: 'ok' } });
+
+  const name = new URL(kernel.database.url).pathname.slice(1);
+  await adminQuery(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+  await adminQuery('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+  t.teardown(() => adminQuery(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`));
+
+  const down = await call(kernel, 'GET', '/ready');
+  t.equal(down.status, 503);
+  t.equal(down.json.error.code, 'unavailable');
+  t.equal(down.json.error.details.database, 'unreachable');
+  t.equal((await call(kernel, 'GET', '/health')).status, 200, 'liveness does not depend on the database');
+
+  await adminQuery(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+  const back = await call(kernel, 'GET', '/ready');
+  t.equal(back.status, 200, 'readiness recovers once the database is back');
+});
+
+t.test('graceful shutdown finishes an in-flight request and refuses new connections', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [examplePlugin] });
+  const url = kernel.url;
+  const inFlight = fetch(`${url}/api/v1/example/slow?ms=800`).then(async (r) => ({ status: r.status, body: await r.json() }));
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const stopped = kernel.stop();
+  const answer = await inFlight;
+  t.equal(answer.status, 200);
+  t.same(answer.body, { waitedMs: 800 });
+  await stopped;
+  await t.rejects(fetch(`${url}/health`), 'the server no longer accepts connections');
+});
