@@ -66,10 +66,18 @@ try {
   await dropLeftovers(serverUrl);
   await prepareTemplate(serverUrl);
   const child = spawn('tap', process.argv.slice(2), {
-    stdio: 'inherit',
+    stdio: ['inherit', 'pipe', 'inherit'],
     env: { ...process.env, ITOPS_TEST_SERVER_URL: serverUrl, ITOPS_TEST_TEMPLATE: template, DATABASE_URL: '' },
   });
-  exitCode = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+  let tail = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    tail = (tail + chunk.toString()).slice(-4096);
+  });
+  exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  // tap ends with "# { total: N, pass: P, fail: F, ... }"; CI reads the plain "P passed, F failed".
+  const summary = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(tail);
+  if (summary) process.stdout.write(`\n${summary[2] ?? 0} passed, ${summary[3] ?? 0} failed\n`);
   await dropLeftovers(serverUrl);
 } finally {
   await embedded?.stop();

@@ -7,7 +7,7 @@ export const configVariables = {
     type: 'string',
     enum: ['development', 'production', 'test'],
     default: 'development',
-    description: 'Runtime mode. `production` refuses generated secrets and development licenses.',
+    description: 'Runtime mode; `production` requires ITOPS_JWT_SECRET.',
   },
   PORT: { type: 'integer', minimum: 0, maximum: 65535, description: 'HTTP port (alias of ITOPS_PORT; ITOPS_PORT wins).' },
   ITOPS_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port; 0 picks a free port.' },
@@ -35,7 +35,7 @@ export const configVariables = {
   ITOPS_JWT_SECRET: {
     type: 'string',
     minLength: 32,
-    description: 'HS256 secret for access tokens, at least 32 characters. Development generates one and keeps it in the data directory.',
+    description: 'HS256 secret for access tokens, at least 32 characters; required when NODE_ENV=production.',
   },
   ITOPS_LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level.' },
   ITOPS_WORKER_THREADS: {

@@ -23,7 +23,7 @@ export class JobService implements JobsService {
     private readonly logger: Logger,
     private readonly workersEnabled: boolean,
   ) {
-    this.boss = new PgBoss({ connectionString, max: 4, application_name: 'itops-jobs' });
+    this.boss = new PgBoss({ connectionString, max: 4, application_name: 'itops-jobs', useListenNotify: true });
     this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
   }
 
@@ -43,6 +43,8 @@ export class JobService implements JobsService {
       retryDelay: declaration.retry?.delaySeconds ?? 5,
       retryBackoff: declaration.retry?.backoff ?? true,
       expireInSeconds: declaration.expireInSeconds ?? 900,
+      // Wake workers on every node the moment a job is queued instead of at their next poll.
+      notify: true,
     });
     if (declaration.schedule) await this.boss.schedule(name, declaration.schedule, {}, { tz: 'UTC' });
     return async () => {
@@ -56,12 +58,21 @@ export class JobService implements JobsService {
     const queue = this.queues.get(name);
     if (!queue) throw new Error(`job "${name}" has a handler but no declaration in its manifest`);
     if (!this.workersEnabled) return async () => {};
-    await this.boss.work(name, { batchSize: 1 }, async (jobs) => {
-      for (const job of jobs) {
-        const controller = new AbortController();
-        await handler(job.data, { id: job.id, name, attempt: (job as { retryCount?: number }).retryCount ?? 0, signal: controller.signal });
-      }
-    });
+    // Jobs are fetched in batches but settled one by one, so a failing job is retried alone.
+    await this.boss.work(
+      name,
+      { batchSize: 10, burstWhenBatchFull: true, perJobResults: true, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+      async (jobs) => {
+        const settled = await Promise.allSettled(
+          jobs.map((job) => handler(job.data, { id: job.id, name, attempt: job.retryCount, signal: new AbortController().signal })),
+        );
+        return settled.map((outcome, i) => {
+          if (outcome.status === 'fulfilled') return { id: jobs[i].id, status: 'completed' as const };
+          this.logger.warn({ err: outcome.reason, job: name, jobId: jobs[i].id }, 'job failed');
+          return { id: jobs[i].id, status: 'failed' as const, output: { message: String((outcome.reason as Error)?.message ?? outcome.reason) } };
+        });
+      },
+    );
     return () => this.boss.offWork(name, { wait: true });
   }
 

@@ -63,3 +63,44 @@ t.test('a worker task runs off the main thread and unknown tasks are refused', a
   t.equal(await kernel.workers.run('example.sum-of-squares', [3, 4]), 25);
   await t.rejects(kernel.workers.run('example.nope', []), { message: 'unknown worker task "example.nope"' });
 });
+
+t.test('two nodes on one database: every job runs exactly once', async (t) => {
+  const first = await startTestKernel(t, { plugins: [examplePlugin], access });
+  const second = await startTestKernel(t, { plugins: [examplePlugin], access, databaseUrl: first.database.url });
+  const sends = Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? first : second).jobs.send('example.record-score', { label: `job-${i}`, score: i }));
+  await Promise.all(sends);
+  const rows = await eventually(async () => {
+    const found = await first.database.query<{ label: string }>('SELECT label FROM example_score');
+    return found.length >= 30 ? found : undefined;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const labels = (await first.database.query<{ label: string }>('SELECT label FROM example_score')).map((r) => r.label);
+  t.equal(rows?.length, 30);
+  t.equal(labels.length, 30, 'no job ran twice');
+  t.equal(new Set(labels).size, 30);
+});
+
+t.test('a failing job is retried on its own while its batch-mates complete', async (t) => {
+  const { definePlugin } = await import('../plugin-api/index.ts');
+  const attempts = new Map<string, number>();
+  const flaky = definePlugin({
+    id: 'flaky',
+    version: '1.0.0',
+    host: '*',
+    jobs: [{ name: 'step', retry: { limit: 2, delaySeconds: 1, backoff: false } }],
+    init(ctx) {
+      ctx.work<{ key: string }>('step', ({ key }) => {
+        attempts.set(key, (attempts.get(key) ?? 0) + 1);
+        if (key === 'bad' && (attempts.get(key) ?? 0) < 2) throw new Error('transient');
+      });
+    },
+  });
+  const kernel = await startTestKernel(t, { plugins: [flaky] });
+  await Promise.all(['good-1', 'bad', 'good-2'].map((key) => kernel.jobs.send('flaky.step', { key })));
+  const done = await eventually(async () => {
+    const rows = await kernel.database.query<{ state: string }>("SELECT state FROM pgboss.job WHERE name = 'flaky.step' AND state = 'completed'");
+    return rows.length === 3 ? rows : undefined;
+  });
+  t.equal(done?.length, 3, 'all three jobs completed');
+  t.same(Object.fromEntries(attempts), { 'good-1': 1, bad: 2, 'good-2': 1 }, 'only the failing job ran again');
+});

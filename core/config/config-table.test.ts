@@ -1,0 +1,8 @@
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { replaceTable } from './config-table.ts';
+
+t.test('the README configuration table matches the config schema', async (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  t.equal(replaceTable(readme), readme, 'run `npm run docs:config` to regenerate it');
+});

@@ -1,0 +1,39 @@
+/** `npm run migrate`: applies pending migrations to the configured database and exits. */
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../core/config/config.ts';
+import { Database } from '../core/db/database.ts';
+import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '../core/db/embedded-postgres.ts';
+import { createLogger } from '../core/logging/logger.ts';
+import { discoverConfigured, discoverFirstParty } from '../core/kernel/plugin-discovery.ts';
+import type { PluginManifest } from '../core/plugin-api/index.ts';
+import { migrations } from '../migrations/index.ts';
+
+try {
+  const { config } = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const manifests = [...(await discoverFirstParty(path.resolve('plugins'))), ...(await discoverConfigured(config.plugins))].map(
+    (d) => d.manifest as PluginManifest,
+  );
+  let url = config.databaseUrl;
+  let stop = async () => {};
+  if (!url) {
+    const embedded = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.embeddedDbPort, logger });
+    stop = embedded.stop;
+    await ensureDatabase(embedded.url, 'itops');
+    url = withDatabase(embedded.url, 'itops');
+  }
+  const database = await Database.connect({
+    url,
+    poolSize: 2,
+    entities: manifests.flatMap((m) => m.entities ?? []),
+    migrations: [...migrations, ...manifests.flatMap((m) => (m.migrations ?? []).map((x) => ({ ...x, name: `${m.id}/${x.name}` })))],
+    logger,
+  });
+  const applied = await database.migrate();
+  process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
+  await database.close();
+  await stop();
+} catch (error) {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : String((error as Error).stack ?? error)}\n`);
+  process.exit(1);
+}
