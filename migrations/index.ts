@@ -1,8 +1,12 @@
 import type { MigrationObject } from '@mikro-orm/postgresql';
 import { CorePluginState } from './0001-core-plugin-state.ts';
+import { IdentityAndAccess } from './0002-identity-and-access.ts';
 
 /**
  * The one ordered history of core and first-party plugin migrations. Names are their order:
  * append, never reorder or edit a migration that has shipped.
  */
-export const migrations: MigrationObject[] = [{ name: '0001-core-plugin-state', class: CorePluginState }];
+export const migrations: MigrationObject[] = [
+  { name: '0001-core-plugin-state', class: CorePluginState },
+  { name: '0002-identity-and-access', class: IdentityAndAccess },
+];

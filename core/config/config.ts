@@ -23,6 +23,12 @@ export interface Config {
   disabledPlugins: string[];
   shutdownTimeoutMs: number;
   jobsEnabled: boolean;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  adminEmail?: string;
+  adminPassword?: string;
+  licenseKey?: string;
+  licensePublicKeys: string[];
 }
 
 export class ConfigError extends Error {
@@ -81,11 +87,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     disabledPlugins: list(v.ITOPS_DISABLED_PLUGINS),
     shutdownTimeoutMs: v.ITOPS_SHUTDOWN_TIMEOUT_MS,
     jobsEnabled: v.ITOPS_JOBS_ENABLED,
+    accessTokenTtlSeconds: v.ITOPS_ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlDays: v.ITOPS_REFRESH_TOKEN_TTL_DAYS,
+    adminEmail: v.ITOPS_ADMIN_EMAIL,
+    adminPassword: v.ITOPS_ADMIN_PASSWORD,
+    licenseKey: v.ITOPS_LICENSE_KEY,
+    licensePublicKeys: list(v.ITOPS_LICENSE_PUBLIC_KEYS),
   };
   // ITOPS_PORT has a default, so PORT only applies when ITOPS_PORT was not given.
   if (env.ITOPS_PORT === undefined && raw.PORT !== undefined) config.port = Number(raw.PORT);
   if (config.env === 'production' && !config.jwtSecret) {
     throw new ConfigError(['ITOPS_JWT_SECRET is required when NODE_ENV=production (at least 32 characters)']);
+  }
+  if (Boolean(config.adminEmail) !== Boolean(config.adminPassword)) {
+    throw new ConfigError(['ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD must be set together']);
   }
   return { config, warnings };
 }

@@ -1,6 +1,8 @@
 import { readDocument, rootDocumentUrl } from '../contract/contract-document.ts';
 import { coreSdl, type RegisteredResolver } from '../graphql/schema-builder.ts';
 import { systemHandlers, type SystemDependencies } from '../http/system.handlers.ts';
+import { mergeContract } from '../contract/contract-merge.ts';
+import type { CoreModule } from './core-module.ts';
 import type { CoreContribution } from './plugin-host.ts';
 
 function coreResolvers(deps: SystemDependencies): RegisteredResolver[] {
@@ -26,13 +28,22 @@ function coreResolvers(deps: SystemDependencies): RegisteredResolver[] {
   ];
 }
 
-/** The core's own operations, SDL and resolvers, published alongside the plugins'. */
-export function coreContribution(deps: SystemDependencies): CoreContribution {
+/** The core's own operations, SDL and resolvers (root document + core modules), published alongside the plugins'. */
+export function coreContribution(deps: SystemDependencies, modules: CoreModule[] = []): CoreContribution {
+  const handlers = { ...systemHandlers(deps) };
+  for (const module of modules) {
+    for (const [id, handler] of Object.entries(module.handlers)) {
+      if (id in handlers) throw new Error(`core module ${module.id} registers handler ${id}, which is already registered`);
+      handlers[id] = handler;
+    }
+  }
+  const fragments = modules.filter((m) => m.openapi).map((m) => ({ owner: `core:${m.id}`, document: readDocument(m.openapi as URL) }));
   return {
-    document: readDocument(rootDocumentUrl()),
-    handlers: systemHandlers(deps),
-    sdl: coreSdl(),
-    resolvers: coreResolvers(deps),
-    permissions: [],
+    document: mergeContract(readDocument(rootDocumentUrl()), fragments),
+    handlers,
+    sdl: [coreSdl(), ...modules.flatMap((m) => (m.sdl ? [m.sdl] : []))].join('\n'),
+    resolvers: [...coreResolvers(deps), ...modules.flatMap((m) => m.resolvers ?? [])],
+    permissions: modules.flatMap((m) => m.permissions ?? []),
+    policies: modules.flatMap((m) => m.policies ?? []),
   };
 }

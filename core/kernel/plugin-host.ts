@@ -29,7 +29,8 @@ export interface CoreContribution {
   handlers: Record<string, OperationHandler>;
   sdl: string;
   resolvers: RegisteredResolver[];
-  permissions: PermissionDeclaration[];
+  permissions: (PermissionDeclaration & { platform?: boolean })[];
+  policies: PolicyDeclaration[];
 }
 
 interface LoadedPlugin {
@@ -106,7 +107,7 @@ export class PluginHost {
   }
 
   policies(): PolicyDeclaration[] {
-    return [...this.loaded.values()].flatMap((p) => p.scope.manifest.policies ?? []);
+    return [...this.deps.core.policies, ...[...this.loaded.values()].flatMap((p) => p.scope.manifest.policies ?? [])];
   }
 
   eventTopics(): EventDeclaration[] {
