@@ -61,10 +61,11 @@ export class JobService implements JobsService {
     // Jobs are fetched in batches but settled one by one, so a failing job is retried alone.
     await this.boss.work(
       name,
-      { batchSize: 10, burstWhenBatchFull: true, perJobResults: true, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 10 },
+      { batchSize: 10, burstWhenBatchFull: true, perJobResults: true, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 },
       async (jobs) => {
+        // The async wrapper turns a handler's synchronous throw into that job's failure alone.
         const settled = await Promise.allSettled(
-          jobs.map((job) => handler(job.data, { id: job.id, name, attempt: job.retryCount, signal: new AbortController().signal })),
+          jobs.map(async (job) => handler(job.data, { id: job.id, name, attempt: job.retryCount, signal: new AbortController().signal })),
         );
         return settled.map((outcome, i) => {
           if (outcome.status === 'fulfilled') return { id: jobs[i].id, status: 'completed' as const };
