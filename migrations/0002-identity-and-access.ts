@@ -104,7 +104,9 @@ export class IdentityAndAccess extends Migration {
         activated_at  timestamptz NOT NULL DEFAULT now()
       )`);
     this.addSql('ALTER TABLE core_plugin_state DROP CONSTRAINT core_plugin_state_state_check');
-    this.addSql("ALTER TABLE core_plugin_state ADD CONSTRAINT core_plugin_state_state_check CHECK (state IN ('loaded', 'unloaded', 'failed', 'disabled', 'unlicensed'))");
+    this.addSql(
+      "ALTER TABLE core_plugin_state ADD CONSTRAINT core_plugin_state_state_check CHECK (state IN ('loaded', 'unloaded', 'failed', 'disabled', 'unlicensed'))",
+    );
   }
 
   override down(): void {

@@ -61,11 +61,30 @@ export const configVariables = {
     description: 'How long shutdown waits for in-flight requests and jobs.',
   },
   ITOPS_ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86400, default: 3600, description: 'Lifetime of access tokens (JWT).' },
-  ITOPS_REFRESH_TOKEN_TTL_DAYS: { type: 'integer', minimum: 1, maximum: 365, default: 30, description: 'Lifetime of refresh tokens; each use rotates the token.' },
-  ITOPS_ADMIN_EMAIL: { type: 'string', format: 'email', description: 'With ITOPS_ADMIN_PASSWORD: creates the first platform admin at boot when no user exists.' },
+  ITOPS_REFRESH_TOKEN_TTL_DAYS: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 365,
+    default: 30,
+    description: 'Lifetime of refresh tokens; each use rotates the token.',
+  },
+  ITOPS_ADMIN_EMAIL: {
+    type: 'string',
+    format: 'email',
+    description: 'With ITOPS_ADMIN_PASSWORD: creates the first platform admin at boot when no user exists.',
+  },
   ITOPS_ADMIN_PASSWORD: { type: 'string', minLength: 12, description: 'Password of that first platform admin (at least 12 characters).' },
   ITOPS_LICENSE_KEY: { type: 'string', minLength: 20, description: 'License token (Ed25519-signed JWS from `npm run license -- issue`), validated at boot.' },
-  ITOPS_LICENSE_PUBLIC_KEYS: { type: 'string', default: '', description: 'Comma-separated trusted license public keys (base64url raw Ed25519, from `npm run license -- keygen`).' },
+  ITOPS_LICENSE_PUBLIC_KEYS: {
+    type: 'string',
+    default: '',
+    description: 'Comma-separated trusted license public keys (base64url raw Ed25519, from `npm run license -- keygen`).',
+  },
+  ITOPS_TRUST_PROXY: {
+    type: 'boolean',
+    default: false,
+    description: 'Trust X-Forwarded-For/-Proto from a reverse proxy (client addresses for rate limits and logs).',
+  },
   ITOPS_JOBS_ENABLED: { type: 'boolean', default: true, description: 'Run job workers in this process (false: this node only serves HTTP).' },
 } as const;
 

@@ -23,6 +23,7 @@ export interface Config {
   disabledPlugins: string[];
   shutdownTimeoutMs: number;
   jobsEnabled: boolean;
+  trustProxy: boolean;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   adminEmail?: string;
@@ -87,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     disabledPlugins: list(v.ITOPS_DISABLED_PLUGINS),
     shutdownTimeoutMs: v.ITOPS_SHUTDOWN_TIMEOUT_MS,
     jobsEnabled: v.ITOPS_JOBS_ENABLED,
+    trustProxy: v.ITOPS_TRUST_PROXY,
     accessTokenTtlSeconds: v.ITOPS_ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: v.ITOPS_REFRESH_TOKEN_TTL_DAYS,
     adminEmail: v.ITOPS_ADMIN_EMAIL,

@@ -11,16 +11,21 @@ interface GraphQLBody {
   operationName?: unknown;
 }
 
-export function graphQLContext(access: AccessControl, principal: Principal | null, tenantId: string | undefined, correlationId: string): GraphQLContext {
+export function graphQLContext(
+  access: AccessControl,
+  principal: Principal | null,
+  tenantId: string | undefined,
+  correlationId: string,
+  clientAddress: string,
+): GraphQLContext {
   return {
     principal,
+    clientAddress,
     tenantId,
     correlationId,
     async authorize(permission: string) {
       if (!principal) throw new AppError('unauthorized', 'Authentication is required');
-      if (!(await access.authorize(principal, permission, tenantId ?? principal.tenantId))) {
-        throw new AppError('forbidden', `This operation requires the permission ${permission}`);
-      }
+      return access.authorize(principal, permission, tenantId);
     },
   };
 }
@@ -85,13 +90,13 @@ export async function handleGraphQL(ctx: Context, schema: GraphQLSchema, access:
     throw new AppError('method_not_allowed', 'Only queries may be sent with GET', { headers: { Allow: 'POST' } });
   }
   const principal = await access.authenticate({ headers: ctx.headers });
-  const tenantId = ctx.get('x-workspace-id') || principal?.tenantId;
+  const tenantId = ctx.get('x-workspace-id') || undefined;
   const result = await execute({
     schema,
     document,
     variableValues: (payload.variables ?? undefined) as Record<string, unknown> | undefined,
     operationName: typeof payload.operationName === 'string' ? payload.operationName : undefined,
-    contextValue: graphQLContext(access, principal, tenantId, state.correlationId),
+    contextValue: graphQLContext(access, principal, tenantId, state.correlationId, ctx.ip),
   });
   ctx.status = 200;
   ctx.body = present(result as ExecutionResult, state.correlationId);

@@ -21,8 +21,8 @@ export function attachGraphQLWebSocket(server: Server, currentSchema: () => Grap
           typeof params.authorization === 'string' ? params.authorization : typeof params.token === 'string' ? `Bearer ${params.token}` : undefined;
         const headers = { ...ctx.extra.request.headers, ...(authorization ? { authorization } : {}) };
         const principal = await access.authenticate({ headers }).catch(() => null);
-        const tenant = typeof params.workspaceId === 'string' ? params.workspaceId : principal?.tenantId;
-        return graphQLContext(access, principal, tenant, randomUUID());
+        const tenant = typeof params.workspaceId === 'string' ? params.workspaceId : undefined;
+        return graphQLContext(access, principal, tenant, randomUUID(), ctx.extra.request.socket.remoteAddress ?? 'unknown');
       },
     },
     wss,

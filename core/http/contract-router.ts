@@ -83,7 +83,7 @@ export class ContractRouter {
     state.operationId = operation.operationId;
 
     const tenantHeader = ctx.get('x-workspace-id') || undefined;
-    const principal = await this.authorize(operation, request, tenantHeader);
+    const { principal, tenantId } = await this.authorize(operation, request, tenantHeader);
 
     const content = operation.requestBody?.content as Record<string, unknown> | undefined;
     if (content && hasBody(ctx) && !ctx.is(Object.keys(content))) {
@@ -116,26 +116,29 @@ export class ContractRouter {
       body: request.body,
       rawBody: (ctx.request as { rawBody?: string }).rawBody,
       principal,
-      tenantId: tenantHeader ?? principal?.tenantId,
+      tenantId,
       correlationId: state.correlationId,
+      clientAddress: ctx.ip,
       signal: abort.signal,
     };
     const result = await registered.handler(handlerRequest);
     this.respond(ctx, result);
   }
 
-  private async authorize(operation: Operation, request: ContractRequest, tenantId: string | undefined): Promise<Principal | null> {
+  private async authorize(
+    operation: Operation,
+    request: ContractRequest,
+    requestedTenant: string | undefined,
+  ): Promise<{ principal: Principal | null; tenantId?: string }> {
     if (operation['x-public'] === true) {
       // Public routes still see a caller who identifies, but bad credentials don't block them.
-      return this.access.authenticate({ headers: request.headers }).catch(() => null);
+      const principal = await this.access.authenticate({ headers: request.headers }).catch(() => null);
+      return { principal, tenantId: requestedTenant ?? principal?.tenantId };
     }
     const principal = await this.access.authenticate({ headers: request.headers });
     if (!principal) throw new AppError('unauthorized', 'Authentication is required', { headers: { 'WWW-Authenticate': 'Bearer' } });
-    const permission = operation['x-permission'] as string;
-    if (!(await this.access.authorize(principal, permission, tenantId ?? principal.tenantId))) {
-      throw new AppError('forbidden', `This operation requires the permission ${permission}`);
-    }
-    return principal;
+    const tenantId = await this.access.authorize(principal, operation['x-permission'] as string, requestedTenant);
+    return { principal, tenantId };
   }
 
   private allowedMethods(request: ContractRequest): string[] {

@@ -11,8 +11,15 @@ export type Route = (ctx: Koa.Context) => Promise<void>;
  * The whole middleware stack. Koa's one extension point is `use`; the kernel composes four
  * middlewares and hands every request to the GraphQL endpoint or to the contract router.
  */
-export function createHttpApp(options: { logger: Logger; metrics: HttpMetrics; bodyLimitBytes: number; graphql: Route; contract: Route }): Koa {
-  const app = new Koa({ proxy: true });
+export function createHttpApp(options: {
+  logger: Logger;
+  metrics: HttpMetrics;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  graphql: Route;
+  contract: Route;
+}): Koa {
+  const app = new Koa({ proxy: options.trustProxy });
   app.silent = true;
   app.use(requestContext(options.logger, options.metrics));
   app.use(errorMiddleware());

@@ -8,7 +8,7 @@ import { Database } from '../db/database.ts';
 import { type EmbeddedDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } from '../db/embedded-postgres.ts';
 import { handleGraphQL } from '../graphql/graphql-http.ts';
 import { attachGraphQLWebSocket } from '../graphql/graphql-ws-server.ts';
-import { type AccessControl, anonymousOnly } from '../http/access-control.ts';
+import type { AccessControl } from '../http/access-control.ts';
 import { createHttpApp } from '../http/http-app.ts';
 import { HttpMetrics } from '../http/http-metrics.ts';
 import { JobService } from '../jobs/job-service.ts';
@@ -25,6 +25,7 @@ import { discoverConfigured, discoverFirstParty, type DiscoveredPlugin } from '.
 import { PluginHost, type PluginStatus } from './plugin-host.ts';
 import { orderByRequires } from './plugin-order.ts';
 import { InFlight } from './in-flight.ts';
+import { identityAccess } from './identity-wiring.ts';
 
 export interface KernelOptions {
   /** Configuration source; defaults to process.env. */
@@ -135,16 +136,20 @@ export class Kernel {
 
       const metricsRegistry = new Registry();
       collectDefaultMetrics({ register: metricsRegistry, prefix: 'itops_' });
-      const access = options.access ?? anonymousOnly;
+      const identity = await identityAccess({ config, database, logger });
+      const access = options.access ?? identity.access;
       let host: PluginHost | undefined;
-      const core = coreContribution({
-        version: hostVersion,
-        startedAt: Date.now(),
-        metrics: metricsRegistry,
-        checks: { database: () => database.isReachable(), jobs: () => jobs.isReachable() },
-        document: () => (host as PluginHost).currentRouter().document,
-        plugins: () => (host as PluginHost).statuses(),
-      });
+      const core = coreContribution(
+        {
+          version: hostVersion,
+          startedAt: Date.now(),
+          metrics: metricsRegistry,
+          checks: { database: () => database.isReachable(), jobs: () => jobs.isReachable() },
+          document: () => (host as PluginHost).currentRouter().document,
+          plugins: () => (host as PluginHost).statuses(),
+        },
+        identity.modules,
+      );
       host = new PluginHost({
         core,
         container,
@@ -153,6 +158,7 @@ export class Kernel {
         access,
         logger,
         onStateChange: (status: PluginStatus) => recordState(database, status),
+        onPublish: () => identity.rbac.reload({ permissions: (host as PluginHost).permissions(), policies: (host as PluginHost).policies() }),
       });
       host.makeAvailable(manifests, new Set(config.disabledPlugins));
       closers.push(() => (host as PluginHost).unloadAll());
@@ -163,6 +169,7 @@ export class Kernel {
         logger,
         metrics: new HttpMetrics(metricsRegistry),
         bodyLimitBytes: config.bodyLimitBytes,
+        trustProxy: config.trustProxy,
         graphql: (ctx) => handleGraphQL(ctx, (host as PluginHost).currentSchema(), access),
         contract: (ctx) => (host as PluginHost).currentRouter().dispatch(ctx),
       });

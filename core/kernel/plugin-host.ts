@@ -73,6 +73,8 @@ export class PluginHost {
       access: AccessControl;
       logger: Logger;
       onStateChange?: (status: PluginStatus) => Promise<void>;
+      /** Runs after every contract swap (RBAC follows the permissions of what is loaded). */
+      onPublish?: () => Promise<void>;
     },
   ) {}
 
@@ -245,6 +247,7 @@ export class PluginHost {
     const router = await ContractRouter.create(document, handlers, access);
     this.router = router;
     this.schema = schema;
+    await this.deps.onPublish?.();
   }
 
   private async setState(manifest: PluginManifest, state: PluginState, error?: string): Promise<void> {

@@ -8,10 +8,15 @@ export type JsonSchema = Record<string, unknown>;
 /** Who is calling. Filled in by the identity layer; `null` for anonymous callers of public routes. */
 export interface Principal {
   kind: 'user' | 'api_key' | 'system';
+  /** User id (uuid) or API key id. */
   id: string;
+  /** The user's email, or the API key's name. */
+  name?: string;
+  /** The workspace the principal acts in when it has exactly one (API keys always do). */
   tenantId?: string;
-  roles: string[];
-  scopes?: string[];
+  /** Role per workspace the principal belongs to. */
+  memberships: { tenantId: string; role: string }[];
+  platformAdmin: boolean;
 }
 
 /** What a handler sees of a request: parsed, validated and typed by the contract. */
@@ -27,6 +32,8 @@ export interface OperationRequest<Body = unknown, Params = Record<string, string
   principal: Principal | null;
   tenantId?: string;
   correlationId: string;
+  /** The client's address (X-Forwarded-For is honoured only with ITOPS_TRUST_PROXY=true). */
+  clientAddress: string;
   /** Aborted when the client goes away (streaming responses stop on it). */
   signal: AbortSignal;
 }
@@ -45,10 +52,11 @@ export type Resolver = (parent: any, args: any, context: GraphQLContext, info: u
 
 export interface GraphQLContext {
   principal: Principal | null;
+  clientAddress: string;
   tenantId?: string;
   correlationId: string;
-  /** The same permission check the HTTP router applies to `x-permission`. */
-  authorize(permission: string): Promise<void>;
+  /** The same permission check the HTTP router applies to `x-permission`; resolves to the workspace acted in. */
+  authorize(permission: string): Promise<string | undefined>;
 }
 
 export interface JobDeclaration {

@@ -14,11 +14,22 @@ export function testAccess(grants: Record<string, string[]>): AccessControl {
       if (typeof header !== 'string' || header === '') return null;
       const match = /^Test ([a-z_,]+)(?: (\S+))?$/.exec(header);
       if (!match) throw new AppError('unauthorized', 'Invalid credentials');
-      const principal: Principal = { kind: 'user', id: `test:${match[1]}`, roles: match[1].split(','), tenantId: match[2] };
+      const tenantId = match[2] ?? 'test-tenant';
+      const principal: Principal = {
+        kind: 'user',
+        id: `test:${match[1]}`,
+        tenantId,
+        memberships: match[1].split(',').map((role) => ({ tenantId, role })),
+        platformAdmin: false,
+      };
       return principal;
     },
-    async authorize(principal, permission) {
-      return principal.roles.some((role) => grants[role]?.includes(permission));
+    async authorize(principal, permission, requestedTenant) {
+      const tenantId = requestedTenant ?? principal.tenantId;
+      if (!principal.memberships.some((m) => m.tenantId === tenantId && grants[m.role]?.includes(permission))) {
+        throw new AppError('forbidden', `This operation requires the permission ${permission}`);
+      }
+      return tenantId;
     },
   };
 }

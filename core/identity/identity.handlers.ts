@@ -1,0 +1,179 @@
+import { AppError } from '../errors/app-error.ts';
+import type { OperationHandler, OperationRequest } from '../plugin-api/index.ts';
+import { likePattern, listEnvelope, parseListQuery } from '../lists/list-query.ts';
+import type { RbacService } from '../rbac/rbac-service.ts';
+import { roleLevel, roleOfScope } from '../rbac/roles.ts';
+import type { ApiKeyRecord, ApiKeys } from './api-keys.ts';
+import type { AuthService } from './auth-service.ts';
+import type { UserStore } from './user-store.ts';
+
+type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+export interface IdentityDependencies {
+  query: Query;
+  auth: AuthService;
+  users: UserStore;
+  apiKeys: ApiKeys;
+  rbac: RbacService;
+}
+
+const iso = (value: Date | string | null | undefined) => (value == null ? null : new Date(value).toISOString());
+const principalOf = (req: OperationRequest) => {
+  if (!req.principal) throw new AppError('unauthorized', 'Authentication is required');
+  return req.principal;
+};
+const workspaceOf = (req: OperationRequest) => {
+  if (!req.tenantId) throw new AppError('bad_request', 'Name the workspace in the x-workspace-id header');
+  return req.tenantId;
+};
+
+function apiKeyView(record: ApiKeyRecord) {
+  return {
+    key_id: record.key_id,
+    name: record.name,
+    scope: record.scope,
+    prefix: record.prefix,
+    rate_limit_rps: record.rate_limit_rps,
+    expires_at: iso(record.expires_at),
+    revoked_at: iso(record.revoked_at),
+    created_at: iso(record.created_at) as string,
+  };
+}
+
+/** Handlers of core/identity/identity.openapi.yaml. */
+export function identityHandlers(deps: IdentityDependencies): Record<string, OperationHandler> {
+  const { query, auth, users, apiKeys, rbac } = deps;
+  const tenantExists = async (tenantId: string) => (await query('SELECT 1 FROM tenant WHERE tenant_id = ?', [tenantId])).length > 0;
+
+  return {
+    listAuthProviders: () => ({ providers: [{ id: 'local', type: 'password', name: 'Email and password', loginUrl: '/api/v1/auth/login' }] }),
+
+    login: (req: OperationRequest<{ email: string; password: string }>) => auth.login(req.body.email, req.body.password, req.clientAddress),
+    refreshSession: (req: OperationRequest<{ refreshToken: string }>) => auth.refresh(req.body.refreshToken),
+    async logout(req: OperationRequest<{ refreshToken: string }>) {
+      await auth.logout(req.body.refreshToken);
+      return { status: 204 };
+    },
+
+    getCurrentPrincipal(req) {
+      const principal = principalOf(req);
+      return { kind: principal.kind, id: principal.id, name: principal.name, platformAdmin: principal.platformAdmin, memberships: principal.memberships };
+    },
+
+    async listTenants() {
+      const rows = await query<{ tenant_id: string; name: string; plan: string; contact_email: string | null; created_at: Date; events_this_month: string }>(
+        'SELECT tenant_id, name, plan, contact_email, created_at, events_this_month FROM tenant ORDER BY created_at, tenant_id',
+      );
+      return { tenants: rows.map((r) => ({ ...r, created_at: iso(r.created_at), events_this_month: Number(r.events_this_month) })) };
+    },
+
+    async createTenant(req: OperationRequest<{ tenant_id: string; name: string; plan?: string; contact_email?: string }>) {
+      const { tenant_id, name, plan = 'free', contact_email = null } = req.body;
+      const rows = await query<{ tenant_id: string; created_at: Date }>(
+        'INSERT INTO tenant (tenant_id, name, plan, contact_email) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING tenant_id, created_at',
+        [tenant_id, name, plan, contact_email],
+      );
+      if (rows.length === 0) throw new AppError('conflict', `Tenant ${tenant_id} already exists`);
+      return { status: 201, body: { tenant_id: rows[0].tenant_id, created_at: iso(rows[0].created_at) } };
+    },
+
+    async createUser(req: OperationRequest<{ email: string; password: string; platformAdmin?: boolean; memberships?: { tenantId: string; role: string }[] }>) {
+      const memberships = req.body.memberships ?? [];
+      for (const m of memberships)
+        if (!(await tenantExists(m.tenantId)))
+          throw new AppError('validation_failed', `Tenant ${m.tenantId} does not exist`, {
+            details: [{ path: '/body/memberships', message: `unknown tenant ${m.tenantId}` }],
+          });
+      const user = await users.create({ email: req.body.email, password: req.body.password, platformAdmin: req.body.platformAdmin });
+      for (const m of memberships) await users.setMembership(user.id, m.tenantId, m.role);
+      return { status: 201, body: user };
+    },
+
+    async listMembers(req) {
+      const tenantId = workspaceOf(req);
+      const list = parseListQuery<'email' | 'role' | 'createdAt'>(req.query, {
+        sortable: { email: 'lower(u.email)', role: 'm.role', createdAt: 'm.created_at' },
+        defaultSort: 'email',
+      });
+      const filter = list.q ? `AND (u.email ILIKE ? ESCAPE '\\' OR m.role ILIKE ? ESCAPE '\\')` : '';
+      const params = list.q ? [tenantId, likePattern(list.q), likePattern(list.q)] : [tenantId];
+      const rows = await query<{ user_id: string; email: string; role: string; created_at: Date; total: string }>(
+        `SELECT m.user_id, u.email, m.role, m.created_at, count(*) OVER () AS total
+         FROM membership m JOIN app_user u ON u.id = m.user_id
+         WHERE m.tenant_id = ? ${filter}
+         ORDER BY ${list.orderBy}, m.user_id LIMIT ? OFFSET ?`,
+        [...params, list.limit, list.offset],
+      );
+      let total = rows.length > 0 ? Number(rows[0].total) : 0;
+      if (rows.length === 0 && list.offset > 0) {
+        const [count] = await query<{ count: string }>(
+          `SELECT count(*) FROM membership m JOIN app_user u ON u.id = m.user_id WHERE m.tenant_id = ? ${filter}`,
+          params,
+        );
+        total = Number(count.count);
+      }
+      const data = rows.map((r) => ({ userId: r.user_id, email: r.email, role: r.role, createdAt: iso(r.created_at) }));
+      return listEnvelope(data, total, list);
+    },
+
+    async setMember(req: OperationRequest<{ role: string }, { user_id: string }>) {
+      const tenantId = workspaceOf(req);
+      const user = await users.access(req.params.user_id);
+      if (!user) throw new AppError('not_found', `User ${req.params.user_id} was not found`);
+      await users.setMembership(user.id, tenantId, req.body.role);
+      const [row] = await query<{ created_at: Date }>('SELECT created_at FROM membership WHERE user_id = ? AND tenant_id = ?', [user.id, tenantId]);
+      return { userId: user.id, email: user.email, role: req.body.role, createdAt: iso(row.created_at) };
+    },
+
+    async removeMember(req: OperationRequest<unknown, { user_id: string }>) {
+      if (!(await users.removeMembership(req.params.user_id, workspaceOf(req))))
+        throw new AppError('not_found', `User ${req.params.user_id} is not a member of this workspace`);
+      return { status: 204 };
+    },
+
+    getMyPermissions(req) {
+      const principal = principalOf(req);
+      const tenantId = workspaceOf(req);
+      const role = principal.memberships.find((m) => m.tenantId === tenantId)?.role ?? 'none';
+      return {
+        tenant_id: tenantId,
+        user_id: principal.kind === 'user' ? (principal.name ?? principal.id) : principal.id,
+        role,
+        level: roleLevel(role),
+        permissions: rbac.permissionsOf(role, tenantId),
+      };
+    },
+
+    async createApiKey(req: OperationRequest<{ name: string; scope: string; rate_limit_rps?: number; expires_at?: string }>) {
+      const principal = principalOf(req);
+      const tenantId = workspaceOf(req);
+      const role = roleOfScope(req.body.scope);
+      const callerRole = principal.memberships.find((m) => m.tenantId === tenantId)?.role ?? '';
+      // A key never carries more than its creator holds.
+      if (!role || roleLevel(role) > roleLevel(callerRole)) throw new AppError('forbidden', `You cannot create a key with scope ${req.body.scope}`);
+      if (req.body.expires_at && Date.parse(req.body.expires_at) <= Date.now()) {
+        throw new AppError('validation_failed', 'expires_at must be in the future', {
+          details: [{ path: '/body/expires_at', message: 'must be in the future' }],
+        });
+      }
+      const { record, apiKey } = await apiKeys.create({
+        tenantId,
+        name: req.body.name,
+        scope: req.body.scope,
+        rateLimitRps: req.body.rate_limit_rps ?? 100,
+        expiresAt: req.body.expires_at ? new Date(req.body.expires_at) : undefined,
+        createdBy: `${principal.kind}:${principal.id}`,
+      });
+      return { status: 201, body: { ...apiKeyView(record), api_key: apiKey } };
+    },
+
+    async listApiKeys(req) {
+      return { api_keys: (await apiKeys.list(workspaceOf(req))).map(apiKeyView) };
+    },
+
+    async revokeApiKey(req: OperationRequest<unknown, { key_id: string }>) {
+      if (!(await apiKeys.revoke(workspaceOf(req), req.params.key_id))) throw new AppError('not_found', `API key ${req.params.key_id} was not found`);
+      return { status: 204 };
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors/app-error.ts';
+import { hashPassword } from '../auth/passwords.ts';
+
+type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+export interface UserAccess {
+  id: string;
+  email: string;
+  platformAdmin: boolean;
+  disabled: boolean;
+  memberships: { tenantId: string; role: string }[];
+}
+
+const cacheMs = 5_000;
+
+/**
+ * Users and their memberships. What a request needs to know about its user (memberships, admin
+ * flag, disabled) is cached for a few seconds per process; changes made here drop the entry at once.
+ */
+export class UserStore {
+  private readonly cache = new Map<string, { value: UserAccess | undefined; until: number }>();
+
+  constructor(private readonly query: Query) {}
+
+  async create(input: { email: string; password: string; platformAdmin?: boolean }): Promise<{ id: string; email: string }> {
+    const id = randomUUID();
+    const passwordHash = await hashPassword(input.password);
+    const rows = await this.query<{ id: string }>(
+      'INSERT INTO app_user (id, email, password_hash, platform_admin) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id',
+      [id, input.email, passwordHash, input.platformAdmin ?? false],
+    );
+    if (rows.length === 0) throw new AppError('conflict', `A user with the email ${input.email} already exists`);
+    return { id, email: input.email };
+  }
+
+  async findForLogin(email: string): Promise<{ id: string; email: string; passwordHash: string; disabled: boolean } | undefined> {
+    const [row] = await this.query<{ id: string; email: string; password_hash: string; disabled: boolean }>(
+      'SELECT id, email, password_hash, disabled FROM app_user WHERE lower(email) = lower(?)',
+      [email],
+    );
+    return row && { id: row.id, email: row.email, passwordHash: row.password_hash, disabled: row.disabled };
+  }
+
+  async access(userId: string): Promise<UserAccess | undefined> {
+    const cached = this.cache.get(userId);
+    if (cached && cached.until > Date.now()) return cached.value;
+    const rows = await this.query<{ id: string; email: string; platform_admin: boolean; disabled: boolean; tenant_id: string | null; role: string | null }>(
+      `SELECT u.id, u.email, u.platform_admin, u.disabled, m.tenant_id, m.role
+       FROM app_user u LEFT JOIN membership m ON m.user_id = u.id WHERE u.id = ?`,
+      [userId],
+    );
+    const value: UserAccess | undefined = rows[0] && {
+      id: rows[0].id,
+      email: rows[0].email,
+      platformAdmin: rows[0].platform_admin,
+      disabled: rows[0].disabled,
+      memberships: rows.filter((r) => r.tenant_id).map((r) => ({ tenantId: r.tenant_id as string, role: r.role as string })),
+    };
+    if (this.cache.size > 50_000) this.cache.clear();
+    this.cache.set(userId, { value, until: Date.now() + cacheMs });
+    return value;
+  }
+
+  async setMembership(userId: string, tenantId: string, role: string): Promise<void> {
+    await this.query('INSERT INTO membership (user_id, tenant_id, role) VALUES (?, ?, ?) ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role', [
+      userId,
+      tenantId,
+      role,
+    ]);
+    this.cache.delete(userId);
+  }
+
+  async removeMembership(userId: string, tenantId: string): Promise<boolean> {
+    const rows = await this.query('DELETE FROM membership WHERE user_id = ? AND tenant_id = ? RETURNING user_id', [userId, tenantId]);
+    this.cache.delete(userId);
+    return rows.length > 0;
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.query<{ count: string }>('SELECT count(*) FROM app_user');
+    return Number(row.count);
+  }
+
+  async findIdByEmail(email: string): Promise<string | undefined> {
+    const [row] = await this.query<{ id: string }>('SELECT id FROM app_user WHERE lower(email) = lower(?)', [email]);
+    return row?.id;
+  }
+}

@@ -1,0 +1,33 @@
+import { AccessTokens } from '../auth/access-tokens.ts';
+import { resolveJwtSecret } from '../auth/jwt-secret.ts';
+import { PlatformAccess } from '../auth/platform-access.ts';
+import { RateLimiter } from '../auth/rate-limiter.ts';
+import type { Config } from '../config/config.ts';
+import type { Database } from '../db/database.ts';
+import { ApiKeys } from '../identity/api-keys.ts';
+import { AuthService } from '../identity/auth-service.ts';
+import { identityModule } from '../identity/identity.module.ts';
+import { RefreshTokens } from '../identity/refresh-tokens.ts';
+import { UserStore } from '../identity/user-store.ts';
+import type { Logger } from '../logging/logger.ts';
+import { RbacService } from '../rbac/rbac-service.ts';
+import type { CoreModule } from './core-module.ts';
+
+/** Builds identity and access: stores, token services, RBAC, the AccessControl and its core module. */
+export async function identityAccess(deps: { config: Config; database: Database; logger: Logger }) {
+  const { config, database, logger } = deps;
+  const query = <T>(sql: string, params?: unknown[]) => database.query<T>(sql, params);
+  const limiter = new RateLimiter(query);
+  const users = new UserStore(query);
+  const apiKeys = new ApiKeys(query, limiter);
+  const tokens = new AccessTokens(await resolveJwtSecret(config, logger), config.accessTokenTtlSeconds);
+  const rbac = new RbacService(query, logger);
+  const auth = new AuthService(users, tokens, new RefreshTokens(query, config.refreshTokenTtlDays), limiter, config.accessTokenTtlSeconds);
+
+  if (config.adminEmail && config.adminPassword && (await users.count()) === 0) {
+    await users.create({ email: config.adminEmail, password: config.adminPassword, platformAdmin: true });
+    logger.info({ email: config.adminEmail }, 'created the first platform admin');
+  }
+  const modules: CoreModule[] = [identityModule({ query, auth, users, apiKeys, rbac })];
+  return { access: new PlatformAccess(tokens, users, apiKeys, rbac), rbac, users, apiKeys, tokens, auth, modules };
+}

@@ -1,0 +1,86 @@
+import { type Enforcer, newEnforcer } from 'casbin';
+import type { Logger } from '../logging/logger.ts';
+import type { PermissionDeclaration, PolicyDeclaration } from '../plugin-api/index.ts';
+import { type PolicyRule, PolicyAdapter } from './policy-adapter.ts';
+import { createRbacModel } from './rbac-model.ts';
+
+type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+export interface DeclaredAccess {
+  permissions: (PermissionDeclaration & { platform?: boolean })[];
+  policies: PolicyDeclaration[];
+}
+
+const split = (permission: string) => {
+  const at = permission.lastIndexOf(':');
+  return [permission.slice(0, at), permission.slice(at + 1)] as const;
+};
+
+/**
+ * Answers "may this role do resource:action in this tenant?" through Casbin. Decisions are cached
+ * per (role, tenant, permission) and the cache is dropped whenever policies or the set of loaded
+ * plugins change, so the per-request cost is one map lookup.
+ */
+export class RbacService {
+  private enforcer?: Enforcer;
+  private readonly decisions = new Map<string, boolean>();
+  private declared: DeclaredAccess = { permissions: [], policies: [] };
+
+  constructor(
+    private readonly query: Query,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Rebuilds the enforcer from the declarations of what is loaded now plus stored custom grants. */
+  async reload(declared: DeclaredAccess = this.declared): Promise<void> {
+    this.declared = declared;
+    const defaults: PolicyRule[] = [
+      // msp_admin holds every workspace permission (never platform ones) in every workspace.
+      ...declared.permissions.filter((p) => !p.platform).map((p) => ({ ptype: 'p' as const, values: ['msp_admin', '*', ...split(p.name)] })),
+      ...declared.policies.map((p) => ({ ptype: 'p' as const, values: [p.role, '*', ...split(p.permission)] })),
+    ];
+    const enforcer = await newEnforcer(createRbacModel(), new PolicyAdapter(this.query, () => defaults));
+    this.enforcer = enforcer;
+    this.decisions.clear();
+    this.logger.debug({ rules: defaults.length }, 'rbac policies loaded');
+  }
+
+  isPlatformPermission(permission: string): boolean {
+    return this.declared.permissions.some((p) => p.name === permission && p.platform === true);
+  }
+
+  isDeclared(permission: string): boolean {
+    return this.declared.permissions.some((p) => p.name === permission);
+  }
+
+  allows(role: string, tenant: string, permission: string): boolean {
+    const key = `${role}\u0000${tenant}\u0000${permission}`;
+    let decision = this.decisions.get(key);
+    if (decision === undefined) {
+      if (!this.enforcer) throw new Error('rbac is not loaded');
+      decision = this.enforcer.enforceSync(role, tenant, ...split(permission));
+      if (this.decisions.size > 100_000) this.decisions.clear();
+      this.decisions.set(key, decision);
+    }
+    return decision;
+  }
+
+  /** Every declared permission the role holds in the tenant (for GET /rbac/permissions). */
+  permissionsOf(role: string, tenant: string): string[] {
+    return this.declared.permissions
+      .filter((p) => this.allows(role, p.platform ? '*' : tenant, p.name))
+      .map((p) => p.name)
+      .sort();
+  }
+
+  /** Grants a permission to a role in one tenant (stored; survives restarts). */
+  async grant(role: string, tenant: string, permission: string): Promise<void> {
+    await this.enforcer?.addPolicy(role, tenant, ...split(permission));
+    this.decisions.clear();
+  }
+
+  async revoke(role: string, tenant: string, permission: string): Promise<void> {
+    await this.enforcer?.removePolicy(role, tenant, ...split(permission));
+    this.decisions.clear();
+  }
+}
