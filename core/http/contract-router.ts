@@ -4,6 +4,8 @@ import type { Context } from 'koa';
 import { OpenAPIBackend, type Request as ContractRequest } from 'openapi-backend';
 import { AppError } from '../errors/app-error.ts';
 import type { OperationHandler, OperationRequest, OperationResponse, Principal } from '../plugin-api/index.ts';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
+import { executeIdempotently } from '../idempotency/idempotent-execution.ts';
 import type { AccessControl } from './access-control.ts';
 import type { RequestState } from './request-context.ts';
 
@@ -42,9 +44,15 @@ export class ContractRouter {
     readonly document: Record<string, any>,
     private readonly handlers: ReadonlyMap<string, RegisteredHandler>,
     private readonly access: AccessControl,
+    private readonly idempotency: IdempotencyStore,
   ) {}
 
-  static async create(document: Record<string, any>, handlers: ReadonlyMap<string, RegisteredHandler>, access: AccessControl): Promise<ContractRouter> {
+  static async create(
+    document: Record<string, any>,
+    handlers: ReadonlyMap<string, RegisteredHandler>,
+    access: AccessControl,
+    idempotency: IdempotencyStore,
+  ): Promise<ContractRouter> {
     const api = new OpenAPIBackend({
       definition: structuredClone(document) as any,
       strict: false,
@@ -57,7 +65,7 @@ export class ContractRouter {
       customizeAjv: (ajv) => addFormats(ajv) as typeof ajv,
     });
     await api.init();
-    return new ContractRouter(api, document, handlers, access);
+    return new ContractRouter(api, document, handlers, access, idempotency);
   }
 
   async dispatch(ctx: Context): Promise<void> {
@@ -121,8 +129,11 @@ export class ContractRouter {
       clientAddress: ctx.ip,
       signal: abort.signal,
     };
-    const result = await registered.handler(handlerRequest);
-    this.respond(ctx, result);
+    const run = async () => {
+      const result = await registered.handler(handlerRequest);
+      return isResponse(result) ? result : { status: 200, body: result };
+    };
+    this.respond(ctx, await executeIdempotently(this.idempotency, operation, handlerRequest, ctx.get('idempotency-key') || undefined, run));
   }
 
   private async authorize(
@@ -150,8 +161,7 @@ export class ContractRouter {
     return [...methods];
   }
 
-  private respond(ctx: Context, result: unknown): void {
-    const response: OperationResponse = isResponse(result) ? result : { status: 200, body: result };
+  private respond(ctx: Context, response: OperationResponse): void {
     ctx.status = response.status ?? (response.body === undefined ? 204 : 200);
     for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
     if (response.body === undefined) return;

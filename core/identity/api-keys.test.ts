@@ -30,7 +30,7 @@ t.test('an API key is shown once, stored hashed and accepted in both header form
   t.not(rows[0].key_hash, apiKey);
   t.notMatch(JSON.stringify(rows), apiKey.slice(12), 'no part of the secret is stored in clear beyond the prefix');
 
-  for (const headers of [{ 'x-api-key': apiKey }, { authorization: `Bearer ${apiKey}` }]) {
+  for (const headers of [{ 'x-api-key': apiKey }, { authorization: `Bearer ${apiKey}` }] as Record<string, string>[]) {
     const me = await call(kernel, 'GET', '/api/v1/rbac/permissions', { headers });
     t.equal(me.status, 200);
     t.match(me.json, { tenant_id: 'acme', user_id: created.json.key_id, role: 'endpoint_agent' });

@@ -24,6 +24,7 @@ import { validateManifest } from './manifest-validation.ts';
 import { discoverConfigured, discoverFirstParty, type DiscoveredPlugin } from './plugin-discovery.ts';
 import { PluginHost, type PluginStatus } from './plugin-host.ts';
 import { orderByRequires } from './plugin-order.ts';
+import { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import { InFlight } from './in-flight.ts';
 import { identityAccess } from './identity-wiring.ts';
 
@@ -156,6 +157,7 @@ export class Kernel {
         jobs,
         workers,
         access,
+        idempotency: new IdempotencyStore((sql, params) => database.query(sql, params)),
         logger,
         onStateChange: (status: PluginStatus) => recordState(database, status),
         onPublish: () => identity.rbac.reload({ permissions: (host as PluginHost).permissions(), policies: (host as PluginHost).policies() }),

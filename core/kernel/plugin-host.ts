@@ -6,6 +6,7 @@ import { checkOperationRules } from '../contract/operation-rules.ts';
 import { buildSchema, type RegisteredResolver, type SdlFragment } from '../graphql/schema-builder.ts';
 import type { AccessControl } from '../http/access-control.ts';
 import { ContractRouter, type RegisteredHandler } from '../http/contract-router.ts';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EventDeclaration, OperationHandler, PermissionDeclaration, PluginManifest, PolicyDeclaration } from '../plugin-api/index.ts';
@@ -71,6 +72,7 @@ export class PluginHost {
       jobs: JobService;
       workers: WorkerPool;
       access: AccessControl;
+      idempotency: IdempotencyStore;
       logger: Logger;
       onStateChange?: (status: PluginStatus) => Promise<void>;
       /** Runs after every contract swap (RBAC follows the permissions of what is loaded). */
@@ -244,7 +246,7 @@ export class PluginHost {
     ];
     const resolvers = [...core.resolvers, ...plugins.flatMap((p) => p.scope.resolvers)];
     const schema = buildSchema(sdl, resolvers);
-    const router = await ContractRouter.create(document, handlers, access);
+    const router = await ContractRouter.create(document, handlers, access, this.deps.idempotency);
     this.router = router;
     this.schema = schema;
     await this.deps.onPublish?.();
