@@ -2,6 +2,7 @@ import { MikroORM, type EntitySchema, type MigrationObject } from '@mikro-orm/po
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Logger } from '../logging/logger.ts';
+import { TenantStamp, tenantFilter, tenantScoped } from '../tenancy/tenant-filter.ts';
 
 /**
  * The platform's handle on PostgreSQL: one MikroORM instance per process. Plugins get an
@@ -20,9 +21,12 @@ export class Database {
     migrations: MigrationObject[];
     logger: Logger;
   }): Promise<Database> {
+    const scoped = tenantScoped(options.entities);
     const orm = await MikroORM.init({
       clientUrl: options.url,
       entities: options.entities,
+      filters: tenantFilter(scoped),
+      subscribers: [new TenantStamp(new Set(scoped.map((e) => e.meta.className)))],
       discovery: { warnWhenNoEntities: false },
       extensions: [Migrator],
       migrations: { migrationsList: options.migrations, tableName: 'itops_migrations', snapshot: false, silent: true, transactional: true, allOrNothing: true },
@@ -33,9 +37,17 @@ export class Database {
     return new Database(orm, options.url);
   }
 
-  /** A fresh unit of work; never share one between requests. */
+  /** A fresh unit of work for platform-level data; tenant-scoped entities refuse to be queried through it. */
   em(): EntityManager {
     return this.orm.em.fork() as EntityManager;
+  }
+
+  /** A fresh unit of work that sees and creates only `tenantId`'s rows of tenant-scoped entities. */
+  forTenant(tenantId: string): EntityManager {
+    if (!tenantId) throw new Error('forTenant needs a tenant id');
+    const em = this.orm.em.fork() as EntityManager;
+    em.setFilterParams('tenant', { tenantId });
+    return em;
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {

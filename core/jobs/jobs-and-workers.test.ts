@@ -67,7 +67,9 @@ t.test('a worker task runs off the main thread and unknown tasks are refused', a
 t.test('two nodes on one database: every job runs exactly once', async (t) => {
   const first = await startTestKernel(t, { plugins: [examplePlugin], access });
   const second = await startTestKernel(t, { plugins: [examplePlugin], access, databaseUrl: first.database.url });
-  const sends = Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? first : second).jobs.send('example.record-score', { label: `job-${i}`, score: i }));
+  const sends = Array.from({ length: 30 }, (_, i) =>
+    (i % 2 === 0 ? first : second).jobs.send('example.record-score', { tenantId: 'test-tenant', label: `job-${i}`, score: i }),
+  );
   await Promise.all(sends);
   const rows = await eventually(async () => {
     const found = await first.database.query<{ label: string }>('SELECT label FROM example_score');
@@ -103,4 +105,32 @@ t.test('a failing job is retried on its own while its batch-mates complete', asy
   });
   t.equal(done?.length, 3, 'all three jobs completed');
   t.same(Object.fromEntries(attempts), { 'good-1': 1, bad: 2, 'good-2': 1 }, 'only the failing job ran again');
+});
+
+t.test('tenant-scoped entities: each tenant sees its own rows, and a query without a tenant fails', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [examplePlugin], access });
+  const acme = { authorization: 'Test writer acme' };
+  const globex = { authorization: 'Test writer globex' };
+  await call(kernel, 'POST', '/api/v1/example/scores', { body: { label: 'acme-score', values: [2] }, headers: acme });
+  await call(kernel, 'POST', '/api/v1/example/scores', { body: { label: 'globex-score', values: [3] }, headers: globex });
+  const acmeRows = await eventually(async () => {
+    const list = await call(kernel, 'GET', '/api/v1/example/scores', { headers: acme });
+    return list.json.data.length > 0 ? list.json.data : undefined;
+  });
+  await eventually(async () => ((await call(kernel, 'GET', '/api/v1/example/scores', { headers: globex })).json.data.length > 0 ? true : undefined));
+  t.same(
+    acmeRows?.map((r: any) => r.label),
+    ['acme-score'],
+  );
+  t.same(
+    (await call(kernel, 'GET', '/api/v1/example/scores', { headers: globex })).json.data.map((r: any) => r.label),
+    ['globex-score'],
+  );
+  const stored = await kernel.database.query<{ tenant_id: string; label: string }>('SELECT tenant_id, label FROM example_score ORDER BY label');
+  t.same(stored, [
+    { tenant_id: 'acme', label: 'acme-score' },
+    { tenant_id: 'globex', label: 'globex-score' },
+  ]);
+  const { ExampleScore } = await import('../testing/example-plugin/example-score.entity.ts');
+  await t.rejects(kernel.database.em().find(ExampleScore, {}), { message: "No arguments provided for filter 'tenant'" }, 'forgetting the tenant fails loudly');
 });

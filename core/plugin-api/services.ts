@@ -4,7 +4,11 @@ import type { JsonSchema } from './types.ts';
 
 /** The database as plugins see it. */
 export interface DatabaseService {
+  /** Unit of work for platform-level entities. Queries on tenant-scoped entities (those with a `tenantId`) fail through it. */
   em(): EntityManager;
+  /** Unit of work that reads and writes only this tenant's rows; new rows get its `tenantId`. Use `req.tenantId`. */
+  forTenant(tenantId: string): EntityManager;
+  /** Raw SQL (`?` placeholders) for hot paths: filter by tenant_id yourself. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 

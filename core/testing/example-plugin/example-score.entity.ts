@@ -5,6 +5,7 @@ export const ExampleScore = defineEntity({
   tableName: 'example_score',
   properties: {
     id: p.uuid().primary(),
+    tenantId: p.string().fieldName('tenant_id'),
     label: p.string(),
     score: p.double(),
     createdAt: p.datetime().fieldName('created_at'),

@@ -43,17 +43,17 @@ export default definePlugin({
     ctx.handle('exampleCreateScore', async (req) => {
       const { label = 'unnamed', values } = req.body as { label?: string; values: number[] };
       const score = await workers.run<number[], number>('example.sum-of-squares', values);
-      const jobId = await jobs.send('example.record-score', { label, score });
+      const jobId = await jobs.send('example.record-score', { tenantId: req.tenantId, label, score });
       return { status: 202, body: { score, jobId } };
     });
-    ctx.handle('exampleListScores', async () => {
-      const rows = await db.em().find(ExampleScore, {}, { orderBy: { createdAt: 'desc' }, limit: 100 });
+    ctx.handle('exampleListScores', async (req) => {
+      const rows = await db.forTenant(req.tenantId as string).find(ExampleScore, {}, { orderBy: { createdAt: 'desc' }, limit: 100 });
       return { data: rows.map((r) => ({ id: r.id, label: r.label, score: r.score, createdAt: r.createdAt.toISOString() })) };
     });
     ctx.resolve('Query', 'exampleHello', (_parent, args: { name: string }) => greet(args.name));
-    ctx.work<{ label: string; score: number }>('record-score', async (payload) => {
-      const em = db.em();
-      em.create(ExampleScore, { id: randomUUID(), label: payload.label, score: payload.score, createdAt: new Date() });
+    ctx.work<{ tenantId: string; label: string; score: number }>('record-score', async (payload) => {
+      const em = db.forTenant(payload.tenantId);
+      em.create(ExampleScore, { id: randomUUID(), label: payload.label, score: payload.score, createdAt: new Date() } as never);
       await em.flush();
     });
   },
