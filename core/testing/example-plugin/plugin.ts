@@ -12,7 +12,13 @@ export default definePlugin({
   version: '1.0.0',
   host: '>=0.1.0 <1.0.0',
   openapi: new URL('./openapi.yaml', import.meta.url),
-  graphql: 'extend type Query { exampleHello(name: String!): String! }',
+  graphql: `
+    type ExampleScore { id: ID! label: String! score: Float! createdAt: DateTime! }
+    extend type Query {
+      exampleHello(name: String!): String!
+      "Scores of the caller's workspace; needs example:read, like GET /api/v1/example/scores."
+      exampleScores: [ExampleScore!]!
+    }`,
   entities: [ExampleScore],
   migrations: [{ name: '0001-create-example-score', class: CreateExampleScore }],
   jobs: [
@@ -51,6 +57,10 @@ export default definePlugin({
       return { data: rows.map((r) => ({ id: r.id, label: r.label, score: r.score, createdAt: r.createdAt.toISOString() })) };
     });
     ctx.resolve('Query', 'exampleHello', (_parent, args: { name: string }) => greet(args.name));
+    ctx.resolve('Query', 'exampleScores', async (_parent, _args, context) => {
+      const tenantId = (await context.authorize('example:read')) as string;
+      return db.forTenant(tenantId).find(ExampleScore, {}, { orderBy: { createdAt: 'desc' }, limit: 100 });
+    });
     ctx.work<{ tenantId: string; label: string; score: number }>('record-score', async (payload) => {
       const em = db.forTenant(payload.tenantId);
       em.create(ExampleScore, { id: randomUUID(), label: payload.label, score: payload.score, createdAt: new Date() } as never);
