@@ -57,6 +57,7 @@ t.test('operation rules', async (t) => {
         '/noid': { get: { ...op('x'), operationId: undefined } },
         '/input': { post: op('input', { requestBody: { content: { 'application/json': { schema: {} } } } }) },
         '/errors': { get: { operationId: 'errors', 'x-permission': 'things:read', responses: { '204': { description: 'x' } } } },
+        '/idem': { get: op('idem', { 'x-idempotency': 'required' }), post: op('idem2', { 'x-idempotency': 'always' }) },
       },
     },
     'plugin p',
@@ -70,4 +71,6 @@ t.test('operation rules', async (t) => {
   t.match(text, /GET \/noid has no operationId/);
   t.match(text, /POST \/input takes input but does not document 400/);
   t.match(text, /GET \/errors does not document 401/);
+  t.match(text, /GET \/idem requires an Idempotency-Key on a method that does not change anything/);
+  t.match(text, /POST \/idem has x-idempotency "always"; expected required or optional/);
 });

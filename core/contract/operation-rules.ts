@@ -33,6 +33,9 @@ export function checkOperationRules(document: { paths?: Record<string, Record<st
     if ((operation.parameters?.length || operation.requestBody) && !operation.responses?.['400']) {
       problems.push(`${where} takes input but does not document 400`);
     }
+    const idempotency = operation['x-idempotency'];
+    if (idempotency !== undefined && idempotency !== 'required' && idempotency !== 'optional') problems.push(`${where} has x-idempotency "${idempotency}"; expected required or optional`);
+    if (idempotency === 'required' && !['post', 'put', 'patch', 'delete'].includes(method)) problems.push(`${where} requires an Idempotency-Key on a method that does not change anything`);
     if (bodyMethods.has(method) && operation.requestBody && !operation.requestBody.content && !operation.requestBody.$ref) {
       problems.push(`${where} has a requestBody without content`);
     }

@@ -24,9 +24,13 @@ export async function identityAccess(deps: { config: Config; database: Database;
   const rbac = new RbacService(query, logger);
   const auth = new AuthService(users, tokens, new RefreshTokens(query, config.refreshTokenTtlDays), limiter, config.accessTokenTtlSeconds);
 
-  if (config.adminEmail && config.adminPassword && (await users.count()) === 0) {
-    await users.create({ email: config.adminEmail, password: config.adminPassword, platformAdmin: true });
-    logger.info({ email: config.adminEmail }, 'created the first platform admin');
+  if ((await users.count()) === 0) {
+    if (config.adminEmail && config.adminPassword) {
+      await users.create({ email: config.adminEmail, password: config.adminPassword, platformAdmin: true });
+      logger.info({ email: config.adminEmail }, 'created the first platform admin');
+    } else {
+      logger.warn('no user exists yet: start once with ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD to create the first platform admin');
+    }
   }
   const modules: CoreModule[] = [identityModule({ query, auth, users, apiKeys, rbac })];
   return { access: new PlatformAccess(tokens, users, apiKeys, rbac), rbac, users, apiKeys, tokens, auth, modules };
