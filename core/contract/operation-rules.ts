@@ -34,8 +34,10 @@ export function checkOperationRules(document: { paths?: Record<string, Record<st
       problems.push(`${where} takes input but does not document 400`);
     }
     const idempotency = operation['x-idempotency'];
-    if (idempotency !== undefined && idempotency !== 'required' && idempotency !== 'optional') problems.push(`${where} has x-idempotency "${idempotency}"; expected required or optional`);
-    if (idempotency === 'required' && !['post', 'put', 'patch', 'delete'].includes(method)) problems.push(`${where} requires an Idempotency-Key on a method that does not change anything`);
+    if (idempotency !== undefined && idempotency !== 'required' && idempotency !== 'optional')
+      problems.push(`${where} has x-idempotency "${idempotency}"; expected required or optional`);
+    if (idempotency === 'required' && !['post', 'put', 'patch', 'delete'].includes(method))
+      problems.push(`${where} requires an Idempotency-Key on a method that does not change anything`);
     if (bodyMethods.has(method) && operation.requestBody && !operation.requestBody.content && !operation.requestBody.$ref) {
       problems.push(`${where} has a requestBody without content`);
     }

@@ -9,7 +9,7 @@ export interface SystemDependencies {
   metrics: Registry;
   checks: Record<string, () => Promise<boolean>>;
   document: () => Record<string, any>;
-  plugins: () => { id: string; version: string; state: 'loaded' | 'unloaded' | 'failed' | 'disabled'; error?: string }[];
+  plugins: () => { id: string; version: string; state: 'loaded' | 'unloaded' | 'failed' | 'disabled' | 'unlicensed'; error?: string }[];
 }
 
 /** Handlers of the core's own operations in openapi/root.yaml. */

@@ -15,7 +15,7 @@ import type { DependencyContainer } from './di.ts';
 import { dependentsOf } from './plugin-order.ts';
 import { PluginScope, ProvidedServices } from './plugin-scope.ts';
 
-export type PluginState = 'loaded' | 'unloaded' | 'failed' | 'disabled';
+export type PluginState = 'loaded' | 'unloaded' | 'failed' | 'disabled' | 'unlicensed';
 
 export interface PluginStatus {
   id: string;
@@ -58,6 +58,8 @@ export class PluginInitError extends Error {
  */
 export class PluginHost {
   private readonly available = new Map<string, PluginManifest>();
+  /** Available manifests in dependency order. */
+  private readonly order: PluginManifest[] = [];
   private readonly loaded = new Map<string, LoadedPlugin>();
   private readonly status = new Map<string, PluginStatus>();
   private readonly provided = new ProvidedServices();
@@ -82,6 +84,7 @@ export class PluginHost {
 
   /** Manifests this host may load, in dependency order. */
   makeAvailable(manifests: PluginManifest[], disabled: ReadonlySet<string> = new Set()): void {
+    this.order.push(...manifests);
     for (const manifest of manifests) {
       this.available.set(manifest.id, manifest);
       this.status.set(manifest.id, { id: manifest.id, version: manifest.version, state: disabled.has(manifest.id) ? 'disabled' : 'unloaded' });
@@ -118,10 +121,17 @@ export class PluginHost {
     return [...this.loaded.values()].flatMap((p) => p.scope.manifest.events ?? []);
   }
 
-  /** Boot: activate every enabled plugin in order, then publish once. Init failures leave that plugin (and its dependents) off. */
-  async loadAll(order: PluginManifest[]): Promise<void> {
+  /**
+   * Boot: activate every enabled and licensed plugin in order, then publish once. Init failures
+   * leave that plugin (and its dependents) off.
+   */
+  async loadAll(order: PluginManifest[], licensed: (id: string) => boolean = () => true): Promise<void> {
     for (const manifest of order) {
       if (this.status.get(manifest.id)?.state === 'disabled') continue;
+      if (!licensed(manifest.id)) {
+        await this.setState(manifest, 'unlicensed', 'not included in the license');
+        continue;
+      }
       const missing = (manifest.requires ?? []).find((dep) => !this.loaded.has(dep));
       if (missing) {
         await this.setState(manifest, 'failed', `requires ${missing}, which is not loaded`);
@@ -172,6 +182,37 @@ export class PluginHost {
         this.deps.logger.info({ plugin: manifest.id }, 'plugin unloaded');
       }
     });
+  }
+
+  /**
+   * Brings the loaded set in line with a (new or expired) license: unlicensed plugins unload,
+   * licensed ones that are off load in dependency order. Failures are reported per plugin.
+   */
+  async reconcile(licensed: (id: string) => boolean): Promise<{ loaded: string[]; unloaded: string[]; failed: string[] }> {
+    const result = { loaded: [] as string[], unloaded: [] as string[], failed: [] as string[] };
+    for (const id of [...this.loaded.keys()].reverse()) {
+      if (licensed(id) || !this.loaded.has(id)) continue;
+      await this.unload(id);
+      result.unloaded.push(id);
+    }
+    for (const status of this.status.values()) {
+      if (!this.loaded.has(status.id) && !licensed(status.id) && status.state !== 'disabled') {
+        await this.setState(this.available.get(status.id) as PluginManifest, 'unlicensed', 'not included in the license');
+      }
+    }
+    for (const manifest of this.order) {
+      const state = this.status.get(manifest.id)?.state;
+      if (this.loaded.has(manifest.id) || state === 'disabled' || !licensed(manifest.id)) continue;
+      if ((manifest.requires ?? []).some((dependency) => !this.loaded.has(dependency))) continue;
+      try {
+        await this.load(manifest.id);
+        result.loaded.push(manifest.id);
+      } catch (error) {
+        this.deps.logger.error({ err: error, plugin: manifest.id }, 'plugin could not be loaded for the license');
+        result.failed.push(manifest.id);
+      }
+    }
+    return result;
   }
 
   async unloadAll(): Promise<void> {

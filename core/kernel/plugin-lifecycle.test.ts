@@ -85,3 +85,17 @@ t.test('plugin services are offered only to plugins that require the provider', 
   t.same((await call(kernel, 'GET', '/api/v1/user')).json, { now: '2026-01-01T00:00:00Z' });
   t.equal((await call(kernel, 'GET', '/api/v1/stranger')).status, 500, 'an undeclared dependency is a server fault, never silent');
 });
+
+t.test('reconciling with a license loads what it allows and unloads what it no longer does', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [routePlugin('alpha'), routePlugin('beta', { requires: ['alpha'] }), routePlugin('gamma')] });
+  const only = (ids: string[]) => (id: string) => ids.includes(id);
+  const statuses = async () => Object.fromEntries((await call(kernel, 'GET', '/.well-known/engine-status')).json.plugins.map((p: any) => [p.id, p.state]));
+
+  t.same(await kernel.plugins.reconcile(only(['gamma'])), { loaded: [], unloaded: ['beta', 'alpha'], failed: [] });
+  t.same(await statuses(), { alpha: 'unlicensed', beta: 'unlicensed', gamma: 'loaded' });
+  t.equal((await call(kernel, 'GET', '/api/v1/alpha')).status, 404);
+
+  t.same(await kernel.plugins.reconcile(only(['alpha', 'beta', 'gamma'])), { loaded: ['alpha', 'beta'], unloaded: [], failed: [] });
+  t.equal((await call(kernel, 'GET', '/api/v1/beta')).status, 200);
+  t.same(await statuses(), { alpha: 'loaded', beta: 'loaded', gamma: 'loaded' });
+});
