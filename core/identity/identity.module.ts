@@ -1,4 +1,5 @@
 import type { GraphQLContext } from '../plugin-api/index.ts';
+import { coreFragments } from '../contract/core-fragments.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { RegisteredResolver } from '../graphql/schema-builder.ts';
 import { workspaceRoles } from '../rbac/roles.ts';
@@ -38,7 +39,7 @@ export function identityModule(deps: IdentityDependencies): CoreModule {
   ];
   return {
     id: 'identity',
-    openapi: new URL('./identity.openapi.yaml', import.meta.url),
+    openapi: coreFragments.identity,
     sdl,
     resolvers,
     handlers: identityHandlers(deps),

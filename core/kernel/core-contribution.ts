@@ -1,7 +1,6 @@
-import { readDocument, rootDocumentUrl } from '../contract/contract-document.ts';
 import { coreSdl, type RegisteredResolver } from '../graphql/schema-builder.ts';
 import { systemHandlers, type SystemDependencies } from '../http/system.handlers.ts';
-import { mergeContract } from '../contract/contract-merge.ts';
+import { coreDocument, coreFragments } from '../contract/core-fragments.ts';
 import type { CoreModule } from './core-module.ts';
 import type { CoreContribution } from './plugin-host.ts';
 
@@ -37,9 +36,13 @@ export function coreContribution(deps: SystemDependencies, modules: CoreModule[]
       handlers[id] = handler;
     }
   }
-  const fragments = modules.filter((m) => m.openapi).map((m) => ({ owner: `core:${m.id}`, document: readDocument(m.openapi as URL) }));
+  // Every core fragment is served, so a module without its handlers fails the handler check at boot.
+  const served = new Set(Object.values(coreFragments).map((url) => url.href));
+  for (const module of modules) {
+    if (module.openapi && !served.has(module.openapi.href)) throw new Error(`core module ${module.id} has a fragment missing from core/contract/core-fragments.ts`);
+  }
   return {
-    document: mergeContract(readDocument(rootDocumentUrl()), fragments),
+    document: coreDocument(),
     handlers,
     sdl: [coreSdl(), ...modules.flatMap((m) => (m.sdl ? [m.sdl] : []))].join('\n'),
     resolvers: [...coreResolvers(deps), ...modules.flatMap((m) => m.resolvers ?? [])],

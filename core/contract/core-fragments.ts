@@ -1,0 +1,18 @@
+import { mergeContract } from './contract-merge.ts';
+import { type OpenApiDocument, readDocument, rootDocumentUrl } from './contract-document.ts';
+
+/**
+ * The contract fragments of the core modules, in merge order. The kernel serves them with the
+ * modules' handlers; `npm run contract` bundles them, so both always agree.
+ */
+export const coreFragments: Record<string, URL> = {
+  identity: new URL('../identity/identity.openapi.yaml', import.meta.url),
+};
+
+/** The root document with every core module's fragment merged in. */
+export function coreDocument(): OpenApiDocument {
+  return mergeContract(
+    readDocument(rootDocumentUrl()),
+    Object.entries(coreFragments).map(([id, url]) => ({ owner: `core:${id}`, document: readDocument(url) })),
+  );
+}
