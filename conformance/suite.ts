@@ -1,0 +1,88 @@
+import { type CheckContext, type CheckResult, checkOperation, checkUnknownPath, checkWrongMethod } from './checks.ts';
+import { type JsonObject, listOperations, listPaths, resolveRef } from './contract-document.ts';
+import { ConformanceClient, describeFetchError, parseJson } from './http-client.ts';
+import { SchemaValidator } from './schema-validation.ts';
+
+export const CONTRACT_PATH = '/api/v1/openapi';
+const CONCURRENCY = 8;
+
+export interface SuiteSummary {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+/** Runs `tasks` with at most `limit` in flight and returns their results in the tasks' order. */
+async function inOrder<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results = new Array<T>(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const index = next++;
+      results[index] = await tasks[index]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}
+
+export function formatResult(check: CheckResult): string {
+  return `${check.outcome.padEnd(4)} ${check.subject} ${check.check}: ${check.detail}`;
+}
+
+async function fetchContract(client: ConformanceClient): Promise<JsonObject | string> {
+  try {
+    const response = await client.send({ method: 'GET', path: CONTRACT_PATH });
+    if (response.status !== 200) return `GET ${CONTRACT_PATH} answered ${response.status}`;
+    const { value, error } = parseJson(response.text);
+    if (error) return `GET ${CONTRACT_PATH} did not answer JSON: ${error}`;
+    const document = value as JsonObject;
+    if (typeof document?.openapi !== 'string' || !document.openapi.startsWith('3.1'))
+      return `not an OpenAPI 3.1 document (openapi: ${JSON.stringify(document?.openapi)})`;
+    if (!document.paths || typeof document.paths !== 'object') return 'the document has no paths';
+    return document;
+  } catch (error) {
+    return `GET ${CONTRACT_PATH} failed: ${describeFetchError(error)}`;
+  }
+}
+
+/** Checks the server at `baseUrl` against the contract it serves; prints one line per check. */
+export async function runConformance(baseUrl: string, print: (line: string) => void = console.log): Promise<SuiteSummary> {
+  const summary: SuiteSummary = { passed: 0, failed: 0, skipped: 0 };
+  const report = (checks: CheckResult[]) => {
+    for (const check of checks) {
+      print(formatResult(check));
+      if (check.outcome === 'ok') summary.passed++;
+      else if (check.outcome === 'FAIL') summary.failed++;
+      else summary.skipped++;
+    }
+  };
+
+  const client = new ConformanceClient(baseUrl);
+  const document = await fetchContract(client);
+  if (typeof document === 'string') {
+    report([{ outcome: 'FAIL', subject: '(server)', check: 'contract document', detail: document }]);
+    return summary;
+  }
+  const operations = listOperations(document);
+  const operationIdCounts = new Map<string, number>();
+  for (const { operationId } of operations) if (operationId) operationIdCounts.set(operationId, (operationIdCounts.get(operationId) ?? 0) + 1);
+  report([{ outcome: 'ok', subject: '(server)', check: 'contract document', detail: `OpenAPI ${document.openapi}, ${operations.length} operations` }]);
+
+  const context: CheckContext = {
+    client,
+    validator: new SchemaValidator(document),
+    resolve: (schema) => resolveRef(document, schema),
+    operationIdCounts,
+  };
+  // A check that throws (a schema ajv cannot compile, say) fails itself, not the run.
+  const guarded = (subject: string, run: () => Promise<CheckResult[]>) => () =>
+    run().catch((error: Error): CheckResult[] => [{ outcome: 'FAIL', subject, check: 'checks', detail: `the suite could not check it: ${error.message}` }]);
+  const tasks = [
+    guarded('(server)', () => checkUnknownPath(context)),
+    ...operations.map((operation) => guarded(operation.label, () => checkOperation(operation, context))),
+    ...listPaths(operations).map((entry) => guarded(entry.path, async () => [await checkWrongMethod(entry, operations, context)])),
+  ];
+  for (const checks of await inOrder(tasks, CONCURRENCY)) report(checks);
+  return summary;
+}
