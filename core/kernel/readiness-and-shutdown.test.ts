@@ -37,3 +37,48 @@ t.test('graceful shutdown finishes an in-flight request and refuses new connecti
   await stopped;
   await t.rejects(fetch(`${url}/health`), 'the server no longer accepts connections');
 });
+
+t.test('SIGTERM to npm start finishes the request in flight, then stops the embedded database', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-sigterm-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const dbPort = String(55000 + Math.floor(Math.random() * 900));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      ITOPS_PORT: '0',
+      ITOPS_HOST: '127.0.0.1',
+      ITOPS_DATA_DIR: dataDir,
+      ITOPS_EMBEDDED_DB_PORT: dbPort,
+      ITOPS_LOG_LEVEL: 'warn',
+      ITOPS_PLUGINS: './core/testing/example-plugin',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1].replace('localhost', '127.0.0.1'));
+    });
+    child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${stderr}`)));
+  });
+  const inFlight = fetch(`${url}/api/v1/example/slow?ms=1500`).then(async (r) => ({ status: r.status, body: await r.json() }));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  child.kill('SIGTERM');
+  const answer = await inFlight;
+  t.equal(answer.status, 200, 'the request in flight was answered');
+  t.same(answer.body, { waitedMs: 1500 });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  t.equal(code, 0, 'a clean exit');
+  t.notMatch(stderr, /job queue error|terminating connection/, 'the database outlived every client');
+});
