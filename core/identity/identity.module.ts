@@ -34,7 +34,10 @@ export function identityModule(deps: IdentityDependencies): CoreModule {
       owner: 'core',
       typeName: 'Mutation',
       fieldName: 'logout',
-      resolver: async (_p, args: { refreshToken: string }) => (await deps.auth.logout(args.refreshToken), true),
+      resolver: async (_p, args: { refreshToken: string }) => {
+        await deps.auth.logout(args.refreshToken);
+        return true;
+      },
     },
   ];
   return {
