@@ -25,6 +25,8 @@ import { discoverConfigured, discoverFirstParty, type DiscoveredPlugin } from '.
 import { PluginHost, type PluginStatus } from './plugin-host.ts';
 import { orderByRequires } from './plugin-order.ts';
 import { IdempotencyStore } from '../idempotency/idempotency-store.ts';
+import { EventBus } from '../events/event-bus.ts';
+import { EventOutbox } from '../events/event-outbox.ts';
 import { InFlight } from './in-flight.ts';
 import { identityAccess } from './identity-wiring.ts';
 
@@ -80,6 +82,7 @@ export class Kernel {
     readonly jobs: JobService,
     readonly workers: WorkerPool,
     readonly plugins: PluginHost,
+    readonly events: EventBus,
     readonly server: http.Server,
     private readonly inFlight: InFlight,
     private readonly closers: (() => Promise<void>)[],
@@ -128,7 +131,17 @@ export class Kernel {
       const workers = new WorkerPool(config.workerThreads);
       closers.push(() => workers.close());
 
+      const events = new EventBus(databaseUrl, (sql, params) => database.query(sql, params), logger);
+      await events.start();
+      closers.push(() => events.stop());
+      let hostRef: PluginHost | undefined;
+      const outbox = new EventOutbox(() => hostRef?.eventTopics() ?? [], validator);
+
       const container = createRootContainer();
+      registerValue(container, tokens.events, {
+        publish: (em, event) => outbox.publish(em, event),
+        subscribe: (handler, filter) => events.subscribe(handler, filter),
+      });
       registerValue(container, tokens.config, Object.freeze({ ...config }));
       registerValue(container, tokens.database, database);
       registerValue(container, tokens.jobs, jobs);
@@ -162,6 +175,7 @@ export class Kernel {
         onStateChange: (status: PluginStatus) => recordState(database, status),
         onPublish: () => identity.rbac.reload({ permissions: (host as PluginHost).permissions(), policies: (host as PluginHost).policies() }),
       });
+      hostRef = host;
       host.makeAvailable(manifests, new Set(config.disabledPlugins));
       closers.push(() => (host as PluginHost).unloadAll());
       await host.loadAll(manifests);
@@ -182,7 +196,7 @@ export class Kernel {
         server.once('error', reject);
         server.listen(config.port, config.host, () => resolve());
       });
-      const kernel = new Kernel(config, logger, database, jobs, workers, host, server, inFlight, closers);
+      const kernel = new Kernel(config, logger, database, jobs, workers, host, events, server, inFlight, closers);
       logger.info(
         {
           url: kernel.publicUrl(),

@@ -28,3 +28,21 @@ export interface SchemaValidator {
 }
 
 export type ConfigService = Readonly<Config>;
+
+/** An event as subscribers receive it. */
+export interface PlatformEvent {
+  id: string;
+  topic: string;
+  tenantId: string | null;
+  payload: unknown;
+  createdAt: string;
+}
+
+/**
+ * The transactional outbox. `publish` writes the event in `em`'s current transaction (call it inside
+ * `em.transactional`): it is delivered, to every node, only if that transaction commits.
+ */
+export interface EventsService {
+  publish(em: EntityManager, event: { topic: string; tenantId?: string | null; payload: unknown }): Promise<string>;
+  subscribe(handler: (event: PlatformEvent) => void, filter?: { tenantId?: string; topics?: ReadonlySet<string> }): () => void;
+}

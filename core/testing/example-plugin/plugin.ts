@@ -33,11 +33,17 @@ export default definePlugin({
     { name: 'example:write', description: 'Score numbers' },
   ],
   policies: [{ role: 'viewer', permission: 'example:read' }],
-  events: [{ topic: 'example.scored' }],
+  events: [
+    {
+      topic: 'example.scored',
+      payloadSchema: { type: 'object', required: ['label', 'score'], properties: { label: { type: 'string' }, score: { type: 'number' } } },
+    },
+  ],
   init(ctx) {
     const db = ctx.get(tokens.database);
     const jobs = ctx.get(tokens.jobs);
     const workers = ctx.get(tokens.workers);
+    const events = ctx.get(tokens.events);
     const greet = (name: string, times = 1) => Array.from({ length: times }, () => `Hello, ${name}!`).join(' ');
 
     ctx.handle('exampleHello', (req) => ({ greeting: greet(req.params.name, req.query.times as number) }));
@@ -62,9 +68,12 @@ export default definePlugin({
       return db.forTenant(tenantId).find(ExampleScore, {}, { orderBy: { createdAt: 'desc' }, limit: 100 });
     });
     ctx.work<{ tenantId: string; label: string; score: number }>('record-score', async (payload) => {
-      const em = db.forTenant(payload.tenantId);
-      em.create(ExampleScore, { id: randomUUID(), label: payload.label, score: payload.score, createdAt: new Date() } as never);
-      await em.flush();
+      // The row and its event commit together, or neither does.
+      await db.forTenant(payload.tenantId).transactional(async (tx) => {
+        tx.create(ExampleScore, { id: randomUUID(), label: payload.label, score: payload.score, createdAt: new Date() } as never);
+        await tx.flush();
+        await events.publish(tx, { topic: 'example.scored', tenantId: payload.tenantId, payload: { label: payload.label, score: payload.score } });
+      });
     });
   },
 });

@@ -1,0 +1,56 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../errors/app-error.ts';
+import type { EventDeclaration } from '../plugin-api/index.ts';
+import type { AjvSchemaValidator } from '../validation/schema-validator.ts';
+
+export const eventChannel = 'itops_events';
+
+export interface OutboxEvent {
+  id: string;
+  topic: string;
+  tenantId: string | null;
+  payload: unknown;
+  createdAt: string;
+}
+
+export interface EventToPublish {
+  topic: string;
+  tenantId?: string | null;
+  payload: unknown;
+}
+
+type Row = { id: string; topic: string; tenant_id: string | null; payload: unknown; created_at: Date };
+
+export const fromRow = (row: Row): OutboxEvent => ({
+  id: String(row.id),
+  topic: row.topic,
+  tenantId: row.tenant_id,
+  payload: row.payload,
+  createdAt: new Date(row.created_at).toISOString(),
+});
+
+/**
+ * Publishing writes the event into the outbox inside the caller's transaction and queues a NOTIFY
+ * with its id: PostgreSQL delivers notifications only on commit and in commit order, so a rolled
+ * back change publishes nothing and every node sees events in the order they became true.
+ */
+export class EventOutbox {
+  constructor(
+    private readonly topics: () => EventDeclaration[],
+    private readonly validator: AjvSchemaValidator,
+  ) {}
+
+  async publish(em: EntityManager, event: EventToPublish): Promise<string> {
+    const declaration = this.topics().find((t) => t.topic === event.topic);
+    if (!declaration) throw new AppError('internal', `event topic ${event.topic} is not declared by any loaded plugin`);
+    if (declaration.payloadSchema) this.validator.assert(declaration.payloadSchema, event.payload, `payload of ${event.topic}`);
+    const [row] = await em.getConnection().execute<{ id: string }[]>(
+      `WITH e AS (INSERT INTO event_outbox (topic, tenant_id, payload) VALUES (?, ?, ?) RETURNING id)
+         SELECT id, pg_notify('${eventChannel}', id::text) FROM e`,
+      [event.topic, event.tenantId ?? null, JSON.stringify(event.payload)],
+      'all',
+      em.getTransactionContext(),
+    );
+    return String(row.id);
+  }
+}

@@ -1,0 +1,26 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * The transactional outbox: an event is a row written in the same transaction as the change it
+ * describes, so it exists exactly when the change does.
+ */
+export class EventOutbox extends Migration {
+  override name = '0003-event-outbox';
+
+  override up(): void {
+    this.addSql(`
+      CREATE TABLE event_outbox (
+        id          bigserial PRIMARY KEY,
+        topic       text NOT NULL,
+        tenant_id   text,
+        payload     jsonb NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      )`);
+    this.addSql('CREATE INDEX event_outbox_tenant ON event_outbox (tenant_id, id)');
+    this.addSql('CREATE INDEX event_outbox_created ON event_outbox (created_at)');
+  }
+
+  override down(): void {
+    this.addSql('DROP TABLE event_outbox');
+  }
+}
