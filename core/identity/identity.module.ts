@@ -20,6 +20,27 @@ extend type Mutation {
 
 const everyone = [...workspaceRoles];
 
+export const identityPermissions: NonNullable<CoreModule['permissions']> = [
+  { name: 'profile:read', description: 'See who the credentials belong to', platform: true },
+  { name: 'tenants:read', description: 'List all tenants', platform: true },
+  { name: 'tenants:write', description: 'Register tenants', platform: true },
+  { name: 'users:write', description: 'Create users', platform: true },
+  { name: 'members:read', description: 'List workspace members' },
+  { name: 'members:write', description: 'Add, change and remove workspace members' },
+  { name: 'rbac:read', description: 'Read one’s own effective permissions' },
+  { name: 'apikeys:read', description: 'List the workspace’s API keys' },
+  { name: 'apikeys:write', description: 'Create and revoke the workspace’s API keys' },
+];
+
+export const identityPolicies: NonNullable<CoreModule['policies']> = [
+  ...['profile:read', 'tenants:read', 'tenants:write', 'users:write'].map((permission) => ({ role: 'platform_admin', permission })),
+  ...everyone.map((role) => ({ role, permission: 'profile:read' })),
+  ...everyone.map((role) => ({ role, permission: 'rbac:read' })),
+  { role: 'ops_engineer', permission: 'members:read' },
+  { role: 'integration_admin', permission: 'apikeys:read' },
+  { role: 'integration_admin', permission: 'apikeys:write' },
+];
+
 /** Tenants, users, login, API keys and effective permissions. */
 export function identityModule(deps: IdentityDependencies): CoreModule {
   const resolvers: RegisteredResolver[] = [
@@ -46,24 +67,7 @@ export function identityModule(deps: IdentityDependencies): CoreModule {
     sdl,
     resolvers,
     handlers: identityHandlers(deps),
-    permissions: [
-      { name: 'profile:read', description: 'See who the credentials belong to', platform: true },
-      { name: 'tenants:read', description: 'List all tenants', platform: true },
-      { name: 'tenants:write', description: 'Register tenants', platform: true },
-      { name: 'users:write', description: 'Create users', platform: true },
-      { name: 'members:read', description: 'List workspace members' },
-      { name: 'members:write', description: 'Add, change and remove workspace members' },
-      { name: 'rbac:read', description: 'Read one’s own effective permissions' },
-      { name: 'apikeys:read', description: 'List the workspace’s API keys' },
-      { name: 'apikeys:write', description: 'Create and revoke the workspace’s API keys' },
-    ],
-    policies: [
-      ...['profile:read', 'tenants:read', 'tenants:write', 'users:write'].map((permission) => ({ role: 'platform_admin', permission })),
-      ...everyone.map((role) => ({ role, permission: 'profile:read' })),
-      ...everyone.map((role) => ({ role, permission: 'rbac:read' })),
-      { role: 'ops_engineer', permission: 'members:read' },
-      { role: 'integration_admin', permission: 'apikeys:read' },
-      { role: 'integration_admin', permission: 'apikeys:write' },
-    ],
+    permissions: identityPermissions,
+    policies: identityPolicies,
   };
 }

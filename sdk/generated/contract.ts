@@ -2,6 +2,18 @@
 
 // Component schemas
 
+export type ApiKey = {
+  key_id: string;
+  name: string;
+  scope: string;
+  /** The first 12 characters of the key, to recognise it. */
+  prefix: string;
+  rate_limit_rps: number;
+  expires_at?: string | null;
+  revoked_at?: string | null;
+  created_at: string;
+};
+
 export type EngineStatus = {
   status: 'ok';
   version: string;
@@ -9,7 +21,7 @@ export type EngineStatus = {
   plugins: {
     id: string;
     version: string;
-    state: 'loaded' | 'unloaded' | 'failed' | 'disabled';
+    state: 'loaded' | 'unloaded' | 'failed' | 'disabled' | 'unlicensed';
     error?: string;
   }[];
 };
@@ -19,7 +31,7 @@ export type Error = {
     /** Stable machine-readable code, e.g. `not_found`, `validation_failed`. */
     code: string;
     message: string;
-    /** Structured detail */
+    /** Structured detail, such as the failing fields. */
     details?: unknown;
     correlationId: string;
   };
@@ -43,6 +55,18 @@ export type ListEnvelope = {
   };
 };
 
+export type Member = {
+  userId: string;
+  email: string;
+  role: string;
+  createdAt: string;
+};
+
+export type MembershipInput = {
+  tenantId: string;
+  role: WorkspaceRole;
+};
+
 export type PageInfo = {
   limit: number;
   offset: number;
@@ -57,7 +81,103 @@ export type ReadinessStatus = {
   };
 };
 
+export type RefreshTokenRequest = {
+  refreshToken: string;
+};
+
+export type Tenant = {
+  tenant_id: string;
+  name: string;
+  plan: string;
+  contact_email?: string | null;
+  created_at: string;
+  events_this_month: number;
+};
+
+export type WorkspaceRole =
+  | 'msp_admin'
+  | 'ops_engineer'
+  | 'automation_operator'
+  | 'integration_admin'
+  | 'billing'
+  | 'data_admin'
+  | 'viewer'
+  | 'endpoint_agent'
+  | 'client_portal';
+
 // Operations
+
+/** POST /api/v1/apikeys: Create an API key for the workspace; the full key is only in this response. */
+export type CreateApiKeyRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    name: string;
+    /** A workspace role, or a shorthand: ingestion (endpoint_agent), read (viewer), write (ops_engineer), admin (msp_admin). */
+    scope:
+      | 'ingestion'
+      | 'read'
+      | 'write'
+      | 'admin'
+      | 'msp_admin'
+      | 'ops_engineer'
+      | 'automation_operator'
+      | 'integration_admin'
+      | 'data_admin'
+      | 'billing'
+      | 'viewer'
+      | 'endpoint_agent'
+      | 'client_portal';
+    rate_limit_rps?: number;
+    expires_at?: string;
+  };
+};
+
+export type CreateApiKeyResponse = ApiKey & {
+  api_key: string;
+};
+
+/** POST /api/v1/tenants: Register a new tenant (Super-Admin). */
+export type CreateTenantRequest = {
+  headers?: {
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    tenant_id: string;
+    name: string;
+    plan?: string;
+    contact_email?: string;
+  };
+};
+
+export type CreateTenantResponse = {
+  tenant_id: string;
+  created_at: string;
+};
+
+/** POST /api/v1/users: Create a user with a password and optional workspace memberships (platform admin). */
+export type CreateUserRequest = {
+  headers?: {
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    email: string;
+    password: string;
+    platformAdmin?: boolean;
+    memberships?: MembershipInput[];
+  };
+};
+
+export type CreateUserResponse = {
+  id: string;
+  email: string;
+};
 
 /** GET /docs: Human-readable reference of the loaded contract. */
 export type GetApiDocsRequest = { [key: string]: never };
@@ -68,6 +188,20 @@ export type GetApiDocsResponse = string;
 export type GetApiHealthRequest = { [key: string]: never };
 
 export type GetApiHealthResponse = HealthStatus;
+
+/** GET /api/v1/auth/me: Who the credentials belong to and the workspaces they reach. */
+export type GetCurrentPrincipalRequest = { [key: string]: never };
+
+export type GetCurrentPrincipalResponse = {
+  kind: 'user' | 'api_key';
+  id: string;
+  name?: string;
+  platformAdmin: boolean;
+  memberships: {
+    tenantId: string;
+    role: string;
+  }[];
+};
 
 /** GET /.well-known/engine-status: Engine status with the plugins loaded in this process. */
 export type GetEngineStatusRequest = { [key: string]: never };
@@ -84,6 +218,23 @@ export type GetMetricsRequest = { [key: string]: never };
 
 export type GetMetricsResponse = string;
 
+/** GET /api/v1/rbac/permissions: The permissions of the authenticated caller in the workspace. */
+export type GetMyPermissionsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetMyPermissionsResponse = {
+  tenant_id: string;
+  /** The user's email, or the API key id. */
+  user_id: string;
+  role: string;
+  level: number;
+  permissions: string[];
+};
+
 /** GET /api/v1/openapi: The contract of what this server has loaded now. */
 export type GetOpenApiDocumentRequest = { [key: string]: never };
 
@@ -96,14 +247,171 @@ export type GetReadinessRequest = { [key: string]: never };
 
 export type GetReadinessResponse = ReadinessStatus;
 
+/** GET /api/v1/apikeys: API keys of the workspace (prefix only, never the key). */
+export type ListApiKeysRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListApiKeysResponse = {
+  api_keys: ApiKey[];
+};
+
+/** GET /api/v1/auth/providers: Active authentication providers (the login page reads this). */
+export type ListAuthProvidersRequest = { [key: string]: never };
+
+export type ListAuthProvidersResponse = {
+  providers: {
+    id: string;
+    type: 'password' | 'oidc';
+    name: string;
+    /** Where the login form posts (password) or redirects (oidc). */
+    loginUrl?: string;
+  }[];
+};
+
+/** GET /api/v1/members: Members of the workspace. */
+export type ListMembersRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    sortBy?: 'email' | 'role' | 'createdAt';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListMembersResponse = ListEnvelope & {
+  data?: Member[];
+};
+
+/** GET /api/v1/tenants: All tenants (Super-Admin). */
+export type ListTenantsRequest = { [key: string]: never };
+
+export type ListTenantsResponse = {
+  tenants: Tenant[];
+};
+
+/** POST /api/v1/auth/login: Exchange email and password for an access token and a refresh token. */
+export type LoginRequest = {
+  body: {
+    email: string;
+    password: string;
+  };
+};
+
+export type LoginResponse = {
+  /** HS256 JWT; send as Authorization: Bearer. */
+  token: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  user: {
+    id: string;
+    email: string;
+  };
+};
+
+/** POST /api/v1/auth/logout: Revoke a refresh token and every token rotated from the same login. */
+export type LogoutRequest = {
+  body: RefreshTokenRequest;
+};
+
+export type LogoutResponse = undefined;
+
+/** POST /api/v1/auth/refresh: Rotate a refresh token; presenting a rotated token again revokes its whole family. */
+export type RefreshSessionRequest = {
+  body: RefreshTokenRequest;
+};
+
+export type RefreshSessionResponse = {
+  /** HS256 JWT; send as Authorization: Bearer. */
+  token: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  user: {
+    id: string;
+    email: string;
+  };
+};
+
+/** DELETE /api/v1/members/{user_id}: Remove a user from the workspace. */
+export type RemoveMemberRequest = {
+  path: {
+    user_id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type RemoveMemberResponse = undefined;
+
+/** DELETE /api/v1/apikeys/{key_id}: Revoke an API key; it is refused from then on. */
+export type RevokeApiKeyRequest = {
+  path: {
+    key_id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type RevokeApiKeyResponse = undefined;
+
+/** PUT /api/v1/members/{user_id}: Add a user to the workspace or change their role. */
+export type SetMemberRequest = {
+  path: {
+    user_id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    role: WorkspaceRole;
+  };
+};
+
+export type SetMemberResponse = Member;
+
 export interface OperationTypes {
+  createApiKey: { request: CreateApiKeyRequest; response: CreateApiKeyResponse };
+  createTenant: { request: CreateTenantRequest; response: CreateTenantResponse };
+  createUser: { request: CreateUserRequest; response: CreateUserResponse };
   getApiDocs: { request: GetApiDocsRequest; response: GetApiDocsResponse };
   getApiHealth: { request: GetApiHealthRequest; response: GetApiHealthResponse };
+  getCurrentPrincipal: { request: GetCurrentPrincipalRequest; response: GetCurrentPrincipalResponse };
   getEngineStatus: { request: GetEngineStatusRequest; response: GetEngineStatusResponse };
   getHealth: { request: GetHealthRequest; response: GetHealthResponse };
   getMetrics: { request: GetMetricsRequest; response: GetMetricsResponse };
+  getMyPermissions: { request: GetMyPermissionsRequest; response: GetMyPermissionsResponse };
   getOpenApiDocument: { request: GetOpenApiDocumentRequest; response: GetOpenApiDocumentResponse };
   getReadiness: { request: GetReadinessRequest; response: GetReadinessResponse };
+  listApiKeys: { request: ListApiKeysRequest; response: ListApiKeysResponse };
+  listAuthProviders: { request: ListAuthProvidersRequest; response: ListAuthProvidersResponse };
+  listMembers: { request: ListMembersRequest; response: ListMembersResponse };
+  listTenants: { request: ListTenantsRequest; response: ListTenantsResponse };
+  login: { request: LoginRequest; response: LoginResponse };
+  logout: { request: LogoutRequest; response: LogoutResponse };
+  refreshSession: { request: RefreshSessionRequest; response: RefreshSessionResponse };
+  removeMember: { request: RemoveMemberRequest; response: RemoveMemberResponse };
+  revokeApiKey: { request: RevokeApiKeyRequest; response: RevokeApiKeyResponse };
+  setMember: { request: SetMemberRequest; response: SetMemberResponse };
 }
 
 export type OperationId = keyof OperationTypes;
@@ -120,11 +428,26 @@ export interface OperationInfo {
 }
 
 export const operations = {
+  createApiKey: { method: 'POST', path: '/api/v1/apikeys', public: false, permission: 'apikeys:write', requestBody: 'application/json' },
+  createTenant: { method: 'POST', path: '/api/v1/tenants', public: false, permission: 'tenants:write', requestBody: 'application/json' },
+  createUser: { method: 'POST', path: '/api/v1/users', public: false, permission: 'users:write', requestBody: 'application/json' },
   getApiDocs: { method: 'GET', path: '/docs', public: true },
   getApiHealth: { method: 'GET', path: '/api/v1/health', public: true },
+  getCurrentPrincipal: { method: 'GET', path: '/api/v1/auth/me', public: false, permission: 'profile:read' },
   getEngineStatus: { method: 'GET', path: '/.well-known/engine-status', public: true },
   getHealth: { method: 'GET', path: '/health', public: true },
   getMetrics: { method: 'GET', path: '/metrics', public: true },
+  getMyPermissions: { method: 'GET', path: '/api/v1/rbac/permissions', public: false, permission: 'rbac:read' },
   getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi', public: true },
   getReadiness: { method: 'GET', path: '/ready', public: true },
+  listApiKeys: { method: 'GET', path: '/api/v1/apikeys', public: false, permission: 'apikeys:read' },
+  listAuthProviders: { method: 'GET', path: '/api/v1/auth/providers', public: true },
+  listMembers: { method: 'GET', path: '/api/v1/members', public: false, permission: 'members:read' },
+  listTenants: { method: 'GET', path: '/api/v1/tenants', public: false, permission: 'tenants:read' },
+  login: { method: 'POST', path: '/api/v1/auth/login', public: true, requestBody: 'application/json' },
+  logout: { method: 'POST', path: '/api/v1/auth/logout', public: true, requestBody: 'application/json' },
+  refreshSession: { method: 'POST', path: '/api/v1/auth/refresh', public: true, requestBody: 'application/json' },
+  removeMember: { method: 'DELETE', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write' },
+  revokeApiKey: { method: 'DELETE', path: '/api/v1/apikeys/{key_id}', public: false, permission: 'apikeys:write' },
+  setMember: { method: 'PUT', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write', requestBody: 'application/json' },
 } as const satisfies Record<OperationId, OperationInfo>;
