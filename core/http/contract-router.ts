@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
 import addFormatsModule from 'ajv-formats';
 import type { Context } from 'koa';
-import { OpenAPIBackend, type Request as ContractRequest } from 'openapi-backend';
+import { OpenAPIBackend } from 'openapi-backend';
 import { AppError } from '../errors/app-error.ts';
 import type { OperationHandler, OperationRequest, OperationResponse, Principal } from '../plugin-api/index.ts';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import { executeIdempotently } from '../idempotency/idempotent-execution.ts';
 import type { AccessControl } from './access-control.ts';
+import { OperationMatcher } from './operation-matcher.ts';
 import type { RequestState } from './request-context.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: unknown) => unknown;
@@ -39,13 +40,18 @@ function isResponse(value: unknown): value is OperationResponse {
  * anonymous callers learn nothing about input shapes, media type (415), validation (400), handler.
  */
 export class ContractRouter {
+  private readonly matcher: OperationMatcher<Operation>;
+
   private constructor(
     private readonly api: OpenAPIBackend,
     readonly document: Record<string, any>,
     private readonly handlers: ReadonlyMap<string, RegisteredHandler>,
     private readonly access: AccessControl,
     private readonly idempotency: IdempotencyStore,
-  ) {}
+  ) {
+    // openapi-backend's own router rebuilds its operation list on every call; match once-compiled.
+    this.matcher = new OperationMatcher(api.getOperations() as Operation[]);
+  }
 
   static async create(
     document: Record<string, any>,
@@ -70,58 +76,48 @@ export class ContractRouter {
 
   async dispatch(ctx: Context): Promise<void> {
     const state = ctx.state as RequestState;
-    const request: ContractRequest = {
-      method: ctx.method,
-      path: ctx.path,
-      headers: ctx.headers as Record<string, string | string[]>,
-      query: ctx.query as Record<string, string | string[]>,
-      body: (ctx.request as { body?: unknown }).body,
-    };
-
-    let operation: Operation;
-    try {
-      operation = this.match(request);
-    } catch (error) {
-      if (String((error as Error).message).startsWith('405')) {
-        const allowed = this.allowedMethods(request);
-        throw new AppError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`, { headers: { Allow: allowed.join(', ') } });
-      }
-      throw new AppError('not_found', `No operation matches ${ctx.method} ${ctx.path}`);
+    const matched = this.matcher.match(ctx.method, ctx.path);
+    if (matched.kind === 'method_not_allowed') {
+      throw new AppError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`, { headers: { Allow: matched.allowed.join(', ') } });
     }
+    if (matched.kind === 'not_found') throw new AppError('not_found', `No operation matches ${ctx.method} ${ctx.path}`);
+    const operation = matched.operation;
     state.operationId = operation.operationId;
 
     const tenantHeader = ctx.get('x-workspace-id') || undefined;
-    const { principal, tenantId } = await this.authorize(operation, request, tenantHeader);
+    const { principal, tenantId } = await this.authorize(operation, ctx.headers, tenantHeader);
 
     const content = operation.requestBody?.content as Record<string, unknown> | undefined;
     if (content && hasBody(ctx) && !ctx.is(Object.keys(content))) {
       throw new AppError('unsupported_media_type', `Content-Type must be one of: ${Object.keys(content).join(', ')}`);
     }
 
-    const validation = this.api.validateRequest(request, operation as any);
-    if (!validation.valid) {
+    const validated = this.validate(operation, matched.params, ctx);
+    if (validated.errors.length > 0) {
       throw new AppError('validation_failed', 'The request does not match the contract', {
-        details: (validation.errors ?? []).map((e) => ({
+        details: validated.errors.map((e) => ({
           path: e.instancePath || '/',
           message: e.message ?? 'invalid',
           ...(e.params && Object.keys(e.params).length ? { params: e.params } : {}),
         })),
       });
     }
-    const parsed = this.api.router.parseRequest(validation.coerced, operation as any);
 
     const registered = this.handlers.get(operation.operationId);
     if (!registered) throw new AppError('not_found', `No operation matches ${ctx.method} ${ctx.path}`);
     const abort = new AbortController();
-    ctx.req.once('close', () => abort.abort());
+    // Only a client that leaves before the answer aborts (an AbortError costs a stack trace).
+    ctx.req.once('close', () => {
+      if (!ctx.res.writableEnded) abort.abort();
+    });
     const handlerRequest: OperationRequest = {
       operationId: operation.operationId,
       method: ctx.method,
       path: ctx.path,
-      params: (parsed.params ?? {}) as Record<string, string>,
-      query: (validation.coerced.query ?? parsed.query ?? {}) as Record<string, unknown>,
+      params: validated.path as Record<string, string>,
+      query: validated.query,
       headers: ctx.headers,
-      body: request.body,
+      body: (ctx.request as { body?: unknown }).body,
       rawBody: (ctx.request as { rawBody?: string }).rawBody,
       principal,
       tenantId,
@@ -136,39 +132,42 @@ export class ContractRouter {
     this.respond(ctx, await executeIdempotently(this.idempotency, operation, handlerRequest, ctx.get('idempotency-key') || undefined, run));
   }
 
-  /** HEAD is answered like GET where the contract has no HEAD operation (Koa drops the body). */
-  private match(request: ContractRequest): Operation {
-    try {
-      return this.api.router.matchOperation(request, true) as Operation;
-    } catch (error) {
-      if (request.method !== 'HEAD') throw error;
-      return this.api.router.matchOperation({ ...request, method: 'GET' }, true) as Operation;
+  /**
+   * Runs the ajv validators openapi-backend compiled for the operation on parameters we already
+   * have (matched path params, Koa's parsed query, Node's lower-cased headers), instead of its
+   * validateRequest, which re-parses the whole request on every call. Coercion happens in place.
+   */
+  private validate(operation: Operation, params: Record<string, string>, ctx: Context) {
+    const query: Record<string, unknown> = { ...ctx.query };
+    for (const parameter of (operation.parameters ?? []) as { in?: string; name?: string; schema?: { type?: string } }[]) {
+      if (parameter.in === 'query' && parameter.schema?.type === 'array' && typeof query[parameter.name as string] === 'string') {
+        query[parameter.name as string] = [query[parameter.name as string]];
+      }
     }
+    const body = (ctx.request as { body?: unknown }).body;
+    const parameters: Record<string, unknown> = { path: { ...params }, query, header: ctx.headers, cookie: {} };
+    if (typeof body === 'object' || ctx.is('application/json')) parameters.requestBody = body;
+    const errors: { instancePath: string; message?: string; params?: Record<string, unknown> }[] = [];
+    for (const validate of this.api.validator.getRequestValidatorsForOperation(operation.operationId)) {
+      if (!validate(parameters)) errors.push(...(validate.errors ?? []));
+    }
+    return { errors, path: parameters.path as Record<string, unknown>, query };
   }
 
   private async authorize(
     operation: Operation,
-    request: ContractRequest,
+    headers: Context['headers'],
     requestedTenant: string | undefined,
   ): Promise<{ principal: Principal | null; tenantId?: string }> {
     if (operation['x-public'] === true) {
       // Public routes still see a caller who identifies, but bad credentials don't block them.
-      const principal = await this.access.authenticate({ headers: request.headers }).catch(() => null);
+      const principal = await this.access.authenticate({ headers }).catch(() => null);
       return { principal, tenantId: requestedTenant ?? principal?.tenantId };
     }
-    const principal = await this.access.authenticate({ headers: request.headers });
+    const principal = await this.access.authenticate({ headers });
     if (!principal) throw new AppError('unauthorized', 'Authentication is required', { headers: { 'WWW-Authenticate': 'Bearer' } });
     const tenantId = await this.access.authorize(principal, operation['x-permission'] as string, requestedTenant);
     return { principal, tenantId };
-  }
-
-  private allowedMethods(request: ContractRequest): string[] {
-    const methods = new Set<string>();
-    for (const operation of this.api.getOperations()) {
-      const candidate = { ...request, method: operation.method };
-      if (this.api.router.matchOperation(candidate)?.operationId === operation.operationId) methods.add(operation.method.toUpperCase());
-    }
-    return [...methods];
   }
 
   private respond(ctx: Context, response: OperationResponse): void {

@@ -1,0 +1,32 @@
+import t from 'tap';
+import { OperationMatcher } from './operation-matcher.ts';
+
+const op = (method: string, path: string) => ({ method, path, id: `${method} ${path}` });
+const matcher = new OperationMatcher([
+  op('get', '/health'),
+  op('get', '/api/v1/items'),
+  op('post', '/api/v1/items'),
+  op('get', '/api/v1/items/{id}'),
+  op('delete', '/api/v1/items/{id}'),
+  op('get', '/api/v1/items/{id}/logs'),
+  op('get', '/api/v1/items/search'),
+  op('get', '/files/{name}.json'),
+]);
+
+t.test('static paths, templates, specificity and decoding', async (t) => {
+  t.match(matcher.match('GET', '/health'), { kind: 'matched', operation: { id: 'get /health' }, params: {} });
+  t.match(matcher.match('GET', '/health/'), { kind: 'matched' }, 'a trailing slash is ignored');
+  t.match(matcher.match('GET', '/api/v1/items/search'), { operation: { id: 'get /api/v1/items/search' } }, 'a static path wins over a template');
+  t.match(matcher.match('GET', '/api/v1/items/a%20b'), { operation: { id: 'get /api/v1/items/{id}' }, params: { id: 'a b' } });
+  t.match(matcher.match('GET', '/api/v1/items/7/logs'), { operation: { id: 'get /api/v1/items/{id}/logs' }, params: { id: '7' } });
+  t.match(matcher.match('GET', '/files/report.json'), { params: { name: 'report' } });
+  t.match(matcher.match('GET', '/files/reportxjson'), { kind: 'not_found' }, 'literal dots are not wildcards');
+  t.match(matcher.match('GET', '/api/v1/items/7/logs/extra'), { kind: 'not_found' });
+});
+
+t.test('405 with the allowed methods; HEAD falls back to GET', async (t) => {
+  t.same(matcher.match('PUT', '/api/v1/items'), { kind: 'method_not_allowed', allowed: ['GET', 'POST'] });
+  t.same(matcher.match('PATCH', '/api/v1/items/9'), { kind: 'method_not_allowed', allowed: ['GET', 'DELETE'] });
+  t.match(matcher.match('HEAD', '/api/v1/items/9'), { kind: 'matched', operation: { id: 'get /api/v1/items/{id}' } });
+  t.same(matcher.match('GET', '/nope'), { kind: 'not_found' });
+});
