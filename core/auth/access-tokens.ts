@@ -13,6 +13,8 @@ export interface AccessClaims {
  */
 export class AccessTokens {
   private readonly key: Uint8Array;
+  /** Tokens already verified, until their expiry: a signature never changes, so re-checking it is waste. */
+  private readonly verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
 
   constructor(
     secret: string,
@@ -33,12 +35,17 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known.claims;
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: 'itops' });
-      if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.email !== 'string') {
+      if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.email !== 'string' || typeof payload.exp !== 'number') {
         throw new Error('not an access token');
       }
-      return { userId: payload.sub, email: payload.email };
+      const claims = { userId: payload.sub, email: payload.email };
+      if (this.verified.size >= 20_000) this.verified.clear();
+      this.verified.set(token, { claims, expiresAt: payload.exp * 1000 });
+      return claims;
     } catch (error) {
       const expired = (error as { code?: string }).code === 'ERR_JWT_EXPIRED';
       throw new AppError('unauthorized', expired ? 'The access token has expired; refresh it' : 'The access token is invalid', {

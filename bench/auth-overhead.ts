@@ -1,0 +1,91 @@
+/**
+ * `npm run bench:auth`: throughput of an authenticated, RBAC-checked read against the same handler
+ * served as a public route, interleaved in the same run. Goal: auth + RBAC cost at most 15 % of
+ * throughput with a JWT. API-key calls are shown too: they also pay the per-key rate-limit write.
+ */
+import { definePlugin } from '../core/plugin-api/index.ts';
+import { load, median, printRows, startBenchKernel, type LoadResult } from './bench-kit.ts';
+
+const publicGet = (operationId: string, extra: Record<string, unknown>) => ({
+  get: {
+    operationId,
+    ...extra,
+    responses: {
+      '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } },
+      '401': { description: 'no credentials' },
+      '403': { description: 'no permission' },
+    },
+  },
+});
+const reads = definePlugin({
+  id: 'reads',
+  version: '1.0.0',
+  host: '*',
+  openapi: {
+    paths: {
+      '/api/v1/reads/public': publicGet('readPublic', { 'x-public': true, security: [] }),
+      '/api/v1/reads/private': publicGet('readPrivate', { 'x-permission': 'reads:read' }),
+    },
+  },
+  permissions: [{ name: 'reads:read', description: 'Read the benchmark resource' }],
+  policies: [{ role: 'viewer', permission: 'reads:read' }],
+  init(ctx) {
+    const answer = () => ({ items: [{ id: 1, name: 'one' }], total: 1 });
+    ctx.handle('readPublic', answer);
+    ctx.handle('readPrivate', answer);
+  },
+});
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const kernel = await startBenchKernel([reads], { ITOPS_ADMIN_EMAIL: 'bench@itops.test', ITOPS_ADMIN_PASSWORD: 'bench admin password' });
+const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+  const response = await fetch(`${kernel.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json() as Promise<any>;
+};
+const rows: { name: string; result: LoadResult }[] = [];
+const jwtRatios: number[] = [];
+const keyRatios: number[] = [];
+try {
+  const admin = await post('/api/v1/auth/login', { email: 'bench@itops.test', password: 'bench admin password' });
+  await post('/api/v1/tenants', { tenant_id: 'bench', name: 'Bench' }, { authorization: `Bearer ${admin.token}` });
+  await post(
+    '/api/v1/users',
+    { email: 'viewer@bench.test', password: 'viewer password 1', memberships: [{ tenantId: 'bench', role: 'viewer' }] },
+    { authorization: `Bearer ${admin.token}` },
+  );
+  await post(
+    '/api/v1/users',
+    { email: 'owner@bench.test', password: 'owner password 12', memberships: [{ tenantId: 'bench', role: 'msp_admin' }] },
+    { authorization: `Bearer ${admin.token}` },
+  );
+  const viewer = await post('/api/v1/auth/login', { email: 'viewer@bench.test', password: 'viewer password 1' });
+  const owner = await post('/api/v1/auth/login', { email: 'owner@bench.test', password: 'owner password 12' });
+  const key = await post('/api/v1/apikeys', { name: 'bench', scope: 'read', rate_limit_rps: 100000 }, { authorization: `Bearer ${owner.token}` });
+
+  for (let round = 1; round <= rounds; round++) {
+    const open = await load(`${kernel.url}/api/v1/reads/public`, { seconds });
+    const jwt = await load(`${kernel.url}/api/v1/reads/private`, { seconds, headers: { authorization: `Bearer ${viewer.token}` } });
+    const apiKey = await load(`${kernel.url}/api/v1/reads/private`, { seconds, headers: { 'x-api-key': key.api_key } });
+    rows.push(
+      { name: `round ${round}: public`, result: open },
+      { name: `round ${round}: JWT + RBAC`, result: jwt },
+      { name: `round ${round}: API key + RBAC`, result: apiKey },
+    );
+    jwtRatios.push(jwt.rps / open.rps);
+    keyRatios.push(apiKey.rps / open.rps);
+  }
+} finally {
+  await kernel.stop();
+}
+printRows(rows);
+const jwt = median(jwtRatios);
+process.stdout.write(
+  `\nJWT + RBAC / public: ${jwt.toFixed(2)} -> auth + RBAC cost ${((1 - jwt) * 100).toFixed(0)} % of throughput (median of ${rounds}; goal <= 15 %)\n`,
+);
+process.stdout.write(`API key + RBAC / public: ${median(keyRatios).toFixed(2)} (includes the per-key rate-limit window in PostgreSQL)\n`);
