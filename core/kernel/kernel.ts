@@ -27,6 +27,7 @@ import { orderByRequires } from './plugin-order.ts';
 import { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import { EventBus } from '../events/event-bus.ts';
 import { EventOutbox } from '../events/event-outbox.ts';
+import { eventsModule } from '../events/events.module.ts';
 import { InFlight } from './in-flight.ts';
 import { identityAccess } from './identity-wiring.ts';
 
@@ -162,7 +163,7 @@ export class Kernel {
           document: () => (host as PluginHost).currentRouter().document,
           plugins: () => (host as PluginHost).statuses(),
         },
-        identity.modules,
+        [...identity.modules, eventsModule({ bus: events, query: (sql, params) => database.query(sql, params) })],
       );
       host = new PluginHost({
         core,

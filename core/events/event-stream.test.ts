@@ -1,0 +1,93 @@
+import t from 'tap';
+import { readEventStream, type ServerSentEvent } from '../../sdk/sse.ts';
+import { call } from '../plugin-api/testing.ts';
+import { startWorld } from '../testing/identity-fixtures.ts';
+import examplePlugin from '../testing/example-plugin/plugin.ts';
+
+async function take(stream: AsyncGenerator<ServerSentEvent>, count: number, timeoutMs = 10000): Promise<ServerSentEvent[]> {
+  const events: ServerSentEvent[] = [];
+  const timer = setTimeout(() => stream.return(undefined), timeoutMs);
+  for await (const event of stream) {
+    events.push(event);
+    if (events.length === count) break;
+  }
+  clearTimeout(timer);
+  return events;
+}
+
+t.test('the event stream delivers live events, resumes after Last-Event-ID and stays in its workspace', async (t) => {
+  const { kernel, acmeAdmin, globexAdmin } = await startWorld(t, { plugins: [examplePlugin] });
+  const score = (label: string, headers: Record<string, string>) => call(kernel, 'POST', '/api/v1/example/scores', { body: { label, values: [1] }, headers });
+  const controller = new AbortController();
+  t.teardown(() => controller.abort());
+  const acmeStream = readEventStream({
+    url: `${kernel.url}/api/v1/events/stream?topics=example.scored`,
+    headers: acmeAdmin.headers,
+    signal: controller.signal,
+    maxReconnects: 0,
+  });
+  const globexStream = readEventStream({
+    url: `${kernel.url}/api/v1/events/stream`,
+    headers: globexAdmin.headers,
+    signal: controller.signal,
+    maxReconnects: 0,
+  });
+  const acmeLive = take(acmeStream, 2);
+  const globexLive = take(globexStream, 1);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await score('first', acmeAdmin.headers);
+  await score('theirs', globexAdmin.headers);
+  await score('second', acmeAdmin.headers);
+  const live = await acmeLive;
+  t.same(
+    live.map((e) => [e.event, JSON.parse(e.data).payload.label]),
+    [
+      ['example.scored', 'first'],
+      ['example.scored', 'second'],
+    ],
+    "acme's stream has acme's events in order, none of globex's",
+  );
+  t.same(
+    (await globexLive).map((e) => JSON.parse(e.data).payload.label),
+    ['theirs'],
+  );
+
+  await score('while away', acmeAdmin.headers);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const resumed = await take(
+    readEventStream({
+      url: `${kernel.url}/api/v1/events/stream`,
+      headers: acmeAdmin.headers,
+      lastEventId: live[0].id,
+      signal: controller.signal,
+      maxReconnects: 0,
+    }),
+    2,
+  );
+  t.same(
+    resumed.map((e) => JSON.parse(e.data).payload.label),
+    ['second', 'while away'],
+    'a client resuming after the first event gets what it missed, once',
+  );
+
+  const outbox = await call(kernel, 'GET', '/api/v1/events/outbox?limit=2', { headers: acmeAdmin.headers });
+  t.equal(outbox.status, 200);
+  t.same(outbox.json.page, { limit: 2, offset: 0, returned: 2, total: 3 });
+  t.same(
+    outbox.json.data.map((e: any) => e.payload.label),
+    ['while away', 'second'],
+    'newest first',
+  );
+  t.same(outbox.json.sort, { by: 'id', order: 'desc' });
+});
+
+t.test('event endpoints refuse anonymous, unauthorized and foreign callers', async (t) => {
+  const { kernel, acmeAdmin, globexAdmin } = await startWorld(t, { plugins: [examplePlugin] });
+  t.equal((await call(kernel, 'GET', '/api/v1/events/outbox')).status, 401);
+  t.equal((await call(kernel, 'GET', '/api/v1/events/stream')).status, 401);
+  t.equal((await call(kernel, 'GET', '/api/v1/events/outbox', { headers: { ...globexAdmin.headers, 'x-workspace-id': 'acme' } })).status, 404);
+  t.equal((await call(kernel, 'GET', '/api/v1/events/stream?topics=Bad Topic', { headers: acmeAdmin.headers })).status, 400);
+  t.equal((await call(kernel, 'GET', '/api/v1/events/outbox?sortBy=payload', { headers: acmeAdmin.headers })).status, 400);
+  const key = (await call(kernel, 'POST', '/api/v1/apikeys', { headers: acmeAdmin.headers, body: { name: 'agent', scope: 'ingestion' } })).json.api_key;
+  t.equal((await call(kernel, 'GET', '/api/v1/events/outbox', { headers: { 'x-api-key': key } })).status, 403, 'an ingestion key may not read events');
+});

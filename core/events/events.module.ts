@@ -1,0 +1,68 @@
+import { coreFragments } from '../contract/core-fragments.ts';
+import type { CoreModule } from '../kernel/core-module.ts';
+import { likePattern, listEnvelope, parseListQuery } from '../lists/list-query.ts';
+import type { OperationRequest } from '../plugin-api/index.ts';
+import type { EventBus } from './event-bus.ts';
+import { fromRow } from './event-outbox.ts';
+import { sseResponse } from './sse-stream.ts';
+
+type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+type Row = { id: string; topic: string; tenant_id: string | null; payload: unknown; created_at: Date; total?: string };
+
+export const eventPermissions: NonNullable<CoreModule['permissions']> = [
+  { name: 'events:read', description: 'Read the workspace’s events (outbox and live stream)' },
+];
+
+/** The workspace's event outbox and its live stream (SSE). */
+export function eventsModule(deps: { bus: EventBus; query: Query }): CoreModule {
+  const { bus, query } = deps;
+  return {
+    id: 'events',
+    openapi: coreFragments.events,
+    permissions: eventPermissions,
+    policies: ['ops_engineer', 'viewer', 'integration_admin'].map((role) => ({ role, permission: 'events:read' })),
+    handlers: {
+      streamEvents(req: OperationRequest<unknown, Record<string, string>, { topics?: string }>) {
+        const tenantId = req.tenantId as string;
+        const topics = req.query.topics ? new Set(req.query.topics.split(',')) : undefined;
+        const lastEventId = req.headers['last-event-id'] as string | undefined;
+        return sseResponse({
+          bus,
+          filter: { tenantId, topics },
+          lastEventId,
+          signal: req.signal,
+          backlog: async (afterId) => {
+            const rows = await query<Row>(
+              `SELECT id, topic, tenant_id, payload, created_at FROM event_outbox
+               WHERE tenant_id = ? AND id > ? ${topics ? "AND topic = ANY(string_to_array(?, ','))" : ''} ORDER BY id LIMIT 10000`,
+              [tenantId, afterId, ...(topics ? [[...topics].join(',')] : [])],
+            );
+            return rows.map(fromRow);
+          },
+        });
+      },
+      async listOutboxEvents(req) {
+        const list = parseListQuery<'id' | 'topic' | 'createdAt'>(
+          { sortOrder: 'desc', ...req.query },
+          { sortable: { id: 'id', topic: 'topic', createdAt: 'created_at' }, defaultSort: 'id' },
+        );
+        const topic = req.query.topic as string | undefined;
+        const where = [
+          'tenant_id = ?',
+          ...(topic ? ['topic = ?'] : []),
+          ...(list.q ? ["(topic ILIKE ? ESCAPE '\\' OR payload::text ILIKE ? ESCAPE '\\')"] : []),
+        ].join(' AND ');
+        const params = [req.tenantId, ...(topic ? [topic] : []), ...(list.q ? [likePattern(list.q), likePattern(list.q)] : [])];
+        const [rows, [count]] = await Promise.all([
+          query<Row>(`SELECT id, topic, tenant_id, payload, created_at FROM event_outbox WHERE ${where} ORDER BY ${list.orderBy}, id DESC LIMIT ? OFFSET ?`, [
+            ...params,
+            list.limit,
+            list.offset,
+          ]),
+          query<{ count: string }>(`SELECT count(*) FROM event_outbox WHERE ${where}`, params),
+        ]);
+        return listEnvelope(rows.map(fromRow), Number(count.count), list, topic ? { topic } : {});
+      },
+    },
+  };
+}
