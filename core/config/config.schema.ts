@@ -85,6 +85,16 @@ export const configVariables = {
     default: false,
     description: 'Trust X-Forwarded-For/-Proto from a reverse proxy (client addresses for rate limits and logs).',
   },
+  ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST: {
+    type: 'string',
+    default: '',
+    description: 'Comma-separated host names that outbound calls (webhooks, channels, workflow steps) may reach even on private addresses.',
+  },
+  ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: {
+    type: 'boolean',
+    default: false,
+    description: 'Development only: lift the private-address block of outbound calls entirely.',
+  },
   ITOPS_JOBS_ENABLED: { type: 'boolean', default: true, description: 'Run job workers in this process (false: this node only serves HTTP).' },
 } as const;
 

@@ -24,6 +24,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   jobsEnabled: boolean;
   trustProxy: boolean;
+  outboundHostAllowlist: string[];
+  outboundAllowPrivate: boolean;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   adminEmail?: string;
@@ -89,6 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     shutdownTimeoutMs: v.ITOPS_SHUTDOWN_TIMEOUT_MS,
     jobsEnabled: v.ITOPS_JOBS_ENABLED,
     trustProxy: v.ITOPS_TRUST_PROXY,
+    outboundHostAllowlist: list(v.ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST),
+    outboundAllowPrivate: v.ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS,
     accessTokenTtlSeconds: v.ITOPS_ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: v.ITOPS_REFRESH_TOKEN_TTL_DAYS,
     adminEmail: v.ITOPS_ADMIN_EMAIL,

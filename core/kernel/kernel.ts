@@ -28,6 +28,7 @@ import { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import { EventBus } from '../events/event-bus.ts';
 import { EventOutbox } from '../events/event-outbox.ts';
 import { eventsModule } from '../events/events.module.ts';
+import { OutboundHttp } from '../outbound/outbound-http.ts';
 import { InFlight } from './in-flight.ts';
 import { identityAccess } from './identity-wiring.ts';
 
@@ -139,6 +140,9 @@ export class Kernel {
       const outbox = new EventOutbox(() => hostRef?.eventTopics() ?? [], validator);
 
       const container = createRootContainer();
+      if (config.outboundAllowPrivate && config.env === 'production')
+        logger.warn('ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS is on in production: outbound calls may reach internal services');
+      registerValue(container, tokens.outbound, new OutboundHttp({ hostAllowlist: config.outboundHostAllowlist, allowPrivate: config.outboundAllowPrivate }));
       registerValue(container, tokens.events, {
         publish: (em, event) => outbox.publish(em, event),
         subscribe: (handler, filter) => events.subscribe(handler, filter),

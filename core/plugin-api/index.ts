@@ -3,7 +3,7 @@
  * the manifest helper, service tokens, types and the error type.
  */
 import { createServiceToken } from './tokens.ts';
-import type { ConfigService, DatabaseService, EventsService, JobsService, SchemaValidator, WorkersService } from './services.ts';
+import type { ConfigService, DatabaseService, EventsService, JobsService, OutboundHttpService, SchemaValidator, WorkersService } from './services.ts';
 import type { PluginManifest } from './types.ts';
 
 export type * from './types.ts';
@@ -30,4 +30,5 @@ export const tokens = {
   workers: createServiceToken<WorkersService>('workers'),
   validator: createServiceToken<SchemaValidator>('validator'),
   events: createServiceToken<EventsService>('events'),
+  outbound: createServiceToken<OutboundHttpService>('outbound'),
 };
