@@ -1,114 +1,50 @@
-import os from 'node:os';
-import path from 'node:path';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { type ConfigVariable, configVariables } from './config.schema.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config/config.ts';
+import type { JsonSchema } from './types.ts';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-export interface Config {
-  env: 'development' | 'production' | 'test';
-  port: number;
-  host: string;
-  publicUrl?: string;
-  databaseUrl?: string;
-  dataDir: string;
-  embeddedDbPort: number;
-  dbPoolSize: number;
-  jwtSecret?: string;
-  logLevel: string;
-  workerThreads: number;
-  bodyLimitBytes: number;
-  plugins: string[];
-  disabledPlugins: string[];
-  shutdownTimeoutMs: number;
-  jobsEnabled: boolean;
-  trustProxy: boolean;
-  outboundHostAllowlist: string[];
-  outboundAllowPrivate: boolean;
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlDays: number;
-  adminEmail?: string;
-  adminPassword?: string;
-  licenseKey?: string;
-  licensePublicKeys: string[];
+/** The database as plugins see it. */
+export interface DatabaseService {
+  /** Unit of work for platform-level entities. Queries on tenant-scoped entities (those with a `tenantId`) fail through it. */
+  em(): EntityManager;
+  /** Unit of work that reads and writes only this tenant's rows; new rows get its `tenantId`. Use `req.tenantId`. */
+  forTenant(tenantId: string): EntityManager;
+  /** Raw SQL (`?` placeholders) for hot paths: filter by tenant_id yourself. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
+/** Queues jobs declared in any plugin's manifest; payloads are validated first. */
+export interface JobsService {
+  send(queue: string, payload?: object, options?: { startAfterSeconds?: number; singletonKey?: string }): Promise<string | null>;
 }
 
-const ajv = addFormats(new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false }));
-const validate = ajv.compile({ type: 'object', properties: configVariables });
+/** Runs a declared worker task (`<plugin>.<task>`) on the shared worker-thread pool. */
+export interface WorkersService {
+  run<Input, Output>(task: string, input: Input): Promise<Output>;
+}
 
-const list = (value: unknown) =>
-  String(value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+export interface SchemaValidator {
+  /** Throws AppError(validation_failed) with ajv's details when `value` does not match. */
+  assert(schema: JsonSchema, value: unknown): void;
+}
+
+export type ConfigService = Readonly<Config>;
+
+/** An event as subscribers receive it. */
+export interface PlatformEvent {
+  id: string;
+  topic: string;
+  tenantId: string | null;
+  payload: unknown;
+  createdAt: string;
+}
 
 /**
- * Reads and validates the environment. Every problem is reported at once, one line each, so an
- * operator fixes a broken deployment in one round trip. Unknown ITOPS_* names are warnings (typos).
+ * The transactional outbox. `publish` writes the event in `em`'s current transaction (call it inside
+ * `em.transactional`): it is delivered, to every node, only if that transaction commits.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; warnings: string[] } {
-  const raw: Record<string, unknown> = {};
-  for (const name of Object.keys(configVariables)) {
-    const value = env[name];
-    if (value !== undefined && value !== '') raw[name] = value;
-  }
-  const warnings = Object.keys(env)
-    .filter((name) => name.startsWith('ITOPS_') && !(name in configVariables))
-    .map((name) => `unknown configuration variable ${name} is ignored`);
-
-  if (!validate(raw)) {
-    const problems = (validate.errors ?? []).map((e) => {
-      const name = e.instancePath.replace(/^\//, '') as ConfigVariable;
-      const shown = name in raw ? ` (got ${JSON.stringify(env[name])})` : '';
-      return `${name || 'environment'} ${e.message}${shown}`;
-    });
-    throw new ConfigError(problems);
-  }
-  const v = raw as Record<ConfigVariable, never>;
-  const config: Config = {
-    env: v.NODE_ENV,
-    port: v.ITOPS_PORT ?? v.PORT,
-    host: v.ITOPS_HOST,
-    publicUrl: v.ITOPS_PUBLIC_URL,
-    databaseUrl: v.DATABASE_URL,
-    dataDir: path.resolve(v.ITOPS_DATA_DIR),
-    embeddedDbPort: v.ITOPS_EMBEDDED_DB_PORT,
-    dbPoolSize: v.ITOPS_DB_POOL_SIZE,
-    jwtSecret: v.ITOPS_JWT_SECRET,
-    logLevel: v.ITOPS_LOG_LEVEL,
-    workerThreads: v.ITOPS_WORKER_THREADS ?? Math.max(1, Math.min(4, os.availableParallelism())),
-    bodyLimitBytes: v.ITOPS_BODY_LIMIT_BYTES,
-    plugins: list(v.ITOPS_PLUGINS),
-    disabledPlugins: list(v.ITOPS_DISABLED_PLUGINS),
-    shutdownTimeoutMs: v.ITOPS_SHUTDOWN_TIMEOUT_MS,
-    jobsEnabled: v.ITOPS_JOBS_ENABLED,
-    trustProxy: v.ITOPS_TRUST_PROXY,
-    outboundHostAllowlist: list(v.ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST),
-    outboundAllowPrivate: v.ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS,
-    accessTokenTtlSeconds: v.ITOPS_ACCESS_TOKEN_TTL_SECONDS,
-    refreshTokenTtlDays: v.ITOPS_REFRESH_TOKEN_TTL_DAYS,
-    adminEmail: v.ITOPS_ADMIN_EMAIL,
-    adminPassword: v.ITOPS_ADMIN_PASSWORD,
-    licenseKey: v.ITOPS_LICENSE_KEY,
-    licensePublicKeys: list(v.ITOPS_LICENSE_PUBLIC_KEYS),
-  };
-  // ITOPS_PORT has a default, so PORT only applies when ITOPS_PORT was not given.
-  if (env.ITOPS_PORT === undefined && raw.PORT !== undefined) config.port = Number(raw.PORT);
-  if (config.env === 'production' && !config.jwtSecret) {
-    throw new ConfigError(['ITOPS_JWT_SECRET is required when NODE_ENV=production (at least 32 characters)']);
-  }
-  if (Boolean(config.adminEmail) !== Boolean(config.adminPassword)) {
-    throw new ConfigError(['ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD must be set together']);
-  }
-  return { config, warnings };
+export interface EventsService {
+  publish(em: EntityManager, event: { topic: string; tenantId?: string | null; payload: unknown }): Promise<string>;
+  subscribe(handler: (event: PlatformEvent) => void, filter?: { tenantId?: string; topics?: ReadonlySet<string> }): () => void;
 }
 
 /**
