@@ -1,22 +1,28 @@
 /**
  * `npm run contract` writes openapi/openapi.bundled.json: the root document, the core modules'
  * fragments and every first-party plugin's fragment, merged by the kernel's own code so the bundle
- * is exactly what a server with all plugins serves. Then it lints the bundle with Redocly.
- * `npm run contract -- --check` fails when the committed bundle is stale.
+ * is exactly what a server with all plugins serves. It checks the house operation rules, then lints
+ * the bundle with Redocly (offline: no telemetry, no update check).
+ * `npm run contract:check` builds the bundle in memory and fails when the committed one is stale.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { readDocument } from '../core/contract/contract-document.ts';
+import { fileURLToPath } from 'node:url';
+import { operationsOf, readDocument } from '../core/contract/contract-document.ts';
 import { ContractError, mergeContract } from '../core/contract/contract-merge.ts';
 import { coreDocument } from '../core/contract/core-fragments.ts';
 import { checkOperationRules } from '../core/contract/operation-rules.ts';
-import { validateManifest } from '../core/kernel/manifest-validation.ts';
+import { corePermissionNames } from '../core/kernel/core-permissions.ts';
 import { hostVersion } from '../core/kernel/host-version.ts';
+import { validateManifest } from '../core/kernel/manifest-validation.ts';
 import { discoverFirstParty } from '../core/kernel/plugin-discovery.ts';
 import type { PluginManifest } from '../core/plugin-api/index.ts';
 
-const bundlePath = 'openapi/openapi.bundled.json';
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const bundleName = 'openapi/openapi.bundled.json';
+const bundlePath = path.join(repoRoot, bundleName);
 const check = process.argv.includes('--check');
 
 function fail(message: string): never {
@@ -24,40 +30,49 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const discovered = await discoverFirstParty(path.resolve('plugins'));
+// First-party plugins, in discovery order (sorted by folder name), validated as the kernel does.
+const discovered = await discoverFirstParty(path.join(repoRoot, 'plugins'));
 const manifestProblems = discovered.flatMap((d) => validateManifest(d.manifest, hostVersion, d.source));
-if (manifestProblems.length > 0) fail(`Invalid plugin manifests:\n${manifestProblems.join('\n')}`);
+if (manifestProblems.length > 0) fail(`Invalid plugin manifests:\n${manifestProblems.map((p) => `  - ${p}`).join('\n')}`);
 const manifests = discovered.map((d) => d.manifest as PluginManifest);
 
 let bundle: Record<string, any>;
 try {
   bundle = mergeContract(
     coreDocument(),
-    manifests.filter((m) => m.openapi).map((m) => ({ owner: m.id, document: readDocument(m.openapi as URL) })),
+    manifests.filter((m) => m.openapi).map((m) => ({ owner: m.id, document: readDocument(m.openapi as URL | Record<string, unknown>) })),
   );
 } catch (error) {
   if (error instanceof ContractError) fail(error.message);
   throw error;
 }
 
-// Core permissions are declared by core modules; import them without building their services.
-const { corePermissionNames } = await import('../core/kernel/core-permissions.ts');
+// Every operation must meet the house rules, with permissions some manifest (core or plugin) declares.
 const known = new Set([...corePermissionNames(), ...manifests.flatMap((m) => (m.permissions ?? []).map((p) => p.name))]);
-const ruleProblems = checkOperationRules(bundle, 'bundle', known);
-if (ruleProblems.length > 0) fail(`The bundled contract breaks the operation rules:\n${ruleProblems.join('\n')}`);
+const ruleProblems: string[] = [];
+for (const { path: route, method, operation } of operationsOf(bundle)) {
+  const single = { paths: { [route]: { [method]: operation } } };
+  ruleProblems.push(...checkOperationRules(single, String(operation['x-plugin'] ?? 'bundle'), known));
+}
+if (ruleProblems.length > 0) fail(`The bundled contract breaks the operation rules:\n${ruleProblems.map((p) => `  - ${p}`).join('\n')}`);
 
 const text = `${JSON.stringify(bundle, null, 2)}\n`;
 if (check) {
-  if (!existsSync(bundlePath) || readFileSync(bundlePath, 'utf8') !== text) fail(`${bundlePath} is stale: run npm run contract`);
-  process.stdout.write(`${bundlePath} is current\n`);
+  if (!existsSync(bundlePath) || readFileSync(bundlePath, 'utf8') !== text) fail(`${bundleName} is stale: run npm run contract`);
+  process.stdout.write(`${bundleName} is current\n`);
 } else {
   writeFileSync(bundlePath, text);
-  process.stdout.write(`wrote ${bundlePath}\n`);
+  process.stdout.write(`wrote ${bundleName}\n`);
 }
 
-const lint = spawnSync('redocly', ['lint', bundlePath, '--format', 'stylish'], {
+// Run Redocly's own entry point with this Node, so the script works outside npm scripts too.
+const redoclyPackage = createRequire(import.meta.url).resolve('@redocly/cli/package.json');
+const redoclyBin = path.join(path.dirname(redoclyPackage), JSON.parse(readFileSync(redoclyPackage, 'utf8')).bin.redocly);
+const lint = spawnSync(process.execPath, [redoclyBin, 'lint', bundleName, '--config', 'redocly.yaml', '--format', 'stylish'], {
+  cwd: repoRoot,
   stdio: 'inherit',
   env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
   timeout: 120_000,
 });
-if (lint.status !== 0) fail('Redocly lint found errors in the bundled contract');
+if (lint.error) fail(`Redocly lint could not run: ${lint.error.message}`);
+if (lint.status !== 0) fail(`Redocly lint found errors in ${bundleName}`);
