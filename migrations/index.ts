@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/postgresql';
 import { CorePluginState } from './0001-core-plugin-state.ts';
 import { IdentityAndAccess } from './0002-identity-and-access.ts';
 import { EventOutbox } from './0003-event-outbox.ts';
+import { Webhooks } from './0004-webhooks.ts';
 
 /**
  * The one ordered history of core and first-party plugin migrations. Names are their order:
@@ -11,4 +12,5 @@ export const migrations: MigrationObject[] = [
   { name: '0001-core-plugin-state', class: CorePluginState },
   { name: '0002-identity-and-access', class: IdentityAndAccess },
   { name: '0003-event-outbox', class: EventOutbox },
+  { name: '0004-webhooks', class: Webhooks },
 ];

@@ -95,6 +95,13 @@ export const configVariables = {
     default: false,
     description: 'Development only: lift the private-address block of outbound calls entirely.',
   },
+  ITOPS_WEBHOOK_RETRY_BASE_SECONDS: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 3600,
+    default: 10,
+    description: 'First retry delay of a failed webhook delivery; doubles per attempt (6 attempts), unless the receiver sends Retry-After.',
+  },
   ITOPS_JOBS_ENABLED: { type: 'boolean', default: true, description: 'Run job workers in this process (false: this node only serves HTTP).' },
 } as const;
 

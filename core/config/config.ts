@@ -26,6 +26,7 @@ export interface Config {
   trustProxy: boolean;
   outboundHostAllowlist: string[];
   outboundAllowPrivate: boolean;
+  webhookRetryBaseSeconds: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   adminEmail?: string;
@@ -93,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     trustProxy: v.ITOPS_TRUST_PROXY,
     outboundHostAllowlist: list(v.ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST),
     outboundAllowPrivate: v.ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS,
+    webhookRetryBaseSeconds: v.ITOPS_WEBHOOK_RETRY_BASE_SECONDS,
     accessTokenTtlSeconds: v.ITOPS_ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: v.ITOPS_REFRESH_TOKEN_TTL_DAYS,
     adminEmail: v.ITOPS_ADMIN_EMAIL,

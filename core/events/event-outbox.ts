@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../errors/app-error.ts';
 import type { EventDeclaration } from '../plugin-api/index.ts';
 import type { AjvSchemaValidator } from '../validation/schema-validator.ts';
+import { fanOutSql } from '../webhooks/webhook-delivery.ts';
 
 export const eventChannel = 'itops_events';
 
@@ -51,6 +52,10 @@ export class EventOutbox {
       'all',
       em.getTransactionContext(),
     );
+    // Webhook deliveries are created with the event, so none is lost between commit and dispatch.
+    if (event.tenantId) {
+      await em.getConnection().execute(fanOutSql, [row.id, event.topic, event.tenantId, event.topic], 'run', em.getTransactionContext());
+    }
     return String(row.id);
   }
 }

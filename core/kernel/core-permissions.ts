@@ -1,7 +1,8 @@
 import { eventPermissions } from '../events/events.module.ts';
 import { identityPermissions } from '../identity/identity.module.ts';
+import { webhookPermissions } from '../webhooks/webhooks.module.ts';
 
 /** Permission names the core modules declare (the contract bundle checks operations against them). */
 export function corePermissionNames(): string[] {
-  return [...identityPermissions, ...eventPermissions].map((p) => p.name);
+  return [...identityPermissions, ...eventPermissions, ...webhookPermissions].map((p) => p.name);
 }

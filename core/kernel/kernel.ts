@@ -29,6 +29,8 @@ import { EventBus } from '../events/event-bus.ts';
 import { EventOutbox } from '../events/event-outbox.ts';
 import { eventsModule } from '../events/events.module.ts';
 import { OutboundHttp } from '../outbound/outbound-http.ts';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.ts';
+import { webhooksModule } from '../webhooks/webhooks.module.ts';
 import { InFlight } from './in-flight.ts';
 import { identityAccess } from './identity-wiring.ts';
 
@@ -137,12 +139,33 @@ export class Kernel {
       await events.start();
       closers.push(() => events.stop());
       let hostRef: PluginHost | undefined;
-      const outbox = new EventOutbox(() => hostRef?.eventTopics() ?? [], validator);
+      const outbox = new EventOutbox(() => [{ topic: 'webhook.test' }, ...(hostRef?.eventTopics() ?? [])], validator);
 
       const container = createRootContainer();
       if (config.outboundAllowPrivate && config.env === 'production')
         logger.warn('ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS is on in production: outbound calls may reach internal services');
-      registerValue(container, tokens.outbound, new OutboundHttp({ hostAllowlist: config.outboundHostAllowlist, allowPrivate: config.outboundAllowPrivate }));
+      const outbound = new OutboundHttp({ hostAllowlist: config.outboundHostAllowlist, allowPrivate: config.outboundAllowPrivate });
+      registerValue(container, tokens.outbound, outbound);
+      const query = <T>(sql: string, params?: unknown[]) => database.query<T>(sql, params);
+      await jobs.declare('core', {
+        name: 'webhook-deliver',
+        payloadSchema: { type: 'object', required: ['deliveryId'], properties: { deliveryId: { type: 'string' } } },
+        retry: { limit: 2 },
+      });
+      await jobs.declare('core', { name: 'webhook-sweep', schedule: '* * * * *' });
+      const webhookDelivery = new WebhookDelivery(
+        query,
+        outbound,
+        (deliveryId, startAfterSeconds) => jobs.send('core.webhook-deliver', { deliveryId }, { startAfterSeconds }),
+        logger,
+        config.webhookRetryBaseSeconds,
+      );
+      closers.push(await jobs.work('core.webhook-deliver', (payload: { deliveryId: string }) => webhookDelivery.deliver(payload.deliveryId)));
+      closers.push(await jobs.work('core.webhook-sweep', () => webhookDelivery.sweep()));
+      const stopKicking = events.subscribe((event) => {
+        webhookDelivery.kick(event.id).catch((error) => logger.warn({ err: error }, 'could not queue webhook deliveries'));
+      });
+      closers.push(async () => stopKicking());
       registerValue(container, tokens.events, {
         publish: (em, event) => outbox.publish(em, event),
         subscribe: (handler, filter) => events.subscribe(handler, filter),
@@ -167,7 +190,7 @@ export class Kernel {
           document: () => (host as PluginHost).currentRouter().document,
           plugins: () => (host as PluginHost).statuses(),
         },
-        [...identity.modules, eventsModule({ bus: events, query: (sql, params) => database.query(sql, params) })],
+        [...identity.modules, eventsModule({ bus: events, query }), webhooksModule({ query, delivery: webhookDelivery })],
       );
       host = new PluginHost({
         core,

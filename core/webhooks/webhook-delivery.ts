@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { signWebhook } from '../../sdk/webhook-signature.ts';
+import type { Logger } from '../logging/logger.ts';
+import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
+
+type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+type Send = (deliveryId: string, startAfterSeconds?: number) => Promise<unknown>;
+
+export const maxAttempts = 6;
+
+/** Creates the deliveries of an event for every matching subscription, in the publishing transaction. */
+export const fanOutSql = `
+  INSERT INTO webhook_delivery (id, subscription_id, tenant_id, event_id, topic, status)
+  SELECT gen_random_uuid(), s.id, s.tenant_id, ?, ?, 'pending' FROM webhook_subscription s
+  WHERE s.tenant_id = ? AND s.enabled AND (cardinality(s.topics) = 0 OR ? = ANY(s.topics))`;
+
+/**
+ * Delivers webhooks: each delivery is claimed for a minute (so duplicate jobs are harmless), signed
+ * with Standard Webhooks headers, sent through the outbound guard, and settled: 2xx delivered; 410
+ * disables the subscription; a blocked URL fails at once; anything else is retried with exponential
+ * backoff, or after the receiver's Retry-After, up to six attempts.
+ */
+export class WebhookDelivery {
+  constructor(
+    private readonly query: Query,
+    private readonly outbound: OutboundHttp,
+    private readonly send: Send,
+    private readonly logger: Logger,
+    private readonly retryBaseSeconds: number,
+  ) {}
+
+  /** Queues jobs for an event's pending deliveries (every node does this; claims make it safe). */
+  async kick(eventId: string): Promise<void> {
+    const rows = await this.query<{ id: string }>("SELECT id FROM webhook_delivery WHERE event_id = ? AND status = 'pending'", [eventId]);
+    for (const row of rows) await this.send(row.id);
+  }
+
+  /** Safety net for jobs lost with a node: pending deliveries that are overdue get a job again. */
+  async sweep(): Promise<void> {
+    const rows = await this.query<{ id: string }>(
+      `SELECT id FROM webhook_delivery WHERE status = 'pending' AND next_attempt_at < now() - interval '30 seconds'
+       AND (claimed_until IS NULL OR claimed_until < now()) LIMIT 1000`,
+    );
+    for (const row of rows) await this.send(row.id);
+  }
+
+  /** Creates a delivery of a synthetic webhook.test event for one subscription. */
+  async test(subscriptionId: string, tenantId: string): Promise<Record<string, unknown>> {
+    const [event] = await this.query<{ id: string }>("INSERT INTO event_outbox (topic, tenant_id, payload) VALUES ('webhook.test', ?, ?) RETURNING id", [
+      tenantId,
+      JSON.stringify({ subscriptionId, message: 'This is a test delivery from itops.' }),
+    ]);
+    const [delivery] = await this.query<Record<string, unknown>>(
+      "INSERT INTO webhook_delivery (id, subscription_id, tenant_id, event_id, topic, status) VALUES (?, ?, ?, ?, 'webhook.test', 'pending') RETURNING *",
+      [randomUUID(), subscriptionId, tenantId, event.id],
+    );
+    await this.send(String(delivery.id));
+    return delivery;
+  }
+
+  async deliver(deliveryId: string): Promise<void> {
+    const [job] = await this.query<{
+      attempts: number;
+      event_id: string;
+      topic: string;
+      url: string;
+      secret: string;
+      payload: unknown;
+      created_at: Date;
+      subscription_id: string;
+    }>(
+      `UPDATE webhook_delivery d SET attempts = d.attempts + 1, claimed_until = now() + interval '1 minute', updated_at = now()
+       FROM webhook_subscription s, event_outbox e
+       WHERE d.id = ? AND d.status = 'pending' AND d.next_attempt_at <= now() + interval '1 second'
+         AND (d.claimed_until IS NULL OR d.claimed_until < now()) AND s.id = d.subscription_id AND s.enabled AND e.id = d.event_id
+       RETURNING d.attempts, d.event_id, d.topic, s.url, s.secret, e.payload, e.created_at, s.id AS subscription_id`,
+      [deliveryId],
+    );
+    if (!job) return;
+    const body = JSON.stringify({ type: job.topic, timestamp: new Date(job.created_at).toISOString(), eventId: String(job.event_id), data: job.payload });
+    const timestamp = Math.floor(Date.now() / 1000);
+    try {
+      const response = await this.outbound.request(job.url, {
+        method: 'POST',
+        body,
+        timeoutMs: 10_000,
+        maxResponseBytes: 64 * 1024,
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': deliveryId,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signWebhook(job.secret, deliveryId, timestamp, body),
+        },
+      });
+      if (response.status >= 200 && response.status < 300) return this.settle(deliveryId, 'delivered', response.status, null);
+      if (response.status === 410) {
+        await this.query("UPDATE webhook_subscription SET enabled = false, disabled_reason = 'the receiver answered 410 Gone' WHERE id = ?", [
+          job.subscription_id,
+        ]);
+        return this.settle(deliveryId, 'failed', 410, 'the receiver answered 410 Gone; the subscription is disabled');
+      }
+      const retryAfter = Number(response.headers['retry-after']);
+      return this.retryOrFail(
+        deliveryId,
+        job.attempts,
+        response.status,
+        `the receiver answered ${response.status}`,
+        Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+      );
+    } catch (error) {
+      if (error instanceof OutboundBlockedError) return this.settle(deliveryId, 'failed', null, `blocked: ${error.message}`);
+      return this.retryOrFail(deliveryId, job.attempts, null, (error as Error).message);
+    }
+  }
+
+  private async retryOrFail(deliveryId: string, attempts: number, status: number | null, error: string, retryAfterSeconds?: number): Promise<void> {
+    if (attempts >= maxAttempts) return this.settle(deliveryId, 'failed', status, `${error} (gave up after ${attempts} attempts)`);
+    const delay = Math.min(3600, retryAfterSeconds ?? this.retryBaseSeconds * 2 ** (attempts - 1));
+    await this.query(
+      `UPDATE webhook_delivery SET last_status_code = ?, last_error = ?, claimed_until = NULL, next_attempt_at = now() + make_interval(secs => ?), updated_at = now() WHERE id = ?`,
+      [status, error, delay, deliveryId],
+    );
+    this.logger.debug({ deliveryId, attempts, delay }, 'webhook delivery will be retried');
+    await this.send(deliveryId, delay);
+  }
+
+  private async settle(deliveryId: string, status: 'delivered' | 'failed', code: number | null, error: string | null): Promise<void> {
+    await this.query('UPDATE webhook_delivery SET status = ?, last_status_code = ?, last_error = ?, claimed_until = NULL, updated_at = now() WHERE id = ?', [
+      status,
+      code,
+      error,
+      deliveryId,
+    ]);
+  }
+}
