@@ -1,5 +1,5 @@
-import type { KeyObject } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { type KeyObject, randomBytes } from 'node:crypto';
+import { link, mkdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logging/logger.ts';
 import { generateLicenseKeyPair, type LicensePrivateJwk, readPrivateJwk, writePrivateJwk } from './license-keys.ts';
@@ -230,14 +230,19 @@ async function developmentKey(dataDir: string, logger: Logger): Promise<LicenseP
     }
   }
   await mkdir(dataDir, { recursive: true });
+  // Written aside and linked into place, so a node sharing the data directory never reads half a key.
   const { privateJwk } = generateLicenseKeyPair();
+  const scratch = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writePrivateJwk(scratch, privateJwk, { exclusive: true });
   try {
-    await writePrivateJwk(file, privateJwk, { exclusive: true });
+    await link(scratch, file);
     logger.info({ file }, 'generated the development license key');
     return privateJwk;
   } catch (error) {
-    // Another process sharing the data directory created it first: use theirs.
+    // Another process created it first: use theirs.
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readPrivateJwk(file);
     throw error;
+  } finally {
+    await unlink(scratch).catch(() => undefined);
   }
 }

@@ -88,7 +88,10 @@ export function decodeLicense(token: string): { header: Record<string, unknown>;
 /** Keys by `kid`; a bad entry fails loudly (it is configuration, not input). */
 export function trustedKeySet(publicKeys: string[]): Map<string, KeyObject> {
   const keys = new Map<string, KeyObject>();
-  for (const key of publicKeys.map((k) => k.trim()).filter(Boolean)) keys.set(licenseKeyId(key), importLicensePublicKey(key));
+  for (const key of publicKeys.map((k) => k.trim()).filter(Boolean)) {
+    const imported = importLicensePublicKey(key);
+    keys.set(licenseKeyId(key), imported);
+  }
   return keys;
 }
 
@@ -106,7 +109,10 @@ export async function verifyLicense(token: string, trustedPublicKeys: string[] |
     throw new LicenseError('malformed', `license header cannot be read: ${(error as Error).message}`, { cause: error });
   }
   if (protectedHeader.alg !== 'EdDSA') {
-    throw new LicenseError('unsupported_algorithm', `license tokens must be signed with EdDSA (Ed25519); this one says alg "${String(header.alg ?? '(none)')}"`);
+    throw new LicenseError(
+      'unsupported_algorithm',
+      `license tokens must be signed with EdDSA (Ed25519); this one says alg "${String(header.alg ?? '(none)')}"`,
+    );
   }
   if (protectedHeader.typ !== licenseTokenType) {
     throw new LicenseError('malformed', `not an itops license: header typ is "${String(protectedHeader.typ ?? '(none)')}", expected "${licenseTokenType}"`);
@@ -140,7 +146,8 @@ export async function verifyLicense(token: string, trustedPublicKeys: string[] |
   const customer = payload.sub;
   if (typeof customer !== 'string' || customer.trim() === '') throw new LicenseError('malformed', 'license has no customer (sub claim)');
   const plugins = payload.plugins;
-  if (!Array.isArray(plugins) || plugins.some((id) => typeof id !== 'string')) throw new LicenseError('malformed', 'license "plugins" claim is not a list of plugin ids');
+  if (!Array.isArray(plugins) || plugins.some((id) => typeof id !== 'string'))
+    throw new LicenseError('malformed', 'license "plugins" claim is not a list of plugin ids');
   const edition = payload.edition ?? 'enterprise';
   if (typeof edition !== 'string') throw new LicenseError('malformed', 'license "edition" claim is not a string');
   if (payload.dev !== undefined && typeof payload.dev !== 'boolean') throw new LicenseError('malformed', 'license "dev" claim is not a boolean');
@@ -166,9 +173,12 @@ function fromJoseError(error: unknown): LicenseError {
     const customer = typeof error.payload.sub === 'string' ? ` for "${error.payload.sub}"` : '';
     return new LicenseError('expired', `license${customer} expired at ${when}`, { cause: error });
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return new LicenseError('unsupported_algorithm', 'license tokens must be signed with EdDSA (Ed25519)', { cause: error });
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return new LicenseError('unsupported_algorithm', 'license tokens must be signed with EdDSA (Ed25519)', { cause: error });
   if (error instanceof errors.JWTClaimValidationFailed) {
-    return new LicenseError('malformed', `license claim "${error.claim}" is ${error.reason === 'missing' ? 'missing' : 'invalid'}: ${error.message}`, { cause: error });
+    return new LicenseError('malformed', `license claim "${error.claim}" is ${error.reason === 'missing' ? 'missing' : 'invalid'}: ${error.message}`, {
+      cause: error,
+    });
   }
   if (error instanceof errors.JOSEError) return new LicenseError('malformed', `license is not a valid token: ${error.message}`, { cause: error });
   return new LicenseError('malformed', `license cannot be verified: ${(error as Error)?.message ?? String(error)}`, { cause: error });
