@@ -1,4 +1,5 @@
 import { ConfigError } from './config/config.ts';
+import { LicenseError } from './license/license-token.ts';
 import { Kernel } from './kernel/kernel.ts';
 
 /** `npm start`: boot, print where we listen, stop gracefully on SIGTERM/SIGINT. */
@@ -21,7 +22,8 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 } catch (error) {
-  const message = error instanceof ConfigError ? error.message : `itops failed to start: ${(error as Error)?.stack ?? String(error)}`;
+  const message =
+    error instanceof ConfigError || error instanceof LicenseError ? error.message : `itops failed to start: ${(error as Error)?.stack ?? String(error)}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }

@@ -9,6 +9,7 @@ export const coreFragments: Record<string, URL> = {
   identity: new URL('../identity/identity.openapi.yaml', import.meta.url),
   events: new URL('../events/events.openapi.yaml', import.meta.url),
   webhooks: new URL('../webhooks/webhooks.openapi.yaml', import.meta.url),
+  license: new URL('../license/license.openapi.yaml', import.meta.url),
 };
 
 /** The root document with every core module's fragment merged in. */

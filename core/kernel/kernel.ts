@@ -31,6 +31,8 @@ import { eventsModule } from '../events/events.module.ts';
 import { OutboundHttp } from '../outbound/outbound-http.ts';
 import { WebhookDelivery } from '../webhooks/webhook-delivery.ts';
 import { webhooksModule } from '../webhooks/webhooks.module.ts';
+import { LicenseService } from '../license/license-service.ts';
+import { licenseModule } from '../license/license.module.ts';
 import { InFlight } from './in-flight.ts';
 import { identityAccess } from './identity-wiring.ts';
 
@@ -127,6 +129,13 @@ export class Kernel {
       closers.push(() => database.close());
       const applied = await database.migrate();
       if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+      const licenses = await LicenseService.create({
+        config,
+        query: (sql, params) => database.query(sql, params),
+        logger,
+        pluginIds: () => manifests.map((m) => m.id),
+      });
+      closers.push(async () => licenses.close());
 
       const validator = new AjvSchemaValidator();
       const jobs = new JobService(databaseUrl, validator, logger, config.jobsEnabled);
@@ -139,7 +148,7 @@ export class Kernel {
       await events.start();
       closers.push(() => events.stop());
       let hostRef: PluginHost | undefined;
-      const outbox = new EventOutbox(() => [{ topic: 'webhook.test' }, ...(hostRef?.eventTopics() ?? [])], validator);
+      const outbox = new EventOutbox(() => [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...(hostRef?.eventTopics() ?? [])], validator);
 
       const container = createRootContainer();
       if (config.outboundAllowPrivate && config.env === 'production')
@@ -190,7 +199,12 @@ export class Kernel {
           document: () => (host as PluginHost).currentRouter().document,
           plugins: () => (host as PluginHost).statuses(),
         },
-        [...identity.modules, eventsModule({ bus: events, query }), webhooksModule({ query, delivery: webhookDelivery })],
+        [
+          ...identity.modules,
+          eventsModule({ bus: events, query }),
+          webhooksModule({ query, delivery: webhookDelivery }),
+          licenseModule({ licenses, pluginStatuses: () => (host as PluginHost).statuses() }),
+        ],
       );
       host = new PluginHost({
         core,
@@ -206,7 +220,26 @@ export class Kernel {
       hostRef = host;
       host.makeAvailable(manifests, new Set(config.disabledPlugins));
       closers.push(() => (host as PluginHost).unloadAll());
-      await host.loadAll(manifests);
+      await host.loadAll(manifests, (id) => licenses.allows(id));
+      // A new or expired license loads and unloads plugins without a restart; the node that took
+      // the activation tells the others, which re-read the license from the database.
+      let announced = licenses.current()?.licenseId;
+      licenses.onChange(async (info) => {
+        await (host as PluginHost).reconcile((id) => licenses.allows(id));
+        if (info && licenses.source() === 'activation' && info.licenseId !== announced) {
+          announced = info.licenseId;
+          await database
+            .em()
+            .transactional((tx) => outbox.publish(tx, { topic: 'license:updated', payload: { customer: info.customer, plugins: info.plugins } }));
+        }
+      });
+      const stopLicenseSync = events.subscribe(
+        () => {
+          licenses.reload().catch((error) => logger.warn({ err: error }, 'could not reload the license'));
+        },
+        { topics: new Set(['license:updated']) },
+      );
+      closers.push(async () => stopLicenseSync());
 
       const inFlight = new InFlight();
       const app = createHttpApp({

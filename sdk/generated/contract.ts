@@ -14,6 +14,18 @@ export type ApiKey = {
   created_at: string;
 };
 
+export type Edition = {
+  /** The license's edition (`enterprise`, `development`, ...), or `core` without a license. */
+  edition: string;
+  /** The licensee; null without a license. */
+  customer: string | null;
+  /** Null without a license or for one that does not expire. */
+  expiresAt: string | null;
+  /** True for the local development license (never issued in production). */
+  development: boolean;
+  plugins: LicensedPlugin[];
+};
+
 export type EngineStatus = {
   status: 'ok';
   version: string;
@@ -42,6 +54,24 @@ export type HealthStatus = {
   version: string;
 };
 
+export type LicenseActivation = {
+  success: true;
+  message: string;
+  customer: string;
+  /** Licensed plugin ids; `*` means every plugin. */
+  plugins: string[];
+  edition: string;
+  /** Null for a license that does not expire. */
+  expiresAt: string | null;
+};
+
+export type LicensedPlugin = {
+  id: string;
+  /** Whether the active license includes the plugin. */
+  licensed: boolean;
+  state: 'loaded' | 'unloaded' | 'failed' | 'disabled' | 'unlicensed';
+};
+
 /** The list envelope of the workspace API; `data` holds the items. */
 export type ListEnvelope = {
   data: unknown[];
@@ -65,6 +95,15 @@ export type Member = {
 export type MembershipInput = {
   tenantId: string;
   role: WorkspaceRole;
+};
+
+export type OutboxEvent = {
+  /** Outbox id: increasing, usable as Last-Event-ID. */
+  id: string;
+  topic: string;
+  tenantId: string | null;
+  payload: unknown;
+  createdAt: string;
 };
 
 export type PageInfo = {
@@ -94,6 +133,29 @@ export type Tenant = {
   events_this_month: number;
 };
 
+export type WebhookDelivery = {
+  /** Sent as webhook-id; the same on every retry. */
+  id: string;
+  eventId: string;
+  topic: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastStatusCode?: number | null;
+  lastError?: string | null;
+  nextAttemptAt?: string | null;
+  createdAt: string;
+};
+
+export type WebhookSubscription = {
+  id: string;
+  url: string;
+  topics: string[];
+  description?: string | null;
+  enabled: boolean;
+  disabledReason?: string | null;
+  createdAt: string;
+};
+
 export type WorkspaceRole =
   | 'msp_admin'
   | 'ops_engineer'
@@ -106,6 +168,16 @@ export type WorkspaceRole =
   | 'client_portal';
 
 // Operations
+
+/** POST /api/v1/license/activate: Activate a license token; the plugins it lists load at once, the others unload. */
+export type ActivateLicenseRequest = {
+  body: {
+    /** The license token. */
+    licenseKey: string;
+  };
+};
+
+export type ActivateLicenseResponse = LicenseActivation;
 
 /** POST /api/v1/apikeys: Create an API key for the workspace; the full key is only in this response. */
 export type CreateApiKeyRequest = {
@@ -179,6 +251,40 @@ export type CreateUserResponse = {
   email: string;
 };
 
+/** POST /api/v1/webhooks: Subscribe a URL to events; the signing secret is only in this response. */
+export type CreateWebhookRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    url: string;
+    /** Topics to deliver; empty or absent means every topic. */
+    topics?: string[];
+    description?: string;
+  };
+};
+
+export type CreateWebhookResponse = WebhookSubscription & {
+  /** whsec_ + base64; verify webhook-signature with it. */
+  secret: string;
+};
+
+/** DELETE /api/v1/webhooks/{id}: Delete a subscription and its delivery history. */
+export type DeleteWebhookRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteWebhookResponse = undefined;
+
 /** GET /docs: Human-readable reference of the loaded contract. */
 export type GetApiDocsRequest = { [key: string]: never };
 
@@ -202,6 +308,11 @@ export type GetCurrentPrincipalResponse = {
     role: string;
   }[];
 };
+
+/** GET /api/v1/edition: Edition, licensee and the state of every available plugin. */
+export type GetEditionRequest = { [key: string]: never };
+
+export type GetEditionResponse = Edition;
 
 /** GET /.well-known/engine-status: Engine status with the plugins loaded in this process. */
 export type GetEngineStatusRequest = { [key: string]: never };
@@ -294,11 +405,67 @@ export type ListMembersResponse = ListEnvelope & {
   data?: Member[];
 };
 
+/** GET /api/v1/events/outbox: Recent events of the workspace, newest first by default. */
+export type ListOutboxEventsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    sortBy?: 'id' | 'topic' | 'createdAt';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    topic?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListOutboxEventsResponse = ListEnvelope & {
+  data?: OutboxEvent[];
+};
+
 /** GET /api/v1/tenants: All tenants (Super-Admin). */
 export type ListTenantsRequest = { [key: string]: never };
 
 export type ListTenantsResponse = {
   tenants: Tenant[];
+};
+
+/** GET /api/v1/webhooks/{id}/deliveries: Delivery history of a subscription, newest first. */
+export type ListWebhookDeliveriesRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListWebhookDeliveriesResponse = {
+  data: WebhookDelivery[];
+};
+
+/** GET /api/v1/webhooks: The workspace's webhook subscriptions (secrets are never shown again). */
+export type ListWebhooksRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListWebhooksResponse = {
+  data: WebhookSubscription[];
 };
 
 /** POST /api/v1/auth/login: Exchange email and password for an access token and a refresh token. */
@@ -389,13 +556,46 @@ export type SetMemberRequest = {
 
 export type SetMemberResponse = Member;
 
+/** GET /api/v1/events/stream: Live events of the workspace as Server-Sent Events; resumes after Last-Event-ID. */
+export type StreamEventsRequest = {
+  query?: {
+    /** Comma-separated topics to receive (default all). */
+    topics?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** The id of the last event received; the stream resumes after it. */
+    'Last-Event-ID'?: string;
+  };
+};
+
+export type StreamEventsResponse = string;
+
+/** POST /api/v1/webhooks/{id}/test: Queue a webhook.test event to this subscription only. */
+export type TestWebhookRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type TestWebhookResponse = WebhookDelivery;
+
 export interface OperationTypes {
+  activateLicense: { request: ActivateLicenseRequest; response: ActivateLicenseResponse };
   createApiKey: { request: CreateApiKeyRequest; response: CreateApiKeyResponse };
   createTenant: { request: CreateTenantRequest; response: CreateTenantResponse };
   createUser: { request: CreateUserRequest; response: CreateUserResponse };
+  createWebhook: { request: CreateWebhookRequest; response: CreateWebhookResponse };
+  deleteWebhook: { request: DeleteWebhookRequest; response: DeleteWebhookResponse };
   getApiDocs: { request: GetApiDocsRequest; response: GetApiDocsResponse };
   getApiHealth: { request: GetApiHealthRequest; response: GetApiHealthResponse };
   getCurrentPrincipal: { request: GetCurrentPrincipalRequest; response: GetCurrentPrincipalResponse };
+  getEdition: { request: GetEditionRequest; response: GetEditionResponse };
   getEngineStatus: { request: GetEngineStatusRequest; response: GetEngineStatusResponse };
   getHealth: { request: GetHealthRequest; response: GetHealthResponse };
   getMetrics: { request: GetMetricsRequest; response: GetMetricsResponse };
@@ -405,13 +605,18 @@ export interface OperationTypes {
   listApiKeys: { request: ListApiKeysRequest; response: ListApiKeysResponse };
   listAuthProviders: { request: ListAuthProvidersRequest; response: ListAuthProvidersResponse };
   listMembers: { request: ListMembersRequest; response: ListMembersResponse };
+  listOutboxEvents: { request: ListOutboxEventsRequest; response: ListOutboxEventsResponse };
   listTenants: { request: ListTenantsRequest; response: ListTenantsResponse };
+  listWebhookDeliveries: { request: ListWebhookDeliveriesRequest; response: ListWebhookDeliveriesResponse };
+  listWebhooks: { request: ListWebhooksRequest; response: ListWebhooksResponse };
   login: { request: LoginRequest; response: LoginResponse };
   logout: { request: LogoutRequest; response: LogoutResponse };
   refreshSession: { request: RefreshSessionRequest; response: RefreshSessionResponse };
   removeMember: { request: RemoveMemberRequest; response: RemoveMemberResponse };
   revokeApiKey: { request: RevokeApiKeyRequest; response: RevokeApiKeyResponse };
   setMember: { request: SetMemberRequest; response: SetMemberResponse };
+  streamEvents: { request: StreamEventsRequest; response: StreamEventsResponse };
+  testWebhook: { request: TestWebhookRequest; response: TestWebhookResponse };
 }
 
 export type OperationId = keyof OperationTypes;
@@ -428,12 +633,16 @@ export interface OperationInfo {
 }
 
 export const operations = {
+  activateLicense: { method: 'POST', path: '/api/v1/license/activate', public: false, permission: 'license:activate', requestBody: 'application/json' },
   createApiKey: { method: 'POST', path: '/api/v1/apikeys', public: false, permission: 'apikeys:write', requestBody: 'application/json' },
   createTenant: { method: 'POST', path: '/api/v1/tenants', public: false, permission: 'tenants:write', requestBody: 'application/json' },
   createUser: { method: 'POST', path: '/api/v1/users', public: false, permission: 'users:write', requestBody: 'application/json' },
+  createWebhook: { method: 'POST', path: '/api/v1/webhooks', public: false, permission: 'webhooks:write', requestBody: 'application/json' },
+  deleteWebhook: { method: 'DELETE', path: '/api/v1/webhooks/{id}', public: false, permission: 'webhooks:write' },
   getApiDocs: { method: 'GET', path: '/docs', public: true },
   getApiHealth: { method: 'GET', path: '/api/v1/health', public: true },
   getCurrentPrincipal: { method: 'GET', path: '/api/v1/auth/me', public: false, permission: 'profile:read' },
+  getEdition: { method: 'GET', path: '/api/v1/edition', public: false, permission: 'edition:read' },
   getEngineStatus: { method: 'GET', path: '/.well-known/engine-status', public: true },
   getHealth: { method: 'GET', path: '/health', public: true },
   getMetrics: { method: 'GET', path: '/metrics', public: true },
@@ -443,11 +652,16 @@ export const operations = {
   listApiKeys: { method: 'GET', path: '/api/v1/apikeys', public: false, permission: 'apikeys:read' },
   listAuthProviders: { method: 'GET', path: '/api/v1/auth/providers', public: true },
   listMembers: { method: 'GET', path: '/api/v1/members', public: false, permission: 'members:read' },
+  listOutboxEvents: { method: 'GET', path: '/api/v1/events/outbox', public: false, permission: 'events:read' },
   listTenants: { method: 'GET', path: '/api/v1/tenants', public: false, permission: 'tenants:read' },
+  listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhooks/{id}/deliveries', public: false, permission: 'webhooks:read' },
+  listWebhooks: { method: 'GET', path: '/api/v1/webhooks', public: false, permission: 'webhooks:read' },
   login: { method: 'POST', path: '/api/v1/auth/login', public: true, requestBody: 'application/json' },
   logout: { method: 'POST', path: '/api/v1/auth/logout', public: true, requestBody: 'application/json' },
   refreshSession: { method: 'POST', path: '/api/v1/auth/refresh', public: true, requestBody: 'application/json' },
   removeMember: { method: 'DELETE', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write' },
   revokeApiKey: { method: 'DELETE', path: '/api/v1/apikeys/{key_id}', public: false, permission: 'apikeys:write' },
   setMember: { method: 'PUT', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write', requestBody: 'application/json' },
+  streamEvents: { method: 'GET', path: '/api/v1/events/stream', public: false, permission: 'events:read' },
+  testWebhook: { method: 'POST', path: '/api/v1/webhooks/{id}/test', public: false, permission: 'webhooks:write' },
 } as const satisfies Record<OperationId, OperationInfo>;
