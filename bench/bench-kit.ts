@@ -1,15 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Koa from 'koa';
 import { Kernel } from '../core/kernel/kernel.ts';
 
 export interface LoadResult {
   requests: number;
+  /** Requests answered during the 1 s warm-up (not in `requests`, but in the server's CPU time). */
+  warmupRequests: number;
   errors: number;
   seconds: number;
   rps: number;
@@ -22,15 +23,7 @@ const loadScript = fileURLToPath(new URL('./load.ts', import.meta.url));
 
 /** Runs bench/load.ts in a child process (its own event loop, not the server's) against `url`. */
 export function load(url: string, options: { seconds?: number; concurrency?: number; headers?: Record<string, string> } = {}): Promise<LoadResult> {
-  const args = [
-    '--import',
-    'tsx',
-    loadScript,
-    url,
-    String(options.seconds ?? 5),
-    String(options.concurrency ?? 32),
-    JSON.stringify(options.headers ?? {}),
-  ];
+  const args = ['--import', 'tsx', loadScript, url, String(options.seconds ?? 5), String(options.concurrency ?? 32), JSON.stringify(options.headers ?? {})];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -41,15 +34,43 @@ export function load(url: string, options: { seconds?: number; concurrency?: num
   });
 }
 
-/** The baseline: a bare Koa app answering one small JSON body. */
-export async function startBareKoa(): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = new Koa();
-  app.use((ctx) => {
-    ctx.body = { status: 'ok', version: '0.1.0' };
+/**
+ * The baseline: a bare Koa app answering the same small JSON body as /health, in a process of its
+ * own so it shares neither event loop nor heap with the kernel it is compared with. It exits when
+ * this process closes its stdin (or dies).
+ */
+export async function startBareKoa(): Promise<{ url: string; cpuMicros: () => Promise<number>; close: () => Promise<void> }> {
+  const source = `
+    import http from 'node:http';
+    import Koa from 'koa';
+    const app = new Koa();
+    app.use((ctx) => {
+      if (ctx.path === '/__cpu') { const { user, system } = process.cpuUsage(); ctx.body = { micros: user + system }; return; }
+      ctx.body = { status: 'ok', version: '0.1.0' };
+    });
+    const server = http.createServer(app.callback());
+    server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+    process.stdin.on('end', () => process.exit(0)).resume();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`the bare Koa server exited with ${code}`)));
   });
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    /** CPU time the bare server's process has used so far (to compare CPU per request). */
+    cpuMicros: async () => ((await (await fetch(`${url}/__cpu`)).json()) as { micros: number }).micros,
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
 
 function portIsFree(port: number): Promise<boolean> {
@@ -76,28 +97,56 @@ export async function expectOk(url: string, headers: Record<string, string> = {}
 /** The full platform in this process, on its own data directory (embedded PostgreSQL) or DATABASE_URL. */
 export async function startBenchKernel(plugins: unknown[], env: Record<string, string> = {}, options: { firstParty?: boolean } = {}): Promise<Kernel> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-bench-'));
-  return Kernel.start({
+  const kernel = await Kernel.start({
     env: {
       ITOPS_PORT: '0',
       ITOPS_HOST: '127.0.0.1',
       ITOPS_LOG_LEVEL: 'warn',
       ITOPS_DATA_DIR: dataDir,
+      ITOPS_JWT_SECRET: randomBytes(32).toString('hex'),
       ...(process.env.DATABASE_URL ? {} : { ITOPS_EMBEDDED_DB_PORT: String(await freeDatabasePort()) }),
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
       ...env,
     },
     plugins,
     firstParty: options.firstParty ?? false,
+  }).catch(async (error: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
   });
+  // The data directory (an embedded PostgreSQL cluster, ~50 MB) is this run's alone: remove it on stop.
+  const stop = kernel.stop.bind(kernel);
+  kernel.stop = async () => {
+    await stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  return kernel;
 }
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-export function printRows(rows: { name: string; result: LoadResult }[]): void {
-  process.stdout.write(`${'run'.padEnd(34)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'errors'.padStart(8)}\n`);
-  for (const { name, result } of rows) {
+/** CPU time (user + system, all threads) this process has used so far. */
+export function ownCpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
+/** Runs `load` against `url` and adds the server's CPU time per request, read from `cpuMicros`. */
+export async function loadWithCpu(url: string, cpuMicros: () => number | Promise<number>, options: Parameters<typeof load>[1] = {}) {
+  const before = await cpuMicros();
+  const result = await load(url, options);
+  const after = await cpuMicros();
+  return { result, cpuUsPerRequest: (after - before) / (result.requests + result.warmupRequests + result.errors) };
+}
+
+export function printRows(rows: { name: string; result: LoadResult; cpuUsPerRequest?: number }[]): void {
+  const cpu = rows.some((r) => r.cpuUsPerRequest !== undefined);
+  process.stdout.write(
+    `${'run'.padEnd(34)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'errors'.padStart(8)}${cpu ? 'cpu µs/req'.padStart(12) : ''}\n`,
+  );
+  for (const { name, result, cpuUsPerRequest } of rows) {
     process.stdout.write(
-      `${name.padEnd(34)}${result.rps.toFixed(0).padStart(10)}${result.p50Ms.toFixed(2).padStart(10)}${result.p99Ms.toFixed(2).padStart(10)}${String(result.errors).padStart(8)}\n`,
+      `${name.padEnd(34)}${result.rps.toFixed(0).padStart(10)}${result.p50Ms.toFixed(2).padStart(10)}${result.p99Ms.toFixed(2).padStart(10)}${String(result.errors).padStart(8)}${cpu ? (cpuUsPerRequest?.toFixed(1) ?? '').padStart(12) : ''}\n`,
     );
   }
 }

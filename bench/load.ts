@@ -2,7 +2,7 @@
  * Load generator, run as its own process so it does not share the server's event loop:
  *   node --import tsx bench/load.ts <url> <seconds> <concurrency> [headers-json]
  * Keeps `concurrency` keep-alive requests in flight for `seconds` (after a 1 s warm-up) and prints
- * {requests, errors, seconds, rps, p50Ms, p99Ms} as JSON. Talks only to the URL it is given.
+ * {requests, warmupRequests, errors, seconds, rps, p50Ms, p99Ms} as JSON. Talks only to the URL it is given.
  */
 import http from 'node:http';
 
@@ -33,12 +33,14 @@ function once(): Promise<number> {
 async function run(durationMs: number, record: boolean) {
   const latencies: number[] = [];
   let errors = 0;
+  let completed = 0;
   const until = Date.now() + durationMs;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < until) {
         try {
           const ms = await once();
+          completed += 1;
           if (record) latencies.push(ms);
         } catch {
           errors += 1;
@@ -46,16 +48,16 @@ async function run(durationMs: number, record: boolean) {
       }
     }),
   );
-  return { latencies, errors };
+  return { latencies, errors, completed };
 }
 
-await run(1000, false);
+const warmup = await run(1000, false);
 const started = Date.now();
 const { latencies, errors } = await run(seconds * 1000, true);
 const elapsed = (Date.now() - started) / 1000;
 latencies.sort((a, b) => a - b);
 const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
 process.stdout.write(
-  `${JSON.stringify({ requests: latencies.length, errors, seconds: elapsed, rps: latencies.length / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99) })}\n`,
+  `${JSON.stringify({ requests: latencies.length, warmupRequests: warmup.completed + warmup.errors, errors, seconds: elapsed, rps: latencies.length / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99) })}\n`,
 );
 agent.destroy();
