@@ -5,6 +5,8 @@ import type { OperationRequest } from '../plugin-api/index.ts';
 import type { EventBus } from './event-bus.ts';
 import { fromRow } from './event-outbox.ts';
 import { sseResponse } from './sse-stream.ts';
+import { eventIterator } from './event-iterator.ts';
+import type { GraphQLContext } from '../plugin-api/index.ts';
 
 type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 type Row = { id: string; topic: string; tenant_id: string | null; payload: unknown; created_at: Date; total?: string };
@@ -21,6 +23,40 @@ export function eventsModule(deps: { bus: EventBus; query: Query }): CoreModule 
     openapi: coreFragments.events,
     permissions: eventPermissions,
     policies: ['ops_engineer', 'viewer', 'integration_admin'].map((role) => ({ role, permission: 'events:read' })),
+    sdl: `
+      type PlatformEvent { id: ID! topic: String! tenantId: String payload: JSON createdAt: DateTime! }
+      extend type Subscription {
+        "Events of the workspace as they commit (needs events:read); optionally only some topics."
+        events(topics: [String!]): PlatformEvent!
+        "The license changed (seed 001: license:updated); needs edition:read."
+        licenseUpdated: PlatformEvent!
+      }`,
+    resolvers: [
+      {
+        owner: 'core',
+        typeName: 'Subscription',
+        fieldName: 'events',
+        resolver: {
+          subscribe: async (_parent: unknown, args: { topics?: string[] }, context: GraphQLContext) => {
+            const tenantId = (await context.authorize('events:read')) as string;
+            return eventIterator(bus, { tenantId, topics: args.topics?.length ? new Set(args.topics) : undefined });
+          },
+          resolve: (event: unknown) => event,
+        },
+      },
+      {
+        owner: 'core',
+        typeName: 'Subscription',
+        fieldName: 'licenseUpdated',
+        resolver: {
+          subscribe: async (_parent: unknown, _args: unknown, context: GraphQLContext) => {
+            await context.authorize('edition:read');
+            return eventIterator(bus, { topics: new Set(['license:updated']) });
+          },
+          resolve: (event: unknown) => event,
+        },
+      },
+    ],
     handlers: {
       streamEvents(req: OperationRequest<unknown, Record<string, string>, { topics?: string }>) {
         const tenantId = req.tenantId as string;

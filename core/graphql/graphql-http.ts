@@ -31,21 +31,20 @@ export function graphQLContext(
 }
 
 /** Resolver errors carry our error code and the correlation id, as REST errors do. */
+export function presentError(error: GraphQLError, correlationId: string) {
+  const original = error.originalError as { code?: string } | undefined;
+  const known = original instanceof AppError;
+  return {
+    message: known || !original ? error.message : 'An unexpected error occurred',
+    locations: error.locations,
+    path: error.path,
+    extensions: { code: known ? original.code : original ? 'internal' : 'validation_failed', correlationId },
+  };
+}
+
 function present(result: ExecutionResult, correlationId: string) {
   if (!result.errors) return result;
-  return {
-    ...result,
-    errors: result.errors.map((error) => {
-      const original = error.originalError as { code?: string } | undefined;
-      const known = original instanceof AppError;
-      return {
-        message: known || !original ? error.message : 'An unexpected error occurred',
-        locations: error.locations,
-        path: error.path,
-        extensions: { code: known ? original.code : original ? 'internal' : 'validation_failed', correlationId },
-      };
-    }),
-  };
+  return { ...result, errors: result.errors.map((error) => presentError(error, correlationId)) };
 }
 
 /**

@@ -3,8 +3,11 @@ import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { AccessControl } from '../http/access-control.ts';
-import { graphQLContext } from './graphql-http.ts';
+import { graphQLContext, presentError } from './graphql-http.ts';
 import { randomUUID } from 'node:crypto';
+import type { Principal } from '../plugin-api/index.ts';
+
+const maxBufferedBytes = 1 << 20;
 
 /**
  * graphql-ws on /graphql/ws, on the same HTTP server as Koa. The schema is read per operation, so a
@@ -12,18 +15,39 @@ import { randomUUID } from 'node:crypto';
  */
 export function attachGraphQLWebSocket(server: Server, currentSchema: () => GraphQLSchema, access: AccessControl) {
   const wss = new WebSocketServer({ server, path: '/graphql/ws' });
+  const principals = new WeakMap<object, Principal>();
   const disposable = useServer(
     {
       schema: () => currentSchema(),
-      context: async (ctx) => {
+      // Credentials come in connection_init: { authorization: 'Bearer <jwt>' } (or token, or apiKey).
+      onConnect: async (ctx) => {
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
         const authorization =
           typeof params.authorization === 'string' ? params.authorization : typeof params.token === 'string' ? `Bearer ${params.token}` : undefined;
-        const headers = { ...ctx.extra.request.headers, ...(authorization ? { authorization } : {}) };
+        const headers: Record<string, string> = {
+          ...(authorization ? { authorization } : {}),
+          ...(typeof params.apiKey === 'string' ? { 'x-api-key': params.apiKey } : {}),
+        };
         const principal = await access.authenticate({ headers }).catch(() => null);
-        const tenant = typeof params.workspaceId === 'string' ? params.workspaceId : undefined;
-        return graphQLContext(access, principal, tenant, randomUUID(), ctx.extra.request.socket.remoteAddress ?? 'unknown');
+        if (!principal) {
+          ctx.extra.socket.close(4401, 'Unauthorized');
+          return false;
+        }
+        principals.set(ctx.extra, principal);
+        return true;
       },
+      context: (ctx) => {
+        const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+        const tenant = typeof params.workspaceId === 'string' ? params.workspaceId : undefined;
+        return graphQLContext(access, principals.get(ctx.extra) ?? null, tenant, randomUUID(), ctx.extra.request.socket.remoteAddress ?? 'unknown');
+      },
+      // Errors carry our codes as over HTTP; a client whose socket cannot keep up is disconnected
+      // rather than buffered without bound.
+      onNext: (ctx, _id, _payload, _args, result) => {
+        if (ctx.extra.socket.bufferedAmount > maxBufferedBytes) ctx.extra.socket.close(1013, 'Client too slow; reconnect');
+        if (result.errors) return { ...result, errors: result.errors.map((error) => presentError(error, randomUUID())) };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => presentError(error, randomUUID())),
     },
     wss,
   );

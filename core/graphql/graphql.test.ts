@@ -2,6 +2,7 @@ import { createClient } from 'graphql-ws';
 import t from 'tap';
 import { startTestKernel } from '../plugin-api/testing.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
+import { startWorld } from '../testing/identity-fixtures.ts';
 
 const post = (url: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   fetch(`${url}/graphql`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) }).then(async (r) => ({
@@ -42,8 +43,13 @@ t.test('bad GraphQL requests get clear errors', async (t) => {
 });
 
 t.test('graphql-ws subscriptions on /graphql/ws', async (t) => {
-  const kernel = await startTestKernel(t, { plugins: [examplePlugin] });
-  const client = createClient({ url: `${kernel.url.replace('http', 'ws')}/graphql/ws`, webSocketImpl: WebSocket, retryAttempts: 0 });
+  const { kernel, admin } = await startWorld(t, { plugins: [examplePlugin] });
+  const client = createClient({
+    url: `${kernel.url.replace('http', 'ws')}/graphql/ws`,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${admin.token}` },
+  });
   t.teardown(() => client.dispose());
   const received: string[] = [];
   await new Promise<void>((resolve, reject) => {

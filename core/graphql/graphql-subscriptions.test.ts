@@ -1,0 +1,54 @@
+import { createClient } from 'graphql-ws';
+import t from 'tap';
+import { call } from '../plugin-api/testing.ts';
+import { startWorld } from '../testing/identity-fixtures.ts';
+import examplePlugin from '../testing/example-plugin/plugin.ts';
+
+const wsUrl = (url: string) => `${url.replace('http', 'ws')}/graphql/ws`;
+const eventsQuery = 'subscription { events(topics: ["example.scored"]) { id topic tenantId payload createdAt } }';
+
+t.test('a connection without valid credentials is closed with 4401', async (t) => {
+  const { kernel } = await startWorld(t);
+  for (const connectionParams of [{}, { authorization: 'Bearer not-a-token' }]) {
+    const client = createClient({ url: wsUrl(kernel.url), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams });
+    const closed = await new Promise<{ code: number; reason: string }>((resolve) =>
+      client.on('closed', (event) => resolve(event as { code: number; reason: string })),
+    );
+    t.equal(closed.code, 4401, `refused: ${JSON.stringify(connectionParams)}`);
+    await client.dispose();
+  }
+});
+
+t.test('subscribers receive committed events of their own workspace only', async (t) => {
+  const { kernel, acmeAdmin, globexAdmin } = await startWorld(t, { plugins: [examplePlugin] });
+  const connect = (token: string) =>
+    createClient({ url: wsUrl(kernel.url), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+  const acme = connect(acmeAdmin.token);
+  const globex = connect(globexAdmin.token);
+  t.teardown(async () => {
+    await acme.dispose();
+    await globex.dispose();
+  });
+  const globexSeen: unknown[] = [];
+  globex.subscribe({ query: eventsQuery }, { next: (m) => globexSeen.push(m), error: () => {}, complete: () => {} });
+  const acmeEvent = new Promise<any>((resolve, reject) => {
+    acme.subscribe({ query: eventsQuery }, { next: (m) => resolve(m), error: reject, complete: () => {} });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  await call(kernel, 'POST', '/api/v1/example/scores', { headers: acmeAdmin.headers, body: { label: 'over-ws', values: [2, 2] } });
+  const received = await acmeEvent;
+  t.match(received.data.events, { topic: 'example.scored', tenantId: 'acme', payload: { label: 'over-ws', score: 8 } });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.same(globexSeen, [], "globex's subscriber received nothing of acme's");
+});
+
+t.test('a subscription needs its permission', async (t) => {
+  const { kernel, acmeAdmin } = await startWorld(t, { plugins: [examplePlugin] });
+  const key = (await call(kernel, 'POST', '/api/v1/apikeys', { headers: acmeAdmin.headers, body: { name: 'agent', scope: 'ingestion' } })).json.api_key;
+  const client = createClient({ url: wsUrl(kernel.url), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { apiKey: key } });
+  t.teardown(() => client.dispose());
+  const errors = await new Promise<any>((resolve) => {
+    client.subscribe({ query: eventsQuery }, { next: (m) => resolve(m.errors), error: (e) => resolve(e), complete: () => {} });
+  });
+  t.equal(errors[0].extensions.code, 'forbidden', 'an ingestion key may not subscribe to events');
+});
