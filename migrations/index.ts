@@ -3,6 +3,7 @@ import { CorePluginState } from './0001-core-plugin-state.ts';
 import { IdentityAndAccess } from './0002-identity-and-access.ts';
 import { EventOutbox } from './0003-event-outbox.ts';
 import { Webhooks } from './0004-webhooks.ts';
+import { Alerts } from './0005-alerts.ts';
 
 /**
  * The one ordered history of core and first-party plugin migrations. Names are their order:
@@ -13,4 +14,5 @@ export const migrations: MigrationObject[] = [
   { name: '0002-identity-and-access', class: IdentityAndAccess },
   { name: '0003-event-outbox', class: EventOutbox },
   { name: '0004-webhooks', class: Webhooks },
+  { name: '0005-alerts', class: Alerts },
 ];

@@ -1,0 +1,145 @@
+/**
+ * The bodies each channel type's incoming webhook expects. Pure functions of the notification, so
+ * the formats are tested without a network and documented in alerts.openapi.yaml:
+ * - slack: `{ text, blocks }` (Block Kit: header, section with fields, context); `text` is the fallback.
+ * - discord: `{ content, embeds: [{ title, description, color, fields, timestamp, footer }] }`.
+ * - teams: a legacy Office 365 connector MessageCard
+ *   `{ "@type": "MessageCard", "@context": "https://schema.org/extensions", summary, themeColor, title, text, sections: [{ facts }] }`.
+ * - webhook: plain JSON `{ type, alert }` (or `{ type: "alert.test", message }`).
+ */
+export type Severity = 'critical' | 'warning' | 'info';
+export type ChannelType = 'slack' | 'discord' | 'teams' | 'webhook';
+export type NotificationKind = 'firing' | 'resolved' | 'test';
+
+export interface AlertSummary {
+  id: string;
+  fingerprint: string;
+  source: string;
+  entityType: string;
+  entityId: string;
+  severity: Severity;
+  status: 'firing' | 'resolved';
+  title: string;
+  message: string | null;
+  labels: Record<string, string>;
+  count: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+}
+
+export interface NotificationContent {
+  kind: NotificationKind;
+  /** Absent for test messages. */
+  alert?: AlertSummary;
+  /** The text of a test message. */
+  message?: string;
+  channelName: string;
+}
+
+const severityColor: Record<Severity | 'resolved' | 'test', string> = {
+  critical: 'D32F2F',
+  warning: 'F9A825',
+  info: '1976D2',
+  resolved: '2E7D32',
+  test: '607D8B',
+};
+
+const colorKey = (c: NotificationContent) => (c.kind === 'test' ? 'test' : c.kind === 'resolved' ? 'resolved' : (c.alert as AlertSummary).severity);
+
+/** One-line headline, e.g. `[FIRING:critical] Disk almost full`. */
+export function headline(c: NotificationContent): string {
+  if (c.kind === 'test' || !c.alert) return `[TEST] itops notification test for ${c.channelName}`;
+  return c.kind === 'resolved' ? `[RESOLVED] ${c.alert.title}` : `[FIRING:${c.alert.severity}] ${c.alert.title}`;
+}
+
+function facts(c: NotificationContent): { name: string; value: string }[] {
+  if (!c.alert) return [];
+  const a = c.alert;
+  const rows = [
+    { name: 'Severity', value: a.severity },
+    { name: 'Source', value: a.source },
+    { name: 'Entity', value: `${a.entityType}/${a.entityId}` },
+    { name: 'First seen', value: a.firstSeenAt },
+    { name: 'Occurrences', value: String(a.count) },
+  ];
+  if (a.resolvedAt) rows.push({ name: 'Resolved', value: a.resolvedAt });
+  for (const [k, v] of Object.entries(a.labels)) rows.push({ name: k, value: v });
+  return rows;
+}
+
+const bodyText = (c: NotificationContent) =>
+  c.kind === 'test' || !c.alert ? (c.message ?? 'This is a test notification from itops.') : (c.alert.message ?? c.alert.title);
+
+export function slackBody(c: NotificationContent): Record<string, unknown> {
+  const fields = facts(c).slice(0, 10);
+  return {
+    text: `${headline(c)}: ${bodyText(c)}`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: headline(c).slice(0, 150) } },
+      { type: 'section', text: { type: 'mrkdwn', text: bodyText(c).slice(0, 3000) } },
+      ...(fields.length > 0 ? [{ type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: `*${f.name}*\n${f.value}` })) }] : []),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: c.alert ? `itops alert ${c.alert.id}` : 'itops notification test' }] },
+    ],
+  };
+}
+
+export function discordBody(c: NotificationContent): Record<string, unknown> {
+  return {
+    content: headline(c).slice(0, 2000),
+    embeds: [
+      {
+        title: (c.alert?.title ?? 'itops notification test').slice(0, 256),
+        description: bodyText(c).slice(0, 4096),
+        color: Number.parseInt(severityColor[colorKey(c)], 16),
+        fields: facts(c)
+          .slice(0, 25)
+          .map((f) => ({ name: f.name.slice(0, 256), value: f.value.slice(0, 1024), inline: true })),
+        timestamp: c.alert?.lastSeenAt ?? new Date().toISOString(),
+        footer: { text: 'itops' },
+      },
+    ],
+  };
+}
+
+export function teamsBody(c: NotificationContent): Record<string, unknown> {
+  return {
+    '@type': 'MessageCard',
+    '@context': 'https://schema.org/extensions',
+    summary: headline(c),
+    themeColor: severityColor[colorKey(c)],
+    title: headline(c),
+    text: bodyText(c),
+    sections: [{ activityTitle: c.alert ? `${c.alert.source}: ${c.alert.entityType}/${c.alert.entityId}` : c.channelName, facts: facts(c) }],
+  };
+}
+
+export function webhookBody(c: NotificationContent): Record<string, unknown> {
+  if (c.kind === 'test' || !c.alert) return { type: 'alert.test', channel: c.channelName, message: bodyText(c) };
+  return { type: c.kind === 'resolved' ? 'alert.resolved' : 'alert.triggered', alert: c.alert };
+}
+
+export function channelBody(type: ChannelType, c: NotificationContent): Record<string, unknown> {
+  switch (type) {
+    case 'slack':
+      return slackBody(c);
+    case 'discord':
+      return discordBody(c);
+    case 'teams':
+      return teamsBody(c);
+    default:
+      return webhookBody(c);
+  }
+}
+
+/** `https://hooks.slack.com/…/abcd`: enough to recognise a channel's URL, never enough to use it. */
+export function maskUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    const rest = `${url.pathname}${url.search}`;
+    const tail = rest.length > 8 ? rest.slice(-4) : '';
+    return `${url.protocol}//${url.host}/…${tail}`;
+  } catch {
+    return '…';
+  }
+}
