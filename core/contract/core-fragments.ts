@@ -10,6 +10,7 @@ export const coreFragments: Record<string, URL> = {
   events: new URL('../events/events.openapi.yaml', import.meta.url),
   webhooks: new URL('../webhooks/webhooks.openapi.yaml', import.meta.url),
   license: new URL('../license/license.openapi.yaml', import.meta.url),
+  alerts: new URL('../alerts/alerts.openapi.yaml', import.meta.url),
 };
 
 /** The root document with every core module's fragment merged in. */

@@ -1,3 +1,4 @@
+import { alertPermissions } from '../alerts/alerts.module.ts';
 import { eventPermissions } from '../events/events.module.ts';
 import { identityPermissions } from '../identity/identity.module.ts';
 import { licensePermissions } from '../license/license.module.ts';
@@ -5,5 +6,5 @@ import { webhookPermissions } from '../webhooks/webhooks.module.ts';
 
 /** Permission names the core modules declare (the contract bundle checks operations against them). */
 export function corePermissionNames(): string[] {
-  return [...identityPermissions, ...eventPermissions, ...webhookPermissions, ...licensePermissions].map((p) => p.name);
+  return [...identityPermissions, ...eventPermissions, ...webhookPermissions, ...licensePermissions, ...alertPermissions].map((p) => p.name);
 }

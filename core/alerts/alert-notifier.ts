@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/logger.ts';
+import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
+import { type AlertRow, alertView, type Query } from './alert-service.ts';
+import { type ChannelType, channelBody, type NotificationKind } from './channel-formats.ts';
+
+type Send = (notificationId: string, startAfterSeconds?: number) => Promise<unknown>;
+
+export const maxNotifyAttempts = 5;
+
+export type NotificationRow = {
+  id: string;
+  alert_id: string | null;
+  channel_id: string | null;
+  channel_name: string;
+  kind: NotificationKind;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+};
+
+export const notificationView = (r: NotificationRow) => ({
+  id: r.id,
+  alertId: r.alert_id,
+  channelId: r.channel_id,
+  channelName: r.channel_name,
+  kind: r.kind,
+  status: r.status,
+  attempts: r.attempts,
+  lastStatusCode: r.last_status_code,
+  lastError: r.last_error,
+  createdAt: new Date(r.created_at).toISOString(),
+  sentAt: r.sent_at ? new Date(r.sent_at).toISOString() : null,
+});
+
+/**
+ * Sends alert notifications to channels, one pg-boss job per notification row. A row is claimed
+ * for a minute (duplicate jobs are harmless), formatted for its channel type and posted through the
+ * outbound guard: 2xx is sent; a blocked URL or a 4xx (other than 408/429) fails at once; anything
+ * else is retried with exponential backoff (or the receiver's Retry-After), up to five attempts.
+ */
+export class AlertNotifier {
+  constructor(
+    private readonly query: Query,
+    private readonly outbound: OutboundHttp,
+    private readonly send: Send,
+    private readonly logger: Logger,
+    private readonly retryBaseSeconds: number,
+  ) {}
+
+  /** Records a test notification for a channel and sends it once, now; returns the settled row. */
+  async test(channel: { id: string; name: string; tenant_id: string }, message?: string): Promise<NotificationRow> {
+    const id = randomUUID();
+    await this.query(
+      `INSERT INTO alert_notification (id, tenant_id, channel_id, channel_name, kind, message, status) VALUES (?, ?, ?, ?, 'test', ?, 'pending')`,
+      [id, channel.tenant_id, channel.id, channel.name, message ?? null],
+    );
+    await this.deliver(id, { retry: false });
+    const [row] = await this.query<NotificationRow>('SELECT * FROM alert_notification WHERE id = ?', [id]);
+    return row;
+  }
+
+  /** Safety net: overdue pending rows get a job again; rows whose channel was deleted fail. */
+  async sweep(): Promise<void> {
+    await this.query(
+      `UPDATE alert_notification SET status = 'failed', last_error = 'the channel was deleted', updated_at = now()
+       WHERE status = 'pending' AND channel_id IS NULL`,
+    );
+    const rows = await this.query<{ id: string }>(
+      `SELECT id FROM alert_notification WHERE status = 'pending' AND next_attempt_at < now() - interval '30 seconds'
+       AND (claimed_until IS NULL OR claimed_until < now()) LIMIT 1000`,
+    );
+    for (const row of rows) await this.send(row.id);
+  }
+
+  async deliver(notificationId: string, options: { retry?: boolean } = {}): Promise<void> {
+    const [job] = await this.query<{
+      attempts: number;
+      kind: NotificationKind;
+      alert_id: string | null;
+      message: string | null;
+      type: ChannelType;
+      url: string;
+      name: string;
+    }>(
+      `UPDATE alert_notification n SET attempts = n.attempts + 1, claimed_until = now() + interval '1 minute', updated_at = now()
+       FROM notification_channel c
+       WHERE n.id = ? AND n.status = 'pending' AND n.next_attempt_at <= now() + interval '1 second'
+         AND (n.claimed_until IS NULL OR n.claimed_until < now()) AND c.id = n.channel_id
+       RETURNING n.attempts, n.kind, n.alert_id, n.message, c.type, c.url, c.name`,
+      [notificationId],
+    );
+    if (!job) return;
+    let alert: ReturnType<typeof alertView> | undefined;
+    if (job.alert_id) {
+      const [row] = await this.query<AlertRow>('SELECT * FROM alert WHERE id = ?', [job.alert_id]);
+      if (!row) return this.settle(notificationId, 'failed', null, 'the alert was deleted');
+      alert = alertView(row);
+    }
+    const summary = alert ? { ...alert, silencedBy: undefined, notifiedAt: undefined } : undefined;
+    const body = JSON.stringify(channelBody(job.type, { kind: job.kind, alert: summary, message: job.message ?? undefined, channelName: job.name }));
+    const retry = options.retry ?? true;
+    try {
+      const response = await this.outbound.request(job.url, {
+        method: 'POST',
+        body,
+        timeoutMs: 10_000,
+        maxResponseBytes: 64 * 1024,
+        headers: { 'content-type': 'application/json' },
+      });
+      if (response.status >= 200 && response.status < 300) return this.settle(notificationId, 'sent', response.status, null);
+      const reason = `the channel answered ${response.status}${snippet(response.body)}`;
+      if (!retry || (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429)) {
+        return this.settle(notificationId, 'failed', response.status, reason);
+      }
+      const retryAfter = Number(response.headers['retry-after']);
+      return this.retryOrFail(notificationId, job.attempts, response.status, reason, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined);
+    } catch (error) {
+      if (error instanceof OutboundBlockedError) return this.settle(notificationId, 'failed', null, `blocked: ${error.message}`);
+      if (!retry) return this.settle(notificationId, 'failed', null, (error as Error).message);
+      return this.retryOrFail(notificationId, job.attempts, null, (error as Error).message);
+    }
+  }
+
+  private async retryOrFail(id: string, attempts: number, status: number | null, error: string, retryAfterSeconds?: number): Promise<void> {
+    if (attempts >= maxNotifyAttempts) return this.settle(id, 'failed', status, `${error} (gave up after ${attempts} attempts)`);
+    const delay = Math.min(3600, retryAfterSeconds ?? this.retryBaseSeconds * 2 ** (attempts - 1));
+    await this.query(
+      `UPDATE alert_notification SET last_status_code = ?, last_error = ?, claimed_until = NULL, next_attempt_at = now() + make_interval(secs => ?), updated_at = now() WHERE id = ?`,
+      [status, error, delay, id],
+    );
+    this.logger.debug({ notificationId: id, attempts, delay }, 'alert notification will be retried');
+    await this.send(id, delay);
+  }
+
+  private async settle(id: string, status: 'sent' | 'failed', code: number | null, error: string | null): Promise<void> {
+    await this.query(
+      `UPDATE alert_notification SET status = ?, last_status_code = ?, last_error = ?, claimed_until = NULL, updated_at = now(),
+         sent_at = CASE WHEN ? = 'sent' THEN now() ELSE sent_at END WHERE id = ?`,
+      [status, code, error, status, id],
+    );
+  }
+}
+
+const snippet = (body: Buffer) => {
+  const text = body.toString('utf8', 0, 200).trim();
+  return text ? `: ${text}` : '';
+};

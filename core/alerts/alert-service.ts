@@ -1,0 +1,261 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from '../errors/app-error.ts';
+import type { Logger } from '../logging/logger.ts';
+import { createServiceToken, type EventDeclaration } from '../plugin-api/index.ts';
+import { channelSelected, type RoutingRule, type SilenceMatchers, silenceMatches } from './alert-matching.ts';
+import type { AlertSummary, Severity } from './channel-formats.ts';
+
+export type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+export type Transaction = <T>(fn: (em: EntityManager) => Promise<T>) => Promise<T>;
+export type Publish = (em: EntityManager, event: { topic: string; tenantId?: string | null; payload: unknown }) => Promise<string>;
+
+export interface RaiseAlert {
+  tenantId: string;
+  /** Who raises it: a plugin or core feature id, e.g. `sla`, `containers`. */
+  source: string;
+  entityType: string;
+  entityId: string;
+  severity: Severity;
+  title: string;
+  message?: string;
+  labels?: Record<string, string>;
+  /** De-duplication key; default: a hash of source, entityType, entityId and title. */
+  fingerprint?: string;
+}
+
+export type ResolveAlert =
+  | { tenantId: string; fingerprint: string }
+  | { tenantId: string; source: string; entityType: string; entityId: string; title: string; fingerprint?: undefined };
+
+export type Alert = AlertSummary & { silencedBy: string | null; notifiedAt: string | null };
+
+/**
+ * Alerts as core and plugins raise them. Raising is idempotent per fingerprint while the alert
+ * fires (the firing alert's lastSeenAt and count move on); resolving closes it, and raising it again
+ * afterwards opens a new alert. Opening and closing publish alert.triggered and alert.resolved through
+ * the outbox in the same transaction, and queue the channel notifications routing and silences allow.
+ */
+export interface AlertsService {
+  raise(alert: RaiseAlert): Promise<Alert>;
+  /** Resolves the firing alert with this fingerprint; null when none fires. */
+  resolve(alert: ResolveAlert): Promise<Alert | null>;
+}
+
+/** Same symbol as the kernel's `tokens.alerts`, so plugins and tests resolve the one service. */
+export const alertsToken = createServiceToken<AlertsService>('alerts');
+
+export const alertEventTopics: EventDeclaration[] = [
+  { topic: 'alert.triggered', description: 'An alert started firing.' },
+  { topic: 'alert.resolved', description: 'A firing alert was resolved.' },
+];
+
+export type AlertRow = {
+  id: string;
+  tenant_id: string;
+  fingerprint: string;
+  source: string;
+  entity_type: string;
+  entity_id: string;
+  severity: Severity;
+  status: 'firing' | 'resolved';
+  title: string;
+  message: string | null;
+  labels: Record<string, string>;
+  count: number;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  resolved_at: Date | null;
+  notified_at: Date | null;
+  silenced_by: string | null;
+};
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+export const alertView = (r: AlertRow): Alert => ({
+  id: r.id,
+  fingerprint: r.fingerprint,
+  source: r.source,
+  entityType: r.entity_type,
+  entityId: r.entity_id,
+  severity: r.severity,
+  status: r.status,
+  title: r.title,
+  message: r.message,
+  labels: r.labels ?? {},
+  count: r.count,
+  firstSeenAt: iso(r.first_seen_at) as string,
+  lastSeenAt: iso(r.last_seen_at) as string,
+  resolvedAt: iso(r.resolved_at),
+  silencedBy: r.silenced_by,
+  notifiedAt: iso(r.notified_at),
+});
+
+export function alertFingerprint(a: { source: string; entityType: string; entityId: string; title: string }): string {
+  return createHash('sha256')
+    .update(JSON.stringify([a.source, a.entityType, a.entityId, a.title]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+const severities = new Set(['critical', 'warning', 'info']);
+
+function checkRaise(a: RaiseAlert): void {
+  const problems: { path: string; message: string }[] = [];
+  const text = (name: keyof RaiseAlert, max: number) => {
+    const value = a[name];
+    if (typeof value !== 'string' || value.trim() === '' || value.length > max)
+      problems.push({ path: `/${name}`, message: `must be a non-empty string of at most ${max} characters` });
+  };
+  text('tenantId', 100);
+  text('source', 100);
+  text('entityType', 100);
+  text('entityId', 300);
+  text('title', 500);
+  if (!severities.has(a.severity)) problems.push({ path: '/severity', message: 'must be critical, warning or info' });
+  if (a.message !== undefined && (typeof a.message !== 'string' || a.message.length > 10_000))
+    problems.push({ path: '/message', message: 'must be a string of at most 10000 characters' });
+  if (a.fingerprint !== undefined && (typeof a.fingerprint !== 'string' || a.fingerprint === '' || a.fingerprint.length > 200))
+    problems.push({ path: '/fingerprint', message: 'must be a non-empty string of at most 200 characters' });
+  for (const [k, v] of Object.entries(a.labels ?? {})) if (typeof v !== 'string') problems.push({ path: `/labels/${k}`, message: 'must be a string' });
+  if (problems.length > 0) throw new AppError('validation_failed', 'Invalid alert', { details: problems });
+}
+
+/** Raw SQL inside the caller's transaction. */
+export const txQuery =
+  (em: EntityManager): Query =>
+  <T>(sql: string, params: unknown[] = []) =>
+    em.getConnection().execute(sql, params, 'all', em.getTransactionContext()) as Promise<T[]>;
+
+export class AlertService implements AlertsService {
+  constructor(
+    private readonly deps: {
+      transaction: Transaction;
+      publish: Publish;
+      /** Queues the delivery job of a notification row (after commit). */
+      enqueue: (notificationId: string) => Promise<unknown>;
+      logger: Logger;
+    },
+  ) {}
+
+  async raise(input: RaiseAlert): Promise<Alert> {
+    checkRaise(input);
+    const fingerprint = input.fingerprint ?? alertFingerprint(input);
+    const labels = input.labels ?? {};
+    const { row, queued } = await this.deps.transaction(async (em) => {
+      const q = txQuery(em);
+      const [row] = await q<AlertRow & { inserted: boolean }>(
+        `INSERT INTO alert (id, tenant_id, fingerprint, source, entity_type, entity_id, severity, status, title, message, labels)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?::jsonb)
+         ON CONFLICT (tenant_id, fingerprint) WHERE status = 'firing' DO UPDATE SET
+           last_seen_at = now(), count = alert.count + 1, severity = excluded.severity, title = excluded.title,
+           message = excluded.message, labels = excluded.labels
+         RETURNING *, (xmax = 0) AS inserted`,
+        [
+          randomUUID(),
+          input.tenantId,
+          fingerprint,
+          input.source,
+          input.entityType,
+          input.entityId,
+          input.severity,
+          input.title,
+          input.message ?? null,
+          JSON.stringify(labels),
+        ],
+      );
+      if (row.inserted) {
+        await this.deps.publish(em, { topic: 'alert.triggered', tenantId: input.tenantId, payload: eventPayload(row) });
+      }
+      // Notify once per firing alert; one held back by a silence is notified when raised after it ends.
+      const queued = row.notified_at ? [] : await this.route(q, row);
+      return { row, queued };
+    });
+    await this.enqueueAll(queued);
+    const { inserted: _, ...alert } = row;
+    return alertView(alert);
+  }
+
+  async resolve(input: ResolveAlert): Promise<Alert | null> {
+    const fingerprint = input.fingerprint ?? alertFingerprint(input as Exclude<ResolveAlert, { fingerprint: string }>);
+    const result = await this.deps.transaction(async (em) => {
+      const q = txQuery(em);
+      const [row] = await q<AlertRow>(
+        `UPDATE alert SET status = 'resolved', resolved_at = now() WHERE tenant_id = ? AND fingerprint = ? AND status = 'firing' RETURNING *`,
+        [input.tenantId, fingerprint],
+      );
+      if (!row) return null;
+      await this.deps.publish(em, { topic: 'alert.resolved', tenantId: input.tenantId, payload: eventPayload(row) });
+      // The channels told it fired hear that it resolved.
+      const queued = await q<{ id: string }>(
+        `INSERT INTO alert_notification (id, tenant_id, alert_id, channel_id, channel_name, kind, status)
+         SELECT gen_random_uuid(), c.tenant_id, ?, c.id, c.name, 'resolved', 'pending' FROM notification_channel c
+         WHERE c.enabled AND c.id IN (SELECT channel_id FROM alert_notification WHERE alert_id = ? AND kind = 'firing')
+         RETURNING id`,
+        [row.id, row.id],
+      );
+      return { row, queued: queued.map((n) => n.id) };
+    });
+    if (!result) return null;
+    await this.enqueueAll(result.queued);
+    return alertView(result.row);
+  }
+
+  /** Picks the channels for a firing alert, unless a silence holds it back; records which. */
+  private async route(q: Query, row: AlertRow): Promise<string[]> {
+    const alert = { source: row.source, entityType: row.entity_type, entityId: row.entity_id, severity: row.severity, labels: row.labels ?? {} };
+    const silences = await q<{ id: string; matchers: SilenceMatchers }>(
+      'SELECT id, matchers FROM silence WHERE tenant_id = ? AND cancelled_at IS NULL AND starts_at <= now() AND ends_at > now() ORDER BY ends_at DESC',
+      [row.tenant_id],
+    );
+    const silence = silences.find((s) => silenceMatches(s.matchers, alert));
+    if (silence) {
+      await q('UPDATE alert SET silenced_by = ? WHERE id = ?', [silence.id, row.id]);
+      row.silenced_by = silence.id;
+      return [];
+    }
+    const channels = await q<{ id: string; name: string; rules: RoutingRule[] }>(
+      `SELECT c.id, c.name, coalesce(json_agg(json_build_object('source', r.source, 'minSeverity', r.min_severity, 'labels', r.labels))
+         FILTER (WHERE r.id IS NOT NULL), '[]') AS rules
+       FROM notification_channel c LEFT JOIN channel_rule r ON r.channel_id = c.id
+       WHERE c.tenant_id = ? AND c.enabled GROUP BY c.id ORDER BY c.name`,
+      [row.tenant_id],
+    );
+    const ids: string[] = [];
+    for (const channel of channels.filter((c) => channelSelected(c.rules, alert))) {
+      const id = randomUUID();
+      await q(`INSERT INTO alert_notification (id, tenant_id, alert_id, channel_id, channel_name, kind, status) VALUES (?, ?, ?, ?, ?, 'firing', 'pending')`, [
+        id,
+        row.tenant_id,
+        row.id,
+        channel.id,
+        channel.name,
+      ]);
+      ids.push(id);
+    }
+    const [updated] = await q<{ notified_at: Date }>('UPDATE alert SET notified_at = now(), silenced_by = NULL WHERE id = ? RETURNING notified_at', [row.id]);
+    row.notified_at = updated.notified_at;
+    row.silenced_by = null;
+    return ids;
+  }
+
+  private async enqueueAll(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      // The sweep re-queues what could not be queued here.
+      await this.deps.enqueue(id).catch((error) => this.deps.logger.warn({ err: error, notificationId: id }, 'could not queue an alert notification'));
+    }
+  }
+}
+
+function eventPayload(row: AlertRow) {
+  return {
+    alertId: row.id,
+    fingerprint: row.fingerprint,
+    source: row.source,
+    entityType: row.entity_type,
+    entityId: row.entity_id,
+    severity: row.severity,
+    title: row.title,
+    labels: row.labels ?? {},
+  };
+}

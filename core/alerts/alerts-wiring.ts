@@ -1,0 +1,49 @@
+import type { JobService } from '../jobs/job-service.ts';
+import type { CoreModule } from '../kernel/core-module.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { OutboundHttp } from '../outbound/outbound-http.ts';
+import { AlertNotifier } from './alert-notifier.ts';
+import { AlertService, type Publish, type Query, type Transaction } from './alert-service.ts';
+import { alertsModule } from './alerts.module.ts';
+
+export { alertEventTopics, alertsToken } from './alert-service.ts';
+
+const notifyQueue = 'core.alert-notify';
+
+/**
+ * Builds the alerts feature: the AlertService plugins raise alerts through, the notifier that
+ * sends channel notifications as pg-boss jobs, and the core module serving the HTTP API. `start`
+ * declares the queues and starts the workers; it returns their undo.
+ */
+export function alertsWiring(deps: {
+  query: Query;
+  transaction: Transaction;
+  outbound: OutboundHttp;
+  jobs: JobService;
+  logger: Logger;
+  outboxPublish: Publish;
+  retryBaseSeconds?: number;
+}): { module: CoreModule; service: AlertService; start(): Promise<() => Promise<void>> } {
+  const { query, jobs, logger } = deps;
+  const enqueue = (notificationId: string, startAfterSeconds?: number) => jobs.send(notifyQueue, { notificationId }, { startAfterSeconds });
+  const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30);
+  const service = new AlertService({ transaction: deps.transaction, publish: deps.outboxPublish, enqueue: (id) => enqueue(id), logger });
+  return {
+    module: alertsModule({ query, notifier }),
+    service,
+    async start() {
+      await jobs.declare('core', {
+        name: 'alert-notify',
+        payloadSchema: { type: 'object', required: ['notificationId'], properties: { notificationId: { type: 'string' } } },
+        retry: { limit: 2 },
+      });
+      await jobs.declare('core', { name: 'alert-notify-sweep', schedule: '* * * * *' });
+      const stopNotify = await jobs.work(notifyQueue, (payload: { notificationId: string }) => notifier.deliver(payload.notificationId));
+      const stopSweep = await jobs.work('core.alert-notify-sweep', () => notifier.sweep());
+      return async () => {
+        await stopSweep();
+        await stopNotify();
+      };
+    },
+  };
+}

@@ -1,0 +1,297 @@
+import { randomUUID } from 'node:crypto';
+import { coreFragments } from '../contract/core-fragments.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { CoreModule } from '../kernel/core-module.ts';
+import { likePattern, listEnvelope, parseListQuery } from '../lists/list-query.ts';
+import type { OperationRequest } from '../plugin-api/index.ts';
+import type { SilenceMatchers } from './alert-matching.ts';
+import type { AlertNotifier, NotificationRow } from './alert-notifier.ts';
+import { notificationView } from './alert-notifier.ts';
+import { type AlertRow, alertView, type Query } from './alert-service.ts';
+import { type ChannelType, maskUrl, type Severity } from './channel-formats.ts';
+
+type ChannelRow = {
+  id: string;
+  tenant_id: string;
+  name: string;
+  type: ChannelType;
+  url: string;
+  description: string | null;
+  enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+};
+type RuleRow = { id: string; channel_id: string; source: string | null; min_severity: Severity | null; labels: Record<string, string>; created_at: Date };
+type SilenceRow = {
+  id: string;
+  matchers: SilenceMatchers;
+  starts_at: Date;
+  ends_at: Date;
+  comment: string;
+  created_by: string;
+  created_at: Date;
+  cancelled_at: Date | null;
+};
+
+export const alertPermissions: NonNullable<CoreModule['permissions']> = [
+  { name: 'alerts:read', description: 'See the workspace’s alerts and their notifications' },
+  { name: 'channels:read', description: 'See notification channels and their routing rules' },
+  { name: 'channels:write', description: 'Create, change, test and delete notification channels and routing rules' },
+  { name: 'silences:read', description: 'See silences' },
+  { name: 'silences:write', description: 'Create and cancel silences' },
+];
+
+const iso = (d: Date) => new Date(d).toISOString();
+
+const ruleView = (r: RuleRow) => ({
+  id: r.id,
+  channelId: r.channel_id,
+  source: r.source,
+  minSeverity: r.min_severity,
+  labels: r.labels ?? {},
+  createdAt: iso(r.created_at),
+});
+
+const channelView = (r: ChannelRow, rules: RuleRow[]) => ({
+  id: r.id,
+  name: r.name,
+  type: r.type,
+  url: maskUrl(r.url),
+  description: r.description,
+  enabled: r.enabled,
+  rules: rules.filter((rule) => rule.channel_id === r.id).map(ruleView),
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+function silenceView(r: SilenceRow, now = Date.now()) {
+  const state = r.cancelled_at ? 'cancelled' : new Date(r.ends_at).getTime() <= now ? 'expired' : new Date(r.starts_at).getTime() > now ? 'pending' : 'active';
+  return {
+    id: r.id,
+    matchers: r.matchers ?? {},
+    startsAt: iso(r.starts_at),
+    endsAt: iso(r.ends_at),
+    comment: r.comment,
+    createdBy: r.created_by,
+    createdAt: iso(r.created_at),
+    cancelledAt: r.cancelled_at ? iso(r.cancelled_at) : null,
+    state,
+  };
+}
+
+function checkUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new AppError('validation_failed', 'The channel URL is not a URL', { details: [{ path: '/body/url', message: 'must be a URL' }] });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new AppError('validation_failed', 'The channel URL must be http or https', { details: [{ path: '/body/url', message: 'must be http or https' }] });
+  }
+  return url.href;
+}
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code === '23505' || /unique/i.test(String((error as Error)?.message));
+
+type AlertListQuery = { status?: 'firing' | 'resolved'; severity?: Severity; source?: string } & Record<string, unknown>;
+
+/** Alerts (read), notification channels with routing rules, silences, and test notifications. */
+export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): CoreModule {
+  const { query, notifier } = deps;
+
+  const ownedChannel = async (tenantId: string, id: string) => {
+    const [row] = await query<ChannelRow>('SELECT * FROM notification_channel WHERE id = ? AND tenant_id = ?', [id, tenantId]);
+    if (!row) throw new AppError('not_found', `Channel ${id} was not found`);
+    return row;
+  };
+  const rulesOf = (tenantId: string, channelId?: string) =>
+    query<RuleRow>(
+      `SELECT * FROM channel_rule WHERE tenant_id = ? ${channelId ? 'AND channel_id = ?' : ''} ORDER BY created_at, id`,
+      channelId ? [tenantId, channelId] : [tenantId],
+    );
+
+  const listAlerts = async (req: OperationRequest<unknown, Record<string, string>, AlertListQuery>, status?: 'firing' | 'resolved') => {
+    const tenantId = req.tenantId as string;
+    const list = parseListQuery<'lastSeenAt' | 'firstSeenAt' | 'severity' | 'title'>(
+      { ...req.query, sortOrder: req.query.sortOrder ?? 'desc' },
+      {
+        sortable: {
+          lastSeenAt: 'last_seen_at',
+          firstSeenAt: 'first_seen_at',
+          severity: "CASE severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END",
+          title: 'lower(title)',
+        },
+        defaultSort: 'lastSeenAt',
+      },
+    );
+    const where = ['tenant_id = ?'];
+    const params: unknown[] = [tenantId];
+    const filters: Record<string, unknown> = {};
+    const effectiveStatus = status ?? req.query.status;
+    if (effectiveStatus) {
+      where.push('status = ?');
+      params.push(effectiveStatus);
+      filters.status = effectiveStatus;
+    }
+    if (req.query.severity) {
+      where.push('severity = ?');
+      params.push(req.query.severity);
+      filters.severity = req.query.severity;
+    }
+    if (req.query.source) {
+      where.push('source = ?');
+      params.push(req.query.source);
+      filters.source = req.query.source;
+    }
+    if (list.q) {
+      where.push(`(title ILIKE ? ESCAPE '\\' OR message ILIKE ? ESCAPE '\\' OR entity_id ILIKE ? ESCAPE '\\')`);
+      params.push(likePattern(list.q), likePattern(list.q), likePattern(list.q));
+    }
+    const rows = await query<AlertRow & { total: string }>(
+      `SELECT *, count(*) OVER () AS total FROM alert WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy}, id LIMIT ? OFFSET ?`,
+      [...params, list.limit, list.offset],
+    );
+    let total = rows.length > 0 ? Number(rows[0].total) : 0;
+    if (rows.length === 0 && list.offset > 0) {
+      const [count] = await query<{ count: string }>(`SELECT count(*) AS count FROM alert WHERE ${where.join(' AND ')}`, params);
+      total = Number(count.count);
+    }
+    return listEnvelope(
+      rows.map(({ total: _, ...row }) => alertView(row)),
+      total,
+      list,
+      filters,
+    );
+  };
+
+  return {
+    id: 'alerts',
+    openapi: coreFragments.alerts,
+    permissions: alertPermissions,
+    policies: [
+      ...['viewer', 'ops_engineer', 'integration_admin'].flatMap((role) => [
+        { role, permission: 'alerts:read' },
+        { role, permission: 'channels:read' },
+        { role, permission: 'silences:read' },
+      ]),
+      { role: 'integration_admin', permission: 'channels:write' },
+      { role: 'ops_engineer', permission: 'silences:write' },
+    ],
+    handlers: {
+      listAlerts: (req) => listAlerts(req),
+      listActiveAlerts: (req) => listAlerts(req, 'firing'),
+      async getAlert(req: OperationRequest<unknown, { id: string }>) {
+        const [row] = await query<AlertRow>('SELECT * FROM alert WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
+        if (!row) throw new AppError('not_found', `Alert ${req.params.id} was not found`);
+        const notifications = await query<NotificationRow>('SELECT * FROM alert_notification WHERE alert_id = ? ORDER BY created_at, id', [row.id]);
+        return { ...alertView(row), notifications: notifications.map(notificationView) };
+      },
+
+      async listChannels(req) {
+        const tenantId = req.tenantId as string;
+        const rows = await query<ChannelRow>('SELECT * FROM notification_channel WHERE tenant_id = ? ORDER BY name', [tenantId]);
+        const rules = await rulesOf(tenantId);
+        return { data: rows.map((r) => channelView(r, rules)) };
+      },
+      async createChannel(req: OperationRequest<{ name: string; type: ChannelType; url: string; description?: string; enabled?: boolean }>) {
+        const url = checkUrl(req.body.url);
+        try {
+          const [row] = await query<ChannelRow>(
+            'INSERT INTO notification_channel (id, tenant_id, name, type, url, description, enabled) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
+            [randomUUID(), req.tenantId, req.body.name.trim(), req.body.type, url, req.body.description ?? null, req.body.enabled ?? true],
+          );
+          return { status: 201, body: channelView(row, []) };
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new AppError('conflict', `A channel named ${req.body.name.trim()} already exists`);
+          throw error;
+        }
+      },
+      async updateChannel(
+        req: OperationRequest<{ name?: string; type?: ChannelType; url?: string; description?: string | null; enabled?: boolean }, { id: string }>,
+      ) {
+        const tenantId = req.tenantId as string;
+        const current = await ownedChannel(tenantId, req.params.id);
+        const next = {
+          name: req.body.name?.trim() ?? current.name,
+          type: req.body.type ?? current.type,
+          url: req.body.url === undefined ? current.url : checkUrl(req.body.url),
+          description: req.body.description === undefined ? current.description : req.body.description,
+          enabled: req.body.enabled ?? current.enabled,
+        };
+        try {
+          const [row] = await query<ChannelRow>(
+            'UPDATE notification_channel SET name = ?, type = ?, url = ?, description = ?, enabled = ?, updated_at = now() WHERE id = ? AND tenant_id = ? RETURNING *',
+            [next.name, next.type, next.url, next.description, next.enabled, current.id, tenantId],
+          );
+          return channelView(row, await rulesOf(tenantId, row.id));
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new AppError('conflict', `A channel named ${next.name} already exists`);
+          throw error;
+        }
+      },
+      async deleteChannel(req: OperationRequest<unknown, { id: string }>) {
+        const channel = await ownedChannel(req.tenantId as string, req.params.id);
+        await query('DELETE FROM notification_channel WHERE id = ? AND tenant_id = ?', [channel.id, req.tenantId]);
+        return { status: 204 };
+      },
+      async testChannel(req: OperationRequest<{ message?: string } | undefined, { id: string }>) {
+        const channel = await ownedChannel(req.tenantId as string, req.params.id);
+        return notificationView(await notifier.test(channel, req.body?.message));
+      },
+      async createChannelRule(req: OperationRequest<{ source?: string; minSeverity?: Severity; labels?: Record<string, string> }, { id: string }>) {
+        const channel = await ownedChannel(req.tenantId as string, req.params.id);
+        const [row] = await query<RuleRow>(
+          'INSERT INTO channel_rule (id, channel_id, tenant_id, source, min_severity, labels) VALUES (?, ?, ?, ?, ?, ?::jsonb) RETURNING *',
+          [randomUUID(), channel.id, channel.tenant_id, req.body.source ?? null, req.body.minSeverity ?? null, JSON.stringify(req.body.labels ?? {})],
+        );
+        return { status: 201, body: ruleView(row) };
+      },
+      async deleteChannelRule(req: OperationRequest<unknown, { id: string; rule_id: string }>) {
+        const channel = await ownedChannel(req.tenantId as string, req.params.id);
+        const deleted = await query<{ id: string }>('DELETE FROM channel_rule WHERE id = ? AND channel_id = ? RETURNING id', [req.params.rule_id, channel.id]);
+        if (deleted.length === 0) throw new AppError('not_found', `Rule ${req.params.rule_id} was not found on channel ${channel.id}`);
+        return { status: 204 };
+      },
+
+      async listSilences(req: OperationRequest<unknown, Record<string, string>, { includeExpired?: boolean }>) {
+        const open = req.query.includeExpired ? '' : 'AND cancelled_at IS NULL AND ends_at > now()';
+        const rows = await query<SilenceRow>(`SELECT * FROM silence WHERE tenant_id = ? ${open} ORDER BY ends_at, id`, [req.tenantId]);
+        return { data: rows.map((r) => silenceView(r)) };
+      },
+      async createSilence(req: OperationRequest<{ matchers: SilenceMatchers; startsAt?: string; endsAt: string; comment: string }>) {
+        const now = Date.now();
+        const startsAt = req.body.startsAt ? new Date(req.body.startsAt) : new Date(now);
+        const endsAt = new Date(req.body.endsAt);
+        const problems: { path: string; message: string }[] = [];
+        if (endsAt.getTime() <= now) problems.push({ path: '/body/endsAt', message: 'must be in the future' });
+        if (endsAt.getTime() <= startsAt.getTime()) problems.push({ path: '/body/endsAt', message: 'must be after startsAt' });
+        if (problems.length > 0) throw new AppError('validation_failed', 'Invalid silence period', { details: problems });
+        const createdBy = req.principal?.name ?? req.principal?.id ?? 'unknown';
+        const [row] = await query<SilenceRow>(
+          'INSERT INTO silence (id, tenant_id, matchers, starts_at, ends_at, comment, created_by) VALUES (?, ?, ?::jsonb, ?, ?, ?, ?) RETURNING *',
+          [randomUUID(), req.tenantId, JSON.stringify(req.body.matchers), startsAt, endsAt, req.body.comment, createdBy],
+        );
+        return { status: 201, body: silenceView(row) };
+      },
+      async deleteSilence(req: OperationRequest<unknown, { id: string }>) {
+        const [row] = await query<{ id: string }>('SELECT id FROM silence WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
+        if (!row) throw new AppError('not_found', `Silence ${req.params.id} was not found`);
+        await query('UPDATE silence SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = ?', [row.id]);
+        return { status: 204 };
+      },
+
+      async testNotification(req: OperationRequest<{ channelId?: string; channel?: string; message?: string }>) {
+        const tenantId = req.tenantId as string;
+        let channel: ChannelRow;
+        if (req.body.channelId) channel = await ownedChannel(tenantId, req.body.channelId);
+        else {
+          const [row] = await query<ChannelRow>('SELECT * FROM notification_channel WHERE name = ? AND tenant_id = ?', [req.body.channel, tenantId]);
+          if (!row) throw new AppError('not_found', `Channel ${req.body.channel} was not found`);
+          channel = row;
+        }
+        return notificationView(await notifier.test(channel, req.body.message));
+      },
+    },
+  };
+}
