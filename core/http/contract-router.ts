@@ -105,11 +105,19 @@ export class ContractRouter {
 
     const registered = this.handlers.get(operation.operationId);
     if (!registered) throw new AppError('not_found', `No operation matches ${ctx.method} ${ctx.path}`);
-    const abort = new AbortController();
-    // Only a client that leaves before the answer aborts (an AbortError costs a stack trace).
-    ctx.req.once('close', () => {
-      if (!ctx.res.writableEnded) abort.abort();
-    });
+    // The abort signal is made only for handlers that ask for it (streams); only a client that
+    // leaves before the answer aborts it (an AbortError costs a stack trace).
+    let abort: AbortController | undefined;
+    const signal = () => {
+      if (!abort) {
+        const controller = new AbortController();
+        abort = controller;
+        ctx.req.once('close', () => {
+          if (!ctx.res.writableEnded) controller.abort();
+        });
+      }
+      return abort.signal;
+    };
     const handlerRequest: OperationRequest = {
       operationId: operation.operationId,
       method: ctx.method,
@@ -123,7 +131,9 @@ export class ContractRouter {
       tenantId,
       correlationId: state.correlationId,
       clientAddress: ctx.ip,
-      signal: abort.signal,
+      get signal() {
+        return signal();
+      },
     };
     const run = async () => {
       const result = await registered.handler(handlerRequest);

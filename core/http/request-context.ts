@@ -22,7 +22,9 @@ export function requestContext(logger: Logger, metrics: HttpMetrics) {
     const correlationId = acceptableId.test(incoming) ? incoming : randomUUID();
     const state = ctx.state as RequestState;
     state.correlationId = correlationId;
-    state.logger = logger.child({ correlationId });
+    // Most requests never log: build the child logger (it serialises its bindings) on first use.
+    let child: Logger | undefined;
+    Object.defineProperty(state, 'logger', { get: () => (child ??= logger.child({ correlationId })), configurable: true, enumerable: true });
     ctx.set('x-correlation-id', correlationId);
     try {
       await next();
