@@ -4,7 +4,7 @@
  * throughput with a JWT. API-key calls are shown too: they also pay the per-key rate-limit write.
  */
 import { definePlugin } from '../core/plugin-api/index.ts';
-import { load, median, printRows, startBenchKernel, type LoadResult } from './bench-kit.ts';
+import { loadWithCpu, median, ownCpuMicros, printRows, startBenchKernel, type LoadResult } from './bench-kit.ts';
 
 const publicGet = (operationId: string, extra: Record<string, unknown>) => ({
   get: {
@@ -48,7 +48,8 @@ const post = async (path: string, body: unknown, headers: Record<string, string>
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return response.json() as Promise<any>;
 };
-const rows: { name: string; result: LoadResult }[] = [];
+const rows: { name: string; result: LoadResult; cpuUsPerRequest?: number }[] = [];
+const cpuRatios: number[] = [];
 const jwtRatios: number[] = [];
 const keyRatios: number[] = [];
 try {
@@ -69,16 +70,18 @@ try {
   const key = await post('/api/v1/apikeys', { name: 'bench', scope: 'read', rate_limit_rps: 100000 }, { authorization: `Bearer ${owner.token}` });
 
   for (let round = 1; round <= rounds; round++) {
-    const open = await load(`${kernel.url}/api/v1/reads/public`, { seconds });
-    const jwt = await load(`${kernel.url}/api/v1/reads/private`, { seconds, headers: { authorization: `Bearer ${viewer.token}` } });
-    const apiKey = await load(`${kernel.url}/api/v1/reads/private`, { seconds, headers: { 'x-api-key': key.api_key } });
+    // The kernel runs in this process and the load in a child, so this process's CPU is the server's.
+    const open = await loadWithCpu(`${kernel.url}/api/v1/reads/public`, ownCpuMicros, { seconds });
+    const jwt = await loadWithCpu(`${kernel.url}/api/v1/reads/private`, ownCpuMicros, { seconds, headers: { authorization: `Bearer ${viewer.token}` } });
+    const apiKey = await loadWithCpu(`${kernel.url}/api/v1/reads/private`, ownCpuMicros, { seconds, headers: { 'x-api-key': key.api_key } });
     rows.push(
-      { name: `round ${round}: public`, result: open },
-      { name: `round ${round}: JWT + RBAC`, result: jwt },
-      { name: `round ${round}: API key + RBAC`, result: apiKey },
+      { name: `round ${round}: public`, ...open },
+      { name: `round ${round}: JWT + RBAC`, ...jwt },
+      { name: `round ${round}: API key + RBAC`, ...apiKey },
     );
-    jwtRatios.push(jwt.rps / open.rps);
-    keyRatios.push(apiKey.rps / open.rps);
+    jwtRatios.push(jwt.result.rps / open.result.rps);
+    keyRatios.push(apiKey.result.rps / open.result.rps);
+    cpuRatios.push(open.cpuUsPerRequest / jwt.cpuUsPerRequest);
   }
 } finally {
   await kernel.stop();
@@ -87,5 +90,8 @@ printRows(rows);
 const jwt = median(jwtRatios);
 process.stdout.write(
   `\nJWT + RBAC / public: ${jwt.toFixed(2)} -> auth + RBAC cost ${((1 - jwt) * 100).toFixed(0)} % of throughput (median of ${rounds}; goal <= 15 %)\n`,
+);
+process.stdout.write(
+  `server CPU per request, public / JWT + RBAC: ${median(cpuRatios).toFixed(2)} (the throughput ratio if both were CPU-bound; less sensitive to neighbours)\n`,
 );
 process.stdout.write(`API key + RBAC / public: ${median(keyRatios).toFixed(2)} (includes the per-key rate-limit window in PostgreSQL)\n`);
