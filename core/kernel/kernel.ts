@@ -31,6 +31,7 @@ import { eventsModule } from '../events/events.module.ts';
 import { OutboundHttp } from '../outbound/outbound-http.ts';
 import { WebhookDelivery } from '../webhooks/webhook-delivery.ts';
 import { webhooksModule } from '../webhooks/webhooks.module.ts';
+import { alertEventTopics, alertsToken, alertsWiring } from '../alerts/alerts-wiring.ts';
 import { LicenseService } from '../license/license-service.ts';
 import { licenseModule } from '../license/license.module.ts';
 import { InFlight } from './in-flight.ts';
@@ -148,7 +149,10 @@ export class Kernel {
       await events.start();
       closers.push(() => events.stop());
       let hostRef: PluginHost | undefined;
-      const outbox = new EventOutbox(() => [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...(hostRef?.eventTopics() ?? [])], validator);
+      const outbox = new EventOutbox(
+        () => [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...alertEventTopics, ...(hostRef?.eventTopics() ?? [])],
+        validator,
+      );
 
       const container = createRootContainer();
       if (config.outboundAllowPrivate && config.env === 'production')
@@ -175,6 +179,17 @@ export class Kernel {
         webhookDelivery.kick(event.id).catch((error) => logger.warn({ err: error }, 'could not queue webhook deliveries'));
       });
       closers.push(async () => stopKicking());
+      const alerts = alertsWiring({
+        query,
+        transaction: (fn) => database.em().transactional(fn),
+        outbound,
+        jobs,
+        logger,
+        outboxPublish: (em, event) => outbox.publish(em, event),
+        retryBaseSeconds: config.webhookRetryBaseSeconds,
+      });
+      closers.push(await alerts.start());
+      registerValue(container, alertsToken, alerts.service);
       registerValue(container, tokens.events, {
         publish: (em, event) => outbox.publish(em, event),
         subscribe: (handler, filter) => events.subscribe(handler, filter),
@@ -203,6 +218,7 @@ export class Kernel {
           ...identity.modules,
           eventsModule({ bus: events, query }),
           webhooksModule({ query, delivery: webhookDelivery }),
+          alerts.module,
           licenseModule({ licenses, pluginStatuses: () => (host as PluginHost).statuses() }),
         ],
       );
