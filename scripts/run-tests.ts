@@ -58,7 +58,9 @@ async function dropLeftovers(serverUrl: string): Promise<void> {
 let embedded: EmbeddedDatabase | undefined;
 let serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) {
-  embedded = await startEmbeddedPostgres({ dir: path.resolve('.test-data/postgres'), port: Number(process.env.ITOPS_TEST_DB_PORT ?? 54339), logger });
+  // One cluster per port, so a second run on this machine (ITOPS_TEST_DB_PORT) does not share files.
+  const port = Number(process.env.ITOPS_TEST_DB_PORT ?? 54339);
+  embedded = await startEmbeddedPostgres({ dir: path.resolve(`.test-data/postgres-${port}`), port, logger });
   serverUrl = embedded.url;
 }
 let exitCode = 1;

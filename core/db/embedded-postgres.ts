@@ -51,7 +51,7 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     logger.info({ dir }, 'initialising embedded PostgreSQL cluster');
     await server.initialise();
   }
-  await fs.rm(path.join(dir, 'postmaster.pid'), { force: true }).catch(() => undefined);
+  await removeStalePidFile(dir);
   await server.start().catch((error: unknown) => {
     throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken? set ITOPS_EMBEDDED_DB_PORT): ${String(error ?? 'exited early')}`);
   });
@@ -60,6 +60,23 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * A crash can leave postmaster.pid behind, and PostgreSQL then refuses to start. Remove it only when
+ * the process it names is gone: while that server runs, the file is what stops a second one.
+ */
+async function removeStalePidFile(dir: string): Promise<void> {
+  const file = path.join(dir, 'postmaster.pid');
+  const pid = Number((await fs.readFile(file, 'utf8').catch(() => '')).split('\n')[0]);
+  if (!pid) return;
+  try {
+    process.kill(pid, 0);
+    return; // still running: leave the lock in place
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPERM') return;
+  }
+  await fs.rm(file, { force: true });
 }
 
 /** Creates a database if it does not exist; the embedded cluster starts with only `postgres`. */

@@ -1,19 +1,10 @@
 import t from 'tap';
+import { eventually } from '../testing/eventually.ts';
 import { call, startTestKernel, testAccess } from '../plugin-api/testing.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
 
 const access = testAccess({ writer: ['example:write', 'example:read'] });
 const writer = { authorization: 'Test writer' };
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15000): Promise<T | undefined> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return undefined;
-}
 
 t.test('a request scores on the worker pool and a job records the result', async (t) => {
   const kernel = await startTestKernel(t, { plugins: [examplePlugin], access });

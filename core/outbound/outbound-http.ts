@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
+import type { OutboundHttpService, OutboundRequest, OutboundResponse } from '../plugin-api/index.ts';
 import { addressVerdict } from './address-policy.ts';
 
 export class OutboundBlockedError extends Error {
@@ -21,22 +22,6 @@ export interface OutboundPolicy {
   resolve?: (host: string) => Promise<string[]>;
 }
 
-export interface OutboundRequest {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  timeoutMs?: number;
-  maxResponseBytes?: number;
-  maxRedirects?: number;
-}
-
-export interface OutboundResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-  url: string;
-}
-
 const systemResolve = async (host: string) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
@@ -45,7 +30,7 @@ const systemResolve = async (host: string) => (await dnsLookup(host, { all: true
  * address (no second lookup, so no DNS-rebinding gap); each redirect hop is checked again; time and
  * response size are bounded. A refused request opens no socket.
  */
-export class OutboundHttp {
+export class OutboundHttp implements OutboundHttpService {
   constructor(private readonly policy: OutboundPolicy) {}
 
   async request(url: string, options: OutboundRequest = {}): Promise<OutboundResponse> {

@@ -52,16 +52,22 @@ export interface EventsService {
  * private, loopback, link-local and metadata addresses are refused (OutboundBlockedError) before any
  * socket opens, redirects are re-checked, time and response size are bounded.
  */
+export interface OutboundRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+  maxRedirects?: number;
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  url: string;
+}
+
 export interface OutboundHttpService {
-  request(
-    url: string,
-    options?: {
-      method?: string;
-      headers?: Record<string, string>;
-      body?: string | Buffer;
-      timeoutMs?: number;
-      maxResponseBytes?: number;
-      maxRedirects?: number;
-    },
-  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; url: string }>;
+  request(url: string, options?: OutboundRequest): Promise<OutboundResponse>;
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
+import { eventually } from '../testing/eventually.ts';
 import { verifyWebhook } from '../../sdk/webhook-signature.ts';
 import { call } from '../plugin-api/testing.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
@@ -32,16 +33,6 @@ async function receiver(t: { teardown(fn: () => unknown): void }, script: { stat
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise((resolve) => server.close(resolve)));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, connections: () => connections };
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20000): Promise<T | undefined> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  return undefined;
 }
 
 const privateOk = { ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true', ITOPS_WEBHOOK_RETRY_BASE_SECONDS: '1' };
