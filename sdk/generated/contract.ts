@@ -2,6 +2,56 @@
 
 // Component schemas
 
+export type Alert = {
+  id: string;
+  /** De-duplication key; raising it again while it fires updates this alert. */
+  fingerprint: string;
+  source: string;
+  entityType: string;
+  entityId: string;
+  severity: AlertSeverity;
+  status: 'firing' | 'resolved';
+  title: string;
+  message?: string | null;
+  labels: {
+    [key: string]: string;
+  };
+  /** Times raised while firing. */
+  count: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt?: string | null;
+  /** The silence that held its notifications back. */
+  silencedBy?: string | null;
+  /** When its notifications were queued. */
+  notifiedAt?: string | null;
+};
+
+export type AlertLabels = {
+  [key: string]: string;
+};
+
+export type AlertList = ListEnvelope & {
+  data?: Alert[];
+};
+
+export type AlertNotification = {
+  id: string;
+  alertId?: string | null;
+  /** Null once the channel is deleted. */
+  channelId?: string | null;
+  channelName: string;
+  kind: 'firing' | 'resolved' | 'test';
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  lastStatusCode?: number | null;
+  lastError?: string | null;
+  createdAt: string;
+  sentAt?: string | null;
+};
+
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+
 export type ApiKey = {
   key_id: string;
   name: string;
@@ -13,6 +63,25 @@ export type ApiKey = {
   revoked_at?: string | null;
   created_at: string;
 };
+
+export type ChannelName = string;
+
+export type ChannelRule = {
+  id: string;
+  channelId: string;
+  source: string | null;
+  minSeverity: 'critical' | 'warning' | 'info' | null;
+  labels: {
+    [key: string]: string;
+  };
+  createdAt: string;
+};
+
+export type ChannelTestMessage = {
+  message?: string;
+};
+
+export type ChannelType = 'slack' | 'discord' | 'teams' | 'webhook';
 
 export type Edition = {
   /** The license's edition (`enterprise`, `development`, ...), or `core` without a license. */
@@ -97,6 +166,19 @@ export type MembershipInput = {
   role: WorkspaceRole;
 };
 
+export type NotificationChannel = {
+  id: string;
+  name: string;
+  type: ChannelType;
+  /** Masked: scheme, host and the last characters only. */
+  url: string;
+  description?: string | null;
+  enabled: boolean;
+  rules: ChannelRule[];
+  createdAt: string;
+  updatedAt: string;
+};
+
 export type OutboxEvent = {
   /** Outbox id: increasing, usable as Last-Event-ID. */
   id: string;
@@ -122,6 +204,28 @@ export type ReadinessStatus = {
 
 export type RefreshTokenRequest = {
   refreshToken: string;
+};
+
+export type Silence = {
+  id: string;
+  matchers: SilenceMatchers;
+  startsAt: string;
+  endsAt: string;
+  comment: string;
+  /** The email or API key name of its creator. */
+  createdBy: string;
+  createdAt: string;
+  cancelledAt?: string | null;
+  state: 'pending' | 'active' | 'expired' | 'cancelled';
+};
+
+/** Every matcher set must hold; no matchers silence every alert of the workspace. */
+export type SilenceMatchers = {
+  source?: string;
+  severity?: AlertSeverity;
+  entityType?: string;
+  entityId?: string;
+  labels?: AlertLabels;
 };
 
 export type Tenant = {
@@ -213,6 +317,65 @@ export type CreateApiKeyResponse = ApiKey & {
   api_key: string;
 };
 
+/** POST /api/v1/channels: Create a channel (slack, discord, teams or webhook); its URL is never shown in full again. */
+export type CreateChannelRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    name: ChannelName;
+    type: ChannelType;
+    /** The incoming-webhook URL (http or https). */
+    url: string;
+    description?: string;
+    enabled?: boolean;
+  };
+};
+
+export type CreateChannelResponse = NotificationChannel;
+
+/** POST /api/v1/channels/{id}/rules: Add a routing rule; the channel then receives the alerts matching any of its rules. */
+export type CreateChannelRuleRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    source?: string;
+    minSeverity?: AlertSeverity;
+    labels?: AlertLabels;
+  };
+};
+
+export type CreateChannelRuleResponse = ChannelRule;
+
+/** POST /api/v1/silence: Silence the notifications of matching alerts from startsAt (default now) until endsAt. */
+export type CreateSilenceRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    matchers: SilenceMatchers;
+    startsAt?: string;
+    /** Must be in the future and after startsAt. */
+    endsAt: string;
+    comment: string;
+  };
+};
+
+export type CreateSilenceResponse = Silence;
+
 /** POST /api/v1/tenants: Register a new tenant (Super-Admin). */
 export type CreateTenantRequest = {
   headers?: {
@@ -272,6 +435,46 @@ export type CreateWebhookResponse = WebhookSubscription & {
   secret: string;
 };
 
+/** DELETE /api/v1/channels/{id}: Delete a channel and its rules; its notification history stays, under the channel's name. */
+export type DeleteChannelRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteChannelResponse = undefined;
+
+/** DELETE /api/v1/channels/{id}/rules/{rule_id}: Remove a routing rule. */
+export type DeleteChannelRuleRequest = {
+  path: {
+    id: string;
+    rule_id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteChannelRuleResponse = undefined;
+
+/** DELETE /api/v1/silence/{id}: Cancel a silence (it stays in the history as cancelled). */
+export type DeleteSilenceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteSilenceResponse = undefined;
+
 /** DELETE /api/v1/webhooks/{id}: Delete a subscription and its delivery history. */
 export type DeleteWebhookRequest = {
   path: {
@@ -284,6 +487,21 @@ export type DeleteWebhookRequest = {
 };
 
 export type DeleteWebhookResponse = undefined;
+
+/** GET /api/v1/alerts/{id}: One alert with the notifications sent for it. */
+export type GetAlertRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetAlertResponse = Alert & {
+  notifications: AlertNotification[];
+};
 
 /** GET /docs: Human-readable reference of the loaded contract. */
 export type GetApiDocsRequest = { [key: string]: never };
@@ -358,6 +576,51 @@ export type GetReadinessRequest = { [key: string]: never };
 
 export type GetReadinessResponse = ReadinessStatus;
 
+/** GET /api/v1/alerts/active: The workspace's firing (unresolved) alerts. */
+export type ListActiveAlertsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    sortBy?: 'lastSeenAt' | 'firstSeenAt' | 'severity' | 'title';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    severity?: AlertSeverity;
+    source?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListActiveAlertsResponse = AlertList;
+
+/** GET /api/v1/alerts: The workspace's alerts, firing and resolved, newest activity first by default. */
+export type ListAlertsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    sortBy?: 'lastSeenAt' | 'firstSeenAt' | 'severity' | 'title';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    status?: 'firing' | 'resolved';
+    severity?: AlertSeverity;
+    source?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListAlertsResponse = AlertList;
+
 /** GET /api/v1/apikeys: API keys of the workspace (prefix only, never the key). */
 export type ListApiKeysRequest = {
   headers?: {
@@ -381,6 +644,18 @@ export type ListAuthProvidersResponse = {
     /** Where the login form posts (password) or redirects (oidc). */
     loginUrl?: string;
   }[];
+};
+
+/** GET /api/v1/channels: The workspace's notification channels with their routing rules (URLs masked). */
+export type ListChannelsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListChannelsResponse = {
+  data: NotificationChannel[];
 };
 
 /** GET /api/v1/members: Members of the workspace. */
@@ -426,6 +701,22 @@ export type ListOutboxEventsRequest = {
 
 export type ListOutboxEventsResponse = ListEnvelope & {
   data?: OutboxEvent[];
+};
+
+/** GET /api/v1/silence: The workspace's active and upcoming silences (all of them with includeExpired). */
+export type ListSilencesRequest = {
+  query?: {
+    /** Also list expired and cancelled silences. */
+    includeExpired?: boolean;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListSilencesResponse = {
+  data: Silence[];
 };
 
 /** GET /api/v1/tenants: All tenants (Super-Admin). */
@@ -572,6 +863,39 @@ export type StreamEventsRequest = {
 
 export type StreamEventsResponse = string;
 
+/** POST /api/v1/channels/{id}/test: Send a test message to the channel now (even when disabled) and report how it went. */
+export type TestChannelRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body?: ChannelTestMessage;
+};
+
+export type TestChannelResponse = AlertNotification;
+
+/** POST /api/v1/integrations/notifications/test: Send a test notification through a channel named by id or by name. */
+export type TestNotificationRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body:
+    | {
+        channelId: string;
+        message?: string;
+      }
+    | {
+        channel: ChannelName;
+        message?: string;
+      };
+};
+
+export type TestNotificationResponse = AlertNotification;
+
 /** POST /api/v1/webhooks/{id}/test: Queue a webhook.test event to this subscription only. */
 export type TestWebhookRequest = {
   path: {
@@ -585,13 +909,40 @@ export type TestWebhookRequest = {
 
 export type TestWebhookResponse = WebhookDelivery;
 
+/** PUT /api/v1/channels/{id}: Change a channel; fields left out keep their value. */
+export type UpdateChannelRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: {
+    name?: ChannelName;
+    type?: ChannelType;
+    url?: string;
+    description?: string | null;
+    enabled?: boolean;
+  };
+};
+
+export type UpdateChannelResponse = NotificationChannel;
+
 export interface OperationTypes {
   activateLicense: { request: ActivateLicenseRequest; response: ActivateLicenseResponse };
   createApiKey: { request: CreateApiKeyRequest; response: CreateApiKeyResponse };
+  createChannel: { request: CreateChannelRequest; response: CreateChannelResponse };
+  createChannelRule: { request: CreateChannelRuleRequest; response: CreateChannelRuleResponse };
+  createSilence: { request: CreateSilenceRequest; response: CreateSilenceResponse };
   createTenant: { request: CreateTenantRequest; response: CreateTenantResponse };
   createUser: { request: CreateUserRequest; response: CreateUserResponse };
   createWebhook: { request: CreateWebhookRequest; response: CreateWebhookResponse };
+  deleteChannel: { request: DeleteChannelRequest; response: DeleteChannelResponse };
+  deleteChannelRule: { request: DeleteChannelRuleRequest; response: DeleteChannelRuleResponse };
+  deleteSilence: { request: DeleteSilenceRequest; response: DeleteSilenceResponse };
   deleteWebhook: { request: DeleteWebhookRequest; response: DeleteWebhookResponse };
+  getAlert: { request: GetAlertRequest; response: GetAlertResponse };
   getApiDocs: { request: GetApiDocsRequest; response: GetApiDocsResponse };
   getApiHealth: { request: GetApiHealthRequest; response: GetApiHealthResponse };
   getCurrentPrincipal: { request: GetCurrentPrincipalRequest; response: GetCurrentPrincipalResponse };
@@ -602,10 +953,14 @@ export interface OperationTypes {
   getMyPermissions: { request: GetMyPermissionsRequest; response: GetMyPermissionsResponse };
   getOpenApiDocument: { request: GetOpenApiDocumentRequest; response: GetOpenApiDocumentResponse };
   getReadiness: { request: GetReadinessRequest; response: GetReadinessResponse };
+  listActiveAlerts: { request: ListActiveAlertsRequest; response: ListActiveAlertsResponse };
+  listAlerts: { request: ListAlertsRequest; response: ListAlertsResponse };
   listApiKeys: { request: ListApiKeysRequest; response: ListApiKeysResponse };
   listAuthProviders: { request: ListAuthProvidersRequest; response: ListAuthProvidersResponse };
+  listChannels: { request: ListChannelsRequest; response: ListChannelsResponse };
   listMembers: { request: ListMembersRequest; response: ListMembersResponse };
   listOutboxEvents: { request: ListOutboxEventsRequest; response: ListOutboxEventsResponse };
+  listSilences: { request: ListSilencesRequest; response: ListSilencesResponse };
   listTenants: { request: ListTenantsRequest; response: ListTenantsResponse };
   listWebhookDeliveries: { request: ListWebhookDeliveriesRequest; response: ListWebhookDeliveriesResponse };
   listWebhooks: { request: ListWebhooksRequest; response: ListWebhooksResponse };
@@ -616,7 +971,10 @@ export interface OperationTypes {
   revokeApiKey: { request: RevokeApiKeyRequest; response: RevokeApiKeyResponse };
   setMember: { request: SetMemberRequest; response: SetMemberResponse };
   streamEvents: { request: StreamEventsRequest; response: StreamEventsResponse };
+  testChannel: { request: TestChannelRequest; response: TestChannelResponse };
+  testNotification: { request: TestNotificationRequest; response: TestNotificationResponse };
   testWebhook: { request: TestWebhookRequest; response: TestWebhookResponse };
+  updateChannel: { request: UpdateChannelRequest; response: UpdateChannelResponse };
 }
 
 export type OperationId = keyof OperationTypes;
@@ -635,10 +993,17 @@ export interface OperationInfo {
 export const operations = {
   activateLicense: { method: 'POST', path: '/api/v1/license/activate', public: false, permission: 'license:activate', requestBody: 'application/json' },
   createApiKey: { method: 'POST', path: '/api/v1/apikeys', public: false, permission: 'apikeys:write', requestBody: 'application/json' },
+  createChannel: { method: 'POST', path: '/api/v1/channels', public: false, permission: 'channels:write', requestBody: 'application/json' },
+  createChannelRule: { method: 'POST', path: '/api/v1/channels/{id}/rules', public: false, permission: 'channels:write', requestBody: 'application/json' },
+  createSilence: { method: 'POST', path: '/api/v1/silence', public: false, permission: 'silences:write', requestBody: 'application/json' },
   createTenant: { method: 'POST', path: '/api/v1/tenants', public: false, permission: 'tenants:write', requestBody: 'application/json' },
   createUser: { method: 'POST', path: '/api/v1/users', public: false, permission: 'users:write', requestBody: 'application/json' },
   createWebhook: { method: 'POST', path: '/api/v1/webhooks', public: false, permission: 'webhooks:write', requestBody: 'application/json' },
+  deleteChannel: { method: 'DELETE', path: '/api/v1/channels/{id}', public: false, permission: 'channels:write' },
+  deleteChannelRule: { method: 'DELETE', path: '/api/v1/channels/{id}/rules/{rule_id}', public: false, permission: 'channels:write' },
+  deleteSilence: { method: 'DELETE', path: '/api/v1/silence/{id}', public: false, permission: 'silences:write' },
   deleteWebhook: { method: 'DELETE', path: '/api/v1/webhooks/{id}', public: false, permission: 'webhooks:write' },
+  getAlert: { method: 'GET', path: '/api/v1/alerts/{id}', public: false, permission: 'alerts:read' },
   getApiDocs: { method: 'GET', path: '/docs', public: true },
   getApiHealth: { method: 'GET', path: '/api/v1/health', public: true },
   getCurrentPrincipal: { method: 'GET', path: '/api/v1/auth/me', public: false, permission: 'profile:read' },
@@ -649,10 +1014,14 @@ export const operations = {
   getMyPermissions: { method: 'GET', path: '/api/v1/rbac/permissions', public: false, permission: 'rbac:read' },
   getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi', public: true },
   getReadiness: { method: 'GET', path: '/ready', public: true },
+  listActiveAlerts: { method: 'GET', path: '/api/v1/alerts/active', public: false, permission: 'alerts:read' },
+  listAlerts: { method: 'GET', path: '/api/v1/alerts', public: false, permission: 'alerts:read' },
   listApiKeys: { method: 'GET', path: '/api/v1/apikeys', public: false, permission: 'apikeys:read' },
   listAuthProviders: { method: 'GET', path: '/api/v1/auth/providers', public: true },
+  listChannels: { method: 'GET', path: '/api/v1/channels', public: false, permission: 'channels:read' },
   listMembers: { method: 'GET', path: '/api/v1/members', public: false, permission: 'members:read' },
   listOutboxEvents: { method: 'GET', path: '/api/v1/events/outbox', public: false, permission: 'events:read' },
+  listSilences: { method: 'GET', path: '/api/v1/silence', public: false, permission: 'silences:read' },
   listTenants: { method: 'GET', path: '/api/v1/tenants', public: false, permission: 'tenants:read' },
   listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhooks/{id}/deliveries', public: false, permission: 'webhooks:read' },
   listWebhooks: { method: 'GET', path: '/api/v1/webhooks', public: false, permission: 'webhooks:read' },
@@ -663,5 +1032,14 @@ export const operations = {
   revokeApiKey: { method: 'DELETE', path: '/api/v1/apikeys/{key_id}', public: false, permission: 'apikeys:write' },
   setMember: { method: 'PUT', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write', requestBody: 'application/json' },
   streamEvents: { method: 'GET', path: '/api/v1/events/stream', public: false, permission: 'events:read' },
+  testChannel: { method: 'POST', path: '/api/v1/channels/{id}/test', public: false, permission: 'channels:write', requestBody: 'application/json' },
+  testNotification: {
+    method: 'POST',
+    path: '/api/v1/integrations/notifications/test',
+    public: false,
+    permission: 'channels:write',
+    requestBody: 'application/json',
+  },
   testWebhook: { method: 'POST', path: '/api/v1/webhooks/{id}/test', public: false, permission: 'webhooks:write' },
+  updateChannel: { method: 'PUT', path: '/api/v1/channels/{id}', public: false, permission: 'channels:write', requestBody: 'application/json' },
 } as const satisfies Record<OperationId, OperationInfo>;
