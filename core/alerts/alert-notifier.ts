@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
+import { DeliveryLedger, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 import { type AlertRow, alertView, type Query } from './alert-service.ts';
 import { type ChannelType, channelBody, type NotificationKind } from './channel-formats.ts';
@@ -43,13 +44,26 @@ export const notificationView = (r: NotificationRow) => ({
  * else is retried with exponential backoff (or the receiver's Retry-After), up to five attempts.
  */
 export class AlertNotifier {
+  private readonly ledger: DeliveryLedger;
+
   constructor(
     private readonly query: Query,
     private readonly outbound: OutboundHttp,
     private readonly send: Send,
-    private readonly logger: Logger,
-    private readonly retryBaseSeconds: number,
-  ) {}
+    logger: Logger,
+    retryBaseSeconds: number,
+  ) {
+    this.ledger = new DeliveryLedger({
+      query,
+      table: 'alert_notification',
+      succeededStatus: 'sent',
+      succeededAtColumn: 'sent_at',
+      maxAttempts: maxNotifyAttempts,
+      retryBaseSeconds,
+      send,
+      logger,
+    });
+  }
 
   /** Records a test notification for a channel and sends it once, now; returns the settled row. */
   async test(channel: { id: string; name: string; tenant_id: string }, message?: string): Promise<NotificationRow> {
@@ -97,7 +111,7 @@ export class AlertNotifier {
     let alert: ReturnType<typeof alertView> | undefined;
     if (job.alert_id) {
       const [row] = await this.query<AlertRow>('SELECT * FROM alert WHERE id = ?', [job.alert_id]);
-      if (!row) return this.settle(notificationId, 'failed', null, 'the alert was deleted');
+      if (!row) return this.ledger.fail(notificationId, null, 'the alert was deleted');
       alert = alertView(row);
     }
     const summary = alert ? { ...alert, silencedBy: undefined, notifiedAt: undefined } : undefined;
@@ -111,37 +125,17 @@ export class AlertNotifier {
         maxResponseBytes: 64 * 1024,
         headers: { 'content-type': 'application/json' },
       });
-      if (response.status >= 200 && response.status < 300) return this.settle(notificationId, 'sent', response.status, null);
+      if (response.status >= 200 && response.status < 300) return this.ledger.succeed(notificationId, response.status);
       const reason = `the channel answered ${response.status}${snippet(response.body)}`;
       if (!retry || (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429)) {
-        return this.settle(notificationId, 'failed', response.status, reason);
+        return this.ledger.fail(notificationId, response.status, reason);
       }
-      const retryAfter = Number(response.headers['retry-after']);
-      return this.retryOrFail(notificationId, job.attempts, response.status, reason, Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined);
+      return this.ledger.retryOrFail(notificationId, job.attempts, response.status, reason, retryAfterSeconds(response.headers));
     } catch (error) {
-      if (error instanceof OutboundBlockedError) return this.settle(notificationId, 'failed', null, `blocked: ${error.message}`);
-      if (!retry) return this.settle(notificationId, 'failed', null, (error as Error).message);
-      return this.retryOrFail(notificationId, job.attempts, null, (error as Error).message);
+      if (error instanceof OutboundBlockedError) return this.ledger.fail(notificationId, null, `blocked: ${error.message}`);
+      if (!retry) return this.ledger.fail(notificationId, null, (error as Error).message);
+      return this.ledger.retryOrFail(notificationId, job.attempts, null, (error as Error).message);
     }
-  }
-
-  private async retryOrFail(id: string, attempts: number, status: number | null, error: string, retryAfterSeconds?: number): Promise<void> {
-    if (attempts >= maxNotifyAttempts) return this.settle(id, 'failed', status, `${error} (gave up after ${attempts} attempts)`);
-    const delay = Math.min(3600, retryAfterSeconds ?? this.retryBaseSeconds * 2 ** (attempts - 1));
-    await this.query(
-      `UPDATE alert_notification SET last_status_code = ?, last_error = ?, claimed_until = NULL, next_attempt_at = now() + make_interval(secs => ?), updated_at = now() WHERE id = ?`,
-      [status, error, delay, id],
-    );
-    this.logger.debug({ notificationId: id, attempts, delay }, 'alert notification will be retried');
-    await this.send(id, delay);
-  }
-
-  private async settle(id: string, status: 'sent' | 'failed', code: number | null, error: string | null): Promise<void> {
-    await this.query(
-      `UPDATE alert_notification SET status = ?, last_status_code = ?, last_error = ?, claimed_until = NULL, updated_at = now(),
-         sent_at = CASE WHEN ? = 'sent' THEN now() ELSE sent_at END WHERE id = ?`,
-      [status, code, error, status, id],
-    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { signWebhook } from '../../sdk/webhook-signature.ts';
 import type { Logger } from '../logging/logger.ts';
+import { DeliveryLedger, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 
 type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
@@ -21,13 +22,17 @@ export const fanOutSql = `
  * backoff, or after the receiver's Retry-After, up to six attempts.
  */
 export class WebhookDelivery {
+  private readonly ledger: DeliveryLedger;
+
   constructor(
     private readonly query: Query,
     private readonly outbound: OutboundHttp,
     private readonly send: Send,
-    private readonly logger: Logger,
-    private readonly retryBaseSeconds: number,
-  ) {}
+    logger: Logger,
+    retryBaseSeconds: number,
+  ) {
+    this.ledger = new DeliveryLedger({ query, table: 'webhook_delivery', succeededStatus: 'delivered', maxAttempts, retryBaseSeconds, send, logger });
+  }
 
   /** Queues jobs for an event's pending deliveries (every node does this; claims make it safe). */
   async kick(eventId: string): Promise<void> {
@@ -92,44 +97,23 @@ export class WebhookDelivery {
           'webhook-signature': signWebhook(job.secret, deliveryId, timestamp, body),
         },
       });
-      if (response.status >= 200 && response.status < 300) return this.settle(deliveryId, 'delivered', response.status, null);
+      if (response.status >= 200 && response.status < 300) return this.ledger.succeed(deliveryId, response.status);
       if (response.status === 410) {
         await this.query("UPDATE webhook_subscription SET enabled = false, disabled_reason = 'the receiver answered 410 Gone' WHERE id = ?", [
           job.subscription_id,
         ]);
-        return this.settle(deliveryId, 'failed', 410, 'the receiver answered 410 Gone; the subscription is disabled');
+        return this.ledger.fail(deliveryId, 410, 'the receiver answered 410 Gone; the subscription is disabled');
       }
-      const retryAfter = Number(response.headers['retry-after']);
-      return this.retryOrFail(
+      return this.ledger.retryOrFail(
         deliveryId,
         job.attempts,
         response.status,
         `the receiver answered ${response.status}`,
-        Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+        retryAfterSeconds(response.headers),
       );
     } catch (error) {
-      if (error instanceof OutboundBlockedError) return this.settle(deliveryId, 'failed', null, `blocked: ${error.message}`);
-      return this.retryOrFail(deliveryId, job.attempts, null, (error as Error).message);
+      if (error instanceof OutboundBlockedError) return this.ledger.fail(deliveryId, null, `blocked: ${error.message}`);
+      return this.ledger.retryOrFail(deliveryId, job.attempts, null, (error as Error).message);
     }
-  }
-
-  private async retryOrFail(deliveryId: string, attempts: number, status: number | null, error: string, retryAfterSeconds?: number): Promise<void> {
-    if (attempts >= maxAttempts) return this.settle(deliveryId, 'failed', status, `${error} (gave up after ${attempts} attempts)`);
-    const delay = Math.min(3600, retryAfterSeconds ?? this.retryBaseSeconds * 2 ** (attempts - 1));
-    await this.query(
-      `UPDATE webhook_delivery SET last_status_code = ?, last_error = ?, claimed_until = NULL, next_attempt_at = now() + make_interval(secs => ?), updated_at = now() WHERE id = ?`,
-      [status, error, delay, deliveryId],
-    );
-    this.logger.debug({ deliveryId, attempts, delay }, 'webhook delivery will be retried');
-    await this.send(deliveryId, delay);
-  }
-
-  private async settle(deliveryId: string, status: 'delivered' | 'failed', code: number | null, error: string | null): Promise<void> {
-    await this.query('UPDATE webhook_delivery SET status = ?, last_status_code = ?, last_error = ?, claimed_until = NULL, updated_at = now() WHERE id = ?', [
-      status,
-      code,
-      error,
-      deliveryId,
-    ]);
   }
 }

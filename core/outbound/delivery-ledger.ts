@@ -1,0 +1,62 @@
+import type { Logger } from '../logging/logger.ts';
+
+type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+/** The receiver's Retry-After in seconds, when it sent a usable one. */
+export function retryAfterSeconds(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const value = Number(headers['retry-after']);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * Settles attempts of outbound deliveries (webhook deliveries, alert notifications): rows with
+ * status, last_status_code, last_error, claimed_until, next_attempt_at and updated_at. A retry waits
+ * the receiver's Retry-After or base × 2^(attempt−1) seconds (at most an hour) and queues the next
+ * attempt; past the last attempt the row fails with the reason.
+ */
+export class DeliveryLedger {
+  constructor(
+    private readonly options: {
+      query: Query;
+      table: 'webhook_delivery' | 'alert_notification';
+      succeededStatus: string;
+      /** Column stamped when the attempt succeeds, if the table has one. */
+      succeededAtColumn?: string;
+      maxAttempts: number;
+      retryBaseSeconds: number;
+      send: (id: string, startAfterSeconds?: number) => Promise<unknown>;
+      logger: Logger;
+    },
+  ) {}
+
+  succeed(id: string, code: number): Promise<void> {
+    return this.settle(id, this.options.succeededStatus, code, null);
+  }
+
+  fail(id: string, code: number | null, error: string): Promise<void> {
+    return this.settle(id, 'failed', code, error);
+  }
+
+  async retryOrFail(id: string, attempts: number, code: number | null, error: string, retryAfter?: number): Promise<void> {
+    const { query, table, maxAttempts, retryBaseSeconds, send, logger } = this.options;
+    if (attempts >= maxAttempts) return this.fail(id, code, `${error} (gave up after ${attempts} attempts)`);
+    const delay = Math.min(3600, retryAfter ?? retryBaseSeconds * 2 ** (attempts - 1));
+    await query(
+      `UPDATE ${table} SET last_status_code = ?, last_error = ?, claimed_until = NULL, next_attempt_at = now() + make_interval(secs => ?), updated_at = now() WHERE id = ?`,
+      [code, error, delay, id],
+    );
+    logger.debug({ table, id, attempts, delay }, 'delivery will be retried');
+    await send(id, delay);
+  }
+
+  private async settle(id: string, status: string, code: number | null, error: string | null): Promise<void> {
+    const { query, table, succeededStatus, succeededAtColumn } = this.options;
+    const stamp = succeededAtColumn && status === succeededStatus ? `, ${succeededAtColumn} = now()` : '';
+    await query(`UPDATE ${table} SET status = ?, last_status_code = ?, last_error = ?, claimed_until = NULL, updated_at = now()${stamp} WHERE id = ?`, [
+      status,
+      code,
+      error,
+      id,
+    ]);
+  }
+}
