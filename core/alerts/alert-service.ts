@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createServiceToken, type EventDeclaration } from '../plugin-api/index.ts';
+import { type EventDeclaration, tokens } from '../plugin-api/index.ts';
 import { channelSelected, type RoutingRule, type SilenceMatchers, silenceMatches } from './alert-matching.ts';
 import type { AlertSummary, Severity } from './channel-formats.ts';
 
@@ -42,8 +42,8 @@ export interface AlertsService {
   resolve(alert: ResolveAlert): Promise<Alert | null>;
 }
 
-/** Same symbol as the kernel's `tokens.alerts`, so plugins and tests resolve the one service. */
-export const alertsToken = createServiceToken<AlertsService>('alerts');
+/** The plugin-api token the kernel registers the service under. */
+export const alertsToken = tokens.alerts;
 
 export const alertEventTopics: EventDeclaration[] = [
   { topic: 'alert.triggered', description: 'An alert started firing.' },

@@ -10,6 +10,8 @@ export type * from './types.ts';
 export type * from './services.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { AppError, type ErrorCode } from '../errors/app-error.ts';
+export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/alert-service.ts';
+import type { AlertsService } from '../alerts/alert-service.ts';
 
 /** Identity function that types a manifest; the kernel validates it at load time. */
 export function definePlugin(manifest: PluginManifest): PluginManifest {
@@ -31,4 +33,6 @@ export const tokens = {
   validator: createServiceToken<SchemaValidator>('validator'),
   events: createServiceToken<EventsService>('events'),
   outbound: createServiceToken<OutboundHttpService>('outbound'),
+  /** Raise and resolve alerts; routing, silences and channel notifications follow. */
+  alerts: createServiceToken<AlertsService>('alerts'),
 };
