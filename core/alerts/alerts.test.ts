@@ -1,48 +1,24 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import type { Kernel } from '../kernel/kernel.ts';
 import { definePlugin } from '../plugin-api/index.ts';
 import { call } from '../plugin-api/testing.ts';
+import { eventually } from '../testing/eventually.ts';
+import { startReceiver } from '../testing/http-receiver.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import { type AlertsService, alertsToken } from './alert-service.ts';
 
-interface Received {
-  path: string;
-  body: any;
-}
-
 /** One local receiver for every channel; the path tells them apart (/slack, /discord, ...). */
 async function receiver(t: { teardown(fn: () => unknown): void }) {
-  const received: Received[] = [];
-  let connections = 0;
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body: JSON.parse(body) });
-      res.writeHead(req.url === '/broken' ? 404 : 200).end(req.url === '/broken' ? 'no_service' : 'ok');
-    });
-  });
-  server.on('connection', () => {
-    connections += 1;
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url: (path: string) => `${base}${path}`, received, at: (path: string) => received.filter((r) => r.path === path), connections: () => connections };
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20000): Promise<T | undefined> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return undefined;
+  const server = await startReceiver(t, (request) => (request.path === '/broken' ? { status: 404, body: 'no_service' } : { status: 200, body: 'ok' }));
+  const received = () => server.received.map((r) => ({ path: r.path, body: JSON.parse(r.body) }));
+  return {
+    url: server.url,
+    get received() {
+      return received();
+    },
+    at: (path: string) => received().filter((r) => r.path === path),
+    connections: server.connections,
+  };
 }
 
 /** A test plugin that hands over the kernel's AlertService, as any plugin gets it. */

@@ -1,38 +1,15 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { eventually } from '../testing/eventually.ts';
 import { verifyWebhook } from '../../sdk/webhook-signature.ts';
 import { call } from '../plugin-api/testing.ts';
+import { startReceiver } from '../testing/http-receiver.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
 
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
 /** A local receiver answering with the scripted statuses in turn (then 200). */
 async function receiver(t: { teardown(fn: () => unknown): void }, script: { status: number; headers?: Record<string, string> }[] = []) {
-  const received: Received[] = [];
-  let connections = 0;
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      const next = script.shift() ?? { status: 200 };
-      res.writeHead(next.status, next.headers).end();
-    });
-  });
-  server.on('connection', () => {
-    connections += 1;
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, connections: () => connections };
+  const server = await startReceiver(t, () => script.shift() ?? { status: 200 });
+  return { url: server.url('/hook'), received: server.received, connections: server.connections };
 }
 
 const privateOk = { ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true', ITOPS_WEBHOOK_RETRY_BASE_SECONDS: '1' };
