@@ -25,6 +25,8 @@ export class RbacService {
   private enforcer?: Enforcer;
   private readonly decisions = new Map<string, boolean>();
   private declared: DeclaredAccess = { permissions: [], policies: [] };
+  /** Which declared permissions are platform-wide; rebuilt on every reload (read on every request). */
+  private platform = new Set<string>();
 
   constructor(
     private readonly query: Query,
@@ -34,6 +36,7 @@ export class RbacService {
   /** Rebuilds the enforcer from the declarations of what is loaded now plus stored custom grants. */
   async reload(declared: DeclaredAccess = this.declared): Promise<void> {
     this.declared = declared;
+    this.platform = new Set(declared.permissions.filter((p) => p.platform).map((p) => p.name));
     const defaults: PolicyRule[] = [
       // msp_admin holds every workspace permission (never platform ones) in every workspace.
       ...declared.permissions.filter((p) => !p.platform).map((p) => ({ ptype: 'p' as const, values: ['msp_admin', '*', ...split(p.name)] })),
@@ -46,11 +49,7 @@ export class RbacService {
   }
 
   isPlatformPermission(permission: string): boolean {
-    return this.declared.permissions.some((p) => p.name === permission && p.platform === true);
-  }
-
-  isDeclared(permission: string): boolean {
-    return this.declared.permissions.some((p) => p.name === permission);
+    return this.platform.has(permission);
   }
 
   allows(role: string, tenant: string, permission: string): boolean {
