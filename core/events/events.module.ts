@@ -89,15 +89,26 @@ export function eventsModule(deps: { bus: EventBus; query: Query }): CoreModule 
           ...(list.q ? ["(topic ILIKE ? ESCAPE '\\' OR payload::text ILIKE ? ESCAPE '\\')"] : []),
         ].join(' AND ');
         const params = [req.tenantId, ...(topic ? [topic] : []), ...(list.q ? [likePattern(list.q), likePattern(list.q)] : [])];
+        // Page the events first, then count their deliveries; bare ORDER BY names resolve to the output columns.
         const [rows, [count]] = await Promise.all([
-          query<Row>(`SELECT id, topic, tenant_id, payload, created_at FROM event_outbox WHERE ${where} ORDER BY ${list.orderBy}, id DESC LIMIT ? OFFSET ?`, [
-            ...params,
-            list.limit,
-            list.offset,
-          ]),
+          query<Row & { pending: string; delivered: string; failed: string }>(
+            `SELECT e.id, e.topic, e.tenant_id, e.payload, e.created_at,
+                    count(*) FILTER (WHERE d.status = 'pending') AS pending,
+                    count(*) FILTER (WHERE d.status = 'delivered') AS delivered,
+                    count(*) FILTER (WHERE d.status = 'failed') AS failed
+             FROM (SELECT * FROM event_outbox WHERE ${where} ORDER BY ${list.orderBy}, id DESC LIMIT ? OFFSET ?) e
+             LEFT JOIN webhook_delivery d ON d.event_id = e.id
+             GROUP BY e.id, e.topic, e.tenant_id, e.payload, e.created_at
+             ORDER BY ${list.orderBy}, id DESC`,
+            [...params, list.limit, list.offset],
+          ),
           query<{ count: string }>(`SELECT count(*) FROM event_outbox WHERE ${where}`, params),
         ]);
-        return listEnvelope(rows.map(fromRow), Number(count.count), list, topic ? { topic } : {});
+        const data = rows.map((row) => ({
+          ...fromRow(row),
+          deliveries: { pending: Number(row.pending), delivered: Number(row.delivered), failed: Number(row.failed) },
+        }));
+        return listEnvelope(data, Number(count.count), list, topic ? { topic } : {});
       },
     },
   };

@@ -38,6 +38,8 @@ t.test('an event reaches a subscriber signed with Standard Webhooks headers, aft
   t.doesNotThrow(() => verifyWebhook(created.json.secret, last.headers as Record<string, string>, last.body), 'the signature verifies with the secret');
   t.throws(() => verifyWebhook(created.json.secret, last.headers as Record<string, string>, last.body.replace('hooked', 'forged')));
   t.match(JSON.parse(last.body), { type: 'example.scored', data: { label: 'hooked', score: 9 } });
+  const outbox = await call(kernel, 'GET', '/api/v1/events/outbox?topic=example.scored', { headers: acmeAdmin.headers });
+  t.same(outbox.json.data[0].deliveries, { pending: 0, delivered: 1, failed: 0 }, 'the outbox shows the delivery state');
 });
 
 t.test('410 Gone disables the subscription; Retry-After is honoured; the test endpoint delivers', async (t) => {

@@ -188,6 +188,15 @@ export type OutboxEvent = {
   createdAt: string;
 };
 
+export type OutboxEventWithDeliveries = OutboxEvent & {
+  /** Webhook deliveries of this event by state. */
+  deliveries: {
+    pending: number;
+    delivered: number;
+    failed: number;
+  };
+};
+
 export type PageInfo = {
   limit: number;
   offset: number;
@@ -680,7 +689,7 @@ export type ListMembersResponse = ListEnvelope & {
   data?: Member[];
 };
 
-/** GET /api/v1/events/outbox: Recent events of the workspace, newest first by default. */
+/** GET /api/v1/events/outbox: Recent events of the workspace with their webhook delivery state, newest first by default. */
 export type ListOutboxEventsRequest = {
   query?: {
     /** Page size. */
@@ -700,7 +709,7 @@ export type ListOutboxEventsRequest = {
 };
 
 export type ListOutboxEventsResponse = ListEnvelope & {
-  data?: OutboxEvent[];
+  data?: OutboxEventWithDeliveries[];
 };
 
 /** GET /api/v1/silence: The workspace's active and upcoming silences (all of them with includeExpired). */
