@@ -5,8 +5,9 @@ import type { Logger } from '../logging/logger.ts';
 import { type EventDeclaration, tokens } from '../plugin-api/index.ts';
 import { channelSelected, type RoutingRule, type SilenceMatchers, silenceMatches } from './alert-matching.ts';
 import type { AlertSummary, Severity } from './channel-formats.ts';
+import type { SqlQuery } from '../db/sql-query.ts';
 
-export type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+export type Query = SqlQuery;
 export type Transaction = <T>(fn: (em: EntityManager) => Promise<T>) => Promise<T>;
 export type Publish = (em: EntityManager, event: { topic: string; tenantId?: string | null; payload: unknown }) => Promise<string>;
 

@@ -1,4 +1,4 @@
-type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+import type { SqlQuery as Query } from '../db/sql-query.ts';
 
 export interface RateDecision {
   allowed: boolean;

@@ -50,9 +50,9 @@ export class Database {
     return em;
   }
 
-  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.orm.em.getConnection().execute(sql, params)) as T[];
-  }
+  /** Bound, so services can be handed `database.query` itself. */
+  readonly query = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> =>
+    (await this.orm.em.getConnection().execute(sql, params)) as T[];
 
   async migrate(): Promise<string[]> {
     const done = await this.orm.migrator.up();

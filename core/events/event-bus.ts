@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
 import { eventChannel, fromRow, type OutboxEvent } from './event-outbox.ts';
+import type { SqlQuery as Query } from '../db/sql-query.ts';
 
 export interface EventFilter {
   tenantId?: string;
@@ -8,7 +9,6 @@ export interface EventFilter {
 }
 
 type Subscriber = { filter: EventFilter; handler: (event: OutboxEvent) => void };
-type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 
 /**
  * Every node LISTENs on one channel; a notification carries an event id, the node reads the event

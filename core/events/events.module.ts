@@ -7,8 +7,8 @@ import { fromRow } from './event-outbox.ts';
 import { sseResponse } from './sse-stream.ts';
 import { eventIterator } from './event-iterator.ts';
 import type { GraphQLContext } from '../plugin-api/index.ts';
+import type { SqlQuery as Query } from '../db/sql-query.ts';
 
-type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 type Row = { id: string; topic: string; tenant_id: string | null; payload: unknown; created_at: Date; total?: string };
 
 export const eventPermissions: NonNullable<CoreModule['permissions']> = [

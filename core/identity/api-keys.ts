@@ -3,8 +3,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { RateLimiter } from '../auth/rate-limiter.ts';
 import type { Principal } from '../plugin-api/index.ts';
 import { roleOfScope } from '../rbac/roles.ts';
-
-type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+import type { SqlQuery as Query } from '../db/sql-query.ts';
 
 export interface ApiKeyRecord {
   key_id: string;

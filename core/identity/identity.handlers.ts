@@ -6,8 +6,7 @@ import { roleLevel, roleOfScope } from '../rbac/roles.ts';
 import type { ApiKeyRecord, ApiKeys } from './api-keys.ts';
 import type { AuthService } from './auth-service.ts';
 import type { UserStore } from './user-store.ts';
-
-type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+import type { SqlQuery as Query } from '../db/sql-query.ts';
 
 export interface IdentityDependencies {
   query: Query;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import { hashPassword } from '../auth/passwords.ts';
-
-type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+import type { SqlQuery as Query } from '../db/sql-query.ts';
 
 export interface UserAccess {
   id: string;

@@ -16,7 +16,7 @@ import type { CoreModule } from './core-module.ts';
 /** Builds identity and access: stores, token services, RBAC, the AccessControl and its core module. */
 export async function identityAccess(deps: { config: Config; database: Database; logger: Logger }) {
   const { config, database, logger } = deps;
-  const query = <T>(sql: string, params?: unknown[]) => database.query<T>(sql, params);
+  const query = database.query;
   const limiter = new RateLimiter(query);
   const users = new UserStore(query);
   const apiKeys = new ApiKeys(query, limiter);

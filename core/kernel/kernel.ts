@@ -29,8 +29,7 @@ import { EventBus } from '../events/event-bus.ts';
 import { EventOutbox } from '../events/event-outbox.ts';
 import { eventsModule } from '../events/events.module.ts';
 import { OutboundHttp } from '../outbound/outbound-http.ts';
-import { WebhookDelivery } from '../webhooks/webhook-delivery.ts';
-import { webhooksModule } from '../webhooks/webhooks.module.ts';
+import { webhooksWiring } from '../webhooks/webhooks-wiring.ts';
 import { alertEventTopics, alertsToken, alertsWiring } from '../alerts/alerts-wiring.ts';
 import { LicenseService } from '../license/license-service.ts';
 import { licenseModule } from '../license/license.module.ts';
@@ -132,7 +131,7 @@ export class Kernel {
       if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
       const licenses = await LicenseService.create({
         config,
-        query: (sql, params) => database.query(sql, params),
+        query: database.query,
         logger,
         pluginIds: () => manifests.map((m) => m.id),
       });
@@ -145,7 +144,7 @@ export class Kernel {
       const workers = new WorkerPool(config.workerThreads);
       closers.push(() => workers.close());
 
-      const events = new EventBus(databaseUrl, (sql, params) => database.query(sql, params), logger);
+      const events = new EventBus(databaseUrl, database.query, logger);
       await events.start();
       closers.push(() => events.stop());
       let hostRef: PluginHost | undefined;
@@ -159,28 +158,10 @@ export class Kernel {
         logger.warn('ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS is on in production: outbound calls may reach internal services');
       const outbound = new OutboundHttp({ hostAllowlist: config.outboundHostAllowlist, allowPrivate: config.outboundAllowPrivate });
       registerValue(container, tokens.outbound, outbound);
-      const query = <T>(sql: string, params?: unknown[]) => database.query<T>(sql, params);
-      await jobs.declare('core', {
-        name: 'webhook-deliver',
-        payloadSchema: { type: 'object', required: ['deliveryId'], properties: { deliveryId: { type: 'string' } } },
-        retry: { limit: 2 },
-      });
-      await jobs.declare('core', { name: 'webhook-sweep', schedule: '* * * * *' });
-      const webhookDelivery = new WebhookDelivery(
-        query,
-        outbound,
-        (deliveryId, startAfterSeconds) => jobs.send('core.webhook-deliver', { deliveryId }, { startAfterSeconds }),
-        logger,
-        config.webhookRetryBaseSeconds,
-      );
-      closers.push(await jobs.work('core.webhook-deliver', (payload: { deliveryId: string }) => webhookDelivery.deliver(payload.deliveryId)));
-      closers.push(await jobs.work('core.webhook-sweep', () => webhookDelivery.sweep()));
-      const stopKicking = events.subscribe((event) => {
-        webhookDelivery.kick(event.id).catch((error) => logger.warn({ err: error }, 'could not queue webhook deliveries'));
-      });
-      closers.push(async () => stopKicking());
+      const webhooks = webhooksWiring({ query: database.query, outbound, jobs, events, logger, retryBaseSeconds: config.webhookRetryBaseSeconds });
+      closers.push(await webhooks.start());
       const alerts = alertsWiring({
-        query,
+        query: database.query,
         transaction: (fn) => database.em().transactional(fn),
         outbound,
         jobs,
@@ -216,8 +197,8 @@ export class Kernel {
         },
         [
           ...identity.modules,
-          eventsModule({ bus: events, query }),
-          webhooksModule({ query, delivery: webhookDelivery }),
+          eventsModule({ bus: events, query: database.query }),
+          webhooks.module,
           alerts.module,
           licenseModule({ licenses, pluginStatuses: () => (host as PluginHost).statuses() }),
         ],
@@ -228,7 +209,7 @@ export class Kernel {
         jobs,
         workers,
         access,
-        idempotency: new IdempotencyStore((sql, params) => database.query(sql, params)),
+        idempotency: new IdempotencyStore(database.query),
         logger,
         onStateChange: (status: PluginStatus) => recordState(database, status),
         onPublish: () => identity.rbac.reload({ permissions: (host as PluginHost).permissions(), policies: (host as PluginHost).policies() }),

@@ -4,9 +4,10 @@ import path from 'node:path';
 import type { Logger } from '../logging/logger.ts';
 import { generateLicenseKeyPair, type LicensePrivateJwk, readPrivateJwk, writePrivateJwk } from './license-keys.ts';
 import { issueLicense, LicenseError, type LicenseInfo, trustedKeySet, verifyLicense } from './license-token.ts';
+import type { SqlQuery } from '../db/sql-query.ts';
 
 /** MikroORM-style raw query (`?` placeholders), as `Database.query` runs it. */
-export type LicenseQuery = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+export type LicenseQuery = SqlQuery;
 
 export interface LicenseServiceDeps {
   config: { env: 'development' | 'production' | 'test'; dataDir: string; licenseKey?: string; licensePublicKeys: string[] };

@@ -1,6 +1,5 @@
 import type { Adapter, Model } from 'casbin';
-
-type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+import type { SqlQuery as Query } from '../db/sql-query.ts';
 
 export interface PolicyRule {
   ptype: 'p' | 'g';

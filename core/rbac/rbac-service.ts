@@ -3,8 +3,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { PermissionDeclaration, PolicyDeclaration } from '../plugin-api/index.ts';
 import { type PolicyRule, PolicyAdapter } from './policy-adapter.ts';
 import { createRbacModel } from './rbac-model.ts';
-
-type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
+import type { SqlQuery as Query } from '../db/sql-query.ts';
 
 export interface DeclaredAccess {
   permissions: (PermissionDeclaration & { platform?: boolean })[];

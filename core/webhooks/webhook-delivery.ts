@@ -3,8 +3,8 @@ import { signWebhook } from '../../sdk/webhook-signature.ts';
 import type { Logger } from '../logging/logger.ts';
 import { DeliveryLedger, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
+import type { SqlQuery as Query } from '../db/sql-query.ts';
 
-type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 type Send = (deliveryId: string, startAfterSeconds?: number) => Promise<unknown>;
 
 export const maxAttempts = 6;

@@ -4,8 +4,8 @@ import { AppError } from '../errors/app-error.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { OperationRequest } from '../plugin-api/index.ts';
 import type { WebhookDelivery } from './webhook-delivery.ts';
+import type { SqlQuery as Query } from '../db/sql-query.ts';
 
-type Query = <T>(sql: string, params?: unknown[]) => Promise<T[]>;
 type SubscriptionRow = {
   id: string;
   url: string;

@@ -1,0 +1,57 @@
+import type { SqlQuery } from '../db/sql-query.ts';
+import type { EventBus } from '../events/event-bus.ts';
+import type { JobService } from '../jobs/job-service.ts';
+import type { CoreModule } from '../kernel/core-module.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { OutboundHttp } from '../outbound/outbound-http.ts';
+import { WebhookDelivery } from './webhook-delivery.ts';
+import { webhooksModule } from './webhooks.module.ts';
+
+const deliverQueue = 'core.webhook-deliver';
+
+/**
+ * Builds webhooks: the delivery engine and the core module serving the HTTP API. `start` declares
+ * the delivery and sweep queues, starts their workers and queues deliveries for every event this
+ * node hears of; it returns the undo.
+ */
+export function webhooksWiring(deps: {
+  query: SqlQuery;
+  outbound: OutboundHttp;
+  jobs: JobService;
+  events: EventBus;
+  logger: Logger;
+  retryBaseSeconds: number;
+}): {
+  module: CoreModule;
+  start(): Promise<() => Promise<void>>;
+} {
+  const { jobs, logger } = deps;
+  const delivery = new WebhookDelivery(
+    deps.query,
+    deps.outbound,
+    (deliveryId, startAfterSeconds) => jobs.send(deliverQueue, { deliveryId }, { startAfterSeconds }),
+    logger,
+    deps.retryBaseSeconds,
+  );
+  return {
+    module: webhooksModule({ query: deps.query, delivery }),
+    async start() {
+      await jobs.declare('core', {
+        name: 'webhook-deliver',
+        payloadSchema: { type: 'object', required: ['deliveryId'], properties: { deliveryId: { type: 'string' } } },
+        retry: { limit: 2 },
+      });
+      await jobs.declare('core', { name: 'webhook-sweep', schedule: '* * * * *' });
+      const stopDeliver = await jobs.work(deliverQueue, (payload: { deliveryId: string }) => delivery.deliver(payload.deliveryId));
+      const stopSweep = await jobs.work('core.webhook-sweep', () => delivery.sweep());
+      const stopKicking = deps.events.subscribe((event) => {
+        delivery.kick(event.id).catch((error) => logger.warn({ err: error }, 'could not queue webhook deliveries'));
+      });
+      return async () => {
+        stopKicking();
+        await stopSweep();
+        await stopDeliver();
+      };
+    },
+  };
+}
