@@ -2,6 +2,7 @@ import { MikroORM, type EntitySchema, type MigrationObject } from '@mikro-orm/po
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Logger } from '../logging/logger.ts';
+import type { SqlQuery } from './sql-query.ts';
 import { TenantStamp, tenantFilter, tenantScoped } from '../tenancy/tenant-filter.ts';
 
 /**
@@ -53,6 +54,16 @@ export class Database {
   /** Bound, so services can be handed `database.query` itself. */
   readonly query = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> =>
     (await this.orm.em.getConnection().execute(sql, params)) as T[];
+
+  /**
+   * One transaction for raw SQL and outbox events together: `query` runs inside it and `em` is what
+   * `events.publish(em, …)` needs. Commits when `fn` resolves, rolls back when it throws.
+   */
+  transaction<T>(fn: (tx: { em: EntityManager; query: SqlQuery }) => Promise<T>): Promise<T> {
+    return this.em().transactional((em) =>
+      fn({ em: em as EntityManager, query: (sql, params = []) => em.getConnection().execute(sql, params, 'all', em.getTransactionContext()) as never }),
+    );
+  }
 
   async migrate(): Promise<string[]> {
     const done = await this.orm.migrator.up();
