@@ -25,6 +25,7 @@ import { discoverConfigured, discoverFirstParty, type DiscoveredPlugin } from '.
 import { PluginHost, type PluginStatus } from './plugin-host.ts';
 import { orderByRequires } from './plugin-order.ts';
 import { IdempotencyStore } from '../idempotency/idempotency-store.ts';
+import { eventIterator } from '../events/event-iterator.ts';
 import { EventBus } from '../events/event-bus.ts';
 import { EventOutbox } from '../events/event-outbox.ts';
 import { eventsModule } from '../events/events.module.ts';
@@ -174,6 +175,7 @@ export class Kernel {
       registerValue(container, tokens.events, {
         publish: (em, event) => outbox.publish(em, event),
         subscribe: (handler, filter) => events.subscribe(handler, filter),
+        iterate: (filter) => eventIterator(events, filter),
       });
       registerValue(container, tokens.config, Object.freeze({ ...config }));
       registerValue(container, tokens.database, database);

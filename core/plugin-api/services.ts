@@ -47,6 +47,11 @@ export interface PlatformEvent {
 export interface EventsService {
   publish(em: EntityManager, event: { topic: string; tenantId?: string | null; payload: unknown }): Promise<string>;
   subscribe(handler: (event: PlatformEvent) => void, filter?: { tenantId?: string; topics?: ReadonlySet<string> }): () => void;
+  /**
+   * The same events as an async iterator, what a GraphQL subscription's `subscribe` returns. Each
+   * iterator buffers a bounded number of events; one that falls further behind ends with an error.
+   */
+  iterate(filter: { tenantId?: string; topics?: ReadonlySet<string> }): AsyncIterableIterator<PlatformEvent>;
 }
 
 /**
