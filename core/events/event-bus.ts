@@ -31,9 +31,12 @@ export class EventBus {
   ) {}
 
   async start(): Promise<void> {
-    const [row] = await this.query<{ max: string | null }>('SELECT max(id) AS max FROM event_outbox');
-    this.lastId = BigInt(row.max ?? 0);
+    // LISTEN before reading where the outbox ends: an event committed in between is then notified
+    // rather than lost.
     await this.connect();
+    const [row] = await this.query<{ max: string | null }>('SELECT max(id) AS max FROM event_outbox');
+    const max = BigInt(row.max ?? 0);
+    if (max > this.lastId) this.lastId = max;
   }
 
   subscribe(handler: (event: OutboxEvent) => void, filter: EventFilter = {}): () => void {

@@ -156,9 +156,22 @@ export class ContractRouter {
     }
     const body = (ctx.request as { body?: unknown }).body;
     const parameters: Record<string, unknown> = { path: { ...params }, query, header: ctx.headers, cookie: {} };
-    if (typeof body === 'object' || ctx.is('application/json')) parameters.requestBody = body;
     const errors: { instancePath: string; message?: string; params?: Record<string, unknown> }[] = [];
-    for (const validate of this.api.validator.getRequestValidatorsForOperation(operation.operationId)) {
+    let validators = this.api.validator.getRequestValidatorsForOperation(operation.operationId);
+    if (typeof body === 'string' && !ctx.is('application/json')) {
+      // openapi-backend compiles only the JSON media type's body schema (first of the validators);
+      // a text body (e.g. a YAML import as text/plain) is checked against its own media type here.
+      const content = (operation.requestBody?.content ?? {}) as Record<string, { schema?: { minLength?: number; maxLength?: number } }>;
+      if (content['application/json']?.schema) validators = validators.slice(1);
+      const schema = Object.entries(content).find(([type]) => ctx.is(type))?.[1]?.schema ?? {};
+      if (schema.minLength !== undefined && body.length < schema.minLength)
+        errors.push({ instancePath: '/requestBody', message: `must NOT have fewer than ${schema.minLength} characters` });
+      if (schema.maxLength !== undefined && body.length > schema.maxLength)
+        errors.push({ instancePath: '/requestBody', message: `must NOT have more than ${schema.maxLength} characters` });
+    } else if (typeof body === 'object' || ctx.is('application/json')) {
+      parameters.requestBody = body;
+    }
+    for (const validate of validators) {
       if (!validate(parameters)) errors.push(...(validate.errors ?? []));
     }
     return { errors, path: parameters.path as Record<string, unknown>, query };

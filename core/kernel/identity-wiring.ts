@@ -26,8 +26,15 @@ export async function identityAccess(deps: { config: Config; database: Database;
 
   if ((await users.count()) === 0) {
     if (config.adminEmail && config.adminPassword) {
-      await users.create({ email: config.adminEmail, password: config.adminPassword, platformAdmin: true });
-      logger.info({ email: config.adminEmail }, 'created the first platform admin');
+      // Nodes booting together race for the first admin: the one that loses finds it created.
+      const created = await users.create({ email: config.adminEmail, password: config.adminPassword, platformAdmin: true }).then(
+        () => true,
+        (error: unknown) => {
+          if ((error as { code?: string }).code === 'conflict') return false;
+          throw error;
+        },
+      );
+      if (created) logger.info({ email: config.adminEmail }, 'created the first platform admin');
     } else {
       logger.warn('no user exists yet: start once with ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD to create the first platform admin');
     }

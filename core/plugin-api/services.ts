@@ -11,7 +11,9 @@ export interface DatabaseService {
   /** Raw SQL (`?` placeholders) for hot paths: filter by tenant_id yourself. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Raw SQL and outbox events in one transaction: publish with `events.publish(tx.em, …)`. */
-  transaction<T>(fn: (tx: { em: EntityManager; query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]> }) => Promise<T>): Promise<T>;
+  transaction<T>(
+    fn: (tx: { em: EntityManager; query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]> }) => Promise<T>,
+  ): Promise<T>;
 }
 
 /** Queues jobs declared in any plugin's manifest; payloads are validated first. */
