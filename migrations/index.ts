@@ -4,6 +4,7 @@ import { IdentityAndAccess } from './0002-identity-and-access.ts';
 import { EventOutbox } from './0003-event-outbox.ts';
 import { Webhooks } from './0004-webhooks.ts';
 import { Alerts } from './0005-alerts.ts';
+import { Sla } from './0006-sla.ts';
 
 /**
  * The one ordered history of core and first-party plugin migrations. Names are their order:
@@ -15,4 +16,5 @@ export const migrations: MigrationObject[] = [
   { name: '0003-event-outbox', class: EventOutbox },
   { name: '0004-webhooks', class: Webhooks },
   { name: '0005-alerts', class: Alerts },
+  { name: '0006-sla', class: Sla },
 ];
