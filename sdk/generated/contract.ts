@@ -237,6 +237,203 @@ export type SilenceMatchers = {
   labels?: AlertLabels;
 };
 
+export type SlaBackupStatus = {
+  backupExpected: boolean;
+  lastBackupAt: string | null;
+  lastBackupStatus: 'success' | 'failed' | 'partial' | null;
+  backupMaxAgeDays: number;
+  backupOverdue: boolean;
+};
+
+export type SlaDashboardStats = {
+  totalServices: number;
+  servicesWithSla: number;
+  metCount: number;
+  atRiskCount: number;
+  breachedCount: number;
+  averageUptime: number | null;
+};
+
+export type SlaExclusionWindow = {
+  id: string;
+  serviceId: string;
+  service: string;
+  nodeId: string;
+  reason: string | null;
+  startedAt: string;
+  expectedEndAt: string | null;
+  endedAt: string | null;
+  active: boolean;
+  /** Still open after expectedEndAt. */
+  overdue: boolean;
+};
+
+export type SlaExclusionWindowResult = {
+  success: boolean;
+  window: SlaExclusionWindow;
+};
+
+export type SlaGroup = {
+  id: string;
+  name: string;
+  displayName: string | null;
+  tier: string;
+  /** Uptime target in percent: the group's own, else its tier's. */
+  targetValue: number;
+  /** The worst status of its services (UNKNOWN when empty). */
+  status: SlaServiceStatus;
+  slaStatus: SlaStatus | null;
+  /** This month's availability in percent. */
+  currentUptime: number | null;
+  services: SlaService[];
+};
+
+export type SlaGroupInput = {
+  name: SlaName;
+  displayName?: string;
+  tier?: string;
+};
+
+export type SlaIncident = {
+  id: string;
+  serviceId: string;
+  status: 'DOWN' | 'UNKNOWN';
+  startedAt: string;
+  endedAt: string | null;
+  downtimeMinutes: number;
+};
+
+export type SlaName = string;
+
+export type SlaNode = {
+  nodeId: string;
+  agentVersion: string | null;
+  lastHeartbeatAt: string | null;
+  lastSyncAt: string | null;
+  silent: boolean;
+  services: number;
+};
+
+/** The hierarchy path org/team/env/cluster, e.g. myorg/platform/prod/cluster1. */
+export type SlaNodeId = string;
+
+export type SlaOperations = {
+  backup?: {
+    expected?: boolean;
+    maxAgeDays?: number;
+  };
+};
+
+export type SlaPeriodFigures = {
+  periodKey: string;
+  /** Availability in percent. */
+  actualValue: number | null;
+  targetValue: number | null;
+  status: SlaStatus | null;
+  downtimeMinutes: number;
+  excludedMinutes: number;
+  budgetRemainingMinutes: number | null;
+  incidentCount: number;
+};
+
+export type SlaRegistered = {
+  success: boolean;
+  created: boolean;
+  service: SlaService;
+};
+
+export type SlaReport = SlaReportSummary & {
+  rows: {
+    serviceId: string;
+    service: string;
+    nodeId: string;
+    slaGroup: string | null;
+    targetValue: number | null;
+    actualValue: number | null;
+    status: SlaStatus | null;
+    downtimeMinutes: number;
+    excludedMinutes: number;
+    incidents: number;
+  }[];
+};
+
+export type SlaReportSummary = {
+  id: string;
+  reportDate: string;
+  trigger: 'schedule' | 'manual';
+  generatedAt: string;
+  summary: {
+    services: number;
+    met: number;
+    atRisk: number;
+    breached: number;
+    averageUptime: number | null;
+    downtimeMinutes: number;
+    incidents: number;
+  };
+};
+
+export type SlaService = {
+  id: string;
+  name: string;
+  displayName?: string | null;
+  nodeId: string;
+  status: SlaServiceStatus;
+  statusChangedAt: string;
+  message?: string | null;
+  replicas?: number | null;
+  readyReplicas?: number | null;
+  workloadType?: string | null;
+  criticality?: string | null;
+  serviceType?: string | null;
+  namespace?: string | null;
+  tags: string[];
+  slaGroup: string | null;
+  source: 'operator' | 'register' | 'health' | 'storage' | 'backup' | 'template';
+  backupStatus: SlaBackupStatus;
+  storage?: {
+    allocatedBytes?: number;
+    usedBytes?: number;
+    freePercent?: number;
+    status?: 'healthy' | 'warning' | 'critical';
+    storageType?: string | null;
+    mountPath?: string | null;
+    reportedAt?: string;
+  } | null;
+  inExclusionWindow: boolean;
+  createdAt: string;
+};
+
+export type SlaServiceStatus = 'OPERATIONAL' | 'DEGRADED' | 'DOWN' | 'MAINTENANCE' | 'UNKNOWN';
+
+export type SlaStatus = 'met' | 'at_risk' | 'breached';
+
+export type SlaTags = string[];
+
+export type SlaTrendPoint = {
+  periodKey: string;
+  periodStart: string;
+  actualValue: number | null;
+  targetValue: number | null;
+  incidentCount: number;
+  downtimeMinutes: number;
+  status: SlaStatus | null;
+};
+
+export type TemplateImportCounts = {
+  slaTiers: string[];
+  slaGroups: string[];
+  /** nodeId/name of each service. */
+  services: string[];
+};
+
+export type TemplateImportResult = {
+  dryRun: boolean;
+  created: TemplateImportCounts;
+  updated: TemplateImportCounts;
+  skipped: TemplateImportCounts;
+};
+
 export type Tenant = {
   tenant_id: string;
   name: string;
@@ -497,6 +694,34 @@ export type DeleteWebhookRequest = {
 
 export type DeleteWebhookResponse = undefined;
 
+/** GET /api/v1/templates/export: The service catalog and SLA definitions as one YAML document. */
+export type ExportTemplatesRequest = {
+  query?: {
+    /** Comma-separated subset of slaTiers, slaGroups, services (default all). */
+    sections?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ExportTemplatesResponse = unknown;
+
+/** POST /api/v1/sla/report/generate: Generate the daily SLA report now (the scheduled job runs at 00:05 UTC for the day before). */
+export type GenerateSlaReportRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body?: {
+    /** UTC day to report on; default: yesterday. */
+    date?: string;
+  };
+};
+
+export type GenerateSlaReportResponse = SlaReport;
+
 /** GET /api/v1/alerts/{id}: One alert with the notifications sent for it. */
 export type GetAlertRequest = {
   path: {
@@ -585,6 +810,102 @@ export type GetReadinessRequest = { [key: string]: never };
 
 export type GetReadinessResponse = ReadinessStatus;
 
+/** GET /api/v1/sla/dashboard: This month's SLA counts over the catalog (GraphQL slaDashboardStats). */
+export type GetSlaDashboardStatsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetSlaDashboardStatsResponse = SlaDashboardStats;
+
+/** GET /api/v1/sla/reports/{id}: One report as JSON, CSV (one row per service) or a printable HTML page. */
+export type GetSlaReportRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    format?: 'json' | 'csv' | 'html';
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetSlaReportResponse = SlaReport | string;
+
+/** GET /api/v1/sla/services/{id}: One service with its current month's SLA figures. */
+export type GetSlaServiceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetSlaServiceResponse = SlaService & {
+  currentMonth: SlaPeriodFigures | null;
+};
+
+/** GET /api/v1/sla/services/{id}/trend: The service's 5-minute snapshot buckets (GraphQL slaSnapshotTrend). */
+export type GetSlaSnapshotTrendRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    hoursBack?: number;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetSlaSnapshotTrendResponse = {
+  data: SlaTrendPoint[];
+};
+
+/** GET /api/v1/sla/trend: Daily or monthly availability over the services with an SLA (GraphQL slaTrendData). */
+export type GetSlaTrendDataRequest = {
+  query?: {
+    periodType?: 'DAILY' | 'MONTHLY';
+    monthsBack?: number;
+    serviceId?: string;
+    slaGroup?: SlaName;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetSlaTrendDataResponse = {
+  data: SlaTrendPoint[];
+};
+
+/** POST /api/v1/templates/import: Import a YAML document of the export's format; validated, idempotent, dry-run capable. */
+export type ImportTemplatesRequest = {
+  query?: {
+    /** Validate and report what would change without changing anything. */
+    dryRun?: boolean;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body:
+    | {
+        yaml: string;
+      }
+    | string;
+};
+
+export type ImportTemplatesResponse = TemplateImportResult;
+
 /** GET /api/v1/alerts/active: The workspace's firing (unresolved) alerts. */
 export type ListActiveAlertsRequest = {
   query?: {
@@ -667,6 +988,25 @@ export type ListChannelsResponse = {
   data: NotificationChannel[];
 };
 
+/** GET /api/v1/sla/exclusion-windows: Exclusion windows, newest first; open windows past expectedEndAt are flagged overdue. */
+export type ListExclusionWindowsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    active?: boolean;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListExclusionWindowsResponse = ListEnvelope & {
+  data?: SlaExclusionWindow[];
+};
+
 /** GET /api/v1/members: Members of the workspace. */
 export type ListMembersRequest = {
   query?: {
@@ -687,6 +1027,22 @@ export type ListMembersRequest = {
 
 export type ListMembersResponse = ListEnvelope & {
   data?: Member[];
+};
+
+/** GET /api/v1/operator/services: The services an agent is expected to monitor on its node. */
+export type ListOperatorServicesRequest = {
+  query: {
+    nodeId: SlaNodeId;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListOperatorServicesResponse = {
+  nodeId: string;
+  services: SlaService[];
 };
 
 /** GET /api/v1/events/outbox: Recent events of the workspace with their webhook delivery state, newest first by default. */
@@ -726,6 +1082,96 @@ export type ListSilencesRequest = {
 
 export type ListSilencesResponse = {
   data: Silence[];
+};
+
+/** GET /api/v1/sla/groups: SLA groups with their services and backup status (GraphQL slaGroups). */
+export type ListSlaGroupsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListSlaGroupsResponse = {
+  data: SlaGroup[];
+};
+
+/** GET /api/v1/sla/nodes: Agent nodes with their last heartbeat and sync; silent nodes first. */
+export type ListSlaNodesRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListSlaNodesResponse = {
+  data: SlaNode[];
+};
+
+/** GET /api/v1/sla/reports: Stored daily reports, newest first (without their rows). */
+export type ListSlaReportsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListSlaReportsResponse = ListEnvelope & {
+  data?: SlaReportSummary[];
+};
+
+/** GET /api/v1/sla/services/{id}/incidents: The service's incidents (DOWN or UNKNOWN spans), newest first. */
+export type ListSlaServiceIncidentsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListSlaServiceIncidentsResponse = ListEnvelope & {
+  data?: SlaIncident[];
+};
+
+/** GET /api/v1/sla/services: The service catalog. */
+export type ListSlaServicesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    sortBy?: 'name' | 'nodeId' | 'status' | 'statusChangedAt';
+    /** A node id or a prefix of the hierarchy (`myorg/platform` matches every node under it). */
+    nodeId?: string;
+    status?: SlaServiceStatus;
+    slaGroup?: SlaName;
+    tag?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListSlaServicesResponse = ListEnvelope & {
+  data?: SlaService[];
 };
 
 /** GET /api/v1/tenants: All tenants (Super-Admin). */
@@ -812,6 +1258,27 @@ export type RefreshSessionResponse = {
   };
 };
 
+/** POST /api/v1/operator/register: Register (or update) a service discovered from an agent's it-ops.yaml. */
+export type RegisterOperatorServiceRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: {
+    name: SlaName;
+    displayName?: string;
+    nodeId: SlaNodeId;
+    criticality?: string;
+    serviceType?: string;
+    namespace?: string;
+    slaGroup?: SlaName;
+    tags?: SlaTags;
+    operations?: SlaOperations;
+  };
+};
+
+export type RegisterOperatorServiceResponse = SlaRegistered;
+
 /** DELETE /api/v1/members/{user_id}: Remove a user from the workspace. */
 export type RemoveMemberRequest = {
   path: {
@@ -824,6 +1291,134 @@ export type RemoveMemberRequest = {
 };
 
 export type RemoveMemberResponse = undefined;
+
+/** POST /api/v1/backup/report: Backup completion webhook, addressed by service (+ nodeId), SLA group or namespace. */
+export type ReportBackupRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: {
+    service?: SlaName;
+    nodeId?: SlaNodeId;
+    slaGroup?: SlaName;
+    namespace?: string;
+    status: 'success' | 'failed' | 'partial';
+    sizeBytes?: number;
+    message?: string;
+  };
+};
+
+export type ReportBackupResponse = {
+  success: boolean;
+  message: string;
+  affected: number;
+  services: string[];
+};
+
+/** POST /api/v1/health/report: Health push for services outside Kubernetes; the first push creates the service and its node. */
+export type ReportHealthRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: {
+    service: SlaName;
+    nodeId: SlaNodeId;
+    status: SlaServiceStatus;
+    message?: string;
+    criticality?: string;
+    slaGroup?: SlaName;
+    serviceType?: string;
+    tags?: SlaTags;
+  };
+};
+
+export type ReportHealthResponse = {
+  success: boolean;
+  serviceName: string;
+  status: SlaServiceStatus;
+  created: boolean;
+};
+
+/** POST /api/v1/operator/heartbeat: The agent is alive; a node that stops sending these goes silent and its services UNKNOWN. */
+export type ReportOperatorHeartbeatRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: {
+    nodeId: SlaNodeId;
+    version?: string;
+    watchedServices?: number;
+    healthyServices?: number;
+    unhealthyServices?: number;
+  };
+};
+
+export type ReportOperatorHeartbeatResponse = {
+  success: boolean;
+  nodeId: string;
+  /** Heartbeats missed for this long mark the node silent. */
+  silentAfterSeconds: number;
+};
+
+/** POST /api/v1/operator/status: Sync the statuses of a node's services (every 30 s); records transitions only on change. */
+export type ReportOperatorStatusRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: {
+    nodeId: SlaNodeId;
+    operatorVersion?: string;
+    services: {
+      name: SlaName;
+      displayName?: string;
+      status: SlaServiceStatus;
+      replicas?: number;
+      readyReplicas?: number;
+      slaGroup?: SlaName;
+      workloadType?: string;
+      namespace?: string;
+      message?: string;
+    }[];
+    slaGroups?: SlaGroupInput[];
+  };
+};
+
+export type ReportOperatorStatusResponse = {
+  success: boolean;
+  /** Services in this sync. */
+  services: number;
+  /** Status changes recorded (new services included). */
+  changed: number;
+  /** Services of this node not in the sync, now UNKNOWN. */
+  missing: number;
+};
+
+/** POST /api/v1/storage/report: Disk / storage usage push; the first push creates the service with the storage tag. */
+export type ReportStorageRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: {
+    service: SlaName;
+    nodeId: SlaNodeId;
+    allocatedBytes: number;
+    usedBytes: number;
+    storageType?: string;
+    mountPath?: string;
+  };
+};
+
+export type ReportStorageResponse = {
+  success: boolean;
+  serviceName: string;
+  freePercent: number;
+  status: 'healthy' | 'warning' | 'critical';
+};
 
 /** DELETE /api/v1/apikeys/{key_id}: Revoke an API key; it is refused from then on. */
 export type RevokeApiKeyRequest = {
@@ -855,6 +1450,36 @@ export type SetMemberRequest = {
 };
 
 export type SetMemberResponse = Member;
+
+/** POST /api/v1/sla/exclusion-window/start: Start a maintenance window; its time is excluded from the service's SLA until stopped. */
+export type StartExclusionWindowRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: {
+    service: SlaName;
+    nodeId?: SlaNodeId;
+    reason?: string;
+    expectedEndAt?: string;
+  };
+};
+
+export type StartExclusionWindowResponse = SlaExclusionWindowResult;
+
+/** POST /api/v1/sla/exclusion-window/stop: Stop the service's active maintenance window. */
+export type StopExclusionWindowRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: {
+    service: SlaName;
+    nodeId?: SlaNodeId;
+  };
+};
+
+export type StopExclusionWindowResponse = SlaExclusionWindowResult;
 
 /** GET /api/v1/events/stream: Live events of the workspace as Server-Sent Events; resumes after Last-Event-ID. */
 export type StreamEventsRequest = {
@@ -951,6 +1576,8 @@ export interface OperationTypes {
   deleteChannelRule: { request: DeleteChannelRuleRequest; response: DeleteChannelRuleResponse };
   deleteSilence: { request: DeleteSilenceRequest; response: DeleteSilenceResponse };
   deleteWebhook: { request: DeleteWebhookRequest; response: DeleteWebhookResponse };
+  exportTemplates: { request: ExportTemplatesRequest; response: ExportTemplatesResponse };
+  generateSlaReport: { request: GenerateSlaReportRequest; response: GenerateSlaReportResponse };
   getAlert: { request: GetAlertRequest; response: GetAlertResponse };
   getApiDocs: { request: GetApiDocsRequest; response: GetApiDocsResponse };
   getApiHealth: { request: GetApiHealthRequest; response: GetApiHealthResponse };
@@ -962,23 +1589,44 @@ export interface OperationTypes {
   getMyPermissions: { request: GetMyPermissionsRequest; response: GetMyPermissionsResponse };
   getOpenApiDocument: { request: GetOpenApiDocumentRequest; response: GetOpenApiDocumentResponse };
   getReadiness: { request: GetReadinessRequest; response: GetReadinessResponse };
+  getSlaDashboardStats: { request: GetSlaDashboardStatsRequest; response: GetSlaDashboardStatsResponse };
+  getSlaReport: { request: GetSlaReportRequest; response: GetSlaReportResponse };
+  getSlaService: { request: GetSlaServiceRequest; response: GetSlaServiceResponse };
+  getSlaSnapshotTrend: { request: GetSlaSnapshotTrendRequest; response: GetSlaSnapshotTrendResponse };
+  getSlaTrendData: { request: GetSlaTrendDataRequest; response: GetSlaTrendDataResponse };
+  importTemplates: { request: ImportTemplatesRequest; response: ImportTemplatesResponse };
   listActiveAlerts: { request: ListActiveAlertsRequest; response: ListActiveAlertsResponse };
   listAlerts: { request: ListAlertsRequest; response: ListAlertsResponse };
   listApiKeys: { request: ListApiKeysRequest; response: ListApiKeysResponse };
   listAuthProviders: { request: ListAuthProvidersRequest; response: ListAuthProvidersResponse };
   listChannels: { request: ListChannelsRequest; response: ListChannelsResponse };
+  listExclusionWindows: { request: ListExclusionWindowsRequest; response: ListExclusionWindowsResponse };
   listMembers: { request: ListMembersRequest; response: ListMembersResponse };
+  listOperatorServices: { request: ListOperatorServicesRequest; response: ListOperatorServicesResponse };
   listOutboxEvents: { request: ListOutboxEventsRequest; response: ListOutboxEventsResponse };
   listSilences: { request: ListSilencesRequest; response: ListSilencesResponse };
+  listSlaGroups: { request: ListSlaGroupsRequest; response: ListSlaGroupsResponse };
+  listSlaNodes: { request: ListSlaNodesRequest; response: ListSlaNodesResponse };
+  listSlaReports: { request: ListSlaReportsRequest; response: ListSlaReportsResponse };
+  listSlaServiceIncidents: { request: ListSlaServiceIncidentsRequest; response: ListSlaServiceIncidentsResponse };
+  listSlaServices: { request: ListSlaServicesRequest; response: ListSlaServicesResponse };
   listTenants: { request: ListTenantsRequest; response: ListTenantsResponse };
   listWebhookDeliveries: { request: ListWebhookDeliveriesRequest; response: ListWebhookDeliveriesResponse };
   listWebhooks: { request: ListWebhooksRequest; response: ListWebhooksResponse };
   login: { request: LoginRequest; response: LoginResponse };
   logout: { request: LogoutRequest; response: LogoutResponse };
   refreshSession: { request: RefreshSessionRequest; response: RefreshSessionResponse };
+  registerOperatorService: { request: RegisterOperatorServiceRequest; response: RegisterOperatorServiceResponse };
   removeMember: { request: RemoveMemberRequest; response: RemoveMemberResponse };
+  reportBackup: { request: ReportBackupRequest; response: ReportBackupResponse };
+  reportHealth: { request: ReportHealthRequest; response: ReportHealthResponse };
+  reportOperatorHeartbeat: { request: ReportOperatorHeartbeatRequest; response: ReportOperatorHeartbeatResponse };
+  reportOperatorStatus: { request: ReportOperatorStatusRequest; response: ReportOperatorStatusResponse };
+  reportStorage: { request: ReportStorageRequest; response: ReportStorageResponse };
   revokeApiKey: { request: RevokeApiKeyRequest; response: RevokeApiKeyResponse };
   setMember: { request: SetMemberRequest; response: SetMemberResponse };
+  startExclusionWindow: { request: StartExclusionWindowRequest; response: StartExclusionWindowResponse };
+  stopExclusionWindow: { request: StopExclusionWindowRequest; response: StopExclusionWindowResponse };
   streamEvents: { request: StreamEventsRequest; response: StreamEventsResponse };
   testChannel: { request: TestChannelRequest; response: TestChannelResponse };
   testNotification: { request: TestNotificationRequest; response: TestNotificationResponse };
@@ -1012,6 +1660,8 @@ export const operations = {
   deleteChannelRule: { method: 'DELETE', path: '/api/v1/channels/{id}/rules/{rule_id}', public: false, permission: 'channels:write' },
   deleteSilence: { method: 'DELETE', path: '/api/v1/silence/{id}', public: false, permission: 'silences:write' },
   deleteWebhook: { method: 'DELETE', path: '/api/v1/webhooks/{id}', public: false, permission: 'webhooks:write' },
+  exportTemplates: { method: 'GET', path: '/api/v1/templates/export', public: false, permission: 'templates:read' },
+  generateSlaReport: { method: 'POST', path: '/api/v1/sla/report/generate', public: false, permission: 'sla:report', requestBody: 'application/json' },
   getAlert: { method: 'GET', path: '/api/v1/alerts/{id}', public: false, permission: 'alerts:read' },
   getApiDocs: { method: 'GET', path: '/docs', public: true },
   getApiHealth: { method: 'GET', path: '/api/v1/health', public: true },
@@ -1023,23 +1673,50 @@ export const operations = {
   getMyPermissions: { method: 'GET', path: '/api/v1/rbac/permissions', public: false, permission: 'rbac:read' },
   getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi', public: true },
   getReadiness: { method: 'GET', path: '/ready', public: true },
+  getSlaDashboardStats: { method: 'GET', path: '/api/v1/sla/dashboard', public: false, permission: 'sla:read' },
+  getSlaReport: { method: 'GET', path: '/api/v1/sla/reports/{id}', public: false, permission: 'sla:read' },
+  getSlaService: { method: 'GET', path: '/api/v1/sla/services/{id}', public: false, permission: 'sla:read' },
+  getSlaSnapshotTrend: { method: 'GET', path: '/api/v1/sla/services/{id}/trend', public: false, permission: 'sla:read' },
+  getSlaTrendData: { method: 'GET', path: '/api/v1/sla/trend', public: false, permission: 'sla:read' },
+  importTemplates: { method: 'POST', path: '/api/v1/templates/import', public: false, permission: 'templates:write', requestBody: 'application/json' },
   listActiveAlerts: { method: 'GET', path: '/api/v1/alerts/active', public: false, permission: 'alerts:read' },
   listAlerts: { method: 'GET', path: '/api/v1/alerts', public: false, permission: 'alerts:read' },
   listApiKeys: { method: 'GET', path: '/api/v1/apikeys', public: false, permission: 'apikeys:read' },
   listAuthProviders: { method: 'GET', path: '/api/v1/auth/providers', public: true },
   listChannels: { method: 'GET', path: '/api/v1/channels', public: false, permission: 'channels:read' },
+  listExclusionWindows: { method: 'GET', path: '/api/v1/sla/exclusion-windows', public: false, permission: 'sla:read' },
   listMembers: { method: 'GET', path: '/api/v1/members', public: false, permission: 'members:read' },
+  listOperatorServices: { method: 'GET', path: '/api/v1/operator/services', public: false, permission: 'sla:report' },
   listOutboxEvents: { method: 'GET', path: '/api/v1/events/outbox', public: false, permission: 'events:read' },
   listSilences: { method: 'GET', path: '/api/v1/silence', public: false, permission: 'silences:read' },
+  listSlaGroups: { method: 'GET', path: '/api/v1/sla/groups', public: false, permission: 'sla:read' },
+  listSlaNodes: { method: 'GET', path: '/api/v1/sla/nodes', public: false, permission: 'sla:read' },
+  listSlaReports: { method: 'GET', path: '/api/v1/sla/reports', public: false, permission: 'sla:read' },
+  listSlaServiceIncidents: { method: 'GET', path: '/api/v1/sla/services/{id}/incidents', public: false, permission: 'sla:read' },
+  listSlaServices: { method: 'GET', path: '/api/v1/sla/services', public: false, permission: 'sla:read' },
   listTenants: { method: 'GET', path: '/api/v1/tenants', public: false, permission: 'tenants:read' },
   listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhooks/{id}/deliveries', public: false, permission: 'webhooks:read' },
   listWebhooks: { method: 'GET', path: '/api/v1/webhooks', public: false, permission: 'webhooks:read' },
   login: { method: 'POST', path: '/api/v1/auth/login', public: true, requestBody: 'application/json' },
   logout: { method: 'POST', path: '/api/v1/auth/logout', public: true, requestBody: 'application/json' },
   refreshSession: { method: 'POST', path: '/api/v1/auth/refresh', public: true, requestBody: 'application/json' },
+  registerOperatorService: { method: 'POST', path: '/api/v1/operator/register', public: false, permission: 'sla:report', requestBody: 'application/json' },
   removeMember: { method: 'DELETE', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write' },
+  reportBackup: { method: 'POST', path: '/api/v1/backup/report', public: false, permission: 'sla:report', requestBody: 'application/json' },
+  reportHealth: { method: 'POST', path: '/api/v1/health/report', public: false, permission: 'sla:report', requestBody: 'application/json' },
+  reportOperatorHeartbeat: { method: 'POST', path: '/api/v1/operator/heartbeat', public: false, permission: 'sla:report', requestBody: 'application/json' },
+  reportOperatorStatus: { method: 'POST', path: '/api/v1/operator/status', public: false, permission: 'sla:report', requestBody: 'application/json' },
+  reportStorage: { method: 'POST', path: '/api/v1/storage/report', public: false, permission: 'sla:report', requestBody: 'application/json' },
   revokeApiKey: { method: 'DELETE', path: '/api/v1/apikeys/{key_id}', public: false, permission: 'apikeys:write' },
   setMember: { method: 'PUT', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write', requestBody: 'application/json' },
+  startExclusionWindow: {
+    method: 'POST',
+    path: '/api/v1/sla/exclusion-window/start',
+    public: false,
+    permission: 'sla:report',
+    requestBody: 'application/json',
+  },
+  stopExclusionWindow: { method: 'POST', path: '/api/v1/sla/exclusion-window/stop', public: false, permission: 'sla:report', requestBody: 'application/json' },
   streamEvents: { method: 'GET', path: '/api/v1/events/stream', public: false, permission: 'events:read' },
   testChannel: { method: 'POST', path: '/api/v1/channels/{id}/test', public: false, permission: 'channels:write', requestBody: 'application/json' },
   testNotification: {

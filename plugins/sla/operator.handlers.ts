@@ -1,0 +1,96 @@
+import type { OperationHandler, OperationRequest } from '../../core/plugin-api/index.ts';
+import { upsertService } from './catalog-writes.ts';
+import { applyStatusSync, type StatusSync } from './operator-sync.ts';
+import { publishSlaAlerts, type SlaAlert } from './sla-alerts.ts';
+import { inTransaction, type SlaDeps, tenantOf } from './sla-deps.ts';
+import type { SlaTx } from './sla-tx.ts';
+import { serviceColumns, serviceFrom, type ServiceRow, toService } from './service-row.ts';
+
+/** Heartbeats missed for this long mark a node silent (three 30-second beats). */
+export const silentAfterSeconds = 90;
+
+interface Registration {
+  name: string;
+  displayName?: string;
+  nodeId: string;
+  criticality?: string;
+  serviceType?: string;
+  namespace?: string;
+  slaGroup?: string;
+  tags?: string[];
+  operations?: { backup?: { expected?: boolean; maxAgeDays?: number } };
+}
+
+/** The operator agent's API (seed 001): sync, heartbeat, register, expected services. */
+export function operatorHandlers(deps: SlaDeps): Record<string, OperationHandler> {
+  return {
+    async reportOperatorStatus(req: OperationRequest<StatusSync>) {
+      const tenantId = tenantOf(req);
+      const outcome = await inTransaction(deps, tenantId, async (tx) => {
+        const applied = await applyStatusSync(tx, deps.events, tenantId, req.body, (t, tenant, node) => agentBack(t, deps, tenant, node));
+        return { result: applied, alerts: applied.alerts };
+      });
+      return { success: true, services: outcome.services, changed: outcome.changes.length, missing: outcome.missing };
+    },
+
+    async reportOperatorHeartbeat(
+      req: OperationRequest<{ nodeId: string; version?: string; watchedServices?: number; healthyServices?: number; unhealthyServices?: number }>,
+    ) {
+      const tenantId = tenantOf(req);
+      const b = req.body;
+      await inTransaction(deps, tenantId, async (tx) => {
+        const [row] = await tx.query<{ was_silent: boolean | null }>(
+          `WITH prior AS (SELECT silent FROM sla_node WHERE tenant_id = ? AND node_id = ?)
+           INSERT INTO sla_node (tenant_id, node_id, agent_version, last_heartbeat_at, watched_services, healthy_services, unhealthy_services)
+           VALUES (?, ?, ?, now(), ?, ?, ?)
+           ON CONFLICT (tenant_id, node_id) DO UPDATE SET last_heartbeat_at = now(), silent = false,
+             agent_version = coalesce(excluded.agent_version, sla_node.agent_version), watched_services = excluded.watched_services,
+             healthy_services = excluded.healthy_services, unhealthy_services = excluded.unhealthy_services
+           RETURNING (SELECT silent FROM prior) AS was_silent`,
+          [tenantId, b.nodeId, tenantId, b.nodeId, b.version ?? null, b.watchedServices ?? null, b.healthyServices ?? null, b.unhealthyServices ?? null],
+        );
+        return { result: undefined, alerts: row.was_silent ? await agentBack(tx, deps, tenantId, b.nodeId) : [] };
+      });
+      return { success: true, nodeId: b.nodeId, silentAfterSeconds };
+    },
+
+    async registerOperatorService(req: OperationRequest<Registration>) {
+      const tenantId = tenantOf(req);
+      const b = req.body;
+      const { created, id } = await inTransaction(deps, tenantId, async (tx) => {
+        const upserted = await upsertService(tx, deps.events, tenantId, 'register', {
+          nodeId: b.nodeId,
+          name: b.name,
+          displayName: b.displayName,
+          criticality: b.criticality,
+          serviceType: b.serviceType,
+          namespace: b.namespace,
+          slaGroup: b.slaGroup,
+          tags: b.tags,
+          backupExpected: b.operations?.backup?.expected,
+          backupMaxAgeDays: b.operations?.backup?.maxAgeDays,
+        });
+        return { result: upserted, alerts: upserted.alerts };
+      });
+      const [row] = await deps.db.query<ServiceRow>(`SELECT ${serviceColumns} FROM ${serviceFrom} WHERE s.id = ?`, [id]);
+      return { status: created ? 201 : 200, body: { success: true, created, service: toService(row) } };
+    },
+
+    async listOperatorServices(req: OperationRequest<unknown, Record<string, string>, { nodeId: string }>) {
+      const rows = await deps.db.query<ServiceRow>(`SELECT ${serviceColumns} FROM ${serviceFrom} WHERE s.tenant_id = ? AND s.node_id = ? ORDER BY s.name`, [
+        tenantOf(req),
+        req.query.nodeId,
+      ]);
+      return { nodeId: req.query.nodeId, services: rows.map(toService) };
+    },
+  };
+}
+
+/** A silent node spoke again: its alert resolves (its services recover with the next status sync). */
+export async function agentBack(tx: SlaTx, deps: SlaDeps, tenantId: string, nodeId: string): Promise<SlaAlert[]> {
+  const alerts: SlaAlert[] = [
+    { kind: 'agent_silent', state: 'resolved', severity: 'info', entityType: 'node', entityId: nodeId, nodeId, title: `Agent of ${nodeId} is back` },
+  ];
+  await publishSlaAlerts(tx, deps.events, tenantId, alerts);
+  return alerts;
+}

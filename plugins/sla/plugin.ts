@@ -1,0 +1,75 @@
+import { definePlugin, tokens, workerModule } from '../../core/plugin-api/index.ts';
+import { exclusionWindowHandlers } from './exclusion-windows.ts';
+import { operatorHandlers } from './operator.handlers.ts';
+import { pushHandlers } from './push.handlers.ts';
+import { readHandlers } from './reads.handlers.ts';
+import { runDailyReportJob } from './daily-report.ts';
+import { reportHandlers } from './report.handlers.ts';
+import { registerResolvers } from './sla.resolvers.ts';
+import { slaReads } from './sla-reads.ts';
+import { runSnapshot } from './snapshot.job.ts';
+import { runWatch } from './watch.job.ts';
+import { slaEvents } from './sla-events.ts';
+import { templateHandlers } from './templates.ts';
+import type { SlaDeps } from './sla-deps.ts';
+
+/**
+ * SLA plugin (seeds 000/001): the service catalog fed by operator agents and pushes, SLA groups,
+ * exclusion windows, availability by time with snapshots and roll-ups, daily reports, templates.
+ */
+export default definePlugin({
+  id: 'sla',
+  version: '1.0.0',
+  host: '>=0.1.0 <1.0.0',
+  openapi: new URL('./openapi.yaml', import.meta.url),
+  graphql: new URL('./schema.graphql', import.meta.url),
+  permissions: [
+    { name: 'sla:read', description: 'Read the service catalog, SLA figures, incidents and reports' },
+    { name: 'sla:report', description: 'Push agent syncs, health, storage and backup reports; open and close exclusion windows; generate reports' },
+    { name: 'templates:read', description: 'Export the service catalog and SLA definitions as YAML' },
+    { name: 'templates:write', description: 'Import the service catalog and SLA definitions from YAML' },
+  ],
+  policies: [
+    ...['viewer', 'ops_engineer', 'client_portal', 'data_admin'].map((role) => ({ role, permission: 'sla:read' })),
+    ...['endpoint_agent', 'ops_engineer', 'automation_operator'].map((role) => ({ role, permission: 'sla:report' })),
+    ...['ops_engineer', 'data_admin'].flatMap((role) => [
+      { role, permission: 'templates:read' },
+      { role, permission: 'templates:write' },
+    ]),
+  ],
+  events: slaEvents,
+  jobs: [
+    { name: 'snapshot', schedule: '*/5 * * * *', payloadSchema: { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } } },
+    { name: 'watch', schedule: '* * * * *' },
+    {
+      name: 'daily-report',
+      schedule: '5 0 * * *',
+      payloadSchema: { type: 'object', properties: { date: { type: 'string', format: 'date' } } },
+    },
+  ],
+  workerTasks: [{ name: 'availability', module: workerModule(import.meta.url, './availability.worker') }],
+  init(ctx) {
+    const deps: SlaDeps = { db: ctx.get(tokens.database), events: ctx.get(tokens.events), alerts: ctx.get(tokens.alerts), logger: ctx.logger };
+    const reads = slaReads(deps);
+    const handlers = {
+      ...operatorHandlers(deps),
+      ...pushHandlers(deps),
+      ...exclusionWindowHandlers(deps),
+      ...readHandlers(reads),
+      ...reportHandlers(deps),
+      ...templateHandlers(deps, ctx.get(tokens.validator)),
+    };
+    for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
+    registerResolvers(ctx, reads, deps.events);
+    const workers = ctx.get(tokens.workers);
+    ctx.work<{ at?: string }>('snapshot', async (payload) => {
+      await runSnapshot({ ...deps, workers }, payload.at ? new Date(payload.at) : new Date());
+    });
+    ctx.work('watch', async () => {
+      await runWatch(deps);
+    });
+    ctx.work<{ date?: string }>('daily-report', async (payload) => {
+      await runDailyReportJob(deps, payload ?? {});
+    });
+  },
+});
