@@ -38,7 +38,7 @@ function statusAt(t: ServiceTimeline, at: number): ServiceStatus | null {
  */
 export function computeFigures(input: { timelines: ServiceTimeline[]; periods: { type: PeriodType; period: Period }[]; now: number }): FigureRow[] {
   const rows: FigureRow[] = [];
-  const groups = new Map<string, { tenantId: string; target: number | null; members: FigureRow[] }>();
+  const groups = new Map<string, { tenantId: string; target: number | null; members: FigureRow[]; start: number }>();
   for (const t of input.timelines) {
     for (const { type, period } of input.periods) {
       const start = Math.max(period.start, t.createdAt);
@@ -82,8 +82,9 @@ export function computeFigures(input: { timelines: ServiceTimeline[]; periods: {
       rows.push(row);
       if (t.groupId) {
         const key = `${t.groupId}|${type}|${period.key}`;
-        const group = groups.get(key) ?? { tenantId: t.tenantId, target: t.targetPercent, members: [] };
+        const group = groups.get(key) ?? { tenantId: t.tenantId, target: t.targetPercent, members: [], start };
         group.members.push(row);
+        group.start = Math.min(group.start, start);
         groups.set(key, group);
       }
     }
@@ -101,7 +102,8 @@ export function computeFigures(input: { timelines: ServiceTimeline[]; periods: {
         ? null
         : evaluateBudget({
             targetPercent: g.target,
-            periodStart: Math.max(first.periodStart, Math.min(...g.members.map((m) => m.periodStart))),
+            // From the first member's creation, like a service's own period.
+            periodStart: g.start,
             periodEnd: first.periodEnd,
             now: input.now,
             excludedSeconds: excluded / n,

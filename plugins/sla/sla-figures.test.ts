@@ -129,6 +129,21 @@ t.test('the current period: snapshots, dashboard stats and groups from the live 
   t.match(gql.json.data.slaGroups, [{ name: 'core', status: 'DOWN', services: [{ serviceName: 'a' }, { serviceName: 'b', status: 'DOWN' }] }]);
   t.ok(gql.json.data.slaGroups[0].currentUptime > 0 && gql.json.data.slaGroups[0].currentUptime < 100);
 
+  const atRisk = await eventually(async () =>
+    (await call(kernel, 'GET', '/api/v1/alerts/active?source=sla', { headers: acmeOps.headers })).json.data.filter((a: { title: string }) =>
+      /SLA at risk/.test(a.title),
+    ),
+  );
+  t.same(
+    atRisk?.map((a: { title: string }) => a.title.split(' SLA')[0]).sort(),
+    ['SLA group core', 'b'],
+    'entering at_risk fires for the service and its group',
+  );
+  await snapshot(kernel, new Date().toISOString());
+  const sameAgain = (await call(kernel, 'GET', '/api/v1/alerts?source=sla', { headers: acmeOps.headers })).json.data.filter((a: { title: string }) =>
+    /SLA at risk/.test(a.title),
+  );
+  t.equal(sameAgain.length, 2, 're-running the job does not alert again');
   const [{ id }] = await kernel.database.query<{ id: string }>("SELECT id FROM sla_service WHERE name = 'b'");
   const points = await call(kernel, 'GET', `/api/v1/sla/services/${id}/trend?hoursBack=1`, { headers: acmeOps.headers });
   t.equal(points.status, 200, points.text);

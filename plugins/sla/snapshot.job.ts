@@ -3,6 +3,7 @@ import { loadTimelines } from './availability-inputs.ts';
 import type { FigureRow } from './period-figures.ts';
 import { type PeriodType, periodsBetween } from './sla-math.ts';
 import type { SlaDeps } from './sla-deps.ts';
+import { alertSlaStatusChanges } from './sla-status-alerts.ts';
 
 const fiveMinutes = 5 * 60_000;
 
@@ -25,7 +26,14 @@ export async function runSnapshot(deps: SlaDeps & { workers: WorkersService }, a
     periods,
     now,
   });
+  const current = periods.find((p) => p.type === 'MONTHLY' && p.period.start <= now && now < p.period.end)?.period.key;
+  const monthly = rows.filter((r) => r.periodType === 'MONTHLY' && r.periodKey === current);
+  const previous = await deps.db.query<{ subject_id: string; status: string | null }>(
+    "SELECT subject_id, status FROM sla_snapshot WHERE period_type = 'MONTHLY' AND period_key = ? AND status IS NOT NULL",
+    [current],
+  );
   await upsertFigures(deps.db.query, rows);
+  await alertSlaStatusChanges(deps, monthly, new Map(previous.map((p) => [p.subject_id, p.status])));
   return rows.length;
 }
 
