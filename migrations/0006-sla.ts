@@ -20,6 +20,7 @@ export class Sla extends Migration {
         healthy_services   integer,
         unhealthy_services integer,
         silent             boolean NOT NULL DEFAULT false,
+        sync_hash          text,
         created_at         timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (tenant_id, node_id)
       )`);

@@ -1,6 +1,7 @@
 import { MikroORM, type EntitySchema, type MigrationObject } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
 import type { SqlQuery } from './sql-query.ts';
 import { TenantStamp, tenantFilter, tenantScoped } from '../tenancy/tenant-filter.ts';
@@ -10,10 +11,16 @@ import { TenantStamp, tenantFilter, tenantScoped } from '../tenancy/tenant-filte
  * EntityManager fork per unit of work and raw SQL for the hot paths an ORM would slow down.
  */
 export class Database {
+  /** Connections whose commits do not wait for the WAL flush (see relaxedQuery). */
+  private readonly relaxedPool: pg.Pool;
+
   private constructor(
     readonly orm: MikroORM,
     readonly url: string,
-  ) {}
+  ) {
+    this.relaxedPool = new pg.Pool({ connectionString: url, max: 4, options: '-c synchronous_commit=off', application_name: 'itops-relaxed' });
+    this.relaxedPool.on('error', () => undefined);
+  }
 
   static async connect(options: {
     url: string;
@@ -65,6 +72,15 @@ export class Database {
     );
   }
 
+  /**
+   * A single statement committed without waiting for the WAL flush, on a small pool of its own
+   * (synchronous_commit off per connection). Only for bookkeeping a crash may lose harmlessly, such
+   * as rate-limit counters and liveness timestamps: a hot row's lock is then held for a round trip
+   * instead of an fsync. Never for anything acknowledged to a client.
+   */
+  readonly relaxedQuery = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> =>
+    (await this.relaxedPool.query(numberedPlaceholders(sql), params)).rows as T[];
+
   async migrate(): Promise<string[]> {
     const done = await this.orm.migrator.up();
     return done.map((m) => m.name);
@@ -79,7 +95,14 @@ export class Database {
     }
   }
 
-  close(): Promise<void> {
-    return this.orm.close(true);
+  async close(): Promise<void> {
+    await this.relaxedPool.end().catch(() => undefined);
+    await this.orm.close(true);
   }
+}
+
+/** `?` placeholders (our raw SQL's, as MikroORM takes them) as pg's `$1, $2…`, outside quoted text. */
+export function numberedPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/'(?:[^']|'')*'|"(?:[^"])*"|\?/g, (match) => (match === '?' ? `$${++n}` : match));
 }

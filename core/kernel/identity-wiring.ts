@@ -17,7 +17,8 @@ import type { CoreModule } from './core-module.ts';
 export async function identityAccess(deps: { config: Config; database: Database; logger: Logger }) {
   const { config, database, logger } = deps;
   const query = database.query;
-  const limiter = new RateLimiter(query);
+  // Counters need no fsync: a crash losing the last hits of a window is harmless.
+  const limiter = new RateLimiter(database.relaxedQuery);
   const users = new UserStore(query);
   const apiKeys = new ApiKeys(query, limiter);
   const tokens = new AccessTokens(await resolveJwtSecret(config, logger), config.accessTokenTtlSeconds);

@@ -10,6 +10,11 @@ export interface DatabaseService {
   forTenant(tenantId: string): EntityManager;
   /** Raw SQL (`?` placeholders) for hot paths: filter by tenant_id yourself. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * One statement committed without waiting for the WAL flush: only for bookkeeping a crash may
+   * lose harmlessly (counters, liveness timestamps), never for anything acknowledged to a client.
+   */
+  relaxedQuery<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Raw SQL and outbox events in one transaction: publish with `events.publish(tx.em, …)`. */
   transaction<T>(
     fn: (tx: { em: EntityManager; query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]> }) => Promise<T>,

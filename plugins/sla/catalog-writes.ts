@@ -41,7 +41,12 @@ export interface UpsertedService {
  * input carries, in one statement; a status change goes through recordStatusChanges like an agent's.
  */
 export async function upsertService(tx: SlaTx, events: EventsService, tenantId: string, source: ServiceSource, s: ServiceInput): Promise<UpsertedService> {
-  await tx.query('INSERT INTO sla_node (tenant_id, node_id) VALUES (?, ?) ON CONFLICT DO NOTHING', [tenantId, s.nodeId]);
+  // Creates the node on first sight; a service written by anything but the node's agent makes its
+  // next sync take the full path (see repeatSync).
+  await tx.query('INSERT INTO sla_node (tenant_id, node_id) VALUES (?, ?) ON CONFLICT (tenant_id, node_id) DO UPDATE SET sync_hash = NULL', [
+    tenantId,
+    s.nodeId,
+  ]);
   if (s.slaGroup) await upsertGroups(tx, tenantId, [{ name: s.slaGroup }]);
   const given = (v: unknown) => v !== undefined;
   const [row] = await tx.query<{

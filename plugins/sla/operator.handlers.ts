@@ -1,6 +1,6 @@
 import type { OperationHandler, OperationRequest } from '../../core/plugin-api/index.ts';
 import { upsertService } from './catalog-writes.ts';
-import { applyStatusSync, type StatusSync } from './operator-sync.ts';
+import { applyStatusSync, repeatSync, type StatusSync } from './operator-sync.ts';
 import { publishSlaAlerts, type SlaAlert } from './sla-alerts.ts';
 import { inTransaction, type SlaDeps, tenantOf } from './sla-deps.ts';
 import type { SlaTx } from './sla-tx.ts';
@@ -26,6 +26,9 @@ export function operatorHandlers(deps: SlaDeps): Record<string, OperationHandler
   return {
     async reportOperatorStatus(req: OperationRequest<StatusSync>) {
       const tenantId = tenantOf(req);
+      if (await repeatSync(deps.db, tenantId, req.body)) {
+        return { success: true, services: new Set(req.body.services.map((s) => s.name)).size, changed: 0, missing: 0 };
+      }
       const outcome = await inTransaction(deps, tenantId, async (tx) => {
         const applied = await applyStatusSync(tx, deps.events, tenantId, req.body, (t, tenant, node) => agentBack(t, deps, tenant, node));
         return { result: applied, alerts: applied.alerts };

@@ -206,3 +206,23 @@ t.test('operator endpoints refuse bad input, missing credentials and the wrong r
   const foreign = await call(kernel, 'GET', `/api/v1/sla/services/${service.id}`, { headers: globexAdmin.headers });
   t.equal(foreign.status, 404, "another workspace's service id answers 404");
 });
+
+t.test('a repeated sync takes the fast path, unless something else changed the node since', async (t) => {
+  const { kernel, acmeAdmin, acmeOps } = await startWorld(t, { plugins: [slaPlugin] });
+  const agent = await agentKey(kernel, acmeAdmin.headers);
+  const body = sync('OPERATIONAL');
+  t.equal((await call(kernel, 'POST', '/api/v1/operator/status', { headers: agent, body })).json.changed, 1);
+  const before = await kernel.database.query<{ last_sync_at: string }>('SELECT last_sync_at FROM sla_node');
+  const repeat = await call(kernel, 'POST', '/api/v1/operator/status', { headers: agent, body });
+  t.same(repeat.json, { success: true, services: 1, changed: 0, missing: 0 });
+  const after = await kernel.database.query<{ last_sync_at: string }>('SELECT last_sync_at FROM sla_node');
+  t.ok(new Date(after[0].last_sync_at) > new Date(before[0].last_sync_at), 'the node is still seen alive');
+
+  // A health push on the same node turns the service DOWN: the agent's unchanged sync must not be
+  // skipped, or the catalog would keep the pushed status.
+  await call(kernel, 'POST', '/api/v1/health/report', { headers: agent, body: { service: 'my-api', nodeId: node, status: 'DOWN' } });
+  const restored = await call(kernel, 'POST', '/api/v1/operator/status', { headers: agent, body });
+  t.equal(restored.json.changed, 1, 'the full sync ran and recorded DOWN → OPERATIONAL');
+  const service = (await call(kernel, 'GET', '/api/v1/sla/services', { headers: acmeOps.headers })).json.data[0];
+  t.equal(service.status, 'OPERATIONAL');
+});
