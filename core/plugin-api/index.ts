@@ -9,6 +9,7 @@ import type { PluginManifest } from './types.ts';
 export type * from './types.ts';
 export type * from './services.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
+export { openapiFiles } from './openapi-files.ts';
 export { AppError, type ErrorCode } from '../errors/app-error.ts';
 export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';
 export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/alert-service.ts';
