@@ -30,6 +30,12 @@ export function eventsModule(deps: { bus: EventBus; query: Query }): CoreModule 
         events(topics: [String!]): PlatformEvent!
         "The license changed (seed 001: license:updated); needs edition:read."
         licenseUpdated: PlatformEvent!
+        "ticket:created events of the workspace (seed 001), as the ticketing plugin publishes them; needs events:read."
+        ticketCreated: PlatformEvent!
+        "ticket:updated events of the workspace (seed 001); needs events:read."
+        ticketUpdated: PlatformEvent!
+        "ticket:deleted events of the workspace (seed 001); needs events:read."
+        ticketDeleted: PlatformEvent!
       }`,
     resolvers: [
       {
@@ -44,6 +50,25 @@ export function eventsModule(deps: { bus: EventBus; query: Query }): CoreModule 
           resolve: (event: unknown) => event,
         },
       },
+      // Seed 001's ticket events have their fields here, whichever plugin publishes them.
+      ...(
+        [
+          ['ticketCreated', 'ticket:created'],
+          ['ticketUpdated', 'ticket:updated'],
+          ['ticketDeleted', 'ticket:deleted'],
+        ] as const
+      ).map(([fieldName, topic]) => ({
+        owner: 'core',
+        typeName: 'Subscription',
+        fieldName,
+        resolver: {
+          subscribe: async (_parent: unknown, _args: unknown, context: GraphQLContext) => {
+            const tenantId = (await context.authorize('events:read')) as string;
+            return eventIterator(bus, { tenantId, topics: new Set([topic]) });
+          },
+          resolve: (event: unknown) => event,
+        },
+      })),
       {
         owner: 'core',
         typeName: 'Subscription',

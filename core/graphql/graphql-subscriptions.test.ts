@@ -52,3 +52,64 @@ t.test('a subscription needs its permission', async (t) => {
   });
   t.equal(errors[0].extensions.code, 'forbidden', 'an ingestion key may not subscribe to events');
 });
+
+t.test("seed 001's ticket events each have a subscription field, per workspace", async (t) => {
+  const { definePlugin, tokens } = await import('../plugin-api/index.ts');
+  const tickets = definePlugin({
+    id: 'tickets',
+    version: '1.0.0',
+    host: '*',
+    openapi: {
+      paths: {
+        '/api/v1/test-tickets': {
+          post: {
+            operationId: 'createTestTicket',
+            'x-permission': 'events:read',
+            responses: {
+              '200': { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } },
+              '401': { description: 'no' },
+              '403': { description: 'no' },
+            },
+          },
+        },
+      },
+    },
+    events: [{ topic: 'ticket:created' }, { topic: 'ticket:updated' }, { topic: 'ticket:deleted' }],
+    init(ctx) {
+      const db = ctx.get(tokens.database);
+      const events = ctx.get(tokens.events);
+      ctx.handle('createTestTicket', async (req) => {
+        await db.transaction(async (tx) => {
+          for (const topic of ['ticket:created', 'ticket:updated', 'ticket:deleted'])
+            await events.publish(tx.em, { topic, tenantId: req.tenantId, payload: { id: 't-1' } });
+        });
+        return {};
+      });
+    },
+  });
+  const { kernel, acmeAdmin, globexAdmin } = await startWorld(t, { plugins: [tickets] });
+  const connect = (token: string) =>
+    createClient({ url: wsUrl(kernel.url), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+  const acme = connect(acmeAdmin.token);
+  const globex = connect(globexAdmin.token);
+  t.teardown(async () => {
+    await acme.dispose();
+    await globex.dispose();
+  });
+  const seen: string[] = [];
+  const globexSeen: unknown[] = [];
+  for (const field of ['ticketCreated', 'ticketUpdated', 'ticketDeleted']) {
+    acme.subscribe(
+      { query: `subscription { ${field} { topic payload } }` },
+      { next: (m: any) => seen.push(m.data[field].topic), error: () => {}, complete: () => {} },
+    );
+    globex.subscribe({ query: `subscription { ${field} { topic } }` }, { next: (m) => globexSeen.push(m), error: () => {}, complete: () => {} });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  t.equal((await call(kernel, 'POST', '/api/v1/test-tickets', { headers: acmeAdmin.headers })).status, 200);
+  const { eventually } = await import('../testing/eventually.ts');
+  t.ok(await eventually(() => (seen.length >= 3 ? true : undefined)), 'three events arrived');
+  t.same(seen.sort(), ['ticket:created', 'ticket:deleted', 'ticket:updated']);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.same(globexSeen, [], 'another workspace receives none');
+});
