@@ -4,7 +4,7 @@
  * same run. Goal (issue 5): at least 333 syncs/s sustained (10,000 agents every 30 s) with p99
  * under 50 ms; and the monthly SLA of 10,000 services computed in under 2 s.
  *   BENCH_NODES (10000), BENCH_SERVICES (50), BENCH_SECONDS (10), BENCH_RATE (333),
- *   BENCH_CONCURRENCY (16), BENCH_CHANGE_RATE (0.01)
+ *   BENCH_CONCURRENCY (16), BENCH_CHANGE_RATE (0.01), BENCH_ROUNDS (3)
  * The first sync of every node (which creates its services) runs before the measured runs.
  */
 import { spawn } from 'node:child_process';
@@ -21,6 +21,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rate = Number(process.env.BENCH_RATE ?? 333);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const changeRate = Number(process.env.BENCH_CHANGE_RATE ?? 0.01);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const script = fileURLToPath(new URL('./sync-load.ts', import.meta.url));
 
 type Result = { requests: number; errors: number; seconds: number; rps: number; p50Ms: number; p99Ms: number };
@@ -78,7 +79,7 @@ try {
   process.stdout.write(`populating: first sync of ${nodes} nodes x ${services} services...\n`);
   rows.push(['first syncs (create services)', await syncLoad(syncUrl, 'each', concurrency, 3600, headers, 0)]);
 
-  for (let round = 1; round <= 2; round++) {
+  for (let round = 1; round <= rounds; round++) {
     rows.push([`round ${round}: bare Koa, ${concurrency} in flight`, await syncLoad(`${bare.url}/`, 'max', concurrency, seconds)]);
     rows.push([`round ${round}: itops, ${concurrency} in flight`, await syncLoad(syncUrl, 'max', concurrency, seconds, headers)]);
     rows.push([`round ${round}: itops at ${rate}/s`, await syncLoad(syncUrl, 'rate', rate, seconds, headers)]);
