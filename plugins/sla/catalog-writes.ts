@@ -28,6 +28,34 @@ export interface ServiceInput {
   storage?: Record<string, unknown>;
 }
 
+/** How it-ops.yaml, register calls and templates define a service (no status: agents report that). */
+export interface ServiceDefinition {
+  nodeId: string;
+  name: string;
+  displayName?: string;
+  criticality?: string;
+  serviceType?: string;
+  namespace?: string;
+  tags?: string[];
+  slaGroup?: string;
+  operations?: { backup?: { expected?: boolean; maxAgeDays?: number } };
+}
+
+export function definitionInput(d: ServiceDefinition): ServiceInput {
+  return {
+    nodeId: d.nodeId,
+    name: d.name,
+    displayName: d.displayName,
+    criticality: d.criticality,
+    serviceType: d.serviceType,
+    namespace: d.namespace,
+    tags: d.tags,
+    slaGroup: d.slaGroup,
+    backupExpected: d.operations?.backup?.expected,
+    backupMaxAgeDays: d.operations?.backup?.maxAgeDays,
+  };
+}
+
 export interface UpsertedService {
   id: string;
   created: boolean;

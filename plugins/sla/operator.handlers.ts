@@ -1,5 +1,5 @@
 import type { OperationHandler, OperationRequest } from '../../core/plugin-api/index.ts';
-import { upsertService } from './catalog-writes.ts';
+import { definitionInput, type ServiceDefinition, upsertService } from './catalog-writes.ts';
 import { applyStatusSync, repeatSync, type StatusSync } from './operator-sync.ts';
 import { publishSlaAlerts, type SlaAlert } from './sla-alerts.ts';
 import { inTransaction, type SlaDeps, tenantOf } from './sla-deps.ts';
@@ -8,18 +8,6 @@ import { serviceColumns, serviceFrom, type ServiceRow, toService } from './servi
 
 /** Heartbeats missed for this long mark a node silent (three 30-second beats). */
 export const silentAfterSeconds = 90;
-
-interface Registration {
-  name: string;
-  displayName?: string;
-  nodeId: string;
-  criticality?: string;
-  serviceType?: string;
-  namespace?: string;
-  slaGroup?: string;
-  tags?: string[];
-  operations?: { backup?: { expected?: boolean; maxAgeDays?: number } };
-}
 
 /** The operator agent's API (seed 001): sync, heartbeat, register, expected services. */
 export function operatorHandlers(deps: SlaDeps): Record<string, OperationHandler> {
@@ -57,22 +45,11 @@ export function operatorHandlers(deps: SlaDeps): Record<string, OperationHandler
       return { success: true, nodeId: b.nodeId, silentAfterSeconds };
     },
 
-    async registerOperatorService(req: OperationRequest<Registration>) {
+    async registerOperatorService(req: OperationRequest<ServiceDefinition>) {
       const tenantId = tenantOf(req);
       const b = req.body;
       const { created, id } = await inTransaction(deps, tenantId, async (tx) => {
-        const upserted = await upsertService(tx, deps.events, tenantId, 'register', {
-          nodeId: b.nodeId,
-          name: b.name,
-          displayName: b.displayName,
-          criticality: b.criticality,
-          serviceType: b.serviceType,
-          namespace: b.namespace,
-          slaGroup: b.slaGroup,
-          tags: b.tags,
-          backupExpected: b.operations?.backup?.expected,
-          backupMaxAgeDays: b.operations?.backup?.maxAgeDays,
-        });
+        const upserted = await upsertService(tx, deps.events, tenantId, 'register', definitionInput(b));
         return { result: upserted, alerts: upserted.alerts };
       });
       const [row] = await deps.db.query<ServiceRow>(`SELECT ${serviceColumns} FROM ${serviceFrom} WHERE s.id = ?`, [id]);

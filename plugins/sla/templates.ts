@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { OperationHandler, OperationRequest, SchemaValidator } from '../../core/plugin-api/index.ts';
 import { defaultTierTargets } from './availability-inputs.ts';
-import { type ServiceInput, upsertService } from './catalog-writes.ts';
+import { definitionInput, type ServiceInput, upsertService } from './catalog-writes.ts';
 import { upsertGroups } from './operator-sync.ts';
 import type { SlaAlert } from './sla-alerts.ts';
 import { inTransaction, type SlaDeps, tenantOf } from './sla-deps.ts';
@@ -206,7 +206,8 @@ async function importServices(tx: SlaTx, deps: SlaDeps, tenantId: string, servic
   const alerts: SlaAlert[] = [];
   for (const s of services) {
     const key = serviceKey(s);
-    const input = toServiceInput(s);
+    // A template sets the definition of a service, never its status (agents and pushes report that).
+    const input = definitionInput(s);
     const row = existing.get(key);
     if (row && !differs(input, row)) {
       report.skipped.services.push(key);
@@ -217,22 +218,6 @@ async function importServices(tx: SlaTx, deps: SlaDeps, tenantId: string, servic
     alerts.push(...upserted.alerts);
   }
   return alerts;
-}
-
-/** A template sets the definition of a service, never its status (agents and pushes report that). */
-function toServiceInput(s: TemplateService): ServiceInput {
-  return {
-    nodeId: s.nodeId,
-    name: s.name,
-    displayName: s.displayName,
-    criticality: s.criticality,
-    serviceType: s.serviceType,
-    namespace: s.namespace,
-    tags: s.tags,
-    slaGroup: s.slaGroup,
-    backupExpected: s.operations?.backup?.expected,
-    backupMaxAgeDays: s.operations?.backup?.maxAgeDays,
-  };
 }
 
 /** Whether upsertService would change the row: only fields the input gives count. */
