@@ -59,9 +59,10 @@ export async function recordStatusChanges(tx: SlaTx, events: EventsService, tena
       payload: { serviceId: c.serviceId, service: c.name, nodeId: c.nodeId, previousStatus: c.from, status: c.to, at: at.toISOString() },
     });
   }
-  for (const i of opened) {
+  const incident = (i: { id: string; service_id: string; status: string }, startedAt: Date, endedAt: Date | null) => {
     const c = byId.get(i.service_id) as StatusChange;
-    await events.publish(tx.em, {
+    const minutes = endedAt ? (endedAt.getTime() - startedAt.getTime()) / 60_000 : 0;
+    return events.publish(tx.em, {
       topic: 'sla:incident',
       tenantId,
       payload: {
@@ -69,33 +70,16 @@ export async function recordStatusChanges(tx: SlaTx, events: EventsService, tena
         serviceId: c.serviceId,
         service: c.name,
         nodeId: c.nodeId,
-        state: 'opened',
+        state: endedAt ? 'resolved' : 'opened',
         status: i.status,
-        startedAt: at.toISOString(),
-        endedAt: null,
-        downtimeMinutes: 0,
-      },
-    });
-  }
-  for (const i of closed) {
-    const c = byId.get(i.service_id) as StatusChange;
-    const minutes = (at.getTime() - new Date(i.started_at).getTime()) / 60_000;
-    await events.publish(tx.em, {
-      topic: 'sla:incident',
-      tenantId,
-      payload: {
-        incidentId: i.id,
-        serviceId: c.serviceId,
-        service: c.name,
-        nodeId: c.nodeId,
-        state: 'resolved',
-        status: i.status,
-        startedAt: new Date(i.started_at).toISOString(),
-        endedAt: at.toISOString(),
+        startedAt: startedAt.toISOString(),
+        endedAt: endedAt?.toISOString() ?? null,
         downtimeMinutes: Math.round(minutes * 100) / 100,
       },
     });
-  }
+  };
+  for (const i of opened) await incident(i, at, null);
+  for (const i of closed) await incident(i, new Date(i.started_at), at);
   const alerts = statusAlerts(changes);
   await publishSlaAlerts(tx, events, tenantId, alerts);
   return alerts;
