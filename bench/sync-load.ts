@@ -64,11 +64,13 @@ const latencies: number[] = [];
 let errors = 0;
 const started = Date.now();
 const until = started + seconds * 1000;
-const record = (p: Promise<number>) =>
-  p.then(
-    (ms) => void latencies.push(ms),
-    () => void (errors += 1),
-  );
+const record = async (p: Promise<number>) => {
+  try {
+    latencies.push(await p);
+  } catch {
+    errors += 1;
+  }
+};
 if (mode === 'max' || mode === 'each') {
   // `each`: every node exactly once (the first syncs that create the catalog), `level` in flight.
   const done = () => (mode === 'each' ? next >= nodes : Date.now() >= until);
