@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.ts';
 import { DeliveryLedger, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 import type { SqlQuery as Query } from '../db/sql-query.ts';
+import { eventChannel } from '../events/event-outbox.ts';
 
 type Send = (deliveryId: string, startAfterSeconds?: number) => Promise<unknown>;
 
@@ -51,13 +52,16 @@ export class WebhookDelivery {
 
   /** Creates a delivery of a synthetic webhook.test event for one subscription. */
   async test(subscriptionId: string, tenantId: string): Promise<Record<string, unknown>> {
-    const [event] = await this.query<{ id: string }>("INSERT INTO event_outbox (topic, tenant_id, payload) VALUES ('webhook.test', ?, ?) RETURNING id", [
-      tenantId,
-      JSON.stringify({ subscriptionId, message: 'This is a test delivery from itops.' }),
-    ]);
+    // The event, its one delivery (to this subscription only, not to every subscriber of the topic)
+    // and the wake-up of live subscribers, in one statement.
     const [delivery] = await this.query<Record<string, unknown>>(
-      "INSERT INTO webhook_delivery (id, subscription_id, tenant_id, event_id, topic, status) VALUES (?, ?, ?, ?, 'webhook.test', 'pending') RETURNING *",
-      [randomUUID(), subscriptionId, tenantId, event.id],
+      `WITH e AS (
+         INSERT INTO event_outbox (topic, tenant_id, payload) VALUES ('webhook.test', ?, ?) RETURNING id
+       )
+       INSERT INTO webhook_delivery (id, subscription_id, tenant_id, event_id, topic, status)
+       SELECT ?, ?, ?, e.id, 'webhook.test', 'pending' FROM e, LATERAL (SELECT pg_notify('${eventChannel}', e.id::text)) n
+       RETURNING *`,
+      [tenantId, JSON.stringify({ subscriptionId, message: 'This is a test delivery from itops.' }), randomUUID(), subscriptionId, tenantId],
     );
     await this.send(String(delivery.id));
     return delivery;
