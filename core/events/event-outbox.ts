@@ -41,10 +41,42 @@ export class EventOutbox {
     private readonly validator: AjvSchemaValidator,
   ) {}
 
-  async publish(em: EntityManager, event: EventToPublish): Promise<string> {
+  private check(event: EventToPublish): void {
     const declaration = this.topics().find((t) => t.topic === event.topic);
     if (!declaration) throw new AppError('internal', `event topic ${event.topic} is not declared by any loaded plugin`);
     if (declaration.payloadSchema) this.validator.assert(declaration.payloadSchema, event.payload, `payload of ${event.topic}`);
+  }
+
+  /**
+   * Many events in one transaction with three statements, whatever their number: the outbox rows
+   * (ids in the given order), one NOTIFY each, and the webhook deliveries of all of them. For
+   * mass changes (a fleet of heartbeats going down at once), where one publish per event would
+   * cost a round trip each.
+   */
+  async publishMany(em: EntityManager, events: EventToPublish[]): Promise<string[]> {
+    if (events.length === 0) return [];
+    for (const event of events) this.check(event);
+    const rows = await em.getConnection().execute<{ id: string }[]>(
+      `WITH e AS (
+         INSERT INTO event_outbox (topic, tenant_id, payload)
+         SELECT x.e->>'topic', x.e->>'tenant_id', x.e->'payload' FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS x(e, n)
+         ORDER BY x.n
+         RETURNING id, topic, tenant_id
+       ), d AS (
+         INSERT INTO webhook_delivery (id, subscription_id, tenant_id, event_id, topic, status)
+         SELECT gen_random_uuid(), s.id, s.tenant_id, e.id, e.topic, 'pending' FROM e
+         JOIN webhook_subscription s ON s.tenant_id = e.tenant_id AND s.enabled AND (cardinality(s.topics) = 0 OR e.topic = ANY(s.topics))
+       )
+       SELECT id, pg_notify('${eventChannel}', id::text) FROM e ORDER BY id`,
+      [JSON.stringify(events.map((e) => ({ topic: e.topic, tenant_id: e.tenantId ?? null, payload: e.payload })))],
+      'all',
+      em.getTransactionContext(),
+    );
+    return rows.map((r) => String(r.id));
+  }
+
+  async publish(em: EntityManager, event: EventToPublish): Promise<string> {
+    this.check(event);
     const [row] = await em.getConnection().execute<{ id: string }[]>(
       `WITH e AS (INSERT INTO event_outbox (topic, tenant_id, payload) VALUES (?, ?, ?) RETURNING id)
          SELECT id, pg_notify('${eventChannel}', id::text) FROM e`,

@@ -88,3 +88,41 @@ t.test('undeclared topics and payloads that break their schema are refused', asy
   await t.rejects(outbox.publish(em, { topic: 'nobody.declared', payload: {} }), { message: /not declared/ });
   await t.rejects(outbox.publish(em, { topic: 'publisher.ticked', payload: { n: 'one' } }), { code: 'validation_failed' });
 });
+
+t.test('publishMany writes a batch in order, notifies each event and fans out webhooks, or nothing on rollback', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [publisher] });
+  await kernel.database.query("INSERT INTO tenant (tenant_id, name) VALUES ('acme', 'Acme') ON CONFLICT DO NOTHING");
+  await kernel.database.query(
+    "INSERT INTO webhook_subscription (id, tenant_id, url, secret, topics, enabled) VALUES (gen_random_uuid(), 'acme', 'https://example.com/hook', 'whsec_x', '{publisher.ticked}', true)",
+  );
+  const seen = collector();
+  kernel.events.subscribe((e) => seen.push(e), { topics: new Set(['publisher.ticked']) });
+  const { EventOutbox } = await import('./event-outbox.ts');
+  const { AjvSchemaValidator } = await import('../validation/schema-validator.ts');
+  const outbox = new EventOutbox(() => kernel.plugins.eventTopics(), new AjvSchemaValidator());
+  const batch = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => ({ topic: 'publisher.ticked', tenantId: 'acme', payload: { n: from + i } }));
+  await kernel.database
+    .em()
+    .transactional(async (tx) => {
+      await outbox.publishMany(tx, batch(1000, 5));
+      throw new Error('roll back');
+    })
+    .catch(() => undefined);
+  const ids = await kernel.database.em().transactional((tx) => outbox.publishMany(tx, batch(1, 300)));
+  t.equal(ids.length, 300);
+  const events = await seen.until(300);
+  t.same(
+    events.map((e) => (e.payload as { n: number }).n),
+    Array.from({ length: 300 }, (_, i) => i + 1),
+    'every event arrives, in the order given',
+  );
+  const [{ count }] = await kernel.database.query<{ count: string }>('SELECT count(*) FROM webhook_delivery');
+  t.equal(Number(count), 300, 'one webhook delivery per event for the subscribed hook');
+  const [{ rolled }] = await kernel.database.query<{ rolled: string }>("SELECT count(*) AS rolled FROM event_outbox WHERE (payload->>'n')::int >= 1000");
+  t.equal(Number(rolled), 0, 'a rolled-back batch left nothing');
+  await t.rejects(
+    kernel.database.em().transactional((tx) => outbox.publishMany(tx, [{ topic: 'publisher.ticked', payload: { n: 'x' } }])),
+    { code: 'validation_failed' },
+  );
+});

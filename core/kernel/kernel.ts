@@ -174,6 +174,7 @@ export class Kernel {
       registerValue(container, alertsToken, alerts.service);
       registerValue(container, tokens.events, {
         publish: (em, event) => outbox.publish(em, event),
+        publishMany: (em, list) => outbox.publishMany(em, list),
         subscribe: (handler, filter) => events.subscribe(handler, filter),
         iterate: (filter) => eventIterator(events, filter),
       });
