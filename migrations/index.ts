@@ -5,6 +5,9 @@ import { EventOutbox } from './0003-event-outbox.ts';
 import { Webhooks } from './0004-webhooks.ts';
 import { Alerts } from './0005-alerts.ts';
 import { Sla } from './0006-sla.ts';
+import { Heartbeats } from './0007-heartbeats.ts';
+import { EndpointsAndCertificates } from './0008-endpoints-and-certificates.ts';
+import { StatusPage } from './0009-status-page.ts';
 
 /**
  * The one ordered history of core and first-party plugin migrations. Names are their order:
@@ -17,4 +20,7 @@ export const migrations: MigrationObject[] = [
   { name: '0004-webhooks', class: Webhooks },
   { name: '0005-alerts', class: Alerts },
   { name: '0006-sla', class: Sla },
+  { name: '0007-heartbeats', class: Heartbeats },
+  { name: '0008-endpoints-and-certificates', class: EndpointsAndCertificates },
+  { name: '0009-status-page', class: StatusPage },
 ];
