@@ -1,0 +1,390 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AppError,
+  type AlertsService,
+  type DatabaseService,
+  likePattern,
+  listEnvelope,
+  type OperationRequest,
+  parseListQuery,
+} from '../../core/plugin-api/index.ts';
+import { heartbeatAlertFingerprint } from './heartbeat-deadlines.ts';
+import { type HeartbeatRow, heartbeatView, rulesOf, type Sql, stateColumns, stateOf } from './heartbeat-rows.ts';
+import { checkCron, isTimeZone, type Problem } from './heartbeat-schedule.ts';
+import { dailyUptime } from './heartbeat-uptime.ts';
+import { deadlines, type HeartbeatStatus } from './ping-semantics.ts';
+
+type HeartbeatInput = {
+  name?: string;
+  description?: string | null;
+  periodSeconds?: number;
+  cron?: string;
+  timezone?: string;
+  graceSeconds?: number;
+  startGraceSeconds?: number | null;
+};
+
+type PingRow = {
+  id: string;
+  kind: string;
+  received_at: Date;
+  exit_code: number | null;
+  rid: string | null;
+  duration_ms: string | null;
+  start_ping_id: string | null;
+  method: string;
+  remote_addr: string | null;
+  user_agent: string | null;
+  body: string | null;
+  body_bytes: number;
+};
+
+type ExecutionRow = {
+  id: string;
+  kind: 'success' | 'fail' | 'start';
+  rid: string | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+  duration_ms: string | null;
+  exit_code: number | null;
+  total: string;
+};
+
+const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+const num = (v: string | number | null) => (v === null ? null : Number(v));
+
+const defaults = { periodSeconds: 86_400, graceSeconds: 3600, timezone: 'UTC' };
+
+function invalid(problems: Problem[]): never {
+  throw new AppError('validation_failed', 'The request does not match the contract', { details: problems });
+}
+
+/** The columns a create or update writes, checked beyond what the contract's schema can say. */
+function configColumns(current: HeartbeatRow | undefined, body: HeartbeatInput) {
+  if (body.periodSeconds !== undefined && body.cron !== undefined) {
+    invalid([{ path: '/body', message: 'give either periodSeconds or cron, not both' }]);
+  }
+  const cron = body.cron !== undefined ? body.cron.trim() : body.periodSeconds !== undefined ? null : (current?.cron ?? null);
+  const kind: 'period' | 'cron' = cron !== null ? 'cron' : 'period';
+  const timezone = body.timezone ?? current?.timezone ?? defaults.timezone;
+  const problems: Problem[] = [];
+  if (kind === 'cron') problems.push(...checkCron(cron as string, timezone));
+  else if (!isTimeZone(timezone)) problems.push({ path: '/body/timezone', message: 'must be an IANA time zone name, e.g. Europe/Berlin' });
+  if (problems.length > 0) invalid(problems);
+  return {
+    name: (body.name ?? current?.name ?? '').trim(),
+    description: body.description === undefined ? (current?.description ?? null) : body.description,
+    kind,
+    period_seconds: kind === 'period' ? (body.periodSeconds ?? current?.period_seconds ?? defaults.periodSeconds) : null,
+    cron,
+    timezone,
+    grace_seconds: body.graceSeconds ?? current?.grace_seconds ?? defaults.graceSeconds,
+    start_grace_seconds: body.startGraceSeconds === undefined ? (current?.start_grace_seconds ?? null) : body.startGraceSeconds,
+  };
+}
+
+/** Heartbeat CRUD, pause and resume, executions, pings and daily uptime (tenant-scoped raw SQL). */
+export function heartbeatHandlers(deps: {
+  database: DatabaseService;
+  alerts: AlertsService;
+  clock: () => Date;
+  publicUrl?: string;
+  /** Called after a change of status (the alert reconciler runs sooner). */
+  onStatusChange: () => void;
+}) {
+  const { database, clock } = deps;
+  const view = (row: HeartbeatRow) => heartbeatView(row, deps.publicUrl);
+
+  const owned = async (sql: Sql, tenantId: string, id: string, lock = false) => {
+    const [row] = await sql<HeartbeatRow>(`SELECT * FROM heartbeat WHERE id = ? AND tenant_id = ?${lock ? ' FOR UPDATE' : ''}`, [id, tenantId]);
+    if (!row) throw new AppError('not_found', `Heartbeat ${id} was not found`);
+    return row;
+  };
+
+  /** Locks the heartbeat, lets `change` compute its new row, writes it and its flip. */
+  const transition = async (
+    req: OperationRequest<unknown, { id: string }>,
+    change: (row: HeartbeatRow, now: Date) => { row: HeartbeatRow; reason?: string | null } | null,
+  ) => {
+    const result = await database.transaction(async ({ query: sql }) => {
+      const current = await owned(sql, req.tenantId as string, req.params.id, true);
+      const now = clock();
+      const changed = change(current, now);
+      if (!changed) return { row: current, flipped: false };
+      const next = changed.row;
+      const flipped = next.status !== current.status;
+      const [row] = await sql<HeartbeatRow>(
+        `UPDATE heartbeat SET name = ?, description = ?, kind = ?, period_seconds = ?, cron = ?, timezone = ?, grace_seconds = ?, start_grace_seconds = ?,
+           status = ?, status_reason = ?, status_changed_at = ?, open_runs = ?::jsonb, expected_at = ?, down_at = ?, due_at = ?, updated_at = ?
+         WHERE id = ? RETURNING *`,
+        [
+          next.name,
+          next.description,
+          next.kind,
+          next.period_seconds,
+          next.cron,
+          next.timezone,
+          next.grace_seconds,
+          next.start_grace_seconds,
+          next.status,
+          next.status_reason,
+          flipped ? now.toISOString() : iso(current.status_changed_at),
+          JSON.stringify(next.open_runs ?? []),
+          iso(next.expected_at),
+          iso(next.down_at),
+          iso(next.due_at),
+          now.toISOString(),
+          current.id,
+        ],
+      );
+      if (flipped) {
+        await sql('INSERT INTO heartbeat_flip (tenant_id, heartbeat_id, at, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)', [
+          current.tenant_id,
+          current.id,
+          now.toISOString(),
+          current.status,
+          next.status,
+          changed.reason ?? null,
+        ]);
+      }
+      return { row, flipped };
+    });
+    if (result.flipped) deps.onStatusChange();
+    return view(result.row);
+  };
+
+  /** A row with new configuration and the deadlines (and late/up status) that follow from it. */
+  const reconfigured = (current: HeartbeatRow, columns: ReturnType<typeof configColumns>, now: Date): HeartbeatRow => {
+    const row = { ...current, ...columns };
+    const state = stateOf(row);
+    // A late heartbeat whose new deadline lies ahead is up again; an up one whose deadline passed is
+    // moved to late by the next evaluation.
+    if (state.status === 'late') {
+      const ahead = deadlines(rulesOf(row), { ...state, status: 'up' });
+      if (ahead.expectedAt && ahead.expectedAt.getTime() > now.getTime()) state.status = 'up';
+    }
+    const next = { ...state, ...deadlines(rulesOf(row), state) };
+    const written = stateColumns(next);
+    return {
+      ...row,
+      status: next.status,
+      status_reason: next.status === 'up' ? null : row.status_reason,
+      expected_at: next.expectedAt,
+      down_at: next.downAt,
+      due_at: next.dueAt,
+      open_runs: written.open_runs,
+    };
+  };
+
+  return {
+    async listHeartbeats(req: OperationRequest<unknown, Record<string, string>, Record<string, unknown> & { status?: HeartbeatStatus }>) {
+      const list = parseListQuery<'name' | 'status' | 'lastPingAt' | 'nextDeadlineAt' | 'createdAt'>(req.query, {
+        sortable: {
+          name: 'lower(name)',
+          status: "CASE status WHEN 'down' THEN 0 WHEN 'late' THEN 1 WHEN 'up' THEN 2 WHEN 'new' THEN 3 ELSE 4 END",
+          lastPingAt: 'last_ping_at',
+          nextDeadlineAt: 'expected_at',
+          createdAt: 'created_at',
+        },
+        defaultSort: 'name',
+      });
+      const where = ['tenant_id = ?'];
+      const params: unknown[] = [req.tenantId];
+      const filters: Record<string, unknown> = {};
+      if (req.query.status) {
+        where.push('status = ?');
+        params.push(req.query.status);
+        filters.status = req.query.status;
+      }
+      if (list.q) {
+        where.push(`(name ILIKE ? ESCAPE '\\' OR description ILIKE ? ESCAPE '\\')`);
+        params.push(likePattern(list.q), likePattern(list.q));
+      }
+      const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
+      const rows = await database.query<HeartbeatRow & { total: string }>(
+        `SELECT *, count(*) OVER () AS total FROM heartbeat WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy} ${nulls}, id LIMIT ? OFFSET ?`,
+        [...params, list.limit, list.offset],
+      );
+      let total = rows.length > 0 ? Number(rows[0].total) : 0;
+      if (rows.length === 0 && list.offset > 0) {
+        const [count] = await database.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat WHERE ${where.join(' AND ')}`, params);
+        total = Number(count.count);
+      }
+      return listEnvelope(
+        rows.map(({ total: _, ...row }) => view(row)),
+        total,
+        list,
+        filters,
+      );
+    },
+
+    async createHeartbeat(req: OperationRequest<HeartbeatInput>) {
+      const columns = configColumns(undefined, req.body);
+      const [row] = await database.query<HeartbeatRow>(
+        `INSERT INTO heartbeat (id, tenant_id, ping_uuid, name, description, kind, period_seconds, cron, timezone, grace_seconds, start_grace_seconds, status,
+           status_changed_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?) RETURNING *`,
+        [
+          randomUUID(),
+          req.tenantId,
+          randomUUID(),
+          columns.name,
+          columns.description,
+          columns.kind,
+          columns.period_seconds,
+          columns.cron,
+          columns.timezone,
+          columns.grace_seconds,
+          columns.start_grace_seconds,
+          ...Array(3).fill(clock().toISOString()),
+        ],
+      );
+      return { status: 201, body: view(row) };
+    },
+
+    async getHeartbeat(req: OperationRequest<unknown, { id: string }>) {
+      return view(await owned(database.query, req.tenantId as string, req.params.id));
+    },
+
+    updateHeartbeat(req: OperationRequest<HeartbeatInput, { id: string }>) {
+      return transition(req, (current, now) => ({ row: reconfigured(current, configColumns(current, req.body), now), reason: null }));
+    },
+
+    async deleteHeartbeat(req: OperationRequest<unknown, { id: string }>) {
+      const [row] = await database.query<{ id: string; alert_firing: boolean; status: string }>(
+        'DELETE FROM heartbeat WHERE id = ? AND tenant_id = ? RETURNING id, alert_firing, status',
+        [req.params.id, req.tenantId],
+      );
+      if (!row) throw new AppError('not_found', `Heartbeat ${req.params.id} was not found`);
+      // Its alert cannot be reconciled once the row is gone: resolve it now.
+      if (row.alert_firing || row.status === 'down') {
+        await deps.alerts.resolve({ tenantId: req.tenantId as string, fingerprint: heartbeatAlertFingerprint(row.id) });
+      }
+      return { status: 204 };
+    },
+
+    pauseHeartbeat(req: OperationRequest<unknown, { id: string }>) {
+      const who = req.principal?.name ?? req.principal?.id ?? 'unknown';
+      return transition(req, (current) =>
+        current.status === 'paused'
+          ? null
+          : {
+              row: { ...current, status: 'paused', status_reason: `Paused by ${who}`, open_runs: [], expected_at: null, down_at: null, due_at: null },
+              reason: `Paused by ${who}`,
+            },
+      );
+    },
+
+    resumeHeartbeat(req: OperationRequest<unknown, { id: string }>) {
+      return transition(req, (current) => {
+        if (current.status !== 'paused') throw new AppError('conflict', `Heartbeat ${current.id} is not paused`);
+        return { row: { ...current, status: 'new', status_reason: null, open_runs: [], expected_at: null, down_at: null, due_at: null }, reason: 'Resumed' };
+      });
+    },
+
+    async listHeartbeatPings(req: OperationRequest<unknown, { id: string }, Record<string, unknown> & { kind?: string }>) {
+      const heartbeat = await owned(database.query, req.tenantId as string, req.params.id);
+      const list = parseListQuery<'receivedAt'>({ ...req.query, sortOrder: 'desc' }, { defaultSort: 'receivedAt', sortable: { receivedAt: 'received_at' } });
+      const where = ['heartbeat_id = ?'];
+      const params: unknown[] = [heartbeat.id];
+      const filters: Record<string, unknown> = {};
+      if (req.query.kind) {
+        where.push('kind = ?');
+        params.push(req.query.kind);
+        filters.kind = req.query.kind;
+      }
+      const rows = await database.query<PingRow & { total: string }>(
+        `SELECT *, count(*) OVER () AS total FROM heartbeat_ping WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?`,
+        [...params, list.limit, list.offset],
+      );
+      let total = rows.length > 0 ? Number(rows[0].total) : 0;
+      if (rows.length === 0 && list.offset > 0) {
+        const [count] = await database.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat_ping WHERE ${where.join(' AND ')}`, params);
+        total = Number(count.count);
+      }
+      const data = rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        receivedAt: iso(r.received_at),
+        exitCode: r.exit_code,
+        rid: r.rid,
+        durationMs: num(r.duration_ms),
+        startPingId: r.start_ping_id,
+        method: r.method,
+        remoteAddr: r.remote_addr,
+        userAgent: r.user_agent,
+        body: r.body,
+        bodyBytes: r.body_bytes,
+      }));
+      return listEnvelope(data, total, list, filters);
+    },
+
+    async listHeartbeatExecutions(req: OperationRequest<unknown, { id: string }>) {
+      const heartbeat = await owned(database.query, req.tenantId as string, req.params.id);
+      const list = parseListQuery<'startedAt'>(
+        { ...(req.query as Record<string, unknown>), sortOrder: 'desc' },
+        { defaultSort: 'startedAt', sortable: { startedAt: 'started_at' } },
+      );
+      // Completions (with the start they were paired with), and starts no completion claimed.
+      const rows = await database.query<ExecutionRow>(
+        `SELECT *, count(*) OVER () AS total FROM (
+           SELECT c.id, c.kind, c.rid, s.received_at AS started_at, c.received_at AS completed_at, c.duration_ms, c.exit_code
+           FROM heartbeat_ping c LEFT JOIN heartbeat_ping s ON s.id = c.start_ping_id
+           WHERE c.heartbeat_id = ? AND c.kind IN ('success', 'fail')
+           UNION ALL
+           SELECT s.id, s.kind, s.rid, s.received_at, NULL, NULL, NULL
+           FROM heartbeat_ping s
+           WHERE s.heartbeat_id = ? AND s.kind = 'start' AND NOT EXISTS (SELECT 1 FROM heartbeat_ping c WHERE c.start_ping_id = s.id)
+         ) e ORDER BY coalesce(started_at, completed_at) DESC, id DESC LIMIT ? OFFSET ?`,
+        [heartbeat.id, heartbeat.id, list.limit, list.offset],
+      );
+      const open = new Set((heartbeat.open_runs ?? []).map((r) => r.pingId));
+      const runLimitMs = (heartbeat.start_grace_seconds ?? heartbeat.grace_seconds) * 1000;
+      const now = clock().getTime();
+      const data = rows.map((r) => ({
+        id: r.id,
+        rid: r.rid,
+        startedAt: iso(r.started_at),
+        completedAt: iso(r.completed_at),
+        durationMs: num(r.duration_ms),
+        exitCode: r.exit_code,
+        outcome:
+          r.kind === 'success'
+            ? 'success'
+            : r.kind === 'fail'
+              ? 'failure'
+              : open.has(r.id) && new Date(r.started_at as Date).getTime() + runLimitMs > now
+                ? 'running'
+                : 'timeout',
+      }));
+      return listEnvelope(data, rows.length > 0 ? Number(rows[0].total) : 0, list);
+    },
+
+    async getHeartbeatDailyUptime(req: OperationRequest<unknown, { id: string }, { days?: number; timezone?: string }>) {
+      const heartbeat = await owned(database.query, req.tenantId as string, req.params.id);
+      const timeZone = req.query.timezone ?? heartbeat.timezone;
+      if (!isTimeZone(timeZone)) invalid([{ path: '/query/timezone', message: 'must be an IANA time zone name, e.g. Europe/Berlin' }]);
+      const days = req.query.days ?? 30;
+      const now = clock();
+      // Fetch from a day before the first calendar day, whatever the zone's offset.
+      const since = new Date(now.getTime() - (days + 1) * 86_400_000);
+      const flips = await database.query<{ at: Date; from_status: string; to_status: string }>(
+        'SELECT at, from_status, to_status FROM heartbeat_flip WHERE heartbeat_id = ? AND at >= ? ORDER BY at, id',
+        [heartbeat.id, since.toISOString()],
+      );
+      const [before] = await database.query<{ to_status: string }>(
+        'SELECT to_status FROM heartbeat_flip WHERE heartbeat_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1',
+        [heartbeat.id, since.toISOString()],
+      );
+      const data = dailyUptime({
+        flips: flips.map((f) => ({ at: new Date(f.at), to: f.to_status })),
+        statusBefore: before?.to_status ?? (flips[0]?.from_status as string | undefined) ?? heartbeat.status,
+        createdAt: new Date(heartbeat.created_at),
+        now,
+        days,
+        timeZone,
+      });
+      return { heartbeatId: heartbeat.id, timezone: timeZone, data };
+    },
+  };
+}
