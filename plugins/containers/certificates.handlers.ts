@@ -1,0 +1,291 @@
+import { randomUUID, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import {
+  AppError,
+  type AlertsService,
+  type DatabaseService,
+  likePattern,
+  listEnvelope,
+  type OperationRequest,
+  parseListQuery,
+} from '../../core/plugin-api/index.ts';
+import { certificateAlertFingerprint, type CertificateStatus, daysLeftOf } from './certificate-checks.ts';
+import { type CertificateRow, certificateView, certificateWithEndpoints } from './certificate-rows.ts';
+import { bareHost, type CheckAddressPolicy, literalHostProblem } from './endpoint-address-policy.ts';
+import { invalid, type Problem } from './endpoint-rows.ts';
+import { certificateDefaults, randomPhase, type Sql } from './endpoint-store.ts';
+import { resolveAll } from './endpoints.handlers.ts';
+
+type CertificateInput = {
+  name?: string;
+  host?: string;
+  port?: number;
+  serverName?: string;
+  warningDays?: number[];
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  validate?: boolean;
+  caCertificate?: string | null;
+};
+
+type CheckRow = {
+  id: string;
+  checked_at: Date;
+  ok: boolean;
+  status: CertificateStatus;
+  duration_ms: number | null;
+  address: string | null;
+  error: string | null;
+  not_after: Date | null;
+  fingerprint256: string | null;
+  chain_valid: boolean | null;
+  chain_error: string | null;
+  hostname_valid: boolean | null;
+  hostname_error: string | null;
+};
+
+const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+
+/** The columns a create or an update writes, checked beyond the contract's schema. */
+function certificateColumns(current: CertificateRow | undefined, body: CertificateInput, policy: CheckAddressPolicy, tenantId: string) {
+  const problems: Problem[] = [];
+  const host = bareHost(body.host ?? current?.host ?? '')
+    .toLowerCase()
+    .replace(/\.$/, '');
+  const port = body.port ?? current?.port ?? 443;
+  const serverName = bareHost(body.serverName ?? (body.host !== undefined ? host : (current?.server_name ?? host)))
+    .toLowerCase()
+    .replace(/\.$/, '');
+  if (!isIP(host) && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host)) {
+    problems.push({ path: '/body/host', message: 'must be a host name or an IP address' });
+  }
+  const blocked = literalHostProblem(policy, tenantId, host);
+  if (blocked) problems.push({ path: '/body/host', message: `checks may not reach this address: ${blocked}` });
+  const interval = body.intervalSeconds ?? current?.interval_seconds ?? certificateDefaults.intervalSeconds;
+  const timeout = body.timeoutSeconds ?? current?.timeout_seconds ?? certificateDefaults.timeoutSeconds;
+  const caPem = body.caCertificate === undefined ? (current?.ca_pem ?? null) : body.caCertificate;
+  if (body.caCertificate) {
+    try {
+      new X509Certificate(body.caCertificate);
+    } catch {
+      problems.push({ path: '/body/caCertificate', message: 'is not a PEM certificate' });
+    }
+  }
+  if (problems.length > 0) invalid(problems);
+  return {
+    // A name left at its default follows the target.
+    name: (body.name ?? (current && current.name !== `${current.server_name}:${current.port}` ? current.name : `${serverName}:${port}`)).trim(),
+    host,
+    port,
+    server_name: serverName,
+    warning_days: body.warningDays ?? current?.warning_days ?? certificateDefaults.warningDays,
+    interval_seconds: interval,
+    timeout_seconds: timeout,
+    validate: body.validate ?? current?.validate ?? true,
+    ca_pem: caPem,
+  };
+}
+
+const uniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505';
+
+/** Certificate monitor CRUD and check history (tenant-scoped raw SQL). */
+export function certificateHandlers(deps: {
+  database: DatabaseService;
+  alerts: AlertsService;
+  clock: () => Date;
+  policy: CheckAddressPolicy;
+  onDue: () => void;
+}) {
+  const { database, clock } = deps;
+
+  const owned = async (sql: Sql, tenantId: string, id: string, lock = false) => {
+    const [row] = await sql<CertificateRow>(`SELECT * FROM certificate WHERE id = ? AND tenant_id = ?${lock ? ' FOR UPDATE' : ''}`, [id, tenantId]);
+    if (!row) throw new AppError('not_found', `Certificate monitor ${id} was not found`);
+    return row;
+  };
+  const view = async (sql: Sql, id: string) => {
+    const [row] = await sql<CertificateRow & { endpoint_ids: string[] }>(`SELECT ${certificateWithEndpoints} FROM certificate c WHERE c.id = ?`, [id]);
+    return certificateView(row, clock());
+  };
+  const duplicate = (columns: { host: string; port: number; server_name: string }) =>
+    new AppError('conflict', `${columns.server_name} on ${columns.host}:${columns.port} is already monitored`);
+
+  return {
+    async listCertificates(req: OperationRequest<unknown, Record<string, string>, Record<string, unknown> & { status?: string; source?: string }>) {
+      const list = parseListQuery<'notAfter' | 'name' | 'host' | 'status' | 'createdAt'>(req.query, {
+        sortable: {
+          notAfter: 'c.not_after',
+          name: 'lower(c.name)',
+          host: 'c.host',
+          status: "CASE c.status WHEN 'expired' THEN 0 WHEN 'invalid' THEN 1 WHEN 'expiring' THEN 2 WHEN 'error' THEN 3 WHEN 'pending' THEN 4 ELSE 5 END",
+          createdAt: 'c.created_at',
+        },
+        defaultSort: 'notAfter',
+      });
+      const where = ['c.tenant_id = ?'];
+      const params: unknown[] = [req.tenantId];
+      const filters: Record<string, unknown> = {};
+      for (const key of ['status', 'source'] as const) {
+        if (req.query[key] === undefined) continue;
+        where.push(`c.${key} = ?`);
+        params.push(req.query[key]);
+        filters[key] = req.query[key];
+      }
+      if (list.q) {
+        where.push(`(c.name ILIKE ? ESCAPE '\\' OR c.host ILIKE ? ESCAPE '\\' OR c.server_name ILIKE ? ESCAPE '\\')`);
+        params.push(likePattern(list.q), likePattern(list.q), likePattern(list.q));
+      }
+      const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
+      const [rows, [count]] = await Promise.all([
+        database.query<CertificateRow & { endpoint_ids: string[] }>(
+          `SELECT ${certificateWithEndpoints} FROM certificate c WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy} ${nulls}, c.id LIMIT ? OFFSET ?`,
+          [...params, list.limit, list.offset],
+        ),
+        database.query<{ count: string }>(`SELECT count(*) AS count FROM certificate c WHERE ${where.join(' AND ')}`, params),
+      ]);
+      const now = clock();
+      return listEnvelope(
+        rows.map((r) => certificateView(r, now)),
+        Number(count.count),
+        list,
+        filters,
+      );
+    },
+
+    async createCertificate(req: OperationRequest<CertificateInput>) {
+      const tenantId = req.tenantId as string;
+      const columns = certificateColumns(undefined, req.body, deps.policy, tenantId);
+      const now = clock().toISOString();
+      const id = randomUUID();
+      try {
+        await database.query(
+          `INSERT INTO certificate (id, tenant_id, name, host, port, server_name, source, warning_days, interval_seconds, timeout_seconds, phase_seconds,
+             validate, ca_pem, next_check_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'manual', ?::int[], ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            id,
+            tenantId,
+            columns.name,
+            columns.host,
+            columns.port,
+            columns.server_name,
+            `{${columns.warning_days.join(',')}}`,
+            columns.interval_seconds,
+            columns.timeout_seconds,
+            randomPhase(columns.interval_seconds),
+            columns.validate,
+            columns.ca_pem,
+            now,
+            now,
+            now,
+          ],
+        );
+      } catch (error) {
+        if (uniqueViolation(error)) throw duplicate(columns);
+        throw error;
+      }
+      deps.onDue();
+      return { status: 201, body: await view(database.query, id) };
+    },
+
+    async getCertificate(req: OperationRequest<unknown, { id: string }>) {
+      const row = await owned(database.query, req.tenantId as string, req.params.id);
+      return view(database.query, row.id);
+    },
+
+    async updateCertificate(req: OperationRequest<CertificateInput, { id: string }>) {
+      const tenantId = req.tenantId as string;
+      const result = await database
+        .transaction(async ({ query }) => {
+          const current = await owned(query, tenantId, req.params.id, true);
+          const columns = certificateColumns(current, req.body, deps.policy, tenantId);
+          const retargeted = columns.host !== current.host || columns.port !== current.port || columns.server_name !== current.server_name;
+          if (retargeted && current.source === 'endpoint') {
+            throw new AppError('conflict', `Certificate monitor ${current.id} follows its endpoints' host and port; change the endpoints instead`);
+          }
+          const phase = columns.interval_seconds === current.interval_seconds ? current.phase_seconds : current.phase_seconds % columns.interval_seconds;
+          const now = clock().toISOString();
+          await query(
+            `UPDATE certificate SET name = ?, host = ?, port = ?, server_name = ?, warning_days = ?::int[], interval_seconds = ?, timeout_seconds = ?,
+               phase_seconds = ?, validate = ?, ca_pem = ?, next_check_at = ?, updated_at = ? WHERE id = ?`,
+            [
+              columns.name,
+              columns.host,
+              columns.port,
+              columns.server_name,
+              `{${columns.warning_days.join(',')}}`,
+              columns.interval_seconds,
+              columns.timeout_seconds,
+              phase,
+              columns.validate,
+              columns.ca_pem,
+              now,
+              now,
+              current.id,
+            ],
+          );
+          if (retargeted) {
+            // Another server: forget what the old one showed (its alert is resolved by the reconciler).
+            await query(
+              `UPDATE certificate SET status = 'pending', status_reason = NULL, subject = NULL, issuer = NULL, serial_number = NULL, fingerprint256 = NULL,
+                 not_before = NULL, not_after = NULL, subject_alt_names = '{}', chain = '[]', chain_valid = NULL, chain_error = NULL, hostname_valid = NULL,
+                 hostname_error = NULL, last_error = NULL, alert_state = 'ok' WHERE id = ?`,
+              [current.id],
+            );
+          }
+          return view(query, current.id);
+        })
+        .catch((error) => {
+          if (uniqueViolation(error)) throw new AppError('conflict', 'Another certificate monitor of this workspace has this host, port and server name');
+          throw error;
+        });
+      deps.onDue();
+      return result;
+    },
+
+    async deleteCertificate(req: OperationRequest<unknown, { id: string }>) {
+      const tenantId = req.tenantId as string;
+      const current = await owned(database.query, tenantId, req.params.id);
+      if (current.source === 'endpoint') {
+        throw new AppError('conflict', `Certificate monitor ${current.id} is derived from HTTPS endpoints; set monitorCertificate to false on them instead`);
+      }
+      const [row] = await database.query<{ alerted_state: string }>(
+        `DELETE FROM certificate WHERE id = ? AND tenant_id = ? AND source = 'manual' RETURNING alerted_state`,
+        [current.id, tenantId],
+      );
+      if (!row) throw new AppError('not_found', `Certificate monitor ${current.id} was not found`);
+      if (row.alerted_state !== 'ok') await resolveAll(deps.alerts, [{ tenantId, fingerprint: certificateAlertFingerprint(current.id, row.alerted_state) }]);
+      return { status: 204 };
+    },
+
+    async listCertificateChecks(req: OperationRequest<unknown, { id: string }>) {
+      const certificate = await owned(database.query, req.tenantId as string, req.params.id);
+      const list = parseListQuery<'checkedAt'>(req.query as Record<string, unknown>, { sortable: { checkedAt: 'checked_at' }, defaultSort: 'checkedAt' });
+      const [rows, [count]] = await Promise.all([
+        database.query<CheckRow>('SELECT * FROM certificate_check WHERE certificate_id = ? ORDER BY checked_at DESC, id DESC LIMIT ? OFFSET ?', [
+          certificate.id,
+          list.limit,
+          list.offset,
+        ]),
+        database.query<{ count: string }>('SELECT count(*) AS count FROM certificate_check WHERE certificate_id = ?', [certificate.id]),
+      ]);
+      const data = rows.map((r) => ({
+        id: r.id,
+        checkedAt: iso(r.checked_at),
+        ok: r.ok,
+        status: r.status,
+        durationMs: r.duration_ms,
+        address: r.address,
+        error: r.error,
+        notAfter: iso(r.not_after),
+        daysLeft: r.not_after ? daysLeftOf(new Date(r.not_after), new Date(r.checked_at)) : null,
+        fingerprint256: r.fingerprint256,
+        chainValid: r.chain_valid,
+        chainError: r.chain_error,
+        hostnameValid: r.hostname_valid,
+        hostnameError: r.hostname_error,
+      }));
+      return listEnvelope(data, Number(count.count), { ...list, sortOrder: 'desc' });
+    },
+  };
+}

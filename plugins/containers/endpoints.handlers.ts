@@ -1,0 +1,291 @@
+import {
+  AppError,
+  type AlertsService,
+  type DatabaseService,
+  likePattern,
+  listEnvelope,
+  type OperationRequest,
+  parseListQuery,
+} from '../../core/plugin-api/index.ts';
+import type { CheckAddressPolicy } from './endpoint-address-policy.ts';
+import { type EndpointInput, type EndpointRow, endpointColumns, endpointView, invalid } from './endpoint-rows.ts';
+import type { EndpointStatus } from './endpoint-state.ts';
+import { type AlertToResolve, endpointAlertFingerprint, insertEndpoint, type Sql, syncDerivedCertificates, updateEndpointRow } from './endpoint-store.ts';
+import { uptimeInWindows } from './endpoint-uptime.ts';
+import { addDays, isTimeZone, zonedDate, zonedMidnight } from './heartbeat-schedule.ts';
+
+export interface EndpointHandlerDeps {
+  database: DatabaseService;
+  alerts: AlertsService;
+  clock: () => Date;
+  policy: CheckAddressPolicy;
+  /** Called after a monitor became due (the check loop runs sooner). */
+  onDue: () => void;
+}
+
+type CheckRow = {
+  id: string;
+  checked_at: Date;
+  ok: boolean;
+  response_ms: number | null;
+  status_code: number | null;
+  error: string | null;
+  address: string | null;
+};
+
+const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+
+/** Selects endpoint rows with the id of the certificate monitor of their target (`e` is the endpoint). */
+export const endpointWithCertificate = `e.*, (SELECT c.id FROM certificate c WHERE e.scheme = 'https' AND c.tenant_id = e.tenant_id AND c.host = e.host
+  AND c.port = e.port AND c.server_name = e.host) AS certificate_id`;
+
+export type EndpointWithCertificate = EndpointRow & { certificate_id: string | null };
+
+export const viewWithCertificate = ({ certificate_id, ...row }: EndpointWithCertificate) => endpointView(row, certificate_id);
+
+/** Resolves the alerts of rows that are gone (after their transaction committed). */
+export async function resolveAll(alerts: AlertsService, list: AlertToResolve[]): Promise<void> {
+  for (const alert of list) await alerts.resolve(alert);
+}
+
+/** Per-calendar-day windows of the last `days` days in `timeZone`, the last one ending at its midnight. */
+export function dayWindows(now: Date, days: number, timeZone: string) {
+  const first = addDays(zonedDate(now, timeZone), -(days - 1));
+  return Array.from({ length: days }, (_, i) => {
+    const date = addDays(first, i);
+    return { date, from: zonedMidnight(date, timeZone), to: zonedMidnight(addDays(date, 1), timeZone) };
+  });
+}
+
+/** Check counts and mean response time per window (`width_bucket` over the windows' bounds) for some endpoints. */
+export async function checkStats(sql: Sql, endpointIds: string[], windows: { from: Date; to: Date }[]) {
+  if (endpointIds.length === 0 || windows.length === 0) return new Map<string, { checks: number; failed: number; okMs: number; okCount: number }>();
+  const bounds = [...windows.map((w) => w.from), windows[windows.length - 1].to].map((d) => d.toISOString());
+  const rows = await sql<{ endpoint_id: string; bucket: number; checks: string; failed: string; ok_ms: string | null; ok_count: string }>(
+    `SELECT endpoint_id, width_bucket(checked_at, ?::timestamptz[]) AS bucket, count(*) AS checks, count(*) FILTER (WHERE NOT ok) AS failed,
+       sum(response_ms) FILTER (WHERE ok AND response_ms IS NOT NULL) AS ok_ms, count(*) FILTER (WHERE ok AND response_ms IS NOT NULL) AS ok_count
+     FROM endpoint_check WHERE endpoint_id = ANY(string_to_array(?, ',')::uuid[]) AND checked_at >= ? AND checked_at < ?
+     GROUP BY 1, 2`,
+    [`{${bounds.join(',')}}`, endpointIds.join(','), bounds[0], bounds[bounds.length - 1]],
+  );
+  const stats = new Map<string, { checks: number; failed: number; okMs: number; okCount: number }>();
+  for (const r of rows) {
+    stats.set(`${r.endpoint_id}:${r.bucket - 1}`, {
+      checks: Number(r.checks),
+      failed: Number(r.failed),
+      okMs: Number(r.ok_ms ?? 0),
+      okCount: Number(r.ok_count),
+    });
+  }
+  return stats;
+}
+
+/** Status changes of some endpoints from `since` on, and the status each had just before. */
+export async function flipsSince(sql: Sql, endpointIds: string[], since: Date) {
+  const ids = endpointIds.join(',');
+  const flips = await sql<{ endpoint_id: string; at: Date; from_status: string; to_status: string }>(
+    `SELECT endpoint_id, at, from_status, to_status FROM endpoint_flip WHERE endpoint_id = ANY(string_to_array(?, ',')::uuid[]) AND at >= ? ORDER BY at, id`,
+    [ids, since.toISOString()],
+  );
+  const before = await sql<{ endpoint_id: string; to_status: string }>(
+    `SELECT DISTINCT ON (endpoint_id) endpoint_id, to_status FROM endpoint_flip
+     WHERE endpoint_id = ANY(string_to_array(?, ',')::uuid[]) AND at < ? ORDER BY endpoint_id, at DESC, id DESC`,
+    [ids, since.toISOString()],
+  );
+  const byEndpoint = new Map<string, { flips: { at: Date; to: string }[]; firstFrom?: string; before?: string }>();
+  const entry = (id: string) => {
+    let e = byEndpoint.get(id);
+    if (!e) {
+      e = { flips: [] };
+      byEndpoint.set(id, e);
+    }
+    return e;
+  };
+  for (const f of flips) {
+    const e = entry(f.endpoint_id);
+    e.firstFrom ??= f.from_status;
+    e.flips.push({ at: new Date(f.at), to: f.to_status });
+  }
+  for (const b of before) entry(b.endpoint_id).before = b.to_status;
+  /** The flips of an endpoint and the status it had before them (`current` when it never changed). */
+  return (id: string, current: string) => {
+    const e = byEndpoint.get(id);
+    return { flips: e?.flips ?? [], statusBefore: e?.before ?? e?.firstFrom ?? current };
+  };
+}
+
+/** Endpoint CRUD, check history and daily uptime (tenant-scoped raw SQL). */
+export function endpointHandlers(deps: EndpointHandlerDeps) {
+  const { database, clock } = deps;
+
+  const owned = async (sql: Sql, tenantId: string, id: string, lock = false) => {
+    const [row] = await sql<EndpointRow>(`SELECT * FROM endpoint WHERE id = ? AND tenant_id = ?${lock ? ' FOR UPDATE' : ''}`, [id, tenantId]);
+    if (!row) throw new AppError('not_found', `Endpoint ${id} was not found`);
+    return row;
+  };
+  const withCertificate = async (sql: Sql, id: string) => {
+    const [row] = await sql<EndpointWithCertificate>(`SELECT ${endpointWithCertificate} FROM endpoint e WHERE e.id = ?`, [id]);
+    return viewWithCertificate(row);
+  };
+  const managedByLabels = (row: EndpointRow) => {
+    if (row.source === 'labels') {
+      throw new AppError('conflict', `Endpoint ${row.id} is declared by the labels of container ${row.container_id}; change the labels instead`);
+    }
+  };
+
+  return {
+    async listEndpoints(
+      req: OperationRequest<unknown, Record<string, string>, Record<string, unknown> & { status?: EndpointStatus; type?: string; containerId?: string }>,
+    ) {
+      const list = parseListQuery<'name' | 'status' | 'lastCheckAt' | 'responseTime' | 'createdAt'>(req.query, {
+        sortable: {
+          name: 'lower(e.name)',
+          status: "CASE e.status WHEN 'down' THEN 0 WHEN 'pending' THEN 1 WHEN 'up' THEN 2 ELSE 3 END",
+          lastCheckAt: 'e.last_check_at',
+          responseTime: 'e.last_response_ms',
+          createdAt: 'e.created_at',
+        },
+        defaultSort: 'name',
+      });
+      const where = ['e.tenant_id = ?'];
+      const params: unknown[] = [req.tenantId];
+      const filters: Record<string, unknown> = {};
+      for (const [key, column] of [
+        ['status', 'e.status'],
+        ['type', 'e.scheme'],
+        ['containerId', 'e.container_id'],
+      ] as const) {
+        if (req.query[key] === undefined) continue;
+        where.push(`${column} = ?`);
+        params.push(req.query[key]);
+        filters[key] = req.query[key];
+      }
+      if (list.q) {
+        where.push(`(e.name ILIKE ? ESCAPE '\\' OR e.url ILIKE ? ESCAPE '\\' OR e.description ILIKE ? ESCAPE '\\')`);
+        params.push(likePattern(list.q), likePattern(list.q), likePattern(list.q));
+      }
+      const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
+      const [rows, [count]] = await Promise.all([
+        database.query<EndpointWithCertificate>(
+          `SELECT ${endpointWithCertificate} FROM endpoint e WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy} ${nulls}, e.id LIMIT ? OFFSET ?`,
+          [...params, list.limit, list.offset],
+        ),
+        database.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint e WHERE ${where.join(' AND ')}`, params),
+      ]);
+      return listEnvelope(rows.map(viewWithCertificate), Number(count.count), list, filters);
+    },
+
+    async createEndpoint(req: OperationRequest<EndpointInput>) {
+      const tenantId = req.tenantId as string;
+      const columns = endpointColumns(undefined, req.body, deps.policy, tenantId);
+      const view = await database.transaction(async ({ query }) => {
+        const row = await insertEndpoint(query, tenantId, columns, { source: 'api' }, clock());
+        await syncDerivedCertificates(query, tenantId, clock());
+        return withCertificate(query, row.id);
+      });
+      deps.onDue();
+      return { status: 201, body: view };
+    },
+
+    async getEndpoint(req: OperationRequest<unknown, { id: string }>) {
+      const row = await owned(database.query, req.tenantId as string, req.params.id);
+      return withCertificate(database.query, row.id);
+    },
+
+    async updateEndpoint(req: OperationRequest<EndpointInput, { id: string }>) {
+      const tenantId = req.tenantId as string;
+      const { view, removed } = await database.transaction(async ({ query }) => {
+        const current = await owned(query, tenantId, req.params.id, true);
+        managedByLabels(current);
+        const row = await updateEndpointRow(query, current, endpointColumns(current, req.body, deps.policy, tenantId), clock());
+        const removed = await syncDerivedCertificates(query, tenantId, clock());
+        return { view: await withCertificate(query, row.id), removed };
+      });
+      await resolveAll(deps.alerts, removed);
+      deps.onDue();
+      return view;
+    },
+
+    async deleteEndpoint(req: OperationRequest<unknown, { id: string }>) {
+      const tenantId = req.tenantId as string;
+      const removed = await database.transaction(async ({ query }) => {
+        const current = await owned(query, tenantId, req.params.id, true);
+        managedByLabels(current);
+        await query('DELETE FROM endpoint WHERE id = ?', [current.id]);
+        const certificates = await syncDerivedCertificates(query, tenantId, clock());
+        return current.alert_firing ? [{ tenantId, fingerprint: endpointAlertFingerprint(current.id) }, ...certificates] : certificates;
+      });
+      await resolveAll(deps.alerts, removed);
+      return { status: 204 };
+    },
+
+    async listEndpointChecks(req: OperationRequest<unknown, { id: string }, Record<string, unknown> & { ok?: boolean; since?: string; until?: string }>) {
+      const endpoint = await owned(database.query, req.tenantId as string, req.params.id);
+      const list = parseListQuery<'checkedAt'>(req.query, { sortable: { checkedAt: 'checked_at' }, defaultSort: 'checkedAt' });
+      const where = ['endpoint_id = ?'];
+      const params: unknown[] = [endpoint.id];
+      const filters: Record<string, unknown> = {};
+      if (req.query.ok !== undefined) {
+        where.push('ok = ?');
+        params.push(req.query.ok);
+        filters.ok = req.query.ok;
+      }
+      if (req.query.since) {
+        where.push('checked_at >= ?');
+        params.push(req.query.since);
+        filters.since = req.query.since;
+      }
+      if (req.query.until) {
+        where.push('checked_at < ?');
+        params.push(req.query.until);
+        filters.until = req.query.until;
+      }
+      if (req.query.since && req.query.until && Date.parse(req.query.since) > Date.parse(req.query.until)) {
+        invalid([{ path: '/query/until', message: 'must not be before since' }]);
+      }
+      const [rows, [count]] = await Promise.all([
+        database.query<CheckRow>(`SELECT * FROM endpoint_check WHERE ${where.join(' AND ')} ORDER BY checked_at DESC, id DESC LIMIT ? OFFSET ?`, [
+          ...params,
+          list.limit,
+          list.offset,
+        ]),
+        database.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint_check WHERE ${where.join(' AND ')}`, params),
+      ]);
+      const data = rows.map((r) => ({
+        id: r.id,
+        checkedAt: iso(r.checked_at),
+        ok: r.ok,
+        responseTimeMs: r.response_ms,
+        statusCode: r.status_code,
+        error: r.error,
+        address: r.address,
+      }));
+      return listEnvelope(data, Number(count.count), { ...list, sortOrder: 'desc' }, filters);
+    },
+
+    async getEndpointDailyUptime(req: OperationRequest<unknown, { id: string }, { days?: number; timezone?: string }>) {
+      const endpoint = await owned(database.query, req.tenantId as string, req.params.id);
+      const timeZone = req.query.timezone ?? 'UTC';
+      if (!isTimeZone(timeZone)) invalid([{ path: '/query/timezone', message: 'must be an IANA time zone name, e.g. Europe/Berlin' }]);
+      const now = clock();
+      const windows = dayWindows(now, req.query.days ?? 30, timeZone);
+      const history = (await flipsSince(database.query, [endpoint.id], windows[0].from))(endpoint.id, endpoint.status);
+      const uptime = uptimeInWindows({ ...history, createdAt: new Date(endpoint.created_at), now, windows });
+      const stats = await checkStats(database.query, [endpoint.id], windows);
+      const data = windows.map((w, i) => {
+        const s = stats.get(`${endpoint.id}:${i}`);
+        return {
+          date: w.date,
+          uptimePercent: uptime[i].uptimePercent,
+          downtimeSeconds: uptime[i].downtimeSeconds,
+          monitoredSeconds: uptime[i].monitoredSeconds,
+          outages: uptime[i].outages,
+          checks: s?.checks ?? 0,
+          failedChecks: s?.failed ?? 0,
+          avgResponseTimeMs: s && s.okCount > 0 ? Math.round((s.okMs / s.okCount) * 10) / 10 : null,
+        };
+      });
+      return { endpointId: endpoint.id, timezone: timeZone, data };
+    },
+  };
+}
