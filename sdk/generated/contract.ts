@@ -64,6 +64,124 @@ export type ApiKey = {
   created_at: string;
 };
 
+export type Certificate = {
+  id: string;
+  name: string;
+  host: string;
+  port: number;
+  serverName: string;
+  source: CertificateSource;
+  /** The HTTPS endpoints on this host, port and server name. */
+  endpointIds: string[];
+  warningDays: number[];
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  validate: boolean;
+  caCertificate?: string | null;
+  status: CertificateStatus;
+  statusReason?: string | null;
+  /** Days until the leaf expires (negative once expired). */
+  daysLeft?: number | null;
+  /** The smallest of warningDays the days left have crossed. */
+  warningThresholdDays?: number | null;
+  subject?: string | null;
+  issuer?: string | null;
+  serialNumber?: string | null;
+  fingerprint256?: string | null;
+  notBefore?: string | null;
+  notAfter?: string | null;
+  subjectAltNames?: string[];
+  /** The chain the server sent, leaf first. */
+  chain?: CertificateSummary[];
+  chainValid?: boolean | null;
+  /** OpenSSL's reason, e.g. SELF_SIGNED_CERT_IN_CHAIN, CERT_HAS_EXPIRED. */
+  chainError?: string | null;
+  hostnameValid?: boolean | null;
+  hostnameError?: string | null;
+  lastCheckAt?: string | null;
+  /** Why the last handshake failed. */
+  lastError?: string | null;
+  nextCheckAt?: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** PEM certificate(s) trusted in addition to the system's roots, e.g. an internal CA. */
+export type CertificateCaPem = string | null;
+
+export type CertificateCheck = {
+  id: string;
+  checkedAt: string;
+  /** The handshake succeeded (the certificate may still be invalid or expiring). */
+  ok: boolean;
+  status: CertificateStatus;
+  durationMs?: number | null;
+  address?: string | null;
+  error?: string | null;
+  notAfter?: string | null;
+  daysLeft?: number | null;
+  fingerprint256?: string | null;
+  chainValid?: boolean | null;
+  chainError?: string | null;
+  hostnameValid?: boolean | null;
+  hostnameError?: string | null;
+};
+
+export type CertificateCheckList = ListEnvelope & {
+  data?: CertificateCheck[];
+};
+
+export type CertificateCreate = {
+  /** Default: server name and port. */
+  name?: string;
+  host: CertificateHost;
+  port?: number;
+  /** Name sent in SNI and checked against the certificate; default: the host. */
+  serverName?: string;
+  warningDays?: CertificateWarningDays;
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  /** false: chain and name problems are recorded but raise no warning (expiry still does). */
+  validate?: boolean;
+  caCertificate?: CertificateCaPem;
+};
+
+/** A host name, or an IPv4 or IPv6 address. */
+export type CertificateHost = string;
+
+export type CertificateList = ListEnvelope & {
+  data?: Certificate[];
+};
+
+/** `manual`: created through this API; `endpoint`: derived from HTTPS endpoints. */
+export type CertificateSource = 'manual' | 'endpoint';
+
+export type CertificateStatus = 'pending' | 'valid' | 'expiring' | 'expired' | 'invalid' | 'error';
+
+export type CertificateSummary = {
+  subject: string;
+  issuer: string;
+  serialNumber?: string;
+  notBefore: string;
+  notAfter: string;
+  fingerprint256: string;
+};
+
+export type CertificateUpdate = {
+  name?: string;
+  host?: CertificateHost;
+  port?: number;
+  serverName?: string;
+  warningDays?: CertificateWarningDays;
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  validate?: boolean;
+  caCertificate?: CertificateCaPem;
+};
+
+/** Days before expiry at which a warning fires (default 30, 14, 7, 3, 1). */
+export type CertificateWarningDays = number[];
+
 export type ChannelName = string;
 
 export type ChannelRule = {
@@ -95,6 +213,179 @@ export type Edition = {
   plugins: LicensedPlugin[];
 };
 
+export type Endpoint = {
+  id: string;
+  name: string;
+  description?: string | null;
+  url: string;
+  type: EndpointType;
+  host: string;
+  port: number;
+  method?: EndpointMethod;
+  expectedStatus?: string;
+  keyword?: string | null;
+  invertKeyword?: boolean;
+  headers?: {
+    [key: string]: string;
+  };
+  body?: string | null;
+  timeoutSeconds: number;
+  intervalSeconds: number;
+  failureThreshold: number;
+  followRedirects?: boolean;
+  ignoreTlsErrors?: boolean;
+  monitorCertificate?: boolean;
+  enabled: boolean;
+  /** `labels`: declared by a container's labels; change it there. */
+  source: 'api' | 'labels';
+  containerId?: string | null;
+  /** The certificate monitor of an HTTPS endpoint's host and port. */
+  certificateId?: string | null;
+  status: EndpointStatus;
+  statusChangedAt?: string;
+  consecutiveFailures: number;
+  lastCheckAt?: string | null;
+  lastCheckOk?: boolean | null;
+  lastResponseTimeMs?: number | null;
+  lastStatusCode?: number | null;
+  /** Why the last check failed. */
+  lastError?: string | null;
+  nextCheckAt?: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type EndpointCheck = {
+  id: string;
+  checkedAt: string;
+  ok: boolean;
+  /** Null when no connection was made. */
+  responseTimeMs?: number | null;
+  statusCode?: number | null;
+  error?: string | null;
+  /** The address connected to. */
+  address?: string | null;
+};
+
+export type EndpointCheckList = ListEnvelope & {
+  data?: EndpointCheck[];
+};
+
+export type EndpointCreate = {
+  name: EndpointName;
+  description?: string;
+  url: EndpointUrl;
+  method?: EndpointMethod;
+  expectedStatus?: EndpointExpectedStatus;
+  /** HTTP: the response body (its first MiB) must contain this text (case-sensitive). */
+  keyword?: string;
+  /** HTTP: the body must not contain the keyword. */
+  invertKeyword?: boolean;
+  headers?: EndpointHeaders;
+  /** HTTP request body. */
+  body?: string;
+  /** Must be shorter than the interval. */
+  timeoutSeconds?: number;
+  intervalSeconds?: number;
+  /** Consecutive failed checks before the endpoint is down. */
+  failureThreshold?: number;
+  /** HTTP: follow up to 5 redirects (each target checked again); false: the 3xx is the answer. */
+  followRedirects?: boolean;
+  /** HTTPS: accept an invalid certificate chain or host name. */
+  ignoreTlsErrors?: boolean;
+  /** HTTPS: keep a certificate monitor for the host and port. */
+  monitorCertificate?: boolean;
+  enabled?: boolean;
+};
+
+export type EndpointDailyUptime = {
+  endpointId: string;
+  timezone: string;
+  data: {
+    date: string;
+    /** Null for days before the endpoint existed. */
+    uptimePercent: number | null;
+    downtimeSeconds: number | null;
+    monitoredSeconds: number;
+    /** Times it went down that day. */
+    outages: number | null;
+    checks: number;
+    failedChecks: number;
+    /** Mean response time of the day's successful checks (raw checks are kept 30 days). */
+    avgResponseTimeMs: number | null;
+  }[];
+};
+
+/** Accepted HTTP status codes, as codes and ranges, e.g. `200-299`, `200,301-302`. */
+export type EndpointExpectedStatus = string;
+
+/** Request headers. Values of credential-like headers (Authorization, Cookie, names containing token, secret, key, auth or password) are shown as `<redacted>`; sending `<redacted>` back keeps the stored value. */
+export type EndpointHeaders = {
+  [key: string]: string;
+};
+
+export type EndpointList = ListEnvelope & {
+  data?: Endpoint[];
+};
+
+export type EndpointMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+export type EndpointName = string;
+
+export type EndpointSparkline = {
+  endpointId: string;
+  name: string;
+  type: EndpointType;
+  status: EndpointStatus;
+  /** Uptime by time over the whole range. */
+  uptimePercent?: number | null;
+  avgResponseTimeMs?: number | null;
+  points: {
+    /** Start of the bucket. */
+    at: string;
+    /** Mean response time of the bucket's successful checks. */
+    responseTimeMs: number | null;
+    /** Null when the endpoint did not exist yet. */
+    uptimePercent: number | null;
+    checks: number;
+    failedChecks: number;
+  }[];
+};
+
+export type EndpointSparklineList = ListEnvelope & {
+  from: string;
+  to: string;
+  bucketSeconds: number;
+  data?: EndpointSparkline[];
+};
+
+/** `pending`: not checked yet (or since it was re-enabled); `down`: failureThreshold consecutive failures; `paused`: not checked (enabled false). */
+export type EndpointStatus = 'pending' | 'up' | 'down' | 'paused';
+
+export type EndpointType = 'http' | 'https' | 'tcp';
+
+export type EndpointUpdate = {
+  name?: EndpointName;
+  description?: string | null;
+  url?: EndpointUrl;
+  method?: EndpointMethod;
+  expectedStatus?: EndpointExpectedStatus;
+  keyword?: string | null;
+  invertKeyword?: boolean;
+  headers?: EndpointHeaders;
+  body?: string | null;
+  timeoutSeconds?: number;
+  intervalSeconds?: number;
+  failureThreshold?: number;
+  followRedirects?: boolean;
+  ignoreTlsErrors?: boolean;
+  monitorCertificate?: boolean;
+  enabled?: boolean;
+};
+
+/** `http://…` or `https://…` for HTTP checks, `tcp://host:port` for TCP connect checks. No credentials in the URL (use headers). */
+export type EndpointUrl = string;
+
 export type EngineStatus = {
   status: 'ok';
   version: string;
@@ -121,6 +412,136 @@ export type Error = {
 export type HealthStatus = {
   status: 'ok';
   version: string;
+};
+
+export type Heartbeat = {
+  id: string;
+  name: string;
+  description?: string | null;
+  /** The ping uuid: the secret in /ping/{uuid}. */
+  uuid: string;
+  /** The success ping URL (absolute when ITOPS_PUBLIC_URL is set). */
+  pingUrl: string;
+  kind: 'period' | 'cron';
+  periodSeconds?: number | null;
+  cron?: string | null;
+  timezone: string;
+  graceSeconds: number;
+  startGraceSeconds?: number | null;
+  status: HeartbeatStatus;
+  /** Why the heartbeat is down (or late). */
+  statusReason?: string | null;
+  statusChangedAt?: string;
+  /** A run is open (started and not finished). */
+  running: boolean;
+  openRuns: {
+    rid: string | null;
+    startedAt: string;
+  }[];
+  /** The last success or fail ping. */
+  lastPingAt?: string | null;
+  lastPingKind?: 'success' | 'fail' | null;
+  /** Start of the newest open run. */
+  lastStartAt?: string | null;
+  /** Duration of the last completed run, when its start was paired. */
+  lastDurationMs?: number | null;
+  lastExitCode?: number | null;
+  pingCount: number;
+  /** When the schedule expects the next ping (late from then). */
+  nextDeadlineAt?: string | null;
+  /** When the heartbeat goes down without a ping. */
+  downAt?: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** A schedule is either `periodSeconds` or `cron` (+ `timezone`), not both; with neither, a period of one day. */
+export type HeartbeatCreate = {
+  name: HeartbeatName;
+  description?: string;
+  /** Expected time between pings. */
+  periodSeconds?: number;
+  /** Five-field cron expression, e.g. `30 2 * * *`. */
+  cron?: string;
+  /** IANA time zone the cron expression is read in. */
+  timezone?: string;
+  /** How long after the deadline the heartbeat goes down. */
+  graceSeconds?: number;
+  /** How long a run may take after its start ping; null (default) uses graceSeconds. */
+  startGraceSeconds?: number | null;
+};
+
+export type HeartbeatDailyUptime = {
+  heartbeatId: string;
+  timezone: string;
+  data: {
+    date: string;
+    /** Null for days before the heartbeat existed. */
+    uptimePercent: number | null;
+    downtimeSeconds: number | null;
+    monitoredSeconds: number;
+    /** Times it went down that day. */
+    outages: number | null;
+  }[];
+};
+
+export type HeartbeatExecution = {
+  /** The completion ping's id, or the start ping's for an unfinished run. */
+  id: string;
+  rid?: string | null;
+  startedAt?: string | null;
+  completedAt?: string | null;
+  durationMs?: number | null;
+  exitCode?: number | null;
+  /** `timeout`: a start that got no completion in time (or was superseded). */
+  outcome: 'success' | 'failure' | 'running' | 'timeout';
+};
+
+export type HeartbeatExecutionList = ListEnvelope & {
+  data?: HeartbeatExecution[];
+};
+
+export type HeartbeatList = ListEnvelope & {
+  data?: Heartbeat[];
+};
+
+export type HeartbeatName = string;
+
+export type HeartbeatPing = {
+  id: string;
+  kind: HeartbeatPingKind;
+  receivedAt: string;
+  exitCode?: number | null;
+  rid?: string | null;
+  /** For a completion paired with its start: the run's duration. */
+  durationMs?: number | null;
+  startPingId?: string | null;
+  method: 'GET' | 'HEAD' | 'POST';
+  remoteAddr?: string | null;
+  userAgent?: string | null;
+  /** The stored part of the body (the first Ping-Body-Limit bytes). */
+  body?: string | null;
+  /** Size of the body as sent. */
+  bodyBytes: number;
+};
+
+export type HeartbeatPingKind = 'success' | 'fail' | 'start' | 'log';
+
+export type HeartbeatPingList = ListEnvelope & {
+  data?: HeartbeatPing[];
+};
+
+export type HeartbeatStatus = 'new' | 'up' | 'late' | 'down' | 'paused';
+
+/** Giving `periodSeconds` switches to a period schedule, giving `cron` to a cron schedule (not both). */
+export type HeartbeatUpdate = {
+  name?: HeartbeatName;
+  description?: string | null;
+  periodSeconds?: number;
+  cron?: string;
+  timezone?: string;
+  graceSeconds?: number;
+  startGraceSeconds?: number | null;
 };
 
 export type LicenseActivation = {
@@ -420,6 +841,80 @@ export type SlaTrendPoint = {
   status: SlaStatus | null;
 };
 
+export type StatusComponent = {
+  id: string;
+  name: string;
+  description: string | null;
+  groupId: string | null;
+  position: number;
+  monitorType: StatusMonitorType;
+  monitorId: string;
+  status: StatusComponentStatus;
+  /** When the current status began (null while unknown). */
+  statusSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type StatusComponentCreate = {
+  name: StatusName;
+  description?: string | null;
+  groupId?: string | null;
+  position?: StatusPosition;
+  monitorType: StatusMonitorType;
+  monitorId: StatusMonitorId;
+};
+
+export type StatusComponentList = ListEnvelope & {
+  data?: StatusComponent[];
+};
+
+export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'unknown';
+
+export type StatusComponentUpdate = {
+  name?: StatusName;
+  description?: string | null;
+  groupId?: string | null;
+  position?: StatusPosition;
+  monitorType?: StatusMonitorType;
+  monitorId?: StatusMonitorId;
+};
+
+export type StatusGroup = {
+  id: string;
+  name: string;
+  description: string | null;
+  position: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type StatusGroupCreate = {
+  name: StatusName;
+  description?: string | null;
+  position?: StatusPosition;
+};
+
+export type StatusGroupList = ListEnvelope & {
+  data?: StatusGroup[];
+};
+
+export type StatusGroupUpdate = {
+  name?: StatusName;
+  description?: string | null;
+  position?: StatusPosition;
+};
+
+/** The id of the heartbeat, endpoint, container or SLA service (a uuid for heartbeats and SLA services). */
+export type StatusMonitorId = string;
+
+export type StatusMonitorType = 'heartbeat' | 'endpoint' | 'container' | 'sla_service';
+
+export type StatusName = string;
+
+/** Order on the page, smallest first (ties by name). */
+export type StatusPosition = number;
+
 export type TemplateImportCounts = {
   slaTiers: string[];
   slaGroups: string[];
@@ -523,6 +1018,19 @@ export type CreateApiKeyResponse = ApiKey & {
   api_key: string;
 };
 
+/** POST /api/v1/certificates: Create a standalone certificate monitor; it is checked at once. */
+export type CreateCertificateRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: CertificateCreate;
+};
+
+export type CreateCertificateResponse = Certificate;
+
 /** POST /api/v1/channels: Create a channel (slack, discord, teams or webhook); its URL is never shown in full again. */
 export type CreateChannelRequest = {
   headers?: {
@@ -563,6 +1071,32 @@ export type CreateChannelRuleRequest = {
 
 export type CreateChannelRuleResponse = ChannelRule;
 
+/** POST /api/v1/endpoints: Create an endpoint check; it is checked at once. An HTTPS endpoint gets a certificate monitor unless `monitorCertificate` is false. */
+export type CreateEndpointRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: EndpointCreate;
+};
+
+export type CreateEndpointResponse = Endpoint;
+
+/** POST /api/v1/heartbeats: Create a heartbeat monitor; its ping URL is in the answer. */
+export type CreateHeartbeatRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: HeartbeatCreate;
+};
+
+export type CreateHeartbeatResponse = Heartbeat;
+
 /** POST /api/v1/silence: Silence the notifications of matching alerts from startsAt (default now) until endsAt. */
 export type CreateSilenceRequest = {
   headers?: {
@@ -581,6 +1115,32 @@ export type CreateSilenceRequest = {
 };
 
 export type CreateSilenceResponse = Silence;
+
+/** POST /api/v1/status/components: Create a component bound to a heartbeat, endpoint, container or SLA service of the workspace (placed last in its group unless a position is given). A group of another workspace answers 404. */
+export type CreateStatusComponentRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: StatusComponentCreate;
+};
+
+export type CreateStatusComponentResponse = StatusComponent;
+
+/** POST /api/v1/status/groups: Create a component group (placed last unless a position is given). */
+export type CreateStatusGroupRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: StatusGroupCreate;
+};
+
+export type CreateStatusGroupResponse = StatusGroup;
 
 /** POST /api/v1/tenants: Register a new tenant (Super-Admin). */
 export type CreateTenantRequest = {
@@ -641,6 +1201,19 @@ export type CreateWebhookResponse = WebhookSubscription & {
   secret: string;
 };
 
+/** DELETE /api/v1/certificates/{id}: Delete a certificate monitor with its history; its open alert is resolved. One derived from endpoints answers 409: set `monitorCertificate: false` on them instead. */
+export type DeleteCertificateRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteCertificateResponse = undefined;
+
 /** DELETE /api/v1/channels/{id}: Delete a channel and its rules; its notification history stays, under the channel's name. */
 export type DeleteChannelRequest = {
   path: {
@@ -668,6 +1241,32 @@ export type DeleteChannelRuleRequest = {
 
 export type DeleteChannelRuleResponse = undefined;
 
+/** DELETE /api/v1/endpoints/{id}: Delete an endpoint with its check history; its open alert is resolved, and a certificate monitor derived only from it goes too. */
+export type DeleteEndpointRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteEndpointResponse = undefined;
+
+/** DELETE /api/v1/heartbeats/{id}: Delete a heartbeat monitor with its pings and history; its uuid answers 404 from then on. */
+export type DeleteHeartbeatRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteHeartbeatResponse = undefined;
+
 /** DELETE /api/v1/silence/{id}: Cancel a silence (it stays in the history as cancelled). */
 export type DeleteSilenceRequest = {
   path: {
@@ -680,6 +1279,32 @@ export type DeleteSilenceRequest = {
 };
 
 export type DeleteSilenceResponse = undefined;
+
+/** DELETE /api/v1/status/components/{id}: Delete a component (the status history of what it was bound to stays). */
+export type DeleteStatusComponentRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteStatusComponentResponse = undefined;
+
+/** DELETE /api/v1/status/groups/{id}: Delete a group; its components stay on the page, ungrouped. */
+export type DeleteStatusGroupRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteStatusGroupResponse = undefined;
 
 /** DELETE /api/v1/webhooks/{id}: Delete a subscription and its delivery history. */
 export type DeleteWebhookRequest = {
@@ -747,6 +1372,19 @@ export type GetApiHealthRequest = { [key: string]: never };
 
 export type GetApiHealthResponse = HealthStatus;
 
+/** GET /api/v1/certificates/{id}: Get a certificate monitor with the certificate and chain last seen. */
+export type GetCertificateRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetCertificateResponse = Certificate;
+
 /** GET /api/v1/auth/me: Who the credentials belong to and the workspaces they reach. */
 export type GetCurrentPrincipalRequest = { [key: string]: never };
 
@@ -761,10 +1399,62 @@ export type GetCurrentPrincipalResponse = {
   }[];
 };
 
+/** GET /api/v1/dashboard/sparklines: Sparkline data for all endpoints: the range (ending now) cut into equal buckets, each with the mean response time of its successful checks and the uptime by time. One page of endpoints, ordered like GET /api/v1/endpoints. */
+export type GetDashboardSparklinesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    /** Free-text filter. */
+    q?: string;
+    range?: '1h' | '6h' | '24h' | '7d' | '30d';
+    buckets?: number;
+    status?: EndpointStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetDashboardSparklinesResponse = EndpointSparklineList;
+
 /** GET /api/v1/edition: Edition, licensee and the state of every available plugin. */
 export type GetEditionRequest = { [key: string]: never };
 
 export type GetEditionResponse = Edition;
+
+/** GET /api/v1/endpoints/{id}: Get an endpoint with its current state. */
+export type GetEndpointRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetEndpointResponse = Endpoint;
+
+/** GET /api/v1/endpoints/{id}/uptime/daily: Daily uptime percentages, by time: (seconds monitored − seconds down) / seconds monitored, per calendar day in the time zone (default UTC), with the day's checks and mean response time. Days before the endpoint existed have null figures; today counts up to now. */
+export type GetEndpointDailyUptimeRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    days?: number;
+    /** IANA time zone of the calendar days, e.g. Europe/Berlin. */
+    timezone?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetEndpointDailyUptimeResponse = EndpointDailyUptime;
 
 /** GET /.well-known/engine-status: Engine status with the plugins loaded in this process. */
 export type GetEngineStatusRequest = { [key: string]: never };
@@ -775,6 +1465,37 @@ export type GetEngineStatusResponse = EngineStatus;
 export type GetHealthRequest = { [key: string]: never };
 
 export type GetHealthResponse = HealthStatus;
+
+/** GET /api/v1/heartbeats/{id}: Get a heartbeat monitor. */
+export type GetHeartbeatRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetHeartbeatResponse = Heartbeat;
+
+/** GET /api/v1/heartbeats/{id}/uptime/daily: Daily uptime percentages, by time: (seconds monitored − seconds down) / seconds monitored, per calendar day in the time zone (default: the heartbeat's). Days before the heartbeat existed have null figures; today counts up to now. */
+export type GetHeartbeatDailyUptimeRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    days?: number;
+    /** IANA time zone of the calendar days, e.g. Europe/Berlin. */
+    timezone?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetHeartbeatDailyUptimeResponse = HeartbeatDailyUptime;
 
 /** GET /metrics: Prometheus metrics in the text exposition format. */
 export type GetMetricsRequest = { [key: string]: never };
@@ -887,6 +1608,20 @@ export type GetSlaTrendDataResponse = {
   data: SlaTrendPoint[];
 };
 
+/** GET /status: The workspace's public status page (no credentials): overall status, active incidents (components not operational, with since when), every component with its status and 90 days of daily uptime bars. Server-rendered and complete without JavaScript; a small inline script (the only one the Content-Security-Policy allows) keeps it current from `/status/events`. */
+export type GetStatusPageRequest = {
+  query?: {
+    /** The workspace whose page to show (default, the `x-workspace-id` header). */
+    workspace?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetStatusPageResponse = string;
+
 /** POST /api/v1/templates/import: Import a YAML document of the export's format; validated, idempotent, dry-run capable. */
 export type ImportTemplatesRequest = {
   query?: {
@@ -976,6 +1711,47 @@ export type ListAuthProvidersResponse = {
   }[];
 };
 
+/** GET /api/v1/certificates/{id}/checks: List check history, newest first. */
+export type ListCertificateChecksRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListCertificateChecksResponse = CertificateCheckList;
+
+/** GET /api/v1/certificates: List all certificate monitors of the workspace, soonest expiry first by default. */
+export type ListCertificatesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    sortBy?: 'notAfter' | 'name' | 'host' | 'status' | 'createdAt';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    status?: CertificateStatus;
+    source?: CertificateSource;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListCertificatesResponse = CertificateList;
+
 /** GET /api/v1/channels: The workspace's notification channels with their routing rules (URLs masked). */
 export type ListChannelsRequest = {
   headers?: {
@@ -987,6 +1763,53 @@ export type ListChannelsRequest = {
 export type ListChannelsResponse = {
   data: NotificationChannel[];
 };
+
+/** GET /api/v1/endpoints/{id}/checks: List check results, newest first. */
+export type ListEndpointChecksRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    /** Only successful (true) or failed (false) checks. */
+    ok?: boolean;
+    since?: string;
+    until?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListEndpointChecksResponse = EndpointCheckList;
+
+/** GET /api/v1/endpoints: List all monitored endpoints of the workspace. */
+export type ListEndpointsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    sortBy?: 'name' | 'status' | 'lastCheckAt' | 'responseTime' | 'createdAt';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    status?: EndpointStatus;
+    type?: EndpointType;
+    /** Only the endpoints declared by this container's labels. */
+    containerId?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListEndpointsResponse = EndpointList;
 
 /** GET /api/v1/sla/exclusion-windows: Exclusion windows, newest first; open windows past expectedEndAt are flagged overdue. */
 export type ListExclusionWindowsRequest = {
@@ -1006,6 +1829,66 @@ export type ListExclusionWindowsRequest = {
 export type ListExclusionWindowsResponse = ListEnvelope & {
   data?: SlaExclusionWindow[];
 };
+
+/** GET /api/v1/heartbeats/{id}/executions: List executions, newest first: each completion (success or fail ping) with the start it was paired with, and each start that has no completion (running, or timed out). */
+export type ListHeartbeatExecutionsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListHeartbeatExecutionsResponse = HeartbeatExecutionList;
+
+/** GET /api/v1/heartbeats/{id}/pings: List raw pings, newest first, with their stored bodies. */
+export type ListHeartbeatPingsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    kind?: HeartbeatPingKind;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListHeartbeatPingsResponse = HeartbeatPingList;
+
+/** GET /api/v1/heartbeats: List all heartbeat monitors of the workspace. */
+export type ListHeartbeatsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    sortBy?: 'name' | 'status' | 'lastPingAt' | 'nextDeadlineAt' | 'createdAt';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    status?: HeartbeatStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListHeartbeatsResponse = HeartbeatList;
 
 /** GET /api/v1/members: Members of the workspace. */
 export type ListMembersRequest = {
@@ -1174,6 +2057,50 @@ export type ListSlaServicesResponse = ListEnvelope & {
   data?: SlaService[];
 };
 
+/** GET /api/v1/status/components: List the workspace's status page components with their current status. */
+export type ListStatusComponentsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    sortBy?: 'position' | 'name' | 'status' | 'createdAt';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    groupId?: string;
+    monitorType?: StatusMonitorType;
+    monitorId?: string;
+    status?: StatusComponentStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListStatusComponentsResponse = StatusComponentList;
+
+/** GET /api/v1/status/groups: List the workspace's component groups, in page order. */
+export type ListStatusGroupsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip. */
+    offset?: number;
+    sortBy?: 'position' | 'name' | 'createdAt';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListStatusGroupsResponse = StatusGroupList;
+
 /** GET /api/v1/tenants: All tenants (Super-Admin). */
 export type ListTenantsRequest = { [key: string]: never };
 
@@ -1240,6 +2167,163 @@ export type LogoutRequest = {
 };
 
 export type LogoutResponse = undefined;
+
+/** POST /api/v1/heartbeats/{id}/pause: Pause deadline checking (open runs are dropped). A success or fail ping un-pauses; pausing twice is harmless. */
+export type PauseHeartbeatRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type PauseHeartbeatResponse = Heartbeat;
+
+/** GET /ping/{uuid}/{exit_code}: Ping with an exit code (also HEAD), e.g. `curl /ping/{uuid}/$?`. */
+export type PingExitCodeRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+    /** The job's exit status; 0 is a success ping, 1 to 255 a failure ping. */
+    exit_code: number;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingExitCodeResponse = string;
+
+/** POST /ping/{uuid}/{exit_code}: Ping with an exit code and a body. */
+export type PingExitCodePostRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+    /** The job's exit status; 0 is a success ping, 1 to 255 a failure ping. */
+    exit_code: number;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingExitCodePostResponse = string;
+
+/** GET /ping/{uuid}/fail: Failure ping (also HEAD). The heartbeat goes down at once; the open run closes. */
+export type PingFailRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingFailResponse = string;
+
+/** POST /ping/{uuid}/fail: Failure ping with a body. */
+export type PingFailPostRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingFailPostResponse = string;
+
+/** GET /ping/{uuid}/log: Record an event (also HEAD); changes nothing else. */
+export type PingLogRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingLogResponse = string;
+
+/** POST /ping/{uuid}/log: Record an event with a body (a log message). */
+export type PingLogPostRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingLogPostResponse = string;
+
+/** GET /ping/{uuid}/start: Signal job start (also HEAD). Opens a run; changes neither the last ping nor the status. */
+export type PingStartRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingStartResponse = string;
+
+/** POST /ping/{uuid}/start: Signal job start with a body. */
+export type PingStartPostRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingStartPostResponse = string;
+
+/** GET /ping/{uuid}: Success ping (also HEAD). The heartbeat goes up; a matching open run closes with its duration. */
+export type PingSuccessRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingSuccessResponse = string;
+
+/** POST /ping/{uuid}: Success ping with a body (a log excerpt), stored up to Ping-Body-Limit bytes. */
+export type PingSuccessPostRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingSuccessPostResponse = string;
 
 /** POST /api/v1/auth/refresh: Rotate a refresh token; presenting a rotated token again revokes its whole family. */
 export type RefreshSessionRequest = {
@@ -1420,6 +2504,19 @@ export type ReportStorageResponse = {
   status: 'healthy' | 'warning' | 'critical';
 };
 
+/** POST /api/v1/heartbeats/{id}/resume: Resume deadline checking of a paused heartbeat. It becomes `new` and waits for its next ping before any deadline runs, so a job stopped for maintenance is not reported down on resume. */
+export type ResumeHeartbeatRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ResumeHeartbeatResponse = Heartbeat;
+
 /** DELETE /api/v1/apikeys/{key_id}: Revoke an API key; it is refused from then on. */
 export type RevokeApiKeyRequest = {
   path: {
@@ -1497,6 +2594,20 @@ export type StreamEventsRequest = {
 
 export type StreamEventsResponse = string;
 
+/** GET /status/events: Live updates of the workspace's status page as Server-Sent Events (no credentials). */
+export type StreamStatusEventsRequest = {
+  query?: {
+    /** The workspace whose page to show (default, the `x-workspace-id` header). */
+    workspace?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type StreamStatusEventsResponse = string;
+
 /** POST /api/v1/channels/{id}/test: Send a test message to the channel now (even when disabled) and report how it went. */
 export type TestChannelRequest = {
   path: {
@@ -1543,6 +2654,20 @@ export type TestWebhookRequest = {
 
 export type TestWebhookResponse = WebhookDelivery;
 
+/** PUT /api/v1/certificates/{id}: Update a certificate monitor; fields left out keep their value; it is checked again at once. The host, port and server name of a monitor derived from endpoints follow the endpoints (409). */
+export type UpdateCertificateRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: CertificateUpdate;
+};
+
+export type UpdateCertificateResponse = Certificate;
+
 /** PUT /api/v1/channels/{id}: Change a channel; fields left out keep their value. */
 export type UpdateChannelRequest = {
   path: {
@@ -1563,28 +2688,100 @@ export type UpdateChannelRequest = {
 
 export type UpdateChannelResponse = NotificationChannel;
 
+/** PUT /api/v1/endpoints/{id}: Update an endpoint; fields left out keep their value. It is checked again at once with the new settings. `enabled: false` pauses it (no checks; an open alert is resolved). */
+export type UpdateEndpointRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: EndpointUpdate;
+};
+
+export type UpdateEndpointResponse = Endpoint;
+
+/** PUT /api/v1/heartbeats/{id}: Update a heartbeat monitor; fields left out keep their value. Deadlines follow the new schedule at once. */
+export type UpdateHeartbeatRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: HeartbeatUpdate;
+};
+
+export type UpdateHeartbeatResponse = Heartbeat;
+
+/** PUT /api/v1/status/components/{id}: Update a component (rename, move, re-bind); fields left out keep their value, `groupId` null ungroups it. */
+export type UpdateStatusComponentRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: StatusComponentUpdate;
+};
+
+export type UpdateStatusComponentResponse = StatusComponent;
+
+/** PUT /api/v1/status/groups/{id}: Update a group; fields left out keep their value. */
+export type UpdateStatusGroupRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: StatusGroupUpdate;
+};
+
+export type UpdateStatusGroupResponse = StatusGroup;
+
 export interface OperationTypes {
   activateLicense: { request: ActivateLicenseRequest; response: ActivateLicenseResponse };
   createApiKey: { request: CreateApiKeyRequest; response: CreateApiKeyResponse };
+  createCertificate: { request: CreateCertificateRequest; response: CreateCertificateResponse };
   createChannel: { request: CreateChannelRequest; response: CreateChannelResponse };
   createChannelRule: { request: CreateChannelRuleRequest; response: CreateChannelRuleResponse };
+  createEndpoint: { request: CreateEndpointRequest; response: CreateEndpointResponse };
+  createHeartbeat: { request: CreateHeartbeatRequest; response: CreateHeartbeatResponse };
   createSilence: { request: CreateSilenceRequest; response: CreateSilenceResponse };
+  createStatusComponent: { request: CreateStatusComponentRequest; response: CreateStatusComponentResponse };
+  createStatusGroup: { request: CreateStatusGroupRequest; response: CreateStatusGroupResponse };
   createTenant: { request: CreateTenantRequest; response: CreateTenantResponse };
   createUser: { request: CreateUserRequest; response: CreateUserResponse };
   createWebhook: { request: CreateWebhookRequest; response: CreateWebhookResponse };
+  deleteCertificate: { request: DeleteCertificateRequest; response: DeleteCertificateResponse };
   deleteChannel: { request: DeleteChannelRequest; response: DeleteChannelResponse };
   deleteChannelRule: { request: DeleteChannelRuleRequest; response: DeleteChannelRuleResponse };
+  deleteEndpoint: { request: DeleteEndpointRequest; response: DeleteEndpointResponse };
+  deleteHeartbeat: { request: DeleteHeartbeatRequest; response: DeleteHeartbeatResponse };
   deleteSilence: { request: DeleteSilenceRequest; response: DeleteSilenceResponse };
+  deleteStatusComponent: { request: DeleteStatusComponentRequest; response: DeleteStatusComponentResponse };
+  deleteStatusGroup: { request: DeleteStatusGroupRequest; response: DeleteStatusGroupResponse };
   deleteWebhook: { request: DeleteWebhookRequest; response: DeleteWebhookResponse };
   exportTemplates: { request: ExportTemplatesRequest; response: ExportTemplatesResponse };
   generateSlaReport: { request: GenerateSlaReportRequest; response: GenerateSlaReportResponse };
   getAlert: { request: GetAlertRequest; response: GetAlertResponse };
   getApiDocs: { request: GetApiDocsRequest; response: GetApiDocsResponse };
   getApiHealth: { request: GetApiHealthRequest; response: GetApiHealthResponse };
+  getCertificate: { request: GetCertificateRequest; response: GetCertificateResponse };
   getCurrentPrincipal: { request: GetCurrentPrincipalRequest; response: GetCurrentPrincipalResponse };
+  getDashboardSparklines: { request: GetDashboardSparklinesRequest; response: GetDashboardSparklinesResponse };
   getEdition: { request: GetEditionRequest; response: GetEditionResponse };
+  getEndpoint: { request: GetEndpointRequest; response: GetEndpointResponse };
+  getEndpointDailyUptime: { request: GetEndpointDailyUptimeRequest; response: GetEndpointDailyUptimeResponse };
   getEngineStatus: { request: GetEngineStatusRequest; response: GetEngineStatusResponse };
   getHealth: { request: GetHealthRequest; response: GetHealthResponse };
+  getHeartbeat: { request: GetHeartbeatRequest; response: GetHeartbeatResponse };
+  getHeartbeatDailyUptime: { request: GetHeartbeatDailyUptimeRequest; response: GetHeartbeatDailyUptimeResponse };
   getMetrics: { request: GetMetricsRequest; response: GetMetricsResponse };
   getMyPermissions: { request: GetMyPermissionsRequest; response: GetMyPermissionsResponse };
   getOpenApiDocument: { request: GetOpenApiDocumentRequest; response: GetOpenApiDocumentResponse };
@@ -1594,13 +2791,21 @@ export interface OperationTypes {
   getSlaService: { request: GetSlaServiceRequest; response: GetSlaServiceResponse };
   getSlaSnapshotTrend: { request: GetSlaSnapshotTrendRequest; response: GetSlaSnapshotTrendResponse };
   getSlaTrendData: { request: GetSlaTrendDataRequest; response: GetSlaTrendDataResponse };
+  getStatusPage: { request: GetStatusPageRequest; response: GetStatusPageResponse };
   importTemplates: { request: ImportTemplatesRequest; response: ImportTemplatesResponse };
   listActiveAlerts: { request: ListActiveAlertsRequest; response: ListActiveAlertsResponse };
   listAlerts: { request: ListAlertsRequest; response: ListAlertsResponse };
   listApiKeys: { request: ListApiKeysRequest; response: ListApiKeysResponse };
   listAuthProviders: { request: ListAuthProvidersRequest; response: ListAuthProvidersResponse };
+  listCertificateChecks: { request: ListCertificateChecksRequest; response: ListCertificateChecksResponse };
+  listCertificates: { request: ListCertificatesRequest; response: ListCertificatesResponse };
   listChannels: { request: ListChannelsRequest; response: ListChannelsResponse };
+  listEndpointChecks: { request: ListEndpointChecksRequest; response: ListEndpointChecksResponse };
+  listEndpoints: { request: ListEndpointsRequest; response: ListEndpointsResponse };
   listExclusionWindows: { request: ListExclusionWindowsRequest; response: ListExclusionWindowsResponse };
+  listHeartbeatExecutions: { request: ListHeartbeatExecutionsRequest; response: ListHeartbeatExecutionsResponse };
+  listHeartbeatPings: { request: ListHeartbeatPingsRequest; response: ListHeartbeatPingsResponse };
+  listHeartbeats: { request: ListHeartbeatsRequest; response: ListHeartbeatsResponse };
   listMembers: { request: ListMembersRequest; response: ListMembersResponse };
   listOperatorServices: { request: ListOperatorServicesRequest; response: ListOperatorServicesResponse };
   listOutboxEvents: { request: ListOutboxEventsRequest; response: ListOutboxEventsResponse };
@@ -1610,11 +2815,24 @@ export interface OperationTypes {
   listSlaReports: { request: ListSlaReportsRequest; response: ListSlaReportsResponse };
   listSlaServiceIncidents: { request: ListSlaServiceIncidentsRequest; response: ListSlaServiceIncidentsResponse };
   listSlaServices: { request: ListSlaServicesRequest; response: ListSlaServicesResponse };
+  listStatusComponents: { request: ListStatusComponentsRequest; response: ListStatusComponentsResponse };
+  listStatusGroups: { request: ListStatusGroupsRequest; response: ListStatusGroupsResponse };
   listTenants: { request: ListTenantsRequest; response: ListTenantsResponse };
   listWebhookDeliveries: { request: ListWebhookDeliveriesRequest; response: ListWebhookDeliveriesResponse };
   listWebhooks: { request: ListWebhooksRequest; response: ListWebhooksResponse };
   login: { request: LoginRequest; response: LoginResponse };
   logout: { request: LogoutRequest; response: LogoutResponse };
+  pauseHeartbeat: { request: PauseHeartbeatRequest; response: PauseHeartbeatResponse };
+  pingExitCode: { request: PingExitCodeRequest; response: PingExitCodeResponse };
+  pingExitCodePost: { request: PingExitCodePostRequest; response: PingExitCodePostResponse };
+  pingFail: { request: PingFailRequest; response: PingFailResponse };
+  pingFailPost: { request: PingFailPostRequest; response: PingFailPostResponse };
+  pingLog: { request: PingLogRequest; response: PingLogResponse };
+  pingLogPost: { request: PingLogPostRequest; response: PingLogPostResponse };
+  pingStart: { request: PingStartRequest; response: PingStartResponse };
+  pingStartPost: { request: PingStartPostRequest; response: PingStartPostResponse };
+  pingSuccess: { request: PingSuccessRequest; response: PingSuccessResponse };
+  pingSuccessPost: { request: PingSuccessPostRequest; response: PingSuccessPostResponse };
   refreshSession: { request: RefreshSessionRequest; response: RefreshSessionResponse };
   registerOperatorService: { request: RegisterOperatorServiceRequest; response: RegisterOperatorServiceResponse };
   removeMember: { request: RemoveMemberRequest; response: RemoveMemberResponse };
@@ -1623,15 +2841,22 @@ export interface OperationTypes {
   reportOperatorHeartbeat: { request: ReportOperatorHeartbeatRequest; response: ReportOperatorHeartbeatResponse };
   reportOperatorStatus: { request: ReportOperatorStatusRequest; response: ReportOperatorStatusResponse };
   reportStorage: { request: ReportStorageRequest; response: ReportStorageResponse };
+  resumeHeartbeat: { request: ResumeHeartbeatRequest; response: ResumeHeartbeatResponse };
   revokeApiKey: { request: RevokeApiKeyRequest; response: RevokeApiKeyResponse };
   setMember: { request: SetMemberRequest; response: SetMemberResponse };
   startExclusionWindow: { request: StartExclusionWindowRequest; response: StartExclusionWindowResponse };
   stopExclusionWindow: { request: StopExclusionWindowRequest; response: StopExclusionWindowResponse };
   streamEvents: { request: StreamEventsRequest; response: StreamEventsResponse };
+  streamStatusEvents: { request: StreamStatusEventsRequest; response: StreamStatusEventsResponse };
   testChannel: { request: TestChannelRequest; response: TestChannelResponse };
   testNotification: { request: TestNotificationRequest; response: TestNotificationResponse };
   testWebhook: { request: TestWebhookRequest; response: TestWebhookResponse };
+  updateCertificate: { request: UpdateCertificateRequest; response: UpdateCertificateResponse };
   updateChannel: { request: UpdateChannelRequest; response: UpdateChannelResponse };
+  updateEndpoint: { request: UpdateEndpointRequest; response: UpdateEndpointResponse };
+  updateHeartbeat: { request: UpdateHeartbeatRequest; response: UpdateHeartbeatResponse };
+  updateStatusComponent: { request: UpdateStatusComponentRequest; response: UpdateStatusComponentResponse };
+  updateStatusGroup: { request: UpdateStatusGroupRequest; response: UpdateStatusGroupResponse };
 }
 
 export type OperationId = keyof OperationTypes;
@@ -1650,25 +2875,41 @@ export interface OperationInfo {
 export const operations = {
   activateLicense: { method: 'POST', path: '/api/v1/license/activate', public: false, permission: 'license:activate', requestBody: 'application/json' },
   createApiKey: { method: 'POST', path: '/api/v1/apikeys', public: false, permission: 'apikeys:write', requestBody: 'application/json' },
+  createCertificate: { method: 'POST', path: '/api/v1/certificates', public: false, permission: 'certificates:write', requestBody: 'application/json' },
   createChannel: { method: 'POST', path: '/api/v1/channels', public: false, permission: 'channels:write', requestBody: 'application/json' },
   createChannelRule: { method: 'POST', path: '/api/v1/channels/{id}/rules', public: false, permission: 'channels:write', requestBody: 'application/json' },
+  createEndpoint: { method: 'POST', path: '/api/v1/endpoints', public: false, permission: 'endpoints:write', requestBody: 'application/json' },
+  createHeartbeat: { method: 'POST', path: '/api/v1/heartbeats', public: false, permission: 'heartbeats:write', requestBody: 'application/json' },
   createSilence: { method: 'POST', path: '/api/v1/silence', public: false, permission: 'silences:write', requestBody: 'application/json' },
+  createStatusComponent: { method: 'POST', path: '/api/v1/status/components', public: false, permission: 'status-page:write', requestBody: 'application/json' },
+  createStatusGroup: { method: 'POST', path: '/api/v1/status/groups', public: false, permission: 'status-page:write', requestBody: 'application/json' },
   createTenant: { method: 'POST', path: '/api/v1/tenants', public: false, permission: 'tenants:write', requestBody: 'application/json' },
   createUser: { method: 'POST', path: '/api/v1/users', public: false, permission: 'users:write', requestBody: 'application/json' },
   createWebhook: { method: 'POST', path: '/api/v1/webhooks', public: false, permission: 'webhooks:write', requestBody: 'application/json' },
+  deleteCertificate: { method: 'DELETE', path: '/api/v1/certificates/{id}', public: false, permission: 'certificates:write' },
   deleteChannel: { method: 'DELETE', path: '/api/v1/channels/{id}', public: false, permission: 'channels:write' },
   deleteChannelRule: { method: 'DELETE', path: '/api/v1/channels/{id}/rules/{rule_id}', public: false, permission: 'channels:write' },
+  deleteEndpoint: { method: 'DELETE', path: '/api/v1/endpoints/{id}', public: false, permission: 'endpoints:write' },
+  deleteHeartbeat: { method: 'DELETE', path: '/api/v1/heartbeats/{id}', public: false, permission: 'heartbeats:write' },
   deleteSilence: { method: 'DELETE', path: '/api/v1/silence/{id}', public: false, permission: 'silences:write' },
+  deleteStatusComponent: { method: 'DELETE', path: '/api/v1/status/components/{id}', public: false, permission: 'status-page:write' },
+  deleteStatusGroup: { method: 'DELETE', path: '/api/v1/status/groups/{id}', public: false, permission: 'status-page:write' },
   deleteWebhook: { method: 'DELETE', path: '/api/v1/webhooks/{id}', public: false, permission: 'webhooks:write' },
   exportTemplates: { method: 'GET', path: '/api/v1/templates/export', public: false, permission: 'templates:read' },
   generateSlaReport: { method: 'POST', path: '/api/v1/sla/report/generate', public: false, permission: 'sla:report', requestBody: 'application/json' },
   getAlert: { method: 'GET', path: '/api/v1/alerts/{id}', public: false, permission: 'alerts:read' },
   getApiDocs: { method: 'GET', path: '/docs', public: true },
   getApiHealth: { method: 'GET', path: '/api/v1/health', public: true },
+  getCertificate: { method: 'GET', path: '/api/v1/certificates/{id}', public: false, permission: 'certificates:read' },
   getCurrentPrincipal: { method: 'GET', path: '/api/v1/auth/me', public: false, permission: 'profile:read' },
+  getDashboardSparklines: { method: 'GET', path: '/api/v1/dashboard/sparklines', public: false, permission: 'endpoints:read' },
   getEdition: { method: 'GET', path: '/api/v1/edition', public: false, permission: 'edition:read' },
+  getEndpoint: { method: 'GET', path: '/api/v1/endpoints/{id}', public: false, permission: 'endpoints:read' },
+  getEndpointDailyUptime: { method: 'GET', path: '/api/v1/endpoints/{id}/uptime/daily', public: false, permission: 'endpoints:read' },
   getEngineStatus: { method: 'GET', path: '/.well-known/engine-status', public: true },
   getHealth: { method: 'GET', path: '/health', public: true },
+  getHeartbeat: { method: 'GET', path: '/api/v1/heartbeats/{id}', public: false, permission: 'heartbeats:read' },
+  getHeartbeatDailyUptime: { method: 'GET', path: '/api/v1/heartbeats/{id}/uptime/daily', public: false, permission: 'heartbeats:read' },
   getMetrics: { method: 'GET', path: '/metrics', public: true },
   getMyPermissions: { method: 'GET', path: '/api/v1/rbac/permissions', public: false, permission: 'rbac:read' },
   getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi', public: true },
@@ -1678,13 +2919,21 @@ export const operations = {
   getSlaService: { method: 'GET', path: '/api/v1/sla/services/{id}', public: false, permission: 'sla:read' },
   getSlaSnapshotTrend: { method: 'GET', path: '/api/v1/sla/services/{id}/trend', public: false, permission: 'sla:read' },
   getSlaTrendData: { method: 'GET', path: '/api/v1/sla/trend', public: false, permission: 'sla:read' },
+  getStatusPage: { method: 'GET', path: '/status', public: true },
   importTemplates: { method: 'POST', path: '/api/v1/templates/import', public: false, permission: 'templates:write', requestBody: 'application/json' },
   listActiveAlerts: { method: 'GET', path: '/api/v1/alerts/active', public: false, permission: 'alerts:read' },
   listAlerts: { method: 'GET', path: '/api/v1/alerts', public: false, permission: 'alerts:read' },
   listApiKeys: { method: 'GET', path: '/api/v1/apikeys', public: false, permission: 'apikeys:read' },
   listAuthProviders: { method: 'GET', path: '/api/v1/auth/providers', public: true },
+  listCertificateChecks: { method: 'GET', path: '/api/v1/certificates/{id}/checks', public: false, permission: 'certificates:read' },
+  listCertificates: { method: 'GET', path: '/api/v1/certificates', public: false, permission: 'certificates:read' },
   listChannels: { method: 'GET', path: '/api/v1/channels', public: false, permission: 'channels:read' },
+  listEndpointChecks: { method: 'GET', path: '/api/v1/endpoints/{id}/checks', public: false, permission: 'endpoints:read' },
+  listEndpoints: { method: 'GET', path: '/api/v1/endpoints', public: false, permission: 'endpoints:read' },
   listExclusionWindows: { method: 'GET', path: '/api/v1/sla/exclusion-windows', public: false, permission: 'sla:read' },
+  listHeartbeatExecutions: { method: 'GET', path: '/api/v1/heartbeats/{id}/executions', public: false, permission: 'heartbeats:read' },
+  listHeartbeatPings: { method: 'GET', path: '/api/v1/heartbeats/{id}/pings', public: false, permission: 'heartbeats:read' },
+  listHeartbeats: { method: 'GET', path: '/api/v1/heartbeats', public: false, permission: 'heartbeats:read' },
   listMembers: { method: 'GET', path: '/api/v1/members', public: false, permission: 'members:read' },
   listOperatorServices: { method: 'GET', path: '/api/v1/operator/services', public: false, permission: 'sla:report' },
   listOutboxEvents: { method: 'GET', path: '/api/v1/events/outbox', public: false, permission: 'events:read' },
@@ -1694,11 +2943,24 @@ export const operations = {
   listSlaReports: { method: 'GET', path: '/api/v1/sla/reports', public: false, permission: 'sla:read' },
   listSlaServiceIncidents: { method: 'GET', path: '/api/v1/sla/services/{id}/incidents', public: false, permission: 'sla:read' },
   listSlaServices: { method: 'GET', path: '/api/v1/sla/services', public: false, permission: 'sla:read' },
+  listStatusComponents: { method: 'GET', path: '/api/v1/status/components', public: false, permission: 'status-page:read' },
+  listStatusGroups: { method: 'GET', path: '/api/v1/status/groups', public: false, permission: 'status-page:read' },
   listTenants: { method: 'GET', path: '/api/v1/tenants', public: false, permission: 'tenants:read' },
   listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhooks/{id}/deliveries', public: false, permission: 'webhooks:read' },
   listWebhooks: { method: 'GET', path: '/api/v1/webhooks', public: false, permission: 'webhooks:read' },
   login: { method: 'POST', path: '/api/v1/auth/login', public: true, requestBody: 'application/json' },
   logout: { method: 'POST', path: '/api/v1/auth/logout', public: true, requestBody: 'application/json' },
+  pauseHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/pause', public: false, permission: 'heartbeats:write' },
+  pingExitCode: { method: 'GET', path: '/ping/{uuid}/{exit_code}', public: true },
+  pingExitCodePost: { method: 'POST', path: '/ping/{uuid}/{exit_code}', public: true },
+  pingFail: { method: 'GET', path: '/ping/{uuid}/fail', public: true },
+  pingFailPost: { method: 'POST', path: '/ping/{uuid}/fail', public: true },
+  pingLog: { method: 'GET', path: '/ping/{uuid}/log', public: true },
+  pingLogPost: { method: 'POST', path: '/ping/{uuid}/log', public: true },
+  pingStart: { method: 'GET', path: '/ping/{uuid}/start', public: true },
+  pingStartPost: { method: 'POST', path: '/ping/{uuid}/start', public: true },
+  pingSuccess: { method: 'GET', path: '/ping/{uuid}', public: true },
+  pingSuccessPost: { method: 'POST', path: '/ping/{uuid}', public: true },
   refreshSession: { method: 'POST', path: '/api/v1/auth/refresh', public: true, requestBody: 'application/json' },
   registerOperatorService: { method: 'POST', path: '/api/v1/operator/register', public: false, permission: 'sla:report', requestBody: 'application/json' },
   removeMember: { method: 'DELETE', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write' },
@@ -1707,6 +2969,7 @@ export const operations = {
   reportOperatorHeartbeat: { method: 'POST', path: '/api/v1/operator/heartbeat', public: false, permission: 'sla:report', requestBody: 'application/json' },
   reportOperatorStatus: { method: 'POST', path: '/api/v1/operator/status', public: false, permission: 'sla:report', requestBody: 'application/json' },
   reportStorage: { method: 'POST', path: '/api/v1/storage/report', public: false, permission: 'sla:report', requestBody: 'application/json' },
+  resumeHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/resume', public: false, permission: 'heartbeats:write' },
   revokeApiKey: { method: 'DELETE', path: '/api/v1/apikeys/{key_id}', public: false, permission: 'apikeys:write' },
   setMember: { method: 'PUT', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write', requestBody: 'application/json' },
   startExclusionWindow: {
@@ -1718,6 +2981,7 @@ export const operations = {
   },
   stopExclusionWindow: { method: 'POST', path: '/api/v1/sla/exclusion-window/stop', public: false, permission: 'sla:report', requestBody: 'application/json' },
   streamEvents: { method: 'GET', path: '/api/v1/events/stream', public: false, permission: 'events:read' },
+  streamStatusEvents: { method: 'GET', path: '/status/events', public: true },
   testChannel: { method: 'POST', path: '/api/v1/channels/{id}/test', public: false, permission: 'channels:write', requestBody: 'application/json' },
   testNotification: {
     method: 'POST',
@@ -1727,5 +2991,16 @@ export const operations = {
     requestBody: 'application/json',
   },
   testWebhook: { method: 'POST', path: '/api/v1/webhooks/{id}/test', public: false, permission: 'webhooks:write' },
+  updateCertificate: { method: 'PUT', path: '/api/v1/certificates/{id}', public: false, permission: 'certificates:write', requestBody: 'application/json' },
   updateChannel: { method: 'PUT', path: '/api/v1/channels/{id}', public: false, permission: 'channels:write', requestBody: 'application/json' },
+  updateEndpoint: { method: 'PUT', path: '/api/v1/endpoints/{id}', public: false, permission: 'endpoints:write', requestBody: 'application/json' },
+  updateHeartbeat: { method: 'PUT', path: '/api/v1/heartbeats/{id}', public: false, permission: 'heartbeats:write', requestBody: 'application/json' },
+  updateStatusComponent: {
+    method: 'PUT',
+    path: '/api/v1/status/components/{id}',
+    public: false,
+    permission: 'status-page:write',
+    requestBody: 'application/json',
+  },
+  updateStatusGroup: { method: 'PUT', path: '/api/v1/status/groups/{id}', public: false, permission: 'status-page:write', requestBody: 'application/json' },
 } as const satisfies Record<OperationId, OperationInfo>;

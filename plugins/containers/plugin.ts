@@ -1,0 +1,99 @@
+import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
+import { HeartbeatDeadlines } from './heartbeat-deadlines.ts';
+import { heartbeatHandlers } from './heartbeats.handlers.ts';
+import { heartbeatEvents } from './heartbeat-events.ts';
+import { PingIngest, PingStore } from './ping-ingest.ts';
+import { pingHandlers } from './ping.handlers.ts';
+import { prunePings } from './ping-retention.ts';
+import { statusAdminHandlers } from './status-admin.handlers.ts';
+import { pruneStatusHistory, StatusStore, statusPageEvents } from './status-components.ts';
+import { statusPageHandlers } from './status-page.handlers.ts';
+import { type EndpointMonitoringOptions, endpointMonitoringManifest, initEndpointMonitoring } from './endpoint-monitoring.ts';
+
+export interface ContainersOptions extends EndpointMonitoringOptions {
+  /** The time source of pings, deadlines and history (tests move it; default: the system clock). */
+  clock?: () => Date;
+  /** How often this node evaluates heartbeat deadlines (default 1 s). */
+  deadlineIntervalMs?: number;
+  /** Group committers writing ping batches side by side (default 1: on a busy machine fewer, larger batches cost less CPU per ping). */
+  pingLanes?: number;
+  /** Public status page streams (`/status/events`) one node holds open at most (default 5000). */
+  maxStatusStreams?: number;
+}
+
+/**
+ * Container monitoring (seed 004). Part 1: heartbeat monitors with Healthchecks-compatible public
+ * pings, group-committed; deadlines evaluated in the database; alerts through the core service.
+ */
+export function createContainersPlugin(options: ContainersOptions = {}): PluginManifest {
+  return definePlugin({
+    id: 'containers',
+    version: '0.1.0',
+    host: '>=0.1.0 <1.0.0',
+    openapi: openapiFiles(
+      new URL('./openapi.yaml', import.meta.url),
+      new URL('./status-page.openapi.yaml', import.meta.url),
+      new URL('./endpoints.openapi.yaml', import.meta.url),
+      new URL('./certificates.openapi.yaml', import.meta.url),
+    ),
+    permissions: [
+      { name: 'heartbeats:read', description: 'See heartbeat monitors, their pings, executions and uptime' },
+      { name: 'heartbeats:write', description: 'Create, change, pause, resume and delete heartbeat monitors' },
+      { name: 'status-page:read', description: 'See the status page’s component groups and components with their status' },
+      { name: 'status-page:write', description: 'Create, change and delete status page groups and components' },
+      ...endpointMonitoringManifest.permissions,
+    ],
+    policies: [
+      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({ role, permission: 'heartbeats:read' })),
+      { role: 'ops_engineer', permission: 'heartbeats:write' },
+      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({ role, permission: 'status-page:read' })),
+      { role: 'ops_engineer', permission: 'status-page:write' },
+      ...endpointMonitoringManifest.policies,
+    ],
+    events: [...heartbeatEvents, ...statusPageEvents, ...endpointMonitoringManifest.events],
+    jobs: [
+      { name: 'ping-retention', schedule: '17 * * * *', expireInSeconds: 3600 },
+      { name: 'status-history-retention', schedule: '41 3 * * *', expireInSeconds: 3600 },
+      ...endpointMonitoringManifest.jobs,
+    ],
+    init(ctx) {
+      const database = ctx.get(tokens.database);
+      const events = ctx.get(tokens.events);
+      const alerts = ctx.get(tokens.alerts);
+      const config = ctx.get(tokens.config);
+      const clock = options.clock ?? (() => new Date());
+
+      // Deadlines run on every node that runs jobs; SKIP LOCKED keeps the nodes out of each other's way.
+      const deadlines = new HeartbeatDeadlines({ database, events, alerts, clock, logger: ctx.logger });
+      const loop = config.jobsEnabled ? deadlines.start(options.deadlineIntervalMs ?? 1000) : undefined;
+      if (loop) ctx.onUnload(loop.stop);
+      const wake = () => loop?.wake();
+
+      const store = new PingStore({ database, events, onStatusChange: wake });
+      const ingest = new PingIngest(store, { lanes: options.pingLanes ?? 1, maxBatch: 1000, maxQueued: 50_000, maxBatchBytes: 4_000_000, logger: ctx.logger });
+      ctx.onUnload(() => ingest.close());
+
+      const handlers = {
+        ...pingHandlers({ submit: (ping) => ingest.submit(ping), clock }),
+        ...heartbeatHandlers({ database, alerts, clock, publicUrl: config.publicUrl, onStatusChange: wake }),
+        ...statusAdminHandlers({ database, events, clock }),
+        ...statusPageHandlers({ database, events, clock, maxStreams: options.maxStatusStreams }),
+      };
+      for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
+      ctx.work('ping-retention', async () => {
+        await prunePings(database, clock());
+      });
+
+      // The status page's own record of what its components are bound to, fed by their events.
+      ctx.onUnload(new StatusStore({ database, events, logger: ctx.logger }).start());
+      ctx.work('status-history-retention', async () => {
+        await pruneStatusHistory(database, clock());
+      });
+
+      // Endpoint checks, certificate monitors and the dashboard's sparklines.
+      initEndpointMonitoring(ctx, options);
+    },
+  });
+}
+
+export default createContainersPlugin();
