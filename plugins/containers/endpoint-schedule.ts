@@ -1,3 +1,4 @@
+import { type RoundLoop, startRoundLoop } from './round-loop.ts';
 import type { PluginLogger } from '../../core/plugin-api/index.ts';
 import { inspectCertificate } from './certificate-checks.ts';
 import { reconcileCertificateAlerts, recordCertificateCheck } from './certificate-results.ts';
@@ -149,46 +150,23 @@ export class EndpointSchedule {
    * Runs rounds every `tickMs`, at once on `wake` (a monitor became due) and as slots free up while
    * a backlog lasts. `stop` cancels the checks in flight and waits for them.
    */
-  start(): { wake: () => void; stop: () => Promise<void> } {
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    let running: Promise<void> | null = null;
-    let again = false;
+  start(): RoundLoop {
     let backlog = false;
-    const run = () => {
-      if (stopped) return;
-      if (running) {
-        again = true;
-        return;
-      }
-      clearTimeout(timer);
-      running = this.round()
-        .then(
-          (more) => {
-            backlog = more;
-          },
-          (error) => this.deps.logger.error({ err: error }, 'endpoint check round failed'),
-        )
-        .finally(() => {
-          running = null;
-          if (stopped) return;
-          if (again) {
-            again = false;
-            setImmediate(run);
-          } else timer = setTimeout(run, this.options.tickMs);
-        });
-    };
+    const loop = startRoundLoop(
+      async () => {
+        backlog = await this.round();
+      },
+      { intervalMs: this.options.tickMs, firstDelayMs: 0, onError: (error) => this.deps.logger.error({ err: error }, 'endpoint check round failed') },
+    );
+    // While a backlog lasts, every check that settles frees a slot for the next round.
     this.onSettled = () => {
-      if (backlog) run();
+      if (backlog) loop.wake();
     };
-    timer = setTimeout(run, 0);
     return {
-      wake: run,
+      wake: loop.wake,
       stop: async () => {
-        stopped = true;
-        clearTimeout(timer);
         this.abort.abort();
-        await running;
+        await loop.stop();
         await Promise.all([...this.inFlight]);
       },
     };

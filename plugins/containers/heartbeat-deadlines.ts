@@ -1,3 +1,4 @@
+import { type RoundLoop, startRoundLoop } from './round-loop.ts';
 import type { AlertsService, DatabaseService, EventsService, PluginLogger } from '../../core/plugin-api/index.ts';
 
 /**
@@ -158,43 +159,13 @@ export class HeartbeatDeadlines {
    * Runs evaluate + reconcileAlerts every `intervalMs` (and at once on `wake`), one round at a
    * time. Returns the controls; `stop` waits for a round in progress.
    */
-  start(intervalMs: number): { wake: () => void; stop: () => Promise<void> } {
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    let running: Promise<void> | null = null;
-    let again = false;
-    const round = async () => {
-      try {
+  start(intervalMs: number): RoundLoop {
+    return startRoundLoop(
+      async () => {
         await this.evaluate();
         await this.reconcileAlerts();
-      } catch (error) {
-        this.deps.logger.error({ err: error }, 'heartbeat deadline round failed');
-      }
-    };
-    const run = () => {
-      if (stopped) return;
-      if (running) {
-        again = true;
-        return;
-      }
-      clearTimeout(timer);
-      running = round().finally(() => {
-        running = null;
-        if (stopped) return;
-        if (again) {
-          again = false;
-          setImmediate(run);
-        } else timer = setTimeout(run, intervalMs);
-      });
-    };
-    timer = setTimeout(run, intervalMs);
-    return {
-      wake: run,
-      stop: async () => {
-        stopped = true;
-        clearTimeout(timer);
-        await running;
       },
-    };
+      { intervalMs, onError: (error) => this.deps.logger.error({ err: error }, 'heartbeat deadline round failed') },
+    );
   }
 }
