@@ -435,7 +435,7 @@ async function main(): Promise<void> {
         `  nothing due: ${median(idle).toFixed(1)} ms (median of 5 ticks)\n` +
         `  a tick in which ${fmt(tick.result.late)} go late: ${tick.ms.toFixed(1)} ms\n` +
         `  all ${fmt(sqlOnly.result.down)} go down at once, status + history only: ${fmt(Math.round(sqlOnly.ms))} ms\n` +
-        `  all ${fmt(withEvents.result.down)} go down at once, with their heartbeat.deadline_missed events (${fmt(Number(eventCount))} in the outbox, one publish each): ` +
+        `  all ${fmt(withEvents.result.down)} go down at once, with their heartbeat.deadline_missed events (${fmt(Number(eventCount))} in the outbox, published per batch): ` +
         `${fmt(Math.round(withEvents.ms))} ms (${fmt(Number(downCount))} down)\n`,
     );
     const missed = [

@@ -97,23 +97,26 @@ export class HeartbeatDeadlines {
     return this.deps.database.transaction(async ({ em, query }) => {
       // `now` twice: as a constant the due_at index can be searched with, and for the row updates.
       const rows = await query<Changed>(evaluateSql, [now.toISOString(), now.toISOString(), batchSize]);
-      for (const row of rows) {
-        if (row.status !== 'down' || row.was === 'down') continue;
-        await this.deps.events.publish(em, {
-          topic: 'heartbeat.deadline_missed',
-          tenantId: row.tenant_id,
-          payload: {
-            heartbeatId: row.id,
-            name: row.name,
-            status: row.status,
-            previousStatus: row.was,
-            reason: row.status_reason,
-            expectedAt: iso(row.expected_at),
-            lastPingAt: iso(row.last_ping_at),
-            downAt: now.toISOString(),
-          },
-        });
-      }
+      // A mass outage publishes its events in one statement, not one round trip each.
+      await this.deps.events.publishMany(
+        em,
+        rows
+          .filter((row) => row.status === 'down' && row.was !== 'down')
+          .map((row) => ({
+            topic: 'heartbeat.deadline_missed',
+            tenantId: row.tenant_id,
+            payload: {
+              heartbeatId: row.id,
+              name: row.name,
+              status: row.status,
+              previousStatus: row.was,
+              reason: row.status_reason,
+              expectedAt: iso(row.expected_at),
+              lastPingAt: iso(row.last_ping_at),
+              downAt: now.toISOString(),
+            },
+          })),
+      );
       return rows;
     });
   }

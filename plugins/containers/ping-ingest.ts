@@ -316,9 +316,12 @@ export class PingStore {
     // Events go into the outbox in the same transaction as the change they report.
     return this.deps.database.transaction(async ({ em, query }) => {
       const updated = new Map((await query<{ id: string; version: string }>(writeSql, params)).map((u) => [u.id, u.version]));
-      for (const event of prepared.events) {
-        if (updated.has(event.heartbeatId)) await this.deps.events.publish(em, { topic: 'heartbeat.pinged', tenantId: event.tenantId, payload: event.payload });
-      }
+      await this.deps.events.publishMany(
+        em,
+        prepared.events
+          .filter((event) => updated.has(event.heartbeatId))
+          .map((event) => ({ topic: 'heartbeat.pinged', tenantId: event.tenantId, payload: event.payload })),
+      );
       return updated;
     });
   }
