@@ -13,13 +13,18 @@ import { TenantStamp, tenantFilter, tenantScoped } from '../tenancy/tenant-filte
 export class Database {
   /** Connections whose commits do not wait for the WAL flush (see relaxedQuery). */
   private readonly relaxedPool: pg.Pool;
+  /** Raw SQL outside transactions: bind parameters (MikroORM's execute formats them into the text). */
+  private readonly directPool: pg.Pool;
 
   private constructor(
     readonly orm: MikroORM,
     readonly url: string,
+    poolSize: number,
   ) {
-    this.relaxedPool = new pg.Pool({ connectionString: url, max: 4, options: '-c synchronous_commit=off', application_name: 'itops-relaxed' });
+    this.relaxedPool = new pg.Pool({ connectionString: url, max: 4, options: '-c synchronous_commit=off', application_name: 'itops-relaxed', types });
     this.relaxedPool.on('error', () => undefined);
+    this.directPool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'itops', types });
+    this.directPool.on('error', () => undefined);
   }
 
   static async connect(options: {
@@ -42,7 +47,7 @@ export class Database {
       debug: false,
       allowGlobalContext: false,
     });
-    return new Database(orm, options.url);
+    return new Database(orm, options.url, options.poolSize);
   }
 
   /** A fresh unit of work for platform-level data; tenant-scoped entities refuse to be queried through it. */
@@ -60,7 +65,7 @@ export class Database {
 
   /** Bound, so services can be handed `database.query` itself. */
   readonly query = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> =>
-    (await this.orm.em.getConnection().execute(sql, params)) as T[];
+    (await this.directPool.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[];
 
   /**
    * One transaction for raw SQL and outbox events together: `query` runs inside it and `em` is what
@@ -97,8 +102,24 @@ export class Database {
 
   async close(): Promise<void> {
     await this.relaxedPool.end().catch(() => undefined);
+    await this.directPool.end().catch(() => undefined);
     await this.orm.close(true);
   }
+}
+
+/**
+ * Date and time values come back as PostgreSQL's text, as they do through MikroORM, so a row reads
+ * the same whichever path fetched it.
+ */
+const textTypes = new Set([1082, 1083, 1114, 1184, 1186, 1266]);
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    textTypes.has(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** An absent parameter binds as NULL, as it did through MikroORM. */
+function bindable(value: unknown): unknown {
+  return value === undefined ? null : value;
 }
 
 /** `?` placeholders (our raw SQL's, as MikroORM takes them) as pg's `$1, $2…`, outside quoted text. */
