@@ -4,7 +4,7 @@ import {
   AppError,
   type AlertsService,
   type DatabaseService,
-  likePattern,
+  listWhere,
   listEnvelope,
   type OperationRequest,
   parseListQuery,
@@ -122,26 +122,18 @@ export function certificateHandlers(deps: {
         },
         defaultSort: 'notAfter',
       });
-      const where = ['c.tenant_id = ?'];
-      const params: unknown[] = [req.tenantId];
-      const filters: Record<string, unknown> = {};
-      for (const key of ['status', 'source'] as const) {
-        if (req.query[key] === undefined) continue;
-        where.push(`c.${key} = ?`);
-        params.push(req.query[key]);
-        filters[key] = req.query[key];
-      }
-      if (list.q) {
-        where.push(`(c.name ILIKE ? ESCAPE '\\' OR c.host ILIKE ? ESCAPE '\\' OR c.server_name ILIKE ? ESCAPE '\\')`);
-        params.push(likePattern(list.q), likePattern(list.q), likePattern(list.q));
-      }
+      const { where, params, filters } = listWhere({ column: 'c.tenant_id', id: req.tenantId as string }, req.query, {
+        equals: { status: 'c.status', source: 'c.source' },
+        search: ['c.name', 'c.host', 'c.server_name'],
+        q: list.q,
+      });
       const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
       const [rows, [count]] = await Promise.all([
         database.query<CertificateRow & { endpoint_ids: string[] }>(
-          `SELECT ${certificateWithEndpoints} FROM certificate c WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy} ${nulls}, c.id LIMIT ? OFFSET ?`,
+          `SELECT ${certificateWithEndpoints} FROM certificate c WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, c.id LIMIT ? OFFSET ?`,
           [...params, list.limit, list.offset],
         ),
-        database.query<{ count: string }>(`SELECT count(*) AS count FROM certificate c WHERE ${where.join(' AND ')}`, params),
+        database.query<{ count: string }>(`SELECT count(*) AS count FROM certificate c WHERE ${where}`, params),
       ]);
       const now = clock();
       return listEnvelope(

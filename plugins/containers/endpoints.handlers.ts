@@ -2,7 +2,7 @@ import {
   AppError,
   type AlertsService,
   type DatabaseService,
-  likePattern,
+  listWhere,
   listEnvelope,
   type OperationRequest,
   parseListQuery,
@@ -147,30 +147,18 @@ export function endpointHandlers(deps: EndpointHandlerDeps) {
         },
         defaultSort: 'name',
       });
-      const where = ['e.tenant_id = ?'];
-      const params: unknown[] = [req.tenantId];
-      const filters: Record<string, unknown> = {};
-      for (const [key, column] of [
-        ['status', 'e.status'],
-        ['type', 'e.scheme'],
-        ['containerId', 'e.container_id'],
-      ] as const) {
-        if (req.query[key] === undefined) continue;
-        where.push(`${column} = ?`);
-        params.push(req.query[key]);
-        filters[key] = req.query[key];
-      }
-      if (list.q) {
-        where.push(`(e.name ILIKE ? ESCAPE '\\' OR e.url ILIKE ? ESCAPE '\\' OR e.description ILIKE ? ESCAPE '\\')`);
-        params.push(likePattern(list.q), likePattern(list.q), likePattern(list.q));
-      }
+      const { where, params, filters } = listWhere({ column: 'e.tenant_id', id: req.tenantId as string }, req.query, {
+        equals: { status: 'e.status', type: 'e.scheme', containerId: 'e.container_id' },
+        search: ['e.name', 'e.url', 'e.description'],
+        q: list.q,
+      });
       const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
       const [rows, [count]] = await Promise.all([
         database.query<EndpointWithCertificate>(
-          `SELECT ${endpointWithCertificate} FROM endpoint e WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy} ${nulls}, e.id LIMIT ? OFFSET ?`,
+          `SELECT ${endpointWithCertificate} FROM endpoint e WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, e.id LIMIT ? OFFSET ?`,
           [...params, list.limit, list.offset],
         ),
-        database.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint e WHERE ${where.join(' AND ')}`, params),
+        database.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint e WHERE ${where}`, params),
       ]);
       return listEnvelope(rows.map(viewWithCertificate), Number(count.count), list, filters);
     },

@@ -3,7 +3,7 @@ import {
   AppError,
   type AlertsService,
   type DatabaseService,
-  likePattern,
+  listWhere,
   listEnvelope,
   type OperationRequest,
   parseListQuery,
@@ -188,26 +188,19 @@ export function heartbeatHandlers(deps: {
         },
         defaultSort: 'name',
       });
-      const where = ['tenant_id = ?'];
-      const params: unknown[] = [req.tenantId];
-      const filters: Record<string, unknown> = {};
-      if (req.query.status) {
-        where.push('status = ?');
-        params.push(req.query.status);
-        filters.status = req.query.status;
-      }
-      if (list.q) {
-        where.push(`(name ILIKE ? ESCAPE '\\' OR description ILIKE ? ESCAPE '\\')`);
-        params.push(likePattern(list.q), likePattern(list.q));
-      }
+      const { where, params, filters } = listWhere({ column: 'tenant_id', id: req.tenantId as string }, req.query, {
+        equals: { status: 'status' },
+        search: ['name', 'description'],
+        q: list.q,
+      });
       const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
       const rows = await database.query<HeartbeatRow & { total: string }>(
-        `SELECT *, count(*) OVER () AS total FROM heartbeat WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy} ${nulls}, id LIMIT ? OFFSET ?`,
+        `SELECT *, count(*) OVER () AS total FROM heartbeat WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, id LIMIT ? OFFSET ?`,
         [...params, list.limit, list.offset],
       );
       let total = rows.length > 0 ? Number(rows[0].total) : 0;
       if (rows.length === 0 && list.offset > 0) {
-        const [count] = await database.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat WHERE ${where.join(' AND ')}`, params);
+        const [count] = await database.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat WHERE ${where}`, params);
         total = Number(count.count);
       }
       return listEnvelope(
