@@ -51,7 +51,7 @@ try {
 const known = new Set([...corePermissionNames(), ...manifests.flatMap((m) => (m.permissions ?? []).map((p) => p.name))]);
 const ruleProblems: string[] = [];
 for (const { path: route, method, operation } of operationsOf(bundle)) {
-  const single = { paths: { [route]: { [method]: operation } } };
+  const single = { paths: { [route]: { [method]: operation } }, components: bundle.components };
   ruleProblems.push(...checkOperationRules(single, String(operation['x-plugin'] ?? 'bundle'), known));
 }
 if (ruleProblems.length > 0) fail(`The bundled contract breaks the operation rules:\n${ruleProblems.map((p) => `  - ${p}`).join('\n')}`);

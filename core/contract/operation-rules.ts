@@ -1,3 +1,4 @@
+import { rawBodyProblem } from '../http/raw-body.ts';
 import { operationsOf } from './contract-document.ts';
 
 const permissionPattern = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*:[a-z][a-z0-9_-]*$/;
@@ -8,7 +9,17 @@ const bodyMethods = new Set(['post', 'put', 'patch']);
  * an explicit public marker (never both), a success response with a schema, documented errors, and
  * permission names that some manifest actually declared.
  */
-export function checkOperationRules(document: { paths?: Record<string, Record<string, any>> }, owner: string, knownPermissions: ReadonlySet<string>): string[] {
+function requestBodyOf(document: { components?: Record<string, any> }, operation: Record<string, any>): Record<string, any> | undefined {
+  const ref = operation.requestBody?.$ref as string | undefined;
+  if (!ref) return operation.requestBody;
+  return ref.startsWith('#/components/requestBodies/') ? document.components?.requestBodies?.[ref.slice(27)] : undefined;
+}
+
+export function checkOperationRules(
+  document: { paths?: Record<string, Record<string, any>>; components?: Record<string, any> },
+  owner: string,
+  knownPermissions: ReadonlySet<string>,
+): string[] {
   const problems: string[] = [];
   for (const { path, method, operation } of operationsOf(document)) {
     const where = `${owner}: ${method.toUpperCase()} ${path}`;
@@ -38,6 +49,10 @@ export function checkOperationRules(document: { paths?: Record<string, Record<st
       problems.push(`${where} has x-idempotency "${idempotency}"; expected required or optional`);
     if (idempotency === 'required' && !['post', 'put', 'patch', 'delete'].includes(method))
       problems.push(`${where} requires an Idempotency-Key on a method that does not change anything`);
+    const rawBody = rawBodyProblem(operation['x-raw-body']);
+    if (rawBody) problems.push(`${where}: ${rawBody}`);
+    if (operation['x-raw-body'] && Object.keys(requestBodyOf(document, operation)?.content ?? {}).join() !== '*/*')
+      problems.push(`${where} reads its own body (x-raw-body), so its requestBody must declare exactly the media type */*`);
     if (bodyMethods.has(method) && operation.requestBody && !operation.requestBody.content && !operation.requestBody.$ref) {
       problems.push(`${where} has a requestBody without content`);
     }

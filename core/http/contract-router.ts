@@ -8,6 +8,7 @@ import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import { executeIdempotently } from '../idempotency/idempotent-execution.ts';
 import type { AccessControl } from './access-control.ts';
 import { OperationMatcher } from './operation-matcher.ts';
+import { rawBodyRule, readRawBody } from './raw-body.ts';
 import type { RequestState } from './request-context.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: unknown) => unknown;
@@ -74,6 +75,12 @@ export class ContractRouter {
     return new ContractRouter(api, document, handlers, access, idempotency);
   }
 
+  /** Whether the operation this request is for reads its own body (`x-raw-body`): the body parser leaves it alone. */
+  readsOwnBody(method: string, path: string): boolean {
+    const matched = this.matcher.match(method, path);
+    return matched.kind === 'matched' && rawBodyRule(matched.operation) !== null;
+  }
+
   async dispatch(ctx: Context): Promise<void> {
     const state = ctx.state as RequestState;
     const matched = this.matcher.match(ctx.method, ctx.path);
@@ -88,11 +95,14 @@ export class ContractRouter {
     const { principal, tenantId } = await this.authorize(operation, ctx.headers, tenantHeader);
 
     const content = operation.requestBody?.content as Record<string, unknown> | undefined;
-    if (content && hasBody(ctx) && !ctx.is(Object.keys(content))) {
+    const raw = rawBodyRule(operation);
+    if (!raw && content && hasBody(ctx) && !ctx.is(Object.keys(content))) {
       throw new AppError('unsupported_media_type', `Content-Type must be one of: ${Object.keys(content).join(', ')}`);
     }
+    let rawBody: { kept: Buffer; bytes: number } | undefined;
+    if (raw && ctx.method !== 'GET' && ctx.method !== 'HEAD') rawBody = await readRawBody(ctx.req, raw);
 
-    const validated = this.validate(operation, matched.params, ctx);
+    const validated = this.validate(operation, matched.params, ctx, rawBody !== undefined);
     if (validated.errors.length > 0) {
       throw new AppError('validation_failed', 'The request does not match the contract', {
         details: validated.errors.map((e) => ({
@@ -125,8 +135,9 @@ export class ContractRouter {
       params: validated.path as Record<string, string>,
       query: validated.query,
       headers: ctx.headers,
-      body: (ctx.request as { body?: unknown }).body,
+      body: rawBody ? rawBody.kept : (ctx.request as { body?: unknown }).body,
       rawBody: (ctx.request as { rawBody?: string }).rawBody,
+      ...(rawBody ? { bodyBytes: rawBody.bytes } : {}),
       principal,
       tenantId,
       correlationId: state.correlationId,
@@ -147,7 +158,7 @@ export class ContractRouter {
    * have (matched path params, Koa's parsed query, Node's lower-cased headers), instead of its
    * validateRequest, which re-parses the whole request on every call. Coercion happens in place.
    */
-  private validate(operation: Operation, params: Record<string, string>, ctx: Context) {
+  private validate(operation: Operation, params: Record<string, string>, ctx: Context, rawBody = false) {
     const query: Record<string, unknown> = { ...ctx.query };
     for (const parameter of (operation.parameters ?? []) as { in?: string; name?: string; schema?: { type?: string } }[]) {
       if (parameter.in === 'query' && parameter.schema?.type === 'array' && typeof query[parameter.name as string] === 'string') {
@@ -158,7 +169,9 @@ export class ContractRouter {
     const parameters: Record<string, unknown> = { path: { ...params }, query, header: ctx.headers, cookie: {} };
     const errors: { instancePath: string; message?: string; params?: Record<string, unknown> }[] = [];
     let validators = this.api.validator.getRequestValidatorsForOperation(operation.operationId);
-    if (typeof body === 'string' && !ctx.is('application/json')) {
+    if (rawBody) {
+      // The body is the handler's to read (x-raw-body, declared as `*/*`): only parameters are validated.
+    } else if (typeof body === 'string' && !ctx.is('application/json')) {
       // openapi-backend compiles only the JSON media type's body schema (first of the validators);
       // a text body (e.g. a YAML import as text/plain) is checked against its own media type here.
       const content = (operation.requestBody?.content ?? {}) as Record<string, { schema?: { minLength?: number; maxLength?: number } }>;

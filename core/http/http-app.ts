@@ -18,20 +18,23 @@ export function createHttpApp(options: {
   trustProxy: boolean;
   graphql: Route;
   contract: Route;
+  /** Requests whose operation reads its own body (`x-raw-body`); the body parser leaves them alone. */
+  readsOwnBody?: (method: string, path: string) => boolean;
 }): Koa {
   const app = new Koa({ proxy: options.trustProxy });
   app.silent = true;
   app.use(requestContext(options.logger, options.metrics));
   app.use(errorMiddleware());
-  app.use(
-    bodyParser({
-      enableTypes: ['json', 'form', 'text'],
-      jsonLimit: options.bodyLimitBytes,
-      formLimit: options.bodyLimitBytes,
-      textLimit: options.bodyLimitBytes,
-      parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
-    }),
-  );
+  const parsedMethods = ['POST', 'PUT', 'PATCH', 'DELETE'];
+  const parseBody = bodyParser({
+    enableTypes: ['json', 'form', 'text'],
+    jsonLimit: options.bodyLimitBytes,
+    formLimit: options.bodyLimitBytes,
+    textLimit: options.bodyLimitBytes,
+    parsedMethods,
+  });
+  const ownBody = options.readsOwnBody;
+  app.use((ctx, next) => (ownBody && parsedMethods.includes(ctx.method) && ownBody(ctx.method, ctx.path) ? next() : parseBody(ctx, next)));
   app.use(async (ctx) => {
     if (ctx.path === '/graphql') return options.graphql(ctx);
     return options.contract(ctx);

@@ -249,6 +249,7 @@ export class Kernel {
         trustProxy: config.trustProxy,
         graphql: (ctx) => handleGraphQL(ctx, (host as PluginHost).currentSchema(), access),
         contract: (ctx) => (host as PluginHost).currentRouter().dispatch(ctx),
+        readsOwnBody: (method, path) => (host as PluginHost).currentRouter().readsOwnBody(method, path),
       });
       const server = http.createServer(inFlight.wrap(app.callback()));
       const ws = attachGraphQLWebSocket(server, () => (host as PluginHost).currentSchema(), access);

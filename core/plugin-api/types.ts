@@ -27,8 +27,11 @@ export interface OperationRequest<Body = unknown, Params = Record<string, string
   params: Params;
   query: Query;
   headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, form or text; for an operation with `x-raw-body`, a Buffer of the body's first `keepBytes` bytes. */
   body: Body;
   rawBody?: string;
+  /** For an operation with `x-raw-body`: the body's full size in bytes (it may be more than `body` kept). */
+  bodyBytes?: number;
   principal: Principal | null;
   tenantId?: string;
   correlationId: string;

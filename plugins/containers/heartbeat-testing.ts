@@ -55,7 +55,7 @@ export async function heartbeatWorld(t: { teardown(fn: () => unknown): void }, o
     return created.json as { id: string; uuid: string; [key: string]: any };
   };
   const get = async (id: string) => (await call(kernel, 'GET', `/api/v1/heartbeats/${id}`, { headers: acmeOps.headers })).json;
-  const ping = async (path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) => {
+  const ping = async (path: string, init: { method?: string; body?: string | Buffer | Blob; headers?: Record<string, string> } = {}) => {
     const response = await fetch(`${kernel.url}${path}`, { method: init.method ?? 'GET', body: init.body, headers: init.headers });
     return { status: response.status, headers: response.headers, text: await response.text() };
   };

@@ -8,24 +8,22 @@ export const pingBodyLimit = 10_000;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const answerHeaders = { 'Access-Control-Allow-Origin': '*', 'Ping-Body-Limit': String(pingBodyLimit) };
 
-/** The first `limit` bytes of `text` as UTF-8 (a character cut in half is dropped), without NULs (PostgreSQL text has none). */
-export function storedBody(text: string, limit = pingBodyLimit): string {
-  let stored = text;
-  if (Buffer.byteLength(text) > limit) {
-    stored = Buffer.from(text).subarray(0, limit).toString('utf8');
-    if (stored.endsWith('\uFFFD')) stored = stored.slice(0, -1);
-  }
-  return stored.includes('\u0000') ? stored.replaceAll('\u0000', '\uFFFD') : stored;
+/**
+ * A body as stored: its kept bytes (at most the limit, as the contract's `x-raw-body` keeps them)
+ * read as UTF-8 text, whatever the media type; a character cut at the limit is dropped, bytes that
+ * are no UTF-8 read as U+FFFD and NULs (PostgreSQL text has none) too.
+ */
+export function storedBody(kept: Buffer, truncated: boolean): string | null {
+  if (kept.length === 0) return null;
+  let text = kept.toString('utf8');
+  if (truncated && text.endsWith('\uFFFD')) text = text.slice(0, -1);
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
 }
 
 function bodyOf(req: OperationRequest<unknown, object, object>): { body: string | null; bodyBytes: number } {
-  if (req.method !== 'POST') return { body: null, bodyBytes: 0 };
-  const raw = typeof req.rawBody === 'string' ? req.rawBody : typeof req.body === 'string' ? req.body : undefined;
-  if (raw === undefined) {
-    // A body of a type the server does not read (e.g. application/octet-stream): counted, not stored.
-    return { body: null, bodyBytes: Number(req.headers['content-length'] ?? 0) || 0 };
-  }
-  return { body: raw === '' ? null : storedBody(raw), bodyBytes: Buffer.byteLength(raw) };
+  if (!Buffer.isBuffer(req.body)) return { body: null, bodyBytes: 0 };
+  const bodyBytes = req.bodyBytes ?? req.body.length;
+  return { body: storedBody(req.body.subarray(0, pingBodyLimit), bodyBytes > Math.min(req.body.length, pingBodyLimit)), bodyBytes };
 }
 
 /**

@@ -1,6 +1,42 @@
+import http from 'node:http';
 import t from 'tap';
 import { call } from '../../core/plugin-api/testing.ts';
 import { eventually, heartbeatWorld } from './heartbeat-testing.ts';
+
+/** A POST with exactly these headers, its body written chunk by chunk until the server answers. */
+function rawRequest(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+  body: (() => Iterable<Buffer>) | null,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(new URL(path, base), { method: 'POST', headers: { 'content-type': 'text/plain', ...headers } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => {
+        text += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    let answered = false;
+    request.on('response', () => {
+      answered = true;
+    });
+    // The server closes the connection after its 413; a write after that fails harmlessly.
+    request.on('error', (error) => (answered ? undefined : reject(error)));
+    if (!body) return request.end();
+    const chunks = body()[Symbol.iterator]();
+    const pump = () => {
+      for (let next = chunks.next(); !next.done; next = chunks.next()) {
+        if (answered || request.destroyed) return;
+        if (!request.write(next.value)) return request.once('drain', pump);
+      }
+      request.end();
+    };
+    pump();
+  });
+}
 
 const ridA = '11111111-2222-4333-8444-555555555555';
 const ridB = '66666666-7777-4888-9999-000000000000';
@@ -46,24 +82,72 @@ t.test('unknown uuid 404, bad exit code or rid 400, and nothing is recorded', as
   t.match(await get(hb.id), { status: 'new', pingCount: 0 });
 });
 
-t.test('a POST body is stored up to the limit; text, JSON and form bodies', async (t) => {
+t.test('a POST body of any media type is stored up to the limit, and its full size recorded', async (t) => {
   const { create, ping, pings } = await heartbeatWorld(t);
   const hb = await create();
   await ping(`/ping/${hb.uuid}/log`, { method: 'POST', body: 'disk 91% full', headers: { 'content-type': 'text/plain' } });
   await ping(`/ping/${hb.uuid}`, { method: 'POST', body: 'rows=42&status=done', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   await ping(`/ping/${hb.uuid}`, { method: 'POST', body: '{"rows": 42}', headers: { 'content-type': 'application/json' } });
-  const long = `${'é'.repeat(4999)}xyz${'a'.repeat(5000)}`;
+  // Byte 10000 is the first of a two-byte character.
+  const long = `a${'é'.repeat(5000)}xyz`;
   await ping(`/ping/${hb.uuid}`, { method: 'POST', body: long, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-  await ping(`/ping/${hb.uuid}/fail`, { method: 'POST', body: Buffer.from([1, 2, 3]).toString(), headers: { 'content-type': 'application/octet-stream' } });
+  const octets = await ping(`/ping/${hb.uuid}/fail`, {
+    method: 'POST',
+    body: 'exit 3: no space left',
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  t.equal(octets.status, 200, 'application/octet-stream (curl --data-binary with -H) is a ping like any other');
   const stored = (await pings(hb.id)).data.reverse();
   t.match(stored[0], { kind: 'log', body: 'disk 91% full', bodyBytes: 13, method: 'POST' });
   t.match(stored[1], { kind: 'success', body: 'rows=42&status=done' });
   t.match(stored[2], { body: '{"rows": 42}' });
   t.equal(stored[3].bodyBytes, Buffer.byteLength(long));
-  t.equal(Buffer.byteLength(stored[3].body), 10_000, 'the first 10000 bytes');
+  t.equal(Buffer.byteLength(stored[3].body), 9_999, 'the first 10000 bytes, without the character cut in half at the limit');
   t.ok(long.startsWith(stored[3].body));
-  t.match(stored[4], { kind: 'fail', body: null, bodyBytes: 3 }, 'a body the server does not read is counted, not stored');
+  t.match(stored[4], { kind: 'fail', body: 'exit 3: no space left', bodyBytes: 21 });
   t.match(stored[0], { userAgent: /node|undici/i, remoteAddr: /127\.0\.0\.1/ });
+});
+
+t.test('bodies other routes refuse are pings here: malformed JSON, binary, no media type, larger than the body limit', async (t) => {
+  const { create, ping, get, pings } = await heartbeatWorld(t);
+  const hb = await create();
+  const malformed = await ping(`/ping/${hb.uuid}`, { method: 'POST', body: '{"rows": 4', headers: { 'content-type': 'application/json' } });
+  t.equal(malformed.status, 200, 'a job that prints half a JSON document still pinged');
+  const binary = await ping(`/ping/${hb.uuid}/log`, {
+    method: 'POST',
+    body: Buffer.from([0x6f, 0x6b, 0x00, 0xff, 0x0a]),
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+  t.equal(binary.status, 200);
+  const bare = await ping(`/ping/${hb.uuid}/start`, { method: 'POST', body: new Blob(['no type']) });
+  t.equal(bare.status, 200, 'a body without Content-Type');
+  // Three times the platform's body limit (ITOPS_BODY_LIMIT_BYTES, 1 MiB by default): kept in part, not refused.
+  const huge = Buffer.alloc(3 * 1024 * 1024, 'x');
+  const big = await ping(`/ping/${hb.uuid}/0`, { method: 'POST', body: huge, headers: { 'content-type': 'text/plain' } });
+  t.equal(big.status, 200, 'a body over the platform body limit is cut, not refused');
+  const stored = (await pings(hb.id)).data.reverse();
+  t.match(stored[0], { kind: 'success', body: '{"rows": 4', bodyBytes: 10 });
+  t.match(stored[1], { kind: 'log', body: 'ok\uFFFD\uFFFD\n', bodyBytes: 5 }, 'NUL and bytes that are no UTF-8 read as U+FFFD');
+  t.match(stored[2], { kind: 'start', body: 'no type', bodyBytes: 7 });
+  t.match(stored[3], { kind: 'success', exitCode: 0, bodyBytes: huge.length });
+  t.equal(stored[3].body.length, 10_000);
+  t.equal((await get(hb.id)).pingCount, 4);
+});
+
+t.test('a ping body over 100 MiB answers 413 and records nothing', async (t) => {
+  const { create, kernel, get } = await heartbeatWorld(t);
+  const hb = await create();
+  // Announced by Content-Length: refused before a byte of the body is read.
+  const announced = await rawRequest(kernel.url, `/ping/${hb.uuid}`, { 'content-length': String(100 * 1024 * 1024 + 1) }, null);
+  t.equal(announced.status, 413);
+  t.match(JSON.parse(announced.body), { error: { code: 'payload_too_large' } });
+  // Streamed (chunked): refused once the 100 MiB pass, and the connection closed.
+  const chunk = Buffer.alloc(1024 * 1024, 'y');
+  const streamed = await rawRequest(kernel.url, `/ping/${hb.uuid}/fail`, { 'transfer-encoding': 'chunked' }, function* () {
+    for (let i = 0; i < 101; i++) yield chunk;
+  });
+  t.equal(streamed.status, 413);
+  t.match(await get(hb.id), { status: 'new', pingCount: 0 });
 });
 
 t.test('start and success without rid: the run closes with its duration (executions show it)', async (t) => {

@@ -850,7 +850,7 @@ export type StatusComponent = {
   monitorType: StatusMonitorType;
   monitorId: string;
   status: StatusComponentStatus;
-  /** When the current status began (null while unknown). */
+  /** When the current status began (null until the first event of what the component is bound to; a resumed or deleted heartbeat is `unknown` since then). */
   statusSince: string | null;
   createdAt: string;
   updatedAt: string;
@@ -2209,6 +2209,7 @@ export type PingExitCodePostRequest = {
     /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
     rid?: string;
   };
+  body?: unknown;
 };
 
 export type PingExitCodePostResponse = string;
@@ -2237,6 +2238,7 @@ export type PingFailPostRequest = {
     /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
     rid?: string;
   };
+  body?: unknown;
 };
 
 export type PingFailPostResponse = string;
@@ -2265,6 +2267,7 @@ export type PingLogPostRequest = {
     /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
     rid?: string;
   };
+  body?: unknown;
 };
 
 export type PingLogPostResponse = string;
@@ -2293,6 +2296,7 @@ export type PingStartPostRequest = {
     /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
     rid?: string;
   };
+  body?: unknown;
 };
 
 export type PingStartPostResponse = string;
@@ -2321,6 +2325,7 @@ export type PingSuccessPostRequest = {
     /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
     rid?: string;
   };
+  body?: unknown;
 };
 
 export type PingSuccessPostResponse = string;
@@ -2952,15 +2957,15 @@ export const operations = {
   logout: { method: 'POST', path: '/api/v1/auth/logout', public: true, requestBody: 'application/json' },
   pauseHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/pause', public: false, permission: 'heartbeats:write' },
   pingExitCode: { method: 'GET', path: '/ping/{uuid}/{exit_code}', public: true },
-  pingExitCodePost: { method: 'POST', path: '/ping/{uuid}/{exit_code}', public: true },
+  pingExitCodePost: { method: 'POST', path: '/ping/{uuid}/{exit_code}', public: true, requestBody: '*/*' },
   pingFail: { method: 'GET', path: '/ping/{uuid}/fail', public: true },
-  pingFailPost: { method: 'POST', path: '/ping/{uuid}/fail', public: true },
+  pingFailPost: { method: 'POST', path: '/ping/{uuid}/fail', public: true, requestBody: '*/*' },
   pingLog: { method: 'GET', path: '/ping/{uuid}/log', public: true },
-  pingLogPost: { method: 'POST', path: '/ping/{uuid}/log', public: true },
+  pingLogPost: { method: 'POST', path: '/ping/{uuid}/log', public: true, requestBody: '*/*' },
   pingStart: { method: 'GET', path: '/ping/{uuid}/start', public: true },
-  pingStartPost: { method: 'POST', path: '/ping/{uuid}/start', public: true },
+  pingStartPost: { method: 'POST', path: '/ping/{uuid}/start', public: true, requestBody: '*/*' },
   pingSuccess: { method: 'GET', path: '/ping/{uuid}', public: true },
-  pingSuccessPost: { method: 'POST', path: '/ping/{uuid}', public: true },
+  pingSuccessPost: { method: 'POST', path: '/ping/{uuid}', public: true, requestBody: '*/*' },
   refreshSession: { method: 'POST', path: '/api/v1/auth/refresh', public: true, requestBody: 'application/json' },
   registerOperatorService: { method: 'POST', path: '/api/v1/operator/register', public: false, permission: 'sla:report', requestBody: 'application/json' },
   removeMember: { method: 'DELETE', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write' },
