@@ -1,15 +1,8 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import {
-  AppError,
-  type AlertsService,
-  type DatabaseService,
-  listWhere,
-  listEnvelope,
-  type OperationRequest,
-  parseListQuery,
-} from '../../core/plugin-api/index.ts';
-import { certificateAlertFingerprint, type CertificateStatus, daysLeftOf } from './certificate-checks.ts';
+import { AppError, type AlertsService, type DatabaseService, type OperationRequest } from '../../core/plugin-api/index.ts';
+import { certificateAlertFingerprint } from './certificate-checks.ts';
+import { type CertificateListQuery, certificateReads } from './certificate-reads.ts';
 import { type CertificateRow, certificateView, certificateWithEndpoints } from './certificate-rows.ts';
 import { bareHost, type CheckAddressPolicy, literalHostProblem } from './endpoint-address-policy.ts';
 import { invalid, type Problem } from './endpoint-rows.ts';
@@ -27,24 +20,6 @@ type CertificateInput = {
   validate?: boolean;
   caCertificate?: string | null;
 };
-
-type CheckRow = {
-  id: string;
-  checked_at: Date;
-  ok: boolean;
-  status: CertificateStatus;
-  duration_ms: number | null;
-  address: string | null;
-  error: string | null;
-  not_after: Date | null;
-  fingerprint256: string | null;
-  chain_valid: boolean | null;
-  chain_error: string | null;
-  hostname_valid: boolean | null;
-  hostname_error: string | null;
-};
-
-const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 
 /** The columns a create or an update writes, checked beyond the contract's schema. */
 function certificateColumns(current: CertificateRow | undefined, body: CertificateInput, policy: CheckAddressPolicy, tenantId: string) {
@@ -97,6 +72,7 @@ export function certificateHandlers(deps: {
   onDue: () => void;
 }) {
   const { database, clock } = deps;
+  const reads = certificateReads({ database, clock });
 
   const owned = async (sql: Sql, tenantId: string, id: string, lock = false) => {
     const [row] = await sql<CertificateRow>(`SELECT * FROM certificate WHERE id = ? AND tenant_id = ?${lock ? ' FOR UPDATE' : ''}`, [id, tenantId]);
@@ -111,37 +87,8 @@ export function certificateHandlers(deps: {
     new AppError('conflict', `${columns.server_name} on ${columns.host}:${columns.port} is already monitored`);
 
   return {
-    async listCertificates(req: OperationRequest<unknown, Record<string, string>, Record<string, unknown> & { status?: string; source?: string }>) {
-      const list = parseListQuery<'notAfter' | 'name' | 'host' | 'status' | 'createdAt'>(req.query, {
-        sortable: {
-          notAfter: 'c.not_after',
-          name: 'lower(c.name)',
-          host: 'c.host',
-          status: "CASE c.status WHEN 'expired' THEN 0 WHEN 'invalid' THEN 1 WHEN 'expiring' THEN 2 WHEN 'error' THEN 3 WHEN 'pending' THEN 4 ELSE 5 END",
-          createdAt: 'c.created_at',
-        },
-        defaultSort: 'notAfter',
-      });
-      const { where, params, filters } = listWhere({ column: 'c.tenant_id', id: req.tenantId as string }, req.query, {
-        equals: { status: 'c.status', source: 'c.source' },
-        search: ['c.name', 'c.host', 'c.server_name'],
-        q: list.q,
-      });
-      const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
-      const [rows, [count]] = await Promise.all([
-        database.query<CertificateRow & { endpoint_ids: string[] }>(
-          `SELECT ${certificateWithEndpoints} FROM certificate c WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, c.id LIMIT ? OFFSET ?`,
-          [...params, list.limit, list.offset],
-        ),
-        database.query<{ count: string }>(`SELECT count(*) AS count FROM certificate c WHERE ${where}`, params),
-      ]);
-      const now = clock();
-      return listEnvelope(
-        rows.map((r) => certificateView(r, now)),
-        Number(count.count),
-        list,
-        filters,
-      );
+    listCertificates(req: OperationRequest<unknown, Record<string, string>, CertificateListQuery>) {
+      return reads.list(req.tenantId as string, req.query);
     },
 
     async createCertificate(req: OperationRequest<CertificateInput>) {
@@ -180,9 +127,8 @@ export function certificateHandlers(deps: {
       return { status: 201, body: await view(database.query, id) };
     },
 
-    async getCertificate(req: OperationRequest<unknown, { id: string }>) {
-      const row = await owned(database.query, req.tenantId as string, req.params.id);
-      return view(database.query, row.id);
+    getCertificate(req: OperationRequest<unknown, { id: string }>) {
+      return reads.get(req.tenantId as string, req.params.id);
     },
 
     async updateCertificate(req: OperationRequest<CertificateInput, { id: string }>) {
@@ -251,33 +197,7 @@ export function certificateHandlers(deps: {
     },
 
     async listCertificateChecks(req: OperationRequest<unknown, { id: string }>) {
-      const certificate = await owned(database.query, req.tenantId as string, req.params.id);
-      const list = parseListQuery<'checkedAt'>(req.query as Record<string, unknown>, { sortable: { checkedAt: 'checked_at' }, defaultSort: 'checkedAt' });
-      const [rows, [count]] = await Promise.all([
-        database.query<CheckRow>('SELECT * FROM certificate_check WHERE certificate_id = ? ORDER BY checked_at DESC, id DESC LIMIT ? OFFSET ?', [
-          certificate.id,
-          list.limit,
-          list.offset,
-        ]),
-        database.query<{ count: string }>('SELECT count(*) AS count FROM certificate_check WHERE certificate_id = ?', [certificate.id]),
-      ]);
-      const data = rows.map((r) => ({
-        id: r.id,
-        checkedAt: iso(r.checked_at),
-        ok: r.ok,
-        status: r.status,
-        durationMs: r.duration_ms,
-        address: r.address,
-        error: r.error,
-        notAfter: iso(r.not_after),
-        daysLeft: r.not_after ? daysLeftOf(new Date(r.not_after), new Date(r.checked_at)) : null,
-        fingerprint256: r.fingerprint256,
-        chainValid: r.chain_valid,
-        chainError: r.chain_error,
-        hostnameValid: r.hostname_valid,
-        hostnameError: r.hostname_error,
-      }));
-      return listEnvelope(data, Number(count.count), { ...list, sortOrder: 'desc' });
+      return reads.checks(await owned(database.query, req.tenantId as string, req.params.id), req.query as Record<string, unknown>);
     },
   };
 }

@@ -1,15 +1,14 @@
-import {
-  AppError,
-  type AlertsService,
-  type DatabaseService,
-  listWhere,
-  listEnvelope,
-  type OperationRequest,
-  parseListQuery,
-} from '../../core/plugin-api/index.ts';
+import { AppError, type AlertsService, type DatabaseService, type OperationRequest } from '../../core/plugin-api/index.ts';
 import type { CheckAddressPolicy } from './endpoint-address-policy.ts';
-import { type EndpointInput, type EndpointRow, endpointColumns, endpointView, invalid } from './endpoint-rows.ts';
-import type { EndpointStatus } from './endpoint-state.ts';
+import {
+  type EndpointCheckQuery,
+  type EndpointListQuery,
+  endpointReads,
+  endpointWithCertificate,
+  type EndpointWithCertificate,
+  viewWithCertificate,
+} from './endpoint-reads.ts';
+import { type EndpointInput, type EndpointRow, endpointColumns, invalid } from './endpoint-rows.ts';
 import { type AlertToResolve, endpointAlertFingerprint, insertEndpoint, type Sql, syncDerivedCertificates, updateEndpointRow } from './endpoint-store.ts';
 import { uptimeInWindows } from './endpoint-uptime.ts';
 import { addDays, isTimeZone, zonedDate, zonedMidnight } from './heartbeat-schedule.ts';
@@ -23,25 +22,7 @@ export interface EndpointHandlerDeps {
   onDue: () => void;
 }
 
-type CheckRow = {
-  id: string;
-  checked_at: Date;
-  ok: boolean;
-  response_ms: number | null;
-  status_code: number | null;
-  error: string | null;
-  address: string | null;
-};
-
-const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
-
-/** Selects endpoint rows with the id of the certificate monitor of their target (`e` is the endpoint). */
-export const endpointWithCertificate = `e.*, (SELECT c.id FROM certificate c WHERE e.scheme = 'https' AND c.tenant_id = e.tenant_id AND c.host = e.host
-  AND c.port = e.port AND c.server_name = e.host) AS certificate_id`;
-
-export type EndpointWithCertificate = EndpointRow & { certificate_id: string | null };
-
-export const viewWithCertificate = ({ certificate_id, ...row }: EndpointWithCertificate) => endpointView(row, certificate_id);
+export { endpointWithCertificate, type EndpointWithCertificate, viewWithCertificate };
 
 /** Resolves the alerts of rows that are gone (after their transaction committed). */
 export async function resolveAll(alerts: AlertsService, list: AlertToResolve[]): Promise<void> {
@@ -117,6 +98,7 @@ export async function flipsSince(sql: Sql, endpointIds: string[], since: Date) {
 /** Endpoint CRUD, check history and daily uptime (tenant-scoped raw SQL). */
 export function endpointHandlers(deps: EndpointHandlerDeps) {
   const { database, clock } = deps;
+  const reads = endpointReads({ database });
 
   const owned = async (sql: Sql, tenantId: string, id: string, lock = false) => {
     const [row] = await sql<EndpointRow>(`SELECT * FROM endpoint WHERE id = ? AND tenant_id = ?${lock ? ' FOR UPDATE' : ''}`, [id, tenantId]);
@@ -134,33 +116,8 @@ export function endpointHandlers(deps: EndpointHandlerDeps) {
   };
 
   return {
-    async listEndpoints(
-      req: OperationRequest<unknown, Record<string, string>, Record<string, unknown> & { status?: EndpointStatus; type?: string; containerId?: string }>,
-    ) {
-      const list = parseListQuery<'name' | 'status' | 'lastCheckAt' | 'responseTime' | 'createdAt'>(req.query, {
-        sortable: {
-          name: 'lower(e.name)',
-          status: "CASE e.status WHEN 'down' THEN 0 WHEN 'pending' THEN 1 WHEN 'up' THEN 2 ELSE 3 END",
-          lastCheckAt: 'e.last_check_at',
-          responseTime: 'e.last_response_ms',
-          createdAt: 'e.created_at',
-        },
-        defaultSort: 'name',
-      });
-      const { where, params, filters } = listWhere({ column: 'e.tenant_id', id: req.tenantId as string }, req.query, {
-        equals: { status: 'e.status', type: 'e.scheme', containerId: 'e.container_id' },
-        search: ['e.name', 'e.url', 'e.description'],
-        q: list.q,
-      });
-      const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
-      const [rows, [count]] = await Promise.all([
-        database.query<EndpointWithCertificate>(
-          `SELECT ${endpointWithCertificate} FROM endpoint e WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, e.id LIMIT ? OFFSET ?`,
-          [...params, list.limit, list.offset],
-        ),
-        database.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint e WHERE ${where}`, params),
-      ]);
-      return listEnvelope(rows.map(viewWithCertificate), Number(count.count), list, filters);
+    listEndpoints(req: OperationRequest<unknown, Record<string, string>, EndpointListQuery>) {
+      return reads.list(req.tenantId as string, req.query);
     },
 
     async createEndpoint(req: OperationRequest<EndpointInput>) {
@@ -175,9 +132,8 @@ export function endpointHandlers(deps: EndpointHandlerDeps) {
       return { status: 201, body: view };
     },
 
-    async getEndpoint(req: OperationRequest<unknown, { id: string }>) {
-      const row = await owned(database.query, req.tenantId as string, req.params.id);
-      return withCertificate(database.query, row.id);
+    getEndpoint(req: OperationRequest<unknown, { id: string }>) {
+      return reads.get(req.tenantId as string, req.params.id);
     },
 
     async updateEndpoint(req: OperationRequest<EndpointInput, { id: string }>) {
@@ -207,48 +163,8 @@ export function endpointHandlers(deps: EndpointHandlerDeps) {
       return { status: 204 };
     },
 
-    async listEndpointChecks(req: OperationRequest<unknown, { id: string }, Record<string, unknown> & { ok?: boolean; since?: string; until?: string }>) {
-      const endpoint = await owned(database.query, req.tenantId as string, req.params.id);
-      const list = parseListQuery<'checkedAt'>(req.query, { sortable: { checkedAt: 'checked_at' }, defaultSort: 'checkedAt' });
-      const where = ['endpoint_id = ?'];
-      const params: unknown[] = [endpoint.id];
-      const filters: Record<string, unknown> = {};
-      if (req.query.ok !== undefined) {
-        where.push('ok = ?');
-        params.push(req.query.ok);
-        filters.ok = req.query.ok;
-      }
-      if (req.query.since) {
-        where.push('checked_at >= ?');
-        params.push(req.query.since);
-        filters.since = req.query.since;
-      }
-      if (req.query.until) {
-        where.push('checked_at < ?');
-        params.push(req.query.until);
-        filters.until = req.query.until;
-      }
-      if (req.query.since && req.query.until && Date.parse(req.query.since) > Date.parse(req.query.until)) {
-        invalid([{ path: '/query/until', message: 'must not be before since' }]);
-      }
-      const [rows, [count]] = await Promise.all([
-        database.query<CheckRow>(`SELECT * FROM endpoint_check WHERE ${where.join(' AND ')} ORDER BY checked_at DESC, id DESC LIMIT ? OFFSET ?`, [
-          ...params,
-          list.limit,
-          list.offset,
-        ]),
-        database.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint_check WHERE ${where.join(' AND ')}`, params),
-      ]);
-      const data = rows.map((r) => ({
-        id: r.id,
-        checkedAt: iso(r.checked_at),
-        ok: r.ok,
-        responseTimeMs: r.response_ms,
-        statusCode: r.status_code,
-        error: r.error,
-        address: r.address,
-      }));
-      return listEnvelope(data, Number(count.count), { ...list, sortOrder: 'desc' }, filters);
+    async listEndpointChecks(req: OperationRequest<unknown, { id: string }, EndpointCheckQuery>) {
+      return reads.checks(await owned(database.query, req.tenantId as string, req.params.id), req.query);
     },
 
     async getEndpointDailyUptime(req: OperationRequest<unknown, { id: string }, { days?: number; timezone?: string }>) {

@@ -2,6 +2,8 @@ import type { EventDeclaration } from '../../core/plugin-api/index.ts';
 
 const status = { type: 'string', enum: ['new', 'up', 'late', 'down', 'paused'] };
 const time = { type: ['string', 'null'], format: 'date-time' };
+const id = { type: 'string', format: 'uuid' };
+const at = { type: 'string', format: 'date-time' };
 
 /** Heartbeat event topics (seed 004) and their payloads. */
 export const heartbeatEvents: EventDeclaration[] = [
@@ -41,6 +43,36 @@ export const heartbeatEvents: EventDeclaration[] = [
         lastPingAt: time,
         downAt: { type: 'string', format: 'date-time' },
       },
+    },
+  },
+  {
+    topic: 'heartbeat.paused',
+    description:
+      'A heartbeat was paused (POST /api/v1/heartbeats/{id}/pause): it no longer times out and its open runs are dropped; `status` is `paused`, `previousStatus` what it was before, `at` when. Pausing a paused heartbeat publishes nothing.',
+    payloadSchema: {
+      type: 'object',
+      required: ['heartbeatId', 'name', 'status', 'previousStatus', 'at'],
+      properties: { heartbeatId: id, name: { type: 'string' }, status: { const: 'paused' }, previousStatus: status, at },
+    },
+  },
+  {
+    topic: 'heartbeat.resumed',
+    description:
+      'A paused heartbeat was resumed (POST /api/v1/heartbeats/{id}/resume): `status` is `new` until its next ping (`heartbeat.pinged`), and it does not time out before that ping; `at` is when it was resumed.',
+    payloadSchema: {
+      type: 'object',
+      required: ['heartbeatId', 'name', 'status', 'previousStatus', 'at'],
+      properties: { heartbeatId: id, name: { type: 'string' }, status: { const: 'new' }, previousStatus: { const: 'paused' }, at },
+    },
+  },
+  {
+    topic: 'heartbeat.deleted',
+    description:
+      'A heartbeat was deleted with its pings and history (DELETE /api/v1/heartbeats/{id}); its ping uuid answers 404 from then on. It has no status any more: `previousStatus` is the status it had when deleted, `at` when it was deleted.',
+    payloadSchema: {
+      type: 'object',
+      required: ['heartbeatId', 'name', 'previousStatus', 'at'],
+      properties: { heartbeatId: id, name: { type: 'string' }, previousStatus: status, at },
     },
   },
 ];

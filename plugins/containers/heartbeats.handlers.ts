@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  AppError,
-  type AlertsService,
-  type DatabaseService,
-  listWhere,
-  listEnvelope,
-  type OperationRequest,
-  parseListQuery,
-} from '../../core/plugin-api/index.ts';
+import { AppError, type AlertsService, type DatabaseService, type EventsService, type OperationRequest } from '../../core/plugin-api/index.ts';
 import { heartbeatAlertFingerprint } from './heartbeat-deadlines.ts';
-import { type HeartbeatRow, heartbeatView, rulesOf, type Sql, stateColumns, stateOf } from './heartbeat-rows.ts';
+import { type HeartbeatListQuery, heartbeatReads } from './heartbeat-reads.ts';
+import { type HeartbeatRow, rulesOf, type Sql, stateColumns, stateOf } from './heartbeat-rows.ts';
 import { checkCron, isTimeZone, type Problem } from './heartbeat-schedule.ts';
 import { dailyUptime } from './heartbeat-uptime.ts';
 import { deadlines, type HeartbeatStatus } from './ping-semantics.ts';
@@ -24,34 +17,7 @@ type HeartbeatInput = {
   startGraceSeconds?: number | null;
 };
 
-type PingRow = {
-  id: string;
-  kind: string;
-  received_at: Date;
-  exit_code: number | null;
-  rid: string | null;
-  duration_ms: string | null;
-  start_ping_id: string | null;
-  method: string;
-  remote_addr: string | null;
-  user_agent: string | null;
-  body: string | null;
-  body_bytes: number;
-};
-
-type ExecutionRow = {
-  id: string;
-  kind: 'success' | 'fail' | 'start';
-  rid: string | null;
-  started_at: Date | null;
-  completed_at: Date | null;
-  duration_ms: string | null;
-  exit_code: number | null;
-  total: string;
-};
-
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
-const num = (v: string | number | null) => (v === null ? null : Number(v));
 
 const defaults = { periodSeconds: 86_400, graceSeconds: 3600, timezone: 'UTC' };
 
@@ -83,9 +49,19 @@ function configColumns(current: HeartbeatRow | undefined, body: HeartbeatInput) 
   };
 }
 
-/** Heartbeat CRUD, pause and resume, executions, pings and daily uptime (tenant-scoped raw SQL). */
+/** A lifecycle event of a heartbeat, published in the transaction of the change it reports. */
+type LifecycleEvent = { topic: 'heartbeat.paused' | 'heartbeat.resumed'; payload: Record<string, unknown> };
+
+/**
+ * Heartbeat CRUD, pause and resume, executions, pings and daily uptime (tenant-scoped raw SQL).
+ * Pause, resume and delete publish `heartbeat.paused`, `heartbeat.resumed` and `heartbeat.deleted`
+ * in the transaction of the change (the status page and subscribers follow them). Create and
+ * update publish nothing: a new heartbeat is `new` (what the status page shows for a monitor it has
+ * no event of), and an update only moves a late heartbeat back to up, a status no event announced.
+ */
 export function heartbeatHandlers(deps: {
   database: DatabaseService;
+  events: EventsService;
   alerts: AlertsService;
   clock: () => Date;
   publicUrl?: string;
@@ -93,7 +69,8 @@ export function heartbeatHandlers(deps: {
   onStatusChange: () => void;
 }) {
   const { database, clock } = deps;
-  const view = (row: HeartbeatRow) => heartbeatView(row, deps.publicUrl);
+  const reads = heartbeatReads({ database, clock, publicUrl: deps.publicUrl });
+  const { view } = reads;
 
   const owned = async (sql: Sql, tenantId: string, id: string, lock = false) => {
     const [row] = await sql<HeartbeatRow>(`SELECT * FROM heartbeat WHERE id = ? AND tenant_id = ?${lock ? ' FOR UPDATE' : ''}`, [id, tenantId]);
@@ -101,12 +78,12 @@ export function heartbeatHandlers(deps: {
     return row;
   };
 
-  /** Locks the heartbeat, lets `change` compute its new row, writes it and its flip. */
+  /** Locks the heartbeat, lets `change` compute its new row, writes it, its flip and its event (if any). */
   const transition = async (
     req: OperationRequest<unknown, { id: string }>,
-    change: (row: HeartbeatRow, now: Date) => { row: HeartbeatRow; reason?: string | null } | null,
+    change: (row: HeartbeatRow, now: Date) => { row: HeartbeatRow; reason?: string | null; event?: LifecycleEvent } | null,
   ) => {
-    const result = await database.transaction(async ({ query: sql }) => {
+    const result = await database.transaction(async ({ em, query: sql }) => {
       const current = await owned(sql, req.tenantId as string, req.params.id, true);
       const now = clock();
       const changed = change(current, now);
@@ -147,6 +124,7 @@ export function heartbeatHandlers(deps: {
           changed.reason ?? null,
         ]);
       }
+      if (changed.event) await deps.events.publish(em, { topic: changed.event.topic, tenantId: current.tenant_id, payload: changed.event.payload });
       return { row, flipped };
     });
     if (result.flipped) deps.onStatusChange();
@@ -177,38 +155,8 @@ export function heartbeatHandlers(deps: {
   };
 
   return {
-    async listHeartbeats(req: OperationRequest<unknown, Record<string, string>, Record<string, unknown> & { status?: HeartbeatStatus }>) {
-      const list = parseListQuery<'name' | 'status' | 'lastPingAt' | 'nextDeadlineAt' | 'createdAt'>(req.query, {
-        sortable: {
-          name: 'lower(name)',
-          status: "CASE status WHEN 'down' THEN 0 WHEN 'late' THEN 1 WHEN 'up' THEN 2 WHEN 'new' THEN 3 ELSE 4 END",
-          lastPingAt: 'last_ping_at',
-          nextDeadlineAt: 'expected_at',
-          createdAt: 'created_at',
-        },
-        defaultSort: 'name',
-      });
-      const { where, params, filters } = listWhere({ column: 'tenant_id', id: req.tenantId as string }, req.query, {
-        equals: { status: 'status' },
-        search: ['name', 'description'],
-        q: list.q,
-      });
-      const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
-      const rows = await database.query<HeartbeatRow & { total: string }>(
-        `SELECT *, count(*) OVER () AS total FROM heartbeat WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, id LIMIT ? OFFSET ?`,
-        [...params, list.limit, list.offset],
-      );
-      let total = rows.length > 0 ? Number(rows[0].total) : 0;
-      if (rows.length === 0 && list.offset > 0) {
-        const [count] = await database.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat WHERE ${where}`, params);
-        total = Number(count.count);
-      }
-      return listEnvelope(
-        rows.map(({ total: _, ...row }) => view(row)),
-        total,
-        list,
-        filters,
-      );
+    listHeartbeats(req: OperationRequest<unknown, Record<string, string>, HeartbeatListQuery>) {
+      return reads.list(req.tenantId as string, req.query);
     },
 
     async createHeartbeat(req: OperationRequest<HeartbeatInput>) {
@@ -244,11 +192,19 @@ export function heartbeatHandlers(deps: {
     },
 
     async deleteHeartbeat(req: OperationRequest<unknown, { id: string }>) {
-      const [row] = await database.query<{ id: string; alert_firing: boolean; status: string }>(
-        'DELETE FROM heartbeat WHERE id = ? AND tenant_id = ? RETURNING id, alert_firing, status',
-        [req.params.id, req.tenantId],
-      );
-      if (!row) throw new AppError('not_found', `Heartbeat ${req.params.id} was not found`);
+      const row = await database.transaction(async ({ em, query: sql }) => {
+        const [deleted] = await sql<{ id: string; name: string; alert_firing: boolean; status: HeartbeatStatus }>(
+          'DELETE FROM heartbeat WHERE id = ? AND tenant_id = ? RETURNING id, name, alert_firing, status',
+          [req.params.id, req.tenantId],
+        );
+        if (!deleted) throw new AppError('not_found', `Heartbeat ${req.params.id} was not found`);
+        await deps.events.publish(em, {
+          topic: 'heartbeat.deleted',
+          tenantId: req.tenantId as string,
+          payload: { heartbeatId: deleted.id, name: deleted.name, previousStatus: deleted.status, at: clock().toISOString() },
+        });
+        return deleted;
+      });
       // Its alert cannot be reconciled once the row is gone: resolve it now.
       if (row.alert_firing || row.status === 'down') {
         await deps.alerts.resolve({ tenantId: req.tenantId as string, fingerprint: heartbeatAlertFingerprint(row.id) });
@@ -258,99 +214,40 @@ export function heartbeatHandlers(deps: {
 
     pauseHeartbeat(req: OperationRequest<unknown, { id: string }>) {
       const who = req.principal?.name ?? req.principal?.id ?? 'unknown';
-      return transition(req, (current) =>
+      return transition(req, (current, now) =>
         current.status === 'paused'
           ? null
           : {
               row: { ...current, status: 'paused', status_reason: `Paused by ${who}`, open_runs: [], expected_at: null, down_at: null, due_at: null },
               reason: `Paused by ${who}`,
+              event: {
+                topic: 'heartbeat.paused',
+                payload: { heartbeatId: current.id, name: current.name, status: 'paused', previousStatus: current.status, at: now.toISOString() },
+              },
             },
       );
     },
 
     resumeHeartbeat(req: OperationRequest<unknown, { id: string }>) {
-      return transition(req, (current) => {
+      return transition(req, (current, now) => {
         if (current.status !== 'paused') throw new AppError('conflict', `Heartbeat ${current.id} is not paused`);
-        return { row: { ...current, status: 'new', status_reason: null, open_runs: [], expected_at: null, down_at: null, due_at: null }, reason: 'Resumed' };
+        return {
+          row: { ...current, status: 'new', status_reason: null, open_runs: [], expected_at: null, down_at: null, due_at: null },
+          reason: 'Resumed',
+          event: {
+            topic: 'heartbeat.resumed',
+            payload: { heartbeatId: current.id, name: current.name, status: 'new', previousStatus: 'paused', at: now.toISOString() },
+          },
+        };
       });
     },
 
     async listHeartbeatPings(req: OperationRequest<unknown, { id: string }, Record<string, unknown> & { kind?: string }>) {
-      const heartbeat = await owned(database.query, req.tenantId as string, req.params.id);
-      const list = parseListQuery<'receivedAt'>({ ...req.query, sortOrder: 'desc' }, { defaultSort: 'receivedAt', sortable: { receivedAt: 'received_at' } });
-      const where = ['heartbeat_id = ?'];
-      const params: unknown[] = [heartbeat.id];
-      const filters: Record<string, unknown> = {};
-      if (req.query.kind) {
-        where.push('kind = ?');
-        params.push(req.query.kind);
-        filters.kind = req.query.kind;
-      }
-      const rows = await database.query<PingRow & { total: string }>(
-        `SELECT *, count(*) OVER () AS total FROM heartbeat_ping WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?`,
-        [...params, list.limit, list.offset],
-      );
-      let total = rows.length > 0 ? Number(rows[0].total) : 0;
-      if (rows.length === 0 && list.offset > 0) {
-        const [count] = await database.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat_ping WHERE ${where.join(' AND ')}`, params);
-        total = Number(count.count);
-      }
-      const data = rows.map((r) => ({
-        id: r.id,
-        kind: r.kind,
-        receivedAt: iso(r.received_at),
-        exitCode: r.exit_code,
-        rid: r.rid,
-        durationMs: num(r.duration_ms),
-        startPingId: r.start_ping_id,
-        method: r.method,
-        remoteAddr: r.remote_addr,
-        userAgent: r.user_agent,
-        body: r.body,
-        bodyBytes: r.body_bytes,
-      }));
-      return listEnvelope(data, total, list, filters);
+      return reads.pings(await owned(database.query, req.tenantId as string, req.params.id), req.query);
     },
 
     async listHeartbeatExecutions(req: OperationRequest<unknown, { id: string }>) {
-      const heartbeat = await owned(database.query, req.tenantId as string, req.params.id);
-      const list = parseListQuery<'startedAt'>(
-        { ...(req.query as Record<string, unknown>), sortOrder: 'desc' },
-        { defaultSort: 'startedAt', sortable: { startedAt: 'started_at' } },
-      );
-      // Completions (with the start they were paired with), and starts no completion claimed.
-      const rows = await database.query<ExecutionRow>(
-        `SELECT *, count(*) OVER () AS total FROM (
-           SELECT c.id, c.kind, c.rid, s.received_at AS started_at, c.received_at AS completed_at, c.duration_ms, c.exit_code
-           FROM heartbeat_ping c LEFT JOIN heartbeat_ping s ON s.id = c.start_ping_id
-           WHERE c.heartbeat_id = ? AND c.kind IN ('success', 'fail')
-           UNION ALL
-           SELECT s.id, s.kind, s.rid, s.received_at, NULL, NULL, NULL
-           FROM heartbeat_ping s
-           WHERE s.heartbeat_id = ? AND s.kind = 'start' AND NOT EXISTS (SELECT 1 FROM heartbeat_ping c WHERE c.start_ping_id = s.id)
-         ) e ORDER BY coalesce(started_at, completed_at) DESC, id DESC LIMIT ? OFFSET ?`,
-        [heartbeat.id, heartbeat.id, list.limit, list.offset],
-      );
-      const open = new Set((heartbeat.open_runs ?? []).map((r) => r.pingId));
-      const runLimitMs = (heartbeat.start_grace_seconds ?? heartbeat.grace_seconds) * 1000;
-      const now = clock().getTime();
-      const data = rows.map((r) => ({
-        id: r.id,
-        rid: r.rid,
-        startedAt: iso(r.started_at),
-        completedAt: iso(r.completed_at),
-        durationMs: num(r.duration_ms),
-        exitCode: r.exit_code,
-        outcome:
-          r.kind === 'success'
-            ? 'success'
-            : r.kind === 'fail'
-              ? 'failure'
-              : open.has(r.id) && new Date(r.started_at as Date).getTime() + runLimitMs > now
-                ? 'running'
-                : 'timeout',
-      }));
-      return listEnvelope(data, rows.length > 0 ? Number(rows[0].total) : 0, list);
+      return reads.executions(await owned(database.query, req.tenantId as string, req.params.id), req.query);
     },
 
     async getHeartbeatDailyUptime(req: OperationRequest<unknown, { id: string }, { days?: number; timezone?: string }>) {

@@ -1,5 +1,9 @@
 import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
+import { certificateReads } from './certificate-reads.ts';
+import { registerResolvers } from './containers.resolvers.ts';
+import { endpointReads } from './endpoint-reads.ts';
 import { HeartbeatDeadlines } from './heartbeat-deadlines.ts';
+import { heartbeatReads } from './heartbeat-reads.ts';
 import { heartbeatHandlers } from './heartbeats.handlers.ts';
 import { heartbeatEvents } from './heartbeat-events.ts';
 import { PingIngest, PingStore } from './ping-ingest.ts';
@@ -36,6 +40,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       new URL('./endpoints.openapi.yaml', import.meta.url),
       new URL('./certificates.openapi.yaml', import.meta.url),
     ),
+    graphql: new URL('./schema.graphql', import.meta.url),
     permissions: [
       { name: 'heartbeats:read', description: 'See heartbeat monitors, their pings, executions and uptime' },
       { name: 'heartbeats:write', description: 'Create, change, pause, resume and delete heartbeat monitors' },
@@ -75,7 +80,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
 
       const handlers = {
         ...pingHandlers({ submit: (ping) => ingest.submit(ping), clock }),
-        ...heartbeatHandlers({ database, alerts, clock, publicUrl: config.publicUrl, onStatusChange: wake }),
+        ...heartbeatHandlers({ database, events, alerts, clock, publicUrl: config.publicUrl, onStatusChange: wake }),
         ...statusAdminHandlers({ database, events, clock }),
         ...statusPageHandlers({ database, events, clock, maxStreams: options.maxStatusStreams }),
       };
@@ -92,6 +97,14 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
 
       // Endpoint checks, certificate monitors and the dashboard's sparklines.
       initEndpointMonitoring(ctx, options);
+
+      // GraphQL: the same reads as REST, and the plugin's events as subscriptions.
+      registerResolvers(ctx, {
+        heartbeats: heartbeatReads({ database, clock, publicUrl: config.publicUrl }),
+        endpoints: endpointReads({ database }),
+        certificates: certificateReads({ database, clock }),
+        events,
+      });
     },
   });
 }

@@ -18,6 +18,21 @@ t.test('statuses read from each feature’s events', async (t) => {
     ['heartbeat.pinged', { heartbeatId: id, status: 'new', receivedAt: '2025-06-01T01:00:00Z' }, 'heartbeat', 'unknown', '2025-06-01T01:00:00.000Z'],
     ['heartbeat.deadline_missed', { heartbeatId: id, status: 'down', downAt: '2025-06-01T02:00:00Z' }, 'heartbeat', 'major_outage', '2025-06-01T02:00:00.000Z'],
     [
+      'heartbeat.paused',
+      { heartbeatId: id, status: 'paused', previousStatus: 'up', at: '2025-06-01T02:30:00Z' },
+      'heartbeat',
+      'maintenance',
+      '2025-06-01T02:30:00.000Z',
+    ],
+    [
+      'heartbeat.resumed',
+      { heartbeatId: id, status: 'new', previousStatus: 'paused', at: '2025-06-01T02:40:00Z' },
+      'heartbeat',
+      'unknown',
+      '2025-06-01T02:40:00.000Z',
+    ],
+    ['heartbeat.deleted', { heartbeatId: id, previousStatus: 'down', at: '2025-06-01T02:50:00Z' }, 'heartbeat', 'unknown', '2025-06-01T02:50:00.000Z'],
+    [
       'endpoint.check_result',
       { endpointId: id, ok: true, status: 'up', checkedAt: '2025-06-01T03:00:00Z' },
       'endpoint',
@@ -57,6 +72,8 @@ t.test('statuses read from each feature’s events', async (t) => {
 t.test('events that say nothing readable are ignored', async (t) => {
   t.equal(observe(event('heartbeat.pinged', { heartbeatId: id, status: 'sleepy' })), undefined, 'unknown status');
   t.equal(observe(event('heartbeat.pinged', { status: 'up' })), undefined, 'no id');
+  t.equal(observe(event('heartbeat.paused', { heartbeatId: id, status: 'sleepy' })), undefined, 'unknown status of a pause');
+  t.equal(observe(event('heartbeat.deleted', { previousStatus: 'up' })), undefined, 'a deletion without id');
   t.equal(observe(event('heartbeat.pinged', { heartbeatId: id, status: 'up' }, null)), undefined, 'no workspace');
   t.equal(observe(event('sla:incident', { serviceId: id, status: 'DOWN' })), undefined, 'other topics');
   t.equal(observe(event('service:status_changed', 'DOWN')), undefined, 'not an object');

@@ -41,6 +41,9 @@ const containerHealth: Record<string, ComponentStatus> = { healthy: 'operational
 export const observedTopics: ReadonlySet<string> = new Set([
   'heartbeat.pinged',
   'heartbeat.deadline_missed',
+  'heartbeat.paused',
+  'heartbeat.resumed',
+  'heartbeat.deleted',
   'endpoint.alert',
   'endpoint.recovery',
   'endpoint.check_result',
@@ -57,7 +60,9 @@ const time = (value: unknown) => {
 
 /**
  * Reads a status out of another feature's event. Heartbeats: new → unknown, up → operational,
- * late → degraded, down → major outage, paused → maintenance. Endpoints: the endpoint's status
+ * late → degraded, down → major outage, paused → maintenance (pausing says maintenance, resuming
+ * unknown until the next ping, as a new heartbeat); a deleted heartbeat is unknown ("No data") from
+ * then on, for a component still bound to it. Endpoints: the endpoint's status
  * (pending, up, down after the failure threshold, paused) that every check result carries, an
  * alert (down) and a recovery (up). Containers: the state (running, restarting, paused, exited…)
  * and the health check. SLA services: their five statuses. Anything unreadable is ignored.
@@ -73,6 +78,11 @@ export function observe(event: PlatformEvent): Observation | undefined {
       return make('heartbeat', text(p.heartbeatId), heartbeatStatus[String(p.status)], time(p.receivedAt));
     case 'heartbeat.deadline_missed':
       return make('heartbeat', text(p.heartbeatId), 'major_outage', time(p.downAt));
+    case 'heartbeat.paused':
+    case 'heartbeat.resumed':
+      return make('heartbeat', text(p.heartbeatId), heartbeatStatus[String(p.status)], time(p.at));
+    case 'heartbeat.deleted':
+      return make('heartbeat', text(p.heartbeatId), 'unknown', time(p.at));
     case 'endpoint.check_result':
       return make('endpoint', text(p.endpointId), endpointStatus[String(p.status)], time(p.checkedAt));
     case 'endpoint.alert':

@@ -202,6 +202,66 @@ t.test('the live stream: a snapshot, then status changes and page changes of its
   );
 });
 
+t.test('pausing, resuming and deleting a heartbeat show on the page and its stream', async (t) => {
+  const { kernel, acmeOps, heartbeat, ping, component, becomes, page } = await statusWorld(t);
+  const hb = await heartbeat();
+  const c = await component({ name: 'Backups', monitorType: 'heartbeat', monitorId: hb.id });
+  await ping(`/ping/${hb.uuid}`);
+  await becomes(c.id, 'operational');
+  const stream = await openSse(`${kernel.url}/status/events?workspace=acme`);
+  t.teardown(() => stream.close());
+  t.match((await stream.next((f) => f.event === 'snapshot')).data, { components: [{ id: c.id, status: 'operational' }] });
+
+  /** The component as the server-rendered page shows it, and the same on the stream. */
+  const shown = async () => {
+    const { html } = await page();
+    const item = new RegExp(
+      `<li class="component" id="c-${c.id}"[^>]*data-status="(\\w+)" data-since="([^"]*)">[\\s\\S]*?<span class="label">([^<]+)</span>`,
+    ).exec(html);
+    const overall = /id="overall" data-status="(\w+)">.*?<span class="label">([^<]+)<\/span>/.exec(html);
+    const incidents = /<ul id="incidents">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '';
+    return { status: item?.[1], since: item?.[2], label: item?.[3], overall: overall?.[2], incidents };
+  };
+  const expect = async (action: () => Promise<number>, status: string, label: string, overall: string) => {
+    t.ok([200, 204].includes(await action()), `${label}: the API answers`);
+    // Waits past a late frame of an earlier change (delivery runs behind the database).
+    const frame = await stream.next((f) => f.event === 'component' && f.data.id === c.id && f.data.status === status);
+    t.same(Object.keys(frame.data).sort(), ['id', 'since', 'status'], `${label}: the stream says ${status}`);
+    await becomes(c.id, status);
+    const now = await shown();
+    t.match(now, { status, since: frame.data.since, overall }, `${label}: the page says the same, since the same time`);
+    return now;
+  };
+  const post = (path: string) => async () => (await call(kernel, 'POST', path, { headers: acmeOps.headers })).status;
+
+  const paused = await expect(post(`/api/v1/heartbeats/${hb.id}/pause`), 'maintenance', 'paused', 'Maintenance in progress');
+  t.equal(paused.label, 'Under maintenance');
+  t.match(paused.incidents, /<strong>Backups<\/strong><span class="state"> Under maintenance<\/span> since <time/, 'listed with the incidents');
+
+  const resumed = await expect(post(`/api/v1/heartbeats/${hb.id}/resume`), 'unknown', 'resumed', 'No status data yet');
+  t.equal(resumed.label, 'No data', 'a resumed heartbeat waits for its next ping, as a new one');
+  t.equal(resumed.incidents, '', 'no incident');
+
+  await ping(`/ping/${hb.uuid}`);
+  t.ok(await stream.next((f) => f.event === 'component' && f.data.status === 'operational'), 'the next ping counts again');
+  const deleted = await expect(
+    async () => (await call(kernel, 'DELETE', `/api/v1/heartbeats/${hb.id}`, { headers: acmeOps.headers })).status,
+    'unknown',
+    'deleted',
+    'No status data yet',
+  );
+  t.equal(deleted.label, 'No data', 'a component bound to a deleted heartbeat has no data from then on');
+
+  const history = await kernel.database.query<{ status: string }>('SELECT status FROM status_monitor_change WHERE monitor_id = ? ORDER BY id', [hb.id]);
+  t.same(
+    history.map((h) => h.status),
+    ['operational', 'maintenance', 'unknown', 'operational', 'unknown'],
+  );
+  const snapshot = await openSse(`${kernel.url}/status/events?workspace=acme`);
+  t.teardown(() => snapshot.close());
+  t.match((await snapshot.next((f) => f.event === 'snapshot')).data, { components: [{ id: c.id, status: 'unknown', since: String }] }, 'a new client too');
+});
+
 t.test('two nodes receive every event, and each change is applied and announced once', async (t) => {
   const { kernel, heartbeat, ping, component, becomes } = await statusWorld(t);
   const second = await startTestKernel(t, { plugins: [createContainersPlugin()], databaseUrl: kernel.database.url, env: { ITOPS_JOBS_ENABLED: 'false' } });
