@@ -32,10 +32,13 @@ export function requestContext(logger: Logger, metrics: HttpMetrics) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observe(ctx.method, state.operationId ?? 'unmatched', ctx.status, seconds);
       const level = ctx.status >= 500 ? 'error' : 'debug';
-      state.logger[level](
-        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1000), operationId: state.operationId },
-        'request',
-      );
+      // Checked first: most requests log nothing, and the child logger is only built to log.
+      if (logger.isLevelEnabled(level)) {
+        state.logger[level](
+          { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1000), operationId: state.operationId },
+          'request',
+        );
+      }
     }
   };
 }

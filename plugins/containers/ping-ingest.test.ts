@@ -69,6 +69,53 @@ t.test('group commit: a failed write answers every ping of its batch with a retr
   t.same(await Promise.all(overflow.slice(0, 3)), [1, 2, 3]);
 });
 
+t.test('group commit: two batches commit side by side; an item whose key is committing waits for it, in order', async (t) => {
+  const batches: string[][] = [];
+  const gates: ReturnType<typeof deferred<void>>[] = [];
+  const committer = new GroupCommitter<string, string>(
+    async (items) => {
+      batches.push(items);
+      const gate = deferred<void>();
+      gates.push(gate);
+      await gate.promise;
+      return items;
+    },
+    { maxBatch: 100, maxQueued: 100, maxInFlight: 2, keyOf: (item) => item[0] },
+  );
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  const answered: string[] = [];
+  const submit = (items: string[]) => items.map((item) => committer.submit(item).then((a) => answered.push(a)));
+  const first = submit(['a1', 'b1']);
+  await turn();
+  const second = submit(['a2', 'c1', 'a3', 'd1']);
+  await turn();
+  t.same(
+    batches,
+    [
+      ['a1', 'b1'],
+      ['c1', 'd1'],
+    ],
+    'the second batch starts during the first; a2 and a3 wait for a1',
+  );
+  const third = submit(['e1']);
+  await turn();
+  t.equal(batches.length, 2, 'never more than two in flight');
+  gates[1].resolve();
+  await turn();
+  await turn();
+  t.same(batches[2], ['e1'], 'a free slot takes what can go: e1, not the a-items still committing');
+  gates[0].resolve();
+  await Promise.all(first);
+  await turn();
+  await turn();
+  t.same(batches[3], ['a2', 'a3'], 'once a1 committed, a2 and a3 follow in their order');
+  gates[2].resolve();
+  gates[3].resolve();
+  await Promise.all([...second, ...third]);
+  t.same(answered.sort(), ['a1', 'a2', 'a3', 'b1', 'c1', 'd1', 'e1']);
+  await committer.close();
+});
+
 t.test('group commit: batches are bounded by bytes', async (t) => {
   const batches: string[][] = [];
   const committer = new GroupCommitter<string, string>(

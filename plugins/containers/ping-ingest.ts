@@ -329,20 +329,29 @@ export class PingStore {
 
 interface Waiting<I, O> {
   item: I;
+  key: string;
   resolve: (value: O) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Group commit: callers `submit` one item each and wait; one writer takes everything that queued up
- * while the previous transaction was committing and writes it as the next batch. Under load a
+ * Group commit: callers `submit` one item each and wait; a writer takes everything that queued up
+ * while the previous transactions were committing and writes it as the next batch. Under load a
  * batch holds as many pings as arrived during one commit (fsync), so durable throughput grows
  * with concurrency instead of being capped at one commit per ping; idle, a ping waits only for
  * its own commit. Every caller is answered after its batch committed, or with the error.
+ *
+ * Up to `maxInFlight` batches commit side by side: while one waits for its WAL flush, the next is
+ * already being written, and callers answered by the first can join the one after. Items with the
+ * same key (a heartbeat) are never in two batches at once: one waits, in order, until the batch
+ * holding its key has committed, so a batch always starts from its heartbeats' committed state.
  */
 export class GroupCommitter<I, O> {
   private queue: Waiting<I, O>[] = [];
-  private draining: Promise<void> | null = null;
+  private readonly busyKeys = new Map<string, number>();
+  private inFlight = 0;
+  private scheduled = false;
+  private idle: (() => void)[] = [];
   private closed = false;
 
   constructor(
@@ -351,6 +360,10 @@ export class GroupCommitter<I, O> {
       maxBatch: number;
       /** Items waiting at most; beyond it callers get 503 with Retry-After. */
       maxQueued: number;
+      /** Batches committing side by side (default 1). */
+      maxInFlight?: number;
+      /** Items of one key are applied in order, one batch at a time (default: all share one key). */
+      keyOf?: (item: I) => string;
       /** Size of an item (e.g. its body) towards maxBatchBytes. */
       sizeOf?: (item: I) => number;
       maxBatchBytes?: number;
@@ -368,86 +381,120 @@ export class GroupCommitter<I, O> {
       return Promise.reject(new AppError('unavailable', 'Too many pings are waiting to be stored; retry', { headers: { 'Retry-After': '1' } }));
     }
     return new Promise<O>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      // Start on the next turn, so the requests parsed in this turn share the first batch.
-      this.draining ??= new Promise<void>((done) => setImmediate(() => this.drain().finally(done)));
+      this.queue.push({ item, key: this.options.keyOf?.(item) ?? '', resolve, reject });
+      this.schedule();
     });
   }
 
   /** Stops taking items and waits for those already taken. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.draining) await this.draining;
+    while (this.inFlight > 0 || this.queue.length > 0 || this.scheduled) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
+  /** Starts a batch on the next turn, so the requests parsed in this turn share it. */
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= (this.options.maxInFlight ?? 1)) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const batch = this.takeBatch();
+      if (batch.length > 0) {
+        void this.run(batch);
+        this.schedule();
+      }
+      this.settleIdle();
+    });
+  }
+
+  /** The oldest items whose key no committing batch holds, within the batch's count and bytes. */
   private takeBatch(): Waiting<I, O>[] {
     const { maxBatch, sizeOf, maxBatchBytes } = this.options;
-    if (!sizeOf || !maxBatchBytes) return this.queue.splice(0, maxBatch);
+    const taken: Waiting<I, O>[] = [];
+    const left: Waiting<I, O>[] = [];
     let bytes = 0;
-    let count = 0;
-    while (count < this.queue.length && count < maxBatch) {
-      bytes += sizeOf(this.queue[count].item);
-      if (count > 0 && bytes > maxBatchBytes) break;
-      count += 1;
+    let full = false;
+    for (const waiting of this.queue) {
+      if (full || this.busyKeys.has(waiting.key)) {
+        left.push(waiting);
+        continue;
+      }
+      const size = sizeOf && maxBatchBytes ? sizeOf(waiting.item) : 0;
+      if (taken.length >= maxBatch || (taken.length > 0 && maxBatchBytes !== undefined && bytes + size > maxBatchBytes)) {
+        full = true;
+        left.push(waiting);
+        continue;
+      }
+      bytes += size;
+      taken.push(waiting);
     }
-    return this.queue.splice(0, count);
+    this.queue = left;
+    return taken;
   }
 
-  private async drain(): Promise<void> {
+  private async run(batch: Waiting<I, O>[]): Promise<void> {
+    this.inFlight += 1;
+    const keys = new Set(batch.map((w) => w.key));
+    for (const key of keys) this.busyKeys.set(key, (this.busyKeys.get(key) ?? 0) + 1);
     try {
-      while (this.queue.length > 0) {
-        const batch = this.takeBatch();
-        try {
-          const results = await this.write(batch.map((w) => w.item));
-          batch.forEach((w, i) => {
-            w.resolve(results[i]);
-          });
-        } catch (error) {
-          this.options.logger?.error({ err: error, pings: batch.length }, 'a batch of pings could not be stored');
-          // Never acknowledge what is not durable: every ping of the batch gets a retryable error.
-          const answer =
-            error instanceof AppError ? error : new AppError('unavailable', 'The ping could not be stored; retry', { headers: { 'Retry-After': '1' } });
-          for (const w of batch) w.reject(answer);
-        }
-      }
+      const results = await this.write(batch.map((w) => w.item));
+      batch.forEach((w, i) => {
+        w.resolve(results[i]);
+      });
+    } catch (error) {
+      this.options.logger?.error({ err: error, pings: batch.length }, 'a batch of pings could not be stored');
+      // Never acknowledge what is not durable: every ping of the batch gets a retryable error.
+      const answer =
+        error instanceof AppError ? error : new AppError('unavailable', 'The ping could not be stored; retry', { headers: { 'Retry-After': '1' } });
+      for (const w of batch) w.reject(answer);
     } finally {
-      this.draining = null;
+      for (const key of keys) {
+        const left = (this.busyKeys.get(key) ?? 1) - 1;
+        if (left === 0) this.busyKeys.delete(key);
+        else this.busyKeys.set(key, left);
+      }
+      this.inFlight -= 1;
+      this.schedule();
+      this.settleIdle();
     }
+  }
+
+  private settleIdle(): void {
+    if (this.inFlight > 0 || this.scheduled || this.queue.length > 0) return;
+    for (const resolve of this.idle.splice(0)) resolve();
   }
 }
 
 /**
- * Pings spread over `lanes` group committers by heartbeat uuid: the batches of different lanes
- * commit in parallel (on as many connections), while the pings of one heartbeat always go through
- * the same lane, so they are applied in arrival order and two lanes of a node never wait on each
- * other's row locks.
+ * The node's pings, group-committed with up to `inFlight` batches committing side by side; the
+ * pings of one heartbeat are applied in arrival order, one batch at a time.
  */
 export class PingIngest {
-  private readonly lanes: GroupCommitter<IncomingPing, PingAck | AppError>[];
+  private readonly committer: GroupCommitter<IncomingPing, PingAck | AppError>;
 
-  constructor(store: Pick<PingStore, 'commit'>, options: { lanes: number; maxBatch: number; maxQueued: number; maxBatchBytes: number; logger?: PluginLogger }) {
-    this.lanes = Array.from(
-      { length: Math.max(1, options.lanes) },
-      () =>
-        new GroupCommitter<IncomingPing, PingAck | AppError>((pings) => store.commit(pings), {
-          maxBatch: options.maxBatch,
-          maxQueued: Math.ceil(options.maxQueued / Math.max(1, options.lanes)),
-          sizeOf: (ping) => (ping.body?.length ?? 0) + 200,
-          maxBatchBytes: options.maxBatchBytes,
-          logger: options.logger,
-        }),
-    );
+  constructor(
+    store: Pick<PingStore, 'commit'>,
+    options: { inFlight: number; maxBatch: number; maxQueued: number; maxBatchBytes: number; logger?: PluginLogger },
+  ) {
+    this.committer = new GroupCommitter<IncomingPing, PingAck | AppError>((pings) => store.commit(pings), {
+      maxBatch: options.maxBatch,
+      maxQueued: options.maxQueued,
+      maxInFlight: Math.max(1, options.inFlight),
+      keyOf: (ping) => ping.uuid,
+      sizeOf: (ping) => (ping.body?.length ?? 0) + 200,
+      maxBatchBytes: options.maxBatchBytes,
+      logger: options.logger,
+    });
   }
 
   /** Resolves once the ping is stored (null: no heartbeat has its uuid); rejects when it was not stored. */
   async submit(ping: IncomingPing): Promise<PingAck> {
-    const lane = this.lanes.length === 1 ? 0 : Number.parseInt(ping.uuid.slice(0, 8), 16) % this.lanes.length;
-    const result = await this.lanes[lane].submit(ping);
+    const result = await this.committer.submit(ping);
     if (result instanceof AppError) throw result;
     return result;
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => lane.close()));
+  close(): Promise<void> {
+    return this.committer.close();
   }
 }

@@ -19,8 +19,8 @@ export interface ContainersOptions extends EndpointMonitoringOptions {
   clock?: () => Date;
   /** How often this node evaluates heartbeat deadlines (default 1 s). */
   deadlineIntervalMs?: number;
-  /** Group committers writing ping batches side by side (default 1: on a busy machine fewer, larger batches cost less CPU per ping). */
-  pingLanes?: number;
+  /** Ping batches committing side by side (default 2: one is written while the other waits for its WAL flush). */
+  pingBatchesInFlight?: number;
   /** Public status page streams (`/status/events`) one node holds open at most (default 5000). */
   maxStatusStreams?: number;
 }
@@ -75,7 +75,13 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       const wake = () => loop?.wake();
 
       const store = new PingStore({ database, events, onStatusChange: wake });
-      const ingest = new PingIngest(store, { lanes: options.pingLanes ?? 1, maxBatch: 1000, maxQueued: 50_000, maxBatchBytes: 4_000_000, logger: ctx.logger });
+      const ingest = new PingIngest(store, {
+        inFlight: options.pingBatchesInFlight ?? 2,
+        maxBatch: 1000,
+        maxQueued: 50_000,
+        maxBatchBytes: 4_000_000,
+        logger: ctx.logger,
+      });
       ctx.onUnload(() => ingest.close());
 
       const handlers = {
