@@ -34,7 +34,7 @@ export function createHttpApp(options: {
     parsedMethods,
   });
   const ownBody = options.readsOwnBody;
-  app.use((ctx, next) => (ownBody && parsedMethods.includes(ctx.method) && ownBody(ctx.method, ctx.path) ? next() : parseBody(ctx, next)));
+  app.use((ctx, next) => (!parsedMethods.includes(ctx.method) || ownBody?.(ctx.method, ctx.path) ? next() : parseBody(ctx, next)));
   app.use(async (ctx) => {
     if (ctx.path === '/graphql') return options.graphql(ctx);
     return options.contract(ctx);
