@@ -4,3 +4,4 @@
  */
 export { startTestKernel, call, type TestKernelOptions } from '../testing/test-kernel.ts';
 export { testAccess } from '../testing/test-access.ts';
+export { subscriptionClient } from '../testing/graphql-ws-client.ts';

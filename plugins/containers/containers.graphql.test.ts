@@ -1,8 +1,7 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { createClient } from 'graphql-ws';
 import t from 'tap';
-import { call } from '../../core/plugin-api/testing.ts';
+import { call, subscriptionClient } from '../../core/plugin-api/testing.ts';
 import { endpointWorld, eventually } from './endpoint-testing.ts';
 import { heartbeatWorld } from './heartbeat-testing.ts';
 
@@ -10,8 +9,6 @@ type Kernel = Parameters<typeof call>[0];
 
 const gql = (kernel: Kernel, headers: Record<string, string>, query: string, variables?: Record<string, unknown>) =>
   call(kernel, 'POST', '/graphql', { headers, body: { query, variables } });
-
-const wsUrl = (url: string) => `${url.replace('http', 'ws')}/graphql/ws`;
 
 /** Sub-selections of the object-valued fields REST answers with (the rest are scalars or JSON). */
 const nested: Record<string, string> = {
@@ -252,14 +249,8 @@ t.test('GraphQL queries: no auth, wrong role, other tenant, bad arguments', asyn
 
 t.test('subscriptions: a real fail ping and a missed deadline reach the workspace’s subscribers, and only them', async (t) => {
   const { kernel, acmeOps, globexAdmin, create, ping, clock, becomes } = await heartbeatWorld(t);
-  const connect = (token: string) =>
-    createClient({ url: wsUrl(kernel.url), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
-  const acme = connect(acmeOps.token);
-  const globex = connect(globexAdmin.token);
-  t.teardown(async () => {
-    await acme.dispose();
-    await globex.dispose();
-  });
+  const acme = subscriptionClient(t, kernel.url, acmeOps.token);
+  const globex = subscriptionClient(t, kernel.url, globexAdmin.token);
   type Heard = { field: string; topic: string; tenantId: string; payload: any };
   const seen: Record<'acme' | 'globex', Heard[]> = { acme: [], globex: [] };
   for (const [who, client] of [
@@ -346,14 +337,8 @@ t.test('subscriptions: a real fail ping and a missed deadline reach the workspac
 t.test('subscriptions: endpoint alert and recovery; a role without the permission cannot subscribe', async (t) => {
   const { kernel, acmeOps, billing, create, checkedTimes, clock } = await endpointWorld(t);
   const bill = await billing();
-  const connect = (token: string) =>
-    createClient({ url: wsUrl(kernel.url), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
-  const acme = connect(acmeOps.token);
-  const billed = connect(bill.token);
-  t.teardown(async () => {
-    await acme.dispose();
-    await billed.dispose();
-  });
+  const acme = subscriptionClient(t, kernel.url, acmeOps.token);
+  const billed = subscriptionClient(t, kernel.url, bill.token);
 
   const refusals: unknown[] = [];
   for (const field of ['heartbeatPinged', 'endpointAlert', 'certificateAlert']) {

@@ -1,12 +1,10 @@
-import { createClient } from 'graphql-ws';
 import t from 'tap';
-import { call } from '../../core/plugin-api/testing.ts';
+import { call, subscriptionClient } from '../../core/plugin-api/testing.ts';
 import { eventually } from '../../core/testing/eventually.ts';
 import { startWorld } from '../../core/testing/identity-fixtures.ts';
 import slaPlugin from './plugin.ts';
 
 const node = 'myorg/platform/prod/cluster1';
-const wsUrl = (url: string) => `${url.replace('http', 'ws')}/graphql/ws`;
 
 async function agentKey(kernel: Parameters<typeof call>[0], headers: Record<string, string>) {
   const created = await call(kernel, 'POST', '/api/v1/apikeys', { headers, body: { name: 'operator', scope: 'ingestion' } });
@@ -24,14 +22,8 @@ const sync = (status: string, extra: object = {}) => ({
 t.test('a simulated agent drives a service down and up; subscribers see the change and the incident', async (t) => {
   const { kernel, acmeAdmin, acmeOps, globexAdmin } = await startWorld(t, { plugins: [slaPlugin] });
   const agent = await agentKey(kernel, acmeAdmin.headers);
-  const connect = (token: string) =>
-    createClient({ url: wsUrl(kernel.url), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
-  const acme = connect(acmeOps.token);
-  const globex = connect(globexAdmin.token);
-  t.teardown(async () => {
-    await acme.dispose();
-    await globex.dispose();
-  });
+  const acme = subscriptionClient(t, kernel.url, acmeOps.token);
+  const globex = subscriptionClient(t, kernel.url, globexAdmin.token);
   const seen: { field: string; payload: any }[] = [];
   const globexSeen: unknown[] = [];
   for (const field of ['serviceStatusChanged', 'slaIncident', 'slaAlert']) {
