@@ -15,6 +15,11 @@ export interface DatabaseService {
    * lose harmlessly (counters, liveness timestamps), never for anything acknowledged to a client.
    */
   relaxedQuery<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * A statement prepared once per connection (parsed and planned once): for the few statements a
+   * plugin runs thousands of times a second. Make it once (at init), call it with its parameters.
+   */
+  statement<T = Record<string, unknown>>(sql: string): (params?: unknown[]) => Promise<T[]>;
   /** Raw SQL and outbox events in one transaction: publish with `events.publish(tx.em, …)`. */
   transaction<T>(
     fn: (tx: { em: EntityManager; query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]> }) => Promise<T>,

@@ -242,6 +242,7 @@ t.test('a heartbeat changed between read and write is read again: its pings are 
     forTenant: (tenantId: string) => database.forTenant(tenantId),
     transaction: (fn: Parameters<typeof database.transaction>[0]) => database.transaction(fn),
     relaxedQuery: (sql: string, params?: unknown[]) => database.relaxedQuery(sql, params),
+    statement: (sql: string) => database.statement(sql),
     query: async <T>(sql: string, params?: unknown[]) => {
       const rows = await database.query<T>(sql, params);
       if (sql.includes('ping_uuid = ANY')) reads += 1;

@@ -1,0 +1,34 @@
+import { pino } from 'pino';
+import t from 'tap';
+import { cloneTestDatabase } from '../testing/test-database.ts';
+import { Database, numberedPlaceholders } from './database.ts';
+
+const testDb = await cloneTestDatabase();
+const database = await Database.connect({ url: testDb.url, poolSize: 2, entities: [], migrations: [], logger: pino({ level: 'silent' }) });
+t.teardown(async () => {
+  await database.close();
+  await testDb.drop();
+});
+
+t.test('`?` placeholders become $n outside quoted text', async (t) => {
+  t.equal(numberedPlaceholders("SELECT ?, '?', \"a?\", ? WHERE x = 'it''s ?'"), "SELECT $1, '?', \"a?\", $2 WHERE x = 'it''s ?'");
+});
+
+t.test('a prepared statement runs many times on every pooled connection, with its own parameters each time', async (t) => {
+  await database.query('CREATE TABLE prepared_probe (id int PRIMARY KEY, label text)');
+  const insert = database.statement<{ id: number }>('INSERT INTO prepared_probe (id, label) VALUES (?, ?) RETURNING id');
+  const select = database.statement<{ label: string | null }>('SELECT label FROM prepared_probe WHERE id = ?');
+  // More calls at once than the pool has connections: each connection prepares the statement once.
+  const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => insert([i, i % 2 ? `odd ${i}` : undefined])));
+  t.same(
+    ids.map(([row]) => row.id),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
+  t.same(await select([3]), [{ label: 'odd 3' }]);
+  t.same(await select([4]), [{ label: null }], 'undefined binds as NULL, as with query');
+  t.same(await select([99]), []);
+  const [{ count }] = await database.query<{ count: string }>("SELECT count(*) AS count FROM pg_prepared_statements WHERE name LIKE 'itops_%'");
+  t.ok(Number(count) >= 1, 'the statement is prepared on the server');
+  await t.rejects(insert([1, 'again']), { code: '23505' }, 'errors are the database’s own');
+  t.same(await select([1]), [{ label: 'odd 1' }], 'and the statement still works after one');
+});
