@@ -3,11 +3,12 @@
  * stored and its heartbeat updated, answered only after the commit: group commit), against a naive
  * handler (per ping a transaction: lock the heartbeat, insert the ping, update the heartbeat,
  * commit), the group commit's own SQL with one ping per transaction ("unbatched"), and a bare Koa
- * route, in the same run, interleaved (3 rounds), over 1,000 heartbeats. The load generator is
+ * route, in the same run, interleaved (3 rounds after 1 uncounted warm-up round), over 1,000 heartbeats. The load generator is
  * this file in a child process (`--load`), cycling through the heartbeats' uuids.
  * Afterwards it checks that every acknowledged ping is in the database, and times the deadline
  * evaluation of 100,000 heartbeats (idle, all going late at once, all going down at once).
- *   BENCH_ROUNDS (3), BENCH_SECONDS (5, after a 1 s warm-up), BENCH_CONCURRENCY (64), BENCH_HEARTBEATS (1000)
+ *   BENCH_ROUNDS (3), BENCH_WARMUP_ROUNDS (1), BENCH_SECONDS (5, after a 1 s warm-up), BENCH_CONCURRENCY (64),
+ *   BENCH_HEARTBEATS (1000)
  * Goals: >= 5,000 durable pings/s, >= 5x the naive handler, >= 20 % of the bare route (medians).
  * Exits 1 when a request failed, a ping was lost, or a goal is missed.
  */
@@ -272,6 +273,7 @@ function postgresCpu(port: string): (() => number) | null {
 
 async function main(): Promise<void> {
   const rounds = clamp(Number(process.env.BENCH_ROUNDS ?? 3), 1, 20);
+  const warmupRounds = clamp(Number(process.env.BENCH_WARMUP_ROUNDS ?? 1), 0, 5);
   const seconds = clamp(Number(process.env.BENCH_SECONDS ?? 5), 1, 60);
   const concurrency = clamp(Number(process.env.BENCH_CONCURRENCY ?? 64), 1, 512);
   const heartbeatCount = clamp(Number(process.env.BENCH_HEARTBEATS ?? 1000), 1, 100_000);
@@ -336,12 +338,16 @@ async function main(): Promise<void> {
       if (result.errors > 0) failed = true;
       return row;
     };
-    for (let round = 1; round <= rounds; round++) {
-      const b = await measure(`round ${round}: bare Koa`, bare.url, files.bare, bare.cpuMicros, false);
-      const g = await measure(`round ${round}: /ping/{uuid} group commit`, kernel.url, files.group, ownCpuMicros);
-      const n = await measure(`round ${round}: naive, 1 transaction/ping`, kernel.url, files.naive, ownCpuMicros);
-      const u = await measure(`round ${round}: unbatched (same SQL, 1 ping/tx)`, kernel.url, files.unbatched, ownCpuMicros);
+    // Warm-up rounds (not counted) first: every route's code is compiled, its heartbeats' first
+    // pings are in, and PostgreSQL's caches hold what the measured rounds touch, for all routes alike.
+    for (let round = 1 - warmupRounds; round <= rounds; round++) {
+      const label = round < 1 ? 'warm-up (not counted)' : `round ${round}`;
+      const b = await measure(`${label}: bare Koa`, bare.url, files.bare, bare.cpuMicros, false);
+      const g = await measure(`${label}: /ping/{uuid} group commit`, kernel.url, files.group, ownCpuMicros);
+      const n = await measure(`${label}: naive, 1 transaction/ping`, kernel.url, files.naive, ownCpuMicros);
+      const u = await measure(`${label}: unbatched (same SQL, 1 ping/tx)`, kernel.url, files.unbatched, ownCpuMicros);
       acknowledged += g.result.acknowledged + n.result.acknowledged + u.result.acknowledged;
+      if (round < 1) continue;
       ratios.unbatched.push(g.result.rps / u.result.rps);
       ratios.rps.push(g.result.rps);
       ratios.naive.push(g.result.rps / n.result.rps);
@@ -404,7 +410,7 @@ async function main(): Promise<void> {
     );
 
     process.stdout.write(
-      `${heartbeatCount} heartbeats, concurrency ${concurrency}, ${seconds} s per run after a 1 s warm-up, ${rounds} interleaved rounds; ` +
+      `${heartbeatCount} heartbeats, concurrency ${concurrency}, ${seconds} s per run after a 1 s warm-up, ${rounds} interleaved rounds after ${warmupRounds} uncounted; ` +
         `PostgreSQL fsync=${fsync}, synchronous_commit=${synchronous_commit}\n\n`,
     );
     process.stdout.write(

@@ -21,8 +21,17 @@ export class HttpMetrics {
     });
   }
 
+  /** The series of each (method, operation, status): prom-client hashes a label set on every call. */
+  private readonly series = new Map<string, { requests: { inc(): void }; duration: { observe(seconds: number): void } }>();
+
   observe(method: string, operation: string, status: number, seconds: number): void {
-    this.requests.inc({ method, operation, status: String(status) });
-    this.duration.observe({ method, operation }, seconds);
+    const key = `${method} ${operation} ${status}`;
+    let series = this.series.get(key);
+    if (!series) {
+      series = { requests: this.requests.labels(method, operation, String(status)), duration: this.duration.labels(method, operation) };
+      this.series.set(key, series);
+    }
+    series.requests.inc();
+    series.duration.observe(seconds);
   }
 }
