@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { coreFragments } from '../contract/core-fragments.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
-import { likePattern, listEnvelope, parseListQuery } from '../lists/list-query.ts';
+import { likePattern, listEnvelope, pageTotal, parseListQuery } from '../lists/list-query.ts';
 import type { OperationRequest } from '../plugin-api/index.ts';
 import type { SilenceMatchers } from './alert-matching.ts';
 import type { AlertNotifier, NotificationRow } from './alert-notifier.ts';
@@ -152,11 +152,10 @@ export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): C
       `SELECT *, count(*) OVER () AS total FROM alert WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy}, id LIMIT ? OFFSET ?`,
       [...params, list.limit, list.offset],
     );
-    let total = rows.length > 0 ? Number(rows[0].total) : 0;
-    if (rows.length === 0 && list.offset > 0) {
+    const total = await pageTotal(rows, list, async () => {
       const [count] = await query<{ count: string }>(`SELECT count(*) AS count FROM alert WHERE ${where.join(' AND ')}`, params);
-      total = Number(count.count);
-    }
+      return Number(count.count);
+    });
     return listEnvelope(
       rows.map(({ total: _, ...row }) => alertView(row)),
       total,

@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error.ts';
 import type { OperationHandler, OperationRequest } from '../plugin-api/index.ts';
-import { likePattern, listEnvelope, parseListQuery } from '../lists/list-query.ts';
+import { likePattern, listEnvelope, pageTotal, parseListQuery } from '../lists/list-query.ts';
 import type { RbacService } from '../rbac/rbac-service.ts';
 import { roleLevel, roleOfScope } from '../rbac/roles.ts';
 import type { ApiKeyRecord, ApiKeys } from './api-keys.ts';
@@ -103,14 +103,13 @@ export function identityHandlers(deps: IdentityDependencies): Record<string, Ope
          ORDER BY ${list.orderBy}, m.user_id LIMIT ? OFFSET ?`,
         [...params, list.limit, list.offset],
       );
-      let total = rows.length > 0 ? Number(rows[0].total) : 0;
-      if (rows.length === 0 && list.offset > 0) {
+      const total = await pageTotal(rows, list, async () => {
         const [count] = await query<{ count: string }>(
           `SELECT count(*) FROM membership m JOIN app_user u ON u.id = m.user_id WHERE m.tenant_id = ? ${filter}`,
           params,
         );
-        total = Number(count.count);
-      }
+        return Number(count.count);
+      });
       const data = rows.map((r) => ({ userId: r.user_id, email: r.email, role: r.role, createdAt: iso(r.created_at) }));
       return listEnvelope(data, total, list);
     },

@@ -55,6 +55,15 @@ export function listEnvelope<T>(data: T[], total: number, query: ListQuery, filt
   };
 }
 
+/**
+ * A list's total from its page's rows (each carries `count(*) OVER ()` as `total`). A page past the
+ * end has no row to carry it; only then is `count` run.
+ */
+export async function pageTotal(rows: readonly { total: string | number }[], query: Pick<ListQuery, 'offset'>, count: () => Promise<number>): Promise<number> {
+  if (rows.length > 0) return Number(rows[0].total);
+  return query.offset > 0 ? count() : 0;
+}
+
 /** Escapes a free-text filter for `ILIKE ... ESCAPE '\'`. */
 export const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 

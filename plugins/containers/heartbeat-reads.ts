@@ -1,4 +1,4 @@
-import { AppError, type DatabaseService, listEnvelope, listWhere, parseListQuery } from '../../core/plugin-api/index.ts';
+import { AppError, type DatabaseService, listEnvelope, listWhere, pageTotal, parseListQuery } from '../../core/plugin-api/index.ts';
 import { type HeartbeatRow, heartbeatView } from './heartbeat-rows.ts';
 import type { HeartbeatStatus } from './ping-semantics.ts';
 
@@ -80,11 +80,10 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
         `SELECT *, count(*) OVER () AS total FROM heartbeat WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, id LIMIT ? OFFSET ?`,
         [...params, list.limit, list.offset],
       );
-      let total = rows.length > 0 ? Number(rows[0].total) : 0;
-      if (rows.length === 0 && list.offset > 0) {
+      const total = await pageTotal(rows, list, async () => {
         const [count] = await database.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat WHERE ${where}`, params);
-        total = Number(count.count);
-      }
+        return Number(count.count);
+      });
       return listEnvelope(
         rows.map(({ total: _, ...row }) => view(row)),
         total,
@@ -108,11 +107,10 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
         `SELECT *, count(*) OVER () AS total FROM heartbeat_ping WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?`,
         [...params, list.limit, list.offset],
       );
-      let total = rows.length > 0 ? Number(rows[0].total) : 0;
-      if (rows.length === 0 && list.offset > 0) {
+      const total = await pageTotal(rows, list, async () => {
         const [count] = await database.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat_ping WHERE ${where.join(' AND ')}`, params);
-        total = Number(count.count);
-      }
+        return Number(count.count);
+      });
       const data = rows.map((r) => ({
         id: r.id,
         kind: r.kind,
