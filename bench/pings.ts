@@ -26,6 +26,7 @@ import { pingHandlers } from '../plugins/containers/ping.handlers.ts';
 import { applyPing } from '../plugins/containers/ping-semantics.ts';
 import containersPlugin from '../plugins/containers/plugin.ts';
 import { median, ownCpuMicros, startBareKoa, startBenchKernel } from './bench-kit.ts';
+import { rawLoad } from './raw-http-load.ts';
 
 interface PingLoad {
   requests: number;
@@ -39,11 +40,15 @@ interface PingLoad {
 
 const self = fileURLToPath(import.meta.url);
 
-/** The child: keeps `concurrency` keep-alive GETs in flight on base + paths[i % n] for 1 s + `seconds`. */
+/** The child: keeps `concurrency` keep-alive GETs in flight on base + paths[i % n] for 1 s + `seconds` (raw-http-load.ts; BENCH_LOADGEN=node-http for Node's client). */
 async function loadGenerator(base: string, pathsFile: string, seconds: number, concurrency: number): Promise<void> {
   const target = new URL(base);
   if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) throw new Error('the load generator only targets this machine');
   const paths = JSON.parse(readFileSync(pathsFile, 'utf8')) as string[];
+  if (process.env.BENCH_LOADGEN !== 'node-http') {
+    process.stdout.write(`${JSON.stringify(await rawLoad(base, paths, seconds, concurrency))}\n`);
+    return;
+  }
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   let next = 0;
   let acknowledged = 0;
