@@ -83,6 +83,11 @@ t.test('issue prints a token that verifies with the printed key; inspect explain
   t.equal(forged.code, 1);
   t.match(forged.stdout, /Verification: refused \(forged\)/);
 
+  // A base64url key may begin with "-" (one in 64 does): it is the option's value, not an option.
+  const dashed = await cli(work, ['inspect', token, '--public-keys', `-${otherKey.slice(1)}`]);
+  t.notMatch(dashed.stderr, /ambiguous|Usage/);
+  t.match(dashed.stdout, /Verification: refused/);
+
   const garbage = await cli(work, ['inspect', 'not-a-token']);
   t.equal(garbage.code, 1);
   t.match(garbage.stderr, /Not a license token/);

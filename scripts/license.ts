@@ -30,10 +30,28 @@ class UsageError extends Error {}
 
 const privateKeyFileName = 'license-private.jwk.json';
 
+/**
+ * `--name value` as `--name=value` for options that take a value: a base64url key may begin with
+ * "-", which parseArgs would otherwise take for an option (one key in 64 did).
+ */
+function joinValues(args: string[], options: Record<string, { type: 'string' | 'boolean' }>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;
+    const next = args[i + 1];
+    const nextIsOption = next?.startsWith('--') && Object.hasOwn(options, next.slice(2).split('=')[0]);
+    if (name && options[name]?.type === 'string' && next !== undefined && !nextIsOption) {
+      joined.push(`--${name}=${next}`);
+      i += 1;
+    } else joined.push(args[i]);
+  }
+  return joined;
+}
+
 function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], options: T, positionals = 0) {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>>;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinValues(args, options), options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
