@@ -19,46 +19,58 @@ export interface EndpointOrigin {
   labelKey?: string | null;
 }
 
+/** An endpoint's settings as both statements write them, in this order (headers as jsonb). */
+const settingNames = [
+  'name',
+  'description',
+  'url',
+  'scheme',
+  'host',
+  'port',
+  'method',
+  'expected_status',
+  'keyword',
+  'invert_keyword',
+  'headers',
+  'body',
+  'timeout_seconds',
+  'interval_seconds',
+  'phase_seconds',
+  'failure_threshold',
+  'follow_redirects',
+  'ignore_tls_errors',
+  'monitor_certificate',
+  'enabled',
+] as const satisfies readonly (keyof EndpointColumns | 'phase_seconds')[];
+const placeholder = (name: string) => (name === 'headers' ? '?::jsonb' : '?');
+
+function settingValues(columns: EndpointColumns, phaseSeconds: number): unknown[] {
+  return settingNames.map((name) => (name === 'phase_seconds' ? phaseSeconds : name === 'headers' ? JSON.stringify(columns.headers) : columns[name]));
+}
+
+const insertSql = `INSERT INTO endpoint (id, tenant_id, ${settingNames.join(', ')}, source, container_id, label_key, status, status_changed_at, next_check_at,
+    created_at, updated_at)
+  VALUES (?, ?, ${settingNames.map(placeholder).join(', ')}, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
+
+const updateSql = `UPDATE endpoint SET ${settingNames.map((name) => `${name} = ${placeholder(name)}`).join(', ')},
+    status = ?, status_changed_at = ?, consecutive_failures = ?, failing_since = ?, next_check_at = ?, updated_at = ?
+  WHERE id = ? RETURNING *`;
+
 /** Inserts an endpoint, due at once (or paused). */
 export async function insertEndpoint(sql: Sql, tenantId: string, columns: EndpointColumns, origin: EndpointOrigin, now: Date): Promise<EndpointRow> {
-  const [row] = await sql<EndpointRow>(
-    `INSERT INTO endpoint (id, tenant_id, name, description, url, scheme, host, port, method, expected_status, keyword, invert_keyword, headers, body,
-       timeout_seconds, interval_seconds, phase_seconds, failure_threshold, follow_redirects, ignore_tls_errors, monitor_certificate, enabled,
-       source, container_id, label_key, status, status_changed_at, next_check_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-    [
-      randomUUID(),
-      tenantId,
-      columns.name,
-      columns.description,
-      columns.url,
-      columns.scheme,
-      columns.host,
-      columns.port,
-      columns.method,
-      columns.expected_status,
-      columns.keyword,
-      columns.invert_keyword,
-      JSON.stringify(columns.headers),
-      columns.body,
-      columns.timeout_seconds,
-      columns.interval_seconds,
-      randomPhase(columns.interval_seconds),
-      columns.failure_threshold,
-      columns.follow_redirects,
-      columns.ignore_tls_errors,
-      columns.monitor_certificate,
-      columns.enabled,
-      origin.source,
-      origin.containerId ?? null,
-      origin.labelKey ?? null,
-      columns.enabled ? 'pending' : 'paused',
-      now.toISOString(),
-      columns.enabled ? now.toISOString() : null,
-      now.toISOString(),
-      now.toISOString(),
-    ],
-  );
+  const [row] = await sql<EndpointRow>(insertSql, [
+    randomUUID(),
+    tenantId,
+    ...settingValues(columns, randomPhase(columns.interval_seconds)),
+    origin.source,
+    origin.containerId ?? null,
+    origin.labelKey ?? null,
+    columns.enabled ? 'pending' : 'paused',
+    now.toISOString(),
+    columns.enabled ? now.toISOString() : null,
+    now.toISOString(),
+    now.toISOString(),
+  ]);
   return row;
 }
 
@@ -78,42 +90,16 @@ export async function updateEndpointRow(sql: Sql, current: EndpointRow, columns:
   }
   const resetStreak = status !== current.status || checkChanged(current, columns);
   const phase = columns.interval_seconds === current.interval_seconds ? current.phase_seconds : current.phase_seconds % columns.interval_seconds;
-  const [row] = await sql<EndpointRow>(
-    `UPDATE endpoint SET name = ?, description = ?, url = ?, scheme = ?, host = ?, port = ?, method = ?, expected_status = ?, keyword = ?, invert_keyword = ?,
-       headers = ?::jsonb, body = ?, timeout_seconds = ?, interval_seconds = ?, phase_seconds = ?, failure_threshold = ?, follow_redirects = ?,
-       ignore_tls_errors = ?, monitor_certificate = ?, enabled = ?, status = ?, status_changed_at = ?, consecutive_failures = ?, failing_since = ?,
-       next_check_at = ?, updated_at = ?
-     WHERE id = ? RETURNING *`,
-    [
-      columns.name,
-      columns.description,
-      columns.url,
-      columns.scheme,
-      columns.host,
-      columns.port,
-      columns.method,
-      columns.expected_status,
-      columns.keyword,
-      columns.invert_keyword,
-      JSON.stringify(columns.headers),
-      columns.body,
-      columns.timeout_seconds,
-      columns.interval_seconds,
-      phase,
-      columns.failure_threshold,
-      columns.follow_redirects,
-      columns.ignore_tls_errors,
-      columns.monitor_certificate,
-      columns.enabled,
-      status,
-      status !== current.status ? now.toISOString() : iso(new Date(current.status_changed_at)),
-      resetStreak ? 0 : current.consecutive_failures,
-      resetStreak ? null : iso(current.failing_since && new Date(current.failing_since)),
-      columns.enabled ? now.toISOString() : null,
-      now.toISOString(),
-      current.id,
-    ],
-  );
+  const [row] = await sql<EndpointRow>(updateSql, [
+    ...settingValues(columns, phase),
+    status,
+    status !== current.status ? now.toISOString() : iso(new Date(current.status_changed_at)),
+    resetStreak ? 0 : current.consecutive_failures,
+    resetStreak ? null : iso(current.failing_since && new Date(current.failing_since)),
+    columns.enabled ? now.toISOString() : null,
+    now.toISOString(),
+    current.id,
+  ]);
   if (status !== current.status) {
     await sql('INSERT INTO endpoint_flip (tenant_id, endpoint_id, at, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)', [
       current.tenant_id,
