@@ -18,7 +18,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type DatabaseService, definePlugin, type EventsService, type PluginManifest, tokens } from '../core/plugin-api/index.ts';
+import { type DatabaseService, definePlugin, type PluginManifest, tokens } from '../core/plugin-api/index.ts';
+import { servicesProbe } from '../core/plugin-api/testing.ts';
 import { HeartbeatDeadlines } from '../plugins/containers/heartbeat-deadlines.ts';
 import { type HeartbeatRow, rulesOf, stateColumns, stateOf } from '../plugins/containers/heartbeat-rows.ts';
 import { type IncomingPing, type PingAck, PingStore, uuidv7 } from '../plugins/containers/ping-ingest.ts';
@@ -221,20 +222,6 @@ function naivePlugin(): PluginManifest {
   });
 }
 
-function servicesProbe() {
-  const handle: { database?: DatabaseService; events?: EventsService } = {};
-  const plugin = definePlugin({
-    id: 'bench-probe',
-    version: '1.0.0',
-    host: '>=0.1.0 <1.0.0',
-    init(ctx) {
-      handle.database = ctx.get(tokens.database);
-      handle.events = ctx.get(tokens.events);
-    },
-  });
-  return { plugin, handle };
-}
-
 const clamp = (value: number, min: number, max: number) => Math.min(Math.max(value, min), max);
 
 /**
@@ -285,11 +272,10 @@ async function main(): Promise<void> {
   const goals = { pingsPerSecond: 5000, overNaive: 5, ofBare: 0.2 };
 
   const bare = await startBareKoa();
-  const probe = servicesProbe();
+  const probe = servicesProbe('bench-probe');
   // Jobs off: this bench drives the deadline evaluator itself, without the plugin's own loop.
   const kernel = await startBenchKernel([containersPlugin, naivePlugin(), probe.plugin], { ITOPS_JOBS_ENABLED: 'false' });
-  const database = probe.handle.database as DatabaseService;
-  const events = probe.handle.events as EventsService;
+  const { database, events } = probe.services();
   let failed = false;
   const pathFiles: string[] = [];
   const rows: { name: string; result: PingLoad; cpuUsPerPing: number; pgUsPerPing: number | null }[] = [];

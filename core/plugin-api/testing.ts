@@ -5,3 +5,4 @@
 export { startTestKernel, call, type TestKernelOptions } from '../testing/test-kernel.ts';
 export { testAccess } from '../testing/test-access.ts';
 export { subscriptionClient } from '../testing/graphql-ws-client.ts';
+export { servicesProbe, type ProbedServices } from '../testing/services-probe.ts';

@@ -3,8 +3,7 @@
  * the test moves (due checks are looked for every 50 ms against it; loopback is opened to checks),
  * the acme/globex world of the identity fixtures, and shorthands. Imported by *.test.ts only.
  */
-import { type AlertsService, type DatabaseService, definePlugin, type EventsService, tokens } from '../../core/plugin-api/index.ts';
-import { call } from '../../core/plugin-api/testing.ts';
+import { call, servicesProbe } from '../../core/plugin-api/testing.ts';
 import { eventually } from '../../core/testing/eventually.ts';
 import { login, memberPassword, startWorld } from '../../core/testing/identity-fixtures.ts';
 import { createContainersPlugin } from './plugin.ts';
@@ -22,31 +21,12 @@ export function movableClock(start: string | number) {
   };
 }
 
-/** A plugin that hands over the platform services, as any plugin gets them. */
-function servicesProbe() {
-  const handle: { database?: DatabaseService; alerts?: AlertsService; events?: EventsService } = {};
-  const plugin = definePlugin({
-    id: 'endpoint-probe',
-    version: '1.0.0',
-    host: '>=0.1.0 <1.0.0',
-    init(ctx) {
-      handle.database = ctx.get(tokens.database);
-      handle.alerts = ctx.get(tokens.alerts);
-      handle.events = ctx.get(tokens.events);
-    },
-  });
-  return {
-    plugin,
-    services: () => ({ database: handle.database as DatabaseService, alerts: handle.alerts as AlertsService, events: handle.events as EventsService }),
-  };
-}
-
 export async function endpointWorld(
   t: { teardown(fn: () => unknown): void },
   options: { start?: string | number; privateNetworks?: string[]; env?: Record<string, string>; concurrency?: number } = {},
 ) {
   const clock = movableClock(options.start ?? '2026-03-10T12:00:00Z');
-  const probe = servicesProbe();
+  const probe = servicesProbe('endpoint-probe');
   const world = await startWorld(t, {
     plugins: [
       probe.plugin,

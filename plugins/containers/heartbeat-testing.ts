@@ -3,8 +3,7 @@
  * moves (deadlines are evaluated every 50 ms against it), the acme/globex world of the identity
  * fixtures, and shorthands for creating heartbeats and pinging them. Imported by *.test.ts only.
  */
-import { definePlugin, type DatabaseService, type EventsService, tokens } from '../../core/plugin-api/index.ts';
-import { call } from '../../core/plugin-api/testing.ts';
+import { call, servicesProbe } from '../../core/plugin-api/testing.ts';
 import { eventually } from '../../core/testing/eventually.ts';
 import { startWorld } from '../../core/testing/identity-fixtures.ts';
 import { createContainersPlugin } from './plugin.ts';
@@ -25,24 +24,9 @@ export function testClock(start = '2025-06-01T12:00:00Z') {
   };
 }
 
-/** A plugin that hands over the platform services, as any plugin gets them. */
-function servicesProbe() {
-  const handle: { database?: DatabaseService; events?: EventsService } = {};
-  const plugin = definePlugin({
-    id: 'heartbeat-probe',
-    version: '1.0.0',
-    host: '>=0.1.0 <1.0.0',
-    init(ctx) {
-      handle.database = ctx.get(tokens.database);
-      handle.events = ctx.get(tokens.events);
-    },
-  });
-  return { plugin, handle };
-}
-
 export async function heartbeatWorld(t: { teardown(fn: () => unknown): void }, options: { start?: string; env?: Record<string, string> } = {}) {
   const clock = testClock(options.start);
-  const probe = servicesProbe();
+  const probe = servicesProbe('heartbeat-probe');
   const world = await startWorld(t, { plugins: [createContainersPlugin({ clock: clock.now, deadlineIntervalMs: 50 }), probe.plugin], env: options.env });
   const { kernel, acmeOps } = world;
 
@@ -80,6 +64,6 @@ export async function heartbeatWorld(t: { teardown(fn: () => unknown): void }, o
     executions,
     becomes,
     topics,
-    services: () => ({ database: probe.handle.database as DatabaseService, events: probe.handle.events as EventsService }),
+    services: probe.services,
   };
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parse } from 'yaml';
-import { type DatabaseService, definePlugin, type EventsService, type PlatformEvent, tokens } from '../../core/plugin-api/index.ts';
-import { call } from '../../core/plugin-api/testing.ts';
+import type { PlatformEvent } from '../../core/plugin-api/index.ts';
+import { call, servicesProbe } from '../../core/plugin-api/testing.ts';
 import { eventually } from '../../core/testing/eventually.ts';
 import { startWorld } from '../../core/testing/identity-fixtures.ts';
 import slaPlugin from './plugin.ts';
@@ -12,23 +12,9 @@ const importPath = '/api/v1/templates/import';
 const cluster = 'myorg/platform/prod/cluster1';
 const baremetal = 'myorg/infra/prod/baremetal';
 
-/** A test plugin that hands over the database and the events, as any plugin gets them. */
-function probe() {
-  const handle: { db?: DatabaseService; events?: EventsService } = {};
-  const plugin = definePlugin({
-    id: 'templates-probe',
-    version: '1.0.0',
-    host: '>=0.1.0 <1.0.0',
-    init(ctx) {
-      handle.db = ctx.get(tokens.database);
-      handle.events = ctx.get(tokens.events);
-    },
-  });
-  return { plugin, db: () => handle.db as DatabaseService, events: () => handle.events as EventsService };
-}
-
 async function world(t: { teardown(fn: () => unknown): void }) {
-  const p = probe();
+  const probe = servicesProbe('templates-probe');
+  const p = { plugin: probe.plugin, db: () => probe.services().database, events: () => probe.services().events };
   const w = await startWorld(t, { plugins: [slaPlugin, p.plugin] });
   /** Every event of a workspace, in delivery order. */
   const eventsOf = (tenantId: string) => {
