@@ -2,6 +2,8 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../core/config/config.ts';
 import { Database } from '../core/db/database.ts';
+import { migrate } from '../core/db/sql-migrator.ts';
+import { pluginMigrations } from '../core/kernel/plugin-migrations.ts';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from '../core/db/embedded-postgres.ts';
 import { createLogger } from '../core/logging/logger.ts';
 import { discoverConfigured, discoverFirstParty } from '../core/kernel/plugin-discovery.ts';
@@ -22,14 +24,9 @@ try {
     await ensureDatabase(embedded.url, 'itops');
     url = withDatabase(embedded.url, 'itops');
   }
-  const database = await Database.connect({
-    url,
-    poolSize: 2,
-    entities: manifests.flatMap((m) => m.entities ?? []),
-    migrations: [...migrations, ...manifests.flatMap((m) => (m.migrations ?? []).map((x) => ({ ...x, name: `${m.id}/${x.name}` })))],
-    logger,
-  });
-  const applied = await database.migrate();
+  const database = new Database(url, 2, logger);
+  const applied = await migrate(database.platform, '', migrations);
+  for (const manifest of manifests) applied.push(...(await migrate(database.platform, manifest.id, pluginMigrations(manifest))));
   process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
   await database.close();
   await stop();

@@ -8,6 +8,10 @@ import path from 'node:path';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { Database } from '../core/db/database.ts';
+import { migrate } from '../core/db/sql-migrator.ts';
+import { discoverFirstParty } from '../core/kernel/plugin-discovery.ts';
+import { pluginMigrations } from '../core/kernel/plugin-migrations.ts';
+import type { PluginManifest } from '../core/plugin-api/index.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres, withDatabase } from '../core/db/embedded-postgres.ts';
 import { createLogger } from '../core/logging/logger.ts';
 import examplePlugin from '../core/testing/example-plugin/plugin.ts';
@@ -29,14 +33,12 @@ async function admin(serverUrl: string, sql: string[]): Promise<void> {
 async function prepareTemplate(serverUrl: string): Promise<void> {
   await admin(serverUrl, [`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`, `CREATE DATABASE ${template}`]);
   const url = withDatabase(serverUrl, template);
-  const database = await Database.connect({
-    url,
-    poolSize: 2,
-    entities: examplePlugin.entities ?? [],
-    migrations: [...migrations, ...(examplePlugin.migrations ?? []).map((m) => ({ ...m, name: `example/${m.name}` }))],
-    logger,
-  });
-  await database.migrate();
+  // Core, every first-party plugin and the example plugin, so test kernels find their tables ready.
+  const database = new Database(url, 2, logger);
+  await migrate(database.platform, '', migrations);
+  for (const manifest of [...(await discoverFirstParty(path.resolve('plugins'))).map((d) => d.manifest as PluginManifest), examplePlugin]) {
+    await migrate(database.platform, manifest.id, pluginMigrations(manifest));
+  }
   await database.close();
   // pg-boss creates its schema on first start; do it once here instead of in every test database.
   const boss = new PgBoss({ connectionString: url, max: 1 });

@@ -1,15 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import { type EventDeclaration, tokens } from '../plugin-api/index.ts';
 import { channelSelected, type RoutingRule, type SilenceMatchers, silenceMatches } from './alert-matching.ts';
 import type { AlertSummary, Severity } from './channel-formats.ts';
-import type { SqlQuery } from '../db/sql-query.ts';
+import type { SqlQuery, Tx } from '../db/sql-handles.ts';
 
 export type Query = SqlQuery;
-export type Transaction = <T>(fn: (em: EntityManager) => Promise<T>) => Promise<T>;
-export type Publish = (em: EntityManager, event: { topic: string; tenantId?: string | null; payload: unknown }) => Promise<string>;
+export type Publish = (tx: Tx, event: { topic: string; tenantId?: string | null; payload: unknown }) => Promise<string>;
 
 export interface RaiseAlert {
   tenantId: string;
@@ -32,15 +30,16 @@ export type ResolveAlert =
 export type Alert = AlertSummary & { silencedBy: string | null; notifiedAt: string | null };
 
 /**
- * Alerts as core and plugins raise them. Raising is idempotent per fingerprint while the alert
+ * Alerts as core and plugins raise them, inside the caller's transaction: the alert changes exactly
+ * when the change that caused it commits. Raising is idempotent per fingerprint while the alert
  * fires (the firing alert's lastSeenAt and count move on); resolving closes it, and raising it again
  * afterwards opens a new alert. Opening and closing publish alert.triggered and alert.resolved through
- * the outbox in the same transaction, and queue the channel notifications routing and silences allow.
+ * the outbox, and the channel notifications that routing and silences allow are sent after commit.
  */
 export interface AlertsService {
-  raise(alert: RaiseAlert): Promise<Alert>;
+  raise(tx: Tx, alert: RaiseAlert): Promise<Alert>;
   /** Resolves the firing alert with this fingerprint; null when none fires. */
-  resolve(alert: ResolveAlert): Promise<Alert | null>;
+  resolve(tx: Tx, alert: ResolveAlert): Promise<Alert | null>;
 }
 
 /** The plugin-api token the kernel registers the service under. */
@@ -122,16 +121,9 @@ function checkRaise(a: RaiseAlert): void {
   if (problems.length > 0) throw new AppError('validation_failed', 'Invalid alert', { details: problems });
 }
 
-/** Raw SQL inside the caller's transaction. */
-export const txQuery =
-  (em: EntityManager): Query =>
-  <T>(sql: string, params: unknown[] = []) =>
-    em.getConnection().execute(sql, params, 'all', em.getTransactionContext()) as Promise<T[]>;
-
 export class AlertService implements AlertsService {
   constructor(
     private readonly deps: {
-      transaction: Transaction;
       publish: Publish;
       /** Queues the delivery job of a notification row (after commit). */
       enqueue: (notificationId: string) => Promise<unknown>;
@@ -139,12 +131,13 @@ export class AlertService implements AlertsService {
     },
   ) {}
 
-  async raise(input: RaiseAlert): Promise<Alert> {
+  async raise(tx: Tx, input: RaiseAlert): Promise<Alert> {
     checkRaise(input);
+    checkTenant(tx, input.tenantId);
     const fingerprint = input.fingerprint ?? alertFingerprint(input);
     const labels = input.labels ?? {};
-    const { row, queued } = await this.deps.transaction(async (em) => {
-      const q = txQuery(em);
+    const q = tx.query;
+    {
       const [row] = await q<AlertRow & { inserted: boolean }>(
         `INSERT INTO alert (id, tenant_id, fingerprint, source, entity_type, entity_id, severity, status, title, message, labels)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?::jsonb)
@@ -166,27 +159,27 @@ export class AlertService implements AlertsService {
         ],
       );
       if (row.inserted) {
-        await this.deps.publish(em, { topic: 'alert.triggered', tenantId: input.tenantId, payload: eventPayload(row) });
+        await this.deps.publish(tx, { topic: 'alert.triggered', tenantId: input.tenantId, payload: eventPayload(row) });
       }
       // Notify once per firing alert; one held back by a silence is notified when raised after it ends.
       const queued = row.notified_at ? [] : await this.route(q, row);
-      return { row, queued };
-    });
-    await this.enqueueAll(queued);
-    const { inserted: _, ...alert } = row;
-    return alertView(alert);
+      if (queued.length > 0) tx.afterCommit(() => this.enqueueAll(queued));
+      const { inserted: _, ...alert } = row;
+      return alertView(alert);
+    }
   }
 
-  async resolve(input: ResolveAlert): Promise<Alert | null> {
+  async resolve(tx: Tx, input: ResolveAlert): Promise<Alert | null> {
+    checkTenant(tx, input.tenantId);
     const fingerprint = input.fingerprint ?? alertFingerprint(input as Exclude<ResolveAlert, { fingerprint: string }>);
-    const result = await this.deps.transaction(async (em) => {
-      const q = txQuery(em);
+    const q = tx.query;
+    {
       const [row] = await q<AlertRow>(
         `UPDATE alert SET status = 'resolved', resolved_at = now() WHERE tenant_id = ? AND fingerprint = ? AND status = 'firing' RETURNING *`,
         [input.tenantId, fingerprint],
       );
       if (!row) return null;
-      await this.deps.publish(em, { topic: 'alert.resolved', tenantId: input.tenantId, payload: eventPayload(row) });
+      await this.deps.publish(tx, { topic: 'alert.resolved', tenantId: input.tenantId, payload: eventPayload(row) });
       // The channels told it fired hear that it resolved.
       const queued = await q<{ id: string }>(
         `INSERT INTO alert_notification (id, tenant_id, alert_id, channel_id, channel_name, kind, status)
@@ -195,11 +188,9 @@ export class AlertService implements AlertsService {
          RETURNING id`,
         [row.id, row.id],
       );
-      return { row, queued: queued.map((n) => n.id) };
-    });
-    if (!result) return null;
-    await this.enqueueAll(result.queued);
-    return alertView(result.row);
+      if (queued.length > 0) tx.afterCommit(() => this.enqueueAll(queued.map((n) => n.id)));
+      return alertView(row);
+    }
   }
 
   /** Picks the channels for a firing alert, unless a silence holds it back; records which. */
@@ -246,6 +237,11 @@ export class AlertService implements AlertsService {
       await this.deps.enqueue(id).catch((error) => this.deps.logger.warn({ err: error, notificationId: id }, 'could not queue an alert notification'));
     }
   }
+}
+
+/** A tenant's transaction raises only that tenant's alerts (a platform transaction may raise any). */
+function checkTenant(tx: Tx, tenantId: string): void {
+  if (tx.tenantId !== null && tx.tenantId !== tenantId) throw new AppError('internal', `an alert of ${tenantId} was raised in a transaction of ${tx.tenantId}`);
 }
 
 function eventPayload(row: AlertRow) {

@@ -3,7 +3,7 @@ import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
 import { AlertNotifier } from './alert-notifier.ts';
-import { AlertService, type Publish, type Query, type Transaction } from './alert-service.ts';
+import { AlertService, type Publish, type Query } from './alert-service.ts';
 import { alertsModule } from './alerts.module.ts';
 
 export { alertEventTopics, alertsToken } from './alert-service.ts';
@@ -17,7 +17,6 @@ const notifyQueue = 'core.alert-notify';
  */
 export function alertsWiring(deps: {
   query: Query;
-  transaction: Transaction;
   outbound: OutboundHttp;
   jobs: JobService;
   logger: Logger;
@@ -27,7 +26,7 @@ export function alertsWiring(deps: {
   const { query, jobs, logger } = deps;
   const enqueue = (notificationId: string, startAfterSeconds?: number) => jobs.send(notifyQueue, { notificationId }, { startAfterSeconds });
   const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30);
-  const service = new AlertService({ transaction: deps.transaction, publish: deps.outboxPublish, enqueue: (id) => enqueue(id), logger });
+  const service = new AlertService({ publish: deps.outboxPublish, enqueue: (id) => enqueue(id), logger });
   return {
     module: alertsModule({ query, notifier }),
     service,

@@ -1,4 +1,4 @@
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 export interface RateDecision {
   allowed: boolean;

@@ -1,105 +1,117 @@
 import { createHash } from 'node:crypto';
-import { MikroORM, type EntitySchema, type MigrationObject } from '@mikro-orm/postgresql';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
 import pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
-import type { SqlQuery } from './sql-query.ts';
-import { TenantStamp, tenantFilter, tenantScoped } from '../tenancy/tenant-filter.ts';
+import { appRole, tenantSetting } from './tenant-isolation.ts';
+import type { DatabaseService, PlatformDatabase, SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
+
+/** The tenant a pooled connection of the app role is set to (a session setting, see forTenant). */
+const boundTenant = Symbol('itops.tenant');
+type AppClient = pg.PoolClient & { [boundTenant]?: string };
 
 /**
- * The platform's handle on PostgreSQL: one MikroORM instance per process. Plugins get an
- * EntityManager fork per unit of work and raw SQL for the hot paths an ORM would slow down.
+ * The platform's handle on PostgreSQL. Two pools: the owner's (migrations and the explicit
+ * `platform` handle) and the application role's, which is not the tables' owner, so row-level
+ * security applies to every query it runs and it cannot switch it off.
  */
-export class Database {
+export class Database implements DatabaseService {
   /** Connections whose commits do not wait for the WAL flush (see relaxedQuery). */
   private readonly relaxedPool: pg.Pool;
-  /** Raw SQL outside transactions: bind parameters (MikroORM's execute formats them into the text). */
-  private readonly directPool: pg.Pool;
+  /** The owner's connections: platform work and migrations. */
+  private readonly ownerPool: pg.Pool;
+  /** The application role's connections: every tenant-scoped query. */
+  private readonly appPool: pg.Pool;
+  readonly platform: PlatformDatabase;
 
-  private constructor(
-    readonly orm: MikroORM,
+  constructor(
     readonly url: string,
     poolSize: number,
+    private readonly logger: Logger,
   ) {
-    this.relaxedPool = new pg.Pool({ connectionString: url, max: 4, options: '-c synchronous_commit=off', application_name: 'itops-relaxed', types });
-    this.relaxedPool.on('error', () => undefined);
-    this.directPool = new pg.Pool({ connectionString: url, max: poolSize, application_name: 'itops', types });
-    this.directPool.on('error', () => undefined);
+    const base = { connectionString: url, types };
+    this.relaxedPool = new pg.Pool({ ...base, max: 4, options: '-c synchronous_commit=off', application_name: 'itops-relaxed' });
+    this.ownerPool = new pg.Pool({ ...base, max: poolSize, application_name: 'itops' });
+    this.appPool = new pg.Pool({ ...base, max: poolSize, options: `-c role=${appRole}`, application_name: 'itops-app' });
+    for (const pool of [this.relaxedPool, this.ownerPool, this.appPool]) pool.on('error', () => undefined);
+    this.platform = {
+      query: this.query,
+      transaction: (fn) => this.run(this.ownerPool, null, fn),
+      statement: (sql) => prepared(sql, (q) => this.ownerPool.query(q)),
+      relaxedQuery: this.relaxedQuery,
+    };
   }
 
-  static async connect(options: {
-    url: string;
-    poolSize: number;
-    entities: EntitySchema<any, any, any>[];
-    migrations: MigrationObject[];
-    logger: Logger;
-  }): Promise<Database> {
-    const scoped = tenantScoped(options.entities);
-    const orm = await MikroORM.init({
-      clientUrl: options.url,
-      entities: options.entities,
-      filters: tenantFilter(scoped),
-      subscribers: [new TenantStamp(new Set(scoped.map((e) => e.meta.className)))],
-      discovery: { warnWhenNoEntities: false },
-      extensions: [Migrator],
-      migrations: { migrationsList: options.migrations, tableName: 'itops_migrations', snapshot: false, silent: true, transactional: true, allOrNothing: true },
-      pool: { min: 0, max: options.poolSize },
-      debug: false,
-      allowGlobalContext: false,
-    });
-    return new Database(orm, options.url, options.poolSize);
-  }
+  /** Owner-level SQL; kept for the kernel's own bookkeeping. Plugins use `platform` or `forTenant`. */
+  readonly query: SqlQuery = async <T>(sql: string, params: unknown[] = []) =>
+    (await this.ownerPool.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[];
 
-  /** A fresh unit of work for platform-level data; tenant-scoped entities refuse to be queried through it. */
-  em(): EntityManager {
-    return this.orm.em.fork() as EntityManager;
-  }
-
-  /** A fresh unit of work that sees and creates only `tenantId`'s rows of tenant-scoped entities. */
-  forTenant(tenantId: string): EntityManager {
-    if (!tenantId) throw new Error('forTenant needs a tenant id');
-    const em = this.orm.em.fork() as EntityManager;
-    em.setFilterParams('tenant', { tenantId });
-    return em;
-  }
-
-  /** Bound, so services can be handed `database.query` itself. */
-  readonly query = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> =>
-    (await this.directPool.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[];
+  readonly relaxedQuery: SqlQuery = async <T>(sql: string, params: unknown[] = []) =>
+    (await this.relaxedPool.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[];
 
   /**
-   * A statement prepared once per connection (parsed and planned once, run many times): for the
-   * few hot statements a plugin runs thousands of times a second. Same `?` placeholders as query.
+   * A handle that sees only `tenantId`'s rows. The tenant is a session setting of the pooled
+   * connection, set when the connection is taken for another tenant than it last served: set
+   * outside any transaction, a rollback cannot undo it, and a connection never runs a statement
+   * for a tenant before it is set (a fresh connection has none, and then sees no rows at all).
    */
-  statement<T = Record<string, unknown>>(sql: string): (params?: unknown[]) => Promise<T[]> {
-    const text = numberedPlaceholders(sql);
-    const name = `itops_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-    return async (params = []) => (await this.directPool.query({ name, text, values: params.map(bindable) })).rows as T[];
+  forTenant(tenantId: string): TenantDatabase {
+    checkTenantId(tenantId);
+    const withClient = async <T>(fn: (client: AppClient) => Promise<T>): Promise<T> => {
+      const client = (await this.appPool.connect()) as AppClient;
+      try {
+        if (client[boundTenant] !== tenantId) {
+          client[boundTenant] = undefined;
+          await client.query(`SELECT set_config('${tenantSetting}', $1, false)`, [tenantId]);
+          client[boundTenant] = tenantId;
+        }
+        return await fn(client);
+      } finally {
+        client.release();
+      }
+    };
+    const handle: SqlHandle = {
+      query: <T>(sql: string, params: unknown[] = []) =>
+        withClient(async (client) => (await client.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[]),
+      transaction: (fn) => withClient((client) => this.inTransaction(client, tenantId, fn)),
+      statement: (sql) => prepared(sql, (q) => withClient((client) => client.query(q))),
+    };
+    return { tenantId, ...handle };
   }
 
-  /**
-   * One transaction for raw SQL and outbox events together: `query` runs inside it and `em` is what
-   * `events.publish(em, …)` needs. Commits when `fn` resolves, rolls back when it throws.
-   */
-  transaction<T>(fn: (tx: { em: EntityManager; query: SqlQuery }) => Promise<T>): Promise<T> {
-    return this.em().transactional((em) =>
-      fn({ em: em as EntityManager, query: (sql, params = []) => em.getConnection().execute(sql, params, 'all', em.getTransactionContext()) as never }),
-    );
+  private async run<T>(pool: pg.Pool, tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      return await this.inTransaction(client, tenantId, fn);
+    } finally {
+      client.release();
+    }
   }
 
-  /**
-   * A single statement committed without waiting for the WAL flush, on a small pool of its own
-   * (synchronous_commit off per connection). Only for bookkeeping a crash may lose harmlessly, such
-   * as rate-limit counters and liveness timestamps: a hot row's lock is then held for a round trip
-   * instead of an fsync. Never for anything acknowledged to a client.
-   */
-  readonly relaxedQuery = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> =>
-    (await this.relaxedPool.query(numberedPlaceholders(sql), params)).rows as T[];
-
-  async migrate(): Promise<string[]> {
-    const done = await this.orm.migrator.up();
-    return done.map((m) => m.name);
+  private async inTransaction<T>(client: pg.PoolClient, tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const afterCommit: (() => unknown)[] = [];
+    const tx: Tx = {
+      tenantId,
+      query: async <R>(sql: string, params: unknown[] = []) => (await client.query(numberedPlaceholders(sql), params.map(bindable))).rows as R[],
+      afterCommit: (step) => {
+        afterCommit.push(step);
+      },
+    };
+    await client.query('BEGIN');
+    let result: T;
+    try {
+      result = await fn(tx);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    for (const step of afterCommit) {
+      try {
+        await step();
+      } catch (error) {
+        this.logger.warn({ err: error }, 'a step after commit failed');
+      }
+    }
+    return result;
   }
 
   async isReachable(): Promise<boolean> {
@@ -112,15 +124,25 @@ export class Database {
   }
 
   async close(): Promise<void> {
-    await this.relaxedPool.end().catch(() => undefined);
-    await this.directPool.end().catch(() => undefined);
-    await this.orm.close(true);
+    await Promise.all([this.relaxedPool, this.ownerPool, this.appPool].map((pool) => pool.end().catch(() => undefined)));
   }
 }
 
+function prepared<T>(sql: string, run: (query: pg.QueryConfig) => Promise<pg.QueryResult>): (params?: unknown[]) => Promise<T[]> {
+  const text = numberedPlaceholders(sql);
+  const name = `itops_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+  return async (params = []) => (await run({ name, text, values: params.map(bindable) })).rows as T[];
+}
+
+const tenantIdPattern = /^[a-z0-9][a-z0-9-]{0,99}$/;
+
+function checkTenantId(tenantId: string): void {
+  if (typeof tenantId !== 'string' || !tenantIdPattern.test(tenantId)) throw new Error(`forTenant needs a workspace id, got ${JSON.stringify(tenantId)}`);
+}
+
 /**
- * Date and time values come back as PostgreSQL's text, as they do through MikroORM, so a row reads
- * the same whichever path fetched it.
+ * Date and time values come back as PostgreSQL's text, so a row reads the same whichever path
+ * fetched it.
  */
 const textTypes = new Set([1082, 1083, 1114, 1184, 1186, 1266]);
 const types = {
@@ -128,12 +150,12 @@ const types = {
     textTypes.has(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** An absent parameter binds as NULL, as it did through MikroORM. */
+/** An absent parameter binds as NULL. */
 function bindable(value: unknown): unknown {
   return value === undefined ? null : value;
 }
 
-/** `?` placeholders (our raw SQL's, as MikroORM takes them) as pg's `$1, $2…`, outside quoted text. */
+/** `?` placeholders (our raw SQL's) as pg's `$1, $2…`, outside quoted text. */
 export function numberedPlaceholders(sql: string): string {
   let n = 0;
   return sql.replace(/'(?:[^']|'')*'|"(?:[^"])*"|\?/g, (match) => (match === '?' ? `$${++n}` : match));

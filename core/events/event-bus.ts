@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
 import { eventChannel, fromRow, type OutboxEvent } from './event-outbox.ts';
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 export interface EventFilter {
   tenantId?: string;

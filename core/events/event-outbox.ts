@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Tx } from '../db/sql-handles.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { EventDeclaration } from '../plugin-api/index.ts';
 import type { AjvSchemaValidator } from '../validation/schema-validator.ts';
@@ -53,10 +53,10 @@ export class EventOutbox {
    * mass changes (a fleet of heartbeats going down at once), where one publish per event would
    * cost a round trip each.
    */
-  async publishMany(em: EntityManager, events: EventToPublish[]): Promise<string[]> {
+  async publishMany(tx: Tx, events: EventToPublish[]): Promise<string[]> {
     if (events.length === 0) return [];
     for (const event of events) this.check(event);
-    const rows = await em.getConnection().execute<{ id: string }[]>(
+    const rows = await tx.query<{ id: string }>(
       `WITH e AS (
          INSERT INTO event_outbox (topic, tenant_id, payload)
          SELECT x.e->>'topic', x.e->>'tenant_id', x.e->'payload' FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS x(e, n)
@@ -69,24 +69,20 @@ export class EventOutbox {
        )
        SELECT id, pg_notify('${eventChannel}', id::text) FROM e ORDER BY id`,
       [JSON.stringify(events.map((e) => ({ topic: e.topic, tenant_id: e.tenantId ?? null, payload: e.payload })))],
-      'all',
-      em.getTransactionContext(),
     );
     return rows.map((r) => String(r.id));
   }
 
-  async publish(em: EntityManager, event: EventToPublish): Promise<string> {
+  async publish(tx: Tx, event: EventToPublish): Promise<string> {
     this.check(event);
-    const [row] = await em.getConnection().execute<{ id: string }[]>(
+    const [row] = await tx.query<{ id: string }>(
       `WITH e AS (INSERT INTO event_outbox (topic, tenant_id, payload) VALUES (?, ?, ?) RETURNING id)
          SELECT id, pg_notify('${eventChannel}', id::text) FROM e`,
       [event.topic, event.tenantId ?? null, JSON.stringify(event.payload)],
-      'all',
-      em.getTransactionContext(),
     );
     // Webhook deliveries are created with the event, so none is lost between commit and dispatch.
     if (event.tenantId) {
-      await em.getConnection().execute(fanOutSql, [row.id, event.topic, event.tenantId, event.topic], 'run', em.getTransactionContext());
+      await tx.query(fanOutSql, [row.id, event.topic, event.tenantId, event.topic]);
     }
     return String(row.id);
   }

@@ -7,7 +7,7 @@ import { fromRow } from './event-outbox.ts';
 import { sseResponse } from './sse-stream.ts';
 import { eventIterator } from './event-iterator.ts';
 import type { GraphQLContext } from '../plugin-api/index.ts';
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 type Row = { id: string; topic: string; tenant_id: string | null; payload: unknown; created_at: Date; total?: string };
 

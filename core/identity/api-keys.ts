@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { RateLimiter } from '../auth/rate-limiter.ts';
 import type { Principal } from '../plugin-api/index.ts';
 import { roleOfScope } from '../rbac/roles.ts';
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 export interface ApiKeyRecord {
   key_id: string;

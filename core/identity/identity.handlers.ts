@@ -6,7 +6,7 @@ import { roleLevel, roleOfScope } from '../rbac/roles.ts';
 import type { ApiKeyRecord, ApiKeys } from './api-keys.ts';
 import type { AuthService } from './auth-service.ts';
 import type { UserStore } from './user-store.ts';
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 export interface IdentityDependencies {
   query: Query;

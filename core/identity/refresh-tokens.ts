@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 const invalid = () => new AppError('unauthorized', 'The refresh token is invalid or has expired');

@@ -38,7 +38,7 @@ t.test('unloading a plugin stops its job workers and schedules', async (t) => {
     host: '*',
     jobs: [{ name: 'tick', schedule: '*/5 * * * *' }],
     init(ctx) {
-      ctx.work('tick', () => {});
+      ctx.job('tick', () => {});
     },
   });
   const kernel = await startTestKernel(t, { plugins: [ticker] });
@@ -82,7 +82,7 @@ t.test('a failing job is retried on its own while its batch-mates complete', asy
     host: '*',
     jobs: [{ name: 'step', retry: { limit: 2, delaySeconds: 1, backoff: false } }],
     init(ctx) {
-      ctx.work<{ key: string }>('step', ({ key }) => {
+      ctx.job<{ key: string }>('step', ({ key }) => {
         attempts.set(key, (attempts.get(key) ?? 0) + 1);
         if (key === 'bad' && (attempts.get(key) ?? 0) < 2) throw new Error('transient');
       });

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { type Config, loadConfig } from '../config/config.ts';
 import { Database } from '../db/database.ts';
+import { migrate } from '../db/sql-migrator.ts';
+import { pluginMigrations } from './plugin-migrations.ts';
 import { type EmbeddedDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } from '../db/embedded-postgres.ts';
 import { handleGraphQL } from '../graphql/graphql-http.ts';
 import { attachGraphQLWebSocket } from '../graphql/graphql-ws-server.ts';
@@ -12,6 +14,7 @@ import type { AccessControl } from '../http/access-control.ts';
 import { createHttpApp } from '../http/http-app.ts';
 import { HttpMetrics } from '../http/http-metrics.ts';
 import { JobService } from '../jobs/job-service.ts';
+import { PeriodicRunner } from '../jobs/periodic-runner.ts';
 import { type Logger, createLogger } from '../logging/logger.ts';
 import { tokens, type PluginManifest } from '../plugin-api/index.ts';
 import { AjvSchemaValidator } from '../validation/schema-validator.ts';
@@ -120,15 +123,9 @@ export class Kernel {
         databaseUrl = withDatabase(embedded.url, 'itops');
       }
 
-      const database = await Database.connect({
-        url: databaseUrl,
-        poolSize: config.dbPoolSize,
-        entities: manifests.flatMap((m) => m.entities ?? []),
-        migrations: [...coreMigrations, ...manifests.flatMap((m) => (m.migrations ?? []).map((x) => ({ ...x, name: `${m.id}/${x.name}` })))],
-        logger,
-      });
+      const database = new Database(databaseUrl, config.dbPoolSize, logger);
       closers.push(() => database.close());
-      const applied = await database.migrate();
+      const applied = await migrate(database.platform, '', coreMigrations);
       if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
       const licenses = await LicenseService.create({
         config,
@@ -163,18 +160,17 @@ export class Kernel {
       closers.push(await webhooks.start());
       const alerts = alertsWiring({
         query: database.query,
-        transaction: (fn) => database.em().transactional(fn),
         outbound,
         jobs,
         logger,
-        outboxPublish: (em, event) => outbox.publish(em, event),
+        outboxPublish: (tx, event) => outbox.publish(tx, event),
         retryBaseSeconds: config.webhookRetryBaseSeconds,
       });
       closers.push(await alerts.start());
       registerValue(container, alertsToken, alerts.service);
       registerValue(container, tokens.events, {
-        publish: (em, event) => outbox.publish(em, event),
-        publishMany: (em, list) => outbox.publishMany(em, list),
+        publish: (tx, event) => outbox.publish(tx, event),
+        publishMany: (tx, list) => outbox.publishMany(tx, list),
         subscribe: (handler, filter) => events.subscribe(handler, filter),
         iterate: (filter) => eventIterator(events, filter),
       });
@@ -215,6 +211,8 @@ export class Kernel {
         idempotency: new IdempotencyStore(database.query),
         logger,
         onStateChange: (status: PluginStatus) => recordState(database, status),
+        periodic: new PeriodicRunner(database.relaxedQuery, logger, config.jobsEnabled),
+        migrate: (manifest) => migrate(database.platform, manifest.id, pluginMigrations(manifest)),
         onPublish: () => identity.rbac.reload({ permissions: (host as PluginHost).permissions(), policies: (host as PluginHost).policies() }),
       });
       hostRef = host;
@@ -228,9 +226,7 @@ export class Kernel {
         await (host as PluginHost).reconcile((id) => licenses.allows(id));
         if (info && licenses.source() === 'activation' && info.licenseId !== announced) {
           announced = info.licenseId;
-          await database
-            .em()
-            .transactional((tx) => outbox.publish(tx, { topic: 'license:updated', payload: { customer: info.customer, plugins: info.plugins } }));
+          await database.platform.transaction((tx) => outbox.publish(tx, { topic: 'license:updated', payload: { customer: info.customer, plugins: info.plugins } }));
         }
       });
       const stopLicenseSync = events.subscribe(

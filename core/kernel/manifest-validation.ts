@@ -14,8 +14,7 @@ const manifestSchema = {
     requires: { type: 'array', items: { type: 'string', pattern: idPattern }, uniqueItems: true },
     graphql: {},
     openapi: { type: 'object' },
-    entities: { type: 'array' },
-    migrations: { type: 'array', items: { type: 'object', required: ['name', 'class'], properties: { name: { type: 'string', minLength: 1 } } } },
+    migrations: {},
     jobs: {
       type: 'array',
       items: {

@@ -8,6 +8,7 @@ import type { AccessControl } from '../http/access-control.ts';
 import { ContractRouter, type RegisteredHandler } from '../http/contract-router.ts';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import type { JobService } from '../jobs/job-service.ts';
+import type { PeriodicRunner } from '../jobs/periodic-runner.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EventDeclaration, OperationHandler, PermissionDeclaration, PluginManifest, PolicyDeclaration } from '../plugin-api/index.ts';
 import type { WorkerPool } from '../workers/worker-pool.ts';
@@ -77,6 +78,9 @@ export class PluginHost {
       idempotency: IdempotencyStore;
       logger: Logger;
       onStateChange?: (status: PluginStatus) => Promise<void>;
+      periodic: PeriodicRunner;
+      /** Applies the plugin's pending migrations (before its init). */
+      migrate?: (manifest: PluginManifest) => Promise<string[]>;
       /** Runs after every contract swap (RBAC follows the permissions of what is loaded). */
       onPublish?: () => Promise<void>;
     },
@@ -222,7 +226,7 @@ export class PluginHost {
 
   private async activate(manifest: PluginManifest, publishNow: boolean): Promise<void> {
     const { jobs, workers, logger, container } = this.deps;
-    const scope = new PluginScope(manifest, container.createChildContainer(), this.provided, logger);
+    const scope = new PluginScope(manifest, container.createChildContainer(), this.provided, logger, this.deps.periodic);
     const plugin: LoadedPlugin = { scope };
     try {
       for (const job of manifest.jobs ?? []) scope.undo.push(await jobs.declare(manifest.id, job));
@@ -234,6 +238,8 @@ export class PluginHost {
       if (ruleProblems.length > 0) throw new ContractError(ruleProblems);
 
       try {
+        const applied = (await this.deps.migrate?.(manifest)) ?? [];
+        if (applied.length > 0) logger.info({ plugin: manifest.id, migrations: applied }, 'plugin migrations applied');
         await manifest.init(scope.context);
       } catch (error) {
         throw new PluginInitError(manifest.id, error);

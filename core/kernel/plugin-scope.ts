@@ -1,3 +1,4 @@
+import type { PeriodicRunner } from '../jobs/periodic-runner.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { JobHandler, OperationHandler, PluginContext, PluginManifest, Unregister } from '../plugin-api/index.ts';
 import type { ServiceToken } from '../plugin-api/tokens.ts';
@@ -31,6 +32,7 @@ export class PluginScope {
   readonly resolvers: RegisteredResolver[] = [];
   readonly jobHandlers = new Map<string, JobHandler>();
   readonly undo: Unregister[] = [];
+  private readonly periodicNames = new Set<string>();
   readonly context: PluginContext;
 
   constructor(
@@ -38,6 +40,7 @@ export class PluginScope {
     readonly container: DependencyContainer,
     provided: ProvidedServices,
     logger: Logger,
+    periodic: PeriodicRunner,
   ) {
     const id = manifest.id;
     const requires = new Set(manifest.requires ?? []);
@@ -70,11 +73,19 @@ export class PluginScope {
       resolve: (typeName, fieldName, resolver: ResolverEntry) => {
         this.resolvers.push({ owner: id, typeName, fieldName, resolver });
       },
-      work: (jobName, handler) => {
+      job: (jobName, handler) => {
         if (!(manifest.jobs ?? []).some((job) => job.name === jobName)) {
           throw new Error(`plugin ${id} handles job "${jobName}", which its manifest does not declare`);
         }
         this.jobHandlers.set(jobName, handler as JobHandler);
+      },
+      every: (name, intervalMs, round) => {
+        if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`plugin ${id}: periodic task name "${name}" must be kebab-case`);
+        if (this.periodicNames.has(name)) throw new Error(`plugin ${id} starts periodic task "${name}" twice`);
+        this.periodicNames.add(name);
+        const task = periodic.start(`${id}.${name}`, intervalMs, round);
+        this.undo.push(() => task.stop());
+        return { wake: task.wake };
       },
       onUnload: (fn) => {
         this.undo.push(fn);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger } from '../logging/logger.ts';
 import { generateLicenseKeyPair, type LicensePrivateJwk, readPrivateJwk, writePrivateJwk } from './license-keys.ts';
 import { issueLicense, LicenseError, type LicenseInfo, trustedKeySet, verifyLicense } from './license-token.ts';
-import type { SqlQuery } from '../db/sql-query.ts';
+import type { SqlQuery } from '../db/sql-handles.ts';
 
 /** MikroORM-style raw query (`?` placeholders), as `Database.query` runs it. */
 export type LicenseQuery = SqlQuery;

@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger.ts';
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 /** The receiver's Retry-After in seconds, when it sent a usable one. */
 export function retryAfterSeconds(headers: Record<string, string | string[] | undefined>): number | undefined {

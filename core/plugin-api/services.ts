@@ -1,30 +1,8 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Tx } from '../db/sql-handles.ts';
 import type { Config } from '../config/config.ts';
 import type { JsonSchema } from './types.ts';
 
-/** The database as plugins see it. */
-export interface DatabaseService {
-  /** Unit of work for platform-level entities. Queries on tenant-scoped entities (those with a `tenantId`) fail through it. */
-  em(): EntityManager;
-  /** Unit of work that reads and writes only this tenant's rows; new rows get its `tenantId`. Use `req.tenantId`. */
-  forTenant(tenantId: string): EntityManager;
-  /** Raw SQL (`?` placeholders) for hot paths: filter by tenant_id yourself. */
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
-  /**
-   * One statement committed without waiting for the WAL flush: only for bookkeeping a crash may
-   * lose harmlessly (counters, liveness timestamps), never for anything acknowledged to a client.
-   */
-  relaxedQuery<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
-  /**
-   * A statement prepared once per connection (parsed and planned once): for the few statements a
-   * plugin runs thousands of times a second. Make it once (at init), call it with its parameters.
-   */
-  statement<T = Record<string, unknown>>(sql: string): (params?: unknown[]) => Promise<T[]>;
-  /** Raw SQL and outbox events in one transaction: publish with `events.publish(tx.em, …)`. */
-  transaction<T>(
-    fn: (tx: { em: EntityManager; query: <R = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<R[]> }) => Promise<T>,
-  ): Promise<T>;
-}
+export type { DatabaseService, TenantDatabase, PlatformDatabase, SqlHandle, SqlQuery, Tx } from '../db/sql-handles.ts';
 
 /** Queues jobs declared in any plugin's manifest; payloads are validated first. */
 export interface JobsService {
@@ -53,13 +31,13 @@ export interface PlatformEvent {
 }
 
 /**
- * The transactional outbox. `publish` writes the event in `em`'s current transaction (call it inside
- * `em.transactional`): it is delivered, to every node, only if that transaction commits.
+ * The transactional outbox. `publish` writes the event in the caller's transaction: it is
+ * delivered, to every node, only if that transaction commits.
  */
 export interface EventsService {
-  publish(em: EntityManager, event: { topic: string; tenantId?: string | null; payload: unknown }): Promise<string>;
+  publish(tx: Tx, event: { topic: string; tenantId?: string | null; payload: unknown }): Promise<string>;
   /** Many events in one go (three statements in all): for mass changes. Same guarantees as publish. */
-  publishMany(em: EntityManager, events: { topic: string; tenantId?: string | null; payload: unknown }[]): Promise<string[]>;
+  publishMany(tx: Tx, events: { topic: string; tenantId?: string | null; payload: unknown }[]): Promise<string[]>;
   subscribe(handler: (event: PlatformEvent) => void, filter?: { tenantId?: string; topics?: ReadonlySet<string> }): () => void;
   /**
    * The same events as an async iterator, what a GraphQL subscription's `subscribe` returns. Each

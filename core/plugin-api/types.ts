@@ -1,4 +1,5 @@
-import type { EntitySchema, MigrationObject } from '@mikro-orm/postgresql';
+import type { SqlMigration } from '../db/sql-migrator.ts';
+export type { SqlMigration } from '../db/sql-migrator.ts';
 import type { Readable } from 'node:stream';
 import type { ServiceToken } from './tokens.ts';
 
@@ -120,9 +121,12 @@ export interface PluginManifest {
   openapi?: URL | Record<string, unknown>;
   /** GraphQL SDL (type extensions of Query/Mutation/Subscription and new types). */
   graphql?: string | URL;
-  entities?: EntitySchema<any, any, any>[];
-  /** Migrations of a third-party plugin (first-party plugins append to migrations/). */
-  migrations?: MigrationObject[];
+  /**
+   * Plain SQL migrations, run when the plugin loads (recorded as `<id>/<name>`): a folder of
+   * `NNNN-name.sql` files (with optional `NNNN-name.down.sql`), or the list itself. Every table with
+   * a `tenant_id` column gets row-level security automatically.
+   */
+  migrations?: URL | SqlMigration[];
   jobs?: JobDeclaration[];
   workerTasks?: WorkerTaskDeclaration[];
   permissions?: PermissionDeclaration[];
@@ -145,7 +149,14 @@ export interface PluginContext {
   provide<T>(token: ServiceToken<T>, value: T): void;
   handle(operationId: string, handler: OperationHandler): void;
   resolve(typeName: string, fieldName: string, resolver: Resolver | { subscribe: Resolver; resolve?: Resolver }): void;
-  work<Payload>(jobName: string, handler: JobHandler<Payload>): void;
+  /** Handles a job declared in the manifest (`jobs`); it runs once across nodes per queued job. */
+  job<Payload>(jobName: string, handler: JobHandler<Payload>): void;
+  /**
+   * Periodic work with one runner across nodes: `round` runs about every `intervalMs` on whichever
+   * node takes the round, never two at once. `wake()` asks for a round now (after a change that
+   * makes one due early). Stops when the plugin unloads. Not run where jobs are disabled.
+   */
+  every(name: string, intervalMs: number, round: (signal: AbortSignal) => Promise<unknown>): { wake(): void };
   /** Extra teardown for resources the plugin opened itself (timers, sockets). */
   onUnload(fn: Unregister): void;
 }

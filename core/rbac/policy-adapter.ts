@@ -1,5 +1,5 @@
 import type { Adapter, Model } from 'casbin';
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 export interface PolicyRule {
   ptype: 'p' | 'g';

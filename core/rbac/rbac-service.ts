@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { PermissionDeclaration, PolicyDeclaration } from '../plugin-api/index.ts';
 import { type PolicyRule, PolicyAdapter } from './policy-adapter.ts';
 import { createRbacModel } from './rbac-model.ts';
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 export interface DeclaredAccess {
   permissions: (PermissionDeclaration & { platform?: boolean })[];

@@ -3,7 +3,7 @@ import { signWebhook } from '../../sdk/webhook-signature.ts';
 import type { Logger } from '../logging/logger.ts';
 import { DeliveryLedger, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 import { eventChannel } from '../events/event-outbox.ts';
 
 type Send = (deliveryId: string, startAfterSeconds?: number) => Promise<unknown>;

@@ -1,4 +1,4 @@
-import type { SqlQuery } from '../db/sql-query.ts';
+import type { SqlQuery } from '../db/sql-handles.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { CoreModule } from '../kernel/core-module.ts';

@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { OperationRequest } from '../plugin-api/index.ts';
 import type { WebhookDelivery } from './webhook-delivery.ts';
-import type { SqlQuery as Query } from '../db/sql-query.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 type SubscriptionRow = {
   id: string;

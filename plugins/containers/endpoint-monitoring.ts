@@ -76,7 +76,7 @@ export function initEndpointMonitoring(ctx: PluginContext, options: EndpointMoni
     ...sparklineHandlers({ database, clock }),
   };
   for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
-  ctx.work('endpoint-retention', async () => {
+  ctx.job('endpoint-retention', async () => {
     await pruneEndpointHistory(database, clock());
   });
 }

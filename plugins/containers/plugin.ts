@@ -91,13 +91,13 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
         ...statusPageHandlers({ database, events, clock, maxStreams: options.maxStatusStreams }),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
-      ctx.work('ping-retention', async () => {
+      ctx.job('ping-retention', async () => {
         await prunePings(database, clock());
       });
 
       // The status page's own record of what its components are bound to, fed by their events.
       ctx.onUnload(new StatusStore({ database, events, logger: ctx.logger }).start());
-      ctx.work('status-history-retention', async () => {
+      ctx.job('status-history-retention', async () => {
         await pruneStatusHistory(database, clock());
       });
 

@@ -62,13 +62,13 @@ export default definePlugin({
     for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
     registerResolvers(ctx, reads, deps.events);
     const workers = ctx.get(tokens.workers);
-    ctx.work<{ at?: string }>('snapshot', async (payload) => {
+    ctx.job<{ at?: string }>('snapshot', async (payload) => {
       await runSnapshot({ ...deps, workers }, payload.at ? new Date(payload.at) : new Date());
     });
-    ctx.work('watch', async () => {
+    ctx.job('watch', async () => {
       await runWatch(deps);
     });
-    ctx.work<{ date?: string }>('daily-report', async (payload) => {
+    ctx.job<{ date?: string }>('daily-report', async (payload) => {
       await runDailyReportJob(deps, payload ?? {});
     });
   },

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { definePlugin, tokens, workerModule } from '../../plugin-api/index.ts';
-import { ExampleScore } from './example-score.entity.ts';
-import { CreateExampleScore } from './example-score.migration.ts';
 
 /**
  * Test-only plugin, written as a third-party author would (it imports only core/plugin-api): one
@@ -19,8 +17,7 @@ export default definePlugin({
       "Scores of the caller's workspace; needs example:read, like GET /api/v1/example/scores."
       exampleScores: [ExampleScore!]!
     }`,
-  entities: [ExampleScore],
-  migrations: [{ name: '0001-create-example-score', class: CreateExampleScore }],
+  migrations: new URL('./migrations/', import.meta.url),
   jobs: [
     {
       name: 'record-score',
@@ -58,20 +55,24 @@ export default definePlugin({
       const jobId = await jobs.send('example.record-score', { tenantId: req.tenantId, label, score });
       return { status: 202, body: { score, jobId } };
     });
-    ctx.handle('exampleListScores', async (req) => {
-      const rows = await db.forTenant(req.tenantId as string).find(ExampleScore, {}, { orderBy: { createdAt: 'desc' }, limit: 100 });
-      return { data: rows.map((r) => ({ id: r.id, label: r.label, score: r.score, createdAt: r.createdAt.toISOString() })) };
-    });
+    // No tenant condition: row-level security shows a workspace only its own rows.
+    const listScores = (tenantId: string) =>
+      db
+        .forTenant(tenantId)
+        .query<{ id: string; label: string; score: number; createdAt: string }>(
+          `SELECT id, label, score, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"
+           FROM example_score ORDER BY created_at DESC LIMIT 100`,
+        );
+    ctx.handle('exampleListScores', async (req) => ({ data: await listScores(req.tenantId as string) }));
     ctx.resolve('Query', 'exampleHello', (_parent, args: { name: string }) => greet(args.name));
     ctx.resolve('Query', 'exampleScores', async (_parent, _args, context) => {
       const tenantId = (await context.authorize('example:read')) as string;
-      return db.forTenant(tenantId).find(ExampleScore, {}, { orderBy: { createdAt: 'desc' }, limit: 100 });
+      return listScores(tenantId);
     });
-    ctx.work<{ tenantId: string; label: string; score: number }>('record-score', async (payload) => {
+    ctx.job<{ tenantId: string; label: string; score: number }>('record-score', async (payload) => {
       // The row and its event commit together, or neither does.
-      await db.forTenant(payload.tenantId).transactional(async (tx) => {
-        tx.create(ExampleScore, { id: randomUUID(), label: payload.label, score: payload.score, createdAt: new Date() } as never);
-        await tx.flush();
+      await db.forTenant(payload.tenantId).transaction(async (tx) => {
+        await tx.query('INSERT INTO example_score (id, tenant_id, label, score) VALUES (?, ?, ?, ?)', [randomUUID(), payload.tenantId, payload.label, payload.score]);
         await events.publish(tx, { topic: 'example.scored', tenantId: payload.tenantId, payload: { label: payload.label, score: payload.score } });
       });
     });

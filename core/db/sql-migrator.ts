@@ -1,0 +1,82 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { SqlHandle } from './sql-handles.ts';
+import { tenantIsolationSql } from './tenant-isolation.ts';
+
+/** A plain SQL migration: `up` runs once, in a transaction; `down` undoes it. */
+export interface SqlMigration {
+  name: string;
+  up: string;
+  down?: string;
+}
+
+/**
+ * The migrations of a folder: every `NNNN-name.sql` in name order, each with its optional
+ * `NNNN-name.down.sql`. Names are their order: append, never reorder or edit what shipped.
+ */
+export function sqlMigrations(folder: URL): SqlMigration[] {
+  const dir = fileURLToPath(folder);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql') && !f.endsWith('.down.sql'))
+    .sort();
+  return files.map((file) => {
+    const name = file.slice(0, -'.sql'.length);
+    const downFile = new URL(`${name}.down.sql`, folder.href.endsWith('/') ? folder : new URL(`${folder.href}/`));
+    let down: string | undefined;
+    try {
+      down = readFileSync(downFile, 'utf8');
+    } catch {
+      down = undefined;
+    }
+    return { name, up: readFileSync(new URL(file, folder.href.endsWith('/') ? folder : new URL(`${folder.href}/`)), 'utf8'), down };
+  });
+}
+
+const lockKey = 'itops_migrations';
+
+/**
+ * Applies the pending migrations of one owner (core, or a plugin: recorded as `<plugin>/<name>`)
+ * in one transaction, under an advisory lock so nodes booting together migrate once, then gives
+ * every new tenant-scoped table its row-level security policy in the same transaction.
+ * The record table is the one earlier versions wrote (`itops_migrations`), so their databases go on.
+ */
+export async function migrate(owner: SqlHandle, prefix: string, list: SqlMigration[]): Promise<string[]> {
+  return owner.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext(?))', [lockKey]);
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS itops_migrations (id serial PRIMARY KEY, name varchar(255) NOT NULL, executed_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set((await tx.query<{ name: string }>('SELECT name FROM itops_migrations')).map((r) => r.name));
+    const applied: string[] = [];
+    for (const migration of list) {
+      const name = prefix ? `${prefix}/${migration.name}` : migration.name;
+      if (done.has(name)) continue;
+      try {
+        await tx.query(migration.up);
+      } catch (error) {
+        throw new Error(`migration ${name} failed: ${(error as Error).message}`, { cause: error });
+      }
+      await tx.query('INSERT INTO itops_migrations (name) VALUES (?)', [name]);
+      applied.push(name);
+    }
+    await tx.query(tenantIsolationSql);
+    return applied;
+  });
+}
+
+/** Undoes one owner's applied migrations, newest first (a plugin's uninstall, tests). */
+export async function migrateDown(owner: SqlHandle, prefix: string, list: SqlMigration[]): Promise<string[]> {
+  return owner.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext(?))', [lockKey]);
+    const done = new Set((await tx.query<{ name: string }>('SELECT name FROM itops_migrations')).map((r) => r.name));
+    const undone: string[] = [];
+    for (const migration of [...list].reverse()) {
+      const name = prefix ? `${prefix}/${migration.name}` : migration.name;
+      if (!done.has(name)) continue;
+      if (migration.down) await tx.query(migration.down);
+      await tx.query('DELETE FROM itops_migrations WHERE name = ?', [name]);
+      undone.push(name);
+    }
+    return undone;
+  });
+}

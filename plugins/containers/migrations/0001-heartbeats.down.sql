@@ -1,0 +1,5 @@
+DROP TABLE heartbeat_flip;
+
+DROP TABLE heartbeat_ping;
+
+DROP TABLE heartbeat;
