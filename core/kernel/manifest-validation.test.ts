@@ -46,3 +46,12 @@ t.test('job schedules and permission names are checked', async (t) => {
   t.ok(problems.some((p) => p.includes('/jobs/0/schedule')));
   t.ok(problems.some((p) => p.includes('/permissions/0/name')));
 });
+
+t.test('a policy for a role that does not exist is refused, naming it', async (t) => {
+  const problems = validateManifest(
+    { ...valid, permissions: [{ name: 'sample:read', description: 'r' }], policies: [{ role: 'viewr', permission: 'sample:read' }] },
+    '0.1.0',
+    'test',
+  );
+  t.match(problems.join('\n'), /policy names the role "viewr", which is not one of platform_admin, msp_admin/);
+});

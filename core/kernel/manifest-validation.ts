@@ -1,3 +1,4 @@
+import { isRole, roles } from '../rbac/roles.ts';
 import semver from 'semver';
 import type { PluginManifest } from '../plugin-api/index.ts';
 import { AjvSchemaValidator } from '../validation/schema-validator.ts';
@@ -105,6 +106,8 @@ export function validateManifest(candidate: unknown, hostVersion: string, source
   const declared = new Set((manifest.permissions ?? []).map((p) => p.name));
   for (const policy of manifest.policies ?? []) {
     if (!declared.has(policy.permission)) problems.push(`${where}: policy grants "${policy.permission}", which the manifest does not declare`);
+    // A typo (`viewr`) would otherwise load silently and grant nothing.
+    if (!isRole(policy.role)) problems.push(`${where}: policy names the role "${policy.role}", which is not one of ${Object.keys(roles).join(', ')}`);
   }
   const names = (list: { name: string }[] | undefined) => (list ?? []).map((x) => x.name);
   for (const [kind, list] of [
