@@ -4,17 +4,15 @@
  * into a database of its own, so files run in parallel without seeing each other's rows.
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { Database } from '../core/db/database.ts';
-import { migrate } from '../core/db/sql-migrator.ts';
-import { discoverFirstParty } from '../core/kernel/plugin-discovery.ts';
-import { pluginMigrations } from '../core/kernel/plugin-migrations.ts';
-import type { PluginManifest } from '../core/plugin-api/index.ts';
+import { migrate, sqlMigrations } from '../core/db/sql-migrator.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres, withDatabase } from '../core/db/embedded-postgres.ts';
 import { createLogger } from '../core/logging/logger.ts';
-import examplePlugin from '../core/testing/example-plugin/plugin.ts';
 import { migrations } from '../migrations/index.ts';
 
 const logger = createLogger(process.env.ITOPS_TEST_LOG_LEVEL ?? 'warn');
@@ -36,9 +34,11 @@ async function prepareTemplate(serverUrl: string): Promise<void> {
   // Core, every first-party plugin and the example plugin, so test kernels find their tables ready.
   const database = new Database(url, 2, logger);
   await migrate(database.platform, '', migrations);
-  for (const manifest of [...(await discoverFirstParty(path.resolve('plugins'))).map((d) => d.manifest as PluginManifest), examplePlugin]) {
-    await migrate(database.platform, manifest.id, pluginMigrations(manifest));
-  }
+  // Read from the folders, not the manifests: a plugin that fails to import still leaves the run able to test the rest.
+  const folders = readdirSync('plugins', { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(path.join('plugins', d.name, 'migrations')));
+  for (const folder of folders)
+    await migrate(database.platform, folder.name, sqlMigrations(pathToFileURL(path.resolve('plugins', folder.name, 'migrations/'))));
+  await migrate(database.platform, 'example', sqlMigrations(new URL('../core/testing/example-plugin/migrations/', import.meta.url)));
   await database.close();
   // pg-boss creates its schema on first start; do it once here instead of in every test database.
   const boss = new PgBoss({ connectionString: url, max: 1 });

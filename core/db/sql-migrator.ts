@@ -15,20 +15,21 @@ export interface SqlMigration {
  * `NNNN-name.down.sql`. Names are their order: append, never reorder or edit what shipped.
  */
 export function sqlMigrations(folder: URL): SqlMigration[] {
-  const dir = fileURLToPath(folder);
+  const base = folder.href.endsWith('/') ? folder : new URL(`${folder.href}/`);
+  const dir = fileURLToPath(base);
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.sql') && !f.endsWith('.down.sql'))
     .sort();
   return files.map((file) => {
     const name = file.slice(0, -'.sql'.length);
-    const downFile = new URL(`${name}.down.sql`, folder.href.endsWith('/') ? folder : new URL(`${folder.href}/`));
+    const downFile = new URL(`${name}.down.sql`, base);
     let down: string | undefined;
     try {
       down = readFileSync(downFile, 'utf8');
     } catch {
       down = undefined;
     }
-    return { name, up: readFileSync(new URL(file, folder.href.endsWith('/') ? folder : new URL(`${folder.href}/`)), 'utf8'), down };
+    return { name, up: readFileSync(new URL(file, base), 'utf8'), down };
   });
 }
 

@@ -14,20 +14,25 @@ interface GraphQLBody {
 export function graphQLContext(
   access: AccessControl,
   principal: Principal | null,
-  tenantId: string | undefined,
+  requestedTenant: string | undefined,
   correlationId: string,
   clientAddress: string,
 ): GraphQLContext {
-  return {
+  // The x-workspace-id header is only a request: `tenantId` holds a workspace once a permission
+  // check in it succeeded, so a resolver never acts on an unchecked header.
+  const context: GraphQLContext = {
     principal,
     clientAddress,
-    tenantId,
+    tenantId: undefined,
     correlationId,
     async authorize(permission: string) {
       if (!principal) throw new AppError('unauthorized', 'Authentication is required');
-      return access.authorize(principal, permission, tenantId);
+      const tenantId = await access.authorize(principal, permission, requestedTenant);
+      context.tenantId = tenantId;
+      return tenantId;
     },
   };
+  return context;
 }
 
 /** Resolver errors carry our error code and the correlation id, as REST errors do. */

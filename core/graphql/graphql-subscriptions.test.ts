@@ -79,9 +79,9 @@ t.test("seed 001's ticket events each have a subscription field, per workspace",
       const db = ctx.get(tokens.database);
       const events = ctx.get(tokens.events);
       ctx.handle('createTestTicket', async (req) => {
-        await db.transaction(async (tx) => {
+        await db.forTenant(req.tenantId as string).transaction(async (tx) => {
           for (const topic of ['ticket:created', 'ticket:updated', 'ticket:deleted'])
-            await events.publish(tx.em, { topic, tenantId: req.tenantId, payload: { id: 't-1' } });
+            await events.publish(tx, { topic, tenantId: req.tenantId, payload: { id: 't-1' } });
         });
         return {};
       });

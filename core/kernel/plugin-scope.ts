@@ -1,6 +1,6 @@
 import type { PeriodicRunner } from '../jobs/periodic-runner.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { JobHandler, OperationHandler, PluginContext, PluginManifest, Unregister } from '../plugin-api/index.ts';
+import type { JobHandler, OperationHandler, PluginContext, PluginManifest, Resolver, Unregister } from '../plugin-api/index.ts';
 import type { ServiceToken } from '../plugin-api/tokens.ts';
 import type { RegisteredResolver, ResolverEntry } from '../graphql/schema-builder.ts';
 import { type DependencyContainer, resolveToken } from './di.ts';
@@ -70,8 +70,8 @@ export class PluginScope {
         if (this.handlers.has(operationId)) throw new Error(`plugin ${id} registers a handler for ${operationId} twice`);
         this.handlers.set(operationId, handler);
       },
-      resolve: (typeName, fieldName, resolver: ResolverEntry) => {
-        this.resolvers.push({ owner: id, typeName, fieldName, resolver });
+      resolve: (typeName, fieldName, resolver: ResolverEntry, options) => {
+        this.resolvers.push({ owner: id, typeName, fieldName, resolver: options?.permission ? guarded(resolver, options.permission) : resolver });
       },
       job: (jobName, handler) => {
         if (!(manifest.jobs ?? []).some((job) => job.name === jobName)) {
@@ -102,4 +102,16 @@ export class PluginScope {
       }
     }
   }
+}
+
+/** A resolver that runs only after the caller holds `permission` (the context then carries the checked workspace). */
+function guarded(entry: ResolverEntry, permission: string): ResolverEntry {
+  const check =
+    (resolver: Resolver): Resolver =>
+    async (parent, args, context, info) => {
+      await context.authorize(permission);
+      return resolver(parent, args, context, info);
+    };
+  if (typeof entry === 'function') return check(entry);
+  return { ...entry, subscribe: check(entry.subscribe) };
 }

@@ -57,6 +57,7 @@ export type Resolver = (parent: any, args: any, context: GraphQLContext, info: u
 export interface GraphQLContext {
   principal: Principal | null;
   clientAddress: string;
+  /** The workspace a successful `authorize` (or the field's declared permission) checked; never the raw header. */
   tenantId?: string;
   correlationId: string;
   /** The same permission check the HTTP router applies to `x-permission`; resolves to the workspace acted in. */
@@ -148,7 +149,11 @@ export interface PluginContext {
   /** Offer a service to plugins that `require` this one. */
   provide<T>(token: ServiceToken<T>, value: T): void;
   handle(operationId: string, handler: OperationHandler): void;
-  resolve(typeName: string, fieldName: string, resolver: Resolver | { subscribe: Resolver; resolve?: Resolver }): void;
+  /**
+   * Resolves a GraphQL field. With `permission`, the same check as REST's `x-permission` runs
+   * first and the resolver sees the checked workspace in `context.tenantId`.
+   */
+  resolve(typeName: string, fieldName: string, resolver: Resolver | { subscribe: Resolver; resolve?: Resolver }, options?: { permission?: string }): void;
   /** Handles a job declared in the manifest (`jobs`); it runs once across nodes per queued job. */
   job<Payload>(jobName: string, handler: JobHandler<Payload>): void;
   /**
