@@ -1,4 +1,4 @@
-import type { DatabaseService } from '../../core/plugin-api/index.ts';
+import type { SqlQuery } from '../../core/plugin-api/index.ts';
 import type { ServiceStatus, StatusTransition, TimeWindow } from './sla-math.ts';
 
 /** Uptime targets per tier when neither the group nor the workspace's tier table sets one. */
@@ -26,10 +26,7 @@ export interface ServiceTimeline {
  * service): the services with their targets and the status in force at `from` (an index probe per
  * service on (service_id, at)), the transitions inside the range, and the windows overlapping it.
  */
-export async function loadTimelines(
-  query: DatabaseService['query'],
-  range: { from: Date; to: Date; tenantId?: string; serviceIds?: string[] },
-): Promise<ServiceTimeline[]> {
+export async function loadTimelines(query: SqlQuery, range: { from: Date; to: Date; tenantId?: string; serviceIds?: string[] }): Promise<ServiceTimeline[]> {
   const where: string[] = ['s.created_at < ?'];
   const params: unknown[] = [range.to];
   if (range.tenantId) {

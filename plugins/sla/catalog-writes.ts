@@ -1,6 +1,5 @@
-import type { EventsService } from '../../core/plugin-api/index.ts';
 import { upsertGroups } from './operator-sync.ts';
-import type { SlaAlert } from './sla-alerts.ts';
+import type { SlaAlertSink } from './sla-alerts.ts';
 import type { ServiceStatus } from './sla-math.ts';
 import type { SlaTx } from './sla-tx.ts';
 import { recordStatusChanges } from './status-changes.ts';
@@ -61,14 +60,13 @@ export interface UpsertedService {
   created: boolean;
   status: ServiceStatus;
   previousStorage: Record<string, unknown> | null;
-  alerts: SlaAlert[];
 }
 
 /**
  * Creates the service (and its node, and its SLA group) on first sight, or updates the fields the
  * input carries, in one statement; a status change goes through recordStatusChanges like an agent's.
  */
-export async function upsertService(tx: SlaTx, events: EventsService, tenantId: string, source: ServiceSource, s: ServiceInput): Promise<UpsertedService> {
+export async function upsertService(tx: SlaTx, sink: SlaAlertSink, tenantId: string, source: ServiceSource, s: ServiceInput): Promise<UpsertedService> {
   // Creates the node on first sight; a service written by anything but the node's agent makes its
   // next sync take the full path (see repeatSync).
   await tx.query('INSERT INTO sla_node (tenant_id, node_id) VALUES (?, ?) ON CONFLICT (tenant_id, node_id) DO UPDATE SET sync_hash = NULL', [
@@ -139,9 +137,8 @@ export async function upsertService(tx: SlaTx, events: EventsService, tenantId: 
     ],
   );
   const from = row.inserted ? null : row.from_status;
-  const alerts =
-    from !== row.status ? await recordStatusChanges(tx, events, tenantId, [{ serviceId: row.id, name: s.name, nodeId: s.nodeId, from, to: row.status }]) : [];
-  return { id: row.id, created: row.inserted, status: row.status, previousStorage: row.prior_storage, alerts };
+  if (from !== row.status) await recordStatusChanges(tx, sink, tenantId, [{ serviceId: row.id, name: s.name, nodeId: s.nodeId, from, to: row.status }]);
+  return { id: row.id, created: row.inserted, status: row.status, previousStorage: row.prior_storage };
 }
 
 /** A text[] literal (MikroORM would expand a JS array into several parameters). */

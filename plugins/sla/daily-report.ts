@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError } from '../../core/plugin-api/index.ts';
+import { AppError, type Tx } from '../../core/plugin-api/index.ts';
 import { loadTimelines } from './availability-inputs.ts';
 import { computeFigures } from './period-figures.ts';
 import { periodRange, type SlaStatus } from './sla-math.ts';
@@ -86,12 +86,13 @@ export async function computeDailyReport(
 ): Promise<{ rows: SlaReportRow[]; summary: SlaReportTotals }> {
   const day = reportDay(date, now);
   const period = periodRange('DAILY', day.start);
+  const db = deps.db.forTenant(tenantId);
   const [timelines, labels] = await Promise.all([
-    loadTimelines(deps.db.query, { from: new Date(day.start), to: new Date(day.end), tenantId }),
-    deps.db.query<{ id: string; name: string; node_id: string; sla_group: string | null }>(
+    loadTimelines(db.query, { from: new Date(day.start), to: new Date(day.end) }),
+    db.query<{ id: string; name: string; node_id: string; sla_group: string | null }>(
       `SELECT s.id, s.name, s.node_id, g.name AS sla_group FROM sla_service s LEFT JOIN sla_group g ON g.id = s.sla_group_id
-       WHERE s.tenant_id = ? AND s.created_at < ?`,
-      [tenantId, new Date(day.end)],
+       WHERE s.created_at < ?`,
+      [new Date(day.end)],
     ),
   ]);
   const labelOf = new Map(labels.map((l) => [l.id, l]));
@@ -139,8 +140,8 @@ export const reportFingerprint = 'sla:daily-report';
 
 /**
  * Computes, stores and announces one workspace's daily report: the sla_report row and the
- * `sla.report_generated` event are written in one transaction, then the report is delivered to the
- * workspace's notification channels (see notifyChannels). A manual trigger always stores a new
+ * `sla.report_generated` event are written in one transaction, together with the alert that
+ * delivers it to the workspace's notification channels (see notifyChannels). A manual trigger always stores a new
  * report (a re-run after late data is legitimate); a scheduled one is stored once per workspace and
  * day, so a retried or duplicated job returns null instead of a second copy.
  */
@@ -152,14 +153,11 @@ export async function generateDailyReport(
   const { tenantId, date, trigger } = input;
   const { rows, summary } = await computeDailyReport(deps, tenantId, date, now);
   const id = randomUUID();
-  const report = await deps.db.transaction(async (tx) => {
+  return deps.db.forTenant(tenantId).transaction(async (tx) => {
     if (trigger === 'schedule') {
       // Serialises concurrent runs for this workspace and day; the check below then sees the winner's row.
       await tx.query('SELECT pg_advisory_xact_lock(hashtext(?))', [`sla_report:${tenantId}:${date}`]);
-      const existing = await tx.query("SELECT 1 FROM sla_report WHERE tenant_id = ? AND report_date = ?::date AND trigger = 'schedule' LIMIT 1", [
-        tenantId,
-        date,
-      ]);
+      const existing = await tx.query("SELECT 1 FROM sla_report WHERE report_date = ?::date AND trigger = 'schedule' LIMIT 1", [date]);
       if (existing.length > 0) return null;
     }
     const [stored] = await tx.query<{ generated_at: Date }>(
@@ -167,18 +165,16 @@ export async function generateDailyReport(
       [id, tenantId, date, trigger, JSON.stringify(summary), JSON.stringify(rows)],
     );
     const generatedAt = new Date(stored.generated_at).toISOString();
-    await deps.events.publish(tx.em, {
+    await deps.events.publish(tx, {
       topic: reportGeneratedTopic,
       tenantId,
       // The rows stay out of the event (thousands of services): subscribers fetch the report by id.
       payload: { reportId: id, reportDate: date, trigger, generatedAt, summary },
     });
-    return { id, reportDate: date, trigger, generatedAt, summary, rows } satisfies SlaReport;
+    const report: SlaReport = { id, reportDate: date, trigger, generatedAt, summary, rows };
+    await notifyChannels(tx, deps, tenantId, report);
+    return report;
   });
-  if (report) {
-    await notifyChannels(deps, tenantId, report).catch((error) => deps.logger.error({ err: error, reportId: id }, 'SLA report notification failed'));
-  }
-  return report;
 }
 
 /** The one-line headline channels show, e.g. "Daily SLA report 2026-11-22: 12 met, 1 at risk, 0 breached". */
@@ -210,9 +206,9 @@ export function reportMessage(r: SlaReportSummary): string {
  * report also hear it resolve; that is the price of riding on alerts until channels take plain
  * messages.
  */
-export async function notifyChannels(deps: SlaDeps, tenantId: string, report: SlaReportSummary): Promise<void> {
-  await deps.alerts.resolve({ tenantId, fingerprint: reportFingerprint });
-  await deps.alerts.raise({
+export async function notifyChannels(tx: Tx, deps: SlaDeps, tenantId: string, report: SlaReportSummary): Promise<void> {
+  await deps.alerts.resolve(tx, { tenantId, fingerprint: reportFingerprint });
+  await deps.alerts.raise(tx, {
     tenantId,
     source: 'sla',
     entityType: 'report',
@@ -234,7 +230,8 @@ export async function notifyChannels(deps: SlaDeps, tenantId: string, report: Sl
 export async function runDailyReportJob(deps: SlaDeps, payload: { date?: string } = {}, now = Date.now()): Promise<{ generated: number; skipped: number }> {
   const date = payload.date ?? yesterdayUtc(now);
   const day = reportDay(date, now);
-  const tenants = await deps.db.query<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM sla_service WHERE created_at < ? ORDER BY tenant_id', [
+  // Which workspaces get a report is a question across all of them.
+  const tenants = await deps.db.platform.query<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM sla_service WHERE created_at < ? ORDER BY tenant_id', [
     new Date(day.end),
   ]);
   let generated = 0;

@@ -39,10 +39,12 @@ function toWindow(r: WindowRow, now = Date.now()) {
  * workspace: guessing between two services would pause the wrong SLA.
  */
 export async function findService(deps: SlaDeps, tenantId: string, name: string, nodeId?: string): Promise<{ id: string }> {
-  const rows = await deps.db.query<{ id: string; node_id: string }>(
-    `SELECT id, node_id FROM sla_service WHERE tenant_id = ? AND name = ? ${nodeId ? 'AND node_id = ?' : ''} LIMIT 3`,
-    [tenantId, name, ...(nodeId ? [nodeId] : [])],
-  );
+  const rows = await deps.db
+    .forTenant(tenantId)
+    .query<{ id: string; node_id: string }>(`SELECT id, node_id FROM sla_service WHERE name = ? ${nodeId ? 'AND node_id = ?' : ''} LIMIT 3`, [
+      name,
+      ...(nodeId ? [nodeId] : []),
+    ]);
   if (rows.length === 0) throw new AppError('not_found', `No service ${name}${nodeId ? ` on ${nodeId}` : ''}`);
   if (rows.length > 1) {
     throw new AppError('validation_failed', `Several services are named ${name}; add nodeId`, {
@@ -60,31 +62,31 @@ export function exclusionWindowHandlers(deps: SlaDeps): Record<string, Operation
       const b = req.body;
       const service = await findService(deps, tenantId, b.service, b.nodeId);
       const id = randomUUID();
-      const inserted = await deps.db.query(
+      const db = deps.db.forTenant(tenantId);
+      const inserted = await db.query(
         `INSERT INTO sla_exclusion_window (id, tenant_id, service_id, reason, started_at, expected_end_at) VALUES (?, ?, ?, ?, now(), ?)
          ON CONFLICT (service_id) WHERE ended_at IS NULL DO NOTHING RETURNING id`,
         [id, tenantId, service.id, b.reason ?? null, b.expectedEndAt ?? null],
       );
       if (inserted.length === 0) throw new AppError('conflict', `${b.service} already has an active exclusion window; stop it first`);
-      const [row] = await deps.db.query<WindowRow>(
-        `SELECT ${windowColumns} FROM sla_exclusion_window w JOIN sla_service s ON s.id = w.service_id WHERE w.id = ?`,
-        [id],
-      );
+      const [row] = await db.query<WindowRow>(`SELECT ${windowColumns} FROM sla_exclusion_window w JOIN sla_service s ON s.id = w.service_id WHERE w.id = ?`, [
+        id,
+      ]);
       return { status: 201, body: { success: true, window: toWindow(row) } };
     },
 
     async stopExclusionWindow(req: OperationRequest<{ service: string; nodeId?: string }>) {
       const tenantId = tenantOf(req);
       const service = await findService(deps, tenantId, req.body.service, req.body.nodeId);
-      const [stopped] = await deps.db.query<{ id: string }>(
+      const db = deps.db.forTenant(tenantId);
+      const [stopped] = await db.query<{ id: string }>(
         'UPDATE sla_exclusion_window SET ended_at = now() WHERE service_id = ? AND ended_at IS NULL RETURNING id',
         [service.id],
       );
       if (!stopped) throw new AppError('not_found', `${req.body.service} has no active exclusion window`);
-      const [row] = await deps.db.query<WindowRow>(
-        `SELECT ${windowColumns} FROM sla_exclusion_window w JOIN sla_service s ON s.id = w.service_id WHERE w.id = ?`,
-        [stopped.id],
-      );
+      const [row] = await db.query<WindowRow>(`SELECT ${windowColumns} FROM sla_exclusion_window w JOIN sla_service s ON s.id = w.service_id WHERE w.id = ?`, [
+        stopped.id,
+      ]);
       return { success: true, window: toWindow(row) };
     },
 
@@ -92,11 +94,11 @@ export function exclusionWindowHandlers(deps: SlaDeps): Record<string, Operation
       const tenantId = tenantOf(req);
       const list = parseListQuery(req.query, { sortable: { startedAt: 'w.started_at' }, defaultSort: 'startedAt' });
       const active = req.query.active;
-      const rows = await deps.db.query<WindowRow>(
+      const rows = await deps.db.forTenant(tenantId).query<WindowRow>(
         `SELECT ${windowColumns}, count(*) OVER () AS total FROM sla_exclusion_window w JOIN sla_service s ON s.id = w.service_id
-         WHERE w.tenant_id = ? ${active === undefined ? '' : active ? 'AND w.ended_at IS NULL' : 'AND w.ended_at IS NOT NULL'}
+         ${active === undefined ? '' : active ? 'WHERE w.ended_at IS NULL' : 'WHERE w.ended_at IS NOT NULL'}
          ORDER BY w.started_at DESC, w.id LIMIT ? OFFSET ?`,
-        [tenantId, list.limit, list.offset],
+        [list.limit, list.offset],
       );
       return listEnvelope(
         rows.map((r) => toWindow(r)),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { DatabaseService, EventsService } from '../../core/plugin-api/index.ts';
-import type { SlaAlert } from './sla-alerts.ts';
+import type { DatabaseService } from '../../core/plugin-api/index.ts';
+import type { SlaAlertSink } from './sla-alerts.ts';
 import type { ServiceStatus } from './sla-math.ts';
 import type { SlaTx } from './sla-tx.ts';
 import { recordStatusChanges, type StatusChange } from './status-changes.ts';
@@ -41,7 +41,8 @@ export function syncHash(sync: StatusSync): string {
  * when the full sync has to run.
  */
 export async function repeatSync(db: DatabaseService, tenantId: string, sync: StatusSync): Promise<boolean> {
-  const rows = await db.relaxedQuery(
+  // Platform handle: only it has relaxedQuery, so this one statement keeps its tenant condition.
+  const rows = await db.platform.relaxedQuery(
     `UPDATE sla_node SET last_sync_at = now(), agent_version = coalesce(?, agent_version)
      WHERE tenant_id = ? AND node_id = ? AND sync_hash = ? AND NOT silent RETURNING 1`,
     [sync.operatorVersion ?? null, tenantId, sync.nodeId, syncHash(sync)],
@@ -62,10 +63,10 @@ export const agentSources = "('operator', 'register')";
  */
 export async function applyStatusSync(
   tx: SlaTx,
-  events: EventsService,
+  sink: SlaAlertSink,
   tenantId: string,
   sync: StatusSync,
-  onAgentBack: (tx: SlaTx, tenantId: string, nodeId: string) => Promise<SlaAlert[]>,
+  onAgentBack: (tx: SlaTx, tenantId: string, nodeId: string) => Promise<void>,
 ) {
   const services = dedupe(sync.services);
   const [node] = await tx.query<{ was_silent: boolean | null }>(
@@ -128,13 +129,13 @@ export async function applyStatusSync(
     to: c.to_status,
     reason: c.missing ? `${c.name} is no longer reported by the agent of ${sync.nodeId}` : undefined,
   }));
-  const alerts = await recordStatusChanges(tx, events, tenantId, statusChanges);
-  if (node.was_silent) alerts.push(...(await onAgentBack(tx, tenantId, sync.nodeId)));
+  await recordStatusChanges(tx, sink, tenantId, statusChanges);
+  if (node.was_silent) await onAgentBack(tx, tenantId, sync.nodeId);
   // A sync that rewrote no row only moved the node's last_sync_at, a liveness timestamp the agent
   // sends again in 30 s: its commit need not wait for the WAL flush. Anything the agent reported
   // that changed a row keeps a durable commit.
   if (written.length === 0 && groupsWritten === 0) await tx.query('SET LOCAL synchronous_commit TO OFF');
-  return { services: services.length, changes: statusChanges, missing: changes.filter((c) => c.missing).length, alerts };
+  return { services: services.length, changes: statusChanges, missing: changes.filter((c) => c.missing).length };
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { OperationHandler, OperationRequest } from '../../core/plugin-api/index.ts';
 import { definitionInput, type ServiceDefinition, upsertService } from './catalog-writes.ts';
 import { applyStatusSync, repeatSync, type StatusSync } from './operator-sync.ts';
-import { publishSlaAlerts, type SlaAlert } from './sla-alerts.ts';
-import { inTransaction, type SlaDeps, tenantOf } from './sla-deps.ts';
+import { publishSlaAlerts } from './sla-alerts.ts';
+import { type SlaDeps, tenantOf } from './sla-deps.ts';
 import type { SlaTx } from './sla-tx.ts';
 import { serviceColumns, serviceFrom, type ServiceRow, toService } from './service-row.ts';
 
@@ -17,10 +17,9 @@ export function operatorHandlers(deps: SlaDeps): Record<string, OperationHandler
       if (await repeatSync(deps.db, tenantId, req.body)) {
         return { success: true, services: new Set(req.body.services.map((s) => s.name)).size, changed: 0, missing: 0 };
       }
-      const outcome = await inTransaction(deps, tenantId, async (tx) => {
-        const applied = await applyStatusSync(tx, deps.events, tenantId, req.body, (t, tenant, node) => agentBack(t, deps, tenant, node));
-        return { result: applied, alerts: applied.alerts };
-      });
+      const outcome = await deps.db
+        .forTenant(tenantId)
+        .transaction((tx) => applyStatusSync(tx, deps, tenantId, req.body, (t, tenant, node) => agentBack(t, deps, tenant, node)));
       return { success: true, services: outcome.services, changed: outcome.changes.length, missing: outcome.missing };
     },
 
@@ -29,18 +28,18 @@ export function operatorHandlers(deps: SlaDeps): Record<string, OperationHandler
     ) {
       const tenantId = tenantOf(req);
       const b = req.body;
-      await inTransaction(deps, tenantId, async (tx) => {
+      await deps.db.forTenant(tenantId).transaction(async (tx) => {
         const [row] = await tx.query<{ was_silent: boolean | null }>(
-          `WITH prior AS (SELECT silent FROM sla_node WHERE tenant_id = ? AND node_id = ?)
+          `WITH prior AS (SELECT silent FROM sla_node WHERE node_id = ?)
            INSERT INTO sla_node (tenant_id, node_id, agent_version, last_heartbeat_at, watched_services, healthy_services, unhealthy_services)
            VALUES (?, ?, ?, now(), ?, ?, ?)
            ON CONFLICT (tenant_id, node_id) DO UPDATE SET last_heartbeat_at = now(), silent = false,
              agent_version = coalesce(excluded.agent_version, sla_node.agent_version), watched_services = excluded.watched_services,
              healthy_services = excluded.healthy_services, unhealthy_services = excluded.unhealthy_services
            RETURNING (SELECT silent FROM prior) AS was_silent`,
-          [tenantId, b.nodeId, tenantId, b.nodeId, b.version ?? null, b.watchedServices ?? null, b.healthyServices ?? null, b.unhealthyServices ?? null],
+          [b.nodeId, tenantId, b.nodeId, b.version ?? null, b.watchedServices ?? null, b.healthyServices ?? null, b.unhealthyServices ?? null],
         );
-        return { result: undefined, alerts: row.was_silent ? await agentBack(tx, deps, tenantId, b.nodeId) : [] };
+        if (row.was_silent) await agentBack(tx, deps, tenantId, b.nodeId);
       });
       return { success: true, nodeId: b.nodeId, silentAfterSeconds };
     },
@@ -48,29 +47,24 @@ export function operatorHandlers(deps: SlaDeps): Record<string, OperationHandler
     async registerOperatorService(req: OperationRequest<ServiceDefinition>) {
       const tenantId = tenantOf(req);
       const b = req.body;
-      const { created, id } = await inTransaction(deps, tenantId, async (tx) => {
-        const upserted = await upsertService(tx, deps.events, tenantId, 'register', definitionInput(b));
-        return { result: upserted, alerts: upserted.alerts };
-      });
-      const [row] = await deps.db.query<ServiceRow>(`SELECT ${serviceColumns} FROM ${serviceFrom} WHERE s.id = ?`, [id]);
+      const db = deps.db.forTenant(tenantId);
+      const { created, id } = await db.transaction((tx) => upsertService(tx, deps, tenantId, 'register', definitionInput(b)));
+      const [row] = await db.query<ServiceRow>(`SELECT ${serviceColumns} FROM ${serviceFrom} WHERE s.id = ?`, [id]);
       return { status: created ? 201 : 200, body: { success: true, created, service: toService(row) } };
     },
 
     async listOperatorServices(req: OperationRequest<unknown, Record<string, string>, { nodeId: string }>) {
-      const rows = await deps.db.query<ServiceRow>(`SELECT ${serviceColumns} FROM ${serviceFrom} WHERE s.tenant_id = ? AND s.node_id = ? ORDER BY s.name`, [
-        tenantOf(req),
-        req.query.nodeId,
-      ]);
+      const rows = await deps.db
+        .forTenant(tenantOf(req))
+        .query<ServiceRow>(`SELECT ${serviceColumns} FROM ${serviceFrom} WHERE s.node_id = ? ORDER BY s.name`, [req.query.nodeId]);
       return { nodeId: req.query.nodeId, services: rows.map(toService) };
     },
   };
 }
 
 /** A silent node spoke again: its alert resolves (its services recover with the next status sync). */
-export async function agentBack(tx: SlaTx, deps: SlaDeps, tenantId: string, nodeId: string): Promise<SlaAlert[]> {
-  const alerts: SlaAlert[] = [
+export async function agentBack(tx: SlaTx, deps: SlaDeps, tenantId: string, nodeId: string): Promise<void> {
+  await publishSlaAlerts(tx, deps, tenantId, [
     { kind: 'agent_silent', state: 'resolved', severity: 'info', entityType: 'node', entityId: nodeId, nodeId, title: `Agent of ${nodeId} is back` },
-  ];
-  await publishSlaAlerts(tx, deps.events, tenantId, alerts);
-  return alerts;
+  ]);
 }

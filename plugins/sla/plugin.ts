@@ -23,6 +23,7 @@ export default definePlugin({
   host: '>=0.1.0 <1.0.0',
   openapi: new URL('./openapi.yaml', import.meta.url),
   graphql: new URL('./schema.graphql', import.meta.url),
+  migrations: new URL('./migrations/', import.meta.url),
   permissions: [
     { name: 'sla:read', description: 'Read the service catalog, SLA figures, incidents and reports' },
     { name: 'sla:report', description: 'Push agent syncs, health, storage and backup reports; open and close exclusion windows; generate reports' },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, type OperationHandler, type OperationRequest } from '../../core/plugin-api/index.ts';
 import { upsertService } from './catalog-writes.ts';
 import { publishSlaAlerts, type SlaAlert } from './sla-alerts.ts';
-import { inTransaction, type SlaDeps, tenantOf } from './sla-deps.ts';
+import { type SlaDeps, tenantOf } from './sla-deps.ts';
 import type { ServiceStatus } from './sla-math.ts';
 import type { SlaTx } from './sla-tx.ts';
 
@@ -44,8 +44,8 @@ export function pushHandlers(deps: SlaDeps): Record<string, OperationHandler> {
     ) {
       const tenantId = tenantOf(req);
       const b = req.body;
-      const upserted = await inTransaction(deps, tenantId, async (tx) => {
-        const u = await upsertService(tx, deps.events, tenantId, 'health', {
+      const upserted = await deps.db.forTenant(tenantId).transaction((tx) =>
+        upsertService(tx, deps, tenantId, 'health', {
           nodeId: b.nodeId,
           name: b.service,
           status: b.status,
@@ -54,9 +54,8 @@ export function pushHandlers(deps: SlaDeps): Record<string, OperationHandler> {
           slaGroup: b.slaGroup,
           serviceType: b.serviceType,
           tags: b.tags,
-        });
-        return { result: u, alerts: u.alerts };
-      });
+        }),
+      );
       return { success: true, serviceName: b.service, status: upserted.status, created: upserted.created };
     },
 
@@ -81,10 +80,9 @@ export function pushHandlers(deps: SlaDeps): Record<string, OperationHandler> {
         mountPath: b.mountPath ?? null,
         reportedAt: new Date().toISOString(),
       };
-      await inTransaction(deps, tenantId, async (tx) => {
-        const u = await upsertService(tx, deps.events, tenantId, 'storage', { nodeId: b.nodeId, name: b.service, addTags: ['storage'], storage });
+      await deps.db.forTenant(tenantId).transaction(async (tx) => {
+        const u = await upsertService(tx, deps, tenantId, 'storage', { nodeId: b.nodeId, name: b.service, addTags: ['storage'], storage });
         const before = (u.previousStorage?.status as StorageLevel | undefined) ?? 'healthy';
-        const alerts: SlaAlert[] = [...u.alerts];
         if (before !== status) {
           const base = { kind: 'storage' as const, entityType: 'service' as const, entityId: u.id, nodeId: b.nodeId, service: b.service };
           const where = `${b.service}${b.mountPath ? ` (${b.mountPath})` : ''} on ${b.nodeId}`;
@@ -97,10 +95,8 @@ export function pushHandlers(deps: SlaDeps): Record<string, OperationHandler> {
                   severity: status === 'critical' ? 'critical' : 'warning',
                   title: `Storage of ${where} is ${status}: ${freePercent}% free`,
                 };
-          await publishSlaAlerts(tx, deps.events, tenantId, [change]);
-          alerts.push(change);
+          await publishSlaAlerts(tx, deps, tenantId, [change]);
         }
-        return { result: undefined, alerts };
       });
       return { success: true, serviceName: b.service, freePercent, status };
     },
@@ -114,32 +110,30 @@ export function pushHandlers(deps: SlaDeps): Record<string, OperationHandler> {
           details: [{ path: '/', message: modes.length === 0 ? 'needs service, slaGroup or namespace' : `${modes.join(' and ')} given together` }],
         });
       }
-      const names = await inTransaction(deps, tenantId, async (tx) => {
-        const alerts: SlaAlert[] = [];
+      const names = await deps.db.forTenant(tenantId).transaction(async (tx) => {
         let targets: { id: string; name: string; node_id: string }[];
         if (b.service) {
           const nodeId = b.nodeId ?? unknownNode;
-          const u = await upsertService(tx, deps.events, tenantId, 'backup', {
+          const u = await upsertService(tx, deps, tenantId, 'backup', {
             nodeId,
             name: b.service,
             ...(b.nodeId ? {} : { message: 'backup reported without nodeId' }),
           });
-          alerts.push(...u.alerts);
           targets = [{ id: u.id, name: b.service, node_id: nodeId }];
         } else if (b.slaGroup) {
-          const [group] = await tx.query<{ id: string }>('SELECT id FROM sla_group WHERE tenant_id = ? AND name = ?', [tenantId, b.slaGroup]);
+          const [group] = await tx.query<{ id: string }>('SELECT id FROM sla_group WHERE name = ?', [b.slaGroup]);
           if (!group) throw new AppError('not_found', `No SLA group named ${b.slaGroup}`);
           targets = await tx.query('SELECT id, name, node_id FROM sla_service WHERE sla_group_id = ? AND backup_expected ORDER BY name, node_id', [group.id]);
         } else {
           const inNamespace = await tx.query<{ id: string; name: string; node_id: string; backup_expected: boolean }>(
-            'SELECT id, name, node_id, backup_expected FROM sla_service WHERE tenant_id = ? AND namespace = ? ORDER BY name, node_id',
-            [tenantId, b.namespace],
+            'SELECT id, name, node_id, backup_expected FROM sla_service WHERE namespace = ? ORDER BY name, node_id',
+            [b.namespace],
           );
           if (inNamespace.length === 0) throw new AppError('not_found', `No services in namespace ${b.namespace}`);
           targets = inNamespace.filter((s) => s.backup_expected);
         }
-        if (targets.length > 0) alerts.push(...(await recordBackups(tx, deps, tenantId, targets, b)));
-        return { result: targets.map((t) => t.name), alerts };
+        if (targets.length > 0) await recordBackups(tx, deps, tenantId, targets, b);
+        return targets.map((t) => t.name);
       });
       return {
         success: true,
@@ -161,7 +155,7 @@ async function recordBackups(
   tenantId: string,
   targets: { id: string; name: string; node_id: string }[],
   b: BackupReport,
-): Promise<SlaAlert[]> {
+): Promise<void> {
   const ids = targets.map((t) => t.id).join(',');
   await tx.query(
     `INSERT INTO sla_backup_report (id, tenant_id, service_id, status, size_bytes, message)
@@ -194,6 +188,5 @@ async function recordBackups(
       if (prior?.backup_overdue) alerts.push({ ...base, kind: 'backup_overdue', state: 'resolved', severity: 'info', title: `Backup of ${t.name} is current` });
     }
   }
-  await publishSlaAlerts(tx, deps.events, tenantId, alerts);
-  return alerts;
+  await publishSlaAlerts(tx, deps, tenantId, alerts);
 }

@@ -38,17 +38,17 @@ export function reportHandlers(deps: SlaDeps): Record<string, OperationHandler> 
       const tenantId = tenantOf(req);
       const list = parseListQuery(req.query, { sortable: { reportDate: 'report_date' }, defaultSort: 'reportDate' });
       // Newest day first; several reports of one day (a manual re-run) newest first among them.
-      const rows = await deps.db.query<ReportRow>(
-        `SELECT ${summaryColumns}, count(*) OVER () AS total FROM sla_report WHERE tenant_id = ?
+      const rows = await deps.db.forTenant(tenantId).query<ReportRow>(
+        `SELECT ${summaryColumns}, count(*) OVER () AS total FROM sla_report
          ORDER BY report_date DESC, generated_at DESC, id LIMIT ? OFFSET ?`,
-        [tenantId, list.limit, list.offset],
+        [list.limit, list.offset],
       );
       return listEnvelope(rows.map(toSummary), Number(rows[0]?.total ?? 0), { ...list, sortOrder: 'desc' });
     },
 
     async getSlaReport(req: OperationRequest<unknown, { id: string }, { format?: 'json' | 'csv' | 'html' }>) {
       const tenantId = tenantOf(req);
-      const [row] = await deps.db.query<ReportRow>(`SELECT ${summaryColumns}, rows FROM sla_report WHERE tenant_id = ? AND id = ?`, [tenantId, req.params.id]);
+      const [row] = await deps.db.forTenant(tenantId).query<ReportRow>(`SELECT ${summaryColumns}, rows FROM sla_report WHERE id = ?`, [req.params.id]);
       if (!row) throw new AppError('not_found', `No SLA report ${req.params.id}`);
       const report: SlaReport = { ...toSummary(row), rows: row.rows ?? [] };
       switch (req.query.format ?? 'json') {

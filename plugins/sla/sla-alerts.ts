@@ -17,23 +17,22 @@ export interface SlaAlert {
   message?: string;
 }
 
-/**
- * Alerts take two steps. `sla:alert` is published in the transaction that made the decision (so it
- * exists exactly when the change does); the core alert is raised or resolved after the commit, by
- * `deliverSlaAlerts`, because the alert service runs its own transaction and routes notifications.
- */
-export async function publishSlaAlerts(tx: SlaTx, events: EventsService, tenantId: string, alerts: SlaAlert[]): Promise<void> {
-  for (const a of alerts) await events.publish(tx.em, { topic: 'sla:alert', tenantId, payload: a });
-}
+/** What raising an SLA alert needs: its `sla:alert` event and the core alert join the same transaction. */
+export type SlaAlertSink = { events: EventsService; alerts: AlertsService };
 
-export async function deliverSlaAlerts(service: AlertsService, tenantId: string, alerts: SlaAlert[]): Promise<void> {
+/**
+ * Publishes `sla:alert` and raises or resolves the core alert in the caller's transaction, so both
+ * exist exactly when the change that caused them does.
+ */
+export async function publishSlaAlerts(tx: SlaTx, sink: SlaAlertSink, tenantId: string, alerts: SlaAlert[]): Promise<void> {
   for (const a of alerts) {
+    await sink.events.publish(tx, { topic: 'sla:alert', tenantId, payload: a });
     const fingerprint = `sla:${a.kind === 'sla_at_risk' || a.kind === 'sla_breached' ? 'sla' : a.kind}:${a.entityId}`;
     if (a.state === 'resolved') {
-      await service.resolve({ tenantId, fingerprint });
+      await sink.alerts.resolve(tx, { tenantId, fingerprint });
       continue;
     }
-    await service.raise({
+    await sink.alerts.raise(tx, {
       tenantId,
       source: 'sla',
       entityType: a.entityType,

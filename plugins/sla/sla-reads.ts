@@ -46,10 +46,11 @@ function budgetRemainingMinutes(r: SnapshotRow): number | null {
 const worst = ['DOWN', 'UNKNOWN', 'DEGRADED', 'MAINTENANCE', 'OPERATIONAL'];
 
 export function slaReads(deps: SlaDeps) {
-  const { query } = deps.db;
+  // Every read is one workspace's: row-level security holds the tenant condition.
+  const db = (tenantId: string) => deps.db.forTenant(tenantId);
 
   async function service(tenantId: string, id: string) {
-    const [row] = await query<ServiceRow>(`SELECT ${serviceColumns} FROM ${serviceFrom} WHERE s.tenant_id = ? AND s.id = ?`, [tenantId, id]);
+    const [row] = await db(tenantId).query<ServiceRow>(`SELECT ${serviceColumns} FROM ${serviceFrom} WHERE s.id = ?`, [id]);
     if (!row) throw new AppError('not_found', `No service ${id}`);
     return row;
   }
@@ -60,8 +61,8 @@ export function slaReads(deps: SlaDeps) {
         sortable: { name: 's.name', nodeId: 's.node_id', status: 's.status', statusChangedAt: 's.status_changed_at' },
         defaultSort: 'name',
       });
-      const where = ['s.tenant_id = ?'];
-      const params: unknown[] = [tenantId];
+      const where: string[] = [];
+      const params: unknown[] = [];
       const filters: Record<string, unknown> = {};
       if (typeof q.nodeId === 'string') {
         where.push("(s.node_id = ? OR s.node_id LIKE ? ESCAPE '\\')");
@@ -87,8 +88,8 @@ export function slaReads(deps: SlaDeps) {
         where.push("(s.name ILIKE ? ESCAPE '\\' OR s.display_name ILIKE ? ESCAPE '\\')");
         params.push(likePattern(list.q), likePattern(list.q));
       }
-      const rows = await query<ServiceRow & { total: string }>(
-        `SELECT ${serviceColumns}, count(*) OVER () AS total FROM ${serviceFrom} WHERE ${where.join(' AND ')}
+      const rows = await db(tenantId).query<ServiceRow & { total: string }>(
+        `SELECT ${serviceColumns}, count(*) OVER () AS total FROM ${serviceFrom} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY ${list.orderBy}, s.id LIMIT ? OFFSET ?`,
         [...params, list.limit, list.offset],
       );
@@ -98,10 +99,10 @@ export function slaReads(deps: SlaDeps) {
     async getService(tenantId: string, id: string) {
       const row = await service(tenantId, id);
       const month = periodRange('MONTHLY', Date.now());
-      const [figures] = await query<SnapshotRow>("SELECT * FROM sla_snapshot WHERE subject_id = ? AND period_type = 'MONTHLY' AND period_key = ?", [
-        id,
-        month.key,
-      ]);
+      const [figures] = await db(tenantId).query<SnapshotRow>(
+        "SELECT * FROM sla_snapshot WHERE subject_id = ? AND period_type = 'MONTHLY' AND period_key = ?",
+        [id, month.key],
+      );
       return {
         ...toService(row),
         currentMonth: figures
@@ -116,7 +117,7 @@ export function slaReads(deps: SlaDeps) {
 
     async snapshotTrend(tenantId: string, serviceId: string, hoursBack: number) {
       await service(tenantId, serviceId);
-      const rows = await query<SnapshotRow>(
+      const rows = await db(tenantId).query<SnapshotRow>(
         `SELECT * FROM sla_snapshot WHERE subject_id = ? AND period_type = 'SNAPSHOT' AND period_start >= now() - make_interval(hours => ?)
          ORDER BY period_start`,
         [serviceId, hoursBack],
@@ -138,10 +139,8 @@ export function slaReads(deps: SlaDeps) {
           details: [{ path: '/monthsBack', message: 'must be an integer from 1 to 36' }],
         });
       }
-      const where = [
-        "x.tenant_id = ? AND x.subject_type = 'service' AND x.period_type = ? AND x.period_start >= date_trunc('month', now()) - make_interval(months => ?)",
-      ];
-      const params: unknown[] = [tenantId, periodType, monthsBack - 1];
+      const where = ["x.subject_type = 'service' AND x.period_type = ? AND x.period_start >= date_trunc('month', now()) - make_interval(months => ?)"];
+      const params: unknown[] = [periodType, monthsBack - 1];
       if (filter.serviceId) {
         where.push('x.subject_id = ?');
         params.push(filter.serviceId);
@@ -152,7 +151,7 @@ export function slaReads(deps: SlaDeps) {
         where.push('g.name = ?');
         params.push(filter.slaGroup);
       }
-      const rows = await query<SnapshotRow>(
+      const rows = await db(tenantId).query<SnapshotRow>(
         `SELECT x.period_key, min(x.period_start) AS period_start, max(x.period_end) AS period_end,
            CASE WHEN sum(x.eligible_seconds) > 0 THEN 100 * (sum(x.eligible_seconds) - sum(x.downtime_seconds)) / sum(x.eligible_seconds) END AS actual_value,
            min(x.target_value) AS target_value, sum(x.incident_count) AS incident_count, sum(x.downtime_seconds) AS downtime_seconds,
@@ -169,15 +168,14 @@ export function slaReads(deps: SlaDeps) {
 
     async dashboardStats(tenantId: string) {
       const month = periodRange('MONTHLY', Date.now());
-      const [row] = await query<Record<string, string | number | null>>(
+      const [row] = await db(tenantId).query<Record<string, string | number | null>>(
         `SELECT count(*) AS total, count(s.sla_group_id) AS with_sla,
            count(*) FILTER (WHERE s.sla_group_id IS NOT NULL AND x.status = 'met') AS met,
            count(*) FILTER (WHERE s.sla_group_id IS NOT NULL AND x.status = 'at_risk') AS at_risk,
            count(*) FILTER (WHERE s.sla_group_id IS NOT NULL AND x.status = 'breached') AS breached,
            avg(x.actual_value) FILTER (WHERE s.sla_group_id IS NOT NULL) AS average
-         FROM sla_service s LEFT JOIN sla_snapshot x ON x.subject_id = s.id AND x.period_type = 'MONTHLY' AND x.period_key = ?
-         WHERE s.tenant_id = ?`,
-        [month.key, tenantId],
+         FROM sla_service s LEFT JOIN sla_snapshot x ON x.subject_id = s.id AND x.period_type = 'MONTHLY' AND x.period_key = ?`,
+        [month.key],
       );
       return {
         totalServices: Number(row.total),
@@ -191,7 +189,7 @@ export function slaReads(deps: SlaDeps) {
 
     async groups(tenantId: string) {
       const month = periodRange('MONTHLY', Date.now());
-      const groups = await query<{
+      const groups = await db(tenantId).query<{
         id: string;
         name: string;
         display_name: string | null;
@@ -203,12 +201,11 @@ export function slaReads(deps: SlaDeps) {
         `SELECT g.id, g.name, g.display_name, g.tier, ${targetSql} AS target, x.actual_value AS actual, x.status AS sla_status
          FROM sla_group g ${targetJoin}
          LEFT JOIN sla_snapshot x ON x.subject_id = g.id AND x.period_type = 'MONTHLY' AND x.period_key = ?
-         WHERE g.tenant_id = ? ORDER BY g.name`,
-        [JSON.stringify(defaultTierTargets), month.key, tenantId],
+         ORDER BY g.name`,
+        [JSON.stringify(defaultTierTargets), month.key],
       );
-      const services = await query<ServiceRow & { group_id: string }>(
-        `SELECT ${serviceColumns}, s.sla_group_id AS group_id FROM ${serviceFrom} WHERE s.tenant_id = ? AND s.sla_group_id IS NOT NULL ORDER BY s.name, s.node_id`,
-        [tenantId],
+      const services = await db(tenantId).query<ServiceRow & { group_id: string }>(
+        `SELECT ${serviceColumns}, s.sla_group_id AS group_id FROM ${serviceFrom} WHERE s.sla_group_id IS NOT NULL ORDER BY s.name, s.node_id`,
       );
       return groups.map((g) => {
         const members = services.filter((s) => s.group_id === g.id).map(toService);
@@ -230,10 +227,10 @@ export function slaReads(deps: SlaDeps) {
     async incidents(tenantId: string, serviceId: string, q: Record<string, unknown>) {
       await service(tenantId, serviceId);
       const list = parseListQuery(q, { sortable: { startedAt: 'started_at' }, defaultSort: 'startedAt' });
-      const rows = await query<{ id: string; service_id: string; status: string; started_at: Date; ended_at: Date | null; total: string }>(
+      const rows = await db(tenantId).query<{ id: string; service_id: string; status: string; started_at: Date; ended_at: Date | null; total: string }>(
         `SELECT id, service_id, status, started_at, ended_at, count(*) OVER () AS total FROM sla_incident
-         WHERE tenant_id = ? AND service_id = ? ORDER BY started_at DESC, id LIMIT ? OFFSET ?`,
-        [tenantId, serviceId, list.limit, list.offset],
+         WHERE service_id = ? ORDER BY started_at DESC, id LIMIT ? OFFSET ?`,
+        [serviceId, list.limit, list.offset],
       );
       const data = rows.map((r) => ({
         id: r.id,
@@ -247,7 +244,7 @@ export function slaReads(deps: SlaDeps) {
     },
 
     async nodes(tenantId: string) {
-      const rows = await query<{
+      const rows = await db(tenantId).query<{
         node_id: string;
         agent_version: string | null;
         last_heartbeat_at: Date | null;
@@ -256,9 +253,8 @@ export function slaReads(deps: SlaDeps) {
         services: string;
       }>(
         `SELECT n.node_id, n.agent_version, n.last_heartbeat_at, n.last_sync_at, n.silent,
-           (SELECT count(*) FROM sla_service s WHERE s.tenant_id = n.tenant_id AND s.node_id = n.node_id) AS services
-         FROM sla_node n WHERE n.tenant_id = ? ORDER BY n.silent DESC, n.node_id`,
-        [tenantId],
+           (SELECT count(*) FROM sla_service s WHERE s.node_id = n.node_id) AS services
+         FROM sla_node n ORDER BY n.silent DESC, n.node_id`,
       );
       return rows.map((r) => ({
         nodeId: r.node_id,

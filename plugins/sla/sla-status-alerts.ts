@@ -1,6 +1,6 @@
 import type { FigureRow } from './period-figures.ts';
 import { publishSlaAlerts, type SlaAlert } from './sla-alerts.ts';
-import { inTransaction, type SlaDeps } from './sla-deps.ts';
+import type { SlaDeps } from './sla-deps.ts';
 
 type Subject = { id: string; name: string; node_id: string | null };
 
@@ -15,7 +15,8 @@ export async function alertSlaStatusChanges(deps: SlaDeps, monthly: FigureRow[],
   const relevant = changed.filter((r) => r.status !== 'met' || ['at_risk', 'breached'].includes(previous.get(r.subjectId) ?? ''));
   if (relevant.length === 0) return;
   const ids = relevant.map((r) => r.subjectId).join(',');
-  const subjects = await deps.db.query<Subject>(
+  // The snapshot job's rows span workspaces, so their names are looked up across them.
+  const subjects = await deps.db.platform.query<Subject>(
     `SELECT id, name, node_id FROM sla_service WHERE id = ANY(string_to_array(?, ',')::uuid[])
      UNION ALL SELECT id, name, NULL FROM sla_group WHERE id = ANY(string_to_array(?, ',')::uuid[])`,
     [ids, ids],
@@ -43,9 +44,6 @@ export async function alertSlaStatusChanges(deps: SlaDeps, monthly: FigureRow[],
     byTenant.set(r.tenantId, [...(byTenant.get(r.tenantId) ?? []), alert]);
   }
   for (const [tenantId, alerts] of byTenant) {
-    await inTransaction(deps, tenantId, async (tx) => {
-      await publishSlaAlerts(tx, deps.events, tenantId, alerts);
-      return { result: undefined, alerts };
-    });
+    await deps.db.forTenant(tenantId).transaction((tx) => publishSlaAlerts(tx, deps, tenantId, alerts));
   }
 }

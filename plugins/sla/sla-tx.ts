@@ -1,4 +1,4 @@
-import type { DatabaseService } from '../../core/plugin-api/index.ts';
+import type { Tx } from '../../core/plugin-api/index.ts';
 
-/** The transaction handle DatabaseService.transaction gives: raw SQL plus the EntityManager events need. */
-export type SlaTx = Parameters<Parameters<DatabaseService['transaction']>[0]>[0];
+/** The transaction SLA writes run in; alerts and events join it. */
+export type SlaTx = Tx;

@@ -1,4 +1,4 @@
-import type { WorkersService } from '../../core/plugin-api/index.ts';
+import type { SqlQuery, WorkersService } from '../../core/plugin-api/index.ts';
 import { loadTimelines } from './availability-inputs.ts';
 import type { FigureRow } from './period-figures.ts';
 import { type PeriodType, periodsBetween } from './sla-math.ts';
@@ -19,7 +19,9 @@ export async function runSnapshot(deps: SlaDeps & { workers: WorkersService }, a
     periodsBetween(type, now - 2 * fiveMinutes, now).map((period) => ({ type, period })),
   );
   const from = Math.min(...periods.map((p) => p.period.start));
-  const timelines = await loadTimelines(deps.db.query, { from: new Date(from), to: at, tenantId: scope.tenantId });
+  // Every workspace's services in one sweep: the platform handle.
+  const db = deps.db.platform;
+  const timelines = await loadTimelines(db.query, { from: new Date(from), to: at, tenantId: scope.tenantId });
   if (timelines.length === 0) return 0;
   const rows = await deps.workers.run<Parameters<typeof import('./period-figures.ts').computeFigures>[0], FigureRow[]>('sla.availability', {
     timelines,
@@ -28,17 +30,17 @@ export async function runSnapshot(deps: SlaDeps & { workers: WorkersService }, a
   });
   const current = periods.find((p) => p.type === 'MONTHLY' && p.period.start <= now && now < p.period.end)?.period.key;
   const monthly = rows.filter((r) => r.periodType === 'MONTHLY' && r.periodKey === current);
-  const previous = await deps.db.query<{ subject_id: string; status: string | null }>(
+  const previous = await db.query<{ subject_id: string; status: string | null }>(
     "SELECT subject_id, status FROM sla_snapshot WHERE period_type = 'MONTHLY' AND period_key = ? AND status IS NOT NULL",
     [current],
   );
-  await upsertFigures(deps.db.query, rows);
+  await upsertFigures(db.query, rows);
   await alertSlaStatusChanges(deps, monthly, new Map(previous.map((p) => [p.subject_id, p.status])));
   return rows.length;
 }
 
 /** Writes figure rows in batches; the primary key (subject, period type, key) makes it an upsert. */
-export async function upsertFigures(query: SlaDeps['db']['query'], rows: FigureRow[]): Promise<void> {
+export async function upsertFigures(query: SqlQuery, rows: FigureRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 5000) {
     const batch = rows
       .slice(i, i + 5000)

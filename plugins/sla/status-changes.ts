@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventsService } from '../../core/plugin-api/index.ts';
-import { publishSlaAlerts, type SlaAlert } from './sla-alerts.ts';
+import { publishSlaAlerts, type SlaAlert, type SlaAlertSink } from './sla-alerts.ts';
 import type { ServiceStatus } from './sla-math.ts';
 import { countsAsDown } from './sla-math.ts';
 import type { SlaTx } from './sla-tx.ts';
@@ -18,12 +17,12 @@ export interface StatusChange {
 /**
  * Everything a status change implies, in the caller's transaction: the transition row SLA time is
  * computed from, an incident opened or closed when the service starts or stops counting as down,
- * and the `service:status_changed` / `sla:incident` / `sla:alert` events. Returns the alerts to
- * raise or resolve once the transaction commits. A new service's first status is
+ * the `service:status_changed` / `sla:incident` / `sla:alert` events, and the service_down alert
+ * raised or resolved. A new service's first status is
  * recorded (it starts the SLA clock) but is not announced as a change.
  */
-export async function recordStatusChanges(tx: SlaTx, events: EventsService, tenantId: string, changes: StatusChange[], at = new Date()): Promise<SlaAlert[]> {
-  if (changes.length === 0) return [];
+export async function recordStatusChanges(tx: SlaTx, sink: SlaAlertSink, tenantId: string, changes: StatusChange[], at = new Date()): Promise<void> {
+  if (changes.length === 0) return;
   const rows = JSON.stringify(changes.map((c) => ({ service_id: c.serviceId, from_status: c.from, to_status: c.to, reason: c.reason ?? null })));
   await tx.query(
     `INSERT INTO sla_status_transition (tenant_id, service_id, from_status, to_status, at, reason)
@@ -44,16 +43,16 @@ export async function recordStatusChanges(tx: SlaTx, events: EventsService, tena
     : [];
   const closed = closing.length
     ? await tx.query<{ id: string; service_id: string; status: string; started_at: Date }>(
-        `UPDATE sla_incident SET ended_at = ? WHERE tenant_id = ? AND ended_at IS NULL
+        `UPDATE sla_incident SET ended_at = ? WHERE ended_at IS NULL
            AND service_id = ANY(string_to_array(?, ',')::uuid[])
          RETURNING id, service_id, status, started_at`,
-        [at, tenantId, closing.map((c) => c.serviceId).join(',')],
+        [at, closing.map((c) => c.serviceId).join(',')],
       )
     : [];
   const byId = new Map(changes.map((c) => [c.serviceId, c]));
   for (const c of changes) {
     if (c.from === null) continue;
-    await events.publish(tx.em, {
+    await sink.events.publish(tx, {
       topic: 'service:status_changed',
       tenantId,
       payload: { serviceId: c.serviceId, service: c.name, nodeId: c.nodeId, previousStatus: c.from, status: c.to, at: at.toISOString() },
@@ -62,7 +61,7 @@ export async function recordStatusChanges(tx: SlaTx, events: EventsService, tena
   const incident = (i: { id: string; service_id: string; status: string }, startedAt: Date, endedAt: Date | null) => {
     const c = byId.get(i.service_id) as StatusChange;
     const minutes = endedAt ? (endedAt.getTime() - startedAt.getTime()) / 60_000 : 0;
-    return events.publish(tx.em, {
+    return sink.events.publish(tx, {
       topic: 'sla:incident',
       tenantId,
       payload: {
@@ -80,9 +79,7 @@ export async function recordStatusChanges(tx: SlaTx, events: EventsService, tena
   };
   for (const i of opened) await incident(i, at, null);
   for (const i of closed) await incident(i, new Date(i.started_at), at);
-  const alerts = statusAlerts(changes);
-  await publishSlaAlerts(tx, events, tenantId, alerts);
-  return alerts;
+  await publishSlaAlerts(tx, sink, tenantId, statusAlerts(changes));
 }
 
 /**

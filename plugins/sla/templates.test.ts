@@ -25,7 +25,7 @@ async function world(t: { teardown(fn: () => unknown): void }) {
   /** What an import may leave behind, beyond the catalog itself: transitions, incidents, last write times. */
   const footprint = async (tenantId: string) =>
     (
-      await p.db().query(
+      await p.db().platform.query(
         `SELECT (SELECT count(*) FROM sla_status_transition WHERE tenant_id = ?)::int AS transitions,
                 (SELECT count(*) FROM sla_incident WHERE tenant_id = ?)::int AS incidents,
                 (SELECT count(*) FROM sla_tier WHERE tenant_id = ?)::int AS tiers,

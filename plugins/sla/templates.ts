@@ -1,10 +1,9 @@
 import { stringify } from 'yaml';
-import type { OperationHandler, OperationRequest, SchemaValidator } from '../../core/plugin-api/index.ts';
+import type { OperationHandler, OperationRequest, SchemaValidator, SqlQuery } from '../../core/plugin-api/index.ts';
 import { defaultTierTargets } from './availability-inputs.ts';
 import { definitionInput, type ServiceInput, upsertService } from './catalog-writes.ts';
 import { upsertGroups } from './operator-sync.ts';
-import type { SlaAlert } from './sla-alerts.ts';
-import { inTransaction, type SlaDeps, tenantOf } from './sla-deps.ts';
+import { type SlaDeps, tenantOf } from './sla-deps.ts';
 import type { SlaTx } from './sla-tx.ts';
 import { serviceFrom, type ServiceRow } from './service-row.ts';
 import {
@@ -64,11 +63,11 @@ export function templateHandlers(deps: SlaDeps, validator: SchemaValidator): Rec
         throw invalid('The templates document is too large', [{ path: '/', message: `is longer than ${maxDocumentLength} characters` }]);
       const doc = parseTemplates(source, validator);
       try {
-        return await inTransaction(deps, tenantId, async (tx) => {
-          const applied = await applyTemplates(tx, deps, tenantId, doc, dryRun);
+        return await deps.db.forTenant(tenantId).transaction(async (tx) => {
+          const report = await applyTemplates(tx, deps, tenantId, doc, dryRun);
           // A dry run is the same work, undone: its report is exactly what the real import would say.
-          if (dryRun) throw new DryRunRollback(applied.result);
-          return applied;
+          if (dryRun) throw new DryRunRollback(report);
+          return report;
         });
       } catch (error) {
         if (error instanceof DryRunRollback) return error.result;
@@ -80,13 +79,14 @@ export function templateHandlers(deps: SlaDeps, validator: SchemaValidator): Rec
 
 async function exportDocument(deps: SlaDeps, tenantId: string, sections: Set<TemplateSection>) {
   const doc: Partial<TemplateDocument> = { apiVersion: 'itops/v1', kind: 'Templates' };
+  const db = deps.db.forTenant(tenantId);
   if (sections.has('slaTiers')) {
-    const tiers = await effectiveTiers(deps.db.query, tenantId);
+    const tiers = await effectiveTiers(db.query);
     // Strictest first (critical, high, standard, low), then by name.
     doc.slaTiers = Object.fromEntries([...tiers.entries()].sort(([a, x], [b, y]) => y - x || byCodePoint(a, b)));
   }
   if (sections.has('slaGroups')) {
-    const groups = await deps.db.query<GroupRow>('SELECT name, display_name, tier, target_percent FROM sla_group WHERE tenant_id = ?', [tenantId]);
+    const groups = await db.query<GroupRow>('SELECT name, display_name, tier, target_percent FROM sla_group');
     doc.slaGroups = groups
       .sort((a, b) => byCodePoint(a.name, b.name))
       .map((g) => ({
@@ -97,7 +97,7 @@ async function exportDocument(deps: SlaDeps, tenantId: string, sections: Set<Tem
       }));
   }
   if (sections.has('services')) {
-    const services = await deps.db.query<CatalogRow>(`SELECT ${catalogColumns} FROM ${serviceFrom} WHERE s.tenant_id = ?`, [tenantId]);
+    const services = await db.query<CatalogRow>(`SELECT ${catalogColumns} FROM ${serviceFrom}`);
     doc.services = services
       .sort((a, b) => byCodePoint(a.node_id, b.node_id) || byCodePoint(a.name, b.name))
       .map((s) => ({
@@ -116,8 +116,8 @@ async function exportDocument(deps: SlaDeps, tenantId: string, sections: Set<Tem
 }
 
 /** The target of every tier the workspace can use: its own sla_tier rows over the defaults. */
-async function effectiveTiers(query: SlaDeps['db']['query'], tenantId: string) {
-  const rows = await query<{ tier: string; target_percent: number }>('SELECT tier, target_percent FROM sla_tier WHERE tenant_id = ?', [tenantId]);
+async function effectiveTiers(query: SqlQuery) {
+  const rows = await query<{ tier: string; target_percent: number }>('SELECT tier, target_percent FROM sla_tier');
   return new Map<string, number>([...Object.entries(defaultTierTargets), ...rows.map((r) => [r.tier, Number(r.target_percent)] as [string, number])]);
 }
 
@@ -131,15 +131,15 @@ async function applyTemplates(tx: SlaTx, deps: SlaDeps, tenantId: string, doc: T
   // One import per workspace at a time, so the report matches what was written.
   await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`sla.templates:${tenantId}`]);
   const report: TemplateImportResult = { dryRun, created: emptyNames(), updated: emptyNames(), skipped: emptyNames() };
-  const groups = await tx.query<GroupRow>('SELECT name, display_name, tier, target_percent FROM sla_group WHERE tenant_id = ?', [tenantId]);
+  const groups = await tx.query<GroupRow>('SELECT name, display_name, tier, target_percent FROM sla_group');
   checkGroupReferences(doc, new Set(groups.map((g) => g.name)));
 
   await importTiers(tx, tenantId, doc.slaTiers ?? {}, report);
   await importGroups(tx, tenantId, doc.slaGroups ?? [], new Map(groups.map((g) => [g.name, g])), report);
-  const alerts = await importServices(tx, deps, tenantId, doc.services ?? [], report);
+  await importServices(tx, deps, tenantId, doc.services ?? [], report);
 
   for (const names of [report.created, report.updated, report.skipped]) for (const section of templateSections) names[section].sort(byCodePoint);
-  return { result: report, alerts };
+  return report;
 }
 
 const emptyNames = (): Names => ({ slaTiers: [], slaGroups: [], services: [] });
@@ -156,10 +156,7 @@ function checkGroupReferences(doc: TemplateDocument, existing: Set<string>) {
 
 async function importTiers(tx: SlaTx, tenantId: string, tiers: Record<string, number>, report: TemplateImportResult) {
   const rows = new Map(
-    (await tx.query<{ tier: string; target_percent: number }>('SELECT tier, target_percent FROM sla_tier WHERE tenant_id = ?', [tenantId])).map((r) => [
-      r.tier,
-      Number(r.target_percent),
-    ]),
+    (await tx.query<{ tier: string; target_percent: number }>('SELECT tier, target_percent FROM sla_tier')).map((r) => [r.tier, Number(r.target_percent)]),
   );
   const writes: [string, number][] = [];
   for (const [tier, target] of Object.entries(tiers)) {
@@ -196,14 +193,13 @@ async function importGroups(tx: SlaTx, tenantId: string, groups: TemplateGroup[]
 }
 
 async function importServices(tx: SlaTx, deps: SlaDeps, tenantId: string, services: TemplateService[], report: TemplateImportResult) {
-  if (services.length === 0) return [];
+  if (services.length === 0) return;
   const rows = await tx.query<CatalogRow>(
     `SELECT ${catalogColumns} FROM ${serviceFrom}
-     WHERE s.tenant_id = ? AND (s.node_id, s.name) IN (SELECT x."nodeId", x.name FROM jsonb_to_recordset(?::jsonb) AS x("nodeId" text, name text))`,
-    [tenantId, JSON.stringify(services.map((s) => ({ nodeId: s.nodeId, name: s.name })))],
+     WHERE (s.node_id, s.name) IN (SELECT x."nodeId", x.name FROM jsonb_to_recordset(?::jsonb) AS x("nodeId" text, name text))`,
+    [JSON.stringify(services.map((s) => ({ nodeId: s.nodeId, name: s.name })))],
   );
   const existing = new Map(rows.map((r) => [serviceKey({ nodeId: r.node_id, name: r.name }), r]));
-  const alerts: SlaAlert[] = [];
   for (const s of services) {
     const key = serviceKey(s);
     // A template sets the definition of a service, never its status (agents and pushes report that).
@@ -213,11 +209,9 @@ async function importServices(tx: SlaTx, deps: SlaDeps, tenantId: string, servic
       report.skipped.services.push(key);
       continue;
     }
-    const upserted = await upsertService(tx, deps.events, tenantId, 'template', input);
+    const upserted = await upsertService(tx, deps, tenantId, 'template', input);
     (upserted.created ? report.created : report.updated).services.push(key);
-    alerts.push(...upserted.alerts);
   }
-  return alerts;
 }
 
 /** Whether upsertService would change the row: only fields the input gives count. */

@@ -1,6 +1,6 @@
 import { agentSources } from './operator-sync.ts';
 import { publishSlaAlerts, type SlaAlert } from './sla-alerts.ts';
-import { inTransaction, type SlaDeps } from './sla-deps.ts';
+import type { SlaDeps } from './sla-deps.ts';
 import type { ServiceStatus } from './sla-math.ts';
 import { recordStatusChanges } from './status-changes.ts';
 import { silentAfterSeconds } from './operator.handlers.ts';
@@ -13,7 +13,8 @@ import { silentAfterSeconds } from './operator.handlers.ts';
  */
 export async function runWatch(deps: SlaDeps, now = new Date()): Promise<{ silentNodes: number; overdueBackups: number }> {
   const cutoff = new Date(now.getTime() - silentAfterSeconds * 1000);
-  const candidates = await deps.db.query<{ tenant_id: string; node_id: string }>(
+  // Both sweeps look across every workspace; each workspace's changes then run in its own transaction.
+  const candidates = await deps.db.platform.query<{ tenant_id: string; node_id: string }>(
     'SELECT tenant_id, node_id FROM sla_node WHERE NOT silent AND greatest(last_heartbeat_at, last_sync_at) < ?',
     [cutoff],
   );
@@ -21,24 +22,24 @@ export async function runWatch(deps: SlaDeps, now = new Date()): Promise<{ silen
   for (const c of candidates) byTenant.set(c.tenant_id, [...(byTenant.get(c.tenant_id) ?? []), c.node_id]);
   let silentNodes = 0;
   for (const [tenantId, nodes] of byTenant) {
-    silentNodes += await inTransaction(deps, tenantId, async (tx) => {
+    silentNodes += await deps.db.forTenant(tenantId).transaction(async (tx) => {
       const silenced = await tx.query<{ node_id: string; seen: Date }>(
-        `UPDATE sla_node SET silent = true WHERE tenant_id = ? AND node_id = ANY(string_to_array(?, ',')) AND NOT silent
+        `UPDATE sla_node SET silent = true WHERE node_id = ANY(string_to_array(?, ',')) AND NOT silent
            AND greatest(last_heartbeat_at, last_sync_at) < ?
          RETURNING node_id, greatest(last_heartbeat_at, last_sync_at) AS seen`,
-        [tenantId, nodes.join(','), cutoff],
+        [nodes.join(','), cutoff],
       );
-      if (silenced.length === 0) return { result: 0, alerts: [] };
+      if (silenced.length === 0) return 0;
       const changed = await tx.query<{ id: string; name: string; node_id: string; old: ServiceStatus }>(
         `UPDATE sla_service s SET status = 'UNKNOWN', status_changed_at = now(), updated_at = now(), message = 'agent silent'
-         FROM (SELECT id, status AS old FROM sla_service WHERE tenant_id = ? AND node_id = ANY(string_to_array(?, ','))
+         FROM (SELECT id, status AS old FROM sla_service WHERE node_id = ANY(string_to_array(?, ','))
                  AND source IN ${agentSources} AND status <> 'UNKNOWN' FOR UPDATE) o
          WHERE s.id = o.id RETURNING s.id, s.name, s.node_id, o.old`,
-        [tenantId, silenced.map((n) => n.node_id).join(',')],
+        [silenced.map((n) => n.node_id).join(',')],
       );
-      const alerts = await recordStatusChanges(
+      await recordStatusChanges(
         tx,
-        deps.events,
+        deps,
         tenantId,
         changed.map((c) => ({ serviceId: c.id, name: c.name, nodeId: c.node_id, from: c.old, to: 'UNKNOWN', reason: `the agent of ${c.node_id} is silent` })),
         now,
@@ -53,12 +54,12 @@ export async function runWatch(deps: SlaDeps, now = new Date()): Promise<{ silen
         title: `Agent of ${n.node_id} is silent`,
         message: `No heartbeat or sync since ${new Date(n.seen).toISOString()}; its services are UNKNOWN until it reports again.`,
       }));
-      await publishSlaAlerts(tx, deps.events, tenantId, nodeAlerts);
-      return { result: silenced.length, alerts: [...nodeAlerts, ...alerts] };
+      await publishSlaAlerts(tx, deps, tenantId, nodeAlerts);
+      return silenced.length;
     });
   }
 
-  const overdue = await deps.db.query<{ tenant_id: string; id: string; name: string; node_id: string; backup_max_age_days: number }>(
+  const overdue = await deps.db.platform.query<{ tenant_id: string; id: string; name: string; node_id: string; backup_max_age_days: number }>(
     `SELECT tenant_id, id, name, node_id, backup_max_age_days FROM sla_service
      WHERE backup_expected AND NOT backup_overdue AND coalesce(last_backup_success_at, created_at) < ?::timestamptz - make_interval(days => backup_max_age_days)`,
     [now],
@@ -66,7 +67,7 @@ export async function runWatch(deps: SlaDeps, now = new Date()): Promise<{ silen
   const overdueByTenant = new Map<string, typeof overdue>();
   for (const o of overdue) overdueByTenant.set(o.tenant_id, [...(overdueByTenant.get(o.tenant_id) ?? []), o]);
   for (const [tenantId, services] of overdueByTenant) {
-    await inTransaction(deps, tenantId, async (tx) => {
+    await deps.db.forTenant(tenantId).transaction(async (tx) => {
       const marked = await tx.query<{ id: string }>(
         "UPDATE sla_service SET backup_overdue = true WHERE id = ANY(string_to_array(?, ',')::uuid[]) AND NOT backup_overdue RETURNING id",
         [services.map((s) => s.id).join(',')],
@@ -85,8 +86,7 @@ export async function runWatch(deps: SlaDeps, now = new Date()): Promise<{ silen
           title: `Backup of ${s.name} is overdue`,
           message: `No successful backup within ${s.backup_max_age_days} day(s).`,
         }));
-      await publishSlaAlerts(tx, deps.events, tenantId, alerts);
-      return { result: undefined, alerts };
+      await publishSlaAlerts(tx, deps, tenantId, alerts);
     });
   }
   return { silentNodes, overdueBackups: overdue.length };
