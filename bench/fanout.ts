@@ -69,7 +69,7 @@ const ticker = definePlugin({
     const db = ctx.get(tokens.database);
     const events = ctx.get(tokens.events);
     ctx.provide(tickToken, (tenantId: string) =>
-      db.em().transactional((tx) => events.publish(tx, { topic: 'bench.tick', tenantId, payload: { sentAt: Date.now() } })),
+      db.forTenant(tenantId).transaction((tx) => events.publish(tx, { topic: 'bench.tick', tenantId, payload: { sentAt: Date.now() } })),
     );
   },
 });

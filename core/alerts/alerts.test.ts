@@ -5,7 +5,7 @@ import { call } from '../plugin-api/testing.ts';
 import { eventually } from '../testing/eventually.ts';
 import { startReceiver } from '../testing/http-receiver.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
-import { type AlertsService, alertsToken } from './alert-service.ts';
+import { type AlertsService, alertsToken, type RaiseAlert, type ResolveAlert } from './alert-service.ts';
 
 /** One local receiver for every channel; the path tells them apart (/slack, /discord, ...). */
 async function receiver(t: { teardown(fn: () => unknown): void }) {
@@ -40,7 +40,13 @@ const privateOk = { ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true', ITOPS_WEBHOOK
 async function world(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = privateOk) {
   const probe = alertsProbe();
   const w = await startWorld(t, { plugins: [probe.plugin], env });
-  return { ...w, alerts: probe.alerts() };
+  const service = probe.alerts();
+  // Each call runs in its own transaction of the alert's tenant, as a plugin's request would.
+  const alerts = {
+    raise: (alert: RaiseAlert) => w.kernel.database.forTenant(alert.tenantId).transaction((tx) => service.raise(tx, alert)),
+    resolve: (alert: ResolveAlert) => w.kernel.database.forTenant(alert.tenantId).transaction((tx) => service.resolve(tx, alert)),
+  };
+  return { ...w, alerts };
 }
 
 async function createChannel(kernel: Kernel, headers: Record<string, string>, body: Record<string, unknown>) {

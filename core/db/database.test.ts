@@ -4,7 +4,7 @@ import { cloneTestDatabase } from '../testing/test-database.ts';
 import { Database, numberedPlaceholders } from './database.ts';
 
 const testDb = await cloneTestDatabase();
-const database = await Database.connect({ url: testDb.url, poolSize: 2, entities: [], migrations: [], logger: pino({ level: 'silent' }) });
+const database = new Database(testDb.url, 2, pino({ level: 'silent' }));
 t.teardown(async () => {
   await database.close();
   await testDb.drop();
@@ -16,8 +16,8 @@ t.test('`?` placeholders become $n outside quoted text', async (t) => {
 
 t.test('a prepared statement runs many times on every pooled connection, with its own parameters each time', async (t) => {
   await database.query('CREATE TABLE prepared_probe (id int PRIMARY KEY, label text)');
-  const insert = database.statement<{ id: number }>('INSERT INTO prepared_probe (id, label) VALUES (?, ?) RETURNING id');
-  const select = database.statement<{ label: string | null }>('SELECT label FROM prepared_probe WHERE id = ?');
+  const insert = database.platform.statement<{ id: number }>('INSERT INTO prepared_probe (id, label) VALUES (?, ?) RETURNING id');
+  const select = database.platform.statement<{ label: string | null }>('SELECT label FROM prepared_probe WHERE id = ?');
   // More calls at once than the pool has connections: each connection prepares the statement once.
   const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => insert([i, i % 2 ? `odd ${i}` : undefined])));
   t.same(

@@ -35,8 +35,8 @@ const publisher = definePlugin({
     const events = ctx.get(tokens.events);
     ctx.provide(publishToken, async (n: number, tenantId: string, rollback = false) => {
       await db
-        .em()
-        .transactional(async (tx) => {
+        .forTenant(tenantId)
+        .transaction(async (tx) => {
           await events.publish(tx, { topic: 'publisher.ticked', tenantId, payload: { n } });
           if (rollback) throw new Error('roll back');
         })
@@ -81,12 +81,18 @@ t.test('a rolled-back change publishes nothing; commits arrive in order', async 
 
 t.test('undeclared topics and payloads that break their schema are refused', async (t) => {
   const kernel = await startTestKernel(t, { plugins: [publisher] });
-  const em = kernel.database.em();
   const { EventOutbox } = await import('./event-outbox.ts');
   const { AjvSchemaValidator } = await import('../validation/schema-validator.ts');
   const outbox = new EventOutbox(() => kernel.plugins.eventTopics(), new AjvSchemaValidator());
-  await t.rejects(outbox.publish(em, { topic: 'nobody.declared', payload: {} }), { message: /not declared/ });
-  await t.rejects(outbox.publish(em, { topic: 'publisher.ticked', payload: { n: 'one' } }), { code: 'validation_failed' });
+  const platform = kernel.database.platform;
+  await t.rejects(
+    platform.transaction((tx) => outbox.publish(tx, { topic: 'nobody.declared', payload: {} })),
+    { message: /not declared/ },
+  );
+  await t.rejects(
+    platform.transaction((tx) => outbox.publish(tx, { topic: 'publisher.ticked', payload: { n: 'one' } })),
+    { code: 'validation_failed' },
+  );
 });
 
 t.test('publishMany writes a batch in order, notifies each event and fans out webhooks, or nothing on rollback', async (t) => {
@@ -102,14 +108,14 @@ t.test('publishMany writes a batch in order, notifies each event and fans out we
   const outbox = new EventOutbox(() => kernel.plugins.eventTopics(), new AjvSchemaValidator());
   const batch = (from: number, count: number) =>
     Array.from({ length: count }, (_, i) => ({ topic: 'publisher.ticked', tenantId: 'acme', payload: { n: from + i } }));
-  await kernel.database
-    .em()
-    .transactional(async (tx) => {
+  const acme = kernel.database.forTenant('acme');
+  await acme
+    .transaction(async (tx) => {
       await outbox.publishMany(tx, batch(1000, 5));
       throw new Error('roll back');
     })
     .catch(() => undefined);
-  const ids = await kernel.database.em().transactional((tx) => outbox.publishMany(tx, batch(1, 300)));
+  const ids = await acme.transaction((tx) => outbox.publishMany(tx, batch(1, 300)));
   t.equal(ids.length, 300);
   const events = await seen.until(300);
   t.same(
@@ -122,7 +128,7 @@ t.test('publishMany writes a batch in order, notifies each event and fans out we
   const [{ rolled }] = await kernel.database.query<{ rolled: string }>("SELECT count(*) AS rolled FROM event_outbox WHERE (payload->>'n')::int >= 1000");
   t.equal(Number(rolled), 0, 'a rolled-back batch left nothing');
   await t.rejects(
-    kernel.database.em().transactional((tx) => outbox.publishMany(tx, [{ topic: 'publisher.ticked', payload: { n: 'x' } }])),
+    kernel.database.platform.transaction((tx) => outbox.publishMany(tx, [{ topic: 'publisher.ticked', payload: { n: 'x' } }])),
     { code: 'validation_failed' },
   );
 });

@@ -122,6 +122,9 @@ t.test('tenant-scoped entities: each tenant sees its own rows, and a query witho
     { tenant_id: 'acme', label: 'acme-score' },
     { tenant_id: 'globex', label: 'globex-score' },
   ]);
-  const { ExampleScore } = await import('../testing/example-plugin/example-score.entity.ts');
-  await t.rejects(kernel.database.em().find(ExampleScore, {}), { message: "No arguments provided for filter 'tenant'" }, 'forgetting the tenant fails loudly');
+  t.same(
+    await kernel.database.forTenant('acme').query('SELECT tenant_id, label FROM example_score'),
+    [{ tenant_id: 'acme', label: 'acme-score' }],
+    "a tenant's handle sees only its rows, without a tenant condition",
+  );
 });

@@ -16,8 +16,8 @@ const retired = generateLicenseKeyPair();
 const testDb = await cloneTestDatabase();
 const logLines: { level: number; msg: string; [key: string]: unknown }[] = [];
 const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
-// The real Database.query (MikroORM execute, `?` placeholders): the kernel passes exactly this.
-const database = await Database.connect({ url: testDb.url, poolSize: 2, entities: [], migrations: [], logger: pino({ level: 'silent' }) });
+// The real Database.query (`?` placeholders): the kernel passes exactly this.
+const database = new Database(testDb.url, 2, pino({ level: 'silent' }));
 t.teardown(async () => {
   await database.close();
   await testDb.drop();
