@@ -83,13 +83,13 @@ export async function upsertService(tx: SlaTx, sink: SlaAlertSink, tenantId: str
     prior_storage: Record<string, unknown> | null;
   }>(
     `WITH prior AS (
-       SELECT id, status, storage FROM sla_service WHERE tenant_id = ? AND node_id = ? AND name = ?
+       SELECT id, status, storage FROM sla_service WHERE node_id = ? AND name = ?
      ), up AS (
        INSERT INTO sla_service AS s (id, tenant_id, node_id, name, display_name, status, message, criticality, service_type, namespace,
          tags, sla_group_id, source, backup_expected, backup_max_age_days, storage)
        VALUES (gen_random_uuid(), ?, ?, ?, ?, coalesce(?, 'UNKNOWN'), ?, ?, ?, ?,
          (SELECT coalesce(array_agg(DISTINCT t ORDER BY t), '{}') FROM unnest(?::text[] || ?::text[]) t),
-         (SELECT id FROM sla_group WHERE tenant_id = ? AND name = ?), ?, coalesce(?, false), coalesce(?, 1), ?::jsonb)
+         (SELECT id FROM sla_group WHERE name = ?), ?, coalesce(?, false), coalesce(?, 1), ?::jsonb)
        ON CONFLICT (tenant_id, node_id, name) DO UPDATE SET
          status = CASE WHEN ? THEN excluded.status ELSE s.status END,
          status_changed_at = CASE WHEN ? AND s.status <> excluded.status THEN now() ELSE s.status_changed_at END,
@@ -108,7 +108,6 @@ export async function upsertService(tx: SlaTx, sink: SlaAlertSink, tenantId: str
      )
      SELECT up.id, up.status, up.inserted, prior.status AS from_status, prior.storage AS prior_storage FROM up LEFT JOIN prior ON true`,
     [
-      tenantId,
       s.nodeId,
       s.name,
       tenantId,
@@ -122,7 +121,6 @@ export async function upsertService(tx: SlaTx, sink: SlaAlertSink, tenantId: str
       s.namespace ?? null,
       pgArray(s.tags ?? []),
       pgArray(s.addTags ?? []),
-      tenantId,
       s.slaGroup ?? null,
       source,
       s.backupExpected ?? null,

@@ -70,12 +70,12 @@ export async function applyStatusSync(
 ) {
   const services = dedupe(sync.services);
   const [node] = await tx.query<{ was_silent: boolean | null }>(
-    `WITH prior AS (SELECT silent FROM sla_node WHERE tenant_id = ? AND node_id = ?)
+    `WITH prior AS (SELECT silent FROM sla_node WHERE node_id = ?)
      INSERT INTO sla_node (tenant_id, node_id, agent_version, last_sync_at, sync_hash) VALUES (?, ?, ?, now(), ?)
      ON CONFLICT (tenant_id, node_id) DO UPDATE SET last_sync_at = now(), silent = false, sync_hash = excluded.sync_hash,
        agent_version = coalesce(excluded.agent_version, sla_node.agent_version)
      RETURNING (SELECT silent FROM prior) AS was_silent`,
-    [tenantId, sync.nodeId, tenantId, sync.nodeId, sync.operatorVersion ?? null, syncHash(sync)],
+    [sync.nodeId, tenantId, sync.nodeId, sync.operatorVersion ?? null, syncHash(sync)],
   );
   // Groups a service names but the sync does not describe are created too (tier standard).
   const described = new Set((sync.slaGroups ?? []).map((g) => g.name));
@@ -87,13 +87,13 @@ export async function applyStatusSync(
        SELECT * FROM jsonb_to_recordset(?::jsonb) AS x(name text, "displayName" text, status text, replicas int, "readyReplicas" int,
          "slaGroup" text, "workloadType" text, namespace text, message text)
      ), prior AS (
-       SELECT id, status FROM sla_service WHERE tenant_id = ? AND node_id = ?
+       SELECT id, status FROM sla_service WHERE node_id = ?
      ), upserted AS (
        INSERT INTO sla_service AS s (id, tenant_id, node_id, name, display_name, status, replicas, ready_replicas, workload_type,
          namespace, message, sla_group_id, source)
        SELECT gen_random_uuid(), ?, ?, i.name, i."displayName", i.status, i.replicas, i."readyReplicas", i."workloadType", i.namespace,
          i.message, g.id, 'operator'
-       FROM input i LEFT JOIN sla_group g ON g.tenant_id = ? AND g.name = i."slaGroup"
+       FROM input i LEFT JOIN sla_group g ON g.name = i."slaGroup"
        ON CONFLICT (tenant_id, node_id, name) DO UPDATE SET
          status = excluded.status,
          status_changed_at = CASE WHEN s.status <> excluded.status THEN now() ELSE s.status_changed_at END,
@@ -112,13 +112,13 @@ export async function applyStatusSync(
      ), gone AS (
        UPDATE sla_service s SET status = 'UNKNOWN', status_changed_at = now(), updated_at = now(),
          message = 'no longer reported by its agent'
-       WHERE s.tenant_id = ? AND s.node_id = ? AND s.source IN ${agentSources} AND s.status <> 'UNKNOWN'
+       WHERE s.node_id = ? AND s.source IN ${agentSources} AND s.status <> 'UNKNOWN'
          AND NOT EXISTS (SELECT 1 FROM input i WHERE i.name = s.name)
        RETURNING s.id, s.name, s.status, true AS missing
      )
      SELECT u.id, u.name, p.status AS from_status, u.status AS to_status, u.missing, p.status IS DISTINCT FROM u.status AS changed
      FROM (SELECT * FROM upserted UNION ALL SELECT * FROM gone) u LEFT JOIN prior p ON p.id = u.id`,
-    [JSON.stringify(services), tenantId, sync.nodeId, tenantId, sync.nodeId, tenantId, tenantId, sync.nodeId],
+    [JSON.stringify(services), sync.nodeId, tenantId, sync.nodeId, sync.nodeId],
   );
   const changes = written.filter((w) => w.changed);
   const statusChanges: StatusChange[] = changes.map((c) => ({
@@ -154,7 +154,7 @@ export async function upsertGroups(
        UPDATE sla_group g SET display_name = coalesce(i."displayName", g.display_name), tier = coalesce(i.tier, g.tier),
          target_percent = coalesce(i."targetPercent", g.target_percent), updated_at = now()
        FROM input i
-       WHERE g.tenant_id = ? AND g.name = i.name
+       WHERE g.name = i.name
          AND (coalesce(i."displayName", g.display_name), coalesce(i.tier, g.tier), coalesce(i."targetPercent", g.target_percent))
              IS DISTINCT FROM (g.display_name, g.tier, g.target_percent)
        RETURNING g.name, false AS inserted
@@ -165,7 +165,7 @@ export async function upsertGroups(
        RETURNING name, true AS inserted
      )
      SELECT * FROM updated UNION ALL SELECT * FROM inserted`,
-    [JSON.stringify(dedupe(groups)), tenantId, tenantId],
+    [JSON.stringify(dedupe(groups)), tenantId],
   );
 }
 
