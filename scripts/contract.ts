@@ -32,7 +32,8 @@ function fail(message: string): never {
 
 // First-party plugins, in discovery order (sorted by folder name), validated as the kernel does.
 const discovered = await discoverFirstParty(path.join(repoRoot, 'plugins'));
-const manifestProblems = discovered.flatMap((d) => validateManifest(d.manifest, hostVersion, d.source));
+// The server leaves a broken plugin off and boots; the build of the first-party bundle must not.
+const manifestProblems = discovered.flatMap((d) => (d.error ? [`${d.source}: ${d.error}`] : validateManifest(d.manifest, hostVersion, d.source)));
 if (manifestProblems.length > 0) fail(`Invalid plugin manifests:\n${manifestProblems.map((p) => `  - ${p}`).join('\n')}`);
 const manifests = discovered.map((d) => d.manifest as PluginManifest);
 

@@ -50,6 +50,8 @@ export interface KernelOptions {
   /** The authorization hook; the identity layer provides it. */
   access?: AccessControl;
   logger?: Logger;
+  /** How long a plugin's init may take before it counts as failed (default 30 s). */
+  pluginInitTimeoutMs?: number;
 }
 
 export class BootError extends Error {
@@ -61,22 +63,51 @@ export class BootError extends Error {
 
 const pluginsDir = path.resolve(fileURLToPath(new URL('../../plugins', import.meta.url)));
 
-async function collectManifests(config: Config, options: KernelOptions): Promise<PluginManifest[]> {
+interface Collected {
+  manifests: PluginManifest[];
+  /** Plugins left off before loading (import, manifest, duplicate id, missing dependency), with why. */
+  failed: { id: string; version: string; reason: string }[];
+}
+
+/**
+ * Discovers and validates every plugin. A problem with one plugin marks that plugin failed and
+ * the others go on; only a cycle among requirements, which has no safe order, stops the boot.
+ */
+async function collectManifests(config: Config, options: KernelOptions): Promise<Collected> {
   const discovered: DiscoveredPlugin[] = [
     ...(options.firstParty === false ? [] : await discoverFirstParty(pluginsDir)),
     ...(await discoverConfigured(config.plugins)),
     ...(options.plugins ?? []).map((manifest, i) => ({ source: `options.plugins[${i}]`, manifest, firstParty: false })),
   ];
-  const problems = discovered.flatMap((d) => validateManifest(d.manifest, hostVersion, d.source));
-  const ids = new Map<string, string>();
+  const failed: Collected['failed'] = [];
+  const valid = new Map<string, { manifest: PluginManifest; source: string }>();
   for (const d of discovered) {
-    const id = (d.manifest as { id?: string })?.id;
-    if (!id) continue;
-    if (ids.has(id)) problems.push(`plugin id ${id} is used by both ${ids.get(id)} and ${d.source}`);
-    ids.set(id, d.source);
+    const candidate = d.manifest as Partial<PluginManifest> | undefined;
+    const id = typeof candidate?.id === 'string' ? candidate.id : d.source;
+    const version = typeof candidate?.version === 'string' ? candidate.version : '0.0.0';
+    const problems = d.error ? [`${d.source}: ${d.error}`] : validateManifest(d.manifest, hostVersion, d.source);
+    const other = valid.get(id);
+    if (other) problems.push(`plugin id ${id} is used by both ${other.source} and ${d.source}`);
+    if (problems.length > 0) failed.push({ id: other ? `${id} (${d.source})` : id, version, reason: problems.join('; ') });
+    else valid.set(id, { manifest: d.manifest as PluginManifest, source: d.source });
   }
-  if (problems.length > 0) throw new BootError(`Invalid plugin manifests:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  return orderByRequires(discovered.map((d) => d.manifest as PluginManifest));
+  // A plugin whose requirement is missing (or failed) stays off, and so do the plugins that require it.
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const [id, { manifest }] of valid) {
+      const missing = (manifest.requires ?? []).find((dependency) => !valid.has(dependency));
+      if (!missing) continue;
+      failed.push({ id, version: manifest.version, reason: `plugin ${id} requires ${missing}, which is not available` });
+      valid.delete(id);
+      changed = true;
+    }
+  }
+  try {
+    return { manifests: orderByRequires([...valid.values()].map((v) => v.manifest)), failed };
+  } catch (error) {
+    throw new BootError((error as Error).message, { cause: error });
+  }
 }
 
 /**
@@ -113,7 +144,7 @@ export class Kernel {
     };
 
     try {
-      const manifests = await collectManifests(config, options);
+      const { manifests, failed } = await collectManifests(config, options);
 
       let databaseUrl = config.databaseUrl;
       if (!databaseUrl) {
@@ -211,12 +242,17 @@ export class Kernel {
         idempotency: new IdempotencyStore(database.query),
         logger,
         onStateChange: (status: PluginStatus) => recordState(database, status),
+        initTimeoutMs: options.pluginInitTimeoutMs,
         periodic: new PeriodicRunner(database.relaxedQuery, logger, config.jobsEnabled),
         migrate: (manifest) => migrate(database.platform, manifest.id, pluginMigrations(manifest)),
         onPublish: () => identity.rbac.reload({ permissions: (host as PluginHost).permissions(), policies: (host as PluginHost).policies() }),
       });
       hostRef = host;
       host.makeAvailable(manifests, new Set(config.disabledPlugins));
+      for (const plugin of failed) {
+        logger.error({ plugin: plugin.id }, plugin.reason);
+        await host.markFailed(plugin.id, plugin.version, plugin.reason);
+      }
       closers.push(() => (host as PluginHost).unloadAll());
       await host.loadAll(manifests, (id) => licenses.allows(id));
       // A new or expired license loads and unloads plugins without a restart; the node that took
@@ -226,7 +262,9 @@ export class Kernel {
         await (host as PluginHost).reconcile((id) => licenses.allows(id));
         if (info && licenses.source() === 'activation' && info.licenseId !== announced) {
           announced = info.licenseId;
-          await database.platform.transaction((tx) => outbox.publish(tx, { topic: 'license:updated', payload: { customer: info.customer, plugins: info.plugins } }));
+          await database.platform.transaction((tx) =>
+            outbox.publish(tx, { topic: 'license:updated', payload: { customer: info.customer, plugins: info.plugins } }),
+          );
         }
       });
       const stopLicenseSync = events.subscribe(

@@ -7,6 +7,8 @@ export interface DiscoveredPlugin {
   source: string;
   manifest: unknown;
   firstParty: boolean;
+  /** Why the plugin could not be imported; the plugin then stays off and the rest boot. */
+  error?: string;
 }
 
 const entryNames = ['plugin.ts', 'plugin.js', 'index.js', 'index.ts'];
@@ -19,9 +21,13 @@ function entryOf(folder: string): string | undefined {
   return undefined;
 }
 
-async function importManifest(specifier: string): Promise<unknown> {
-  const mod = (await import(specifier)) as { default?: PluginManifest; plugin?: PluginManifest };
-  return mod.default ?? mod.plugin;
+async function importManifest(specifier: string): Promise<{ manifest: unknown; error?: string }> {
+  try {
+    const mod = (await import(specifier)) as { default?: PluginManifest; plugin?: PluginManifest };
+    return { manifest: mod.default ?? mod.plugin };
+  } catch (error) {
+    return { manifest: undefined, error: `could not be imported: ${(error as Error)?.message ?? String(error)}` };
+  }
 }
 
 /** First-party plugins: every folder under plugins/ with a plugin.ts (or compiled plugin.js). */
@@ -33,7 +39,7 @@ export async function discoverFirstParty(pluginsDir: string): Promise<Discovered
     if (!statSync(folder).isDirectory()) continue;
     const entry = entryOf(folder);
     if (!entry) continue;
-    found.push({ source: path.relative(process.cwd(), entry), manifest: await importManifest(pathToFileURL(entry).href), firstParty: true });
+    found.push({ source: path.relative(process.cwd(), entry), ...(await importManifest(pathToFileURL(entry).href)), firstParty: true });
   }
   return found;
 }
@@ -50,7 +56,7 @@ export async function discoverConfigured(specifiers: string[]): Promise<Discover
       if (!entry || !existsSync(entry)) throw new Error(`plugin ${specifier} (ITOPS_PLUGINS) was not found`);
       target = pathToFileURL(entry).href;
     }
-    found.push({ source: specifier, manifest: await importManifest(target), firstParty: false });
+    found.push({ source: specifier, ...(await importManifest(target)), firstParty: false });
   }
   return found;
 }

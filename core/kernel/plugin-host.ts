@@ -79,6 +79,8 @@ export class PluginHost {
       logger: Logger;
       onStateChange?: (status: PluginStatus) => Promise<void>;
       periodic: PeriodicRunner;
+      /** How long a plugin's init may take before the plugin counts as failed (default 30 s). */
+      initTimeoutMs?: number;
       /** Applies the plugin's pending migrations (before its init). */
       migrate?: (manifest: PluginManifest) => Promise<string[]>;
       /** Runs after every contract swap (RBAC follows the permissions of what is loaded). */
@@ -126,10 +128,12 @@ export class PluginHost {
   }
 
   /**
-   * Boot: activate every enabled and licensed plugin in order, then publish once. Init failures
-   * leave that plugin (and its dependents) off.
+   * Boot: activate every enabled and licensed plugin in order. Any failure of one plugin (its
+   * migration, contract, a clash with another plugin, its init throwing or never resolving)
+   * leaves that plugin, and the plugins that require it, off with the reason; the rest boot.
    */
   async loadAll(order: PluginManifest[], licensed: (id: string) => boolean = () => true): Promise<void> {
+    await this.publish();
     for (const manifest of order) {
       if (this.status.get(manifest.id)?.state === 'disabled') continue;
       if (!licensed(manifest.id)) {
@@ -142,15 +146,18 @@ export class PluginHost {
         continue;
       }
       try {
-        await this.activate(manifest, false);
+        await this.activate(manifest, true);
       } catch (error) {
-        if (!(error instanceof PluginInitError)) throw error;
-        this.deps.logger.error({ err: error.cause, plugin: manifest.id }, error.message);
-        await this.setState(manifest, 'failed', error.message);
+        const reason = error instanceof PluginInitError ? error.message : `plugin ${manifest.id} failed to load: ${(error as Error)?.message ?? String(error)}`;
+        this.deps.logger.error({ err: error, plugin: manifest.id }, reason);
+        await this.setState(manifest, 'failed', reason);
       }
     }
-    await this.publish();
-    for (const plugin of this.loaded.values()) await this.startWorkers(plugin);
+  }
+
+  /** A plugin that never got as far as a valid manifest (import or manifest errors), shown with its reason. */
+  async markFailed(id: string, version: string, reason: string): Promise<void> {
+    await this.setState({ id, version } as PluginManifest, 'failed', reason);
   }
 
   /** Runtime load (license activation, admin action). Serialised with other changes. */
@@ -228,6 +235,7 @@ export class PluginHost {
     const { jobs, workers, logger, container } = this.deps;
     const scope = new PluginScope(manifest, container.createChildContainer(), this.provided, logger, this.deps.periodic);
     const plugin: LoadedPlugin = { scope };
+    let published = false;
     try {
       for (const job of manifest.jobs ?? []) scope.undo.push(await jobs.declare(manifest.id, job));
       for (const task of manifest.workerTasks ?? []) scope.undo.push(workers.declare(manifest.id, task));
@@ -240,7 +248,7 @@ export class PluginHost {
       try {
         const applied = (await this.deps.migrate?.(manifest)) ?? [];
         if (applied.length > 0) logger.info({ plugin: manifest.id, migrations: applied }, 'plugin migrations applied');
-        await manifest.init(scope.context);
+        await withTimeout(Promise.resolve(manifest.init(scope.context)), this.deps.initTimeoutMs ?? 30_000, `init did not finish`);
       } catch (error) {
         throw new PluginInitError(manifest.id, error);
       }
@@ -248,10 +256,12 @@ export class PluginHost {
       this.loaded.set(manifest.id, plugin);
       if (publishNow) {
         await this.publish();
+        published = true;
         await this.startWorkers(plugin);
       }
     } catch (error) {
       this.loaded.delete(manifest.id);
+      if (published) await this.publish().catch((e) => logger.error({ err: e }, 'could not republish without the failed plugin'));
       await scope.undoAll(logger);
       throw error;
     }
@@ -313,4 +323,12 @@ export class PluginHost {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -7,7 +7,7 @@ import { isLicenseError } from './license-token.ts';
 export interface LicenseModuleDeps {
   licenses: LicenseService;
   /** Every available plugin with its state (PluginHost.statuses()). */
-  pluginStatuses: () => { id: string; state: string }[];
+  pluginStatuses: () => { id: string; state: string; error?: string }[];
 }
 
 export const licensePermissions: NonNullable<CoreModule['permissions']> = [
@@ -52,7 +52,12 @@ export function licenseModule(deps: LicenseModuleDeps): CoreModule {
           customer: info?.customer ?? null,
           expiresAt: info?.expiresAt?.toISOString() ?? null,
           development: info?.development ?? false,
-          plugins: pluginStatuses().map(({ id, state }) => ({ id, licensed: licenses.allows(id), state })),
+          plugins: pluginStatuses().map(({ id, state, error }) => ({
+            id,
+            licensed: licenses.allows(id),
+            state,
+            ...(error ? { error: error.slice(0, 10_000) } : {}),
+          })),
         };
       },
     },
