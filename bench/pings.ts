@@ -125,7 +125,7 @@ function load(base: string, pathsFile: string, seconds: number, concurrency: num
  * one ping per transaction, to show what batching adds beyond the statements themselves.
  */
 async function naiveCommit(database: DatabaseService, ping: IncomingPing): Promise<PingAck> {
-  return database.transaction(async ({ query: sql }) => {
+  return database.platform.transaction(async ({ query: sql }) => {
     const [row] = await sql<HeartbeatRow>('SELECT * FROM heartbeat WHERE ping_uuid = ? FOR UPDATE', [ping.uuid]);
     if (!row) return null;
     const id = uuidv7(ping.at.getTime());
@@ -281,11 +281,11 @@ async function main(): Promise<void> {
   const rows: { name: string; result: PingLoad; cpuUsPerPing: number; pgUsPerPing: number | null }[] = [];
   const ratios = { naive: [] as number[], unbatched: [] as number[], bare: [] as number[], rps: [] as number[] };
   try {
-    const [{ synchronous_commit }] = await database.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
-    const [{ fsync }] = await database.query<{ fsync: string }>('SHOW fsync');
-    await database.query(`INSERT INTO tenant (tenant_id, name) VALUES ('bench', 'Bench') ON CONFLICT DO NOTHING`);
+    const [{ synchronous_commit }] = await database.platform.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    const [{ fsync }] = await database.platform.query<{ fsync: string }>('SHOW fsync');
+    await database.platform.query(`INSERT INTO tenant (tenant_id, name) VALUES ('bench', 'Bench') ON CONFLICT DO NOTHING`);
     const now = new Date();
-    const uuids = await database.query<{ ping_uuid: string }>(
+    const uuids = await database.platform.query<{ ping_uuid: string }>(
       `INSERT INTO heartbeat (id, tenant_id, ping_uuid, name, kind, period_seconds, grace_seconds, status, last_ping_at, expected_at, down_at, due_at)
        SELECT gen_random_uuid(), 'bench', gen_random_uuid(), 'ping bench ' || i, 'period', 86400, 3600, 'up', ?::timestamptz,
               ?::timestamptz + interval '1 day', ?::timestamptz + interval '25 hours', ?::timestamptz + interval '1 day'
@@ -345,8 +345,8 @@ async function main(): Promise<void> {
       ratios.bare.push(g.result.rps / b.result.rps);
     }
 
-    const [{ count: stored }] = await database.query<{ count: string }>('SELECT count(*) AS count FROM heartbeat_ping');
-    const [{ pings }] = await database.query<{ pings: string }>(`SELECT sum(ping_count) AS pings FROM heartbeat WHERE tenant_id = 'bench'`);
+    const [{ count: stored }] = await database.platform.query<{ count: string }>('SELECT count(*) AS count FROM heartbeat_ping');
+    const [{ pings }] = await database.platform.query<{ pings: string }>(`SELECT sum(ping_count) AS pings FROM heartbeat WHERE tenant_id = 'bench'`);
     const lost = acknowledged - Number(stored);
     if (lost !== 0 || Number(pings) !== Number(stored)) failed = true;
 
@@ -361,21 +361,21 @@ async function main(): Promise<void> {
       clock: () => new Date(),
       logger: quiet,
     });
-    await database.query(`DELETE FROM heartbeat WHERE tenant_id = 'bench'`);
+    await database.platform.query(`DELETE FROM heartbeat WHERE tenant_id = 'bench'`);
     const total = 100_000;
     const at = new Date();
     // Last pings spread over the past hour; period 1 h, grace 5 min: deadlines spread over the next hour.
     const arm = `status = 'up', status_reason = NULL, expected_at = last_ping_at + interval '1 hour',
       down_at = last_ping_at + interval '1 hour 5 minutes', due_at = last_ping_at + interval '1 hour'`;
-    await database.query(
+    await database.platform.query(
       `INSERT INTO heartbeat (id, tenant_id, ping_uuid, name, kind, period_seconds, grace_seconds, status, last_ping_at)
        SELECT gen_random_uuid(), 'bench', gen_random_uuid(), 'deadline bench ' || i, 'period', 3600, 300, 'up',
               ?::timestamptz - interval '1 hour' + make_interval(secs => 1 + i % 3600)
        FROM generate_series(1, ?) i`,
       [at.toISOString(), total],
     );
-    await database.query(`UPDATE heartbeat SET ${arm} WHERE tenant_id = 'bench'`);
-    await database.query('VACUUM ANALYZE heartbeat');
+    await database.platform.query(`UPDATE heartbeat SET ${arm} WHERE tenant_id = 'bench'`);
+    await database.platform.query('VACUUM ANALYZE heartbeat');
     const timed = async <T>(fn: () => Promise<T>) => {
       const started = process.hrtime.bigint();
       const result = await fn();
@@ -388,15 +388,15 @@ async function main(): Promise<void> {
     // Every deadline and grace passes at once (e.g. after a network cut): all 100,000 go down.
     const allDown = new Date(at.getTime() + 4000_000);
     const sqlOnly = await timed(() => withoutEvents.evaluate(allDown));
-    await database.query(`DELETE FROM heartbeat_flip`);
-    await database.query(`DELETE FROM event_outbox WHERE topic = 'heartbeat.deadline_missed'`);
-    await database.query(`UPDATE heartbeat SET ${arm} WHERE tenant_id = 'bench'`);
-    await database.query('VACUUM ANALYZE heartbeat');
+    await database.platform.query(`DELETE FROM heartbeat_flip`);
+    await database.platform.query(`DELETE FROM event_outbox WHERE topic = 'heartbeat.deadline_missed'`);
+    await database.platform.query(`UPDATE heartbeat SET ${arm} WHERE tenant_id = 'bench'`);
+    await database.platform.query('VACUUM ANALYZE heartbeat');
     const withEvents = await timed(() => evaluator.evaluate(allDown));
-    const [{ downCount }] = await database.query<{ downCount: string }>(
+    const [{ downCount }] = await database.platform.query<{ downCount: string }>(
       `SELECT count(*) AS "downCount" FROM heartbeat WHERE tenant_id = 'bench' AND status = 'down'`,
     );
-    const [{ eventCount }] = await database.query<{ eventCount: string }>(
+    const [{ eventCount }] = await database.platform.query<{ eventCount: string }>(
       `SELECT count(*) AS "eventCount" FROM event_outbox WHERE topic = 'heartbeat.deadline_missed'`,
     );
 

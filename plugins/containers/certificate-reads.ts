@@ -33,10 +33,9 @@ export function certificateReads(deps: { database: DatabaseService; clock: () =>
 
   /** The monitor of the workspace with its endpoints' ids, or undefined (another workspace's id is not there). */
   const find = async (tenantId: string, id: string): Promise<CertificateView | undefined> => {
-    const [row] = await database.query<CertificateRow & { endpoint_ids: string[] }>(
-      `SELECT ${certificateWithEndpoints} FROM certificate c WHERE c.id = ? AND c.tenant_id = ?`,
-      [id, tenantId],
-    );
+    const [row] = await database
+      .forTenant(tenantId)
+      .query<CertificateRow & { endpoint_ids: string[] }>(`SELECT ${certificateWithEndpoints} FROM certificate c WHERE c.id = ?`, [id]);
     return row ? certificateView(row, clock()) : undefined;
   };
 
@@ -68,12 +67,13 @@ export function certificateReads(deps: { database: DatabaseService; clock: () =>
         q: list.q,
       });
       const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
+      const db = database.forTenant(tenantId);
       const [rows, [count]] = await Promise.all([
-        database.query<CertificateRow & { endpoint_ids: string[] }>(
+        db.query<CertificateRow & { endpoint_ids: string[] }>(
           `SELECT ${certificateWithEndpoints} FROM certificate c WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, c.id LIMIT ? OFFSET ?`,
           [...params, list.limit, list.offset],
         ),
-        database.query<{ count: string }>(`SELECT count(*) AS count FROM certificate c WHERE ${where}`, params),
+        db.query<{ count: string }>(`SELECT count(*) AS count FROM certificate c WHERE ${where}`, params),
       ]);
       const now = clock();
       return listEnvelope(
@@ -85,15 +85,16 @@ export function certificateReads(deps: { database: DatabaseService; clock: () =>
     },
 
     /** GET /api/v1/certificates/{id}/checks: handshakes of a monitor the caller owns, newest first. */
-    async checks(certificate: { id: string }, query: Record<string, unknown>) {
+    async checks(tenantId: string, certificate: { id: string }, query: Record<string, unknown>) {
+      const db = database.forTenant(tenantId);
       const list = parseListQuery<'checkedAt'>(query, { sortable: { checkedAt: 'checked_at' }, defaultSort: 'checkedAt' });
       const [rows, [count]] = await Promise.all([
-        database.query<CheckRow>('SELECT * FROM certificate_check WHERE certificate_id = ? ORDER BY checked_at DESC, id DESC LIMIT ? OFFSET ?', [
+        db.query<CheckRow>('SELECT * FROM certificate_check WHERE certificate_id = ? ORDER BY checked_at DESC, id DESC LIMIT ? OFFSET ?', [
           certificate.id,
           list.limit,
           list.offset,
         ]),
-        database.query<{ count: string }>('SELECT count(*) AS count FROM certificate_check WHERE certificate_id = ?', [certificate.id]),
+        db.query<{ count: string }>('SELECT count(*) AS count FROM certificate_check WHERE certificate_id = ?', [certificate.id]),
       ]);
       const data = rows.map((r) => ({
         id: r.id,

@@ -20,7 +20,8 @@ export async function recordCertificateCheck(
   result: { inspection: TlsInspection } | { error: string },
   checkedAt: Date,
 ): Promise<boolean> {
-  return deps.database.transaction(async ({ em, query }) => {
+  return deps.database.platform.transaction(async (tx) => {
+    const { query } = tx;
     const [row] = await query<CertificateRow>('SELECT * FROM certificate WHERE id = ? FOR UPDATE', [claimed.id]);
     if (!row || new Date(row.updated_at).getTime() !== new Date(claimed.updated_at).getTime()) return false;
     const seen = 'inspection' in result ? result.inspection : null;
@@ -90,7 +91,7 @@ export async function recordCertificateCheck(
     const notAfter = iso(facts.notAfter);
     const fingerprint256 = seen?.leaf.fingerprint256 ?? row.fingerprint256;
     if (evaluation.alertState !== 'ok') {
-      await deps.events.publish(em, {
+      await deps.events.publish(tx, {
         topic: 'certificate.alert',
         tenantId: row.tenant_id,
         payload: {
@@ -105,7 +106,7 @@ export async function recordCertificateCheck(
         },
       });
     } else {
-      await deps.events.publish(em, {
+      await deps.events.publish(tx, {
         topic: 'certificate.recovery',
         tenantId: row.tenant_id,
         payload: { ...identity, previousKind: kindOf(row.alert_state), daysLeft: evaluation.daysLeft, notAfter, fingerprint256 },
@@ -121,24 +122,28 @@ export async function recordCertificateCheck(
  * notifies the channels). Idempotent, like the endpoints'.
  */
 export async function reconcileCertificateAlerts(deps: ResultDeps, limit = 200): Promise<number> {
-  const rows = await deps.database.query<CertificateRow>('SELECT * FROM certificate WHERE alert_state <> alerted_state LIMIT ?', [limit]);
+  const rows = await deps.database.platform.query<CertificateRow>('SELECT * FROM certificate WHERE alert_state <> alerted_state LIMIT ?', [limit]);
   for (const row of rows) {
-    if (row.alerted_state !== 'ok') await deps.alerts.resolve({ tenantId: row.tenant_id, fingerprint: certificateAlertFingerprint(row.id, row.alerted_state) });
-    const alert = certificateAlert(row.alert_state, { id: row.id, serverName: row.server_name, port: row.port });
-    if (alert) {
-      await deps.alerts.raise({
-        tenantId: row.tenant_id,
-        source: 'containers',
-        entityType: 'certificate',
-        entityId: row.id,
-        severity: alert.severity,
-        title: alert.title,
-        message: row.status_reason ?? undefined,
-        labels: { certificate: row.name, host: row.host },
-        fingerprint: alert.fingerprint,
-      });
-    }
-    await deps.database.query('UPDATE certificate SET alerted_state = ? WHERE id = ?', [row.alert_state, row.id]);
+    // The alert and its flag change together: a crash cannot leave one without the other.
+    await deps.database.platform.transaction(async (tx) => {
+      if (row.alerted_state !== 'ok')
+        await deps.alerts.resolve(tx, { tenantId: row.tenant_id, fingerprint: certificateAlertFingerprint(row.id, row.alerted_state) });
+      const alert = certificateAlert(row.alert_state, { id: row.id, serverName: row.server_name, port: row.port });
+      if (alert) {
+        await deps.alerts.raise(tx, {
+          tenantId: row.tenant_id,
+          source: 'containers',
+          entityType: 'certificate',
+          entityId: row.id,
+          severity: alert.severity,
+          title: alert.title,
+          message: row.status_reason ?? undefined,
+          labels: { certificate: row.name, host: row.host },
+          fingerprint: alert.fingerprint,
+        });
+      }
+      await tx.query('UPDATE certificate SET alerted_state = ? WHERE id = ?', [row.alert_state, row.id]);
+    });
   }
   return rows.length;
 }

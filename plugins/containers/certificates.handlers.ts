@@ -74,8 +74,8 @@ export function certificateHandlers(deps: {
   const { database, clock } = deps;
   const reads = certificateReads({ database, clock });
 
-  const owned = async (sql: Sql, tenantId: string, id: string, lock = false) => {
-    const [row] = await sql<CertificateRow>(`SELECT * FROM certificate WHERE id = ? AND tenant_id = ?${lock ? ' FOR UPDATE' : ''}`, [id, tenantId]);
+  const owned = async (sql: Sql, id: string, lock = false) => {
+    const [row] = await sql<CertificateRow>(`SELECT * FROM certificate WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [id]);
     if (!row) throw new AppError('not_found', `Certificate monitor ${id} was not found`);
     return row;
   };
@@ -96,8 +96,9 @@ export function certificateHandlers(deps: {
       const columns = certificateColumns(undefined, req.body, deps.policy, tenantId);
       const now = clock().toISOString();
       const id = randomUUID();
+      const db = database.forTenant(tenantId);
       try {
-        await database.query(
+        await db.query(
           `INSERT INTO certificate (id, tenant_id, name, host, port, server_name, source, warning_days, interval_seconds, timeout_seconds, phase_seconds,
              validate, ca_pem, next_check_at, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, 'manual', ?::int[], ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -124,7 +125,7 @@ export function certificateHandlers(deps: {
         throw error;
       }
       deps.onDue();
-      return { status: 201, body: await view(database.query, id) };
+      return { status: 201, body: await view(db.query, id) };
     },
 
     getCertificate(req: OperationRequest<unknown, { id: string }>) {
@@ -134,8 +135,9 @@ export function certificateHandlers(deps: {
     async updateCertificate(req: OperationRequest<CertificateInput, { id: string }>) {
       const tenantId = req.tenantId as string;
       const result = await database
+        .forTenant(tenantId)
         .transaction(async ({ query }) => {
-          const current = await owned(query, tenantId, req.params.id, true);
+          const current = await owned(query, req.params.id, true);
           const columns = certificateColumns(current, req.body, deps.policy, tenantId);
           const retargeted = columns.host !== current.host || columns.port !== current.port || columns.server_name !== current.server_name;
           if (retargeted && current.source === 'endpoint') {
@@ -183,21 +185,22 @@ export function certificateHandlers(deps: {
 
     async deleteCertificate(req: OperationRequest<unknown, { id: string }>) {
       const tenantId = req.tenantId as string;
-      const current = await owned(database.query, tenantId, req.params.id);
-      if (current.source === 'endpoint') {
-        throw new AppError('conflict', `Certificate monitor ${current.id} is derived from HTTPS endpoints; set monitorCertificate to false on them instead`);
-      }
-      const [row] = await database.query<{ alerted_state: string }>(
-        `DELETE FROM certificate WHERE id = ? AND tenant_id = ? AND source = 'manual' RETURNING alerted_state`,
-        [current.id, tenantId],
-      );
-      if (!row) throw new AppError('not_found', `Certificate monitor ${current.id} was not found`);
-      if (row.alerted_state !== 'ok') await resolveAll(deps.alerts, [{ tenantId, fingerprint: certificateAlertFingerprint(current.id, row.alerted_state) }]);
+      await database.forTenant(tenantId).transaction(async (tx) => {
+        const current = await owned(tx.query, req.params.id, true);
+        if (current.source === 'endpoint') {
+          throw new AppError('conflict', `Certificate monitor ${current.id} is derived from HTTPS endpoints; set monitorCertificate to false on them instead`);
+        }
+        await tx.query('DELETE FROM certificate WHERE id = ?', [current.id]);
+        if (current.alerted_state !== 'ok') {
+          await resolveAll(tx, deps.alerts, [{ tenantId, fingerprint: certificateAlertFingerprint(current.id, current.alerted_state) }]);
+        }
+      });
       return { status: 204 };
     },
 
     async listCertificateChecks(req: OperationRequest<unknown, { id: string }>) {
-      return reads.checks(await owned(database.query, req.tenantId as string, req.params.id), req.query as Record<string, unknown>);
+      const tenantId = req.tenantId as string;
+      return reads.checks(tenantId, await owned(database.forTenant(tenantId).query, req.params.id), req.query as Record<string, unknown>);
     },
   };
 }

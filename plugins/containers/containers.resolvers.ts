@@ -60,7 +60,9 @@ export function registerResolvers(ctx: PluginContext, deps: ContainersGraphQLDep
     const row = await heartbeats.find(tenantId, checked(args).id as string);
     return row ? { ...heartbeats.view(row), [heartbeatRow]: row } : null;
   });
-  ctx.resolve('Heartbeat', 'pings', (heartbeat: HeartbeatNode, args: Args) => heartbeats.pings(heartbeat, asQuery(args)));
+  ctx.resolve('Heartbeat', 'pings', async (heartbeat: HeartbeatNode, args: Args, context) =>
+    heartbeats.pings(await tenant(context, 'heartbeats:read'), heartbeat, asQuery(args)),
+  );
   ctx.resolve('Heartbeat', 'executions', async (heartbeat: HeartbeatNode, args: Args, context) => {
     // A heartbeat of a list has no row with it: read it again (it is of the workspace: the list said so).
     const row = heartbeat[heartbeatRow] ?? (await heartbeats.find(await tenant(context, 'heartbeats:read'), heartbeat.id));
@@ -74,7 +76,9 @@ export function registerResolvers(ctx: PluginContext, deps: ContainersGraphQLDep
     'endpoint',
     async (_p, args: { id: string }, context) => (await endpoints.find(await tenant(context, 'endpoints:read'), checked(args).id as string)) ?? null,
   );
-  ctx.resolve('Endpoint', 'checks', (endpoint: { id: string }, args: Args) => endpoints.checks(endpoint, asQuery(args)));
+  ctx.resolve('Endpoint', 'checks', async (endpoint: { id: string }, args: Args, context) =>
+    endpoints.checks(await tenant(context, 'endpoints:read'), endpoint, asQuery(args)),
+  );
 
   ctx.resolve('Query', 'certificates', async (_p, args: Args, context) => certificates.list(await tenant(context, 'certificates:read'), asQuery(args)));
   ctx.resolve(
@@ -82,7 +86,9 @@ export function registerResolvers(ctx: PluginContext, deps: ContainersGraphQLDep
     'certificate',
     async (_p, args: { id: string }, context) => (await certificates.find(await tenant(context, 'certificates:read'), checked(args).id as string)) ?? null,
   );
-  ctx.resolve('Certificate', 'checks', (certificate: { id: string }, args: Args) => certificates.checks(certificate, asQuery(args)));
+  ctx.resolve('Certificate', 'checks', async (certificate: { id: string }, args: Args, context) =>
+    certificates.checks(await tenant(context, 'certificates:read'), certificate, asQuery(args)),
+  );
 
   for (const [field, topic, permission] of [
     ['heartbeatPinged', 'heartbeat.pinged', 'heartbeats:read'],

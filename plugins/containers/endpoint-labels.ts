@@ -173,12 +173,12 @@ export async function upsertEndpointsFromLabels(
       .map((p) => p.path.slice(labelPrefix.length).split('.')[0])
       .map((first) => (first in fields || first === 'header' ? defaultLabelKey : first)),
   );
-  const resolve: AlertToResolve[] = await deps.database.transaction(async ({ query }) => {
+  await deps.database.forTenant(tenantId).transaction(async (tx) => {
+    const { query } = tx;
     const now = deps.clock();
-    const existing = await query<EndpointRow>(
-      "SELECT * FROM endpoint WHERE tenant_id = ? AND container_id = ? AND source = 'labels' ORDER BY label_key FOR UPDATE",
-      [tenantId, containerId],
-    );
+    const existing = await query<EndpointRow>("SELECT * FROM endpoint WHERE container_id = ? AND source = 'labels' ORDER BY label_key FOR UPDATE", [
+      containerId,
+    ]);
     const byKey = new Map(existing.map((row) => [row.label_key as string, row]));
     const resolve: AlertToResolve[] = [];
     for (const { key, input } of parsed.endpoints) {
@@ -212,9 +212,8 @@ export async function upsertEndpointsFromLabels(
       if (row.alert_firing) resolve.push({ tenantId, fingerprint: endpointAlertFingerprint(row.id) });
     }
     resolve.push(...(await syncDerivedCertificates(query, tenantId, now)));
-    return resolve;
+    await resolveAll(tx, deps.alerts, resolve);
   });
-  await resolveAll(deps.alerts, resolve);
   if (result.created.length + result.updated.length > 0) deps.onDue?.();
   return result;
 }

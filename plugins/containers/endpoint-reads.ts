@@ -37,10 +37,7 @@ export function endpointReads(deps: { database: DatabaseService }) {
 
   /** The endpoint of the workspace with its certificate monitor's id, or undefined (another workspace's id is not there). */
   const find = async (tenantId: string, id: string): Promise<EndpointView | undefined> => {
-    const [row] = await database.query<EndpointWithCertificate>(`SELECT ${endpointWithCertificate} FROM endpoint e WHERE e.id = ? AND e.tenant_id = ?`, [
-      id,
-      tenantId,
-    ]);
+    const [row] = await database.forTenant(tenantId).query<EndpointWithCertificate>(`SELECT ${endpointWithCertificate} FROM endpoint e WHERE e.id = ?`, [id]);
     return row ? viewWithCertificate(row) : undefined;
   };
 
@@ -72,18 +69,20 @@ export function endpointReads(deps: { database: DatabaseService }) {
         q: list.q,
       });
       const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
+      const db = database.forTenant(tenantId);
       const [rows, [count]] = await Promise.all([
-        database.query<EndpointWithCertificate>(
+        db.query<EndpointWithCertificate>(
           `SELECT ${endpointWithCertificate} FROM endpoint e WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, e.id LIMIT ? OFFSET ?`,
           [...params, list.limit, list.offset],
         ),
-        database.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint e WHERE ${where}`, params),
+        db.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint e WHERE ${where}`, params),
       ]);
       return listEnvelope(rows.map(viewWithCertificate), Number(count.count), list, filters);
     },
 
     /** GET /api/v1/endpoints/{id}/checks: check results of an endpoint the caller owns, newest first. */
-    async checks(endpoint: { id: string }, query: EndpointCheckQuery) {
+    async checks(tenantId: string, endpoint: { id: string }, query: EndpointCheckQuery) {
+      const db = database.forTenant(tenantId);
       const list = parseListQuery<'checkedAt'>(query, { sortable: { checkedAt: 'checked_at' }, defaultSort: 'checkedAt' });
       const where = ['endpoint_id = ?'];
       const params: unknown[] = [endpoint.id];
@@ -107,12 +106,12 @@ export function endpointReads(deps: { database: DatabaseService }) {
         invalid([{ path: '/query/until', message: 'must not be before since' }]);
       }
       const [rows, [count]] = await Promise.all([
-        database.query<CheckRow>(`SELECT * FROM endpoint_check WHERE ${where.join(' AND ')} ORDER BY checked_at DESC, id DESC LIMIT ? OFFSET ?`, [
+        db.query<CheckRow>(`SELECT * FROM endpoint_check WHERE ${where.join(' AND ')} ORDER BY checked_at DESC, id DESC LIMIT ? OFFSET ?`, [
           ...params,
           list.limit,
           list.offset,
         ]),
-        database.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint_check WHERE ${where.join(' AND ')}`, params),
+        db.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint_check WHERE ${where.join(' AND ')}`, params),
       ]);
       const data = rows.map((r) => ({
         id: r.id,

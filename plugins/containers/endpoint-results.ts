@@ -21,7 +21,8 @@ const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOS
  * Returns whether the endpoint went down or came back up.
  */
 export async function recordEndpointCheck(deps: ResultDeps, claimed: EndpointRow, outcome: CheckOutcome, checkedAt: Date): Promise<boolean> {
-  return deps.database.transaction(async ({ em, query }) => {
+  return deps.database.platform.transaction(async (tx) => {
+    const { query } = tx;
     const [row] = await query<EndpointRow>('SELECT * FROM endpoint WHERE id = ? FOR UPDATE', [claimed.id]);
     if (!row?.enabled || new Date(row.updated_at).getTime() !== new Date(claimed.updated_at).getTime()) return false;
     const failingSince = row.failing_since ? new Date(row.failing_since) : null;
@@ -63,7 +64,7 @@ export async function recordEndpointCheck(deps: ResultDeps, claimed: EndpointRow
       ]);
     }
     const identity = { endpointId: row.id, name: row.name, url: row.url };
-    await deps.events.publish(em, {
+    await deps.events.publish(tx, {
       topic: 'endpoint.check_result',
       tenantId: row.tenant_id,
       payload: {
@@ -78,7 +79,7 @@ export async function recordEndpointCheck(deps: ResultDeps, claimed: EndpointRow
       },
     });
     if (transition.event === 'alert') {
-      await deps.events.publish(em, {
+      await deps.events.publish(tx, {
         topic: 'endpoint.alert',
         tenantId: row.tenant_id,
         payload: {
@@ -91,7 +92,7 @@ export async function recordEndpointCheck(deps: ResultDeps, claimed: EndpointRow
         },
       });
     } else if (transition.event === 'recovery') {
-      await deps.events.publish(em, {
+      await deps.events.publish(tx, {
         topic: 'endpoint.recovery',
         tenantId: row.tenant_id,
         payload: {
@@ -114,28 +115,31 @@ export async function recordEndpointCheck(deps: ResultDeps, claimed: EndpointRow
  * idempotent, so a crash between the alert and the flag only repeats the call.
  */
 export async function reconcileEndpointAlerts(deps: ResultDeps, limit = 200): Promise<number> {
-  const rows = await deps.database.query<Pick<EndpointRow, 'id' | 'tenant_id' | 'name' | 'url' | 'status' | 'last_error' | 'consecutive_failures'>>(
+  const rows = await deps.database.platform.query<Pick<EndpointRow, 'id' | 'tenant_id' | 'name' | 'url' | 'status' | 'last_error' | 'consecutive_failures'>>(
     `SELECT id, tenant_id, name, url, status, last_error, consecutive_failures FROM endpoint WHERE (status = 'down') <> alert_firing LIMIT ?`,
     [limit],
   );
   for (const row of rows) {
-    const fingerprint = endpointAlertFingerprint(row.id);
-    if (row.status === 'down') {
-      await deps.alerts.raise({
-        tenantId: row.tenant_id,
-        source: 'containers',
-        entityType: 'endpoint',
-        entityId: row.id,
-        severity: 'critical',
-        title: `Endpoint ${row.name} is down`,
-        message: `${row.url}: ${row.last_error ?? 'failed'} (${row.consecutive_failures} consecutive failed checks)`,
-        labels: { endpoint: row.name },
-        fingerprint,
-      });
-    } else {
-      await deps.alerts.resolve({ tenantId: row.tenant_id, fingerprint });
-    }
-    await deps.database.query('UPDATE endpoint SET alert_firing = ? WHERE id = ?', [row.status === 'down', row.id]);
+    // The alert and its flag change together: a crash cannot leave one without the other.
+    await deps.database.platform.transaction(async (tx) => {
+      const fingerprint = endpointAlertFingerprint(row.id);
+      if (row.status === 'down') {
+        await deps.alerts.raise(tx, {
+          tenantId: row.tenant_id,
+          source: 'containers',
+          entityType: 'endpoint',
+          entityId: row.id,
+          severity: 'critical',
+          title: `Endpoint ${row.name} is down`,
+          message: `${row.url}: ${row.last_error ?? 'failed'} (${row.consecutive_failures} consecutive failed checks)`,
+          labels: { endpoint: row.name },
+          fingerprint,
+        });
+      } else {
+        await deps.alerts.resolve(tx, { tenantId: row.tenant_id, fingerprint });
+      }
+      await tx.query('UPDATE endpoint SET alert_firing = ? WHERE id = ?', [row.status === 'down', row.id]);
+    });
   }
   return rows.length;
 }

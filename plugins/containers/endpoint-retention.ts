@@ -11,7 +11,7 @@ export async function pruneEndpointHistory(database: DatabaseService, now: Date,
   const checksBefore = daysBefore(now, endpointCheckRetentionDays);
   let total = 0;
   for (;;) {
-    const deleted = await database.query<{ id: string }>(
+    const deleted = await database.platform.query<{ id: string }>(
       'DELETE FROM endpoint_check WHERE id IN (SELECT id FROM endpoint_check WHERE checked_at < ? LIMIT ?) RETURNING id',
       [checksBefore, chunk],
     );
@@ -19,7 +19,7 @@ export async function pruneEndpointHistory(database: DatabaseService, now: Date,
     if (deleted.length < chunk) break;
   }
   const historyBefore = daysBefore(now, endpointHistoryRetentionDays);
-  await database.query('DELETE FROM certificate_check WHERE checked_at < ?', [historyBefore]);
-  await database.query('DELETE FROM endpoint_flip WHERE at < ?', [historyBefore]);
+  await database.platform.query('DELETE FROM certificate_check WHERE checked_at < ?', [historyBefore]);
+  await database.platform.query('DELETE FROM endpoint_flip WHERE at < ?', [historyBefore]);
   return total;
 }

@@ -53,7 +53,7 @@ export class EndpointSchedule {
   async claimEndpoints(limit: number): Promise<EndpointRow[]> {
     if (limit <= 0) return [];
     const now = this.deps.clock().toISOString();
-    return this.deps.database.query<EndpointRow>(
+    return this.deps.database.platform.query<EndpointRow>(
       `UPDATE endpoint e SET next_check_at = ${nextSlot('e')}
        FROM (SELECT id FROM endpoint WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ? FOR UPDATE SKIP LOCKED) due
        WHERE e.id = due.id RETURNING e.*`,
@@ -64,7 +64,7 @@ export class EndpointSchedule {
   async claimCertificates(limit: number): Promise<CertificateRow[]> {
     if (limit <= 0) return [];
     const now = this.deps.clock().toISOString();
-    return this.deps.database.query<CertificateRow>(
+    return this.deps.database.platform.query<CertificateRow>(
       `UPDATE certificate c SET next_check_at = ${nextSlot('c')}
        FROM (SELECT id FROM certificate WHERE next_check_at <= ? ORDER BY next_check_at LIMIT ? FOR UPDATE SKIP LOCKED) due
        WHERE c.id = due.id RETURNING c.*`,

@@ -1,4 +1,4 @@
-import { AppError, type AlertsService, type DatabaseService, type OperationRequest } from '../../core/plugin-api/index.ts';
+import { AppError, type AlertsService, type DatabaseService, type OperationRequest, type Tx } from '../../core/plugin-api/index.ts';
 import type { CheckAddressPolicy } from './endpoint-address-policy.ts';
 import {
   type EndpointCheckQuery,
@@ -24,9 +24,9 @@ export interface EndpointHandlerDeps {
 
 export { endpointWithCertificate, type EndpointWithCertificate, viewWithCertificate };
 
-/** Resolves the alerts of rows that are gone (after their transaction committed). */
-export async function resolveAll(alerts: AlertsService, list: AlertToResolve[]): Promise<void> {
-  for (const alert of list) await alerts.resolve(alert);
+/** Resolves the alerts of rows that are gone, in the transaction that removes them. */
+export async function resolveAll(tx: Tx, alerts: AlertsService, list: AlertToResolve[]): Promise<void> {
+  for (const alert of list) await alerts.resolve(tx, alert);
 }
 
 /** Per-calendar-day windows of the last `days` days in `timeZone`, the last one ending at its midnight. */
@@ -100,8 +100,8 @@ export function endpointHandlers(deps: EndpointHandlerDeps) {
   const { database, clock } = deps;
   const reads = endpointReads({ database });
 
-  const owned = async (sql: Sql, tenantId: string, id: string, lock = false) => {
-    const [row] = await sql<EndpointRow>(`SELECT * FROM endpoint WHERE id = ? AND tenant_id = ?${lock ? ' FOR UPDATE' : ''}`, [id, tenantId]);
+  const owned = async (sql: Sql, id: string, lock = false) => {
+    const [row] = await sql<EndpointRow>(`SELECT * FROM endpoint WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [id]);
     if (!row) throw new AppError('not_found', `Endpoint ${id} was not found`);
     return row;
   };
@@ -123,7 +123,7 @@ export function endpointHandlers(deps: EndpointHandlerDeps) {
     async createEndpoint(req: OperationRequest<EndpointInput>) {
       const tenantId = req.tenantId as string;
       const columns = endpointColumns(undefined, req.body, deps.policy, tenantId);
-      const view = await database.transaction(async ({ query }) => {
+      const view = await database.forTenant(tenantId).transaction(async ({ query }) => {
         const row = await insertEndpoint(query, tenantId, columns, { source: 'api' }, clock());
         await syncDerivedCertificates(query, tenantId, clock());
         return withCertificate(query, row.id);
@@ -138,44 +138,50 @@ export function endpointHandlers(deps: EndpointHandlerDeps) {
 
     async updateEndpoint(req: OperationRequest<EndpointInput, { id: string }>) {
       const tenantId = req.tenantId as string;
-      const { view, removed } = await database.transaction(async ({ query }) => {
-        const current = await owned(query, tenantId, req.params.id, true);
+      const view = await database.forTenant(tenantId).transaction(async (tx) => {
+        const { query } = tx;
+        const current = await owned(query, req.params.id, true);
         managedByLabels(current);
         const row = await updateEndpointRow(query, current, endpointColumns(current, req.body, deps.policy, tenantId), clock());
-        const removed = await syncDerivedCertificates(query, tenantId, clock());
-        return { view: await withCertificate(query, row.id), removed };
+        await resolveAll(tx, deps.alerts, await syncDerivedCertificates(query, tenantId, clock()));
+        return withCertificate(query, row.id);
       });
-      await resolveAll(deps.alerts, removed);
       deps.onDue();
       return view;
     },
 
     async deleteEndpoint(req: OperationRequest<unknown, { id: string }>) {
       const tenantId = req.tenantId as string;
-      const removed = await database.transaction(async ({ query }) => {
-        const current = await owned(query, tenantId, req.params.id, true);
+      await database.forTenant(tenantId).transaction(async (tx) => {
+        const { query } = tx;
+        const current = await owned(query, req.params.id, true);
         managedByLabels(current);
         await query('DELETE FROM endpoint WHERE id = ?', [current.id]);
         const certificates = await syncDerivedCertificates(query, tenantId, clock());
-        return current.alert_firing ? [{ tenantId, fingerprint: endpointAlertFingerprint(current.id) }, ...certificates] : certificates;
+        await resolveAll(
+          tx,
+          deps.alerts,
+          current.alert_firing ? [{ tenantId, fingerprint: endpointAlertFingerprint(current.id) }, ...certificates] : certificates,
+        );
       });
-      await resolveAll(deps.alerts, removed);
       return { status: 204 };
     },
 
     async listEndpointChecks(req: OperationRequest<unknown, { id: string }, EndpointCheckQuery>) {
-      return reads.checks(await owned(database.query, req.tenantId as string, req.params.id), req.query);
+      const tenantId = req.tenantId as string;
+      return reads.checks(tenantId, await owned(database.forTenant(tenantId).query, req.params.id), req.query);
     },
 
     async getEndpointDailyUptime(req: OperationRequest<unknown, { id: string }, { days?: number; timezone?: string }>) {
-      const endpoint = await owned(database.query, req.tenantId as string, req.params.id);
+      const db = database.forTenant(req.tenantId as string);
+      const endpoint = await owned(db.query, req.params.id);
       const timeZone = req.query.timezone ?? 'UTC';
       if (!isTimeZone(timeZone)) invalid([{ path: '/query/timezone', message: 'must be an IANA time zone name, e.g. Europe/Berlin' }]);
       const now = clock();
       const windows = dayWindows(now, req.query.days ?? 30, timeZone);
-      const history = (await flipsSince(database.query, [endpoint.id], windows[0].from))(endpoint.id, endpoint.status);
+      const history = (await flipsSince(db.query, [endpoint.id], windows[0].from))(endpoint.id, endpoint.status);
       const uptime = uptimeInWindows({ ...history, createdAt: new Date(endpoint.created_at), now, windows });
-      const stats = await checkStats(database.query, [endpoint.id], windows);
+      const stats = await checkStats(db.query, [endpoint.id], windows);
       const data = windows.map((w, i) => {
         const s = stats.get(`${endpoint.id}:${i}`);
         return {

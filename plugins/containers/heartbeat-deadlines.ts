@@ -94,12 +94,13 @@ export class HeartbeatDeadlines {
   }
 
   private evaluateBatch(now: Date, batchSize: number): Promise<Changed[]> {
-    return this.deps.database.transaction(async ({ em, query }) => {
+    return this.deps.database.platform.transaction(async (tx) => {
+      const { query } = tx;
       // `now` twice: as a constant the due_at index can be searched with, and for the row updates.
       const rows = await query<Changed>(evaluateSql, [now.toISOString(), now.toISOString(), batchSize]);
       // A mass outage publishes its events in one statement, not one round trip each.
       await this.deps.events.publishMany(
-        em,
+        tx,
         rows
           .filter((row) => row.status === 'down' && row.was !== 'down')
           .map((row) => ({
@@ -127,7 +128,7 @@ export class HeartbeatDeadlines {
    * idempotent, so a crash between the alert and the flag only repeats the call.
    */
   async reconcileAlerts(limit = 500): Promise<number> {
-    const rows = await this.deps.database.query<AlertRow>(
+    const rows = await this.deps.database.platform.query<AlertRow>(
       `SELECT id, tenant_id, name, status, status_reason, alert_firing FROM heartbeat WHERE (status = 'down') <> alert_firing LIMIT ?`,
       [limit],
     );
@@ -135,23 +136,26 @@ export class HeartbeatDeadlines {
     const work = async () => {
       while (next < rows.length) {
         const row = rows[next++];
-        const fingerprint = heartbeatAlertFingerprint(row.id);
-        if (row.status === 'down') {
-          await this.deps.alerts.raise({
-            tenantId: row.tenant_id,
-            source: 'containers',
-            entityType: 'heartbeat',
-            entityId: row.id,
-            severity: 'critical',
-            title: `Heartbeat ${row.name} is down`,
-            message: row.status_reason ?? undefined,
-            labels: { heartbeat: row.name },
-            fingerprint,
-          });
-        } else {
-          await this.deps.alerts.resolve({ tenantId: row.tenant_id, fingerprint });
-        }
-        await this.deps.database.query('UPDATE heartbeat SET alert_firing = ? WHERE id = ?', [row.status === 'down', row.id]);
+        // The alert and its flag change together: a crash cannot leave one without the other.
+        await this.deps.database.platform.transaction(async (tx) => {
+          const fingerprint = heartbeatAlertFingerprint(row.id);
+          if (row.status === 'down') {
+            await this.deps.alerts.raise(tx, {
+              tenantId: row.tenant_id,
+              source: 'containers',
+              entityType: 'heartbeat',
+              entityId: row.id,
+              severity: 'critical',
+              title: `Heartbeat ${row.name} is down`,
+              message: row.status_reason ?? undefined,
+              labels: { heartbeat: row.name },
+              fingerprint,
+            });
+          } else {
+            await this.deps.alerts.resolve(tx, { tenantId: row.tenant_id, fingerprint });
+          }
+          await tx.query('UPDATE heartbeat SET alert_firing = ? WHERE id = ?', [row.status === 'down', row.id]);
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, rows.length) }, work));

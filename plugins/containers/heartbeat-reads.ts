@@ -43,7 +43,7 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
 
   /** The heartbeat of the workspace, or undefined (another workspace's id is not there). */
   const find = async (tenantId: string, id: string) => {
-    const [row] = await database.query<HeartbeatRow>('SELECT * FROM heartbeat WHERE id = ? AND tenant_id = ?', [id, tenantId]);
+    const [row] = await database.forTenant(tenantId).query<HeartbeatRow>('SELECT * FROM heartbeat WHERE id = ?', [id]);
     return row as HeartbeatRow | undefined;
   };
 
@@ -76,12 +76,13 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
         q: list.q,
       });
       const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
-      const rows = await database.query<HeartbeatRow & { total: string }>(
+      const db = database.forTenant(tenantId);
+      const rows = await db.query<HeartbeatRow & { total: string }>(
         `SELECT *, count(*) OVER () AS total FROM heartbeat WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, id LIMIT ? OFFSET ?`,
         [...params, list.limit, list.offset],
       );
       const total = await pageTotal(rows, list, async () => {
-        const [count] = await database.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat WHERE ${where}`, params);
+        const [count] = await db.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat WHERE ${where}`, params);
         return Number(count.count);
       });
       return listEnvelope(
@@ -93,7 +94,8 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
     },
 
     /** GET /api/v1/heartbeats/{id}/pings: raw pings of a heartbeat the caller owns, newest first. */
-    async pings(heartbeat: { id: string }, query: Record<string, unknown> & { kind?: string }) {
+    async pings(tenantId: string, heartbeat: { id: string }, query: Record<string, unknown> & { kind?: string }) {
+      const db = database.forTenant(tenantId);
       const list = parseListQuery<'receivedAt'>({ ...query, sortOrder: 'desc' }, { defaultSort: 'receivedAt', sortable: { receivedAt: 'received_at' } });
       const where = ['heartbeat_id = ?'];
       const params: unknown[] = [heartbeat.id];
@@ -103,12 +105,12 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
         params.push(query.kind);
         filters.kind = query.kind;
       }
-      const rows = await database.query<PingRow & { total: string }>(
+      const rows = await db.query<PingRow & { total: string }>(
         `SELECT *, count(*) OVER () AS total FROM heartbeat_ping WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?`,
         [...params, list.limit, list.offset],
       );
       const total = await pageTotal(rows, list, async () => {
-        const [count] = await database.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat_ping WHERE ${where.join(' AND ')}`, params);
+        const [count] = await db.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat_ping WHERE ${where.join(' AND ')}`, params);
         return Number(count.count);
       });
       const data = rows.map((r) => ({
@@ -132,7 +134,7 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
     async executions(heartbeat: HeartbeatRow, query: Record<string, unknown>) {
       const list = parseListQuery<'startedAt'>({ ...query, sortOrder: 'desc' }, { defaultSort: 'startedAt', sortable: { startedAt: 'started_at' } });
       // Completions (with the start they were paired with), and starts no completion claimed.
-      const rows = await database.query<ExecutionRow>(
+      const rows = await database.forTenant(heartbeat.tenant_id).query<ExecutionRow>(
         `SELECT *, count(*) OVER () AS total FROM (
            SELECT c.id, c.kind, c.rid, s.received_at AS started_at, c.received_at AS completed_at, c.duration_ms, c.exit_code
            FROM heartbeat_ping c LEFT JOIN heartbeat_ping s ON s.id = c.start_ping_id

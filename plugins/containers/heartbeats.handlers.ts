@@ -72,8 +72,8 @@ export function heartbeatHandlers(deps: {
   const reads = heartbeatReads({ database, clock, publicUrl: deps.publicUrl });
   const { view } = reads;
 
-  const owned = async (sql: Sql, tenantId: string, id: string, lock = false) => {
-    const [row] = await sql<HeartbeatRow>(`SELECT * FROM heartbeat WHERE id = ? AND tenant_id = ?${lock ? ' FOR UPDATE' : ''}`, [id, tenantId]);
+  const owned = async (sql: Sql, id: string, lock = false) => {
+    const [row] = await sql<HeartbeatRow>(`SELECT * FROM heartbeat WHERE id = ?${lock ? ' FOR UPDATE' : ''}`, [id]);
     if (!row) throw new AppError('not_found', `Heartbeat ${id} was not found`);
     return row;
   };
@@ -83,8 +83,9 @@ export function heartbeatHandlers(deps: {
     req: OperationRequest<unknown, { id: string }>,
     change: (row: HeartbeatRow, now: Date) => { row: HeartbeatRow; reason?: string | null; event?: LifecycleEvent } | null,
   ) => {
-    const result = await database.transaction(async ({ em, query: sql }) => {
-      const current = await owned(sql, req.tenantId as string, req.params.id, true);
+    const result = await database.forTenant(req.tenantId as string).transaction(async (tx) => {
+      const sql = tx.query;
+      const current = await owned(sql, req.params.id, true);
       const now = clock();
       const changed = change(current, now);
       if (!changed) return { row: current, flipped: false };
@@ -124,7 +125,7 @@ export function heartbeatHandlers(deps: {
           changed.reason ?? null,
         ]);
       }
-      if (changed.event) await deps.events.publish(em, { topic: changed.event.topic, tenantId: current.tenant_id, payload: changed.event.payload });
+      if (changed.event) await deps.events.publish(tx, { topic: changed.event.topic, tenantId: current.tenant_id, payload: changed.event.payload });
       return { row, flipped };
     });
     if (result.flipped) deps.onStatusChange();
@@ -161,7 +162,7 @@ export function heartbeatHandlers(deps: {
 
     async createHeartbeat(req: OperationRequest<HeartbeatInput>) {
       const columns = configColumns(undefined, req.body);
-      const [row] = await database.query<HeartbeatRow>(
+      const [row] = await database.forTenant(req.tenantId as string).query<HeartbeatRow>(
         `INSERT INTO heartbeat (id, tenant_id, ping_uuid, name, description, kind, period_seconds, cron, timezone, grace_seconds, start_grace_seconds, status,
            status_changed_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?) RETURNING *`,
@@ -184,7 +185,7 @@ export function heartbeatHandlers(deps: {
     },
 
     async getHeartbeat(req: OperationRequest<unknown, { id: string }>) {
-      return view(await owned(database.query, req.tenantId as string, req.params.id));
+      return view(await owned(database.forTenant(req.tenantId as string).query, req.params.id));
     },
 
     updateHeartbeat(req: OperationRequest<HeartbeatInput, { id: string }>) {
@@ -192,23 +193,22 @@ export function heartbeatHandlers(deps: {
     },
 
     async deleteHeartbeat(req: OperationRequest<unknown, { id: string }>) {
-      const row = await database.transaction(async ({ em, query: sql }) => {
-        const [deleted] = await sql<{ id: string; name: string; alert_firing: boolean; status: HeartbeatStatus }>(
-          'DELETE FROM heartbeat WHERE id = ? AND tenant_id = ? RETURNING id, name, alert_firing, status',
-          [req.params.id, req.tenantId],
+      await database.forTenant(req.tenantId as string).transaction(async (tx) => {
+        const [deleted] = await tx.query<{ id: string; name: string; alert_firing: boolean; status: HeartbeatStatus }>(
+          'DELETE FROM heartbeat WHERE id = ? RETURNING id, name, alert_firing, status',
+          [req.params.id],
         );
         if (!deleted) throw new AppError('not_found', `Heartbeat ${req.params.id} was not found`);
-        await deps.events.publish(em, {
+        await deps.events.publish(tx, {
           topic: 'heartbeat.deleted',
           tenantId: req.tenantId as string,
           payload: { heartbeatId: deleted.id, name: deleted.name, previousStatus: deleted.status, at: clock().toISOString() },
         });
-        return deleted;
+        // Its alert cannot be reconciled once the row is gone: resolve it with the deletion.
+        if (deleted.alert_firing || deleted.status === 'down') {
+          await deps.alerts.resolve(tx, { tenantId: req.tenantId as string, fingerprint: heartbeatAlertFingerprint(deleted.id) });
+        }
       });
-      // Its alert cannot be reconciled once the row is gone: resolve it now.
-      if (row.alert_firing || row.status === 'down') {
-        await deps.alerts.resolve({ tenantId: req.tenantId as string, fingerprint: heartbeatAlertFingerprint(row.id) });
-      }
       return { status: 204 };
     },
 
@@ -243,26 +243,28 @@ export function heartbeatHandlers(deps: {
     },
 
     async listHeartbeatPings(req: OperationRequest<unknown, { id: string }, Record<string, unknown> & { kind?: string }>) {
-      return reads.pings(await owned(database.query, req.tenantId as string, req.params.id), req.query);
+      const tenantId = req.tenantId as string;
+      return reads.pings(tenantId, await owned(database.forTenant(tenantId).query, req.params.id), req.query);
     },
 
     async listHeartbeatExecutions(req: OperationRequest<unknown, { id: string }>) {
-      return reads.executions(await owned(database.query, req.tenantId as string, req.params.id), req.query);
+      return reads.executions(await owned(database.forTenant(req.tenantId as string).query, req.params.id), req.query);
     },
 
     async getHeartbeatDailyUptime(req: OperationRequest<unknown, { id: string }, { days?: number; timezone?: string }>) {
-      const heartbeat = await owned(database.query, req.tenantId as string, req.params.id);
+      const db = database.forTenant(req.tenantId as string);
+      const heartbeat = await owned(db.query, req.params.id);
       const timeZone = req.query.timezone ?? heartbeat.timezone;
       if (!isTimeZone(timeZone)) invalid([{ path: '/query/timezone', message: 'must be an IANA time zone name, e.g. Europe/Berlin' }]);
       const days = req.query.days ?? 30;
       const now = clock();
       // Fetch from a day before the first calendar day, whatever the zone's offset.
       const since = new Date(now.getTime() - (days + 1) * 86_400_000);
-      const flips = await database.query<{ at: Date; from_status: string; to_status: string }>(
+      const flips = await db.query<{ at: Date; from_status: string; to_status: string }>(
         'SELECT at, from_status, to_status FROM heartbeat_flip WHERE heartbeat_id = ? AND at >= ? ORDER BY at, id',
         [heartbeat.id, since.toISOString()],
       );
-      const [before] = await database.query<{ to_status: string }>(
+      const [before] = await db.query<{ to_status: string }>(
         'SELECT to_status FROM heartbeat_flip WHERE heartbeat_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1',
         [heartbeat.id, since.toISOString()],
       );

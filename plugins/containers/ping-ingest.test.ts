@@ -237,19 +237,21 @@ t.test('a heartbeat changed between read and write is read again: its pings are 
   const { database, events } = services();
   let interfere = 1;
   let reads = 0;
+  const platform = database.platform;
   const meddling = {
-    em: () => database.em(),
     forTenant: (tenantId: string) => database.forTenant(tenantId),
-    transaction: (fn: Parameters<typeof database.transaction>[0]) => database.transaction(fn),
-    relaxedQuery: (sql: string, params?: unknown[]) => database.relaxedQuery(sql, params),
-    statement: (sql: string) => database.statement(sql),
-    query: async <T>(sql: string, params?: unknown[]) => {
-      const rows = await database.query<T>(sql, params);
-      if (sql.includes('ping_uuid = ANY')) reads += 1;
-      // Right after the batch read the heartbeats, someone else changes heartbeat a.
-      if (sql.includes('ping_uuid = ANY') && interfere-- > 0)
-        await database.query(`UPDATE heartbeat SET description = 'changed meanwhile' WHERE id = ?`, [a.id]);
-      return rows;
+    platform: {
+      transaction: platform.transaction,
+      relaxedQuery: platform.relaxedQuery,
+      statement: platform.statement,
+      query: async <T>(sql: string, params?: unknown[]) => {
+        const rows = await platform.query<T>(sql, params);
+        if (sql.includes('ping_uuid = ANY')) reads += 1;
+        // Right after the batch read the heartbeats, someone else changes heartbeat a.
+        if (sql.includes('ping_uuid = ANY') && interfere-- > 0)
+          await platform.query(`UPDATE heartbeat SET description = 'changed meanwhile' WHERE id = ?`, [a.id]);
+        return rows;
+      },
     },
   } as unknown as typeof database;
   const store = new PingStore({ database: meddling, events });

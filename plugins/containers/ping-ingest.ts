@@ -161,7 +161,7 @@ export class PingStore {
       cacheSize?: number;
     },
   ) {
-    this.writeStatement = deps.database.statement<{ id: string; version: string }>(writeSql);
+    this.writeStatement = deps.database.platform.statement<{ id: string; version: string }>(writeSql);
   }
 
   async commit(pings: IncomingPing[]): Promise<(PingAck | AppError)[]> {
@@ -225,7 +225,7 @@ export class PingStore {
       if (row) rows.push(row);
       else unknown.push(uuid);
     }
-    if (unknown.length > 0) rows.push(...(await this.deps.database.query<ReadRow>(readSql, [`{${unknown.join(',')}}`])));
+    if (unknown.length > 0) rows.push(...(await this.deps.database.platform.query<ReadRow>(readSql, [`{${unknown.join(',')}}`])));
     const touched = new Map<string, Touched>();
     for (const row of rows) {
       touched.set(row.ping_uuid, {
@@ -318,10 +318,11 @@ export class PingStore {
       return new Map(updated.map((u) => [u.id, u.version]));
     }
     // Events go into the outbox in the same transaction as the change they report.
-    return this.deps.database.transaction(async ({ em, query }) => {
+    return this.deps.database.platform.transaction(async (tx) => {
+      const { query } = tx;
       const updated = new Map((await query<{ id: string; version: string }>(writeSql, params)).map((u) => [u.id, u.version]));
       await this.deps.events.publishMany(
-        em,
+        tx,
         prepared.events
           .filter((event) => updated.has(event.heartbeatId))
           .map((event) => ({ topic: 'heartbeat.pinged', tenantId: event.tenantId, payload: event.payload })),

@@ -13,13 +13,13 @@ export async function prunePings(database: DatabaseService, now: Date, chunk = 1
   const floor = uuidv7Floor(now.getTime() - pingRetentionDays * 86_400_000);
   let total = 0;
   for (;;) {
-    const deleted = await database.query<{ id: string }>(
+    const deleted = await database.platform.query<{ id: string }>(
       'DELETE FROM heartbeat_ping WHERE id IN (SELECT id FROM heartbeat_ping WHERE id < ?::uuid LIMIT ?) RETURNING id',
       [floor, chunk],
     );
     total += deleted.length;
     if (deleted.length < chunk) break;
   }
-  await database.query('DELETE FROM heartbeat_flip WHERE at < ?', [new Date(now.getTime() - flipRetentionDays * 86_400_000).toISOString()]);
+  await database.platform.query('DELETE FROM heartbeat_flip WHERE at < ?', [new Date(now.getTime() - flipRetentionDays * 86_400_000).toISOString()]);
   return total;
 }

@@ -34,6 +34,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
     id: 'containers',
     version: '0.1.0',
     host: '>=0.1.0 <1.0.0',
+    migrations: new URL('./migrations/', import.meta.url),
     openapi: openapiFiles(
       new URL('./openapi.yaml', import.meta.url),
       new URL('./status-page.openapi.yaml', import.meta.url),

@@ -32,8 +32,9 @@ export function sparklineHandlers(deps: { database: DatabaseService; clock: () =
         to: i === buckets - 1 ? new Date(now.getTime() + 1) : new Date(from.getTime() + Math.round((i + 1) * bucketMs)),
       }));
 
-      const where = ['tenant_id = ?'];
-      const params: unknown[] = [req.tenantId];
+      const db = database.forTenant(req.tenantId as string);
+      const where = ['TRUE'];
+      const params: unknown[] = [];
       const filters: Record<string, unknown> = { range, buckets };
       if (req.query.status) {
         where.push('status = ?');
@@ -45,15 +46,14 @@ export function sparklineHandlers(deps: { database: DatabaseService; clock: () =
         params.push(likePattern(list.q), likePattern(list.q));
       }
       const [endpoints, [count]] = await Promise.all([
-        database.query<Pick<EndpointRow, 'id' | 'name' | 'scheme' | 'status' | 'created_at'>>(
+        db.query<Pick<EndpointRow, 'id' | 'name' | 'scheme' | 'status' | 'created_at'>>(
           `SELECT id, name, scheme, status, created_at FROM endpoint WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy}, id LIMIT ? OFFSET ?`,
           [...params, list.limit, list.offset],
         ),
-        database.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint WHERE ${where.join(' AND ')}`, params),
+        db.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint WHERE ${where.join(' AND ')}`, params),
       ]);
       const ids = endpoints.map((e) => e.id);
-      const [history, stats] =
-        ids.length > 0 ? await Promise.all([flipsSince(database.query, ids, from), checkStats(database.query, ids, windows)]) : [null, null];
+      const [history, stats] = ids.length > 0 ? await Promise.all([flipsSince(db.query, ids, from), checkStats(db.query, ids, windows)]) : [null, null];
 
       const data = endpoints.map((endpoint) => {
         const createdAt = new Date(endpoint.created_at);

@@ -74,9 +74,9 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
 
   /** A write and its `status_page.updated` event in one transaction. */
   const write = <T>(tenantId: string, kind: 'group' | 'component', action: 'created' | 'updated' | 'deleted', fn: (sql: Sql) => Promise<T & { id: string }>) =>
-    database.transaction(async (tx) => {
+    database.forTenant(tenantId).transaction(async (tx) => {
       const result = await fn(tx.query);
-      await events.publish(tx.em, { topic: 'status_page.updated', tenantId, payload: { kind, id: result.id, action } });
+      await events.publish(tx, { topic: 'status_page.updated', tenantId, payload: { kind, id: result.id, action } });
       return result;
     });
 
@@ -97,19 +97,20 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
         sortable: { position: 'position', name: 'lower(name)', createdAt: 'created_at' },
         defaultSort: 'position',
       });
-      const where = ['tenant_id = ?'];
-      const params: unknown[] = [req.tenantId];
+      const db = database.forTenant(req.tenantId as string);
+      const where = ['TRUE'];
+      const params: unknown[] = [];
       if (list.q) {
         where.push(`(name ILIKE ? ESCAPE '\\' OR description ILIKE ? ESCAPE '\\')`);
         params.push(likePattern(list.q), likePattern(list.q));
       }
-      const rows = await database.query<GroupRow & { total: string }>(
+      const rows = await db.query<GroupRow & { total: string }>(
         `SELECT *, count(*) OVER () AS total FROM status_group WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy}, lower(name), id LIMIT ? OFFSET ?`,
         [...params, list.limit, list.offset],
       );
       const total = rows.length
         ? Number(rows[0].total)
-        : Number((await database.query<{ n: string }>(`SELECT count(*) AS n FROM status_group WHERE ${where.join(' AND ')}`, params))[0].n);
+        : Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM status_group WHERE ${where.join(' AND ')}`, params))[0].n);
       return listEnvelope(rows.map(groupView), total, list);
     },
 
@@ -164,8 +165,9 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
         },
         defaultSort: 'position',
       });
-      const where = ['c.tenant_id = ?'];
-      const params: unknown[] = [req.tenantId];
+      const db = database.forTenant(req.tenantId as string);
+      const where = ['TRUE'];
+      const params: unknown[] = [];
       const filters: Record<string, unknown> = {};
       const filter = (name: string, column: string) => {
         const value = req.query[name];
@@ -182,7 +184,7 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
         where.push(`(c.name ILIKE ? ESCAPE '\\' OR c.description ILIKE ? ESCAPE '\\')`);
         params.push(likePattern(list.q), likePattern(list.q));
       }
-      const rows = await database.query<ComponentRow & { total: string }>(
+      const rows = await db.query<ComponentRow & { total: string }>(
         `SELECT c.*, m.status, m.since, count(*) OVER () AS total FROM status_component c
          LEFT JOIN status_monitor m ON m.tenant_id = c.tenant_id AND m.monitor_type = c.monitor_type AND m.monitor_id = c.monitor_id
          WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy}, lower(c.name), c.id LIMIT ? OFFSET ?`,
@@ -192,7 +194,7 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
         ? Number(rows[0].total)
         : Number(
             (
-              await database.query<{ n: string }>(
+              await db.query<{ n: string }>(
                 `SELECT count(*) AS n FROM status_component c LEFT JOIN status_monitor m ON m.tenant_id = c.tenant_id AND m.monitor_type = c.monitor_type AND m.monitor_id = c.monitor_id WHERE ${where.join(' AND ')}`,
                 params,
               )

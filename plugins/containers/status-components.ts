@@ -204,7 +204,7 @@ export class StatusStore {
 
   /** One status into the store, and events for the components bound to it, in one transaction. */
   async apply(eventId: bigint, o: Observation): Promise<Applied> {
-    return this.deps.database.transaction(async (tx) => {
+    return this.deps.database.forTenant(o.tenantId).transaction(async (tx) => {
       const keyParams = [o.tenantId, o.monitorType, o.monitorId];
       const [current] = await tx.query<{ status: ComponentStatus; since: Date; last_event_id: string }>(
         'SELECT status, since, last_event_id FROM status_monitor WHERE tenant_id = ? AND monitor_type = ? AND monitor_id = ? FOR UPDATE',
@@ -240,7 +240,7 @@ export class StatusStore {
         keyParams,
       );
       for (const component of components) {
-        await this.deps.events.publish(tx.em, {
+        await this.deps.events.publish(tx, {
           topic: 'status_page.component_changed',
           tenantId: o.tenantId,
           payload: {
@@ -265,7 +265,7 @@ export class StatusStore {
  */
 export async function pruneStatusHistory(database: DatabaseService, now: Date, keepDays = 100): Promise<number> {
   const cut = new Date(now.getTime() - keepDays * 86_400_000).toISOString();
-  const deleted = await database.query(
+  const deleted = await database.platform.query(
     `DELETE FROM status_monitor_change c WHERE c.at < ? AND EXISTS (
        SELECT 1 FROM status_monitor_change n
        WHERE n.tenant_id = c.tenant_id AND n.monitor_type = c.monitor_type AND n.monitor_id = c.monitor_id AND n.at < ? AND (n.at, n.id) > (c.at, c.id))

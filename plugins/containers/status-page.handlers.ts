@@ -43,30 +43,41 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
 
   const workspaceOf = (req: OperationRequest<unknown, Record<string, string>, PageQuery>) => req.query.workspace ?? req.tenantId;
 
+  /**
+   * The page's workspace comes from the public URL: read only its rows. A value that cannot be a
+   * workspace id has no page (forTenant refuses it).
+   */
+  const scoped = (tenantId: string) => {
+    try {
+      return database.forTenant(tenantId);
+    } catch {
+      return undefined;
+    }
+  };
+
   const components = (tenantId: string) =>
-    database.query<Row>(
+    database.forTenant(tenantId).query<Row>(
       `SELECT c.id, c.group_id, c.name, c.description, c.monitor_type, c.monitor_id, m.status, m.since FROM status_component c
        LEFT JOIN status_monitor m ON m.tenant_id = c.tenant_id AND m.monitor_type = c.monitor_type AND m.monitor_id = c.monitor_id
-       WHERE c.tenant_id = ? ORDER BY c.position, lower(c.name), c.id`,
-      [tenantId],
+       ORDER BY c.position, lower(c.name), c.id`,
     );
 
   /** Each bound monitor's changes in the window, led by the last change before it. */
   const history = async (tenantId: string, from: Date) => {
-    const rows = await database.query<{ monitor_type: string; monitor_id: string; status: ComponentStatus; at: Date }>(
-      `WITH bound AS (SELECT DISTINCT monitor_type, monitor_id FROM status_component WHERE tenant_id = ?)
+    const rows = await database.forTenant(tenantId).query<{ monitor_type: string; monitor_id: string; status: ComponentStatus; at: Date }>(
+      `WITH bound AS (SELECT DISTINCT monitor_type, monitor_id FROM status_component)
        SELECT * FROM (
          SELECT b.monitor_type, b.monitor_id, before.status, before.at, 0 AS part, 0::bigint AS id FROM bound b
          CROSS JOIN LATERAL (
            SELECT h.status, h.at FROM status_monitor_change h
-           WHERE h.tenant_id = ? AND h.monitor_type = b.monitor_type AND h.monitor_id = b.monitor_id AND h.at < ?
+           WHERE h.monitor_type = b.monitor_type AND h.monitor_id = b.monitor_id AND h.at < ?
            ORDER BY h.at DESC, h.id DESC LIMIT 1) before
          UNION ALL
          SELECT h.monitor_type, h.monitor_id, h.status, h.at, 1 AS part, h.id FROM status_monitor_change h
          JOIN bound b ON b.monitor_type = h.monitor_type AND b.monitor_id = h.monitor_id
-         WHERE h.tenant_id = ? AND h.at >= ?) x
+         WHERE h.at >= ?) x
        ORDER BY at, part, id`,
-      [tenantId, tenantId, from.toISOString(), tenantId, from.toISOString()],
+      [from.toISOString(), from.toISOString()],
     );
     const byMonitor = new Map<string, StatusChange[]>();
     for (const r of rows) {
@@ -78,17 +89,16 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
   };
 
   const groups = (tenantId: string) =>
-    database.query<{ id: string; name: string; description: string | null }>(
-      'SELECT id, name, description FROM status_group WHERE tenant_id = ? ORDER BY position, lower(name), id',
-      [tenantId],
-    );
+    database
+      .forTenant(tenantId)
+      .query<{ id: string; name: string; description: string | null }>('SELECT id, name, description FROM status_group ORDER BY position, lower(name), id');
 
   const notFound = () => ({ status: 404, headers: statusPageHeaders, body: renderNoStatusPage() });
 
   return {
     async getStatusPage(req: OperationRequest<unknown, Record<string, string>, PageQuery>) {
       const workspace = workspaceOf(req);
-      if (!workspace) return notFound();
+      if (!workspace || !scoped(workspace)) return notFound();
       const now = clock();
       const windowStart = new Date(Math.floor(now.getTime() / DAY) * DAY - (DAYS - 1) * DAY);
       const [rows, groupRows, changes] = await Promise.all([components(workspace), groups(workspace), history(workspace, windowStart)]);
@@ -114,7 +124,8 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
 
     async streamStatusEvents(req: OperationRequest<unknown, Record<string, string>, PageQuery>) {
       const workspace = workspaceOf(req);
-      const exists = workspace ? await database.query('SELECT 1 FROM status_component WHERE tenant_id = ? LIMIT 1', [workspace]) : [];
+      const db = workspace ? scoped(workspace) : undefined;
+      const exists = db ? await db.query('SELECT 1 FROM status_component LIMIT 1') : [];
       if (!workspace || exists.length === 0) throw new AppError('not_found', 'There is no status page for this workspace');
       if (openStreams >= maxStreams)
         throw new AppError('unavailable', 'Too many open status streams on this server; retry later', { headers: { 'Retry-After': '30' } });
