@@ -560,6 +560,8 @@ export type LicensedPlugin = {
   /** Whether the active license includes the plugin. */
   licensed: boolean;
   state: 'loaded' | 'unloaded' | 'failed' | 'disabled' | 'unlicensed';
+  /** Why the plugin is failed (import, manifest, contract, migration, init) or off. */
+  error?: string;
 };
 
 /** The list envelope of the workspace API; `data` holds the items. */

@@ -57,12 +57,10 @@ export default definePlugin({
     });
     // No tenant condition: row-level security shows a workspace only its own rows.
     const listScores = (tenantId: string) =>
-      db
-        .forTenant(tenantId)
-        .query<{ id: string; label: string; score: number; createdAt: string }>(
-          `SELECT id, label, score, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"
+      db.forTenant(tenantId).query<{ id: string; label: string; score: number; createdAt: string }>(
+        `SELECT id, label, score, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"
            FROM example_score ORDER BY created_at DESC LIMIT 100`,
-        );
+      );
     ctx.handle('exampleListScores', async (req) => ({ data: await listScores(req.tenantId as string) }));
     ctx.resolve('Query', 'exampleHello', (_parent, args: { name: string }) => greet(args.name));
     ctx.resolve('Query', 'exampleScores', async (_parent, _args, context) => {
@@ -72,7 +70,12 @@ export default definePlugin({
     ctx.job<{ tenantId: string; label: string; score: number }>('record-score', async (payload) => {
       // The row and its event commit together, or neither does.
       await db.forTenant(payload.tenantId).transaction(async (tx) => {
-        await tx.query('INSERT INTO example_score (id, tenant_id, label, score) VALUES (?, ?, ?, ?)', [randomUUID(), payload.tenantId, payload.label, payload.score]);
+        await tx.query('INSERT INTO example_score (id, tenant_id, label, score) VALUES (?, ?, ?, ?)', [
+          randomUUID(),
+          payload.tenantId,
+          payload.label,
+          payload.score,
+        ]);
         await events.publish(tx, { topic: 'example.scored', tenantId: payload.tenantId, payload: { label: payload.label, score: payload.score } });
       });
     });
