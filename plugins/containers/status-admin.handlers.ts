@@ -80,13 +80,14 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
       return result;
     });
 
-  const ownedGroup = async (sql: Sql, tenantId: string, id: string) => {
-    const [row] = await sql<GroupRow>('SELECT * FROM status_group WHERE id = ? AND tenant_id = ?', [id, tenantId]);
+  // `sql` is always a workspace's transaction: row-level security keeps other workspaces' rows out.
+  const ownedGroup = async (sql: Sql, id: string) => {
+    const [row] = await sql<GroupRow>('SELECT * FROM status_group WHERE id = ?', [id]);
     if (!row) throw new AppError('not_found', `Status group ${id} was not found`);
     return row;
   };
-  const readComponent = async (sql: Sql, tenantId: string, id: string) => {
-    const [row] = await sql<ComponentRow>(`${componentSelect} WHERE c.id = ? AND c.tenant_id = ?`, [id, tenantId]);
+  const readComponent = async (sql: Sql, id: string) => {
+    const [row] = await sql<ComponentRow>(`${componentSelect} WHERE c.id = ?`, [id]);
     if (!row) throw new AppError('not_found', `Status component ${id} was not found`);
     return row;
   };
@@ -120,8 +121,8 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
       const row = await write(tenantId, 'group', 'created', async (sql) => {
         const [created] = await sql<GroupRow>(
           `INSERT INTO status_group (id, tenant_id, name, description, position, created_at, updated_at)
-           VALUES (?, ?, ?, ?, COALESCE(?::integer, (SELECT max(position) + 1 FROM status_group WHERE tenant_id = ?), 0), ?, ?) RETURNING *`,
-          [randomUUID(), tenantId, (req.body.name as string).trim(), req.body.description ?? null, req.body.position ?? null, tenantId, now, now],
+           VALUES (?, ?, ?, ?, COALESCE(?::integer, (SELECT max(position) + 1 FROM status_group), 0), ?, ?) RETURNING *`,
+          [randomUUID(), tenantId, (req.body.name as string).trim(), req.body.description ?? null, req.body.position ?? null, now, now],
         );
         return created;
       });
@@ -131,7 +132,7 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
     async updateStatusGroup(req: OperationRequest<GroupInput, { id: string }>) {
       const tenantId = req.tenantId as string;
       const row = await write(tenantId, 'group', 'updated', async (sql) => {
-        const current = await ownedGroup(sql, tenantId, req.params.id);
+        const current = await ownedGroup(sql, req.params.id);
         const [updated] = await sql<GroupRow>('UPDATE status_group SET name = ?, description = ?, position = ?, updated_at = ? WHERE id = ? RETURNING *', [
           req.body.name?.trim() ?? current.name,
           req.body.description === undefined ? current.description : req.body.description,
@@ -147,7 +148,7 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
     async deleteStatusGroup(req: OperationRequest<unknown, { id: string }>) {
       const tenantId = req.tenantId as string;
       await write(tenantId, 'group', 'deleted', async (sql) => {
-        const [deleted] = await sql<{ id: string }>('DELETE FROM status_group WHERE id = ? AND tenant_id = ? RETURNING id', [req.params.id, tenantId]);
+        const [deleted] = await sql<{ id: string }>('DELETE FROM status_group WHERE id = ? RETURNING id', [req.params.id]);
         if (!deleted) throw new AppError('not_found', `Status group ${req.params.id} was not found`);
         return deleted;
       });
@@ -209,11 +210,11 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
       checkMonitor(body.monitorType as MonitorType, body.monitorId as string);
       const now = clock().toISOString();
       const row = await write(tenantId, 'component', 'created', async (sql) => {
-        if (body.groupId) await ownedGroup(sql, tenantId, body.groupId);
+        if (body.groupId) await ownedGroup(sql, body.groupId);
         const id = randomUUID();
         await sql(
           `INSERT INTO status_component (id, tenant_id, group_id, name, description, position, monitor_type, monitor_id, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, COALESCE(?::integer, (SELECT max(position) + 1 FROM status_component WHERE tenant_id = ? AND group_id IS NOT DISTINCT FROM ?::uuid), 0), ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, COALESCE(?::integer, (SELECT max(position) + 1 FROM status_component WHERE group_id IS NOT DISTINCT FROM ?::uuid), 0), ?, ?, ?, ?)`,
           [
             id,
             tenantId,
@@ -221,7 +222,6 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
             (body.name as string).trim(),
             body.description ?? null,
             body.position ?? null,
-            tenantId,
             body.groupId ?? null,
             body.monitorType,
             body.monitorId,
@@ -229,7 +229,7 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
             now,
           ],
         );
-        return readComponent(sql, tenantId, id);
+        return readComponent(sql, id);
       });
       return { status: 201, body: componentView(row) };
     },
@@ -238,11 +238,11 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
       const tenantId = req.tenantId as string;
       const body = req.body;
       const row = await write(tenantId, 'component', 'updated', async (sql) => {
-        const current = await readComponent(sql, tenantId, req.params.id);
+        const current = await readComponent(sql, req.params.id);
         const monitorType = body.monitorType ?? current.monitor_type;
         const monitorId = body.monitorId ?? current.monitor_id;
         checkMonitor(monitorType, monitorId);
-        if (body.groupId) await ownedGroup(sql, tenantId, body.groupId);
+        if (body.groupId) await ownedGroup(sql, body.groupId);
         await sql(
           `UPDATE status_component SET group_id = ?, name = ?, description = ?, position = ?, monitor_type = ?, monitor_id = ?, updated_at = ?
            WHERE id = ?`,
@@ -257,7 +257,7 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
             current.id,
           ],
         );
-        return readComponent(sql, tenantId, current.id);
+        return readComponent(sql, current.id);
       });
       return componentView(row);
     },
@@ -265,7 +265,7 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
     async deleteStatusComponent(req: OperationRequest<unknown, { id: string }>) {
       const tenantId = req.tenantId as string;
       await write(tenantId, 'component', 'deleted', async (sql) => {
-        const [deleted] = await sql<{ id: string }>('DELETE FROM status_component WHERE id = ? AND tenant_id = ? RETURNING id', [req.params.id, tenantId]);
+        const [deleted] = await sql<{ id: string }>('DELETE FROM status_component WHERE id = ? RETURNING id', [req.params.id]);
         if (!deleted) throw new AppError('not_found', `Status component ${req.params.id} was not found`);
         return deleted;
       });
