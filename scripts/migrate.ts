@@ -13,9 +13,11 @@ import { migrations } from '../migrations/index.ts';
 try {
   const { config } = loadConfig();
   const logger = createLogger(config.logLevel);
-  const manifests = [...(await discoverFirstParty(path.resolve('plugins'))), ...(await discoverConfigured(config.plugins))].map(
-    (d) => d.manifest as PluginManifest,
-  );
+  const discovered = [...(await discoverFirstParty(path.resolve('plugins'))), ...(await discoverConfigured(config.plugins))];
+  // The server leaves a plugin that cannot be imported off; migrating the database must not skip it silently.
+  const broken = discovered.filter((d) => d.error);
+  if (broken.length > 0) throw new Error(broken.map((d) => `${d.source}: ${d.error}`).join('\n'));
+  const manifests = discovered.map((d) => d.manifest as PluginManifest);
   let url = config.databaseUrl;
   let stop = async () => {};
   if (!url) {
