@@ -1,49 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
-import { type EventDeclaration, tokens } from '../plugin-api/index.ts';
+import { createServiceToken } from '../plugin-api/tokens.ts';
+import type { EventDeclaration } from '../plugin-api/types.ts';
 import { channelSelected, type RoutingRule, type SilenceMatchers, silenceMatches } from './alert-matching.ts';
-import type { AlertSummary, Severity } from './channel-formats.ts';
+import type { Severity } from './channel-formats.ts';
 import type { SqlQuery, Tx } from '../db/sql-handles.ts';
+import type { Alert, AlertsService, RaiseAlert, ResolveAlert } from './alert-types.ts';
+
+export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from './alert-types.ts';
 
 export type Query = SqlQuery;
 export type Publish = (tx: Tx, event: { topic: string; tenantId?: string | null; payload: unknown }) => Promise<string>;
 
-export interface RaiseAlert {
-  tenantId: string;
-  /** Who raises it: a plugin or core feature id, e.g. `sla`, `containers`. */
-  source: string;
-  entityType: string;
-  entityId: string;
-  severity: Severity;
-  title: string;
-  message?: string;
-  labels?: Record<string, string>;
-  /** De-duplication key; default: a hash of source, entityType, entityId and title. */
-  fingerprint?: string;
-}
-
-export type ResolveAlert =
-  | { tenantId: string; fingerprint: string }
-  | { tenantId: string; source: string; entityType: string; entityId: string; title: string; fingerprint?: undefined };
-
-export type Alert = AlertSummary & { silencedBy: string | null; notifiedAt: string | null };
-
-/**
- * Alerts as core and plugins raise them, inside the caller's transaction: the alert changes exactly
- * when the change that caused it commits. Raising is idempotent per fingerprint while the alert
- * fires (the firing alert's lastSeenAt and count move on); resolving closes it, and raising it again
- * afterwards opens a new alert. Opening and closing publish alert.triggered and alert.resolved through
- * the outbox, and the channel notifications that routing and silences allow are sent after commit.
- */
-export interface AlertsService {
-  raise(tx: Tx, alert: RaiseAlert): Promise<Alert>;
-  /** Resolves the firing alert with this fingerprint; null when none fires. */
-  resolve(tx: Tx, alert: ResolveAlert): Promise<Alert | null>;
-}
-
-/** The plugin-api token the kernel registers the service under. */
-export const alertsToken = tokens.alerts;
+/** The same token as the plugin API's `tokens.alerts`: a token is identified by its name (Symbol.for). */
+export const alertsToken = createServiceToken<AlertsService>('alerts');
 
 export const alertEventTopics: EventDeclaration[] = [
   { topic: 'alert.triggered', description: 'An alert started firing.' },

@@ -1,8 +1,7 @@
 import type { Tx } from '../db/sql-handles.ts';
 import { AppError } from '../errors/app-error.ts';
-import type { EventDeclaration } from '../plugin-api/index.ts';
+import type { EventDeclaration } from '../plugin-api/types.ts';
 import type { AjvSchemaValidator } from '../validation/schema-validator.ts';
-import { fanOutSql } from '../webhooks/webhook-delivery.ts';
 
 export const eventChannel = 'itops_events';
 
@@ -20,6 +19,19 @@ export interface EventToPublish {
   payload: unknown;
 }
 
+/** An event as just written, for the work that must happen in the publishing transaction too. */
+export interface PublishedEvent {
+  id: string;
+  topic: string;
+  tenantId: string | null;
+}
+
+/**
+ * Runs in the publishing transaction after the events are written, once per publish with all of
+ * its events, so that what follows from an event (webhook deliveries) commits or rolls back with it.
+ */
+export type PublishHook = (tx: Tx, events: PublishedEvent[]) => Promise<void>;
+
 type Row = { id: string; topic: string; tenant_id: string | null; payload: unknown; created_at: Date };
 
 export const fromRow = (row: Row): OutboxEvent => ({
@@ -36,10 +48,21 @@ export const fromRow = (row: Row): OutboxEvent => ({
  * back change publishes nothing and every node sees events in the order they became true.
  */
 export class EventOutbox {
+  private readonly hooks: PublishHook[] = [];
+
   constructor(
     private readonly topics: () => EventDeclaration[],
     private readonly validator: AjvSchemaValidator,
   ) {}
+
+  /** Features that act on every event (webhooks) register here; the outbox does not know them. */
+  onPublish(hook: PublishHook): void {
+    this.hooks.push(hook);
+  }
+
+  private async published(tx: Tx, events: PublishedEvent[]): Promise<void> {
+    for (const hook of this.hooks) await hook(tx, events);
+  }
 
   private check(event: EventToPublish): void {
     const declaration = this.topics().find((t) => t.topic === event.topic);
@@ -48,28 +71,24 @@ export class EventOutbox {
   }
 
   /**
-   * Many events in one transaction with three statements, whatever their number: the outbox rows
-   * (ids in the given order), one NOTIFY each, and the webhook deliveries of all of them. For
-   * mass changes (a fleet of heartbeats going down at once), where one publish per event would
-   * cost a round trip each.
+   * Many events in one statement, whatever their number: the outbox rows (ids in the given order)
+   * and one NOTIFY each; then the publish hooks with all of them. For mass changes (a fleet of
+   * heartbeats going down at once), where one publish per event would cost a round trip each.
    */
   async publishMany(tx: Tx, events: EventToPublish[]): Promise<string[]> {
     if (events.length === 0) return [];
     for (const event of events) this.check(event);
-    const rows = await tx.query<{ id: string }>(
+    const rows = await tx.query<{ id: string; topic: string; tenant_id: string | null }>(
       `WITH e AS (
          INSERT INTO event_outbox (topic, tenant_id, payload)
          SELECT x.e->>'topic', x.e->>'tenant_id', x.e->'payload' FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS x(e, n)
          ORDER BY x.n
          RETURNING id, topic, tenant_id
-       ), d AS (
-         INSERT INTO webhook_delivery (id, subscription_id, tenant_id, event_id, topic, status)
-         SELECT gen_random_uuid(), s.id, s.tenant_id, e.id, e.topic, 'pending' FROM e
-         JOIN webhook_subscription s ON s.tenant_id = e.tenant_id AND s.enabled AND (cardinality(s.topics) = 0 OR e.topic = ANY(s.topics))
        )
-       SELECT id, pg_notify('${eventChannel}', id::text) FROM e ORDER BY id`,
+       SELECT id, topic, tenant_id, pg_notify('${eventChannel}', id::text) FROM e ORDER BY id`,
       [JSON.stringify(events.map((e) => ({ topic: e.topic, tenant_id: e.tenantId ?? null, payload: e.payload })))],
     );
+    await this.published(tx, rows.map((r) => ({ id: String(r.id), topic: r.topic, tenantId: r.tenant_id })));
     return rows.map((r) => String(r.id));
   }
 
@@ -80,10 +99,7 @@ export class EventOutbox {
          SELECT id, pg_notify('${eventChannel}', id::text) FROM e`,
       [event.topic, event.tenantId ?? null, JSON.stringify(event.payload)],
     );
-    // Webhook deliveries are created with the event, so none is lost between commit and dispatch.
-    if (event.tenantId) {
-      await tx.query(fanOutSql, [row.id, event.topic, event.tenantId, event.topic]);
-    }
+    await this.published(tx, [{ id: String(row.id), topic: event.topic, tenantId: event.tenantId ?? null }]);
     return String(row.id);
   }
 }

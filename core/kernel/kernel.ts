@@ -33,6 +33,7 @@ import { EventBus } from '../events/event-bus.ts';
 import { EventOutbox } from '../events/event-outbox.ts';
 import { eventsModule } from '../events/events.module.ts';
 import { OutboundHttp } from '../outbound/outbound-http.ts';
+import { fanOutDeliveries } from '../webhooks/webhook-delivery.ts';
 import { webhooksWiring } from '../webhooks/webhooks-wiring.ts';
 import { alertEventTopics, alertsToken, alertsWiring } from '../alerts/alerts-wiring.ts';
 import { LicenseService } from '../license/license-service.ts';
@@ -181,6 +182,7 @@ export class Kernel {
         () => [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...alertEventTopics, ...(hostRef?.eventTopics() ?? [])],
         validator,
       );
+      outbox.onPublish(fanOutDeliveries);
 
       const container = createRootContainer();
       if (config.outboundAllowPrivate && config.env === 'production')

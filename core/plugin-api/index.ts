@@ -12,8 +12,8 @@ export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
 export { AppError, type ErrorCode } from '../errors/app-error.ts';
 export { parseListQuery, listEnvelope, listWhere, likePattern, pageTotal, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';
-export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/alert-service.ts';
-import type { AlertsService } from '../alerts/alert-service.ts';
+export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/alert-types.ts';
+import type { AlertsService } from '../alerts/alert-types.ts';
 
 /** Identity function that types a manifest; the kernel validates it at load time. */
 export function definePlugin(manifest: PluginManifest): PluginManifest {

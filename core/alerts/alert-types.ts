@@ -1,0 +1,40 @@
+import type { Tx } from '../db/sql-handles.ts';
+import type { AlertSummary, Severity } from './channel-formats.ts';
+
+/*
+ * The alerts service as plugins see it. Kept apart from the service itself so that the plugin API
+ * can re-export these types without importing the service, which needs plugin-api declarations.
+ */
+
+export interface RaiseAlert {
+  tenantId: string;
+  /** Who raises it: a plugin or core feature id, e.g. `sla`, `containers`. */
+  source: string;
+  entityType: string;
+  entityId: string;
+  severity: Severity;
+  title: string;
+  message?: string;
+  labels?: Record<string, string>;
+  /** De-duplication key; default: a hash of source, entityType, entityId and title. */
+  fingerprint?: string;
+}
+
+export type ResolveAlert =
+  | { tenantId: string; fingerprint: string }
+  | { tenantId: string; source: string; entityType: string; entityId: string; title: string; fingerprint?: undefined };
+
+export type Alert = AlertSummary & { silencedBy: string | null; notifiedAt: string | null };
+
+/**
+ * Alerts as core and plugins raise them, inside the caller's transaction: the alert changes exactly
+ * when the change that caused it commits. Raising is idempotent per fingerprint while the alert
+ * fires (the firing alert's lastSeenAt and count move on); resolving closes it, and raising it again
+ * afterwards opens a new alert. Opening and closing publish alert.triggered and alert.resolved through
+ * the outbox, and the channel notifications that routing and silences allow are sent after commit.
+ */
+export interface AlertsService {
+  raise(tx: Tx, alert: RaiseAlert): Promise<Alert>;
+  /** Resolves the firing alert with this fingerprint; null when none fires. */
+  resolve(tx: Tx, alert: ResolveAlert): Promise<Alert | null>;
+}
