@@ -20,11 +20,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DatabaseService, definePlugin, type PluginManifest, tokens } from '../core/plugin-api/index.ts';
 import { servicesProbe } from '../core/plugin-api/testing.ts';
-import { HeartbeatDeadlines } from '../plugins/containers/heartbeat-deadlines.ts';
-import { type HeartbeatRow, rulesOf, stateColumns, stateOf } from '../plugins/containers/heartbeat-rows.ts';
-import { type IncomingPing, type PingAck, PingStore, uuidv7 } from '../plugins/containers/ping-ingest.ts';
-import { pingHandlers } from '../plugins/containers/ping.handlers.ts';
-import { applyPing } from '../plugins/containers/ping-semantics.ts';
+import { HeartbeatDeadlines } from '../plugins/containers/heartbeats/heartbeat-deadlines.ts';
+import { type HeartbeatRow, rulesOf, stateColumns, stateOf } from '../plugins/containers/heartbeats/heartbeat-rows.ts';
+import { type IncomingPing, type PingAck, PingStore, uuidv7 } from '../plugins/containers/heartbeats/ping-ingest.ts';
+import { pingHandlers } from '../plugins/containers/heartbeats/ping.handlers.ts';
+import { applyPing } from '../plugins/containers/heartbeats/ping-semantics.ts';
 import containersPlugin from '../plugins/containers/plugin.ts';
 import { median, ownCpuMicros, startBareKoa, startBenchKernel } from './bench-kit.ts';
 import { rawLoad } from './raw-http-load.ts';
@@ -196,7 +196,7 @@ function naivePlugin(): PluginManifest {
     },
   });
   return definePlugin({
-    id: 'naive-pings',
+    id: 'naive_pings',
     version: '1.0.0',
     host: '>=0.1.0 <1.0.0',
     openapi: {

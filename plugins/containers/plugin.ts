@@ -1,18 +1,18 @@
 import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
-import { certificateReads } from './certificate-reads.ts';
-import { registerResolvers } from './containers.resolvers.ts';
-import { endpointReads } from './endpoint-reads.ts';
-import { HeartbeatDeadlines } from './heartbeat-deadlines.ts';
-import { heartbeatReads } from './heartbeat-reads.ts';
-import { heartbeatHandlers } from './heartbeats.handlers.ts';
-import { heartbeatEvents } from './heartbeat-events.ts';
-import { PingIngest, PingStore } from './ping-ingest.ts';
-import { pingHandlers } from './ping.handlers.ts';
-import { prunePings } from './ping-retention.ts';
-import { statusAdminHandlers } from './status-admin.handlers.ts';
-import { pruneStatusHistory, StatusStore, statusPageEvents } from './status-components.ts';
-import { statusPageHandlers } from './status-page.handlers.ts';
-import { type EndpointMonitoringOptions, endpointMonitoringManifest, initEndpointMonitoring } from './endpoint-monitoring.ts';
+import { certificateReads } from './certificates/certificate-reads.ts';
+import { registerResolvers } from './graphql/containers.resolvers.ts';
+import { endpointReads } from './endpoints/endpoint-reads.ts';
+import { HeartbeatDeadlines } from './heartbeats/heartbeat-deadlines.ts';
+import { heartbeatReads } from './heartbeats/heartbeat-reads.ts';
+import { heartbeatHandlers } from './heartbeats/heartbeats.handlers.ts';
+import { heartbeatEvents } from './heartbeats/heartbeat-events.ts';
+import { PingIngest, PingStore } from './heartbeats/ping-ingest.ts';
+import { pingHandlers } from './heartbeats/ping.handlers.ts';
+import { prunePings } from './heartbeats/ping-retention.ts';
+import { statusAdminHandlers } from './status-page/status-admin.handlers.ts';
+import { pruneStatusHistory, StatusStore, statusPageEvents } from './status-page/status-components.ts';
+import { statusPageHandlers } from './status-page/status-page.handlers.ts';
+import { type EndpointMonitoringOptions, endpointMonitoringManifest, initEndpointMonitoring } from './endpoints/endpoint-monitoring.ts';
 
 export interface ContainersOptions extends EndpointMonitoringOptions {
   /** The time source of pings, deadlines and history (tests move it; default: the system clock). */
@@ -36,12 +36,12 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
     host: '>=0.1.0 <1.0.0',
     migrations: new URL('./migrations/', import.meta.url),
     openapi: openapiFiles(
-      new URL('./openapi.yaml', import.meta.url),
-      new URL('./status-page.openapi.yaml', import.meta.url),
-      new URL('./endpoints.openapi.yaml', import.meta.url),
-      new URL('./certificates.openapi.yaml', import.meta.url),
+      new URL('./heartbeats/heartbeats.openapi.yaml', import.meta.url),
+      new URL('./status-page/status-page.openapi.yaml', import.meta.url),
+      new URL('./endpoints/endpoints.openapi.yaml', import.meta.url),
+      new URL('./certificates/certificates.openapi.yaml', import.meta.url),
     ),
-    graphql: new URL('./schema.graphql', import.meta.url),
+    graphql: new URL('./graphql/schema.graphql', import.meta.url),
     permissions: [
       { name: 'heartbeats:read', description: 'See heartbeat monitors, their pings, executions and uptime' },
       { name: 'heartbeats:write', description: 'Create, change, pause, resume and delete heartbeat monitors' },

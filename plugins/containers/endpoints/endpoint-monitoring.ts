@@ -1,0 +1,82 @@
+import { type PluginContext, tokens } from '../../../core/plugin-api/index.ts';
+import { certificateHandlers } from '../certificates/certificates.handlers.ts';
+import { type CheckAddressPolicy, parsePrivateNetworks } from './endpoint-address-policy.ts';
+import { certificateEvents, endpointEvents } from './endpoint-events.ts';
+import { EndpointSchedule } from './endpoint-schedule.ts';
+import { endpointHandlers } from './endpoints.handlers.ts';
+import { pruneEndpointHistory } from './endpoint-retention.ts';
+import { sparklineHandlers } from './sparklines.handlers.ts';
+
+export interface EndpointMonitoringOptions {
+  clock?: () => Date;
+  /**
+   * Private ranges endpoint and certificate checks may reach (`cidr` or `workspace=cidr`). Default:
+   * ITOPS_SECURITY_ENDPOINT_PRIVATE_NETWORKS (comma-separated).
+   */
+  endpointPrivateNetworks?: string[];
+  /** Checks one node runs at a time (default 16). */
+  checkConcurrency?: number;
+  /** How often a node looks for due checks (default 1 s). */
+  checkTickMs?: number;
+  /** Resolver of check targets (tests). */
+  resolveHost?: (host: string) => Promise<string[]>;
+}
+
+const readers = ['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'];
+
+/** What endpoint and certificate monitoring adds to the containers plugin's manifest. */
+export const endpointMonitoringManifest = {
+  permissions: [
+    { name: 'endpoints:read', description: 'See endpoint checks, their results, uptime and the dashboard sparklines' },
+    { name: 'endpoints:write', description: 'Create, change and delete endpoint checks' },
+    { name: 'certificates:read', description: 'See certificate monitors and their check history' },
+    { name: 'certificates:write', description: 'Create, change and delete certificate monitors' },
+  ],
+  policies: [
+    ...readers.flatMap((role) => [
+      { role, permission: 'endpoints:read' },
+      { role, permission: 'certificates:read' },
+    ]),
+    { role: 'ops_engineer', permission: 'endpoints:write' },
+    { role: 'ops_engineer', permission: 'certificates:write' },
+  ],
+  events: [...endpointEvents, ...certificateEvents],
+  jobs: [{ name: 'endpoint-retention', schedule: '23 * * * *', expireInSeconds: 3600 }],
+};
+
+/**
+ * Wires endpoint checks, certificate monitors and sparklines into the plugin: the handlers, the
+ * retention job and, on nodes that run jobs, the check schedule.
+ */
+export function initEndpointMonitoring(ctx: PluginContext, options: EndpointMonitoringOptions = {}): void {
+  const database = ctx.get(tokens.database);
+  const events = ctx.get(tokens.events);
+  const alerts = ctx.get(tokens.alerts);
+  const config = ctx.get(tokens.config);
+  const clock = options.clock ?? (() => new Date());
+  // ITOPS_SECURITY_ENDPOINT_PRIVATE_NETWORKS, validated here: a bad entry fails the plugin's start.
+  const policy: CheckAddressPolicy = {
+    privateNetworks: parsePrivateNetworks(options.endpointPrivateNetworks ?? config.endpointPrivateNetworks),
+    hostAllowlist: config.outboundHostAllowlist,
+    allowPrivate: config.outboundAllowPrivate,
+    resolve: options.resolveHost,
+  };
+
+  const schedule = new EndpointSchedule(
+    { database, events, alerts, clock, logger: ctx.logger, policy },
+    { concurrency: options.checkConcurrency ?? 16, tickMs: options.checkTickMs ?? 1000 },
+  );
+  const loop = config.jobsEnabled ? schedule.start() : undefined;
+  if (loop) ctx.onUnload(loop.stop);
+  const onDue = () => loop?.wake();
+
+  const handlers = {
+    ...endpointHandlers({ database, alerts, clock, policy, onDue }),
+    ...certificateHandlers({ database, alerts, clock, policy, onDue }),
+    ...sparklineHandlers({ database, clock }),
+  };
+  for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
+  ctx.job('endpoint-retention', async () => {
+    await pruneEndpointHistory(database, clock());
+  });
+}

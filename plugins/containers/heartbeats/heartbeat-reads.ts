@@ -1,0 +1,173 @@
+import { AppError, type DatabaseService, listEnvelope, listWhere, pageTotal, parseListQuery } from '../../../core/plugin-api/index.ts';
+import { type HeartbeatRow, heartbeatView } from './heartbeat-rows.ts';
+import type { HeartbeatStatus } from './ping-semantics.ts';
+
+type PingRow = {
+  id: string;
+  kind: string;
+  received_at: Date;
+  exit_code: number | null;
+  rid: string | null;
+  duration_ms: string | null;
+  start_ping_id: string | null;
+  method: string;
+  remote_addr: string | null;
+  user_agent: string | null;
+  body: string | null;
+  body_bytes: number;
+};
+
+type ExecutionRow = {
+  id: string;
+  kind: 'success' | 'fail' | 'start';
+  rid: string | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+  duration_ms: string | null;
+  exit_code: number | null;
+  total: string;
+};
+
+const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+const num = (v: string | number | null) => (v === null ? null : Number(v));
+
+export type HeartbeatListQuery = Record<string, unknown> & { status?: HeartbeatStatus };
+
+/**
+ * The heartbeat reads, shared by the REST handlers and the GraphQL resolvers so both answer the
+ * same: the workspace's list, one heartbeat, its pings and its executions (tenant-scoped raw SQL).
+ */
+export function heartbeatReads(deps: { database: DatabaseService; clock: () => Date; publicUrl?: string }) {
+  const { database, clock } = deps;
+  const view = (row: HeartbeatRow) => heartbeatView(row, deps.publicUrl);
+
+  /** The heartbeat of the workspace, or undefined (another workspace's id is not there). */
+  const find = async (tenantId: string, id: string) => {
+    const [row] = await database.forTenant(tenantId).query<HeartbeatRow>('SELECT * FROM heartbeat WHERE id = ?', [id]);
+    return row as HeartbeatRow | undefined;
+  };
+
+  return {
+    view,
+    find,
+
+    /** As `find`, answering 404 for a heartbeat the workspace does not have. */
+    async owned(tenantId: string, id: string): Promise<HeartbeatRow> {
+      const row = await find(tenantId, id);
+      if (!row) throw new AppError('not_found', `Heartbeat ${id} was not found`);
+      return row;
+    },
+
+    /** GET /api/v1/heartbeats: one page of the workspace's heartbeats. */
+    async list(tenantId: string, query: HeartbeatListQuery) {
+      const list = parseListQuery<'name' | 'status' | 'lastPingAt' | 'nextDeadlineAt' | 'createdAt'>(query, {
+        sortable: {
+          name: 'lower(name)',
+          status: "CASE status WHEN 'down' THEN 0 WHEN 'late' THEN 1 WHEN 'up' THEN 2 WHEN 'new' THEN 3 ELSE 4 END",
+          lastPingAt: 'last_ping_at',
+          nextDeadlineAt: 'expected_at',
+          createdAt: 'created_at',
+        },
+        defaultSort: 'name',
+      });
+      const { where, params, filters } = listWhere({ column: 'tenant_id', id: tenantId }, query, {
+        equals: { status: 'status' },
+        search: ['name', 'description'],
+        q: list.q,
+      });
+      const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
+      const db = database.forTenant(tenantId);
+      const rows = await db.query<HeartbeatRow & { total: string }>(
+        `SELECT *, count(*) OVER () AS total FROM heartbeat WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, id LIMIT ? OFFSET ?`,
+        [...params, list.limit, list.offset],
+      );
+      const total = await pageTotal(rows, list, async () => {
+        const [count] = await db.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat WHERE ${where}`, params);
+        return Number(count.count);
+      });
+      return listEnvelope(
+        rows.map(({ total: _, ...row }) => view(row)),
+        total,
+        list,
+        filters,
+      );
+    },
+
+    /** GET /api/v1/heartbeats/{id}/pings: raw pings of a heartbeat the caller owns, newest first. */
+    async pings(tenantId: string, heartbeat: { id: string }, query: Record<string, unknown> & { kind?: string }) {
+      const db = database.forTenant(tenantId);
+      const list = parseListQuery<'receivedAt'>({ ...query, sortOrder: 'desc' }, { defaultSort: 'receivedAt', sortable: { receivedAt: 'received_at' } });
+      const where = ['heartbeat_id = ?'];
+      const params: unknown[] = [heartbeat.id];
+      const filters: Record<string, unknown> = {};
+      if (query.kind) {
+        where.push('kind = ?');
+        params.push(query.kind);
+        filters.kind = query.kind;
+      }
+      const rows = await db.query<PingRow & { total: string }>(
+        `SELECT *, count(*) OVER () AS total FROM heartbeat_ping WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?`,
+        [...params, list.limit, list.offset],
+      );
+      const total = await pageTotal(rows, list, async () => {
+        const [count] = await db.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat_ping WHERE ${where.join(' AND ')}`, params);
+        return Number(count.count);
+      });
+      const data = rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        receivedAt: iso(r.received_at),
+        exitCode: r.exit_code,
+        rid: r.rid,
+        durationMs: num(r.duration_ms),
+        startPingId: r.start_ping_id,
+        method: r.method,
+        remoteAddr: r.remote_addr,
+        userAgent: r.user_agent,
+        body: r.body,
+        bodyBytes: r.body_bytes,
+      }));
+      return listEnvelope(data, total, list, filters);
+    },
+
+    /** GET /api/v1/heartbeats/{id}/executions: runs of a heartbeat the caller owns, newest first. */
+    async executions(heartbeat: HeartbeatRow, query: Record<string, unknown>) {
+      const list = parseListQuery<'startedAt'>({ ...query, sortOrder: 'desc' }, { defaultSort: 'startedAt', sortable: { startedAt: 'started_at' } });
+      // Completions (with the start they were paired with), and starts no completion claimed.
+      const rows = await database.forTenant(heartbeat.tenant_id).query<ExecutionRow>(
+        `SELECT *, count(*) OVER () AS total FROM (
+           SELECT c.id, c.kind, c.rid, s.received_at AS started_at, c.received_at AS completed_at, c.duration_ms, c.exit_code
+           FROM heartbeat_ping c LEFT JOIN heartbeat_ping s ON s.id = c.start_ping_id
+           WHERE c.heartbeat_id = ? AND c.kind IN ('success', 'fail')
+           UNION ALL
+           SELECT s.id, s.kind, s.rid, s.received_at, NULL, NULL, NULL
+           FROM heartbeat_ping s
+           WHERE s.heartbeat_id = ? AND s.kind = 'start' AND NOT EXISTS (SELECT 1 FROM heartbeat_ping c WHERE c.start_ping_id = s.id)
+         ) e ORDER BY coalesce(started_at, completed_at) DESC, id DESC LIMIT ? OFFSET ?`,
+        [heartbeat.id, heartbeat.id, list.limit, list.offset],
+      );
+      const open = new Set((heartbeat.open_runs ?? []).map((r) => r.pingId));
+      const runLimitMs = (heartbeat.start_grace_seconds ?? heartbeat.grace_seconds) * 1000;
+      const now = clock().getTime();
+      const data = rows.map((r) => ({
+        id: r.id,
+        rid: r.rid,
+        startedAt: iso(r.started_at),
+        completedAt: iso(r.completed_at),
+        durationMs: num(r.duration_ms),
+        exitCode: r.exit_code,
+        outcome:
+          r.kind === 'success'
+            ? 'success'
+            : r.kind === 'fail'
+              ? 'failure'
+              : open.has(r.id) && new Date(r.started_at as Date).getTime() + runLimitMs > now
+                ? 'running'
+                : 'timeout',
+      }));
+      return listEnvelope(data, rows.length > 0 ? Number(rows[0].total) : 0, list);
+    },
+  };
+}
+
+export type HeartbeatReads = ReturnType<typeof heartbeatReads>;

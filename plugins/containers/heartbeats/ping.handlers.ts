@@ -1,0 +1,77 @@
+import { AppError, type OperationRequest } from '../../../core/plugin-api/index.ts';
+import type { IncomingPing, PingAck } from './ping-ingest.ts';
+import type { PingKind } from './ping-semantics.ts';
+
+/** Bytes of a ping body that are stored (Healthchecks' default). */
+export const pingBodyLimit = 10_000;
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const answerHeaders = { 'Access-Control-Allow-Origin': '*', 'Ping-Body-Limit': String(pingBodyLimit) };
+
+/**
+ * A body as stored: its kept bytes (at most the limit, as the contract's `x-raw-body` keeps them)
+ * read as UTF-8 text, whatever the media type; a character cut at the limit is dropped, bytes that
+ * are no UTF-8 read as U+FFFD and NULs (PostgreSQL text has none) too.
+ */
+export function storedBody(kept: Buffer, truncated: boolean): string | null {
+  if (kept.length === 0) return null;
+  let text = kept.toString('utf8');
+  if (truncated && text.endsWith('\uFFFD')) text = text.slice(0, -1);
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\uFFFD') : text;
+}
+
+function bodyOf(req: OperationRequest<unknown, object, object>): { body: string | null; bodyBytes: number } {
+  if (!Buffer.isBuffer(req.body)) return { body: null, bodyBytes: 0 };
+  const bodyBytes = req.bodyBytes ?? req.body.length;
+  return { body: storedBody(req.body.subarray(0, pingBodyLimit), bodyBytes > Math.min(req.body.length, pingBodyLimit)), bodyBytes };
+}
+
+/**
+ * The public ping routes, Healthchecks-compatible: HEAD, GET and POST on /ping/{uuid},
+ * /start, /fail, /log and /{exit_code}, with an optional ?rid=. Each ping is handed to the group
+ * commit and answered `200 OK` only once it is stored; an unknown uuid answers 404.
+ */
+export function pingHandlers(deps: { submit: (ping: IncomingPing) => Promise<PingAck>; clock: () => Date }) {
+  const handler = (kind: PingKind | 'exit_code') => async (req: OperationRequest<unknown, { uuid: string; exit_code?: number }, { rid?: string }>) => {
+    const at = deps.clock();
+    const uuid = String(req.params.uuid);
+    if (!uuidPattern.test(uuid)) throw new AppError('not_found', 'No heartbeat has this uuid', { headers: answerHeaders });
+    let pingKind: PingKind = kind === 'exit_code' ? 'success' : kind;
+    let exitCode: number | null = null;
+    if (kind === 'exit_code') {
+      exitCode = Number(req.params.exit_code);
+      pingKind = exitCode === 0 ? 'success' : 'fail';
+    }
+    const userAgent = req.headers['user-agent'];
+    const ack = await deps.submit({
+      uuid: uuid.toLowerCase(),
+      kind: pingKind,
+      exitCode,
+      rid: req.query.rid ? String(req.query.rid).toLowerCase() : null,
+      at,
+      method: req.method,
+      remoteAddr: req.clientAddress || null,
+      userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200).replaceAll('\u0000', '') : null,
+      ...bodyOf(req),
+    });
+    if (!ack) throw new AppError('not_found', 'No heartbeat has this uuid', { headers: answerHeaders });
+    return { status: 200, headers: answerHeaders, body: 'OK' };
+  };
+  const success = handler('success');
+  const start = handler('start');
+  const fail = handler('fail');
+  const log = handler('log');
+  const exit = handler('exit_code');
+  return {
+    pingSuccess: success,
+    pingSuccessPost: success,
+    pingStart: start,
+    pingStartPost: start,
+    pingFail: fail,
+    pingFailPost: fail,
+    pingLog: log,
+    pingLogPost: log,
+    pingExitCode: exit,
+    pingExitCodePost: exit,
+  };
+}
