@@ -1,6 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import t from 'tap';
-import { signWebhook, verifyWebhook, WebhookVerificationError } from './webhook-signature.ts';
+import { verifyWebhook, WebhookVerificationError } from './webhook-signature.ts';
+
+// The SDK only verifies; the test signs the way a sender does (core signs in core/webhooks).
+const signWebhook = (key: string, msgId: string, ts: number, payload: string) =>
+  `v1,${createHmac('sha256', Buffer.from(key.slice('whsec_'.length), 'base64'))
+    .update(`${msgId}.${ts}.${payload}`)
+    .digest('base64')}`;
 
 const secret = `whsec_${randomBytes(24).toString('base64')}`;
 const now = new Date('2026-03-01T12:00:00Z');

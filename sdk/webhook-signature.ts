@@ -70,11 +70,6 @@ export function verifyWebhook(
   throw new WebhookVerificationError('no_matching_signature', 'no v1 signature in webhook-signature matches the body and secret');
 }
 
-/** The `v1,<base64>` signature of a delivery, as a sender puts in `webhook-signature`. */
-export function signWebhook(secret: string, id: string, timestamp: number | string, body: string | Uint8Array): string {
-  return `v1,${signatureBytes(secret, id, String(timestamp), body).toString('base64')}`;
-}
-
 function signatureBytes(secret: string, id: string, timestamp: string, body: string | Uint8Array): Buffer {
   const hmac = createHmac('sha256', secretKey(secret));
   hmac.update(`${id}.${timestamp}.`);

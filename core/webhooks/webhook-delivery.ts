@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { signWebhook } from '../../sdk/webhook-signature.ts';
 import type { Logger } from '../logging/logger.ts';
 import { DeliveryLedger, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 import type { SqlQuery as Query, Tx } from '../db/sql-handles.ts';
 import { eventChannel, type PublishedEvent } from '../events/event-outbox.ts';
+import { signWebhook } from './webhook-signature.ts';
 
 type Send = (deliveryId: string, startAfterSeconds?: number) => Promise<unknown>;
 
