@@ -1,8 +1,19 @@
 /**
- * Test helpers for plugin authors: boot a real kernel with your plugin against a database of its
- * own and call it over HTTP. Import from `core/plugin-api/testing` in *.test.ts files only.
+ * Test helpers for plugin authors, as `itops/plugin-api/testing`: boot a real server with your
+ * plugin on a database of its own, sign in as any role, call it over HTTP, wait for what happens
+ * after commit. Works under any test runner (tap, node:test through tsx), inside or outside the
+ * host's checkout. Import it from *.test.ts files only.
  */
+export { startTestServer, type TestServer, type TestServerOptions, type TestActor, type TestPluginState } from '../testing/test-server.ts';
+export type { CallOptions, CallResult, Teardown } from '../testing/test-kernel.ts';
+export { eventually } from '../testing/eventually.ts';
+
+// The host's own tests reach into the kernel; these stay for them and are not part of the plugin kit.
+/** @internal */
 export { startTestKernel, call, type TestKernelOptions } from '../testing/test-kernel.ts';
+/** @internal */
 export { testAccess } from '../testing/test-access.ts';
+/** @internal */
 export { subscriptionClient } from '../testing/graphql-ws-client.ts';
+/** @internal */
 export { servicesProbe, type ProbedServices } from '../testing/services-probe.ts';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { withDatabase } from '../db/embedded-postgres.ts';
+import { acquireStandaloneServer } from './standalone-postgres.ts';
 
 /** Set by scripts/run-tests.ts for every test process. */
 export function testDatabaseEnv(): { serverUrl: string; template: string } {
@@ -21,28 +22,43 @@ async function withAdmin<T>(serverUrl: string, fn: (client: pg.Client) => Promis
 }
 
 /**
- * A database of its own for one test, cloned from the migrated template (fast, and isolated from
- * every other test file running in parallel). Returns its URL and a function that drops it.
+ * A database of its own for one test, isolated from every other test file running in parallel.
+ * Under `npm test` it is a clone of the migrated template (fast); under a plugin's own test runner
+ * it is an empty database on DATABASE_URL's server or an embedded one, which the kernel migrates
+ * as a fresh installation would. Returns its URL and a function that drops it.
  */
 export async function cloneTestDatabase(): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
-  const { serverUrl, template } = testDatabaseEnv();
+  const prepared = process.env.ITOPS_TEST_SERVER_URL && process.env.ITOPS_TEST_TEMPLATE ? testDatabaseEnv() : undefined;
+  const { serverUrl, release } = prepared ? { serverUrl: prepared.serverUrl, release: async () => {} } : await acquireStandaloneServer();
   const name = `itops_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(serverUrl, async (client) => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
-        return;
-      } catch (error) {
-        // Two files cloning at the same instant may see the template "in use": retry briefly.
-        if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+  try {
+    await withAdmin(serverUrl, async (client) => {
+      if (!prepared) return void (await client.query(`CREATE DATABASE ${name}`));
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.query(`CREATE DATABASE ${name} TEMPLATE ${prepared.template}`);
+          return;
+        } catch (error) {
+          // Two files cloning at the same instant may see the template "in use": retry briefly.
+          if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 200));
+        }
       }
-    }
-  });
+    });
+  } catch (error) {
+    await release();
+    throw error;
+  }
   return {
     url: withDatabase(serverUrl, name),
     name,
-    drop: () => withAdmin(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined)),
+    drop: async () => {
+      try {
+        await withAdmin(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      } finally {
+        await release();
+      }
+    },
   };
 }
 

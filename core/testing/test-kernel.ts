@@ -15,35 +15,48 @@ export interface TestKernelOptions {
   databaseUrl?: string;
 }
 
-interface Teardown {
-  teardown(fn: () => unknown): void;
+/** A test of tap (`t.teardown`) or of node:test (`t.after`): what runs the clean-up when the test ends. */
+export type Teardown = { teardown(fn: () => unknown): void } | { after(fn: () => unknown): void };
+
+/** Registers `fn` to run when the test `t` ends, whichever runner `t` comes from. */
+export function onTestEnd(t: Teardown, fn: () => unknown): void {
+  if ('teardown' in t) t.teardown(fn);
+  else t.after(fn);
 }
 
 /**
  * Boots a real kernel on a random port against a database of its own, and stops it (and drops the
  * database) when the test ends. What a plugin author uses to test a plugin over HTTP.
  */
-export async function startTestKernel(t: Teardown, options: TestKernelOptions = {}): Promise<Kernel> {
+export async function startTestKernel(t: { teardown(fn: () => unknown): void }, options: TestKernelOptions = {}): Promise<Kernel> {
   const database = options.databaseUrl ? undefined : await cloneTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-test-'));
-  const kernel = await Kernel.start({
-    env: {
-      NODE_ENV: 'test',
-      ITOPS_PORT: '0',
-      ITOPS_HOST: '127.0.0.1',
-      ITOPS_LOG_LEVEL: process.env.ITOPS_TEST_LOG_LEVEL ?? 'silent',
-      ITOPS_DATA_DIR: dataDir,
-      ITOPS_WORKER_THREADS: '1',
-      ITOPS_DB_POOL_SIZE: '4',
-      ITOPS_SHUTDOWN_TIMEOUT_MS: '5000',
-      DATABASE_URL: options.databaseUrl ?? (database?.url as string),
-      ...options.env,
-    },
-    plugins: options.plugins,
-    access: options.access,
-    firstParty: options.firstParty ?? false,
-  });
-  t.teardown(async () => {
+  let kernel: Kernel;
+  try {
+    kernel = await Kernel.start({
+      env: {
+        NODE_ENV: 'test',
+        ITOPS_PORT: '0',
+        ITOPS_HOST: '127.0.0.1',
+        ITOPS_LOG_LEVEL: process.env.ITOPS_TEST_LOG_LEVEL ?? 'silent',
+        ITOPS_DATA_DIR: dataDir,
+        ITOPS_WORKER_THREADS: '1',
+        ITOPS_DB_POOL_SIZE: '4',
+        ITOPS_SHUTDOWN_TIMEOUT_MS: '5000',
+        DATABASE_URL: options.databaseUrl ?? (database?.url as string),
+        ...options.env,
+      },
+      plugins: options.plugins,
+      access: options.access,
+      firstParty: options.firstParty ?? false,
+    });
+  } catch (error) {
+    // A boot that fails still gives its database (and an embedded server) back.
+    await database?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  onTestEnd(t, async () => {
     await kernel.stop();
     await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
@@ -51,15 +64,35 @@ export async function startTestKernel(t: Teardown, options: TestKernelOptions = 
   return kernel;
 }
 
+/** What `call` answers: the status, the headers, the body as text and, when it is JSON, parsed. */
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any;
+}
+
+/** Options of `call`: a JSON `body` (sent as application/json), or a `raw` body sent as it is. */
+export interface CallOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  raw?: string;
+}
+
 /** Fetch against the kernel with JSON conveniences; returns status, headers and parsed body. */
-export async function call(kernel: Kernel, method: string, urlPath: string, options: { body?: unknown; headers?: Record<string, string>; raw?: string } = {}) {
+export function call(kernel: Kernel, method: string, urlPath: string, options: CallOptions = {}): Promise<CallResult> {
+  return fetchJson(kernel.url, method, urlPath, options);
+}
+
+/** `call` against a base URL. */
+export async function fetchJson(baseUrl: string, method: string, urlPath: string, options: CallOptions = {}): Promise<CallResult> {
   const headers: Record<string, string> = { ...options.headers };
   let body: string | undefined = options.raw;
   if (options.body !== undefined) {
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const response = await fetch(`${kernel.url}${urlPath}`, { method, headers, body });
+  const response = await fetch(`${baseUrl}${urlPath}`, { method, headers, body });
   const text = await response.text();
   let json: any;
   try {
