@@ -13,6 +13,8 @@ export interface TestKernelOptions {
   firstParty?: boolean;
   /** Reuse a database (e.g. for a second node); default: a fresh clone of the template. */
   databaseUrl?: string;
+  /** How long a plugin's init may take before it counts as failed (the kernel's default: 30 s). */
+  pluginInitTimeoutMs?: number;
 }
 
 /** A test of tap (`t.teardown`) or of node:test (`t.after`): what runs the clean-up when the test ends. */
@@ -49,6 +51,7 @@ export async function startTestKernel(t: { teardown(fn: () => unknown): void }, 
       plugins: options.plugins,
       access: options.access,
       firstParty: options.firstParty ?? false,
+      pluginInitTimeoutMs: options.pluginInitTimeoutMs,
     });
   } catch (error) {
     // A boot that fails still gives its database (and an embedded server) back.

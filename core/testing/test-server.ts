@@ -9,6 +9,8 @@ export interface TestServerOptions {
   plugins: unknown[];
   /** Extra configuration (ITOPS_* variables), e.g. a plugin's own settings. */
   env?: Record<string, string>;
+  /** How long a plugin's init may take before it counts as failed (default 30 s). */
+  pluginInitTimeoutMs?: number;
 }
 
 /** A signed-in user of a test server: send `headers` with a call to act as them. */
@@ -71,6 +73,7 @@ export async function startTestServer(t: Teardown, options: TestServerOptions): 
     { teardown: (fn) => onTestEnd(t, fn) },
     {
       plugins: options.plugins,
+      pluginInitTimeoutMs: options.pluginInitTimeoutMs,
       env: {
         ITOPS_ADMIN_EMAIL: adminEmail,
         ITOPS_ADMIN_PASSWORD: adminPassword,
