@@ -1,11 +1,10 @@
 import t from 'tap';
 import type { Kernel } from '../kernel/kernel.ts';
-import { definePlugin } from '../plugin-api/index.ts';
+import { type AlertsService, definePlugin, type RaiseAlert, type ResolveAlert, tokens } from '../plugin-api/index.ts';
 import { call } from '../plugin-api/testing.ts';
 import { eventually } from '../testing/eventually.ts';
 import { startReceiver } from '../testing/http-receiver.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
-import { type AlertsService, alertsToken, type RaiseAlert, type ResolveAlert } from './alert-service.ts';
 
 /** One local receiver for every channel; the path tells them apart (/slack, /discord, ...). */
 async function receiver(t: { teardown(fn: () => unknown): void }) {
@@ -25,11 +24,11 @@ async function receiver(t: { teardown(fn: () => unknown): void }) {
 function alertsProbe() {
   const handle: { alerts?: AlertsService } = {};
   const plugin = definePlugin({
-    id: 'alerts-probe',
+    id: 'alerts_probe',
     version: '1.0.0',
     host: '>=0.1.0 <1.0.0',
     init(ctx) {
-      handle.alerts = ctx.get(alertsToken);
+      handle.alerts = ctx.get(tokens.alerts);
     },
   });
   return { plugin, alerts: () => handle.alerts as AlertsService };

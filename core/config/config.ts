@@ -35,6 +35,8 @@ export interface Config {
   adminPassword?: string;
   licenseKey?: string;
   licensePublicKeys: string[];
+  /** ITOPS_* variables the core does not know: plugins declare and read their own (`ctx.config`). */
+  pluginVariables: Readonly<Record<string, string>>;
 }
 
 export class ConfigError extends Error {
@@ -54,27 +56,42 @@ const list = (value: unknown) =>
     .filter(Boolean);
 
 /**
- * Reads and validates the environment. Every problem is reported at once, one line each, so an
- * operator fixes a broken deployment in one round trip. Unknown ITOPS_* names are warnings (typos).
+ * The variables a schema names, read from the environment, coerced and with defaults filled in.
+ * Every problem is reported at once, one line each, so an operator fixes a broken deployment in
+ * one round trip. Plugins' own variables go through the same reading.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; warnings: string[] } {
+export function readVariables(
+  env: Readonly<Record<string, string | undefined>>,
+  properties: Record<string, object>,
+  check: ((raw: Record<string, unknown>) => boolean) & { errors?: { instancePath: string; message?: string }[] | null } = ajv.compile({
+    type: 'object',
+    properties,
+  }),
+): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
-  for (const name of Object.keys(configVariables)) {
+  for (const name of Object.keys(properties)) {
     const value = env[name];
     if (value !== undefined && value !== '') raw[name] = value;
   }
-  const warnings = Object.keys(env)
-    .filter((name) => name.startsWith('ITOPS_') && !(name in configVariables))
-    .map((name) => `unknown configuration variable ${name} is ignored`);
-
-  if (!validate(raw)) {
-    const problems = (validate.errors ?? []).map((e) => {
-      const name = e.instancePath.replace(/^\//, '') as ConfigVariable;
+  if (!check(raw)) {
+    const problems = (check.errors ?? []).map((e) => {
+      const name = e.instancePath.replace(/^\//, '');
       const shown = name in raw ? ` (got ${JSON.stringify(env[name])})` : '';
       return `${name || 'environment'} ${e.message}${shown}`;
     });
     throw new ConfigError(problems);
   }
+  return raw;
+}
+
+/**
+ * Reads and validates the environment. Unknown ITOPS_* names are warnings (typos), unless a plugin
+ * declares them: they are kept in `pluginVariables` for the plugins to read.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; warnings: string[] } {
+  const raw = readVariables(env, configVariables, validate);
+  const unknown = Object.keys(env).filter((name) => name.startsWith('ITOPS_') && !(name in configVariables));
+  const warnings = unknown.map((name) => `unknown configuration variable ${name} is ignored`);
   const v = raw as Record<ConfigVariable, never>;
   const config: Config = {
     env: v.NODE_ENV,
@@ -104,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     adminPassword: v.ITOPS_ADMIN_PASSWORD,
     licenseKey: v.ITOPS_LICENSE_KEY,
     licensePublicKeys: list(v.ITOPS_LICENSE_PUBLIC_KEYS),
+    pluginVariables: Object.freeze(Object.fromEntries(unknown.map((name) => [name, env[name] as string]))),
   };
   // ITOPS_PORT has a default, so PORT only applies when ITOPS_PORT was not given.
   if (env.ITOPS_PORT === undefined && raw.PORT !== undefined) config.port = Number(raw.PORT);

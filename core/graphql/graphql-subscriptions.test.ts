@@ -59,6 +59,8 @@ t.test("seed 001's ticket events each have a subscription field, per workspace",
     id: 'tickets',
     version: '1.0.0',
     host: '*',
+    // Seed 001 fixes these topic names; the plugin owns their namespace.
+    topicNamespaces: ['ticket'],
     openapi: {
       paths: {
         '/api/v1/test-tickets': {

@@ -18,13 +18,13 @@ t.test('a request scores on the worker pool and a job records the result', async
     return list.json.data.length > 0 ? list.json.data : undefined;
   });
   t.match(listed, [{ label: 'first', score: 14 }], 'the job wrote the row');
-  const [job] = await kernel.database.query<{ state: string }>("SELECT state FROM pgboss.job WHERE name = 'example.record-score'");
+  const [job] = await kernel.database.query<{ state: string }>("SELECT state FROM pgboss.job WHERE name = 'example.record_score'");
   t.equal(job.state, 'completed');
 });
 
 t.test('job payloads are validated against the declared schema before they are queued', async (t) => {
   const kernel = await startTestKernel(t, { plugins: [examplePlugin], access });
-  await t.rejects(kernel.jobs.send('example.record-score', { label: 'x' }), { code: 'validation_failed' });
+  await t.rejects(kernel.jobs.send('example.record_score', { label: 'x' }), { code: 'validation_failed' });
   await t.rejects(kernel.jobs.send('example.undeclared', {}), { message: 'unknown job queue "example.undeclared"' });
   const [{ count }] = await kernel.database.query<{ count: string }>("SELECT count(*) FROM pgboss.job WHERE name LIKE 'example.%'");
   t.equal(Number(count), 0, 'nothing was queued');
@@ -51,7 +51,7 @@ t.test('unloading a plugin stops its job workers and schedules', async (t) => {
 
 t.test('a worker task runs off the main thread and unknown tasks are refused', async (t) => {
   const kernel = await startTestKernel(t, { plugins: [examplePlugin] });
-  t.equal(await kernel.workers.run('example.sum-of-squares', [3, 4]), 25);
+  t.equal(await kernel.workers.run('example.sum_of_squares', [3, 4]), 25);
   await t.rejects(kernel.workers.run('example.nope', []), { message: 'unknown worker task "example.nope"' });
 });
 
@@ -59,7 +59,7 @@ t.test('two nodes on one database: every job runs exactly once', async (t) => {
   const first = await startTestKernel(t, { plugins: [examplePlugin], access });
   const second = await startTestKernel(t, { plugins: [examplePlugin], access, databaseUrl: first.database.url });
   const sends = Array.from({ length: 30 }, (_, i) =>
-    (i % 2 === 0 ? first : second).jobs.send('example.record-score', { tenantId: 'test-tenant', label: `job-${i}`, score: i }),
+    (i % 2 === 0 ? first : second).jobs.send('example.record_score', { tenantId: 'test-tenant', label: `job-${i}`, score: i }),
   );
   await Promise.all(sends);
   const rows = await eventually(async () => {

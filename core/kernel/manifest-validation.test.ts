@@ -38,13 +38,36 @@ t.test('semantic problems: version, host range, self-requirement, policies, dupl
 });
 
 t.test('job schedules and permission names are checked', async (t) => {
-  const problems = validateManifest(
-    { ...valid, jobs: [{ name: 'nightly', schedule: 'every night' }], permissions: [{ name: 'Sample.Read', description: 'x' }] },
-    '0.1.0',
-    'test',
+  const problems = (manifest: object) => validateManifest({ ...valid, ...manifest }, '0.1.0', 'test').join('\n');
+  t.match(problems({ jobs: [{ name: 'nightly', schedule: 'every night' }] }), /\/jobs\/0\/schedule/);
+  t.match(problems({ permissions: [{ name: 'Sample.Read', description: 'x' }] }), /permission "Sample.Read" must be named sample\[.<resource>\]:<action>/);
+});
+
+t.test('one naming rule: ids, jobs, permissions and topics belong to the plugin', async (t) => {
+  const problems = (manifest: object) => validateManifest({ ...valid, ...manifest }, '0.1.0', 'test').join('\n');
+  t.match(problems({ id: 'my-plugin' }), /\/id must match pattern/, 'an id is one word: no dashes');
+  t.match(problems({ jobs: [{ name: 'nightly-report' }] }), /\/jobs\/0\/name must match pattern/, 'job names use the same alphabet');
+  t.match(
+    problems({ permissions: [{ name: 'heartbeats:read', description: 'r' }] }),
+    /permission "heartbeats:read" must be named sample/,
+    'a permission outside the plugin',
   );
-  t.ok(problems.some((p) => p.includes('/jobs/0/schedule')));
-  t.ok(problems.some((p) => p.includes('/permissions/0/name')));
+  t.equal(
+    problems({
+      permissions: [
+        { name: 'sample:read', description: 'r' },
+        { name: 'sample.notes:write', description: 'w' },
+      ],
+    }),
+    '',
+  );
+  t.match(problems({ events: [{ topic: 'heartbeat.pinged' }] }), /topic "heartbeat.pinged" must start with "sample."/, 'a topic outside the plugin');
+  t.equal(problems({ events: [{ topic: 'sample.done' }] }), '', 'its own namespace');
+  t.equal(
+    problems({ topicNamespaces: ['heartbeat'], events: [{ topic: 'heartbeat.pinged' }, { topic: 'heartbeat:late' }] }),
+    '',
+    'a namespace fixed by the contract, mapped',
+  );
 });
 
 t.test('a policy for a role that does not exist is refused, naming it', async (t) => {

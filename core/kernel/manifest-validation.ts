@@ -3,8 +3,8 @@ import semver from 'semver';
 import type { PluginManifest } from '../plugin-api/index.ts';
 import { AjvSchemaValidator } from '../validation/schema-validator.ts';
 import type { AppError } from '../errors/app-error.ts';
-
-const idPattern = '^[a-z][a-z0-9-]{1,39}$';
+import { configNameProblems } from './plugin-config.ts';
+import { localNamePattern, namingProblems, pluginIdPattern as idPattern } from './plugin-names.ts';
 const manifestSchema = {
   type: 'object',
   required: ['id', 'version', 'host', 'init'],
@@ -13,9 +13,18 @@ const manifestSchema = {
     version: { type: 'string', minLength: 1 },
     host: { type: 'string', minLength: 1 },
     requires: { type: 'array', items: { type: 'string', pattern: idPattern }, uniqueItems: true },
+    topicNamespaces: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }, uniqueItems: true },
     graphql: {},
     openapi: { type: 'object' },
     migrations: {},
+    config: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['type', 'description'],
+        properties: { type: { enum: ['string', 'integer', 'number', 'boolean'] }, description: { type: 'string', minLength: 1 } },
+      },
+    },
     jobs: {
       type: 'array',
       items: {
@@ -23,7 +32,8 @@ const manifestSchema = {
         required: ['name'],
         additionalProperties: false,
         properties: {
-          name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' },
+          name: { type: 'string', pattern: localNamePattern },
+          exported: { type: 'boolean' },
           schedule: { type: 'string', pattern: '^\\S+( \\S+){4,5}$' },
           payloadSchema: { type: 'object' },
           retry: {
@@ -40,7 +50,7 @@ const manifestSchema = {
       items: {
         type: 'object',
         required: ['name', 'module'],
-        properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' }, export: { type: 'string' } },
+        properties: { name: { type: 'string', pattern: localNamePattern }, export: { type: 'string' } },
       },
     },
     permissions: {
@@ -49,7 +59,7 @@ const manifestSchema = {
         type: 'object',
         required: ['name', 'description'],
         additionalProperties: false,
-        properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z0-9-]+)*:[a-z][a-z0-9_-]*$' }, description: { type: 'string', minLength: 1 } },
+        properties: { name: { type: 'string', minLength: 1 }, description: { type: 'string', minLength: 1 } },
       },
     },
     policies: {
@@ -66,7 +76,11 @@ const manifestSchema = {
       items: {
         type: 'object',
         required: ['topic'],
-        properties: { topic: { type: 'string', pattern: '^[a-z][a-z0-9_]*([.:][a-z][a-z0-9_]*)+$' }, payloadSchema: { type: 'object' } },
+        properties: {
+          topic: { type: 'string', pattern: '^[a-z][a-z0-9_]*([.:][a-z][a-z0-9_]*)+$' },
+          payloadSchema: { type: 'object' },
+          exported: { type: 'boolean' },
+        },
       },
     },
   },
@@ -103,6 +117,7 @@ export function validateManifest(candidate: unknown, hostVersion: string, source
   for (const task of manifest.workerTasks ?? []) {
     if (!(task.module instanceof URL)) problems.push(`${where}: worker task ${task.name} module must be a URL (use workerModule(import.meta.url, ...))`);
   }
+  problems.push(...namingProblems(manifest, where), ...configNameProblems(manifest, where));
   const declared = new Set((manifest.permissions ?? []).map((p) => p.name));
   for (const policy of manifest.policies ?? []) {
     if (!declared.has(policy.permission)) problems.push(`${where}: policy grants "${policy.permission}", which the manifest does not declare`);

@@ -14,6 +14,7 @@ import type { EventDeclaration, OperationHandler, PermissionDeclaration, PluginM
 import type { WorkerPool } from '../workers/worker-pool.ts';
 import type { DependencyContainer } from './di.ts';
 import { dependentsOf } from './plugin-order.ts';
+import { namespaceClashes } from './plugin-names.ts';
 import { PluginScope, ProvidedServices } from './plugin-scope.ts';
 
 export type PluginState = 'loaded' | 'unloaded' | 'failed' | 'disabled' | 'unlicensed';
@@ -233,10 +234,13 @@ export class PluginHost {
 
   private async activate(manifest: PluginManifest, publishNow: boolean): Promise<void> {
     const { jobs, workers, logger, container } = this.deps;
-    const scope = new PluginScope(manifest, container.createChildContainer(), this.provided, logger, this.deps.periodic);
+    const required = () => (manifest.requires ?? []).flatMap((id) => this.loaded.get(id)?.scope.manifest ?? []);
+    const scope = new PluginScope(manifest, container.createChildContainer(), this.provided, logger, this.deps.periodic, required);
     const plugin: LoadedPlugin = { scope };
     let published = false;
     try {
+      const clashes = namespaceClashes(manifest, [...this.loaded.values()].map((p) => p.scope.manifest));
+      if (clashes.length > 0) throw new Error(`plugin ${manifest.id}: ${clashes.join('; ')}`);
       for (const job of manifest.jobs ?? []) scope.undo.push(await jobs.declare(manifest.id, job));
       for (const task of manifest.workerTasks ?? []) scope.undo.push(workers.declare(manifest.id, task));
       if (manifest.openapi) plugin.fragment = readDocument(manifest.openapi);

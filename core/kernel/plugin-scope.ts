@@ -4,6 +4,9 @@ import type { JobHandler, OperationHandler, PluginContext, PluginManifest, Resol
 import type { ServiceToken } from '../plugin-api/tokens.ts';
 import type { RegisteredResolver, ResolverEntry } from '../graphql/schema-builder.ts';
 import { type DependencyContainer, resolveToken } from './di.ts';
+import { localNamePattern, PluginReach, unscopedEventsToken } from './plugin-names.ts';
+import { pluginConfig } from './plugin-config.ts';
+import { tokens } from '../plugin-api/index.ts';
 
 /** Services plugins offer each other, with their owner, so only declared dependents can use them. */
 export class ProvidedServices {
@@ -41,12 +44,17 @@ export class PluginScope {
     provided: ProvidedServices,
     logger: Logger,
     periodic: PeriodicRunner,
+    required: () => PluginManifest[] = () => [],
   ) {
     const id = manifest.id;
+    const reach = new PluginReach(manifest, required);
+    // Validated before anything of the plugin runs: a bad value leaves it off, naming the variable.
+    const config = pluginConfig(manifest, resolveToken(container, tokens.config).pluginVariables ?? {});
     const requires = new Set(manifest.requires ?? []);
     const log = logger.child({ plugin: id });
     this.context = {
       pluginId: id,
+      config,
       logger: {
         debug: (obj, msg) => log.debug(obj as object, msg),
         info: (obj, msg) => log.info(obj as object, msg),
@@ -61,9 +69,14 @@ export class PluginScope {
           }
           return offered.value as T;
         }
+        // Core services come scoped to what this plugin owns: its topics, its queues.
+        if (token.id === tokens.events.id) return reach.events(resolveToken(container, tokens.events)) as T;
+        if (token.id === unscopedEventsToken.id) return resolveToken(container, tokens.events) as T;
+        if (token.id === tokens.jobs.id) return reach.jobs(resolveToken(container, tokens.jobs)) as T;
         return resolveToken(container, token);
       },
       provide: (token, value) => {
+        if (container.isRegistered(token.id, true)) throw new Error(`plugin ${id} provides "${token.description}", which is a core service`);
         this.undo.push(provided.provide(id, token as ServiceToken<unknown>, value));
       },
       handle: (operationId, handler) => {
@@ -80,7 +93,7 @@ export class PluginScope {
         this.jobHandlers.set(jobName, handler as JobHandler);
       },
       every: (name, intervalMs, round) => {
-        if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`plugin ${id}: periodic task name "${name}" must be kebab-case`);
+        if (!new RegExp(localNamePattern).test(name)) throw new Error(`plugin ${id}: periodic task name "${name}" must match ${localNamePattern}`);
         if (this.periodicNames.has(name)) throw new Error(`plugin ${id} starts periodic task "${name}" twice`);
         this.periodicNames.add(name);
         const task = periodic.start(`${id}.${name}`, intervalMs, round);

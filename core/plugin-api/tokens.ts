@@ -9,6 +9,10 @@ export interface ServiceToken<T> {
   readonly __type?: T;
 }
 
+/**
+ * Every call makes a new, unique token: a plugin cannot reach, or `provide` over, another's service
+ * by guessing its description. Share a token by exporting the token itself.
+ */
 export function createServiceToken<T>(description: string): ServiceToken<T> {
-  return { id: Symbol.for(`itops:${description}`), description };
+  return { id: Symbol(description), description };
 }

@@ -74,6 +74,8 @@ export interface JobDeclaration {
   retry?: { limit?: number; delaySeconds?: number; backoff?: boolean };
   /** Seconds a job may run before it counts as failed and is retried. */
   expireInSeconds?: number;
+  /** Plugins that require this one may send to this queue too (by default only its owner may). */
+  exported?: boolean;
 }
 
 export interface JobContext {
@@ -95,7 +97,7 @@ export interface WorkerTaskDeclaration {
 }
 
 export interface PermissionDeclaration {
-  /** `resource:action`, e.g. `heartbeats:write`. */
+  /** `<pluginId>[.<resource>]:<action>`, e.g. `containers.heartbeats:write`. */
   name: string;
   description: string;
 }
@@ -105,10 +107,32 @@ export interface PolicyDeclaration {
   permission: string;
 }
 
+/**
+ * One environment variable a plugin reads, as a JSON schema with a description (the README's
+ * configuration table is written from it). Named `ITOPS_<PLUGIN ID>_<NAME>`.
+ */
+export interface PluginConfigVariable {
+  type: 'string' | 'integer' | 'number' | 'boolean';
+  description: string;
+  default?: string | number | boolean;
+  enum?: readonly (string | number)[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: string;
+}
+
+export type PluginConfigValues = Readonly<Record<string, string | number | boolean | undefined>>;
+
 export interface EventDeclaration {
+  /** `<pluginId>.<name>`, or a name the public contract fixed in a namespace listed in `topicNamespaces`. */
   topic: string;
   description?: string;
   payloadSchema?: JsonSchema;
+  /** Plugins that require this one may publish this topic too (by default only its owner may). */
+  exported?: boolean;
 }
 
 /** Contributions, declared as data: the kernel validates and merges them before anything runs. */
@@ -118,6 +142,12 @@ export interface PluginManifest {
   /** semver range of the itops host this plugin supports. */
   host: string;
   requires?: string[];
+  /**
+   * Topic namespaces (the part before the first `.` or `:`) this plugin owns besides its id: for
+   * topic names the public contract already fixed, such as `heartbeat` for `heartbeat.pinged`.
+   * No two plugins may own the same namespace.
+   */
+  topicNamespaces?: string[];
   /** OpenAPI 3.1 fragment: an object, or a file URL of a YAML/JSON document. */
   openapi?: URL | Record<string, unknown>;
   /** GraphQL SDL (type extensions of Query/Mutation/Subscription and new types). */
@@ -133,6 +163,11 @@ export interface PluginManifest {
   permissions?: PermissionDeclaration[];
   policies?: PolicyDeclaration[];
   events?: EventDeclaration[];
+  /**
+   * The plugin's own environment variables, validated when it loads (a bad value leaves the plugin
+   * off with the reason) and read through `ctx.config`.
+   */
+  config?: Record<string, PluginConfigVariable>;
   init(context: PluginContext): void | Promise<void>;
 }
 
@@ -145,6 +180,8 @@ export type Unregister = () => void | Promise<void>;
 export interface PluginContext {
   readonly pluginId: string;
   readonly logger: PluginLogger;
+  /** The values of the variables the manifest's `config` declares, coerced to their types, with defaults. */
+  readonly config: PluginConfigValues;
   get<T>(token: ServiceToken<T>): T;
   /** Offer a service to plugins that `require` this one. */
   provide<T>(token: ServiceToken<T>, value: T): void;

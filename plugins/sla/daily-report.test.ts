@@ -281,11 +281,11 @@ t.test('the scheduled job reports on each workspace with services, once per day'
       "SELECT tenant_id, report_date::text, summary FROM sla_report WHERE trigger = 'schedule' ORDER BY tenant_id",
     );
   const completed = async (n: number) => {
-    const rows = await kernel.database.query("SELECT 1 FROM pgboss.job WHERE name = 'sla.daily-report' AND state = 'completed'");
+    const rows = await kernel.database.query("SELECT 1 FROM pgboss.job WHERE name = 'sla.daily_report' AND state = 'completed'");
     return rows.length >= n ? true : undefined;
   };
 
-  await kernel.jobs.send('sla.daily-report', { date: day });
+  await kernel.jobs.send('sla.daily_report', { date: day });
   t.ok(await eventually(() => completed(1)), 'the job ran');
   const reports = await scheduled();
   t.same(
@@ -298,18 +298,18 @@ t.test('the scheduled job reports on each workspace with services, once per day'
   t.same(reports[0].summary, expectedSummary);
   t.match(reports[1].summary, { services: 1, downtimeMinutes: 0, averageUptime: null });
 
-  await kernel.jobs.send('sla.daily-report', { date: day });
+  await kernel.jobs.send('sla.daily_report', { date: day });
   t.ok(await eventually(() => completed(2)), 'a second run (a retry, a duplicate) completed');
   t.equal((await scheduled()).length, 2, 'and stored no second copy');
   const listed = await call(kernel, 'GET', '/api/v1/sla/reports', { headers: acmeViewer.headers });
   t.match(listed.json, { data: [{ reportDate: day, trigger: 'schedule' }], page: { total: 1 } });
 
-  await kernel.jobs.send('sla.daily-report', {});
+  await kernel.jobs.send('sla.daily_report', {});
   t.ok(await eventually(() => completed(3)));
   t.same(
     (await scheduled()).filter((r) => r.report_date === yesterday).map((r) => r.tenant_id),
     ['acme', 'globex'],
     'without a date: yesterday',
   );
-  await t.rejects(kernel.jobs.send('sla.daily-report', { date: 'not-a-date' }), { code: 'validation_failed' }, 'the payload is validated');
+  await t.rejects(kernel.jobs.send('sla.daily_report', { date: 'not-a-date' }), { code: 'validation_failed' }, 'the payload is validated');
 });

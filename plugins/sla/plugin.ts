@@ -24,18 +24,20 @@ export default definePlugin({
   openapi: new URL('./openapi.yaml', import.meta.url),
   graphql: new URL('./schema.graphql', import.meta.url),
   migrations: new URL('./migrations/', import.meta.url),
+  // `service:status_changed` is a topic name fixed by the public contract (seed 000).
+  topicNamespaces: ['service'],
   permissions: [
     { name: 'sla:read', description: 'Read the service catalog, SLA figures, incidents and reports' },
     { name: 'sla:report', description: 'Push agent syncs, health, storage and backup reports; open and close exclusion windows; generate reports' },
-    { name: 'templates:read', description: 'Export the service catalog and SLA definitions as YAML' },
-    { name: 'templates:write', description: 'Import the service catalog and SLA definitions from YAML' },
+    { name: 'sla.templates:read', description: 'Export the service catalog and SLA definitions as YAML' },
+    { name: 'sla.templates:write', description: 'Import the service catalog and SLA definitions from YAML' },
   ],
   policies: [
     ...['viewer', 'ops_engineer', 'client_portal', 'data_admin'].map((role) => ({ role, permission: 'sla:read' })),
     ...['endpoint_agent', 'ops_engineer', 'automation_operator'].map((role) => ({ role, permission: 'sla:report' })),
     ...['ops_engineer', 'data_admin'].flatMap((role) => [
-      { role, permission: 'templates:read' },
-      { role, permission: 'templates:write' },
+      { role, permission: 'sla.templates:read' },
+      { role, permission: 'sla.templates:write' },
     ]),
   ],
   events: slaEvents,
@@ -43,7 +45,7 @@ export default definePlugin({
     { name: 'snapshot', schedule: '*/5 * * * *', payloadSchema: { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } } },
     { name: 'watch', schedule: '* * * * *' },
     {
-      name: 'daily-report',
+      name: 'daily_report',
       schedule: '5 0 * * *',
       payloadSchema: { type: 'object', properties: { date: { type: 'string', format: 'date' } } },
     },
@@ -69,7 +71,7 @@ export default definePlugin({
     ctx.job('watch', async () => {
       await runWatch(deps);
     });
-    ctx.job<{ date?: string }>('daily-report', async (payload) => {
+    ctx.job<{ date?: string }>('daily_report', async (payload) => {
       await runDailyReportJob(deps, payload ?? {});
     });
   },

@@ -13,7 +13,7 @@ const cluster = 'myorg/platform/prod/cluster1';
 const baremetal = 'myorg/infra/prod/baremetal';
 
 async function world(t: { teardown(fn: () => unknown): void }) {
-  const probe = servicesProbe('templates-probe');
+  const probe = servicesProbe('templates_probe');
   const p = { plugin: probe.plugin, db: () => probe.services().database, events: () => probe.services().events };
   const w = await startWorld(t, { plugins: [slaPlugin, p.plugin] });
   /** Every event of a workspace, in delivery order. */

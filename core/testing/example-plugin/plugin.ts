@@ -20,11 +20,11 @@ export default definePlugin({
   migrations: new URL('./migrations/', import.meta.url),
   jobs: [
     {
-      name: 'record-score',
+      name: 'record_score',
       payloadSchema: { type: 'object', required: ['label', 'score'], properties: { label: { type: 'string' }, score: { type: 'number' } } },
     },
   ],
-  workerTasks: [{ name: 'sum-of-squares', module: workerModule(import.meta.url, './sum-of-squares.worker') }],
+  workerTasks: [{ name: 'sum_of_squares', module: workerModule(import.meta.url, './sum-of-squares.worker') }],
   permissions: [
     { name: 'example:read', description: 'Read recorded scores' },
     { name: 'example:write', description: 'Score numbers' },
@@ -51,8 +51,8 @@ export default definePlugin({
     });
     ctx.handle('exampleCreateScore', async (req) => {
       const { label = 'unnamed', values } = req.body as { label?: string; values: number[] };
-      const score = await workers.run<number[], number>('example.sum-of-squares', values);
-      const jobId = await jobs.send('example.record-score', { tenantId: req.tenantId, label, score });
+      const score = await workers.run<number[], number>('example.sum_of_squares', values);
+      const jobId = await jobs.send('example.record_score', { tenantId: req.tenantId, label, score });
       return { status: 202, body: { score, jobId } };
     });
     // No tenant condition: row-level security shows a workspace only its own rows.
@@ -67,7 +67,7 @@ export default definePlugin({
       const tenantId = (await context.authorize('example:read')) as string;
       return listScores(tenantId);
     });
-    ctx.job<{ tenantId: string; label: string; score: number }>('record-score', async (payload) => {
+    ctx.job<{ tenantId: string; label: string; score: number }>('record_score', async (payload) => {
       // The row and its event commit together, or neither does.
       await db.forTenant(payload.tenantId).transaction(async (tx) => {
         await tx.query('INSERT INTO example_score (id, tenant_id, label, score) VALUES (?, ?, ?, ?)', [
