@@ -1,45 +1,36 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { alertEventTopics } from '../alerts/alert-service.ts';
 import { type Config, loadConfig } from '../config/config.ts';
-import { Database } from '../db/database.ts';
-import { migrate } from '../db/sql-migrator.ts';
-import { pluginMigrations } from './plugin-migrations.ts';
-import { type EmbeddedDatabase, ensureDatabase, startEmbeddedPostgres, withDatabase } from '../db/embedded-postgres.ts';
-import { handleGraphQL } from '../graphql/graphql-http.ts';
-import { attachGraphQLWebSocket } from '../graphql/graphql-ws-server.ts';
+import type { Database } from '../db/database.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import type { AccessControl } from '../http/access-control.ts';
-import { createHttpApp } from '../http/http-app.ts';
-import { HttpMetrics } from '../http/http-metrics.ts';
-import { JobService } from '../jobs/job-service.ts';
-import { PeriodicRunner } from '../jobs/periodic-runner.ts';
+import type { JobService } from '../jobs/job-service.ts';
 import { type Logger, createLogger } from '../logging/logger.ts';
-import { tokens, type PluginManifest } from '../plugin-api/index.ts';
+import type { EventDeclaration, PluginManifest } from '../plugin-api/index.ts';
 import { AjvSchemaValidator } from '../validation/schema-validator.ts';
-import { WorkerPool } from '../workers/worker-pool.ts';
-import { migrations as coreMigrations } from '../../migrations/index.ts';
-import { coreContribution } from './core-contribution.ts';
-import { createRootContainer, registerValue } from './di.ts';
+import type { WorkerPool } from '../workers/worker-pool.ts';
+import { startAlerts } from './boot/alerts-module.ts';
+import { startDatabase } from './boot/database-module.ts';
+import { startEvents } from './boot/events-module.ts';
+import { startHttp } from './boot/http-module.ts';
+import { startJobs } from './boot/jobs-module.ts';
+import { LateBound } from './boot/late-bound.ts';
+import { followLicense, startLicense } from './boot/license-module.ts';
+import { outboundHttp } from './boot/outbound-module.ts';
+import { type FailedPlugin, startPlugins } from './boot/plugins-module.ts';
+import { StopSteps } from './boot/stop-steps.ts';
+import { startWebhooks } from './boot/webhooks-module.ts';
 import { hostVersion } from './host-version.ts';
+import { identityAccess } from './identity-wiring.ts';
+import type { InFlight } from './in-flight.ts';
 import { validateManifest } from './manifest-validation.ts';
 import { discoverConfigured, discoverFirstParty, type DiscoveredPlugin } from './plugin-discovery.ts';
-import { PluginHost, type PluginStatus } from './plugin-host.ts';
+import type { PluginHost } from './plugin-host.ts';
 import { orderByRequires } from './plugin-order.ts';
-import { IdempotencyStore } from '../idempotency/idempotency-store.ts';
-import { eventIterator } from '../events/event-iterator.ts';
-import { EventBus } from '../events/event-bus.ts';
-import { EventOutbox } from '../events/event-outbox.ts';
-import { eventsModule } from '../events/events.module.ts';
-import { OutboundHttp } from '../outbound/outbound-http.ts';
-import { fanOutDeliveries } from '../webhooks/webhook-delivery.ts';
-import { webhooksWiring } from '../webhooks/webhooks-wiring.ts';
-import { alertEventTopics, alertsToken, alertsWiring } from '../alerts/alerts-wiring.ts';
-import { LicenseService } from '../license/license-service.ts';
-import { licenseModule } from '../license/license.module.ts';
-import { InFlight } from './in-flight.ts';
-import { identityAccess } from './identity-wiring.ts';
 
 export interface KernelOptions {
   /** Configuration source; defaults to process.env. */
@@ -64,10 +55,13 @@ export class BootError extends Error {
 
 const pluginsDir = path.resolve(fileURLToPath(new URL('../../plugins', import.meta.url)));
 
+/** Topics core itself publishes; the plugins' own are added as they load. */
+const coreEventTopics: EventDeclaration[] = [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...alertEventTopics];
+
 interface Collected {
   manifests: PluginManifest[];
   /** Plugins left off before loading (import, manifest, duplicate id, missing dependency), with why. */
-  failed: { id: string; version: string; reason: string }[];
+  failed: FailedPlugin[];
 }
 
 /**
@@ -127,7 +121,7 @@ export class Kernel {
     readonly events: EventBus,
     readonly server: http.Server,
     private readonly inFlight: InFlight,
-    private readonly closers: (() => Promise<void>)[],
+    private readonly stops: StopSteps,
   ) {}
 
   get url(): string {
@@ -139,162 +133,54 @@ export class Kernel {
     const { config, warnings } = loadConfig(options.env ?? process.env);
     const logger = options.logger ?? createLogger(config.logLevel);
     for (const warning of warnings) logger.warn(warning);
-    const closers: (() => Promise<void>)[] = [];
-    const closeAll = async () => {
-      for (const close of closers.splice(0).reverse()) await close().catch((error) => logger.warn({ err: error }, 'shutdown step failed'));
-    };
+    const stops = new StopSteps(logger);
 
     try {
       const { manifests, failed } = await collectManifests(config, options);
-
-      let databaseUrl = config.databaseUrl;
-      if (!databaseUrl) {
-        const embedded: EmbeddedDatabase = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.embeddedDbPort, logger });
-        closers.push(() => embedded.stop());
-        await ensureDatabase(embedded.url, 'itops');
-        databaseUrl = withDatabase(embedded.url, 'itops');
-      }
-
-      const database = new Database(databaseUrl, config.dbPoolSize, logger);
-      closers.push(() => database.close());
-      const applied = await migrate(database.platform, '', coreMigrations);
-      if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
-      const licenses = await LicenseService.create({
-        config,
-        query: database.query,
-        logger,
-        pluginIds: () => manifests.map((m) => m.id),
-      });
-      closers.push(async () => licenses.close());
-
-      const validator = new AjvSchemaValidator();
-      const jobs = new JobService(databaseUrl, validator, logger, config.jobsEnabled);
-      await jobs.start();
-      closers.push(() => jobs.stop(config.shutdownTimeoutMs));
-      const workers = new WorkerPool(config.workerThreads);
-      closers.push(() => workers.close());
-
-      const events = new EventBus(databaseUrl, database.query, logger);
-      await events.start();
-      closers.push(() => events.stop());
-      let hostRef: PluginHost | undefined;
-      const outbox = new EventOutbox(
-        () => [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...alertEventTopics, ...(hostRef?.eventTopics() ?? [])],
-        validator,
+      const { database, databaseUrl } = await stops.started(startDatabase({ config, logger }));
+      const plugins = new LateBound<PluginHost>('the plugin host');
+      const license = await stops.started(
+        startLicense({
+          config,
+          database,
+          logger,
+          pluginIds: () => manifests.map((m) => m.id),
+          pluginStatuses: () => plugins.get().statuses(),
+        }),
       );
-      outbox.onPublish(fanOutDeliveries);
+      const validator = new AjvSchemaValidator();
+      const { jobs, workers } = await stops.started(startJobs({ config, databaseUrl, validator, logger }));
+      const events = await stops.started(
+        startEvents({ databaseUrl, database, validator, logger, topics: () => [...coreEventTopics, ...(plugins.current()?.eventTopics() ?? [])] }),
+      );
+      const outbound = outboundHttp({ config, logger });
+      const webhooks = await stops.started(startWebhooks({ config, database, outbound, jobs, bus: events.bus, outbox: events.outbox, logger }));
+      const alerts = await stops.started(startAlerts({ config, database, outbound, jobs, outbox: events.outbox, logger }));
 
-      const container = createRootContainer();
-      if (config.outboundAllowPrivate && config.env === 'production')
-        logger.warn('ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS is on in production: outbound calls may reach internal services');
-      const outbound = new OutboundHttp({ hostAllowlist: config.outboundHostAllowlist, allowPrivate: config.outboundAllowPrivate });
-      registerValue(container, tokens.outbound, outbound);
-      const webhooks = webhooksWiring({ query: database.query, outbound, jobs, events, logger, retryBaseSeconds: config.webhookRetryBaseSeconds });
-      closers.push(await webhooks.start());
-      const alerts = alertsWiring({
-        query: database.query,
-        outbound,
-        jobs,
-        logger,
-        outboxPublish: (tx, event) => outbox.publish(tx, event),
-        retryBaseSeconds: config.webhookRetryBaseSeconds,
-      });
-      closers.push(await alerts.start());
-      registerValue(container, alertsToken, alerts.service);
-      registerValue(container, tokens.events, {
-        publish: (tx, event) => outbox.publish(tx, event),
-        publishMany: (tx, list) => outbox.publishMany(tx, list),
-        subscribe: (handler, filter) => events.subscribe(handler, filter),
-        iterate: (filter) => eventIterator(events, filter),
-      });
-      registerValue(container, tokens.config, Object.freeze({ ...config }));
-      registerValue(container, tokens.database, database);
-      registerValue(container, tokens.jobs, jobs);
-      registerValue(container, tokens.workers, workers);
-      registerValue(container, tokens.validator, validator);
-
-      const metricsRegistry = new Registry();
-      collectDefaultMetrics({ register: metricsRegistry, prefix: 'itops_' });
+      const metrics = new Registry();
+      collectDefaultMetrics({ register: metrics, prefix: 'itops_' });
       const identity = await identityAccess({ config, database, logger });
       const access = options.access ?? identity.access;
-      let host: PluginHost | undefined;
-      const core = coreContribution(
-        {
-          version: hostVersion,
-          startedAt: Date.now(),
-          metrics: metricsRegistry,
-          checks: { database: () => database.isReachable(), jobs: () => jobs.isReachable() },
-          document: () => (host as PluginHost).currentRouter().document,
-          plugins: () => (host as PluginHost).statuses(),
-        },
-        [
-          ...identity.modules,
-          eventsModule({ bus: events, query: database.query }),
-          webhooks.module,
-          alerts.module,
-          licenseModule({ licenses, pluginStatuses: () => (host as PluginHost).statuses() }),
-        ],
+      const { host } = await stops.started(
+        startPlugins({
+          config,
+          logger,
+          services: { database, jobs, workers, validator, events: events.service, outbound, alerts: alerts.service },
+          metrics,
+          coreModules: [...identity.modules, events.module, webhooks.module, alerts.module, license.module],
+          access,
+          rbac: identity.rbac,
+          manifests,
+          failed,
+          licensed: (id) => license.licenses.allows(id),
+          initTimeoutMs: options.pluginInitTimeoutMs,
+          host: plugins,
+        }),
       );
-      host = new PluginHost({
-        core,
-        container,
-        jobs,
-        workers,
-        access,
-        idempotency: new IdempotencyStore(database.query),
-        logger,
-        onStateChange: (status: PluginStatus) => recordState(database, status),
-        initTimeoutMs: options.pluginInitTimeoutMs,
-        periodic: new PeriodicRunner(database.relaxedQuery, logger, config.jobsEnabled),
-        migrate: (manifest) => migrate(database.platform, manifest.id, pluginMigrations(manifest)),
-        onPublish: () => identity.rbac.reload({ permissions: (host as PluginHost).permissions(), policies: (host as PluginHost).policies() }),
-      });
-      hostRef = host;
-      host.makeAvailable(manifests, new Set(config.disabledPlugins));
-      for (const plugin of failed) {
-        logger.error({ plugin: plugin.id }, plugin.reason);
-        await host.markFailed(plugin.id, plugin.version, plugin.reason);
-      }
-      closers.push(() => (host as PluginHost).unloadAll());
-      await host.loadAll(manifests, (id) => licenses.allows(id));
-      // A new or expired license loads and unloads plugins without a restart; the node that took
-      // the activation tells the others, which re-read the license from the database.
-      let announced = licenses.current()?.licenseId;
-      licenses.onChange(async (info) => {
-        await (host as PluginHost).reconcile((id) => licenses.allows(id));
-        if (info && licenses.source() === 'activation' && info.licenseId !== announced) {
-          announced = info.licenseId;
-          await database.platform.transaction((tx) =>
-            outbox.publish(tx, { topic: 'license:updated', payload: { customer: info.customer, plugins: info.plugins } }),
-          );
-        }
-      });
-      const stopLicenseSync = events.subscribe(
-        () => {
-          licenses.reload().catch((error) => logger.warn({ err: error }, 'could not reload the license'));
-        },
-        { topics: new Set(['license:updated']) },
-      );
-      closers.push(async () => stopLicenseSync());
+      stops.add(followLicense({ licenses: license.licenses, plugins: host, database, outbox: events.outbox, bus: events.bus, logger }).stop);
+      const { server, inFlight } = await stops.started(startHttp({ config, logger, metrics, plugins: host, access }));
 
-      const inFlight = new InFlight();
-      const app = createHttpApp({
-        logger,
-        metrics: new HttpMetrics(metricsRegistry),
-        bodyLimitBytes: config.bodyLimitBytes,
-        trustProxy: config.trustProxy,
-        graphql: (ctx) => handleGraphQL(ctx, (host as PluginHost).currentSchema(), access),
-        contract: (ctx) => (host as PluginHost).currentRouter().dispatch(ctx),
-        readsOwnBody: (method, path) => (host as PluginHost).currentRouter().readsOwnBody(method, path),
-      });
-      const server = http.createServer(inFlight.wrap(app.callback()));
-      const ws = attachGraphQLWebSocket(server, () => (host as PluginHost).currentSchema(), access);
-      closers.push(() => ws.close());
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => resolve());
-      });
-      const kernel = new Kernel(config, logger, database, jobs, workers, host, events, server, inFlight, closers);
+      const kernel = new Kernel(config, logger, database, jobs, workers, host, events.bus, server, inFlight, stops);
       logger.info(
         {
           url: kernel.publicUrl(),
@@ -307,7 +193,7 @@ export class Kernel {
       );
       return kernel;
     } catch (error) {
-      await closeAll();
+      await stops.run();
       throw error;
     }
   }
@@ -328,19 +214,9 @@ export class Kernel {
       await this.inFlight.drained(deadline);
       this.server.closeAllConnections();
       await closed;
-      for (const close of this.closers.splice(0).reverse()) {
-        await close().catch((error) => this.logger.warn({ err: error }, 'shutdown step failed'));
-      }
+      await this.stops.run();
       this.logger.info('itops stopped');
     })();
     return this.stopping;
   }
-}
-
-async function recordState(database: Database, status: PluginStatus): Promise<void> {
-  await database.query(
-    `INSERT INTO core_plugin_state (plugin_id, version, state, error, changed_at) VALUES (?, ?, ?, ?, now())
-     ON CONFLICT (plugin_id) DO UPDATE SET version = excluded.version, state = excluded.state, error = excluded.error, changed_at = now()`,
-    [status.id, status.version, status.state, status.error ?? null],
-  );
 }

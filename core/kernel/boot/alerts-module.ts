@@ -1,0 +1,31 @@
+import type { AlertsService } from '../../alerts/alert-types.ts';
+import { alertsWiring } from '../../alerts/alerts-wiring.ts';
+import type { Config } from '../../config/config.ts';
+import type { Database } from '../../db/database.ts';
+import type { EventOutbox } from '../../events/event-outbox.ts';
+import type { JobService } from '../../jobs/job-service.ts';
+import type { Logger } from '../../logging/logger.ts';
+import type { OutboundHttp } from '../../outbound/outbound-http.ts';
+import type { CoreModule } from '../core-module.ts';
+import type { Stop } from './stop-steps.ts';
+
+/** Alerts: the service plugins raise alerts through, the channel notification workers, and the HTTP module. */
+export async function startAlerts(deps: {
+  config: Config;
+  database: Database;
+  outbound: OutboundHttp;
+  jobs: JobService;
+  outbox: EventOutbox;
+  logger: Logger;
+}): Promise<{ service: AlertsService; module: CoreModule; stop: Stop }> {
+  const { outbox } = deps;
+  const alerts = alertsWiring({
+    query: deps.database.query,
+    outbound: deps.outbound,
+    jobs: deps.jobs,
+    logger: deps.logger,
+    outboxPublish: (tx, event) => outbox.publish(tx, event),
+    retryBaseSeconds: deps.config.webhookRetryBaseSeconds,
+  });
+  return { service: alerts.service, module: alerts.module, stop: await alerts.start() };
+}

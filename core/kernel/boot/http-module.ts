@@ -1,0 +1,40 @@
+import http from 'node:http';
+import type { Registry } from 'prom-client';
+import type { Config } from '../../config/config.ts';
+import { handleGraphQL } from '../../graphql/graphql-http.ts';
+import { attachGraphQLWebSocket } from '../../graphql/graphql-ws-server.ts';
+import type { AccessControl } from '../../http/access-control.ts';
+import { createHttpApp } from '../../http/http-app.ts';
+import { HttpMetrics } from '../../http/http-metrics.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { InFlight } from '../in-flight.ts';
+import type { PluginHost } from '../plugin-host.ts';
+import { bootModule } from './stop-steps.ts';
+
+/**
+ * The one server for HTTP, GraphQL and GraphQL over WebSocket, serving whatever contract and schema
+ * the plugin host has swapped in; it counts requests in flight so that stopping can let them finish.
+ */
+export function startHttp(deps: { config: Config; logger: Logger; metrics: Registry; plugins: PluginHost; access: AccessControl }) {
+  const { config, logger, plugins, access } = deps;
+  return bootModule(logger, async (onStop) => {
+    const inFlight = new InFlight();
+    const app = createHttpApp({
+      logger,
+      metrics: new HttpMetrics(deps.metrics),
+      bodyLimitBytes: config.bodyLimitBytes,
+      trustProxy: config.trustProxy,
+      graphql: (ctx) => handleGraphQL(ctx, plugins.currentSchema(), access),
+      contract: (ctx) => plugins.currentRouter().dispatch(ctx),
+      readsOwnBody: (method, path) => plugins.currentRouter().readsOwnBody(method, path),
+    });
+    const server = http.createServer(inFlight.wrap(app.callback()));
+    const ws = attachGraphQLWebSocket(server, () => plugins.currentSchema(), access);
+    onStop(() => ws.close());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    return { server, inFlight };
+  });
+}
