@@ -19,6 +19,8 @@ import { hostVersion } from '../core/kernel/host-version.ts';
 import { validateManifest } from '../core/kernel/manifest-validation.ts';
 import { discoverFirstParty } from '../core/kernel/plugin-discovery.ts';
 import type { PluginManifest } from '../core/plugin-api/index.ts';
+import { pluginContractTypes } from '../core/contract/plugin-contract-types.ts';
+import { formatWithBiome } from './sdk.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const bundleName = 'openapi/openapi.bundled.json';
@@ -58,12 +60,22 @@ for (const { path: route, method, operation } of operationsOf(bundle)) {
 if (ruleProblems.length > 0) fail(`The bundled contract breaks the operation rules:\n${ruleProblems.map((p) => `  - ${p}`).join('\n')}`);
 
 const text = `${JSON.stringify(bundle, null, 2)}\n`;
-if (check) {
-  if (!existsSync(bundlePath) || readFileSync(bundlePath, 'utf8') !== text) fail(`${bundleName} is stale: run npm run contract`);
-  process.stdout.write(`${bundleName} is current\n`);
-} else {
-  writeFileSync(bundlePath, text);
-  process.stdout.write(`wrote ${bundleName}\n`);
+// Beside each first-party plugin, its operations' types: its handlers are typed from the contract.
+const outputs = [{ name: bundleName, file: bundlePath, text }];
+for (const d of discovered) {
+  const manifest = d.manifest as PluginManifest;
+  if (!manifest.openapi) continue;
+  const file = path.join(repoRoot, path.dirname(d.source), 'contract.types.ts');
+  outputs.push({ name: path.relative(repoRoot, file), file, text: formatWithBiome(pluginContractTypes(bundle, manifest.id)) });
+}
+for (const output of outputs) {
+  if (check) {
+    if (!existsSync(output.file) || readFileSync(output.file, 'utf8') !== output.text) fail(`${output.name} is stale: run npm run contract`);
+    process.stdout.write(`${output.name} is current\n`);
+  } else {
+    writeFileSync(output.file, output.text);
+    process.stdout.write(`wrote ${output.name}\n`);
+  }
 }
 
 // Run Redocly's own entry point with this Node, so the script works outside npm scripts too.

@@ -1,7 +1,7 @@
 import { rawBodyProblem } from '../http/raw-body.ts';
 import { operationsOf } from './contract-document.ts';
 
-const permissionPattern = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*:[a-z][a-z0-9_-]*$/;
+const permissionPattern = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*:[a-z][a-z0-9_]*$/;
 const bodyMethods = new Set(['post', 'put', 'patch']);
 
 /**

@@ -52,6 +52,31 @@ export interface OperationResponse {
 
 export type OperationHandler = (request: OperationRequest<any, any, any>) => Promise<OperationResponse | unknown> | OperationResponse | unknown;
 
+/** One operation's types as generated from a contract (`contract.types.ts`, `OperationTypes`). */
+export interface ContractOperation {
+  request: { path?: object; query?: object; headers?: object; body?: unknown };
+  response: unknown;
+}
+
+type Part<Request, Key extends string, Otherwise> = Request extends { [K in Key]?: infer P } ? Exclude<P, undefined> : Otherwise;
+
+/** A handler typed by its operation: request body, path and query as the contract declares them, its success body as the answer. */
+export type ContractHandler<Operation extends ContractOperation> = (
+  request: OperationRequest<
+    Part<Operation['request'], 'body', unknown>,
+    Part<Operation['request'], 'path', Record<string, string>>,
+    Part<Operation['request'], 'query', Record<string, unknown>>
+  >,
+) => Promise<Operation['response'] | OperationResponse> | Operation['response'] | OperationResponse;
+
+/**
+ * Handlers for some of a contract's operations, each typed by it:
+ * `const handlers: ContractHandlers<OperationTypes, 'listNotes' | 'createNote'> = { … }`.
+ */
+export type ContractHandlers<Operations extends { [Id in keyof Operations]: ContractOperation }, Ids extends keyof Operations = keyof Operations> = {
+  [Id in Ids]: ContractHandler<Operations[Id]>;
+};
+
 export type Resolver = (parent: any, args: any, context: GraphQLContext, info: unknown) => unknown;
 
 export interface GraphQLContext {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, listEnvelope, type OperationHandler, type OperationRequest, parseListQuery } from '../../core/plugin-api/index.ts';
+import { AppError, type ContractHandlers, listEnvelope, parseListQuery } from '../../core/plugin-api/index.ts';
+import type { OperationTypes } from './contract.types.ts';
 import type { SlaDeps } from './sla-deps.ts';
 import { tenantOf } from './sla-deps.ts';
 import { iso, ms } from './service-row.ts';
@@ -25,7 +26,7 @@ function toWindow(r: WindowRow, now = Date.now()) {
     service: r.service,
     nodeId: r.node_id,
     reason: r.reason,
-    startedAt: iso(r.started_at),
+    startedAt: new Date(r.started_at).toISOString(),
     expectedEndAt: iso(r.expected_end_at),
     endedAt: iso(r.ended_at),
     active: r.ended_at === null,
@@ -55,9 +56,11 @@ export async function findService(deps: SlaDeps, tenantId: string, name: string,
 }
 
 /** Exclusion (maintenance) windows: their time is left out of the service's SLA. */
-export function exclusionWindowHandlers(deps: SlaDeps): Record<string, OperationHandler> {
+export function exclusionWindowHandlers(
+  deps: SlaDeps,
+): ContractHandlers<OperationTypes, 'startExclusionWindow' | 'stopExclusionWindow' | 'listExclusionWindows'> {
   return {
-    async startExclusionWindow(req: OperationRequest<{ service: string; nodeId?: string; reason?: string; expectedEndAt?: string }>) {
+    async startExclusionWindow(req) {
       const tenantId = tenantOf(req);
       const b = req.body;
       const service = await findService(deps, tenantId, b.service, b.nodeId);
@@ -75,7 +78,7 @@ export function exclusionWindowHandlers(deps: SlaDeps): Record<string, Operation
       return { status: 201, body: { success: true, window: toWindow(row) } };
     },
 
-    async stopExclusionWindow(req: OperationRequest<{ service: string; nodeId?: string }>) {
+    async stopExclusionWindow(req) {
       const tenantId = tenantOf(req);
       const service = await findService(deps, tenantId, req.body.service, req.body.nodeId);
       const db = deps.db.forTenant(tenantId);
@@ -90,7 +93,7 @@ export function exclusionWindowHandlers(deps: SlaDeps): Record<string, Operation
       return { success: true, window: toWindow(row) };
     },
 
-    async listExclusionWindows(req: OperationRequest<unknown, Record<string, string>, { active?: boolean }>) {
+    async listExclusionWindows(req) {
       const tenantId = tenantOf(req);
       const list = parseListQuery(req.query, { sortable: { startedAt: 'w.started_at' }, defaultSort: 'startedAt' });
       const active = req.query.active;

@@ -183,12 +183,12 @@ t.test('GraphQL queries answer what REST answers: heartbeats, endpoints, certifi
 t.test('GraphQL queries: no auth, wrong role, other tenant, bad arguments', async (t) => {
   const { kernel, acmeOps, globexAdmin, billing, heartbeat, endpoint, certificate } = await monitoredWorld(t);
   const queries: [string, string, string][] = [
-    ['heartbeats', '{ heartbeats { page { total } } }', 'heartbeats:read'],
-    ['heartbeat', `{ heartbeat(id: "${heartbeat.id}") { id } }`, 'heartbeats:read'],
-    ['endpoints', '{ endpoints { page { total } } }', 'endpoints:read'],
-    ['endpoint', `{ endpoint(id: "${endpoint.id}") { id } }`, 'endpoints:read'],
-    ['certificates', '{ certificates { page { total } } }', 'certificates:read'],
-    ['certificate', `{ certificate(id: "${certificate.id}") { id } }`, 'certificates:read'],
+    ['heartbeats', '{ heartbeats { page { total } } }', 'containers.heartbeats:read'],
+    ['heartbeat', `{ heartbeat(id: "${heartbeat.id}") { id } }`, 'containers.heartbeats:read'],
+    ['endpoints', '{ endpoints { page { total } } }', 'containers.endpoints:read'],
+    ['endpoint', `{ endpoint(id: "${endpoint.id}") { id } }`, 'containers.endpoints:read'],
+    ['certificates', '{ certificates { page { total } } }', 'containers.certificates:read'],
+    ['certificate', `{ certificate(id: "${certificate.id}") { id } }`, 'containers.certificates:read'],
   ];
 
   const bill = await billing();

@@ -54,53 +54,53 @@ export function registerResolvers(ctx: PluginContext, deps: ContainersGraphQLDep
   const { heartbeats, endpoints, certificates, events } = deps;
   const tenant = async (context: GraphQLContext, permission: string) => (await context.authorize(permission)) as string;
 
-  ctx.resolve('Query', 'heartbeats', async (_p, args: Args, context) => heartbeats.list(await tenant(context, 'heartbeats:read'), asQuery(args)));
+  ctx.resolve('Query', 'heartbeats', async (_p, args: Args, context) => heartbeats.list(await tenant(context, 'containers.heartbeats:read'), asQuery(args)));
   ctx.resolve('Query', 'heartbeat', async (_p, args: { id: string }, context) => {
-    const tenantId = await tenant(context, 'heartbeats:read');
+    const tenantId = await tenant(context, 'containers.heartbeats:read');
     const row = await heartbeats.find(tenantId, checked(args).id as string);
     return row ? { ...heartbeats.view(row), [heartbeatRow]: row } : null;
   });
   ctx.resolve('Heartbeat', 'pings', async (heartbeat: HeartbeatNode, args: Args, context) =>
-    heartbeats.pings(await tenant(context, 'heartbeats:read'), heartbeat, asQuery(args)),
+    heartbeats.pings(await tenant(context, 'containers.heartbeats:read'), heartbeat, asQuery(args)),
   );
   ctx.resolve('Heartbeat', 'executions', async (heartbeat: HeartbeatNode, args: Args, context) => {
     // A heartbeat of a list has no row with it: read it again (it is of the workspace: the list said so).
-    const row = heartbeat[heartbeatRow] ?? (await heartbeats.find(await tenant(context, 'heartbeats:read'), heartbeat.id));
+    const row = heartbeat[heartbeatRow] ?? (await heartbeats.find(await tenant(context, 'containers.heartbeats:read'), heartbeat.id));
     if (!row) throw new AppError('not_found', `Heartbeat ${heartbeat.id} was not found`);
     return heartbeats.executions(row, asQuery(args));
   });
 
-  ctx.resolve('Query', 'endpoints', async (_p, args: Args, context) => endpoints.list(await tenant(context, 'endpoints:read'), asQuery(args)));
+  ctx.resolve('Query', 'endpoints', async (_p, args: Args, context) => endpoints.list(await tenant(context, 'containers.endpoints:read'), asQuery(args)));
   ctx.resolve(
     'Query',
     'endpoint',
-    async (_p, args: { id: string }, context) => (await endpoints.find(await tenant(context, 'endpoints:read'), checked(args).id as string)) ?? null,
+    async (_p, args: { id: string }, context) => (await endpoints.find(await tenant(context, 'containers.endpoints:read'), checked(args).id as string)) ?? null,
   );
   ctx.resolve('Endpoint', 'checks', async (endpoint: { id: string }, args: Args, context) =>
-    endpoints.checks(await tenant(context, 'endpoints:read'), endpoint, asQuery(args)),
+    endpoints.checks(await tenant(context, 'containers.endpoints:read'), endpoint, asQuery(args)),
   );
 
-  ctx.resolve('Query', 'certificates', async (_p, args: Args, context) => certificates.list(await tenant(context, 'certificates:read'), asQuery(args)));
+  ctx.resolve('Query', 'certificates', async (_p, args: Args, context) => certificates.list(await tenant(context, 'containers.certificates:read'), asQuery(args)));
   ctx.resolve(
     'Query',
     'certificate',
-    async (_p, args: { id: string }, context) => (await certificates.find(await tenant(context, 'certificates:read'), checked(args).id as string)) ?? null,
+    async (_p, args: { id: string }, context) => (await certificates.find(await tenant(context, 'containers.certificates:read'), checked(args).id as string)) ?? null,
   );
   ctx.resolve('Certificate', 'checks', async (certificate: { id: string }, args: Args, context) =>
-    certificates.checks(await tenant(context, 'certificates:read'), certificate, asQuery(args)),
+    certificates.checks(await tenant(context, 'containers.certificates:read'), certificate, asQuery(args)),
   );
 
   for (const [field, topic, permission] of [
-    ['heartbeatPinged', 'heartbeat.pinged', 'heartbeats:read'],
-    ['heartbeatDeadlineMissed', 'heartbeat.deadline_missed', 'heartbeats:read'],
-    ['heartbeatPaused', 'heartbeat.paused', 'heartbeats:read'],
-    ['heartbeatResumed', 'heartbeat.resumed', 'heartbeats:read'],
-    ['heartbeatDeleted', 'heartbeat.deleted', 'heartbeats:read'],
-    ['endpointCheckResult', 'endpoint.check_result', 'endpoints:read'],
-    ['endpointAlert', 'endpoint.alert', 'endpoints:read'],
-    ['endpointRecovery', 'endpoint.recovery', 'endpoints:read'],
-    ['certificateAlert', 'certificate.alert', 'certificates:read'],
-    ['certificateRecovery', 'certificate.recovery', 'certificates:read'],
+    ['heartbeatPinged', 'heartbeat.pinged', 'containers.heartbeats:read'],
+    ['heartbeatDeadlineMissed', 'heartbeat.deadline_missed', 'containers.heartbeats:read'],
+    ['heartbeatPaused', 'heartbeat.paused', 'containers.heartbeats:read'],
+    ['heartbeatResumed', 'heartbeat.resumed', 'containers.heartbeats:read'],
+    ['heartbeatDeleted', 'heartbeat.deleted', 'containers.heartbeats:read'],
+    ['endpointCheckResult', 'endpoint.check_result', 'containers.endpoints:read'],
+    ['endpointAlert', 'endpoint.alert', 'containers.endpoints:read'],
+    ['endpointRecovery', 'endpoint.recovery', 'containers.endpoints:read'],
+    ['certificateAlert', 'certificate.alert', 'containers.certificates:read'],
+    ['certificateRecovery', 'certificate.recovery', 'containers.certificates:read'],
   ] as const) {
     ctx.resolve('Subscription', field, {
       subscribe: async (_p, _a, context) => events.iterate({ tenantId: await tenant(context, permission), topics: new Set([topic]) }),
