@@ -209,7 +209,7 @@ function naivePlugin(): PluginManifest {
     },
     init(ctx) {
       const database = ctx.get(tokens.database);
-      const store = new PingStore({ database, events: ctx.get(tokens.events) });
+      const store = new PingStore({ database, events: ctx.get(tokens.events), alerts: ctx.get(tokens.alerts) });
       const clock = () => new Date();
       ctx.handle('benchNaivePing', pingHandlers({ submit: (ping) => naiveCommit(database, ping), clock }).pingSuccess);
       const unbatched = async (ping: IncomingPing) => {
@@ -351,15 +351,13 @@ async function main(): Promise<void> {
     if (lost !== 0 || Number(pings) !== Number(stored)) failed = true;
 
     // Deadline evaluation of 100,000 heartbeats, in the database.
-    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
     const noAlerts = { raise: async () => ({}) as never, resolve: async () => null };
-    const evaluator = new HeartbeatDeadlines({ database, events, alerts: noAlerts, clock: () => new Date(), logger: quiet });
+    const evaluator = new HeartbeatDeadlines({ database, events, alerts: noAlerts, clock: () => new Date() });
     const withoutEvents = new HeartbeatDeadlines({
       database,
       events: { ...events, publish: async () => '0' },
       alerts: noAlerts,
       clock: () => new Date(),
-      logger: quiet,
     });
     await database.platform.query(`DELETE FROM heartbeat WHERE tenant_id = 'bench'`);
     const total = 100_000;

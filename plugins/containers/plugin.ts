@@ -69,13 +69,12 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       const config = ctx.get(tokens.config);
       const clock = options.clock ?? (() => new Date());
 
-      // Deadlines run on every node that runs jobs; SKIP LOCKED keeps the nodes out of each other's way.
-      const deadlines = new HeartbeatDeadlines({ database, events, alerts, clock, logger: ctx.logger });
-      const loop = config.jobsEnabled ? deadlines.start(options.deadlineIntervalMs ?? 1000) : undefined;
-      if (loop) ctx.onUnload(loop.stop);
-      const wake = () => loop?.wake();
+      // One sweep at a time across the nodes; a change of schedule, pause or resume asks for one now.
+      const deadlines = new HeartbeatDeadlines({ database, events, alerts, clock });
+      const sweep = ctx.every('deadlines', options.deadlineIntervalMs ?? 1000, () => deadlines.evaluate());
+      const wake = () => sweep.wake();
 
-      const store = new PingStore({ database, events, onStatusChange: wake });
+      const store = new PingStore({ database, events, alerts });
       const ingest = new PingIngest(store, {
         inFlight: options.pingBatchesInFlight ?? 2,
         maxBatch: 1000,

@@ -11,8 +11,9 @@ const kindOf = (alertState: string) => (alertState.startsWith('expiring:') ? 'ex
  * Records one check of a claimed certificate monitor in one transaction: the check row, the
  * certificate seen (or the handshake's error, keeping the last certificate), the status, and, when
  * the alert state changes, `certificate.alert` (a new warning threshold, expiry, invalid) or
- * `certificate.recovery` (back to valid and outside the warnings). A result for a monitor deleted
- * or reconfigured while it ran is dropped. Returns whether the alert state changed.
+ * `certificate.recovery` (back to valid and outside the warnings), with the core alerts that follow
+ * the alert state. A result for a monitor deleted or reconfigured while it ran is dropped. Returns
+ * whether the alert state changed.
  */
 export async function recordCertificateCheck(
   deps: ResultDeps,
@@ -87,6 +88,23 @@ export async function recordCertificateCheck(
       row.id,
     ]);
     if (evaluation.alertState === row.alert_state) return false;
+    // One alert per alert state (each warning level notifies the channels): the old one's is
+    // resolved and the new one's raised, with the state that causes them.
+    if (row.alert_state !== 'ok') await deps.alerts.resolve(tx, { tenantId: row.tenant_id, fingerprint: certificateAlertFingerprint(row.id, row.alert_state) });
+    const alert = certificateAlert(evaluation.alertState, { id: row.id, serverName: row.server_name, port: row.port });
+    if (alert) {
+      await deps.alerts.raise(tx, {
+        tenantId: row.tenant_id,
+        source: 'containers',
+        entityType: 'certificate',
+        entityId: row.id,
+        severity: alert.severity,
+        title: alert.title,
+        message: evaluation.statusReason ?? undefined,
+        labels: { certificate: row.name, host: row.host },
+        fingerprint: alert.fingerprint,
+      });
+    }
     const identity = { certificateId: row.id, name: row.name, host: row.host, port: row.port, serverName: row.server_name };
     const notAfter = iso(facts.notAfter);
     const fingerprint256 = seen?.leaf.fingerprint256 ?? row.fingerprint256;
@@ -114,36 +132,4 @@ export async function recordCertificateCheck(
     }
     return true;
   });
-}
-
-/**
- * Brings the core alerts in line with the certificates' alert states: the alert of the state the
- * core shows is resolved and the new state's raised (one alert per warning level, so each level
- * notifies the channels). Idempotent, like the endpoints'.
- */
-export async function reconcileCertificateAlerts(deps: ResultDeps, limit = 200): Promise<number> {
-  const rows = await deps.database.platform.query<CertificateRow>('SELECT * FROM certificate WHERE alert_state <> alerted_state LIMIT ?', [limit]);
-  for (const row of rows) {
-    // The alert and its flag change together: a crash cannot leave one without the other.
-    await deps.database.platform.transaction(async (tx) => {
-      if (row.alerted_state !== 'ok')
-        await deps.alerts.resolve(tx, { tenantId: row.tenant_id, fingerprint: certificateAlertFingerprint(row.id, row.alerted_state) });
-      const alert = certificateAlert(row.alert_state, { id: row.id, serverName: row.server_name, port: row.port });
-      if (alert) {
-        await deps.alerts.raise(tx, {
-          tenantId: row.tenant_id,
-          source: 'containers',
-          entityType: 'certificate',
-          entityId: row.id,
-          severity: alert.severity,
-          title: alert.title,
-          message: row.status_reason ?? undefined,
-          labels: { certificate: row.name, host: row.host },
-          fingerprint: alert.fingerprint,
-        });
-      }
-      await tx.query('UPDATE certificate SET alerted_state = ? WHERE id = ?', [row.alert_state, row.id]);
-    });
-  }
-  return rows.length;
 }

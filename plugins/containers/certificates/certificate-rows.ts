@@ -34,7 +34,6 @@ export interface CertificateRow {
   last_error: string | null;
   next_check_at: Date | null;
   alert_state: string;
-  alerted_state: string;
   created_at: Date;
   updated_at: Date;
 }

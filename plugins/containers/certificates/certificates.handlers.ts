@@ -136,7 +136,8 @@ export function certificateHandlers(deps: {
       const tenantId = req.tenantId as string;
       const result = await database
         .forTenant(tenantId)
-        .transaction(async ({ query }) => {
+        .transaction(async (tx) => {
+          const { query } = tx;
           const current = await owned(query, req.params.id, true);
           const columns = certificateColumns(current, req.body, deps.policy, tenantId);
           const retargeted = columns.host !== current.host || columns.port !== current.port || columns.server_name !== current.server_name;
@@ -165,7 +166,10 @@ export function certificateHandlers(deps: {
             ],
           );
           if (retargeted) {
-            // Another server: forget what the old one showed (its alert is resolved by the reconciler).
+            // Another server: forget what the old one showed, and resolve the old one's alert with it.
+            if (current.alert_state !== 'ok') {
+              await resolveAll(tx, deps.alerts, [{ tenantId, fingerprint: certificateAlertFingerprint(current.id, current.alert_state) }]);
+            }
             await query(
               `UPDATE certificate SET status = 'pending', status_reason = NULL, subject = NULL, issuer = NULL, serial_number = NULL, fingerprint256 = NULL,
                  not_before = NULL, not_after = NULL, subject_alt_names = '{}', chain = '[]', chain_valid = NULL, chain_error = NULL, hostname_valid = NULL,
@@ -191,8 +195,8 @@ export function certificateHandlers(deps: {
           throw new AppError('conflict', `Certificate monitor ${current.id} is derived from HTTPS endpoints; set monitorCertificate to false on them instead`);
         }
         await tx.query('DELETE FROM certificate WHERE id = ?', [current.id]);
-        if (current.alerted_state !== 'ok') {
-          await resolveAll(tx, deps.alerts, [{ tenantId, fingerprint: certificateAlertFingerprint(current.id, current.alerted_state) }]);
+        if (current.alert_state !== 'ok') {
+          await resolveAll(tx, deps.alerts, [{ tenantId, fingerprint: certificateAlertFingerprint(current.id, current.alert_state) }]);
         }
       });
       return { status: 204 };

@@ -200,7 +200,7 @@ export async function upsertEndpointsFromLabels(
       } else if (same(current, columns)) {
         result.unchanged.push(current.id);
       } else {
-        await updateEndpointRow(query, current, columns, now);
+        resolve.push(...(await updateEndpointRow(query, current, columns, now)).resolve);
         result.updated.push(current.id);
       }
     }
@@ -209,7 +209,7 @@ export async function upsertEndpointsFromLabels(
       if (declared.has(row.label_key as string) || failedKeys.has(row.label_key as string)) continue;
       await query('DELETE FROM endpoint WHERE id = ?', [row.id]);
       result.deleted.push(row.id);
-      if (row.alert_firing) resolve.push({ tenantId, fingerprint: endpointAlertFingerprint(row.id) });
+      if (row.status === 'down') resolve.push({ tenantId, fingerprint: endpointAlertFingerprint(row.id) });
     }
     resolve.push(...(await syncDerivedCertificates(query, tenantId, now)));
     await resolveAll(tx, deps.alerts, resolve);

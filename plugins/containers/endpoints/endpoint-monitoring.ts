@@ -16,7 +16,7 @@ export interface EndpointMonitoringOptions {
   endpointPrivateNetworks?: string[];
   /** Checks one node runs at a time (default 16). */
   checkConcurrency?: number;
-  /** How often a node looks for due checks (default 1 s). */
+  /** How often a round looks for due checks (default 1 s). */
   checkTickMs?: number;
   /** Resolver of check targets (tests). */
   resolveHost?: (host: string) => Promise<string[]>;
@@ -46,7 +46,7 @@ export const endpointMonitoringManifest = {
 
 /**
  * Wires endpoint checks, certificate monitors and sparklines into the plugin: the handlers, the
- * retention job and, on nodes that run jobs, the check schedule.
+ * retention job and, where jobs run, the check rounds.
  */
 export function initEndpointMonitoring(ctx: PluginContext, options: EndpointMonitoringOptions = {}): void {
   const database = ctx.get(tokens.database);
@@ -62,13 +62,14 @@ export function initEndpointMonitoring(ctx: PluginContext, options: EndpointMoni
     resolve: options.resolveHost,
   };
 
-  const schedule = new EndpointSchedule(
-    { database, events, alerts, clock, logger: ctx.logger, policy },
-    { concurrency: options.checkConcurrency ?? 16, tickMs: options.checkTickMs ?? 1000 },
+  const schedule = new EndpointSchedule({ database, events, alerts, clock, logger: ctx.logger, policy }, { concurrency: options.checkConcurrency ?? 16 });
+  const checks = ctx.every(
+    'checks',
+    options.checkTickMs ?? 1000,
+    schedule.periodic((): void => checks.wake()),
   );
-  const loop = config.jobsEnabled ? schedule.start() : undefined;
-  if (loop) ctx.onUnload(loop.stop);
-  const onDue = () => loop?.wake();
+  ctx.onUnload(() => schedule.stop());
+  const onDue = () => checks.wake();
 
   const handlers = {
     ...endpointHandlers({ database, alerts, clock, policy, onDue }),

@@ -16,9 +16,10 @@ const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOS
 /**
  * Records one check of a claimed endpoint in one transaction: the result row, the new state, a
  * status change, and the events (`endpoint.check_result` always; `endpoint.alert` when the threshold
- * is reached; `endpoint.recovery` when a down endpoint passes). A result for an endpoint that was
- * deleted, paused or reconfigured while it ran is dropped (the new settings are checked anew).
- * Returns whether the endpoint went down or came back up.
+ * is reached; `endpoint.recovery` when a down endpoint passes), and the core alert raised or resolved
+ * with the status that causes it. A result for an endpoint that was deleted, paused or
+ * reconfigured while it ran is dropped (the new settings are checked anew). Returns whether the
+ * endpoint went down or came back up.
  */
 export async function recordEndpointCheck(deps: ResultDeps, claimed: EndpointRow, outcome: CheckOutcome, checkedAt: Date): Promise<boolean> {
   return deps.database.platform.transaction(async (tx) => {
@@ -78,6 +79,24 @@ export async function recordEndpointCheck(deps: ResultDeps, claimed: EndpointRow
         checkedAt: checkedAt.toISOString(),
       },
     });
+    if ((row.status === 'down') !== (next.status === 'down')) {
+      const fingerprint = endpointAlertFingerprint(row.id);
+      if (next.status === 'down') {
+        await deps.alerts.raise(tx, {
+          tenantId: row.tenant_id,
+          source: 'containers',
+          entityType: 'endpoint',
+          entityId: row.id,
+          severity: 'critical',
+          title: `Endpoint ${row.name} is down`,
+          message: `${row.url}: ${outcome.error ?? 'failed'} (${next.consecutiveFailures} consecutive failed checks)`,
+          labels: { endpoint: row.name },
+          fingerprint,
+        });
+      } else {
+        await deps.alerts.resolve(tx, { tenantId: row.tenant_id, fingerprint });
+      }
+    }
     if (transition.event === 'alert') {
       await deps.events.publish(tx, {
         topic: 'endpoint.alert',
@@ -107,39 +126,4 @@ export async function recordEndpointCheck(deps: ResultDeps, claimed: EndpointRow
     }
     return transition.event !== null;
   });
-}
-
-/**
- * Brings the core alerts in line with the endpoints: raises the alert of each down endpoint that
- * has none, resolves it for each that is no longer down (up, paused). Raising and resolving are
- * idempotent, so a crash between the alert and the flag only repeats the call.
- */
-export async function reconcileEndpointAlerts(deps: ResultDeps, limit = 200): Promise<number> {
-  const rows = await deps.database.platform.query<Pick<EndpointRow, 'id' | 'tenant_id' | 'name' | 'url' | 'status' | 'last_error' | 'consecutive_failures'>>(
-    `SELECT id, tenant_id, name, url, status, last_error, consecutive_failures FROM endpoint WHERE (status = 'down') <> alert_firing LIMIT ?`,
-    [limit],
-  );
-  for (const row of rows) {
-    // The alert and its flag change together: a crash cannot leave one without the other.
-    await deps.database.platform.transaction(async (tx) => {
-      const fingerprint = endpointAlertFingerprint(row.id);
-      if (row.status === 'down') {
-        await deps.alerts.raise(tx, {
-          tenantId: row.tenant_id,
-          source: 'containers',
-          entityType: 'endpoint',
-          entityId: row.id,
-          severity: 'critical',
-          title: `Endpoint ${row.name} is down`,
-          message: `${row.url}: ${row.last_error ?? 'failed'} (${row.consecutive_failures} consecutive failed checks)`,
-          labels: { endpoint: row.name },
-          fingerprint,
-        });
-      } else {
-        await deps.alerts.resolve(tx, { tenantId: row.tenant_id, fingerprint });
-      }
-      await tx.query('UPDATE endpoint SET alert_firing = ? WHERE id = ?', [row.status === 'down', row.id]);
-    });
-  }
-  return rows.length;
 }

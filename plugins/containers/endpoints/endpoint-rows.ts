@@ -39,7 +39,6 @@ export interface EndpointRow {
   last_status_code: number | null;
   last_error: string | null;
   next_check_at: Date | null;
-  alert_firing: boolean;
   created_at: Date;
   updated_at: Date;
 }

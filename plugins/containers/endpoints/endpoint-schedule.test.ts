@@ -18,7 +18,7 @@ async function manual(t: Parameters<typeof endpointWorld>[0]) {
       logger: silent,
       policy: { privateNetworks: parsePrivateNetworks(['127.0.0.0/8']), hostAllowlist: [], allowPrivate: false },
     },
-    { concurrency: 4, tickMs: 1000 },
+    { concurrency: 4 },
   );
   const insert = async (rows: { phase: number; due: string; interval?: number }[]) => {
     for (const [i, row] of rows.entries()) {

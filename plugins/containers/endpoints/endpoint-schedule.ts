@@ -1,11 +1,10 @@
-import { type RoundLoop, startRoundLoop } from '../round-loop.ts';
 import type { PluginLogger } from '../../../core/plugin-api/index.ts';
 import { inspectCertificate } from '../certificates/certificate-checks.ts';
-import { reconcileCertificateAlerts, recordCertificateCheck } from '../certificates/certificate-results.ts';
+import { recordCertificateCheck } from '../certificates/certificate-results.ts';
 import type { CertificateRow } from '../certificates/certificate-rows.ts';
 import type { CheckAddressPolicy } from './endpoint-address-policy.ts';
 import { type CheckOutcome, checkHttp, checkTcp } from './endpoint-checks.ts';
-import { reconcileEndpointAlerts, recordEndpointCheck, type ResultDeps } from './endpoint-results.ts';
+import { recordEndpointCheck, type ResultDeps } from './endpoint-results.ts';
 import type { EndpointRow } from './endpoint-rows.ts';
 
 export interface ScheduleDeps extends ResultDeps {
@@ -17,8 +16,6 @@ export interface ScheduleDeps extends ResultDeps {
 export interface ScheduleOptions {
   /** Checks this node runs at a time (endpoints and certificates together). */
   concurrency: number;
-  /** How often this node looks for due checks when it is not woken. */
-  tickMs: number;
 }
 
 /**
@@ -29,13 +26,15 @@ const nextSlot = (table: string) =>
   `to_timestamp((floor((extract(epoch FROM ?::timestamptz) - ${table}.phase_seconds) / ${table}.interval_seconds) + 1) * ${table}.interval_seconds + ${table}.phase_seconds)`;
 
 /**
- * Runs endpoint and certificate checks from the database, with no timer per monitor: every node
- * that runs jobs claims due rows (`next_check_at <= now`, oldest first, `FOR UPDATE SKIP LOCKED`),
- * moving each to its next slot in the same statement, so each check runs once across the nodes. A
- * node claims no more than it has free slots (`concurrency`), so a backlog (after an outage, or a
- * thousand endpoints created at once) is worked off at a bounded rate and then falls back into the
- * phases that spread the checks over their interval. A node that dies mid-check loses that check
- * only; the next slot runs it.
+ * Runs endpoint and certificate checks from the database, with no timer per monitor: a round (one
+ * at a time across the nodes, through the core's periodic runner) claims due rows
+ * (`next_check_at <= now`, oldest first, `FOR UPDATE SKIP LOCKED`, so rows a check is being recorded
+ * for are passed over, not waited for), moving each to its next slot in the same statement, and
+ * starts their checks on the node that ran it. A round claims no more than that node has free slots
+ * (`concurrency`), so a backlog (after an outage, or a thousand endpoints created at once) is worked
+ * off at a bounded rate, by whichever nodes have slots free, and then falls back into the phases
+ * that spread the checks over their interval. A node that dies mid-check loses that check only; the
+ * next slot runs it. Each result commits with the status it causes and that status's alert.
  */
 export class EndpointSchedule {
   private inFlight = new Set<Promise<void>>();
@@ -96,8 +95,7 @@ export class EndpointSchedule {
             context,
           );
     if (this.abort.signal.aborted) return;
-    const flipped = await recordEndpointCheck(this.deps, row, outcome, checkedAt);
-    if (flipped) await reconcileEndpointAlerts(this.deps);
+    await recordEndpointCheck(this.deps, row, outcome, checkedAt);
   }
 
   /** Inspects one claimed certificate monitor and records what it saw. */
@@ -112,17 +110,14 @@ export class EndpointSchedule {
       (error: Error) => ({ error: error.message }),
     );
     if (this.abort.signal.aborted) return;
-    const changed = await recordCertificateCheck(this.deps, row, result, checkedAt);
-    if (changed) await reconcileCertificateAlerts(this.deps);
+    await recordCertificateCheck(this.deps, row, result, checkedAt);
   }
 
   /**
-   * One round: catch up on alerts, then claim as many due checks as there are free slots
-   * (certificates get up to a quarter of them) and start them. Returns whether more may be due.
+   * One round: claims as many due checks as there are free slots (certificates get up to a quarter
+   * of them) and starts them. Returns whether more may be due.
    */
   async round(): Promise<boolean> {
-    await reconcileEndpointAlerts(this.deps);
-    await reconcileCertificateAlerts(this.deps);
     const free = this.options.concurrency - this.inFlight.size;
     if (free <= 0) return true;
     const certificateSlots = Math.max(1, Math.floor(free / 4));
@@ -134,41 +129,33 @@ export class EndpointSchedule {
     return certificates.length === certificateSlots || (endpointSlots > 0 && endpoints.length === endpointSlots);
   }
 
-  private onSettled: () => void = () => {};
+  private backlog = false;
+  private wake: () => void = () => {};
+
+  /**
+   * The periodic round: runs `round` and, while a backlog lasts, asks `wake` for the next one each
+   * time a check settles and frees a slot (rather than waiting for the interval).
+   */
+  periodic(wake: () => void): () => Promise<void> {
+    this.wake = wake;
+    return async () => {
+      this.backlog = await this.round();
+    };
+  }
 
   private spawn(task: () => Promise<void>, context: object): void {
     const running: Promise<void> = task()
       .catch((error) => this.deps.logger.error({ err: error, ...context }, 'a monitor check could not be recorded'))
       .finally(() => {
         this.inFlight.delete(running);
-        this.onSettled();
+        if (this.backlog) this.wake();
       });
     this.inFlight.add(running);
   }
 
-  /**
-   * Runs rounds every `tickMs`, at once on `wake` (a monitor became due) and as slots free up while
-   * a backlog lasts. `stop` cancels the checks in flight and waits for them.
-   */
-  start(): RoundLoop {
-    let backlog = false;
-    const loop = startRoundLoop(
-      async () => {
-        backlog = await this.round();
-      },
-      { intervalMs: this.options.tickMs, firstDelayMs: 0, onError: (error) => this.deps.logger.error({ err: error }, 'endpoint check round failed') },
-    );
-    // While a backlog lasts, every check that settles frees a slot for the next round.
-    this.onSettled = () => {
-      if (backlog) loop.wake();
-    };
-    return {
-      wake: loop.wake,
-      stop: async () => {
-        this.abort.abort();
-        await loop.stop();
-        await Promise.all([...this.inFlight]);
-      },
-    };
+  /** Cancels the checks in flight and waits for them (their results are dropped). */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all([...this.inFlight]);
   }
 }

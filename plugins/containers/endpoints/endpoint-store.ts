@@ -77,8 +77,14 @@ export async function insertEndpoint(sql: Sql, tenantId: string, columns: Endpoi
 /**
  * Writes new settings (the caller holds the row lock). An enabled endpoint is checked again at
  * once; a changed check starts a new failure streak; disabling pauses it, enabling makes it pending.
+ * Returns the row, and the alert to resolve in the same transaction when a down endpoint was paused.
  */
-export async function updateEndpointRow(sql: Sql, current: EndpointRow, columns: EndpointColumns, now: Date): Promise<EndpointRow> {
+export async function updateEndpointRow(
+  sql: Sql,
+  current: EndpointRow,
+  columns: EndpointColumns,
+  now: Date,
+): Promise<{ row: EndpointRow; resolve: AlertToResolve[] }> {
   let status = current.status;
   let reason: string | null = null;
   if (!columns.enabled && current.enabled) {
@@ -110,10 +116,11 @@ export async function updateEndpointRow(sql: Sql, current: EndpointRow, columns:
       reason,
     ]);
   }
-  return row;
+  const resolve = current.status === 'down' && status !== 'down' ? [{ tenantId: current.tenant_id, fingerprint: endpointAlertFingerprint(current.id) }] : [];
+  return { row, resolve };
 }
 
-/** A deleted row that had a core alert open: the caller resolves it after commit. */
+/** A core alert to resolve in the transaction that removes its row or ends its outage. */
 export interface AlertToResolve {
   tenantId: string;
   fingerprint: string;
@@ -147,12 +154,12 @@ export async function syncDerivedCertificates(sql: Sql, tenantId: string, now: D
       tenantId,
     ],
   );
-  const removed = await sql<{ id: string; alerted_state: string }>(
+  const removed = await sql<{ id: string; alert_state: string }>(
     `DELETE FROM certificate c WHERE c.tenant_id = ? AND c.source = 'endpoint' AND NOT EXISTS (
        SELECT 1 FROM endpoint e WHERE e.tenant_id = c.tenant_id AND e.scheme = 'https' AND e.monitor_certificate
          AND e.host = c.host AND e.port = c.port AND e.host = c.server_name)
-     RETURNING id, alerted_state`,
+     RETURNING id, alert_state`,
     [tenantId],
   );
-  return removed.filter((r) => r.alerted_state !== 'ok').map((r) => ({ tenantId, fingerprint: certificateAlertFingerprint(r.id, r.alerted_state) }));
+  return removed.filter((r) => r.alert_state !== 'ok').map((r) => ({ tenantId, fingerprint: certificateAlertFingerprint(r.id, r.alert_state) }));
 }

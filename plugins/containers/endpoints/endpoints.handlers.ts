@@ -142,8 +142,8 @@ export function endpointHandlers(deps: EndpointHandlerDeps) {
         const { query } = tx;
         const current = await owned(query, req.params.id, true);
         managedByLabels(current);
-        const row = await updateEndpointRow(query, current, endpointColumns(current, req.body, deps.policy, tenantId), clock());
-        await resolveAll(tx, deps.alerts, await syncDerivedCertificates(query, tenantId, clock()));
+        const { row, resolve } = await updateEndpointRow(query, current, endpointColumns(current, req.body, deps.policy, tenantId), clock());
+        await resolveAll(tx, deps.alerts, [...resolve, ...(await syncDerivedCertificates(query, tenantId, clock()))]);
         return withCertificate(query, row.id);
       });
       deps.onDue();
@@ -161,7 +161,7 @@ export function endpointHandlers(deps: EndpointHandlerDeps) {
         await resolveAll(
           tx,
           deps.alerts,
-          current.alert_firing ? [{ tenantId, fingerprint: endpointAlertFingerprint(current.id) }, ...certificates] : certificates,
+          current.status === 'down' ? [{ tenantId, fingerprint: endpointAlertFingerprint(current.id) }, ...certificates] : certificates,
         );
       });
       return { status: 204 };

@@ -1,5 +1,5 @@
-import { type RoundLoop, startRoundLoop } from '../round-loop.ts';
-import type { AlertsService, DatabaseService, EventsService, PluginLogger } from '../../../core/plugin-api/index.ts';
+import type { AlertsService, DatabaseService, EventsService } from '../../../core/plugin-api/index.ts';
+import { alertHeartbeatChange } from './heartbeat-alerts.ts';
 
 /**
  * Deadlines are evaluated in the database, not with a timer per heartbeat: `due_at` (indexed) is
@@ -8,9 +8,9 @@ import type { AlertsService, DatabaseService, EventsService, PluginLogger } from
  * → down at `down_at` (deadline + grace, or an open run + start grace), and re-arms `due_at` at
  * the real next deadline for those whose pings moved it on (pings leave `due_at` alone while the
  * status stays, so that frequent pings update rows in place). Rows another node or a ping batch
- * holds are skipped (SKIP LOCKED), so any number of nodes run the loop side by side. Going down
- * publishes `heartbeat.deadline_missed` in the same transaction; alerts follow through the core
- * alert service (reconcileAlerts), which is idempotent and catches up after a crash.
+ * holds are skipped (SKIP LOCKED): a ping batch never waits for a sweep, and a sweep's parallel
+ * batches never take each other's rows. Going down publishes `heartbeat.deadline_missed` and raises
+ * the heartbeat's alert in the same transaction, so a status and its alert commit together.
  */
 const evaluateSql = `
   WITH n AS (SELECT ?::timestamptz AS now), due AS (
@@ -50,10 +50,6 @@ type Changed = {
   last_ping_at: Date | null;
 };
 
-type AlertRow = { id: string; tenant_id: string; name: string; status: string; status_reason: string | null; alert_firing: boolean };
-
-export const heartbeatAlertFingerprint = (heartbeatId: string) => `heartbeat-down:${heartbeatId}`;
-
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 export class HeartbeatDeadlines {
@@ -63,7 +59,6 @@ export class HeartbeatDeadlines {
       events: EventsService;
       alerts: AlertsService;
       clock: () => Date;
-      logger: PluginLogger;
       /** Heartbeats moved per transaction (default 1000). */
       batchSize?: number;
       /** Transactions evaluating batches side by side (default 2). */
@@ -118,61 +113,18 @@ export class HeartbeatDeadlines {
             },
           })),
       );
-      return rows;
-    });
-  }
-
-  /**
-   * Brings the core alerts in line with the heartbeats: raises the alert of each down heartbeat
-   * that has none, resolves it for each that is no longer down. Raising and resolving are
-   * idempotent, so a crash between the alert and the flag only repeats the call.
-   */
-  async reconcileAlerts(limit = 500): Promise<number> {
-    const rows = await this.deps.database.platform.query<AlertRow>(
-      `SELECT id, tenant_id, name, status, status_reason, alert_firing FROM heartbeat WHERE (status = 'down') <> alert_firing LIMIT ?`,
-      [limit],
-    );
-    let next = 0;
-    const work = async () => {
-      while (next < rows.length) {
-        const row = rows[next++];
-        // The alert and its flag change together: a crash cannot leave one without the other.
-        await this.deps.database.platform.transaction(async (tx) => {
-          const fingerprint = heartbeatAlertFingerprint(row.id);
-          if (row.status === 'down') {
-            await this.deps.alerts.raise(tx, {
-              tenantId: row.tenant_id,
-              source: 'containers',
-              entityType: 'heartbeat',
-              entityId: row.id,
-              severity: 'critical',
-              title: `Heartbeat ${row.name} is down`,
-              message: row.status_reason ?? undefined,
-              labels: { heartbeat: row.name },
-              fingerprint,
-            });
-          } else {
-            await this.deps.alerts.resolve(tx, { tenantId: row.tenant_id, fingerprint });
-          }
-          await tx.query('UPDATE heartbeat SET alert_firing = ? WHERE id = ?', [row.status === 'down', row.id]);
+      // One by one, but only for the rows that went down: a sweep that only re-arms raises nothing.
+      for (const row of rows) {
+        await alertHeartbeatChange(tx, this.deps.alerts, {
+          tenantId: row.tenant_id,
+          id: row.id,
+          name: row.name,
+          from: row.was,
+          to: row.status,
+          reason: row.status_reason,
         });
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, rows.length) }, work));
-    return rows.length;
-  }
-
-  /**
-   * Runs evaluate + reconcileAlerts every `intervalMs` (and at once on `wake`), one round at a
-   * time. Returns the controls; `stop` waits for a round in progress.
-   */
-  start(intervalMs: number): RoundLoop {
-    return startRoundLoop(
-      async () => {
-        await this.evaluate();
-        await this.reconcileAlerts();
-      },
-      { intervalMs, onError: (error) => this.deps.logger.error({ err: error }, 'heartbeat deadline round failed') },
-    );
+      return rows;
+    });
   }
 }

@@ -27,7 +27,6 @@ export interface HeartbeatRow {
   down_at: Date | null;
   due_at: Date | null;
   last_event_at: Date | null;
-  alert_firing: boolean;
   created_at: Date;
   updated_at: Date;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type AlertsService, type DatabaseService, type EventsService, type OperationRequest } from '../../../core/plugin-api/index.ts';
-import { heartbeatAlertFingerprint } from './heartbeat-deadlines.ts';
+import { alertHeartbeatChange, heartbeatAlertFingerprint } from './heartbeat-alerts.ts';
 import { type HeartbeatListQuery, heartbeatReads } from './heartbeat-reads.ts';
 import { type HeartbeatRow, rulesOf, type Sql, stateColumns, stateOf } from './heartbeat-rows.ts';
 import { checkCron, isTimeZone, type Problem } from './heartbeat-schedule.ts';
@@ -65,7 +65,7 @@ export function heartbeatHandlers(deps: {
   alerts: AlertsService;
   clock: () => Date;
   publicUrl?: string;
-  /** Called after a change of status (the alert reconciler runs sooner). */
+  /** Called after a change of status (the deadline sweep looks at the new deadlines sooner). */
   onStatusChange: () => void;
 }) {
   const { database, clock } = deps;
@@ -126,6 +126,15 @@ export function heartbeatHandlers(deps: {
         ]);
       }
       if (changed.event) await deps.events.publish(tx, { topic: changed.event.topic, tenantId: current.tenant_id, payload: changed.event.payload });
+      // Pausing a down heartbeat resolves its alert with the pause.
+      await alertHeartbeatChange(tx, deps.alerts, {
+        tenantId: current.tenant_id,
+        id: current.id,
+        name: next.name,
+        from: current.status,
+        to: next.status,
+        reason: next.status_reason,
+      });
       return { row, flipped };
     });
     if (result.flipped) deps.onStatusChange();
@@ -194,8 +203,8 @@ export function heartbeatHandlers(deps: {
 
     async deleteHeartbeat(req: OperationRequest<unknown, { id: string }>) {
       await database.forTenant(req.tenantId as string).transaction(async (tx) => {
-        const [deleted] = await tx.query<{ id: string; name: string; alert_firing: boolean; status: HeartbeatStatus }>(
-          'DELETE FROM heartbeat WHERE id = ? RETURNING id, name, alert_firing, status',
+        const [deleted] = await tx.query<{ id: string; name: string; status: HeartbeatStatus }>(
+          'DELETE FROM heartbeat WHERE id = ? RETURNING id, name, status',
           [req.params.id],
         );
         if (!deleted) throw new AppError('not_found', `Heartbeat ${req.params.id} was not found`);
@@ -204,8 +213,8 @@ export function heartbeatHandlers(deps: {
           tenantId: req.tenantId as string,
           payload: { heartbeatId: deleted.id, name: deleted.name, previousStatus: deleted.status, at: clock().toISOString() },
         });
-        // Its alert cannot be reconciled once the row is gone: resolve it with the deletion.
-        if (deleted.alert_firing || deleted.status === 'down') {
+        // A down heartbeat's alert fires as long as it is down: resolve it with the deletion.
+        if (deleted.status === 'down') {
           await deps.alerts.resolve(tx, { tenantId: req.tenantId as string, fingerprint: heartbeatAlertFingerprint(deleted.id) });
         }
       });

@@ -234,7 +234,7 @@ t.test('a heartbeat changed between read and write is read again: its pings are 
   const { create, get, services, kernel } = await heartbeatWorld(t);
   const a = await create({ name: 'a' });
   const b = await create({ name: 'b' });
-  const { database, events } = services();
+  const { database, events, alerts } = services();
   let interfere = 1;
   let reads = 0;
   const platform = database.platform;
@@ -254,7 +254,7 @@ t.test('a heartbeat changed between read and write is read again: its pings are 
       },
     },
   } as unknown as typeof database;
-  const store = new PingStore({ database: meddling, events });
+  const store = new PingStore({ database: meddling, events, alerts });
   const acks = await store.commit([ping(a.uuid, 'success', '2025-06-01T12:00:00Z'), ping(b.uuid, 'success', '2025-06-01T12:00:00Z')]);
   t.same(acks, [{ heartbeatId: a.id }, { heartbeatId: b.id }]);
   t.match(await get(a.id), { pingCount: 1, status: 'up', description: 'changed meanwhile' }, 'applied once, on top of the other change');
@@ -269,7 +269,7 @@ t.test('a heartbeat changed between read and write is read again: its pings are 
   t.match(await get(a.id), { pingCount: 3, description: 'changed by the API' }, 'a stale copy in memory is read again, not written over the change');
 
   interfere = 100;
-  const [gaveUp] = await new PingStore({ database: meddling, events }).commit([ping(a.uuid, 'fail', '2025-06-01T12:00:05Z')]);
+  const [gaveUp] = await new PingStore({ database: meddling, events, alerts }).commit([ping(a.uuid, 'fail', '2025-06-01T12:00:05Z')]);
   t.match(gaveUp, { code: 'unavailable' }, 'a heartbeat that keeps changing: the ping is refused, not half-stored');
   t.match(await get(a.id), { pingCount: 3, status: 'up' });
   const [count] = await kernel.database.query<{ count: string }>('SELECT count(*) AS count FROM heartbeat_ping WHERE heartbeat_id = ?', [a.id]);

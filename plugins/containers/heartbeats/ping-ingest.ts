@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
-import { AppError, type DatabaseService, type EventsService, type PluginLogger } from '../../../core/plugin-api/index.ts';
+import { type AlertsService, AppError, type DatabaseService, type EventsService, type PluginLogger } from '../../../core/plugin-api/index.ts';
+import { alertHeartbeatChange, movesAlert } from './heartbeat-alerts.ts';
 import { type HeartbeatRow, rulesOf, stateColumns, stateOf } from './heartbeat-rows.ts';
 import { applyPing, type HeartbeatRules, type HeartbeatState, type PingKind } from './ping-semantics.ts';
 
@@ -139,7 +140,9 @@ interface Prepared {
  * Writes a batch of pings: reads the heartbeats they name, applies the pings in arrival order in
  * memory, then writes every ping row, status change and heartbeat update in one statement, whatever
  * the batch's size. A batch with `heartbeat.pinged` events to publish writes them in one transaction
- * with that statement. Heartbeats changed by someone else in between are read again and their pings
+ * with that statement, and so does one that takes a heartbeat down or brings it back: its alert is
+ * raised or resolved in that transaction (only then: a batch that changes no status adds no query).
+ * Heartbeats changed by someone else in between are read again and their pings
  * applied again (a few times at most, then 503).
  *
  * The rows this store wrote last are kept in memory with their version: a heartbeat pinged again
@@ -155,8 +158,7 @@ export class PingStore {
     private readonly deps: {
       database: DatabaseService;
       events: EventsService;
-      /** Called after a commit that changed some heartbeat's status (alerts follow). */
-      onStatusChange?: () => void;
+      alerts: AlertsService;
       /** Heartbeat rows kept in memory (default 50,000). */
       cacheSize?: number;
     },
@@ -167,13 +169,11 @@ export class PingStore {
   async commit(pings: IncomingPing[]): Promise<(PingAck | AppError)[]> {
     const results: (PingAck | AppError | undefined)[] = new Array(pings.length).fill(undefined);
     let pending = pings.map((_, i) => i);
-    let changed = false;
     for (let attempt = 0; pending.length > 0 && attempt < 5; attempt++) {
       const batch = pending.map((i) => pings[i]);
       const prepared = await this.prepare(batch);
       const applied = await this.write(prepared);
       this.remember(prepared, applied);
-      if (prepared.flips.some((f) => applied.has(f.heartbeat_id))) changed = true;
       const retry: number[] = [];
       prepared.acks.forEach((ack, j) => {
         if (ack === null || (ack && applied.has(ack.heartbeatId))) results[pending[j]] = ack;
@@ -181,7 +181,6 @@ export class PingStore {
       });
       pending = retry;
     }
-    if (changed) this.deps.onStatusChange?.();
     return results.map((r) =>
       r === undefined ? new AppError('unavailable', 'The heartbeat changed while the ping was stored; retry', { headers: { 'Retry-After': '1' } }) : r,
     );
@@ -313,7 +312,9 @@ export class PingStore {
         last_event_at: iso(t.lastEventAt),
       }));
     const params = [JSON.stringify(updates), JSON.stringify(prepared.pingRows), JSON.stringify(prepared.flips)];
-    if (prepared.events.length === 0) {
+    // The batch's net change per heartbeat (from the row it read to its final state) decides its alert.
+    const alerting = [...prepared.touched.values()].filter((t) => t.pinged && movesAlert(t.row.status, t.state.status));
+    if (prepared.events.length === 0 && alerting.length === 0) {
       const updated = await this.writeStatement(params);
       return new Map(updated.map((u) => [u.id, u.version]));
     }
@@ -327,6 +328,18 @@ export class PingStore {
           .filter((event) => updated.has(event.heartbeatId))
           .map((event) => ({ topic: 'heartbeat.pinged', tenantId: event.tenantId, payload: event.payload })),
       );
+      for (const { row, state } of alerting) {
+        // A heartbeat whose write was skipped (changed by someone else) is applied again, alert and all.
+        if (!updated.has(row.id)) continue;
+        await alertHeartbeatChange(tx, this.deps.alerts, {
+          tenantId: row.tenant_id,
+          id: row.id,
+          name: row.name,
+          from: row.status,
+          to: state.status,
+          reason: state.statusReason,
+        });
+      }
       return updated;
     });
   }
