@@ -8,12 +8,8 @@ export { startTestServer, type TestServer, type TestServerOptions, type TestActo
 export type { CallOptions, CallResult, Teardown } from '../testing/test-kernel.ts';
 export { eventually } from '../testing/eventually.ts';
 
-// The host's own tests reach into the kernel; these stay for them and are not part of the plugin kit.
-/** @internal */
+// For the host's own tests, which reach into the kernel; not part of the kit a plugin builds on.
 export { startTestKernel, call, type TestKernelOptions } from '../testing/test-kernel.ts';
-/** @internal */
 export { testAccess } from '../testing/test-access.ts';
-/** @internal */
 export { subscriptionClient } from '../testing/graphql-ws-client.ts';
-/** @internal */
 export { servicesProbe, type ProbedServices } from '../testing/services-probe.ts';

@@ -5,6 +5,7 @@ import type { AccessControl } from '../http/access-control.ts';
 import { Kernel } from '../kernel/kernel.ts';
 import { cloneTestDatabase } from './test-database.ts';
 
+/** @internal */
 export interface TestKernelOptions {
   plugins?: unknown[];
   env?: Record<string, string>;
@@ -28,7 +29,10 @@ export function onTestEnd(t: Teardown, fn: () => unknown): void {
 
 /**
  * Boots a real kernel on a random port against a database of its own, and stops it (and drops the
- * database) when the test ends. What a plugin author uses to test a plugin over HTTP.
+ * database) when the test ends. The host's own tests use it to reach into the kernel; a plugin
+ * author uses `startTestServer`, which builds on it.
+ *
+ * @internal
  */
 export async function startTestKernel(t: { teardown(fn: () => unknown): void }, options: TestKernelOptions = {}): Promise<Kernel> {
   const database = options.databaseUrl ? undefined : await cloneTestDatabase();
@@ -82,7 +86,11 @@ export interface CallOptions {
   raw?: string;
 }
 
-/** Fetch against the kernel with JSON conveniences; returns status, headers and parsed body. */
+/**
+ * Fetch against the kernel with JSON conveniences; returns status, headers and parsed body.
+ *
+ * @internal
+ */
 export function call(kernel: Kernel, method: string, urlPath: string, options: CallOptions = {}): Promise<CallResult> {
   return fetchJson(kernel.url, method, urlPath, options);
 }
