@@ -80,11 +80,14 @@ export function registerResolvers(ctx: PluginContext, deps: ContainersGraphQLDep
     endpoints.checks(await tenant(context, 'containers.endpoints:read'), endpoint, asQuery(args)),
   );
 
-  ctx.resolve('Query', 'certificates', async (_p, args: Args, context) => certificates.list(await tenant(context, 'containers.certificates:read'), asQuery(args)));
+  ctx.resolve('Query', 'certificates', async (_p, args: Args, context) =>
+    certificates.list(await tenant(context, 'containers.certificates:read'), asQuery(args)),
+  );
   ctx.resolve(
     'Query',
     'certificate',
-    async (_p, args: { id: string }, context) => (await certificates.find(await tenant(context, 'containers.certificates:read'), checked(args).id as string)) ?? null,
+    async (_p, args: { id: string }, context) =>
+      (await certificates.find(await tenant(context, 'containers.certificates:read'), checked(args).id as string)) ?? null,
   );
   ctx.resolve('Certificate', 'checks', async (certificate: { id: string }, args: Args, context) =>
     certificates.checks(await tenant(context, 'containers.certificates:read'), certificate, asQuery(args)),
