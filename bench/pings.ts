@@ -272,7 +272,7 @@ async function main(): Promise<void> {
   const goals = { pingsPerSecond: 5000, overNaive: 5, ofBare: 0.2 };
 
   const bare = await startBareKoa();
-  const probe = servicesProbe('bench-probe');
+  const probe = servicesProbe('bench_probe');
   // Jobs off: this bench drives the deadline evaluator itself, without the plugin's own loop.
   const kernel = await startBenchKernel([containersPlugin, naivePlugin(), probe.plugin], { ITOPS_JOBS_ENABLED: 'false' });
   const { database, events } = probe.services();

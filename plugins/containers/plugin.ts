@@ -35,6 +35,8 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
     version: '0.1.0',
     host: '>=0.1.0 <1.0.0',
     migrations: new URL('./migrations/', import.meta.url),
+    // Topic names fixed by the public contract (seed 004): `heartbeat.pinged`, `endpoint.alert`, …
+    topicNamespaces: ['heartbeat', 'endpoint', 'certificate', 'status_page'],
     openapi: openapiFiles(
       new URL('./heartbeats/heartbeats.openapi.yaml', import.meta.url),
       new URL('./status-page/status-page.openapi.yaml', import.meta.url),
@@ -43,23 +45,23 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
     ),
     graphql: new URL('./graphql/schema.graphql', import.meta.url),
     permissions: [
-      { name: 'heartbeats:read', description: 'See heartbeat monitors, their pings, executions and uptime' },
-      { name: 'heartbeats:write', description: 'Create, change, pause, resume and delete heartbeat monitors' },
-      { name: 'status-page:read', description: 'See the status page’s component groups and components with their status' },
-      { name: 'status-page:write', description: 'Create, change and delete status page groups and components' },
+      { name: 'containers.heartbeats:read', description: 'See heartbeat monitors, their pings, executions and uptime' },
+      { name: 'containers.heartbeats:write', description: 'Create, change, pause, resume and delete heartbeat monitors' },
+      { name: 'containers.status_page:read', description: 'See the status page’s component groups and components with their status' },
+      { name: 'containers.status_page:write', description: 'Create, change and delete status page groups and components' },
       ...endpointMonitoringManifest.permissions,
     ],
     policies: [
-      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({ role, permission: 'heartbeats:read' })),
-      { role: 'ops_engineer', permission: 'heartbeats:write' },
-      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({ role, permission: 'status-page:read' })),
-      { role: 'ops_engineer', permission: 'status-page:write' },
+      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({ role, permission: 'containers.heartbeats:read' })),
+      { role: 'ops_engineer', permission: 'containers.heartbeats:write' },
+      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({ role, permission: 'containers.status_page:read' })),
+      { role: 'ops_engineer', permission: 'containers.status_page:write' },
       ...endpointMonitoringManifest.policies,
     ],
     events: [...heartbeatEvents, ...statusPageEvents, ...endpointMonitoringManifest.events],
     jobs: [
-      { name: 'ping-retention', schedule: '17 * * * *', expireInSeconds: 3600 },
-      { name: 'status-history-retention', schedule: '41 3 * * *', expireInSeconds: 3600 },
+      { name: 'ping_retention', schedule: '17 * * * *', expireInSeconds: 3600 },
+      { name: 'status_history_retention', schedule: '41 3 * * *', expireInSeconds: 3600 },
       ...endpointMonitoringManifest.jobs,
     ],
     init(ctx) {
@@ -91,13 +93,13 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
         ...statusPageHandlers({ database, events, clock, maxStreams: options.maxStatusStreams }),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
-      ctx.job('ping-retention', async () => {
+      ctx.job('ping_retention', async () => {
         await prunePings(database, clock());
       });
 
       // The status page's own record of what its components are bound to, fed by their events.
       ctx.onUnload(new StatusStore({ database, events, logger: ctx.logger }).start());
-      ctx.job('status-history-retention', async () => {
+      ctx.job('status_history_retention', async () => {
         await pruneStatusHistory(database, clock());
       });
 

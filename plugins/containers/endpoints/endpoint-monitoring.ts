@@ -27,21 +27,21 @@ const readers = ['viewer', 'ops_engineer', 'automation_operator', 'integration_a
 /** What endpoint and certificate monitoring adds to the containers plugin's manifest. */
 export const endpointMonitoringManifest = {
   permissions: [
-    { name: 'endpoints:read', description: 'See endpoint checks, their results, uptime and the dashboard sparklines' },
-    { name: 'endpoints:write', description: 'Create, change and delete endpoint checks' },
-    { name: 'certificates:read', description: 'See certificate monitors and their check history' },
-    { name: 'certificates:write', description: 'Create, change and delete certificate monitors' },
+    { name: 'containers.endpoints:read', description: 'See endpoint checks, their results, uptime and the dashboard sparklines' },
+    { name: 'containers.endpoints:write', description: 'Create, change and delete endpoint checks' },
+    { name: 'containers.certificates:read', description: 'See certificate monitors and their check history' },
+    { name: 'containers.certificates:write', description: 'Create, change and delete certificate monitors' },
   ],
   policies: [
     ...readers.flatMap((role) => [
-      { role, permission: 'endpoints:read' },
-      { role, permission: 'certificates:read' },
+      { role, permission: 'containers.endpoints:read' },
+      { role, permission: 'containers.certificates:read' },
     ]),
-    { role: 'ops_engineer', permission: 'endpoints:write' },
-    { role: 'ops_engineer', permission: 'certificates:write' },
+    { role: 'ops_engineer', permission: 'containers.endpoints:write' },
+    { role: 'ops_engineer', permission: 'containers.certificates:write' },
   ],
   events: [...endpointEvents, ...certificateEvents],
-  jobs: [{ name: 'endpoint-retention', schedule: '23 * * * *', expireInSeconds: 3600 }],
+  jobs: [{ name: 'endpoint_retention', schedule: '23 * * * *', expireInSeconds: 3600 }],
 };
 
 /**
@@ -77,7 +77,7 @@ export function initEndpointMonitoring(ctx: PluginContext, options: EndpointMoni
     ...sparklineHandlers({ database, clock }),
   };
   for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
-  ctx.job('endpoint-retention', async () => {
+  ctx.job('endpoint_retention', async () => {
     await pruneEndpointHistory(database, clock());
   });
 }

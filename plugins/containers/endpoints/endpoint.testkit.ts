@@ -26,7 +26,7 @@ export async function endpointWorld(
   options: { start?: string | number; privateNetworks?: string[]; env?: Record<string, string>; concurrency?: number } = {},
 ) {
   const clock = movableClock(options.start ?? '2026-03-10T12:00:00Z');
-  const probe = servicesProbe('endpoint-probe');
+  const probe = servicesProbe('endpoint_probe');
   const world = await startWorld(t, {
     plugins: [
       probe.plugin,

@@ -26,7 +26,7 @@ export function testClock(start = '2025-06-01T12:00:00Z') {
 
 export async function heartbeatWorld(t: { teardown(fn: () => unknown): void }, options: { start?: string; env?: Record<string, string> } = {}) {
   const clock = testClock(options.start);
-  const probe = servicesProbe('heartbeat-probe');
+  const probe = servicesProbe('heartbeat_probe');
   const world = await startWorld(t, { plugins: [createContainersPlugin({ clock: clock.now, deadlineIntervalMs: 50 }), probe.plugin], env: options.env });
   const { kernel, acmeOps } = world;
 
