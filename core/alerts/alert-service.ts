@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
-import { createServiceToken } from '../plugin-api/tokens.ts';
 import type { EventDeclaration } from '../plugin-api/types.ts';
 import { channelSelected, type RoutingRule, type SilenceMatchers, silenceMatches } from './alert-matching.ts';
 import type { Severity } from './channel-formats.ts';
@@ -13,8 +12,6 @@ export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from './alert-typ
 export type Query = SqlQuery;
 export type Publish = (tx: Tx, event: { topic: string; tenantId?: string | null; payload: unknown }) => Promise<string>;
 
-/** The same token as the plugin API's `tokens.alerts`: a token is identified by its name (Symbol.for). */
-export const alertsToken = createServiceToken<AlertsService>('alerts');
 
 export const alertEventTopics: EventDeclaration[] = [
   { topic: 'alert.triggered', description: 'An alert started firing.' },

@@ -6,7 +6,7 @@ import { AlertNotifier } from './alert-notifier.ts';
 import { AlertService, type Publish, type Query } from './alert-service.ts';
 import { alertsModule } from './alerts.module.ts';
 
-export { alertEventTopics, alertsToken } from './alert-service.ts';
+export { alertEventTopics } from './alert-service.ts';
 
 const notifyQueue = 'core.alert-notify';
 

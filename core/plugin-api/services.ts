@@ -36,7 +36,7 @@ export interface PlatformEvent {
  */
 export interface EventsService {
   publish(tx: Tx, event: { topic: string; tenantId?: string | null; payload: unknown }): Promise<string>;
-  /** Many events in one go (three statements in all): for mass changes. Same guarantees as publish. */
+  /** Many events in one go (a fixed number of statements, whatever their number): for mass changes. Same guarantees as publish. */
   publishMany(tx: Tx, events: { topic: string; tenantId?: string | null; payload: unknown }[]): Promise<string[]>;
   subscribe(handler: (event: PlatformEvent) => void, filter?: { tenantId?: string; topics?: ReadonlySet<string> }): () => void;
   /**
