@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { RateLimiter } from '../auth/rate-limiter.ts';
 import type { Principal } from '../plugin-api/index.ts';
 import { roleOfScope } from '../rbac/roles.ts';
-import type { SqlQuery as Query } from '../db/sql-handles.ts';
+import type { DatabaseService } from '../db/sql-handles.ts';
 
 export interface ApiKeyRecord {
   key_id: string;
@@ -29,7 +29,7 @@ export class ApiKeys {
   private readonly cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
 
   constructor(
-    private readonly query: Query,
+    private readonly database: DatabaseService,
     private readonly limiter: RateLimiter,
   ) {}
 
@@ -43,7 +43,7 @@ export class ApiKeys {
   }): Promise<{ record: ApiKeyRecord; apiKey: string }> {
     const apiKey = `itops_${token(43)}`;
     const keyId = `itops_key_${token(12).toLowerCase()}`;
-    const [record] = await this.query<ApiKeyRecord>(
+    const [record] = await this.database.forTenant(input.tenantId).query<ApiKeyRecord>(
       `INSERT INTO api_key (key_id, tenant_id, name, scope, prefix, key_hash, rate_limit_rps, expires_at, created_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        RETURNING key_id, tenant_id, name, scope, prefix, rate_limit_rps, expires_at, revoked_at, created_at`,
@@ -53,17 +53,17 @@ export class ApiKeys {
   }
 
   list(tenantId: string): Promise<ApiKeyRecord[]> {
-    return this.query<ApiKeyRecord>(
-      'SELECT key_id, tenant_id, name, scope, prefix, rate_limit_rps, expires_at, revoked_at, created_at FROM api_key WHERE tenant_id = ? ORDER BY created_at DESC',
-      [tenantId],
-    );
+    return this.database
+      .forTenant(tenantId)
+      .query<ApiKeyRecord>(
+        'SELECT key_id, tenant_id, name, scope, prefix, rate_limit_rps, expires_at, revoked_at, created_at FROM api_key ORDER BY created_at DESC',
+      );
   }
 
   async revoke(tenantId: string, keyId: string): Promise<boolean> {
-    const rows = await this.query<{ key_hash: string }>(
-      'UPDATE api_key SET revoked_at = now() WHERE tenant_id = ? AND key_id = ? AND revoked_at IS NULL RETURNING key_hash',
-      [tenantId, keyId],
-    );
+    const rows = await this.database
+      .forTenant(tenantId)
+      .query<{ key_hash: string }>('UPDATE api_key SET revoked_at = now() WHERE key_id = ? AND revoked_at IS NULL RETURNING key_hash', [keyId]);
     for (const row of rows) this.cache.delete(row.key_hash);
     return rows.length > 0;
   }
@@ -73,7 +73,8 @@ export class ApiKeys {
     const hash = digest(apiKey);
     let cached = this.cache.get(hash);
     if (!cached || cached.until < Date.now()) {
-      const [record] = await this.query<ApiKeyRecord>(
+      // The key names its workspace: it is found across all of them, before any is known.
+      const [record] = await this.database.platform.query<ApiKeyRecord>(
         'SELECT key_id, tenant_id, name, scope, prefix, rate_limit_rps, expires_at, revoked_at, created_at FROM api_key WHERE key_hash = ?',
         [hash],
       );

@@ -6,10 +6,10 @@ import { roleLevel, roleOfScope } from '../rbac/roles.ts';
 import type { ApiKeyRecord, ApiKeys } from './api-keys.ts';
 import type { AuthService } from './auth-service.ts';
 import type { UserStore } from './user-store.ts';
-import type { SqlQuery as Query } from '../db/sql-handles.ts';
+import type { DatabaseService } from '../db/sql-handles.ts';
 
 export interface IdentityDependencies {
-  query: Query;
+  database: DatabaseService;
   auth: AuthService;
   users: UserStore;
   apiKeys: ApiKeys;
@@ -41,8 +41,10 @@ function apiKeyView(record: ApiKeyRecord) {
 
 /** Handlers of core/identity/identity.openapi.yaml. */
 export function identityHandlers(deps: IdentityDependencies): Record<string, OperationHandler> {
-  const { query, auth, users, apiKeys, rbac } = deps;
-  const tenantExists = async (tenantId: string) => (await query('SELECT 1 FROM tenant WHERE tenant_id = ?', [tenantId])).length > 0;
+  const { database, auth, users, apiKeys, rbac } = deps;
+  // Tenants are listed, registered and looked up by platform admins, outside any workspace.
+  const platform = database.platform.query;
+  const tenantExists = async (tenantId: string) => (await platform('SELECT 1 FROM tenant WHERE tenant_id = ?', [tenantId])).length > 0;
 
   return {
     listAuthProviders: () => ({ providers: [{ id: 'local', type: 'password', name: 'Email and password', loginUrl: '/api/v1/auth/login' }] }),
@@ -60,7 +62,7 @@ export function identityHandlers(deps: IdentityDependencies): Record<string, Ope
     },
 
     async listTenants() {
-      const rows = await query<{ tenant_id: string; name: string; plan: string; contact_email: string | null; created_at: Date; events_this_month: string }>(
+      const rows = await platform<{ tenant_id: string; name: string; plan: string; contact_email: string | null; created_at: Date; events_this_month: string }>(
         'SELECT tenant_id, name, plan, contact_email, created_at, events_this_month FROM tenant ORDER BY created_at, tenant_id',
       );
       return { tenants: rows.map((r) => ({ ...r, created_at: iso(r.created_at), events_this_month: Number(r.events_this_month) })) };
@@ -68,7 +70,7 @@ export function identityHandlers(deps: IdentityDependencies): Record<string, Ope
 
     async createTenant(req: OperationRequest<{ tenant_id: string; name: string; plan?: string; contact_email?: string }>) {
       const { tenant_id, name, plan = 'free', contact_email = null } = req.body;
-      const rows = await query<{ tenant_id: string; created_at: Date }>(
+      const rows = await platform<{ tenant_id: string; created_at: Date }>(
         'INSERT INTO tenant (tenant_id, name, plan, contact_email) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING tenant_id, created_at',
         [tenant_id, name, plan, contact_email],
       );
@@ -94,20 +96,19 @@ export function identityHandlers(deps: IdentityDependencies): Record<string, Ope
         sortable: { email: 'lower(u.email)', role: 'm.role', createdAt: 'm.created_at' },
         defaultSort: 'email',
       });
-      const filter = list.q ? `AND (u.email ILIKE ? ESCAPE '\\' OR m.role ILIKE ? ESCAPE '\\')` : '';
-      const params = list.q ? [tenantId, likePattern(list.q), likePattern(list.q)] : [tenantId];
+      const filter = list.q ? `WHERE (u.email ILIKE ? ESCAPE '\\' OR m.role ILIKE ? ESCAPE '\\')` : '';
+      const params = list.q ? [likePattern(list.q), likePattern(list.q)] : [];
+      // Only the workspace's memberships are visible; app_user is platform-wide and joined by id.
+      const { query } = database.forTenant(tenantId);
       const rows = await query<{ user_id: string; email: string; role: string; created_at: Date; total: string }>(
         `SELECT m.user_id, u.email, m.role, m.created_at, count(*) OVER () AS total
          FROM membership m JOIN app_user u ON u.id = m.user_id
-         WHERE m.tenant_id = ? ${filter}
+         ${filter}
          ORDER BY ${list.orderBy}, m.user_id LIMIT ? OFFSET ?`,
         [...params, list.limit, list.offset],
       );
       const total = await pageTotal(rows, list, async () => {
-        const [count] = await query<{ count: string }>(
-          `SELECT count(*) FROM membership m JOIN app_user u ON u.id = m.user_id WHERE m.tenant_id = ? ${filter}`,
-          params,
-        );
+        const [count] = await query<{ count: string }>(`SELECT count(*) FROM membership m JOIN app_user u ON u.id = m.user_id ${filter}`, params);
         return Number(count.count);
       });
       const data = rows.map((r) => ({ userId: r.user_id, email: r.email, role: r.role, createdAt: iso(r.created_at) }));
@@ -119,7 +120,7 @@ export function identityHandlers(deps: IdentityDependencies): Record<string, Ope
       const user = await users.access(req.params.user_id);
       if (!user) throw new AppError('not_found', `User ${req.params.user_id} was not found`);
       await users.setMembership(user.id, tenantId, req.body.role);
-      const [row] = await query<{ created_at: Date }>('SELECT created_at FROM membership WHERE user_id = ? AND tenant_id = ?', [user.id, tenantId]);
+      const [row] = await database.forTenant(tenantId).query<{ created_at: Date }>('SELECT created_at FROM membership WHERE user_id = ?', [user.id]);
       return { userId: user.id, email: user.email, role: req.body.role, createdAt: iso(row.created_at) };
     },
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import type { SqlQuery as Query } from '../db/sql-handles.ts';
+import type { DatabaseService, SqlQuery } from '../db/sql-handles.ts';
 
 export interface UserAccess {
   id: string;
@@ -16,11 +16,17 @@ const cacheMs = 5_000;
 /**
  * Users and their memberships. What a request needs to know about its user (memberships, admin
  * flag, disabled) is cached for a few seconds per process; changes made here drop the entry at once.
+ * Users are platform-wide and a login must find the user and all its memberships before any
+ * workspace is known, so those reads run on the platform handle; changing one workspace's
+ * membership runs as that workspace.
  */
 export class UserStore {
   private readonly cache = new Map<string, { value: UserAccess | undefined; until: number }>();
+  private readonly query: SqlQuery;
 
-  constructor(private readonly query: Query) {}
+  constructor(private readonly database: DatabaseService) {
+    this.query = database.platform.query;
+  }
 
   async create(input: { email: string; password: string; platformAdmin?: boolean }): Promise<{ id: string; email: string }> {
     const id = randomUUID();
@@ -62,16 +68,18 @@ export class UserStore {
   }
 
   async setMembership(userId: string, tenantId: string, role: string): Promise<void> {
-    await this.query('INSERT INTO membership (user_id, tenant_id, role) VALUES (?, ?, ?) ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role', [
-      userId,
-      tenantId,
-      role,
-    ]);
+    await this.database
+      .forTenant(tenantId)
+      .query('INSERT INTO membership (user_id, tenant_id, role) VALUES (?, ?, ?) ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role', [
+        userId,
+        tenantId,
+        role,
+      ]);
     this.cache.delete(userId);
   }
 
   async removeMembership(userId: string, tenantId: string): Promise<boolean> {
-    const rows = await this.query('DELETE FROM membership WHERE user_id = ? AND tenant_id = ? RETURNING user_id', [userId, tenantId]);
+    const rows = await this.database.forTenant(tenantId).query('DELETE FROM membership WHERE user_id = ? RETURNING user_id', [userId]);
     this.cache.delete(userId);
     return rows.length > 0;
   }

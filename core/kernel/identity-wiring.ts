@@ -19,8 +19,8 @@ export async function identityAccess(deps: { config: Config; database: Database;
   const query = database.query;
   // Counters need no fsync: a crash losing the last hits of a window is harmless.
   const limiter = new RateLimiter(database.relaxedQuery);
-  const users = new UserStore(query);
-  const apiKeys = new ApiKeys(query, limiter);
+  const users = new UserStore(database);
+  const apiKeys = new ApiKeys(database, limiter);
   const tokens = new AccessTokens(await resolveJwtSecret(config, logger), config.accessTokenTtlSeconds);
   const rbac = new RbacService(query, logger);
   const auth = new AuthService(users, tokens, new RefreshTokens(query, config.refreshTokenTtlDays), limiter, config.accessTokenTtlSeconds);
@@ -40,6 +40,6 @@ export async function identityAccess(deps: { config: Config; database: Database;
       logger.warn('no user exists yet: start once with ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD to create the first platform admin');
     }
   }
-  const modules: CoreModule[] = [identityModule({ query, auth, users, apiKeys, rbac })];
+  const modules: CoreModule[] = [identityModule({ database, auth, users, apiKeys, rbac })];
   return { access: new PlatformAccess(tokens, users, apiKeys, rbac), rbac, users, apiKeys, tokens, auth, modules };
 }
