@@ -130,13 +130,15 @@ export class Kernel {
   }
 
   static async start(options: KernelOptions = {}): Promise<Kernel> {
-    const { config, warnings } = loadConfig(options.env ?? process.env);
+    const { config } = loadConfig(options.env ?? process.env);
     const logger = options.logger ?? createLogger(config.logLevel);
-    for (const warning of warnings) logger.warn(warning);
     const stops = new StopSteps(logger);
 
     try {
       const { manifests, failed } = await collectManifests(config, options);
+      // A variable no core setting and no plugin declares is most likely a typo.
+      const declared = new Set(manifests.flatMap((m) => Object.keys(m.config ?? {})));
+      for (const name of Object.keys(config.pluginVariables)) if (!declared.has(name)) logger.warn(`unknown configuration variable ${name} is ignored`);
       const { database, databaseUrl } = await stops.started(startDatabase({ config, logger }));
       const plugins = new LateBound<PluginHost>('the plugin host');
       const license = await stops.started(
