@@ -30,6 +30,14 @@ export default definePlugin({
     { role: 'ops_engineer', permission: 'notes:read' },
     { role: 'ops_engineer', permission: 'notes:write' },
   ],
+  config: {
+    ITOPS_NOTES_RETENTION_DAYS: {
+      type: 'integer',
+      description: 'Days a maintenance note is kept before the hourly prune removes it',
+      default: 365,
+      minimum: 1,
+    },
+  },
   events: [{ topic: 'notes.created', description: 'A note was left', payloadSchema: { type: 'object', required: ['id', 'title'] } }],
   init(ctx) {
     const database = ctx.get(tokens.database);
@@ -55,7 +63,10 @@ export default definePlugin({
     });
     ctx.handle('notesList', async (req) => ({ data: await list(req.tenantId as string) }));
     // Retention across workspaces, so the explicit platform handle; one node runs it, about hourly.
-    ctx.every('prune', 60 * 60_000, () => database.platform.query(`DELETE FROM maintenance_note WHERE created_at < now() - interval '1 year'`));
+    const retentionDays = ctx.config.ITOPS_NOTES_RETENTION_DAYS;
+    ctx.every('prune', 60 * 60_000, () =>
+      database.platform.query('DELETE FROM maintenance_note WHERE created_at < now() - make_interval(days => ?)', [retentionDays]),
+    );
     ctx.resolve('Query', 'maintenanceNotes', (_parent, _args, context) => list(context.tenantId as string), { permission: 'notes:read' });
   },
 });

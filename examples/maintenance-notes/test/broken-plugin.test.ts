@@ -26,3 +26,11 @@ test('a broken plugin is left off with its reason and the server stays up', asyn
   assert.equal(states.noteshang.state, 'failed');
   assert.match(states.noteshang.error ?? '', /init did not finish within 500 ms/);
 });
+
+test('a bad configuration value leaves the plugin off, naming the variable', async (t) => {
+  const server = await startTestServer(t, { plugins: [notes], env: { ITOPS_NOTES_RETENTION_DAYS: '0' } });
+  const state = (await server.plugins()).find((p) => p.id === 'notes');
+  assert.equal(state?.state, 'failed');
+  assert.match(state?.error ?? '', /ITOPS_NOTES_RETENTION_DAYS/);
+  assert.equal((await server.call('GET', '/health')).status, 200);
+});
