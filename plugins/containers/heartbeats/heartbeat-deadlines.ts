@@ -7,9 +7,9 @@ import { alertHeartbeatChange } from './heartbeat-alerts.ts';
  * moves every heartbeat whose `due_at` passed: up → late at the schedule's deadline (`expected_at`),
  * → down at `down_at` (deadline + grace, or an open run + start grace), and re-arms `due_at` at
  * the real next deadline for those whose pings moved it on (pings leave `due_at` alone while the
- * status stays, so that frequent pings update rows in place). Rows another node or a ping batch
- * holds are skipped (SKIP LOCKED): a ping batch never waits for a sweep, and a sweep's parallel
- * batches never take each other's rows. Going down publishes `heartbeat.deadline_missed` and raises
+ * status stays, so that frequent pings update rows in place). Rows a ping batch or an API change
+ * holds are skipped (SKIP LOCKED) and moved by the next sweep, and a sweep's parallel batches never
+ * take each other's rows. Sweeps run one at a time across the nodes (the plugin's `ctx.every`). Going down publishes `heartbeat.deadline_missed` and raises
  * the heartbeat's alert in the same transaction, so a status and its alert commit together.
  */
 const evaluateSql = `
