@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Extractor, ExtractorConfig, ExtractorLogLevel } from '@microsoft/api-extractor';
+import { CompilerState, Extractor, ExtractorConfig, ExtractorLogLevel } from '@microsoft/api-extractor';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const check = process.argv.includes('--check');
@@ -44,8 +44,8 @@ try {
     stdio: 'inherit',
   });
   pointImportsAtDeclarations(scratch);
-  for (const entry of entries) {
-    const config = ExtractorConfig.prepare({
+  const configs = entries.map((entry) =>
+    ExtractorConfig.prepare({
       configObject: {
         projectFolder: root,
         mainEntryPointFilePath: path.join(scratch, entry.declarations),
@@ -77,8 +77,12 @@ try {
       },
       configObjectFullPath: undefined,
       packageJsonFullPath: path.join(root, 'package.json'),
-    });
-    const result = Extractor.invoke(config, { localBuild: !check, showVerboseMessages: false });
+    }),
+  );
+  // One analysis of the declarations serves both entries.
+  const compilerState = CompilerState.create(configs[0], { additionalEntryPoints: configs.slice(1).map((c) => c.mainEntryPointFilePath) });
+  for (const [i, entry] of entries.entries()) {
+    const result = Extractor.invoke(configs[i], { localBuild: !check, showVerboseMessages: false, compilerState });
     if (result.apiReportChanged && check) {
       // The new report lives in the scratch folder, removed below: show the difference here.
       const committed = path.join(root, 'api-report', entry.report);
