@@ -52,9 +52,15 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       ...endpointMonitoringManifest.permissions,
     ],
     policies: [
-      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({ role, permission: 'containers.heartbeats:read' })),
+      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({
+        role,
+        permission: 'containers.heartbeats:read',
+      })),
       { role: 'ops_engineer', permission: 'containers.heartbeats:write' },
-      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({ role, permission: 'containers.status_page:read' })),
+      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({
+        role,
+        permission: 'containers.status_page:read',
+      })),
       { role: 'ops_engineer', permission: 'containers.status_page:write' },
       ...endpointMonitoringManifest.policies,
     ],
