@@ -12,7 +12,6 @@ export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from './alert-typ
 export type Query = SqlQuery;
 export type Publish = (tx: Tx, event: { topic: string; tenantId?: string | null; payload: unknown }) => Promise<string>;
 
-
 export const alertEventTopics: EventDeclaration[] = [
   { topic: 'alert.triggered', description: 'An alert started firing.' },
   { topic: 'alert.resolved', description: 'A firing alert was resolved.' },
@@ -89,6 +88,12 @@ function checkRaise(a: RaiseAlert): void {
   if (problems.length > 0) throw new AppError('validation_failed', 'Invalid alert', { details: problems });
 }
 
+/**
+ * Raises and resolves alerts inside the caller's transaction. The transaction may be a platform one
+ * (a sweep across workspaces raising each workspace's alerts), which row-level security does not
+ * bind: so the statements here name the alert's tenant themselves, and a workspace's transaction
+ * is checked to raise only its own alerts.
+ */
 export class AlertService implements AlertsService {
   constructor(
     private readonly deps: {

@@ -1,3 +1,4 @@
+import type { DatabaseService } from '../db/sql-handles.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -16,7 +17,10 @@ const notifyQueue = 'core.alert-notify';
  * declares the queues and starts the workers; it returns their undo.
  */
 export function alertsWiring(deps: {
+  /** The owner's SQL: the notification workers and sweep run across workspaces. */
   query: Query;
+  /** Runs the HTTP API as each request's workspace; without it, on `query` (see alertsModule). */
+  database?: DatabaseService;
   outbound: OutboundHttp;
   jobs: JobService;
   logger: Logger;
@@ -28,7 +32,7 @@ export function alertsWiring(deps: {
   const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30);
   const service = new AlertService({ publish: deps.outboxPublish, enqueue: (id) => enqueue(id), logger });
   return {
-    module: alertsModule({ query, notifier }),
+    module: alertsModule({ database: deps.database, query, notifier }),
     service,
     async start() {
       await jobs.declare('core', {

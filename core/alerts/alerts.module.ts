@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { coreFragments } from '../contract/core-fragments.ts';
+import type { DatabaseService } from '../db/sql-handles.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import { likePattern, listEnvelope, pageTotal, parseListQuery } from '../lists/list-query.ts';
@@ -96,23 +97,30 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code
 
 type AlertListQuery = { status?: 'firing' | 'resolved'; severity?: Severity; source?: string } & Record<string, unknown>;
 
-/** Alerts (read), notification channels with routing rules, silences, and test notifications. */
-export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): CoreModule {
-  const { query, notifier } = deps;
+/**
+ * Alerts (read), notification channels with routing rules, silences, and test notifications.
+ * Every request runs as its workspace (`forTenant`) once the kernel hands over `database`; until
+ * then it runs on the owner's `query`, where the written-out tenant conditions are what isolates
+ * workspaces (with `database` they are redundant: row-level security holds them).
+ */
+export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant'>; query: Query; notifier: AlertNotifier }): CoreModule {
+  const { notifier } = deps;
+  const sqlOf = (tenantId: string): Query => deps.database?.forTenant(tenantId).query ?? deps.query;
 
   const ownedChannel = async (tenantId: string, id: string) => {
-    const [row] = await query<ChannelRow>('SELECT * FROM notification_channel WHERE id = ? AND tenant_id = ?', [id, tenantId]);
+    const [row] = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel WHERE id = ? AND tenant_id = ?', [id, tenantId]);
     if (!row) throw new AppError('not_found', `Channel ${id} was not found`);
     return row;
   };
   const rulesOf = (tenantId: string, channelId?: string) =>
-    query<RuleRow>(
+    sqlOf(tenantId)<RuleRow>(
       `SELECT * FROM channel_rule WHERE tenant_id = ? ${channelId ? 'AND channel_id = ?' : ''} ORDER BY created_at, id`,
       channelId ? [tenantId, channelId] : [tenantId],
     );
 
   const listAlerts = async (req: OperationRequest<unknown, Record<string, string>, AlertListQuery>, status?: 'firing' | 'resolved') => {
     const tenantId = req.tenantId as string;
+    const query = sqlOf(tenantId);
     const list = parseListQuery<'lastSeenAt' | 'firstSeenAt' | 'severity' | 'title'>(
       { ...req.query, sortOrder: req.query.sortOrder ?? 'desc' },
       {
@@ -181,6 +189,7 @@ export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): C
       listAlerts: (req) => listAlerts(req),
       listActiveAlerts: (req) => listAlerts(req, 'firing'),
       async getAlert(req: OperationRequest<unknown, { id: string }>) {
+        const query = sqlOf(req.tenantId as string);
         const [row] = await query<AlertRow>('SELECT * FROM alert WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
         if (!row) throw new AppError('not_found', `Alert ${req.params.id} was not found`);
         const notifications = await query<NotificationRow>('SELECT * FROM alert_notification WHERE alert_id = ? ORDER BY created_at, id', [row.id]);
@@ -189,14 +198,14 @@ export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): C
 
       async listChannels(req) {
         const tenantId = req.tenantId as string;
-        const rows = await query<ChannelRow>('SELECT * FROM notification_channel WHERE tenant_id = ? ORDER BY name', [tenantId]);
+        const rows = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel WHERE tenant_id = ? ORDER BY name', [tenantId]);
         const rules = await rulesOf(tenantId);
         return { data: rows.map((r) => channelView(r, rules)) };
       },
       async createChannel(req: OperationRequest<{ name: string; type: ChannelType; url: string; description?: string; enabled?: boolean }>) {
         const url = checkUrl(req.body.url);
         try {
-          const [row] = await query<ChannelRow>(
+          const [row] = await sqlOf(req.tenantId as string)<ChannelRow>(
             'INSERT INTO notification_channel (id, tenant_id, name, type, url, description, enabled) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
             [randomUUID(), req.tenantId, req.body.name.trim(), req.body.type, url, req.body.description ?? null, req.body.enabled ?? true],
           );
@@ -219,7 +228,7 @@ export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): C
           enabled: req.body.enabled ?? current.enabled,
         };
         try {
-          const [row] = await query<ChannelRow>(
+          const [row] = await sqlOf(tenantId)<ChannelRow>(
             'UPDATE notification_channel SET name = ?, type = ?, url = ?, description = ?, enabled = ?, updated_at = now() WHERE id = ? AND tenant_id = ? RETURNING *',
             [next.name, next.type, next.url, next.description, next.enabled, current.id, tenantId],
           );
@@ -231,7 +240,7 @@ export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): C
       },
       async deleteChannel(req: OperationRequest<unknown, { id: string }>) {
         const channel = await ownedChannel(req.tenantId as string, req.params.id);
-        await query('DELETE FROM notification_channel WHERE id = ? AND tenant_id = ?', [channel.id, req.tenantId]);
+        await sqlOf(channel.tenant_id)('DELETE FROM notification_channel WHERE id = ? AND tenant_id = ?', [channel.id, req.tenantId]);
         return { status: 204 };
       },
       async testChannel(req: OperationRequest<{ message?: string } | undefined, { id: string }>) {
@@ -240,7 +249,7 @@ export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): C
       },
       async createChannelRule(req: OperationRequest<{ source?: string; minSeverity?: Severity; labels?: Record<string, string> }, { id: string }>) {
         const channel = await ownedChannel(req.tenantId as string, req.params.id);
-        const [row] = await query<RuleRow>(
+        const [row] = await sqlOf(channel.tenant_id)<RuleRow>(
           'INSERT INTO channel_rule (id, channel_id, tenant_id, source, min_severity, labels) VALUES (?, ?, ?, ?, ?, ?::jsonb) RETURNING *',
           [randomUUID(), channel.id, channel.tenant_id, req.body.source ?? null, req.body.minSeverity ?? null, JSON.stringify(req.body.labels ?? {})],
         );
@@ -248,14 +257,17 @@ export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): C
       },
       async deleteChannelRule(req: OperationRequest<unknown, { id: string; rule_id: string }>) {
         const channel = await ownedChannel(req.tenantId as string, req.params.id);
-        const deleted = await query<{ id: string }>('DELETE FROM channel_rule WHERE id = ? AND channel_id = ? RETURNING id', [req.params.rule_id, channel.id]);
+        const deleted = await sqlOf(channel.tenant_id)<{ id: string }>('DELETE FROM channel_rule WHERE id = ? AND channel_id = ? RETURNING id', [
+          req.params.rule_id,
+          channel.id,
+        ]);
         if (deleted.length === 0) throw new AppError('not_found', `Rule ${req.params.rule_id} was not found on channel ${channel.id}`);
         return { status: 204 };
       },
 
       async listSilences(req: OperationRequest<unknown, Record<string, string>, { includeExpired?: boolean }>) {
         const open = req.query.includeExpired ? '' : 'AND cancelled_at IS NULL AND ends_at > now()';
-        const rows = await query<SilenceRow>(`SELECT * FROM silence WHERE tenant_id = ? ${open} ORDER BY ends_at, id`, [req.tenantId]);
+        const rows = await sqlOf(req.tenantId as string)<SilenceRow>(`SELECT * FROM silence WHERE tenant_id = ? ${open} ORDER BY ends_at, id`, [req.tenantId]);
         return { data: rows.map((r) => silenceView(r)) };
       },
       async createSilence(req: OperationRequest<{ matchers: SilenceMatchers; startsAt?: string; endsAt: string; comment: string }>) {
@@ -267,13 +279,14 @@ export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): C
         if (endsAt.getTime() <= startsAt.getTime()) problems.push({ path: '/body/endsAt', message: 'must be after startsAt' });
         if (problems.length > 0) throw new AppError('validation_failed', 'Invalid silence period', { details: problems });
         const createdBy = req.principal?.name ?? req.principal?.id ?? 'unknown';
-        const [row] = await query<SilenceRow>(
+        const [row] = await sqlOf(req.tenantId as string)<SilenceRow>(
           'INSERT INTO silence (id, tenant_id, matchers, starts_at, ends_at, comment, created_by) VALUES (?, ?, ?::jsonb, ?, ?, ?, ?) RETURNING *',
           [randomUUID(), req.tenantId, JSON.stringify(req.body.matchers), startsAt, endsAt, req.body.comment, createdBy],
         );
         return { status: 201, body: silenceView(row) };
       },
       async deleteSilence(req: OperationRequest<unknown, { id: string }>) {
+        const query = sqlOf(req.tenantId as string);
         const [row] = await query<{ id: string }>('SELECT id FROM silence WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
         if (!row) throw new AppError('not_found', `Silence ${req.params.id} was not found`);
         await query('UPDATE silence SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = ?', [row.id]);
@@ -285,7 +298,7 @@ export function alertsModule(deps: { query: Query; notifier: AlertNotifier }): C
         let channel: ChannelRow;
         if (req.body.channelId) channel = await ownedChannel(tenantId, req.body.channelId);
         else {
-          const [row] = await query<ChannelRow>('SELECT * FROM notification_channel WHERE name = ? AND tenant_id = ?', [req.body.channel, tenantId]);
+          const [row] = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel WHERE name = ? AND tenant_id = ?', [req.body.channel, tenantId]);
           if (!row) throw new AppError('not_found', `Channel ${req.body.channel} was not found`);
           channel = row;
         }
