@@ -1,4 +1,4 @@
-import type { SqlQuery } from '../db/sql-handles.ts';
+import type { DatabaseService, SqlQuery } from '../db/sql-handles.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
@@ -15,7 +15,10 @@ const deliverQueue = 'core.webhook-deliver';
  * node hears of; it returns the undo.
  */
 export function webhooksWiring(deps: {
+  /** The owner's SQL: deliveries and their sweep run across workspaces. */
   query: SqlQuery;
+  /** Runs the HTTP API as each request's workspace; without it, on `query` (see webhooksModule). */
+  database?: DatabaseService;
   outbound: OutboundHttp;
   jobs: JobService;
   events: EventBus;
@@ -34,7 +37,7 @@ export function webhooksWiring(deps: {
     deps.retryBaseSeconds,
   );
   return {
-    module: webhooksModule({ query: deps.query, delivery }),
+    module: webhooksModule({ database: deps.database, query: deps.query, delivery }),
     async start() {
       await jobs.declare('core', {
         name: 'webhook-deliver',

@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { OperationRequest } from '../plugin-api/index.ts';
 import type { WebhookDelivery } from './webhook-delivery.ts';
-import type { SqlQuery as Query } from '../db/sql-handles.ts';
+import type { DatabaseService, SqlQuery as Query } from '../db/sql-handles.ts';
 
 type SubscriptionRow = {
   id: string;
@@ -53,11 +53,17 @@ const deliveryView = (r: DeliveryRow) => ({
   createdAt: new Date(r.created_at).toISOString(),
 });
 
-/** Webhook subscriptions: CRUD, test deliveries and delivery history. */
-export function webhooksModule(deps: { query: Query; delivery: WebhookDelivery }): CoreModule {
-  const { query, delivery } = deps;
+/**
+ * Webhook subscriptions: CRUD, test deliveries and delivery history. Every request runs as its
+ * workspace (`forTenant`) once the kernel hands over `database`; until then it runs on the owner's
+ * `query`, where the written-out tenant conditions are what isolates workspaces (with `database`
+ * they are redundant: row-level security holds them).
+ */
+export function webhooksModule(deps: { database?: Pick<DatabaseService, 'forTenant'>; query: Query; delivery: WebhookDelivery }): CoreModule {
+  const { delivery } = deps;
+  const sqlOf = (req: OperationRequest<unknown, unknown>): Query => deps.database?.forTenant(req.tenantId as string).query ?? deps.query;
   const owned = async (req: OperationRequest<unknown, { id: string }>) => {
-    const [row] = await query<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
+    const [row] = await sqlOf(req)<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
     if (!row) throw new AppError('not_found', `Webhook ${req.params.id} was not found`);
     return row;
   };
@@ -72,7 +78,7 @@ export function webhooksModule(deps: { query: Query; delivery: WebhookDelivery }
     ],
     handlers: {
       async listWebhooks(req) {
-        const rows = await query<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE tenant_id = ? ORDER BY created_at', [req.tenantId]);
+        const rows = await sqlOf(req)<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE tenant_id = ? ORDER BY created_at', [req.tenantId]);
         return { data: rows.map(subscriptionView) };
       },
       async createWebhook(req: OperationRequest<{ url: string; topics?: string[]; description?: string }>) {
@@ -83,7 +89,7 @@ export function webhooksModule(deps: { query: Query; delivery: WebhookDelivery }
           });
         }
         const secret = `whsec_${randomBytes(24).toString('base64')}`;
-        const [row] = await query<SubscriptionRow>(
+        const [row] = await sqlOf(req)<SubscriptionRow>(
           'INSERT INTO webhook_subscription (id, tenant_id, url, topics, description, secret) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
           [randomUUID(), req.tenantId, url.href, `{${(req.body.topics ?? []).join(',')}}`, req.body.description ?? null, secret],
         );
@@ -91,7 +97,7 @@ export function webhooksModule(deps: { query: Query; delivery: WebhookDelivery }
       },
       async deleteWebhook(req: OperationRequest<unknown, { id: string }>) {
         await owned(req);
-        await query('DELETE FROM webhook_subscription WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
+        await sqlOf(req)('DELETE FROM webhook_subscription WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
         return { status: 204 };
       },
       async testWebhook(req: OperationRequest<unknown, { id: string }>) {
@@ -101,7 +107,7 @@ export function webhooksModule(deps: { query: Query; delivery: WebhookDelivery }
       },
       async listWebhookDeliveries(req: OperationRequest<unknown, { id: string }, { limit?: number; offset?: number }>) {
         await owned(req);
-        const rows = await query<DeliveryRow>('SELECT * FROM webhook_delivery WHERE subscription_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?', [
+        const rows = await sqlOf(req)<DeliveryRow>('SELECT * FROM webhook_delivery WHERE subscription_id = ? ORDER BY created_at DESC, id LIMIT ? OFFSET ?', [
           req.params.id,
           req.query.limit ?? 50,
           req.query.offset ?? 0,
