@@ -7,7 +7,7 @@ import { fromRow } from './event-outbox.ts';
 import { sseResponse } from './sse-stream.ts';
 import { eventIterator } from './event-iterator.ts';
 import type { GraphQLContext } from '../plugin-api/index.ts';
-import type { SqlQuery as Query } from '../db/sql-handles.ts';
+import type { DatabaseService, SqlQuery as Query } from '../db/sql-handles.ts';
 
 type Row = { id: string; topic: string; tenant_id: string | null; payload: unknown; created_at: Date; total?: string };
 
@@ -15,9 +15,15 @@ export const eventPermissions: NonNullable<CoreModule['permissions']> = [
   { name: 'events:read', description: 'Read the workspace’s events (outbox and live stream)' },
 ];
 
-/** The workspace's event outbox and its live stream (SSE). */
-export function eventsModule(deps: { bus: EventBus; query: Query }): CoreModule {
-  const { bus, query } = deps;
+/**
+ * The workspace's event outbox and its live stream (SSE). Reads run as the request's workspace
+ * (`forTenant`) once the kernel hands over `database`; until then they run on the owner's `query`,
+ * where the written-out tenant conditions are what isolates workspaces (with `database` they are
+ * redundant: row-level security holds them, and hides events without a tenant).
+ */
+export function eventsModule(deps: { bus: EventBus; query: Query; database?: Pick<DatabaseService, 'forTenant'> }): CoreModule {
+  const { bus } = deps;
+  const sqlOf = (tenantId: string): Query => deps.database?.forTenant(tenantId).query ?? deps.query;
   return {
     id: 'events',
     openapi: coreFragments.events,
@@ -93,7 +99,7 @@ export function eventsModule(deps: { bus: EventBus; query: Query }): CoreModule 
           lastEventId,
           signal: req.signal,
           backlog: async (afterId) => {
-            const rows = await query<Row>(
+            const rows = await sqlOf(tenantId)<Row>(
               `SELECT id, topic, tenant_id, payload, created_at FROM event_outbox
                WHERE tenant_id = ? AND id > ? ${topics ? "AND topic = ANY(string_to_array(?, ','))" : ''} ORDER BY id LIMIT 10000`,
               [tenantId, afterId, ...(topics ? [[...topics].join(',')] : [])],
@@ -113,6 +119,7 @@ export function eventsModule(deps: { bus: EventBus; query: Query }): CoreModule 
           ...(topic ? ['topic = ?'] : []),
           ...(list.q ? ["(topic ILIKE ? ESCAPE '\\' OR payload::text ILIKE ? ESCAPE '\\')"] : []),
         ].join(' AND ');
+        const query = sqlOf(req.tenantId as string);
         const params = [req.tenantId, ...(topic ? [topic] : []), ...(list.q ? [likePattern(list.q), likePattern(list.q)] : [])];
         // Page the events first, then count their deliveries; bare ORDER BY names resolve to the output columns.
         const [rows, [count]] = await Promise.all([
