@@ -7,7 +7,8 @@ import { createLogger } from '../logging/logger.ts';
 
 /**
  * The PostgreSQL server a test uses when it runs outside `npm test` (a plugin's own test runner):
- * DATABASE_URL when set (a server where that user may create databases), otherwise an embedded
+ * ITOPS_TEST_SERVER_URL or DATABASE_URL when set (a server where that user may create databases,
+ * e.g. to share one server among many test processes), otherwise an embedded
  * cluster of this process, started on first use and stopped when its last user releases it, since
  * a running server would keep the test process from exiting.
  */
@@ -41,7 +42,7 @@ async function start(): Promise<{ url: string; stop: () => Promise<void> }> {
 
 /** A server URL to create databases on, and the function to call once done with it. */
 export async function acquireStandaloneServer(): Promise<{ serverUrl: string; release: () => Promise<void> }> {
-  const configured = process.env.DATABASE_URL;
+  const configured = process.env.ITOPS_TEST_SERVER_URL || process.env.DATABASE_URL;
   if (configured) return { serverUrl: configured, release: async () => {} };
   users++;
   starting ??= start();
