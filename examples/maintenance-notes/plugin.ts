@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { definePlugin, type OperationRequest, tokens } from 'itops/plugin-api';
-
-interface Note {
-  id: string;
-  title: string;
-  body: string;
-  author: string;
-  createdAt: string;
-}
+import { type ContractHandlers, definePlugin, tokens } from 'itops/plugin-api';
+import type { MaintenanceNote, OperationTypes } from './contract.types.ts';
 
 const columns = `id, title, body, author, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"`;
 
@@ -43,25 +36,27 @@ export default definePlugin({
     const database = ctx.get(tokens.database);
     const events = ctx.get(tokens.events);
     // No tenant condition anywhere: row-level security shows a workspace only its own rows.
-    const list = (tenantId: string) => database.forTenant(tenantId).query<Note>(`SELECT ${columns} FROM maintenance_note ORDER BY created_at DESC LIMIT 100`);
+    const list = (tenantId: string) =>
+      database.forTenant(tenantId).query<MaintenanceNote>(`SELECT ${columns} FROM maintenance_note ORDER BY created_at DESC LIMIT 100`);
 
-    ctx.handle('notesCreate', async (req: OperationRequest<{ title: string; body?: string }>) => {
-      const tenantId = req.tenantId as string;
-      const note = await database.forTenant(tenantId).transaction(async (tx) => {
-        const [row] = await tx.query<Note>(`INSERT INTO maintenance_note (id, tenant_id, title, body, author) VALUES (?, ?, ?, ?, ?) RETURNING ${columns}`, [
-          randomUUID(),
-          tenantId,
-          req.body.title,
-          req.body.body ?? '',
-          req.principal?.name ?? req.principal?.id ?? 'unknown',
-        ]);
-        // Delivered only if the note commits: the event is written in the note's transaction.
-        await events.publish(tx, { topic: 'notes.created', tenantId, payload: { id: row.id, title: row.title } });
-        return row;
-      });
-      return { status: 201, body: note };
-    });
-    ctx.handle('notesList', async (req) => ({ data: await list(req.tenantId as string) }));
+    // Typed by the contract (contract.types.ts, from openapi.yaml): the body as declared, the answer checked.
+    const handlers: ContractHandlers<OperationTypes> = {
+      notesCreate: async (req) => {
+        const tenantId = req.tenantId as string;
+        const note = await database.forTenant(tenantId).transaction(async (tx) => {
+          const [row] = await tx.query<MaintenanceNote>(
+            `INSERT INTO maintenance_note (id, tenant_id, title, body, author) VALUES (?, ?, ?, ?, ?) RETURNING ${columns}`,
+            [randomUUID(), tenantId, req.body.title, req.body.body ?? '', req.principal?.name ?? req.principal?.id ?? 'unknown'],
+          );
+          // Delivered only if the note commits: the event is written in the note's transaction.
+          await events.publish(tx, { topic: 'notes.created', tenantId, payload: { id: row.id, title: row.title } });
+          return row;
+        });
+        return { status: 201, body: note };
+      },
+      notesList: async (req) => ({ data: await list(req.tenantId as string) }),
+    };
+    for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
     // Retention across workspaces, so the explicit platform handle; one node runs it, about hourly.
     const retentionDays = ctx.config.ITOPS_NOTES_RETENTION_DAYS;
     ctx.every('prune', 60 * 60_000, () =>
