@@ -79,6 +79,12 @@ t.test('the event stream delivers live events, resumes after Last-Event-ID and s
     'newest first',
   );
   t.same(outbox.json.sort, { by: 'id', order: 'desc' });
+  const theirs = await call(kernel, 'GET', '/api/v1/events/outbox', { headers: globexAdmin.headers });
+  t.same(
+    theirs.json.data.map((e: any) => e.payload.label),
+    ['theirs'],
+    "globex's outbox lists its own event only",
+  );
 });
 
 t.test('event endpoints refuse anonymous, unauthorized and foreign callers', async (t) => {
