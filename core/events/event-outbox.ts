@@ -88,7 +88,10 @@ export class EventOutbox {
        SELECT id, topic, tenant_id, pg_notify('${eventChannel}', id::text) FROM e ORDER BY id`,
       [JSON.stringify(events.map((e) => ({ topic: e.topic, tenant_id: e.tenantId ?? null, payload: e.payload })))],
     );
-    await this.published(tx, rows.map((r) => ({ id: String(r.id), topic: r.topic, tenantId: r.tenant_id })));
+    await this.published(
+      tx,
+      rows.map((r) => ({ id: String(r.id), topic: r.topic, tenantId: r.tenant_id })),
+    );
     return rows.map((r) => String(r.id));
   }
 
