@@ -14,7 +14,10 @@ export function pluginContractTypes(bundle: Record<string, any>, pluginId: strin
   const schemas: Record<string, unknown> = bundle.components?.schemas ?? {};
   const reached = new Set<string>();
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     for (const [key, value] of Object.entries(node)) {
       if (key === '$ref' && typeof value === 'string') {

@@ -239,7 +239,10 @@ export class PluginHost {
     const plugin: LoadedPlugin = { scope };
     let published = false;
     try {
-      const clashes = namespaceClashes(manifest, [...this.loaded.values()].map((p) => p.scope.manifest));
+      const clashes = namespaceClashes(
+        manifest,
+        [...this.loaded.values()].map((p) => p.scope.manifest),
+      );
       if (clashes.length > 0) throw new Error(`plugin ${manifest.id}: ${clashes.join('; ')}`);
       for (const job of manifest.jobs ?? []) scope.undo.push(await jobs.declare(manifest.id, job));
       for (const task of manifest.workerTasks ?? []) scope.undo.push(workers.declare(manifest.id, task));

@@ -5,6 +5,8 @@ import { likePattern, type ListEnvelope, listEnvelope, pageTotal, parseListQuery
 export interface ListSpec<Sort extends string, Row, Item> {
   /** The FROM clause: a table or a join. Row-level security holds the tenant condition. */
   from: string;
+  /** The select list; default `*`. */
+  select?: string;
   /** Sortable fields (the contract's `sortBy` enum) mapped to the SQL expression to order by. */
   sortable: Record<Sort, string>;
   defaultSort: NoInfer<Sort>;
@@ -54,7 +56,7 @@ export function defineList<Sort extends string, Row, Item>(spec: ListSpec<Sort, 
       const condition = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
       const nulls = spec.nullsLast ? (list.sortOrder === 'asc' ? ' NULLS LAST' : ' NULLS FIRST') : '';
       const rows = await db.query<Row & { total: string }>(
-        `SELECT *, count(*) OVER () AS total FROM ${spec.from} ${condition} ORDER BY ${list.orderBy}${nulls}, ${tieBreaker} LIMIT ? OFFSET ?`,
+        `SELECT ${spec.select ?? '*'}, count(*) OVER () AS total FROM ${spec.from} ${condition} ORDER BY ${list.orderBy}${nulls}, ${tieBreaker} LIMIT ? OFFSET ?`,
         [...params, list.limit, list.offset],
       );
       const total = await pageTotal(rows, list, async () => {

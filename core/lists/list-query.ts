@@ -66,29 +66,3 @@ export async function pageTotal(rows: readonly { total: string | number }[], que
 
 /** Escapes a free-text filter for `ILIKE ... ESCAPE '\'`. */
 export const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-/**
- * The WHERE of a workspace list: the tenant, an equality test per filter the query carries (echoed
- * back in the envelope's `filters`), and `q` as a case-insensitive match on any search column.
- * Columns come from the caller's code, never from the request.
- */
-export function listWhere(
-  tenant: { column: string; id: string },
-  query: Record<string, unknown>,
-  options: { equals?: Record<string, string>; search?: string[]; q?: string },
-): { where: string; params: unknown[]; filters: Record<string, unknown> } {
-  const where = [`${tenant.column} = ?`];
-  const params: unknown[] = [tenant.id];
-  const filters: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(options.equals ?? {})) {
-    if (query[key] === undefined) continue;
-    where.push(`${column} = ?`);
-    params.push(query[key]);
-    filters[key] = query[key];
-  }
-  if (options.q && options.search?.length) {
-    where.push(`(${options.search.map((column) => `${column} ILIKE ? ESCAPE '\\'`).join(' OR ')})`);
-    params.push(...options.search.map(() => likePattern(options.q as string)));
-  }
-  return { where: where.join(' AND '), params, filters };
-}

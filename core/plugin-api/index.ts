@@ -11,7 +11,7 @@ export type * from './services.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
 export { AppError, type ErrorCode } from '../errors/app-error.ts';
-export { parseListQuery, listEnvelope, listWhere, likePattern, pageTotal, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';
+export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';
 export { defineList, type ListSpec, type ListResource } from '../lists/list-page.ts';
 export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/alert-types.ts';
 import type { AlertsService } from '../alerts/alert-types.ts';

@@ -1,4 +1,4 @@
-import { AppError, type DatabaseService, listEnvelope, listWhere, parseListQuery } from '../../../core/plugin-api/index.ts';
+import { AppError, type DatabaseService, defineList, listEnvelope, parseListQuery } from '../../../core/plugin-api/index.ts';
 import { type CertificateStatus, daysLeftOf } from './certificate-checks.ts';
 import { type CertificateRow, certificateView, certificateWithEndpoints } from './certificate-rows.ts';
 
@@ -39,6 +39,24 @@ export function certificateReads(deps: { database: DatabaseService; clock: () =>
     return row ? certificateView(row, clock()) : undefined;
   };
 
+  const certificateList = defineList({
+    from: 'certificate c',
+    select: certificateWithEndpoints,
+    sortable: {
+      notAfter: 'c.not_after',
+      name: 'lower(c.name)',
+      host: 'c.host',
+      status: "CASE c.status WHEN 'expired' THEN 0 WHEN 'invalid' THEN 1 WHEN 'expiring' THEN 2 WHEN 'error' THEN 3 WHEN 'pending' THEN 4 ELSE 5 END",
+      createdAt: 'c.created_at',
+    },
+    defaultSort: 'notAfter',
+    equals: { status: 'c.status', source: 'c.source' },
+    search: ['c.name', 'c.host', 'c.server_name'],
+    tieBreaker: 'c.id',
+    nullsLast: true,
+    view: (row: CertificateRow & { endpoint_ids: string[] }) => certificateView(row, clock()),
+  });
+
   return {
     find,
 
@@ -50,38 +68,8 @@ export function certificateReads(deps: { database: DatabaseService; clock: () =>
     },
 
     /** GET /api/v1/certificates: one page of the workspace's certificate monitors. */
-    async list(tenantId: string, query: CertificateListQuery) {
-      const list = parseListQuery<'notAfter' | 'name' | 'host' | 'status' | 'createdAt'>(query, {
-        sortable: {
-          notAfter: 'c.not_after',
-          name: 'lower(c.name)',
-          host: 'c.host',
-          status: "CASE c.status WHEN 'expired' THEN 0 WHEN 'invalid' THEN 1 WHEN 'expiring' THEN 2 WHEN 'error' THEN 3 WHEN 'pending' THEN 4 ELSE 5 END",
-          createdAt: 'c.created_at',
-        },
-        defaultSort: 'notAfter',
-      });
-      const { where, params, filters } = listWhere({ column: 'c.tenant_id', id: tenantId }, query, {
-        equals: { status: 'c.status', source: 'c.source' },
-        search: ['c.name', 'c.host', 'c.server_name'],
-        q: list.q,
-      });
-      const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
-      const db = database.forTenant(tenantId);
-      const [rows, [count]] = await Promise.all([
-        db.query<CertificateRow & { endpoint_ids: string[] }>(
-          `SELECT ${certificateWithEndpoints} FROM certificate c WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, c.id LIMIT ? OFFSET ?`,
-          [...params, list.limit, list.offset],
-        ),
-        db.query<{ count: string }>(`SELECT count(*) AS count FROM certificate c WHERE ${where}`, params),
-      ]);
-      const now = clock();
-      return listEnvelope(
-        rows.map((r) => certificateView(r, now)),
-        Number(count.count),
-        list,
-        filters,
-      );
+    list(tenantId: string, query: CertificateListQuery) {
+      return certificateList.page(database.forTenant(tenantId), query);
     },
 
     /** GET /api/v1/certificates/{id}/checks: handshakes of a monitor the caller owns, newest first. */

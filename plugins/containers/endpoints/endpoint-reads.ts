@@ -1,4 +1,4 @@
-import { AppError, type DatabaseService, listEnvelope, listWhere, parseListQuery } from '../../../core/plugin-api/index.ts';
+import { AppError, type DatabaseService, defineList, listEnvelope, parseListQuery } from '../../../core/plugin-api/index.ts';
 import { type EndpointRow, endpointView, invalid } from './endpoint-rows.ts';
 import type { EndpointStatus } from './endpoint-state.ts';
 
@@ -41,6 +41,24 @@ export function endpointReads(deps: { database: DatabaseService }) {
     return row ? viewWithCertificate(row) : undefined;
   };
 
+  const endpointList = defineList({
+    from: 'endpoint e',
+    select: endpointWithCertificate,
+    sortable: {
+      name: 'lower(e.name)',
+      status: "CASE e.status WHEN 'down' THEN 0 WHEN 'pending' THEN 1 WHEN 'up' THEN 2 ELSE 3 END",
+      lastCheckAt: 'e.last_check_at',
+      responseTime: 'e.last_response_ms',
+      createdAt: 'e.created_at',
+    },
+    defaultSort: 'name',
+    equals: { status: 'e.status', type: 'e.scheme', containerId: 'e.container_id' },
+    search: ['e.name', 'e.url', 'e.description'],
+    tieBreaker: 'e.id',
+    nullsLast: true,
+    view: viewWithCertificate,
+  });
+
   return {
     find,
 
@@ -52,32 +70,8 @@ export function endpointReads(deps: { database: DatabaseService }) {
     },
 
     /** GET /api/v1/endpoints: one page of the workspace's endpoints. */
-    async list(tenantId: string, query: EndpointListQuery) {
-      const list = parseListQuery<'name' | 'status' | 'lastCheckAt' | 'responseTime' | 'createdAt'>(query, {
-        sortable: {
-          name: 'lower(e.name)',
-          status: "CASE e.status WHEN 'down' THEN 0 WHEN 'pending' THEN 1 WHEN 'up' THEN 2 ELSE 3 END",
-          lastCheckAt: 'e.last_check_at',
-          responseTime: 'e.last_response_ms',
-          createdAt: 'e.created_at',
-        },
-        defaultSort: 'name',
-      });
-      const { where, params, filters } = listWhere({ column: 'e.tenant_id', id: tenantId }, query, {
-        equals: { status: 'e.status', type: 'e.scheme', containerId: 'e.container_id' },
-        search: ['e.name', 'e.url', 'e.description'],
-        q: list.q,
-      });
-      const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
-      const db = database.forTenant(tenantId);
-      const [rows, [count]] = await Promise.all([
-        db.query<EndpointWithCertificate>(
-          `SELECT ${endpointWithCertificate} FROM endpoint e WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, e.id LIMIT ? OFFSET ?`,
-          [...params, list.limit, list.offset],
-        ),
-        db.query<{ count: string }>(`SELECT count(*) AS count FROM endpoint e WHERE ${where}`, params),
-      ]);
-      return listEnvelope(rows.map(viewWithCertificate), Number(count.count), list, filters);
+    list(tenantId: string, query: EndpointListQuery) {
+      return endpointList.page(database.forTenant(tenantId), query);
     },
 
     /** GET /api/v1/endpoints/{id}/checks: check results of an endpoint the caller owns, newest first. */

@@ -1,4 +1,4 @@
-import { AppError, type DatabaseService, listEnvelope, listWhere, pageTotal, parseListQuery } from '../../../core/plugin-api/index.ts';
+import { AppError, type DatabaseService, defineList, listEnvelope, parseListQuery } from '../../../core/plugin-api/index.ts';
 import { type HeartbeatRow, heartbeatView } from './heartbeat-rows.ts';
 import type { HeartbeatStatus } from './ping-semantics.ts';
 
@@ -40,6 +40,42 @@ export type HeartbeatListQuery = Record<string, unknown> & { status?: HeartbeatS
 export function heartbeatReads(deps: { database: DatabaseService; clock: () => Date; publicUrl?: string }) {
   const { database, clock } = deps;
   const view = (row: HeartbeatRow) => heartbeatView(row, deps.publicUrl);
+  const heartbeatList = defineList({
+    from: 'heartbeat',
+    sortable: {
+      name: 'lower(name)',
+      status: "CASE status WHEN 'down' THEN 0 WHEN 'late' THEN 1 WHEN 'up' THEN 2 WHEN 'new' THEN 3 ELSE 4 END",
+      lastPingAt: 'last_ping_at',
+      nextDeadlineAt: 'expected_at',
+      createdAt: 'created_at',
+    },
+    defaultSort: 'name',
+    equals: { status: 'status' },
+    search: ['name', 'description'],
+    nullsLast: true,
+    view,
+  });
+  const pingList = defineList({
+    from: 'heartbeat_ping',
+    sortable: { receivedAt: 'received_at' },
+    defaultSort: 'receivedAt',
+    equals: { kind: 'kind' },
+    tieBreaker: 'id DESC',
+    view: (r: PingRow) => ({
+      id: r.id,
+      kind: r.kind,
+      receivedAt: iso(r.received_at),
+      exitCode: r.exit_code,
+      rid: r.rid,
+      durationMs: num(r.duration_ms),
+      startPingId: r.start_ping_id,
+      method: r.method,
+      remoteAddr: r.remote_addr,
+      userAgent: r.user_agent,
+      body: r.body,
+      bodyBytes: r.body_bytes,
+    }),
+  });
 
   /** The heartbeat of the workspace, or undefined (another workspace's id is not there). */
   const find = async (tenantId: string, id: string) => {
@@ -59,75 +95,13 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
     },
 
     /** GET /api/v1/heartbeats: one page of the workspace's heartbeats. */
-    async list(tenantId: string, query: HeartbeatListQuery) {
-      const list = parseListQuery<'name' | 'status' | 'lastPingAt' | 'nextDeadlineAt' | 'createdAt'>(query, {
-        sortable: {
-          name: 'lower(name)',
-          status: "CASE status WHEN 'down' THEN 0 WHEN 'late' THEN 1 WHEN 'up' THEN 2 WHEN 'new' THEN 3 ELSE 4 END",
-          lastPingAt: 'last_ping_at',
-          nextDeadlineAt: 'expected_at',
-          createdAt: 'created_at',
-        },
-        defaultSort: 'name',
-      });
-      const { where, params, filters } = listWhere({ column: 'tenant_id', id: tenantId }, query, {
-        equals: { status: 'status' },
-        search: ['name', 'description'],
-        q: list.q,
-      });
-      const nulls = list.sortOrder === 'asc' ? 'NULLS LAST' : 'NULLS FIRST';
-      const db = database.forTenant(tenantId);
-      const rows = await db.query<HeartbeatRow & { total: string }>(
-        `SELECT *, count(*) OVER () AS total FROM heartbeat WHERE ${where} ORDER BY ${list.orderBy} ${nulls}, id LIMIT ? OFFSET ?`,
-        [...params, list.limit, list.offset],
-      );
-      const total = await pageTotal(rows, list, async () => {
-        const [count] = await db.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat WHERE ${where}`, params);
-        return Number(count.count);
-      });
-      return listEnvelope(
-        rows.map(({ total: _, ...row }) => view(row)),
-        total,
-        list,
-        filters,
-      );
+    list(tenantId: string, query: HeartbeatListQuery) {
+      return heartbeatList.page(database.forTenant(tenantId), query);
     },
 
     /** GET /api/v1/heartbeats/{id}/pings: raw pings of a heartbeat the caller owns, newest first. */
-    async pings(tenantId: string, heartbeat: { id: string }, query: Record<string, unknown> & { kind?: string }) {
-      const db = database.forTenant(tenantId);
-      const list = parseListQuery<'receivedAt'>({ ...query, sortOrder: 'desc' }, { defaultSort: 'receivedAt', sortable: { receivedAt: 'received_at' } });
-      const where = ['heartbeat_id = ?'];
-      const params: unknown[] = [heartbeat.id];
-      const filters: Record<string, unknown> = {};
-      if (query.kind) {
-        where.push('kind = ?');
-        params.push(query.kind);
-        filters.kind = query.kind;
-      }
-      const rows = await db.query<PingRow & { total: string }>(
-        `SELECT *, count(*) OVER () AS total FROM heartbeat_ping WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?`,
-        [...params, list.limit, list.offset],
-      );
-      const total = await pageTotal(rows, list, async () => {
-        const [count] = await db.query<{ count: string }>(`SELECT count(*) AS count FROM heartbeat_ping WHERE ${where.join(' AND ')}`, params);
-        return Number(count.count);
-      });
-      const data = rows.map((r) => ({
-        id: r.id,
-        kind: r.kind,
-        receivedAt: iso(r.received_at),
-        exitCode: r.exit_code,
-        rid: r.rid,
-        durationMs: num(r.duration_ms),
-        startPingId: r.start_ping_id,
-        method: r.method,
-        remoteAddr: r.remote_addr,
-        userAgent: r.user_agent,
-        body: r.body,
-        bodyBytes: r.body_bytes,
-      }));
-      return listEnvelope(data, total, list, filters);
+    pings(tenantId: string, heartbeat: { id: string }, query: Record<string, unknown> & { kind?: string }) {
+      return pingList.page(database.forTenant(tenantId), { ...query, sortOrder: 'desc' }, { where: 'heartbeat_id = ?', params: [heartbeat.id] });
     },
 
     /** GET /api/v1/heartbeats/{id}/executions: runs of a heartbeat the caller owns, newest first. */
