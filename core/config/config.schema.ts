@@ -90,12 +90,6 @@ export const configVariables = {
     default: '',
     description: 'Comma-separated host names that outbound calls (webhooks, channels, workflow steps) may reach even on private addresses.',
   },
-  ITOPS_SECURITY_ENDPOINT_PRIVATE_NETWORKS: {
-    type: 'string',
-    default: '',
-    description:
-      'Private networks endpoint and certificate checks may reach (they are your own services, unlike webhooks): comma-separated CIDRs for every workspace, or workspace=CIDR for one.',
-  },
   ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: {
     type: 'boolean',
     default: false,

@@ -26,8 +26,6 @@ export interface Config {
   trustProxy: boolean;
   outboundHostAllowlist: string[];
   outboundAllowPrivate: boolean;
-  /** Private networks endpoint checks may reach: `cidr` (all workspaces) or `workspace=cidr` entries. */
-  endpointPrivateNetworks: string[];
   webhookRetryBaseSeconds: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
@@ -113,7 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     trustProxy: v.ITOPS_TRUST_PROXY,
     outboundHostAllowlist: list(v.ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST),
     outboundAllowPrivate: v.ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS,
-    endpointPrivateNetworks: list(v.ITOPS_SECURITY_ENDPOINT_PRIVATE_NETWORKS),
     webhookRetryBaseSeconds: v.ITOPS_WEBHOOK_RETRY_BASE_SECONDS,
     accessTokenTtlSeconds: v.ITOPS_ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: v.ITOPS_REFRESH_TOKEN_TTL_DAYS,

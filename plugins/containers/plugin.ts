@@ -65,6 +65,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       ...endpointMonitoringManifest.policies,
     ],
     events: [...heartbeatEvents, ...statusPageEvents, ...endpointMonitoringManifest.events],
+    config: endpointMonitoringManifest.config,
     jobs: [
       { name: 'ping_retention', schedule: '17 * * * *', expireInSeconds: 3600 },
       { name: 'status_history_retention', schedule: '41 3 * * *', expireInSeconds: 3600 },

@@ -20,7 +20,7 @@ t.test('public addresses pass; private ones only inside an opened network of the
     '::ffff:10.0.0.1',
     '64:ff9b::a00:1',
   ]) {
-    t.match(checkAddressVerdict(none, 'acme', address), { allowed: false, reason: /private address .*ITOPS_SECURITY_ENDPOINT_PRIVATE_NETWORKS/ }, address);
+    t.match(checkAddressVerdict(none, 'acme', address), { allowed: false, reason: /private address .*ITOPS_CONTAINERS_ENDPOINT_PRIVATE_NETWORKS/ }, address);
   }
   const opened = policy(['10.0.0.0/8', 'acme=192.168.0.0/16', 'fd00::/8']);
   t.same(checkAddressVerdict(opened, 'globex', '10.1.2.3'), { allowed: true }, 'for every workspace');
@@ -38,7 +38,7 @@ t.test('public addresses pass; private ones only inside an opened network of the
 
 t.test('bad entries fail with one message naming them', async (t) => {
   t.throws(() => parsePrivateNetworks(['10.0.0.0/8', '10.0.0.0', 'acme=', '=10.0.0.0/8', 'x=999.0.0.0/8']), {
-    message: 'ITOPS_SECURITY_ENDPOINT_PRIVATE_NETWORKS: not a CIDR range or workspace=CIDR: 10.0.0.0, acme=, =10.0.0.0/8, x=999.0.0.0/8',
+    message: 'ITOPS_CONTAINERS_ENDPOINT_PRIVATE_NETWORKS: not a CIDR range or workspace=CIDR: 10.0.0.0, acme=, =10.0.0.0/8, x=999.0.0.0/8',
   });
 });
 

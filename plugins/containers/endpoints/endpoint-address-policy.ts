@@ -8,7 +8,7 @@ import ipaddr from 'ipaddr.js';
  * host resolved once, every address checked, the socket pinned to the checked address), with one
  * difference: the admin's own services live on private addresses, so the platform operator may
  * open private ranges to checks, for every workspace (`10.0.0.0/8`) or for one (`acme=10.1.0.0/16`),
- * through ITOPS_SECURITY_ENDPOINT_PRIVATE_NETWORKS. Host names of ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST
+ * through ITOPS_CONTAINERS_ENDPOINT_PRIVATE_NETWORKS. Host names of ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST
  * and the development switch ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS apply as they do to webhooks.
  * Unspecified, broadcast and multicast addresses are never checked.
  */
@@ -27,7 +27,7 @@ export interface CheckAddressPolicy {
   resolve?: (host: string) => Promise<string[]>;
 }
 
-const privateNetworksVariable = 'ITOPS_SECURITY_ENDPOINT_PRIVATE_NETWORKS';
+export const privateNetworksVariable = 'ITOPS_CONTAINERS_ENDPOINT_PRIVATE_NETWORKS';
 
 export class CheckBlockedError extends Error {
   constructor(message: string) {

@@ -1,6 +1,6 @@
-import { type PluginContext, tokens } from '../../../core/plugin-api/index.ts';
+import { type PluginContext, type PluginManifest, tokens } from '../../../core/plugin-api/index.ts';
 import { certificateHandlers } from '../certificates/certificates.handlers.ts';
-import { type CheckAddressPolicy, parsePrivateNetworks } from './endpoint-address-policy.ts';
+import { type CheckAddressPolicy, parsePrivateNetworks, privateNetworksVariable } from './endpoint-address-policy.ts';
 import { certificateEvents, endpointEvents } from './endpoint-events.ts';
 import { EndpointSchedule } from './endpoint-schedule.ts';
 import { endpointHandlers } from './endpoints.handlers.ts';
@@ -11,7 +11,7 @@ export interface EndpointMonitoringOptions {
   clock?: () => Date;
   /**
    * Private ranges endpoint and certificate checks may reach (`cidr` or `workspace=cidr`). Default:
-   * ITOPS_SECURITY_ENDPOINT_PRIVATE_NETWORKS (comma-separated).
+   * ITOPS_CONTAINERS_ENDPOINT_PRIVATE_NETWORKS (comma-separated).
    */
   endpointPrivateNetworks?: string[];
   /** Checks one node runs at a time (default 16). */
@@ -41,6 +41,14 @@ export const endpointMonitoringManifest = {
     { role: 'ops_engineer', permission: 'containers.certificates:write' },
   ],
   events: [...endpointEvents, ...certificateEvents],
+  config: {
+    [privateNetworksVariable]: {
+      type: 'string',
+      default: '',
+      description:
+        'Private networks endpoint and certificate checks may reach (they are your own services, unlike webhooks): comma-separated CIDRs for every workspace, or workspace=CIDR for one.',
+    },
+  } satisfies PluginManifest['config'],
   jobs: [{ name: 'endpoint_retention', schedule: '23 * * * *', expireInSeconds: 3600 }],
 };
 
@@ -54,9 +62,16 @@ export function initEndpointMonitoring(ctx: PluginContext, options: EndpointMoni
   const alerts = ctx.get(tokens.alerts);
   const config = ctx.get(tokens.config);
   const clock = options.clock ?? (() => new Date());
-  // ITOPS_SECURITY_ENDPOINT_PRIVATE_NETWORKS, validated here: a bad entry fails the plugin's start.
+  // The plugin's own variable, validated here: a bad entry fails the plugin's start.
+  const configured = String(ctx.config[privateNetworksVariable] ?? '');
   const policy: CheckAddressPolicy = {
-    privateNetworks: parsePrivateNetworks(options.endpointPrivateNetworks ?? config.endpointPrivateNetworks),
+    privateNetworks: parsePrivateNetworks(
+      options.endpointPrivateNetworks ??
+        configured
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+    ),
     hostAllowlist: config.outboundHostAllowlist,
     allowPrivate: config.outboundAllowPrivate,
     resolve: options.resolveHost,
