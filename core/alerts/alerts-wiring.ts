@@ -19,8 +19,8 @@ const notifyQueue = 'core.alert-notify';
 export function alertsWiring(deps: {
   /** The owner's SQL: the notification workers and sweep run across workspaces. */
   query: Query;
-  /** Runs the HTTP API as each request's workspace; without it, on `query` (see alertsModule). */
-  database?: DatabaseService;
+  /** Runs the HTTP API as each request's workspace. */
+  database: DatabaseService;
   outbound: OutboundHttp;
   jobs: JobService;
   logger: Logger;
@@ -32,7 +32,7 @@ export function alertsWiring(deps: {
   const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30);
   const service = new AlertService({ publish: deps.outboxPublish, enqueue: (id) => enqueue(id), logger });
   return {
-    module: alertsModule({ database: deps.database, query, notifier }),
+    module: alertsModule({ database: deps.database, notifier }),
     service,
     async start() {
       await jobs.declare('core', {

@@ -99,24 +99,19 @@ type AlertListQuery = { status?: 'firing' | 'resolved'; severity?: Severity; sou
 
 /**
  * Alerts (read), notification channels with routing rules, silences, and test notifications.
- * Every request runs as its workspace (`forTenant`) once the kernel hands over `database`; until
- * then it runs on the owner's `query`, where the written-out tenant conditions are what isolates
- * workspaces (with `database` they are redundant: row-level security holds them).
+ * Every request runs as its workspace (`forTenant`): row-level security holds the tenant condition.
  */
-export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant'>; query: Query; notifier: AlertNotifier }): CoreModule {
+export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'>; notifier: AlertNotifier }): CoreModule {
   const { notifier } = deps;
-  const sqlOf = (tenantId: string): Query => deps.database?.forTenant(tenantId).query ?? deps.query;
+  const sqlOf = (tenantId: string): Query => deps.database.forTenant(tenantId).query;
 
   const ownedChannel = async (tenantId: string, id: string) => {
-    const [row] = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel WHERE id = ? AND tenant_id = ?', [id, tenantId]);
+    const [row] = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel WHERE id = ?', [id]);
     if (!row) throw new AppError('not_found', `Channel ${id} was not found`);
     return row;
   };
   const rulesOf = (tenantId: string, channelId?: string) =>
-    sqlOf(tenantId)<RuleRow>(
-      `SELECT * FROM channel_rule WHERE tenant_id = ? ${channelId ? 'AND channel_id = ?' : ''} ORDER BY created_at, id`,
-      channelId ? [tenantId, channelId] : [tenantId],
-    );
+    sqlOf(tenantId)<RuleRow>(`SELECT * FROM channel_rule ${channelId ? 'WHERE channel_id = ?' : ''} ORDER BY created_at, id`, channelId ? [channelId] : []);
 
   const listAlerts = async (req: OperationRequest<unknown, Record<string, string>, AlertListQuery>, status?: 'firing' | 'resolved') => {
     const tenantId = req.tenantId as string;
@@ -133,8 +128,8 @@ export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant
         defaultSort: 'lastSeenAt',
       },
     );
-    const where = ['tenant_id = ?'];
-    const params: unknown[] = [tenantId];
+    const where: string[] = [];
+    const params: unknown[] = [];
     const filters: Record<string, unknown> = {};
     const effectiveStatus = status ?? req.query.status;
     if (effectiveStatus) {
@@ -156,12 +151,13 @@ export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant
       where.push(`(title ILIKE ? ESCAPE '\\' OR message ILIKE ? ESCAPE '\\' OR entity_id ILIKE ? ESCAPE '\\')`);
       params.push(likePattern(list.q), likePattern(list.q), likePattern(list.q));
     }
+    const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const rows = await query<AlertRow & { total: string }>(
-      `SELECT *, count(*) OVER () AS total FROM alert WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy}, id LIMIT ? OFFSET ?`,
+      `SELECT *, count(*) OVER () AS total FROM alert ${filter} ORDER BY ${list.orderBy}, id LIMIT ? OFFSET ?`,
       [...params, list.limit, list.offset],
     );
     const total = await pageTotal(rows, list, async () => {
-      const [count] = await query<{ count: string }>(`SELECT count(*) AS count FROM alert WHERE ${where.join(' AND ')}`, params);
+      const [count] = await query<{ count: string }>(`SELECT count(*) AS count FROM alert ${filter}`, params);
       return Number(count.count);
     });
     return listEnvelope(
@@ -190,7 +186,7 @@ export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant
       listActiveAlerts: (req) => listAlerts(req, 'firing'),
       async getAlert(req: OperationRequest<unknown, { id: string }>) {
         const query = sqlOf(req.tenantId as string);
-        const [row] = await query<AlertRow>('SELECT * FROM alert WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
+        const [row] = await query<AlertRow>('SELECT * FROM alert WHERE id = ?', [req.params.id]);
         if (!row) throw new AppError('not_found', `Alert ${req.params.id} was not found`);
         const notifications = await query<NotificationRow>('SELECT * FROM alert_notification WHERE alert_id = ? ORDER BY created_at, id', [row.id]);
         return { ...alertView(row), notifications: notifications.map(notificationView) };
@@ -198,7 +194,7 @@ export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant
 
       async listChannels(req) {
         const tenantId = req.tenantId as string;
-        const rows = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel WHERE tenant_id = ? ORDER BY name', [tenantId]);
+        const rows = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel ORDER BY name');
         const rules = await rulesOf(tenantId);
         return { data: rows.map((r) => channelView(r, rules)) };
       },
@@ -229,8 +225,8 @@ export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant
         };
         try {
           const [row] = await sqlOf(tenantId)<ChannelRow>(
-            'UPDATE notification_channel SET name = ?, type = ?, url = ?, description = ?, enabled = ?, updated_at = now() WHERE id = ? AND tenant_id = ? RETURNING *',
-            [next.name, next.type, next.url, next.description, next.enabled, current.id, tenantId],
+            'UPDATE notification_channel SET name = ?, type = ?, url = ?, description = ?, enabled = ?, updated_at = now() WHERE id = ? RETURNING *',
+            [next.name, next.type, next.url, next.description, next.enabled, current.id],
           );
           return channelView(row, await rulesOf(tenantId, row.id));
         } catch (error) {
@@ -240,7 +236,7 @@ export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant
       },
       async deleteChannel(req: OperationRequest<unknown, { id: string }>) {
         const channel = await ownedChannel(req.tenantId as string, req.params.id);
-        await sqlOf(channel.tenant_id)('DELETE FROM notification_channel WHERE id = ? AND tenant_id = ?', [channel.id, req.tenantId]);
+        await sqlOf(channel.tenant_id)('DELETE FROM notification_channel WHERE id = ?', [channel.id]);
         return { status: 204 };
       },
       async testChannel(req: OperationRequest<{ message?: string } | undefined, { id: string }>) {
@@ -266,8 +262,8 @@ export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant
       },
 
       async listSilences(req: OperationRequest<unknown, Record<string, string>, { includeExpired?: boolean }>) {
-        const open = req.query.includeExpired ? '' : 'AND cancelled_at IS NULL AND ends_at > now()';
-        const rows = await sqlOf(req.tenantId as string)<SilenceRow>(`SELECT * FROM silence WHERE tenant_id = ? ${open} ORDER BY ends_at, id`, [req.tenantId]);
+        const open = req.query.includeExpired ? '' : 'WHERE cancelled_at IS NULL AND ends_at > now()';
+        const rows = await sqlOf(req.tenantId as string)<SilenceRow>(`SELECT * FROM silence ${open} ORDER BY ends_at, id`);
         return { data: rows.map((r) => silenceView(r)) };
       },
       async createSilence(req: OperationRequest<{ matchers: SilenceMatchers; startsAt?: string; endsAt: string; comment: string }>) {
@@ -287,7 +283,7 @@ export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant
       },
       async deleteSilence(req: OperationRequest<unknown, { id: string }>) {
         const query = sqlOf(req.tenantId as string);
-        const [row] = await query<{ id: string }>('SELECT id FROM silence WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
+        const [row] = await query<{ id: string }>('SELECT id FROM silence WHERE id = ?', [req.params.id]);
         if (!row) throw new AppError('not_found', `Silence ${req.params.id} was not found`);
         await query('UPDATE silence SET cancelled_at = coalesce(cancelled_at, now()) WHERE id = ?', [row.id]);
         return { status: 204 };
@@ -298,7 +294,7 @@ export function alertsModule(deps: { database?: Pick<DatabaseService, 'forTenant
         let channel: ChannelRow;
         if (req.body.channelId) channel = await ownedChannel(tenantId, req.body.channelId);
         else {
-          const [row] = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel WHERE name = ? AND tenant_id = ?', [req.body.channel, tenantId]);
+          const [row] = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel WHERE name = ?', [req.body.channel]);
           if (!row) throw new AppError('not_found', `Channel ${req.body.channel} was not found`);
           channel = row;
         }

@@ -17,13 +17,11 @@ export const eventPermissions: NonNullable<CoreModule['permissions']> = [
 
 /**
  * The workspace's event outbox and its live stream (SSE). Reads run as the request's workspace
- * (`forTenant`) once the kernel hands over `database`; until then they run on the owner's `query`,
- * where the written-out tenant conditions are what isolates workspaces (with `database` they are
- * redundant: row-level security holds them, and hides events without a tenant).
+ * (`forTenant`): row-level security holds the tenant condition, and hides events without a tenant.
  */
-export function eventsModule(deps: { bus: EventBus; query: Query; database?: Pick<DatabaseService, 'forTenant'> }): CoreModule {
+export function eventsModule(deps: { bus: EventBus; database: Pick<DatabaseService, 'forTenant'> }): CoreModule {
   const { bus } = deps;
-  const sqlOf = (tenantId: string): Query => deps.database?.forTenant(tenantId).query ?? deps.query;
+  const sqlOf = (tenantId: string): Query => deps.database.forTenant(tenantId).query;
   return {
     id: 'events',
     openapi: coreFragments.events,
@@ -101,8 +99,8 @@ export function eventsModule(deps: { bus: EventBus; query: Query; database?: Pic
           backlog: async (afterId) => {
             const rows = await sqlOf(tenantId)<Row>(
               `SELECT id, topic, tenant_id, payload, created_at FROM event_outbox
-               WHERE tenant_id = ? AND id > ? ${topics ? "AND topic = ANY(string_to_array(?, ','))" : ''} ORDER BY id LIMIT 10000`,
-              [tenantId, afterId, ...(topics ? [[...topics].join(',')] : [])],
+               WHERE id > ? ${topics ? "AND topic = ANY(string_to_array(?, ','))" : ''} ORDER BY id LIMIT 10000`,
+              [afterId, ...(topics ? [[...topics].join(',')] : [])],
             );
             return rows.map(fromRow);
           },
@@ -114,13 +112,10 @@ export function eventsModule(deps: { bus: EventBus; query: Query; database?: Pic
           { sortable: { id: 'id', topic: 'topic', createdAt: 'created_at' }, defaultSort: 'id' },
         );
         const topic = req.query.topic as string | undefined;
-        const where = [
-          'tenant_id = ?',
-          ...(topic ? ['topic = ?'] : []),
-          ...(list.q ? ["(topic ILIKE ? ESCAPE '\\' OR payload::text ILIKE ? ESCAPE '\\')"] : []),
-        ].join(' AND ');
+        const conditions = [...(topic ? ['topic = ?'] : []), ...(list.q ? ["(topic ILIKE ? ESCAPE '\\' OR payload::text ILIKE ? ESCAPE '\\')"] : [])];
+        const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
         const query = sqlOf(req.tenantId as string);
-        const params = [req.tenantId, ...(topic ? [topic] : []), ...(list.q ? [likePattern(list.q), likePattern(list.q)] : [])];
+        const params = [...(topic ? [topic] : []), ...(list.q ? [likePattern(list.q), likePattern(list.q)] : [])];
         // Page the events first, then count their deliveries; bare ORDER BY names resolve to the output columns.
         const [rows, [count]] = await Promise.all([
           query<Row & { pending: string; delivered: string; failed: string }>(
@@ -128,13 +123,13 @@ export function eventsModule(deps: { bus: EventBus; query: Query; database?: Pic
                     count(*) FILTER (WHERE d.status = 'pending') AS pending,
                     count(*) FILTER (WHERE d.status = 'delivered') AS delivered,
                     count(*) FILTER (WHERE d.status = 'failed') AS failed
-             FROM (SELECT * FROM event_outbox WHERE ${where} ORDER BY ${list.orderBy}, id DESC LIMIT ? OFFSET ?) e
+             FROM (SELECT * FROM event_outbox ${where} ORDER BY ${list.orderBy}, id DESC LIMIT ? OFFSET ?) e
              LEFT JOIN webhook_delivery d ON d.event_id = e.id
              GROUP BY e.id, e.topic, e.tenant_id, e.payload, e.created_at
              ORDER BY ${list.orderBy}, id DESC`,
             [...params, list.limit, list.offset],
           ),
-          query<{ count: string }>(`SELECT count(*) FROM event_outbox WHERE ${where}`, params),
+          query<{ count: string }>(`SELECT count(*) FROM event_outbox ${where}`, params),
         ]);
         const data = rows.map((row) => ({
           ...fromRow(row),

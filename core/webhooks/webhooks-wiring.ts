@@ -17,8 +17,8 @@ const deliverQueue = 'core.webhook-deliver';
 export function webhooksWiring(deps: {
   /** The owner's SQL: deliveries and their sweep run across workspaces. */
   query: SqlQuery;
-  /** Runs the HTTP API as each request's workspace; without it, on `query` (see webhooksModule). */
-  database?: DatabaseService;
+  /** Runs the HTTP API as each request's workspace. */
+  database: DatabaseService;
   outbound: OutboundHttp;
   jobs: JobService;
   events: EventBus;
@@ -37,7 +37,7 @@ export function webhooksWiring(deps: {
     deps.retryBaseSeconds,
   );
   return {
-    module: webhooksModule({ database: deps.database, query: deps.query, delivery }),
+    module: webhooksModule({ database: deps.database, delivery }),
     async start() {
       await jobs.declare('core', {
         name: 'webhook-deliver',

@@ -55,15 +55,13 @@ const deliveryView = (r: DeliveryRow) => ({
 
 /**
  * Webhook subscriptions: CRUD, test deliveries and delivery history. Every request runs as its
- * workspace (`forTenant`) once the kernel hands over `database`; until then it runs on the owner's
- * `query`, where the written-out tenant conditions are what isolates workspaces (with `database`
- * they are redundant: row-level security holds them).
+ * workspace (`forTenant`): row-level security holds the tenant condition.
  */
-export function webhooksModule(deps: { database?: Pick<DatabaseService, 'forTenant'>; query: Query; delivery: WebhookDelivery }): CoreModule {
+export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenant'>; delivery: WebhookDelivery }): CoreModule {
   const { delivery } = deps;
-  const sqlOf = (req: OperationRequest<unknown, unknown>): Query => deps.database?.forTenant(req.tenantId as string).query ?? deps.query;
+  const sqlOf = (req: OperationRequest<unknown, unknown>): Query => deps.database.forTenant(req.tenantId as string).query;
   const owned = async (req: OperationRequest<unknown, { id: string }>) => {
-    const [row] = await sqlOf(req)<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
+    const [row] = await sqlOf(req)<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE id = ?', [req.params.id]);
     if (!row) throw new AppError('not_found', `Webhook ${req.params.id} was not found`);
     return row;
   };
@@ -78,7 +76,7 @@ export function webhooksModule(deps: { database?: Pick<DatabaseService, 'forTena
     ],
     handlers: {
       async listWebhooks(req) {
-        const rows = await sqlOf(req)<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE tenant_id = ? ORDER BY created_at', [req.tenantId]);
+        const rows = await sqlOf(req)<SubscriptionRow>('SELECT * FROM webhook_subscription ORDER BY created_at');
         return { data: rows.map(subscriptionView) };
       },
       async createWebhook(req: OperationRequest<{ url: string; topics?: string[]; description?: string }>) {
@@ -97,7 +95,7 @@ export function webhooksModule(deps: { database?: Pick<DatabaseService, 'forTena
       },
       async deleteWebhook(req: OperationRequest<unknown, { id: string }>) {
         await owned(req);
-        await sqlOf(req)('DELETE FROM webhook_subscription WHERE id = ? AND tenant_id = ?', [req.params.id, req.tenantId]);
+        await sqlOf(req)('DELETE FROM webhook_subscription WHERE id = ?', [req.params.id]);
         return { status: 204 };
       },
       async testWebhook(req: OperationRequest<unknown, { id: string }>) {

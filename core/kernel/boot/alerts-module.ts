@@ -21,6 +21,7 @@ export async function startAlerts(deps: {
   const { outbox } = deps;
   const alerts = alertsWiring({
     query: deps.database.query,
+    database: deps.database,
     outbound: deps.outbound,
     jobs: deps.jobs,
     logger: deps.logger,

@@ -31,6 +31,6 @@ export function startEvents(deps: {
       subscribe: (handler, filter) => bus.subscribe(handler, filter),
       iterate: (filter) => eventIterator(bus, filter),
     };
-    return { bus, outbox, service, module: eventsModule({ bus, query: database.query }) };
+    return { bus, outbox, service, module: eventsModule({ bus, database }) };
   });
 }

@@ -23,6 +23,7 @@ export async function startWebhooks(deps: {
   const { config, database } = deps;
   const webhooks = webhooksWiring({
     query: database.query,
+    database,
     outbound: deps.outbound,
     jobs: deps.jobs,
     events: deps.bus,
