@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { runConformance } from './suite.ts';
+import { freePort } from '../core/testing/free-port.ts';
 
 /**
  * `npm run conformance:ci`: boots a fresh server (own data directory, own embedded PostgreSQL port,
@@ -21,18 +21,6 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const STARTUP_TIMEOUT_MS = 180_000;
 const SHUTDOWN_TIMEOUT_MS = 60_000;
 const LISTENING = /itops is listening on (\S+)/;
-
-/** A port nothing listens on right now: bind port 0 briefly and give it back. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The parent's environment without any ITOPS_* setting, DATABASE_URL or PORT: the child gets exactly ours. */
 function childEnvironment(dataDir: string, embeddedDbPort: number): NodeJS.ProcessEnv {

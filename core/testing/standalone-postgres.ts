@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { createLogger } from '../logging/logger.ts';
+import { freePort } from './free-port.ts';
 
 /**
  * The PostgreSQL server a test uses when it runs outside `npm test` (a plugin's own test runner):
@@ -16,17 +16,6 @@ let users = 0;
 let starting: Promise<{ url: string; stop: () => Promise<void> }> | undefined;
 let stopping: Promise<void> = Promise.resolve();
 let clusterDir: string | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function start(): Promise<{ url: string; stop: () => Promise<void> }> {
   await stopping;
