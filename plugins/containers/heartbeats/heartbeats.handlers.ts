@@ -6,16 +6,10 @@ import { type HeartbeatRow, rulesOf, type Sql, stateColumns, stateOf } from './h
 import { checkCron, isTimeZone, type Problem } from './heartbeat-schedule.ts';
 import { dailyUptime } from './heartbeat-uptime.ts';
 import { deadlines, type HeartbeatStatus } from './ping-semantics.ts';
+import type { HeartbeatUpdate } from '../contract.types.ts';
 
-type HeartbeatInput = {
-  name?: string;
-  description?: string | null;
-  periodSeconds?: number;
-  cron?: string;
-  timezone?: string;
-  graceSeconds?: number;
-  startGraceSeconds?: number | null;
-};
+/** What a create or an update gives (a create's fields are an update's, with a name). */
+type HeartbeatInput = HeartbeatUpdate;
 
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 
