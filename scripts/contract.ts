@@ -19,7 +19,7 @@ import { hostVersion } from '../core/kernel/host-version.ts';
 import { validateManifest } from '../core/kernel/manifest-validation.ts';
 import { discoverFirstParty } from '../core/kernel/plugin-discovery.ts';
 import type { PluginManifest } from '../core/plugin-api/index.ts';
-import { pluginContractTypes } from '../core/contract/plugin-contract-types.ts';
+import { pluginContractTypes } from './plugin-contract-types.ts';
 import { formatWithBiome } from './sdk.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));

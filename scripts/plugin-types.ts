@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { readDocument } from '../core/contract/contract-document.ts';
 import { mergeContract } from '../core/contract/contract-merge.ts';
 import { coreDocument } from '../core/contract/core-fragments.ts';
-import { pluginContractTypes } from '../core/contract/plugin-contract-types.ts';
+import { pluginContractTypes } from './plugin-contract-types.ts';
 import type { PluginManifest } from '../core/plugin-api/index.ts';
 import { formatWithBiome } from './sdk.ts';
 

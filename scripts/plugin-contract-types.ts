@@ -1,4 +1,4 @@
-import { emitContract } from '../../sdk/codegen/contract-emitter.ts';
+import { emitContract } from '../sdk/codegen/contract-emitter.ts';
 
 /**
  * The TypeScript types of one plugin's operations, from the merged contract: what its handlers
