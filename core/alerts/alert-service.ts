@@ -10,7 +10,7 @@ import type { Alert, AlertsService, RaiseAlert, ResolveAlert } from './alert-typ
 export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from './alert-types.ts';
 
 export type Query = SqlQuery;
-export type Publish = (tx: Tx, event: { topic: string; tenantId?: string | null; payload: unknown }) => Promise<string>;
+export type PublishMany = (tx: Tx, events: { topic: string; tenantId?: string | null; payload: unknown }[]) => Promise<string[]>;
 
 export const alertEventTopics: EventDeclaration[] = [
   { topic: 'alert.triggered', description: 'An alert started firing.' },
@@ -97,7 +97,8 @@ function checkRaise(a: RaiseAlert): void {
 export class AlertService implements AlertsService {
   constructor(
     private readonly deps: {
-      publish: Publish;
+      /** Writes events through the outbox in one statement, in the given order. */
+      publishMany: PublishMany;
       /** Queues the delivery job of a notification row (after commit). */
       enqueue: (notificationId: string) => Promise<unknown>;
       logger: Logger;
@@ -105,103 +106,176 @@ export class AlertService implements AlertsService {
   ) {}
 
   async raise(tx: Tx, input: RaiseAlert): Promise<Alert> {
-    checkRaise(input);
-    checkTenant(tx, input.tenantId);
-    const fingerprint = input.fingerprint ?? alertFingerprint(input);
-    const labels = input.labels ?? {};
-    const q = tx.query;
-    {
-      const [row] = await q<AlertRow & { inserted: boolean }>(
-        `INSERT INTO alert (id, tenant_id, fingerprint, source, entity_type, entity_id, severity, status, title, message, labels)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'firing', ?, ?, ?::jsonb)
-         ON CONFLICT (tenant_id, fingerprint) WHERE status = 'firing' DO UPDATE SET
-           last_seen_at = now(), count = alert.count + 1, severity = excluded.severity, title = excluded.title,
-           message = excluded.message, labels = excluded.labels
-         RETURNING *, (xmax = 0) AS inserted`,
-        [
-          randomUUID(),
-          input.tenantId,
-          fingerprint,
-          input.source,
-          input.entityType,
-          input.entityId,
-          input.severity,
-          input.title,
-          input.message ?? null,
-          JSON.stringify(labels),
-        ],
-      );
-      if (row.inserted) {
-        await this.deps.publish(tx, { topic: 'alert.triggered', tenantId: input.tenantId, payload: eventPayload(row) });
-      }
-      // Notify once per firing alert; one held back by a silence is notified when raised after it ends.
-      const queued = row.notified_at ? [] : await this.route(q, row);
-      if (queued.length > 0) tx.afterCommit(() => this.enqueueAll(queued));
-      const { inserted: _, ...alert } = row;
-      return alertView(alert);
-    }
+    const [alert] = await this.raiseMany(tx, [input]);
+    return alert;
   }
 
   async resolve(tx: Tx, input: ResolveAlert): Promise<Alert | null> {
-    checkTenant(tx, input.tenantId);
-    const fingerprint = input.fingerprint ?? alertFingerprint(input as Exclude<ResolveAlert, { fingerprint: string }>);
+    const [alert] = await this.resolveMany(tx, [input]);
+    return alert;
+  }
+
+  /**
+   * At most five statements whatever the batch: the upsert, the triggered events, then for the
+   * alerts not yet notified the silences and the channels of their tenants (matched here) and
+   * one statement recording notifications and silences.
+   */
+  async raiseMany(tx: Tx, inputs: RaiseAlert[]): Promise<Alert[]> {
+    for (const input of inputs) checkRaise(input);
+    for (const input of inputs) checkTenant(tx, input.tenantId);
+    if (inputs.length === 0) return [];
+    // One statement cannot update a row twice, so a fingerprint raised twice is one upsert counting
+    // both: the identity of its first raise (what inserting it would keep), the rest of its last.
+    const upserts = new Map<string, UpsertRow>();
+    const keys = inputs.map((input) => {
+      const fingerprint = input.fingerprint ?? alertFingerprint(input);
+      const key = alertKey(input.tenantId, fingerprint);
+      const first = upserts.get(key);
+      upserts.set(key, {
+        tenant_id: input.tenantId,
+        fingerprint,
+        source: first?.source ?? input.source,
+        entity_type: first?.entity_type ?? input.entityType,
+        entity_id: first?.entity_id ?? input.entityId,
+        severity: input.severity,
+        title: input.title,
+        message: input.message ?? null,
+        labels: input.labels ?? {},
+        times: (first?.times ?? 0) + 1,
+      });
+      return key;
+    });
     const q = tx.query;
-    {
-      const [row] = await q<AlertRow>(
-        `UPDATE alert SET status = 'resolved', resolved_at = now() WHERE tenant_id = ? AND fingerprint = ? AND status = 'firing' RETURNING *`,
-        [input.tenantId, fingerprint],
+    // Sorted so that two batches upserting the same alerts lock them in the same order.
+    const returned = await q<AlertRow & { inserted: boolean }>(
+      `INSERT INTO alert (id, tenant_id, fingerprint, source, entity_type, entity_id, severity, status, title, message, labels, count)
+       SELECT gen_random_uuid(), x.tenant_id, x.fingerprint, x.source, x.entity_type, x.entity_id, x.severity, 'firing', x.title, x.message, x.labels, x.times
+       FROM jsonb_to_recordset(?::jsonb) AS x(tenant_id text, fingerprint text, source text, entity_type text, entity_id text, severity text,
+         title text, message text, labels jsonb, times integer)
+       ORDER BY x.tenant_id, x.fingerprint
+       ON CONFLICT (tenant_id, fingerprint) WHERE status = 'firing' DO UPDATE SET
+         last_seen_at = now(), count = alert.count + excluded.count, severity = excluded.severity, title = excluded.title,
+         message = excluded.message, labels = excluded.labels
+       RETURNING *, (xmax = 0) AS inserted`,
+      [JSON.stringify([...upserts.values()])],
+    );
+    const byKey = new Map(returned.map((row) => [alertKey(row.tenant_id, row.fingerprint), row]));
+    // In the order of their first raise, as raising one by one would publish and notify them.
+    const rows = [...upserts.keys()].map((key) => byKey.get(key) as AlertRow & { inserted: boolean });
+    const opened = rows.filter((row) => row.inserted);
+    if (opened.length > 0) {
+      await this.deps.publishMany(
+        tx,
+        opened.map((row) => ({ topic: 'alert.triggered', tenantId: row.tenant_id, payload: eventPayload(row) })),
       );
-      if (!row) return null;
-      await this.deps.publish(tx, { topic: 'alert.resolved', tenantId: input.tenantId, payload: eventPayload(row) });
+    }
+    // Notify once per firing alert; one held back by a silence is notified when raised after it ends.
+    const unnotified = rows.filter((row) => !row.notified_at);
+    const queued = unnotified.length > 0 ? await this.route(q, unnotified) : [];
+    if (queued.length > 0) tx.afterCommit(() => this.enqueueAll(queued));
+    const views = new Map(rows.map(({ inserted: _, ...row }) => [alertKey(row.tenant_id, row.fingerprint), alertView(row)]));
+    return keys.map((key) => views.get(key) as Alert);
+  }
+
+  /** Three statements whatever the batch: the update, the resolved events, the resolved notifications. */
+  async resolveMany(tx: Tx, inputs: ResolveAlert[]): Promise<(Alert | null)[]> {
+    for (const input of inputs) checkTenant(tx, input.tenantId);
+    if (inputs.length === 0) return [];
+    const keys = inputs.map((input) =>
+      alertKey(input.tenantId, input.fingerprint ?? alertFingerprint(input as Exclude<ResolveAlert, { fingerprint: string }>)),
+    );
+    const wanted = [...new Set(keys)].map((key) => {
+      const [tenant_id, fingerprint] = JSON.parse(key) as [string, string];
+      return { tenant_id, fingerprint };
+    });
+    const q = tx.query;
+    const returned = await q<AlertRow>(
+      `UPDATE alert SET status = 'resolved', resolved_at = now()
+       FROM jsonb_to_recordset(?::jsonb) AS x(tenant_id text, fingerprint text)
+       WHERE alert.tenant_id = x.tenant_id AND alert.fingerprint = x.fingerprint AND alert.status = 'firing'
+       RETURNING alert.*`,
+      [JSON.stringify(wanted)],
+    );
+    const byKey = new Map(returned.map((row) => [alertKey(row.tenant_id, row.fingerprint), row]));
+    const rows = wanted.flatMap((w) => byKey.get(alertKey(w.tenant_id, w.fingerprint)) ?? []);
+    if (rows.length > 0) {
+      await this.deps.publishMany(
+        tx,
+        rows.map((row) => ({ topic: 'alert.resolved', tenantId: row.tenant_id, payload: eventPayload(row) })),
+      );
       // The channels told it fired hear that it resolved.
       const queued = await q<{ id: string }>(
         `INSERT INTO alert_notification (id, tenant_id, alert_id, channel_id, channel_name, kind, status)
-         SELECT gen_random_uuid(), c.tenant_id, ?, c.id, c.name, 'resolved', 'pending' FROM notification_channel c
-         WHERE c.enabled AND c.id IN (SELECT channel_id FROM alert_notification WHERE alert_id = ? AND kind = 'firing')
+         SELECT gen_random_uuid(), c.tenant_id, a.id, c.id, c.name, 'resolved', 'pending'
+         FROM unnest(?::uuid[]) WITH ORDINALITY AS a(id, n), notification_channel c
+         WHERE c.enabled AND c.id IN (SELECT f.channel_id FROM alert_notification f WHERE f.alert_id = a.id AND f.kind = 'firing')
+         ORDER BY a.n, c.name
          RETURNING id`,
-        [row.id, row.id],
+        [rows.map((row) => row.id)],
       );
       if (queued.length > 0) tx.afterCommit(() => this.enqueueAll(queued.map((n) => n.id)));
-      return alertView(row);
     }
+    // Only the first entry of a fingerprint given twice resolved it; the second found none firing.
+    const views = new Map(rows.map((row) => [alertKey(row.tenant_id, row.fingerprint), alertView(row)]));
+    return keys.map((key) => {
+      const view = views.get(key) ?? null;
+      views.delete(key);
+      return view;
+    });
   }
 
-  /** Picks the channels for a firing alert, unless a silence holds it back; records which. */
-  private async route(q: Query, row: AlertRow): Promise<string[]> {
-    const alert = { source: row.source, entityType: row.entity_type, entityId: row.entity_id, severity: row.severity, labels: row.labels ?? {} };
-    const silences = await q<{ id: string; matchers: SilenceMatchers }>(
-      'SELECT id, matchers FROM silence WHERE tenant_id = ? AND cancelled_at IS NULL AND starts_at <= now() AND ends_at > now() ORDER BY ends_at DESC',
-      [row.tenant_id],
+  /**
+   * Picks the channels of alerts not yet notified, unless a silence holds them back, and records
+   * which: the silences and channels of all their tenants are read once and matched here.
+   */
+  private async route(q: Query, rows: AlertRow[]): Promise<string[]> {
+    const tenants = [...new Set(rows.map((row) => row.tenant_id))];
+    const silences = await q<{ id: string; tenant_id: string; matchers: SilenceMatchers }>(
+      `SELECT id, tenant_id, matchers FROM silence
+       WHERE tenant_id = ANY(?::text[]) AND cancelled_at IS NULL AND starts_at <= now() AND ends_at > now() ORDER BY ends_at DESC`,
+      [tenants],
     );
-    const silence = silences.find((s) => silenceMatches(s.matchers, alert));
-    if (silence) {
-      await q('UPDATE alert SET silenced_by = ? WHERE id = ?', [silence.id, row.id]);
-      row.silenced_by = silence.id;
-      return [];
+    const silencedBy = new Map<AlertRow, string>();
+    for (const row of rows) {
+      const silence = silences.find((s) => s.tenant_id === row.tenant_id && silenceMatches(s.matchers, matchable(row)));
+      if (silence) silencedBy.set(row, silence.id);
     }
-    const channels = await q<{ id: string; name: string; rules: RoutingRule[] }>(
-      `SELECT c.id, c.name, coalesce(json_agg(json_build_object('source', r.source, 'minSeverity', r.min_severity, 'labels', r.labels))
-         FILTER (WHERE r.id IS NOT NULL), '[]') AS rules
-       FROM notification_channel c LEFT JOIN channel_rule r ON r.channel_id = c.id
-       WHERE c.tenant_id = ? AND c.enabled GROUP BY c.id ORDER BY c.name`,
-      [row.tenant_id],
+    const notifying = rows.filter((row) => !silencedBy.has(row));
+    const channels =
+      notifying.length === 0
+        ? []
+        : await q<{ id: string; tenant_id: string; name: string; rules: RoutingRule[] }>(
+            `SELECT c.id, c.tenant_id, c.name, coalesce(json_agg(json_build_object('source', r.source, 'minSeverity', r.min_severity, 'labels', r.labels))
+               FILTER (WHERE r.id IS NOT NULL), '[]') AS rules
+             FROM notification_channel c LEFT JOIN channel_rule r ON r.channel_id = c.id
+             WHERE c.tenant_id = ANY(?::text[]) AND c.enabled GROUP BY c.id ORDER BY c.name`,
+            [[...new Set(notifying.map((row) => row.tenant_id))]],
+          );
+    const notifications = notifying.flatMap((row) =>
+      channels
+        .filter((c) => c.tenant_id === row.tenant_id && channelSelected(c.rules, matchable(row)))
+        .map((c) => ({ id: randomUUID(), tenant_id: row.tenant_id, alert_id: row.id, channel_id: c.id, channel_name: c.name })),
     );
-    const ids: string[] = [];
-    for (const channel of channels.filter((c) => channelSelected(c.rules, alert))) {
-      const id = randomUUID();
-      await q(`INSERT INTO alert_notification (id, tenant_id, alert_id, channel_id, channel_name, kind, status) VALUES (?, ?, ?, ?, ?, 'firing', 'pending')`, [
-        id,
-        row.tenant_id,
-        row.id,
-        channel.id,
-        channel.name,
-      ]);
-      ids.push(id);
+    const updated = await q<{ id: string; notified_at: Date | null; silenced_by: string | null }>(
+      `WITH queued AS (
+         INSERT INTO alert_notification (id, tenant_id, alert_id, channel_id, channel_name, kind, status)
+         SELECT x.id, x.tenant_id, x.alert_id, x.channel_id, x.channel_name, 'firing', 'pending'
+         FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, tenant_id text, alert_id uuid, channel_id uuid, channel_name text)
+       )
+       UPDATE alert SET silenced_by = x.silenced_by, notified_at = CASE WHEN x.silenced_by IS NULL THEN now() ELSE alert.notified_at END
+       FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, silenced_by uuid)
+       WHERE alert.id = x.id
+       RETURNING alert.id, alert.notified_at, alert.silenced_by`,
+      [JSON.stringify(notifications), JSON.stringify(rows.map((row) => ({ id: row.id, silenced_by: silencedBy.get(row) ?? null })))],
+    );
+    const byId = new Map(updated.map((u) => [u.id, u]));
+    for (const row of rows) {
+      const u = byId.get(row.id);
+      if (!u) continue;
+      row.notified_at = u.notified_at;
+      row.silenced_by = u.silenced_by;
     }
-    const [updated] = await q<{ notified_at: Date }>('UPDATE alert SET notified_at = now(), silenced_by = NULL WHERE id = ? RETURNING notified_at', [row.id]);
-    row.notified_at = updated.notified_at;
-    row.silenced_by = null;
-    return ids;
+    return notifications.map((n) => n.id);
   }
 
   private async enqueueAll(ids: string[]): Promise<void> {
@@ -211,6 +285,29 @@ export class AlertService implements AlertsService {
     }
   }
 }
+
+type UpsertRow = {
+  tenant_id: string;
+  fingerprint: string;
+  source: string;
+  entity_type: string;
+  entity_id: string;
+  severity: Severity;
+  title: string;
+  message: string | null;
+  labels: Record<string, string>;
+  times: number;
+};
+
+const alertKey = (tenantId: string, fingerprint: string) => JSON.stringify([tenantId, fingerprint]);
+
+const matchable = (row: AlertRow) => ({
+  source: row.source,
+  entityType: row.entity_type,
+  entityId: row.entity_id,
+  severity: row.severity,
+  labels: row.labels ?? {},
+});
 
 /** A tenant's transaction raises only that tenant's alerts (a platform transaction may raise any). */
 function checkTenant(tx: Tx, tenantId: string): void {

@@ -37,4 +37,19 @@ export interface AlertsService {
   raise(tx: Tx, alert: RaiseAlert): Promise<Alert>;
   /** Resolves the firing alert with this fingerprint; null when none fires. */
   resolve(tx: Tx, alert: ResolveAlert): Promise<Alert | null>;
+  /**
+   * Raises many alerts, of any tenants the transaction may raise, in a fixed number of statements
+   * whatever their number (a mass outage raising thousands in one transaction holds its rows for
+   * milliseconds, not seconds). The same as raising them one by one in order: the results are in
+   * input order, and a fingerprint given twice counts twice (count + 2), takes the last raise's
+   * severity, title, message and labels, and is the same alert in both result entries (as the batch
+   * leaves it). Invalid input or another tenant's alert fails the whole batch before any statement.
+   */
+  raiseMany(tx: Tx, alerts: RaiseAlert[]): Promise<Alert[]>;
+  /**
+   * Resolves many alerts in a fixed number of statements; one entry per input, in input order: the
+   * resolved alert, or null when none with that fingerprint fired (as `resolve` would return, so a
+   * fingerprint given twice is resolved by its first entry and null in the second).
+   */
+  resolveMany(tx: Tx, alerts: ResolveAlert[]): Promise<(Alert | null)[]>;
 }

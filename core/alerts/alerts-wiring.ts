@@ -4,7 +4,7 @@ import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
 import { AlertNotifier } from './alert-notifier.ts';
-import { AlertService, type Publish, type Query } from './alert-service.ts';
+import { AlertService, type PublishMany, type Query } from './alert-service.ts';
 import { alertsModule } from './alerts.module.ts';
 
 export { alertEventTopics } from './alert-service.ts';
@@ -24,13 +24,14 @@ export function alertsWiring(deps: {
   outbound: OutboundHttp;
   jobs: JobService;
   logger: Logger;
-  outboxPublish: Publish;
+  /** The outbox's batch publish: alerts raised or resolved together publish their events in one statement. */
+  outboxPublishMany: PublishMany;
   retryBaseSeconds?: number;
 }): { module: CoreModule; service: AlertService; start(): Promise<() => Promise<void>> } {
   const { query, jobs, logger } = deps;
   const enqueue = (notificationId: string, startAfterSeconds?: number) => jobs.send(notifyQueue, { notificationId }, { startAfterSeconds });
   const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30);
-  const service = new AlertService({ publish: deps.outboxPublish, enqueue: (id) => enqueue(id), logger });
+  const service = new AlertService({ publishMany: deps.outboxPublishMany, enqueue: (id) => enqueue(id), logger });
   return {
     module: alertsModule({ database: deps.database, notifier }),
     service,

@@ -25,7 +25,7 @@ export async function startAlerts(deps: {
     outbound: deps.outbound,
     jobs: deps.jobs,
     logger: deps.logger,
-    outboxPublish: (tx, event) => outbox.publish(tx, event),
+    outboxPublishMany: (tx, events) => outbox.publishMany(tx, events),
     retryBaseSeconds: deps.config.webhookRetryBaseSeconds,
   });
   return { service: alerts.service, module: alerts.module, stop: await alerts.start() };
