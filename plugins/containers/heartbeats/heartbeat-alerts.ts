@@ -21,21 +21,38 @@ export const movesAlert = (from: string, to: string) => (from === 'down') !== (t
  * it and never lags behind it.
  */
 export async function alertHeartbeatChange(tx: Tx, alerts: AlertsService, change: HeartbeatStatusChange): Promise<void> {
-  if (!movesAlert(change.from, change.to)) return;
-  const fingerprint = heartbeatAlertFingerprint(change.id);
-  if (change.to === 'down') {
-    await alerts.raise(tx, {
-      tenantId: change.tenantId,
-      source: 'containers',
-      entityType: 'heartbeat',
-      entityId: change.id,
-      severity: 'critical',
-      title: `Heartbeat ${change.name} is down`,
-      message: change.reason ?? undefined,
-      labels: { heartbeat: change.name },
-      fingerprint,
-    });
-  } else {
-    await alerts.resolve(tx, { tenantId: change.tenantId, fingerprint });
+  await alertHeartbeatChanges(tx, alerts, [change]);
+}
+
+/**
+ * The alerts of many status changes in one transaction (a sweep's batch, a ping batch) in a few
+ * statements, not a handful per heartbeat: a mass outage holds the heartbeat rows it moved for
+ * as long as its alerts take.
+ */
+export async function alertHeartbeatChanges(tx: Tx, alerts: AlertsService, changes: HeartbeatStatusChange[]): Promise<void> {
+  const moving = changes.filter((change) => movesAlert(change.from, change.to));
+  const down = moving.filter((change) => change.to === 'down');
+  const up = moving.filter((change) => change.to !== 'down');
+  if (down.length > 0) {
+    await alerts.raiseMany(
+      tx,
+      down.map((change) => ({
+        tenantId: change.tenantId,
+        source: 'containers',
+        entityType: 'heartbeat',
+        entityId: change.id,
+        severity: 'critical' as const,
+        title: `Heartbeat ${change.name} is down`,
+        message: change.reason ?? undefined,
+        labels: { heartbeat: change.name },
+        fingerprint: heartbeatAlertFingerprint(change.id),
+      })),
+    );
+  }
+  if (up.length > 0) {
+    await alerts.resolveMany(
+      tx,
+      up.map((change) => ({ tenantId: change.tenantId, fingerprint: heartbeatAlertFingerprint(change.id) })),
+    );
   }
 }

@@ -1,5 +1,5 @@
 import type { AlertsService, DatabaseService, EventsService } from '../../../core/plugin-api/index.ts';
-import { alertHeartbeatChange } from './heartbeat-alerts.ts';
+import { alertHeartbeatChanges } from './heartbeat-alerts.ts';
 
 /**
  * Deadlines are evaluated in the database, not with a timer per heartbeat: `due_at` (indexed) is
@@ -69,7 +69,7 @@ export class HeartbeatDeadlines {
   /**
    * Moves every heartbeat whose deadline passed by `now`; returns how many went late, down, or were
    * re-armed. Batches run in `parallel` transactions (SKIP LOCKED hands each its own rows), since
-   * the events of a batch are written one by one.
+   * a batch waits on its round trips to the database.
    */
   async evaluate(now: Date = this.deps.clock()): Promise<{ late: number; down: number; rearmed: number }> {
     const batchSize = this.deps.batchSize ?? 1000;
@@ -113,17 +113,12 @@ export class HeartbeatDeadlines {
             },
           })),
       );
-      // One by one, but only for the rows that went down: a sweep that only re-arms raises nothing.
-      for (const row of rows) {
-        await alertHeartbeatChange(tx, this.deps.alerts, {
-          tenantId: row.tenant_id,
-          id: row.id,
-          name: row.name,
-          from: row.was,
-          to: row.status,
-          reason: row.status_reason,
-        });
-      }
+      // All the batch's alerts in a few statements: the rows it moved stay locked until it commits.
+      await alertHeartbeatChanges(
+        tx,
+        this.deps.alerts,
+        rows.map((row) => ({ tenantId: row.tenant_id, id: row.id, name: row.name, from: row.was, to: row.status, reason: row.status_reason })),
+      );
       return rows;
     });
   }

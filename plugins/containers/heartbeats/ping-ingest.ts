@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import { type AlertsService, AppError, type DatabaseService, type EventsService, type PluginLogger } from '../../../core/plugin-api/index.ts';
-import { alertHeartbeatChange, movesAlert } from './heartbeat-alerts.ts';
+import { alertHeartbeatChanges, movesAlert } from './heartbeat-alerts.ts';
 import { type HeartbeatRow, rulesOf, stateColumns, stateOf } from './heartbeat-rows.ts';
 import { applyPing, type HeartbeatRules, type HeartbeatState, type PingKind } from './ping-semantics.ts';
 
@@ -328,18 +328,14 @@ export class PingStore {
           .filter((event) => updated.has(event.heartbeatId))
           .map((event) => ({ topic: 'heartbeat.pinged', tenantId: event.tenantId, payload: event.payload })),
       );
-      for (const { row, state } of alerting) {
-        // A heartbeat whose write was skipped (changed by someone else) is applied again, alert and all.
-        if (!updated.has(row.id)) continue;
-        await alertHeartbeatChange(tx, this.deps.alerts, {
-          tenantId: row.tenant_id,
-          id: row.id,
-          name: row.name,
-          from: row.status,
-          to: state.status,
-          reason: state.statusReason,
-        });
-      }
+      // A heartbeat whose write was skipped (changed by someone else) is applied again, alert and all.
+      await alertHeartbeatChanges(
+        tx,
+        this.deps.alerts,
+        alerting
+          .filter(({ row }) => updated.has(row.id))
+          .map(({ row, state }) => ({ tenantId: row.tenant_id, id: row.id, name: row.name, from: row.status, to: state.status, reason: state.statusReason })),
+      );
       return updated;
     });
   }
