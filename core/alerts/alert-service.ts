@@ -286,16 +286,8 @@ export class AlertService implements AlertsService {
   }
 }
 
-type UpsertRow = {
-  tenant_id: string;
-  fingerprint: string;
-  source: string;
-  entity_type: string;
-  entity_id: string;
-  severity: Severity;
-  title: string;
-  message: string | null;
-  labels: Record<string, string>;
+/** One upsert: the columns a raise sets, and how many raises of the batch it stands for. */
+type UpsertRow = Pick<AlertRow, 'tenant_id' | 'fingerprint' | 'source' | 'entity_type' | 'entity_id' | 'severity' | 'title' | 'message' | 'labels'> & {
   times: number;
 };
 
