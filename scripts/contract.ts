@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { operationsOf, readDocument } from '../core/contract/contract-document.ts';
 import { ContractError, mergeContract } from '../core/contract/contract-merge.ts';
 import { coreDocument } from '../core/contract/core-fragments.ts';
+import { checkInputBounds } from '../core/contract/input-bounds.ts';
 import { checkOperationRules } from '../core/contract/operation-rules.ts';
 import { corePermissionNames } from '../core/kernel/core-permissions.ts';
 import { hostVersion } from '../core/kernel/host-version.ts';
@@ -57,6 +58,7 @@ for (const { path: route, method, operation } of operationsOf(bundle)) {
   const single = { paths: { [route]: { [method]: operation } }, components: bundle.components };
   ruleProblems.push(...checkOperationRules(single, String(operation['x-plugin'] ?? 'bundle'), known));
 }
+ruleProblems.push(...checkInputBounds(bundle));
 if (ruleProblems.length > 0) fail(`The bundled contract breaks the operation rules:\n${ruleProblems.map((p) => `  - ${p}`).join('\n')}`);
 
 const text = `${JSON.stringify(bundle, null, 2)}\n`;

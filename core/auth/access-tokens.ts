@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { AppError } from '../errors/app-error.ts';
 
+// The subject is a user id: anything else, even correctly signed, is not a token this server issued.
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface AccessClaims {
   userId: string;
   email: string;
@@ -39,7 +42,13 @@ export class AccessTokens {
     if (known && known.expiresAt > Date.now()) return known.claims;
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: 'itops' });
-      if (payload.typ !== 'access' || typeof payload.sub !== 'string' || typeof payload.email !== 'string' || typeof payload.exp !== 'number') {
+      if (
+        payload.typ !== 'access' ||
+        typeof payload.sub !== 'string' ||
+        !uuid.test(payload.sub) ||
+        typeof payload.email !== 'string' ||
+        typeof payload.exp !== 'number'
+      ) {
         throw new Error('not an access token');
       }
       const claims = { userId: payload.sub, email: payload.email };

@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import type { Context } from 'koa';
 import { OpenAPIBackend } from 'openapi-backend';
 import { AppError } from '../errors/app-error.ts';
+import { findUnsafeText, unsafeTextMessage } from '../validation/text-safety.ts';
 import type { OperationHandler, OperationRequest, OperationResponse, Principal } from '../plugin-api/index.ts';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import { executeIdempotently } from '../idempotency/idempotent-execution.ts';
@@ -31,6 +32,14 @@ function isResponse(value: unknown): value is OperationResponse {
     ('status' in value || 'body' in value || 'headers' in value) &&
     Object.keys(value).every((k) => k === 'status' || k === 'body' || k === 'headers')
   );
+}
+
+/** A NUL or a lone surrogate anywhere in the request's text is a 400 whatever the operation's schema says. */
+function refuseUnsafeText(parts: Record<string, unknown>): void {
+  for (const [part, value] of Object.entries(parts)) {
+    const path = findUnsafeText(value, `/${part}`);
+    if (path) throw new AppError('validation_failed', 'The request does not match the contract', { details: [{ path, message: unsafeTextMessage }] });
+  }
 }
 
 /**
@@ -91,6 +100,9 @@ export class ContractRouter {
     const operation = matched.operation;
     state.operationId = operation.operationId;
 
+    // Before authorization, which already looks the workspace header up in the database.
+    refuseUnsafeText({ path: matched.params, query: ctx.query, header: ctx.headers });
+
     const tenantHeader = ctx.get('x-workspace-id') || undefined;
     const { principal, tenantId } = await this.authorize(operation, ctx.headers, tenantHeader);
 
@@ -102,6 +114,7 @@ export class ContractRouter {
     let rawBody: { kept: Buffer; bytes: number } | undefined;
     if (raw && ctx.method !== 'GET' && ctx.method !== 'HEAD') rawBody = await readRawBody(ctx.req, raw);
 
+    if (!rawBody) refuseUnsafeText({ requestBody: (ctx.request as { body?: unknown }).body });
     const validated = this.validate(operation, matched.params, ctx, rawBody !== undefined);
     if (validated.errors.length > 0) {
       throw new AppError('validation_failed', 'The request does not match the contract', {

@@ -19,6 +19,24 @@ function fromHttpError(error: { status?: number; type?: string; message?: string
 }
 
 /**
+ * A PostgreSQL data exception (SQLSTATE class 22: invalid text representation, numeric value out of
+ * range, untranslatable character, ...) means the caller's input could not be stored or compared:
+ * their mistake, not a server fault. The driver's error may be wrapped, so causes are followed.
+ */
+function fromDataException(error: unknown): AppError | undefined {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code, severity } = current as { code?: unknown; severity?: unknown };
+    if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code) && typeof severity === 'string') {
+      return new AppError('validation_failed', 'A value in the request cannot be stored or compared', {
+        details: [{ path: '/', message: `rejected by the database (SQLSTATE ${code})` }],
+      });
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
  * Everything that leaves the server as an error leaves through here, in one format, with the
  * correlation id; server faults are logged with their stack and answered without it.
  */
@@ -28,7 +46,7 @@ export function errorMiddleware() {
       await next();
     } catch (thrown) {
       const state = ctx.state as RequestState;
-      let error = isAppError(thrown) ? thrown : fromHttpError(thrown as { status?: number });
+      let error = isAppError(thrown) ? thrown : (fromHttpError(thrown as { status?: number }) ?? fromDataException(thrown));
       if (!error) {
         state.logger.error({ err: thrown }, 'unhandled error');
         error = new AppError('internal', 'An unexpected error occurred; quote the correlation id when reporting it');

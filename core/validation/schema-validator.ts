@@ -2,6 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { AppError } from '../errors/app-error.ts';
 import type { JsonSchema, SchemaValidator } from '../plugin-api/index.ts';
+import { findUnsafeText, unsafeTextMessage } from './text-safety.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -16,6 +17,9 @@ export class AjvSchemaValidator implements SchemaValidator {
       validate = this.ajv.compile(schema);
       this.compiled.set(schema, validate);
     }
+    // Whatever the schema allows, text PostgreSQL cannot store is refused here too.
+    const unsafe = findUnsafeText(value);
+    if (unsafe) throw new AppError('validation_failed', `${what} does not match its schema`, { details: [{ path: unsafe, message: unsafeTextMessage }] });
     if (!validate(value)) {
       throw new AppError('validation_failed', `${what} does not match its schema`, {
         details: (validate.errors ?? []).map((e) => ({ path: e.instancePath || '/', message: e.message ?? 'invalid' })),

@@ -678,7 +678,7 @@ export type GetDashboardSparklinesRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     /** Free-text filter. */
     q?: string;
@@ -778,7 +778,7 @@ export type ListCertificateChecksRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
   };
   headers?: {
@@ -794,7 +794,7 @@ export type ListCertificatesRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'notAfter' | 'name' | 'host' | 'status' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -819,7 +819,7 @@ export type ListEndpointChecksRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     /** Only successful (true) or failed (false) checks. */
     ok?: boolean;
@@ -839,7 +839,7 @@ export type ListEndpointsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'name' | 'status' | 'lastCheckAt' | 'responseTime' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -866,7 +866,7 @@ export type ListHeartbeatExecutionsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
   };
   headers?: {
@@ -885,7 +885,7 @@ export type ListHeartbeatPingsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     kind?: HeartbeatPingKind;
   };
@@ -902,7 +902,7 @@ export type ListHeartbeatsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'name' | 'status' | 'lastPingAt' | 'nextDeadlineAt' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -923,7 +923,7 @@ export type ListStatusComponentsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'position' | 'name' | 'status' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -947,7 +947,7 @@ export type ListStatusGroupsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'position' | 'name' | 'createdAt';
     sortOrder?: 'asc' | 'desc';

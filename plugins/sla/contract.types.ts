@@ -361,7 +361,7 @@ export type ListExclusionWindowsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     active?: boolean;
   };
@@ -420,7 +420,7 @@ export type ListSlaReportsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
   };
   headers?: {
@@ -441,7 +441,7 @@ export type ListSlaServiceIncidentsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
   };
   headers?: {
@@ -459,7 +459,7 @@ export type ListSlaServicesRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortOrder?: 'asc' | 'desc';
     /** Free-text filter. */

@@ -1406,7 +1406,7 @@ export type GetDashboardSparklinesRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     /** Free-text filter. */
     q?: string;
@@ -1648,7 +1648,7 @@ export type ListActiveAlertsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'lastSeenAt' | 'firstSeenAt' | 'severity' | 'title';
     sortOrder?: 'asc' | 'desc';
@@ -1670,7 +1670,7 @@ export type ListAlertsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'lastSeenAt' | 'firstSeenAt' | 'severity' | 'title';
     sortOrder?: 'asc' | 'desc';
@@ -1721,7 +1721,7 @@ export type ListCertificateChecksRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
   };
   headers?: {
@@ -1737,7 +1737,7 @@ export type ListCertificatesRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'notAfter' | 'name' | 'host' | 'status' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -1774,7 +1774,7 @@ export type ListEndpointChecksRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     /** Only successful (true) or failed (false) checks. */
     ok?: boolean;
@@ -1794,7 +1794,7 @@ export type ListEndpointsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'name' | 'status' | 'lastCheckAt' | 'responseTime' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -1818,7 +1818,7 @@ export type ListExclusionWindowsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     active?: boolean;
   };
@@ -1840,7 +1840,7 @@ export type ListHeartbeatExecutionsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
   };
   headers?: {
@@ -1859,7 +1859,7 @@ export type ListHeartbeatPingsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     kind?: HeartbeatPingKind;
   };
@@ -1876,7 +1876,7 @@ export type ListHeartbeatsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'name' | 'status' | 'lastPingAt' | 'nextDeadlineAt' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -1897,7 +1897,7 @@ export type ListMembersRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'email' | 'role' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -1935,7 +1935,7 @@ export type ListOutboxEventsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'id' | 'topic' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -1998,7 +1998,7 @@ export type ListSlaReportsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
   };
   headers?: {
@@ -2019,7 +2019,7 @@ export type ListSlaServiceIncidentsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
   };
   headers?: {
@@ -2037,7 +2037,7 @@ export type ListSlaServicesRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortOrder?: 'asc' | 'desc';
     /** Free-text filter. */
@@ -2064,7 +2064,7 @@ export type ListStatusComponentsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'position' | 'name' | 'status' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -2088,7 +2088,7 @@ export type ListStatusGroupsRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
     sortBy?: 'position' | 'name' | 'createdAt';
     sortOrder?: 'asc' | 'desc';
@@ -2118,7 +2118,7 @@ export type ListWebhookDeliveriesRequest = {
   query?: {
     /** Page size. */
     limit?: number;
-    /** Rows to skip. */
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
     offset?: number;
   };
   headers?: {

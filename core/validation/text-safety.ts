@@ -1,0 +1,34 @@
+/**
+ * PostgreSQL text and jsonb can hold neither a NUL character nor an unpaired UTF-16 surrogate, yet
+ * JSON (`\u0000`, `\ud800`) and percent-encoded URLs carry both. Input is checked for them before it
+ * reaches a handler, so a caller gets a 400 instead of a database error.
+ */
+
+export const unsafeTextMessage = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+
+export function isUnsafeText(value: string): boolean {
+  return value.includes('\0') || !value.isWellFormed();
+}
+
+/**
+ * The JSON-pointer path of the first string (value or object key) in `value` that PostgreSQL could
+ * not store, or undefined. Iterative, so a deeply nested body cannot overflow the stack here.
+ */
+export function findUnsafeText(value: unknown, at = ''): string | undefined {
+  const pending: [unknown, string][] = [[value, at]];
+  while (pending.length > 0) {
+    const [current, path] = pending.pop()!;
+    if (typeof current === 'string') {
+      if (isUnsafeText(current)) return path || '/';
+    } else if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) pending.push([current[i], `${path}/${i}`]);
+    } else if (current !== null && typeof current === 'object' && !Buffer.isBuffer(current)) {
+      for (const [key, inner] of Object.entries(current)) {
+        const escaped = key.replaceAll('~', '~0').replaceAll('/', '~1');
+        if (isUnsafeText(key)) return `${path}/${escaped}`;
+        pending.push([inner, `${path}/${escaped}`]);
+      }
+    }
+  }
+  return undefined;
+}
