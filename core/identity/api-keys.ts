@@ -15,7 +15,22 @@ export interface ApiKeyRecord {
   expires_at: Date | null;
   revoked_at: Date | null;
   created_at: Date;
+  /** `user:<id>` or `api_key:<key id>`: whose permissions bound the key's. */
+  created_by: string;
 }
+
+/**
+ * What bounds a key: the role its creating user holds in the workspace now, and what one role holds
+ * beyond another. A key is usable only while its scope is within its creator's current permissions.
+ */
+export interface KeyBounds {
+  roleOfUser(userId: string, tenantId: string): Promise<string | undefined>;
+  shortfall(holderRole: string, wantedRole: string, tenantId: string): string[];
+}
+
+const columns = 'key_id, tenant_id, name, scope, prefix, rate_limit_rps, expires_at, revoked_at, created_at, created_by';
+// A chain of keys made by keys longer than this is refused rather than followed.
+const maxChain = 8;
 
 const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 const token = (bytes: number) => randomBytes(bytes).toString('base64url').replace(/[-_]/g, '').slice(0, bytes);
@@ -27,10 +42,12 @@ const cacheMs = 5_000;
  */
 export class ApiKeys {
   private readonly cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+  private readonly byId = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
 
   constructor(
     private readonly database: DatabaseService,
     private readonly limiter: RateLimiter,
+    private readonly bounds: KeyBounds,
   ) {}
 
   async create(input: {
@@ -46,18 +63,14 @@ export class ApiKeys {
     const [record] = await this.database.forTenant(input.tenantId).query<ApiKeyRecord>(
       `INSERT INTO api_key (key_id, tenant_id, name, scope, prefix, key_hash, rate_limit_rps, expires_at, created_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       RETURNING key_id, tenant_id, name, scope, prefix, rate_limit_rps, expires_at, revoked_at, created_at`,
+       RETURNING ${columns}`,
       [keyId, input.tenantId, input.name, input.scope, apiKey.slice(0, 12), digest(apiKey), input.rateLimitRps, input.expiresAt ?? null, input.createdBy],
     );
     return { record, apiKey };
   }
 
   list(tenantId: string): Promise<ApiKeyRecord[]> {
-    return this.database
-      .forTenant(tenantId)
-      .query<ApiKeyRecord>(
-        'SELECT key_id, tenant_id, name, scope, prefix, rate_limit_rps, expires_at, revoked_at, created_at FROM api_key ORDER BY created_at DESC',
-      );
+    return this.database.forTenant(tenantId).query<ApiKeyRecord>(`SELECT ${columns} FROM api_key ORDER BY created_at DESC`);
   }
 
   async revoke(tenantId: string, keyId: string): Promise<boolean> {
@@ -65,26 +78,68 @@ export class ApiKeys {
       .forTenant(tenantId)
       .query<{ key_hash: string }>('UPDATE api_key SET revoked_at = now() WHERE key_id = ? AND revoked_at IS NULL RETURNING key_hash', [keyId]);
     for (const row of rows) this.cache.delete(row.key_hash);
+    this.byId.delete(keyId);
     return rows.length > 0;
   }
 
-  /** The principal a key stands for; refuses unknown, revoked and expired keys and enforces the key's rate. */
-  async authenticate(apiKey: string): Promise<Principal> {
-    const hash = digest(apiKey);
-    let cached = this.cache.get(hash);
+  /** Drops what this node remembers of keys (another node revoked one, or a creator's role changed). */
+  forget(keyIds?: string[]): void {
+    if (!keyIds) {
+      this.cache.clear();
+      this.byId.clear();
+      return;
+    }
+    for (const id of keyIds) this.byId.delete(id);
+    for (const [hash, entry] of this.cache) if (entry.record && keyIds.includes(entry.record.key_id)) this.cache.delete(hash);
+  }
+
+  /**
+   * Why the key may not act now, or undefined when it may: revoked, expired, or its creator (a user,
+   * or the key that made it, itself bound the same way) no longer holds every permission of its scope.
+   */
+  private async unusable(record: ApiKeyRecord | undefined, depth = 0): Promise<string | undefined> {
+    if (!record || record.revoked_at) return 'The API key is invalid or has been revoked';
+    if (record.expires_at && new Date(record.expires_at).getTime() <= Date.now()) return 'The API key has expired';
+    const role = roleOfScope(record.scope);
+    const creatorRole = await this.creatorRole(record, depth);
+    if (!role || !creatorRole || this.bounds.shortfall(creatorRole, role, record.tenant_id).length > 0) {
+      return "The API key's creator no longer holds its permissions in this workspace";
+    }
+    return undefined;
+  }
+
+  private async creatorRole(record: ApiKeyRecord, depth: number): Promise<string | undefined> {
+    const at = record.created_by.indexOf(':');
+    const kind = record.created_by.slice(0, at);
+    const id = record.created_by.slice(at + 1);
+    if (kind === 'user') return this.bounds.roleOfUser(id, record.tenant_id);
+    if (kind !== 'api_key' || depth >= maxChain) return undefined;
+    const parent = await this.remembered(this.byId, id, `SELECT ${columns} FROM api_key WHERE key_id = ?`);
+    if (!parent || parent.tenant_id !== record.tenant_id || (await this.unusable(parent, depth + 1))) return undefined;
+    return roleOfScope(parent.scope);
+  }
+
+  private async remembered(
+    cache: Map<string, { record: ApiKeyRecord | undefined; until: number }>,
+    key: string,
+    sql: string,
+  ): Promise<ApiKeyRecord | undefined> {
+    let cached = cache.get(key);
     if (!cached || cached.until < Date.now()) {
       // The key names its workspace: it is found across all of them, before any is known.
-      const [record] = await this.database.platform.query<ApiKeyRecord>(
-        'SELECT key_id, tenant_id, name, scope, prefix, rate_limit_rps, expires_at, revoked_at, created_at FROM api_key WHERE key_hash = ?',
-        [hash],
-      );
+      const [record] = await this.database.platform.query<ApiKeyRecord>(sql, [key]);
       cached = { record, until: Date.now() + cacheMs };
-      if (this.cache.size > 50_000) this.cache.clear();
-      this.cache.set(hash, cached);
+      if (cache.size > 50_000) cache.clear();
+      cache.set(key, cached);
     }
-    const record = cached.record;
-    if (!record || record.revoked_at) throw new AppError('unauthorized', 'The API key is invalid or has been revoked');
-    if (record.expires_at && new Date(record.expires_at).getTime() <= Date.now()) throw new AppError('unauthorized', 'The API key has expired');
+    return cached.record;
+  }
+
+  /** The principal a key stands for; refuses unknown, revoked, expired and outranked keys and enforces the key's rate. */
+  async authenticate(apiKey: string): Promise<Principal> {
+    const record = await this.remembered(this.cache, digest(apiKey), `SELECT ${columns} FROM api_key WHERE key_hash = ?`);
+    const refusal = await this.unusable(record);
+    if (refusal || !record) throw new AppError('unauthorized', refusal ?? 'The API key is invalid or has been revoked');
     const rate = await this.limiter.hit(`key:${record.key_id}`, record.rate_limit_rps, 1);
     if (!rate.allowed) {
       throw new AppError('rate_limited', `This API key is limited to ${record.rate_limit_rps} requests per second`, {

@@ -147,9 +147,16 @@ export function identityHandlers(deps: IdentityDependencies): Record<string, Ope
       const principal = principalOf(req);
       const tenantId = workspaceOf(req);
       const role = roleOfScope(req.body.scope);
-      const callerRole = principal.memberships.find((m) => m.tenantId === tenantId)?.role ?? '';
-      // A key never carries more than its creator holds.
-      if (!role || roleLevel(role) > roleLevel(callerRole)) throw new AppError('forbidden', `You cannot create a key with scope ${req.body.scope}`);
+      const callerRole = principal.memberships.find((m) => m.tenantId === tenantId)?.role;
+      if (!role || !callerRole) throw new AppError('forbidden', `You cannot create a key with scope ${req.body.scope}`);
+      // A key never carries more than its creator holds, compared by permission set.
+      const beyond = rbac.shortfall(callerRole, role, tenantId);
+      if (beyond.length > 0) {
+        throw new AppError(
+          'forbidden',
+          `A key with scope ${req.body.scope} would exceed your permissions in this workspace: ${beyond.slice(0, 10).join(', ')}${beyond.length > 10 ? ', …' : ''}`,
+        );
+      }
       if (req.body.expires_at && Date.parse(req.body.expires_at) <= Date.now()) {
         throw new AppError('validation_failed', 'expires_at must be in the future', {
           details: [{ path: '/body/expires_at', message: 'must be in the future' }],

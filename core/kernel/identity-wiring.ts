@@ -20,9 +20,15 @@ export async function identityAccess(deps: { config: Config; database: Database;
   // Counters need no fsync: a crash losing the last hits of a window is harmless.
   const limiter = new RateLimiter(database.relaxedQuery);
   const users = new UserStore(database);
-  const apiKeys = new ApiKeys(database, limiter);
-  const tokens = new AccessTokens(await resolveJwtSecret(config, logger), config.accessTokenTtlSeconds);
   const rbac = new RbacService(query, logger);
+  const apiKeys = new ApiKeys(database, limiter, {
+    roleOfUser: async (userId, tenantId) => {
+      const user = await users.access(userId);
+      return user && !user.disabled ? user.memberships.find((m) => m.tenantId === tenantId)?.role : undefined;
+    },
+    shortfall: (holder, wanted, tenantId) => rbac.shortfall(holder, wanted, tenantId),
+  });
+  const tokens = new AccessTokens(await resolveJwtSecret(config, logger), config.accessTokenTtlSeconds);
   const auth = new AuthService(users, tokens, new RefreshTokens(query, config.refreshTokenTtlDays), limiter, config.accessTokenTtlSeconds);
 
   if ((await users.count()) === 0) {

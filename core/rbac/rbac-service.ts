@@ -23,6 +23,8 @@ const split = (permission: string) => {
 export class RbacService {
   private enforcer?: Enforcer;
   private readonly decisions = new Map<string, boolean>();
+  /** What one role holds that another lacks, per (holder, wanted, tenant); dropped with `decisions`. */
+  private readonly shortfalls = new Map<string, string[]>();
   private declared: DeclaredAccess = { permissions: [], policies: [] };
   /** Which declared permissions are platform-wide; rebuilt on every reload (read on every request). */
   private platform = new Set<string>();
@@ -43,7 +45,7 @@ export class RbacService {
     ];
     const enforcer = await newEnforcer(createRbacModel(), new PolicyAdapter(this.query, () => defaults));
     this.enforcer = enforcer;
-    this.decisions.clear();
+    this.forget();
     this.logger.debug({ rules: defaults.length }, 'rbac policies loaded');
   }
 
@@ -71,14 +73,35 @@ export class RbacService {
       .sort();
   }
 
+  /**
+   * The permissions `wanted` holds in the tenant that `holder` does not: empty when `wanted` is
+   * within `holder`. Compared by permission set, not by level, since roles of one level differ.
+   */
+  shortfall(holder: string, wanted: string, tenant: string): string[] {
+    const key = `${holder}\u0000${wanted}\u0000${tenant}`;
+    let missing = this.shortfalls.get(key);
+    if (missing === undefined) {
+      const held = new Set(this.permissionsOf(holder, tenant));
+      missing = this.permissionsOf(wanted, tenant).filter((p) => !held.has(p));
+      if (this.shortfalls.size > 10_000) this.shortfalls.clear();
+      this.shortfalls.set(key, missing);
+    }
+    return missing;
+  }
+
+  private forget(): void {
+    this.decisions.clear();
+    this.shortfalls.clear();
+  }
+
   /** Grants a permission to a role in one tenant (stored; survives restarts). */
   async grant(role: string, tenant: string, permission: string): Promise<void> {
     await this.enforcer?.addPolicy(role, tenant, ...split(permission));
-    this.decisions.clear();
+    this.forget();
   }
 
   async revoke(role: string, tenant: string, permission: string): Promise<void> {
     await this.enforcer?.removePolicy(role, tenant, ...split(permission));
-    this.decisions.clear();
+    this.forget();
   }
 }
