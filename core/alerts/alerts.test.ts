@@ -4,6 +4,7 @@ import { type AlertsService, definePlugin, type RaiseAlert, type ResolveAlert, t
 import { call } from '../plugin-api/testing.ts';
 import { eventually } from '../testing/eventually.ts';
 import { startReceiver } from '../testing/http-receiver.ts';
+import { embeddedIPv4Hosts } from '../outbound/embedded-ipv4.testkit.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 
 /** One local receiver for every channel; the path tells them apart (/slack, /discord, ...). */
@@ -309,6 +310,18 @@ t.test('a channel on a private address is refused by the outbound guard and reco
   t.match(detail?.notifications, [{ status: 'failed', attempts: 1, lastError: /blocked: .*127\.0\.0\.1 is in a blocked range \(loopback\)/ }]);
   const tested = await call(kernel, 'POST', '/api/v1/integrations/notifications/test', { headers: acmeAdmin.headers, body: { channel: 'local' } });
   t.match(tested.json, { status: 'failed', lastError: /blocked/ });
+  t.equal(rx.connections(), 0, 'no socket was opened');
+});
+
+t.test('channels on IPv6 forms embedding a private IPv4 address are refused by the outbound guard', async (t) => {
+  const { kernel, acmeAdmin } = await world(t, {});
+  const rx = await receiver(t);
+  const port = new URL(rx.url('/')).port;
+  for (const [i, host] of embeddedIPv4Hosts.entries()) {
+    const channel = await createChannel(kernel, acmeAdmin.headers, { name: `embedded-${i}`, type: 'slack', url: `http://${host}:${port}/slack` });
+    const tested = await call(kernel, 'POST', `/api/v1/channels/${channel.id}/test`, { headers: acmeAdmin.headers });
+    t.match(tested.json, { status: 'failed', lastError: /blocked: .*blocked range/ }, host);
+  }
   t.equal(rx.connections(), 0, 'no socket was opened');
 });
 

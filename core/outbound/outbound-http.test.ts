@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { addressVerdict } from './address-policy.ts';
+import { embeddedIPv4Hosts } from './embedded-ipv4.testkit.ts';
 import { OutboundBlockedError, OutboundHttp } from './outbound-http.ts';
 
 /** A local server that counts connections, so a test can prove a refused call opened none. */
@@ -43,6 +44,24 @@ t.test('blocked address ranges, IPv4 and IPv6', async (t) => {
   }
   for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])
     t.equal(addressVerdict(address).allowed, true, `${address} is allowed`);
+});
+
+t.test('IPv6 forms embedding an IPv4 address: IPv4-compatible ::/96, Teredo and local-use NAT64 whole, the rest by the address inside', async (t) => {
+  for (const address of ['::7f00:1', '::a9fe:a9fe', '::127.0.0.1', '::169.254.169.254', '::8.8.8.8', '::808:808', '2001::1', '64:ff9b:1::808:808'])
+    t.equal(addressVerdict(address).allowed, false, `${address} is blocked`);
+  t.match(addressVerdict('::7f00:1'), { reason: /IPv4-compatible/ });
+  t.match(addressVerdict('2001:0:4136:e378:8000:63bf:80ff:fffe'), { reason: /Teredo/ });
+  for (const address of ['2002:a9fe:a9fe::1', '2606:4700::5efe:a9fe:a9fe', '2606:4700::200:5efe:a00:1'])
+    t.equal(addressVerdict(address).allowed, false, `${address} is judged by its embedded address`);
+  for (const address of ['2002:808:808::1', '64:ff9b::808:808', '2606:4700::5efe:808:808'])
+    t.equal(addressVerdict(address).allowed, true, `${address} embeds a public address`);
+
+  const server = await localServer(t, (_req, res) => res.end('reached'));
+  const guard = new OutboundHttp({ hostAllowlist: [], allowPrivate: false });
+  for (const host of embeddedIPv4Hosts) {
+    await t.rejects(guard.request(`http://${host}:${server.port}/`), { name: 'OutboundBlockedError', message: /blocked range/ }, host);
+  }
+  t.equal(server.connections(), 0, 'no connection was made for any of them');
 });
 
 t.test('refused requests open no socket and say why', async (t) => {

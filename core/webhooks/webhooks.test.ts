@@ -3,6 +3,7 @@ import { eventually } from '../testing/eventually.ts';
 import { verifyWebhook } from '../../sdk/webhook-signature.ts';
 import { call } from '../plugin-api/testing.ts';
 import { startReceiver } from '../testing/http-receiver.ts';
+import { embeddedIPv4Hosts } from '../outbound/embedded-ipv4.testkit.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
 
@@ -108,4 +109,25 @@ t.test('webhook endpoints: bad input, no auth, wrong role, other tenant', async 
   t.same((await call(kernel, 'GET', '/api/v1/webhooks', { headers: globexAdmin.headers })).json.data, []);
   t.equal((await call(kernel, 'DELETE', `/api/v1/webhooks/${created.id}`, { headers: acmeAdmin.headers })).status, 204);
   t.same((await call(kernel, 'GET', '/api/v1/webhooks', { headers: acmeAdmin.headers })).json.data, []);
+});
+
+t.test('subscriptions to IPv6 forms embedding a private IPv4 address fail as blocked and never connect', async (t) => {
+  const { kernel, acmeAdmin } = await startWorld(t, { plugins: [examplePlugin] });
+  const hook = await receiver(t);
+  const port = new URL(hook.url).port;
+  const ids: Record<string, string> = {};
+  for (const host of embeddedIPv4Hosts) {
+    const created = await call(kernel, 'POST', '/api/v1/webhooks', { headers: acmeAdmin.headers, body: { url: `http://${host}:${port}/hook` } });
+    t.equal(created.status, 201, host);
+    ids[host] = created.json.id;
+    await call(kernel, 'POST', `/api/v1/webhooks/${created.json.id}/test`, { headers: acmeAdmin.headers });
+  }
+  for (const [host, id] of Object.entries(ids)) {
+    const failed = await eventually(async () => {
+      const list = await call(kernel, 'GET', `/api/v1/webhooks/${id}/deliveries`, { headers: acmeAdmin.headers });
+      return list.json.data[0]?.lastError ? list.json.data[0] : undefined;
+    });
+    t.match(failed, { status: 'failed', attempts: 1, lastError: /blocked: .*blocked range/ }, host);
+  }
+  t.equal(hook.connections(), 0);
 });

@@ -118,3 +118,28 @@ t.test('one alert per state: warning above 7 days, critical from 7 days, expired
   t.match(certificateAlert('expired', cert), { severity: 'critical', title: 'Certificate of shop.example.com:443 has expired' });
   t.match(certificateAlert('invalid', cert), { severity: 'critical', title: 'Certificate of shop.example.com:443 is invalid' });
 });
+
+t.test('IPv6 forms embedding a private IPv4 address are refused before any handshake', async (t) => {
+  const port = await closedPort();
+  const closed = { ...context, policy: { ...policy, privateNetworks: [] } };
+  const hosts = [
+    '::7f00:1',
+    '::a9fe:a9fe',
+    '::127.0.0.1',
+    '::169.254.169.254',
+    '::ffff:0:7f00:1',
+    '64:ff9b:1::7f00:1',
+    '2002:7f00:1::1',
+    '2002:a9fe:a9fe::1',
+    '2001:0:4136:e378:8000:63bf:80ff:fffe',
+    '2606:4700::200:5efe:7f00:1',
+  ];
+  for (const host of hosts) {
+    await t.rejects(inspectCertificate({ host, port, serverName: 'localhost', caPem: null, timeoutMs: 2000 }, closed), { message: /is not allowed/ }, host);
+  }
+  await t.rejects(
+    inspectCertificate({ host: '::7f00:1', port, serverName: 'localhost', caPem: null, timeoutMs: 2000 }, context),
+    { message: /never checked/ },
+    'even where loopback is opened',
+  );
+});

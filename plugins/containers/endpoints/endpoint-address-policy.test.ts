@@ -59,3 +59,36 @@ t.test('resolving: every address checked, the allowlist skips the check, literal
   t.equal(literalHostProblem(policy(['127.0.0.0/8']), 'acme', '127.0.0.1'), null);
   t.equal(literalHostProblem(policy(), 'acme', 'db.internal'), null, 'names are judged when checked');
 });
+
+t.test('IPv6 forms embedding an IPv4 address: IPv4-compatible, Teredo and local-use NAT64 never checked, the rest judged by the address inside', async (t) => {
+  const loopbackOpen = policy(['127.0.0.0/8', '169.254.0.0/16', '10.0.0.0/8']);
+  for (const address of [
+    '::7f00:1',
+    '::a9fe:a9fe',
+    '::127.0.0.1',
+    '::169.254.169.254',
+    '::a00:1',
+    '::8.8.8.8',
+    '2001:0:4136:e378:8000:63bf:80ff:fffe',
+    '64:ff9b:1::7f00:1',
+  ]) {
+    t.match(
+      checkAddressVerdict(loopbackOpen, 'acme', address),
+      { allowed: false, reason: /never checked \((IPv4-compatible|Teredo|local-use NAT64)\)/ },
+      address,
+    );
+  }
+  for (const address of [
+    '::ffff:0:7f00:1',
+    '2002:7f00:1::1',
+    '2002:a9fe:a9fe::1',
+    '64:ff9b::a9fe:a9fe',
+    '2606:4700::200:5efe:7f00:1',
+    '2606:4700::5efe:a00:1',
+  ]) {
+    t.match(checkAddressVerdict(policy(), 'acme', address), { allowed: false }, `${address} is judged by its embedded address`);
+  }
+  t.same(checkAddressVerdict(loopbackOpen, 'acme', '2002:a00:1::1'), { allowed: true }, '6to4 of an opened private address, as the address itself');
+  t.same(checkAddressVerdict(policy(), 'acme', '2002:5db8:d70e::1'), { allowed: true }, '6to4 of a public address');
+  t.match(literalHostProblem(loopbackOpen, 'acme', '[::7f00:1]'), /IPv4-compatible/);
+});

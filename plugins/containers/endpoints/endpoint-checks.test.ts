@@ -149,3 +149,28 @@ t.test('HTTPS: an untrusted certificate fails the check unless TLS errors are ig
   t.match(await checkHttp(check(url), resolving), { ok: false, error: 'TLS: the certificate is self-signed (DEPTH_ZERO_SELF_SIGNED_CERT)' });
   t.match(await checkHttp(check(url, { ignoreTlsErrors: true, keyword: 'secure ok' }), resolving), { ok: true, statusCode: 200 });
 });
+
+t.test('IPv6 forms embedding a private IPv4 address: HTTP and TCP checks refuse them without connecting', async (t) => {
+  const s = await server(t, (_req, res) => res.writeHead(200).end());
+  const port = Number(new URL(s.url('/')).port);
+  const hosts = [
+    '::7f00:1',
+    '::a9fe:a9fe',
+    '::127.0.0.1',
+    '::169.254.169.254',
+    '::ffff:0:7f00:1',
+    '64:ff9b:1::7f00:1',
+    '2002:7f00:1::1',
+    '2002:a9fe:a9fe::1',
+    '2001:0:4136:e378:8000:63bf:80ff:fffe',
+    '2606:4700::200:5efe:7f00:1',
+  ];
+  for (const host of hosts) {
+    t.match(await checkHttp(check(`http://[${host}]:${port}/`), { policy: closed, tenantId: 'acme' }), { ok: false, error: /is not allowed/ }, `HTTP ${host}`);
+    t.match(await checkTcp({ host, port, timeoutMs: 2000 }, { policy: closed, tenantId: 'acme' }), { ok: false, error: /is not allowed/ }, `TCP ${host}`);
+  }
+  for (const host of ['::7f00:1', '::127.0.0.1', '2001:0:4136:e378:8000:63bf:80ff:fffe']) {
+    t.match(await checkHttp(check(`http://[${host}]:${port}/`), context), { ok: false, error: /never checked/ }, `${host} even where loopback is opened`);
+  }
+  t.equal(s.seen.length, 0, 'nothing was sent');
+});
