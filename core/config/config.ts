@@ -19,6 +19,14 @@ export interface Config {
   logLevel: string;
   workerThreads: number;
   bodyLimitBytes: number;
+  httpRequestTimeoutMs: number;
+  httpHeadersTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
+  httpMaxUnfinishedRequestsPerAddress: number;
+  graphqlMaxDepth: number;
+  graphqlMaxCost: number;
+  graphqlListFactor: number;
+  graphqlIntrospection: boolean;
   plugins: string[];
   disabledPlugins: string[];
   shutdownTimeoutMs: number;
@@ -104,6 +112,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     logLevel: v.ITOPS_LOG_LEVEL,
     workerThreads: v.ITOPS_WORKER_THREADS ?? Math.max(1, Math.min(4, os.availableParallelism())),
     bodyLimitBytes: v.ITOPS_BODY_LIMIT_BYTES,
+    httpRequestTimeoutMs: v.ITOPS_HTTP_REQUEST_TIMEOUT_MS,
+    httpHeadersTimeoutMs: v.ITOPS_HTTP_HEADERS_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: v.ITOPS_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    httpMaxUnfinishedRequestsPerAddress: v.ITOPS_HTTP_MAX_UNFINISHED_REQUESTS_PER_ADDRESS,
+    graphqlMaxDepth: v.ITOPS_GRAPHQL_MAX_DEPTH,
+    graphqlMaxCost: v.ITOPS_GRAPHQL_MAX_COST,
+    graphqlListFactor: v.ITOPS_GRAPHQL_LIST_FACTOR,
+    graphqlIntrospection: v.ITOPS_GRAPHQL_INTROSPECTION ?? v.NODE_ENV !== 'production',
     plugins: list(v.ITOPS_PLUGINS),
     disabledPlugins: list(v.ITOPS_DISABLED_PLUGINS),
     shutdownTimeoutMs: v.ITOPS_SHUTDOWN_TIMEOUT_MS,
@@ -124,6 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
   if (env.ITOPS_PORT === undefined && raw.PORT !== undefined) config.port = Number(raw.PORT);
   if (config.env === 'production' && !config.jwtSecret) {
     throw new ConfigError(['ITOPS_JWT_SECRET is required when NODE_ENV=production (at least 32 characters)']);
+  }
+  if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
+    throw new ConfigError(['ITOPS_HTTP_HEADERS_TIMEOUT_MS must not be larger than ITOPS_HTTP_REQUEST_TIMEOUT_MS']);
   }
   if (Boolean(config.adminEmail) !== Boolean(config.adminPassword)) {
     throw new ConfigError(['ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD must be set together']);

@@ -6,6 +6,7 @@ import { attachGraphQLWebSocket } from '../../graphql/graphql-ws-server.ts';
 import type { AccessControl } from '../../http/access-control.ts';
 import { createHttpApp } from '../../http/http-app.ts';
 import { HttpMetrics } from '../../http/http-metrics.ts';
+import { applyKeepAlive, capUnfinishedRequests, serverOptions } from '../../http/slow-clients.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { InFlight } from '../in-flight.ts';
 import type { PluginHost } from '../plugin-host.ts';
@@ -28,7 +29,15 @@ export function startHttp(deps: { config: Config; logger: Logger; metrics: Regis
       contract: (ctx) => plugins.currentRouter().dispatch(ctx),
       readsOwnBody: (method, path) => plugins.currentRouter().readsOwnBody(method, path),
     });
-    const server = http.createServer(inFlight.wrap(app.callback()));
+    // Slow clients (a body dripped a byte at a time) are cut off at a deadline and capped per address.
+    const limits = {
+      requestTimeoutMs: config.httpRequestTimeoutMs,
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+      maxUnfinishedPerAddress: config.httpMaxUnfinishedRequestsPerAddress,
+    };
+    const server = http.createServer(serverOptions(limits), capUnfinishedRequests(inFlight.wrap(app.callback()), limits.maxUnfinishedPerAddress));
+    applyKeepAlive(server, limits);
     const ws = attachGraphQLWebSocket(server, () => plugins.currentSchema(), access);
     onStop(() => ws.close());
     await new Promise<void>((resolve, reject) => {
