@@ -3,6 +3,9 @@ import type { Logger } from '../logging/logger.ts';
 import type { JobDeclaration, JobHandler, JobsService } from '../plugin-api/index.ts';
 import type { AjvSchemaValidator } from '../validation/schema-validator.ts';
 
+/** Jobs of one queue a node runs at once, unless its worker asks for another number. */
+const defaultConcurrency = 2;
+
 interface DeclaredQueue {
   declaration: JobDeclaration;
   owner: string;
@@ -53,35 +56,54 @@ export class JobService implements JobsService {
     };
   }
 
-  /** Starts consuming a declared queue. Returns the undo (stops fetching, lets running jobs finish). */
-  async work(name: string, handler: JobHandler): Promise<() => Promise<void>> {
+  /**
+   * Starts consuming a declared queue. Returns the undo (stops fetching, lets running jobs finish).
+   * Each of `concurrency` workers fetches and settles one job at a time, so a slow job holds only its
+   * own slot and a failing one is retried alone. Jobs sent with a `group` (deliveries: the tenant)
+   * run at most `perGroup` at once across all nodes, so one group cannot take every slot.
+   */
+  async work(name: string, handler: JobHandler, options: { concurrency?: number; perGroup?: number } = {}): Promise<() => Promise<void>> {
     const queue = this.queues.get(name);
     if (!queue) throw new Error(`job "${name}" has a handler but no declaration in its manifest`);
     if (!this.workersEnabled) return async () => {};
-    // Jobs are fetched in batches but settled one by one, so a failing job is retried alone.
     await this.boss.work(
       name,
-      { batchSize: 10, burstWhenBatchFull: true, perJobResults: true, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 },
-      async (jobs) => {
-        // The async wrapper turns a handler's synchronous throw into that job's failure alone.
-        const settled = await Promise.allSettled(
-          jobs.map(async (job) => handler(job.data, { id: job.id, name, attempt: job.retryCount, signal: new AbortController().signal })),
-        );
-        return settled.map((outcome, i) => {
-          if (outcome.status === 'fulfilled') return { id: jobs[i].id, status: 'completed' as const };
-          this.logger.warn({ err: outcome.reason, job: name, jobId: jobs[i].id }, 'job failed');
-          return { id: jobs[i].id, status: 'failed' as const, output: { message: String((outcome.reason as Error)?.message ?? outcome.reason) } };
-        });
+      {
+        batchSize: 1,
+        localConcurrency: options.concurrency ?? defaultConcurrency,
+        ...(options.perGroup ? { groupConcurrency: options.perGroup } : {}),
+        // A worker that found a job looks again at once while more are ready, instead of
+        // sleeping out the poll interval between jobs of a backlog.
+        burstWhenReadyExceeds: 1,
+        perJobResults: true,
+        includeMetadata: true,
+        pollingIntervalSeconds: 2,
+        notifyPollingIntervalSeconds: 2,
+      },
+      async ([job]) => {
+        try {
+          // Awaited inside the try, so a handler's synchronous throw is this job's failure too.
+          await handler(job.data, { id: job.id, name, attempt: job.retryCount, signal: job.signal });
+          return [{ id: job.id, status: 'completed' as const }];
+        } catch (error) {
+          this.logger.warn({ err: error, job: name, jobId: job.id }, 'job failed');
+          return [{ id: job.id, status: 'failed' as const, output: { message: String((error as Error)?.message ?? error) } }];
+        }
       },
     );
     return () => this.boss.offWork(name, { wait: true });
   }
 
-  async send(name: string, payload: object = {}, options: { startAfterSeconds?: number; singletonKey?: string } = {}): Promise<string | null> {
+  /** `group` puts the job in a concurrency group (see `work`'s `perGroup`). */
+  async send(name: string, payload: object = {}, options: { startAfterSeconds?: number; singletonKey?: string; group?: string } = {}): Promise<string | null> {
     const queue = this.queues.get(name);
     if (!queue) throw new Error(`unknown job queue "${name}"`);
     if (queue.declaration.payloadSchema) this.validator.assert(queue.declaration.payloadSchema, payload, `payload of job ${name}`);
-    return this.boss.send(name, payload, { startAfter: options.startAfterSeconds, singletonKey: options.singletonKey });
+    return this.boss.send(name, payload, {
+      startAfter: options.startAfterSeconds,
+      singletonKey: options.singletonKey,
+      ...(options.group ? { group: { id: options.group } } : {}),
+    });
   }
 
   async isReachable(): Promise<boolean> {
