@@ -278,11 +278,20 @@ export class AlertService implements AlertsService {
     return notifications.map((n) => n.id);
   }
 
+  /**
+   * A few at a time: a mass outage queues thousands after its commit, and the sweep that raised
+   * them waits for that; one by one each waits for its own commit of the job row.
+   */
   private async enqueueAll(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      // The sweep re-queues what could not be queued here.
-      await this.deps.enqueue(id).catch((error) => this.deps.logger.warn({ err: error, notificationId: id }, 'could not queue an alert notification'));
-    }
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++];
+        // The sweep re-queues what could not be queued here.
+        await this.deps.enqueue(id).catch((error) => this.deps.logger.warn({ err: error, notificationId: id }, 'could not queue an alert notification'));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(enqueueConcurrency, ids.length) }, worker));
   }
 }
 
@@ -290,6 +299,9 @@ export class AlertService implements AlertsService {
 type UpsertRow = Pick<AlertRow, 'tenant_id' | 'fingerprint' | 'source' | 'entity_type' | 'entity_id' | 'severity' | 'title' | 'message' | 'labels'> & {
   times: number;
 };
+
+/** The job queue's own pool has four connections. */
+const enqueueConcurrency = 4;
 
 const alertKey = (tenantId: string, fingerprint: string) => JSON.stringify([tenantId, fingerprint]);
 
