@@ -1,9 +1,11 @@
 import type { Context } from 'koa';
-import { type ExecutionResult, type GraphQLSchema, type GraphQLError, execute, parse, validate } from 'graphql';
+import { type ExecutionResult, type GraphQLSchema, GraphQLError, execute, parse, validate } from 'graphql';
 import { AppError } from '../errors/app-error.ts';
 import type { GraphQLContext, Principal } from '../plugin-api/index.ts';
 import type { AccessControl } from '../http/access-control.ts';
 import type { RequestState } from '../http/request-context.ts';
+import { findUnsafeText, unsafeTextMessage } from '../validation/text-safety.ts';
+import { maxQueryTokens, type QueryLimits, queryTooComplex, validationRules } from './query-limits.ts';
 
 interface GraphQLBody {
   query?: unknown;
@@ -39,11 +41,13 @@ export function graphQLContext(
 export function presentError(error: GraphQLError, correlationId: string) {
   const original = error.originalError as { code?: string } | undefined;
   const known = original instanceof AppError;
+  // Validation rules of our own (query limits) name their code in the error's extensions.
+  const ruleCode = !original && typeof error.extensions?.code === 'string' ? error.extensions.code : undefined;
   return {
     message: known || !original ? error.message : 'An unexpected error occurred',
     locations: error.locations,
     path: error.path,
-    extensions: { code: known ? original.code : original ? 'internal' : 'validation_failed', correlationId },
+    extensions: { code: known ? original.code : original ? 'internal' : (ruleCode ?? 'validation_failed'), correlationId },
   };
 }
 
@@ -56,7 +60,7 @@ function present(result: ExecutionResult, correlationId: string) {
  * GraphQL over HTTP (POST JSON, or GET for queries). The body is already parsed by the shared body
  * parser, so size limits and malformed JSON are handled once for REST and GraphQL alike.
  */
-export async function handleGraphQL(ctx: Context, schema: GraphQLSchema, access: AccessControl): Promise<void> {
+export async function handleGraphQL(ctx: Context, schema: GraphQLSchema, access: AccessControl, limits: QueryLimits): Promise<void> {
   const state = ctx.state as RequestState;
   state.operationId = 'graphql';
   let payload: GraphQLBody;
@@ -76,15 +80,27 @@ export async function handleGraphQL(ctx: Context, schema: GraphQLSchema, access:
     throw new AppError('validation_failed', '"variables" must be an object');
   }
 
+  // Text PostgreSQL cannot store is refused here as on REST, whether in the query or its variables.
+  const unsafe = findUnsafeText({ query: payload.query, variables: payload.variables ?? null });
+  if (unsafe)
+    throw new AppError('validation_failed', 'The GraphQL request contains text that cannot be stored', {
+      details: [{ path: unsafe, message: unsafeTextMessage }],
+    });
+
   let document: ReturnType<typeof parse>;
   try {
-    document = parse(payload.query);
+    document = parse(payload.query, { maxTokens: maxQueryTokens });
   } catch (error) {
     ctx.status = 400;
-    ctx.body = present({ errors: [error as GraphQLError] }, state.correlationId);
+    // Too many tokens, or nesting deep enough to exhaust the parser's stack: too complex, not malformed.
+    const tooComplex = !(error instanceof GraphQLError) || /maximum number of tokens|more than \d+ tokens/i.test(error.message);
+    const parseError = tooComplex
+      ? new GraphQLError(error instanceof GraphQLError ? error.message : 'The query is nested too deeply to parse', { extensions: { code: queryTooComplex } })
+      : error;
+    ctx.body = present({ errors: [parseError] }, state.correlationId);
     return;
   }
-  const errors = validate(schema, document);
+  const errors = validate(schema, document, validationRules(limits));
   if (errors.length > 0) {
     ctx.status = 400;
     ctx.body = present({ errors }, state.correlationId);

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../config/config.ts';
 import { handleGraphQL } from '../../graphql/graphql-http.ts';
+import { setQueryLimits } from '../../graphql/query-limits.ts';
 import { attachGraphQLWebSocket } from '../../graphql/graphql-ws-server.ts';
 import type { AccessControl } from '../../http/access-control.ts';
 import { createHttpApp } from '../../http/http-app.ts';
@@ -20,12 +21,18 @@ export function startHttp(deps: { config: Config; logger: Logger; metrics: Regis
   const { config, logger, plugins, access } = deps;
   return bootModule(logger, async (onStop) => {
     const inFlight = new InFlight();
+    const queryLimits = {
+      maxDepth: config.graphqlMaxDepth,
+      maxCost: config.graphqlMaxCost,
+      listFactor: config.graphqlListFactor,
+      introspection: config.graphqlIntrospection,
+    };
     const app = createHttpApp({
       logger,
       metrics: new HttpMetrics(deps.metrics),
       bodyLimitBytes: config.bodyLimitBytes,
       trustProxy: config.trustProxy,
-      graphql: (ctx) => handleGraphQL(ctx, plugins.currentSchema(), access),
+      graphql: (ctx) => handleGraphQL(ctx, plugins.currentSchema(), access, queryLimits),
       contract: (ctx) => plugins.currentRouter().dispatch(ctx),
       readsOwnBody: (method, path) => plugins.currentRouter().readsOwnBody(method, path),
     });
@@ -38,6 +45,8 @@ export function startHttp(deps: { config: Config; logger: Logger; metrics: Regis
     };
     const server = http.createServer(serverOptions(limits), capUnfinishedRequests(inFlight.wrap(app.callback()), limits.maxUnfinishedPerAddress));
     applyKeepAlive(server, limits);
+    // GraphQL over WebSocket validates with the same limits (graphql-ws-server reads them per server).
+    setQueryLimits(server, queryLimits);
     const ws = attachGraphQLWebSocket(server, () => plugins.currentSchema(), access);
     onStop(() => ws.close());
     await new Promise<void>((resolve, reject) => {
