@@ -525,6 +525,18 @@ export type StatusMonitorType = 'heartbeat' | 'endpoint' | 'container' | 'sla_se
 
 export type StatusName = string;
 
+export type StatusPageSettings = {
+  slug: StatusPageSlug;
+  updatedAt: string | null;
+};
+
+export type StatusPageSettingsUpdate = {
+  slug: StatusPageSlug;
+};
+
+/** Lower-case letters, digits and inner hyphens; null while the page is unpublished. */
+export type StatusPageSlug = string | null;
+
 /** Order on the page, smallest first (ties by name). */
 export type StatusPosition = number;
 
@@ -759,7 +771,7 @@ export type GetHeartbeatDailyUptimeResponse = HeartbeatDailyUptime;
 /** GET /status: The workspace's public status page (no credentials): overall status, active incidents (components not operational, with since when), every component with its status and 90 days of daily uptime bars. Server-rendered and complete without JavaScript; a small inline script (the only one the Content-Security-Policy allows) keeps it current from `/status/events`. */
 export type GetStatusPageRequest = {
   query?: {
-    /** The workspace whose page to show (default, the `x-workspace-id` header). */
+    /** The published slug of the page to show (default, the `x-workspace-id` header, read as a slug too). */
     workspace?: string;
   };
   headers?: {
@@ -769,6 +781,16 @@ export type GetStatusPageRequest = {
 };
 
 export type GetStatusPageResponse = string;
+
+/** GET /api/v1/status/settings: The workspace's public status-page settings (its slug; null while unpublished). */
+export type GetStatusPageSettingsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetStatusPageSettingsResponse = StatusPageSettings;
 
 /** GET /api/v1/certificates/{id}/checks: List check history, newest first. */
 export type ListCertificateChecksRequest = {
@@ -1140,7 +1162,7 @@ export type ResumeHeartbeatResponse = Heartbeat;
 /** GET /status/events: Live updates of the workspace's status page as Server-Sent Events (no credentials). */
 export type StreamStatusEventsRequest = {
   query?: {
-    /** The workspace whose page to show (default, the `x-workspace-id` header). */
+    /** The published slug of the page to show (default, the `x-workspace-id` header, read as a slug too). */
     workspace?: string;
   };
   headers?: {
@@ -1221,6 +1243,17 @@ export type UpdateStatusGroupRequest = {
 
 export type UpdateStatusGroupResponse = StatusGroup;
 
+/** PUT /api/v1/status/settings: Publish the status page under a slug (`/status?workspace=<slug>`), change it, or unpublish it with `slug: null`. A slug another workspace uses answers 409. */
+export type UpdateStatusPageSettingsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: StatusPageSettingsUpdate;
+};
+
+export type UpdateStatusPageSettingsResponse = StatusPageSettings;
+
 export interface OperationTypes {
   createCertificate: { request: CreateCertificateRequest; response: CreateCertificateResponse };
   createEndpoint: { request: CreateEndpointRequest; response: CreateEndpointResponse };
@@ -1239,6 +1272,7 @@ export interface OperationTypes {
   getHeartbeat: { request: GetHeartbeatRequest; response: GetHeartbeatResponse };
   getHeartbeatDailyUptime: { request: GetHeartbeatDailyUptimeRequest; response: GetHeartbeatDailyUptimeResponse };
   getStatusPage: { request: GetStatusPageRequest; response: GetStatusPageResponse };
+  getStatusPageSettings: { request: GetStatusPageSettingsRequest; response: GetStatusPageSettingsResponse };
   listCertificateChecks: { request: ListCertificateChecksRequest; response: ListCertificateChecksResponse };
   listCertificates: { request: ListCertificatesRequest; response: ListCertificatesResponse };
   listEndpointChecks: { request: ListEndpointChecksRequest; response: ListEndpointChecksResponse };
@@ -1266,6 +1300,7 @@ export interface OperationTypes {
   updateHeartbeat: { request: UpdateHeartbeatRequest; response: UpdateHeartbeatResponse };
   updateStatusComponent: { request: UpdateStatusComponentRequest; response: UpdateStatusComponentResponse };
   updateStatusGroup: { request: UpdateStatusGroupRequest; response: UpdateStatusGroupResponse };
+  updateStatusPageSettings: { request: UpdateStatusPageSettingsRequest; response: UpdateStatusPageSettingsResponse };
 }
 
 export type OperationId = keyof OperationTypes;
@@ -1317,6 +1352,7 @@ export const operations = {
   getHeartbeat: { method: 'GET', path: '/api/v1/heartbeats/{id}', public: false, permission: 'containers.heartbeats:read' },
   getHeartbeatDailyUptime: { method: 'GET', path: '/api/v1/heartbeats/{id}/uptime/daily', public: false, permission: 'containers.heartbeats:read' },
   getStatusPage: { method: 'GET', path: '/status', public: true },
+  getStatusPageSettings: { method: 'GET', path: '/api/v1/status/settings', public: false, permission: 'containers.status_page:read' },
   listCertificateChecks: { method: 'GET', path: '/api/v1/certificates/{id}/checks', public: false, permission: 'containers.certificates:read' },
   listCertificates: { method: 'GET', path: '/api/v1/certificates', public: false, permission: 'containers.certificates:read' },
   listEndpointChecks: { method: 'GET', path: '/api/v1/endpoints/{id}/checks', public: false, permission: 'containers.endpoints:read' },
@@ -1364,6 +1400,13 @@ export const operations = {
   updateStatusGroup: {
     method: 'PUT',
     path: '/api/v1/status/groups/{id}',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
+  updateStatusPageSettings: {
+    method: 'PUT',
+    path: '/api/v1/status/settings',
     public: false,
     permission: 'containers.status_page:write',
     requestBody: 'application/json',

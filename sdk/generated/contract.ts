@@ -914,6 +914,18 @@ export type StatusMonitorType = 'heartbeat' | 'endpoint' | 'container' | 'sla_se
 
 export type StatusName = string;
 
+export type StatusPageSettings = {
+  slug: StatusPageSlug;
+  updatedAt: string | null;
+};
+
+export type StatusPageSettingsUpdate = {
+  slug: StatusPageSlug;
+};
+
+/** Lower-case letters, digits and inner hyphens; null while the page is unpublished. */
+export type StatusPageSlug = string | null;
+
 /** Order on the page, smallest first (ties by name). */
 export type StatusPosition = number;
 
@@ -1613,7 +1625,7 @@ export type GetSlaTrendDataResponse = {
 /** GET /status: The workspace's public status page (no credentials): overall status, active incidents (components not operational, with since when), every component with its status and 90 days of daily uptime bars. Server-rendered and complete without JavaScript; a small inline script (the only one the Content-Security-Policy allows) keeps it current from `/status/events`. */
 export type GetStatusPageRequest = {
   query?: {
-    /** The workspace whose page to show (default, the `x-workspace-id` header). */
+    /** The published slug of the page to show (default, the `x-workspace-id` header, read as a slug too). */
     workspace?: string;
   };
   headers?: {
@@ -1623,6 +1635,16 @@ export type GetStatusPageRequest = {
 };
 
 export type GetStatusPageResponse = string;
+
+/** GET /api/v1/status/settings: The workspace's public status-page settings (its slug; null while unpublished). */
+export type GetStatusPageSettingsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetStatusPageSettingsResponse = StatusPageSettings;
 
 /** POST /api/v1/templates/import: Import a YAML document of the export's format; validated, idempotent, dry-run capable. */
 export type ImportTemplatesRequest = {
@@ -2604,7 +2626,7 @@ export type StreamEventsResponse = string;
 /** GET /status/events: Live updates of the workspace's status page as Server-Sent Events (no credentials). */
 export type StreamStatusEventsRequest = {
   query?: {
-    /** The workspace whose page to show (default, the `x-workspace-id` header). */
+    /** The published slug of the page to show (default, the `x-workspace-id` header, read as a slug too). */
     workspace?: string;
   };
   headers?: {
@@ -2751,6 +2773,17 @@ export type UpdateStatusGroupRequest = {
 
 export type UpdateStatusGroupResponse = StatusGroup;
 
+/** PUT /api/v1/status/settings: Publish the status page under a slug (`/status?workspace=<slug>`), change it, or unpublish it with `slug: null`. A slug another workspace uses answers 409. */
+export type UpdateStatusPageSettingsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: StatusPageSettingsUpdate;
+};
+
+export type UpdateStatusPageSettingsResponse = StatusPageSettings;
+
 export interface OperationTypes {
   activateLicense: { request: ActivateLicenseRequest; response: ActivateLicenseResponse };
   createApiKey: { request: CreateApiKeyRequest; response: CreateApiKeyResponse };
@@ -2799,6 +2832,7 @@ export interface OperationTypes {
   getSlaSnapshotTrend: { request: GetSlaSnapshotTrendRequest; response: GetSlaSnapshotTrendResponse };
   getSlaTrendData: { request: GetSlaTrendDataRequest; response: GetSlaTrendDataResponse };
   getStatusPage: { request: GetStatusPageRequest; response: GetStatusPageResponse };
+  getStatusPageSettings: { request: GetStatusPageSettingsRequest; response: GetStatusPageSettingsResponse };
   importTemplates: { request: ImportTemplatesRequest; response: ImportTemplatesResponse };
   listActiveAlerts: { request: ListActiveAlertsRequest; response: ListActiveAlertsResponse };
   listAlerts: { request: ListAlertsRequest; response: ListAlertsResponse };
@@ -2864,6 +2898,7 @@ export interface OperationTypes {
   updateHeartbeat: { request: UpdateHeartbeatRequest; response: UpdateHeartbeatResponse };
   updateStatusComponent: { request: UpdateStatusComponentRequest; response: UpdateStatusComponentResponse };
   updateStatusGroup: { request: UpdateStatusGroupRequest; response: UpdateStatusGroupResponse };
+  updateStatusPageSettings: { request: UpdateStatusPageSettingsRequest; response: UpdateStatusPageSettingsResponse };
 }
 
 export type OperationId = keyof OperationTypes;
@@ -2945,6 +2980,7 @@ export const operations = {
   getSlaSnapshotTrend: { method: 'GET', path: '/api/v1/sla/services/{id}/trend', public: false, permission: 'sla:read' },
   getSlaTrendData: { method: 'GET', path: '/api/v1/sla/trend', public: false, permission: 'sla:read' },
   getStatusPage: { method: 'GET', path: '/status', public: true },
+  getStatusPageSettings: { method: 'GET', path: '/api/v1/status/settings', public: false, permission: 'containers.status_page:read' },
   importTemplates: { method: 'POST', path: '/api/v1/templates/import', public: false, permission: 'sla.templates:write', requestBody: 'application/json' },
   listActiveAlerts: { method: 'GET', path: '/api/v1/alerts/active', public: false, permission: 'alerts:read' },
   listAlerts: { method: 'GET', path: '/api/v1/alerts', public: false, permission: 'alerts:read' },
@@ -3042,6 +3078,13 @@ export const operations = {
   updateStatusGroup: {
     method: 'PUT',
     path: '/api/v1/status/groups/{id}',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
+  updateStatusPageSettings: {
+    method: 'PUT',
+    path: '/api/v1/status/settings',
     public: false,
     permission: 'containers.status_page:write',
     requestBody: 'application/json',

@@ -13,6 +13,7 @@ export interface PageComponent {
 }
 
 export interface PageModel {
+  /** The page's public slug (never the workspace id). */
   workspace: string;
   generatedAt: Date;
   groups: { id: string; name: string; description: string | null }[];
@@ -220,5 +221,5 @@ export function renderStatusPage(model: PageModel): string {
 export function renderNoStatusPage(): string {
   return `${head('Status page not found')}
 <body><div class="wrap"><header><h1>Status page not found</h1></header><main><p>There is no status page at this address.</p>
-<p class="muted">A workspace's status page is at <code>/status?workspace=&lt;workspace id&gt;</code> once it has components.</p></main></div></body></html>`;
+<p class="muted">A workspace's status page is at <code>/status?workspace=&lt;slug&gt;</code> once it publishes one and has components.</p></main></div></body></html>`;
 }

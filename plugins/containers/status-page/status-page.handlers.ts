@@ -1,6 +1,7 @@
 import { AppError, type DatabaseService, type EventsService, type OperationRequest, type PlatformEvent } from '../../../core/plugin-api/index.ts';
 import type { ComponentStatus } from './status-components.ts';
 import { type PageComponent, renderNoStatusPage, renderStatusPage, statusPageHeaders } from './status-page-render.ts';
+import { workspaceOfSlug } from './status-settings.handlers.ts';
 import { statusStream } from './status-page-stream.ts';
 import { dailyUptime, type StatusChange } from './status-uptime.ts';
 
@@ -31,28 +32,20 @@ function publicEvent(event: PlatformEvent) {
 }
 
 /**
- * The public status page of a workspace and its live stream. The workspace is named by
- * `?workspace=<id>`, else by the `x-workspace-id` header (which a reverse proxy can set per host
- * name, e.g. status.example.com → acme). A workspace without components has no page: 404, the same
- * as an unknown one.
+ * The public status page of a workspace and its live stream. The page is named by its published
+ * slug, `?workspace=<slug>`, else by the `x-workspace-id` header read as a slug too (a reverse proxy
+ * can set it per host name, e.g. status.example.com → acme). Never by the workspace id: an unknown
+ * slug, a workspace that published none and one without components all answer the same 404, so
+ * nothing is learned of which workspaces exist.
  */
 export function statusPageHandlers(deps: { database: DatabaseService; events: EventsService; clock: () => Date; maxStreams?: number }) {
   const { database, clock } = deps;
   const maxStreams = deps.maxStreams ?? 5000;
   let openStreams = 0;
 
-  const workspaceOf = (req: OperationRequest<unknown, Record<string, string>, PageQuery>) => req.query.workspace ?? req.tenantId;
-
-  /**
-   * The page's workspace comes from the public URL: read only its rows. A value that cannot be a
-   * workspace id has no page (forTenant refuses it).
-   */
-  const scoped = (tenantId: string) => {
-    try {
-      return database.forTenant(tenantId);
-    } catch {
-      return undefined;
-    }
+  const slugOf = (req: OperationRequest<unknown, Record<string, string>, PageQuery>) => {
+    const header = req.headers['x-workspace-id'];
+    return req.query.workspace ?? (typeof header === 'string' ? header : undefined);
   };
 
   const components = (tenantId: string) =>
@@ -97,8 +90,9 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
 
   return {
     async getStatusPage(req: OperationRequest<unknown, Record<string, string>, PageQuery>) {
-      const workspace = workspaceOf(req);
-      if (!workspace || !scoped(workspace)) return notFound();
+      const slug = slugOf(req);
+      const workspace = await workspaceOfSlug(database, slug);
+      if (!slug || !workspace) return notFound();
       const now = clock();
       const windowStart = new Date(Math.floor(now.getTime() / DAY) * DAY - (DAYS - 1) * DAY);
       const [rows, groupRows, changes] = await Promise.all([components(workspace), groups(workspace), history(workspace, windowStart)]);
@@ -113,19 +107,18 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
         uptime: dailyUptime(changes.get(`${r.monitor_type}:${r.monitor_id}`) ?? [], now, DAYS),
       }));
       const html = renderStatusPage({
-        workspace,
+        workspace: slug,
         generatedAt: now,
         groups: groupRows,
         components: pageComponents,
-        eventsUrl: `/status/events?workspace=${encodeURIComponent(workspace)}`,
+        eventsUrl: `/status/events?workspace=${encodeURIComponent(slug)}`,
       });
       return { status: 200, headers: statusPageHeaders, body: html };
     },
 
     async streamStatusEvents(req: OperationRequest<unknown, Record<string, string>, PageQuery>) {
-      const workspace = workspaceOf(req);
-      const db = workspace ? scoped(workspace) : undefined;
-      const exists = db ? await db.query('SELECT 1 FROM status_component LIMIT 1') : [];
+      const workspace = await workspaceOfSlug(database, slugOf(req));
+      const exists = workspace ? await database.forTenant(workspace).query('SELECT 1 FROM status_component LIMIT 1') : [];
       if (!workspace || exists.length === 0) throw new AppError('not_found', 'There is no status page for this workspace');
       if (openStreams >= maxStreams)
         throw new AppError('unavailable', 'Too many open status streams on this server; retry later', { headers: { 'Retry-After': '30' } });

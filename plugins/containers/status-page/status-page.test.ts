@@ -5,7 +5,7 @@ import { call, startTestKernel } from '../../../core/plugin-api/testing.ts';
 import { startWorld } from '../../../core/testing/identity-fixtures.ts';
 import { createContainersPlugin } from '../plugin.ts';
 import { pruneStatusHistory } from './status-components.ts';
-import { eventually, openSse, statusWorld } from './status-page.testkit.ts';
+import { eventually, openSse, publishStatusPage, statusWorld } from './status-page.testkit.ts';
 
 const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
@@ -316,6 +316,7 @@ t.test('history older than 100 days is pruned, keeping what held when the window
 t.test('a node holds a bounded number of public streams and frees them when clients leave', async (t) => {
   const { kernel, acmeOps } = await startWorld(t, { plugins: [createContainersPlugin({ maxStatusStreams: 1 })] });
   await call(kernel, 'POST', '/api/v1/status/components', { headers: acmeOps.headers, body: { name: 'Web', monitorType: 'container', monitorId: 'web' } });
+  await publishStatusPage(kernel, 'acme', acmeOps.headers);
   const first = await openSse(`${kernel.url}/status/events?workspace=acme`);
   await first.next((f) => f.event === 'snapshot');
   const refused = await call(kernel, 'GET', '/status/events?workspace=acme');

@@ -55,10 +55,19 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   return { response, next, close: () => controller.abort() };
 }
 
+/** Publishes the workspace's status page under `slug`. */
+export async function publishStatusPage(kernel: Parameters<typeof call>[0], slug: string, headers: Record<string, string>) {
+  const published = await call(kernel, 'PUT', '/api/v1/status/settings', { headers, body: { slug } });
+  if (published.status !== 200) throw new Error(`publish ${slug}: ${published.status} ${published.text}`);
+}
+
 export async function statusWorld(t: { teardown(fn: () => unknown): void }) {
   // The first-party plugins as a server runs them: SLA services publish real status changes.
   const world = await startWorld(t, { firstParty: true });
   const { kernel, acmeOps, acmeAdmin } = world;
+  // Both pages published under their workspace's id, so `?workspace=acme` reads as it always did.
+  await publishStatusPage(kernel, 'acme', acmeOps.headers);
+  await publishStatusPage(kernel, 'globex', world.globexAdmin.headers);
 
   const heartbeat = async (name = 'nightly backup', headers = acmeOps.headers) => {
     const created = await call(kernel, 'POST', '/api/v1/heartbeats', { headers, body: { name, periodSeconds: 3600 } });
