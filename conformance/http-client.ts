@@ -11,6 +11,8 @@ export interface OutgoingRequest {
   query?: [string, string][];
   headers?: Record<string, string>;
   body?: string;
+  /** Replaces text in the encoded path and query: bytes no encoder would produce (a lone surrogate's). */
+  rawReplace?: [string, string];
   /** Leave out x-correlation-id so the server has to generate one. */
   withoutCorrelationId?: boolean;
 }
@@ -43,7 +45,8 @@ export class ConformanceClient {
 
   async send(request: OutgoingRequest): Promise<ReceivedResponse> {
     const search = new URLSearchParams(request.query ?? []).toString();
-    const target = request.path + (search ? `?${search}` : '');
+    let target = request.path + (search ? `?${search}` : '');
+    if (request.rawReplace) target = target.replaceAll(request.rawReplace[0], request.rawReplace[1]);
     const headers: Record<string, string> = { accept: 'application/json, */*;q=0.5', ...request.headers };
     const sentCorrelationId = request.withoutCorrelationId ? undefined : `conf-${randomBytes(8).toString('hex')}`;
     if (sentCorrelationId) headers['x-correlation-id'] = sentCorrelationId;

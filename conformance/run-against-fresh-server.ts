@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +24,7 @@ const SHUTDOWN_TIMEOUT_MS = 60_000;
 const LISTENING = /itops is listening on (\S+)/;
 
 /** The parent's environment without any ITOPS_* setting, DATABASE_URL or PORT: the child gets exactly ours. */
-function childEnvironment(dataDir: string, embeddedDbPort: number): NodeJS.ProcessEnv {
+function childEnvironment(dataDir: string, embeddedDbPort: number, admin: { email: string; password: string }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith('ITOPS_') && name !== 'DATABASE_URL' && name !== 'PORT') env[name] = value;
@@ -35,6 +36,9 @@ function childEnvironment(dataDir: string, embeddedDbPort: number): NodeJS.Proce
     ITOPS_EMBEDDED_DB_PORT: String(embeddedDbPort),
     ITOPS_PLUGINS: './core/testing/example-plugin',
     ITOPS_LOG_LEVEL: 'warn',
+    // A platform admin for the suite, so bad input is sent past authorization too.
+    ITOPS_ADMIN_EMAIL: admin.email,
+    ITOPS_ADMIN_PASSWORD: admin.password,
   });
   if (process.env.DATABASE_URL) env.DATABASE_URL = process.env.DATABASE_URL;
   return env;
@@ -78,10 +82,11 @@ async function stop(child: ChildProcess): Promise<void> {
   );
 }
 
+const admin = { email: 'conformance-admin@example.com', password: randomBytes(18).toString('base64url') };
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-conformance-'));
 const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], {
   cwd: repoRoot,
-  env: childEnvironment(dataDir, await freePort()),
+  env: childEnvironment(dataDir, await freePort(), admin),
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 const cleanUp = async () => {
@@ -98,7 +103,7 @@ let exitCode = 1;
 try {
   const baseUrl = await waitUntilListening(child);
   process.stderr.write(`conformance: fresh server at ${baseUrl} (data in ${dataDir})\n`);
-  const { passed, failed } = await runConformance(baseUrl);
+  const { passed, failed } = await runConformance(baseUrl, console.log, admin);
   console.log(`${passed} passed, ${failed} failed`);
   exitCode = failed === 0 ? 0 : 1;
 } catch (error) {

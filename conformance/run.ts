@@ -3,6 +3,8 @@ import { runConformance } from './suite.ts';
 /**
  * `npm run conformance -- --base-url http://127.0.0.1:3000` (or CONFORMANCE_BASE_URL): checks a live
  * server against the contract it serves. Ends with `N passed, M failed`; exit code 0 only when M is 0.
+ * With CONFORMANCE_EMAIL and CONFORMANCE_PASSWORD (a platform admin), bad input is also sent past
+ * authorization: the suite creates a workspace `conformance` and a workspace admin in it.
  */
 
 function baseUrlFromArgs(args: string[]): string | undefined {
@@ -26,6 +28,8 @@ try {
   process.exit(2);
 }
 
-const { passed, failed } = await runConformance(baseUrl);
+const email = process.env.CONFORMANCE_EMAIL;
+const password = process.env.CONFORMANCE_PASSWORD;
+const { passed, failed } = await runConformance(baseUrl, console.log, email && password ? { email, password } : undefined);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -1,4 +1,6 @@
+import { type Caller, checkBadInput } from './bad-input.ts';
 import { type CheckContext, type CheckResult, checkOperation, checkUnknownPath, checkWrongMethod } from './checks.ts';
+import { randomUUID } from 'node:crypto';
 import { type JsonObject, listOperations, listPaths, resolveRef } from './contract-document.ts';
 import { ConformanceClient, describeFetchError, parseJson } from './http-client.ts';
 import { SchemaValidator } from './schema-validation.ts';
@@ -46,8 +48,40 @@ async function fetchContract(client: ConformanceClient): Promise<JsonObject | st
   }
 }
 
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+const WORKSPACE = 'conformance';
+
+async function postJson(client: ConformanceClient, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await client.send({ method: 'POST', path, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, value: parseJson(response.text).value as JsonObject | undefined, text: response.text };
+}
+
+/**
+ * With a platform admin's credentials, the bad-input checks run as a workspace admin of a workspace
+ * of their own (falling back to the platform admin for platform operations), so bad input gets past
+ * authorization to validation. Without, they run anonymously (public operations still validate).
+ */
+async function callerFor(client: ConformanceClient, credentials: Credentials | undefined): Promise<Caller | string> {
+  if (!credentials) return { headers: {} };
+  const admin = await postJson(client, '/api/v1/auth/login', credentials);
+  if (admin.status !== 200 || typeof admin.value?.token !== 'string') return `login of ${credentials.email} answered ${admin.status}: ${admin.text}`;
+  const platform = { authorization: `Bearer ${admin.value.token}` };
+  const workspace = await postJson(client, '/api/v1/tenants', { tenant_id: WORKSPACE, name: 'Conformance' }, platform);
+  if (workspace.status !== 201 && workspace.status !== 409) return `creating workspace ${WORKSPACE} answered ${workspace.status}: ${workspace.text}`;
+  const member = { email: `conformance-${Date.now()}@example.com`, password: `conformance-${randomUUID()}` };
+  const user = await postJson(client, '/api/v1/users', { ...member, memberships: [{ tenantId: WORKSPACE, role: 'msp_admin' }] }, platform);
+  if (user.status !== 201) return `creating a workspace admin answered ${user.status}: ${user.text}`;
+  const login = await postJson(client, '/api/v1/auth/login', member);
+  if (login.status !== 200 || typeof login.value?.token !== 'string') return `login of the workspace admin answered ${login.status}: ${login.text}`;
+  return { headers: { authorization: `Bearer ${login.value.token}`, 'x-workspace-id': WORKSPACE }, fallback: { headers: platform } };
+}
+
 /** Checks the server at `baseUrl` against the contract it serves; prints one line per check. */
-export async function runConformance(baseUrl: string, print: (line: string) => void = console.log): Promise<SuiteSummary> {
+export async function runConformance(baseUrl: string, print: (line: string) => void = console.log, credentials?: Credentials): Promise<SuiteSummary> {
   const summary: SuiteSummary = { passed: 0, failed: 0, skipped: 0 };
   const report = (checks: CheckResult[]) => {
     for (const check of checks) {
@@ -78,9 +112,16 @@ export async function runConformance(baseUrl: string, print: (line: string) => v
   // A check that throws (a schema ajv cannot compile, say) fails itself, not the run.
   const guarded = (subject: string, run: () => Promise<CheckResult[]>) => () =>
     run().catch((error: Error): CheckResult[] => [{ outcome: 'FAIL', subject, check: 'checks', detail: `the suite could not check it: ${error.message}` }]);
+  const caller = await callerFor(client, credentials).catch((error: Error) => `signing in failed: ${describeFetchError(error)}`);
+  if (typeof caller === 'string') {
+    report([{ outcome: 'FAIL', subject: '(server)', check: 'sign in', detail: caller }]);
+    return summary;
+  }
+  const anonymous: Caller = { headers: {} };
   const tasks = [
     guarded('(server)', () => checkUnknownPath(context)),
     ...operations.map((operation) => guarded(operation.label, () => checkOperation(operation, context))),
+    ...operations.map((operation) => guarded(operation.label, () => checkBadInput(operation, context, operation.isPublic ? anonymous : caller))),
     ...listPaths(operations).map((entry) => guarded(entry.path, async () => [await checkWrongMethod(entry, operations, context)])),
   ];
   for (const checks of await inOrder(tasks, CONCURRENCY)) report(checks);

@@ -22,6 +22,7 @@ t.test('bad input is a 400, never a 500', async (t) => {
   refused(t, await call(kernel, 'GET', '/api/v1/status/groups?q=a%00b', as), 'NUL in q');
   refused(t, await call(kernel, 'PUT', '/api/v1/status/groups/a%00b', { ...as, body: { name: 'x' } }), 'NUL in a path id');
   refused(t, await call(kernel, 'DELETE', '/api/v1/status/groups/%ED%A0%80', as), 'lone surrogate bytes in a path id');
+  refused(t, await call(kernel, 'GET', '/api/v1/status/groups?q=a%ED%A0%80b', as), 'lone surrogate bytes in q');
   refused(
     t,
     await call(kernel, 'POST', '/api/v1/status/groups', {

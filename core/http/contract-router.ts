@@ -43,6 +43,25 @@ function refuseUnsafeText(parts: Record<string, unknown>): void {
 }
 
 /**
+ * Percent-escapes that decode to no UTF-8 (`%ED%A0%80` is a lone surrogate's bytes, `%FF` none at
+ * all) would otherwise be passed on undecoded or as U+FFFD, silently changing what was asked for.
+ */
+function refuseMalformedUrl(path: string, querystring: string): void {
+  for (const [part, text] of [
+    ['path', path],
+    ['query', querystring.replaceAll('+', ' ')],
+  ] as const) {
+    try {
+      decodeURIComponent(text);
+    } catch {
+      throw new AppError('validation_failed', 'The request does not match the contract', {
+        details: [{ path: `/${part}`, message: 'must be percent-encoded UTF-8' }],
+      });
+    }
+  }
+}
+
+/**
  * Serves one immutable version of the merged contract. Loading or unloading a plugin builds a new
  * router and swaps it in, so a request always sees one consistent contract.
  *
@@ -101,6 +120,7 @@ export class ContractRouter {
     state.operationId = operation.operationId;
 
     // Before authorization, which already looks the workspace header up in the database.
+    refuseMalformedUrl(ctx.path, ctx.querystring);
     refuseUnsafeText({ path: matched.params, query: ctx.query, header: ctx.headers });
 
     const tenantHeader = ctx.get('x-workspace-id') || undefined;
