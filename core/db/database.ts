@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
+import { isConnectionError, unlessUnavailable } from './database-errors.ts';
 import { appRole, tenantSetting } from './tenant-isolation.ts';
 import type { DatabaseService, PlatformDatabase, SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
 
@@ -27,47 +28,47 @@ export class Database implements DatabaseService {
     poolSize: number,
     private readonly logger: Logger,
   ) {
-    const base = { connectionString: url, types };
+    // A bounded wait for a connection: with the server unreachable a request answers 503, not hangs.
+    const base = { connectionString: url, types, connectionTimeoutMillis: 10_000, keepAlive: true };
     this.relaxedPool = new pg.Pool({ ...base, max: 4, options: '-c synchronous_commit=off', application_name: 'itops-relaxed' });
     this.ownerPool = new pg.Pool({ ...base, max: poolSize, application_name: 'itops' });
     this.appPool = new pg.Pool({ ...base, max: poolSize, options: `-c role=${appRole}`, application_name: 'itops-app' });
+    // An idle connection the server drops is discarded by the pool; the next checkout opens a new one.
     for (const pool of [this.relaxedPool, this.ownerPool, this.appPool]) pool.on('error', () => undefined);
     this.platform = {
       query: this.query,
       transaction: (fn) => this.run(this.ownerPool, null, fn),
-      statement: (sql) => prepared(sql, (q) => this.ownerPool.query(q)),
+      statement: (sql) => prepared(sql, (q) => unlessUnavailable(() => this.ownerPool.query(q))),
       relaxedQuery: this.relaxedQuery,
     };
   }
 
   /** Owner-level SQL; kept for the kernel's own bookkeeping. Plugins use `platform` or `forTenant`. */
-  readonly query: SqlQuery = async <T>(sql: string, params: unknown[] = []) =>
-    (await this.ownerPool.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[];
+  readonly query: SqlQuery = <T>(sql: string, params: unknown[] = []) =>
+    unlessUnavailable(async () => (await this.ownerPool.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[]);
 
-  readonly relaxedQuery: SqlQuery = async <T>(sql: string, params: unknown[] = []) =>
-    (await this.relaxedPool.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[];
+  readonly relaxedQuery: SqlQuery = <T>(sql: string, params: unknown[] = []) =>
+    unlessUnavailable(async () => (await this.relaxedPool.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[]);
 
   /**
    * A handle that sees only `tenantId`'s rows. The tenant is a session setting of the pooled
    * connection, set when the connection is taken for another tenant than it last served: set
    * outside any transaction, a rollback cannot undo it, and a connection never runs a statement
    * for a tenant before it is set (a fresh connection has none, and then sees no rows at all).
+   * The setting is remembered on the client object, so a connection the server dropped takes it
+   * along and its replacement starts unset (prepared statements too are per client).
    */
   forTenant(tenantId: string): TenantDatabase {
     checkTenantId(tenantId);
-    const withClient = async <T>(fn: (client: AppClient) => Promise<T>): Promise<T> => {
-      const client = (await this.appPool.connect()) as AppClient;
-      try {
+    const withClient = <T>(fn: (client: AppClient) => Promise<T>): Promise<T> =>
+      checkedOut(this.appPool, async (client: AppClient) => {
         if (client[boundTenant] !== tenantId) {
           client[boundTenant] = undefined;
           await client.query(`SELECT set_config('${tenantSetting}', $1, false)`, [tenantId]);
           client[boundTenant] = tenantId;
         }
-        return await fn(client);
-      } finally {
-        client.release();
-      }
-    };
+        return fn(client);
+      });
     const handle: SqlHandle = {
       query: <T>(sql: string, params: unknown[] = []) =>
         withClient(async (client) => (await client.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[]),
@@ -77,13 +78,8 @@ export class Database implements DatabaseService {
     return { tenantId, ...handle };
   }
 
-  private async run<T>(pool: pg.Pool, tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    try {
-      return await this.inTransaction(client, tenantId, fn);
-    } finally {
-      client.release();
-    }
+  private run<T>(pool: pg.Pool, tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return checkedOut(pool, (client) => this.inTransaction(client, tenantId, fn));
   }
 
   private async inTransaction<T>(client: pg.PoolClient, tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -126,6 +122,30 @@ export class Database implements DatabaseService {
   async close(): Promise<void> {
     await Promise.all([this.relaxedPool, this.ownerPool, this.appPool].map((pool) => pool.end().catch(() => undefined)));
   }
+}
+
+/**
+ * A pooled connection for the length of `fn`. A checked-out client has no listener of the pool's, and
+ * a connection lost between two statements emits 'error' on it: heard here, or the process dies of
+ * it. A connection that failed goes back as broken, so the pool closes it instead of lending it
+ * again; losing the server altogether is answered as `unavailable` (503), see database-errors.ts.
+ */
+function checkedOut<T, C extends pg.PoolClient = pg.PoolClient>(pool: pg.Pool, fn: (client: C) => Promise<T>): Promise<T> {
+  return unlessUnavailable(async () => {
+    const client = (await pool.connect()) as C;
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    let failure: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (error) {
+      if (isConnectionError(error)) failure = error as Error;
+      throw error;
+    } finally {
+      client.off('error', ignore);
+      client.release(failure);
+    }
+  });
 }
 
 function prepared<T>(sql: string, run: (query: pg.QueryConfig) => Promise<pg.QueryResult>): (params?: unknown[]) => Promise<T[]> {

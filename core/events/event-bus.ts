@@ -23,6 +23,8 @@ export class EventBus {
   private lastId = 0n;
   private stopped = false;
   private reconnectTimer?: NodeJS.Timeout;
+  /** Failed reconnects in a row: the wait doubles with each, up to half a minute. */
+  private attempts = 0;
 
   constructor(
     private readonly url: string,
@@ -51,41 +53,66 @@ export class EventBus {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     await this.draining;
-    await this.client?.end().catch(() => undefined);
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'itops-events' });
+    const client = new pg.Client({ connectionString: this.url, application_name: 'itops-events', keepAlive: true, connectionTimeoutMillis: 10_000 });
     client.on('notification', (message) => {
       if (message.channel !== eventChannel || !message.payload) return;
       this.pending.push(message.payload);
       this.drain();
     });
-    client.on('error', (error) => {
+    // A server that goes away may close the socket with an error or without one (a killed
+    // postmaster): either way this connection is done, and only the current one reconnects.
+    const lost = (error?: Error) => {
+      if (this.client !== client) return;
+      this.client = undefined;
       this.logger.warn({ err: error }, 'event listener connection lost; reconnecting');
       this.scheduleReconnect();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${eventChannel}`);
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${eventChannel}`);
+    } catch (error) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     this.client = client;
   }
 
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer) return;
-    this.client?.end().catch(() => undefined);
+    const previous = this.client;
+    this.client = undefined;
+    previous?.end().catch(() => undefined);
+    const delay = Math.min(30_000, 1000 * 2 ** Math.min(this.attempts, 5));
     this.reconnectTimer = setTimeout(async () => {
       this.reconnectTimer = undefined;
+      if (this.stopped) return;
       try {
         await this.connect();
         // Whatever committed while we were away: deliver it before new notifications.
         const missed = await this.query<{ id: string }>('SELECT id FROM event_outbox WHERE id > ? ORDER BY id', [this.lastId.toString()]);
+        this.attempts = 0;
         this.pending.unshift(...missed.map((r) => String(r.id)));
         this.drain();
       } catch (error) {
-        this.logger.warn({ err: error }, 'event listener could not reconnect; retrying');
+        this.attempts++;
+        this.logger.warn({ err: error, attempt: this.attempts }, 'event listener could not reconnect; retrying');
         this.scheduleReconnect();
       }
-    }, 1000);
+    }, delay);
+  }
+
+  /** Whether this node hears the other nodes' commits right now (LISTEN connection up). */
+  isListening(): boolean {
+    return this.client !== undefined;
   }
 
   private drain(): void {
