@@ -8,11 +8,14 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface AccessClaims {
   userId: string;
   email: string;
+  /** The refresh-token family the token was issued in: logging out of it revokes the token. */
+  sessionId?: string;
 }
 
 /**
  * HS256 access tokens. Verification pins the algorithm, so `alg: none` and any other algorithm are
- * refused; memberships are not in the token, so a removed membership takes effect at once.
+ * refused; memberships are not in the token, so a removed membership takes effect at once. A token
+ * names its session (`sid`), which the platform refuses once the session ended (logout).
  */
 export class AccessTokens {
   private readonly key: Uint8Array;
@@ -27,7 +30,7 @@ export class AccessTokens {
   }
 
   sign(claims: AccessClaims): Promise<string> {
-    return new SignJWT({ email: claims.email, typ: 'access' })
+    return new SignJWT({ email: claims.email, typ: 'access', ...(claims.sessionId ? { sid: claims.sessionId } : {}) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuer('itops')
@@ -51,7 +54,7 @@ export class AccessTokens {
       ) {
         throw new Error('not an access token');
       }
-      const claims = { userId: payload.sub, email: payload.email };
+      const claims: AccessClaims = { userId: payload.sub, email: payload.email, ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}) };
       if (this.verified.size >= 20_000) this.verified.clear();
       this.verified.set(token, { claims, expiresAt: payload.exp * 1000 });
       return claims;

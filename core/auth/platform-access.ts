@@ -4,7 +4,9 @@ import type { ApiKeys } from '../identity/api-keys.ts';
 import type { UserStore } from '../identity/user-store.ts';
 import type { Principal } from '../plugin-api/index.ts';
 import type { RbacService } from '../rbac/rbac-service.ts';
+import type { AccessChange, AccessWatch } from './access-change.ts';
 import { type AccessTokens, looksLikeJwt } from './access-tokens.ts';
+import type { SessionRevocations } from './session-revocations.ts';
 
 const header = (headers: Credentials['headers'], name: string) => {
   const value = headers[name];
@@ -15,13 +17,35 @@ const header = (headers: Credentials['headers'], name: string) => {
  * The platform's AccessControl: who is calling (JWT from login, or an API key in X-API-Key or as a
  * bearer token) and whether they hold the operation's permission in the workspace they act in.
  */
-export class PlatformAccess implements AccessControl {
+export class PlatformAccess implements AccessControl, AccessWatch {
+  private readonly listeners = new Set<(change: AccessChange) => void>();
+
   constructor(
     private readonly tokens: AccessTokens,
     private readonly users: UserStore,
     private readonly apiKeys: ApiKeys,
     private readonly rbac: RbacService,
+    private readonly revocations: SessionRevocations,
   ) {}
+
+  /** Long-lived connections (graphql-ws) hear here when someone's access narrowed. */
+  onAccessChange(listener: (change: AccessChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** An access change reached this node (its own commit, or another node's through the bus). */
+  accessChanged(change: AccessChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // One connection's failure to close must not keep the others open.
+      }
+    }
+  }
 
   async authenticate({ headers }: Credentials): Promise<Principal | null> {
     const apiKey = header(headers, 'x-api-key');
@@ -32,6 +56,9 @@ export class PlatformAccess implements AccessControl {
     if (!match) throw new AppError('unauthorized', 'Use "Authorization: Bearer <token>" or "X-API-Key: <key>"', { headers: { 'WWW-Authenticate': 'Bearer' } });
     if (!looksLikeJwt(match[1])) return this.apiKeys.authenticate(match[1]);
     const claims = await this.tokens.verify(match[1]);
+    if (claims.sessionId && this.revocations.isRevoked(claims.sessionId)) {
+      throw new AppError('unauthorized', 'The session has ended; log in again', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+    }
     const user = await this.users.access(claims.userId);
     if (!user || user.disabled) throw new AppError('unauthorized', 'The account is disabled or no longer exists');
     return {

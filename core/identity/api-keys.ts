@@ -3,7 +3,8 @@ import { AppError } from '../errors/app-error.ts';
 import type { RateLimiter } from '../auth/rate-limiter.ts';
 import type { Principal } from '../plugin-api/index.ts';
 import { roleOfScope } from '../rbac/roles.ts';
-import type { DatabaseService } from '../db/sql-handles.ts';
+import type { DatabaseService, Tx } from '../db/sql-handles.ts';
+import type { PublishAccessChange } from './refresh-tokens.ts';
 
 export interface ApiKeyRecord {
   key_id: string;
@@ -36,6 +37,20 @@ const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 const token = (bytes: number) => randomBytes(bytes).toString('base64url').replace(/[-_]/g, '').slice(0, bytes);
 const cacheMs = 5_000;
 
+/** Unrevoked keys of the workspace made by `creator` (`user:<id>` or `api_key:<id>`), and the keys those made, and so on. */
+export async function keysBoundBy(tx: Pick<Tx, 'query'>, tenantId: string, creator: string): Promise<string[]> {
+  const rows = await tx.query<{ key_id: string }>(
+    `WITH RECURSIVE bound(key_id) AS (
+       SELECT key_id FROM api_key WHERE tenant_id = ? AND created_by = ? AND revoked_at IS NULL
+       UNION
+       SELECT k.key_id FROM api_key k JOIN bound b ON k.created_by = 'api_key:' || b.key_id WHERE k.tenant_id = ? AND k.revoked_at IS NULL
+     )
+     SELECT key_id FROM bound`,
+    [tenantId, creator, tenantId],
+  );
+  return rows.map((r) => r.key_id);
+}
+
 /**
  * API keys for agents, CronJobs and scripts: `itops_<secret>`, shown once, stored as a SHA-256
  * hash (the secret has 256 bits, so a fast hash is enough), bound to one workspace and scope.
@@ -48,6 +63,7 @@ export class ApiKeys {
     private readonly database: DatabaseService,
     private readonly limiter: RateLimiter,
     private readonly bounds: KeyBounds,
+    private readonly publish: PublishAccessChange,
   ) {}
 
   async create(input: {
@@ -73,10 +89,19 @@ export class ApiKeys {
     return this.database.forTenant(tenantId).query<ApiKeyRecord>(`SELECT ${columns} FROM api_key ORDER BY created_at DESC`);
   }
 
+  /** Revokes the key (and so the keys it made): refused at once here, on other nodes within the bus's delay. */
   async revoke(tenantId: string, keyId: string): Promise<boolean> {
-    const rows = await this.database
-      .forTenant(tenantId)
-      .query<{ key_hash: string }>('UPDATE api_key SET revoked_at = now() WHERE key_id = ? AND revoked_at IS NULL RETURNING key_hash', [keyId]);
+    // The platform handle, because the access change is an event without a tenant; both statements name it.
+    const rows = await this.database.platform.transaction(async (tx) => {
+      const revoked = await tx.query<{ key_hash: string }>(
+        'UPDATE api_key SET revoked_at = now() WHERE key_id = ? AND tenant_id = ? AND revoked_at IS NULL RETURNING key_hash',
+        [keyId, tenantId],
+      );
+      if (revoked.length > 0) {
+        await this.publish(tx, { reason: 'api_key_revoked', tenantId, keyIds: [keyId, ...(await keysBoundBy(tx, tenantId, `api_key:${keyId}`))] });
+      }
+      return revoked;
+    });
     for (const row of rows) this.cache.delete(row.key_hash);
     this.byId.delete(keyId);
     return rows.length > 0;

@@ -39,21 +39,23 @@ export class AuthService {
     const user = await this.users.findForLogin(email);
     const valid = await verifyPassword(user?.passwordHash ?? dummyHash, password);
     if (!user || !valid || user.disabled) throw new AppError('unauthorized', 'Invalid email or password');
-    return this.session(user.id, user.email, await this.refreshTokens.start(user.id));
+    const started = await this.refreshTokens.start(user.id);
+    return this.session(user.id, user.email, started.token, started.sessionId);
   }
 
   async refresh(refreshToken: string): Promise<Session> {
     const rotated = await this.refreshTokens.rotate(refreshToken);
     const user = await this.users.access(rotated.userId);
     if (!user || user.disabled) throw new AppError('unauthorized', 'The account is disabled or no longer exists');
-    return this.session(user.id, user.email, rotated.token);
+    return this.session(user.id, user.email, rotated.token, rotated.sessionId);
   }
 
+  /** Ends the refresh token's session; the access tokens issued in it are refused from now on. */
   logout(refreshToken: string): Promise<void> {
     return this.refreshTokens.revoke(refreshToken);
   }
 
-  private async session(userId: string, email: string, refreshToken: string): Promise<Session> {
-    return { token: await this.tokens.sign({ userId, email }), refreshToken, expiresIn: this.ttlSeconds, user: { id: userId, email } };
+  private async session(userId: string, email: string, refreshToken: string, sessionId: string): Promise<Session> {
+    return { token: await this.tokens.sign({ userId, email, sessionId }), refreshToken, expiresIn: this.ttlSeconds, user: { id: userId, email } };
   }
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import type { DatabaseService, SqlQuery } from '../db/sql-handles.ts';
+import { keysBoundBy } from './api-keys.ts';
+import type { PublishAccessChange } from './refresh-tokens.ts';
 
 export interface UserAccess {
   id: string;
@@ -24,7 +26,10 @@ export class UserStore {
   private readonly cache = new Map<string, { value: UserAccess | undefined; until: number }>();
   private readonly query: SqlQuery;
 
-  constructor(private readonly database: DatabaseService) {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly publish: PublishAccessChange,
+  ) {
     this.query = database.platform.query;
   }
 
@@ -67,21 +72,41 @@ export class UserStore {
     return value;
   }
 
+  /**
+   * Adds a membership or changes its role. A changed role is published as an access change (in the
+   * same transaction) with the keys the user made there, which are bound by the new role. It runs
+   * on the platform handle because that event has no tenant; every statement names the tenant.
+   */
   async setMembership(userId: string, tenantId: string, role: string): Promise<void> {
-    await this.database
-      .forTenant(tenantId)
-      .query('INSERT INTO membership (user_id, tenant_id, role) VALUES (?, ?, ?) ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role', [
+    await this.database.platform.transaction(async (tx) => {
+      const [before] = await tx.query<{ role: string }>('SELECT role FROM membership WHERE user_id = ? AND tenant_id = ? FOR UPDATE', [userId, tenantId]);
+      await tx.query('INSERT INTO membership (user_id, tenant_id, role) VALUES (?, ?, ?) ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role', [
         userId,
         tenantId,
         role,
       ]);
+      if (before && before.role !== role) {
+        await this.publish(tx, { reason: 'member_changed', tenantId, userIds: [userId], keyIds: await keysBoundBy(tx, tenantId, `user:${userId}`) });
+      }
+    });
     this.cache.delete(userId);
   }
 
   async removeMembership(userId: string, tenantId: string): Promise<boolean> {
-    const rows = await this.database.forTenant(tenantId).query('DELETE FROM membership WHERE user_id = ? RETURNING user_id', [userId]);
+    const removed = await this.database.platform.transaction(async (tx) => {
+      const rows = await tx.query('DELETE FROM membership WHERE user_id = ? AND tenant_id = ? RETURNING user_id', [userId, tenantId]);
+      if (rows.length > 0) {
+        await this.publish(tx, { reason: 'member_removed', tenantId, userIds: [userId], keyIds: await keysBoundBy(tx, tenantId, `user:${userId}`) });
+      }
+      return rows.length > 0;
+    });
     this.cache.delete(userId);
-    return rows.length > 0;
+    return removed;
+  }
+
+  /** Drops what this node cached about these users (their access changed, maybe on another node). */
+  forget(userIds: string[]): void {
+    for (const id of userIds) this.cache.delete(id);
   }
 
   async count(): Promise<number> {

@@ -25,7 +25,7 @@ import { type FailedPlugin, startPlugins } from './boot/plugins-module.ts';
 import { StopSteps } from './boot/stop-steps.ts';
 import { startWebhooks } from './boot/webhooks-module.ts';
 import { hostVersion } from './host-version.ts';
-import { identityAccess } from './identity-wiring.ts';
+import { identityAccess, identityEventTopics } from './identity-wiring.ts';
 import type { InFlight } from './in-flight.ts';
 import { validateManifest } from './manifest-validation.ts';
 import { discoverConfigured, discoverFirstParty, type DiscoveredPlugin } from './plugin-discovery.ts';
@@ -56,7 +56,7 @@ export class BootError extends Error {
 const pluginsDir = path.resolve(fileURLToPath(new URL('../../plugins', import.meta.url)));
 
 /** Topics core itself publishes; the plugins' own are added as they load. */
-const coreEventTopics: EventDeclaration[] = [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...alertEventTopics];
+const coreEventTopics: EventDeclaration[] = [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...alertEventTopics, ...identityEventTopics];
 
 interface Collected {
   manifests: PluginManifest[];
@@ -161,7 +161,7 @@ export class Kernel {
 
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'itops_' });
-      const identity = await identityAccess({ config, database, logger });
+      const identity = await identityAccess({ config, database, logger, events });
       const access = options.access ?? identity.access;
       const { host } = await stops.started(
         startPlugins({
