@@ -26,7 +26,7 @@ export { endpointWithCertificate, type EndpointWithCertificate, viewWithCertific
 
 /** Resolves the alerts of rows that are gone, in the transaction that removes them. */
 export async function resolveAll(tx: Tx, alerts: AlertsService, list: AlertToResolve[]): Promise<void> {
-  for (const alert of list) await alerts.resolve(tx, alert);
+  await alerts.resolveMany(tx, list);
 }
 
 /** Per-calendar-day windows of the last `days` days in `timeZone`, the last one ending at its midnight. */
