@@ -8,6 +8,9 @@ import { sseResponse } from './sse-stream.ts';
 import { eventIterator } from './event-iterator.ts';
 import type { GraphQLContext } from '../plugin-api/index.ts';
 import type { DatabaseService, SqlQuery as Query } from '../db/sql-handles.ts';
+import { type AccessChange, accessChangedTopic, mayAffect } from '../auth/access-change.ts';
+
+const accessChanges = new Set([accessChangedTopic]);
 
 type Row = { id: string; topic: string; tenant_id: string | null; payload: unknown; created_at: Date; total?: string };
 
@@ -96,6 +99,9 @@ export function eventsModule(deps: { bus: EventBus; database: Pick<DatabaseServi
           filter: { tenantId, topics },
           lastEventId,
           signal: req.signal,
+          // Every node hears a revocation through the bus: a stream whose principal may have lost
+          // access ends; its client reconnects (with Last-Event-ID) and is authorized afresh.
+          closeWhen: (close) => bus.subscribe((event) => mayAffect(event.payload as AccessChange, req.principal) && close(), { topics: accessChanges }),
           backlog: async (afterId) => {
             const rows = await sqlOf(tenantId)<Row>(
               `SELECT id, topic, tenant_id, payload, created_at FROM event_outbox

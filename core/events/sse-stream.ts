@@ -13,6 +13,11 @@ export interface SseOptions {
   heartbeatMs?: number;
   /** Bytes a slow client may fall behind before it is cut off (it resumes with Last-Event-ID). */
   maxBufferedBytes?: number;
+  /**
+   * Ends the stream from outside (its principal's access narrowed): called with the stream's close,
+   * returns what stops watching. The client reconnects, is authorized afresh and resumes.
+   */
+  closeWhen?: (close: () => void) => () => void;
   /** How an event is written: its SSE event name and data (default: topic and the whole event). */
   format?: (event: OutboxEvent) => { event: string; data: unknown };
 }
@@ -41,11 +46,14 @@ export function sseResponse(options: SseOptions): OperationResponse {
   // Subscribe before reading the backlog, so nothing committed in between is lost.
   const unsubscribe = bus.subscribe((event) => (replaying ? held.push(event) : send(event)), filter);
   const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
+  let unwatch = () => {};
   const close = () => {
     clearInterval(heartbeat);
     unsubscribe();
+    unwatch();
     stream.end();
   };
+  if (options.closeWhen) unwatch = options.closeWhen(close);
   signal.addEventListener('abort', close, { once: true });
   stream.on('close', close);
 

@@ -6,6 +6,12 @@ import type { AccessControl } from '../http/access-control.ts';
 import { graphQLContext, presentError } from './graphql-http.ts';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../plugin-api/index.ts';
+import { canWatch, mayAffect } from '../auth/access-change.ts';
+
+const sameAccess = (a: Principal, b: Principal) =>
+  a.platformAdmin === b.platformAdmin &&
+  a.memberships.length === b.memberships.length &&
+  a.memberships.every((m) => b.memberships.some((n) => n.tenantId === m.tenantId && n.role === m.role));
 
 const maxBufferedBytes = 1 << 20;
 
@@ -34,6 +40,23 @@ export function attachGraphQLWebSocket(server: Server, currentSchema: () => Grap
           return false;
         }
         principals.set(ctx.extra, principal);
+        if (canWatch(access)) {
+          // When the principal's access narrows (on any node), the socket is authenticated again:
+          // credentials no longer valid close it for good (4401); changed roles close it so that
+          // the client reconnects and every subscription is authorized afresh (4403, retried).
+          const socket = ctx.extra.socket;
+          const stop = access.onAccessChange((change) => {
+            if (!mayAffect(change, principal)) return;
+            access.authenticate({ headers }).then(
+              (now) => {
+                if (!now) socket.close(4401, 'Unauthorized');
+                else if (!sameAccess(principal, now)) socket.close(4403, 'Access changed; reconnect');
+              },
+              () => socket.close(4401, 'Unauthorized'),
+            );
+          });
+          socket.once('close', stop);
+        }
         return true;
       },
       context: (ctx) => {
