@@ -116,9 +116,10 @@ export class AlertService implements AlertsService {
   }
 
   /**
-   * At most five statements whatever the batch: the upsert, the triggered events, then for the
-   * alerts not yet notified the silences and the channels of their tenants (matched here) and
-   * one statement recording notifications and silences.
+   * At most five statements whatever the batch (and what the outbox's publish hooks add, the
+   * webhook fan-out's one): the upsert, the triggered events, then for the alerts not yet notified
+   * the silences and the channels of their tenants (matched here) and one statement recording
+   * notifications and silences.
    */
   async raiseMany(tx: Tx, inputs: RaiseAlert[]): Promise<Alert[]> {
     for (const input of inputs) checkRaise(input);
@@ -177,7 +178,7 @@ export class AlertService implements AlertsService {
     return keys.map((key) => views.get(key) as Alert);
   }
 
-  /** Three statements whatever the batch: the update, the resolved events, the resolved notifications. */
+  /** At most three statements whatever the batch (and the publish hooks'): the update, the resolved events, their notifications. */
   async resolveMany(tx: Tx, inputs: ResolveAlert[]): Promise<(Alert | null)[]> {
     for (const input of inputs) checkTenant(tx, input.tenantId);
     if (inputs.length === 0) return [];

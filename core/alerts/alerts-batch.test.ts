@@ -267,3 +267,41 @@ t.test('a batch that rolls back leaves nothing; a workspace transaction refuses 
   t.same(await platform((tx) => service.raiseMany(tx, [])), []);
   t.same(await platform((tx) => service.resolveMany(tx, [])), []);
 });
+
+t.test('a batch runs as many statements for forty alerts as for two', async (t) => {
+  const { kernel, acmeAdmin, globexAdmin, rx, service, platform } = await world(t);
+  await post(kernel, acmeAdmin.headers, '/api/v1/channels', { name: 'acme', type: 'webhook', url: rx.url('/acme') });
+  await post(kernel, globexAdmin.headers, '/api/v1/channels', { name: 'globex', type: 'webhook', url: rx.url('/globex') });
+  const alerts = (size: number, run: string): RaiseAlert[] =>
+    Array.from({ length: size }, (_, i) => ({
+      tenantId: i % 2 ? 'acme' : 'globex',
+      source: 'batch',
+      entityType: 'host',
+      entityId: `${run}-${i}`,
+      severity: 'critical',
+      title: 'Down',
+    }));
+  /** The statements `fn` runs through its transaction. */
+  const statements = (fn: (tx: Tx) => Promise<unknown>) =>
+    platform(async (tx) => {
+      let count = 0;
+      const query: Tx['query'] = (text, params) => {
+        count += 1;
+        return tx.query(text, params);
+      };
+      await fn({ tenantId: tx.tenantId, query, afterCommit: (step) => tx.afterCommit(step) });
+      return count;
+    });
+  const small = await statements((tx) => service.raiseMany(tx, alerts(2, 'small')));
+  const large = await statements((tx) => service.raiseMany(tx, alerts(40, 'large')));
+  t.equal(large, small, `raising: ${small} statements each`);
+  const resolving = (size: number, run: string) =>
+    alerts(size, run).map(({ tenantId, source, entityType, entityId, title }) => ({ tenantId, source, entityType, entityId, title }));
+  const resolvedSmall = await statements((tx) => service.resolveMany(tx, resolving(2, 'small')));
+  const resolvedLarge = await statements((tx) => service.resolveMany(tx, resolving(40, 'large')));
+  t.equal(resolvedLarge, resolvedSmall, `resolving: ${resolvedSmall} statements each`);
+  const [{ notifications }] = await kernel.database.query<{ notifications: string }>(
+    "SELECT count(*) AS notifications FROM alert_notification WHERE kind = 'resolved'",
+  );
+  t.equal(Number(notifications), 42, 'every channel told an alert fired heard it resolved');
+});
