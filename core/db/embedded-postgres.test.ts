@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import t from 'tap';
 import { createLogger } from '../logging/logger.ts';
+import { eventually } from '../testing/eventually.ts';
 import { freePort } from '../testing/free-port.ts';
 import { ensureDatabase, startEmbeddedPostgres, withDatabase } from './embedded-postgres.ts';
 
@@ -132,4 +133,24 @@ t.test('a data directory made with the old constant password is moved to its own
   const constant = new URL(started.url);
   constant.password = 'itops-embedded';
   t.notOk(await connects(constant.toString()), 'the old constant no longer logs in');
+});
+
+t.test('a supervised server that is killed is started again', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'itops-embedded-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port, logger: createLogger('silent'), supervise: true });
+  t.teardown(() => server.stop());
+  const pidOf = async () => Number((await readFile(path.join(dir, 'postgres', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  const killed = await pidOf();
+  process.kill(killed, 'SIGKILL');
+  const back = await eventually(
+    async () => {
+      const pid = await pidOf();
+      return pid && pid !== killed && (await connects(server.url)) ? pid : undefined;
+    },
+    60_000,
+    250,
+  );
+  t.ok(back, 'a new postmaster answers at the same address');
 });

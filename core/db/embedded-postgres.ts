@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -28,7 +29,16 @@ const isRoot = () => os.userInfo().uid === 0;
  * restarts. PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres`
  * user (created if missing) and every folder above `dir` must let that user through.
  */
-export async function startEmbeddedPostgres(options: { dir: string; port: number; logger: Logger }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: {
+  dir: string;
+  port: number;
+  logger: Logger;
+  /**
+   * Start the server again when it exits on its own (killed, crashed), with backoff, until stop():
+   * the server's own database has no one else to bring it back. Off for tests that stop it on purpose.
+   */
+  supervise?: boolean;
+}): Promise<EmbeddedDatabase> {
   const { port, logger } = options;
   // Resolved: the postmaster's `-D` argument is how a leftover one is recognised after a crash.
   const dir = path.resolve(options.dir);
@@ -64,10 +74,52 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   await claimCluster(dir);
   if (!fresh) await adoptPassword({ port, password, dir, logger });
   logger.info({ port, dir }, 'embedded PostgreSQL started');
+
+  // The postgres child of the library (not in its types): whether it still runs, and when it ends.
+  const child = () => (server as unknown as { process?: ChildProcess }).process;
+  const running = () => {
+    const proc = child();
+    return proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+  };
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarting: Promise<void> = Promise.resolve();
+  const watch = () =>
+    child()?.once('exit', (code, signal) => {
+      if (stopping) return;
+      logger.error({ code, signal, dir }, 'embedded PostgreSQL exited on its own; starting it again');
+      restartAfter(0);
+    });
+  const restartAfter = (attempt: number) => {
+    restartTimer = setTimeout(
+      () => {
+        restarting = (async () => {
+          if (stopping) return;
+          try {
+            // A killed postmaster's backends linger a moment; until they are gone a new one cannot start.
+            await clearLeftoverPostmaster(dir, logger);
+            await server.start();
+            watch();
+            logger.info({ port, dir }, 'embedded PostgreSQL started again');
+          } catch (error) {
+            logger.warn({ err: error, attempt }, 'embedded PostgreSQL did not start again; retrying');
+            if (!stopping) restartAfter(attempt + 1);
+          }
+        })();
+      },
+      Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)),
+    );
+  };
+  if (options.supervise) watch();
+
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
     stop: async () => {
-      await server.stop();
+      stopping = true;
+      clearTimeout(restartTimer);
+      await restarting;
+      // The library waits for an exit event, which a server already gone never sends again.
+      if (running()) await server.stop();
       await releaseCluster(dir);
     },
   };
