@@ -1,4 +1,7 @@
+import type { Server } from 'node:http';
+import { buildSchema } from 'graphql';
 import t from 'tap';
+import { setQueryLimits, wsQueryLimitOptions } from './query-limits.ts';
 import { loadConfig } from '../config/config.ts';
 import { startTestKernel } from '../plugin-api/testing.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
@@ -43,4 +46,17 @@ t.test('introspection can be switched off, and is off by default in production',
   t.equal(loadConfig({ NODE_ENV: 'production', ITOPS_JWT_SECRET: secret }).config.graphqlIntrospection, false);
   t.equal(loadConfig({ NODE_ENV: 'production', ITOPS_JWT_SECRET: secret, ITOPS_GRAPHQL_INTROSPECTION: 'true' }).config.graphqlIntrospection, true);
   t.equal(loadConfig({ NODE_ENV: 'development' }).config.graphqlIntrospection, true);
+});
+
+t.test('GraphQL over WebSocket gets the same parse and validation limits as the server', async (t) => {
+  const server = {} as Server;
+  setQueryLimits(server, { maxDepth: 3, maxCost: 11, listFactor: 10, introspection: false });
+  const { parse, validate } = wsQueryLimitOptions(server);
+  const schema = buildSchema('type Item { id: ID! items: [Item!]! } type Query { items: [Item!]! }');
+  const codes = (query: string) => validate(schema, parse(query)).map((e) => e.extensions.code);
+  t.same(codes('{ items { id } }'), [], 'within the limits');
+  t.ok(codes('{ items { items { items { id } } } }').includes('query_too_complex'), 'too deep');
+  t.same(codes('{ a: items { id } b: items { id } }'), ['query_too_complex'], 'too costly: aliases count');
+  t.same(codes('{ __schema { queryType { name } } }'), ['introspection_disabled'], 'no introspection');
+  t.throws(() => parse(`${'{ a '.repeat(30000)}${'}'.repeat(30000)}`), /tokens|nested too deeply/, 'a huge document is refused by the parser');
 });

@@ -1,5 +1,9 @@
 import type { Server } from 'node:http';
 import {
+  type DocumentNode,
+  type ParseOptions,
+  parse,
+  type Source,
   type ASTNode,
   type ASTVisitor,
   type FieldNode,
@@ -168,4 +172,19 @@ export function queryLimitsOf(server: Server): QueryLimits {
 /** A drop-in for graphql's `validate` with the server's limits (graphql-ws takes one as `validate`). */
 export function validateWithLimits(server: Server): typeof validate {
   return (schema: GraphQLSchema, document, rules, options) => validate(schema, document, rules ?? validationRules(queryLimitsOf(server)), options);
+}
+
+/** graphql's `parse`, stopping at the token limit and turning a parser stack overflow into an error. */
+export function parseWithLimits(source: string | Source, options?: ParseOptions): DocumentNode {
+  try {
+    return parse(source, { ...options, maxTokens: maxQueryTokens });
+  } catch (error) {
+    if (error instanceof GraphQLError) throw error;
+    throw new GraphQLError('The query is nested too deeply to parse', { extensions: { code: queryTooComplex } });
+  }
+}
+
+/** For graphql-ws's `useServer` options: the same parse and validation limits as over HTTP. */
+export function wsQueryLimitOptions(server: Server) {
+  return { parse: parseWithLimits, validate: validateWithLimits(server) };
 }
