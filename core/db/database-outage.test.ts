@@ -40,7 +40,10 @@ t.test('a PostgreSQL restart is answered with 503 while it lasts and recovered w
     const signIn = await call(kernel, 'POST', '/api/v1/auth/login', { body: { email: adminEmail, password: adminPassword } });
     t.equal(signIn.status, 503, 'login: unavailable');
     t.ok(Number(signIn.headers.get('retry-after')) > 0);
-    t.equal((await call(kernel, 'GET', '/ready')).status, 503);
+    const notReady = await call(kernel, 'GET', '/ready');
+    t.equal(notReady.status, 503);
+    t.match(notReady.json, { error: { code: 'unavailable', details: { database: 'unreachable' } } });
+    t.ok(Number(notReady.headers.get('retry-after')) > 0, '/ready says when to look again');
 
     server = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port, logger });
     const ready = await eventually(async () => ((await call(kernel, 'GET', '/ready')).status === 200 ? true : undefined), 60_000, 500);

@@ -20,10 +20,10 @@ export function systemHandlers(deps: SystemDependencies): Record<string, Operati
     getApiHealth: health,
     async getReadiness() {
       const names = Object.keys(deps.checks);
-      const results = await Promise.all(names.map((name) => deps.checks[name]()));
+      const results = await Promise.all(names.map((name) => withinDeadline(deps.checks[name])));
       const checks = Object.fromEntries(names.map((name, i) => [name, results[i] ? 'ok' : 'unreachable']));
       if (results.some((ok) => !ok)) {
-        throw new AppError('unavailable', 'Not ready: a dependency is unreachable', { details: checks });
+        throw new AppError('unavailable', 'Not ready: a dependency is unreachable', { details: checks, headers: { 'Retry-After': '5' } });
       }
       return { status: 'ready', checks };
     },
@@ -39,4 +39,22 @@ export function systemHandlers(deps: SystemDependencies): Record<string, Operati
     getOpenApiDocument: () => deps.document(),
     getApiDocs: () => ({ headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderDocsPage(deps.document()) }),
   };
+}
+
+/**
+ * A check that does not answer in time counts as unreachable: a database host that drops packets
+ * would otherwise hold the probe until the orchestrator's own timeout, with no details.
+ */
+async function withinDeadline(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      check().catch(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
