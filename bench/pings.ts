@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DatabaseService, definePlugin, type PluginManifest, tokens } from '../core/plugin-api/index.ts';
 import { servicesProbe } from '../core/plugin-api/testing.ts';
+import { unscopedEventsToken } from '../core/kernel/plugin-names.ts';
 import { HeartbeatDeadlines } from '../plugins/containers/heartbeats/heartbeat-deadlines.ts';
 import { type HeartbeatRow, rulesOf, stateColumns, stateOf } from '../plugins/containers/heartbeats/heartbeat-rows.ts';
 import { type IncomingPing, type PingAck, PingStore, uuidv7 } from '../plugins/containers/heartbeats/ping-ingest.ts';
@@ -209,7 +210,8 @@ function naivePlugin(): PluginManifest {
     },
     init(ctx) {
       const database = ctx.get(tokens.database);
-      const store = new PingStore({ database, events: ctx.get(tokens.events), alerts: ctx.get(tokens.alerts) });
+      // The store publishes containers' topics, which this plugin does not own: the unscoped events service of the test kit.
+      const store = new PingStore({ database, events: ctx.get(unscopedEventsToken), alerts: ctx.get(tokens.alerts) });
       const clock = () => new Date();
       ctx.handle('benchNaivePing', pingHandlers({ submit: (ping) => naiveCommit(database, ping), clock }).pingSuccess);
       const unbatched = async (ping: IncomingPing) => {
