@@ -4,6 +4,7 @@ import type { ApiKeys } from '../identity/api-keys.ts';
 import type { UserStore } from '../identity/user-store.ts';
 import type { Principal } from '../plugin-api/index.ts';
 import type { RbacService } from '../rbac/rbac-service.ts';
+import { signedInRole } from '../rbac/roles.ts';
 import type { AccessChange, AccessWatch } from './access-change.ts';
 import { type AccessTokens, looksLikeJwt } from './access-tokens.ts';
 import type { SessionRevocations } from './session-revocations.ts';
@@ -75,7 +76,11 @@ export class PlatformAccess implements AccessControl, AccessWatch {
     const denied = () => new AppError('forbidden', `This operation requires the permission ${permission}`);
     if (this.rbac.isPlatformPermission(permission)) {
       // Platform permissions are held by platform admins, or granted to a role in every workspace.
-      const roles = [...(principal.platformAdmin ? ['platform_admin'] : []), ...principal.memberships.map((m) => m.role)];
+      const roles = [
+        ...(principal.platformAdmin ? ['platform_admin'] : []),
+        ...(principal.kind === 'user' ? [signedInRole] : []),
+        ...principal.memberships.map((m) => m.role),
+      ];
       if (!roles.some((role) => this.rbac.allows(role, '*', permission))) throw denied();
       return requestedTenant ?? principal.tenantId;
     }

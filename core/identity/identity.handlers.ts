@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error.ts';
+import { randomUUID } from 'node:crypto';
 import type { OperationHandler, OperationRequest } from '../plugin-api/index.ts';
 import { likePattern, listEnvelope, pageTotal, parseListQuery } from '../lists/list-query.ts';
 import type { RbacService } from '../rbac/rbac-service.ts';
@@ -39,11 +40,29 @@ function apiKeyView(record: ApiKeyRecord) {
   };
 }
 
+type InvitationRow = { id: string; tenant_id: string; email: string; role: string; created_at: Date; expires_at: Date };
+const invitationColumns = 'id, tenant_id, email, role, created_at, expires_at';
+const invitationDays = 14;
+const invitationView = (r: InvitationRow) => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  email: r.email,
+  role: r.role,
+  createdAt: iso(r.created_at),
+  expiresAt: iso(r.expires_at),
+});
+
 /** Handlers of core/identity/identity.openapi.yaml. */
 export function identityHandlers(deps: IdentityDependencies): Record<string, OperationHandler> {
   const { database, auth, users, apiKeys, rbac } = deps;
   // Tenants are listed, registered and looked up by platform admins, outside any workspace.
   const platform = database.platform.query;
+  const invitee = async (req: OperationRequest) => {
+    const principal = principalOf(req);
+    const user = principal.kind === 'user' ? await users.access(principal.id) : undefined;
+    if (!user) throw new AppError('forbidden', 'Only a signed-in user has invitations');
+    return user;
+  };
   const tenantExists = async (tenantId: string) => (await platform('SELECT 1 FROM tenant WHERE tenant_id = ?', [tenantId])).length > 0;
 
   return {
@@ -117,11 +136,64 @@ export function identityHandlers(deps: IdentityDependencies): Record<string, Ope
 
     async setMember(req: OperationRequest<{ role: string }, { user_id: string }>) {
       const tenantId = workspaceOf(req);
+      // Someone not yet a member joins by accepting an invitation; a user of another workspace
+      // answers exactly as an unknown one, so ids reveal nothing. Platform admins add directly.
+      const notMember = () =>
+        new AppError('not_found', `User ${req.params.user_id} is not a member of this workspace; invite them with POST /api/v1/invitations`);
       const user = await users.access(req.params.user_id);
-      if (!user) throw new AppError('not_found', `User ${req.params.user_id} was not found`);
-      await users.setMembership(user.id, tenantId, req.body.role);
+      if (!user) throw notMember();
+      if (!(await users.setMembership(user.id, tenantId, req.body.role, { existingOnly: !principalOf(req).platformAdmin }))) throw notMember();
       const [row] = await database.forTenant(tenantId).query<{ created_at: Date }>('SELECT created_at FROM membership WHERE user_id = ?', [user.id]);
       return { userId: user.id, email: user.email, role: req.body.role, createdAt: iso(row.created_at) };
+    },
+
+    async createInvitation(req: OperationRequest<{ email: string; role: string }>) {
+      const tenantId = workspaceOf(req);
+      const principal = principalOf(req);
+      const [row] = await database.forTenant(tenantId).query<InvitationRow>(
+        `INSERT INTO member_invitation (id, tenant_id, email, role, invited_by, expires_at)
+         VALUES (?, ?, lower(?), ?, ?, now() + make_interval(days => ?)) RETURNING ${invitationColumns}`,
+        [randomUUID(), tenantId, req.body.email, req.body.role, `${principal.kind}:${principal.id}`, invitationDays],
+      );
+      return { status: 201, body: invitationView(row) };
+    },
+
+    async listMyInvitations(req) {
+      const user = await invitee(req);
+      // Addressed to the user from any workspace: found across workspaces, by their own address.
+      const rows = await platform<InvitationRow>(
+        `SELECT ${invitationColumns} FROM member_invitation
+         WHERE lower(email) = lower(?) AND accepted_at IS NULL AND expires_at > now() ORDER BY created_at, id LIMIT 100`,
+        [user.email],
+      );
+      const joined = new Set(user.memberships.map((m) => m.tenantId));
+      return { invitations: rows.filter((r) => !joined.has(r.tenant_id)).map(invitationView) };
+    },
+
+    async acceptInvitation(req: OperationRequest<unknown, { invitation_id: string }>) {
+      const user = await invitee(req);
+      const joined = await database.platform.transaction(async (tx) => {
+        const [invitation] = await tx.query<{ tenant_id: string; role: string }>(
+          `UPDATE member_invitation SET accepted_at = now()
+           WHERE id = ? AND lower(email) = lower(?) AND accepted_at IS NULL AND expires_at > now() RETURNING tenant_id, role`,
+          [req.params.invitation_id, user.email],
+        );
+        if (!invitation) return undefined;
+        // Already a member: the role they hold stays (changing it is the workspace admins' call).
+        await tx.query('INSERT INTO membership (user_id, tenant_id, role) VALUES (?, ?, ?) ON CONFLICT (user_id, tenant_id) DO NOTHING', [
+          user.id,
+          invitation.tenant_id,
+          invitation.role,
+        ]);
+        const [membership] = await tx.query<{ role: string }>('SELECT role FROM membership WHERE user_id = ? AND tenant_id = ?', [
+          user.id,
+          invitation.tenant_id,
+        ]);
+        return { tenantId: invitation.tenant_id, role: membership.role };
+      });
+      if (!joined) throw new AppError('not_found', `Invitation ${req.params.invitation_id} was not found`);
+      users.forget([user.id]);
+      return joined;
     },
 
     async removeMember(req: OperationRequest<unknown, { user_id: string }>) {

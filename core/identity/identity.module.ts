@@ -2,7 +2,7 @@ import type { GraphQLContext } from '../plugin-api/index.ts';
 import { coreFragments } from '../contract/core-fragments.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { RegisteredResolver } from '../graphql/schema-builder.ts';
-import { workspaceRoles } from '../rbac/roles.ts';
+import { signedInRole, workspaceRoles } from '../rbac/roles.ts';
 import { type IdentityDependencies, identityHandlers } from './identity.handlers.ts';
 
 const sdl = `
@@ -26,7 +26,8 @@ export const identityPermissions: NonNullable<CoreModule['permissions']> = [
   { name: 'tenants:write', description: 'Register tenants', platform: true },
   { name: 'users:write', description: 'Create users', platform: true },
   { name: 'members:read', description: 'List workspace members' },
-  { name: 'members:write', description: 'Add, change and remove workspace members' },
+  { name: 'members:write', description: 'Invite, change and remove workspace members' },
+  { name: 'invitations:respond', description: 'See and accept one’s own invitations to workspaces', platform: true },
   { name: 'rbac:read', description: 'Read one’s own effective permissions' },
   { name: 'apikeys:read', description: 'List the workspace’s API keys' },
   { name: 'apikeys:write', description: 'Create and revoke the workspace’s API keys' },
@@ -36,6 +37,7 @@ export const identityPolicies: NonNullable<CoreModule['policies']> = [
   ...['profile:read', 'tenants:read', 'tenants:write', 'users:write'].map((permission) => ({ role: 'platform_admin', permission })),
   ...everyone.map((role) => ({ role, permission: 'profile:read' })),
   ...everyone.map((role) => ({ role, permission: 'rbac:read' })),
+  { role: signedInRole, permission: 'invitations:respond' },
   { role: 'ops_engineer', permission: 'members:read' },
   { role: 'integration_admin', permission: 'apikeys:read' },
   { role: 'integration_admin', permission: 'apikeys:write' },

@@ -73,13 +73,14 @@ export class UserStore {
   }
 
   /**
-   * Adds a membership or changes its role. A changed role is published as an access change (in the
+   * Adds a membership or changes its role (only changes it with `existingOnly`; false if there is none). A changed role is published as an access change (in the
    * same transaction) with the keys the user made there, which are bound by the new role. It runs
    * on the platform handle because that event has no tenant; every statement names the tenant.
    */
-  async setMembership(userId: string, tenantId: string, role: string): Promise<void> {
-    await this.database.platform.transaction(async (tx) => {
+  async setMembership(userId: string, tenantId: string, role: string, options: { existingOnly?: boolean } = {}): Promise<boolean> {
+    const done = await this.database.platform.transaction(async (tx) => {
       const [before] = await tx.query<{ role: string }>('SELECT role FROM membership WHERE user_id = ? AND tenant_id = ? FOR UPDATE', [userId, tenantId]);
+      if (!before && options.existingOnly) return false;
       await tx.query('INSERT INTO membership (user_id, tenant_id, role) VALUES (?, ?, ?) ON CONFLICT (user_id, tenant_id) DO UPDATE SET role = excluded.role', [
         userId,
         tenantId,
@@ -88,8 +89,10 @@ export class UserStore {
       if (before && before.role !== role) {
         await this.publish(tx, { reason: 'member_changed', tenantId, userIds: [userId], keyIds: await keysBoundBy(tx, tenantId, `user:${userId}`) });
       }
+      return true;
     });
     this.cache.delete(userId);
+    return done;
   }
 
   async removeMembership(userId: string, tenantId: string): Promise<boolean> {

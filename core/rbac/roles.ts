@@ -35,3 +35,9 @@ export function roleOfScope(scope: string): RoleName | undefined {
   if (Object.hasOwn(scopeAliases, scope)) return scopeAliases[scope];
   return isRole(scope) && !roles[scope].platform ? scope : undefined;
 }
+
+/**
+ * Held by every signed-in user, whatever workspaces they belong to (none, too): only for what
+ * concerns the user themselves, such as answering invitations. Never assignable.
+ */
+export const signedInRole = 'signed_in';

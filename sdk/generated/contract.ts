@@ -544,6 +544,15 @@ export type HeartbeatUpdate = {
   startGraceSeconds?: number | null;
 };
 
+export type Invitation = {
+  id: string;
+  tenantId: string;
+  email: string;
+  role: string;
+  createdAt: string;
+  expiresAt: string;
+};
+
 export type LicenseActivation = {
   success: true;
   message: string;
@@ -988,6 +997,18 @@ export type WorkspaceRole =
 
 // Operations
 
+/** POST /api/v1/invitations/{invitation_id}/accept: Accept an invitation addressed to the signed-in user; they join its workspace with its role. */
+export type AcceptInvitationRequest = {
+  path: {
+    invitation_id: string;
+  };
+};
+
+export type AcceptInvitationResponse = {
+  tenantId: string;
+  role: string;
+};
+
 /** POST /api/v1/license/activate: Activate a license token; the plugins it lists load at once, the others unload. */
 export type ActivateLicenseRequest = {
   body: {
@@ -1110,6 +1131,22 @@ export type CreateHeartbeatRequest = {
 };
 
 export type CreateHeartbeatResponse = Heartbeat;
+
+/** POST /api/v1/invitations: Invite someone, by e-mail address, to join the workspace with a role. */
+export type CreateInvitationRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    email: string;
+    role: WorkspaceRole;
+  };
+};
+
+export type CreateInvitationResponse = Invitation;
 
 /** POST /api/v1/silence: Silence the notifications of matching alerts from startsAt (default now) until endsAt. */
 export type CreateSilenceRequest = {
@@ -1936,6 +1973,13 @@ export type ListMembersResponse = ListEnvelope & {
   data?: Member[];
 };
 
+/** GET /api/v1/invitations: The signed-in user's pending invitations, from any workspace. */
+export type ListMyInvitationsRequest = { [key: string]: never };
+
+export type ListMyInvitationsResponse = {
+  invitations: Invitation[];
+};
+
 /** GET /api/v1/operator/services: The services an agent is expected to monitor on its node. */
 export type ListOperatorServicesRequest = {
   query: {
@@ -2559,7 +2603,7 @@ export type RevokeApiKeyRequest = {
 
 export type RevokeApiKeyResponse = undefined;
 
-/** PUT /api/v1/members/{user_id}: Add a user to the workspace or change their role. */
+/** PUT /api/v1/members/{user_id}: Change a member's role (a platform admin may also add a user directly). */
 export type SetMemberRequest = {
   path: {
     user_id: string;
@@ -2785,6 +2829,7 @@ export type UpdateStatusPageSettingsRequest = {
 export type UpdateStatusPageSettingsResponse = StatusPageSettings;
 
 export interface OperationTypes {
+  acceptInvitation: { request: AcceptInvitationRequest; response: AcceptInvitationResponse };
   activateLicense: { request: ActivateLicenseRequest; response: ActivateLicenseResponse };
   createApiKey: { request: CreateApiKeyRequest; response: CreateApiKeyResponse };
   createCertificate: { request: CreateCertificateRequest; response: CreateCertificateResponse };
@@ -2792,6 +2837,7 @@ export interface OperationTypes {
   createChannelRule: { request: CreateChannelRuleRequest; response: CreateChannelRuleResponse };
   createEndpoint: { request: CreateEndpointRequest; response: CreateEndpointResponse };
   createHeartbeat: { request: CreateHeartbeatRequest; response: CreateHeartbeatResponse };
+  createInvitation: { request: CreateInvitationRequest; response: CreateInvitationResponse };
   createSilence: { request: CreateSilenceRequest; response: CreateSilenceResponse };
   createStatusComponent: { request: CreateStatusComponentRequest; response: CreateStatusComponentResponse };
   createStatusGroup: { request: CreateStatusGroupRequest; response: CreateStatusGroupResponse };
@@ -2848,6 +2894,7 @@ export interface OperationTypes {
   listHeartbeatPings: { request: ListHeartbeatPingsRequest; response: ListHeartbeatPingsResponse };
   listHeartbeats: { request: ListHeartbeatsRequest; response: ListHeartbeatsResponse };
   listMembers: { request: ListMembersRequest; response: ListMembersResponse };
+  listMyInvitations: { request: ListMyInvitationsRequest; response: ListMyInvitationsResponse };
   listOperatorServices: { request: ListOperatorServicesRequest; response: ListOperatorServicesResponse };
   listOutboxEvents: { request: ListOutboxEventsRequest; response: ListOutboxEventsResponse };
   listSilences: { request: ListSilencesRequest; response: ListSilencesResponse };
@@ -2915,6 +2962,7 @@ export interface OperationInfo {
 }
 
 export const operations = {
+  acceptInvitation: { method: 'POST', path: '/api/v1/invitations/{invitation_id}/accept', public: false, permission: 'invitations:respond' },
   activateLicense: { method: 'POST', path: '/api/v1/license/activate', public: false, permission: 'license:activate', requestBody: 'application/json' },
   createApiKey: { method: 'POST', path: '/api/v1/apikeys', public: false, permission: 'apikeys:write', requestBody: 'application/json' },
   createCertificate: {
@@ -2928,6 +2976,7 @@ export const operations = {
   createChannelRule: { method: 'POST', path: '/api/v1/channels/{id}/rules', public: false, permission: 'channels:write', requestBody: 'application/json' },
   createEndpoint: { method: 'POST', path: '/api/v1/endpoints', public: false, permission: 'containers.endpoints:write', requestBody: 'application/json' },
   createHeartbeat: { method: 'POST', path: '/api/v1/heartbeats', public: false, permission: 'containers.heartbeats:write', requestBody: 'application/json' },
+  createInvitation: { method: 'POST', path: '/api/v1/invitations', public: false, permission: 'members:write', requestBody: 'application/json' },
   createSilence: { method: 'POST', path: '/api/v1/silence', public: false, permission: 'silences:write', requestBody: 'application/json' },
   createStatusComponent: {
     method: 'POST',
@@ -2996,6 +3045,7 @@ export const operations = {
   listHeartbeatPings: { method: 'GET', path: '/api/v1/heartbeats/{id}/pings', public: false, permission: 'containers.heartbeats:read' },
   listHeartbeats: { method: 'GET', path: '/api/v1/heartbeats', public: false, permission: 'containers.heartbeats:read' },
   listMembers: { method: 'GET', path: '/api/v1/members', public: false, permission: 'members:read' },
+  listMyInvitations: { method: 'GET', path: '/api/v1/invitations', public: false, permission: 'invitations:respond' },
   listOperatorServices: { method: 'GET', path: '/api/v1/operator/services', public: false, permission: 'sla:report' },
   listOutboxEvents: { method: 'GET', path: '/api/v1/events/outbox', public: false, permission: 'events:read' },
   listSilences: { method: 'GET', path: '/api/v1/silence', public: false, permission: 'silences:read' },
