@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import t from 'tap';
+import { startTestKernel } from '../testing/test-kernel.ts';
+import examplePlugin from '../testing/example-plugin/plugin.ts';
 import { applyKeepAlive, capUnfinishedRequests, type SlowClientLimits, serverOptions } from './slow-clients.ts';
 
 /** The server the kernel builds (http-module), around a handler that reads the whole body like the body parser. */
@@ -71,4 +73,13 @@ t.test('one address may have only so many requests still sending their body', as
   t.match(answer, /^HTTP\/1\.1 429/, 'the third unfinished request is refused');
   t.match(answer, /"code":"rate_limited"/, 'in the standard error format');
   t.equal(await get(url), 200, 'requests without a pending body are not limited');
+});
+
+t.test('the kernel server takes its deadlines from the configuration', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [examplePlugin], env: { ITOPS_HTTP_REQUEST_TIMEOUT_MS: '1500', ITOPS_HTTP_HEADERS_TIMEOUT_MS: '1000' } });
+  const slow = drip(kernel.url);
+  t.teardown(slow.stop);
+  t.equal(await get(kernel.url), 200, 'another client is served meanwhile');
+  const answer = await Promise.race([slow.closed, new Promise<string>((resolve) => setTimeout(() => resolve('still open after 60 s'), 60_000).unref())]);
+  t.match(answer, /^HTTP\/1\.1 408/, 'the dripping client gets 408 and the connection is closed');
 });
