@@ -119,7 +119,8 @@ export class EventBus {
     this.draining = this.draining
       .then(async () => {
         while (this.pending.length > 0) {
-          const ids = [...new Set(this.pending.splice(0, 500))].filter((id) => !this.seen(id));
+          // Marked seen only once delivered: a batch whose read fails is read again by the catch-up.
+          const ids = [...new Set(this.pending.splice(0, 500))].filter((id) => !this.recent.has(id));
           if (ids.length === 0) continue;
           const rows = await this.query<{ id: string; topic: string; tenant_id: string | null; payload: unknown; created_at: Date }>(
             // One string parameter: the ORM's driver would expand an array into a list of parameters.
@@ -130,13 +131,20 @@ export class EventBus {
           for (const id of ids) {
             const row = byId.get(id);
             if (!row) continue;
+            if (this.seen(id)) continue;
             const event = fromRow(row);
             if (BigInt(event.id) > this.lastId) this.lastId = BigInt(event.id);
             this.deliver(event);
           }
         }
       })
-      .catch((error) => this.logger.error({ err: error }, 'event delivery failed'));
+      .catch((error) => {
+        // Most often the database went away between a notification and its read: start over from
+        // the last delivered id once a connection is back, rather than dropping the batch.
+        this.logger.warn({ err: error }, 'event delivery failed; catching up after reconnecting');
+        this.pending = [];
+        this.scheduleReconnect();
+      });
   }
 
   /** Delivers each id once, though a catch-up after reconnecting may list some again. */
