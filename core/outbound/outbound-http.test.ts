@@ -122,8 +122,33 @@ t.test('allowlisted hosts, pinned addresses, size and time limits', async (t) =>
   t.equal(ok.status, 200);
   t.equal(ok.body.toString(), `POST /final host=hooks.internal:${server.port}`, 'the connection went to the checked address, with the original Host header');
   await t.rejects(guard.request(`http://hooks.internal:${server.port}/big`, { maxResponseBytes: 1000 }), { message: /larger than 1000 bytes/ });
-  await t.rejects(guard.request(`http://hooks.internal:${server.port}/slow`, { timeoutMs: 200 }), { message: /no answer within 200 ms/ });
+  await t.rejects(guard.request(`http://hooks.internal:${server.port}/slow`, { timeoutMs: 200 }), { message: /no complete answer within 200 ms/ });
   const open = new OutboundHttp({ hostAllowlist: [], allowPrivate: true });
   t.equal((await open.request(`http://127.0.0.1:${server.port}/dev`)).status, 200, 'ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS lifts the block');
   t.ok(new OutboundBlockedError('x') instanceof Error);
+});
+
+t.test('the time limit is a deadline for the whole exchange: a trickling receiver and a chain of slow redirects are cut off', async (t) => {
+  const drips = new Set<NodeJS.Timeout>();
+  t.teardown(() => {
+    for (const drip of drips) clearInterval(drip);
+  });
+  const server = await localServer(t, (req, res) => {
+    const hop = /^\/hop\/(\d+)$/.exec(req.url ?? '');
+    if (hop) return setTimeout(() => res.writeHead(302, { location: `/hop/${Number(hop[1]) + 1}` }).end(), 150);
+    // Headers at once, then a byte every 50 ms and never the end: never idle, never done.
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const drip = setInterval(() => res.write('.'), 50);
+    drips.add(drip);
+    res.on('close', () => clearInterval(drip));
+  });
+  const guard = new OutboundHttp({ hostAllowlist: [], allowPrivate: true });
+  await t.rejects(guard.request(`http://127.0.0.1:${server.port}/drip`, { timeoutMs: 500 }), { message: 'no complete answer within 500 ms' });
+  await t.rejects(guard.request(`http://127.0.0.1:${server.port}/hop/1`, { timeoutMs: 500, maxRedirects: 20 }), {
+    message: 'no complete answer within 500 ms',
+  });
+  const cancelled = new AbortController();
+  const pending = guard.request(`http://127.0.0.1:${server.port}/drip`, { timeoutMs: 60_000, signal: cancelled.signal });
+  cancelled.abort();
+  await t.rejects(pending, { message: 'the request was cancelled' });
 });

@@ -24,33 +24,57 @@ export interface OutboundPolicy {
 
 const systemResolve = async (host: string) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
+/** Rejects with the signal's reason once it aborts; `promise` settles it otherwise. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /**
  * Every request made on a user's behalf (webhooks, channels, workflow steps) goes through here.
  * The host is resolved once, every address is checked, and the socket connects to the checked
- * address (no second lookup, so no DNS-rebinding gap); each redirect hop is checked again; time and
- * response size are bounded. A refused request opens no socket.
+ * address (no second lookup, so no DNS-rebinding gap); each redirect hop is checked again; the
+ * response size is bounded, and so is the time: `timeoutMs` is a deadline for the whole exchange
+ * (lookups, connects, headers and bodies of every hop), not an idle timeout, so a receiver that
+ * trickles a byte now and then cannot hold a delivery slot. A refused request opens no socket.
  */
 export class OutboundHttp implements OutboundHttpService {
   constructor(private readonly policy: OutboundPolicy) {}
 
-  async request(url: string, options: OutboundRequest = {}): Promise<OutboundResponse> {
-    let target = new URL(url);
-    let method = (options.method ?? 'GET').toUpperCase();
-    let body = options.body;
-    for (let hop = 0; ; hop++) {
-      const address = await this.check(target);
-      const response = await this.send(target, address, method, options.headers ?? {}, body, options);
-      const location = response.headers.location;
-      if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
-        if (hop >= (options.maxRedirects ?? 5)) throw new OutboundBlockedError(`too many redirects (more than ${options.maxRedirects ?? 5})`);
-        target = new URL(location, target);
-        if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
-          method = 'GET';
-          body = undefined;
+  /** `signal` (not part of the plugin API) cancels the request early, e.g. when a job is stopped. */
+  async request(url: string, options: OutboundRequest & { signal?: AbortSignal } = {}): Promise<OutboundResponse> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
+    const cancel = () => deadline.abort(new Error('the request was cancelled'));
+    if (options.signal?.aborted) cancel();
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      let target = new URL(url);
+      let method = (options.method ?? 'GET').toUpperCase();
+      let body = options.body;
+      for (let hop = 0; ; hop++) {
+        const address = await untilAborted(this.check(target), deadline.signal);
+        const response = await this.send(target, address, method, options.headers ?? {}, body, options, deadline.signal);
+        const location = response.headers.location;
+        if (response.status >= 300 && response.status < 400 && typeof location === 'string') {
+          if (hop >= (options.maxRedirects ?? 5)) throw new OutboundBlockedError(`too many redirects (more than ${options.maxRedirects ?? 5})`);
+          target = new URL(location, target);
+          if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+            method = 'GET';
+            body = undefined;
+          }
+          continue;
         }
-        continue;
+        return response;
       }
-      return response;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', cancel);
     }
   }
 
@@ -76,6 +100,7 @@ export class OutboundHttp implements OutboundHttpService {
     return addresses[0];
   }
 
+  /** One hop: settles once with the whole response, or with the first error; the deadline ends it wherever it is. */
   private send(
     target: URL,
     address: string,
@@ -83,6 +108,7 @@ export class OutboundHttp implements OutboundHttpService {
     headers: Record<string, string>,
     body: string | Buffer | undefined,
     options: OutboundRequest,
+    deadline: AbortSignal,
   ): Promise<OutboundResponse> {
     const pinned: LookupFunction = (_host, lookupOptions, callback) => {
       const family = isIP(address);
@@ -91,14 +117,25 @@ export class OutboundHttp implements OutboundHttpService {
     };
     const client = target.protocol === 'https:' ? https : http;
     const maxBytes = options.maxResponseBytes ?? 1 << 20;
+    if (deadline.aborted) return Promise.reject(deadline.reason);
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (error: Error | null, response?: OutboundResponse) => {
+        if (settled) return;
+        settled = true;
+        deadline.removeEventListener('abort', onDeadline);
+        if (error) {
+          request.destroy();
+          reject(error);
+        } else resolve(response as OutboundResponse);
+      };
+      const onDeadline = () => settle(deadline.reason);
       const request = client.request(
         target,
         {
           method,
           headers: { 'user-agent': 'itops-outbound/1', ...headers },
           lookup: pinned,
-          timeout: options.timeoutMs ?? 10_000,
           servername: isIP(target.hostname) ? undefined : target.hostname,
         },
         (response) => {
@@ -106,20 +143,17 @@ export class OutboundHttp implements OutboundHttpService {
           let size = 0;
           response.on('data', (chunk: Buffer) => {
             size += chunk.length;
-            if (size > maxBytes) {
-              reject(new OutboundBlockedError(`the response is larger than ${maxBytes} bytes`));
-              response.destroy();
-              request.destroy();
-              return;
-            }
+            if (size > maxBytes) return settle(new OutboundBlockedError(`the response is larger than ${maxBytes} bytes`));
             chunks.push(chunk);
           });
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), url: target.href }));
-          response.on('error', () => reject(new Error('the response was cut off')));
+          response.on('end', () =>
+            settle(null, { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), url: target.href }),
+          );
+          response.on('error', () => settle(new Error('the response was cut off')));
         },
       );
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs ?? 10_000} ms`)));
-      request.on('error', reject);
+      deadline.addEventListener('abort', onDeadline, { once: true });
+      request.on('error', (error) => settle(error));
       request.end(body);
     });
   }
