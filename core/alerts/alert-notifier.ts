@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
-import { DeliveryLedger, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
+import { DeliveryLedger, type QueueDelivery, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 import { type AlertRow, alertView, type Query } from './alert-service.ts';
 import { type ChannelType, channelBody, type NotificationKind } from './channel-formats.ts';
-
-type Send = (notificationId: string, startAfterSeconds?: number) => Promise<unknown>;
 
 export const maxNotifyAttempts = 5;
 
@@ -49,7 +47,7 @@ export class AlertNotifier {
   constructor(
     private readonly query: Query,
     private readonly outbound: OutboundHttp,
-    private readonly send: Send,
+    private readonly send: QueueDelivery,
     logger: Logger,
     retryBaseSeconds: number,
   ) {
@@ -83,11 +81,17 @@ export class AlertNotifier {
       `UPDATE alert_notification SET status = 'failed', last_error = 'the channel was deleted', updated_at = now()
        WHERE status = 'pending' AND channel_id IS NULL`,
     );
-    const rows = await this.query<{ id: string }>(
-      `SELECT id FROM alert_notification WHERE status = 'pending' AND next_attempt_at < now() - interval '30 seconds'
+    const rows = await this.query<{ id: string; tenant_id: string }>(
+      `SELECT id, tenant_id FROM alert_notification WHERE status = 'pending' AND next_attempt_at < now() - interval '30 seconds'
        AND (claimed_until IS NULL OR claimed_until < now()) LIMIT 1000`,
     );
-    for (const row of rows) await this.send(row.id);
+    for (const row of rows) await this.send(row.id, { tenantId: row.tenant_id });
+  }
+
+  /** Queues the job of a recorded notification, in its tenant's concurrency group. */
+  async queue(notificationId: string): Promise<void> {
+    const [row] = await this.query<{ tenant_id: string }>('SELECT tenant_id FROM alert_notification WHERE id = ?', [notificationId]);
+    if (row) await this.send(notificationId, { tenantId: row.tenant_id });
   }
 
   async deliver(notificationId: string, options: { retry?: boolean } = {}): Promise<void> {

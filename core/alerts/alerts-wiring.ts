@@ -2,6 +2,7 @@ import type { DatabaseService } from '../db/sql-handles.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
+import { deliveryWorkers, type QueueDelivery } from '../outbound/delivery-ledger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
 import { AlertNotifier } from './alert-notifier.ts';
 import { AlertService, type PublishMany, type Query } from './alert-service.ts';
@@ -29,9 +30,10 @@ export function alertsWiring(deps: {
   retryBaseSeconds?: number;
 }): { module: CoreModule; service: AlertService; start(): Promise<() => Promise<void>> } {
   const { query, jobs, logger } = deps;
-  const enqueue = (notificationId: string, startAfterSeconds?: number) => jobs.send(notifyQueue, { notificationId }, { startAfterSeconds });
+  const enqueue: QueueDelivery = (notificationId, { tenantId, startAfterSeconds }) =>
+    jobs.send(notifyQueue, { notificationId }, { startAfterSeconds, group: tenantId });
   const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30);
-  const service = new AlertService({ publishMany: deps.outboxPublishMany, enqueue: (id) => enqueue(id), logger });
+  const service = new AlertService({ publishMany: deps.outboxPublishMany, enqueue: (id) => notifier.queue(id), logger });
   return {
     module: alertsModule({ database: deps.database, notifier }),
     service,
@@ -42,8 +44,8 @@ export function alertsWiring(deps: {
         retry: { limit: 2 },
       });
       await jobs.declare('core', { name: 'alert-notify-sweep', schedule: '* * * * *' });
-      const stopNotify = await jobs.work(notifyQueue, (payload: { notificationId: string }) => notifier.deliver(payload.notificationId));
-      const stopSweep = await jobs.work('core.alert-notify-sweep', () => notifier.sweep());
+      const stopNotify = await jobs.work(notifyQueue, (payload: { notificationId: string }) => notifier.deliver(payload.notificationId), deliveryWorkers);
+      const stopSweep = await jobs.work('core.alert-notify-sweep', () => notifier.sweep(), { concurrency: 1 });
       return async () => {
         await stopSweep();
         await stopNotify();

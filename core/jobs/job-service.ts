@@ -60,7 +60,7 @@ export class JobService implements JobsService {
    * Starts consuming a declared queue. Returns the undo (stops fetching, lets running jobs finish).
    * Each of `concurrency` workers fetches and settles one job at a time, so a slow job holds only its
    * own slot and a failing one is retried alone. Jobs sent with a `group` (deliveries: the tenant)
-   * run at most `perGroup` at once across all nodes, so one group cannot take every slot.
+   * run at most `perGroup` at once on a node, so one group cannot take all `concurrency` slots.
    */
   async work(name: string, handler: JobHandler, options: { concurrency?: number; perGroup?: number } = {}): Promise<() => Promise<void>> {
     const queue = this.queues.get(name);
@@ -71,7 +71,9 @@ export class JobService implements JobsService {
       {
         batchSize: 1,
         localConcurrency: options.concurrency ?? defaultConcurrency,
-        ...(options.perGroup ? { groupConcurrency: options.perGroup } : {}),
+        // Counted by the node itself, which is exact: pg-boss's database-wide count lets two fetches
+        // at the same moment both see room (and it cannot be combined with this one).
+        ...(options.perGroup ? { localGroupConcurrency: options.perGroup } : {}),
         // A worker that found a job looks again at once while more are ready, instead of
         // sleeping out the poll interval between jobs of a backlog.
         burstWhenReadyExceeds: 1,

@@ -8,6 +8,18 @@ export function retryAfterSeconds(headers: Record<string, string | string[] | un
 }
 
 /**
+ * Queues the job of a delivery row. The job's concurrency group is the row's tenant (see
+ * `deliveryWorkers`); `startAfterSeconds` delays a retry.
+ */
+export type QueueDelivery = (id: string, options: { tenantId: string; startAfterSeconds?: number }) => Promise<unknown>;
+
+/**
+ * How deliveries are worked on each node: this many at once, at most `perGroup` of them for one
+ * tenant, so a workspace whose receivers hang until the deadline holds two slots, not all of them.
+ */
+export const deliveryWorkers = { concurrency: 8, perGroup: 2 };
+
+/**
  * Settles attempts of outbound deliveries (webhook deliveries, alert notifications): rows with
  * status, last_status_code, last_error, claimed_until, next_attempt_at and updated_at. A retry waits
  * the receiver's Retry-After or base × 2^(attempt−1) seconds (at most an hour) and queues the next
@@ -23,7 +35,7 @@ export class DeliveryLedger {
       succeededAtColumn?: string;
       maxAttempts: number;
       retryBaseSeconds: number;
-      send: (id: string, startAfterSeconds?: number) => Promise<unknown>;
+      send: QueueDelivery;
       logger: Logger;
     },
   ) {}
@@ -40,12 +52,14 @@ export class DeliveryLedger {
     const { query, table, maxAttempts, retryBaseSeconds, send, logger } = this.options;
     if (attempts >= maxAttempts) return this.fail(id, code, `${error} (gave up after ${attempts} attempts)`);
     const delay = Math.min(3600, retryAfter ?? retryBaseSeconds * 2 ** (attempts - 1));
-    await query(
-      `UPDATE ${table} SET last_status_code = ?, last_error = ?, claimed_until = NULL, next_attempt_at = now() + make_interval(secs => ?), updated_at = now() WHERE id = ?`,
+    const [row] = await query<{ tenant_id: string }>(
+      `UPDATE ${table} SET last_status_code = ?, last_error = ?, claimed_until = NULL, next_attempt_at = now() + make_interval(secs => ?), updated_at = now()
+       WHERE id = ? RETURNING tenant_id`,
       [code, error, delay, id],
     );
+    if (!row) return;
     logger.debug({ table, id, attempts, delay }, 'delivery will be retried');
-    await send(id, delay);
+    await send(id, { tenantId: row.tenant_id, startAfterSeconds: delay });
   }
 
   private async settle(id: string, status: string, code: number | null, error: string | null): Promise<void> {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
-import { DeliveryLedger, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
+import { DeliveryLedger, type QueueDelivery, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 import type { SqlQuery as Query, Tx } from '../db/sql-handles.ts';
 import { eventChannel, type PublishedEvent } from '../events/event-outbox.ts';
 import { signWebhook } from './webhook-signature.ts';
-
-type Send = (deliveryId: string, startAfterSeconds?: number) => Promise<unknown>;
 
 export const maxAttempts = 6;
 
@@ -39,7 +37,7 @@ export class WebhookDelivery {
   constructor(
     private readonly query: Query,
     private readonly outbound: OutboundHttp,
-    private readonly send: Send,
+    private readonly send: QueueDelivery,
     logger: Logger,
     retryBaseSeconds: number,
   ) {
@@ -48,17 +46,19 @@ export class WebhookDelivery {
 
   /** Queues jobs for an event's pending deliveries (every node does this; claims make it safe). */
   async kick(eventId: string): Promise<void> {
-    const rows = await this.query<{ id: string }>("SELECT id FROM webhook_delivery WHERE event_id = ? AND status = 'pending'", [eventId]);
-    for (const row of rows) await this.send(row.id);
+    const rows = await this.query<{ id: string; tenant_id: string }>("SELECT id, tenant_id FROM webhook_delivery WHERE event_id = ? AND status = 'pending'", [
+      eventId,
+    ]);
+    for (const row of rows) await this.send(row.id, { tenantId: row.tenant_id });
   }
 
   /** Safety net for jobs lost with a node: pending deliveries that are overdue get a job again. */
   async sweep(): Promise<void> {
-    const rows = await this.query<{ id: string }>(
-      `SELECT id FROM webhook_delivery WHERE status = 'pending' AND next_attempt_at < now() - interval '30 seconds'
+    const rows = await this.query<{ id: string; tenant_id: string }>(
+      `SELECT id, tenant_id FROM webhook_delivery WHERE status = 'pending' AND next_attempt_at < now() - interval '30 seconds'
        AND (claimed_until IS NULL OR claimed_until < now()) LIMIT 1000`,
     );
-    for (const row of rows) await this.send(row.id);
+    for (const row of rows) await this.send(row.id, { tenantId: row.tenant_id });
   }
 
   /** Creates a delivery of a synthetic webhook.test event for one subscription. */
@@ -74,7 +74,7 @@ export class WebhookDelivery {
        RETURNING *`,
       [tenantId, JSON.stringify({ subscriptionId, message: 'This is a test delivery from itops.' }), randomUUID(), subscriptionId, tenantId],
     );
-    await this.send(String(delivery.id));
+    await this.send(String(delivery.id), { tenantId });
     return delivery;
   }
 

@@ -3,6 +3,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
+import { deliveryWorkers } from '../outbound/delivery-ledger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
 import { WebhookDelivery } from './webhook-delivery.ts';
 import { webhooksModule } from './webhooks.module.ts';
@@ -32,7 +33,7 @@ export function webhooksWiring(deps: {
   const delivery = new WebhookDelivery(
     deps.query,
     deps.outbound,
-    (deliveryId, startAfterSeconds) => jobs.send(deliverQueue, { deliveryId }, { startAfterSeconds }),
+    (deliveryId, { tenantId, startAfterSeconds }) => jobs.send(deliverQueue, { deliveryId }, { startAfterSeconds, group: tenantId }),
     logger,
     deps.retryBaseSeconds,
   );
@@ -45,8 +46,8 @@ export function webhooksWiring(deps: {
         retry: { limit: 2 },
       });
       await jobs.declare('core', { name: 'webhook-sweep', schedule: '* * * * *' });
-      const stopDeliver = await jobs.work(deliverQueue, (payload: { deliveryId: string }) => delivery.deliver(payload.deliveryId));
-      const stopSweep = await jobs.work('core.webhook-sweep', () => delivery.sweep());
+      const stopDeliver = await jobs.work(deliverQueue, (payload: { deliveryId: string }) => delivery.deliver(payload.deliveryId), deliveryWorkers);
+      const stopSweep = await jobs.work('core.webhook-sweep', () => delivery.sweep(), { concurrency: 1 });
       const stopKicking = deps.events.subscribe((event) => {
         delivery.kick(event.id).catch((error) => logger.warn({ err: error }, 'could not queue webhook deliveries'));
       });
