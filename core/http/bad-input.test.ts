@@ -1,5 +1,8 @@
 import { SignJWT } from 'jose';
+import pg from 'pg';
 import t, { type Test } from 'tap';
+import { definePlugin } from '../plugin-api/index.ts';
+import { startTestKernel } from '../plugin-api/testing.ts';
 import { jwtSecret, startWorld } from '../testing/identity-fixtures.ts';
 import { call } from '../testing/test-kernel.ts';
 
@@ -44,4 +47,41 @@ t.test('bad input is a 400, never a 500', async (t) => {
     .setExpirationTime('5m')
     .sign(new TextEncoder().encode(jwtSecret));
   refused(t, await call(kernel, 'GET', '/api/v1/status/groups', { headers: { authorization: `Bearer ${stranger}` } }), 'non-UUID sub', 'unauthorized');
+});
+
+/** A handler whose query fails the way PostgreSQL fails on the given SQLSTATE. */
+const failing = definePlugin({
+  id: 'failing',
+  version: '1.0.0',
+  host: '*',
+  openapi: {
+    paths: {
+      '/api/v1/failing/{sqlstate}': {
+        get: {
+          operationId: 'failingQuery',
+          'x-public': true,
+          security: [],
+          parameters: [{ name: 'sqlstate', in: 'path', required: true, schema: { type: 'string', maxLength: 5 } }],
+          responses: {
+            '200': { description: 'never', content: { 'application/json': { schema: { type: 'object' } } } },
+            '400': { description: 'bad input', content: { 'application/json': { schema: { type: 'object' } } } },
+          },
+        },
+      },
+    },
+  },
+  init(ctx) {
+    ctx.handle('failingQuery', (request) => {
+      throw Object.assign(new pg.DatabaseError('the database refused the value', 0, 'error'), { code: request.params.sqlstate, severity: 'ERROR' });
+    });
+  },
+});
+
+t.test('a PostgreSQL data exception that gets through is a 400; other database errors stay server faults', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [failing] });
+  for (const sqlstate of ['22P02', '22003', '22021', '22P05']) {
+    refused(t, await call(kernel, 'GET', `/api/v1/failing/${sqlstate}`), `SQLSTATE ${sqlstate}`);
+  }
+  const other = await call(kernel, 'GET', '/api/v1/failing/23505');
+  t.equal(other.status, 500, 'a unique violation is no input error of the caller');
 });
