@@ -143,3 +143,10 @@ t.test('IPv6 forms embedding a private IPv4 address are refused before any hands
     'even where loopback is opened',
   );
 });
+
+t.test('the timeout covers the lookup too: a resolver that never answers ends the check at the deadline', async (t) => {
+  const hanging = { ...context, policy: { ...policy, resolve: () => new Promise<string[]>(() => {}) } };
+  await t.rejects(inspectCertificate({ host: 'never.test', port: 443, serverName: 'never.test', caPem: null, timeoutMs: 300 }, hanging), {
+    message: /no TLS handshake within 0\.3 s/,
+  });
+});

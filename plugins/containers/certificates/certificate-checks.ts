@@ -79,8 +79,20 @@ export async function inspectCertificate(target: CertificateTarget, context: Che
   let socket: tls.TLSSocket | undefined;
   let timer: NodeJS.Timeout | undefined;
   const onAbort = () => socket?.destroy(new Error('the check was cancelled'));
+  // One deadline from the lookup to the end of the handshake: a resolver that never answers
+  // holds the check no longer than a server that never finishes its handshake.
+  let expire: (error: Error) => void = () => {};
+  const expired = new Promise<never>((_resolve, reject) => {
+    expire = reject;
+  });
+  expired.catch(() => {});
+  timer = setTimeout(() => {
+    const error = new Error(`no TLS handshake within ${target.timeoutMs / 1000} s`);
+    expire(error);
+    socket?.destroy(error);
+  }, target.timeoutMs);
   try {
-    const address = await resolveCheckTarget(context.policy, context.tenantId, target.host);
+    const address = await Promise.race([resolveCheckTarget(context.policy, context.tenantId, target.host), expired]);
     const serverName = bareHost(target.serverName);
     const started = performance.now();
     const peer = await new Promise<DetailedPeerCertificate>((resolve, reject) => {
@@ -93,10 +105,10 @@ export async function inspectCertificate(target: CertificateTarget, context: Che
         checkServerIdentity: () => undefined,
         ...(target.caPem ? { ca: [...tls.rootCertificates, target.caPem] } : {}),
       });
-      timer = setTimeout(() => socket?.destroy(new Error(`no TLS handshake within ${target.timeoutMs / 1000} s`)), target.timeoutMs);
       context.signal?.addEventListener('abort', onAbort, { once: true });
       socket.once('secureConnect', () => resolve((socket as tls.TLSSocket).getPeerCertificate(true)));
       socket.once('error', reject);
+      expired.catch(reject);
     });
     const durationMs = Math.round(performance.now() - started);
     if (!peer?.raw) throw new Error('the server sent no certificate');
