@@ -99,8 +99,8 @@ export class AlertService implements AlertsService {
     private readonly deps: {
       /** Writes events through the outbox in one statement, in the given order. */
       publishMany: PublishMany;
-      /** Queues the delivery job of a notification row (after commit). */
-      enqueue: (notificationId: string) => Promise<unknown>;
+      /** Queues the delivery job of a notification row (after commit), in its tenant's group. */
+      enqueue: (notificationId: string, tenantId: string) => Promise<unknown>;
       logger: Logger;
     },
   ) {}
@@ -205,16 +205,16 @@ export class AlertService implements AlertsService {
         rows.map((row) => ({ topic: 'alert.resolved', tenantId: row.tenant_id, payload: eventPayload(row) })),
       );
       // The channels told it fired hear that it resolved.
-      const queued = await q<{ id: string }>(
+      const queued = await q<Queued>(
         `INSERT INTO alert_notification (id, tenant_id, alert_id, channel_id, channel_name, kind, status)
          SELECT gen_random_uuid(), c.tenant_id, a.id, c.id, c.name, 'resolved', 'pending'
          FROM unnest(?::uuid[]) WITH ORDINALITY AS a(id, n), notification_channel c
          WHERE c.enabled AND c.id IN (SELECT f.channel_id FROM alert_notification f WHERE f.alert_id = a.id AND f.kind = 'firing')
          ORDER BY a.n, c.name
-         RETURNING id`,
+         RETURNING id, tenant_id`,
         [rows.map((row) => row.id)],
       );
-      if (queued.length > 0) tx.afterCommit(() => this.enqueueAll(queued.map((n) => n.id)));
+      if (queued.length > 0) tx.afterCommit(() => this.enqueueAll(queued));
     }
     // Only the first entry of a fingerprint given twice resolved it; the second found none firing.
     const views = new Map(rows.map((row) => [alertKey(row.tenant_id, row.fingerprint), alertView(row)]));
@@ -229,7 +229,7 @@ export class AlertService implements AlertsService {
    * Picks the channels of alerts not yet notified, unless a silence holds them back, and records
    * which: the silences and channels of all their tenants are read once and matched here.
    */
-  private async route(q: Query, rows: AlertRow[]): Promise<string[]> {
+  private async route(q: Query, rows: AlertRow[]): Promise<Queued[]> {
     const tenants = [...new Set(rows.map((row) => row.tenant_id))];
     const silences = await q<{ id: string; tenant_id: string; matchers: SilenceMatchers }>(
       `SELECT id, tenant_id, matchers FROM silence
@@ -276,23 +276,25 @@ export class AlertService implements AlertsService {
       row.notified_at = u.notified_at;
       row.silenced_by = u.silenced_by;
     }
-    return notifications.map((n) => n.id);
+    return notifications.map((n) => ({ id: n.id, tenant_id: n.tenant_id }));
   }
 
   /**
    * A few at a time: a mass outage queues thousands after its commit, and the sweep that raised
    * them waits for that; one by one each waits for its own commit of the job row.
    */
-  private async enqueueAll(ids: string[]): Promise<void> {
+  private async enqueueAll(queued: Queued[]): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (next < ids.length) {
-        const id = ids[next++];
+      while (next < queued.length) {
+        const { id, tenant_id } = queued[next++];
         // The sweep re-queues what could not be queued here.
-        await this.deps.enqueue(id).catch((error) => this.deps.logger.warn({ err: error, notificationId: id }, 'could not queue an alert notification'));
+        await this.deps
+          .enqueue(id, tenant_id)
+          .catch((error) => this.deps.logger.warn({ err: error, notificationId: id }, 'could not queue an alert notification'));
       }
     };
-    await Promise.all(Array.from({ length: Math.min(enqueueConcurrency, ids.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(enqueueConcurrency, queued.length) }, worker));
   }
 }
 
@@ -300,6 +302,9 @@ export class AlertService implements AlertsService {
 type UpsertRow = Pick<AlertRow, 'tenant_id' | 'fingerprint' | 'source' | 'entity_type' | 'entity_id' | 'severity' | 'title' | 'message' | 'labels'> & {
   times: number;
 };
+
+/** A notification row to queue a job for. */
+type Queued = { id: string; tenant_id: string };
 
 /** The job queue's own pool has four connections. */
 const enqueueConcurrency = 4;
