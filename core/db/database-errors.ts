@@ -13,7 +13,7 @@ const outageCodes = /^(08[0-9A-Z]{3}|57P0[123]|53300)$/;
 const socketCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 /** The driver's own words when a connection ends or never opens (it sets no code on these). */
 const driverMessages =
-  /Connection terminated|connection timeout|Client has encountered a connection error|Client was closed and is not queryable|Connection ended/i;
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection ended/i;
 
 /** Whether `error` (or what it wraps) means the database cannot be reached right now. */
 export function isConnectionError(error: unknown): boolean {

@@ -28,8 +28,9 @@ export class Database implements DatabaseService {
     poolSize: number,
     private readonly logger: Logger,
   ) {
-    // A bounded wait for a connection: with the server unreachable a request answers 503, not hangs.
-    const base = { connectionString: url, types, connectionTimeoutMillis: 10_000, keepAlive: true };
+    // A bounded wait for a connection (opening one, or a free one of a busy pool): with the server
+    // unreachable a request answers 503 rather than hanging; generous, so a burst only queues.
+    const base = { connectionString: url, types, connectionTimeoutMillis: 30_000, keepAlive: true };
     this.relaxedPool = new pg.Pool({ ...base, max: 4, options: '-c synchronous_commit=off', application_name: 'itops-relaxed' });
     this.ownerPool = new pg.Pool({ ...base, max: poolSize, application_name: 'itops' });
     this.appPool = new pg.Pool({ ...base, max: poolSize, options: `-c role=${appRole}`, application_name: 'itops-app' });
