@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { AppError, errorBody, isAppError } from '../errors/app-error.ts';
 import type { RequestState } from './request-context.ts';
+import { databaseUnavailable } from '../db/database-errors.ts';
 
 /** Errors thrown by Koa and co-body carry an HTTP status and a `type`; map them to our codes. */
 function fromHttpError(error: { status?: number; type?: string; message?: string }): AppError | undefined {
@@ -46,7 +47,7 @@ export function errorMiddleware() {
       await next();
     } catch (thrown) {
       const state = ctx.state as RequestState;
-      let error = isAppError(thrown) ? thrown : (fromHttpError(thrown as { status?: number }) ?? fromDataException(thrown));
+      let error = isAppError(thrown) ? thrown : (fromHttpError(thrown as { status?: number }) ?? fromDataException(thrown) ?? databaseUnavailable(thrown));
       if (!error) {
         state.logger.error({ err: thrown }, 'unhandled error');
         error = new AppError('internal', 'An unexpected error occurred; quote the correlation id when reporting it');
