@@ -74,9 +74,6 @@ export class JobService implements JobsService {
         // Counted by the node itself, which is exact: pg-boss's database-wide count lets two fetches
         // at the same moment both see room (and it cannot be combined with this one).
         ...(options.perGroup ? { localGroupConcurrency: options.perGroup } : {}),
-        // A worker that found a job looks again at once while more are ready, instead of
-        // sleeping out the poll interval between jobs of a backlog.
-        burstWhenReadyExceeds: 1,
         perJobResults: true,
         includeMetadata: true,
         pollingIntervalSeconds: 2,
@@ -90,10 +87,22 @@ export class JobService implements JobsService {
         } catch (error) {
           this.logger.warn({ err: error, job: name, jobId: job.id }, 'job failed');
           return [{ id: job.id, status: 'failed' as const, output: { message: String((error as Error)?.message ?? error) } }];
+        } finally {
+          this.fetchAgainAfterJob(name);
         }
       },
     );
     return () => this.boss.offWork(name, { wait: true });
+  }
+
+  /**
+   * A worker that found a job looks again as soon as it is done, instead of sleeping out the poll
+   * interval, so a backlog drains at full speed; one whose look finds nothing goes back to polling
+   * (and to the queue's NOTIFY). pg-boss does this on a notification; the busy workers of the queue,
+   * this one among them, are marked as notified.
+   */
+  private fetchAgainAfterJob(name: string): void {
+    for (const worker of this.boss.getWipData()) if (worker.name === name && worker.count > 0) this.boss.notifyWorker(worker.id);
   }
 
   /** `group` puts the job in a concurrency group (see `work`'s `perGroup`). */
