@@ -12,6 +12,12 @@ t.teardown(async () => {
 
 t.test('`?` placeholders become $n outside quoted text', async (t) => {
   t.equal(numberedPlaceholders("SELECT ?, '?', \"a?\", ? WHERE x = 'it''s ?'"), "SELECT $1, '?', \"a?\", $2 WHERE x = 'it''s ?'");
+  t.equal(numberedPlaceholders("-- isn't it?\nSELECT ? /* or? */"), "-- isn't it?\nSELECT $1 /* or? */", 'comments keep their ? and quotes');
+  t.equal(
+    numberedPlaceholders("DO $$ BEGIN PERFORM 'a' ~ '^x?$'; END $$; SELECT $tag$?$tag$, ?"),
+    "DO $$ BEGIN PERFORM 'a' ~ '^x?$'; END $$; SELECT $tag$?$tag$, $1",
+    'dollar quotes too',
+  );
 });
 
 t.test('a prepared statement runs many times on every pooled connection, with its own parameters each time', async (t) => {

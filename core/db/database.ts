@@ -179,5 +179,8 @@ function bindable(value: unknown): unknown {
 /** `?` placeholders (our raw SQL's) as pg's `$1, $2…`, outside quoted text. */
 export function numberedPlaceholders(sql: string): string {
   let n = 0;
-  return sql.replace(/'(?:[^']|'')*'|"(?:[^"])*"|\?/g, (match) => (match === '?' ? `$${++n}` : match));
+  // Literals, quoted names, comments and dollar-quoted bodies (a migration's DO block) keep their `?`.
+  return sql.replace(/'(?:[^']|'')*'|"(?:[^"])*"|--[^\n]*|\/\*[\s\S]*?\*\/|\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$|\?/g, (match) =>
+    match === '?' ? `$${++n}` : match,
+  );
 }
