@@ -2,7 +2,7 @@ import { createClient } from 'graphql-ws';
 import t from 'tap';
 import { call, startTestKernel } from '../plugin-api/testing.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
-import { jwtSecret, startWorld } from '../testing/identity-fixtures.ts';
+import { jwtSecret, login, memberPassword, startWorld } from '../testing/identity-fixtures.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 
 const wsUrl = (url: string) => `${url.replace('http', 'ws')}/graphql/ws`;
@@ -93,4 +93,19 @@ t.test('removing or demoting a member and logging out close that member’s stre
   const adminStream = await openStream(t, second, acmeAdmin.headers);
   t.equal((await call(kernel, 'DELETE', `/api/v1/members/${acmeAdmin.id}`, { headers: acmeAdmin.headers })).status, 204);
   t.equal(await within(adminStream.ended, 'the removed member’s stream ending'), true, 'a removed member’s stream ends');
+});
+
+t.test('demoting a key’s creator below the key closes the key’s streams', async (t) => {
+  const { kernel, second, admin, acmeAdmin } = await world(t);
+  const body = { email: 'ian@acme.test', password: memberPassword, memberships: [{ tenantId: 'acme', role: 'integration_admin' }] };
+  t.equal((await call(kernel, 'POST', '/api/v1/users', { headers: admin.headers, body })).status, 201);
+  const ian = await login(kernel, 'ian@acme.test', memberPassword);
+  const key = (await call(kernel, 'POST', '/api/v1/apikeys', { headers: ian.headers, body: { name: 'integration', scope: 'integration_admin' } })).json;
+  const stream = await openStream(t, second, { 'x-api-key': key.api_key });
+  const socket = openSubscription(t, second, { apiKey: key.api_key });
+  await within(socket.subscribed, 'connecting');
+
+  t.equal((await call(kernel, 'PUT', `/api/v1/members/${ian.id}`, { headers: acmeAdmin.headers, body: { role: 'viewer' } })).status, 200);
+  t.equal(await within(stream.ended, 'the key’s stream ending'), true, 'the key’s stream ends on the other node');
+  t.equal((await within(socket.closed, 'the key’s socket closing')).code, 4401, 'its socket is closed as unauthorized');
 });
