@@ -7,8 +7,17 @@ import type { Kernel } from '../kernel/kernel.ts';
 
 const wsUrl = (url: string) => `${url.replace('http', 'ws')}/graphql/ws`;
 // A guard so that a stream left open fails the test instead of hanging it; no timing is asserted.
-const within = <T>(promise: Promise<T>, what: string) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen`)), 30_000))]);
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen`)), 30_000);
+  });
+  try {
+    return await Promise.race([promise, guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** An SSE stream of the workspace's events, read until the server ends it; `text` grows as it arrives. */
 async function openStream(t: { teardown(fn: () => unknown): void }, kernel: Kernel, headers: Record<string, string>) {
