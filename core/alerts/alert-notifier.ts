@@ -88,12 +88,6 @@ export class AlertNotifier {
     for (const row of rows) await this.send(row.id, { tenantId: row.tenant_id });
   }
 
-  /** Queues the job of a recorded notification, in its tenant's concurrency group. */
-  async queue(notificationId: string): Promise<void> {
-    const [row] = await this.query<{ tenant_id: string }>('SELECT tenant_id FROM alert_notification WHERE id = ?', [notificationId]);
-    if (row) await this.send(notificationId, { tenantId: row.tenant_id });
-  }
-
   async deliver(notificationId: string, options: { retry?: boolean } = {}): Promise<void> {
     const [job] = await this.query<{
       attempts: number;
