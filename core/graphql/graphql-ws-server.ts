@@ -7,6 +7,7 @@ import { graphQLContext, presentError } from './graphql-http.ts';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../plugin-api/index.ts';
 import { canWatch, mayAffect } from '../auth/access-change.ts';
+import { wsQueryLimitOptions } from './query-limits.ts';
 
 const sameAccess = (a: Principal, b: Principal) =>
   a.platformAdmin === b.platformAdmin &&
@@ -25,6 +26,8 @@ export function attachGraphQLWebSocket(server: Server, currentSchema: () => Grap
   const disposable = useServer(
     {
       schema: () => currentSchema(),
+      // The same depth, cost and introspection limits as GraphQL over HTTP.
+      ...wsQueryLimitOptions(server),
       // Credentials come in connection_init: { authorization: 'Bearer <jwt>' } (or token, or apiKey).
       onConnect: async (ctx) => {
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
