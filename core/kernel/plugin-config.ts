@@ -1,5 +1,8 @@
 import { readVariables } from '../config/config.ts';
-import type { PluginConfigValues, PluginManifest } from '../plugin-api/index.ts';
+import { createServiceToken, type PluginConfigValues, type PluginManifest } from '../plugin-api/index.ts';
+
+/** The ITOPS_* variables the core does not know, for the plugins that declare them (kernel-internal). */
+export const pluginVariablesToken = createServiceToken<Readonly<Record<string, string>>>('plugin variables');
 
 const prefixOf = (manifest: PluginManifest) => `ITOPS_${manifest.id.toUpperCase()}_`;
 

@@ -5,7 +5,7 @@ import type { ServiceToken } from '../plugin-api/tokens.ts';
 import type { RegisteredResolver, ResolverEntry } from '../graphql/schema-builder.ts';
 import { type DependencyContainer, resolveToken } from './di.ts';
 import { localNamePattern, PluginReach, unscopedEventsToken } from './plugin-names.ts';
-import { pluginConfig } from './plugin-config.ts';
+import { pluginConfig, pluginVariablesToken } from './plugin-config.ts';
 import { tokens } from '../plugin-api/index.ts';
 
 /** Services plugins offer each other, with their owner, so only declared dependents can use them. */
@@ -49,7 +49,7 @@ export class PluginScope {
     const id = manifest.id;
     const reach = new PluginReach(manifest, required);
     // Validated before anything of the plugin runs: a bad value leaves it off, naming the variable.
-    const config = pluginConfig(manifest, resolveToken(container, tokens.config).pluginVariables ?? {});
+    const config = pluginConfig(manifest, resolveToken(container, pluginVariablesToken));
     const requires = new Set(manifest.requires ?? []);
     const log = logger.child({ plugin: id });
     this.context = {

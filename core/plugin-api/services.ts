@@ -1,5 +1,4 @@
 import type { Tx } from '../db/sql-handles.ts';
-import type { Config } from '../config/config.ts';
 import type { JsonSchema } from './types.ts';
 
 export type { DatabaseService, TenantDatabase, PlatformDatabase, SqlHandle, SqlQuery, Tx } from '../db/sql-handles.ts';
@@ -19,7 +18,22 @@ export interface SchemaValidator {
   assert(schema: JsonSchema, value: unknown): void;
 }
 
-export type ConfigService = Readonly<Config>;
+/**
+ * What plugins learn of the platform's configuration. Secrets (the JWT secret, the database URL,
+ * the admin password, the license key) are not part of it, and a plugin's own settings come
+ * through its manifest's `config` and `ctx.config`.
+ */
+export interface ConfigService {
+  readonly env: 'development' | 'production' | 'test';
+  /** External base URL for links, when configured. */
+  readonly publicUrl?: string;
+  /** Whether this node runs job workers and periodic work. */
+  readonly jobsEnabled: boolean;
+  /** Host names outbound calls may reach even on private addresses. */
+  readonly outboundHostAllowlist: readonly string[];
+  /** Development only: outbound calls may reach private addresses. */
+  readonly outboundAllowPrivate: boolean;
+}
 
 /** An event as subscribers receive it. */
 export interface PlatformEvent {

@@ -16,6 +16,7 @@ import type { WorkerPool } from '../../workers/worker-pool.ts';
 import { coreContribution } from '../core-contribution.ts';
 import type { CoreModule } from '../core-module.ts';
 import { createRootContainer, registerValue } from '../di.ts';
+import { pluginVariablesToken } from '../plugin-config.ts';
 import { hostVersion } from '../host-version.ts';
 import { PluginHost, type PluginStatus } from '../plugin-host.ts';
 import { pluginMigrations } from '../plugin-migrations.ts';
@@ -66,7 +67,18 @@ export function startPlugins(deps: {
     registerValue(container, tokens.outbound, services.outbound);
     registerValue(container, tokens.alerts, services.alerts);
     registerValue(container, tokens.events, services.events);
-    registerValue(container, tokens.config, Object.freeze({ ...config }));
+    registerValue(
+      container,
+      tokens.config,
+      Object.freeze({
+        env: config.env,
+        publicUrl: config.publicUrl,
+        jobsEnabled: config.jobsEnabled,
+        outboundHostAllowlist: Object.freeze([...config.outboundHostAllowlist]),
+        outboundAllowPrivate: config.outboundAllowPrivate,
+      }),
+    );
+    registerValue(container, pluginVariablesToken, config.pluginVariables);
     registerValue(container, tokens.database, database);
     registerValue(container, tokens.jobs, jobs);
     registerValue(container, tokens.workers, workers);

@@ -21,7 +21,7 @@ export interface PrivateNetwork {
 
 export interface CheckAddressPolicy {
   privateNetworks: PrivateNetwork[];
-  hostAllowlist: string[];
+  hostAllowlist: readonly string[];
   allowPrivate: boolean;
   /** Resolver (tests inject one); default: the system's. */
   resolve?: (host: string) => Promise<string[]>;
