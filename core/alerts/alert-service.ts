@@ -99,8 +99,8 @@ export class AlertService implements AlertsService {
     private readonly deps: {
       /** Writes events through the outbox in one statement, in the given order. */
       publishMany: PublishMany;
-      /** Queues the delivery job of a notification row (after commit), in its tenant's group. */
-      enqueue: (notificationId: string, tenantId: string) => Promise<unknown>;
+      /** Queues the delivery jobs of notification rows (after commit), each in its tenant's group. */
+      enqueueMany: (queued: Queued[]) => Promise<unknown>;
       logger: Logger;
     },
   ) {}
@@ -279,22 +279,12 @@ export class AlertService implements AlertsService {
     return notifications.map((n) => ({ id: n.id, tenant_id: n.tenant_id }));
   }
 
-  /**
-   * A few at a time: a mass outage queues thousands after its commit, and the sweep that raised
-   * them waits for that; one by one each waits for its own commit of the job row.
-   */
+  /** In one statement: a mass outage queues thousands after its commit, and the sweep that raised them waits for that. */
   private async enqueueAll(queued: Queued[]): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < queued.length) {
-        const { id, tenant_id } = queued[next++];
-        // The sweep re-queues what could not be queued here.
-        await this.deps
-          .enqueue(id, tenant_id)
-          .catch((error) => this.deps.logger.warn({ err: error, notificationId: id }, 'could not queue an alert notification'));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(enqueueConcurrency, queued.length) }, worker));
+    // The sweep re-queues what could not be queued here.
+    await this.deps
+      .enqueueMany(queued)
+      .catch((error) => this.deps.logger.warn({ err: error, notifications: queued.length }, 'could not queue alert notifications'));
   }
 }
 
@@ -305,9 +295,6 @@ type UpsertRow = Pick<AlertRow, 'tenant_id' | 'fingerprint' | 'source' | 'entity
 
 /** A notification row to queue a job for. */
 type Queued = { id: string; tenant_id: string };
-
-/** The job queue's own pool has four connections. */
-const enqueueConcurrency = 4;
 
 const alertKey = (tenantId: string, fingerprint: string) => JSON.stringify([tenantId, fingerprint]);
 

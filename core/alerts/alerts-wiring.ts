@@ -33,7 +33,15 @@ export function alertsWiring(deps: {
   const enqueue: QueueDelivery = (notificationId, { tenantId, startAfterSeconds }) =>
     jobs.send(notifyQueue, { notificationId }, { startAfterSeconds, group: tenantId });
   const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30);
-  const service = new AlertService({ publishMany: deps.outboxPublishMany, enqueue: (id, tenantId) => enqueue(id, { tenantId }), logger });
+  const service = new AlertService({
+    publishMany: deps.outboxPublishMany,
+    enqueueMany: (queued) =>
+      jobs.sendMany(
+        notifyQueue,
+        queued.map(({ id, tenant_id }) => ({ payload: { notificationId: id }, group: tenant_id })),
+      ),
+    logger,
+  });
   return {
     module: alertsModule({ database: deps.database, notifier }),
     service,

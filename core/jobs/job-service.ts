@@ -106,6 +106,26 @@ export class JobService implements JobsService {
   }
 
   /** `group` puts the job in a concurrency group (see `work`'s `perGroup`). */
+  /**
+   * Many jobs of one queue in one statement (pg-boss `insert`): what a mass change queues after its
+   * commit, where one `send` each would wait for a commit each.
+   */
+  async sendMany(name: string, jobs: { payload: object; group?: string; startAfterSeconds?: number }[]): Promise<void> {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`unknown job queue "${name}"`);
+    if (jobs.length === 0) return;
+    const schema = queue.declaration.payloadSchema;
+    if (schema) for (const job of jobs) this.validator.assert(schema, job.payload, `payload of job ${name}`);
+    await this.boss.insert(
+      name,
+      jobs.map((job) => ({
+        data: job.payload,
+        startAfter: job.startAfterSeconds,
+        ...(job.group ? { group: { id: job.group } } : {}),
+      })),
+    );
+  }
+
   async send(name: string, payload: object = {}, options: { startAfterSeconds?: number; singletonKey?: string; group?: string } = {}): Promise<string | null> {
     const queue = this.queues.get(name);
     if (!queue) throw new Error(`unknown job queue "${name}"`);
