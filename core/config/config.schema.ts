@@ -91,7 +91,7 @@ export const configVariables = {
     type: 'integer',
     minimum: 1,
     maximum: 1000000,
-    default: 1000,
+    default: 10000,
     description: 'Largest cost of a GraphQL operation: every field counts 1 per alias, list fields multiply what they select by ITOPS_GRAPHQL_LIST_FACTOR.',
   },
   ITOPS_GRAPHQL_LIST_FACTOR: {
