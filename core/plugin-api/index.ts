@@ -10,6 +10,7 @@ export type * from './types.ts';
 export type * from './services.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
+export { reachedAddress } from '../outbound/address-policy.ts';
 export { AppError, type ErrorCode } from '../errors/app-error.ts';
 export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';
 export { defineList, type ListSpec, type ListResource } from '../lists/list-page.ts';

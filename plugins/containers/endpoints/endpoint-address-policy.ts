@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { reachedAddress } from '../../../core/plugin-api/index.ts';
 
 /**
  * Where endpoint and certificate checks may connect. They are made on a workspace's behalf, like
@@ -55,43 +56,13 @@ export function parsePrivateNetworks(entries: string[]): PrivateNetwork[] {
 }
 
 /**
- * IPv6 prefixes no checked service sits behind but a host's tunnels or a translator can turn into
- * an IPv4 destination: IPv4-compatible (`[::127.0.0.1]` is written `[::7f00:1]` by the URL parser),
- * Teredo and local-use NAT64. Never checked, whatever they embed and whichever network is opened.
- */
-const refusedPrefixes: [ipaddr.IPv6, number, string][] = [
-  [ipaddr.IPv6.parse('::'), 96, 'IPv4-compatible'],
-  [ipaddr.IPv6.parse('2001::'), 32, 'Teredo'],
-  [ipaddr.IPv6.parse('64:ff9b:1::'), 48, 'local-use NAT64'],
-];
-
-/** ipaddr.js reads `::a.b.c.d` as mapped `::ffff:a.b.c.d`; the dotted tail is written as hex first. */
-function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 {
-  const tail = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(address);
-  if (!tail || !ipaddr.IPv4.isValidFourPartDecimal(tail[2])) return ipaddr.parse(address);
-  const octets = ipaddr.IPv4.parse(tail[2]).octets;
-  const hex = (hi: number, lo: number) => ((hi << 8) | lo).toString(16);
-  return ipaddr.IPv6.parse(`${tail[1]}${hex(octets[0], octets[1])}:${hex(octets[2], octets[3])}`);
-}
-
-/**
- * An IPv6 form that embeds an IPv4 address (mapped, NAT64, 6to4, ISATAP) is judged by the embedded
- * one; a refused prefix comes back as its name.
+ * What an address literal really reaches, by the platform's own reading: an IPv6 form embedding an
+ * IPv4 address is judged by that address, and the embedding forms no checked service sits behind
+ * (IPv4-compatible, Teredo, local-use NAT64) are refused whatever network is opened.
  */
 function effectiveAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | { refused: string } {
-  const parsed = parseAddress(address);
-  if (parsed.kind() !== 'ipv6') return parsed;
-  const v6 = parsed as ipaddr.IPv6;
-  const range = v6.range();
-  if (range === 'unspecified' || range === 'loopback') return v6;
-  const bytes = v6.toByteArray();
-  if (range === 'ipv4Mapped' && bytes[10] === 0xff) return new ipaddr.IPv4(bytes.slice(12, 16));
-  const refused = refusedPrefixes.find(([prefix, bits]) => v6.match(prefix, bits));
-  if (refused) return { refused: refused[2] };
-  if (range === 'rfc6052') return new ipaddr.IPv4(bytes.slice(12, 16));
-  if (range === '6to4') return new ipaddr.IPv4(bytes.slice(2, 6));
-  if ((bytes[8] & 0xfd) === 0 && bytes[9] === 0 && bytes[10] === 0x5e && bytes[11] === 0xfe) return new ipaddr.IPv4(bytes.slice(12, 16));
-  return v6;
+  const reached = reachedAddress(address);
+  return typeof reached === 'string' ? ipaddr.parse(reached) : reached;
 }
 
 const neverChecked = new Set(['unspecified', 'broadcast', 'multicast']);
