@@ -35,10 +35,6 @@ export function effectiveAddress(parsed: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4
 }
 
 /**
- * Parses an address, writing an IPv6 dotted tail as hex first: ipaddr.js reads `::a.b.c.d` as the
- * mapped `::ffff:a.b.c.d`, which would judge an IPv4-compatible address by the IPv4 inside.
- */
-/**
  * What an address literal really reaches, as text (an embedded IPv4 address for the IPv6 forms
  * that carry one), or `{ refused }` for an embedding form with no public use. For address policies
  * of plugins' own (endpoint checks may open private networks that outbound calls may not).
@@ -48,6 +44,10 @@ export function reachedAddress(address: string): string | { refused: string } {
   return 'refused' in reached ? reached : reached.toString();
 }
 
+/**
+ * Parses an address, writing an IPv6 dotted tail as hex first: ipaddr.js reads `::a.b.c.d` as the
+ * mapped `::ffff:a.b.c.d`, which would judge an IPv4-compatible address by the IPv4 inside.
+ */
 export function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 {
   const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(address);
   if (!dotted || !ipaddr.IPv4.isValidFourPartDecimal(dotted[2])) return ipaddr.parse(address);
