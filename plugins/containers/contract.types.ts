@@ -447,11 +447,29 @@ export type ListEnvelope = {
   };
 };
 
+export type MonitorBadge = {
+  targetType: 'heartbeat' | 'endpoint' | 'component';
+  targetId: string;
+  svgUrl: string;
+  jsonUrl: string;
+  shieldsUrl: string;
+  shieldsEndpointUrl: string;
+};
+
 export type PageInfo = {
   limit: number;
   offset: number;
   returned: number;
   total: number;
+};
+
+/** `json`: `{label, status, color}`; `shields`: `{schemaVersion, label, message, color}`. */
+export type PublicBadge = {
+  schemaVersion?: number;
+  label?: string;
+  status?: string;
+  message?: string;
+  color?: string;
 };
 
 export type StatusComponent = {
@@ -477,6 +495,9 @@ export type StatusComponentCreate = {
   monitorType: StatusMonitorType;
   monitorId: StatusMonitorId;
 };
+
+/** The workspace's components the post concerns. */
+export type StatusComponentIds = string[];
 
 export type StatusComponentList = ListEnvelope & {
   data?: StatusComponent[];
@@ -517,6 +538,79 @@ export type StatusGroupUpdate = {
   description?: string | null;
   position?: StatusPosition;
 };
+
+export type StatusIncident = {
+  id: string;
+  title: string;
+  status: StatusIncidentStatus;
+  componentIds: string[];
+  resolvedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  updates: {
+    id: string;
+    status: StatusIncidentStatus;
+    message: string;
+    createdAt: string;
+  }[];
+};
+
+export type StatusIncidentCreate = {
+  title: StatusName;
+  status: StatusIncidentStatus;
+  message: StatusMessage;
+  componentIds?: StatusComponentIds;
+};
+
+export type StatusIncidentList = ListEnvelope & {
+  data?: StatusIncident[];
+};
+
+export type StatusIncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
+
+export type StatusIncidentUpdate = {
+  title?: StatusName;
+  componentIds?: StatusComponentIds;
+};
+
+export type StatusIncidentUpdateCreate = {
+  status: StatusIncidentStatus;
+  message: StatusMessage;
+};
+
+export type StatusMaintenance = {
+  id: string;
+  title: string;
+  description: string | null;
+  startsAt: string;
+  endsAt: string;
+  componentIds: string[];
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type StatusMaintenanceCreate = {
+  title: StatusName;
+  description?: string | null;
+  startsAt: string;
+  /** After startsAt. */
+  endsAt: string;
+  componentIds?: StatusComponentIds;
+};
+
+export type StatusMaintenanceList = ListEnvelope & {
+  data?: StatusMaintenance[];
+};
+
+export type StatusMaintenanceUpdate = {
+  title?: StatusName;
+  description?: string | null;
+  startsAt?: string;
+  endsAt?: string;
+  componentIds?: StatusComponentIds;
+};
+
+export type StatusMessage = string;
 
 /** The id of the heartbeat, endpoint, container or SLA service (a uuid for heartbeats and SLA services). */
 export type StatusMonitorId = string;
@@ -607,6 +701,48 @@ export type CreateStatusGroupRequest = {
 
 export type CreateStatusGroupResponse = StatusGroup;
 
+/** POST /api/v1/status/incidents: Post an incident on the status page with its first update. It shows on the page (and over its stream) until an update resolves it, then a week longer as resolved. */
+export type CreateStatusIncidentRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: StatusIncidentCreate;
+};
+
+export type CreateStatusIncidentResponse = StatusIncident;
+
+/** POST /api/v1/status/incidents/{id}/updates: Post an update to an incident; its status becomes the incident's (resolved closes it, another status reopens it). */
+export type CreateStatusIncidentUpdateRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: StatusIncidentUpdateCreate;
+};
+
+export type CreateStatusIncidentUpdateResponse = StatusIncident;
+
+/** POST /api/v1/status/maintenances: Schedule a maintenance window; the page shows it from now until it ends. */
+export type CreateStatusMaintenanceRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: StatusMaintenanceCreate;
+};
+
+export type CreateStatusMaintenanceResponse = StatusMaintenance;
+
 /** DELETE /api/v1/certificates/{id}: Delete a certificate monitor with its history; its open alert is resolved. One derived from endpoints answers 409: set `monitorCertificate: false` on them instead. */
 export type DeleteCertificateRequest = {
   path: {
@@ -671,6 +807,32 @@ export type DeleteStatusGroupRequest = {
 };
 
 export type DeleteStatusGroupResponse = undefined;
+
+/** DELETE /api/v1/status/incidents/{id}: Delete an incident post and its updates (it leaves the page). */
+export type DeleteStatusIncidentRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteStatusIncidentResponse = undefined;
+
+/** DELETE /api/v1/status/maintenances/{id}: Delete a maintenance window (it leaves the page). */
+export type DeleteStatusMaintenanceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteStatusMaintenanceResponse = undefined;
 
 /** GET /api/v1/certificates/{id}: Get a certificate monitor with the certificate and chain last seen. */
 export type GetCertificateRequest = {
@@ -767,6 +929,36 @@ export type GetHeartbeatDailyUptimeRequest = {
 };
 
 export type GetHeartbeatDailyUptimeResponse = HeartbeatDailyUptime;
+
+/** GET /api/v1/badges/{targetType}/{id}: The badge URLs of one heartbeat, endpoint or status component (issued on first request). */
+export type GetMonitorBadgeRequest = {
+  path: {
+    targetType: 'heartbeat' | 'endpoint' | 'component';
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetMonitorBadgeResponse = MonitorBadge;
+
+/** GET /badge/{token}/{format}: A monitor's badge (no credentials: the token is the secret). With `uptime=true`, an endpoint's badge adds its share of successful checks over the last 30 days. */
+export type GetPublicBadgeRequest = {
+  path: {
+    token: string;
+    format: 'svg' | 'json' | 'shields';
+  };
+  query?: {
+    uptime?: boolean;
+  };
+  headers?: {
+    'if-none-match'?: string;
+  };
+};
+
+export type GetPublicBadgeResponse = unknown | PublicBadge;
 
 /** GET /status: The workspace's public status page (no credentials): overall status, active incidents (components not operational, with since when), every component with its status and 90 days of daily uptime bars. Server-rendered and complete without JavaScript; a small inline script (the only one the Content-Security-Policy allows) keeps it current from `/status/events`. */
 export type GetStatusPageRequest = {
@@ -984,6 +1176,49 @@ export type ListStatusGroupsRequest = {
 
 export type ListStatusGroupsResponse = StatusGroupList;
 
+/** GET /api/v1/status/incidents: List the workspace's incident posts, each with its updates (oldest first). */
+export type ListStatusIncidentsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'createdAt' | 'updatedAt' | 'title';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    status?: StatusIncidentStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListStatusIncidentsResponse = StatusIncidentList;
+
+/** GET /api/v1/status/maintenances: List the workspace's scheduled maintenance windows. */
+export type ListStatusMaintenancesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'startsAt' | 'createdAt' | 'title';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    /** upcoming (not ended yet, in progress included) or past. */
+    state?: 'upcoming' | 'past';
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListStatusMaintenancesResponse = StatusMaintenanceList;
+
 /** POST /api/v1/heartbeats/{id}/pause: Pause deadline checking (open runs are dropped). A success or fail ping un-pauses; pausing twice is harmless. */
 export type PauseHeartbeatRequest = {
   path: {
@@ -1030,7 +1265,23 @@ export type PingExitCodePostRequest = {
 
 export type PingExitCodePostResponse = string;
 
-/** GET /ping/{uuid}/fail: Failure ping (also HEAD). The heartbeat goes down at once; the open run closes. */
+/** OPTIONS /ping/{uuid}/{exit_code}: CORS preflight, so browser jobs may ping; answers 204 for any uuid. */
+export type PingExitCodePreflightRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+    /** The job's exit status; 0 is a success ping, 1 to 255 a failure ping. */
+    exit_code: number;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingExitCodePreflightResponse = undefined;
+
+/** GET /ping/{uuid}/fail: Failure ping (also HEAD). The heartbeat goes down at once; every open run closes. */
 export type PingFailRequest = {
   path: {
     /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
@@ -1058,6 +1309,20 @@ export type PingFailPostRequest = {
 };
 
 export type PingFailPostResponse = string;
+
+/** OPTIONS /ping/{uuid}/fail: CORS preflight, so browser jobs may ping; answers 204 for any uuid. */
+export type PingFailPreflightRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingFailPreflightResponse = undefined;
 
 /** GET /ping/{uuid}/log: Record an event (also HEAD); changes nothing else. */
 export type PingLogRequest = {
@@ -1088,7 +1353,35 @@ export type PingLogPostRequest = {
 
 export type PingLogPostResponse = string;
 
-/** GET /ping/{uuid}/start: Signal job start (also HEAD). Opens a run; changes neither the last ping nor the status. */
+/** OPTIONS /ping/{uuid}/log: CORS preflight, so browser jobs may ping; answers 204 for any uuid. */
+export type PingLogPreflightRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingLogPreflightResponse = undefined;
+
+/** OPTIONS /ping/{uuid}: CORS preflight, so browser jobs may ping; answers 204 for any uuid. */
+export type PingPreflightRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingPreflightResponse = undefined;
+
+/** GET /ping/{uuid}/start: Signal job start (also HEAD). Opens a run, down at start + start grace unless a completion follows; changes neither the last ping nor the status. */
 export type PingStartRequest = {
   path: {
     /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
@@ -1116,6 +1409,20 @@ export type PingStartPostRequest = {
 };
 
 export type PingStartPostResponse = string;
+
+/** OPTIONS /ping/{uuid}/start: CORS preflight, so browser jobs may ping; answers 204 for any uuid. */
+export type PingStartPreflightRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingStartPreflightResponse = undefined;
 
 /** GET /ping/{uuid}: Success ping (also HEAD). The heartbeat goes up; a matching open run closes with its duration. */
 export type PingSuccessRequest = {
@@ -1158,6 +1465,20 @@ export type ResumeHeartbeatRequest = {
 };
 
 export type ResumeHeartbeatResponse = Heartbeat;
+
+/** POST /api/v1/badges/{targetType}/{id}/rotate: Replace the monitor's badge token; its old badge URLs answer 404 from now on. */
+export type RotateMonitorBadgeRequest = {
+  path: {
+    targetType: 'heartbeat' | 'endpoint' | 'component';
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type RotateMonitorBadgeResponse = MonitorBadge;
 
 /** GET /status/events: Live updates of the workspace's status page as Server-Sent Events (no credentials). */
 export type StreamStatusEventsRequest = {
@@ -1243,6 +1564,34 @@ export type UpdateStatusGroupRequest = {
 
 export type UpdateStatusGroupResponse = StatusGroup;
 
+/** PUT /api/v1/status/incidents/{id}: Change an incident's title or affected components (its status changes by posting an update). */
+export type UpdateStatusIncidentRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: StatusIncidentUpdate;
+};
+
+export type UpdateStatusIncidentResponse = StatusIncident;
+
+/** PUT /api/v1/status/maintenances/{id}: Change a maintenance window; fields left out keep their value. */
+export type UpdateStatusMaintenanceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: StatusMaintenanceUpdate;
+};
+
+export type UpdateStatusMaintenanceResponse = StatusMaintenance;
+
 /** PUT /api/v1/status/settings: Publish the status page under a slug (`/status?workspace=<slug>`), change it, or unpublish it with `slug: null`. A slug another workspace uses answers 409. */
 export type UpdateStatusPageSettingsRequest = {
   headers?: {
@@ -1260,17 +1609,24 @@ export interface OperationTypes {
   createHeartbeat: { request: CreateHeartbeatRequest; response: CreateHeartbeatResponse };
   createStatusComponent: { request: CreateStatusComponentRequest; response: CreateStatusComponentResponse };
   createStatusGroup: { request: CreateStatusGroupRequest; response: CreateStatusGroupResponse };
+  createStatusIncident: { request: CreateStatusIncidentRequest; response: CreateStatusIncidentResponse };
+  createStatusIncidentUpdate: { request: CreateStatusIncidentUpdateRequest; response: CreateStatusIncidentUpdateResponse };
+  createStatusMaintenance: { request: CreateStatusMaintenanceRequest; response: CreateStatusMaintenanceResponse };
   deleteCertificate: { request: DeleteCertificateRequest; response: DeleteCertificateResponse };
   deleteEndpoint: { request: DeleteEndpointRequest; response: DeleteEndpointResponse };
   deleteHeartbeat: { request: DeleteHeartbeatRequest; response: DeleteHeartbeatResponse };
   deleteStatusComponent: { request: DeleteStatusComponentRequest; response: DeleteStatusComponentResponse };
   deleteStatusGroup: { request: DeleteStatusGroupRequest; response: DeleteStatusGroupResponse };
+  deleteStatusIncident: { request: DeleteStatusIncidentRequest; response: DeleteStatusIncidentResponse };
+  deleteStatusMaintenance: { request: DeleteStatusMaintenanceRequest; response: DeleteStatusMaintenanceResponse };
   getCertificate: { request: GetCertificateRequest; response: GetCertificateResponse };
   getDashboardSparklines: { request: GetDashboardSparklinesRequest; response: GetDashboardSparklinesResponse };
   getEndpoint: { request: GetEndpointRequest; response: GetEndpointResponse };
   getEndpointDailyUptime: { request: GetEndpointDailyUptimeRequest; response: GetEndpointDailyUptimeResponse };
   getHeartbeat: { request: GetHeartbeatRequest; response: GetHeartbeatResponse };
   getHeartbeatDailyUptime: { request: GetHeartbeatDailyUptimeRequest; response: GetHeartbeatDailyUptimeResponse };
+  getMonitorBadge: { request: GetMonitorBadgeRequest; response: GetMonitorBadgeResponse };
+  getPublicBadge: { request: GetPublicBadgeRequest; response: GetPublicBadgeResponse };
   getStatusPage: { request: GetStatusPageRequest; response: GetStatusPageResponse };
   getStatusPageSettings: { request: GetStatusPageSettingsRequest; response: GetStatusPageSettingsResponse };
   listCertificateChecks: { request: ListCertificateChecksRequest; response: ListCertificateChecksResponse };
@@ -1282,24 +1638,34 @@ export interface OperationTypes {
   listHeartbeats: { request: ListHeartbeatsRequest; response: ListHeartbeatsResponse };
   listStatusComponents: { request: ListStatusComponentsRequest; response: ListStatusComponentsResponse };
   listStatusGroups: { request: ListStatusGroupsRequest; response: ListStatusGroupsResponse };
+  listStatusIncidents: { request: ListStatusIncidentsRequest; response: ListStatusIncidentsResponse };
+  listStatusMaintenances: { request: ListStatusMaintenancesRequest; response: ListStatusMaintenancesResponse };
   pauseHeartbeat: { request: PauseHeartbeatRequest; response: PauseHeartbeatResponse };
   pingExitCode: { request: PingExitCodeRequest; response: PingExitCodeResponse };
   pingExitCodePost: { request: PingExitCodePostRequest; response: PingExitCodePostResponse };
+  pingExitCodePreflight: { request: PingExitCodePreflightRequest; response: PingExitCodePreflightResponse };
   pingFail: { request: PingFailRequest; response: PingFailResponse };
   pingFailPost: { request: PingFailPostRequest; response: PingFailPostResponse };
+  pingFailPreflight: { request: PingFailPreflightRequest; response: PingFailPreflightResponse };
   pingLog: { request: PingLogRequest; response: PingLogResponse };
   pingLogPost: { request: PingLogPostRequest; response: PingLogPostResponse };
+  pingLogPreflight: { request: PingLogPreflightRequest; response: PingLogPreflightResponse };
+  pingPreflight: { request: PingPreflightRequest; response: PingPreflightResponse };
   pingStart: { request: PingStartRequest; response: PingStartResponse };
   pingStartPost: { request: PingStartPostRequest; response: PingStartPostResponse };
+  pingStartPreflight: { request: PingStartPreflightRequest; response: PingStartPreflightResponse };
   pingSuccess: { request: PingSuccessRequest; response: PingSuccessResponse };
   pingSuccessPost: { request: PingSuccessPostRequest; response: PingSuccessPostResponse };
   resumeHeartbeat: { request: ResumeHeartbeatRequest; response: ResumeHeartbeatResponse };
+  rotateMonitorBadge: { request: RotateMonitorBadgeRequest; response: RotateMonitorBadgeResponse };
   streamStatusEvents: { request: StreamStatusEventsRequest; response: StreamStatusEventsResponse };
   updateCertificate: { request: UpdateCertificateRequest; response: UpdateCertificateResponse };
   updateEndpoint: { request: UpdateEndpointRequest; response: UpdateEndpointResponse };
   updateHeartbeat: { request: UpdateHeartbeatRequest; response: UpdateHeartbeatResponse };
   updateStatusComponent: { request: UpdateStatusComponentRequest; response: UpdateStatusComponentResponse };
   updateStatusGroup: { request: UpdateStatusGroupRequest; response: UpdateStatusGroupResponse };
+  updateStatusIncident: { request: UpdateStatusIncidentRequest; response: UpdateStatusIncidentResponse };
+  updateStatusMaintenance: { request: UpdateStatusMaintenanceRequest; response: UpdateStatusMaintenanceResponse };
   updateStatusPageSettings: { request: UpdateStatusPageSettingsRequest; response: UpdateStatusPageSettingsResponse };
 }
 
@@ -1340,17 +1706,42 @@ export const operations = {
     permission: 'containers.status_page:write',
     requestBody: 'application/json',
   },
+  createStatusIncident: {
+    method: 'POST',
+    path: '/api/v1/status/incidents',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
+  createStatusIncidentUpdate: {
+    method: 'POST',
+    path: '/api/v1/status/incidents/{id}/updates',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
+  createStatusMaintenance: {
+    method: 'POST',
+    path: '/api/v1/status/maintenances',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
   deleteCertificate: { method: 'DELETE', path: '/api/v1/certificates/{id}', public: false, permission: 'containers.certificates:write' },
   deleteEndpoint: { method: 'DELETE', path: '/api/v1/endpoints/{id}', public: false, permission: 'containers.endpoints:write' },
   deleteHeartbeat: { method: 'DELETE', path: '/api/v1/heartbeats/{id}', public: false, permission: 'containers.heartbeats:write' },
   deleteStatusComponent: { method: 'DELETE', path: '/api/v1/status/components/{id}', public: false, permission: 'containers.status_page:write' },
   deleteStatusGroup: { method: 'DELETE', path: '/api/v1/status/groups/{id}', public: false, permission: 'containers.status_page:write' },
+  deleteStatusIncident: { method: 'DELETE', path: '/api/v1/status/incidents/{id}', public: false, permission: 'containers.status_page:write' },
+  deleteStatusMaintenance: { method: 'DELETE', path: '/api/v1/status/maintenances/{id}', public: false, permission: 'containers.status_page:write' },
   getCertificate: { method: 'GET', path: '/api/v1/certificates/{id}', public: false, permission: 'containers.certificates:read' },
   getDashboardSparklines: { method: 'GET', path: '/api/v1/dashboard/sparklines', public: false, permission: 'containers.endpoints:read' },
   getEndpoint: { method: 'GET', path: '/api/v1/endpoints/{id}', public: false, permission: 'containers.endpoints:read' },
   getEndpointDailyUptime: { method: 'GET', path: '/api/v1/endpoints/{id}/uptime/daily', public: false, permission: 'containers.endpoints:read' },
   getHeartbeat: { method: 'GET', path: '/api/v1/heartbeats/{id}', public: false, permission: 'containers.heartbeats:read' },
   getHeartbeatDailyUptime: { method: 'GET', path: '/api/v1/heartbeats/{id}/uptime/daily', public: false, permission: 'containers.heartbeats:read' },
+  getMonitorBadge: { method: 'GET', path: '/api/v1/badges/{targetType}/{id}', public: false, permission: 'containers.heartbeats:read' },
+  getPublicBadge: { method: 'GET', path: '/badge/{token}/{format}', public: true },
   getStatusPage: { method: 'GET', path: '/status', public: true },
   getStatusPageSettings: { method: 'GET', path: '/api/v1/status/settings', public: false, permission: 'containers.status_page:read' },
   listCertificateChecks: { method: 'GET', path: '/api/v1/certificates/{id}/checks', public: false, permission: 'containers.certificates:read' },
@@ -1362,18 +1753,26 @@ export const operations = {
   listHeartbeats: { method: 'GET', path: '/api/v1/heartbeats', public: false, permission: 'containers.heartbeats:read' },
   listStatusComponents: { method: 'GET', path: '/api/v1/status/components', public: false, permission: 'containers.status_page:read' },
   listStatusGroups: { method: 'GET', path: '/api/v1/status/groups', public: false, permission: 'containers.status_page:read' },
+  listStatusIncidents: { method: 'GET', path: '/api/v1/status/incidents', public: false, permission: 'containers.status_page:read' },
+  listStatusMaintenances: { method: 'GET', path: '/api/v1/status/maintenances', public: false, permission: 'containers.status_page:read' },
   pauseHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/pause', public: false, permission: 'containers.heartbeats:write' },
   pingExitCode: { method: 'GET', path: '/ping/{uuid}/{exit_code}', public: true },
   pingExitCodePost: { method: 'POST', path: '/ping/{uuid}/{exit_code}', public: true, requestBody: '*/*' },
+  pingExitCodePreflight: { method: 'OPTIONS', path: '/ping/{uuid}/{exit_code}', public: true },
   pingFail: { method: 'GET', path: '/ping/{uuid}/fail', public: true },
   pingFailPost: { method: 'POST', path: '/ping/{uuid}/fail', public: true, requestBody: '*/*' },
+  pingFailPreflight: { method: 'OPTIONS', path: '/ping/{uuid}/fail', public: true },
   pingLog: { method: 'GET', path: '/ping/{uuid}/log', public: true },
   pingLogPost: { method: 'POST', path: '/ping/{uuid}/log', public: true, requestBody: '*/*' },
+  pingLogPreflight: { method: 'OPTIONS', path: '/ping/{uuid}/log', public: true },
+  pingPreflight: { method: 'OPTIONS', path: '/ping/{uuid}', public: true },
   pingStart: { method: 'GET', path: '/ping/{uuid}/start', public: true },
   pingStartPost: { method: 'POST', path: '/ping/{uuid}/start', public: true, requestBody: '*/*' },
+  pingStartPreflight: { method: 'OPTIONS', path: '/ping/{uuid}/start', public: true },
   pingSuccess: { method: 'GET', path: '/ping/{uuid}', public: true },
   pingSuccessPost: { method: 'POST', path: '/ping/{uuid}', public: true, requestBody: '*/*' },
   resumeHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/resume', public: false, permission: 'containers.heartbeats:write' },
+  rotateMonitorBadge: { method: 'POST', path: '/api/v1/badges/{targetType}/{id}/rotate', public: false, permission: 'containers.heartbeats:write' },
   streamStatusEvents: { method: 'GET', path: '/status/events', public: true },
   updateCertificate: {
     method: 'PUT',
@@ -1400,6 +1799,20 @@ export const operations = {
   updateStatusGroup: {
     method: 'PUT',
     path: '/api/v1/status/groups/{id}',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
+  updateStatusIncident: {
+    method: 'PUT',
+    path: '/api/v1/status/incidents/{id}',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
+  updateStatusMaintenance: {
+    method: 'PUT',
+    path: '/api/v1/status/maintenances/{id}',
     public: false,
     permission: 'containers.status_page:write',
     requestBody: 'application/json',

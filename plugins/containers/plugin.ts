@@ -12,6 +12,7 @@ import { prunePings } from './heartbeats/ping-retention.ts';
 import { statusAdminHandlers } from './status-page/status-admin.handlers.ts';
 import { pruneStatusHistory, StatusStore, statusPageEvents } from './status-page/status-components.ts';
 import { statusPageHandlers } from './status-page/status-page.handlers.ts';
+import { statusPostsHandlers } from './status-page/status-posts.handlers.ts';
 import { statusSettingsHandlers } from './status-page/status-settings.handlers.ts';
 import { type EndpointMonitoringOptions, endpointMonitoringManifest, initEndpointMonitoring } from './endpoints/endpoint-monitoring.ts';
 
@@ -99,6 +100,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
         ...heartbeatHandlers({ database, events, alerts, clock, publicUrl: config.publicUrl, onStatusChange: wake }),
         ...statusAdminHandlers({ database, events, clock }),
         ...statusSettingsHandlers({ database, clock }),
+        ...statusPostsHandlers({ database, events, clock }),
         ...statusPageHandlers({ database, events, clock, maxStreams: options.maxStatusStreams }),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);

@@ -182,6 +182,11 @@ export type CertificateUpdate = {
 /** Days before expiry at which a warning fires (default 30, 14, 7, 3, 1). */
 export type CertificateWarningDays = number[];
 
+/** The type's settings (see the channels tag); checked per type. */
+export type ChannelConfig = {
+  [key: string]: string | number | null;
+};
+
 export type ChannelName = string;
 
 export type ChannelRule = {
@@ -199,7 +204,21 @@ export type ChannelTestMessage = {
   message?: string;
 };
 
-export type ChannelType = 'slack' | 'discord' | 'teams' | 'webhook';
+export type ChannelType =
+  | 'slack'
+  | 'discord'
+  | 'teams'
+  | 'webhook'
+  | 'email'
+  | 'pagerduty'
+  | 'opsgenie'
+  | 'telegram'
+  | 'ntfy'
+  | 'pushover'
+  | 'gotify'
+  | 'mattermost'
+  | 'rocketchat'
+  | 'teams-workflow';
 
 export type Edition = {
   /** The license's edition (`enterprise`, `development`, ...), or `core` without a license. */
@@ -602,8 +621,12 @@ export type NotificationChannel = {
   id: string;
   name: string;
   type: ChannelType;
-  /** Masked: scheme, host and the last characters only. */
-  url: string;
+  /** The URL types: masked, scheme, host and the last characters only. */
+  url?: string;
+  /** The settings, secret ones masked. */
+  config: {
+    [key: string]: string | number;
+  };
   description?: string | null;
   enabled: boolean;
   rules: ChannelRule[];
@@ -876,6 +899,9 @@ export type StatusComponentCreate = {
   monitorId: StatusMonitorId;
 };
 
+/** The workspace's components the post concerns. */
+export type StatusComponentIds = string[];
+
 export type StatusComponentList = ListEnvelope & {
   data?: StatusComponent[];
 };
@@ -915,6 +941,79 @@ export type StatusGroupUpdate = {
   description?: string | null;
   position?: StatusPosition;
 };
+
+export type StatusIncident = {
+  id: string;
+  title: string;
+  status: StatusIncidentStatus;
+  componentIds: string[];
+  resolvedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  updates: {
+    id: string;
+    status: StatusIncidentStatus;
+    message: string;
+    createdAt: string;
+  }[];
+};
+
+export type StatusIncidentCreate = {
+  title: StatusName;
+  status: StatusIncidentStatus;
+  message: StatusMessage;
+  componentIds?: StatusComponentIds;
+};
+
+export type StatusIncidentList = ListEnvelope & {
+  data?: StatusIncident[];
+};
+
+export type StatusIncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
+
+export type StatusIncidentUpdate = {
+  title?: StatusName;
+  componentIds?: StatusComponentIds;
+};
+
+export type StatusIncidentUpdateCreate = {
+  status: StatusIncidentStatus;
+  message: StatusMessage;
+};
+
+export type StatusMaintenance = {
+  id: string;
+  title: string;
+  description: string | null;
+  startsAt: string;
+  endsAt: string;
+  componentIds: string[];
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type StatusMaintenanceCreate = {
+  title: StatusName;
+  description?: string | null;
+  startsAt: string;
+  /** After startsAt. */
+  endsAt: string;
+  componentIds?: StatusComponentIds;
+};
+
+export type StatusMaintenanceList = ListEnvelope & {
+  data?: StatusMaintenance[];
+};
+
+export type StatusMaintenanceUpdate = {
+  title?: StatusName;
+  description?: string | null;
+  startsAt?: string;
+  endsAt?: string;
+  componentIds?: StatusComponentIds;
+};
+
+export type StatusMessage = string;
 
 /** The id of the heartbeat, endpoint, container or SLA service (a uuid for heartbeats and SLA services). */
 export type StatusMonitorId = string;
@@ -980,9 +1079,18 @@ export type WebhookSubscription = {
   topics: string[];
   description?: string | null;
   enabled: boolean;
+  /** Why it is disabled (a 410 Gone, or disabled through the API). */
   disabledReason?: string | null;
+  /** While a rotated secret is still in its grace period, when it stops signing. */
+  previousSecretExpiresAt?: string | null;
   createdAt: string;
 };
+
+/** Topics to deliver; empty or absent means every topic. */
+export type WebhookTopics = string[];
+
+/** An http or https URL the outbound guard allows (no private or reserved address unless allowlisted). */
+export type WebhookUrl = string;
 
 export type WorkspaceRole =
   | 'msp_admin'
@@ -1066,7 +1174,7 @@ export type CreateCertificateRequest = {
 
 export type CreateCertificateResponse = Certificate;
 
-/** POST /api/v1/channels: Create a channel (slack, discord, teams or webhook); its URL is never shown in full again. */
+/** POST /api/v1/channels: Create a channel; its secret settings are never shown in full again. */
 export type CreateChannelRequest = {
   headers?: {
     /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
@@ -1077,8 +1185,9 @@ export type CreateChannelRequest = {
   body: {
     name: ChannelName;
     type: ChannelType;
-    /** The incoming-webhook URL (http or https). */
-    url: string;
+    /** Shorthand for `config.url` (the URL types). */
+    url?: string;
+    config?: ChannelConfig;
     description?: string;
     enabled?: boolean;
   };
@@ -1193,6 +1302,48 @@ export type CreateStatusGroupRequest = {
 
 export type CreateStatusGroupResponse = StatusGroup;
 
+/** POST /api/v1/status/incidents: Post an incident on the status page with its first update. It shows on the page (and over its stream) until an update resolves it, then a week longer as resolved. */
+export type CreateStatusIncidentRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: StatusIncidentCreate;
+};
+
+export type CreateStatusIncidentResponse = StatusIncident;
+
+/** POST /api/v1/status/incidents/{id}/updates: Post an update to an incident; its status becomes the incident's (resolved closes it, another status reopens it). */
+export type CreateStatusIncidentUpdateRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: StatusIncidentUpdateCreate;
+};
+
+export type CreateStatusIncidentUpdateResponse = StatusIncident;
+
+/** POST /api/v1/status/maintenances: Schedule a maintenance window; the page shows it from now until it ends. */
+export type CreateStatusMaintenanceRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: StatusMaintenanceCreate;
+};
+
+export type CreateStatusMaintenanceResponse = StatusMaintenance;
+
 /** POST /api/v1/tenants: Register a new tenant (Super-Admin). */
 export type CreateTenantRequest = {
   headers?: {
@@ -1240,9 +1391,8 @@ export type CreateWebhookRequest = {
     'Idempotency-Key'?: string;
   };
   body: {
-    url: string;
-    /** Topics to deliver; empty or absent means every topic. */
-    topics?: string[];
+    url: WebhookUrl;
+    topics?: WebhookTopics;
     description?: string;
   };
 };
@@ -1356,6 +1506,32 @@ export type DeleteStatusGroupRequest = {
 };
 
 export type DeleteStatusGroupResponse = undefined;
+
+/** DELETE /api/v1/status/incidents/{id}: Delete an incident post and its updates (it leaves the page). */
+export type DeleteStatusIncidentRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteStatusIncidentResponse = undefined;
+
+/** DELETE /api/v1/status/maintenances/{id}: Delete a maintenance window (it leaves the page). */
+export type DeleteStatusMaintenanceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteStatusMaintenanceResponse = undefined;
 
 /** DELETE /api/v1/webhooks/{id}: Delete a subscription and its delivery history. */
 export type DeleteWebhookRequest = {
@@ -2169,6 +2345,49 @@ export type ListStatusGroupsRequest = {
 
 export type ListStatusGroupsResponse = StatusGroupList;
 
+/** GET /api/v1/status/incidents: List the workspace's incident posts, each with its updates (oldest first). */
+export type ListStatusIncidentsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'createdAt' | 'updatedAt' | 'title';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    status?: StatusIncidentStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListStatusIncidentsResponse = StatusIncidentList;
+
+/** GET /api/v1/status/maintenances: List the workspace's scheduled maintenance windows. */
+export type ListStatusMaintenancesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'startsAt' | 'createdAt' | 'title';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    /** upcoming (not ended yet, in progress included) or past. */
+    state?: 'upcoming' | 'past';
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListStatusMaintenancesResponse = StatusMaintenanceList;
+
 /** GET /api/v1/tenants: All tenants (Super-Admin). */
 export type ListTenantsRequest = { [key: string]: never };
 
@@ -2282,7 +2501,23 @@ export type PingExitCodePostRequest = {
 
 export type PingExitCodePostResponse = string;
 
-/** GET /ping/{uuid}/fail: Failure ping (also HEAD). The heartbeat goes down at once; the open run closes. */
+/** OPTIONS /ping/{uuid}/{exit_code}: CORS preflight, so browser jobs may ping; answers 204 for any uuid. */
+export type PingExitCodePreflightRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+    /** The job's exit status; 0 is a success ping, 1 to 255 a failure ping. */
+    exit_code: number;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingExitCodePreflightResponse = undefined;
+
+/** GET /ping/{uuid}/fail: Failure ping (also HEAD). The heartbeat goes down at once; every open run closes. */
 export type PingFailRequest = {
   path: {
     /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
@@ -2310,6 +2545,20 @@ export type PingFailPostRequest = {
 };
 
 export type PingFailPostResponse = string;
+
+/** OPTIONS /ping/{uuid}/fail: CORS preflight, so browser jobs may ping; answers 204 for any uuid. */
+export type PingFailPreflightRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingFailPreflightResponse = undefined;
 
 /** GET /ping/{uuid}/log: Record an event (also HEAD); changes nothing else. */
 export type PingLogRequest = {
@@ -2340,7 +2589,35 @@ export type PingLogPostRequest = {
 
 export type PingLogPostResponse = string;
 
-/** GET /ping/{uuid}/start: Signal job start (also HEAD). Opens a run; changes neither the last ping nor the status. */
+/** OPTIONS /ping/{uuid}/log: CORS preflight, so browser jobs may ping; answers 204 for any uuid. */
+export type PingLogPreflightRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingLogPreflightResponse = undefined;
+
+/** OPTIONS /ping/{uuid}: CORS preflight, so browser jobs may ping; answers 204 for any uuid. */
+export type PingPreflightRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingPreflightResponse = undefined;
+
+/** GET /ping/{uuid}/start: Signal job start (also HEAD). Opens a run, down at start + start grace unless a completion follows; changes neither the last ping nor the status. */
 export type PingStartRequest = {
   path: {
     /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
@@ -2368,6 +2645,20 @@ export type PingStartPostRequest = {
 };
 
 export type PingStartPostResponse = string;
+
+/** OPTIONS /ping/{uuid}/start: CORS preflight, so browser jobs may ping; answers 204 for any uuid. */
+export type PingStartPreflightRequest = {
+  path: {
+    /** The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
+    uuid: string;
+  };
+  query?: {
+    /** Run id (a UUID) that pairs a start with its completion, for overlapping runs. */
+    rid?: string;
+  };
+};
+
+export type PingStartPreflightResponse = undefined;
 
 /** GET /ping/{uuid}: Success ping (also HEAD). The heartbeat goes up; a matching open run closes with its duration. */
 export type PingSuccessRequest = {
@@ -2448,6 +2739,63 @@ export type RemoveMemberRequest = {
 };
 
 export type RemoveMemberResponse = undefined;
+
+/** PUT /api/v1/webhooks/{id}: Replace a subscription's URL, topics, description and enabled flag; the secret stays. */
+export type ReplaceWebhookRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    url: WebhookUrl;
+    topics?: WebhookTopics;
+    description?: string | null;
+    enabled?: boolean;
+  };
+};
+
+export type ReplaceWebhookResponse = WebhookSubscription;
+
+/** POST /api/v1/webhooks/{id}/replay: Deliver again every failed delivery of this subscription created since a time. */
+export type ReplayFailedWebhookDeliveriesRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    since: string;
+  };
+};
+
+export type ReplayFailedWebhookDeliveriesResponse = {
+  replayed: number;
+};
+
+/** POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/replay: Deliver one delivery again (failed or delivered), with the same webhook-id and payload. */
+export type ReplayWebhookDeliveryRequest = {
+  path: {
+    id: string;
+    deliveryId: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type ReplayWebhookDeliveryResponse = WebhookDelivery;
 
 /** POST /api/v1/backup/report: Backup completion webhook, addressed by service (+ nodeId), SLA group or namespace. */
 export type ReportBackupRequest = {
@@ -2603,6 +2951,30 @@ export type RevokeApiKeyRequest = {
 
 export type RevokeApiKeyResponse = undefined;
 
+/** POST /api/v1/webhooks/{id}/rotate-secret: Replace the signing secret; the old one keeps signing beside it for a grace period. */
+export type RotateWebhookSecretRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body?: {
+    /** How long the old secret stays valid; 0 ends it now. */
+    graceSeconds?: number;
+  };
+};
+
+export type RotateWebhookSecretResponse = {
+  /** The new whsec_ secret. */
+  secret: string;
+  /** When the old secret stops signing. */
+  previousSecretExpiresAt: string;
+};
+
 /** PUT /api/v1/members/{user_id}: Change a member's role (a platform admin may also add a user directly). */
 export type SetMemberRequest = {
   path: {
@@ -2754,6 +3126,8 @@ export type UpdateChannelRequest = {
     name?: ChannelName;
     type?: ChannelType;
     url?: string;
+    /** Merged over the current settings (null clears an optional one); a new `type` starts from none. */
+    config?: ChannelConfig;
     description?: string | null;
     enabled?: boolean;
   };
@@ -2817,6 +3191,34 @@ export type UpdateStatusGroupRequest = {
 
 export type UpdateStatusGroupResponse = StatusGroup;
 
+/** PUT /api/v1/status/incidents/{id}: Change an incident's title or affected components (its status changes by posting an update). */
+export type UpdateStatusIncidentRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: StatusIncidentUpdate;
+};
+
+export type UpdateStatusIncidentResponse = StatusIncident;
+
+/** PUT /api/v1/status/maintenances/{id}: Change a maintenance window; fields left out keep their value. */
+export type UpdateStatusMaintenanceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: StatusMaintenanceUpdate;
+};
+
+export type UpdateStatusMaintenanceResponse = StatusMaintenance;
+
 /** PUT /api/v1/status/settings: Publish the status page under a slug (`/status?workspace=<slug>`), change it, or unpublish it with `slug: null`. A slug another workspace uses answers 409. */
 export type UpdateStatusPageSettingsRequest = {
   headers?: {
@@ -2827,6 +3229,27 @@ export type UpdateStatusPageSettingsRequest = {
 };
 
 export type UpdateStatusPageSettingsResponse = StatusPageSettings;
+
+/** PATCH /api/v1/webhooks/{id}: Change some of a subscription's URL, topics, description and enabled flag. */
+export type UpdateWebhookRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    url?: WebhookUrl;
+    topics?: WebhookTopics;
+    description?: string | null;
+    enabled?: boolean;
+  };
+};
+
+export type UpdateWebhookResponse = WebhookSubscription;
 
 export interface OperationTypes {
   acceptInvitation: { request: AcceptInvitationRequest; response: AcceptInvitationResponse };
@@ -2841,6 +3264,9 @@ export interface OperationTypes {
   createSilence: { request: CreateSilenceRequest; response: CreateSilenceResponse };
   createStatusComponent: { request: CreateStatusComponentRequest; response: CreateStatusComponentResponse };
   createStatusGroup: { request: CreateStatusGroupRequest; response: CreateStatusGroupResponse };
+  createStatusIncident: { request: CreateStatusIncidentRequest; response: CreateStatusIncidentResponse };
+  createStatusIncidentUpdate: { request: CreateStatusIncidentUpdateRequest; response: CreateStatusIncidentUpdateResponse };
+  createStatusMaintenance: { request: CreateStatusMaintenanceRequest; response: CreateStatusMaintenanceResponse };
   createTenant: { request: CreateTenantRequest; response: CreateTenantResponse };
   createUser: { request: CreateUserRequest; response: CreateUserResponse };
   createWebhook: { request: CreateWebhookRequest; response: CreateWebhookResponse };
@@ -2852,6 +3278,8 @@ export interface OperationTypes {
   deleteSilence: { request: DeleteSilenceRequest; response: DeleteSilenceResponse };
   deleteStatusComponent: { request: DeleteStatusComponentRequest; response: DeleteStatusComponentResponse };
   deleteStatusGroup: { request: DeleteStatusGroupRequest; response: DeleteStatusGroupResponse };
+  deleteStatusIncident: { request: DeleteStatusIncidentRequest; response: DeleteStatusIncidentResponse };
+  deleteStatusMaintenance: { request: DeleteStatusMaintenanceRequest; response: DeleteStatusMaintenanceResponse };
   deleteWebhook: { request: DeleteWebhookRequest; response: DeleteWebhookResponse };
   exportTemplates: { request: ExportTemplatesRequest; response: ExportTemplatesResponse };
   generateSlaReport: { request: GenerateSlaReportRequest; response: GenerateSlaReportResponse };
@@ -2905,6 +3333,8 @@ export interface OperationTypes {
   listSlaServices: { request: ListSlaServicesRequest; response: ListSlaServicesResponse };
   listStatusComponents: { request: ListStatusComponentsRequest; response: ListStatusComponentsResponse };
   listStatusGroups: { request: ListStatusGroupsRequest; response: ListStatusGroupsResponse };
+  listStatusIncidents: { request: ListStatusIncidentsRequest; response: ListStatusIncidentsResponse };
+  listStatusMaintenances: { request: ListStatusMaintenancesRequest; response: ListStatusMaintenancesResponse };
   listTenants: { request: ListTenantsRequest; response: ListTenantsResponse };
   listWebhookDeliveries: { request: ListWebhookDeliveriesRequest; response: ListWebhookDeliveriesResponse };
   listWebhooks: { request: ListWebhooksRequest; response: ListWebhooksResponse };
@@ -2913,17 +3343,25 @@ export interface OperationTypes {
   pauseHeartbeat: { request: PauseHeartbeatRequest; response: PauseHeartbeatResponse };
   pingExitCode: { request: PingExitCodeRequest; response: PingExitCodeResponse };
   pingExitCodePost: { request: PingExitCodePostRequest; response: PingExitCodePostResponse };
+  pingExitCodePreflight: { request: PingExitCodePreflightRequest; response: PingExitCodePreflightResponse };
   pingFail: { request: PingFailRequest; response: PingFailResponse };
   pingFailPost: { request: PingFailPostRequest; response: PingFailPostResponse };
+  pingFailPreflight: { request: PingFailPreflightRequest; response: PingFailPreflightResponse };
   pingLog: { request: PingLogRequest; response: PingLogResponse };
   pingLogPost: { request: PingLogPostRequest; response: PingLogPostResponse };
+  pingLogPreflight: { request: PingLogPreflightRequest; response: PingLogPreflightResponse };
+  pingPreflight: { request: PingPreflightRequest; response: PingPreflightResponse };
   pingStart: { request: PingStartRequest; response: PingStartResponse };
   pingStartPost: { request: PingStartPostRequest; response: PingStartPostResponse };
+  pingStartPreflight: { request: PingStartPreflightRequest; response: PingStartPreflightResponse };
   pingSuccess: { request: PingSuccessRequest; response: PingSuccessResponse };
   pingSuccessPost: { request: PingSuccessPostRequest; response: PingSuccessPostResponse };
   refreshSession: { request: RefreshSessionRequest; response: RefreshSessionResponse };
   registerOperatorService: { request: RegisterOperatorServiceRequest; response: RegisterOperatorServiceResponse };
   removeMember: { request: RemoveMemberRequest; response: RemoveMemberResponse };
+  replaceWebhook: { request: ReplaceWebhookRequest; response: ReplaceWebhookResponse };
+  replayFailedWebhookDeliveries: { request: ReplayFailedWebhookDeliveriesRequest; response: ReplayFailedWebhookDeliveriesResponse };
+  replayWebhookDelivery: { request: ReplayWebhookDeliveryRequest; response: ReplayWebhookDeliveryResponse };
   reportBackup: { request: ReportBackupRequest; response: ReportBackupResponse };
   reportHealth: { request: ReportHealthRequest; response: ReportHealthResponse };
   reportOperatorHeartbeat: { request: ReportOperatorHeartbeatRequest; response: ReportOperatorHeartbeatResponse };
@@ -2931,6 +3369,7 @@ export interface OperationTypes {
   reportStorage: { request: ReportStorageRequest; response: ReportStorageResponse };
   resumeHeartbeat: { request: ResumeHeartbeatRequest; response: ResumeHeartbeatResponse };
   revokeApiKey: { request: RevokeApiKeyRequest; response: RevokeApiKeyResponse };
+  rotateWebhookSecret: { request: RotateWebhookSecretRequest; response: RotateWebhookSecretResponse };
   setMember: { request: SetMemberRequest; response: SetMemberResponse };
   startExclusionWindow: { request: StartExclusionWindowRequest; response: StartExclusionWindowResponse };
   stopExclusionWindow: { request: StopExclusionWindowRequest; response: StopExclusionWindowResponse };
@@ -2945,7 +3384,10 @@ export interface OperationTypes {
   updateHeartbeat: { request: UpdateHeartbeatRequest; response: UpdateHeartbeatResponse };
   updateStatusComponent: { request: UpdateStatusComponentRequest; response: UpdateStatusComponentResponse };
   updateStatusGroup: { request: UpdateStatusGroupRequest; response: UpdateStatusGroupResponse };
+  updateStatusIncident: { request: UpdateStatusIncidentRequest; response: UpdateStatusIncidentResponse };
+  updateStatusMaintenance: { request: UpdateStatusMaintenanceRequest; response: UpdateStatusMaintenanceResponse };
   updateStatusPageSettings: { request: UpdateStatusPageSettingsRequest; response: UpdateStatusPageSettingsResponse };
+  updateWebhook: { request: UpdateWebhookRequest; response: UpdateWebhookResponse };
 }
 
 export type OperationId = keyof OperationTypes;
@@ -2992,6 +3434,27 @@ export const operations = {
     permission: 'containers.status_page:write',
     requestBody: 'application/json',
   },
+  createStatusIncident: {
+    method: 'POST',
+    path: '/api/v1/status/incidents',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
+  createStatusIncidentUpdate: {
+    method: 'POST',
+    path: '/api/v1/status/incidents/{id}/updates',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
+  createStatusMaintenance: {
+    method: 'POST',
+    path: '/api/v1/status/maintenances',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
   createTenant: { method: 'POST', path: '/api/v1/tenants', public: false, permission: 'tenants:write', requestBody: 'application/json' },
   createUser: { method: 'POST', path: '/api/v1/users', public: false, permission: 'users:write', requestBody: 'application/json' },
   createWebhook: { method: 'POST', path: '/api/v1/webhooks', public: false, permission: 'webhooks:write', requestBody: 'application/json' },
@@ -3003,6 +3466,8 @@ export const operations = {
   deleteSilence: { method: 'DELETE', path: '/api/v1/silence/{id}', public: false, permission: 'silences:write' },
   deleteStatusComponent: { method: 'DELETE', path: '/api/v1/status/components/{id}', public: false, permission: 'containers.status_page:write' },
   deleteStatusGroup: { method: 'DELETE', path: '/api/v1/status/groups/{id}', public: false, permission: 'containers.status_page:write' },
+  deleteStatusIncident: { method: 'DELETE', path: '/api/v1/status/incidents/{id}', public: false, permission: 'containers.status_page:write' },
+  deleteStatusMaintenance: { method: 'DELETE', path: '/api/v1/status/maintenances/{id}', public: false, permission: 'containers.status_page:write' },
   deleteWebhook: { method: 'DELETE', path: '/api/v1/webhooks/{id}', public: false, permission: 'webhooks:write' },
   exportTemplates: { method: 'GET', path: '/api/v1/templates/export', public: false, permission: 'sla.templates:read' },
   generateSlaReport: { method: 'POST', path: '/api/v1/sla/report/generate', public: false, permission: 'sla:report', requestBody: 'application/json' },
@@ -3056,6 +3521,8 @@ export const operations = {
   listSlaServices: { method: 'GET', path: '/api/v1/sla/services', public: false, permission: 'sla:read' },
   listStatusComponents: { method: 'GET', path: '/api/v1/status/components', public: false, permission: 'containers.status_page:read' },
   listStatusGroups: { method: 'GET', path: '/api/v1/status/groups', public: false, permission: 'containers.status_page:read' },
+  listStatusIncidents: { method: 'GET', path: '/api/v1/status/incidents', public: false, permission: 'containers.status_page:read' },
+  listStatusMaintenances: { method: 'GET', path: '/api/v1/status/maintenances', public: false, permission: 'containers.status_page:read' },
   listTenants: { method: 'GET', path: '/api/v1/tenants', public: false, permission: 'tenants:read' },
   listWebhookDeliveries: { method: 'GET', path: '/api/v1/webhooks/{id}/deliveries', public: false, permission: 'webhooks:read' },
   listWebhooks: { method: 'GET', path: '/api/v1/webhooks', public: false, permission: 'webhooks:read' },
@@ -3064,17 +3531,31 @@ export const operations = {
   pauseHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/pause', public: false, permission: 'containers.heartbeats:write' },
   pingExitCode: { method: 'GET', path: '/ping/{uuid}/{exit_code}', public: true },
   pingExitCodePost: { method: 'POST', path: '/ping/{uuid}/{exit_code}', public: true, requestBody: '*/*' },
+  pingExitCodePreflight: { method: 'OPTIONS', path: '/ping/{uuid}/{exit_code}', public: true },
   pingFail: { method: 'GET', path: '/ping/{uuid}/fail', public: true },
   pingFailPost: { method: 'POST', path: '/ping/{uuid}/fail', public: true, requestBody: '*/*' },
+  pingFailPreflight: { method: 'OPTIONS', path: '/ping/{uuid}/fail', public: true },
   pingLog: { method: 'GET', path: '/ping/{uuid}/log', public: true },
   pingLogPost: { method: 'POST', path: '/ping/{uuid}/log', public: true, requestBody: '*/*' },
+  pingLogPreflight: { method: 'OPTIONS', path: '/ping/{uuid}/log', public: true },
+  pingPreflight: { method: 'OPTIONS', path: '/ping/{uuid}', public: true },
   pingStart: { method: 'GET', path: '/ping/{uuid}/start', public: true },
   pingStartPost: { method: 'POST', path: '/ping/{uuid}/start', public: true, requestBody: '*/*' },
+  pingStartPreflight: { method: 'OPTIONS', path: '/ping/{uuid}/start', public: true },
   pingSuccess: { method: 'GET', path: '/ping/{uuid}', public: true },
   pingSuccessPost: { method: 'POST', path: '/ping/{uuid}', public: true, requestBody: '*/*' },
   refreshSession: { method: 'POST', path: '/api/v1/auth/refresh', public: true, requestBody: 'application/json' },
   registerOperatorService: { method: 'POST', path: '/api/v1/operator/register', public: false, permission: 'sla:report', requestBody: 'application/json' },
   removeMember: { method: 'DELETE', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write' },
+  replaceWebhook: { method: 'PUT', path: '/api/v1/webhooks/{id}', public: false, permission: 'webhooks:write', requestBody: 'application/json' },
+  replayFailedWebhookDeliveries: {
+    method: 'POST',
+    path: '/api/v1/webhooks/{id}/replay',
+    public: false,
+    permission: 'webhooks:write',
+    requestBody: 'application/json',
+  },
+  replayWebhookDelivery: { method: 'POST', path: '/api/v1/webhooks/{id}/deliveries/{deliveryId}/replay', public: false, permission: 'webhooks:write' },
   reportBackup: { method: 'POST', path: '/api/v1/backup/report', public: false, permission: 'sla:report', requestBody: 'application/json' },
   reportHealth: { method: 'POST', path: '/api/v1/health/report', public: false, permission: 'sla:report', requestBody: 'application/json' },
   reportOperatorHeartbeat: { method: 'POST', path: '/api/v1/operator/heartbeat', public: false, permission: 'sla:report', requestBody: 'application/json' },
@@ -3082,6 +3563,13 @@ export const operations = {
   reportStorage: { method: 'POST', path: '/api/v1/storage/report', public: false, permission: 'sla:report', requestBody: 'application/json' },
   resumeHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/resume', public: false, permission: 'containers.heartbeats:write' },
   revokeApiKey: { method: 'DELETE', path: '/api/v1/apikeys/{key_id}', public: false, permission: 'apikeys:write' },
+  rotateWebhookSecret: {
+    method: 'POST',
+    path: '/api/v1/webhooks/{id}/rotate-secret',
+    public: false,
+    permission: 'webhooks:write',
+    requestBody: 'application/json',
+  },
   setMember: { method: 'PUT', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write', requestBody: 'application/json' },
   startExclusionWindow: {
     method: 'POST',
@@ -3132,6 +3620,20 @@ export const operations = {
     permission: 'containers.status_page:write',
     requestBody: 'application/json',
   },
+  updateStatusIncident: {
+    method: 'PUT',
+    path: '/api/v1/status/incidents/{id}',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
+  updateStatusMaintenance: {
+    method: 'PUT',
+    path: '/api/v1/status/maintenances/{id}',
+    public: false,
+    permission: 'containers.status_page:write',
+    requestBody: 'application/json',
+  },
   updateStatusPageSettings: {
     method: 'PUT',
     path: '/api/v1/status/settings',
@@ -3139,4 +3641,5 @@ export const operations = {
     permission: 'containers.status_page:write',
     requestBody: 'application/json',
   },
+  updateWebhook: { method: 'PATCH', path: '/api/v1/webhooks/{id}', public: false, permission: 'webhooks:write', requestBody: 'application/json' },
 } as const satisfies Record<OperationId, OperationInfo>;

@@ -132,6 +132,17 @@ export const statusPageEvents: EventDeclaration[] = [
       },
     },
   },
+  {
+    topic: 'status_page.incident_changed',
+    description: 'Staff posted, changed or deleted an incident of the status page; the payload is what the page shows of it (or its id and deleted: true).',
+    payloadSchema: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' }, deleted: { type: 'boolean' } } },
+  },
+  {
+    topic: 'status_page.maintenance_changed',
+    description:
+      'Staff scheduled, changed or deleted a maintenance window of the status page; the payload is what the page shows of it (or its id and deleted: true).',
+    payloadSchema: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' }, deleted: { type: 'boolean' } } },
+  },
 ];
 
 /** The status now stored (undefined: not known to this node, another one wrote it), and whether this call changed it. */

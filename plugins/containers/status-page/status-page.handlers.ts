@@ -3,6 +3,7 @@ import type { ComponentStatus } from './status-components.ts';
 import { type PageComponent, renderNoStatusPage, renderStatusPage, statusPageHeaders } from './status-page-render.ts';
 import { workspaceOfSlug } from './status-settings.handlers.ts';
 import { statusStream } from './status-page-stream.ts';
+import { pageIncidents, pageMaintenances } from './status-posts.handlers.ts';
 import { dailyUptime, type StatusChange } from './status-uptime.ts';
 
 const DAYS = 90;
@@ -21,13 +22,24 @@ type Row = {
 
 type PageQuery = { workspace?: string };
 
-const streamTopics: ReadonlySet<string> = new Set(['status_page.component_changed', 'status_page.updated']);
+const streamTopics: ReadonlySet<string> = new Set([
+  'status_page.component_changed',
+  'status_page.updated',
+  'status_page.incident_changed',
+  'status_page.maintenance_changed',
+]);
 
-/** What a public stream says of an event: a component's id, status and since, or that the page changed. Never names or monitor ids. */
+/**
+ * What a public stream says of an event: a component's id, status and since, that the page
+ * changed, or a staff post as the page shows it (written to be public). Never component names or
+ * monitor ids.
+ */
 function publicEvent(event: PlatformEvent) {
   const p = event.payload as { componentId?: string; status?: string; since?: string };
   if (event.topic === 'status_page.component_changed') return { event: 'component', data: { id: p.componentId, status: p.status, since: p.since ?? null } };
   if (event.topic === 'status_page.updated') return { event: 'page', data: {} };
+  if (event.topic === 'status_page.incident_changed') return { event: 'incident', data: event.payload };
+  if (event.topic === 'status_page.maintenance_changed') return { event: 'maintenance', data: event.payload };
   return undefined;
 }
 
@@ -86,6 +98,17 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
       .forTenant(tenantId)
       .query<{ id: string; name: string; description: string | null }>('SELECT id, name, description FROM status_group ORDER BY position, lower(name), id');
 
+  /** The workspace's display name; the slug where it has none. */
+  const displayName = async (tenantId: string, slug: string) => {
+    const [row] = await database.forTenant(tenantId).query<{ name: string | null }>('SELECT name FROM tenant WHERE tenant_id = ?', [tenantId]);
+    return row?.name?.trim() || slug;
+  };
+
+  const posts = (tenantId: string, now: Date) =>
+    database
+      .forTenant(tenantId)
+      .transaction(async (tx) => ({ incidents: await pageIncidents(tx.query, now), maintenances: await pageMaintenances(tx.query, now) }));
+
   const notFound = () => ({ status: 404, headers: statusPageHeaders, body: renderNoStatusPage() });
 
   return {
@@ -95,7 +118,13 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
       if (!slug || !workspace) return notFound();
       const now = clock();
       const windowStart = new Date(Math.floor(now.getTime() / DAY) * DAY - (DAYS - 1) * DAY);
-      const [rows, groupRows, changes] = await Promise.all([components(workspace), groups(workspace), history(workspace, windowStart)]);
+      const [rows, groupRows, changes, title, staff] = await Promise.all([
+        components(workspace),
+        groups(workspace),
+        history(workspace, windowStart),
+        displayName(workspace, slug),
+        posts(workspace, now),
+      ]);
       if (rows.length === 0) return notFound();
       const pageComponents: PageComponent[] = rows.map((r) => ({
         id: r.id,
@@ -108,6 +137,8 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
       }));
       const html = renderStatusPage({
         workspace: slug,
+        title,
+        ...staff,
         generatedAt: now,
         groups: groupRows,
         components: pageComponents,
@@ -139,6 +170,7 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
             status: r.status ?? 'unknown',
             since: r.since ? new Date(r.since).toISOString() : null,
           })),
+          ...(await posts(workspace, clock())),
         }),
       });
     },
