@@ -3,7 +3,11 @@ import type { Logger } from '../logging/logger.ts';
 import { DeliveryLedger, type QueueDelivery, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 import { type AlertRow, alertView, type Query } from './alert-service.ts';
-import { type ChannelType, channelBody, type NotificationKind } from './channel-formats.ts';
+import type { NotificationKind } from './channel-formats.ts';
+import { withDefaults } from './channels/channel-config.ts';
+import type { ChannelConfig, ChannelMessage } from './channels/channel-type.ts';
+import { channelType } from './channels/index.ts';
+import { type MailSettings, SmtpSender } from './channels/smtp-sender.ts';
 
 export const maxNotifyAttempts = 5;
 
@@ -43,6 +47,7 @@ export const notificationView = (r: NotificationRow) => ({
  */
 export class AlertNotifier {
   private readonly ledger: DeliveryLedger;
+  private readonly smtp: SmtpSender;
 
   constructor(
     private readonly query: Query,
@@ -50,7 +55,9 @@ export class AlertNotifier {
     private readonly send: QueueDelivery,
     logger: Logger,
     retryBaseSeconds: number,
+    mail: MailSettings = { hostAllowlist: [], allowPrivate: false },
   ) {
+    this.smtp = new SmtpSender(mail);
     this.ledger = new DeliveryLedger({
       query,
       table: 'alert_notification',
@@ -94,15 +101,15 @@ export class AlertNotifier {
       kind: NotificationKind;
       alert_id: string | null;
       message: string | null;
-      type: ChannelType;
-      url: string;
+      type: string;
+      config: ChannelConfig;
       name: string;
     }>(
       `UPDATE alert_notification n SET attempts = n.attempts + 1, claimed_until = now() + interval '1 minute', updated_at = now()
        FROM notification_channel c
        WHERE n.id = ? AND n.status = 'pending' AND n.next_attempt_at <= now() + interval '1 second'
          AND (n.claimed_until IS NULL OR n.claimed_until < now()) AND c.id = n.channel_id
-       RETURNING n.attempts, n.kind, n.alert_id, n.message, c.type, c.url, c.name`,
+       RETURNING n.attempts, n.kind, n.alert_id, n.message, c.type, c.config, c.name`,
       [notificationId],
     );
     if (!job) return;
@@ -113,15 +120,28 @@ export class AlertNotifier {
       alert = alertView(row);
     }
     const summary = alert ? { ...alert, silencedBy: undefined, notifiedAt: undefined } : undefined;
-    const body = JSON.stringify(channelBody(job.type, { kind: job.kind, alert: summary, message: job.message ?? undefined, channelName: job.name }));
+    const type = channelType(job.type);
+    if (!type) return this.ledger.fail(notificationId, null, `the channel type ${job.type} is no longer supported`);
+    const content = { kind: job.kind, alert: summary, message: job.message ?? undefined, channelName: job.name };
+    let message: ChannelMessage;
+    try {
+      message = type.build(withDefaults(type, job.config ?? {}), content);
+    } catch (error) {
+      return this.ledger.fail(notificationId, null, `the channel settings are unusable: ${(error as Error).message}`);
+    }
     const retry = options.retry ?? true;
     try {
-      const response = await this.outbound.request(job.url, {
-        method: 'POST',
-        body,
+      if (message.transport === 'email') {
+        await this.smtp.send(message);
+        // 250: the relay accepted the message (SMTP's own status code, stored like an HTTP one).
+        return this.ledger.succeed(notificationId, 250);
+      }
+      const response = await this.outbound.request(message.url, {
+        method: message.method ?? 'POST',
+        body: message.body,
         timeoutMs: 10_000,
         maxResponseBytes: 64 * 1024,
-        headers: { 'content-type': 'application/json' },
+        headers: message.headers ?? {},
       });
       if (response.status >= 200 && response.status < 300) return this.ledger.succeed(notificationId, response.status);
       const reason = `the channel answered ${response.status}${snippet(response.body)}`;
@@ -131,6 +151,9 @@ export class AlertNotifier {
       return this.ledger.retryOrFail(notificationId, job.attempts, response.status, reason, retryAfterSeconds(response.headers));
     } catch (error) {
       if (error instanceof OutboundBlockedError) return this.ledger.fail(notificationId, null, `blocked: ${error.message}`);
+      // A 5xx SMTP reply (unknown recipient, refused sender, failed AUTH) will not change on retry.
+      const smtpCode = (error as { responseCode?: number }).responseCode;
+      if (smtpCode !== undefined && smtpCode >= 500) return this.ledger.fail(notificationId, smtpCode, `the SMTP relay answered ${(error as Error).message}`);
       if (!retry) return this.ledger.fail(notificationId, null, (error as Error).message);
       return this.ledger.retryOrFail(notificationId, job.attempts, null, (error as Error).message);
     }

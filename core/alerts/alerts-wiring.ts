@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.ts';
 import { deliveryWorkers, type QueueDelivery } from '../outbound/delivery-ledger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
 import { AlertNotifier } from './alert-notifier.ts';
+import type { MailSettings } from './channels/smtp-sender.ts';
 import { AlertService, type PublishMany, type Query } from './alert-service.ts';
 import { alertsModule } from './alerts.module.ts';
 
@@ -28,11 +29,13 @@ export function alertsWiring(deps: {
   /** The outbox's batch publish: alerts raised or resolved together publish their events in one statement. */
   outboxPublishMany: PublishMany;
   retryBaseSeconds?: number;
+  /** The SMTP relay of e-mail channels and the address policy it is held to. */
+  mail?: MailSettings;
 }): { module: CoreModule; service: AlertService; start(): Promise<() => Promise<void>> } {
   const { query, jobs, logger } = deps;
   const enqueue: QueueDelivery = (notificationId, { tenantId, startAfterSeconds }) =>
     jobs.send(notifyQueue, { notificationId }, { startAfterSeconds, group: tenantId });
-  const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30);
+  const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30, deps.mail);
   const service = new AlertService({
     publishMany: deps.outboxPublishMany,
     enqueueMany: (queued) =>

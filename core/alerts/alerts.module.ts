@@ -9,14 +9,18 @@ import type { SilenceMatchers } from './alert-matching.ts';
 import type { AlertNotifier, NotificationRow } from './alert-notifier.ts';
 import { notificationView } from './alert-notifier.ts';
 import { type AlertRow, alertView, type Query } from './alert-service.ts';
-import { type ChannelType, maskUrl, type Severity } from './channel-formats.ts';
+import type { Severity } from './channel-formats.ts';
+import { configView, settleConfig } from './channels/channel-config.ts';
+import type { ChannelConfig } from './channels/channel-type.ts';
+import { channelType } from './channels/index.ts';
 
 type ChannelRow = {
   id: string;
   tenant_id: string;
   name: string;
-  type: ChannelType;
-  url: string;
+  type: string;
+  url: string | null;
+  config: ChannelConfig;
   description: string | null;
   enabled: boolean;
   created_at: Date;
@@ -53,17 +57,21 @@ const ruleView = (r: RuleRow) => ({
   createdAt: iso(r.created_at),
 });
 
-const channelView = (r: ChannelRow, rules: RuleRow[]) => ({
-  id: r.id,
-  name: r.name,
-  type: r.type,
-  url: maskUrl(r.url),
-  description: r.description,
-  enabled: r.enabled,
-  rules: rules.filter((rule) => rule.channel_id === r.id).map(ruleView),
-  createdAt: iso(r.created_at),
-  updatedAt: iso(r.updated_at),
-});
+const channelView = (r: ChannelRow, rules: RuleRow[]) => {
+  const config = configView(channelType(r.type), r.config ?? {});
+  return {
+    id: r.id,
+    name: r.name,
+    type: r.type,
+    ...(typeof config.url === 'string' ? { url: config.url } : {}),
+    config,
+    description: r.description,
+    enabled: r.enabled,
+    rules: rules.filter((rule) => rule.channel_id === r.id).map(ruleView),
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  };
+};
 
 function silenceView(r: SilenceRow, now = Date.now()) {
   const state = r.cancelled_at ? 'cancelled' : new Date(r.ends_at).getTime() <= now ? 'expired' : new Date(r.starts_at).getTime() > now ? 'pending' : 'active';
@@ -80,17 +88,29 @@ function silenceView(r: SilenceRow, now = Date.now()) {
   };
 }
 
-function checkUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new AppError('validation_failed', 'The channel URL is not a URL', { details: [{ path: '/body/url', message: 'must be a URL' }] });
+type ChannelInput = { type?: string; url?: string; config?: Record<string, unknown> };
+
+/**
+ * The settings a create or update leaves a channel with, checked by its type's declaration. `url`
+ * at the top level is the original shorthand for `config.url`. Changing the type starts from empty
+ * settings: another type's secrets must not carry over.
+ */
+function channelSettings(body: ChannelInput, current?: { type: string; config: ChannelConfig }): { type: string; config: ChannelConfig } {
+  const typeName = body.type ?? (current?.type as string);
+  const type = channelType(typeName);
+  if (!type)
+    throw new AppError('validation_failed', `Unknown channel type ${typeName}`, { details: [{ path: '/body/type', message: 'is not a channel type' }] });
+  const patch: Record<string, unknown> = { ...(body.config ?? {}) };
+  if (body.url !== undefined) {
+    if (!type.fields.some((f) => f.name === 'url')) {
+      throw new AppError('validation_failed', `${type.type} channels have no url`, {
+        details: [{ path: '/body/url', message: `is not a setting of ${type.type} channels` }],
+      });
+    }
+    patch.url = body.url;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new AppError('validation_failed', 'The channel URL must be http or https', { details: [{ path: '/body/url', message: 'must be http or https' }] });
-  }
-  return url.href;
+  const base = current && current.type === type.type ? current.config : {};
+  return { type: type.type, config: settleConfig(type, base, patch) };
 }
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string })?.code === '23505' || /unique/i.test(String((error as Error)?.message));
@@ -198,12 +218,20 @@ export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'
         const rules = await rulesOf(tenantId);
         return { data: rows.map((r) => channelView(r, rules)) };
       },
-      async createChannel(req: OperationRequest<{ name: string; type: ChannelType; url: string; description?: string; enabled?: boolean }>) {
-        const url = checkUrl(req.body.url);
+      async createChannel(req: OperationRequest<ChannelInput & { name: string; type: string; description?: string; enabled?: boolean }>) {
+        const settings = channelSettings(req.body);
         try {
           const [row] = await sqlOf(req.tenantId as string)<ChannelRow>(
-            'INSERT INTO notification_channel (id, tenant_id, name, type, url, description, enabled) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
-            [randomUUID(), req.tenantId, req.body.name.trim(), req.body.type, url, req.body.description ?? null, req.body.enabled ?? true],
+            'INSERT INTO notification_channel (id, tenant_id, name, type, config, description, enabled) VALUES (?, ?, ?, ?, ?::jsonb, ?, ?) RETURNING *',
+            [
+              randomUUID(),
+              req.tenantId,
+              req.body.name.trim(),
+              settings.type,
+              JSON.stringify(settings.config),
+              req.body.description ?? null,
+              req.body.enabled ?? true,
+            ],
           );
           return { status: 201, body: channelView(row, []) };
         } catch (error) {
@@ -211,22 +239,21 @@ export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'
           throw error;
         }
       },
-      async updateChannel(
-        req: OperationRequest<{ name?: string; type?: ChannelType; url?: string; description?: string | null; enabled?: boolean }, { id: string }>,
-      ) {
+      async updateChannel(req: OperationRequest<ChannelInput & { name?: string; description?: string | null; enabled?: boolean }, { id: string }>) {
         const tenantId = req.tenantId as string;
         const current = await ownedChannel(tenantId, req.params.id);
+        const settings = channelSettings(req.body, { type: current.type, config: current.config ?? {} });
         const next = {
           name: req.body.name?.trim() ?? current.name,
-          type: req.body.type ?? current.type,
-          url: req.body.url === undefined ? current.url : checkUrl(req.body.url),
+          type: settings.type,
+          config: JSON.stringify(settings.config),
           description: req.body.description === undefined ? current.description : req.body.description,
           enabled: req.body.enabled ?? current.enabled,
         };
         try {
           const [row] = await sqlOf(tenantId)<ChannelRow>(
-            'UPDATE notification_channel SET name = ?, type = ?, url = ?, description = ?, enabled = ?, updated_at = now() WHERE id = ? RETURNING *',
-            [next.name, next.type, next.url, next.description, next.enabled, current.id],
+            'UPDATE notification_channel SET name = ?, type = ?, config = ?::jsonb, url = NULL, description = ?, enabled = ?, updated_at = now() WHERE id = ? RETURNING *',
+            [next.name, next.type, next.config, next.description, next.enabled, current.id],
           );
           return channelView(row, await rulesOf(tenantId, row.id));
         } catch (error) {

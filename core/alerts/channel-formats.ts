@@ -8,7 +8,6 @@
  * - webhook: plain JSON `{ type, alert }` (or `{ type: "alert.test", message }`).
  */
 export type Severity = 'critical' | 'warning' | 'info';
-export type ChannelType = 'slack' | 'discord' | 'teams' | 'webhook';
 export type NotificationKind = 'firing' | 'resolved' | 'test';
 
 export interface AlertSummary {
@@ -37,7 +36,7 @@ export interface NotificationContent {
   channelName: string;
 }
 
-const severityColor: Record<Severity | 'resolved' | 'test', string> = {
+export const severityColor: Record<Severity | 'resolved' | 'test', string> = {
   critical: 'D32F2F',
   warning: 'F9A825',
   info: '1976D2',
@@ -45,7 +44,7 @@ const severityColor: Record<Severity | 'resolved' | 'test', string> = {
   test: '607D8B',
 };
 
-const colorKey = (c: NotificationContent) => (c.kind === 'test' ? 'test' : c.kind === 'resolved' ? 'resolved' : (c.alert as AlertSummary).severity);
+export const colorKey = (c: NotificationContent) => (c.kind === 'test' ? 'test' : c.kind === 'resolved' ? 'resolved' : (c.alert as AlertSummary).severity);
 
 /** One-line headline, e.g. `[FIRING:critical] Disk almost full`. */
 export function headline(c: NotificationContent): string {
@@ -53,7 +52,7 @@ export function headline(c: NotificationContent): string {
   return c.kind === 'resolved' ? `[RESOLVED] ${c.alert.title}` : `[FIRING:${c.alert.severity}] ${c.alert.title}`;
 }
 
-function facts(c: NotificationContent): { name: string; value: string }[] {
+export function facts(c: NotificationContent): { name: string; value: string }[] {
   if (!c.alert) return [];
   const a = c.alert;
   const rows = [
@@ -68,7 +67,7 @@ function facts(c: NotificationContent): { name: string; value: string }[] {
   return rows;
 }
 
-const bodyText = (c: NotificationContent) =>
+export const bodyText = (c: NotificationContent) =>
   c.kind === 'test' || !c.alert ? (c.message ?? 'This is a test notification from itops.') : (c.alert.message ?? c.alert.title);
 
 export function slackBody(c: NotificationContent): Record<string, unknown> {
@@ -119,17 +118,77 @@ export function webhookBody(c: NotificationContent): Record<string, unknown> {
   return { type: c.kind === 'resolved' ? 'alert.resolved' : 'alert.triggered', alert: c.alert };
 }
 
-export function channelBody(type: ChannelType, c: NotificationContent): Record<string, unknown> {
-  switch (type) {
-    case 'slack':
-      return slackBody(c);
-    case 'discord':
-      return discordBody(c);
-    case 'teams':
-      return teamsBody(c);
-    default:
-      return webhookBody(c);
-  }
+/** The body of one of the four original URL-only types (kept for the format tests). */
+export function channelBody(type: 'slack' | 'discord' | 'teams' | 'webhook', c: NotificationContent): Record<string, unknown> {
+  return { slack: slackBody, discord: discordBody, teams: teamsBody, webhook: webhookBody }[type](c);
+}
+
+/** The notification as plain text lines: headline, body, then one `name: value` line per fact. */
+export function plainText(c: NotificationContent): string {
+  return [headline(c), '', bodyText(c), '', ...facts(c).map((f) => `${f.name}: ${f.value}`)].join('\n').trim();
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/** A small self-contained HTML page for e-mail: headline, body, facts table; every value escaped. */
+export function htmlBody(c: NotificationContent): string {
+  const rows = facts(c)
+    .map((f) => `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(f.name)}</th><td>${escapeHtml(f.value)}</td></tr>`)
+    .join('');
+  return `<!doctype html><html><body style="font-family:sans-serif;color:#1a1a1a"><h2 style="border-left:6px solid #${severityColor[colorKey(c)]};padding-left:8px">${escapeHtml(headline(c))}</h2><p>${escapeHtml(bodyText(c))}</p>${rows ? `<table>${rows}</table>` : ''}<p style="color:#555">itops</p></body></html>`;
+}
+
+/** Slack's legacy attachments, which Mattermost and Rocket.Chat incoming webhooks both accept. */
+export function slackCompatibleBody(c: NotificationContent, username?: string): Record<string, unknown> {
+  return {
+    ...(username ? { username } : {}),
+    text: headline(c),
+    attachments: [
+      {
+        fallback: `${headline(c)}: ${bodyText(c)}`,
+        color: `#${severityColor[colorKey(c)]}`,
+        title: (c.alert?.title ?? 'itops notification test').slice(0, 256),
+        text: bodyText(c).slice(0, 3000),
+        fields: facts(c)
+          .slice(0, 20)
+          .map((f) => ({ title: f.name, value: f.value, short: true })),
+      },
+    ],
+  };
+}
+
+/** A Teams workflow ("Post to a channel when a webhook request is received") message carrying an Adaptive Card 1.4. */
+export function adaptiveCardBody(c: NotificationContent): Record<string, unknown> {
+  const style =
+    c.kind === 'resolved'
+      ? 'good'
+      : c.kind === 'test'
+        ? 'accent'
+        : c.alert?.severity === 'critical'
+          ? 'attention'
+          : c.alert?.severity === 'warning'
+            ? 'warning'
+            : 'accent';
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          msteams: { width: 'Full' },
+          body: [
+            { type: 'TextBlock', text: headline(c), weight: 'Bolder', size: 'Medium', color: style, wrap: true },
+            { type: 'TextBlock', text: bodyText(c), wrap: true },
+            ...(facts(c).length > 0 ? [{ type: 'FactSet', facts: facts(c).map((f) => ({ title: f.name, value: f.value })) }] : []),
+          ],
+        },
+      },
+    ],
+  };
 }
 
 /** `https://hooks.slack.com/…/abcd`: enough to recognise a channel's URL, never enough to use it. */

@@ -156,6 +156,26 @@ export const configVariables = {
     default: 10,
     description: 'First retry delay of a failed webhook delivery; doubles per attempt (6 attempts), unless the receiver sends Retry-After.',
   },
+  ITOPS_SMTP_HOST: {
+    type: 'string',
+    maxLength: 253,
+    description: 'SMTP relay that e-mail notification channels send through; e-mail channels fail until it is set.',
+  },
+  ITOPS_SMTP_PORT: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 65535,
+    default: 587,
+    description: 'Port of the SMTP relay (587 submission with STARTTLS, 465 implicit TLS).',
+  },
+  ITOPS_SMTP_SECURE: {
+    type: 'boolean',
+    default: false,
+    description: 'Implicit TLS from the first byte (port 465); false upgrades with STARTTLS when the relay offers it.',
+  },
+  ITOPS_SMTP_USER: { type: 'string', default: '', description: 'User name for SMTP authentication (empty: no authentication).' },
+  ITOPS_SMTP_PASSWORD: { type: 'string', default: '', description: 'Password for SMTP authentication.' },
+  ITOPS_SMTP_FROM: { type: 'string', default: 'itops <itops@localhost>', description: 'From address of notification e-mails.' },
   ITOPS_JOBS_ENABLED: { type: 'boolean', default: true, description: 'Run job workers in this process (false: this node only serves HTTP).' },
 } as const;
 

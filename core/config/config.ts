@@ -35,6 +35,8 @@ export interface Config {
   outboundHostAllowlist: string[];
   outboundAllowPrivate: boolean;
   webhookRetryBaseSeconds: number;
+  /** The relay of e-mail notification channels; absent until ITOPS_SMTP_HOST is set. */
+  smtp?: SmtpConfig;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   adminEmail?: string;
@@ -43,6 +45,15 @@ export interface Config {
   licensePublicKeys: string[];
   /** ITOPS_* variables the core does not know: plugins declare and read their own (`ctx.config`). */
   pluginVariables: Readonly<Record<string, string>>;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  password: string;
+  from: string;
 }
 
 export class ConfigError extends Error {
@@ -128,6 +139,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     outboundHostAllowlist: list(v.ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST),
     outboundAllowPrivate: v.ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS,
     webhookRetryBaseSeconds: v.ITOPS_WEBHOOK_RETRY_BASE_SECONDS,
+    smtp: v.ITOPS_SMTP_HOST
+      ? {
+          host: v.ITOPS_SMTP_HOST,
+          port: v.ITOPS_SMTP_PORT,
+          secure: v.ITOPS_SMTP_SECURE,
+          user: v.ITOPS_SMTP_USER,
+          password: v.ITOPS_SMTP_PASSWORD,
+          from: v.ITOPS_SMTP_FROM,
+        }
+      : undefined,
     accessTokenTtlSeconds: v.ITOPS_ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: v.ITOPS_REFRESH_TOKEN_TTL_DAYS,
     adminEmail: v.ITOPS_ADMIN_EMAIL,

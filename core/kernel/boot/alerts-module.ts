@@ -27,6 +27,7 @@ export async function startAlerts(deps: {
     logger: deps.logger,
     outboxPublishMany: (tx, events) => outbox.publishMany(tx, events),
     retryBaseSeconds: deps.config.webhookRetryBaseSeconds,
+    mail: { smtp: deps.config.smtp, hostAllowlist: deps.config.outboundHostAllowlist, allowPrivate: deps.config.outboundAllowPrivate },
   });
   return { service: alerts.service, module: alerts.module, stop: await alerts.start() };
 }
