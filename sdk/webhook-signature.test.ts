@@ -114,3 +114,26 @@ t.test('missing headers and a malformed secret are named', async (t) => {
     'invalid_secret',
   );
 });
+
+t.test('a receiver switching secrets may pass both: a signature by either verifies', async (t) => {
+  const next = `whsec_${randomBytes(24).toString('base64')}`;
+  const stranger = `whsec_${randomBytes(24).toString('base64')}`;
+  t.equal(
+    reasonOf(() => verifyWebhook([next, secret], headersFor(signWebhook(secret, id, timestamp, body)), body, { now })),
+    'verified',
+    'old',
+  );
+  t.equal(
+    reasonOf(() => verifyWebhook([next, secret], headersFor(signWebhook(next, id, timestamp, body)), body, { now })),
+    'verified',
+    'new',
+  );
+  t.equal(
+    reasonOf(() => verifyWebhook([next, secret], headersFor(signWebhook(stranger, id, timestamp, body)), body, { now })),
+    'no_matching_signature',
+  );
+  t.equal(
+    reasonOf(() => verifyWebhook([], headersFor(signWebhook(secret, id, timestamp, body)), body, { now })),
+    'invalid_secret',
+  );
+});

@@ -5,6 +5,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * webhooks: `webhook-signature` is a space-separated list of `v1,<base64 HMAC-SHA256>` over
  * `{webhook-id}.{webhook-timestamp}.{raw body}`, keyed with the base64 part of a `whsec_...` secret.
  *
+ * During a secret rotation the sender signs with the old and the new secret (two entries in the
+ * header) until the old one's grace period ends: a receiver holding either secret verifies, and one
+ * switching over may pass both (`verifyWebhook([newSecret, oldSecret], ...)`).
+ *
  * `verifyWebhook` throws a `WebhookVerificationError` (with a `reason`) rather than returning false,
  * so a caller cannot forget to check the result and the log says why a delivery was refused.
  */
@@ -39,11 +43,12 @@ export interface VerifyWebhookOptions {
 
 /**
  * Verifies a delivery. `body` must be the raw request body, byte for byte (not re-serialized JSON).
+ * `secret` may be a list (the secrets valid while rotating): a signature by any of them passes.
  * Returns the delivery's id and time on success (use the id to drop redeliveries you have processed);
  * throws `WebhookVerificationError` otherwise.
  */
 export function verifyWebhook(
-  secret: string,
+  secret: string | readonly string[],
   headers: WebhookHeaders,
   body: string | Uint8Array,
   options: VerifyWebhookOptions = {},
@@ -60,12 +65,14 @@ export function verifyWebhook(
   if (seconds < now - tolerance) throw new WebhookVerificationError('timestamp_too_old', `webhook-timestamp is more than ${tolerance} s in the past`);
   if (seconds > now + tolerance) throw new WebhookVerificationError('timestamp_too_new', `webhook-timestamp is more than ${tolerance} s in the future`);
 
-  const expected = signatureBytes(secret, id, timestamp, body);
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  if (secrets.length === 0) throw new WebhookVerificationError('invalid_secret', 'no webhook secret was given');
+  const expected = secrets.map((s) => signatureBytes(s, id, timestamp, body));
   for (const entry of signatures.split(' ')) {
     const comma = entry.indexOf(',');
     if (comma === -1 || entry.slice(0, comma) !== 'v1') continue; // other schemes (v1a, ...) are not ours to check
     const given = Buffer.from(entry.slice(comma + 1), 'base64');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return { id, timestamp: new Date(seconds * 1000) };
+    if (expected.some((bytes) => given.length === bytes.length && timingSafeEqual(given, bytes))) return { id, timestamp: new Date(seconds * 1000) };
   }
   throw new WebhookVerificationError('no_matching_signature', 'no v1 signature in webhook-signature matches the body and secret');
 }

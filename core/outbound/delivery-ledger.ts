@@ -62,6 +62,23 @@ export class DeliveryLedger {
     await send(id, { tenantId: row.tenant_id, startAfterSeconds: delay });
   }
 
+  /**
+   * Sends settled rows again (a replay): each goes back to pending with a fresh set of attempts and
+   * keeps its id, so the receiver sees the same delivery id. Rows still pending are left alone (their
+   * job is on its way). Returns the rows reopened, after queuing their jobs.
+   */
+  async reopen(ids: string[]): Promise<{ id: string; tenant_id: string }[]> {
+    if (ids.length === 0) return [];
+    const { query, table, send } = this.options;
+    const rows = await query<{ id: string; tenant_id: string }>(
+      `UPDATE ${table} SET status = 'pending', attempts = 0, claimed_until = NULL, next_attempt_at = now(), updated_at = now()
+       WHERE id = ANY(?::uuid[]) AND status <> 'pending' RETURNING id, tenant_id`,
+      [`{${ids.join(',')}}`],
+    );
+    for (const row of rows) await send(row.id, { tenantId: row.tenant_id });
+    return rows;
+  }
+
   private async settle(id: string, status: string, code: number | null, error: string | null): Promise<void> {
     const { query, table, succeededStatus, succeededAtColumn } = this.options;
     const stamp = succeededAtColumn && status === succeededStatus ? `, ${succeededAtColumn} = now()` : '';

@@ -52,11 +52,15 @@ export class WebhookDelivery {
     for (const row of rows) await this.send(row.id, { tenantId: row.tenant_id });
   }
 
-  /** Safety net for jobs lost with a node: pending deliveries that are overdue get a job again. */
+  /**
+   * Safety net for jobs lost with a node: pending deliveries that are overdue get a job again. Those
+   * of disabled subscriptions wait (a job could not claim them); enabling queues them (`resume`).
+   */
   async sweep(): Promise<void> {
     const rows = await this.query<{ id: string; tenant_id: string }>(
-      `SELECT id, tenant_id FROM webhook_delivery WHERE status = 'pending' AND next_attempt_at < now() - interval '30 seconds'
-       AND (claimed_until IS NULL OR claimed_until < now()) LIMIT 1000`,
+      `SELECT d.id, d.tenant_id FROM webhook_delivery d JOIN webhook_subscription s ON s.id = d.subscription_id AND s.enabled
+       WHERE d.status = 'pending' AND d.next_attempt_at < now() - interval '30 seconds'
+       AND (d.claimed_until IS NULL OR d.claimed_until < now()) LIMIT 1000`,
     );
     for (const row of rows) await this.send(row.id, { tenantId: row.tenant_id });
   }
@@ -78,6 +82,46 @@ export class WebhookDelivery {
     return delivery;
   }
 
+  /** Queues the pending deliveries of a subscription that was just enabled (at most 1,000; the sweep takes the rest). */
+  async resume(subscriptionId: string, tenantId: string): Promise<void> {
+    const rows = await this.query<{ id: string }>("SELECT id FROM webhook_delivery WHERE subscription_id = ? AND status = 'pending' LIMIT 1000", [
+      subscriptionId,
+    ]);
+    for (const row of rows) await this.send(row.id, { tenantId });
+  }
+
+  /**
+   * Delivers settled deliveries again, keeping their id (the webhook-id) and event. The caller picks
+   * the ids as the request's workspace; a delivery that went pending meanwhile is left out. Returns
+   * the ids queued.
+   */
+  async replay(ids: string[]): Promise<string[]> {
+    return (await this.ledger.reopen(ids)).map((row) => row.id);
+  }
+
+  /**
+   * Why the outbound guard would refuse to deliver to this URL, or null when it would try: the same
+   * check a delivery makes (scheme, credentials, every resolved address, the allowlist). A host name
+   * that does not resolve now is accepted, since DNS may be set up later; the delivery checks again.
+   * So is one whose lookup takes over five seconds: a request must not hang on a slow resolver.
+   */
+  async receiverRefusal(url: URL): Promise<string | null> {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    let timer: NodeJS.Timeout | undefined;
+    const slowLookup = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), 5000);
+    });
+    try {
+      return await Promise.race([this.outbound.check(url).then(() => null), slowLookup]);
+    } catch (error) {
+      if (!(error instanceof OutboundBlockedError)) throw error;
+      if (error.message === `${host} could not be resolved` || error.message === `${host} has no address`) return null;
+      return error.message;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async deliver(deliveryId: string): Promise<void> {
     const [job] = await this.query<{
       attempts: number;
@@ -85,6 +129,7 @@ export class WebhookDelivery {
       topic: string;
       url: string;
       secret: string;
+      previous_secret: string | null;
       payload: unknown;
       created_at: Date;
       subscription_id: string;
@@ -93,7 +138,8 @@ export class WebhookDelivery {
        FROM webhook_subscription s, event_outbox e
        WHERE d.id = ? AND d.status = 'pending' AND d.next_attempt_at <= now() + interval '1 second'
          AND (d.claimed_until IS NULL OR d.claimed_until < now()) AND s.id = d.subscription_id AND s.enabled AND e.id = d.event_id
-       RETURNING d.attempts, d.event_id, d.topic, s.url, s.secret, e.payload, e.created_at, s.id AS subscription_id`,
+       RETURNING d.attempts, d.event_id, d.topic, s.url, s.secret, e.payload, e.created_at, s.id AS subscription_id,
+         CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret END AS previous_secret`,
       [deliveryId],
     );
     if (!job) return;
@@ -109,7 +155,7 @@ export class WebhookDelivery {
           'content-type': 'application/json',
           'webhook-id': deliveryId,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signWebhook(job.secret, deliveryId, timestamp, body),
+          'webhook-signature': signWebhook(job.previous_secret ? [job.secret, job.previous_secret] : job.secret, deliveryId, timestamp, body),
         },
       });
       if (response.status >= 200 && response.status < 300) return this.ledger.succeed(deliveryId, response.status);

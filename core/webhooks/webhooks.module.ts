@@ -13,8 +13,10 @@ type SubscriptionRow = {
   description: string | null;
   enabled: boolean;
   disabled_reason: string | null;
+  previous_secret_expires_at: Date | null;
   created_at: Date;
 };
+type SubscriptionFields = { url: string; topics?: string[]; description?: string | null; enabled?: boolean };
 type DeliveryRow = {
   id: string;
   event_id: string;
@@ -29,7 +31,7 @@ type DeliveryRow = {
 
 export const webhookPermissions: NonNullable<CoreModule['permissions']> = [
   { name: 'webhooks:read', description: 'See the workspace’s webhook subscriptions and deliveries' },
-  { name: 'webhooks:write', description: 'Create, test and delete webhook subscriptions' },
+  { name: 'webhooks:write', description: 'Create, change, test, replay and delete webhook subscriptions and rotate their secrets' },
 ];
 
 const subscriptionView = (r: SubscriptionRow) => ({
@@ -39,6 +41,8 @@ const subscriptionView = (r: SubscriptionRow) => ({
   description: r.description,
   enabled: r.enabled,
   disabledReason: r.disabled_reason,
+  previousSecretExpiresAt:
+    r.previous_secret_expires_at && new Date(r.previous_secret_expires_at) > new Date() ? new Date(r.previous_secret_expires_at).toISOString() : null,
   createdAt: new Date(r.created_at).toISOString(),
 });
 const deliveryView = (r: DeliveryRow) => ({
@@ -53,9 +57,15 @@ const deliveryView = (r: DeliveryRow) => ({
   createdAt: new Date(r.created_at).toISOString(),
 });
 
+const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
+const topicsArray = (topics: string[] | undefined) => `{${(topics ?? []).join(',')}}`;
+/** How many deliveries one replay request reopens; a second request takes the next ones. */
+const replayBatch = 1000;
+
 /**
- * Webhook subscriptions: CRUD, test deliveries and delivery history. Every request runs as its
- * workspace (`forTenant`): row-level security holds the tenant condition.
+ * Webhook subscriptions: CRUD (a URL the outbound guard would block is refused up front), re-enabling,
+ * secret rotation with a grace period, test deliveries, replays and delivery history. Every request
+ * runs as its workspace (`forTenant`): row-level security holds the tenant condition.
  */
 export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenant'>; delivery: WebhookDelivery }): CoreModule {
   const { delivery } = deps;
@@ -64,6 +74,49 @@ export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenan
     const [row] = await sqlOf(req)<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE id = ?', [req.params.id]);
     if (!row) throw new AppError('not_found', `Webhook ${req.params.id} was not found`);
     return row;
+  };
+  const assertEnabled = (subscription: SubscriptionRow) => {
+    if (!subscription.enabled)
+      throw new AppError('conflict', `Webhook ${subscription.id} is disabled (${subscription.disabled_reason}); enable it first (PATCH {"enabled": true})`);
+  };
+  /** An http(s) URL the outbound guard would deliver to, normalized; otherwise a 400 with the guard's reason. */
+  const receiverUrl = async (raw: string): Promise<string> => {
+    const refuse = (message: string, reason: string) => new AppError('validation_failed', message, { details: [{ path: '/body/url', message: reason }] });
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw refuse('The webhook URL is not a URL', 'must be an absolute http or https URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse('The webhook URL must be http or https', 'must be http or https');
+    const refusal = await delivery.receiverRefusal(url);
+    if (refusal) throw refuse(`Deliveries to this URL would be blocked by the outbound guard: ${refusal}`, refusal);
+    return url.href;
+  };
+  /**
+   * Applies changed fields. Enabling clears the disabled reason (also a 410's) and queues the
+   * deliveries that waited; disabling through the API says so in the reason.
+   */
+  const update = async (req: OperationRequest<unknown, { id: string }>, changes: Partial<SubscriptionFields>) => {
+    const current = await owned(req);
+    const url = changes.url === undefined ? current.url : await receiverUrl(changes.url);
+    const enabled = changes.enabled ?? current.enabled;
+    const [row] = await sqlOf(req)<SubscriptionRow>(
+      `UPDATE webhook_subscription SET url = ?, topics = ?, description = ?, enabled = ?,
+         disabled_reason = CASE WHEN ? THEN NULL WHEN enabled THEN 'disabled through the API' ELSE disabled_reason END
+       WHERE id = ? RETURNING *`,
+      [
+        url,
+        changes.topics === undefined ? topicsArray(current.topics) : topicsArray(changes.topics),
+        changes.description === undefined ? current.description : changes.description,
+        enabled,
+        enabled,
+        current.id,
+      ],
+    );
+    if (!row) throw new AppError('not_found', `Webhook ${req.params.id} was not found`);
+    if (row.enabled && !current.enabled) await delivery.resume(row.id, req.tenantId as string);
+    return subscriptionView(row);
   };
   return {
     id: 'webhooks',
@@ -80,18 +133,52 @@ export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenan
         return { data: rows.map(subscriptionView) };
       },
       async createWebhook(req: OperationRequest<{ url: string; topics?: string[]; description?: string }>) {
-        const url = new URL(req.body.url);
-        if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-          throw new AppError('validation_failed', 'The webhook URL must be http or https', {
-            details: [{ path: '/body/url', message: 'must be http or https' }],
-          });
-        }
-        const secret = `whsec_${randomBytes(24).toString('base64')}`;
+        const url = await receiverUrl(req.body.url);
+        const secret = newSecret();
         const [row] = await sqlOf(req)<SubscriptionRow>(
           'INSERT INTO webhook_subscription (id, tenant_id, url, topics, description, secret) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
-          [randomUUID(), req.tenantId, url.href, `{${(req.body.topics ?? []).join(',')}}`, req.body.description ?? null, secret],
+          [randomUUID(), req.tenantId, url, topicsArray(req.body.topics), req.body.description ?? null, secret],
         );
         return { status: 201, body: { ...subscriptionView(row), secret } };
+      },
+      async replaceWebhook(req: OperationRequest<SubscriptionFields, { id: string }>) {
+        return { body: await update(req, { topics: [], description: null, enabled: true, ...req.body }) };
+      },
+      async updateWebhook(req: OperationRequest<Partial<SubscriptionFields>, { id: string }>) {
+        return { body: await update(req, req.body) };
+      },
+      async rotateWebhookSecret(req: OperationRequest<{ graceSeconds?: number } | undefined, { id: string }>) {
+        await owned(req);
+        const secret = newSecret();
+        // Rotating inside a grace period drops the older secret: only the last two ever sign.
+        const [row] = await sqlOf(req)<SubscriptionRow>(
+          `UPDATE webhook_subscription SET previous_secret = secret, secret = ?, previous_secret_expires_at = now() + make_interval(secs => ?)
+           WHERE id = ? RETURNING *`,
+          [secret, req.body?.graceSeconds ?? 86_400, req.params.id],
+        );
+        return { body: { secret, previousSecretExpiresAt: new Date(row.previous_secret_expires_at as Date).toISOString() } };
+      },
+      async replayWebhookDelivery(req: OperationRequest<unknown, { id: string; deliveryId: string }>) {
+        const subscription = await owned(req);
+        const sql = sqlOf(req);
+        const find = async () =>
+          (await sql<DeliveryRow>('SELECT * FROM webhook_delivery WHERE id = ? AND subscription_id = ?', [req.params.deliveryId, subscription.id]))[0];
+        const found = await find();
+        if (!found) throw new AppError('not_found', `Delivery ${req.params.deliveryId} of webhook ${subscription.id} was not found`);
+        assertEnabled(subscription);
+        const replayed = found.status === 'pending' ? [] : await delivery.replay([found.id]);
+        if (replayed.length === 0) throw new AppError('conflict', `Delivery ${found.id} is still pending; it is replayed once it is settled`);
+        return { status: 202, body: deliveryView(await find()) };
+      },
+      async replayFailedWebhookDeliveries(req: OperationRequest<{ since: string }, { id: string }>) {
+        const subscription = await owned(req);
+        assertEnabled(subscription);
+        const failed = await sqlOf(req)<{ id: string }>(
+          "SELECT id FROM webhook_delivery WHERE subscription_id = ? AND status = 'failed' AND created_at >= ? ORDER BY created_at, id LIMIT ?",
+          [subscription.id, new Date(req.body.since).toISOString(), replayBatch],
+        );
+        const replayed = await delivery.replay(failed.map((row) => row.id));
+        return { status: 202, body: { replayed: replayed.length } };
       },
       async deleteWebhook(req: OperationRequest<unknown, { id: string }>) {
         await owned(req);
@@ -100,7 +187,7 @@ export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenan
       },
       async testWebhook(req: OperationRequest<unknown, { id: string }>) {
         const subscription = await owned(req);
-        if (!subscription.enabled) throw new AppError('conflict', `Webhook ${subscription.id} is disabled: ${subscription.disabled_reason}`);
+        assertEnabled(subscription);
         return { status: 202, body: deliveryView((await delivery.test(subscription.id, req.tenantId as string)) as DeliveryRow) };
       },
       async listWebhookDeliveries(req: OperationRequest<unknown, { id: string }, { limit?: number; offset?: number }>) {

@@ -182,6 +182,11 @@ export type CertificateUpdate = {
 /** Days before expiry at which a warning fires (default 30, 14, 7, 3, 1). */
 export type CertificateWarningDays = number[];
 
+/** The type's settings (see the channels tag); checked per type. */
+export type ChannelConfig = {
+  [key: string]: string | number | null;
+};
+
 export type ChannelName = string;
 
 export type ChannelRule = {
@@ -199,7 +204,21 @@ export type ChannelTestMessage = {
   message?: string;
 };
 
-export type ChannelType = 'slack' | 'discord' | 'teams' | 'webhook';
+export type ChannelType =
+  | 'slack'
+  | 'discord'
+  | 'teams'
+  | 'webhook'
+  | 'email'
+  | 'pagerduty'
+  | 'opsgenie'
+  | 'telegram'
+  | 'ntfy'
+  | 'pushover'
+  | 'gotify'
+  | 'mattermost'
+  | 'rocketchat'
+  | 'teams-workflow';
 
 export type Edition = {
   /** The license's edition (`enterprise`, `development`, ...), or `core` without a license. */
@@ -598,12 +617,25 @@ export type MembershipInput = {
   role: WorkspaceRole;
 };
 
+export type MonitorBadge = {
+  targetType: 'heartbeat' | 'endpoint' | 'component';
+  targetId: string;
+  svgUrl: string;
+  jsonUrl: string;
+  shieldsUrl: string;
+  shieldsEndpointUrl: string;
+};
+
 export type NotificationChannel = {
   id: string;
   name: string;
   type: ChannelType;
-  /** Masked: scheme, host and the last characters only. */
-  url: string;
+  /** The URL types: masked, scheme, host and the last characters only. */
+  url?: string;
+  /** The settings, secret ones masked. */
+  config: {
+    [key: string]: string | number;
+  };
   description?: string | null;
   enabled: boolean;
   rules: ChannelRule[];
@@ -634,6 +666,15 @@ export type PageInfo = {
   offset: number;
   returned: number;
   total: number;
+};
+
+/** `json`: `{label, status, color}`; `shields`: `{schemaVersion, label, message, color}`. */
+export type PublicBadge = {
+  schemaVersion?: number;
+  label?: string;
+  status?: string;
+  message?: string;
+  color?: string;
 };
 
 export type ReadinessStatus = {
@@ -1056,9 +1097,18 @@ export type WebhookSubscription = {
   topics: string[];
   description?: string | null;
   enabled: boolean;
+  /** Why it is disabled (a 410 Gone, or disabled through the API). */
   disabledReason?: string | null;
+  /** While a rotated secret is still in its grace period, when it stops signing. */
+  previousSecretExpiresAt?: string | null;
   createdAt: string;
 };
+
+/** Topics to deliver; empty or absent means every topic. */
+export type WebhookTopics = string[];
+
+/** An http or https URL the outbound guard allows (no private or reserved address unless allowlisted). */
+export type WebhookUrl = string;
 
 export type WorkspaceRole =
   | 'msp_admin'
@@ -1142,7 +1192,7 @@ export type CreateCertificateRequest = {
 
 export type CreateCertificateResponse = Certificate;
 
-/** POST /api/v1/channels: Create a channel (slack, discord, teams or webhook); its URL is never shown in full again. */
+/** POST /api/v1/channels: Create a channel; its secret settings are never shown in full again. */
 export type CreateChannelRequest = {
   headers?: {
     /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
@@ -1153,8 +1203,9 @@ export type CreateChannelRequest = {
   body: {
     name: ChannelName;
     type: ChannelType;
-    /** The incoming-webhook URL (http or https). */
-    url: string;
+    /** Shorthand for `config.url` (the URL types). */
+    url?: string;
+    config?: ChannelConfig;
     description?: string;
     enabled?: boolean;
   };
@@ -1358,9 +1409,8 @@ export type CreateWebhookRequest = {
     'Idempotency-Key'?: string;
   };
   body: {
-    url: string;
-    /** Topics to deliver; empty or absent means every topic. */
-    topics?: string[];
+    url: WebhookUrl;
+    topics?: WebhookTopics;
     description?: string;
   };
 };
@@ -1697,6 +1747,20 @@ export type GetMetricsRequest = { [key: string]: never };
 
 export type GetMetricsResponse = string;
 
+/** GET /api/v1/badges/{targetType}/{id}: The badge URLs of one heartbeat, endpoint or status component (issued on first request). */
+export type GetMonitorBadgeRequest = {
+  path: {
+    targetType: 'heartbeat' | 'endpoint' | 'component';
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetMonitorBadgeResponse = MonitorBadge;
+
 /** GET /api/v1/rbac/permissions: The permissions of the authenticated caller in the workspace. */
 export type GetMyPermissionsRequest = {
   headers?: {
@@ -1720,6 +1784,22 @@ export type GetOpenApiDocumentRequest = { [key: string]: never };
 export type GetOpenApiDocumentResponse = {
   [key: string]: unknown;
 };
+
+/** GET /badge/{token}/{format}: A monitor's badge (no credentials: the token is the secret). With `uptime=true`, an endpoint's badge adds its share of successful checks over the last 30 days. */
+export type GetPublicBadgeRequest = {
+  path: {
+    token: string;
+    format: 'svg' | 'json' | 'shields';
+  };
+  query?: {
+    uptime?: boolean;
+  };
+  headers?: {
+    'if-none-match'?: string;
+  };
+};
+
+export type GetPublicBadgeResponse = unknown | PublicBadge;
 
 /** GET /ready: Readiness probe; 503 while the database or the job queue is unreachable. */
 export type GetReadinessRequest = { [key: string]: never };
@@ -2708,6 +2788,63 @@ export type RemoveMemberRequest = {
 
 export type RemoveMemberResponse = undefined;
 
+/** PUT /api/v1/webhooks/{id}: Replace a subscription's URL, topics, description and enabled flag; the secret stays. */
+export type ReplaceWebhookRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    url: WebhookUrl;
+    topics?: WebhookTopics;
+    description?: string | null;
+    enabled?: boolean;
+  };
+};
+
+export type ReplaceWebhookResponse = WebhookSubscription;
+
+/** POST /api/v1/webhooks/{id}/replay: Deliver again every failed delivery of this subscription created since a time. */
+export type ReplayFailedWebhookDeliveriesRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    since: string;
+  };
+};
+
+export type ReplayFailedWebhookDeliveriesResponse = {
+  replayed: number;
+};
+
+/** POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/replay: Deliver one delivery again (failed or delivered), with the same webhook-id and payload. */
+export type ReplayWebhookDeliveryRequest = {
+  path: {
+    id: string;
+    deliveryId: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type ReplayWebhookDeliveryResponse = WebhookDelivery;
+
 /** POST /api/v1/backup/report: Backup completion webhook, addressed by service (+ nodeId), SLA group or namespace. */
 export type ReportBackupRequest = {
   headers?: {
@@ -2862,6 +2999,44 @@ export type RevokeApiKeyRequest = {
 
 export type RevokeApiKeyResponse = undefined;
 
+/** POST /api/v1/badges/{targetType}/{id}/rotate: Replace the monitor's badge token; its old badge URLs answer 404 from now on. */
+export type RotateMonitorBadgeRequest = {
+  path: {
+    targetType: 'heartbeat' | 'endpoint' | 'component';
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type RotateMonitorBadgeResponse = MonitorBadge;
+
+/** POST /api/v1/webhooks/{id}/rotate-secret: Replace the signing secret; the old one keeps signing beside it for a grace period. */
+export type RotateWebhookSecretRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body?: {
+    /** How long the old secret stays valid; 0 ends it now. */
+    graceSeconds?: number;
+  };
+};
+
+export type RotateWebhookSecretResponse = {
+  /** The new whsec_ secret. */
+  secret: string;
+  /** When the old secret stops signing. */
+  previousSecretExpiresAt: string;
+};
+
 /** PUT /api/v1/members/{user_id}: Change a member's role (a platform admin may also add a user directly). */
 export type SetMemberRequest = {
   path: {
@@ -3013,6 +3188,8 @@ export type UpdateChannelRequest = {
     name?: ChannelName;
     type?: ChannelType;
     url?: string;
+    /** Merged over the current settings (null clears an optional one); a new `type` starts from none. */
+    config?: ChannelConfig;
     description?: string | null;
     enabled?: boolean;
   };
@@ -3115,6 +3292,27 @@ export type UpdateStatusPageSettingsRequest = {
 
 export type UpdateStatusPageSettingsResponse = StatusPageSettings;
 
+/** PATCH /api/v1/webhooks/{id}: Change some of a subscription's URL, topics, description and enabled flag. */
+export type UpdateWebhookRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    url?: WebhookUrl;
+    topics?: WebhookTopics;
+    description?: string | null;
+    enabled?: boolean;
+  };
+};
+
+export type UpdateWebhookResponse = WebhookSubscription;
+
 export interface OperationTypes {
   acceptInvitation: { request: AcceptInvitationRequest; response: AcceptInvitationResponse };
   activateLicense: { request: ActivateLicenseRequest; response: ActivateLicenseResponse };
@@ -3161,8 +3359,10 @@ export interface OperationTypes {
   getHeartbeat: { request: GetHeartbeatRequest; response: GetHeartbeatResponse };
   getHeartbeatDailyUptime: { request: GetHeartbeatDailyUptimeRequest; response: GetHeartbeatDailyUptimeResponse };
   getMetrics: { request: GetMetricsRequest; response: GetMetricsResponse };
+  getMonitorBadge: { request: GetMonitorBadgeRequest; response: GetMonitorBadgeResponse };
   getMyPermissions: { request: GetMyPermissionsRequest; response: GetMyPermissionsResponse };
   getOpenApiDocument: { request: GetOpenApiDocumentRequest; response: GetOpenApiDocumentResponse };
+  getPublicBadge: { request: GetPublicBadgeRequest; response: GetPublicBadgeResponse };
   getReadiness: { request: GetReadinessRequest; response: GetReadinessResponse };
   getSlaDashboardStats: { request: GetSlaDashboardStatsRequest; response: GetSlaDashboardStatsResponse };
   getSlaReport: { request: GetSlaReportRequest; response: GetSlaReportResponse };
@@ -3223,6 +3423,9 @@ export interface OperationTypes {
   refreshSession: { request: RefreshSessionRequest; response: RefreshSessionResponse };
   registerOperatorService: { request: RegisterOperatorServiceRequest; response: RegisterOperatorServiceResponse };
   removeMember: { request: RemoveMemberRequest; response: RemoveMemberResponse };
+  replaceWebhook: { request: ReplaceWebhookRequest; response: ReplaceWebhookResponse };
+  replayFailedWebhookDeliveries: { request: ReplayFailedWebhookDeliveriesRequest; response: ReplayFailedWebhookDeliveriesResponse };
+  replayWebhookDelivery: { request: ReplayWebhookDeliveryRequest; response: ReplayWebhookDeliveryResponse };
   reportBackup: { request: ReportBackupRequest; response: ReportBackupResponse };
   reportHealth: { request: ReportHealthRequest; response: ReportHealthResponse };
   reportOperatorHeartbeat: { request: ReportOperatorHeartbeatRequest; response: ReportOperatorHeartbeatResponse };
@@ -3230,6 +3433,8 @@ export interface OperationTypes {
   reportStorage: { request: ReportStorageRequest; response: ReportStorageResponse };
   resumeHeartbeat: { request: ResumeHeartbeatRequest; response: ResumeHeartbeatResponse };
   revokeApiKey: { request: RevokeApiKeyRequest; response: RevokeApiKeyResponse };
+  rotateMonitorBadge: { request: RotateMonitorBadgeRequest; response: RotateMonitorBadgeResponse };
+  rotateWebhookSecret: { request: RotateWebhookSecretRequest; response: RotateWebhookSecretResponse };
   setMember: { request: SetMemberRequest; response: SetMemberResponse };
   startExclusionWindow: { request: StartExclusionWindowRequest; response: StartExclusionWindowResponse };
   stopExclusionWindow: { request: StopExclusionWindowRequest; response: StopExclusionWindowResponse };
@@ -3247,6 +3452,7 @@ export interface OperationTypes {
   updateStatusIncident: { request: UpdateStatusIncidentRequest; response: UpdateStatusIncidentResponse };
   updateStatusMaintenance: { request: UpdateStatusMaintenanceRequest; response: UpdateStatusMaintenanceResponse };
   updateStatusPageSettings: { request: UpdateStatusPageSettingsRequest; response: UpdateStatusPageSettingsResponse };
+  updateWebhook: { request: UpdateWebhookRequest; response: UpdateWebhookResponse };
 }
 
 export type OperationId = keyof OperationTypes;
@@ -3344,8 +3550,10 @@ export const operations = {
   getHeartbeat: { method: 'GET', path: '/api/v1/heartbeats/{id}', public: false, permission: 'containers.heartbeats:read' },
   getHeartbeatDailyUptime: { method: 'GET', path: '/api/v1/heartbeats/{id}/uptime/daily', public: false, permission: 'containers.heartbeats:read' },
   getMetrics: { method: 'GET', path: '/metrics', public: true },
+  getMonitorBadge: { method: 'GET', path: '/api/v1/badges/{targetType}/{id}', public: false, permission: 'containers.heartbeats:read' },
   getMyPermissions: { method: 'GET', path: '/api/v1/rbac/permissions', public: false, permission: 'rbac:read' },
   getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi', public: true },
+  getPublicBadge: { method: 'GET', path: '/badge/{token}/{format}', public: true },
   getReadiness: { method: 'GET', path: '/ready', public: true },
   getSlaDashboardStats: { method: 'GET', path: '/api/v1/sla/dashboard', public: false, permission: 'sla:read' },
   getSlaReport: { method: 'GET', path: '/api/v1/sla/reports/{id}', public: false, permission: 'sla:read' },
@@ -3406,6 +3614,15 @@ export const operations = {
   refreshSession: { method: 'POST', path: '/api/v1/auth/refresh', public: true, requestBody: 'application/json' },
   registerOperatorService: { method: 'POST', path: '/api/v1/operator/register', public: false, permission: 'sla:report', requestBody: 'application/json' },
   removeMember: { method: 'DELETE', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write' },
+  replaceWebhook: { method: 'PUT', path: '/api/v1/webhooks/{id}', public: false, permission: 'webhooks:write', requestBody: 'application/json' },
+  replayFailedWebhookDeliveries: {
+    method: 'POST',
+    path: '/api/v1/webhooks/{id}/replay',
+    public: false,
+    permission: 'webhooks:write',
+    requestBody: 'application/json',
+  },
+  replayWebhookDelivery: { method: 'POST', path: '/api/v1/webhooks/{id}/deliveries/{deliveryId}/replay', public: false, permission: 'webhooks:write' },
   reportBackup: { method: 'POST', path: '/api/v1/backup/report', public: false, permission: 'sla:report', requestBody: 'application/json' },
   reportHealth: { method: 'POST', path: '/api/v1/health/report', public: false, permission: 'sla:report', requestBody: 'application/json' },
   reportOperatorHeartbeat: { method: 'POST', path: '/api/v1/operator/heartbeat', public: false, permission: 'sla:report', requestBody: 'application/json' },
@@ -3413,6 +3630,14 @@ export const operations = {
   reportStorage: { method: 'POST', path: '/api/v1/storage/report', public: false, permission: 'sla:report', requestBody: 'application/json' },
   resumeHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/resume', public: false, permission: 'containers.heartbeats:write' },
   revokeApiKey: { method: 'DELETE', path: '/api/v1/apikeys/{key_id}', public: false, permission: 'apikeys:write' },
+  rotateMonitorBadge: { method: 'POST', path: '/api/v1/badges/{targetType}/{id}/rotate', public: false, permission: 'containers.heartbeats:write' },
+  rotateWebhookSecret: {
+    method: 'POST',
+    path: '/api/v1/webhooks/{id}/rotate-secret',
+    public: false,
+    permission: 'webhooks:write',
+    requestBody: 'application/json',
+  },
   setMember: { method: 'PUT', path: '/api/v1/members/{user_id}', public: false, permission: 'members:write', requestBody: 'application/json' },
   startExclusionWindow: {
     method: 'POST',
@@ -3484,4 +3709,5 @@ export const operations = {
     permission: 'containers.status_page:write',
     requestBody: 'application/json',
   },
+  updateWebhook: { method: 'PATCH', path: '/api/v1/webhooks/{id}', public: false, permission: 'webhooks:write', requestBody: 'application/json' },
 } as const satisfies Record<OperationId, OperationInfo>;
