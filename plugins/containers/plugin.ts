@@ -9,6 +9,7 @@ import { heartbeatEvents } from './heartbeats/heartbeat-events.ts';
 import { PingIngest, PingStore } from './heartbeats/ping-ingest.ts';
 import { pingHandlers } from './heartbeats/ping.handlers.ts';
 import { prunePings } from './heartbeats/ping-retention.ts';
+import { badgeHandlers } from './badges/badges.handlers.ts';
 import { statusAdminHandlers } from './status-page/status-admin.handlers.ts';
 import { pruneStatusHistory, StatusStore, statusPageEvents } from './status-page/status-components.ts';
 import { statusPageHandlers } from './status-page/status-page.handlers.ts';
@@ -44,6 +45,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       new URL('./status-page/status-page.openapi.yaml', import.meta.url),
       new URL('./endpoints/endpoints.openapi.yaml', import.meta.url),
       new URL('./certificates/certificates.openapi.yaml', import.meta.url),
+      new URL('./badges/badges.openapi.yaml', import.meta.url),
     ),
     graphql: new URL('./graphql/schema.graphql', import.meta.url),
     permissions: [
@@ -102,6 +104,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
         ...statusSettingsHandlers({ database, clock }),
         ...statusPostsHandlers({ database, events, clock }),
         ...statusPageHandlers({ database, events, clock, maxStreams: options.maxStatusStreams }),
+        ...badgeHandlers({ database, clock, publicUrl: config.publicUrl }),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
       ctx.job('ping_retention', async () => {

@@ -904,6 +904,7 @@ export type StatusComponent = {
   status: StatusComponentStatus;
   /** When the current status began (null until the first event of what the component is bound to; a resumed or deleted heartbeat is `unknown` since then). */
   statusSince: string | null;
+  whenPaused: StatusWhenPaused;
   createdAt: string;
   updatedAt: string;
 };
@@ -915,6 +916,7 @@ export type StatusComponentCreate = {
   position?: StatusPosition;
   monitorType: StatusMonitorType;
   monitorId: StatusMonitorId;
+  whenPaused?: StatusWhenPaused;
 };
 
 /** The workspace's components the post concerns. */
@@ -924,7 +926,7 @@ export type StatusComponentList = ListEnvelope & {
   data?: StatusComponent[];
 };
 
-export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'unknown';
+export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'paused' | 'unknown';
 
 export type StatusComponentUpdate = {
   name?: StatusName;
@@ -933,6 +935,7 @@ export type StatusComponentUpdate = {
   position?: StatusPosition;
   monitorType?: StatusMonitorType;
   monitorId?: StatusMonitorId;
+  whenPaused?: StatusWhenPaused;
 };
 
 export type StatusGroup = {
@@ -1054,6 +1057,9 @@ export type StatusPageSlug = string | null;
 
 /** Order on the page, smallest first (ties by name). */
 export type StatusPosition = number;
+
+/** While what the component is bound to is paused, `show` it as paused (default) or `hide` it from the public page. */
+export type StatusWhenPaused = 'show' | 'hide';
 
 export type TemplateImportCounts = {
   slaTiers: string[];
