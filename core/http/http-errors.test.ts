@@ -44,7 +44,7 @@ t.test('every error status leaves in the standard format', async (t) => {
   const wrongMethod = await call(kernel, 'DELETE', '/health');
   t.equal(wrongMethod.status, 405);
   isStandardError(t, wrongMethod.json, 'method_not_allowed');
-  t.equal(wrongMethod.headers.get('allow'), 'GET');
+  t.equal(wrongMethod.headers.get('allow'), 'GET, HEAD');
 
   const badQuery = await call(kernel, 'GET', '/api/v1/example/hello/Ada?times=9');
   t.equal(badQuery.status, 400);

@@ -74,6 +74,8 @@ export class OperationMatcher<Operation extends { path: string; method: string }
       }
       for (const m of template.byMethod.keys()) allowed.add(m);
     }
+    // HEAD is served wherever GET is (above), so a 405 says so.
+    if (allowed.has('GET')) allowed.add('HEAD');
     return allowed.size > 0 ? { kind: 'method_not_allowed', allowed: [...allowed] } : { kind: 'not_found' };
   }
 }

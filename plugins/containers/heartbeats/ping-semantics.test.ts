@@ -137,7 +137,7 @@ t.test('paused: a success or fail ping un-pauses; start and log do not', async (
   t.match(run([ping('fail', 0)], fresh('paused')).state, { status: 'down' });
   const started = run([ping('start', 0)], fresh('paused')).state;
   t.equal(started.status, 'paused');
-  t.equal(started.dueAt, null, 'a paused heartbeat never times out, not even on an open run');
+  t.equal(started.dueAt?.toISOString(), iso(300), 'a paused heartbeat times out on its open run only, not on the schedule');
   t.equal(run([ping('log', 0)], fresh('paused')).state.status, 'paused');
 });
 
@@ -171,4 +171,27 @@ t.test('cron schedule: late at the next cron time after the last ping', async (t
   const { state } = run([{ id: 'x', kind: 'success', exitCode: null, rid: null, at: new Date('2025-03-29T02:00:00Z') }], fresh(), cron);
   t.equal(state.expectedAt?.toISOString(), '2025-03-30T01:00:00.000Z', '03:00 CEST, 23 hours later');
   t.equal(state.downAt?.toISOString(), '2025-03-30T01:10:00.000Z');
+});
+
+t.test('a fail with a rid ends every open run: no phantom running run remains', async (t) => {
+  const a = { rid: 'a' };
+  const b = { rid: 'b' };
+  const { state, outcomes } = run([ping('success', 0), ping('start', 10, a), ping('start', 20, b), ping('fail', 50, b)]);
+  t.same(state.openRuns, [], 'the failure closed the run of rid a too');
+  t.equal(outcomes[3].durationMs, 30_000, 'its own run keeps its duration');
+  const exit = run([ping('success', 0), ping('start', 10, a), ping('fail', 40, { rid: 'c', exitCode: 3 })]);
+  t.same(exit.state.openRuns, [], 'an exit code other than 0 is a failure too, whatever its rid');
+  const ok = run([ping('success', 0), ping('start', 10, a), ping('success', 40, b)]);
+  t.equal(ok.state.openRuns.length, 1, 'a success with another rid still leaves the run open');
+});
+
+t.test('a start on a paused heartbeat goes down at start + grace; the start does not un-pause', async (t) => {
+  const { state } = run([ping('start', 100)], fresh('paused'));
+  t.equal(state.status, 'paused');
+  t.equal(state.downAt?.toISOString(), iso(400));
+  t.equal(state.dueAt?.toISOString(), iso(400));
+  const started = run([ping('start', 100)], fresh('new'));
+  t.equal(started.state.downAt?.toISOString(), iso(400), 'a new heartbeat likewise');
+  const done = run([ping('start', 100), ping('success', 160)], fresh('paused'));
+  t.match(done.state, { status: 'up', openRuns: [] }, 'a completion in time un-pauses as ever');
 });

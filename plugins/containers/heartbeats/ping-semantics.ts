@@ -8,15 +8,17 @@ import { expectedAfter, type Schedule } from './heartbeat-schedule.ts';
  *   its start rid matches (two absent rids match too): its duration is recorded and the run closes.
  *   A ping without rid closes every open run (the one without rid with a duration, the others
  *   without); a ping whose rid matches no open run leaves the runs open.
- * - fail (`/fail`, exit code 1..255): as success, but the status goes down at once; the exit code is kept.
- * - start: opens a run (replacing an open run of the same rid); changes neither last ping nor status.
+ * - fail (`/fail`, exit code 1..255): as success, but the status goes down at once; the exit code is
+ *   kept, and every open run closes whatever its rid (the failure ends the job).
+ * - start: opens a run (replacing an open run of the same rid); changes neither last ping nor status
+ *   (a paused heartbeat stays paused).
  * - log: recorded, changes nothing.
  *
  * Deadlines: the schedule expects the next ping `expectedAt` (period after the last ping, or the
  * next cron time); the heartbeat is late from then and down `grace` later. An open run must finish
  * within `startGrace` (default: grace) of its start, else the heartbeat goes down then. New and
- * paused heartbeats never time out on the schedule; a new heartbeat with an open run times out on
- * the run (a first run that never finishes is what start grace is for); a paused one does not.
+ * paused heartbeats never time out on the schedule; a new or paused heartbeat with an open run
+ * times out on the run (a first run that never finishes is what start grace is for), as in Healthchecks.
  */
 export type HeartbeatStatus = 'new' | 'up' | 'late' | 'down' | 'paused';
 export type PingKind = 'success' | 'fail' | 'start' | 'log';
@@ -79,7 +81,8 @@ export function deadlines(rules: HeartbeatRules, state: HeartbeatState, known?: 
   const scheduled = (state.status === 'up' || state.status === 'late') && state.lastPingAt !== null;
   const expectedAt = scheduled ? expectedAfter(rules.schedule, state.lastPingAt as Date, known) : null;
   let down = expectedAt ? expectedAt.getTime() + rules.graceSeconds * 1000 : never;
-  if (state.status !== 'down' && state.status !== 'paused' && state.openRuns.length > 0) {
+  // Paused too: a start on a paused heartbeat is a job that should finish (as in Healthchecks).
+  if (state.status !== 'down' && state.openRuns.length > 0) {
     const firstStart = Math.min(...state.openRuns.map((r) => Date.parse(r.at)));
     down = Math.min(down, firstStart + (rules.startGraceSeconds ?? rules.graceSeconds) * 1000);
   }
@@ -117,8 +120,9 @@ export function applyPing(rules: HeartbeatRules, state: HeartbeatState, ping: Pi
       durationMs = now - Date.parse(matching.at);
       startPingId = matching.pingId;
     }
-    // No rid: this completion ends whatever runs; a rid: only its own run.
-    next.openRuns = ping.rid === null ? [] : fresh.filter((r) => r !== matching);
+    // No rid, or a failure: the job is over, whatever runs ends with it (a failed job leaves no
+    // phantom "running" run behind); a success with a rid: only its own run.
+    next.openRuns = ping.rid === null || ping.kind === 'fail' ? [] : fresh.filter((r) => r !== matching);
     next.lastPingAt = ping.at;
     next.lastPingKind = ping.kind;
     next.lastDurationMs = durationMs;

@@ -6,7 +6,28 @@ import type { PingKind } from './ping-semantics.ts';
 export const pingBodyLimit = 10_000;
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const answerHeaders = { 'Access-Control-Allow-Origin': '*', 'Ping-Body-Limit': String(pingBodyLimit) };
+/** A ping's answer is a receipt for that one request: no browser or proxy may reuse it for another ping. */
+const answerHeaders = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-cache', 'Ping-Body-Limit': String(pingBodyLimit) };
+/** Browser jobs ping too: a preflight for any origin, the ping methods and a body's media type. */
+const preflightHeaders = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, HEAD, POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'Content-Type, User-Agent',
+  'Access-Control-Max-Age': '86400',
+  'Cache-Control': 'no-cache',
+};
+
+/**
+ * The client's address without a port: a forwarded `203.0.113.5:41234` or `[2001:db8::1]:443` is
+ * stored as the address alone, so pings from one host read alike; a bare IPv6 address is kept whole.
+ */
+export function addressWithoutPort(address: string | undefined): string | null {
+  if (!address) return null;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed) return bracketed[1];
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(address);
+  return v4 ? v4[1] : address;
+}
 
 /**
  * A body as stored: its kept bytes (at most the limit, as the contract's `x-raw-body` keeps them)
@@ -29,7 +50,8 @@ function bodyOf(req: OperationRequest<unknown, object, object>): { body: string 
 /**
  * The public ping routes, Healthchecks-compatible: HEAD, GET and POST on /ping/{uuid},
  * /start, /fail, /log and /{exit_code}, with an optional ?rid=. Each ping is handed to the group
- * commit and answered `200 OK` only once it is stored; an unknown uuid answers 404.
+ * commit and answered `200 OK` only once it is stored; an unknown uuid answers 404. OPTIONS answers
+ * a CORS preflight without looking the uuid up.
  */
 export function pingHandlers(deps: { submit: (ping: IncomingPing) => Promise<PingAck>; clock: () => Date }) {
   const handler = (kind: PingKind | 'exit_code') => async (req: OperationRequest<unknown, { uuid: string; exit_code?: number }, { rid?: string }>) => {
@@ -50,7 +72,7 @@ export function pingHandlers(deps: { submit: (ping: IncomingPing) => Promise<Pin
       rid: req.query.rid ? String(req.query.rid).toLowerCase() : null,
       at,
       method: req.method,
-      remoteAddr: req.clientAddress || null,
+      remoteAddr: addressWithoutPort(req.clientAddress),
       userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200).replaceAll('\u0000', '') : null,
       ...bodyOf(req),
     });
@@ -62,7 +84,13 @@ export function pingHandlers(deps: { submit: (ping: IncomingPing) => Promise<Pin
   const fail = handler('fail');
   const log = handler('log');
   const exit = handler('exit_code');
+  const preflight = async () => ({ status: 204, headers: preflightHeaders });
   return {
+    pingPreflight: preflight,
+    pingStartPreflight: preflight,
+    pingFailPreflight: preflight,
+    pingLogPreflight: preflight,
+    pingExitCodePreflight: preflight,
     pingSuccess: success,
     pingSuccessPost: success,
     pingStart: start,

@@ -237,7 +237,7 @@ t.test('fail and exit codes: 0 success, 1 and 255 fail (down at once, code kept)
   t.equal((await get(hb.id)).pingCount, 5);
 });
 
-t.test('log changes nothing; a paused heartbeat is un-paused by a success or fail ping, not by start or log', async (t) => {
+t.test('log changes nothing; a paused heartbeat is un-paused by a success or fail ping, not by start or log (a start arms the run deadline)', async (t) => {
   const { create, ping, get, kernel, acmeOps, pings } = await heartbeatWorld(t);
   const hb = await create();
   await ping(`/ping/${hb.uuid}/log`);
@@ -252,7 +252,7 @@ t.test('log changes nothing; a paused heartbeat is un-paused by a success or fai
   t.equal((await call(kernel, 'POST', `/api/v1/heartbeats/${hb.id}/pause`, { headers: acmeOps.headers })).json.status, 'paused');
   await ping(`/ping/${hb.uuid}/start`);
   await ping(`/ping/${hb.uuid}/log`);
-  t.match(await get(hb.id), { status: 'paused', downAt: null, nextDeadlineAt: null });
+  t.match(await get(hb.id), { status: 'paused', downAt: String, nextDeadlineAt: null });
   await ping(`/ping/${hb.uuid}`);
   t.match(await get(hb.id), { status: 'up', nextDeadlineAt: String });
   await call(kernel, 'POST', `/api/v1/heartbeats/${hb.id}/pause`, { headers: acmeOps.headers });
