@@ -109,7 +109,7 @@ export class AlertNotifier {
        FROM notification_channel c
        WHERE n.id = ? AND n.status = 'pending' AND n.next_attempt_at <= now() + interval '1 second'
          AND (n.claimed_until IS NULL OR n.claimed_until < now()) AND c.id = n.channel_id
-       RETURNING n.attempts, n.kind, n.alert_id, n.message, c.type, c.config, c.name`,
+       RETURNING n.attempts, n.kind, n.alert_id, n.message, c.type, jsonb_strip_nulls(jsonb_build_object('url', c.url)) || c.config AS config, c.name`,
       [notificationId],
     );
     if (!job) return;

@@ -57,8 +57,11 @@ const ruleView = (r: RuleRow) => ({
   createdAt: iso(r.created_at),
 });
 
+/** Rows written before settings moved to `config` (or by SQL that only knows `url`) keep their URL there. */
+const storedConfig = (r: ChannelRow): ChannelConfig => ({ ...(r.url ? { url: r.url } : {}), ...(r.config ?? {}) });
+
 const channelView = (r: ChannelRow, rules: RuleRow[]) => {
-  const config = configView(channelType(r.type), r.config ?? {});
+  const config = configView(channelType(r.type), storedConfig(r));
   return {
     id: r.id,
     name: r.name,
@@ -242,7 +245,7 @@ export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'
       async updateChannel(req: OperationRequest<ChannelInput & { name?: string; description?: string | null; enabled?: boolean }, { id: string }>) {
         const tenantId = req.tenantId as string;
         const current = await ownedChannel(tenantId, req.params.id);
-        const settings = channelSettings(req.body, { type: current.type, config: current.config ?? {} });
+        const settings = channelSettings(req.body, { type: current.type, config: storedConfig(current) });
         const next = {
           name: req.body.name?.trim() ?? current.name,
           type: settings.type,
