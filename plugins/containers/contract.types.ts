@@ -226,6 +226,19 @@ export type EndpointDailyUptime = {
 /** Accepted HTTP status codes, as codes and ranges, e.g. `200-299`, `200,301-302`. */
 export type EndpointExpectedStatus = string;
 
+export type EndpointFlip = {
+  /** When the status changed. */
+  at: string;
+  from: EndpointStatus;
+  to: EndpointStatus;
+  /** Why, e.g. the failed check or the missed deadline; null for a recovery. */
+  reason?: string | null;
+};
+
+export type EndpointFlipList = ListEnvelope & {
+  data?: EndpointFlip[];
+};
+
 /** Request headers. Values of credential-like headers (Authorization, Cookie, names containing token, secret, key, auth or password) are shown as `<redacted>`; sending `<redacted>` back keeps the stored value. */
 export type EndpointHeaders = {
   [key: string]: string;
@@ -391,6 +404,19 @@ export type HeartbeatExecutionList = ListEnvelope & {
   data?: HeartbeatExecution[];
 };
 
+export type HeartbeatFlip = {
+  /** When the status changed. */
+  at: string;
+  from: HeartbeatStatus;
+  to: HeartbeatStatus;
+  /** Why, e.g. the failed check or the missed deadline; null for a recovery. */
+  reason?: string | null;
+};
+
+export type HeartbeatFlipList = ListEnvelope & {
+  data?: HeartbeatFlip[];
+};
+
 export type HeartbeatList = ListEnvelope & {
   data?: Heartbeat[];
 };
@@ -483,7 +509,6 @@ export type StatusComponent = {
   status: StatusComponentStatus;
   /** When the current status began (null until the first event of what the component is bound to; a resumed or deleted heartbeat is `unknown` since then). */
   statusSince: string | null;
-  whenPaused: StatusWhenPaused;
   createdAt: string;
   updatedAt: string;
 };
@@ -495,7 +520,6 @@ export type StatusComponentCreate = {
   position?: StatusPosition;
   monitorType: StatusMonitorType;
   monitorId: StatusMonitorId;
-  whenPaused?: StatusWhenPaused;
 };
 
 /** The workspace's components the post concerns. */
@@ -505,7 +529,7 @@ export type StatusComponentList = ListEnvelope & {
   data?: StatusComponent[];
 };
 
-export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'paused' | 'unknown';
+export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'unknown';
 
 export type StatusComponentUpdate = {
   name?: StatusName;
@@ -514,7 +538,6 @@ export type StatusComponentUpdate = {
   position?: StatusPosition;
   monitorType?: StatusMonitorType;
   monitorId?: StatusMonitorId;
-  whenPaused?: StatusWhenPaused;
 };
 
 export type StatusGroup = {
@@ -636,9 +659,6 @@ export type StatusPageSlug = string | null;
 
 /** Order on the page, smallest first (ties by name). */
 export type StatusPosition = number;
-
-/** While what the component is bound to is paused, `show` it as paused (default) or `hide` it from the public page. */
-export type StatusWhenPaused = 'show' | 'hide';
 
 // Operations
 
@@ -1054,6 +1074,27 @@ export type ListEndpointChecksRequest = {
 
 export type ListEndpointChecksResponse = EndpointCheckList;
 
+/** GET /api/v1/endpoints/{id}/flips: List status changes (flips), newest first, each with its time, the status before and after, and the reason. */
+export type ListEndpointFlipsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    /** Only changes to this status. */
+    to?: EndpointStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListEndpointFlipsResponse = EndpointFlipList;
+
 /** GET /api/v1/endpoints: List all monitored endpoints of the workspace. */
 export type ListEndpointsRequest = {
   query?: {
@@ -1096,6 +1137,27 @@ export type ListHeartbeatExecutionsRequest = {
 };
 
 export type ListHeartbeatExecutionsResponse = HeartbeatExecutionList;
+
+/** GET /api/v1/heartbeats/{id}/flips: List status changes (flips), newest first, each with its time, the status before and after, and the reason. */
+export type ListHeartbeatFlipsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    /** Only changes to this status. */
+    to?: HeartbeatStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListHeartbeatFlipsResponse = HeartbeatFlipList;
 
 /** GET /api/v1/heartbeats/{id}/pings: List raw pings, newest first, with their stored bodies. */
 export type ListHeartbeatPingsRequest = {
@@ -1638,8 +1700,10 @@ export interface OperationTypes {
   listCertificateChecks: { request: ListCertificateChecksRequest; response: ListCertificateChecksResponse };
   listCertificates: { request: ListCertificatesRequest; response: ListCertificatesResponse };
   listEndpointChecks: { request: ListEndpointChecksRequest; response: ListEndpointChecksResponse };
+  listEndpointFlips: { request: ListEndpointFlipsRequest; response: ListEndpointFlipsResponse };
   listEndpoints: { request: ListEndpointsRequest; response: ListEndpointsResponse };
   listHeartbeatExecutions: { request: ListHeartbeatExecutionsRequest; response: ListHeartbeatExecutionsResponse };
+  listHeartbeatFlips: { request: ListHeartbeatFlipsRequest; response: ListHeartbeatFlipsResponse };
   listHeartbeatPings: { request: ListHeartbeatPingsRequest; response: ListHeartbeatPingsResponse };
   listHeartbeats: { request: ListHeartbeatsRequest; response: ListHeartbeatsResponse };
   listStatusComponents: { request: ListStatusComponentsRequest; response: ListStatusComponentsResponse };
@@ -1753,8 +1817,10 @@ export const operations = {
   listCertificateChecks: { method: 'GET', path: '/api/v1/certificates/{id}/checks', public: false, permission: 'containers.certificates:read' },
   listCertificates: { method: 'GET', path: '/api/v1/certificates', public: false, permission: 'containers.certificates:read' },
   listEndpointChecks: { method: 'GET', path: '/api/v1/endpoints/{id}/checks', public: false, permission: 'containers.endpoints:read' },
+  listEndpointFlips: { method: 'GET', path: '/api/v1/endpoints/{id}/flips', public: false, permission: 'containers.endpoints:read' },
   listEndpoints: { method: 'GET', path: '/api/v1/endpoints', public: false, permission: 'containers.endpoints:read' },
   listHeartbeatExecutions: { method: 'GET', path: '/api/v1/heartbeats/{id}/executions', public: false, permission: 'containers.heartbeats:read' },
+  listHeartbeatFlips: { method: 'GET', path: '/api/v1/heartbeats/{id}/flips', public: false, permission: 'containers.heartbeats:read' },
   listHeartbeatPings: { method: 'GET', path: '/api/v1/heartbeats/{id}/pings', public: false, permission: 'containers.heartbeats:read' },
   listHeartbeats: { method: 'GET', path: '/api/v1/heartbeats', public: false, permission: 'containers.heartbeats:read' },
   listStatusComponents: { method: 'GET', path: '/api/v1/status/components', public: false, permission: 'containers.status_page:read' },

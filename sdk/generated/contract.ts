@@ -338,6 +338,19 @@ export type EndpointDailyUptime = {
 /** Accepted HTTP status codes, as codes and ranges, e.g. `200-299`, `200,301-302`. */
 export type EndpointExpectedStatus = string;
 
+export type EndpointFlip = {
+  /** When the status changed. */
+  at: string;
+  from: EndpointStatus;
+  to: EndpointStatus;
+  /** Why, e.g. the failed check or the missed deadline; null for a recovery. */
+  reason?: string | null;
+};
+
+export type EndpointFlipList = ListEnvelope & {
+  data?: EndpointFlip[];
+};
+
 /** Request headers. Values of credential-like headers (Authorization, Cookie, names containing token, secret, key, auth or password) are shown as `<redacted>`; sending `<redacted>` back keeps the stored value. */
 export type EndpointHeaders = {
   [key: string]: string;
@@ -518,6 +531,19 @@ export type HeartbeatExecution = {
 
 export type HeartbeatExecutionList = ListEnvelope & {
   data?: HeartbeatExecution[];
+};
+
+export type HeartbeatFlip = {
+  /** When the status changed. */
+  at: string;
+  from: HeartbeatStatus;
+  to: HeartbeatStatus;
+  /** Why, e.g. the failed check or the missed deadline; null for a recovery. */
+  reason?: string | null;
+};
+
+export type HeartbeatFlipList = ListEnvelope & {
+  data?: HeartbeatFlip[];
 };
 
 export type HeartbeatList = ListEnvelope & {
@@ -904,7 +930,6 @@ export type StatusComponent = {
   status: StatusComponentStatus;
   /** When the current status began (null until the first event of what the component is bound to; a resumed or deleted heartbeat is `unknown` since then). */
   statusSince: string | null;
-  whenPaused: StatusWhenPaused;
   createdAt: string;
   updatedAt: string;
 };
@@ -916,7 +941,6 @@ export type StatusComponentCreate = {
   position?: StatusPosition;
   monitorType: StatusMonitorType;
   monitorId: StatusMonitorId;
-  whenPaused?: StatusWhenPaused;
 };
 
 /** The workspace's components the post concerns. */
@@ -926,7 +950,7 @@ export type StatusComponentList = ListEnvelope & {
   data?: StatusComponent[];
 };
 
-export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'paused' | 'unknown';
+export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'unknown';
 
 export type StatusComponentUpdate = {
   name?: StatusName;
@@ -935,7 +959,6 @@ export type StatusComponentUpdate = {
   position?: StatusPosition;
   monitorType?: StatusMonitorType;
   monitorId?: StatusMonitorId;
-  whenPaused?: StatusWhenPaused;
 };
 
 export type StatusGroup = {
@@ -1057,9 +1080,6 @@ export type StatusPageSlug = string | null;
 
 /** Order on the page, smallest first (ties by name). */
 export type StatusPosition = number;
-
-/** While what the component is bound to is paused, `show` it as paused (default) or `hide` it from the public page. */
-export type StatusWhenPaused = 'show' | 'hide';
 
 export type TemplateImportCounts = {
   slaTiers: string[];
@@ -2078,6 +2098,27 @@ export type ListEndpointChecksRequest = {
 
 export type ListEndpointChecksResponse = EndpointCheckList;
 
+/** GET /api/v1/endpoints/{id}/flips: List status changes (flips), newest first, each with its time, the status before and after, and the reason. */
+export type ListEndpointFlipsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    /** Only changes to this status. */
+    to?: EndpointStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListEndpointFlipsResponse = EndpointFlipList;
+
 /** GET /api/v1/endpoints: List all monitored endpoints of the workspace. */
 export type ListEndpointsRequest = {
   query?: {
@@ -2139,6 +2180,27 @@ export type ListHeartbeatExecutionsRequest = {
 };
 
 export type ListHeartbeatExecutionsResponse = HeartbeatExecutionList;
+
+/** GET /api/v1/heartbeats/{id}/flips: List status changes (flips), newest first, each with its time, the status before and after, and the reason. */
+export type ListHeartbeatFlipsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    /** Only changes to this status. */
+    to?: HeartbeatStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListHeartbeatFlipsResponse = HeartbeatFlipList;
 
 /** GET /api/v1/heartbeats/{id}/pings: List raw pings, newest first, with their stored bodies. */
 export type ListHeartbeatPingsRequest = {
@@ -3386,9 +3448,11 @@ export interface OperationTypes {
   listCertificates: { request: ListCertificatesRequest; response: ListCertificatesResponse };
   listChannels: { request: ListChannelsRequest; response: ListChannelsResponse };
   listEndpointChecks: { request: ListEndpointChecksRequest; response: ListEndpointChecksResponse };
+  listEndpointFlips: { request: ListEndpointFlipsRequest; response: ListEndpointFlipsResponse };
   listEndpoints: { request: ListEndpointsRequest; response: ListEndpointsResponse };
   listExclusionWindows: { request: ListExclusionWindowsRequest; response: ListExclusionWindowsResponse };
   listHeartbeatExecutions: { request: ListHeartbeatExecutionsRequest; response: ListHeartbeatExecutionsResponse };
+  listHeartbeatFlips: { request: ListHeartbeatFlipsRequest; response: ListHeartbeatFlipsResponse };
   listHeartbeatPings: { request: ListHeartbeatPingsRequest; response: ListHeartbeatPingsResponse };
   listHeartbeats: { request: ListHeartbeatsRequest; response: ListHeartbeatsResponse };
   listMembers: { request: ListMembersRequest; response: ListMembersResponse };
@@ -3577,9 +3641,11 @@ export const operations = {
   listCertificates: { method: 'GET', path: '/api/v1/certificates', public: false, permission: 'containers.certificates:read' },
   listChannels: { method: 'GET', path: '/api/v1/channels', public: false, permission: 'channels:read' },
   listEndpointChecks: { method: 'GET', path: '/api/v1/endpoints/{id}/checks', public: false, permission: 'containers.endpoints:read' },
+  listEndpointFlips: { method: 'GET', path: '/api/v1/endpoints/{id}/flips', public: false, permission: 'containers.endpoints:read' },
   listEndpoints: { method: 'GET', path: '/api/v1/endpoints', public: false, permission: 'containers.endpoints:read' },
   listExclusionWindows: { method: 'GET', path: '/api/v1/sla/exclusion-windows', public: false, permission: 'sla:read' },
   listHeartbeatExecutions: { method: 'GET', path: '/api/v1/heartbeats/{id}/executions', public: false, permission: 'containers.heartbeats:read' },
+  listHeartbeatFlips: { method: 'GET', path: '/api/v1/heartbeats/{id}/flips', public: false, permission: 'containers.heartbeats:read' },
   listHeartbeatPings: { method: 'GET', path: '/api/v1/heartbeats/{id}/pings', public: false, permission: 'containers.heartbeats:read' },
   listHeartbeats: { method: 'GET', path: '/api/v1/heartbeats', public: false, permission: 'containers.heartbeats:read' },
   listMembers: { method: 'GET', path: '/api/v1/members', public: false, permission: 'members:read' },

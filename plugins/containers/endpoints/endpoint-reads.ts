@@ -1,4 +1,5 @@
 import { AppError, type DatabaseService, defineList, listEnvelope, parseListQuery } from '../../../core/plugin-api/index.ts';
+import { flipView } from '../heartbeats/heartbeat-reads.ts';
 import { type EndpointRow, endpointView, invalid } from './endpoint-rows.ts';
 import type { EndpointStatus } from './endpoint-state.ts';
 
@@ -59,8 +60,22 @@ export function endpointReads(deps: { database: DatabaseService }) {
     view: viewWithCertificate,
   });
 
+  const flipList = defineList({
+    from: 'endpoint_flip',
+    sortable: { at: 'at' },
+    defaultSort: 'at',
+    equals: { to: 'to_status' },
+    tieBreaker: 'id DESC',
+    view: flipView,
+  });
+
   return {
     find,
+
+    /** GET /api/v1/endpoints/{id}/flips: status changes of an endpoint the caller owns, newest first. */
+    flips(tenantId: string, endpoint: { id: string }, query: Record<string, unknown> & { to?: string }) {
+      return flipList.page(database.forTenant(tenantId), { ...query, sortOrder: 'desc' }, { where: 'endpoint_id = ?', params: [endpoint.id] });
+    },
 
     /** GET /api/v1/endpoints/{id}: as `find`, answering 404 for an endpoint the workspace does not have. */
     async get(tenantId: string, id: string): Promise<EndpointView> {

@@ -172,6 +172,11 @@ export function endpointHandlers(deps: EndpointHandlerDeps) {
       return reads.checks(tenantId, await owned(database.forTenant(tenantId).query, req.params.id), req.query);
     },
 
+    async listEndpointFlips(req: OperationRequest<unknown, { id: string }, Record<string, unknown> & { to?: string }>) {
+      const tenantId = req.tenantId as string;
+      return reads.flips(tenantId, await owned(database.forTenant(tenantId).query, req.params.id), req.query);
+    },
+
     async getEndpointDailyUptime(req: OperationRequest<unknown, { id: string }, { days?: number; timezone?: string }>) {
       const db = database.forTenant(req.tenantId as string);
       const endpoint = await owned(db.query, req.params.id);

@@ -63,6 +63,9 @@ export function registerResolvers(ctx: PluginContext, deps: ContainersGraphQLDep
   ctx.resolve('Heartbeat', 'pings', async (heartbeat: HeartbeatNode, args: Args, context) =>
     heartbeats.pings(await tenant(context, 'containers.heartbeats:read'), heartbeat, asQuery(args)),
   );
+  ctx.resolve('Heartbeat', 'flips', async (heartbeat: HeartbeatNode, args: Args, context) =>
+    heartbeats.flips(await tenant(context, 'containers.heartbeats:read'), heartbeat, asQuery(args)),
+  );
   ctx.resolve('Heartbeat', 'executions', async (heartbeat: HeartbeatNode, args: Args, context) => {
     // A heartbeat of a list has no row with it: read it again (it is of the workspace: the list said so).
     const row = heartbeat[heartbeatRow] ?? (await heartbeats.find(await tenant(context, 'containers.heartbeats:read'), heartbeat.id));
@@ -78,6 +81,9 @@ export function registerResolvers(ctx: PluginContext, deps: ContainersGraphQLDep
   );
   ctx.resolve('Endpoint', 'checks', async (endpoint: { id: string }, args: Args, context) =>
     endpoints.checks(await tenant(context, 'containers.endpoints:read'), endpoint, asQuery(args)),
+  );
+  ctx.resolve('Endpoint', 'flips', async (endpoint: { id: string }, args: Args, context) =>
+    endpoints.flips(await tenant(context, 'containers.endpoints:read'), endpoint, asQuery(args)),
   );
 
   ctx.resolve('Query', 'certificates', async (_p, args: Args, context) =>

@@ -28,6 +28,11 @@ type ExecutionRow = {
   total: string;
 };
 
+type FlipRow = { id: string; at: Date; from_status: string; to_status: string; reason: string | null };
+
+/** A status change as the flips lists show it (heartbeats and endpoints alike). */
+export const flipView = (r: FlipRow) => ({ at: new Date(r.at).toISOString(), from: r.from_status, to: r.to_status, reason: r.reason });
+
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 const num = (v: string | number | null) => (v === null ? null : Number(v));
 
@@ -77,6 +82,15 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
     }),
   });
 
+  const flipList = defineList({
+    from: 'heartbeat_flip',
+    sortable: { at: 'at' },
+    defaultSort: 'at',
+    equals: { to: 'to_status' },
+    tieBreaker: 'id DESC',
+    view: flipView,
+  });
+
   /** The heartbeat of the workspace, or undefined (another workspace's id is not there). */
   const find = async (tenantId: string, id: string) => {
     const [row] = await database.forTenant(tenantId).query<HeartbeatRow>('SELECT * FROM heartbeat WHERE id = ?', [id]);
@@ -102,6 +116,11 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
     /** GET /api/v1/heartbeats/{id}/pings: raw pings of a heartbeat the caller owns, newest first. */
     pings(tenantId: string, heartbeat: { id: string }, query: Record<string, unknown> & { kind?: string }) {
       return pingList.page(database.forTenant(tenantId), { ...query, sortOrder: 'desc' }, { where: 'heartbeat_id = ?', params: [heartbeat.id] });
+    },
+
+    /** GET /api/v1/heartbeats/{id}/flips: status changes of a heartbeat the caller owns, newest first. */
+    flips(tenantId: string, heartbeat: { id: string }, query: Record<string, unknown> & { to?: string }) {
+      return flipList.page(database.forTenant(tenantId), { ...query, sortOrder: 'desc' }, { where: 'heartbeat_id = ?', params: [heartbeat.id] });
     },
 
     /** GET /api/v1/heartbeats/{id}/executions: runs of a heartbeat the caller owns, newest first. */

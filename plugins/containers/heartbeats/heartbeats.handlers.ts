@@ -250,6 +250,11 @@ export function heartbeatHandlers(deps: {
       return reads.pings(tenantId, await owned(database.forTenant(tenantId).query, req.params.id), req.query);
     },
 
+    async listHeartbeatFlips(req: OperationRequest<unknown, { id: string }, Record<string, unknown> & { to?: string }>) {
+      const tenantId = req.tenantId as string;
+      return reads.flips(tenantId, await owned(database.forTenant(tenantId).query, req.params.id), req.query);
+    },
+
     async listHeartbeatExecutions(req: OperationRequest<unknown, { id: string }>) {
       return reads.executions(await owned(database.forTenant(req.tenantId as string).query, req.params.id), req.query);
     },
