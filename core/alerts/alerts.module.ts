@@ -12,7 +12,7 @@ import { type AlertRow, alertView, type Query } from './alert-service.ts';
 import type { Severity } from './channel-formats.ts';
 import { configView, settleConfig } from './channels/channel-config.ts';
 import type { ChannelConfig } from './channels/channel-type.ts';
-import { channelType } from './channels/index.ts';
+import { channelType, channelTypes } from './channels/index.ts';
 
 type ChannelRow = {
   id: string;
@@ -215,6 +215,13 @@ export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'
         return { ...alertView(row), notifications: notifications.map(notificationView) };
       },
 
+      listChannelTypes: () => ({
+        data: channelTypes.map((t) => ({
+          type: t.type,
+          title: t.title,
+          fields: t.fields.map((f) => ({ ...f, required: f.required ?? false, secret: f.secret ?? false })),
+        })),
+      }),
       async listChannels(req) {
         const tenantId = req.tenantId as string;
         const rows = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel ORDER BY name');

@@ -26,7 +26,7 @@ async function smtpRelay(t: { teardown(fn: () => unknown): void }) {
         raw += chunk.toString('utf8');
       });
       stream.on('end', () => {
-        mails.push({ from: String(session.envelope.mailFrom && session.envelope.mailFrom.address), to: session.envelope.rcptTo.map((r) => r.address), raw });
+        mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw });
         callback();
       });
     },
@@ -263,6 +263,21 @@ t.test('channel settings are checked per type, secrets kept across updates, and 
     t.equal(answer.status, 400, JSON.stringify(body));
     t.match(answer.json, { error: { code: 'validation_failed', details: [{ path }] } }, path);
   }
+  const types = await call(kernel, 'GET', '/api/v1/channel-types', { headers: acmeViewer.headers });
+  t.equal(types.status, 200);
+  t.match(
+    types.json.data.find((d: { type: string }) => d.type === 'pagerduty'),
+    {
+      title: String,
+      fields: [
+        { name: 'routingKey', required: true, secret: true },
+        { name: 'eventsUrl', required: false, secret: false, default: 'https://events.pagerduty.com/v2/enqueue' },
+      ],
+    },
+  );
+  t.equal(types.json.data.length, 14);
+  t.equal((await call(kernel, 'GET', '/api/v1/channel-types')).status, 401);
+
   const unknown = await call(kernel, 'POST', '/api/v1/channels', { headers: acmeAdmin.headers, body: { name: 'x', type: 'carrier-pigeon', config: {} } });
   t.equal(unknown.status, 400);
 
