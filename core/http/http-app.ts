@@ -1,6 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import type { Logger } from '../logging/logger.ts';
+import { DOCS_ASSETS_PREFIX, serveDocsAsset } from './docs/docs-assets.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import type { HttpMetrics } from './http-metrics.ts';
 import { requestContext } from './request-context.ts';
@@ -37,6 +38,7 @@ export function createHttpApp(options: {
   app.use((ctx, next) => (!parsedMethods.includes(ctx.method) || ownBody?.(ctx.method, ctx.path) ? next() : parseBody(ctx, next)));
   app.use(async (ctx) => {
     if (ctx.path === '/graphql') return options.graphql(ctx);
+    if (ctx.path.startsWith(DOCS_ASSETS_PREFIX)) return serveDocsAsset(ctx);
     return options.contract(ctx);
   });
   return app;
