@@ -930,6 +930,7 @@ export type StatusComponent = {
   status: StatusComponentStatus;
   /** When the current status began (null until the first event of what the component is bound to; a resumed or deleted heartbeat is `unknown` since then). */
   statusSince: string | null;
+  whenPaused: StatusWhenPaused;
   createdAt: string;
   updatedAt: string;
 };
@@ -941,6 +942,7 @@ export type StatusComponentCreate = {
   position?: StatusPosition;
   monitorType: StatusMonitorType;
   monitorId: StatusMonitorId;
+  whenPaused?: StatusWhenPaused;
 };
 
 /** The workspace's components the post concerns. */
@@ -950,7 +952,7 @@ export type StatusComponentList = ListEnvelope & {
   data?: StatusComponent[];
 };
 
-export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'unknown';
+export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'paused' | 'unknown';
 
 export type StatusComponentUpdate = {
   name?: StatusName;
@@ -959,6 +961,7 @@ export type StatusComponentUpdate = {
   position?: StatusPosition;
   monitorType?: StatusMonitorType;
   monitorId?: StatusMonitorId;
+  whenPaused?: StatusWhenPaused;
 };
 
 export type StatusGroup = {
@@ -1080,6 +1083,9 @@ export type StatusPageSlug = string | null;
 
 /** Order on the page, smallest first (ties by name). */
 export type StatusPosition = number;
+
+/** While what the component is bound to is paused, `show` it as paused (default) or `hide` it from the public page. */
+export type StatusWhenPaused = 'show' | 'hide';
 
 export type TemplateImportCounts = {
   slaTiers: string[];
@@ -1768,8 +1774,13 @@ export type GetHeartbeatDailyUptimeRequest = {
 
 export type GetHeartbeatDailyUptimeResponse = HeartbeatDailyUptime;
 
-/** GET /metrics: Prometheus metrics in the text exposition format. */
-export type GetMetricsRequest = { [key: string]: never };
+/** GET /metrics: Prometheus metrics in the text exposition format: this node's process and HTTP metrics, and the gauges plugins expose for the caller's workspace (labelled `workspace`), such as per-monitor state. Needs `metrics:read`, which every workspace role holds: scrape with an API key (`x-api-key: <key>`; a `viewer` scope is enough). */
+export type GetMetricsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
 
 export type GetMetricsResponse = string;
 
@@ -2062,6 +2073,34 @@ export type ListCertificatesRequest = {
 };
 
 export type ListCertificatesResponse = CertificateList;
+
+/** GET /api/v1/channel-types: The channel types and their settings (which are required, which are secret), as a form would need them. */
+export type ListChannelTypesRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListChannelTypesResponse = {
+  data: {
+    type: ChannelType;
+    title: string;
+    fields: {
+      name: string;
+      kind: 'url' | 'string' | 'emails' | 'integer' | 'enum';
+      description: string;
+      required: boolean;
+      /** Stored but never returned; reads show it masked. */
+      secret: boolean;
+      maxLength?: number;
+      minimum?: number;
+      maximum?: number;
+      values?: string[];
+      default?: string | number;
+    }[];
+  }[];
+};
 
 /** GET /api/v1/channels: The workspace's notification channels with their routing rules (URLs masked). */
 export type ListChannelsRequest = {
@@ -3446,6 +3485,7 @@ export interface OperationTypes {
   listAuthProviders: { request: ListAuthProvidersRequest; response: ListAuthProvidersResponse };
   listCertificateChecks: { request: ListCertificateChecksRequest; response: ListCertificateChecksResponse };
   listCertificates: { request: ListCertificatesRequest; response: ListCertificatesResponse };
+  listChannelTypes: { request: ListChannelTypesRequest; response: ListChannelTypesResponse };
   listChannels: { request: ListChannelsRequest; response: ListChannelsResponse };
   listEndpointChecks: { request: ListEndpointChecksRequest; response: ListEndpointChecksResponse };
   listEndpointFlips: { request: ListEndpointFlipsRequest; response: ListEndpointFlipsResponse };
@@ -3619,7 +3659,7 @@ export const operations = {
   getHealth: { method: 'GET', path: '/health', public: true },
   getHeartbeat: { method: 'GET', path: '/api/v1/heartbeats/{id}', public: false, permission: 'containers.heartbeats:read' },
   getHeartbeatDailyUptime: { method: 'GET', path: '/api/v1/heartbeats/{id}/uptime/daily', public: false, permission: 'containers.heartbeats:read' },
-  getMetrics: { method: 'GET', path: '/metrics', public: true },
+  getMetrics: { method: 'GET', path: '/metrics', public: false, permission: 'metrics:read' },
   getMonitorBadge: { method: 'GET', path: '/api/v1/badges/{targetType}/{id}', public: false, permission: 'containers.heartbeats:read' },
   getMyPermissions: { method: 'GET', path: '/api/v1/rbac/permissions', public: false, permission: 'rbac:read' },
   getOpenApiDocument: { method: 'GET', path: '/api/v1/openapi', public: true },
@@ -3639,6 +3679,7 @@ export const operations = {
   listAuthProviders: { method: 'GET', path: '/api/v1/auth/providers', public: true },
   listCertificateChecks: { method: 'GET', path: '/api/v1/certificates/{id}/checks', public: false, permission: 'containers.certificates:read' },
   listCertificates: { method: 'GET', path: '/api/v1/certificates', public: false, permission: 'containers.certificates:read' },
+  listChannelTypes: { method: 'GET', path: '/api/v1/channel-types', public: false, permission: 'channels:read' },
   listChannels: { method: 'GET', path: '/api/v1/channels', public: false, permission: 'channels:read' },
   listEndpointChecks: { method: 'GET', path: '/api/v1/endpoints/{id}/checks', public: false, permission: 'containers.endpoints:read' },
   listEndpointFlips: { method: 'GET', path: '/api/v1/endpoints/{id}/flips', public: false, permission: 'containers.endpoints:read' },
