@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { AppError } from '../errors/app-error.ts';
-import type { OperationHandler } from '../plugin-api/index.ts';
+import type { OperationHandler, OperationRequest } from '../plugin-api/index.ts';
+import { pluginMetricsOf } from './plugin-metrics.ts';
 import { renderDocsPage } from './docs-page.ts';
 
 export interface SystemDependencies {
@@ -33,13 +34,21 @@ export function systemHandlers(deps: SystemDependencies): Record<string, Operati
       uptimeSeconds: Math.floor((Date.now() - deps.startedAt) / 1000),
       plugins: deps.plugins(),
     }),
-    async getMetrics() {
-      return { headers: { 'content-type': deps.metrics.contentType }, body: await deps.metrics.metrics() };
+    async getMetrics(req: OperationRequest) {
+      // Process and HTTP metrics are the node's; plugin gauges are the scraping workspace's alone.
+      const [node, workspace] = await Promise.all([deps.metrics.metrics(), pluginMetricsOf(deps.metrics).render(req.tenantId as string)]);
+      return { headers: { 'content-type': deps.metrics.contentType }, body: `${withoutGaugeTotals(node).replace(/\n*$/, '\n')}${workspace}` };
     },
     getOpenApiDocument: () => deps.document(),
     getApiDocs: () => ({ headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderDocsPage(deps.document()) }),
   };
 }
+
+// prom-client's default metrics name three gauges `_total`, a suffix Prometheus keeps for counters
+// (`promtool check metrics` refuses them); they go out as `_all` (the bare names are taken by the
+// per-type gauges of the same things). The counters keep their `_total`.
+const gaugeTotals = /\b(itops_nodejs_active_(?:handles|requests|resources))_total\b/g;
+const withoutGaugeTotals = (text: string) => text.replace(gaugeTotals, '$1_all');
 
 /**
  * A check that does not answer in time counts as unreachable: a database host that drops packets

@@ -2,6 +2,7 @@ import { coreSdl, type RegisteredResolver } from '../graphql/schema-builder.ts';
 import { systemHandlers, type SystemDependencies } from '../http/system.handlers.ts';
 import { coreDocument, coreFragments } from '../contract/core-fragments.ts';
 import type { CoreModule } from './core-module.ts';
+import { metricsPermissions, metricsPolicies } from '../http/plugin-metrics.ts';
 import type { CoreContribution } from './plugin-host.ts';
 
 function coreResolvers(deps: SystemDependencies): RegisteredResolver[] {
@@ -47,7 +48,7 @@ export function coreContribution(deps: SystemDependencies, modules: CoreModule[]
     handlers,
     sdl: [coreSdl(), ...modules.flatMap((m) => (m.sdl ? [m.sdl] : []))].join('\n'),
     resolvers: [...coreResolvers(deps), ...modules.flatMap((m) => m.resolvers ?? [])],
-    permissions: modules.flatMap((m) => m.permissions ?? []),
-    policies: modules.flatMap((m) => m.policies ?? []),
+    permissions: [...metricsPermissions, ...modules.flatMap((m) => m.permissions ?? [])],
+    policies: [...metricsPolicies, ...modules.flatMap((m) => m.policies ?? [])],
   };
 }

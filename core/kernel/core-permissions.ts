@@ -2,9 +2,12 @@ import { alertPermissions } from '../alerts/alerts.module.ts';
 import { eventPermissions } from '../events/events.module.ts';
 import { identityPermissions } from '../identity/identity.module.ts';
 import { licensePermissions } from '../license/license.module.ts';
+import { metricsPermissions } from '../http/plugin-metrics.ts';
 import { webhookPermissions } from '../webhooks/webhooks.module.ts';
 
 /** Permission names the core modules declare (the contract bundle checks operations against them). */
 export function corePermissionNames(): string[] {
-  return [...identityPermissions, ...eventPermissions, ...webhookPermissions, ...licensePermissions, ...alertPermissions].map((p) => p.name);
+  return [...identityPermissions, ...eventPermissions, ...webhookPermissions, ...licensePermissions, ...alertPermissions, ...metricsPermissions].map(
+    (p) => p.name,
+  );
 }

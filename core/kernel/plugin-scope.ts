@@ -7,6 +7,7 @@ import { type DependencyContainer, resolveToken } from './di.ts';
 import { localNamePattern, PluginReach, unscopedEventsToken } from './plugin-names.ts';
 import { pluginConfig, pluginVariablesToken } from './plugin-config.ts';
 import { tokens } from '../plugin-api/index.ts';
+import { pluginMetricsToken } from '../http/plugin-metrics.ts';
 
 /** Services plugins offer each other, with their owner, so only declared dependents can use them. */
 export class ProvidedServices {
@@ -99,6 +100,9 @@ export class PluginScope {
         const task = periodic.start(`${id}.${name}`, intervalMs, round);
         this.undo.push(() => task.stop());
         return { wake: task.wake };
+      },
+      metrics: (collect) => {
+        this.undo.push(resolveToken(container, pluginMetricsToken).add(id, collect));
       },
       onUnload: (fn) => {
         this.undo.push(fn);

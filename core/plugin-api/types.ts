@@ -198,6 +198,15 @@ export interface PluginManifest {
 
 export type Unregister = () => void | Promise<void>;
 
+/** One gauge of a workspace: its samples, each with its own labels. */
+export interface WorkspaceGauge {
+  name: string;
+  help: string;
+  samples: { labels: Record<string, string>; value: number }[];
+}
+
+export type MetricsCollector = (workspace: string) => Promise<WorkspaceGauge[]>;
+
 /**
  * What `init` receives. Everything registered through it is recorded by the kernel and undone
  * when the plugin unloads (license expiry, reload), so a plugin never cleans up by hand.
@@ -224,6 +233,12 @@ export interface PluginContext {
    * makes one due early). Stops when the plugin unloads. Not run where jobs are disabled.
    */
   every(name: string, intervalMs: number, round: (signal: AbortSignal) => Promise<unknown>): { wake(): void };
+  /**
+   * Gauges for `/metrics`, collected at scrape time for the scraping workspace only (the core adds
+   * the `workspace` label). Names start with `itops_<pluginId>_` and never end in `_total`; at most
+   * 5000 series per workspace per plugin (the rest is dropped). Removed when the plugin unloads.
+   */
+  metrics(collect: MetricsCollector): void;
   /** Extra teardown for resources the plugin opened itself (timers, sockets). */
   onUnload(fn: Unregister): void;
 }

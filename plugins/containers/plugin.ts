@@ -10,6 +10,7 @@ import { PingIngest, PingStore } from './heartbeats/ping-ingest.ts';
 import { pingHandlers } from './heartbeats/ping.handlers.ts';
 import { prunePings } from './heartbeats/ping-retention.ts';
 import { badgeHandlers } from './badges/badges.handlers.ts';
+import { monitorMetrics } from './metrics/monitor-metrics.ts';
 import { statusAdminHandlers } from './status-page/status-admin.handlers.ts';
 import { pruneStatusHistory, StatusStore, statusPageEvents } from './status-page/status-components.ts';
 import { statusPageHandlers } from './status-page/status-page.handlers.ts';
@@ -107,6 +108,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
         ...badgeHandlers({ database, clock, publicUrl: config.publicUrl }),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
+      ctx.metrics(monitorMetrics({ database, clock }));
       ctx.job('ping_retention', async () => {
         await prunePings(database, clock());
       });

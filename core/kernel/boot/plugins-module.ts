@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { pluginMetricsOf, pluginMetricsToken } from '../../http/plugin-metrics.ts';
 import type { AlertsService } from '../../alerts/alert-types.ts';
 import type { Config } from '../../config/config.ts';
 import type { Database } from '../../db/database.ts';
@@ -83,6 +84,7 @@ export function startPlugins(deps: {
     registerValue(container, tokens.jobs, jobs);
     registerValue(container, tokens.workers, workers);
     registerValue(container, tokens.validator, services.validator);
+    registerValue(container, pluginMetricsToken, pluginMetricsOf(deps.metrics));
 
     const core = coreContribution(
       {
