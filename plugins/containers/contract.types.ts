@@ -509,6 +509,7 @@ export type StatusComponent = {
   status: StatusComponentStatus;
   /** When the current status began (null until the first event of what the component is bound to; a resumed or deleted heartbeat is `unknown` since then). */
   statusSince: string | null;
+  whenPaused: StatusWhenPaused;
   createdAt: string;
   updatedAt: string;
 };
@@ -520,6 +521,7 @@ export type StatusComponentCreate = {
   position?: StatusPosition;
   monitorType: StatusMonitorType;
   monitorId: StatusMonitorId;
+  whenPaused?: StatusWhenPaused;
 };
 
 /** The workspace's components the post concerns. */
@@ -529,7 +531,7 @@ export type StatusComponentList = ListEnvelope & {
   data?: StatusComponent[];
 };
 
-export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'unknown';
+export type StatusComponentStatus = 'operational' | 'degraded' | 'major_outage' | 'maintenance' | 'paused' | 'unknown';
 
 export type StatusComponentUpdate = {
   name?: StatusName;
@@ -538,6 +540,7 @@ export type StatusComponentUpdate = {
   position?: StatusPosition;
   monitorType?: StatusMonitorType;
   monitorId?: StatusMonitorId;
+  whenPaused?: StatusWhenPaused;
 };
 
 export type StatusGroup = {
@@ -659,6 +662,9 @@ export type StatusPageSlug = string | null;
 
 /** Order on the page, smallest first (ties by name). */
 export type StatusPosition = number;
+
+/** While what the component is bound to is paused, `show` it as paused (default) or `hide` it from the public page. */
+export type StatusWhenPaused = 'show' | 'hide';
 
 // Operations
 
@@ -970,7 +976,7 @@ export type GetMonitorBadgeRequest = {
 
 export type GetMonitorBadgeResponse = MonitorBadge;
 
-/** GET /badge/{token}/{format}: A monitor's badge (no credentials: the token is the secret). With `uptime=true`, an endpoint's badge adds its share of successful checks over the last 30 days. */
+/** GET /badge/{token}/{format}: A monitor's badge (no credentials: the token is the secret). With `uptime=true`, a heartbeat's badge adds its uptime over the last 30 UTC days (time not down, as its uptime bars count it) and an endpoint's its share of successful checks over the last 30 days. */
 export type GetPublicBadgeRequest = {
   path: {
     token: string;

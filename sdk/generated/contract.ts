@@ -1822,7 +1822,7 @@ export type GetOpenApiDocumentResponse = {
   [key: string]: unknown;
 };
 
-/** GET /badge/{token}/{format}: A monitor's badge (no credentials: the token is the secret). With `uptime=true`, an endpoint's badge adds its share of successful checks over the last 30 days. */
+/** GET /badge/{token}/{format}: A monitor's badge (no credentials: the token is the secret). With `uptime=true`, a heartbeat's badge adds its uptime over the last 30 UTC days (time not down, as its uptime bars count it) and an endpoint's its share of successful checks over the last 30 days. */
 export type GetPublicBadgeRequest = {
   path: {
     token: string;

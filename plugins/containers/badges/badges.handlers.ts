@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, type DatabaseService, type OperationRequest } from '../../../core/plugin-api/index.ts';
+import { dailyUptime } from '../heartbeats/heartbeat-uptime.ts';
 import { type BadgeFace, badgeColors, badgeSvg, etagOf } from './badge-render.ts';
 
 type TargetType = 'heartbeat' | 'endpoint' | 'component';
@@ -61,10 +62,11 @@ export function badgeHandlers(deps: { database: DatabaseService; clock: () => Da
   const face = async (tenantId: string, type: TargetType, id: string, withUptime: boolean): Promise<BadgeFace | undefined> => {
     const tenant = database.forTenant(tenantId);
     if (type === 'heartbeat') {
-      const [row] = await tenant.query<{ name: string; status: string }>('SELECT name, status FROM heartbeat WHERE id = ?', [id]);
+      const [row] = await tenant.query<{ name: string; status: string; created_at: Date }>('SELECT name, status, created_at FROM heartbeat WHERE id = ?', [id]);
       if (!row) return undefined;
-      const [message, color] = heartbeatWords[row.status] ?? ['unknown', badgeColors.unknown];
-      return { label: row.name, message, color };
+      const [word, color] = heartbeatWords[row.status] ?? ['unknown', badgeColors.unknown];
+      const percent = withUptime ? await heartbeatUptime(tenantId, id, new Date(row.created_at)) : null;
+      return { label: row.name, message: percent === null ? word : `${word} ${percent.toFixed(2)}%`, color };
     }
     if (type === 'endpoint') {
       const [row] = await tenant.query<{ name: string; status: string }>('SELECT name, status FROM endpoint WHERE id = ?', [id]);
@@ -89,6 +91,32 @@ export function badgeHandlers(deps: { database: DatabaseService; clock: () => Da
     if (!row) return undefined;
     const [message, color] = componentWords[row.status ?? 'unknown'] ?? ['unknown', badgeColors.unknown];
     return { label: row.name, message, color };
+  };
+
+  // Time not down over the last 30 UTC days, as the heartbeat's uptime bars count it.
+  const heartbeatUptime = async (tenantId: string, id: string, createdAt: Date): Promise<number | null> => {
+    const now = clock();
+    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 29)).toISOString();
+    const tenant = database.forTenant(tenantId);
+    const [before] = await tenant.query<{ to_status: string }>(
+      'SELECT to_status FROM heartbeat_flip WHERE heartbeat_id = ? AND at < ? ORDER BY at DESC LIMIT 1',
+      [id, start],
+    );
+    const flips = await tenant.query<{ at: Date; to_status: string }>(
+      'SELECT at, to_status FROM heartbeat_flip WHERE heartbeat_id = ? AND at >= ? ORDER BY at',
+      [id, start],
+    );
+    const days = dailyUptime({
+      flips: flips.map((f) => ({ at: new Date(f.at), to: f.to_status })),
+      statusBefore: before?.to_status ?? 'new',
+      createdAt,
+      now,
+      days: 30,
+      timeZone: 'UTC',
+    });
+    const monitored = days.reduce((sum, day) => sum + day.monitoredSeconds, 0);
+    const down = days.reduce((sum, day) => sum + (day.downtimeSeconds ?? 0), 0);
+    return monitored > 0 ? (100 * (monitored - down)) / monitored : null;
   };
 
   const issue = async (tenantId: string, type: TargetType, id: string, rotate: boolean) => {
@@ -117,12 +145,12 @@ export function badgeHandlers(deps: { database: DatabaseService; clock: () => Da
 
     async getPublicBadge(req: OperationRequest) {
       const { token, format } = req.params as { token: string; format: 'svg' | 'json' | 'shields' };
-      const { uptime } = (req.query ?? {}) as { uptime?: boolean };
+      const { uptime } = (req.query ?? {}) as { uptime?: boolean | string };
       const [badge] = await database.platform.query<{ tenant_id: string; target_type: TargetType; target_id: string }>(
         'SELECT tenant_id, target_type, target_id FROM monitor_badge WHERE token = ?',
         [token],
       );
-      const shown = badge && (await face(badge.tenant_id, badge.target_type, badge.target_id, uptime === true));
+      const shown = badge && (await face(badge.tenant_id, badge.target_type, badge.target_id, uptime === true || uptime === 'true'));
       if (!shown) throw unknownBadge();
       const body =
         format === 'svg'

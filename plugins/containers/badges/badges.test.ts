@@ -10,7 +10,7 @@ const pathOf = (url: string) => {
 };
 
 t.test('a heartbeat badge: SVG, JSON and shields formats, cached for a minute, 304 on a matching ETag', async (t) => {
-  const { kernel, acmeOps, acmeViewer, create, ping, becomes } = await heartbeatWorld(t);
+  const { kernel, acmeOps, acmeViewer, create, ping, becomes, clock } = await heartbeatWorld(t);
   const hb = await create({ name: 'nightly <backup> & dump' });
   const urls = await call(kernel, 'GET', `/api/v1/badges/heartbeat/${hb.id}`, { headers: acmeViewer.headers });
   t.equal(urls.status, 200);
@@ -44,6 +44,9 @@ t.test('a heartbeat badge: SVG, JSON and shields formats, cached for a minute, 3
   t.same(await json.json(), { label: 'nightly <backup> & dump', status: 'up', color: '#4c1' });
   const shields = await fetch(`${kernel.url}${pathOf(urls.json.shieldsUrl)}`);
   t.same(await shields.json(), { schemaVersion: 1, label: 'nightly <backup> & dump', message: 'up', color: '#4c1' });
+  clock.advance(1800);
+  const withUptime = await fetch(`${kernel.url}${pathOf(urls.json.shieldsUrl)}?uptime=true`);
+  t.same(await withUptime.json(), { schemaVersion: 1, label: 'nightly <backup> & dump', message: 'up 100.00%', color: '#4c1' });
   t.match(urls.json.shieldsEndpointUrl, /^https:\/\/img\.shields\.io\/endpoint\?url=/);
 });
 
