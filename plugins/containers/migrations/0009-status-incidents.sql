@@ -42,3 +42,10 @@ CREATE TABLE status_maintenance (
 );
 
 CREATE INDEX status_maintenance_tenant ON status_maintenance (tenant_id, starts_at);
+
+-- A paused heartbeat, endpoint or container is paused on the page, not under maintenance (which
+-- staff announce), and each component says whether it shows while paused or is hidden.
+ALTER TABLE status_monitor DROP CONSTRAINT IF EXISTS status_monitor_status_check;
+ALTER TABLE status_monitor ADD CONSTRAINT status_monitor_status_check
+  CHECK (status IN ('operational', 'degraded', 'major_outage', 'maintenance', 'paused', 'unknown'));
+ALTER TABLE status_component ADD COLUMN when_paused text NOT NULL DEFAULT 'show' CHECK (when_paused IN ('show', 'hide'));

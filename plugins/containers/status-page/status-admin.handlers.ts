@@ -23,12 +23,13 @@ type ComponentRow = {
   monitor_id: string;
   status: ComponentStatus | null;
   since: Date | null;
+  when_paused: 'show' | 'hide';
   created_at: Date;
   updated_at: Date;
 };
 
 type GroupInput = { name?: string; description?: string | null; position?: number };
-type ComponentInput = GroupInput & { groupId?: string | null; monitorType?: MonitorType; monitorId?: string };
+type ComponentInput = GroupInput & { groupId?: string | null; monitorType?: MonitorType; monitorId?: string; whenPaused?: 'show' | 'hide' };
 
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,6 +53,7 @@ export const componentView = (r: ComponentRow) => ({
   monitorId: r.monitor_id,
   status: r.status ?? 'unknown',
   statusSince: iso(r.since),
+  whenPaused: r.when_paused,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -213,8 +215,8 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
         if (body.groupId) await ownedGroup(sql, body.groupId);
         const id = randomUUID();
         await sql(
-          `INSERT INTO status_component (id, tenant_id, group_id, name, description, position, monitor_type, monitor_id, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, COALESCE(?::integer, (SELECT max(position) + 1 FROM status_component WHERE group_id IS NOT DISTINCT FROM ?::uuid), 0), ?, ?, ?, ?)`,
+          `INSERT INTO status_component (id, tenant_id, group_id, name, description, position, monitor_type, monitor_id, when_paused, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, COALESCE(?::integer, (SELECT max(position) + 1 FROM status_component WHERE group_id IS NOT DISTINCT FROM ?::uuid), 0), ?, ?, ?, ?, ?)`,
           [
             id,
             tenantId,
@@ -225,6 +227,7 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
             body.groupId ?? null,
             body.monitorType,
             body.monitorId,
+            body.whenPaused ?? 'show',
             now,
             now,
           ],
@@ -244,7 +247,7 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
         checkMonitor(monitorType, monitorId);
         if (body.groupId) await ownedGroup(sql, body.groupId);
         await sql(
-          `UPDATE status_component SET group_id = ?, name = ?, description = ?, position = ?, monitor_type = ?, monitor_id = ?, updated_at = ?
+          `UPDATE status_component SET group_id = ?, name = ?, description = ?, position = ?, monitor_type = ?, monitor_id = ?, when_paused = ?, updated_at = ?
            WHERE id = ?`,
           [
             body.groupId === undefined ? current.group_id : body.groupId,
@@ -253,6 +256,7 @@ export function statusAdminHandlers(deps: { database: DatabaseService; events: E
             body.position ?? current.position,
             monitorType,
             monitorId,
+            body.whenPaused ?? current.when_paused,
             clock().toISOString(),
             current.id,
           ],

@@ -14,14 +14,14 @@ t.test('statuses read from each feature’s events', async (t) => {
   const cases: [string, Record<string, unknown>, string, string, string][] = [
     ['heartbeat.pinged', { heartbeatId: id, status: 'up', receivedAt: '2025-06-01T01:00:00Z' }, 'heartbeat', 'operational', '2025-06-01T01:00:00.000Z'],
     ['heartbeat.pinged', { heartbeatId: id, status: 'late', receivedAt: '2025-06-01T01:00:00Z' }, 'heartbeat', 'degraded', '2025-06-01T01:00:00.000Z'],
-    ['heartbeat.pinged', { heartbeatId: id, status: 'paused', receivedAt: '2025-06-01T01:00:00Z' }, 'heartbeat', 'maintenance', '2025-06-01T01:00:00.000Z'],
+    ['heartbeat.pinged', { heartbeatId: id, status: 'paused', receivedAt: '2025-06-01T01:00:00Z' }, 'heartbeat', 'paused', '2025-06-01T01:00:00.000Z'],
     ['heartbeat.pinged', { heartbeatId: id, status: 'new', receivedAt: '2025-06-01T01:00:00Z' }, 'heartbeat', 'unknown', '2025-06-01T01:00:00.000Z'],
     ['heartbeat.deadline_missed', { heartbeatId: id, status: 'down', downAt: '2025-06-01T02:00:00Z' }, 'heartbeat', 'major_outage', '2025-06-01T02:00:00.000Z'],
     [
       'heartbeat.paused',
       { heartbeatId: id, status: 'paused', previousStatus: 'up', at: '2025-06-01T02:30:00Z' },
       'heartbeat',
-      'maintenance',
+      'paused',
       '2025-06-01T02:30:00.000Z',
     ],
     [

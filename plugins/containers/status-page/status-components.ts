@@ -1,7 +1,7 @@
 import type { DatabaseService, EventDeclaration, EventsService, PlatformEvent, PluginLogger } from '../../../core/plugin-api/index.ts';
 
 /** What a status page says about a component. */
-export const componentStatuses = ['operational', 'degraded', 'major_outage', 'maintenance', 'unknown'] as const;
+export const componentStatuses = ['operational', 'degraded', 'major_outage', 'maintenance', 'paused', 'unknown'] as const;
 export type ComponentStatus = (typeof componentStatuses)[number];
 
 export const monitorTypes = ['heartbeat', 'endpoint', 'container', 'sla_service'] as const;
@@ -16,8 +16,8 @@ export interface Observation {
   at: Date;
 }
 
-const heartbeatStatus: Record<string, ComponentStatus> = { new: 'unknown', up: 'operational', late: 'degraded', down: 'major_outage', paused: 'maintenance' };
-const endpointStatus: Record<string, ComponentStatus> = { pending: 'unknown', up: 'operational', down: 'major_outage', paused: 'maintenance' };
+const heartbeatStatus: Record<string, ComponentStatus> = { new: 'unknown', up: 'operational', late: 'degraded', down: 'major_outage', paused: 'paused' };
+const endpointStatus: Record<string, ComponentStatus> = { pending: 'unknown', up: 'operational', down: 'major_outage', paused: 'paused' };
 const slaStatus: Record<string, ComponentStatus> = {
   OPERATIONAL: 'operational',
   DEGRADED: 'degraded',
@@ -28,7 +28,7 @@ const slaStatus: Record<string, ComponentStatus> = {
 const containerState: Record<string, ComponentStatus> = {
   running: 'operational',
   restarting: 'degraded',
-  paused: 'maintenance',
+  paused: 'paused',
   created: 'unknown',
   exited: 'major_outage',
   stopped: 'major_outage',
@@ -60,7 +60,7 @@ const time = (value: unknown) => {
 
 /**
  * Reads a status out of another feature's event. Heartbeats: new → unknown, up → operational,
- * late → degraded, down → major outage, paused → maintenance (pausing says maintenance, resuming
+ * late → degraded, down → major outage, paused → paused (maintenance is what staff announce; resuming
  * unknown until the next ping, as a new heartbeat); a deleted heartbeat is unknown ("No data") from
  * then on, for a component still bound to it. Endpoints: the endpoint's status
  * (pending, up, down after the failure threshold, paused) that every check result carries, an

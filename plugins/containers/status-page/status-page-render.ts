@@ -11,6 +11,8 @@ export interface PageComponent {
   status: ComponentStatus;
   since: Date | null;
   uptime: UptimeSummary;
+  /** Left off the page while paused. */
+  hideWhenPaused: boolean;
 }
 
 export interface PageModel {
@@ -49,6 +51,7 @@ export const statusText: Record<ComponentStatus, { label: string; icon: Icon }> 
   degraded: { label: 'Degraded performance', icon: 'warning' },
   major_outage: { label: 'Major outage', icon: 'cross' },
   maintenance: { label: 'Under maintenance', icon: 'clock' },
+  paused: { label: 'Paused', icon: 'pause' },
   unknown: { label: 'No data', icon: 'question' },
 };
 
@@ -59,10 +62,12 @@ export const incidentText: Record<IncidentStatus, { label: string; icon: Icon }>
   resolved: { label: 'Resolved', icon: 'check' },
 };
 
-const rank: Record<ComponentStatus, number> = { unknown: 0, operational: 1, maintenance: 2, degraded: 3, major_outage: 4 };
+const rank: Record<ComponentStatus, number> = { unknown: 0, paused: 0, operational: 1, maintenance: 2, degraded: 3, major_outage: 4 };
 
 /** The headline over all components (the inline script computes the same when a status changes). */
-export function overallStatus(statuses: ComponentStatus[]): { status: ComponentStatus; label: string } {
+export function overallStatus(all: ComponentStatus[]): { status: ComponentStatus; label: string } {
+  // A paused component is nobody's concern: it neither worsens the headline nor counts as no data.
+  const statuses = all.filter((s) => s !== 'paused');
   const worst = statuses.reduce<ComponentStatus>((w, s) => (rank[s] > rank[w] ? s : w), 'unknown');
   if (worst === 'major_outage') return { status: worst, label: 'Major outage' };
   if (worst === 'degraded') return { status: worst, label: 'Degraded performance' };
@@ -79,7 +84,15 @@ export const escapeHtml = (text: unknown) =>
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const timeTag = (d: Date) => `<time datetime="${d.toISOString()}">${utc(d)}</time>`;
 const pct = (p: number | null) => (p === null ? 'no data' : `${p} % uptime`);
-const short: Record<ComponentStatus | 'no_data', string> = { operational: 'o', degraded: 'd', major_outage: 'x', maintenance: 'm', unknown: 'n', no_data: 'n' };
+const short: Record<ComponentStatus | 'no_data', string> = {
+  operational: 'o',
+  degraded: 'd',
+  major_outage: 'x',
+  maintenance: 'm',
+  paused: 'n',
+  unknown: 'n',
+  no_data: 'n',
+};
 
 const style = `
 :root{color-scheme:light dark;--fg:#1b1f24;--muted:#57606a;--bg:#fff;--card:#f6f8fa;--line:#d0d7de;--o:#1a7f37;--d:#9a6700;--x:#cf222e;--m:#0969da;--n:#59636e;--i:#cf222e;--id:#9a6700;--mo:#0969da;--r:#1a7f37}
@@ -94,7 +107,7 @@ h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}h3{
 ul.list{padding:0;margin:0}.head{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}.name{font-weight:600}
 .state{font-weight:600;color:var(--st)}.icon{display:inline-block;min-width:1.2em;text-align:center;vertical-align:-.15em}.icon svg{display:block;margin:auto}
 .desc,.since,.summary,.muted{color:var(--muted);margin:.25rem 0;font-size:.9rem}
-[data-status=operational]{--st:var(--o)}[data-status=degraded]{--st:var(--d)}[data-status=major_outage]{--st:var(--x)}[data-status=maintenance]{--st:var(--m)}[data-status=unknown]{--st:var(--n)}
+[data-status=operational]{--st:var(--o)}[data-status=degraded]{--st:var(--d)}[data-status=major_outage]{--st:var(--x)}[data-status=maintenance]{--st:var(--m)}[data-status=unknown],[data-status=paused]{--st:var(--n)}
 .bars{display:grid;grid-template-columns:repeat(90,1fr);gap:2px;height:2rem;margin:.5rem 0 .25rem}
 .bars i{display:block;border-radius:2px;background:var(--n)}.bars .o{background:var(--o)}.bars .d{background:var(--d)}.bars .x{background:var(--x)}.bars .m{background:var(--m)}.bars .n{opacity:.35}
 .axis{display:flex;justify-content:space-between;color:var(--muted);font-size:.8rem;margin:0}
@@ -156,7 +169,8 @@ function showMaintenance(m, announce) {
     if (announce) say('Maintenance: ' + m.title);
   }
 }
-function overall(statuses) {
+function overall(all) {
+  const statuses = all.filter((s) => s !== 'paused');
   const worst = statuses.reduce((w, s) => (rank[s] > rank[w] ? s : w), 'unknown');
   if (worst === 'major_outage') return 'Major outage';
   if (worst === 'degraded') return 'Degraded performance';
@@ -166,7 +180,7 @@ function overall(statuses) {
 }
 function refresh() {
   const all = components();
-  const statuses = all.map((el) => el.dataset.status);
+  const statuses = all.map((el) => el.dataset.status).filter((s) => s !== 'paused');
   const worst = statuses.reduce((w, s) => (rank[s] > rank[w] ? s : w), 'unknown');
   const box = $('overall');
   box.dataset.status = worst;
@@ -176,7 +190,7 @@ function refresh() {
   list.replaceChildren();
   for (const el of all) {
     const s = el.dataset.status;
-    if (s === 'operational' || s === 'unknown') continue;
+    if (s === 'operational' || s === 'unknown' || s === 'paused') continue;
     const li = document.createElement('li');
     li.dataset.status = s;
     const name = document.createElement('strong');
@@ -200,6 +214,7 @@ function update(c, announce) {
   const changed = el.dataset.status !== c.status;
   el.dataset.status = c.status;
   el.dataset.since = c.since || '';
+  el.hidden = c.status === 'paused' && el.dataset.hidePaused === 'true';
   el.querySelector('.icon').innerHTML = icons[text[c.status].icon];
   el.querySelector('.label').textContent = text[c.status].label;
   const since = el.querySelector('.since time');
@@ -280,7 +295,9 @@ function renderComponent(c: PageComponent): string {
         .join('')}</ul></details>`
     : '';
   const since = c.since ?? undefined;
-  return `<li class="component" id="c-${c.id}" data-component="${c.id}" data-name="${escapeHtml(c.name)}" data-status="${c.status}" data-since="${since ? since.toISOString() : ''}">
+  return `<li class="component" id="c-${c.id}" data-component="${c.id}" data-name="${escapeHtml(c.name)}" data-status="${c.status}" data-since="${since ? since.toISOString() : ''}" data-hide-paused="${c.hideWhenPaused}"${
+    c.hideWhenPaused && c.status === 'paused' ? ' hidden' : ''
+  }>
 <div class="head"><span class="name">${escapeHtml(c.name)}</span><span class="state">${state(c.status)}</span></div>
 ${c.description ? `<p class="desc">${escapeHtml(c.description)}</p>` : ''}<p class="since"${since ? '' : ' hidden'}>Since ${since ? timeTag(since) : '<time></time>'}</p>
 <p class="summary">${c.uptime.uptimePercent === null ? 'No uptime data in the last 90 days' : `${c.uptime.uptimePercent} % uptime over the last 90 days`}</p>
@@ -291,7 +308,7 @@ ${c.description ? `<p class="desc">${escapeHtml(c.description)}</p>` : ''}<p cla
 export function renderStatusPage(model: PageModel): string {
   const statuses = model.components.map((c) => c.status);
   const overall = overallStatus(statuses);
-  const incidents = model.components.filter((c) => c.status !== 'operational' && c.status !== 'unknown');
+  const incidents = model.components.filter((c) => c.status !== 'operational' && c.status !== 'unknown' && c.status !== 'paused');
   const loose = model.components.filter((c) => c.groupId === null || !model.groups.some((g) => g.id === c.groupId));
   const sections = [
     loose.length ? `<ul class="list">${loose.map(renderComponent).join('')}</ul>` : '',

@@ -125,6 +125,11 @@ t.test('staff posts on the page: an open incident, upcoming maintenance, a live 
   const database = await component({ name: 'Database', monitorType: 'sla_service', monitorId: serviceId, groupId: core.id });
   await becomes(database.id, 'degraded');
   await component({ name: 'Search', monitorType: 'container', monitorId: 'search-1' });
+  const reports = await heartbeat('weekly report');
+  await ping(`/ping/${reports.uuid}`);
+  const paused = await component({ name: 'Weekly reports', monitorType: 'heartbeat', monitorId: reports.id });
+  await call(kernel, 'POST', `/api/v1/heartbeats/${reports.id}/pause`, { headers: acmeOps.headers });
+  await becomes(paused.id, 'paused');
   const hour = 3_600_000;
   const incident = await call(kernel, 'POST', '/api/v1/status/incidents', {
     headers: acmeOps.headers,
@@ -160,6 +165,7 @@ t.test('staff posts on the page: an open incident, upcoming maintenance, a live 
   t.match(await post.textContent(), /Affects: Database/);
   t.ok(await page.getByRole('heading', { name: 'PostgreSQL upgrade' }).isVisible(), 'the upcoming maintenance');
   t.equal(await page.locator('svg').first().isVisible(), true, 'icons are inline SVG');
+  t.equal(await page.locator(`[data-component="${paused.id}"] .label`).textContent(), 'Paused', 'a paused monitor is paused, not maintenance');
   await page.getByText('Live: this page updates by itself.').waitFor({ timeout: 15_000 });
 
   await call(kernel, 'POST', `/api/v1/status/incidents/${incident.json.id}/updates`, {

@@ -18,6 +18,7 @@ type Row = {
   monitor_id: string;
   status: ComponentStatus | null;
   since: Date | null;
+  when_paused: 'show' | 'hide';
 };
 
 type PageQuery = { workspace?: string };
@@ -62,7 +63,7 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
 
   const components = (tenantId: string) =>
     database.forTenant(tenantId).query<Row>(
-      `SELECT c.id, c.group_id, c.name, c.description, c.monitor_type, c.monitor_id, m.status, m.since FROM status_component c
+      `SELECT c.id, c.group_id, c.name, c.description, c.monitor_type, c.monitor_id, c.when_paused, m.status, m.since FROM status_component c
        LEFT JOIN status_monitor m ON m.tenant_id = c.tenant_id AND m.monitor_type = c.monitor_type AND m.monitor_id = c.monitor_id
        ORDER BY c.position, lower(c.name), c.id`,
     );
@@ -133,6 +134,7 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
         groupId: r.group_id,
         status: r.status ?? 'unknown',
         since: r.since ? new Date(r.since) : null,
+        hideWhenPaused: r.when_paused === 'hide',
         uptime: dailyUptime(changes.get(`${r.monitor_type}:${r.monitor_id}`) ?? [], now, DAYS),
       }));
       const html = renderStatusPage({

@@ -189,3 +189,30 @@ t.test('the page shows an open incident and upcoming maintenance, titled by the 
   await call(kernel, 'DELETE', `/api/v1/status/incidents/${incident.json.id}`, { headers: acmeOps.headers });
   t.same((await sse.next((f) => f.event === 'incident')).data, { id: incident.json.id, deleted: true });
 });
+
+t.test('a paused monitor: shown as paused, or hidden where its component says so', async (t) => {
+  const { kernel, acmeOps, heartbeat, ping, component, becomes, page } = await statusWorld(t);
+  const shown = await heartbeat('shown backup');
+  const hidden = await heartbeat('hidden backup');
+  await ping(`/ping/${shown.uuid}`);
+  await ping(`/ping/${hidden.uuid}`);
+  const a = await component({ name: 'Shown backups', monitorType: 'heartbeat', monitorId: shown.id });
+  const b = await component({ name: 'Hidden backups', monitorType: 'heartbeat', monitorId: hidden.id, whenPaused: 'hide' });
+  t.equal(b.whenPaused, 'hide');
+  t.equal(a.whenPaused, 'show', 'shown by default');
+  const bad = await call(kernel, 'PUT', `/api/v1/status/components/${a.id}`, { headers: acmeOps.headers, body: { whenPaused: 'blink' } });
+  t.equal(bad.status, 400);
+  await becomes(b.id, 'operational');
+  for (const hb of [shown, hidden]) await call(kernel, 'POST', `/api/v1/heartbeats/${hb.id}/pause`, { headers: acmeOps.headers });
+  await becomes(a.id, 'paused');
+  await becomes(b.id, 'paused');
+  const { html } = await page();
+  t.match(html, new RegExp(`data-component="${a.id}"[^>]*data-status="paused"[^>]*data-hide-paused="false">`), 'shown');
+  t.match(html, /<span class="label">Paused<\/span>/, 'as paused');
+  t.notMatch(html, /<span class="label">Under maintenance/, 'not as maintenance');
+  t.match(html, new RegExp(`data-component="${b.id}"[^>]*data-hide-paused="true" hidden>`), 'hidden while paused');
+  t.match(html, /<p id="no-incidents">No active incidents\./, 'a paused monitor is no incident');
+  const shownAgain = await call(kernel, 'PUT', `/api/v1/status/components/${b.id}`, { headers: acmeOps.headers, body: { whenPaused: 'show' } });
+  t.equal(shownAgain.json.whenPaused, 'show');
+  t.match((await page()).html, new RegExp(`data-component="${b.id}"[^>]*data-hide-paused="false">`), 'shown once the component says so');
+});

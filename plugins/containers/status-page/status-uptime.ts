@@ -54,7 +54,9 @@ export function dailyUptime(changes: StatusChange[], now: Date, days = 90): Upti
       const dayStart = windowStart + day * DAY;
       if (dayStart >= to) break;
       const seconds = (Math.min(to, dayStart + DAY) - Math.max(from, dayStart)) / 1000;
-      buckets[day][changes[i].status] += seconds;
+      // Paused time is left out like maintenance: nobody watched it.
+      const status = changes[i].status;
+      buckets[day][status === 'paused' ? 'maintenance' : status] += seconds;
     }
   }
   let monitored = 0;
