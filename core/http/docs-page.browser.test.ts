@@ -69,6 +69,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
     t.equal(response?.status(), 200);
     t.match(response?.headers()['content-type'], /^text\/html/);
     t.match(await page.title(), /API reference$/);
+    t.match(await response?.text(), /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self';/, 'scripts only from here');
 
     // Operations of the plugin loaded at runtime are there, with their summaries and schemas.
     const summary = page.getByText('Scores numbers on the worker pool and records the result through a job.').first();
@@ -108,6 +109,20 @@ for (const colorScheme of ['light', 'dark'] as const) {
 
     if (colorScheme === 'light') await page.screenshot({ path: '/tmp/docs-page.png', fullPage: false });
     else await page.screenshot({ path: '/tmp/docs-page-dark.png', fullPage: false });
+
+    if (colorScheme === 'light') {
+      // The try-it panel calls this server and shows the answer.
+      const hello = page.locator('[id="get-/api/v1/example/hello/-name-"]');
+      await hello.scrollIntoViewIfNeeded();
+      await hello.locator('input[data-pname="name"]').fill('Ada');
+      const answered = page.waitForResponse((r) => r.url().startsWith(`${origin}/api/v1/example/hello/Ada`));
+      await hello.getByRole('button', { name: /^try$/i }).click();
+      t.equal((await answered).status(), 200, 'the try-it request reached this server');
+      await hello
+        .getByText(/greeting/)
+        .first()
+        .waitFor({ timeout: 15_000 });
+    }
 
     t.same(elsewhere, [], 'no request left this server');
     t.same(problems, [], 'no console error, no CSP violation');
