@@ -68,3 +68,16 @@ t.test('a tiny outage never rounds up to 100 %; maintenance all day has no figur
   const [maintenance] = dailyUptime([change('2025-06-01T00:00:00Z', 'maintenance')], now, 1).days;
   t.match(maintenance, { status: 'maintenance', uptimePercent: null, maintenanceSeconds: 43_200 });
 });
+
+t.test('paused time is no data: neither uptime, downtime nor maintenance', async (t) => {
+  const now = new Date('2025-06-10T12:00:00Z');
+  const summary = dailyUptime(
+    [
+      { at: new Date('2025-06-10T00:00:00Z'), status: 'operational' },
+      { at: new Date('2025-06-10T06:00:00Z'), status: 'paused' },
+    ],
+    now,
+    1,
+  );
+  t.match(summary.days[0], { status: 'operational', uptimePercent: 100, maintenanceSeconds: 0, monitoredSeconds: 6 * 3600 });
+});

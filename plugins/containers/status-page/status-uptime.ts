@@ -54,9 +54,9 @@ export function dailyUptime(changes: StatusChange[], now: Date, days = 90): Upti
       const dayStart = windowStart + day * DAY;
       if (dayStart >= to) break;
       const seconds = (Math.min(to, dayStart + DAY) - Math.max(from, dayStart)) / 1000;
-      // Paused time is left out like maintenance: nobody watched it.
+      // Paused time is no data: nobody watched it, and nobody announced it as maintenance.
       const status = changes[i].status;
-      buckets[day][status === 'paused' ? 'maintenance' : status] += seconds;
+      buckets[day][status === 'paused' ? 'unknown' : status] += seconds;
     }
   }
   let monitored = 0;
