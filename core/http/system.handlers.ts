@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import { AppError } from '../errors/app-error.ts';
 import type { OperationHandler, OperationRequest } from '../plugin-api/index.ts';
 import { pluginMetricsOf } from './plugin-metrics.ts';
-import { renderDocsPage } from './docs-page.ts';
+import { docsPageHeaders, renderDocsPage } from './docs-page.ts';
 
 export interface SystemDependencies {
   version: string;
@@ -40,7 +40,7 @@ export function systemHandlers(deps: SystemDependencies): Record<string, Operati
       return { headers: { 'content-type': deps.metrics.contentType }, body: `${withoutGaugeTotals(node).replace(/\n*$/, '\n')}${workspace}` };
     },
     getOpenApiDocument: () => deps.document(),
-    getApiDocs: () => ({ headers: { 'content-type': 'text/html; charset=utf-8' }, body: renderDocsPage(deps.document()) }),
+    getApiDocs: () => ({ headers: docsPageHeaders, body: renderDocsPage(deps.document()) }),
   };
 }
 
