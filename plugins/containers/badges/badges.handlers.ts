@@ -24,6 +24,7 @@ const componentWords: Record<string, [string, string]> = {
   degraded: ['degraded', badgeColors.late],
   major_outage: ['down', badgeColors.down],
   maintenance: ['maintenance', badgeColors.maintenance],
+  paused: ['paused', badgeColors.unknown],
   unknown: ['unknown', badgeColors.unknown],
 };
 
