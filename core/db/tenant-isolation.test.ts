@@ -77,11 +77,13 @@ function valueFor(column: Column, position: number): string {
 /** Columns a table's CHECKs across columns need beyond the required ones (`kind = 'period'` needs a period). */
 const extraColumns: Record<string, Record<string, string>> = {
   heartbeat: { period_seconds: '60' },
+  monitor_badge: { token: 'md5(random()::text)' },
 };
 
 async function rowSql(kernel: Kernel, table: string, tenantId: string): Promise<string> {
-  const columns = await requiredColumns(kernel, table);
   const extra = Object.entries(extraColumns[table] ?? {});
+  // A column given in extraColumns replaces the generic value its type would get.
+  const columns = (await requiredColumns(kernel, table)).filter((column) => !extra.some(([name]) => name === column.name));
   const names = ['tenant_id', ...columns.map((c) => `"${c.name}"`), ...extra.map(([name]) => `"${name}"`)];
   const values = [`'${tenantId}'`, ...columns.map((column, position) => valueFor(column, position)), ...extra.map(([, value]) => value)];
   return `INSERT INTO "${table}" (${names.join(', ')}) VALUES (${values.join(', ')})`;
