@@ -2,53 +2,22 @@
  * The API reference in a real browser: headless Chromium (Debian's `chromium` package, driven by
  * playwright-core). Skipped, saying why, where /usr/bin/chromium is not installed.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
 import t from 'tap';
 import { startTestKernel } from '../plugin-api/testing.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
-
-const executablePath = '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `${executablePath} is absent: install it with \`apt-get install -y chromium\``;
+import { chromiumSkip as skip, openChromium } from '../testing/chromium.ts';
 
 interface AxeResult {
   violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
-}
-
-async function openBrowser(t: { teardown(fn: () => unknown): void }, colorScheme: 'light' | 'dark') {
-  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    colorScheme,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  t.teardown(async () => {
-    await context.close();
-    await rm(userDataDir, { recursive: true, force: true });
-  });
-  return context;
 }
 
 for (const colorScheme of ['light', 'dark'] as const) {
   t.test(`the reference renders the live contract in Chromium (${colorScheme}), offline and accessible`, { skip }, async (t) => {
     const kernel = await startTestKernel(t, { plugins: [examplePlugin] });
     const origin = new URL(kernel.url).origin;
-    const context = await openBrowser(t, colorScheme);
+    const context = await openChromium(t, { colorScheme, viewport: { width: 1280, height: 900 } });
 
     // Nothing may leave this server: every other request is refused and recorded.
     const elsewhere: string[] = [];

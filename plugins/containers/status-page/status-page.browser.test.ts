@@ -2,41 +2,13 @@
  * The status page in a real browser: headless Chromium (Debian's `chromium` package, driven by
  * playwright-core). Skipped, saying why, where /usr/bin/chromium is not installed.
  */
-import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import t from 'tap';
-import { call } from '../../../core/plugin-api/testing.ts';
+import { call, chromiumSkip as skip, openChromium } from '../../../core/plugin-api/testing.ts';
 import { statusWorld } from './status-page.testkit.ts';
-
-const executablePath = '/usr/bin/chromium';
-const skip = existsSync(executablePath) ? false : `${executablePath} is absent: install it with \`apt-get install -y chromium\``;
-
-async function openBrowser(t: { teardown(fn: () => unknown): void }) {
-  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  t.teardown(async () => {
-    await context.close();
-    await rm(userDataDir, { recursive: true, force: true });
-  });
-  return context;
-}
 
 /** axe-core's rules run in the page (evaluated over the DevTools protocol, so the page's CSP, which allows no other script, stays on). */
 async function seriousViolations(page: import('playwright-core').Page) {
@@ -63,7 +35,7 @@ t.test('the page renders in Chromium and a status change arrives live, without a
   const database = await component({ name: 'Database', monitorType: 'sla_service', monitorId: serviceId });
   await becomes(database.id, 'degraded');
 
-  const context = await openBrowser(t);
+  const context = await openChromium(t);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
@@ -151,7 +123,7 @@ t.test('staff posts on the page: an open incident, upcoming maintenance, a live 
     },
   });
 
-  const context = await openBrowser(t);
+  const context = await openChromium(t);
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
