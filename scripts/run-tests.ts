@@ -17,6 +17,7 @@ import { migrations } from '../migrations/index.ts';
 
 const logger = createLogger(process.env.ITOPS_TEST_LOG_LEVEL ?? 'warn');
 const template = 'itops_test_template';
+const failedMigrations: string[] = [];
 
 async function admin(serverUrl: string, sql: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
@@ -36,8 +37,16 @@ async function prepareTemplate(serverUrl: string): Promise<void> {
   await migrate(database.platform, '', migrations);
   // Read from the folders, not the manifests: a plugin that fails to import still leaves the run able to test the rest.
   const folders = readdirSync('plugins', { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(path.join('plugins', d.name, 'migrations')));
-  for (const folder of folders)
-    await migrate(database.platform, folder.name, sqlMigrations(pathToFileURL(path.resolve('plugins', folder.name, 'migrations/'))));
+  // A plugin whose migrations fail is left out (each migration runs in its own transaction), so the
+  // rest can still be tested; the run still fails, naming it, once the tests are done.
+  for (const folder of folders) {
+    try {
+      await migrate(database.platform, folder.name, sqlMigrations(pathToFileURL(path.resolve('plugins', folder.name, 'migrations/'))));
+    } catch (error) {
+      failedMigrations.push(`${folder.name}: ${(error as Error).message}`);
+      process.stderr.write(`\nplugin ${folder.name}: its migrations failed, its tables are missing: ${(error as Error).message}\n`);
+    }
+  }
   await migrate(database.platform, 'example', sqlMigrations(new URL('../core/testing/example-plugin/migrations/', import.meta.url)));
   await database.close();
   // pg-boss creates its schema on first start; do it once here instead of in every test database.
@@ -82,6 +91,10 @@ try {
   // tap ends with "# { total: N, pass: P, fail: F, ... }"; CI reads the plain "P passed, F failed".
   const summary = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(tail);
   if (summary) process.stdout.write(`\n${summary[2] ?? 0} passed, ${summary[3] ?? 0} failed\n`);
+  if (failedMigrations.length > 0) {
+    process.stdout.write(`\nthe run fails: plugin migrations failed:\n${failedMigrations.join('\n')}\n`);
+    exitCode = 1;
+  }
   await dropLeftovers(serverUrl);
 } finally {
   await embedded?.stop();

@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.ts';
 import { DOCS_ASSETS_PREFIX, serveDocsAsset } from './docs/docs-assets.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import type { HttpMetrics } from './http-metrics.ts';
+import type { PublicLinks } from './public-links.ts';
 import { requestContext } from './request-context.ts';
 
 export type Route = (ctx: Koa.Context) => Promise<void>;
@@ -21,11 +22,15 @@ export function createHttpApp(options: {
   contract: Route;
   /** Requests whose operation reads its own body (`x-raw-body`); the body parser leaves them alone. */
   readsOwnBody?: (method: string, path: string) => boolean;
+  /** Absolute links on the request's origin when no public URL is configured. */
+  links?: PublicLinks;
 }): Koa {
   const app = new Koa({ proxy: options.trustProxy });
   app.silent = true;
   app.use(requestContext(options.logger, options.metrics));
   app.use(errorMiddleware());
+  const linksByOrigin = options.links?.middleware();
+  if (linksByOrigin) app.use(linksByOrigin);
   const parsedMethods = ['POST', 'PUT', 'PATCH', 'DELETE'];
   const parseBody = bodyParser({
     enableTypes: ['json', 'form', 'text'],

@@ -30,6 +30,7 @@ import type { InFlight } from './in-flight.ts';
 import { validateManifest } from './manifest-validation.ts';
 import { discoverConfigured, discoverFirstParty, type DiscoveredPlugin } from './plugin-discovery.ts';
 import type { PluginHost } from './plugin-host.ts';
+import { PublicLinks } from '../http/public-links.ts';
 import { orderByRequires } from './plugin-order.ts';
 
 export interface KernelOptions {
@@ -161,6 +162,7 @@ export class Kernel {
 
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'itops_' });
+      const links = new PublicLinks(config.publicUrl);
       const identity = await identityAccess({ config, database, logger, events });
       const access = options.access ?? identity.access;
       const { host } = await stops.started(
@@ -177,10 +179,11 @@ export class Kernel {
           licensed: (id) => license.licenses.allows(id),
           initTimeoutMs: options.pluginInitTimeoutMs,
           host: plugins,
+          links,
         }),
       );
       stops.add(followLicense({ licenses: license.licenses, plugins: host, database, outbox: events.outbox, bus: events.bus, logger }).stop);
-      const { server, inFlight } = await stops.started(startHttp({ config, logger, metrics, plugins: host, access }));
+      const { server, inFlight } = await stops.started(startHttp({ config, logger, metrics, plugins: host, access, links }));
 
       const kernel = new Kernel(config, logger, database, jobs, workers, host, events.bus, server, inFlight, stops);
       logger.info(

@@ -27,6 +27,12 @@ export interface ConfigService {
   readonly env: 'development' | 'production' | 'test';
   /** External base URL for links, when configured. */
   readonly publicUrl?: string;
+  /**
+   * `path` (from `/`) as an absolute URL: on ITOPS_PUBLIC_URL, or, when that is unset, on the origin
+   * of the request being served (the listening address outside a request). Every link the API
+   * returns goes through it, so none is relative.
+   */
+  absoluteUrl(path: string): string;
   /** Whether this node runs job workers and periodic work. */
   readonly jobsEnabled: boolean;
   /** Host names outbound calls may reach even on private addresses. */

@@ -100,12 +100,12 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
 
       const handlers = {
         ...pingHandlers({ submit: (ping) => ingest.submit(ping), clock }),
-        ...heartbeatHandlers({ database, events, alerts, clock, publicUrl: config.publicUrl, onStatusChange: wake }),
+        ...heartbeatHandlers({ database, events, alerts, clock, absoluteUrl: config.absoluteUrl, onStatusChange: wake }),
         ...statusAdminHandlers({ database, events, clock }),
         ...statusSettingsHandlers({ database, clock }),
         ...statusPostsHandlers({ database, events, clock }),
         ...statusPageHandlers({ database, events, clock, maxStreams: options.maxStatusStreams }),
-        ...badgeHandlers({ database, clock, publicUrl: config.publicUrl }),
+        ...badgeHandlers({ database, clock, absoluteUrl: config.absoluteUrl }),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
       ctx.metrics(monitorMetrics({ database, clock }));
@@ -124,7 +124,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
 
       // GraphQL: the same reads as REST, and the plugin's events as subscriptions.
       registerResolvers(ctx, {
-        heartbeats: heartbeatReads({ database, clock, publicUrl: config.publicUrl }),
+        heartbeats: heartbeatReads({ database, clock, absoluteUrl: config.absoluteUrl }),
         endpoints: endpointReads({ database }),
         certificates: certificateReads({ database, clock }),
         events,

@@ -1,3 +1,4 @@
+import type { PublicLinks } from '../../http/public-links.ts';
 import type { Registry } from 'prom-client';
 import { pluginMetricsOf, pluginMetricsToken } from '../../http/plugin-metrics.ts';
 import type { AlertsService } from '../../alerts/alert-types.ts';
@@ -59,6 +60,7 @@ export function startPlugins(deps: {
   failed: FailedPlugin[];
   licensed: (id: string) => boolean;
   initTimeoutMs?: number;
+  links: PublicLinks;
   host: LateBound<PluginHost>;
 }) {
   const { config, logger, services } = deps;
@@ -74,6 +76,7 @@ export function startPlugins(deps: {
       Object.freeze({
         env: config.env,
         publicUrl: config.publicUrl,
+        absoluteUrl: (path: string) => deps.links.absoluteUrl(path),
         jobsEnabled: config.jobsEnabled,
         outboundHostAllowlist: Object.freeze([...config.outboundHostAllowlist]),
         outboundAllowPrivate: config.outboundAllowPrivate,

@@ -35,7 +35,7 @@ const unknownBadge = () => new AppError('not_found', 'No badge at this address')
  * Public badges of heartbeats, endpoints and status components, and the authenticated operations
  * that hand out and rotate their addresses. A token is 32 random bytes: the URL is the secret.
  */
-export function badgeHandlers(deps: { database: DatabaseService; clock: () => Date; publicUrl?: string }) {
+export function badgeHandlers(deps: { database: DatabaseService; clock: () => Date; absoluteUrl: (path: string) => string }) {
   const { database, clock } = deps;
 
   const targetOf = (req: OperationRequest): { tenantId: string; type: TargetType; id: string } => {
@@ -49,7 +49,7 @@ export function badgeHandlers(deps: { database: DatabaseService; clock: () => Da
   };
 
   const view = (type: TargetType, id: string, token: string) => {
-    const base = `${(deps.publicUrl ?? '').replace(/\/$/, '')}/badge/${token}`;
+    const base = deps.absoluteUrl(`/badge/${token}`);
     return {
       targetType: type,
       targetId: id,

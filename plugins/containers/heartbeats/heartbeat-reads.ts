@@ -42,9 +42,9 @@ export type HeartbeatListQuery = Record<string, unknown> & { status?: HeartbeatS
  * The heartbeat reads, shared by the REST handlers and the GraphQL resolvers so both answer the
  * same: the workspace's list, one heartbeat, its pings and its executions (tenant-scoped raw SQL).
  */
-export function heartbeatReads(deps: { database: DatabaseService; clock: () => Date; publicUrl?: string }) {
+export function heartbeatReads(deps: { database: DatabaseService; clock: () => Date; absoluteUrl: (path: string) => string }) {
   const { database, clock } = deps;
-  const view = (row: HeartbeatRow) => heartbeatView(row, deps.publicUrl);
+  const view = (row: HeartbeatRow) => heartbeatView(row, deps.absoluteUrl);
   const heartbeatList = defineList({
     from: 'heartbeat',
     sortable: {

@@ -64,15 +64,15 @@ export function stateOf(row: HeartbeatRow): HeartbeatState {
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-/** The API's view of a heartbeat; the ping URL is absolute when the public URL is configured. */
-export function heartbeatView(row: HeartbeatRow, publicUrl?: string) {
+/** The API's view of a heartbeat; `absoluteUrl` makes its ping URL absolute. */
+export function heartbeatView(row: HeartbeatRow, absoluteUrl: (path: string) => string) {
   const runs = [...(row.open_runs ?? [])].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     uuid: row.ping_uuid,
-    pingUrl: `${(publicUrl ?? '').replace(/\/$/, '')}/ping/${row.ping_uuid}`,
+    pingUrl: absoluteUrl(`/ping/${row.ping_uuid}`),
     kind: row.kind,
     periodSeconds: row.period_seconds,
     cron: row.cron,

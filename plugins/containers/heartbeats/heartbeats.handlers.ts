@@ -58,12 +58,12 @@ export function heartbeatHandlers(deps: {
   events: EventsService;
   alerts: AlertsService;
   clock: () => Date;
-  publicUrl?: string;
+  absoluteUrl: (path: string) => string;
   /** Called after a change of status (the deadline sweep looks at the new deadlines sooner). */
   onStatusChange: () => void;
 }) {
   const { database, clock } = deps;
-  const reads = heartbeatReads({ database, clock, publicUrl: deps.publicUrl });
+  const reads = heartbeatReads({ database, clock, absoluteUrl: deps.absoluteUrl });
   const { view } = reads;
 
   const owned = async (sql: Sql, id: string, lock = false) => {

@@ -1,0 +1,36 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Context, Next } from 'koa';
+
+/**
+ * The absolute links the API hands out (ping URLs, badge URLs, artifact links). A configured
+ * ITOPS_PUBLIC_URL wins; without one, a link is built on the origin the caller reached us at (so a
+ * link copied from a response works from where it was read), and outside a request on the address
+ * the server listens on. The request's origin is only tracked when no public URL is configured, so
+ * a production setup pays nothing for it.
+ */
+export class PublicLinks {
+  private readonly base: string | undefined;
+  private readonly origins = new AsyncLocalStorage<string>();
+  private listening = 'http://localhost';
+
+  constructor(publicUrl: string | undefined) {
+    this.base = publicUrl?.replace(/\/+$/, '');
+  }
+
+  /** The origin links fall back to outside a request, once the server listens. */
+  listeningOn(origin: string) {
+    this.listening = origin;
+  }
+
+  /** Koa middleware remembering the request's origin while it is served; none when a public URL is set. */
+  middleware(): ((ctx: Context, next: Next) => Promise<void>) | undefined {
+    if (this.base) return undefined;
+    // Koa's origin honours X-Forwarded-Proto/Host only with ITOPS_TRUST_PROXY=true.
+    return (ctx, next) => (ctx.request.host ? this.origins.run(`${ctx.request.protocol}://${ctx.request.host}`, next) : next());
+  }
+
+  /** `path` (starting with `/`) on the platform's external base URL. */
+  absoluteUrl(path: string): string {
+    return `${this.base ?? this.origins.getStore() ?? this.listening}${path}`;
+  }
+}
