@@ -1,6 +1,7 @@
 /**
- * Generates the SDK's types from the bundled contract: `npm run sdk` writes sdk/generated/contract.ts,
- * `npm run sdk:check` (CI) fails when the committed file no longer matches the contract.
+ * Generates the SDK's types (`@itops/sdk`, in sdk/) with openapi-typescript: `npm run sdk` writes
+ * sdk/generated/openapi.ts from the bundled contract and sdk/generated/events.ts from the event
+ * payload schemas the plugins declare; `npm run sdk:check` (CI) fails when either no longer matches.
  *
  * Input is openapi/openapi.bundled.json (built by `npm run contract`); while that file does not exist
  * yet, the root document is merged in memory the same way the kernel does.
@@ -11,16 +12,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readDocument, rootDocumentUrl } from '../core/contract/contract-document.ts';
 import { mergeContract } from '../core/contract/contract-merge.ts';
-import { emitContract } from '../sdk/codegen/contract-emitter.ts';
+import { discoverFirstParty } from '../core/kernel/plugin-discovery.ts';
+import type { EventDeclaration, PluginManifest } from '../core/plugin-api/index.ts';
+import { generateEventTypes, generateTypes } from '../sdk/codegen/generate-types.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const bundledPath = fileURLToPath(new URL('../openapi/openapi.bundled.json', import.meta.url));
-const outputPath = fileURLToPath(new URL('../sdk/generated/contract.ts', import.meta.url));
-const outputName = 'sdk/generated/contract.ts';
 
 function loadContract(): { document: Record<string, any>; source: string } {
   if (existsSync(bundledPath)) return { document: JSON.parse(readFileSync(bundledPath, 'utf8')), source: 'openapi/openapi.bundled.json' };
@@ -36,27 +37,42 @@ export function formatWithBiome(source: string): string {
   return result.stdout;
 }
 
-export function generateSdk(): { text: string; source: string } {
+/** Every event topic the first-party plugins and the core declare, with its payload schema. */
+async function eventDeclarations(): Promise<EventDeclaration[]> {
+  const discovered = await discoverFirstParty(path.join(repoRoot, 'plugins'));
+  return discovered.filter((d) => !d.error).flatMap((d) => (d.manifest as PluginManifest).events ?? []);
+}
+
+export async function generateSdk(): Promise<{ files: { name: string; text: string }[]; source: string }> {
   const { document, source } = loadContract();
-  return { text: formatWithBiome(emitContract(document)), source };
+  return {
+    source,
+    files: [
+      { name: 'sdk/generated/openapi.ts', text: formatWithBiome(await generateTypes(document)) },
+      { name: 'sdk/generated/events.ts', text: formatWithBiome(await generateEventTypes(await eventDeclarations())) },
+    ],
+  };
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const check = argv.includes('--check');
-  const { text, source } = generateSdk();
-  if (check) {
-    const current = existsSync(outputPath) ? readFileSync(outputPath, 'utf8') : undefined;
-    if (current !== text) {
-      console.error(`${outputName} is stale: run npm run sdk`);
-      return 1;
+  const { files, source } = await generateSdk();
+  let stale = 0;
+  for (const { name, text } of files) {
+    const file = path.join(repoRoot, name);
+    if (check) {
+      const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+      if (current !== text) {
+        console.error(`${name} is stale: run npm run sdk`);
+        stale++;
+      } else console.log(`${name} is up to date with ${source}`);
+      continue;
     }
-    console.log(`${outputName} is up to date with ${source}`);
-    return 0;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    console.log(`wrote ${name} from ${source}`);
   }
-  mkdirSync(dirname(outputPath), { recursive: true });
-  writeFileSync(outputPath, text);
-  console.log(`wrote ${outputName} from ${source}`);
-  return 0;
+  return stale > 0 ? 1 : 0;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = await main(process.argv.slice(2));

@@ -1,115 +1,102 @@
+import createFetchClient, { type Client, type Middleware } from 'openapi-fetch';
 import { ItopsApiError } from './api-error.ts';
-import { type OperationInfo, type OperationTypes, operations } from './generated/contract.ts';
+import type { paths } from './generated/openapi.ts';
 import { isJsonMedia } from './media-type.ts';
+import { createTransport, type SessionTokens, sessionFrom, type TransportOptions, type TransportState } from './transport.ts';
 
 export { ItopsApiError } from './api-error.ts';
+export type { RetryOptions, SessionTokens, TransportOptions } from './transport.ts';
 
-export interface ClientOptions {
-  /** Where the API is served, e.g. `http://localhost:3000` (a path prefix is kept). */
-  baseUrl: string;
-  /** A JWT from login, or an API key, sent as `Authorization: Bearer`. */
-  token?: string;
-  /** An API key sent as `X-API-Key`. */
-  apiKey?: string;
-  /** Default `x-workspace-id`; a request's own header wins. */
-  workspaceId?: string;
-  /** A fetch implementation (tests, proxies); the global one by default. */
-  fetch?: typeof fetch;
-  /** Extra headers sent with every request. */
-  headers?: Record<string, string>;
-}
+export type ClientOptions = TransportOptions;
 
-export interface CallOptions {
-  signal?: AbortSignal;
-  /** Headers for this call only, beyond what the operation declares (they win over the client's). */
-  headers?: Record<string, string>;
-}
+/** The typed client of the itops API: openapi-fetch's `GET`, `POST`, ... over the contract's paths. */
+export type ItopsApi = Client<paths>;
 
-/** The request shape every generated `<OperationId>Request` type is a case of. */
-interface RequestParts {
-  path?: Record<string, string | number | boolean>;
-  query?: Record<string, unknown>;
-  headers?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
-}
-
-type OperationTypeMap<T> = { [K in keyof T]: { request: unknown; response: unknown } };
-
-/** The request argument may be left out when every field of the operation's request is optional. */
-type CallArgs<Req> = {} extends Req ? [request?: Req, options?: CallOptions] : [request: Req, options?: CallOptions];
-
-export interface Client<T extends OperationTypeMap<T> = OperationTypes> {
-  /** Calls an operation by its operationId; resolves with the parsed 2xx body, throws `ItopsApiError` otherwise. */
-  call<K extends keyof T & string>(operationId: K, ...args: CallArgs<T[K]['request']>): Promise<T[K]['response']>;
-}
-
-/** A client for the bundled itops contract. */
-export function createClient(options: ClientOptions): Client {
-  return createClientFor<OperationTypes>(operations, options);
+export interface ItopsClient extends ItopsApi {
+  /** Credentials and workspace in use; assign `workspaceId`, `apiKey` or `token` to change them. */
+  readonly auth: TransportState;
+  /** Signs in with email and password; later calls carry the JWT, refreshed before it expires. */
+  login(email: string, password: string): Promise<SessionTokens>;
+  /** Ends the session on the server and forgets it here. */
+  logout(): Promise<void>;
+  /** Refreshes the session's JWT now (it also happens by itself before expiry and on a 401). */
+  refresh(): Promise<void>;
+  /** Sends a request of your own (a stream, an undocumented path) with the client's credentials, workspace and retries. */
+  send(request: Request): Promise<Response>;
 }
 
 /**
- * A client for any operations table with its types (e.g. a third-party plugin's own generated
- * contract). `createClient` is this function bound to the bundled contract.
+ * A client for the itops API. Every call resolves to openapi-fetch's `{ data, response }` for a 2xx
+ * answer and rejects with `ItopsApiError` (the standard error body, typed) for any other, so
+ * `ok(client.GET(...))` yields the typed body:
+ *
+ *     const itops = createItopsClient({ baseUrl, apiKey, workspaceId: 'acme' });
+ *     const heartbeat = await ok(itops.GET('/api/v1/heartbeats/{id}', { params: { path: { id } } }));
+ *
+ * Bodies of media types other than JSON (a ping's log excerpt) are sent as given, with the
+ * `Content-Type` the caller sets.
  */
-export function createClientFor<T extends OperationTypeMap<T>>(table: { [K in keyof T]: OperationInfo }, options: ClientOptions): Client<T> {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  return {
-    async call(operationId, ...args) {
-      const operation: OperationInfo | undefined = table[operationId];
-      if (!operation) throw new Error(`unknown operation "${operationId}"`);
-      const request = (args[0] ?? {}) as RequestParts;
-      const headers = new Headers(options.headers);
-      headers.set('accept', 'application/json, */*;q=0.5');
-      if (options.token) headers.set('authorization', `Bearer ${options.token}`);
-      if (options.apiKey) headers.set('x-api-key', options.apiKey);
-      if (options.workspaceId) headers.set('x-workspace-id', options.workspaceId);
-      for (const [name, value] of Object.entries({ ...request.headers, ...args[1]?.headers })) if (value !== undefined) headers.set(name, String(value));
-      const init: RequestInit = { method: operation.method, headers, signal: args[1]?.signal };
-      if (request.body !== undefined) init.body = encodeBody(request.body, operation.requestBody ?? 'application/json', headers);
-      const url = baseUrl + fillPath(operation.path, request.path ?? {}) + queryString(request.query ?? {});
-      const response = await fetchImpl(url, init);
-      if (!response.ok) throw await ItopsApiError.fromResponse(response);
-      return readBody(response);
+export function createItopsClient(options: ClientOptions): ItopsClient {
+  const transport = createTransport(options);
+  const api = createFetchClient<paths>({
+    baseUrl: transport.state.baseUrl,
+    fetch: transport.fetch,
+    bodySerializer: serializeBody,
+  });
+  api.use(throwOnError);
+  const client = api as ItopsClient;
+  return Object.assign(client, {
+    auth: transport.state,
+    async login(email: string, password: string): Promise<SessionTokens> {
+      const tokens = await ok(api.POST('/api/v1/auth/login', { body: { email, password } }));
+      transport.state.session = sessionFrom(tokens);
+      options.onSession?.(transport.state.session);
+      return transport.state.session;
     },
-  };
-}
-
-function fillPath(template: string, values: Record<string, string | number | boolean>): string {
-  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const value = values[name];
-    if (value === undefined || value === null || value === '') throw new Error(`path parameter "${name}" is required for ${template}`);
-    return encodeURIComponent(String(value));
+    async logout(): Promise<void> {
+      const session = transport.state.session;
+      if (!session) return;
+      await ok(api.POST('/api/v1/auth/logout', { body: { refreshToken: session.refreshToken } }));
+      transport.state.session = undefined;
+      options.onSession?.(undefined);
+    },
+    refresh: transport.refresh,
+    send: transport.fetch,
   });
 }
 
-/** Form style, exploded (the OpenAPI default): arrays repeat the key, undefined and null are left out. */
-function queryString(query: Record<string, unknown>): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) {
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (item === undefined || item === null) continue;
-      params.append(name, typeof item === 'object' ? JSON.stringify(item) : String(item));
-    }
-  }
-  const text = params.toString();
-  return text ? `?${text}` : '';
+/** Rejects non-2xx answers with `ItopsApiError`, so a resolved call always carries `data`. */
+const throwOnError: Middleware = {
+  async onResponse({ response }) {
+    if (!response.ok) throw await ItopsApiError.fromResponse(response);
+    return undefined;
+  },
+};
+
+/**
+ * JSON for JSON media types (and when the caller names none); any other body (text, bytes, Blob,
+ * FormData) goes out as it is, under the caller's own `Content-Type`.
+ */
+function serializeBody(body: unknown, headers?: Headers | Record<string, string | undefined | null>): any {
+  const type = headers instanceof Headers ? headers.get('content-type') : (headers?.['Content-Type'] ?? headers?.['content-type']);
+  if (body instanceof FormData || body instanceof URLSearchParams || body instanceof Blob) return body;
+  if (type && !isJsonMedia(type)) return typeof body === 'string' || body instanceof ArrayBuffer || ArrayBuffer.isView(body) ? body : String(body);
+  return JSON.stringify(body);
 }
 
-function encodeBody(body: unknown, media: string, headers: Headers): RequestInit['body'] {
-  if (isJsonMedia(media)) {
-    headers.set('content-type', media);
-    return JSON.stringify(body);
-  }
-  // FormData and URLSearchParams get their content type (with the multipart boundary) from fetch.
-  if (!(body instanceof FormData) && !(body instanceof URLSearchParams)) headers.set('content-type', media);
-  return body as RequestInit['body'];
+/** A call's result as openapi-fetch gives it: the body under `data` for a 2xx answer. */
+export interface CallResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
 }
 
-async function readBody(response: Response): Promise<any> {
-  if (response.status === 204 || response.status === 205) return undefined;
-  const text = await response.text();
-  if (!text) return undefined;
-  return isJsonMedia(response.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
+/**
+ * The typed body of a call (which rejects with `ItopsApiError` on any non-2xx answer). Undefined
+ * for answers without a body (204).
+ */
+export async function ok<T>(pending: Promise<CallResult<T>>): Promise<T> {
+  const result = await pending;
+  if (!result.response.ok) throw ItopsApiError.fromBody(result.response, result.error);
+  return result.data as T;
 }

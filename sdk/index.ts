@@ -1,5 +1,3 @@
-export * from './client.ts';
-export * from './generated/contract.ts';
-export * from './pagination.ts';
-export * from './sse.ts';
+/** The SDK for Node: the browser entry plus `verifyWebhook` (Standard Webhooks, on node:crypto). */
+export * from './browser.ts';
 export * from './webhook-signature.ts';

@@ -1,8 +1,11 @@
-/** One page of the list envelope (`ListEnvelope` in the contract): the items and where they sit. */
+/** One page of a list envelope (`HeartbeatList`, `AlertList`, ...): the items and the total. */
 export interface Page<T> {
   data: T[];
-  page: { limit: number; offset: number; returned: number; total: number };
+  page: { total: number; limit?: number; offset?: number; returned?: number };
 }
+
+/** The item type of a list envelope type: `ListItem<HeartbeatList>` is `Heartbeat`. */
+export type ListItem<L> = L extends { data: (infer T)[] } ? T : never;
 
 export interface PaginateOptions {
   /** Page size asked for (the API caps it at 1000). Default 100. */
@@ -12,9 +15,10 @@ export interface PaginateOptions {
 }
 
 /**
- * Iterates every item of a paged list, fetching pages as the loop consumes them:
+ * Iterates every item of a paged list, fetching pages as the loop consumes them; the item type
+ * comes from the list's generated type:
  *
- *     for await (const ticket of paginate((offset, limit) => client.call('listTickets', { query: { offset, limit } }))) ...
+ *     for await (const heartbeat of paginate((offset, limit) => ok(itops.GET('/api/v1/heartbeats', { params: { query: { offset, limit } } })))) ...
  *
  * It advances by the number of items actually returned (a server may cap `limit` below what was
  * asked) and stops at `total` or at the first empty page, so a total that shrinks while iterating

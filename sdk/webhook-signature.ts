@@ -23,12 +23,12 @@ export type WebhookVerificationFailure =
 
 export class WebhookVerificationError extends Error {
   override readonly name = 'WebhookVerificationError';
+  readonly reason: WebhookVerificationFailure;
 
-  constructor(
-    readonly reason: WebhookVerificationFailure,
-    message: string,
-  ) {
+  // A plain field, not a parameter property, so the source stays erasable TypeScript.
+  constructor(reason: WebhookVerificationFailure, message: string) {
     super(message);
+    this.reason = reason;
   }
 }
 
