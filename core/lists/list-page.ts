@@ -12,6 +12,8 @@ export interface ListSpec<Sort extends string, Row, Item> {
   defaultSort: NoInfer<Sort>;
   /** Equality filters: query parameter → column; each one present is echoed in `filters`. */
   equals?: Record<string, string>;
+  /** Membership filters on array columns: query parameter → `text[]` column holding that value (a GIN index serves it). */
+  contains?: Record<string, string>;
   /** Columns `q` matches, case-insensitively. */
   search?: string[];
   /** Ordered after the sort field so equal values still page stably; default `id`. */
@@ -46,6 +48,12 @@ export function defineList<Sort extends string, Row, Item>(spec: ListSpec<Sort, 
       for (const [key, column] of Object.entries(spec.equals ?? {})) {
         if (query[key] === undefined) continue;
         where.push(`${column} = ?`);
+        params.push(query[key]);
+        filters[key] = query[key];
+      }
+      for (const [key, column] of Object.entries(spec.contains ?? {})) {
+        if (query[key] === undefined) continue;
+        where.push(`${column} @> ARRAY[?]::text[]`);
         params.push(query[key]);
         filters[key] = query[key];
       }

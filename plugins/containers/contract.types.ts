@@ -124,6 +124,7 @@ export type Endpoint = {
   id: string;
   name: string;
   description?: string | null;
+  tags: string[];
   url: string;
   type: EndpointType;
   host: string;
@@ -181,6 +182,7 @@ export type EndpointCheckList = ListEnvelope & {
 export type EndpointCreate = {
   name: EndpointName;
   description?: string;
+  tags?: MonitorTags;
   url: EndpointUrl;
   method?: EndpointMethod;
   expectedStatus?: EndpointExpectedStatus;
@@ -287,6 +289,7 @@ export type EndpointType = 'http' | 'https' | 'tcp';
 export type EndpointUpdate = {
   name?: EndpointName;
   description?: string | null;
+  tags?: MonitorTags;
   url?: EndpointUrl;
   method?: EndpointMethod;
   expectedStatus?: EndpointExpectedStatus;
@@ -323,7 +326,8 @@ export type Heartbeat = {
   description?: string | null;
   /** The ping uuid: the secret in /ping/{uuid}. */
   uuid: string;
-  /** The success ping URL (absolute when ITOPS_PUBLIC_URL is set). */
+  tags: string[];
+  /** The success ping URL, absolute: on ITOPS_PUBLIC_URL, or on the address the request reached when that is unset. */
   pingUrl: string;
   kind: 'period' | 'cron';
   periodSeconds?: number | null;
@@ -362,6 +366,7 @@ export type Heartbeat = {
 export type HeartbeatCreate = {
   name: HeartbeatName;
   description?: string;
+  tags?: MonitorTags;
   /** Expected time between pings. */
   periodSeconds?: number;
   /** Five-field cron expression, e.g. `30 2 * * *`. */
@@ -453,6 +458,7 @@ export type HeartbeatStatus = 'new' | 'up' | 'late' | 'down' | 'paused';
 export type HeartbeatUpdate = {
   name?: HeartbeatName;
   description?: string | null;
+  tags?: MonitorTags;
   periodSeconds?: number;
   cron?: string;
   timezone?: string;
@@ -474,13 +480,20 @@ export type ListEnvelope = {
 };
 
 export type MonitorBadge = {
-  targetType: 'heartbeat' | 'endpoint' | 'component';
+  targetType: 'heartbeat' | 'endpoint' | 'component' | 'tag';
+  /** The monitor's id, or the tag. */
   targetId: string;
   svgUrl: string;
   jsonUrl: string;
   shieldsUrl: string;
   shieldsEndpointUrl: string;
 };
+
+/** A tag: letters, digits and `_ . : -`, starting with a letter or digit (e.g. `prod`, `team:db`). */
+export type MonitorTag = string;
+
+/** Free tags that group monitors (list filter `tag`, and one badge per tag). */
+export type MonitorTags = MonitorTag[];
 
 export type PageInfo = {
   limit: number;
@@ -965,7 +978,9 @@ export type GetHeartbeatDailyUptimeResponse = HeartbeatDailyUptime;
 /** GET /api/v1/badges/{targetType}/{id}: The badge URLs of one heartbeat, endpoint or status component (issued on first request). */
 export type GetMonitorBadgeRequest = {
   path: {
-    targetType: 'heartbeat' | 'endpoint' | 'component';
+    /** `tag`: the worst status of the heartbeats and endpoints carrying the tag (down, then late, then up). */
+    targetType: 'heartbeat' | 'endpoint' | 'component' | 'tag';
+    /** The monitor's id, or for `tag` the tag itself. */
     id: string;
   };
   headers?: {
@@ -1116,6 +1131,8 @@ export type ListEndpointsRequest = {
     type?: EndpointType;
     /** Only the endpoints declared by this container's labels. */
     containerId?: string;
+    /** Only the monitors carrying this tag. */
+    tag?: MonitorTag;
   };
   headers?: {
     /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
@@ -1197,6 +1214,8 @@ export type ListHeartbeatsRequest = {
     /** Free-text filter. */
     q?: string;
     status?: HeartbeatStatus;
+    /** Only the monitors carrying this tag. */
+    tag?: MonitorTag;
   };
   headers?: {
     /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
@@ -1543,7 +1562,9 @@ export type ResumeHeartbeatResponse = Heartbeat;
 /** POST /api/v1/badges/{targetType}/{id}/rotate: Replace the monitor's badge token; its old badge URLs answer 404 from now on. */
 export type RotateMonitorBadgeRequest = {
   path: {
-    targetType: 'heartbeat' | 'endpoint' | 'component';
+    /** `tag`: the worst status of the heartbeats and endpoints carrying the tag (down, then late, then up). */
+    targetType: 'heartbeat' | 'endpoint' | 'component' | 'tag';
+    /** The monitor's id, or for `tag` the tag itself. */
     id: string;
   };
   headers?: {

@@ -3,8 +3,13 @@ import { AppError, type DatabaseService, type OperationRequest } from '../../../
 import { dailyUptime } from '../heartbeats/heartbeat-uptime.ts';
 import { type BadgeFace, badgeColors, badgeSvg, etagOf } from './badge-render.ts';
 
-type TargetType = 'heartbeat' | 'endpoint' | 'component';
-const tables: Record<TargetType, string> = { heartbeat: 'heartbeat', endpoint: 'endpoint', component: 'status_component' };
+type TargetType = 'heartbeat' | 'endpoint' | 'component' | 'tag';
+const tables: Record<Exclude<TargetType, 'tag'>, string> = { heartbeat: 'heartbeat', endpoint: 'endpoint', component: 'status_component' };
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// A tag's badge shows its worst monitor: down before late before up; paused and new monitors do not count.
+const tagRank: Record<string, number> = { down: 3, late: 2, up: 1 };
+const tagWords: [string, string][] = [['unknown', badgeColors.unknown], ['up', badgeColors.up], ['late', badgeColors.late], ['down', badgeColors.down]];
 
 const heartbeatWords: Record<string, [string, string]> = {
   up: ['up', badgeColors.up],
@@ -44,8 +49,15 @@ export function badgeHandlers(deps: { database: DatabaseService; clock: () => Da
   };
 
   const ensureTarget = async (tenantId: string, type: TargetType, id: string) => {
-    const rows = await database.forTenant(tenantId).query(`SELECT 1 FROM ${tables[type]} WHERE id = ?`, [id]);
-    if (rows.length === 0) throw new AppError('not_found', `No ${type} ${id} in this workspace`);
+    const rows =
+      type === 'tag'
+        ? await database
+            .forTenant(tenantId)
+            .query('SELECT 1 FROM heartbeat WHERE tags @> ARRAY[?]::text[] UNION ALL SELECT 1 FROM endpoint WHERE tags @> ARRAY[?]::text[] LIMIT 1', [id, id])
+        : uuid.test(id)
+          ? await database.forTenant(tenantId).query(`SELECT 1 FROM ${tables[type]} WHERE id = ?`, [id])
+          : [];
+    if (rows.length === 0) throw new AppError('not_found', type === 'tag' ? `No monitor carries the tag ${id} in this workspace` : `No ${type} ${id} in this workspace`);
   };
 
   const view = (type: TargetType, id: string, token: string) => {
@@ -62,6 +74,15 @@ export function badgeHandlers(deps: { database: DatabaseService; clock: () => Da
 
   const face = async (tenantId: string, type: TargetType, id: string, withUptime: boolean): Promise<BadgeFace | undefined> => {
     const tenant = database.forTenant(tenantId);
+    if (type === 'tag') {
+      const rows = await tenant.query<{ status: string }>(
+        'SELECT DISTINCT status FROM heartbeat WHERE tags @> ARRAY[?]::text[] UNION SELECT DISTINCT status FROM endpoint WHERE tags @> ARRAY[?]::text[]',
+        [id, id],
+      );
+      const worst = Math.max(0, ...rows.map((row) => tagRank[row.status] ?? 0));
+      const [message, color] = tagWords[worst];
+      return { label: id, message, color };
+    }
     if (type === 'heartbeat') {
       const [row] = await tenant.query<{ name: string; status: string; created_at: Date }>('SELECT name, status, created_at FROM heartbeat WHERE id = ?', [id]);
       if (!row) return undefined;

@@ -54,6 +54,7 @@ export function endpointReads(deps: { database: DatabaseService }) {
     },
     defaultSort: 'name',
     equals: { status: 'e.status', type: 'e.scheme', containerId: 'e.container_id' },
+    contains: { tag: 'e.tags' },
     search: ['e.name', 'e.url', 'e.description'],
     tieBreaker: 'e.id',
     nullsLast: true,

@@ -8,6 +8,7 @@ export interface EndpointRow {
   tenant_id: string;
   name: string;
   description: string | null;
+  tags: string[];
   url: string;
   scheme: 'http' | 'https' | 'tcp';
   host: string;
@@ -47,6 +48,7 @@ export interface EndpointRow {
 export interface EndpointInput {
   name?: string;
   description?: string | null;
+  tags?: string[];
   url?: string;
   method?: string;
   expectedStatus?: string;
@@ -82,6 +84,7 @@ export function endpointView(row: EndpointRow, certificateId: string | null = nu
     id: row.id,
     name: row.name,
     description: row.description,
+    tags: row.tags ?? [],
     url: row.url,
     type: row.scheme,
     host: row.host,
@@ -196,6 +199,7 @@ export function endpointColumns(current: EndpointRow | undefined, body: Endpoint
   return {
     name,
     description: pick(body.description, current?.description, null),
+    tags: pick(body.tags, current?.tags, []),
     url,
     scheme: target.scheme,
     host: target.host,

@@ -23,6 +23,7 @@ export interface EndpointOrigin {
 const settingNames = [
   'name',
   'description',
+  'tags',
   'url',
   'scheme',
   'host',

@@ -36,7 +36,7 @@ export const flipView = (r: FlipRow) => ({ at: new Date(r.at).toISOString(), fro
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 const num = (v: string | number | null) => (v === null ? null : Number(v));
 
-export type HeartbeatListQuery = Record<string, unknown> & { status?: HeartbeatStatus };
+export type HeartbeatListQuery = Record<string, unknown> & { status?: HeartbeatStatus; tag?: string };
 
 /**
  * The heartbeat reads, shared by the REST handlers and the GraphQL resolvers so both answer the
@@ -56,6 +56,7 @@ export function heartbeatReads(deps: { database: DatabaseService; clock: () => D
     },
     defaultSort: 'name',
     equals: { status: 'status' },
+    contains: { tag: 'tags' },
     search: ['name', 'description'],
     nullsLast: true,
     view,

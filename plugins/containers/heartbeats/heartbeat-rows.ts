@@ -8,6 +8,7 @@ export interface HeartbeatRow {
   ping_uuid: string;
   name: string;
   description: string | null;
+  tags: string[];
   kind: 'period' | 'cron';
   period_seconds: number | null;
   cron: string | null;
@@ -72,6 +73,7 @@ export function heartbeatView(row: HeartbeatRow, absoluteUrl: (path: string) => 
     name: row.name,
     description: row.description,
     uuid: row.ping_uuid,
+    tags: row.tags ?? [],
     pingUrl: absoluteUrl(`/ping/${row.ping_uuid}`),
     kind: row.kind,
     periodSeconds: row.period_seconds,

@@ -34,6 +34,7 @@ function configColumns(current: HeartbeatRow | undefined, body: HeartbeatInput) 
   return {
     name: (body.name ?? current?.name ?? '').trim(),
     description: body.description === undefined ? (current?.description ?? null) : body.description,
+    tags: body.tags ?? current?.tags ?? [],
     kind,
     period_seconds: kind === 'period' ? (body.periodSeconds ?? current?.period_seconds ?? defaults.periodSeconds) : null,
     cron,
@@ -86,12 +87,13 @@ export function heartbeatHandlers(deps: {
       const next = changed.row;
       const flipped = next.status !== current.status;
       const [row] = await sql<HeartbeatRow>(
-        `UPDATE heartbeat SET name = ?, description = ?, kind = ?, period_seconds = ?, cron = ?, timezone = ?, grace_seconds = ?, start_grace_seconds = ?,
+        `UPDATE heartbeat SET name = ?, description = ?, tags = ?, kind = ?, period_seconds = ?, cron = ?, timezone = ?, grace_seconds = ?, start_grace_seconds = ?,
            status = ?, status_reason = ?, status_changed_at = ?, open_runs = ?::jsonb, expected_at = ?, down_at = ?, due_at = ?, updated_at = ?
          WHERE id = ? RETURNING *`,
         [
           next.name,
           next.description,
+          next.tags,
           next.kind,
           next.period_seconds,
           next.cron,
@@ -166,15 +168,16 @@ export function heartbeatHandlers(deps: {
     async createHeartbeat(req: OperationRequest<HeartbeatInput>) {
       const columns = configColumns(undefined, req.body);
       const [row] = await database.forTenant(req.tenantId as string).query<HeartbeatRow>(
-        `INSERT INTO heartbeat (id, tenant_id, ping_uuid, name, description, kind, period_seconds, cron, timezone, grace_seconds, start_grace_seconds, status,
+        `INSERT INTO heartbeat (id, tenant_id, ping_uuid, name, description, tags, kind, period_seconds, cron, timezone, grace_seconds, start_grace_seconds, status,
            status_changed_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?) RETURNING *`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?) RETURNING *`,
         [
           randomUUID(),
           req.tenantId,
           randomUUID(),
           columns.name,
           columns.description,
+          columns.tags,
           columns.kind,
           columns.period_seconds,
           columns.cron,

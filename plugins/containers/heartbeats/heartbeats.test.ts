@@ -37,7 +37,7 @@ t.test('create, read, list, update and delete heartbeats', async (t) => {
     createdAt: '2025-06-01T12:00:00.000Z',
   });
   t.not(hb.uuid, hb.id, 'the ping uuid is not the id');
-  t.equal(hb.pingUrl, `/ping/${hb.uuid}`);
+  t.equal(hb.pingUrl, `${kernel.url}/ping/${hb.uuid}`);
   const defaults = await call(kernel, 'POST', '/api/v1/heartbeats', { headers: acmeOps.headers, body: { name: 'defaults' } });
   t.match(defaults.json, { kind: 'period', periodSeconds: 86_400, graceSeconds: 3600, timezone: 'UTC', startGraceSeconds: null });
   const other = await create({ name: 'alpha job' });
