@@ -9,7 +9,12 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // A tag's badge shows its worst monitor: down before late before up; paused and new monitors do not count.
 const tagRank: Record<string, number> = { down: 3, late: 2, up: 1 };
-const tagWords: [string, string][] = [['unknown', badgeColors.unknown], ['up', badgeColors.up], ['late', badgeColors.late], ['down', badgeColors.down]];
+const tagWords: [string, string][] = [
+  ['unknown', badgeColors.unknown],
+  ['up', badgeColors.up],
+  ['late', badgeColors.late],
+  ['down', badgeColors.down],
+];
 
 const heartbeatWords: Record<string, [string, string]> = {
   up: ['up', badgeColors.up],
@@ -57,7 +62,8 @@ export function badgeHandlers(deps: { database: DatabaseService; clock: () => Da
         : uuid.test(id)
           ? await database.forTenant(tenantId).query(`SELECT 1 FROM ${tables[type]} WHERE id = ?`, [id])
           : [];
-    if (rows.length === 0) throw new AppError('not_found', type === 'tag' ? `No monitor carries the tag ${id} in this workspace` : `No ${type} ${id} in this workspace`);
+    if (rows.length === 0)
+      throw new AppError('not_found', type === 'tag' ? `No monitor carries the tag ${id} in this workspace` : `No ${type} ${id} in this workspace`);
   };
 
   const view = (type: TargetType, id: string, token: string) => {

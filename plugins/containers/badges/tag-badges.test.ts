@@ -29,7 +29,11 @@ t.test('tags on heartbeats and endpoints: stored, shown, filtered, changed', asy
     ['api'],
   );
   t.equal((await call(kernel, 'GET', '/api/v1/heartbeats?tag=nope', { headers: acmeOps.headers })).json.data.length, 0);
-  t.equal((await call(kernel, 'GET', '/api/v1/heartbeats?tag=prod', { headers: globexAdmin.headers })).json.data.length, 0, "another workspace's tags are not there");
+  t.equal(
+    (await call(kernel, 'GET', '/api/v1/heartbeats?tag=prod', { headers: globexAdmin.headers })).json.data.length,
+    0,
+    "another workspace's tags are not there",
+  );
 
   const retagged = await call(kernel, 'PUT', `/api/v1/heartbeats/${backup.id}`, { headers: acmeOps.headers, body: { tags: ['prod'] } });
   t.equal(retagged.status, 200, retagged.text);
@@ -83,5 +87,9 @@ t.test('a tag badge shows the worst status of the monitors carrying the tag', as
   t.equal((await call(kernel, 'GET', '/api/v1/badges/tag/prod', {})).status, 401, 'no credentials');
   t.equal((await call(kernel, 'POST', '/api/v1/badges/tag/prod/rotate', { headers: acmeViewer.headers })).status, 403, 'a viewer cannot rotate');
   t.equal((await call(kernel, 'GET', '/api/v1/badges/tag/bad%20tag', { headers: acmeOps.headers })).status, 400, 'no tag');
-  t.equal((await call(kernel, 'GET', '/api/v1/badges/heartbeat/not-a-uuid', { headers: acmeOps.headers })).status, 404, 'a heartbeat id that is no uuid is not found');
+  t.equal(
+    (await call(kernel, 'GET', '/api/v1/badges/heartbeat/not-a-uuid', { headers: acmeOps.headers })).status,
+    404,
+    'a heartbeat id that is no uuid is not found',
+  );
 });
