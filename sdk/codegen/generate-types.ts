@@ -15,7 +15,13 @@ type Schema = Record<string, any>;
  */
 export async function generateTypes(document: Schema): Promise<string> {
   const prepared = flattenOverridingAllOf(structuredClone(document));
-  const nodes = await openapiTS(prepared as any, { rootTypes: true, rootTypesNoSchemaPrefix: true, silent: true, emptyObjectsUnknown: true });
+  const nodes = await openapiTS(prepared as any, {
+    rootTypes: true,
+    rootTypesNoSchemaPrefix: true,
+    silent: true,
+    emptyObjectsUnknown: true,
+    defaultNonNullable: false,
+  });
   return generatedHeader + astToString(nodes);
 }
 
@@ -58,7 +64,12 @@ export function flattenOverridingAllOf(document: Schema): Schema {
   };
   const flatten = (node: Schema): Schema | undefined => {
     const members = (node.allOf as Schema[]).map(resolve);
-    if (members.some((member) => member?.type !== 'object' || member.allOf || member.oneOf || member.anyOf)) return undefined;
+    if (
+      members.some(
+        (member) => !member || (member.type ?? (member.properties ? 'object' : undefined)) !== 'object' || member.allOf || member.oneOf || member.anyOf,
+      )
+    )
+      return undefined;
     const seen = new Set<string>();
     let overrides = false;
     for (const member of members as Schema[])

@@ -2356,12 +2356,12 @@ export interface components {
        * @description IANA time zone the cron expression is read in.
        * @default UTC
        */
-      timezone: string;
+      timezone?: string;
       /**
        * @description How long after the deadline the heartbeat goes down.
        * @default 3600
        */
-      graceSeconds: number;
+      graceSeconds?: number;
       /** @description How long a run may take after its start ping; null (default) uses graceSeconds. */
       startGraceSeconds?: number | null;
     };
@@ -2788,7 +2788,7 @@ export interface components {
        * @description HTTP: the body must not contain the keyword.
        * @default false
        */
-      invertKeyword: boolean;
+      invertKeyword?: boolean;
       headers?: components['schemas']['EndpointHeaders'];
       /** @description HTTP request body. */
       body?: string;
@@ -2796,31 +2796,31 @@ export interface components {
        * @description Must be shorter than the interval.
        * @default 10
        */
-      timeoutSeconds: number;
+      timeoutSeconds?: number;
       /** @default 60 */
-      intervalSeconds: number;
+      intervalSeconds?: number;
       /**
        * @description Consecutive failed checks before the endpoint is down.
        * @default 3
        */
-      failureThreshold: number;
+      failureThreshold?: number;
       /**
        * @description HTTP: follow up to 5 redirects (each target checked again); false: the 3xx is the answer.
        * @default true
        */
-      followRedirects: boolean;
+      followRedirects?: boolean;
       /**
        * @description HTTPS: accept an invalid certificate chain or host name.
        * @default false
        */
-      ignoreTlsErrors: boolean;
+      ignoreTlsErrors?: boolean;
       /**
        * @description HTTPS: keep a certificate monitor for the host and port.
        * @default true
        */
-      monitorCertificate: boolean;
+      monitorCertificate?: boolean;
       /** @default true */
-      enabled: boolean;
+      enabled?: boolean;
     };
     EndpointUpdate: {
       name?: components['schemas']['EndpointName'];
@@ -3026,19 +3026,19 @@ export interface components {
       name?: string;
       host: components['schemas']['CertificateHost'];
       /** @default 443 */
-      port: number;
+      port?: number;
       /** @description Name sent in SNI and checked against the certificate; default: the host. */
       serverName?: string;
       warningDays?: components['schemas']['CertificateWarningDays'];
       /** @default 21600 */
-      intervalSeconds: number;
+      intervalSeconds?: number;
       /** @default 10 */
-      timeoutSeconds: number;
+      timeoutSeconds?: number;
       /**
        * @description false: chain and name problems are recorded but raise no warning (expiry still does).
        * @default true
        */
-      validate: boolean;
+      validate?: boolean;
       caCertificate?: components['schemas']['CertificateCaPem'];
     };
     CertificateUpdate: {
@@ -7892,8 +7892,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ListEnvelope'] & {
-            data?: components['schemas']['SlaExclusionWindow'][];
+          'application/json': {
+            data: components['schemas']['SlaExclusionWindow'][];
+            page: components['schemas']['PageInfo'];
+            sort: {
+              by?: string;
+              /** @enum {string} */
+              order?: 'asc' | 'desc';
+            };
+            filters: Record<string, unknown>;
           };
         };
       };
@@ -7934,8 +7941,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ListEnvelope'] & {
-            data?: components['schemas']['SlaService'][];
+          'application/json': {
+            data: components['schemas']['SlaService'][];
+            page: components['schemas']['PageInfo'];
+            sort: {
+              by?: string;
+              /** @enum {string} */
+              order?: 'asc' | 'desc';
+            };
+            filters: Record<string, unknown>;
           };
         };
       };
@@ -8033,8 +8047,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ListEnvelope'] & {
-            data?: components['schemas']['SlaIncident'][];
+          'application/json': {
+            data: components['schemas']['SlaIncident'][];
+            page: components['schemas']['PageInfo'];
+            sort: {
+              by?: string;
+              /** @enum {string} */
+              order?: 'asc' | 'desc';
+            };
+            filters: Record<string, unknown>;
           };
         };
       };
@@ -8218,8 +8239,15 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ListEnvelope'] & {
-            data?: components['schemas']['SlaReportSummary'][];
+          'application/json': {
+            data: components['schemas']['SlaReportSummary'][];
+            page: components['schemas']['PageInfo'];
+            sort: {
+              by?: string;
+              /** @enum {string} */
+              order?: 'asc' | 'desc';
+            };
+            filters: Record<string, unknown>;
           };
         };
       };
