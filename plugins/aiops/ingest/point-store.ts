@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { DatabaseService, EventsService, Tx } from '../../../core/plugin-api/index.ts';
+import type { PointPartitions } from './point-partitions.ts';
+
+export interface TelemetryPoint {
+  service_id: string;
+  metric_name: string;
+  value: number;
+  /** Epoch milliseconds. */
+  ts: number;
+  labels?: Record<string, string>;
+}
+
+export interface TelemetryEvent {
+  service_id: string;
+  event_type: string;
+  message?: string;
+  ts: number;
+  labels?: Record<string, string>;
+}
+
+export interface TelemetryBatch {
+  source: 'ingest' | 'remote_write';
+  agentId?: string;
+  points: TelemetryPoint[];
+  events: TelemetryEvent[];
+  /** Items refused before storing (out of the accepted time range, not finite). */
+  rejected: number;
+}
+
+export interface StoredBatch {
+  batchId: string;
+  receivedAt: Date;
+  points: number;
+  events: number;
+}
+
+/** Event types that change a service: RCA looks for them shortly before an anomaly. */
+export const changeEventTypes = new Set(['deployment', 'container_restart', 'image_update', 'config_change', 'rollback']);
+
+/** Accepted time range of a point: retention back, one hour ahead (clock skew of agents). */
+export function acceptedRange(now: number, retentionDays: number): { min: number; max: number } {
+  return { min: now - retentionDays * 86_400_000, max: now + 3_600_000 };
+}
+
+/**
+ * Writes one batch in one transaction: its points and events (one statement each, whatever their
+ * number), its change events, its batch row and the `aiops.batch_ingested` outbox event. The answer
+ * to the client waits for this commit, so an acknowledged batch is never lost.
+ */
+export class PointStore {
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly events: EventsService,
+    private readonly partitions: PointPartitions,
+  ) {}
+
+  async store(tenantId: string, batch: TelemetryBatch, now = new Date()): Promise<StoredBatch> {
+    const times = [...batch.points.map((p) => p.ts), ...batch.events.map((e) => e.ts)];
+    await this.partitions.ensureFor(times);
+    const batchId = randomUUID();
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    for (const ts of times) {
+      if (ts < first) first = ts;
+      if (ts > last) last = ts;
+    }
+    await this.database.forTenant(tenantId).transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO aiops_ingest_batch (id, tenant_id, source, agent_id, received_at, points, events, rejected, first_ts, last_ts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          batchId,
+          tenantId,
+          batch.source,
+          batch.agentId ?? null,
+          now.toISOString(),
+          batch.points.length,
+          batch.events.length,
+          batch.rejected,
+          times.length ? new Date(first).toISOString() : null,
+          times.length ? new Date(last).toISOString() : null,
+        ],
+      );
+      await insertRows(tx, tenantId, batchId, batch);
+      await this.events.publish(tx, {
+        topic: 'aiops.batch_ingested',
+        tenantId,
+        payload: { batch_id: batchId, source: batch.source, agent_id: batch.agentId ?? null, points: batch.points.length, events: batch.events.length },
+      });
+    });
+    return { batchId, receivedAt: now, points: batch.points.length, events: batch.events.length };
+  }
+}
+
+async function insertRows(tx: Tx, tenantId: string, batchId: string, batch: TelemetryBatch): Promise<void> {
+  const n = batch.points.length + batch.events.length;
+  if (n === 0) return;
+  const services: string[] = new Array(n);
+  const metrics: string[] = new Array(n);
+  const stamps: string[] = new Array(n);
+  const values: (number | null)[] = new Array(n);
+  const kinds: string[] = new Array(n);
+  const labels: (string | null)[] = new Array(n);
+  let i = 0;
+  for (const p of batch.points) {
+    services[i] = p.service_id;
+    metrics[i] = p.metric_name;
+    stamps[i] = new Date(p.ts).toISOString();
+    values[i] = p.value;
+    kinds[i] = 'metric';
+    labels[i] = p.labels && Object.keys(p.labels).length ? JSON.stringify(p.labels) : null;
+    i++;
+  }
+  const changes: TelemetryEvent[] = [];
+  for (const e of batch.events) {
+    services[i] = e.service_id;
+    metrics[i] = e.event_type;
+    stamps[i] = new Date(e.ts).toISOString();
+    values[i] = null;
+    kinds[i] = 'event';
+    labels[i] = JSON.stringify({ ...e.labels, ...(e.message ? { message: e.message } : {}) });
+    i++;
+    if (changeEventTypes.has(e.event_type)) changes.push(e);
+  }
+  await tx.query(
+    `INSERT INTO aiops_point (tenant_id, batch_id, service_id, metric_name, ts, value, kind, labels)
+     SELECT ?, ?::uuid, u.s, u.m, u.t, u.v, u.k, u.l
+       FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::float8[], ?::text[], ?::jsonb[]) AS u(s, m, t, v, k, l)`,
+    [tenantId, batchId, services, metrics, stamps, values, kinds, labels],
+  );
+  if (changes.length > 0) {
+    await tx.query(
+      `INSERT INTO aiops_change_event (id, tenant_id, service_id, kind, summary, at)
+       SELECT gen_random_uuid(), ?, u.s, u.k, u.m, u.t FROM unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[]) AS u(s, k, m, t)`,
+      [
+        tenantId,
+        changes.map((c) => c.service_id),
+        changes.map((c) => c.event_type),
+        changes.map((c) => c.message ?? ''),
+        changes.map((c) => new Date(c.ts).toISOString()),
+      ],
+    );
+  }
+}
