@@ -128,6 +128,17 @@ export const configVariables = {
     description: 'With ITOPS_ADMIN_PASSWORD: creates the first platform admin at boot when no user exists.',
   },
   ITOPS_ADMIN_PASSWORD: { type: 'string', minLength: 12, description: 'Password of that first platform admin (at least 12 characters).' },
+  ITOPS_MASTER_KEY: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9+/_-]{43}=?$',
+    description:
+      'Master key of the secrets store: 32 random bytes in base64 (`openssl rand -base64 32`); required when NODE_ENV=production. Unset in development: one is generated into the data directory (mode 0600).',
+  },
+  ITOPS_MASTER_KEY_PREVIOUS: {
+    type: 'string',
+    default: '',
+    description: 'Comma-separated earlier master keys, only to read secrets they still wrap during a rotation (`npm run secrets -- rotate-master-key`).',
+  },
   ITOPS_LICENSE_KEY: { type: 'string', minLength: 20, description: 'License token (Ed25519-signed JWS from `npm run license -- issue`), validated at boot.' },
   ITOPS_LICENSE_PUBLIC_KEYS: {
     type: 'string',

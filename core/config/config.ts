@@ -42,6 +42,10 @@ export interface Config {
   adminEmail?: string;
   adminPassword?: string;
   licenseKey?: string;
+  /** The secrets store's master key (base64); absent: generated into the data directory outside production. */
+  masterKey?: string;
+  /** Earlier master keys that only unwrap, during a rotation. */
+  masterKeyPrevious: string[];
   licensePublicKeys: string[];
   /** ITOPS_* variables the core does not know: plugins declare and read their own (`ctx.config`). */
   pluginVariables: Readonly<Record<string, string>>;
@@ -154,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     adminEmail: v.ITOPS_ADMIN_EMAIL,
     adminPassword: v.ITOPS_ADMIN_PASSWORD,
     licenseKey: v.ITOPS_LICENSE_KEY,
+    masterKey: v.ITOPS_MASTER_KEY,
+    masterKeyPrevious: list(v.ITOPS_MASTER_KEY_PREVIOUS),
     licensePublicKeys: list(v.ITOPS_LICENSE_PUBLIC_KEYS),
     pluginVariables: Object.freeze(Object.fromEntries(unknown.map((name) => [name, env[name] as string]))),
   };

@@ -11,6 +11,9 @@ export const coreFragments: Record<string, URL> = {
   webhooks: new URL('../webhooks/webhooks.openapi.yaml', import.meta.url),
   license: new URL('../license/license.openapi.yaml', import.meta.url),
   alerts: new URL('../alerts/alerts.openapi.yaml', import.meta.url),
+  secrets: new URL('../secrets/secrets.openapi.yaml', import.meta.url),
+  settings: new URL('../settings/settings.openapi.yaml', import.meta.url),
+  firstRun: new URL('../first-run/first-run.openapi.yaml', import.meta.url),
 };
 
 /** The root document with every core module's fragment merged in. */

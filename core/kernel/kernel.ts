@@ -24,6 +24,9 @@ import { outboundHttp } from './boot/outbound-module.ts';
 import { type FailedPlugin, startPlugins } from './boot/plugins-module.ts';
 import { StopSteps } from './boot/stop-steps.ts';
 import { startWebhooks } from './boot/webhooks-module.ts';
+import { startSettingsAndSecrets } from './boot/settings-secrets-module.ts';
+import { secretEventTopics } from '../secrets/secret-topics.ts';
+import { settingsEventTopics } from '../settings/settings-store.ts';
 import { hostVersion } from './host-version.ts';
 import { identityAccess, identityEventTopics } from './identity-wiring.ts';
 import type { InFlight } from './in-flight.ts';
@@ -57,7 +60,7 @@ export class BootError extends Error {
 const pluginsDir = path.resolve(fileURLToPath(new URL('../../plugins', import.meta.url)));
 
 /** Topics core itself publishes; the plugins' own are added as they load. */
-const coreEventTopics: EventDeclaration[] = [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...alertEventTopics, ...identityEventTopics];
+const coreEventTopics: EventDeclaration[] = [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...alertEventTopics, ...identityEventTopics, ...secretEventTopics, ...settingsEventTopics];
 
 interface Collected {
   manifests: PluginManifest[];
@@ -165,13 +168,16 @@ export class Kernel {
       const links = new PublicLinks(config.publicUrl);
       const identity = await identityAccess({ config, database, logger, events });
       const access = options.access ?? identity.access;
+      const settingsAndSecrets = await stops.started(
+        startSettingsAndSecrets({ config, database, bus: events.bus, outbox: events.outbox, logger, loadedManifests: () => plugins.current()?.loadedManifests() ?? [] }),
+      );
       const { host } = await stops.started(
         startPlugins({
           config,
           logger,
-          services: { database, jobs, workers, validator, events: events.service, outbound, alerts: alerts.service },
+          services: { database, jobs, workers, validator, events: events.service, outbound, alerts: alerts.service, secrets: settingsAndSecrets.secrets, settings: settingsAndSecrets.settings },
           metrics,
-          coreModules: [...identity.modules, events.module, webhooks.module, alerts.module, license.module],
+          coreModules: [...identity.modules, events.module, webhooks.module, alerts.module, license.module, ...settingsAndSecrets.modules],
           access,
           rbac: identity.rbac,
           manifests,
@@ -186,6 +192,7 @@ export class Kernel {
       const { server, inFlight } = await stops.started(startHttp({ config, logger, metrics, plugins: host, access, links }));
 
       const kernel = new Kernel(config, logger, database, jobs, workers, host, events.bus, server, inFlight, stops);
+      await settingsAndSecrets.announceFirstRun(kernel.publicUrl());
       logger.info(
         {
           url: kernel.publicUrl(),

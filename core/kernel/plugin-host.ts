@@ -124,6 +124,11 @@ export class PluginHost {
     return [...this.deps.core.policies, ...[...this.loaded.values()].flatMap((p) => p.scope.manifest.policies ?? [])];
   }
 
+  /** Manifests of the plugins loaded now, in load order (settings sections follow them). */
+  loadedManifests(): PluginManifest[] {
+    return [...this.loaded.values()].map((p) => p.scope.manifest);
+  }
+
   eventTopics(): EventDeclaration[] {
     return [...this.loaded.values()].flatMap((p) => p.scope.manifest.events ?? []);
   }

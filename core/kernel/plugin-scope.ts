@@ -8,6 +8,8 @@ import { localNamePattern, PluginReach, unscopedEventsToken } from './plugin-nam
 import { pluginConfig, pluginVariablesToken } from './plugin-config.ts';
 import { tokens } from '../plugin-api/index.ts';
 import { pluginMetricsToken } from '../http/plugin-metrics.ts';
+import { pluginSecretsToken } from '../secrets/plugin-secrets.ts';
+import { pluginSettingsToken } from '../settings/plugin-settings.ts';
 
 /** Services plugins offer each other, with their owner, so only declared dependents can use them. */
 export class ProvidedServices {
@@ -74,6 +76,8 @@ export class PluginScope {
         if (token.id === tokens.events.id) return reach.events(resolveToken(container, tokens.events)) as T;
         if (token.id === unscopedEventsToken.id) return resolveToken(container, tokens.events) as T;
         if (token.id === tokens.jobs.id) return reach.jobs(resolveToken(container, tokens.jobs)) as T;
+        if (token.id === tokens.secrets.id) return resolveToken(container, pluginSecretsToken)(id) as T;
+        if (token.id === tokens.settings.id) return resolveToken(container, pluginSettingsToken)(id) as T;
         return resolveToken(container, token);
       },
       provide: (token, value) => {

@@ -6,7 +6,8 @@ import { generateLicenseKeyPair } from './license-keys.ts';
 import { issueLicense } from './license-token.ts';
 
 const vendor = generateLicenseKeyPair();
-const production = { NODE_ENV: 'production', ITOPS_LICENSE_PUBLIC_KEYS: vendor.publicKey };
+// Production needs a master key for the secrets store (32 bytes, base64).
+const production = { NODE_ENV: 'production', ITOPS_LICENSE_PUBLIC_KEYS: vendor.publicKey, ITOPS_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
 const plugins = () => [routePlugin('sla'), routePlugin('ticketing')];
 
 t.test('activating a license loads its plugins at runtime; its expiry unloads them', async (t) => {

@@ -3,7 +3,17 @@
  * the manifest helper, service tokens, types and the error type.
  */
 import { createServiceToken } from './tokens.ts';
-import type { ConfigService, DatabaseService, EventsService, JobsService, OutboundHttpService, SchemaValidator, WorkersService } from './services.ts';
+import type {
+  ConfigService,
+  DatabaseService,
+  EventsService,
+  JobsService,
+  OutboundHttpService,
+  SchemaValidator,
+  SecretsService,
+  SettingsService,
+  WorkersService,
+} from './services.ts';
 import type { PluginManifest } from './types.ts';
 
 export type * from './types.ts';
@@ -39,4 +49,8 @@ export const tokens = {
   outbound: createServiceToken<OutboundHttpService>('outbound'),
   /** Raise and resolve alerts; routing, silences and channel notifications follow. */
   alerts: createServiceToken<AlertsService>('alerts'),
+  /** The plugin's secrets (encrypted at rest; names are prefixed with the plugin id). */
+  secrets: createServiceToken<SecretsService>('secrets'),
+  /** The plugin's section of the platform's and the workspaces' settings, defaults filled in. */
+  settings: createServiceToken<SettingsService>('settings'),
 };

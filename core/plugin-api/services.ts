@@ -90,3 +90,25 @@ export interface OutboundResponse {
 export interface OutboundHttpService {
   request(url: string, options?: OutboundRequest): Promise<OutboundResponse>;
 }
+
+/**
+ * The plugin's own secrets, encrypted at rest (AES-256-GCM envelope encryption). Names are the
+ * plugin's: `read(tenant, 'slack_url')` reads the workspace secret `<pluginId>.slack_url`, which
+ * admins set with `POST /api/v1/workspace/secrets/<pluginId>.slack_url`. Every read and write is
+ * published (`secrets.read`, `secrets.written`) in its transaction, for the audit trail.
+ */
+export interface SecretsService {
+  /** The workspace's secret (`tenantId` null: the platform's), or undefined when it is not set. Within `tx` when given. */
+  read(tenantId: string | null, name: string, tx?: Tx): Promise<string | undefined>;
+  /** Sets the secret (a new version). Within `tx` when given, so it commits or rolls back with the caller's change. */
+  write(tenantId: string | null, name: string, value: string, tx?: Tx): Promise<{ version: number }>;
+}
+
+/**
+ * The plugin's section of the settings, with the defaults its manifest's `settings` declares filled
+ * in. Cached per node and refreshed on every node when someone changes them (`settings.changed`).
+ */
+export interface SettingsService {
+  workspace(tenantId: string): Promise<Record<string, unknown>>;
+  platform(): Promise<Record<string, unknown>>;
+}

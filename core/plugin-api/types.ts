@@ -193,7 +193,20 @@ export interface PluginManifest {
    * off with the reason) and read through `ctx.config`.
    */
   config?: Record<string, PluginConfigVariable>;
+  /**
+   * The plugin's section of the platform's and of each workspace's settings
+   * (`/api/v1/platform/settings`, `/api/v1/workspace/settings`), as JSON schemas with defaults:
+   * the core validates changes against them and serves the values, defaults filled in, through
+   * `tokens.settings`. Declared as data so the settings API documents them without running the plugin.
+   */
+  settings?: SettingsDeclaration;
   init(context: PluginContext): void | Promise<void>;
+}
+
+/** A plugin's settings sections: each a JSON schema of `type: 'object'` whose properties carry their `default`. */
+export interface SettingsDeclaration {
+  platform?: JsonSchema;
+  workspace?: JsonSchema;
 }
 
 export type Unregister = () => void | Promise<void>;

@@ -24,6 +24,10 @@ import { PluginHost, type PluginStatus } from '../plugin-host.ts';
 import { pluginMigrations } from '../plugin-migrations.ts';
 import type { LateBound } from './late-bound.ts';
 import { bootModule } from './stop-steps.ts';
+import { pluginSecretsToken, secretsFor } from '../../secrets/plugin-secrets.ts';
+import type { SecretStore } from '../../secrets/secret-store.ts';
+import { pluginSettingsToken, settingsFor } from '../../settings/plugin-settings.ts';
+import type { SettingsStore } from '../../settings/settings-store.ts';
 
 /** What plugins may ask the container for. */
 export interface PlatformServices {
@@ -34,6 +38,8 @@ export interface PlatformServices {
   events: EventsService;
   outbound: OutboundHttp;
   alerts: AlertsService;
+  secrets: SecretStore;
+  settings: SettingsStore;
 }
 
 /** Plugins left off before loading, with why. */
@@ -69,6 +75,11 @@ export function startPlugins(deps: {
     const container = createRootContainer();
     registerValue(container, tokens.outbound, services.outbound);
     registerValue(container, tokens.alerts, services.alerts);
+    // Plugins get these scoped to themselves (plugin-scope.ts); the plain tokens are the core's own view.
+    registerValue(container, pluginSecretsToken, (pluginId: string) => secretsFor(services.secrets, pluginId, `plugin:${pluginId}`));
+    registerValue(container, pluginSettingsToken, (pluginId: string) => settingsFor(services.settings, pluginId));
+    registerValue(container, tokens.secrets, secretsFor(services.secrets, 'core', 'core:kernel'));
+    registerValue(container, tokens.settings, settingsFor(services.settings, 'core'));
     registerValue(container, tokens.events, services.events);
     registerValue(
       container,

@@ -1,0 +1,40 @@
+import { definePlugin, type SecretsService, tokens } from '../plugin-api/index.ts';
+
+/** A plugin that only hands out its view of the secrets store, for tests that read as a plugin would. */
+export function secretsProbePlugin(id = 'vault_probe') {
+  const probe: { secrets?: SecretsService } = {};
+  const manifest = definePlugin({
+    id,
+    version: '1.0.0',
+    host: '*',
+    init(ctx) {
+      probe.secrets = ctx.get(tokens.secrets);
+    },
+  });
+  return {
+    manifest,
+    get secrets(): SecretsService {
+      if (!probe.secrets) throw new Error(`plugin ${id} is not loaded`);
+      return probe.secrets;
+    },
+  };
+}
+
+type Query = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
+
+/**
+ * Every row of every table of the schema as text, the way a data dump holds it (`COPY` writes each
+ * column's text form; bytea as hex). Used to show no plaintext secret is stored anywhere.
+ */
+export async function dumpAllRows(query: Query): Promise<string> {
+  const tables = await query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1`,
+  );
+  const parts: string[] = [];
+  for (const { name } of tables) {
+    const rows = await query<{ row: string }>(`SELECT t::text AS row FROM "${name}" t`);
+    parts.push(`-- ${name}`, ...rows.map((r) => r.row));
+  }
+  return parts.join('\n');
+}
