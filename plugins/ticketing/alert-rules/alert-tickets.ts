@@ -1,0 +1,181 @@
+import { AppError, type DatabaseService, type EventsService, type PlatformEvent, type PluginLogger, type Tx } from '../../../core/plugin-api/index.ts';
+import type { TicketRow } from '../tickets/ticket-rows.ts';
+import type { TicketStore } from '../tickets/ticket-store.ts';
+import type { AlertRuleRow } from './alert-rules.ts';
+
+/** A core alert as the ticket needs it (read under the workspace's row-level security). */
+export interface AlertFacts {
+  id: string;
+  fingerprint: string;
+  source: string;
+  entity_type: string;
+  entity_id: string;
+  severity: 'info' | 'warning' | 'critical';
+  status: 'firing' | 'resolved';
+  title: string;
+  message: string | null;
+  labels: Record<string, string>;
+  first_seen_at: Date;
+}
+
+const severityRank = { info: 0, warning: 1, critical: 2 } as const;
+
+/**
+ * The core alert of the workspace with this id. Core's `alert` table is read directly: the
+ * alerts service offers raise and resolve only, and the event payload lacks the message; the
+ * workspace's own handle keeps the read inside row-level security.
+ */
+export async function findAlert(tx: Tx, id: string): Promise<AlertFacts> {
+  const [alert] = await tx.query<AlertFacts>(
+    'SELECT id, fingerprint, source, entity_type, entity_id, severity, status, title, message, labels, first_seen_at FROM alert WHERE id = ?',
+    [id],
+  );
+  if (!alert) throw new AppError('not_found', `Alert ${id} was not found`);
+  return alert;
+}
+
+export function ruleMatches(
+  rule: Pick<AlertRuleRow, 'enabled' | 'source' | 'min_severity' | 'labels'>,
+  alert: Pick<AlertFacts, 'source' | 'severity' | 'labels'>,
+): boolean {
+  if (!rule.enabled) return false;
+  if (rule.source !== null && rule.source !== alert.source) return false;
+  if (severityRank[alert.severity] < severityRank[rule.min_severity]) return false;
+  return Object.entries(rule.labels).every(([key, value]) => alert.labels?.[key] === value);
+}
+
+const describe = (alert: AlertFacts) =>
+  [
+    alert.message ?? '',
+    '',
+    `Alert ${alert.id} from ${alert.source} (${alert.entity_type} ${alert.entity_id}), severity ${alert.severity}, firing since ${new Date(alert.first_seen_at).toISOString()}.`,
+    ...Object.entries(alert.labels ?? {}).map(([k, v]) => `${k}: ${v}`),
+  ]
+    .join('\n')
+    .trim();
+
+/**
+ * Alerts and tickets, both ways: opening a ticket for an alert, linking an alert to a ticket, and
+ * following the alert's later life on the ticket's timeline.
+ */
+export class AlertTickets {
+  constructor(private readonly deps: { database: DatabaseService; events: EventsService; store: TicketStore; logger: PluginLogger }) {}
+
+  /** Links the alert to a ticket; a fingerprint already gathered by another open ticket stays with it. */
+  async link(tx: Tx, ticketId: string, alert: AlertFacts, ruleId: string | null, author: string): Promise<void> {
+    const [held] = await tx.query<{ ticket_id: string }>('SELECT ticket_id FROM ticket_alert WHERE fingerprint = ? AND open', [alert.fingerprint]);
+    const ticket = await this.deps.store.get(tx, ticketId, true);
+    const open = !held && ticket.status !== 'resolved' && ticket.status !== 'closed';
+    const inserted = await tx.query(
+      'INSERT INTO ticket_alert (tenant_id, ticket_id, alert_id, fingerprint, rule_id, open) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1',
+      [tx.tenantId, ticketId, alert.id, alert.fingerprint, ruleId, open],
+    );
+    if (inserted.length === 0) return;
+    const links = ticket.links.some((l) => l.type === 'alert' && l.target === alert.id)
+      ? ticket.links
+      : [...ticket.links, { type: 'alert' as const, target: alert.id }];
+    await this.deps.store.change(tx, ticketId, { links }, { author, quiet: true });
+    await this.deps.store.addEntry(tx, ticketId, {
+      kind: 'alert',
+      author,
+      body: `Linked alert: ${alert.title}`,
+      data: { alertId: alert.id, fingerprint: alert.fingerprint, severity: alert.severity, source: alert.source },
+    });
+  }
+
+  /** Opens a ticket for the alert, with its context, and links them. */
+  async open(tx: Tx, alert: AlertFacts, options: { priority?: string; assignee?: string | null; ruleId: string | null; author: string }): Promise<TicketRow> {
+    const ticket = await this.deps.store.create(
+      tx,
+      {
+        title: alert.title.slice(0, 300),
+        description: describe(alert),
+        type: 'incident',
+        priority: (options.priority ?? (alert.severity === 'critical' ? 'urgent' : 'high')) as TicketRow['priority'],
+        assignee: options.assignee ?? null,
+        tags: ['alert', alert.source],
+      },
+      options.author,
+      'alert',
+    );
+    await this.link(tx, ticket.id, alert, options.ruleId, options.author);
+    return this.deps.store.get(tx, ticket.id);
+  }
+
+  /** Subscribes this node to alert events; each event is applied once across nodes. */
+  start(): () => void {
+    return this.deps.events.subscribe(
+      (event) => {
+        this.apply(event).catch((error) =>
+          this.deps.logger.error({ err: error, topic: event.topic, id: event.id }, 'ticketing: could not apply an alert event'),
+        );
+      },
+      { topics: new Set(['alert.triggered', 'alert.resolved']) },
+    );
+  }
+
+  /**
+   * Applies one alert event in the workspace's transaction. Every node hears every event: the
+   * first to record the event's id applies it, the others find it recorded and do nothing.
+   */
+  async apply(event: PlatformEvent): Promise<void> {
+    if (!event.tenantId) return;
+    const payload = event.payload as { alertId: string; fingerprint: string };
+    await this.deps.database.forTenant(event.tenantId).transaction(async (tx) => {
+      const claimed = await tx.query('INSERT INTO ticket_alert_event (tenant_id, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING 1', [
+        tx.tenantId,
+        event.id,
+      ]);
+      if (claimed.length === 0) return;
+      if (event.topic === 'alert.triggered') await this.fired(tx, payload.alertId);
+      else await this.recovered(tx, payload.alertId);
+    });
+  }
+
+  private async fired(tx: Tx, alertId: string): Promise<void> {
+    const alert = await findAlert(tx, alertId);
+    const [held] = await tx.query<{ ticket_id: string }>('SELECT ticket_id FROM ticket_alert WHERE fingerprint = ? AND open', [alert.fingerprint]);
+    if (held) {
+      // The same trouble again while its ticket is open: the timeline hears of it, no new ticket.
+      await tx.query('INSERT INTO ticket_alert (tenant_id, ticket_id, alert_id, fingerprint, open) VALUES (?, ?, ?, ?, false) ON CONFLICT DO NOTHING', [
+        tx.tenantId,
+        held.ticket_id,
+        alert.id,
+        alert.fingerprint,
+      ]);
+      await this.deps.store.addEntry(tx, held.ticket_id, {
+        kind: 'alert',
+        author: 'system',
+        body: `Alert fired again: ${alert.title}`,
+        data: { alertId: alert.id, fingerprint: alert.fingerprint, severity: alert.severity, state: 'firing' },
+      });
+      return;
+    }
+    const rules = await tx.query<AlertRuleRow>('SELECT * FROM alert_ticket_rule WHERE enabled ORDER BY created_at, id');
+    const rule = rules.find((r) => ruleMatches(r, alert));
+    if (!rule) return;
+    await this.open(tx, alert, { priority: rule.priority, assignee: rule.assignee, ruleId: rule.id, author: 'system' });
+  }
+
+  private async recovered(tx: Tx, alertId: string): Promise<void> {
+    const links = await tx.query<{ ticket_id: string; resolve_on_recovery: boolean | null; title: string }>(
+      `SELECT l.ticket_id, r.resolve_on_recovery, a.title FROM ticket_alert l
+         LEFT JOIN alert_ticket_rule r ON r.id = l.rule_id
+         JOIN alert a ON a.id = l.alert_id
+        WHERE l.alert_id = ?`,
+      [alertId],
+    );
+    for (const link of links) {
+      await this.deps.store.addEntry(tx, link.ticket_id, {
+        kind: 'alert',
+        author: 'system',
+        body: `Alert resolved: ${link.title}`,
+        data: { alertId, state: 'resolved' },
+      });
+      const ticket = await this.deps.store.get(tx, link.ticket_id, true);
+      if (link.resolve_on_recovery && ticket.status !== 'resolved' && ticket.status !== 'closed') {
+        await this.deps.store.change(tx, link.ticket_id, { status: 'resolved' }, { author: 'system', reason: 'the alert that opened it resolved' });
+      }
+    }
+  }
+}

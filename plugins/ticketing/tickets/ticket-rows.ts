@@ -1,0 +1,159 @@
+import type { SlaClock } from '../sla-policies/sla-clock.ts';
+
+export const ticketStatuses = ['new', 'open', 'pending', 'resolved', 'closed'] as const;
+export const ticketPriorities = ['low', 'medium', 'high', 'urgent'] as const;
+export type TicketStatus = (typeof ticketStatuses)[number];
+export type TicketPriority = (typeof ticketPriorities)[number];
+
+export interface TicketLink {
+  type: 'ticket' | 'asset' | 'runbook' | 'alert' | 'url';
+  target: string;
+  note?: string;
+}
+
+/** A `ticket` row as the driver returns it (timestamps as Date). */
+export interface TicketRow {
+  id: string;
+  tenant_id: string;
+  title: string;
+  description: string;
+  type: string;
+  status: TicketStatus;
+  priority: TicketPriority;
+  client_id: string | null;
+  assignee: string | null;
+  requester: string | null;
+  tags: string[];
+  links: TicketLink[];
+  source: string;
+  version: number;
+  sla_policy_id: string | null;
+  first_response_target_s: number | null;
+  first_response_due_at: Date | null;
+  first_response_warn_at: Date | null;
+  first_responded_at: Date | null;
+  resolution_target_s: number | null;
+  resolution_elapsed_s: number;
+  resolution_running_since: Date | null;
+  resolution_due_at: Date | null;
+  resolution_warn_at: Date | null;
+  first_response_at_risk: boolean;
+  first_response_breached: boolean;
+  resolution_at_risk: boolean;
+  resolution_breached: boolean;
+  escalation_level: number;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The columns a ticket view needs (the generated search and check columns stay in the database). */
+export const ticketColumns = `id, tenant_id, title, description, type, status, priority, client_id, assignee, requester, tags, links, source, version,
+  sla_policy_id, first_response_target_s, first_response_due_at, first_response_warn_at, first_responded_at, resolution_target_s,
+  resolution_elapsed_s, resolution_running_since, resolution_due_at, resolution_warn_at, first_response_at_risk, first_response_breached,
+  resolution_at_risk, resolution_breached, escalation_level, resolved_at, closed_at, created_at, updated_at`;
+
+const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+
+export function ticketView(row: TicketRow) {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    type: row.type as 'incident' | 'service_request' | 'change' | 'problem',
+    status: row.status,
+    priority: row.priority,
+    clientId: row.client_id,
+    assignee: row.assignee,
+    requester: row.requester,
+    tags: row.tags,
+    links: row.links,
+    source: row.source,
+    version: row.version,
+    sla: {
+      policyId: row.sla_policy_id,
+      firstResponseDueAt: iso(row.first_response_due_at),
+      firstRespondedAt: iso(row.first_responded_at),
+      resolutionDueAt: iso(row.resolution_due_at),
+      resolutionElapsedSeconds: row.resolution_elapsed_s,
+      paused: row.resolution_target_s !== null && row.resolution_running_since === null,
+      atRisk: row.first_response_at_risk || row.resolution_at_risk,
+      firstResponseBreached: row.first_response_breached,
+      resolutionBreached: row.resolution_breached,
+    },
+    escalationLevel: row.escalation_level,
+    resolvedAt: iso(row.resolved_at),
+    closedAt: iso(row.closed_at),
+    createdAt: iso(row.created_at) as string,
+    updatedAt: iso(row.updated_at) as string,
+  };
+}
+
+export type TicketView = ReturnType<typeof ticketView>;
+
+export function clockOf(row: TicketRow): SlaClock {
+  return {
+    createdAt: new Date(row.created_at),
+    firstResponseTargetS: row.first_response_target_s,
+    firstResponseDueAt: row.first_response_due_at,
+    firstResponseWarnAt: row.first_response_warn_at,
+    firstRespondedAt: row.first_responded_at,
+    resolutionTargetS: row.resolution_target_s,
+    resolutionElapsedS: row.resolution_elapsed_s,
+    resolutionRunningSince: row.resolution_running_since,
+    resolutionDueAt: row.resolution_due_at,
+    resolutionWarnAt: row.resolution_warn_at,
+  };
+}
+
+/** The clock's columns, in the order of `clockColumnNames`. */
+export const clockColumnNames = [
+  'first_response_target_s',
+  'first_response_due_at',
+  'first_response_warn_at',
+  'first_responded_at',
+  'resolution_target_s',
+  'resolution_elapsed_s',
+  'resolution_running_since',
+  'resolution_due_at',
+  'resolution_warn_at',
+] as const;
+
+export const clockValues = (clock: SlaClock) => [
+  clock.firstResponseTargetS,
+  clock.firstResponseDueAt,
+  clock.firstResponseWarnAt,
+  clock.firstRespondedAt,
+  clock.resolutionTargetS,
+  clock.resolutionElapsedS,
+  clock.resolutionRunningSince,
+  clock.resolutionDueAt,
+  clock.resolutionWarnAt,
+];
+
+export interface TicketEntryRow {
+  id: string;
+  ticket_id: string;
+  kind: string;
+  visibility: 'public' | 'internal';
+  author: string;
+  body: string;
+  data: Record<string, unknown>;
+  time_spent_minutes: number;
+  billable: boolean;
+  created_at: Date;
+}
+
+export const entryView = (row: TicketEntryRow) => ({
+  id: row.id,
+  ticketId: row.ticket_id,
+  kind: row.kind as 'comment' | 'status' | 'priority' | 'assignment' | 'link' | 'sla' | 'alert' | 'escalation' | 'change',
+  visibility: row.visibility,
+  author: row.author,
+  body: row.body,
+  data: row.data,
+  timeSpentMinutes: row.time_spent_minutes,
+  billable: row.billable,
+  createdAt: new Date(row.created_at).toISOString(),
+});
