@@ -182,7 +182,7 @@ export async function main(
       if ((options.period === undefined) === (options.cron === undefined)) throw new UsageError('pass exactly one of --period and --cron');
       const body = {
         name,
-        ...(options.period !== undefined ? { kind: 'period' as const, periodSeconds: options.period } : { kind: 'cron' as const, cron: options.cron }),
+        ...(options.period !== undefined ? { periodSeconds: options.period } : { cron: options.cron }),
         ...(options.timezone ? { timezone: options.timezone } : {}),
         ...(options.grace !== undefined ? { graceSeconds: options.grace } : {}),
         ...(options.description ? { description: options.description } : {}),
