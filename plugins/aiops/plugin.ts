@@ -1,4 +1,9 @@
-import { definePlugin, openapiFiles, type OperationRequest, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
+import { definePlugin, openapiFiles, type OperationRequest, type PluginManifest, tokens, workerModule } from '../../core/plugin-api/index.ts';
+import { getAnomaly, listAnomalies } from './anomalies/anomalies.handlers.ts';
+import { findSimilarResolutions, submitResolution } from './memory/memory.handlers.ts';
+import { getRcaCorrelations } from './rca/rca.handlers.ts';
+import { getAiopsStatus } from './status/status.handlers.ts';
+import { runWatchdogRound } from './watchdog/watchdog-round.ts';
 import { getEdgeAgentPolicy, getEdgeEnrollment, getEdgeIngestStatus, rotateEdgeEnrollment } from './edge-agent/edge-agent.handlers.ts';
 import { ingestTelemetry, listIngestBatches } from './ingest/ingest.handlers.ts';
 import { PointPartitions } from './ingest/point-partitions.ts';
@@ -22,24 +27,48 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
     version: '0.1.0',
     host: '>=0.1.0 <1.0.0',
     migrations: new URL('./migrations/', import.meta.url),
-    openapi: openapiFiles(new URL('./ingest/ingest.openapi.yaml', import.meta.url), new URL('./edge-agent/edge-agent.openapi.yaml', import.meta.url)),
+    openapi: openapiFiles(
+      new URL('./ingest/ingest.openapi.yaml', import.meta.url),
+      new URL('./edge-agent/edge-agent.openapi.yaml', import.meta.url),
+      new URL('./anomalies/anomalies.openapi.yaml', import.meta.url),
+      new URL('./memory/memory.openapi.yaml', import.meta.url),
+      new URL('./rca/rca.openapi.yaml', import.meta.url),
+    ),
+    workerTasks: [
+      { name: 'score', module: workerModule(import.meta.url, './watchdog/score.worker') },
+      { name: 'correlate', module: workerModule(import.meta.url, './rca/correlate.worker') },
+    ],
     permissions: [
       { name: 'aiops.telemetry:write', description: 'Send telemetry batches (edge agents, integrations, Prometheus remote-write)' },
       { name: 'aiops.telemetry:read', description: 'See ingest batches' },
       { name: 'aiops.edge:read', description: 'See the edge-agent enrollment state, policy and ingest status' },
       { name: 'aiops.edge:manage', description: 'Rotate the edge-agent enrollment secret' },
+      { name: 'aiops:read', description: 'See anomalies, RCA correlations, the incident memory and the engine status' },
+      { name: 'aiops.memory:write', description: 'Submit incident resolutions to the incident memory' },
     ],
     policies: [
       ...['endpoint_agent', 'ops_engineer', 'integration_admin'].map((role) => ({ role, permission: 'aiops.telemetry:write' })),
       ...['viewer', 'ops_engineer', 'integration_admin', 'data_admin', 'endpoint_agent'].map((role) => ({ role, permission: 'aiops.telemetry:read' })),
       ...['endpoint_agent', 'ops_engineer', 'integration_admin'].map((role) => ({ role, permission: 'aiops.edge:read' })),
       { role: 'integration_admin', permission: 'aiops.edge:manage' },
+      ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({ role, permission: 'aiops:read' })),
+      ...['ops_engineer', 'integration_admin', 'automation_operator'].map((role) => ({ role, permission: 'aiops.memory:write' })),
     ],
     events: [
       {
         topic: 'aiops.batch_ingested',
         description: 'A telemetry batch was stored (counts only, not its points).',
         payloadSchema: { type: 'object', required: ['batch_id', 'points', 'events'] },
+      },
+      {
+        topic: 'aiops.anomaly_detected',
+        description: 'The watchdog or Alertmanager opened an anomaly (seed 002 fields).',
+        payloadSchema: { type: 'object', required: ['anomaly_id', 'service_id', 'metric_name', 'anomaly_score'] },
+      },
+      {
+        topic: 'aiops.resolution_stored',
+        description: 'A human resolution joined the incident memory.',
+        payloadSchema: { type: 'object', required: ['knowledge_base_id', 'incident_id', 'service_id'] },
       },
     ],
     config: {
@@ -49,6 +78,25 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
         default: 9093,
         minimum: 0,
         maximum: 65535,
+      },
+      ITOPS_AIOPS_ANOMALY_THRESHOLD: {
+        type: 'number',
+        description: 'Anomaly score (0–1) from which the watchdog opens an anomaly; the default is the NAB-optimal threshold of its detector.',
+        default: 0.8,
+        minimum: 0,
+        maximum: 1,
+      },
+      ITOPS_AIOPS_WATCHDOG_INTERVAL_MS: {
+        type: 'integer',
+        description: 'How often the watchdog scores newly ingested points.',
+        default: 2000,
+        minimum: 50,
+        maximum: 600000,
+      },
+      ITOPS_AIOPS_LLM_URL: {
+        type: 'string',
+        description: 'OpenAI-compatible endpoint for incident summaries; unset: the llm component reports disabled.',
+        maxLength: 2000,
       },
       ITOPS_AIOPS_RETENTION_DAYS: {
         type: 'integer',
@@ -80,6 +128,49 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
         getEdgeIngestStatus: (req) => getEdgeIngestStatus(edge, req),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, (req) => handler(req as TenantRequest));
+
+      const workers = ctx.get(tokens.workers);
+      const alerts = ctx.get(tokens.alerts);
+      let trigrams = false;
+      const trigramCheck = database.platform
+        .query<{ found: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') AS found")
+        .then(([row]) => {
+          trigrams = row.found;
+        });
+      ctx.onUnload(() => trigramCheck.catch(() => undefined));
+      const threshold = Number(ctx.config.ITOPS_AIOPS_ANOMALY_THRESHOLD ?? 0.8);
+      const watchdog = ctx.every('watchdog', Number(ctx.config.ITOPS_AIOPS_WATCHDOG_INTERVAL_MS ?? 2000), async () => {
+        // Rounds until the queue of unscored batches is empty.
+        for (let i = 0; i < 20; i++) {
+          const round = await runWatchdogRound({ database, events, alerts, workers, threshold });
+          if (round.batches === 0) break;
+        }
+      });
+      ingest.onStored = () => {
+        usage.wake();
+        watchdog.wake();
+      };
+      const reads = { database, trigrams: () => trigrams };
+      const more: Record<string, (req: TenantRequest) => unknown> = {
+        listAnomalies: (req) => listAnomalies(reads, req),
+        getAnomaly: (req) => getAnomaly(reads, req),
+        submitResolution: (req) => submitResolution({ ...reads, events }, req),
+        findSimilarResolutions: (req) => findSimilarResolutions({ ...reads, events }, req),
+        getRcaCorrelations: (req) => getRcaCorrelations({ database, workers, clock }, req),
+        getAiopsStatus: (req) =>
+          getAiopsStatus(
+            {
+              database,
+              version: '0.1.0',
+              watchdogRunning: ctx.get(tokens.config).jobsEnabled,
+              trigrams: () => trigrams,
+              llmUrl: ctx.config.ITOPS_AIOPS_LLM_URL as string | undefined,
+              clock,
+            },
+            req,
+          ),
+      };
+      for (const [operationId, handler] of Object.entries(more)) ctx.handle(operationId, (req) => handler(req as TenantRequest));
 
       ctx.job('retention', async () => {
         const dropped = await partitions.dropOlderThan(clock(), retentionDays);

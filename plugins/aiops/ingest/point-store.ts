@@ -129,6 +129,14 @@ async function insertRows(tx: Tx, tenantId: string, batchId: string, batch: Tele
        FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::float8[], ?::text[], ?::jsonb[]) AS u(s, m, t, v, k, l)`,
     [tenantId, batchId, services, metrics, stamps, values, kinds, labels],
   );
+  // Agents declare dependencies as events: `dependency` with label depends_on (RCA's known edges).
+  const edges = batch.events.filter((e) => e.event_type === 'dependency' && e.labels?.depends_on);
+  if (edges.length > 0) {
+    await tx.query(
+      `INSERT INTO aiops_dependency (tenant_id, service_id, depends_on) SELECT ?, u.s, u.d FROM unnest(?::text[], ?::text[]) AS u(s, d) ON CONFLICT DO NOTHING`,
+      [tenantId, edges.map((e) => e.service_id), edges.map((e) => e.labels?.depends_on as string)],
+    );
+  }
   if (changes.length > 0) {
     await tx.query(
       `INSERT INTO aiops_change_event (id, tenant_id, service_id, kind, summary, at)

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import type { AlertsService, DatabaseService, EventsService, RaiseAlert, ResolveAlert, Tx, WorkersService } from '../../../core/plugin-api/index.ts';
+import type { DetectorState } from './detectors/index.ts';
+import type { ScoreInput, ScoreOutput, ScoreSeriesInput } from './score.worker.ts';
+
+export interface WatchdogDeps {
+  database: DatabaseService;
+  events: EventsService;
+  alerts: AlertsService;
+  workers: WorkersService;
+  /** Anomaly score (0–1) from which a point is an anomaly. */
+  threshold: number;
+  /** Batches one round takes at most. */
+  maxBatches?: number;
+}
+
+/** What the status endpoint shows of the watchdog on this node. */
+export const watchdogCounters = { lastRun: null as Date | null, pointsScored: 0, rounds: 0 };
+
+export function newAnomalyId(): string {
+  return `anom-${randomBytes(4).toString('hex')}`;
+}
+
+const key = (tenant: string, service: string, metric: string) => JSON.stringify([tenant, service, metric]);
+
+/** Points of a series scored without a new anomaly after which its open anomalies resolve. */
+const calmPointsToResolve = 10;
+
+interface PointRow {
+  tenant_id: string;
+  service_id: string;
+  metric_name: string;
+  ts: Date;
+  value: number;
+}
+
+/**
+ * One watchdog round, in one transaction: take unscored ingest batches (SKIP LOCKED, so nodes
+ * share the queue), score their points per series on the worker pool from each series' saved
+ * state, store the new states, open anomalies (one per series per round: its strongest point) with
+ * an alert and an `aiops.anomaly_detected` event, and resolve anomalies of series that calmed down.
+ * If anything fails, the batches stay unscored and the next round takes them again.
+ */
+export async function runWatchdogRound(deps: WatchdogDeps): Promise<{ batches: number; points: number; anomalies: number }> {
+  return deps.database.platform.transaction(async (tx) => {
+    const batches = await tx.query<{ id: string }>(
+      `SELECT id FROM aiops_ingest_batch WHERE scored_at IS NULL AND points > 0 ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+      [deps.maxBatches ?? 200],
+    );
+    if (batches.length === 0) return { batches: 0, points: 0, anomalies: 0 };
+    const ids = batches.map((b) => b.id);
+    const rows = await tx.query<PointRow>(
+      `SELECT tenant_id, service_id, metric_name, ts, value FROM aiops_point
+        WHERE batch_id = ANY(?::uuid[]) AND kind = 'metric' ORDER BY tenant_id, service_id, metric_name, ts`,
+      [ids],
+    );
+    const groups = new Map<string, { tenant: string; service: string; metric: string; ts: number[]; values: number[] }>();
+    for (const r of rows) {
+      const k = key(r.tenant_id, r.service_id, r.metric_name);
+      let g = groups.get(k);
+      if (!g) {
+        g = { tenant: r.tenant_id, service: r.service_id, metric: r.metric_name, ts: [], values: [] };
+        groups.set(k, g);
+      }
+      g.ts.push(new Date(r.ts).getTime());
+      g.values.push(Number(r.value));
+    }
+    const states = await loadStates(tx, [...groups.values()]);
+    const inputs: ScoreSeriesInput[] = [];
+    for (const [k, g] of groups) {
+      const saved = states.get(k);
+      // Never score backwards: points older than what the series has seen are stored, not scored.
+      const from = saved ? g.ts.findIndex((t) => t > saved.lastTs) : 0;
+      if (from < 0) continue;
+      inputs.push({ key: k, state: saved?.state ?? null, ts: Float64Array.from(g.ts.slice(from)), values: Float64Array.from(g.values.slice(from)) });
+    }
+    const outputs = await scoreOnPool(deps, inputs);
+    let points = 0;
+    const detected: { tenant: string; service: string; metric: string; score: number; z: number; value: number; at: number }[] = [];
+    const calm: { tenant: string; service: string; metric: string }[] = [];
+    const stateRows: { k: string; state: DetectorState; lastTs: number; seen: number }[] = [];
+    const inputByKey = new Map(inputs.map((s) => [s.key, s]));
+    for (const out of outputs.flatMap((o) => o.series)) {
+      const input = inputByKey.get(out.key) as ScoreSeriesInput;
+      const [tenant, service, metric] = JSON.parse(out.key) as [string, string, string];
+      points += input.values.length;
+      stateRows.push({ k: out.key, state: out.state, lastTs: input.ts[input.ts.length - 1], seen: input.values.length });
+      if (out.hits.length > 0) {
+        const best = out.hits.reduce((a, b) => (b.score > a.score ? b : a));
+        detected.push({ tenant, service, metric, score: best.score, z: best.z, value: input.values[best.index], at: input.ts[best.index] });
+      } else if (input.values.length >= calmPointsToResolve) calm.push({ tenant, service, metric });
+    }
+    await saveStates(tx, stateRows);
+    await tx.query('UPDATE aiops_ingest_batch SET scored_at = now() WHERE id = ANY(?::uuid[])', [ids]);
+    const opened = await openAnomalies(deps, tx, detected);
+    await resolveCalm(deps, tx, calm);
+    watchdogCounters.lastRun = new Date();
+    watchdogCounters.pointsScored += points;
+    watchdogCounters.rounds++;
+    return { batches: ids.length, points, anomalies: opened };
+  });
+}
+
+async function scoreOnPool(deps: WatchdogDeps, inputs: ScoreSeriesInput[]): Promise<ScoreOutput[]> {
+  if (inputs.length === 0) return [];
+  // Two chunks per worker-sized slice of the work, so both cores of a small machine are busy.
+  const chunks: ScoreSeriesInput[][] = [];
+  const total = inputs.reduce((n, s) => n + s.values.length, 0);
+  const target = Math.max(5000, Math.ceil(total / 4));
+  let current: ScoreSeriesInput[] = [];
+  let size = 0;
+  for (const s of inputs) {
+    current.push(s);
+    size += s.values.length;
+    if (size >= target) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+  }
+  if (current.length) chunks.push(current);
+  return Promise.all(
+    chunks.map((series) => deps.workers.run<ScoreInput, ScoreOutput>('aiops.score', { kind: 'robust_seasonal', threshold: deps.threshold, series })),
+  );
+}
+
+async function loadStates(tx: Tx, groups: { tenant: string; service: string; metric: string }[]) {
+  const found = new Map<string, { state: DetectorState; lastTs: number }>();
+  if (groups.length === 0) return found;
+  const rows = await tx.query<{ tenant_id: string; service_id: string; metric_name: string; state: DetectorState; last_ts: Date }>(
+    `SELECT s.tenant_id, s.service_id, s.metric_name, s.state, s.last_ts FROM aiops_series_state s
+       JOIN unnest(?::text[], ?::text[], ?::text[]) AS k(t, s, m) ON s.tenant_id = k.t AND s.service_id = k.s AND s.metric_name = k.m`,
+    [groups.map((g) => g.tenant), groups.map((g) => g.service), groups.map((g) => g.metric)],
+  );
+  for (const r of rows) found.set(key(r.tenant_id, r.service_id, r.metric_name), { state: r.state, lastTs: new Date(r.last_ts).getTime() });
+  return found;
+}
+
+async function saveStates(tx: Tx, rows: { k: string; state: DetectorState; lastTs: number; seen: number }[]) {
+  if (rows.length === 0) return;
+  const parts = rows.map((r) => JSON.parse(r.k) as [string, string, string]);
+  await tx.query(
+    `INSERT INTO aiops_series_state (tenant_id, service_id, metric_name, state, last_ts, points_seen)
+     SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::jsonb[], ?::timestamptz[], ?::bigint[])
+     ON CONFLICT (tenant_id, service_id, metric_name) DO UPDATE
+       SET state = excluded.state, last_ts = excluded.last_ts, points_seen = aiops_series_state.points_seen + excluded.points_seen`,
+    [
+      parts.map((p) => p[0]),
+      parts.map((p) => p[1]),
+      parts.map((p) => p[2]),
+      rows.map((r) => JSON.stringify(r.state)),
+      rows.map((r) => new Date(r.lastTs).toISOString()),
+      rows.map((r) => r.seen),
+    ],
+  );
+}
+
+export function anomalyAlert(a: { tenant: string; service: string; metric: string; score: number; z: number; value: number }): RaiseAlert {
+  return {
+    tenantId: a.tenant,
+    source: 'aiops',
+    entityType: 'metric_series',
+    entityId: `${a.service}/${a.metric}`,
+    severity: a.score >= 0.95 ? 'critical' : 'warning',
+    title: `Anomaly in ${a.metric} of ${a.service}`,
+    message: `${a.metric} = ${a.value} (z = ${a.z.toFixed(2)}, anomaly score ${a.score.toFixed(3)})`,
+    labels: { service_id: a.service, metric_name: a.metric },
+    fingerprint: `aiops:${a.service}:${a.metric}`,
+  };
+}
+
+async function openAnomalies(
+  deps: WatchdogDeps,
+  tx: Tx,
+  detected: { tenant: string; service: string; metric: string; score: number; z: number; value: number; at: number }[],
+): Promise<number> {
+  if (detected.length === 0) return 0;
+  const ids = detected.map(() => newAnomalyId());
+  // RCA has something to work on when another service of the workspace went anomalous close by.
+  const neighbours = await tx.query<{ tenant_id: string; service_id: string }>(
+    `SELECT DISTINCT a.tenant_id, k.s AS service_id FROM unnest(?::text[], ?::text[], ?::timestamptz[]) AS k(t, s, at)
+       JOIN aiops_anomaly a ON a.tenant_id = k.t AND a.service_id <> k.s AND a.detected_at BETWEEN k.at - interval '15 minutes' AND k.at + interval '15 minutes'`,
+    [detected.map((d) => d.tenant), detected.map((d) => d.service), detected.map((d) => new Date(d.at).toISOString())],
+  );
+  const related = new Set(neighbours.map((n) => `${n.tenant_id}\u0000${n.service_id}`));
+  const rca = detected.map((d) => related.has(`${d.tenant}\u0000${d.service}`));
+  await tx.query(
+    `INSERT INTO aiops_anomaly (anomaly_id, tenant_id, service_id, metric_name, anomaly_score, z_score, value, detected_at, rca_triggered, summary)
+     SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::float8[], ?::float8[], ?::timestamptz[], ?::boolean[], ?::text[])`,
+    [
+      ids,
+      detected.map((d) => d.tenant),
+      detected.map((d) => d.service),
+      detected.map((d) => d.metric),
+      detected.map((d) => d.score),
+      detected.map((d) => d.z),
+      detected.map((d) => d.value),
+      detected.map((d) => new Date(d.at).toISOString()),
+      rca,
+      detected.map((d) => `${d.metric} of ${d.service} at ${d.value} (z = ${d.z.toFixed(2)})`),
+    ],
+  );
+  await deps.alerts.raiseMany(tx, detected.map(anomalyAlert));
+  await deps.events.publishMany(
+    tx,
+    detected.map((d, i) => ({
+      topic: 'aiops.anomaly_detected',
+      tenantId: d.tenant,
+      payload: {
+        anomaly_id: ids[i],
+        service_id: d.service,
+        metric_name: d.metric,
+        anomaly_score: d.score,
+        z_score: d.z,
+        detected_at: new Date(d.at).toISOString(),
+        rca_triggered: rca[i],
+      },
+    })),
+  );
+  return detected.length;
+}
+
+async function resolveCalm(deps: WatchdogDeps, tx: Tx, calm: { tenant: string; service: string; metric: string }[]) {
+  if (calm.length === 0) return;
+  const resolved = await tx.query<{ tenant_id: string; service_id: string; metric_name: string }>(
+    `UPDATE aiops_anomaly a SET resolved = true, resolved_at = now()
+       FROM unnest(?::text[], ?::text[], ?::text[]) AS k(t, s, m)
+      WHERE a.tenant_id = k.t AND a.service_id = k.s AND a.metric_name = k.m AND NOT a.resolved AND a.source = 'watchdog'
+      RETURNING a.tenant_id, a.service_id, a.metric_name`,
+    [calm.map((c) => c.tenant), calm.map((c) => c.service), calm.map((c) => c.metric)],
+  );
+  const seen = new Set<string>();
+  const toResolve: ResolveAlert[] = [];
+  for (const r of resolved) {
+    const fingerprint = `aiops:${r.service_id}:${r.metric_name}`;
+    if (seen.has(`${r.tenant_id}:${fingerprint}`)) continue;
+    seen.add(`${r.tenant_id}:${fingerprint}`);
+    toResolve.push({ tenantId: r.tenant_id, fingerprint });
+  }
+  if (toResolve.length) await deps.alerts.resolveMany(tx, toResolve);
+}
