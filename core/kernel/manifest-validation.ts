@@ -72,6 +72,18 @@ const manifestSchema = {
       },
     },
     events: {
+    importKinds: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'description', 'rowSchema', 'upsert', 'read'],
+        properties: {
+          name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$', maxLength: 64 },
+          description: { type: 'string', minLength: 1 },
+          rowSchema: { type: 'object', required: ['type', 'properties'], properties: { type: { const: 'object' }, properties: { type: 'object' } } },
+        },
+      },
+    },
       type: 'array',
       items: {
         type: 'object',
@@ -115,6 +127,11 @@ export function validateManifest(candidate: unknown, hostVersion: string, source
   if (manifest.graphql !== undefined && !(manifest.graphql instanceof URL) && typeof manifest.graphql !== 'string')
     problems.push(`${where}: graphql must be SDL text or a URL`);
   for (const task of manifest.workerTasks ?? []) {
+  for (const kind of manifest.importKinds ?? []) {
+    if (typeof kind.upsert !== 'function' || typeof kind.read !== 'function') problems.push(`${where}: import kind ${kind.name} needs upsert and read functions`);
+  }
+  if (manifest.dashboardCounters !== undefined && typeof manifest.dashboardCounters !== 'function')
+    problems.push(`${where}: dashboardCounters must be a function`);
     if (!(task.module instanceof URL)) problems.push(`${where}: worker task ${task.name} module must be a URL (use workerModule(import.meta.url, ...))`);
   }
   problems.push(...namingProblems(manifest, where), ...configNameProblems(manifest, where));
@@ -131,6 +148,7 @@ export function validateManifest(candidate: unknown, hostVersion: string, source
     ['permission', names(manifest.permissions)],
   ] as const) {
     const seen = new Set<string>();
+    ['import kind', names(manifest.importKinds)],
     for (const name of list) {
       if (seen.has(name)) problems.push(`${where}: ${kind} "${name}" is declared twice`);
       seen.add(name);

@@ -37,7 +37,7 @@ export function namingProblems(manifest: PluginManifest, where: string): string[
   return problems;
 }
 
-/** The namespaces `manifest` claims that a plugin in `others` (or the core) already owns. */
+/** The namespaces (and import kind names) `manifest` claims that a plugin in `others` (or the core) already owns. */
 export function namespaceClashes(manifest: PluginManifest, others: Iterable<PluginManifest>, coreTopics: Iterable<string> = []): string[] {
   const owner = new Map<string, string>();
   for (const topic of coreTopics) owner.set(topicNamespace(topic), 'the core');
@@ -45,7 +45,13 @@ export function namespaceClashes(manifest: PluginManifest, others: Iterable<Plug
     if (other.id === manifest.id) continue;
     for (const namespace of [other.id, ...(other.topicNamespaces ?? [])]) owner.set(namespace, `plugin ${other.id}`);
   }
-  return (manifest.topicNamespaces ?? []).filter((ns) => owner.has(ns)).map((ns) => `topic namespace "${ns}" is already owned by ${owner.get(ns)}`);
+  const kinds = new Map<string, string>();
+  for (const other of others) if (other.id !== manifest.id) for (const kind of other.importKinds ?? []) kinds.set(kind.name, other.id);
+  return [
+    ...(manifest.topicNamespaces ?? []).filter((ns) => owner.has(ns)).map((ns) => `topic namespace "${ns}" is already owned by ${owner.get(ns)}`),
+    // Clients name a kind without its plugin (`kind=services`), so one name has one owner.
+    ...(manifest.importKinds ?? []).filter((k) => kinds.has(k.name)).map((k) => `import kind "${k.name}" is already offered by plugin ${kinds.get(k.name)}`),
+  ];
 }
 
 /**

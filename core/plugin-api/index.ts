@@ -24,6 +24,7 @@ export { reachedAddress } from '../outbound/address-policy.ts';
 export { AppError, type ErrorCode } from '../errors/app-error.ts';
 export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';
 export { defineList, type ListSpec, type ListResource } from '../lists/list-page.ts';
+export { readInPages } from '../exports/read-in-pages.ts';
 export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/alert-types.ts';
 import type { AlertsService } from '../alerts/alert-types.ts';
 

@@ -2,6 +2,7 @@ import type { SqlMigration } from '../db/sql-migrator.ts';
 export type { SqlMigration } from '../db/sql-migrator.ts';
 import type { Readable } from 'node:stream';
 import type { ServiceToken } from './tokens.ts';
+import type { Tx } from '../db/sql-handles.ts';
 
 /** JSON Schema (draft 2020-12, as OpenAPI 3.1 uses it). */
 export type JsonSchema = Record<string, unknown>;
@@ -40,6 +41,11 @@ export interface OperationRequest<Body = unknown, Params = Record<string, string
   clientAddress: string;
   /** Aborted when the client goes away (streaming responses stop on it). */
   signal: AbortSignal;
+  /**
+   * For an operation with `x-raw-body: { stream: true, maxBytes }`: the body itself, unread, for
+   * uploads too large to hold (imports); it errors with 413 past `maxBytes`.
+   */
+  bodyStream?: Readable;
 }
 
 /** A handler's answer. A plain value means 200 with that JSON body. */
@@ -194,6 +200,17 @@ export interface PluginManifest {
    */
   config?: Record<string, PluginConfigVariable>;
   /**
+   * Kinds of rows this plugin lets a workspace import (`POST /api/v1/imports`) and export
+   * (`POST /api/v1/exports`). Declared as data so the core lists, validates and streams them
+   * without knowing the plugin; names are unique across plugins.
+   */
+  importKinds?: ImportKindDeclaration[];
+  /**
+   * The plugin's counters on `GET /api/v1/dashboard/summary`: the core runs every plugin's
+   * function at once (one round of parallel queries), each in a transaction of the workspace.
+   */
+  dashboardCounters?: DashboardCounters;
+  /**
    * The plugin's section of the platform's and of each workspace's settings
    * (`/api/v1/platform/settings`, `/api/v1/workspace/settings`), as JSON schemas with defaults:
    * the core validates changes against them and serves the values, defaults filled in, through
@@ -214,6 +231,33 @@ export type Unregister = () => void | Promise<void>;
 /** One gauge of a workspace: its samples, each with its own labels. */
 export interface WorkspaceGauge {
   name: string;
+/**
+ * One importable and exportable kind of row (services, heartbeats, …). The core parses the file
+ * (CSV, JSON, NDJSON, YAML), validates each row against `rowSchema` and hands valid rows to
+ * `upsert` in batches; exports stream what `read` yields. Both run in the workspace's transaction
+ * (row-level security holds the tenant), so a plugin never names the tenant itself.
+ */
+export interface ImportKindDeclaration<Row extends Record<string, unknown> = Record<string, any>> {
+  /** `[a-z][a-z0-9_]*`, e.g. `services`; what clients send as `kind`. */
+  name: string;
+  description: string;
+  /**
+   * JSON schema of one row: an object whose `properties` (in order) are also the CSV columns. Rows
+   * from CSV are coerced to the declared types first; empty CSV cells count as absent.
+   */
+  rowSchema: JsonSchema;
+  /**
+   * Inserts or updates valid rows (at most a few hundred per call) by their natural key. Throwing
+   * rejects the batch: the core then retries its rows one by one to name the rows at fault.
+   */
+  upsert(tx: Tx, rows: Row[]): Promise<void>;
+  /** The workspace's rows in pages, in a stable order (see `readInPages`); they must match `rowSchema`. */
+  read(tx: Tx): AsyncIterable<Row[]>;
+}
+
+/** Named counters (`{ servicesDown: 3 }`) a plugin adds to the dashboard summary. */
+export type DashboardCounters = (tx: Tx) => Promise<Record<string, number>>;
+
   help: string;
   samples: { labels: Record<string, string>; value: number }[];
 }
