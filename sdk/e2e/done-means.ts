@@ -92,7 +92,7 @@ const listening = (async () => {
   }
 })();
 // The subscription is live once the server acknowledged it; a ping before that would be missed.
-await new Promise((resolve) => setTimeout(resolve, 500));
+await new Promise((resolve) => setTimeout(resolve, 1000));
 
 const failing = await itops(['run', 'nightly-backup', '--', process.execPath, '-e', 'console.log("backup failed: disk full"); process.exit(3)']);
 check(failing.code === 3 && failing.stdout.includes('disk full'), 'itops run passes a failing job’s output and exit code (3) through');
