@@ -9,7 +9,7 @@ import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import { executeIdempotently } from '../idempotency/idempotent-execution.ts';
 import type { AccessControl } from './access-control.ts';
 import { OperationMatcher } from './operation-matcher.ts';
-import { rawBodyRule, readRawBody } from './raw-body.ts';
+import { rawBodyRule, readRawBody, streamedBody } from './raw-body.ts';
 import type { RequestState } from './request-context.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: unknown) => unknown;
@@ -132,10 +132,14 @@ export class ContractRouter {
       throw new AppError('unsupported_media_type', `Content-Type must be one of: ${Object.keys(content).join(', ')}`);
     }
     let rawBody: { kept: Buffer; bytes: number } | undefined;
-    if (raw && ctx.method !== 'GET' && ctx.method !== 'HEAD') rawBody = await readRawBody(ctx.req, raw);
+    const streamsBody = raw?.stream === true && ctx.method !== 'GET' && ctx.method !== 'HEAD';
+    let stream: Readable | undefined;
+    // Over the limit by its declared length: refused before anything is read.
+    if (streamsBody && raw) streamedBody.refuseDeclared(ctx.req, raw);
+    else if (raw && ctx.method !== 'GET' && ctx.method !== 'HEAD') rawBody = await readRawBody(ctx.req, raw);
 
-    if (!rawBody) refuseUnsafeText({ requestBody: (ctx.request as { body?: unknown }).body });
-    const validated = this.validate(operation, matched.params, ctx, rawBody !== undefined);
+    if (!rawBody && !raw?.stream) refuseUnsafeText({ requestBody: (ctx.request as { body?: unknown }).body });
+    const validated = this.validate(operation, matched.params, ctx, rawBody !== undefined || raw?.stream === true);
     if (validated.errors.length > 0) {
       throw new AppError('validation_failed', 'The request does not match the contract', {
         details: validated.errors.map((e) => ({
@@ -183,6 +187,11 @@ export class ContractRouter {
       const result = await registered.handler(handlerRequest);
       return isResponse(result) ? result : { status: 200, body: result };
     };
+      // Made when the handler first reads it: a body never read is left to Node, which discards it.
+      get bodyStream() {
+        if (streamsBody && raw) stream ??= streamedBody(ctx.req, raw);
+        return stream;
+      },
     this.respond(ctx, await executeIdempotently(this.idempotency, operation, handlerRequest, ctx.get('idempotency-key') || undefined, run));
   }
 

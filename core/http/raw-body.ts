@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { type Readable, Transform } from 'node:stream';
 import { AppError } from '../errors/app-error.ts';
 
 /**
@@ -10,18 +11,24 @@ import { AppError } from '../errors/app-error.ts';
 export interface RawBodyRule {
   keepBytes: number;
   maxBytes: number;
+  /**
+   * `{ stream: true, maxBytes }`: the handler gets the body unread (`bodyStream`), for uploads too
+   * large to hold, such as imports streamed to disk; past `maxBytes` the stream errors with 413.
+   */
+  stream?: boolean;
 }
 
 export function rawBodyRule(operation: Record<string, unknown>): RawBodyRule | null {
   const rule = operation['x-raw-body'] as Partial<RawBodyRule> | undefined;
   if (!rule || typeof rule !== 'object') return null;
-  return { keepBytes: Number(rule.keepBytes) || 0, maxBytes: Number(rule.maxBytes) || 0 };
+  return { keepBytes: Number(rule.keepBytes) || 0, maxBytes: Number(rule.maxBytes) || 0, ...(rule.stream === true ? { stream: true } : {}) };
 }
 
 /** Contract rule: `x-raw-body` is `{ keepBytes, maxBytes }`, positive integers, keepBytes ≤ maxBytes. */
 export function rawBodyProblem(value: unknown): string | null {
   if (value === undefined) return null;
   const rule = value as Partial<RawBodyRule> | null;
+  if (rule?.stream === true) return Number.isInteger(rule.maxBytes) && (rule.maxBytes as number) > 0 ? null : 'x-raw-body with stream: true needs a positive integer maxBytes';
   const ok =
     typeof rule === 'object' &&
     rule !== null &&
@@ -84,3 +91,28 @@ export function readRawBody(req: IncomingMessage, rule: RawBodyRule): Promise<{ 
     req.on('aborted', onAborted);
   });
 }
+
+/**
+ * The request body as a stream for the handler to read (`x-raw-body` with `stream: true`), cut off
+ * with 413 past `maxBytes` (a declared Content-Length over it is refused before anything is read).
+ */
+export function streamedBody(req: IncomingMessage, rule: RawBodyRule): Readable {
+  streamedBody.refuseDeclared(req, rule);
+  let bytes = 0;
+  const limit = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > rule.maxBytes) done(tooLarge(rule.maxBytes));
+      else done(null, chunk);
+    },
+  });
+  req.once('aborted', () => limit.destroy(new AppError('bad_request', 'The client closed the request before its body ended')));
+  req.on('error', (error) => limit.destroy(error));
+  return req.pipe(limit);
+}
+
+/** A body whose declared Content-Length is over the limit is refused before it is read. */
+streamedBody.refuseDeclared = (req: IncomingMessage, rule: RawBodyRule): void => {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > rule.maxBytes) throw tooLarge(rule.maxBytes);
+};
