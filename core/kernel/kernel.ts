@@ -18,6 +18,8 @@ import { startDatabase } from './boot/database-module.ts';
 import { startEvents } from './boot/events-module.ts';
 import { startHttp } from './boot/http-module.ts';
 import { startJobs } from './boot/jobs-module.ts';
+import { startWorkspaceJobs } from './boot/workspace-jobs-module.ts';
+import { jobEventTopics } from '../job-runs/job-outcomes.ts';
 import { LateBound } from './boot/late-bound.ts';
 import { followLicense, startLicense } from './boot/license-module.ts';
 import { outboundHttp } from './boot/outbound-module.ts';
@@ -157,7 +159,7 @@ export class Kernel {
       const validator = new AjvSchemaValidator();
       const { jobs, workers } = await stops.started(startJobs({ config, databaseUrl, validator, logger }));
       const events = await stops.started(
-        startEvents({ databaseUrl, database, validator, logger, topics: () => [...coreEventTopics, ...(plugins.current()?.eventTopics() ?? [])] }),
+        startEvents({ databaseUrl, database, validator, logger, topics: () => [...coreEventTopics, ...jobEventTopics, ...(plugins.current()?.eventTopics() ?? [])] }),
       );
       const outbound = outboundHttp({ config, logger });
       const webhooks = await stops.started(startWebhooks({ config, database, outbound, jobs, bus: events.bus, outbox: events.outbox, logger }));
@@ -172,12 +174,15 @@ export class Kernel {
         startSettingsAndSecrets({ config, database, bus: events.bus, outbox: events.outbox, logger, loadedManifests: () => plugins.current()?.loadedManifests() ?? [] }),
       );
       const { host } = await stops.started(
+      const workspaceJobs = await stops.started(
+        startWorkspaceJobs({ config, database, jobs, events: events.service, links, logger, loaded: () => plugins.current()?.loadedManifests() ?? [] }),
+      );
         startPlugins({
           config,
           logger,
           services: { database, jobs, workers, validator, events: events.service, outbound, alerts: alerts.service, secrets: settingsAndSecrets.secrets, settings: settingsAndSecrets.settings },
           metrics,
-          coreModules: [...identity.modules, events.module, webhooks.module, alerts.module, license.module, ...settingsAndSecrets.modules],
+          coreModules: [...identity.modules, events.module, webhooks.module, alerts.module, license.module, ...settingsAndSecrets.modules, ...workspaceJobs.modules],
           access,
           rbac: identity.rbac,
           manifests,
@@ -189,6 +194,8 @@ export class Kernel {
         }),
       );
       stops.add(followLicense({ licenses: license.licenses, plugins: host, database, outbox: events.outbox, bus: events.bus, logger }).stop);
+      // After the plugins: import and export jobs need the kinds they contribute.
+      stops.add(await workspaceJobs.startWorkers());
       const { server, inFlight } = await stops.started(startHttp({ config, logger, metrics, plugins: host, access, links }));
 
       const kernel = new Kernel(config, logger, database, jobs, workers, host, events.bus, server, inFlight, stops);

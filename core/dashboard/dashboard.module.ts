@@ -1,0 +1,65 @@
+import { coreFragments } from '../contract/core-fragments.ts';
+import type { DatabaseService, Tx } from '../db/sql-handles.ts';
+import type { CoreModule } from '../kernel/core-module.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { DashboardCounters, OperationRequest, PluginManifest } from '../plugin-api/index.ts';
+
+export const dashboardPermissions: NonNullable<CoreModule['permissions']> = [{ name: 'dashboard:read', description: 'See the workspace’s dashboard summary' }];
+
+const dashboardPolicies: NonNullable<CoreModule['policies']> = [
+  'ops_engineer',
+  'automation_operator',
+  'integration_admin',
+  'data_admin',
+  'billing',
+  'viewer',
+].map((role) => ({ role, permission: 'dashboard:read' }));
+
+/** The platform's own counters: one statement, whatever the number of groups. */
+export const coreCounters: DashboardCounters = async (tx: Tx) => {
+  const [row] = await tx.query<Record<string, string>>(
+    `SELECT
+       (SELECT count(*) FROM alert WHERE status = 'firing') AS "alertsFiring",
+       (SELECT count(*) FROM alert WHERE status = 'firing' AND severity = 'critical') AS "alertsFiringCritical",
+       (SELECT count(*) FROM event_outbox WHERE created_at > now() - interval '24 hours') AS "eventsLast24h",
+       (SELECT count(*) FROM core_job_run WHERE state = 'queued') AS "jobsQueued",
+       (SELECT count(*) FROM core_job_run WHERE state = 'running') AS "jobsRunning",
+       (SELECT count(*) FROM core_job_run WHERE state = 'failed' AND completed_at > now() - interval '24 hours') AS "jobsFailedLast24h"`,
+  );
+  return Object.fromEntries(Object.entries(row).map(([name, value]) => [name, Number(value)]));
+};
+
+/**
+ * `GET /api/v1/dashboard/summary`: the core's counters and every loaded plugin's, all started at
+ * once (one round of parallel queries, each group in a transaction of the workspace on a
+ * connection of its own). Core never names a plugin: the groups come from the manifests.
+ */
+export function dashboardModule(deps: { database: Pick<DatabaseService, 'forTenant'>; loaded: () => PluginManifest[]; logger: Logger }): CoreModule {
+  return {
+    id: 'dashboard',
+    openapi: coreFragments.dashboard,
+    permissions: dashboardPermissions,
+    policies: dashboardPolicies,
+    handlers: {
+      async getDashboardSummary(req: OperationRequest) {
+        const db = deps.database.forTenant(req.tenantId as string);
+        const groups: [string, DashboardCounters][] = [
+          ['core', coreCounters],
+          ...deps.loaded().flatMap((m) => (m.dashboardCounters ? [[m.id, m.dashboardCounters] as [string, DashboardCounters]] : [])),
+        ];
+        const settled = await Promise.allSettled(groups.map(([, count]) => db.transaction((tx) => count(tx))));
+        const counters: Record<string, Record<string, number>> = {};
+        const unavailable: string[] = [];
+        settled.forEach((result, i) => {
+          const owner = groups[i][0];
+          if (result.status === 'fulfilled') counters[owner] = result.value;
+          else {
+            unavailable.push(owner);
+            deps.logger.warn({ err: result.reason, owner }, 'dashboard counters failed');
+          }
+        });
+        return { generatedAt: new Date().toISOString(), counters, unavailable };
+      },
+    },
+  };
+}

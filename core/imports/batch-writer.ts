@@ -1,0 +1,57 @@
+import type { Tx } from '../db/sql-handles.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { ImportKindDeclaration } from '../plugin-api/index.ts';
+
+export interface ParsedRow {
+  row: number;
+  value: Record<string, unknown>;
+}
+
+/** What a failed upsert tells the user: the plugin's own message, or PostgreSQL's (a constraint, a type). */
+export function reasonOf(error: unknown): { field: string; reason: string } {
+  if (error instanceof AppError) {
+    const detail = Array.isArray(error.details) ? (error.details[0] as { path?: string } | undefined) : undefined;
+    return { field: (detail?.path ?? '').replace(/^\/?(body\/)?/, '').replaceAll('/', '.'), reason: error.message };
+  }
+  const pg = error as { message?: string; column?: string };
+  return { field: pg.column ?? '', reason: (pg.message ?? String(error)).slice(0, 500) };
+}
+
+/**
+ * Hands one batch to the kind's upsert under a savepoint. When the batch fails, it is rolled back
+ * to the savepoint and its rows retried one by one (each under its own savepoint), so the report
+ * names the rows at fault and the good rows of the batch are still written. Returns rows written.
+ */
+export async function writeBatch(
+  tx: Tx,
+  kind: ImportKindDeclaration,
+  batch: ParsedRow[],
+  reject: (row: number, field: string, reason: string) => Promise<void>,
+): Promise<number> {
+  await tx.query('SAVEPOINT import_batch');
+  try {
+    await kind.upsert(
+      tx,
+      batch.map((item) => item.value),
+    );
+    await tx.query('RELEASE SAVEPOINT import_batch');
+    return batch.length;
+  } catch {
+    await tx.query('ROLLBACK TO SAVEPOINT import_batch');
+  }
+  let written = 0;
+  for (const item of batch) {
+    await tx.query('SAVEPOINT import_row');
+    try {
+      await kind.upsert(tx, [item.value]);
+      await tx.query('RELEASE SAVEPOINT import_row');
+      written += 1;
+    } catch (error) {
+      await tx.query('ROLLBACK TO SAVEPOINT import_row');
+      const { field, reason } = reasonOf(error);
+      await reject(item.row, field, reason);
+    }
+  }
+  await tx.query('RELEASE SAVEPOINT import_batch');
+  return written;
+}
