@@ -25,6 +25,16 @@ export interface VersionedResourceSpec<Row extends { id: string; version: number
 
 type Req = OperationRequest<any, any, any> & { tenantId: string };
 
+/** A unique index (e.g. a name taken in the workspace) refuses the write: the caller's conflict, not a fault. */
+async function unique<T>(noun: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw new AppError('conflict', `Another ${noun.toLowerCase()} already has this name`);
+    throw error;
+  }
+}
+
 /**
  * The seed's resource pattern (list, create, get, PUT, PATCH, DELETE) for the plugin's small
  * resources (SLA policies, assets, runbooks, alert rules), each with a version that a PUT or PATCH
@@ -59,10 +69,12 @@ export function versionedResource<Row extends { id: string; version: number }, V
       : { ...rowFields(before), ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) };
     await spec.check?.(tx, merged);
     const sets = entries.map(([, field]) => `${field.column} = ?`);
-    const [after] = await tx.query<Row>(`UPDATE ${spec.table} SET ${sets.join(', ')}, version = version + 1, updated_at = now() WHERE id = ? RETURNING *`, [
-      ...entries.map(([name, field]) => value(field, merged[name])),
-      id,
-    ]);
+    const [after] = await unique(spec.noun, () =>
+      tx.query<Row>(`UPDATE ${spec.table} SET ${sets.join(', ')}, version = version + 1, updated_at = now() WHERE id = ? RETURNING *`, [
+        ...entries.map(([name, field]) => value(field, merged[name])),
+        id,
+      ]),
+    );
     await spec.written?.(tx, { before, after });
     return spec.view(after);
   }
@@ -75,9 +87,11 @@ export function versionedResource<Row extends { id: string; version: number }, V
       const view = await database.forTenant(req.tenantId).transaction(async (tx) => {
         const merged = Object.fromEntries(entries.map(([name, field]) => [name, req.body[name] ?? field.default]));
         await spec.check?.(tx, merged);
-        const [row] = await tx.query<Row>(
-          `INSERT INTO ${spec.table} (id, tenant_id, ${entries.map(([, f]) => f.column).join(', ')}) VALUES (?, ?, ${entries.map(() => '?').join(', ')}) RETURNING *`,
-          [randomUUID(), tx.tenantId, ...entries.map(([name, field]) => value(field, merged[name]))],
+        const [row] = await unique(spec.noun, () =>
+          tx.query<Row>(
+            `INSERT INTO ${spec.table} (id, tenant_id, ${entries.map(([, f]) => f.column).join(', ')}) VALUES (?, ?, ${entries.map(() => '?').join(', ')}) RETURNING *`,
+            [randomUUID(), tx.tenantId, ...entries.map(([name, field]) => value(field, merged[name]))],
+          ),
         );
         await spec.written?.(tx, { after: row });
         return spec.view(row);

@@ -92,18 +92,21 @@ export function ticketView(row: TicketRow) {
 
 export type TicketView = ReturnType<typeof ticketView>;
 
+// The driver may hand timestamps over as Date or as text: the clock works on Dates.
+const at = (value: Date | string | null) => (value === null ? null : new Date(value));
+
 export function clockOf(row: TicketRow): SlaClock {
   return {
     createdAt: new Date(row.created_at),
     firstResponseTargetS: row.first_response_target_s,
-    firstResponseDueAt: row.first_response_due_at,
-    firstResponseWarnAt: row.first_response_warn_at,
-    firstRespondedAt: row.first_responded_at,
+    firstResponseDueAt: at(row.first_response_due_at),
+    firstResponseWarnAt: at(row.first_response_warn_at),
+    firstRespondedAt: at(row.first_responded_at),
     resolutionTargetS: row.resolution_target_s,
     resolutionElapsedS: row.resolution_elapsed_s,
-    resolutionRunningSince: row.resolution_running_since,
-    resolutionDueAt: row.resolution_due_at,
-    resolutionWarnAt: row.resolution_warn_at,
+    resolutionRunningSince: at(row.resolution_running_since),
+    resolutionDueAt: at(row.resolution_due_at),
+    resolutionWarnAt: at(row.resolution_warn_at),
   };
 }
 

@@ -122,7 +122,7 @@ export class TicketStore {
       ],
     );
     // Seed 003 names the topic `ticket.created`, seed 001's WebSocket `ticket:created`: both are published.
-    const payload = { ticket: ticketView(row) };
+    const payload = { ticket: ticketView(row), by: author };
     await this.deps.events.publishMany(tx, [
       { topic: 'ticket.created', tenantId: tx.tenantId, payload },
       { topic: 'ticket:created', tenantId: tx.tenantId, payload },
