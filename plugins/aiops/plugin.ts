@@ -1,4 +1,7 @@
 import { definePlugin, openapiFiles, type OperationRequest, type PluginManifest, tokens, workerModule } from '../../core/plugin-api/index.ts';
+import type { Server } from 'node:http';
+import { startAlertmanagerListener } from './alertmanager/alertmanager-listener.ts';
+import { receiveAlertmanagerWebhook } from './alertmanager/alertmanager.handlers.ts';
 import { getAnomaly, listAnomalies } from './anomalies/anomalies.handlers.ts';
 import { findSimilarResolutions, submitResolution } from './memory/memory.handlers.ts';
 import { getRcaCorrelations } from './rca/rca.handlers.ts';
@@ -22,18 +25,20 @@ type TenantRequest = OperationRequest<any, any, any> & { tenantId: string };
  * the worker pool, RCA correlations, the Alertmanager receiver and the incident memory.
  */
 export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
+  const contract = openapiFiles(
+    new URL('./ingest/ingest.openapi.yaml', import.meta.url),
+    new URL('./edge-agent/edge-agent.openapi.yaml', import.meta.url),
+    new URL('./anomalies/anomalies.openapi.yaml', import.meta.url),
+    new URL('./memory/memory.openapi.yaml', import.meta.url),
+    new URL('./rca/rca.openapi.yaml', import.meta.url),
+    new URL('./alertmanager/alertmanager.openapi.yaml', import.meta.url),
+  ) as { components: { schemas: Record<string, Record<string, unknown>> } };
   return definePlugin({
     id: 'aiops',
     version: '0.1.0',
     host: '>=0.1.0 <1.0.0',
     migrations: new URL('./migrations/', import.meta.url),
-    openapi: openapiFiles(
-      new URL('./ingest/ingest.openapi.yaml', import.meta.url),
-      new URL('./edge-agent/edge-agent.openapi.yaml', import.meta.url),
-      new URL('./anomalies/anomalies.openapi.yaml', import.meta.url),
-      new URL('./memory/memory.openapi.yaml', import.meta.url),
-      new URL('./rca/rca.openapi.yaml', import.meta.url),
-    ),
+    openapi: contract,
     workerTasks: [
       { name: 'score', module: workerModule(import.meta.url, './watchdog/score.worker') },
       { name: 'correlate', module: workerModule(import.meta.url, './rca/correlate.worker') },
@@ -98,6 +103,16 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
         description: 'OpenAI-compatible endpoint for incident summaries; unset: the llm component reports disabled.',
         maxLength: 2000,
       },
+      ITOPS_AIOPS_ALERTMANAGER_BEARER_TOKEN: {
+        type: 'string',
+        description: 'When set, Alertmanager must send Authorization: Bearer <this> (http_config.authorization).',
+        maxLength: 500,
+      },
+      ITOPS_AIOPS_ALERTMANAGER_BASIC_AUTH: {
+        type: 'string',
+        description: 'When set (user:password), Alertmanager may authenticate with basic_auth instead.',
+        maxLength: 500,
+      },
       ITOPS_AIOPS_RETENTION_DAYS: {
         type: 'integer',
         description: 'Days telemetry points are kept (whole daily partitions are dropped).',
@@ -150,6 +165,37 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
         usage.wake();
         watchdog.wake();
       };
+      const receiver = {
+        database,
+        events,
+        alerts,
+        bearerToken: (ctx.config.ITOPS_AIOPS_ALERTMANAGER_BEARER_TOKEN as string | undefined) || undefined,
+        basicAuth: (ctx.config.ITOPS_AIOPS_ALERTMANAGER_BASIC_AUTH as string | undefined) || undefined,
+      };
+      ctx.handle('receiveAlertmanagerWebhook', (req) => receiveAlertmanagerWebhook(receiver, req as never));
+      const alertmanagerPort = Number(ctx.config.ITOPS_AIOPS_ALERTMANAGER_PORT ?? 9093);
+      if (alertmanagerPort > 0) {
+        // A port already taken (a second node on one machine, a real Alertmanager) leaves the main port's route working.
+        let listener: Server | undefined;
+        const started = startAlertmanagerListener({
+          port: alertmanagerPort,
+          deps: receiver,
+          validator: ctx.get(tokens.validator),
+          schema: contract.components.schemas.AlertmanagerWebhook,
+          logger: ctx.logger,
+        })
+          .then((server) => {
+            listener = server;
+            ctx.logger.info({ port: alertmanagerPort }, 'Alertmanager receiver listening');
+          })
+          .catch((error) =>
+            ctx.logger.warn({ err: error, port: alertmanagerPort }, 'Alertmanager receiver port unavailable; the main port still takes webhooks'),
+          );
+        ctx.onUnload(async () => {
+          await started;
+          await new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
+        });
+      }
       const reads = { database, trigrams: () => trigrams };
       const more: Record<string, (req: TenantRequest) => unknown> = {
         listAnomalies: (req) => listAnomalies(reads, req),

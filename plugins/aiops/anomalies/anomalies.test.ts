@@ -34,6 +34,7 @@ t.test('the watchdog finds a spike, raises one alert, lists it with the seed fie
     const r = await call(kernel, 'GET', '/api/v1/anomalies', { headers: acmeViewer.headers });
     return r.json.total > 0 ? r : undefined;
   });
+  if (!page) throw new Error('no anomaly');
   t.equal(page.status, 200);
   t.equal(page.json.total, 1);
   const [anomaly] = page.json.anomalies;
