@@ -89,7 +89,7 @@ function field(
 ): string {
   const problem = problems[name];
   const described = [options.hint ? `${name}-hint` : '', problem ? `${name}-problem` : ''].filter(Boolean).join(' ');
-  return `<label for="${name}">${labels[name]}${options.hint ? `<span class="hint" id="${name}-hint">${escapeHtml(options.hint)}</span>` : ''}</label>
+  return `<label for="${name}">${labels[name]}</label>${options.hint ? `<span class="hint" id="${name}-hint">${escapeHtml(options.hint)}</span>` : ''}
 <input id="${name}" name="${name}" type="${type}" required autocomplete="${options.autocomplete}" maxlength="${options.maxlength}"${
     options.minlength ? ` minlength="${options.minlength}"` : ''
   }${options.pattern ? ` pattern="${options.pattern}"` : ''}${options.value !== undefined ? ` value="${escapeHtml(options.value)}"` : ''}${
