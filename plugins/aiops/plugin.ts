@@ -12,6 +12,7 @@ import { ingestTelemetry, listIngestBatches } from './ingest/ingest.handlers.ts'
 import { PointPartitions } from './ingest/point-partitions.ts';
 import { PointStore } from './ingest/point-store.ts';
 import { rollUpMonthlyUsage } from './ingest/usage-rollup.ts';
+import { receiveRemoteWrite } from './remote-write/remote-write.handlers.ts';
 
 export interface AiopsOptions {
   /** The time source of ingest and the watchdog (tests move it; default: the system clock). */
@@ -32,6 +33,7 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
     new URL('./memory/memory.openapi.yaml', import.meta.url),
     new URL('./rca/rca.openapi.yaml', import.meta.url),
     new URL('./alertmanager/alertmanager.openapi.yaml', import.meta.url),
+    new URL('./remote-write/remote-write.openapi.yaml', import.meta.url),
   ) as { components: { schemas: Record<string, Record<string, unknown>> } };
   return definePlugin({
     id: 'aiops',
@@ -172,6 +174,7 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
         bearerToken: (ctx.config.ITOPS_AIOPS_ALERTMANAGER_BEARER_TOKEN as string | undefined) || undefined,
         basicAuth: (ctx.config.ITOPS_AIOPS_ALERTMANAGER_BASIC_AUTH as string | undefined) || undefined,
       };
+      ctx.handle('receiveRemoteWrite', (req) => receiveRemoteWrite(ingest, req as never));
       ctx.handle('receiveAlertmanagerWebhook', (req) => receiveAlertmanagerWebhook(receiver, req as never));
       const alertmanagerPort = Number(ctx.config.ITOPS_AIOPS_ALERTMANAGER_PORT ?? 9093);
       if (alertmanagerPort > 0) {

@@ -1,0 +1,109 @@
+import { compress } from 'snappyjs';
+import t from 'tap';
+import { aiopsWorld, call } from '../aiops.testkit.ts';
+import { decodeWriteRequest } from './write-request.ts';
+
+/** Protobuf encoding as Prometheus' prompb marshals a WriteRequest (fields in number order). */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  let v = n;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+}
+const field = (number: number, wire: number) => varint(number * 8 + wire);
+const lengthDelimited = (number: number, bytes: number[]) => [...field(number, 2), ...varint(bytes.length), ...bytes];
+const utf8 = (s: string) => [...Buffer.from(s, 'utf8')];
+function double(v: number): number[] {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(v);
+  return [...b];
+}
+export function writeRequest(series: { labels: Record<string, string>; samples: [number, number][] }[]): Uint8Array {
+  const out: number[] = [];
+  for (const s of series) {
+    const ts: number[] = [];
+    // Prometheus sorts labels by name, __name__ first.
+    for (const name of Object.keys(s.labels).sort())
+      ts.push(...lengthDelimited(1, [...lengthDelimited(1, utf8(name)), ...lengthDelimited(2, utf8(s.labels[name]))]));
+    for (const [value, timestamp] of s.samples) ts.push(...lengthDelimited(2, [...field(1, 1), ...double(value), ...field(2, 0), ...varint(timestamp)]));
+    out.push(...lengthDelimited(1, ts));
+  }
+  // A metadata entry (field 3), which the receiver skips.
+  out.push(...lengthDelimited(3, [...field(1, 0), ...varint(1), ...lengthDelimited(2, utf8('http_requests_total'))]));
+  return Uint8Array.from(out);
+}
+
+t.test('the decoder reads what the encoder wrote, skipping metadata', async (t) => {
+  const now = 1_775_000_000_123;
+  const decoded = decodeWriteRequest(
+    writeRequest([
+      {
+        labels: { __name__: 'up', job: 'api' },
+        samples: [
+          [1, now],
+          [0.5, now + 15_000],
+        ],
+      },
+    ]),
+  );
+  t.same(decoded, [
+    {
+      labels: { __name__: 'up', job: 'api' },
+      samples: [
+        { value: 1, timestampMs: now },
+        { value: 0.5, timestampMs: now + 15_000 },
+      ],
+    },
+  ]);
+});
+
+t.test('a remote-write request encoded as Prometheus encodes it is stored, attributed to the scrape job', async (t) => {
+  const { kernel, agent, acmeViewer } = await aiopsWorld(t);
+  const now = Date.now();
+  const body = compress(
+    writeRequest([
+      {
+        labels: { __name__: 'node_cpu_seconds_total', job: 'payment-api', instance: 'pay-1:9100', cpu: '0', mode: 'user' },
+        samples: [
+          [1234.5, now - 30_000],
+          [1240.25, now - 15_000],
+        ],
+      },
+      {
+        labels: { __name__: 'http_request_duration_seconds', service_id: 'checkout', le: '0.5' },
+        samples: [
+          [0.25, now - 15_000],
+          [Number.NaN, now],
+        ],
+      },
+    ]),
+  );
+  const headers = { ...agent.headers, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' };
+  const response = await fetch(`${kernel.url}/api/v1/write`, { method: 'POST', headers, body });
+  t.equal(response.status, 204, await response.clone().text());
+  const rows = await kernel.database.platform.query<{ service_id: string; metric_name: string; value: number; labels: Record<string, string> }>(
+    'SELECT service_id, metric_name, value, labels FROM aiops_point ORDER BY service_id, ts',
+  );
+  t.same(
+    rows.map((r) => [r.service_id, r.metric_name, r.value]),
+    [
+      ['checkout', 'http_request_duration_seconds', 0.25],
+      ['payment-api', 'node_cpu_seconds_total', 1234.5],
+      ['payment-api', 'node_cpu_seconds_total', 1240.25],
+    ],
+  );
+  t.same(rows[1].labels, { job: 'payment-api', instance: 'pay-1:9100', cpu: '0', mode: 'user' });
+  const batches = await call(kernel, 'GET', '/api/v1/events/ingest-batches?source=remote_write', { headers: acmeViewer.headers });
+  t.match(batches.json.data, [{ source: 'remote_write', points: 3, rejected: 1 }], 'the stale NaN is counted as rejected');
+
+  const garbage = await fetch(`${kernel.url}/api/v1/write`, { method: 'POST', headers, body: Buffer.from('not snappy at all') });
+  t.equal(garbage.status, 400);
+  t.equal((await fetch(`${kernel.url}/api/v1/write`, { method: 'POST', headers: { ...headers, 'content-encoding': 'gzip' }, body })).status, 415);
+  t.equal((await fetch(`${kernel.url}/api/v1/write`, { method: 'POST', headers: { 'content-encoding': 'snappy' }, body })).status, 401);
+  t.equal((await fetch(`${kernel.url}/api/v1/write`, { method: 'POST', headers: { ...acmeViewer.headers, 'content-encoding': 'snappy' }, body })).status, 403);
+  t.equal((await fetch(`${kernel.url}/api/v1/write`, { method: 'POST', headers: { ...headers, 'x-workspace-id': 'globex' }, body })).status, 404);
+});
