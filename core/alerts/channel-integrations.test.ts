@@ -249,19 +249,23 @@ t.test('an SMTP relay on a private address is refused unless allowlisted, before
 
 t.test('channel settings are checked per type, secrets kept across updates, and creation is guarded by auth, role and workspace', async (t) => {
   const { kernel, acmeAdmin, acmeViewer, globexAdmin } = await world(t, allowLocal);
+  // Each type's schema in the contract refuses what it can say (missing, unknown or mistyped
+  // settings: the detail names the setting in its path or params); the rest is checked per field
+  // by the type's declaration (addresses, URL schemes, the url shorthand).
   const bad: [Record<string, unknown>, string][] = [
-    [{ name: 'x', type: 'pagerduty', config: {} }, '/body/config/routingKey'],
-    [{ name: 'x', type: 'pagerduty', config: { routingKey: 'k', colour: 'red' } }, '/body/config/colour'],
-    [{ name: 'x', type: 'pagerduty', url: 'https://x.example.org', config: { routingKey: 'k' } }, '/body/url'],
+    [{ name: 'x', type: 'pagerduty', config: {} }, 'routingKey'],
+    [{ name: 'x', type: 'pagerduty', config: { routingKey: 'k', colour: 'red' } }, 'colour'],
+    [{ name: 'x', type: 'pagerduty', url: 'https://x.example.org', config: { routingKey: 'k' } }, 'url'],
     [{ name: 'x', type: 'email', config: { to: 'not-an-address' } }, '/body/config/to'],
     [{ name: 'x', type: 'telegram', config: { botToken: 't', chatId: '1', apiUrl: 'ftp://x.example.org' } }, '/body/config/apiUrl'],
-    [{ name: 'x', type: 'gotify', config: { serverUrl: 'https://g.example.org', appToken: 5 } }, '/body/config/appToken'],
+    [{ name: 'x', type: 'gotify', config: { serverUrl: 'https://g.example.org', appToken: 5 } }, 'appToken'],
     [{ name: 'x', type: 'slack' }, '/body/config/url'],
   ];
-  for (const [body, path] of bad) {
+  for (const [body, named] of bad) {
     const answer = await call(kernel, 'POST', '/api/v1/channels', { headers: acmeAdmin.headers, body });
     t.equal(answer.status, 400, JSON.stringify(body));
-    t.match(answer.json, { error: { code: 'validation_failed', details: [{ path }] } }, path);
+    t.equal(answer.json.error.code, 'validation_failed');
+    t.match(JSON.stringify(answer.json.error.details), named, `the error names ${named}`);
   }
   const types = await call(kernel, 'GET', '/api/v1/channel-types', { headers: acmeViewer.headers });
   t.equal(types.status, 200);

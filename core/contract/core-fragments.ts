@@ -1,3 +1,4 @@
+import { withChannelSchemas } from '../alerts/channels/channel-schemas.ts';
 import { mergeContract } from './contract-merge.ts';
 import { type OpenApiDocument, readDocument, rootDocumentUrl } from './contract-document.ts';
 
@@ -21,10 +22,13 @@ export const coreFragments: Record<string, URL> = {
   firstRun: new URL('../first-run/first-run.openapi.yaml', import.meta.url),
 };
 
+/** Fragments that name schemas written from data (the channel types' settings), completed before the merge. */
+const completed: Record<string, (document: Record<string, any>) => Record<string, any>> = { alerts: withChannelSchemas };
+
 /** The root document with every core module's fragment merged in. */
 export function coreDocument(): OpenApiDocument {
   return mergeContract(
     readDocument(rootDocumentUrl()),
-    Object.entries(coreFragments).map(([id, url]) => ({ owner: `core:${id}`, document: readDocument(url) })),
+    Object.entries(coreFragments).map(([id, url]) => ({ owner: `core:${id}`, document: completed[id]?.(readDocument(url)) ?? readDocument(url) })),
   );
 }

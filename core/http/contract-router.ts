@@ -96,7 +96,8 @@ export class ContractRouter {
       // linted by Redocly in CI), dereference synchronously and compile validators on first use.
       quick: true,
       coerceTypes: true,
-      ajvOpts: { strict: false, allErrors: true },
+      // discriminator: a oneOf keyed by a property (channel types) validates only the matching branch, so its errors are that branch's.
+      ajvOpts: { strict: false, allErrors: true, discriminator: true },
       customizeAjv: (ajv) => addFormats(ajv) as typeof ajv,
     });
     await api.init();
