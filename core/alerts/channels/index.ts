@@ -14,7 +14,7 @@ import { teamsWorkflow } from './teams-workflow.ts';
 import { telegram } from './telegram.ts';
 import { webhook } from './webhook.ts';
 
-/** Every channel type; adding one is a file beside these and a line here (plus its name in the contract's enum). */
+/** Every channel type; adding one is a file beside these and a line here (the contract's schemas follow from it). */
 export const channelTypes: readonly ChannelType[] = [
   slack,
   discord,
