@@ -11,10 +11,11 @@ async function world(t: Test) {
   const workspace = `sdk-${randomBytes(3).toString('hex')}`;
   const email = `ops@${workspace}.test`;
   const password = 'sdk test password 123';
+  // loginAs creates the workspace too: a signed-in member for the tests that do not sign in themselves.
+  const signedIn = await server.loginAs('ops_engineer', workspace);
   const admin = createItopsClient({ baseUrl: server.url, token: server.admin.token });
-  await ok(admin.POST('/api/v1/tenants', { body: { tenant_id: workspace, name: workspace, plan: 'pro' } }));
   await ok(admin.POST('/api/v1/users', { body: { email, password, memberships: [{ tenantId: workspace, role: 'ops_engineer' }] } }));
-  return { server, workspace, email, password };
+  return { server, workspace, email, password, signedIn };
 }
 
 /** A fetch that records what the SDK sends and can answer the first matching requests itself (a proxy's 503, say). */
@@ -80,8 +81,7 @@ t.test('a session refreshes before it expires and once after a 401', async (t) =
 });
 
 t.test('a mutation keeps its Idempotency-Key across retries; 429 and 503 wait for Retry-After', async (t) => {
-  const { server, workspace } = await world(t);
-  const signedIn = await server.loginAs('ops_engineer', workspace);
+  const { server, workspace, signedIn } = await world(t);
   const { fetch, seen } = recordingFetch((request, n) =>
     request.method === 'POST' && n === 1
       ? new Response(JSON.stringify({ error: { code: 'unavailable', message: 'proxy restarting', correlationId: 'x' } }), {
@@ -120,8 +120,7 @@ t.test('a mutation keeps its Idempotency-Key across retries; 429 and 503 wait fo
 });
 
 t.test('raw-body pings go out with the caller’s content type and are stored as sent', async (t) => {
-  const { server, workspace } = await world(t);
-  const signedIn = await server.loginAs('ops_engineer', workspace);
+  const { server, workspace, signedIn } = await world(t);
   const { fetch, seen } = recordingFetch();
   const itops = createItopsClient({ baseUrl: server.url, token: signedIn.token, workspaceId: workspace, fetch });
   const heartbeat = await ok(itops.POST('/api/v1/heartbeats', { body: { name: 'raw', periodSeconds: 600 } }));
@@ -140,8 +139,7 @@ t.test('raw-body pings go out with the caller’s content type and are stored as
 });
 
 t.test('the event stream is typed by topic', async (t) => {
-  const { server, workspace } = await world(t);
-  const signedIn = await server.loginAs('ops_engineer', workspace);
+  const { server, workspace, signedIn } = await world(t);
   const itops = createItopsClient({ baseUrl: server.url, token: signedIn.token, workspaceId: workspace });
   const heartbeat = await ok(itops.POST('/api/v1/heartbeats', { body: { name: 'streamed', periodSeconds: 600 } }));
   const controller = new AbortController();

@@ -65,11 +65,21 @@ export function createItopsClient(options: ClientOptions): ItopsClient {
   });
 }
 
-/** Rejects non-2xx answers with `ItopsApiError`, so a resolved call always carries `data`. */
+/**
+ * Rejects non-2xx answers with `ItopsApiError`, so a resolved call always carries `data`; and hands
+ * a text answer (a ping's `OK`, a CSV) to openapi-fetch as a JSON string, which it would otherwise
+ * try to parse as JSON unless every caller passed `parseAs: 'text'`.
+ */
 const throwOnError: Middleware = {
-  async onResponse({ response }) {
+  async onResponse({ response, options }) {
     if (!response.ok) throw await ItopsApiError.fromResponse(response);
-    return undefined;
+    const type = response.headers.get('content-type') ?? '';
+    if (options.parseAs !== 'json' || response.status === 204 || !type || isJsonMedia(type) || !/^text\//i.test(type) || /event-stream/i.test(type))
+      return undefined;
+    const headers = new Headers(response.headers);
+    headers.set('content-type', 'application/json');
+    headers.delete('content-length');
+    return new Response(JSON.stringify(await response.text()), { status: response.status, statusText: response.statusText, headers });
   },
 };
 
