@@ -27,20 +27,18 @@ t.test('a firing alert that matches a rule opens one ticket; refirings join its 
   const { alerts, database } = probe.services();
   await w.write('POST', '/api/v1/alert-ticket-rules', w.acmeOps, rule);
   const raise = (labels: Record<string, string>, severity: 'warning' | 'critical' | 'info' = 'critical') =>
-    database
-      .forTenant('acme')
-      .transaction((tx) =>
-        alerts.raise(tx, {
-          tenantId: 'acme',
-          source: 'containers',
-          entityType: 'container',
-          entityId: `db-${labels.env}`,
-          severity,
-          title: `db-${labels.env} is down`,
-          message: 'exit code 137',
-          labels,
-        }),
-      );
+    database.forTenant('acme').transaction((tx) =>
+      alerts.raise(tx, {
+        tenantId: 'acme',
+        source: 'containers',
+        entityType: 'container',
+        entityId: `db-${labels.env}`,
+        severity,
+        title: `db-${labels.env} is down`,
+        message: 'exit code 137',
+        labels,
+      }),
+    );
   const resolve = (env: string) =>
     database
       .forTenant('acme')
