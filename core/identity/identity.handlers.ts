@@ -87,14 +87,46 @@ export function identityHandlers(deps: IdentityDependencies): Record<string, Ope
       return { tenants: rows.map((r) => ({ ...r, created_at: iso(r.created_at), events_this_month: Number(r.events_this_month) })) };
     },
 
-    async createTenant(req: OperationRequest<{ tenant_id: string; name: string; plan?: string; contact_email?: string }>) {
-      const { tenant_id, name, plan = 'free', contact_email = null } = req.body;
-      const rows = await platform<{ tenant_id: string; created_at: Date }>(
-        'INSERT INTO tenant (tenant_id, name, plan, contact_email) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING tenant_id, created_at',
-        [tenant_id, name, plan, contact_email],
-      );
-      if (rows.length === 0) throw new AppError('conflict', `Tenant ${tenant_id} already exists`);
-      return { status: 201, body: { tenant_id: rows[0].tenant_id, created_at: iso(rows[0].created_at) } };
+    async createTenant(
+      req: OperationRequest<{ tenant_id: string; name: string; plan?: string; contact_email?: string; admin_user_id?: string; admin_email?: string }>,
+    ) {
+      const { tenant_id, name, plan = 'free', contact_email = null, admin_user_id, admin_email } = req.body;
+      if (admin_user_id && admin_email) {
+        throw new AppError('validation_failed', 'Name the first admin by admin_user_id or invite one by admin_email, not both', {
+          details: [{ path: '/body/admin_email', message: 'not with admin_user_id' }],
+        });
+      }
+      // The workspace and its first admin (membership or invitation) commit together: a workspace
+      // is never left without the admin its creator named.
+      const created = await database.platform.transaction(async (tx) => {
+        const rows = await tx.query<{ tenant_id: string; created_at: Date }>(
+          'INSERT INTO tenant (tenant_id, name, plan, contact_email) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING tenant_id, created_at',
+          [tenant_id, name, plan, contact_email],
+        );
+        if (rows.length === 0) throw new AppError('conflict', `Tenant ${tenant_id} already exists`);
+        const body: Record<string, unknown> = { tenant_id: rows[0].tenant_id, created_at: iso(rows[0].created_at) };
+        if (admin_user_id) {
+          const [user] = await tx.query('SELECT 1 FROM app_user WHERE id = ? AND NOT disabled', [admin_user_id]);
+          if (!user)
+            throw new AppError('validation_failed', `User ${admin_user_id} does not exist`, {
+              details: [{ path: '/body/admin_user_id', message: 'unknown user' }],
+            });
+          await tx.query("INSERT INTO membership (user_id, tenant_id, role) VALUES (?, ?, 'msp_admin')", [admin_user_id, tenant_id]);
+          body.admin = { user_id: admin_user_id, role: 'msp_admin' };
+        }
+        if (admin_email) {
+          const principal = principalOf(req);
+          const [invitation] = await tx.query<InvitationRow>(
+            `INSERT INTO member_invitation (id, tenant_id, email, role, invited_by, expires_at)
+             VALUES (?, ?, lower(?), 'msp_admin', ?, now() + make_interval(days => ?)) RETURNING ${invitationColumns}`,
+            [randomUUID(), tenant_id, admin_email, `${principal.kind}:${principal.id}`, invitationDays],
+          );
+          body.invitation = invitationView(invitation);
+        }
+        return body;
+      });
+      if (admin_user_id) users.forget([admin_user_id]);
+      return { status: 201, body: created };
     },
 
     async createUser(req: OperationRequest<{ email: string; password: string; platformAdmin?: boolean; memberships?: { tenantId: string; role: string }[] }>) {
