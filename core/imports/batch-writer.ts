@@ -7,14 +7,22 @@ export interface ParsedRow {
   value: Record<string, unknown>;
 }
 
-/** What a failed upsert tells the user: the plugin's own message, or PostgreSQL's (a constraint, a type). */
-export function reasonOf(error: unknown): { field: string; reason: string } {
+export interface RowProblem {
+  field: string;
+  reason: string;
+}
+
+/** What a failed upsert tells the user: the plugin's own problems (each field's), or PostgreSQL's message (a constraint, a type). */
+export function reasonsOf(error: unknown): RowProblem[] {
   if (error instanceof AppError) {
-    const detail = Array.isArray(error.details) ? (error.details[0] as { path?: string } | undefined) : undefined;
-    return { field: (detail?.path ?? '').replace(/^\/?(body\/)?/, '').replaceAll('/', '.'), reason: error.message };
+    const details = (Array.isArray(error.details) ? error.details : []) as { path?: string; message?: string }[];
+    const problems = details
+      .filter((d) => d.message)
+      .map((d) => ({ field: (d.path ?? '').replace(/^\/?(body\/)?/, '').replaceAll('/', '.'), reason: d.message as string }));
+    return problems.length > 0 ? problems : [{ field: '', reason: error.message }];
   }
   const pg = error as { message?: string; column?: string };
-  return { field: pg.column ?? '', reason: (pg.message ?? String(error)).slice(0, 500) };
+  return [{ field: pg.column ?? '', reason: (pg.message ?? String(error)).slice(0, 500) }];
 }
 
 /**
@@ -26,7 +34,7 @@ export async function writeBatch(
   tx: Tx,
   kind: ImportKindDeclaration,
   batch: ParsedRow[],
-  reject: (row: number, field: string, reason: string) => Promise<void>,
+  reject: (row: number, problems: RowProblem[]) => Promise<void>,
 ): Promise<number> {
   await tx.query('SAVEPOINT import_batch');
   try {
@@ -48,8 +56,7 @@ export async function writeBatch(
       written += 1;
     } catch (error) {
       await tx.query('ROLLBACK TO SAVEPOINT import_row');
-      const { field, reason } = reasonOf(error);
-      await reject(item.row, field, reason);
+      await reject(item.row, reasonsOf(error));
     }
   }
   await tx.query('RELEASE SAVEPOINT import_batch');

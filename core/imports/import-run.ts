@@ -107,9 +107,9 @@ async function importRows(
     if (batch.length > 0) yield batch;
   }
   // Rows rejected by their upsert are counted once each too.
-  const rejectAtWrite = async (row: number, field: string, reason: string) => {
+  const rejectAtWrite = async (row: number, problems: { field: string; reason: string }[]) => {
     rejectedRows += 1;
-    await reject(row, field, reason);
+    for (const problem of problems) await reject(row, problem.field, problem.reason);
   };
 
   if (run.mode === 'best_effort' && !run.dry_run) {

@@ -17,6 +17,9 @@ import { statusPageHandlers } from './status-page/status-page.handlers.ts';
 import { statusPostsHandlers } from './status-page/status-posts.handlers.ts';
 import { statusSettingsHandlers } from './status-page/status-settings.handlers.ts';
 import { type EndpointMonitoringOptions, endpointMonitoringManifest, initEndpointMonitoring } from './endpoints/endpoint-monitoring.ts';
+import { heartbeatImportKind } from './heartbeats/heartbeat-import-kind.ts';
+import { endpointImportKind } from './endpoints/endpoint-import-kind.ts';
+import { containersDashboardCounters } from './dashboard-counters.ts';
 
 export interface ContainersOptions extends EndpointMonitoringOptions {
   /** The time source of pings, deadlines and history (tests move it; default: the system clock). */
@@ -71,6 +74,8 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
     ],
     events: [...heartbeatEvents, ...statusPageEvents, ...endpointMonitoringManifest.events],
     config: endpointMonitoringManifest.config,
+    importKinds: [heartbeatImportKind, endpointImportKind],
+    dashboardCounters: containersDashboardCounters,
     jobs: [
       { name: 'ping_retention', schedule: '17 * * * *', expireInSeconds: 3600 },
       { name: 'status_history_retention', schedule: '41 3 * * *', expireInSeconds: 3600 },

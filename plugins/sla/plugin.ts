@@ -12,6 +12,8 @@ import { runWatch } from './watch.job.ts';
 import { slaEvents } from './sla-events.ts';
 import { templateHandlers } from './templates.ts';
 import type { SlaDeps } from './sla-deps.ts';
+import { serviceImportKind } from './import-kinds.ts';
+import { slaDashboardCounters } from './dashboard-counters.ts';
 
 /**
  * SLA plugin (seeds 000/001): the service catalog fed by operator agents and pushes, SLA groups,
@@ -41,6 +43,8 @@ export default definePlugin({
     ]),
   ],
   events: slaEvents,
+  importKinds: [serviceImportKind],
+  dashboardCounters: slaDashboardCounters,
   jobs: [
     { name: 'snapshot', schedule: '*/5 * * * *', payloadSchema: { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } } },
     { name: 'watch', schedule: '* * * * *' },
