@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
 import { isConnectionError, unlessUnavailable } from './database-errors.ts';
 import { appRole, tenantSetting } from './tenant-isolation.ts';
+import { MutationObservers } from './mutation-observers.ts';
 import type { DatabaseService, PlatformDatabase, SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
 
 /** The tenant a pooled connection of the app role is set to (a session setting, see forTenant). */
@@ -22,6 +23,8 @@ export class Database implements DatabaseService {
   /** The application role's connections: every tenant-scoped query. */
   private readonly appPool: pg.Pool;
   readonly platform: PlatformDatabase;
+  /** Plugins that see every change in its transaction (audit); see mutation-observers.ts. */
+  readonly mutationObservers = new MutationObservers();
 
   constructor(
     readonly url: string,
@@ -70,11 +73,18 @@ export class Database implements DatabaseService {
         }
         return fn(client);
       });
+    // In an observed mutating request a lone statement runs in a transaction of its own too, so
+    // what it changes reaches the observers before it commits.
     const handle: SqlHandle = {
       query: <T>(sql: string, params: unknown[] = []) =>
-        withClient(async (client) => (await client.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[]),
+        this.mutationObservers.capturing()
+          ? handle.transaction((tx) => tx.query<T>(sql, params))
+          : withClient(async (client) => (await client.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[]),
       transaction: (fn) => withClient((client) => this.inTransaction(client, tenantId, fn)),
-      statement: (sql) => prepared(sql, (q) => withClient((client) => client.query(q))),
+      statement: <T>(sql: string) => {
+        const run = prepared<T>(sql, (q) => withClient((client) => client.query(q)));
+        return (params?: unknown[]) => (this.mutationObservers.capturing() ? handle.transaction((tx) => tx.query<T>(sql, params)) : run(params));
+      },
     };
     return { tenantId, ...handle };
   }
@@ -92,10 +102,12 @@ export class Database implements DatabaseService {
         afterCommit.push(step);
       },
     };
-    await client.query('BEGIN');
+    const observed = this.mutationObservers.capturing();
+    await client.query(this.mutationObservers.beginSql(observed));
     let result: T;
     try {
       result = await fn(tx);
+      await this.mutationObservers.beforeCommit(tx, observed);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SqlHandle } from './sql-handles.ts';
 import { tenantIsolationSql } from './tenant-isolation.ts';
+import { changeCaptureSql } from './change-capture.ts';
 
 /** A plain SQL migration: `up` runs once, in a transaction; `down` undoes it. */
 export interface SqlMigration {
@@ -61,6 +62,8 @@ export async function migrate(owner: SqlHandle, prefix: string, list: SqlMigrati
       applied.push(name);
     }
     await tx.query(tenantIsolationSql);
+    // And its change-capture trigger, which mutation observers (audit) read.
+    await tx.query(changeCaptureSql);
     return applied;
   });
 }

@@ -24,6 +24,8 @@ export interface PublishedEvent {
   id: string;
   topic: string;
   tenantId: string | null;
+  /** As published: mutation observers (audit) record security events' details. */
+  payload?: unknown;
 }
 
 /**
@@ -90,7 +92,7 @@ export class EventOutbox {
     );
     await this.published(
       tx,
-      rows.map((r) => ({ id: String(r.id), topic: r.topic, tenantId: r.tenant_id })),
+      rows.map((r, i) => ({ id: String(r.id), topic: r.topic, tenantId: r.tenant_id, payload: events[i]?.payload })),
     );
     return rows.map((r) => String(r.id));
   }
@@ -102,7 +104,7 @@ export class EventOutbox {
          SELECT id, pg_notify('${eventChannel}', id::text) FROM e`,
       [event.topic, event.tenantId ?? null, JSON.stringify(event.payload)],
     );
-    await this.published(tx, [{ id: String(row.id), topic: event.topic, tenantId: event.tenantId ?? null }]);
+    await this.published(tx, [{ id: String(row.id), topic: event.topic, tenantId: event.tenantId ?? null, payload: event.payload }]);
     return String(row.id);
   }
 }

@@ -11,6 +11,8 @@ import type { AccessControl } from './access-control.ts';
 import { OperationMatcher } from './operation-matcher.ts';
 import { rawBodyRule, readRawBody, streamedBody } from './raw-body.ts';
 import type { RequestState } from './request-context.ts';
+import { asMutation } from '../db/mutation-observers.ts';
+import { secretFieldsOf } from './secret-fields.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: unknown) => unknown;
 
@@ -20,6 +22,8 @@ export interface RegisteredHandler {
 }
 
 type Operation = Record<string, any> & { operationId: string; path: string; method: string };
+
+const mutatingMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function hasBody(ctx: Context): boolean {
   return Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
@@ -184,10 +188,28 @@ export class ContractRouter {
         return signal();
       },
     };
-    const run = async () => {
+    const answer = async () => {
       const result = await registered.handler(handlerRequest);
       return isResponse(result) ? result : { status: 200, body: result };
     };
+    // A mutating request's transactions are offered to mutation observers (audit) before they commit.
+    const run = mutatingMethods.has(ctx.method)
+      ? () =>
+          asMutation(
+            {
+              operationId: operation.operationId,
+              method: ctx.method,
+              path: ctx.path,
+              params: handlerRequest.params,
+              principal,
+              tenantId,
+              correlationId: state.correlationId,
+              clientAddress: ctx.ip,
+              secretFields: secretFieldsOf(operation),
+            },
+            answer,
+          )
+      : answer;
       // Made when the handler first reads it: a body never read is left to Node, which discards it.
       get bodyStream() {
         if (streamsBody && raw) stream ??= streamedBody(ctx.req, raw);

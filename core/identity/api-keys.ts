@@ -5,6 +5,7 @@ import type { Principal } from '../plugin-api/index.ts';
 import { roleOfScope } from '../rbac/roles.ts';
 import type { DatabaseService, Tx } from '../db/sql-handles.ts';
 import type { PublishAccessChange } from './refresh-tokens.ts';
+import type { RecordSecurityEvent } from './security-events.ts';
 
 export interface ApiKeyRecord {
   key_id: string;
@@ -64,6 +65,7 @@ export class ApiKeys {
     private readonly limiter: RateLimiter,
     private readonly bounds: KeyBounds,
     private readonly publish: PublishAccessChange,
+    private readonly security?: RecordSecurityEvent,
   ) {}
 
   async create(input: {
@@ -76,12 +78,20 @@ export class ApiKeys {
   }): Promise<{ record: ApiKeyRecord; apiKey: string }> {
     const apiKey = `itops_${token(43)}`;
     const keyId = `itops_key_${token(12).toLowerCase()}`;
-    const [record] = await this.database.forTenant(input.tenantId).query<ApiKeyRecord>(
-      `INSERT INTO api_key (key_id, tenant_id, name, scope, prefix, key_hash, rate_limit_rps, expires_at, created_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       RETURNING ${columns}`,
-      [keyId, input.tenantId, input.name, input.scope, apiKey.slice(0, 12), digest(apiKey), input.rateLimitRps, input.expiresAt ?? null, input.createdBy],
-    );
+    const record = await this.database.forTenant(input.tenantId).transaction(async (tx) => {
+      const [created] = await tx.query<ApiKeyRecord>(
+        `INSERT INTO api_key (key_id, tenant_id, name, scope, prefix, key_hash, rate_limit_rps, expires_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         RETURNING ${columns}`,
+        [keyId, input.tenantId, input.name, input.scope, apiKey.slice(0, 12), digest(apiKey), input.rateLimitRps, input.expiresAt ?? null, input.createdBy],
+      );
+      await this.security?.(tx, {
+        topic: 'security.api_key_created',
+        tenantId: input.tenantId,
+        payload: { keyId, name: input.name, scope: input.scope, createdBy: input.createdBy, expiresAt: input.expiresAt?.toISOString() ?? null },
+      });
+      return created;
+    });
     return { record, apiKey };
   }
 
@@ -99,6 +109,7 @@ export class ApiKeys {
       );
       if (revoked.length > 0) {
         await this.publish(tx, { reason: 'api_key_revoked', tenantId, keyIds: [keyId, ...(await keysBoundBy(tx, tenantId, `api_key:${keyId}`))] });
+        await this.security?.(tx, { topic: 'security.api_key_revoked', tenantId, payload: { keyId } });
       }
       return revoked;
     });

@@ -4,6 +4,7 @@ import { dummyHash, verifyPassword } from '../auth/passwords.ts';
 import type { RateLimiter } from '../auth/rate-limiter.ts';
 import type { RefreshTokens } from './refresh-tokens.ts';
 import type { UserStore } from './user-store.ts';
+import type { RecordSecurityEvent } from './security-events.ts';
 
 export interface Session {
   token: string;
@@ -24,6 +25,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokens,
     private readonly limiter: RateLimiter,
     private readonly ttlSeconds: number,
+    private readonly security?: RecordSecurityEvent,
   ) {}
 
   async login(email: string, password: string, clientAddress = 'unknown'): Promise<Session> {
@@ -38,8 +40,13 @@ export class AuthService {
     }
     const user = await this.users.findForLogin(email);
     const valid = await verifyPassword(user?.passwordHash ?? dummyHash, password);
-    if (!user || !valid || user.disabled) throw new AppError('unauthorized', 'Invalid email or password');
+    if (!user || !valid || user.disabled) {
+      const reason = !user ? 'unknown_account' : user.disabled ? 'disabled' : 'wrong_password';
+      await this.securityEvent(user?.id, 'security.login_failed', { email: email.toLowerCase(), userId: user?.id ?? null, reason });
+      throw new AppError('unauthorized', 'Invalid email or password');
+    }
     const started = await this.refreshTokens.start(user.id);
+    await this.securityEvent(user.id, 'security.login_succeeded', { userId: user.id, email: user.email, sessionId: started.sessionId });
     return this.session(user.id, user.email, started.token, started.sessionId);
   }
 
@@ -53,6 +60,13 @@ export class AuthService {
   /** Ends the refresh token's session; the access tokens issued in it are refused from now on. */
   logout(refreshToken: string): Promise<void> {
     return this.refreshTokens.revoke(refreshToken);
+  }
+
+  /** One event per workspace the account belongs to, so each workspace's trail shows its members' logins; the platform's for the rest. */
+  private async securityEvent(userId: string | undefined, topic: 'security.login_failed' | 'security.login_succeeded', payload: Record<string, unknown>) {
+    if (!this.security) return;
+    const tenants = userId ? ((await this.users.access(userId))?.memberships.map((m) => m.tenantId) ?? []) : [];
+    for (const tenantId of tenants.length > 0 ? tenants : [null]) await this.security(null, { topic, tenantId, payload });
   }
 
   private async session(userId: string, email: string, refreshToken: string, sessionId: string): Promise<Session> {

@@ -4,6 +4,7 @@ import { hashPassword } from '../auth/passwords.ts';
 import type { DatabaseService, SqlQuery } from '../db/sql-handles.ts';
 import { keysBoundBy } from './api-keys.ts';
 import type { PublishAccessChange } from './refresh-tokens.ts';
+import type { RecordSecurityEvent } from './security-events.ts';
 
 export interface UserAccess {
   id: string;
@@ -29,6 +30,7 @@ export class UserStore {
   constructor(
     private readonly database: DatabaseService,
     private readonly publish: PublishAccessChange,
+    private readonly security?: RecordSecurityEvent,
   ) {
     this.query = database.platform.query;
   }
@@ -89,6 +91,8 @@ export class UserStore {
       if (before && before.role !== role) {
         await this.publish(tx, { reason: 'member_changed', tenantId, userIds: [userId], keyIds: await keysBoundBy(tx, tenantId, `user:${userId}`) });
       }
+      if (before?.role !== role)
+        await this.security?.(tx, { topic: 'security.role_changed', tenantId, payload: { userId, role, previousRole: before?.role ?? null } });
       return true;
     });
     this.cache.delete(userId);
@@ -100,6 +104,7 @@ export class UserStore {
       const rows = await tx.query('DELETE FROM membership WHERE user_id = ? AND tenant_id = ? RETURNING user_id', [userId, tenantId]);
       if (rows.length > 0) {
         await this.publish(tx, { reason: 'member_removed', tenantId, userIds: [userId], keyIds: await keysBoundBy(tx, tenantId, `user:${userId}`) });
+        await this.security?.(tx, { topic: 'security.member_removed', tenantId, payload: { userId } });
       }
       return rows.length > 0;
     });

@@ -15,6 +15,7 @@ import { AuthService } from '../identity/auth-service.ts';
 import { identityModule } from '../identity/identity.module.ts';
 import { RefreshTokens } from '../identity/refresh-tokens.ts';
 import { UserStore } from '../identity/user-store.ts';
+import { type RecordSecurityEvent, securityEventTopics } from '../identity/security-events.ts';
 import type { Logger } from '../logging/logger.ts';
 import { RbacService } from '../rbac/rbac-service.ts';
 import type { CoreModule } from './core-module.ts';
@@ -26,6 +27,7 @@ export const identityEventTopics: EventDeclaration[] = [
     description: 'Someone’s access narrowed (key revoked, member removed or changed, logout): nodes drop caches and close streams.',
     payloadSchema: accessChangeSchema,
   },
+  ...securityEventTopics,
 ];
 
 /** Builds identity and access: stores, token services, RBAC, the AccessControl and its core module. */
@@ -52,7 +54,12 @@ export async function identityAccess(deps: {
     await events.outbox.publish(tx, { topic: accessChangedTopic, tenantId: null, payload: change });
     tx.afterCommit(() => apply(change));
   };
-  const users = new UserStore(database, publish);
+  // Security events join the change's transaction; a failed login, which changes nothing, gets its own.
+  const security: RecordSecurityEvent = (tx, event) =>
+    tx
+      ? events.outbox.publish(tx, event).then(() => undefined)
+      : database.platform.transaction((own) => events.outbox.publish(own, event)).then(() => undefined);
+  const users = new UserStore(database, publish, security);
   const rbac = new RbacService(query, logger);
   const apiKeys = new ApiKeys(
     database,
@@ -65,10 +72,11 @@ export async function identityAccess(deps: {
       shortfall: (holder, wanted, tenantId) => rbac.shortfall(holder, wanted, tenantId),
     },
     publish,
+    security,
   );
   const tokens = new AccessTokens(await resolveJwtSecret(config, logger), config.accessTokenTtlSeconds);
   const refreshTokens = new RefreshTokens(database.platform, config.refreshTokenTtlDays, publish);
-  const auth = new AuthService(users, tokens, refreshTokens, limiter, config.accessTokenTtlSeconds);
+  const auth = new AuthService(users, tokens, refreshTokens, limiter, config.accessTokenTtlSeconds, security);
   const access = new PlatformAccess(tokens, users, apiKeys, rbac, revocations);
   // Subscribe before loading what ended recently, so a logout committed in between is not missed.
   events.bus.subscribe((event) => apply(event.payload as AccessChange), { topics: new Set([accessChangedTopic]) });

@@ -8,6 +8,7 @@ import { localNamePattern, PluginReach, unscopedEventsToken } from './plugin-nam
 import { pluginConfig, pluginVariablesToken } from './plugin-config.ts';
 import { tokens } from '../plugin-api/index.ts';
 import { pluginMetricsToken } from '../http/plugin-metrics.ts';
+import type { Database } from '../db/database.ts';
 import { pluginSecretsToken } from '../secrets/plugin-secrets.ts';
 import { pluginSettingsToken } from '../settings/plugin-settings.ts';
 
@@ -110,6 +111,12 @@ export class PluginScope {
       },
       onUnload: (fn) => {
         this.undo.push(fn);
+      },
+      observeMutations: (observer) => {
+        if (manifest.observesMutations !== true) throw new Error(`plugin ${id} observes mutations without declaring observesMutations in its manifest`);
+        const database = resolveToken(container, tokens.database) as Partial<Database>;
+        if (!database.mutationObservers) throw new Error(`plugin ${id} observes mutations, but this database service has no observers`);
+        this.undo.push(database.mutationObservers.add(id, observer));
       },
     };
   }

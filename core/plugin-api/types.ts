@@ -217,6 +217,11 @@ export interface PluginManifest {
    * `tokens.settings`. Declared as data so the settings API documents them without running the plugin.
    */
   settings?: SettingsDeclaration;
+  /**
+   * This plugin sees every change of every plugin (audit): declared as data so that a reviewer, and
+   * the kernel, know which plugins may call `ctx.observeMutations`.
+   */
+  observesMutations?: boolean;
   init(context: PluginContext): void | Promise<void>;
 }
 
@@ -298,6 +303,13 @@ export interface PluginContext {
   metrics(collect: MetricsCollector): void;
   /** Extra teardown for resources the plugin opened itself (timers, sockets). */
   onUnload(fn: Unregister): void;
+  /**
+   * Sees every mutation inside its transaction, just before COMMIT: the row changes and events of
+   * each transaction a mutating request (POST, PUT, PATCH, DELETE) opens, and the events of any
+   * transaction outside requests. Throwing rolls the change back. Only for a manifest that declares
+   * `observesMutations`; one observer per plugin.
+   */
+  observeMutations(observer: MutationObserver): void;
 }
 
 export interface PluginLogger {
@@ -306,3 +318,44 @@ export interface PluginLogger {
   warn(obj: object | string, msg?: string): void;
   error(obj: object | string, msg?: string): void;
 }
+
+/** One row a mutation inserted, updated or deleted, as the database captured it (column name to value). */
+export interface RowChange {
+  table: string;
+  op: 'insert' | 'update' | 'delete';
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+/** An event published in the observed transaction (security events: `security.*`, `secrets.*`, `license:updated`). */
+export interface ObservedEvent {
+  id: string;
+  topic: string;
+  tenantId: string | null;
+  payload?: unknown;
+}
+
+/** What a mutation observer sees of one transaction. Request fields are absent outside requests (jobs, boot). */
+export interface ObservedMutation {
+  /** The request's operationId; null for a transaction outside any mutating request. */
+  operationId: string | null;
+  method?: string;
+  path?: string;
+  params: Record<string, unknown>;
+  principal: Principal | null;
+  /** The workspace the request acted in (as authorized). */
+  requestTenantId?: string;
+  /** The transaction's tenant; null for a platform transaction (whose rows carry their own tenant_id). */
+  tenantId: string | null;
+  correlationId?: string;
+  clientAddress?: string;
+  /** Rows of tenant-scoped tables, in the order they changed (at most 100; `changesDropped` counts the rest). */
+  changes: RowChange[];
+  changesDropped: number;
+  events: ObservedEvent[];
+  /** Request body properties the contract marks secret (`writeOnly`, `format: password`, `x-secret`). */
+  secretFields: ReadonlySet<string>;
+}
+
+/** Runs inside the observed transaction, before COMMIT; a throw rolls the change back. */
+export type MutationObserver = (tx: Tx, mutation: ObservedMutation) => Promise<void>;

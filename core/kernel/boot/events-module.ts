@@ -25,6 +25,8 @@ export function startEvents(deps: {
     await bus.start();
     onStop(() => bus.stop());
     const outbox = new EventOutbox(deps.topics, deps.validator);
+    // Events join the observed mutation of their transaction (security events reach the audit trail).
+    outbox.onPublish(async (tx, events) => database.mutationObservers.noteEvents(tx, events));
     const service: EventsService = {
       publish: (tx, event) => outbox.publish(tx, event),
       publishMany: (tx, list) => outbox.publishMany(tx, list),

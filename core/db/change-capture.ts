@@ -1,0 +1,61 @@
+/**
+ * Row change capture for mutation observers, by construction like row-level security: after each
+ * batch of migrations every tenant-scoped table gets a row trigger that, only while the transaction
+ * switched capture on (`itops.capture`), appends the row's before and after images to a
+ * transaction-local setting. The WHEN condition is evaluated without entering PL/pgSQL, so a table
+ * nobody observes pays next to nothing; the setting vanishes with the transaction.
+ *
+ * At most `maxCapturedRows` rows are kept per transaction (a mass change would otherwise copy an
+ * ever longer text per row); the rest are only counted (`itops.changes_dropped`).
+ */
+
+export const maxCapturedRows = 100;
+
+/** Bookkeeping tables whose rows are no user's change (the outbox's events reach observers as events). */
+const uncaptured = ['event_outbox', 'webhook_delivery', 'core_periodic_run'];
+
+export const changeCaptureSql = `
+CREATE OR REPLACE FUNCTION itops_capture_change() RETURNS trigger LANGUAGE plpgsql AS $capture$
+DECLARE
+  captured integer := coalesce(nullif(current_setting('itops.changes_count', true), ''), '0')::integer;
+BEGIN
+  IF captured >= ${maxCapturedRows} THEN
+    PERFORM set_config('itops.changes_dropped',
+      (coalesce(nullif(current_setting('itops.changes_dropped', true), ''), '0')::integer + 1)::text, true);
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('itops.changes_count', (captured + 1)::text, true);
+  PERFORM set_config('itops.changes', coalesce(current_setting('itops.changes', true), '') || jsonb_build_object(
+    'table', TG_TABLE_NAME,
+    'op', lower(TG_OP),
+    'before', CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END,
+    'after', CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END)::text || chr(10), true);
+  RETURN NULL;
+END
+$capture$;
+DO $attach$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN
+    SELECT c.relname
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND c.relname <> ALL (ARRAY[${uncaptured.map((name) => `'${name}'`).join(', ')}])
+      AND NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = 'itops_change_capture')
+  LOOP
+    EXECUTE format(
+      'CREATE TRIGGER itops_change_capture AFTER INSERT OR UPDATE OR DELETE ON %I FOR EACH ROW WHEN (current_setting(%L, true) = %L) EXECUTE FUNCTION itops_capture_change()',
+      t.relname, 'itops.capture', 'on');
+  END LOOP;
+END
+$attach$`;
+
+/** Sent with BEGIN (one round trip) when the transaction belongs to an observed request. */
+export const startCaptureSql = "SELECT set_config('itops.capture', 'on', true)";
+
+/** Read before COMMIT; capture goes off so the observers' own writes are not captured. */
+export const capturedChangesSql =
+  "SELECT current_setting('itops.changes', true) AS changes, current_setting('itops.changes_dropped', true) AS dropped, set_config('itops.capture', 'off', true) AS off";

@@ -1,0 +1,103 @@
+/**
+ * Mutation observers: the one extension point through which a plugin (audit) sees every change of
+ * every plugin inside the transaction that makes it. A mutating request (POST, PUT, PATCH, DELETE)
+ * runs in a scope; each transaction opened in that scope captures its row changes (a trigger on
+ * every tenant-scoped table, see change-capture.ts) and, just before COMMIT, hands them to the
+ * observers together with the events published in it. An observer that throws rolls the change
+ * back: nothing commits without what observes it.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { MutationObserver, ObservedMutation, ObservedEvent, Principal, RowChange } from '../plugin-api/index.ts';
+import type { Tx } from './sql-handles.ts';
+import { capturedChangesSql, startCaptureSql } from './change-capture.ts';
+
+/** What the HTTP layer knows of a mutating request, carried to the transactions it opens. */
+export interface MutationRequest {
+  operationId: string;
+  method: string;
+  path: string;
+  params: Record<string, unknown>;
+  principal: Principal | null;
+  tenantId?: string;
+  correlationId: string;
+  clientAddress: string;
+  secretFields: ReadonlySet<string>;
+}
+
+const requestScope = new AsyncLocalStorage<MutationRequest>();
+
+/** Runs a mutating request's handler so that its transactions are observed. */
+export function asMutation<T>(request: MutationRequest, fn: () => Promise<T>): Promise<T> {
+  return requestScope.run(request, fn);
+}
+
+export class MutationObservers {
+  private readonly observers = new Map<string, MutationObserver>();
+  private readonly events = new WeakMap<Tx, ObservedEvent[]>();
+
+  add(owner: string, observer: MutationObserver): () => void {
+    if (this.observers.has(owner)) throw new Error(`plugin ${owner} observes mutations twice`);
+    this.observers.set(owner, observer);
+    return () => {
+      this.observers.delete(owner);
+    };
+  }
+
+  /** The request a transaction starting now belongs to, when anyone observes it (then its rows are captured). */
+  capturing(): MutationRequest | undefined {
+    return this.observers.size > 0 ? requestScope.getStore() : undefined;
+  }
+
+  /** BEGIN, with row capture switched on for an observed request. */
+  beginSql(request: MutationRequest | undefined): string {
+    return request ? `BEGIN; ${startCaptureSql}` : 'BEGIN';
+  }
+
+  /** Called by the outbox's publish hook: events join the transaction's observed mutation. */
+  noteEvents(tx: Tx, events: ObservedEvent[]): void {
+    if (this.observers.size === 0) return;
+    const list = this.events.get(tx);
+    if (list) list.push(...events);
+    else this.events.set(tx, [...events]);
+  }
+
+  /** Just before COMMIT: the observers see what the transaction changed and published; a throw rolls it back. */
+  async beforeCommit(tx: Tx, request: MutationRequest | undefined): Promise<void> {
+    if (this.observers.size === 0) return;
+    const events = this.events.get(tx) ?? [];
+    let changes: RowChange[] = [];
+    let changesDropped = 0;
+    if (request) {
+      const [row] = await tx.query<{ changes: string | null; dropped: string | null }>(capturedChangesSql);
+      changes = parseChanges(row?.changes);
+      changesDropped = Number(row?.dropped || 0);
+    }
+    if (changes.length === 0 && changesDropped === 0 && events.length === 0) return;
+    const mutation: ObservedMutation = {
+      operationId: request?.operationId ?? null,
+      method: request?.method,
+      path: request?.path,
+      params: request?.params ?? {},
+      principal: request?.principal ?? null,
+      requestTenantId: request?.tenantId,
+      tenantId: tx.tenantId,
+      correlationId: request?.correlationId,
+      clientAddress: request?.clientAddress,
+      changes,
+      changesDropped,
+      events,
+      secretFields: request?.secretFields ?? noSecrets,
+    };
+    for (const observer of this.observers.values()) await observer(tx, mutation);
+  }
+}
+
+const noSecrets: ReadonlySet<string> = new Set();
+
+function parseChanges(text: string | null | undefined): RowChange[] {
+  if (!text) return [];
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as RowChange);
+}
