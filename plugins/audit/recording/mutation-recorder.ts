@@ -1,0 +1,100 @@
+import type { MutationObserver, ObservedEvent, ObservedMutation, Tx } from '../../../core/plugin-api/index.ts';
+import { appendRecord, type NewAuditRecord } from '../chain/chain-append.ts';
+import { redact } from './redaction.ts';
+import { type FieldDiff, firstTarget, rowDiff } from './row-diff.ts';
+
+/**
+ * The chain of changes and events that belong to no workspace (a failed login of an unknown
+ * account, a license activation). No workspace id can take this form (they start with a letter or
+ * digit), so no workspace's handle ever sees it; the CLI verifies it with the others.
+ */
+export const platformChain = '-platform';
+
+/** Core topics recorded as security events of their own (besides the row changes of their transaction). */
+const securityTopic = /^(security\.|secrets\.|license[.:])/;
+
+/**
+ * The audit plugin's mutation observer: inside the changing transaction, one record per workspace
+ * whose rows changed (action = operationId, a field-level diff) and one per security event. A
+ * failure here rolls the change back, so nothing changes without its record.
+ */
+export const recordMutation: MutationObserver = async (tx, mutation) => {
+  for (const record of recordsOf(tx, mutation)) await appendRecord(tx, record);
+};
+
+export function recordsOf(tx: Tx, mutation: ObservedMutation): NewAuditRecord[] {
+  const records: NewAuditRecord[] = [];
+  // A platform transaction's rows carry their own workspace; a tenant transaction sees only its own.
+  const byTenant = new Map<string, FieldDiff[]>();
+  for (const change of mutation.changes) {
+    const tenantId = tx.tenantId ?? rowTenant(change.after) ?? rowTenant(change.before) ?? mutation.requestTenantId ?? platformChain;
+    const list = byTenant.get(tenantId) ?? [];
+    list.push(rowDiff(change, mutation.secretFields));
+    byTenant.set(tenantId, list);
+  }
+  if (mutation.changes.length === 0 && mutation.changesDropped > 0) byTenant.set(tx.tenantId ?? mutation.requestTenantId ?? platformChain, []);
+  for (const [tenantId, diffs] of [...byTenant].sort(([a], [b]) => a.localeCompare(b))) {
+    records.push({
+      ...common(mutation),
+      tenantId,
+      action: mutation.operationId ?? 'system.change',
+      target: mutation.path ?? firstTarget(diffs) ?? null,
+      outcome: 'success',
+      diff: diffs,
+      details: mutation.changesDropped > 0 ? { changesNotRecorded: mutation.changesDropped } : null,
+    });
+  }
+  for (const event of mutation.events) {
+    if (!securityTopic.test(event.topic)) continue;
+    records.push(eventRecord(tx, mutation, event));
+  }
+  // Chains are locked in one order (by workspace id), so two transactions never wait on each other.
+  return records.sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+}
+
+function eventRecord(tx: Tx, mutation: ObservedMutation, event: ObservedEvent): NewAuditRecord {
+  const payload = (event.payload ?? {}) as Record<string, unknown>;
+  const base = common(mutation);
+  // A login has no principal yet: the account it is about is the one acting.
+  if (base.principalKind === 'anonymous' && typeof payload.userId === 'string') {
+    Object.assign(base, { principalKind: 'user', principalId: payload.userId, principalName: (payload.email as string) ?? null });
+  }
+  return {
+    ...base,
+    // A tenant transaction can only write its own chain; a platform one writes the event's.
+    tenantId: tx.tenantId ?? event.tenantId ?? platformChain,
+    action: event.topic,
+    target: eventTarget(payload),
+    outcome: /_(failed|denied|refused)$/.test(event.topic) ? 'failure' : 'success',
+    diff: [],
+    details: redact(payload, mutation.secretFields),
+  };
+}
+
+function common(mutation: ObservedMutation): Omit<NewAuditRecord, 'tenantId' | 'action' | 'target' | 'outcome' | 'diff' | 'details'> {
+  const principal = mutation.principal;
+  return {
+    principalKind: principal ? principal.kind : mutation.operationId ? 'anonymous' : 'system',
+    principalId: principal?.id ?? null,
+    principalName: principal?.name ?? null,
+    correlationId: mutation.correlationId ?? null,
+    sourceAddress: mutation.clientAddress ?? null,
+  };
+}
+
+function eventTarget(payload: Record<string, unknown>): string | null {
+  for (const [field, kind] of [
+    ['keyId', 'api_key'],
+    ['userId', 'user'],
+    ['name', 'secret'],
+    ['email', 'account'],
+    ['licenseId', 'license'],
+  ] as const) {
+    if (typeof payload[field] === 'string') return `${kind}:${payload[field]}`;
+  }
+  return null;
+}
+
+function rowTenant(row: Record<string, unknown> | null): string | undefined {
+  return row && typeof row.tenant_id === 'string' ? row.tenant_id : undefined;
+}
