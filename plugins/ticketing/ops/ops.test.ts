@@ -6,19 +6,17 @@ t.test('link-ticket: an alert joins an existing ticket, or a ticket is opened fo
   const probe = servicesProbe();
   const w = await startTicketing(t, { plugins: [probe.plugin] });
   const { alerts, database } = probe.services();
-  const alert = await database
-    .forTenant('acme')
-    .transaction((tx) =>
-      alerts.raise(tx, {
-        tenantId: 'acme',
-        source: 'aiops',
-        entityType: 'host',
-        entityId: 'web-1',
-        severity: 'critical',
-        title: 'CPU saturated',
-        message: '99 % for 10 min',
-      }),
-    );
+  const alert = await database.forTenant('acme').transaction((tx) =>
+    alerts.raise(tx, {
+      tenantId: 'acme',
+      source: 'aiops',
+      entityType: 'host',
+      entityId: 'web-1',
+      severity: 'critical',
+      title: 'CPU saturated',
+      message: '99 % for 10 min',
+    }),
+  );
   const created = await w.write('POST', `/api/v1/ops/alerts/${alert.id}/link-ticket`, w.acmeOps, { createTicket: true, assignee: 'olivia' });
   t.equal(created.status, 200, created.text);
   t.match(created.json, {
