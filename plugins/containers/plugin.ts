@@ -1,5 +1,6 @@
 import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
 import { certificateReads } from './certificates/certificate-reads.ts';
+import { type ContainerMonitoringOptions, containerMonitoringManifest, initContainerMonitoring } from './containers/container-monitoring.ts';
 import { registerResolvers } from './graphql/containers.resolvers.ts';
 import { endpointReads } from './endpoints/endpoint-reads.ts';
 import { HeartbeatDeadlines } from './heartbeats/heartbeat-deadlines.ts';
@@ -21,7 +22,7 @@ import { heartbeatImportKind } from './heartbeats/heartbeat-import-kind.ts';
 import { endpointImportKind } from './endpoints/endpoint-import-kind.ts';
 import { containersDashboardCounters } from './dashboard-counters.ts';
 
-export interface ContainersOptions extends EndpointMonitoringOptions {
+export interface ContainersOptions extends EndpointMonitoringOptions, ContainerMonitoringOptions {
   /** The time source of pings, deadlines and history (tests move it; default: the system clock). */
   clock?: () => Date;
   /** How often this node evaluates heartbeat deadlines (default 1 s). */
@@ -43,13 +44,14 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
     host: '>=0.1.0 <1.0.0',
     migrations: new URL('./migrations/', import.meta.url),
     // Topic names fixed by the public contract (seed 004): `heartbeat.pinged`, `endpoint.alert`, …
-    topicNamespaces: ['heartbeat', 'endpoint', 'certificate', 'status_page'],
+    topicNamespaces: ['heartbeat', 'endpoint', 'certificate', 'status_page', ...containerMonitoringManifest.topicNamespaces],
     openapi: openapiFiles(
       new URL('./heartbeats/heartbeats.openapi.yaml', import.meta.url),
       new URL('./status-page/status-page.openapi.yaml', import.meta.url),
       new URL('./endpoints/endpoints.openapi.yaml', import.meta.url),
       new URL('./certificates/certificates.openapi.yaml', import.meta.url),
       new URL('./badges/badges.openapi.yaml', import.meta.url),
+      new URL('./containers/containers.openapi.yaml', import.meta.url),
     ),
     graphql: new URL('./graphql/schema.graphql', import.meta.url),
     permissions: [
@@ -58,6 +60,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       { name: 'containers.status_page:read', description: 'See the status page’s component groups and components with their status' },
       { name: 'containers.status_page:write', description: 'Create, change and delete status page groups and components' },
       ...endpointMonitoringManifest.permissions,
+      ...containerMonitoringManifest.permissions,
     ],
     policies: [
       ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({
@@ -71,9 +74,10 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       })),
       { role: 'ops_engineer', permission: 'containers.status_page:write' },
       ...endpointMonitoringManifest.policies,
+      ...containerMonitoringManifest.policies,
     ],
-    events: [...heartbeatEvents, ...statusPageEvents, ...endpointMonitoringManifest.events],
-    config: endpointMonitoringManifest.config,
+    events: [...heartbeatEvents, ...statusPageEvents, ...endpointMonitoringManifest.events, ...containerMonitoringManifest.events],
+    config: { ...endpointMonitoringManifest.config, ...containerMonitoringManifest.config },
     importKinds: [heartbeatImportKind, endpointImportKind],
     dashboardCounters: containersDashboardCounters,
     jobs: [
@@ -126,6 +130,8 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
 
       // Endpoint checks, certificate monitors and the dashboard's sparklines.
       initEndpointMonitoring(ctx, options);
+      // Containers from the runtime (or agents), their transitions, logs and label-declared endpoints.
+      initContainerMonitoring(ctx, options);
 
       // GraphQL: the same reads as REST, and the plugin's events as subscriptions.
       registerResolvers(ctx, {

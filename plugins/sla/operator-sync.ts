@@ -130,12 +130,52 @@ export async function applyStatusSync(
     reason: c.missing ? `${c.name} is no longer reported by the agent of ${sync.nodeId}` : undefined,
   }));
   await recordStatusChanges(tx, sink, tenantId, statusChanges);
+  if (written.length > 0) await publishServicesReported(tx, sink, tenantId, sync.nodeId, services, written);
   if (node.was_silent) await onAgentBack(tx, tenantId, sync.nodeId);
   // A sync that rewrote no row only moved the node's last_sync_at, a liveness timestamp the agent
   // sends again in 30 s: its commit need not wait for the WAL flush. Anything the agent reported
   // that changed a row keeps a durable commit.
   if (written.length === 0 && groupsWritten === 0) await tx.query('SET LOCAL synchronous_commit TO OFF');
   return { services: services.length, changes: statusChanges, missing: changes.filter((c) => c.missing).length };
+}
+
+/**
+ * `sla.services_reported`: the services of an agent's sync that are new or changed (state, replicas,
+ * message), as the agent described them. The containers plugin builds its container model from it,
+ * so workloads an agent watches land beside those a runtime reports (first statuses included, which
+ * `service:status_changed` leaves out).
+ */
+async function publishServicesReported(
+  tx: SlaTx,
+  sink: SlaAlertSink,
+  tenantId: string,
+  nodeId: string,
+  services: SyncedService[],
+  written: { id: string; name: string; to_status: ServiceStatus; missing: boolean }[],
+) {
+  const described = new Map(services.map((s) => [s.name, s]));
+  await sink.events.publish(tx, {
+    topic: 'sla.services_reported',
+    tenantId,
+    payload: {
+      nodeId,
+      at: new Date().toISOString(),
+      services: written.map((w) => {
+        const s = described.get(w.name);
+        return {
+          serviceId: w.id,
+          name: w.name,
+          status: w.to_status,
+          missing: w.missing,
+          namespace: s?.namespace ?? null,
+          workloadType: s?.workloadType ?? null,
+          replicas: s?.replicas ?? null,
+          readyReplicas: s?.readyReplicas ?? null,
+          message: s?.message ?? null,
+        };
+      }),
+    },
+  });
 }
 
 /**

@@ -39,4 +39,24 @@ export const slaEvents: EventDeclaration[] = [
     },
   },
   { topic: 'sla.report_generated', description: 'A daily SLA report was generated and stored.' },
+  {
+    topic: 'sla.services_reported',
+    description: 'An agent sync added or changed services (status, replicas, message); the containers plugin keeps its container model from it.',
+    payloadSchema: {
+      type: 'object',
+      required: ['nodeId', 'at', 'services'],
+      properties: {
+        nodeId: { type: 'string' },
+        at: { type: 'string', format: 'date-time' },
+        services: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['serviceId', 'name', 'status', 'missing'],
+            properties: { serviceId: { type: 'string' }, name: { type: 'string' }, status, missing: { type: 'boolean' } },
+          },
+        },
+      },
+    },
+  },
 ];

@@ -157,10 +157,11 @@ export class DockerAdapter implements RuntimeAdapter {
     return containerFromInspect(await this.json<DockerInspect>(`/containers/${encodeURIComponent(id)}/json`));
   }
 
-  async list(): Promise<{ containers: RuntimeContainer[]; workloads: []; cursor: string }> {
+  async list(): Promise<{ containers: RuntimeContainer[]; workloads: []; cursor: string; at: Date }> {
     // The daemon's clock, read before listing: events from then on are replayed by watch.
     const info = await this.json<{ SystemTime?: string }>('/info');
-    const cursor = cursorOf(new Date(Date.parse(info.SystemTime ?? '') - 1000 || Date.now() - 1000));
+    const at = new Date(Date.parse(info.SystemTime ?? '') || Date.now());
+    const cursor = cursorOf(at);
     const listed = await this.json<{ Id: string }[]>('/containers/json?all=1');
     const containers: RuntimeContainer[] = [];
     const queue = [...listed];
@@ -175,7 +176,7 @@ export class DockerAdapter implements RuntimeAdapter {
       }
     };
     await Promise.all(Array.from({ length: this.options.inspectConcurrency ?? 8 }, inspectOne));
-    return { containers, workloads: [], cursor };
+    return { containers, workloads: [], cursor, at };
   }
 
   async watch(cursor: string, onEvent: (event: RuntimeEvent, cursor: string) => Promise<void>, signal: AbortSignal): Promise<string> {

@@ -76,7 +76,10 @@ export async function startDockerEngine(t: { teardown(fn: () => unknown): void }
     const p = url.pathname.replace(/^\/v[0-9.]+/, '');
     if (url.pathname === '/_ping') return res.writeHead(200, { 'api-version': apiVersion, 'content-type': 'text/plain' }).end('OK');
     if (url.pathname === '/version') return send(res, 200, { Version: '27.1.0', ApiVersion: apiVersion, MinAPIVersion: '1.24' });
-    if (p === '/info') return send(res, 200, { SystemTime: new Date(Number(clock / 1_000_000n)).toISOString() });
+    if (p === '/info') {
+      clock += 1_000_000n;
+      return send(res, 200, { SystemTime: new Date(Number(clock / 1_000_000n)).toISOString() });
+    }
     if (p === '/containers/json') {
       const all = url.searchParams.get('all') === '1';
       return send(
@@ -135,6 +138,10 @@ export async function startDockerEngine(t: { teardown(fn: () => unknown): void }
     add(c: Partial<FakeContainer> & { Id: string; Name: string }) {
       const full: FakeContainer = { Image: 'nginx:1.25.3', Labels: {}, Status: 'running', ...c };
       containers.set(c.Id, full);
+      // As an engine does: a new container is created, then (unless it stays stopped) started.
+      this.emit(c.Id, 'create');
+      if (full.Status !== 'created') this.emit(c.Id, 'start');
+      if (full.Status === 'exited') this.emit(c.Id, 'die', { exitCode: String(full.ExitCode ?? 0) });
       return full;
     },
     /** Records an event (at the engine's clock, one ms apart) and sends it to open streams. */

@@ -201,7 +201,7 @@ export class KubernetesAdapter implements RuntimeAdapter {
       pods: pods.metadata.resourceVersion,
       ...Object.fromEntries(kinds.map((kind, i) => [kind, workloadLists[i].metadata.resourceVersion])),
     });
-    return { containers: pods.items.flatMap((pod) => containersOfPod(pod)), workloads, cursor };
+    return { containers: pods.items.flatMap((pod) => containersOfPod(pod)), workloads, cursor, at: new Date() };
   }
 
   async watch(cursor: string, onEvent: (event: RuntimeEvent, cursor: string) => Promise<void>, signal: AbortSignal): Promise<string> {

@@ -98,8 +98,11 @@ export interface RuntimeAdapter {
   readonly kind: RuntimeKind;
   /** Connects (negotiating the API version) and says what it found. */
   connect(): Promise<RuntimeInfo>;
-  /** Every container the runtime knows, stopped ones included; `cursor` continues `watch` from this listing. */
-  list(): Promise<{ containers: RuntimeContainer[]; workloads: RuntimeWorkload[]; cursor: string }>;
+  /**
+   * Every container the runtime knows, stopped ones included, as of `at` (the runtime's clock when the
+   * listing began); `cursor` continues `watch` from there, so events after `at` are not missed.
+   */
+  list(): Promise<{ containers: RuntimeContainer[]; workloads: RuntimeWorkload[]; cursor: string; at: Date }>;
   /**
    * Streams events after `cursor` until `signal` aborts or the stream drops (then it returns, and a
    * new call with the last cursor continues without a gap). `onEvent` is awaited before the next one.
