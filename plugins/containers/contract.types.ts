@@ -120,6 +120,98 @@ export type CertificateUpdate = {
 /** Days before expiry at which a warning fires (default 30, 14, 7, 3, 1). */
 export type CertificateWarningDays = number[];
 
+export type Container = {
+  id: string;
+  name: string;
+  source: ContainerSource;
+  /** The runtime's id (Docker container id; `<pod uid>/<container>` on Kubernetes; the SLA service id for agents). */
+  externalId: string;
+  image: string;
+  imageDigest?: string | null;
+  state: ContainerState;
+  health: ContainerHealth;
+  stateSince: string;
+  labels: {
+    [key: string]: string;
+  };
+  /** The key of its group. */
+  group: string;
+  composeProject?: string | null;
+  composeService?: string | null;
+  namespace?: string | null;
+  workloadKind?: string | null;
+  workloadName?: string | null;
+  host?: string | null;
+  createdAt?: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  exitCode?: number | null;
+  restartCount: number;
+  restartLoop: boolean;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  removedAt?: string | null;
+};
+
+export type ContainerDetail = Container & {
+  uptime: {
+    last24h: UptimeWindow;
+    last7d: UptimeWindow;
+    last30d: UptimeWindow;
+  };
+};
+
+export type ContainerGroup = {
+  key: string;
+  kind: 'label' | 'compose' | 'namespace' | 'ungrouped';
+  name: string;
+  total: number;
+  running: number;
+  stopped: number;
+  unhealthy: number;
+  /** A namespace's Kubernetes workloads. */
+  workloads?: {
+    kind: 'deployment' | 'statefulset' | 'daemonset';
+    name: string;
+    replicas: number;
+    readyReplicas: number;
+  }[];
+};
+
+export type ContainerHealth = 'healthy' | 'unhealthy' | 'starting' | null;
+
+export type ContainerList = ListEnvelope & {
+  data?: Container[];
+  groups: ContainerGroup[];
+};
+
+export type ContainerLogs = {
+  containerId: string;
+  lines: {
+    stream: 'stdout' | 'stderr';
+    at: string | null;
+    message: string;
+  }[];
+};
+
+export type ContainerSource = 'docker' | 'kubernetes' | 'agent';
+
+export type ContainerState = 'unknown' | 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing' | 'removed';
+
+export type ContainerTransition = {
+  id: string;
+  at: string;
+  kind: 'state' | 'health';
+  from: string | null;
+  to: string;
+  exitCode?: number | null;
+  reason?: string | null;
+};
+
+export type ContainerTransitionList = ListEnvelope & {
+  data?: ContainerTransition[];
+};
+
 export type Endpoint = {
   id: string;
   name: string;
@@ -511,6 +603,30 @@ export type PublicBadge = {
   color?: string;
 };
 
+export type RuntimeStatus = {
+  /** The runtime the server watches; `agent` when only agents report. */
+  runtime: 'docker' | 'kubernetes' | 'agent' | 'none';
+  /** The last round reached the runtime (for agents: one reported within 5 minutes). */
+  connected: boolean;
+  endpoint?: string | null;
+  /** The negotiated API version. */
+  apiVersion?: string | null;
+  serverVersion?: string | null;
+  connectedAt?: string | null;
+  listedAt?: string | null;
+  lastEventAt?: string | null;
+  error?: string | null;
+  containers: {
+    total: number;
+    running: number;
+  };
+  agents: {
+    host: string;
+    containers: number;
+    lastSeenAt: string;
+  }[];
+};
+
 export type StatusComponent = {
   id: string;
   name: string;
@@ -678,6 +794,13 @@ export type StatusPosition = number;
 
 /** While what the component is bound to is paused, `show` it as paused (default) or `hide` it from the public page. */
 export type StatusWhenPaused = 'show' | 'hide';
+
+export type UptimeWindow = {
+  /** Running time over observed time; null before the container was seen. */
+  percent: number | null;
+  runningSeconds: number;
+  observedSeconds: number;
+};
 
 // Operations
 
@@ -892,6 +1015,38 @@ export type GetCertificateRequest = {
 
 export type GetCertificateResponse = Certificate;
 
+/** GET /api/v1/containers/{id}: A container with its uptime over the last 24 hours, 7 and 30 days. */
+export type GetContainerRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetContainerResponse = ContainerDetail;
+
+/** GET /api/v1/containers/{id}/logs: Recent log lines from the runtime (stdout and stderr, each with the runtime's timestamp): the last `tail` lines, from `since` on when given. Logs are read live, not stored; containers an agent reports have none here (409). */
+export type GetContainerLogsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** The last lines to return. */
+    tail?: number;
+    /** Only lines from this time on. */
+    since?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetContainerLogsResponse = ContainerLogs;
+
 /** GET /api/v1/dashboard/sparklines: Sparkline data for all endpoints: the range (ending now) cut into equal buckets, each with the mean response time of its successful checks and the uptime by time. One page of endpoints, ordered like GET /api/v1/endpoints. */
 export type GetDashboardSparklinesRequest = {
   query?: {
@@ -1007,6 +1162,16 @@ export type GetPublicBadgeRequest = {
 
 export type GetPublicBadgeResponse = unknown | PublicBadge;
 
+/** GET /api/v1/runtime/status: The container runtime the workspace is watched through (docker, kubernetes, agent or none) and its connection state. */
+export type GetRuntimeStatusRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetRuntimeStatusResponse = RuntimeStatus;
+
 /** GET /status: The workspace's public status page (no credentials): overall status, active incidents (components not operational, with since when), every component with its status and 90 days of daily uptime bars. Server-rendered and complete without JavaScript; a small inline script (the only one the Content-Security-Policy allows) keeps it current from `/status/events`. */
 export type GetStatusPageRequest = {
   query?: {
@@ -1071,6 +1236,71 @@ export type ListCertificatesRequest = {
 };
 
 export type ListCertificatesResponse = CertificateList;
+
+/** GET /api/v1/containers/{id}/endpoints: The endpoint checks this container's `itops.endpoint.*` labels declare. */
+export type ListContainerEndpointsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListContainerEndpointsResponse = EndpointList;
+
+/** GET /api/v1/containers/{id}/transitions: State and health transitions, newest first, at the runtime's time. */
+export type ListContainerTransitionsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    kind?: 'state' | 'health';
+    since?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListContainerTransitionsResponse = ContainerTransitionList;
+
+/** GET /api/v1/containers: List the workspace's containers with their groups: a container's group is its `itops.group` label, else its compose project, else its Kubernetes namespace. `groups` counts all containers the filters match, not only this page. Removed containers are left out unless asked for. */
+export type ListContainersRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'name' | 'state' | 'startedAt' | 'restartCount' | 'lastSeenAt' | 'group';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    state?: ContainerState;
+    source?: ContainerSource;
+    /** Only this group (its `key`, e.g. `compose:shop`, `namespace:prod`, `label:payments`, `ungrouped`). */
+    group?: string;
+    includeRemoved?: boolean;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListContainersResponse = ContainerList;
 
 /** GET /api/v1/endpoints/{id}/checks: List check results, newest first. */
 export type ListEndpointChecksRequest = {
@@ -1575,6 +1805,24 @@ export type RotateMonitorBadgeRequest = {
 
 export type RotateMonitorBadgeResponse = MonitorBadge;
 
+/** GET /api/v1/containers/{id}/logs/stream: Live log lines as Server-Sent Events: the last `tail` lines (default none), then each new line as an event `log` whose data is `{stream, at, message}`; keep-alive comments every 15 s. The stream ends with an event `end` when the runtime closes it (the container stopped). */
+export type StreamContainerLogsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    tail?: number;
+    /** Only lines from this time on. */
+    since?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type StreamContainerLogsResponse = string;
+
 /** GET /status/events: Live updates of the workspace's status page as Server-Sent Events (no credentials). */
 export type StreamStatusEventsRequest = {
   query?: {
@@ -1715,6 +1963,8 @@ export interface OperationTypes {
   deleteStatusIncident: { request: DeleteStatusIncidentRequest; response: DeleteStatusIncidentResponse };
   deleteStatusMaintenance: { request: DeleteStatusMaintenanceRequest; response: DeleteStatusMaintenanceResponse };
   getCertificate: { request: GetCertificateRequest; response: GetCertificateResponse };
+  getContainer: { request: GetContainerRequest; response: GetContainerResponse };
+  getContainerLogs: { request: GetContainerLogsRequest; response: GetContainerLogsResponse };
   getDashboardSparklines: { request: GetDashboardSparklinesRequest; response: GetDashboardSparklinesResponse };
   getEndpoint: { request: GetEndpointRequest; response: GetEndpointResponse };
   getEndpointDailyUptime: { request: GetEndpointDailyUptimeRequest; response: GetEndpointDailyUptimeResponse };
@@ -1722,10 +1972,14 @@ export interface OperationTypes {
   getHeartbeatDailyUptime: { request: GetHeartbeatDailyUptimeRequest; response: GetHeartbeatDailyUptimeResponse };
   getMonitorBadge: { request: GetMonitorBadgeRequest; response: GetMonitorBadgeResponse };
   getPublicBadge: { request: GetPublicBadgeRequest; response: GetPublicBadgeResponse };
+  getRuntimeStatus: { request: GetRuntimeStatusRequest; response: GetRuntimeStatusResponse };
   getStatusPage: { request: GetStatusPageRequest; response: GetStatusPageResponse };
   getStatusPageSettings: { request: GetStatusPageSettingsRequest; response: GetStatusPageSettingsResponse };
   listCertificateChecks: { request: ListCertificateChecksRequest; response: ListCertificateChecksResponse };
   listCertificates: { request: ListCertificatesRequest; response: ListCertificatesResponse };
+  listContainerEndpoints: { request: ListContainerEndpointsRequest; response: ListContainerEndpointsResponse };
+  listContainerTransitions: { request: ListContainerTransitionsRequest; response: ListContainerTransitionsResponse };
+  listContainers: { request: ListContainersRequest; response: ListContainersResponse };
   listEndpointChecks: { request: ListEndpointChecksRequest; response: ListEndpointChecksResponse };
   listEndpointFlips: { request: ListEndpointFlipsRequest; response: ListEndpointFlipsResponse };
   listEndpoints: { request: ListEndpointsRequest; response: ListEndpointsResponse };
@@ -1755,6 +2009,7 @@ export interface OperationTypes {
   pingSuccessPost: { request: PingSuccessPostRequest; response: PingSuccessPostResponse };
   resumeHeartbeat: { request: ResumeHeartbeatRequest; response: ResumeHeartbeatResponse };
   rotateMonitorBadge: { request: RotateMonitorBadgeRequest; response: RotateMonitorBadgeResponse };
+  streamContainerLogs: { request: StreamContainerLogsRequest; response: StreamContainerLogsResponse };
   streamStatusEvents: { request: StreamStatusEventsRequest; response: StreamStatusEventsResponse };
   updateCertificate: { request: UpdateCertificateRequest; response: UpdateCertificateResponse };
   updateEndpoint: { request: UpdateEndpointRequest; response: UpdateEndpointResponse };
@@ -1832,6 +2087,8 @@ export const operations = {
   deleteStatusIncident: { method: 'DELETE', path: '/api/v1/status/incidents/{id}', public: false, permission: 'containers.status_page:write' },
   deleteStatusMaintenance: { method: 'DELETE', path: '/api/v1/status/maintenances/{id}', public: false, permission: 'containers.status_page:write' },
   getCertificate: { method: 'GET', path: '/api/v1/certificates/{id}', public: false, permission: 'containers.certificates:read' },
+  getContainer: { method: 'GET', path: '/api/v1/containers/{id}', public: false, permission: 'containers.containers:read' },
+  getContainerLogs: { method: 'GET', path: '/api/v1/containers/{id}/logs', public: false, permission: 'containers.logs:read' },
   getDashboardSparklines: { method: 'GET', path: '/api/v1/dashboard/sparklines', public: false, permission: 'containers.endpoints:read' },
   getEndpoint: { method: 'GET', path: '/api/v1/endpoints/{id}', public: false, permission: 'containers.endpoints:read' },
   getEndpointDailyUptime: { method: 'GET', path: '/api/v1/endpoints/{id}/uptime/daily', public: false, permission: 'containers.endpoints:read' },
@@ -1839,10 +2096,14 @@ export const operations = {
   getHeartbeatDailyUptime: { method: 'GET', path: '/api/v1/heartbeats/{id}/uptime/daily', public: false, permission: 'containers.heartbeats:read' },
   getMonitorBadge: { method: 'GET', path: '/api/v1/badges/{targetType}/{id}', public: false, permission: 'containers.heartbeats:read' },
   getPublicBadge: { method: 'GET', path: '/badge/{token}/{format}', public: true },
+  getRuntimeStatus: { method: 'GET', path: '/api/v1/runtime/status', public: false, permission: 'containers.containers:read' },
   getStatusPage: { method: 'GET', path: '/status', public: true },
   getStatusPageSettings: { method: 'GET', path: '/api/v1/status/settings', public: false, permission: 'containers.status_page:read' },
   listCertificateChecks: { method: 'GET', path: '/api/v1/certificates/{id}/checks', public: false, permission: 'containers.certificates:read' },
   listCertificates: { method: 'GET', path: '/api/v1/certificates', public: false, permission: 'containers.certificates:read' },
+  listContainerEndpoints: { method: 'GET', path: '/api/v1/containers/{id}/endpoints', public: false, permission: 'containers.endpoints:read' },
+  listContainerTransitions: { method: 'GET', path: '/api/v1/containers/{id}/transitions', public: false, permission: 'containers.containers:read' },
+  listContainers: { method: 'GET', path: '/api/v1/containers', public: false, permission: 'containers.containers:read' },
   listEndpointChecks: { method: 'GET', path: '/api/v1/endpoints/{id}/checks', public: false, permission: 'containers.endpoints:read' },
   listEndpointFlips: { method: 'GET', path: '/api/v1/endpoints/{id}/flips', public: false, permission: 'containers.endpoints:read' },
   listEndpoints: { method: 'GET', path: '/api/v1/endpoints', public: false, permission: 'containers.endpoints:read' },
@@ -1872,6 +2133,7 @@ export const operations = {
   pingSuccessPost: { method: 'POST', path: '/ping/{uuid}', public: true, requestBody: '*/*' },
   resumeHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/resume', public: false, permission: 'containers.heartbeats:write' },
   rotateMonitorBadge: { method: 'POST', path: '/api/v1/badges/{targetType}/{id}/rotate', public: false, permission: 'containers.heartbeats:write' },
+  streamContainerLogs: { method: 'GET', path: '/api/v1/containers/{id}/logs/stream', public: false, permission: 'containers.logs:read' },
   streamStatusEvents: { method: 'GET', path: '/status/events', public: true },
   updateCertificate: {
     method: 'PUT',
