@@ -78,6 +78,8 @@ function valueFor(column: Column, position: number): string {
 const extraColumns: Record<string, Record<string, string>> = {
   heartbeat: { period_seconds: '60' },
   monitor_badge: { token: 'md5(random()::text)' },
+  // Its CHECK is a pattern, not a list of values: the generic text would be the pattern itself.
+  workspace_secret: { key: `'isolation_key'` },
 };
 
 async function rowSql(kernel: Kernel, table: string, tenantId: string): Promise<string> {
