@@ -45,10 +45,12 @@ function firstPartyPluginIds(): string[] {
 export async function startServerProcess(
   t: { teardown(fn: () => unknown): void },
   env: Record<string, string>,
-  options: { startTimeoutMs?: number; firstParty?: boolean } = {},
+  options: { startTimeoutMs?: number; firstParty?: boolean; entry?: string; dataDir?: string } = {},
 ): Promise<ServerProcess> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-process-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', dieWithParent, 'core/main.ts'], {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'itops-process-')));
+  // `entry` runs compiled JavaScript (the production build) with plain node, without tsx.
+  const entry = options.entry ? [options.entry] : ['--import', 'tsx', 'core/main.ts'];
+  const child = spawn(process.execPath, ['--import', dieWithParent, ...entry], {
     env: {
       ...process.env,
       NODE_ENV: 'test',
@@ -87,7 +89,7 @@ export async function startServerProcess(
   };
   t.teardown(async () => {
     await stop();
-    await rm(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   const url = await new Promise<string>((resolve, reject) => {
