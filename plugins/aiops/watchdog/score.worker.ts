@@ -1,49 +1,67 @@
-import { type DetectorKind, type DetectorState, newState, step } from './detectors/index.ts';
+import { type RobustSeasonalState, robustSeasonalStateSize, robustSeasonalStep } from './detectors/robust-seasonal.ts';
 
 /**
- * Worker task `aiops.score`: runs the detector over a chunk of series, each from its saved state,
- * and hands back the new states and the points that crossed the threshold. A pure function of its
- * input (no database), so the pool runs chunks side by side.
+ * Worker task `aiops.score`: runs the watchdog's detector over a chunk of series, each from its
+ * saved state, and hands back the new states and the points that crossed the threshold. A pure
+ * function of its input (no database), so the pool runs chunks side by side.
+ *
+ * The chunk is packed into a few flat typed arrays (all timestamps, all values, all states end to
+ * end, with offsets) rather than an object per series: copying a chunk to a thread is then a few
+ * memcpy calls, so the thread that hands out the work does not become the bottleneck.
  */
-export interface ScoreSeriesInput {
-  key: string;
-  state: DetectorState | null;
+export interface ScoreInput {
+  threshold: number;
+  /** Series i has points offsets[i] … offsets[i+1]−1. */
+  offsets: Int32Array;
   ts: Float64Array;
   values: Float64Array;
+  /** Series i's state at i·stateSize; `fresh[i] = 1` for a series seen for the first time. */
+  states: Float64Array;
+  fresh: Uint8Array;
 }
 
-export interface ScoreInput {
-  kind: DetectorKind;
-  threshold: number;
-  series: ScoreSeriesInput[];
-}
-
-export interface ScoreSeriesOutput {
-  key: string;
-  state: DetectorState;
-  /** Points at or above the threshold: index into the input arrays, score, z. */
-  hits: { index: number; score: number; z: number }[];
-  maxScore: number;
+export interface ScoreHit {
+  series: number;
+  index: number;
+  score: number;
+  z: number;
 }
 
 export interface ScoreOutput {
   points: number;
-  series: ScoreSeriesOutput[];
+  states: Float64Array;
+  hits: ScoreHit[];
 }
 
+export const stateSize = robustSeasonalStateSize;
+
 export default function score(input: ScoreInput): ScoreOutput {
-  let points = 0;
-  const series = input.series.map((s) => {
-    const state = s.state ?? newState(input.kind);
-    const hits: ScoreSeriesOutput['hits'] = [];
-    let maxScore = 0;
-    for (let i = 0; i < s.values.length; i++) {
-      const r = step(state, s.ts[i], s.values[i]);
-      if (r.score > maxScore) maxScore = r.score;
-      if (r.score >= input.threshold) hits.push({ index: i, score: r.score, z: r.z });
+  const count = input.offsets.length - 1;
+  const hits: ScoreHit[] = [];
+  for (let i = 0; i < count; i++) {
+    const state: RobustSeasonalState = input.states.subarray(i * stateSize, (i + 1) * stateSize);
+    if (input.fresh[i]) state.fill(0);
+    for (let k = input.offsets[i]; k < input.offsets[i + 1]; k++) {
+      const r = robustSeasonalStep(state, input.ts[k], input.values[k]);
+      if (r.score >= input.threshold) hits.push({ series: i, index: k - input.offsets[i], score: r.score, z: r.z });
     }
-    points += s.values.length;
-    return { key: s.key, state, hits, maxScore };
+  }
+  return { points: input.values.length, states: input.states, hits };
+}
+
+/** Packs series (timestamps, values, saved state or null) into one task input. */
+export function packChunk(series: { ts: ArrayLike<number>; values: ArrayLike<number>; state: Float64Array | null }[], threshold: number): ScoreInput {
+  const offsets = new Int32Array(series.length + 1);
+  for (let i = 0; i < series.length; i++) offsets[i + 1] = offsets[i] + series[i].values.length;
+  const ts = new Float64Array(offsets[series.length]);
+  const values = new Float64Array(offsets[series.length]);
+  const states = new Float64Array(series.length * stateSize);
+  const fresh = new Uint8Array(series.length);
+  series.forEach((s, i) => {
+    ts.set(s.ts, offsets[i]);
+    values.set(s.values, offsets[i]);
+    if (s.state) states.set(s.state, i * stateSize);
+    else fresh[i] = 1;
   });
-  return { points, series };
+  return { threshold, offsets, ts, values, states, fresh };
 }

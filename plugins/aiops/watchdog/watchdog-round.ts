@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { AlertsService, DatabaseService, EventsService, RaiseAlert, ResolveAlert, Tx, WorkersService } from '../../../core/plugin-api/index.ts';
-import type { DetectorState } from './detectors/index.ts';
-import type { ScoreInput, ScoreOutput, ScoreSeriesInput } from './score.worker.ts';
+import { type DetectorState, stateFromJson, stateToJson } from './detectors/index.ts';
+import { isRobustSeasonalState } from './detectors/robust-seasonal.ts';
+import { packChunk, type ScoreInput, type ScoreOutput, stateSize } from './score.worker.ts';
+
+interface SeriesWork {
+  key: string;
+  state: Float64Array | null;
+  ts: number[];
+  values: number[];
+}
 
 export interface WatchdogDeps {
   database: DatabaseService;
@@ -66,29 +74,39 @@ export async function runWatchdogRound(deps: WatchdogDeps): Promise<{ batches: n
       g.values.push(Number(r.value));
     }
     const states = await loadStates(tx, [...groups.values()]);
-    const inputs: ScoreSeriesInput[] = [];
+    const inputs: SeriesWork[] = [];
     for (const [k, g] of groups) {
       const saved = states.get(k);
       // Never score backwards: points older than what the series has seen are stored, not scored.
       const from = saved ? g.ts.findIndex((t) => t > saved.lastTs) : 0;
       if (from < 0) continue;
-      inputs.push({ key: k, state: saved?.state ?? null, ts: Float64Array.from(g.ts.slice(from)), values: Float64Array.from(g.values.slice(from)) });
+      const state = saved && isRobustSeasonalState(saved.state) ? saved.state : null;
+      inputs.push({ key: k, state, ts: g.ts.slice(from), values: g.values.slice(from) });
     }
-    const outputs = await scoreOnPool(deps, inputs);
+    const chunks = await scoreOnPool(deps, inputs);
     let points = 0;
     const detected: { tenant: string; service: string; metric: string; score: number; z: number; value: number; at: number }[] = [];
     const calm: { tenant: string; service: string; metric: string }[] = [];
     const stateRows: { k: string; state: DetectorState; lastTs: number; seen: number }[] = [];
-    const inputByKey = new Map(inputs.map((s) => [s.key, s]));
-    for (const out of outputs.flatMap((o) => o.series)) {
-      const input = inputByKey.get(out.key) as ScoreSeriesInput;
-      const [tenant, service, metric] = JSON.parse(out.key) as [string, string, string];
-      points += input.values.length;
-      stateRows.push({ k: out.key, state: out.state, lastTs: input.ts[input.ts.length - 1], seen: input.values.length });
-      if (out.hits.length > 0) {
-        const best = out.hits.reduce((a, b) => (b.score > a.score ? b : a));
-        detected.push({ tenant, service, metric, score: best.score, z: best.z, value: input.values[best.index], at: input.ts[best.index] });
-      } else if (input.values.length >= calmPointsToResolve) calm.push({ tenant, service, metric });
+    for (const { series, output } of chunks) {
+      const best = new Map<number, ScoreOutput['hits'][number]>();
+      for (const hit of output.hits) {
+        const seen = best.get(hit.series);
+        if (!seen || hit.score > seen.score) best.set(hit.series, hit);
+      }
+      series.forEach((input, i) => {
+        const [tenant, service, metric] = JSON.parse(input.key) as [string, string, string];
+        points += input.values.length;
+        stateRows.push({
+          k: input.key,
+          state: output.states.slice(i * stateSize, (i + 1) * stateSize),
+          lastTs: input.ts[input.ts.length - 1],
+          seen: input.values.length,
+        });
+        const hit = best.get(i);
+        if (hit) detected.push({ tenant, service, metric, score: hit.score, z: hit.z, value: input.values[hit.index], at: input.ts[hit.index] });
+        else if (input.values.length >= calmPointsToResolve) calm.push({ tenant, service, metric });
+      });
     }
     await saveStates(tx, stateRows);
     await tx.query('UPDATE aiops_ingest_batch SET scored_at = now() WHERE id = ANY(?::uuid[])', [ids]);
@@ -101,13 +119,13 @@ export async function runWatchdogRound(deps: WatchdogDeps): Promise<{ batches: n
   });
 }
 
-async function scoreOnPool(deps: WatchdogDeps, inputs: ScoreSeriesInput[]): Promise<ScoreOutput[]> {
+async function scoreOnPool(deps: WatchdogDeps, inputs: SeriesWork[]): Promise<{ series: SeriesWork[]; output: ScoreOutput }[]> {
   if (inputs.length === 0) return [];
-  // Two chunks per worker-sized slice of the work, so both cores of a small machine are busy.
-  const chunks: ScoreSeriesInput[][] = [];
+  // About four chunks of the round's points, at least 5,000 each: both cores of a small machine stay busy.
+  const chunks: SeriesWork[][] = [];
   const total = inputs.reduce((n, s) => n + s.values.length, 0);
   const target = Math.max(5000, Math.ceil(total / 4));
-  let current: ScoreSeriesInput[] = [];
+  let current: SeriesWork[] = [];
   let size = 0;
   for (const s of inputs) {
     current.push(s);
@@ -120,19 +138,22 @@ async function scoreOnPool(deps: WatchdogDeps, inputs: ScoreSeriesInput[]): Prom
   }
   if (current.length) chunks.push(current);
   return Promise.all(
-    chunks.map((series) => deps.workers.run<ScoreInput, ScoreOutput>('aiops.score', { kind: 'robust_seasonal', threshold: deps.threshold, series })),
+    chunks.map(async (series) => ({ series, output: await deps.workers.run<ScoreInput, ScoreOutput>('aiops.score', packChunk(series, deps.threshold)) })),
   );
 }
 
 async function loadStates(tx: Tx, groups: { tenant: string; service: string; metric: string }[]) {
   const found = new Map<string, { state: DetectorState; lastTs: number }>();
   if (groups.length === 0) return found;
-  const rows = await tx.query<{ tenant_id: string; service_id: string; metric_name: string; state: DetectorState; last_ts: Date }>(
+  const rows = await tx.query<{ tenant_id: string; service_id: string; metric_name: string; state: unknown; last_ts: Date }>(
     `SELECT s.tenant_id, s.service_id, s.metric_name, s.state, s.last_ts FROM aiops_series_state s
        JOIN unnest(?::text[], ?::text[], ?::text[]) AS k(t, s, m) ON s.tenant_id = k.t AND s.service_id = k.s AND s.metric_name = k.m`,
     [groups.map((g) => g.tenant), groups.map((g) => g.service), groups.map((g) => g.metric)],
   );
-  for (const r of rows) found.set(key(r.tenant_id, r.service_id, r.metric_name), { state: r.state, lastTs: new Date(r.last_ts).getTime() });
+  for (const r of rows) {
+    const state = stateFromJson(r.state);
+    if (state) found.set(key(r.tenant_id, r.service_id, r.metric_name), { state, lastTs: new Date(r.last_ts).getTime() });
+  }
   return found;
 }
 
@@ -148,7 +169,7 @@ async function saveStates(tx: Tx, rows: { k: string; state: DetectorState; lastT
       parts.map((p) => p[0]),
       parts.map((p) => p[1]),
       parts.map((p) => p[2]),
-      rows.map((r) => JSON.stringify(r.state)),
+      rows.map((r) => JSON.stringify(stateToJson(r.state))),
       rows.map((r) => new Date(r.lastTs).toISOString()),
       rows.map((r) => r.seen),
     ],

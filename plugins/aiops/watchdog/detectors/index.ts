@@ -1,4 +1,4 @@
-import { type RobustSeasonalState, robustSeasonalState, robustSeasonalStep } from './robust-seasonal.ts';
+import { isRobustSeasonalState, type RobustSeasonalState, robustSeasonalState, robustSeasonalStep } from './robust-seasonal.ts';
 import { type WindowedGaussianState, windowedGaussianState, windowedGaussianStep } from './windowed-gaussian.ts';
 
 /** The detectors by name: the watchdog runs `robust_seasonal`; `windowed_gaussian` is the baseline. */
@@ -11,7 +11,23 @@ export function newState(kind: DetectorKind): DetectorState {
 
 /** Scores one point of a series and updates its state; never looks at later points. */
 export function step(state: DetectorState, tsMs: number, value: number): { score: number; z: number } {
-  return state.kind === 'robust_seasonal' ? robustSeasonalStep(state, tsMs, value) : windowedGaussianStep(state, value);
+  return isRobustSeasonalState(state) ? robustSeasonalStep(state, tsMs, value) : windowedGaussianStep(state, value);
+}
+
+/** A state as stored (jsonb): the robust detector's array as plain numbers. */
+export function stateToJson(state: DetectorState): unknown {
+  return isRobustSeasonalState(state) ? Array.from(state) : state;
+}
+
+export function stateFromJson(json: unknown): DetectorState | null {
+  if (Array.isArray(json)) {
+    const state = robustSeasonalState();
+    if (json.length !== state.length) return null; // a layout of another version: start afresh
+    state.set(json as number[]);
+    return state;
+  }
+  if (json && typeof json === 'object' && (json as { kind?: string }).kind === 'windowed_gaussian') return json as WindowedGaussianState;
+  return null;
 }
 
 /** A whole series in order, as NAB runs a detector. */

@@ -1,35 +1,22 @@
 /**
- * The upper tail of the standard normal distribution, Q(z) = P(Z > z), to full double precision far
- * out (erfc by its continued fraction past z = 3, where 1 − Φ(z) would round to 0).
+ * The upper tail of the standard normal distribution, Q(z) = P(Z > z) = erfc(z/√2)/2, by the
+ * Chebyshev fit of erfc in Numerical Recipes (fractional error below 1.2e-7 everywhere, one exp):
+ * exact enough for a score and cheap enough for millions of points a second. It stays positive far
+ * out in the tail (down to ~1e-300), where 1 − Φ(z) would already round to 0.
  */
 export function normalTail(z: number): number {
-  if (z < 0) return 1 - normalTail(-z);
-  if (z < 3) {
-    // Abramowitz–Stegun 7.1.26 is too coarse here; a series for erf is exact enough below 3.
-    const x = z / Math.SQRT2;
-    let term = x;
-    let sum = x;
-    for (let n = 1; n < 60; n++) {
-      term *= (-x * x) / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return 0.5 - sum / Math.sqrt(Math.PI);
-  }
-  // Continued fraction (Lentz) for erfc(x), x = z/√2.
-  const x = z / Math.SQRT2;
-  let f = x;
-  let c = x;
-  let d = 0;
-  for (let n = 1; n < 200; n++) {
-    const a = n / 2;
-    d = x + a * d;
-    d = 1 / d;
-    c = x + a / c;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-15) break;
-  }
-  return Math.exp(-x * x) / (f * Math.sqrt(Math.PI)) / 2;
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  const erfc =
+    t *
+    Math.exp(
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return z >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
