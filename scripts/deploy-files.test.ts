@@ -23,7 +23,8 @@ t.test('the image is a multi-stage production build that runs compiled JavaScrip
   t.notMatch(runtime, /tsx/);
   t.match(runtime, /HEALTHCHECK/);
   const ignored = text('.dockerignore');
-  for (const entry of ['node_modules', '.data', '.env', 'dist']) t.match(ignored, new RegExp(`^${entry.replace('.', '\\.')}$`, 'm'), `${entry} stays out of the build context`);
+  for (const entry of ['node_modules', '.data', '.env', 'dist'])
+    t.match(ignored, new RegExp(`^${entry.replace('.', '\\.')}$`, 'm'), `${entry} stays out of the build context`);
 });
 
 t.test('compose: PostgreSQL 18, two itops nodes from one image, a proxy that waits for both', async (t) => {
