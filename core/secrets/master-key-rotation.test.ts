@@ -4,12 +4,12 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { call, startTestKernel } from '../plugin-api/testing.ts';
+import { startTestKernel } from '../plugin-api/testing.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import { keyFingerprint } from './envelope.ts';
 import { MasterKeyring, masterKeyFile } from './master-key.ts';
 import { SecretStore } from './secret-store.ts';
-import { secretsProbePlugin } from './secrets.testkit.ts';
+import { secretsProbePlugin, send } from './secrets.testkit.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -37,9 +37,9 @@ t.test('rotating the development master key re-wraps every data key; every secre
   const { kernel, admin, acmeAdmin, globexAdmin } = await startWorld(t, { plugins: [probe.manifest] });
   const keyFile = masterKeyFile(kernel.config.dataDir);
   t.equal((await stat(keyFile)).mode & 0o777, 0o600, 'the generated key file is readable by its owner only');
-  await call(kernel, 'POST', '/api/v1/platform/secrets/vault_probe.a', { headers: admin.headers, body: { value: values.platform } });
-  await call(kernel, 'POST', '/api/v1/workspace/secrets/vault_probe.a', { headers: acmeAdmin.headers, body: { value: values.acme } });
-  await call(kernel, 'POST', '/api/v1/workspace/secrets/vault_probe.a', { headers: globexAdmin.headers, body: { value: values.globex } });
+  await send(kernel, 'POST', '/api/v1/platform/secrets/vault_probe.a', { headers: admin.headers, body: { value: values.platform } });
+  await send(kernel, 'POST', '/api/v1/workspace/secrets/vault_probe.a', { headers: acmeAdmin.headers, body: { value: values.acme } });
+  await send(kernel, 'POST', '/api/v1/workspace/secrets/vault_probe.a', { headers: globexAdmin.headers, body: { value: values.globex } });
   const oldKey = Buffer.from((await readFile(keyFile, 'utf8')).trim(), 'base64');
   const before = await stored(kernel.database.platform.query);
   t.same(new Set(before.map((r) => r.master_key_id)), new Set([keyFingerprint(oldKey)]));
@@ -78,7 +78,7 @@ t.test('a configured master key rotates through ITOPS_MASTER_KEY_PREVIOUS; a nod
   const [first, second] = [randomBytes(32).toString('base64'), randomBytes(32).toString('base64')];
   const probe = secretsProbePlugin();
   const { kernel, acmeAdmin } = await startWorld(t, { plugins: [probe.manifest], env: { ITOPS_MASTER_KEY: first } });
-  await call(kernel, 'POST', '/api/v1/workspace/secrets/vault_probe.token', { headers: acmeAdmin.headers, body: { value: values.acme } });
+  await send(kernel, 'POST', '/api/v1/workspace/secrets/vault_probe.token', { headers: acmeAdmin.headers, body: { value: values.acme } });
 
   const output = await rotate({
     DATABASE_URL: kernel.database.url,

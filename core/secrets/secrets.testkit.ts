@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { definePlugin, type SecretsService, tokens } from '../plugin-api/index.ts';
+import { type CallOptions, call } from '../plugin-api/testing.ts';
+import type { Kernel } from '../kernel/kernel.ts';
 
 /** A plugin that only hands out its view of the secrets store, for tests that read as a plugin would. */
 export function secretsProbePlugin(id = 'vault_probe') {
@@ -37,4 +40,9 @@ export async function dumpAllRows(query: Query): Promise<string> {
     parts.push(`-- ${name}`, ...rows.map((r) => r.row));
   }
   return parts.join('\n');
+}
+
+/** A call with a fresh Idempotency-Key: the workspace API's writes require one (seed 003). */
+export function send(kernel: Kernel, method: string, urlPath: string, options: CallOptions = {}) {
+  return call(kernel, method, urlPath, { ...options, headers: { 'idempotency-key': randomUUID(), ...options.headers } });
 }

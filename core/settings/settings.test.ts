@@ -1,6 +1,7 @@
 import t from 'tap';
 import { call, eventually, startTestKernel } from '../plugin-api/testing.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
+import { send } from '../secrets/secrets.testkit.ts';
 import { settingsProbePlugin } from './settings.testkit.ts';
 
 t.test('platform settings: defaults, changes by a platform admin, resets, stale versions refused', async (t) => {
@@ -13,7 +14,7 @@ t.test('platform settings: defaults, changes by a platform admin, resets, stale 
     'defaults only',
   );
 
-  const changed = await call(kernel, 'PUT', '/api/v1/platform/settings', {
+  const changed = await send(kernel, 'PUT', '/api/v1/platform/settings', {
     headers: admin.headers,
     body: { settings: { core: { instanceName: 'Acme Ops', supportEmail: 'help@acme.test' } }, version: 0 },
   });
@@ -24,29 +25,29 @@ t.test('platform settings: defaults, changes by a platform admin, resets, stale 
     updatedAt: String,
   });
 
-  const stale = await call(kernel, 'PUT', '/api/v1/platform/settings', {
+  const stale = await send(kernel, 'PUT', '/api/v1/platform/settings', {
     headers: admin.headers,
     body: { settings: { core: { defaultPlan: 'pro' } }, version: 0 },
   });
   t.equal(stale.status, 409, 'a change based on an old version');
-  const reset = await call(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { settings: { core: { instanceName: null } } } });
+  const reset = await send(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { settings: { core: { instanceName: null } } } });
   t.equal(reset.status, 200);
   t.same(reset.json.settings.core, { instanceName: 'itops', defaultPlan: 'free', supportEmail: 'help@acme.test' }, 'null returns a setting to its default');
   t.equal(reset.json.version, 2);
 
-  const unknown = await call(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { settings: { core: { colour: 'red' } } } });
+  const unknown = await send(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { settings: { core: { colour: 'red' } } } });
   t.equal(unknown.status, 400);
   t.same(unknown.json.error.details, [{ path: '/body/settings/core/colour', message: 'is not a known setting' }]);
-  const wrongType = await call(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { settings: { core: { supportEmail: 'nope' } } } });
+  const wrongType = await send(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { settings: { core: { supportEmail: 'nope' } } } });
   t.equal(wrongType.status, 400);
   t.match(wrongType.json.error.details, [{ path: '/body/settings/core/supportEmail' }]);
-  const noSection = await call(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { settings: { nobody: { a: 1 } } } });
+  const noSection = await send(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { settings: { nobody: { a: 1 } } } });
   t.equal(noSection.status, 400, 'a section no one declares');
-  t.equal((await call(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { core: {} } })).status, 400, 'not a settings document');
+  t.equal((await send(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { core: {} } })).status, 400, 'not a settings document');
 
   t.equal((await call(kernel, 'GET', '/api/v1/platform/settings')).status, 401);
   t.equal((await call(kernel, 'GET', '/api/v1/platform/settings', { headers: acmeAdmin.headers })).status, 403, 'a workspace admin');
-  t.equal((await call(kernel, 'PUT', '/api/v1/platform/settings', { headers: acmeAdmin.headers, body: { settings: {} } })).status, 403);
+  t.equal((await send(kernel, 'PUT', '/api/v1/platform/settings', { headers: acmeAdmin.headers, body: { settings: {} } })).status, 403);
 
   const schema = await call(kernel, 'GET', '/api/v1/platform/settings/schema', { headers: admin.headers });
   t.equal(schema.status, 200);
@@ -55,7 +56,7 @@ t.test('platform settings: defaults, changes by a platform admin, resets, stale 
 
 t.test('workspace settings: per workspace, validated, readable by its members, changed by its admins', async (t) => {
   const { kernel, acmeAdmin, acmeViewer, globexAdmin } = await startWorld(t);
-  const put = await call(kernel, 'PUT', '/api/v1/workspace/settings', {
+  const put = await send(kernel, 'PUT', '/api/v1/workspace/settings', {
     headers: acmeAdmin.headers,
     body: { settings: { core: { timezone: 'Europe/Berlin', weekStartsOn: 'sunday' } } },
   });
@@ -66,7 +67,7 @@ t.test('workspace settings: per workspace, validated, readable by its members, c
   t.equal(viewer.status, 200, 'a viewer reads them');
   t.equal(viewer.json.settings.core.timezone, 'Europe/Berlin');
   t.equal(
-    (await call(kernel, 'PUT', '/api/v1/workspace/settings', { headers: acmeViewer.headers, body: { settings: {} } })).status,
+    (await send(kernel, 'PUT', '/api/v1/workspace/settings', { headers: acmeViewer.headers, body: { settings: {} } })).status,
     403,
     'but does not change them',
   );
@@ -76,7 +77,7 @@ t.test('workspace settings: per workspace, validated, readable by its members, c
   const across = await call(kernel, 'GET', '/api/v1/workspace/settings', { headers: { ...globexAdmin.headers, 'x-workspace-id': 'acme' } });
   t.ok([403, 404].includes(across.status), `not across workspaces (${across.status})`);
 
-  const zone = await call(kernel, 'PUT', '/api/v1/workspace/settings', {
+  const zone = await send(kernel, 'PUT', '/api/v1/workspace/settings', {
     headers: acmeAdmin.headers,
     body: { settings: { core: { timezone: 'Mars/Olympus' } } },
   });
@@ -104,7 +105,7 @@ t.test('plugins declare their sections in the manifest and read them with defaul
   const schema = await call(kernel, 'GET', '/api/v1/workspace/settings/schema', { headers: acmeAdmin.headers });
   t.equal(schema.json.properties.tuning_probe.properties.checkIntervalSeconds.maximum, 3600, 'its schema is served');
 
-  const tooFast = await call(kernel, 'PUT', '/api/v1/workspace/settings', {
+  const tooFast = await send(kernel, 'PUT', '/api/v1/workspace/settings', {
     headers: acmeAdmin.headers,
     body: { settings: { tuning_probe: { checkIntervalSeconds: 5 } } },
   });
@@ -116,7 +117,7 @@ t.test('plugins declare their sections in the manifest and read them with defaul
   await startTestKernel(t, { databaseUrl: kernel.database.url, plugins: [other.manifest] });
   t.equal((await other.settings.workspace('acme')).checkIntervalSeconds, 60);
 
-  const put = await call(kernel, 'PUT', '/api/v1/workspace/settings', {
+  const put = await send(kernel, 'PUT', '/api/v1/workspace/settings', {
     headers: acmeAdmin.headers,
     body: { settings: { tuning_probe: { checkIntervalSeconds: 120 } } },
   });
@@ -125,7 +126,7 @@ t.test('plugins declare their sections in the manifest and read them with defaul
   const seen = await eventually(async () => ((await other.settings.workspace('acme')).checkIntervalSeconds === 120 ? true : undefined));
   t.equal(seen, true, 'the other node once it heard the event');
 
-  await call(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { settings: { tuning_probe: { enabled: false } } } });
+  await send(kernel, 'PUT', '/api/v1/platform/settings', { headers: admin.headers, body: { settings: { tuning_probe: { enabled: false } } } });
   t.same(await probe.settings.platform(), { enabled: false });
   t.same(await probe.settings.workspace('globex'), { checkIntervalSeconds: 60, channels: [] }, 'other workspaces keep the defaults');
 });
