@@ -93,7 +93,8 @@ export async function identityAccess(deps: {
         },
       );
       if (created) logger.info({ email: config.adminEmail }, 'created the first platform admin');
-    } else {
+    } else if (config.env === 'production') {
+      // Elsewhere the first-run link (core/first-run) is printed once the server listens.
       logger.warn('no user exists yet: start once with ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD to create the first platform admin');
     }
   }
