@@ -52,6 +52,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       new URL('./certificates/certificates.openapi.yaml', import.meta.url),
       new URL('./badges/badges.openapi.yaml', import.meta.url),
       new URL('./containers/containers.openapi.yaml', import.meta.url),
+      new URL('./resources/resources.openapi.yaml', import.meta.url),
     ),
     graphql: new URL('./graphql/schema.graphql', import.meta.url),
     permissions: [

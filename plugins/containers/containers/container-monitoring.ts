@@ -5,13 +5,14 @@ import { upsertEndpointsFromLabels } from '../endpoints/endpoint-labels.ts';
 import { DockerAdapter } from '../runtime/docker-adapter.ts';
 import { KubernetesAdapter } from '../runtime/kubernetes-adapter.ts';
 import type { RuntimeAdapter } from '../runtime/runtime-adapter.ts';
+import { initResourceMonitoring, type ResourceMonitoringOptions, resourceMonitoringManifest } from '../resources/resource-monitoring.ts';
 import { RuntimeWatcher, type WatchRoundOptions } from '../runtime/runtime-watcher.ts';
 import { followAgentReports } from './agent-containers.ts';
 import { containerEvents } from './container-events.ts';
 import type { ApplyResult, RestartPolicy } from './container-store.ts';
 import { containerHandlers, type RuntimeBinding } from './containers.handlers.ts';
 
-export interface ContainerMonitoringOptions {
+export interface ContainerMonitoringOptions extends ResourceMonitoringOptions {
   clock?: () => Date;
   /** The runtime to watch (tests); default from ITOPS_CONTAINERS_RUNTIME and its variables; null for none. */
   runtime?: { adapter: RuntimeAdapter; tenantId: string; endpoint?: string } | null;
@@ -36,17 +37,20 @@ const v = {
 
 /** What containers and their runtime add to the containers plugin's manifest. */
 export const containerMonitoringManifest = {
-  topicNamespaces: ['container'],
+  topicNamespaces: ['container', ...resourceMonitoringManifest.topicNamespaces],
   permissions: [
     { name: 'containers.containers:read', description: 'See containers, their groups, uptime and transitions, and the runtime status' },
     { name: 'containers.logs:read', description: 'Read containers’ logs (they may hold what only operators should see)' },
+    ...resourceMonitoringManifest.permissions,
   ],
   policies: [
     ...readers.map((role) => ({ role, permission: 'containers.containers:read' })),
     ...['ops_engineer', 'automation_operator', 'integration_admin'].map((role) => ({ role, permission: 'containers.logs:read' })),
+    ...resourceMonitoringManifest.policies,
   ],
-  events: containerEvents,
+  events: [...containerEvents, ...resourceMonitoringManifest.events],
   config: {
+    ...resourceMonitoringManifest.config,
     [v.runtime]: {
       type: 'string',
       enum: ['none', 'docker', 'kubernetes'],
@@ -154,5 +158,6 @@ export function initContainerMonitoring(ctx: PluginContext, options: ContainerMo
     );
     ctx.every('runtime_watch', options.watchTickMs ?? 1000, (signal) => watcher.round(signal));
   }
+  initResourceMonitoring(ctx, runtime, clock, options);
   ctx.onUnload(followAgentReports({ database, events, alerts, logger: ctx.logger, clock, restart, onLabelsChanged }));
 }

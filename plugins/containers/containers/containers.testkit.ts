@@ -14,7 +14,7 @@ import { startDockerEngine } from '../runtime/docker-engine.testkit.ts';
 
 export { eventually };
 
-export async function containerWorld(t: { teardown(fn: () => unknown): void }, options: { env?: Record<string, string> } = {}) {
+export async function containerWorld(t: { teardown(fn: () => unknown): void }, options: { env?: Record<string, string>; resourceIntervalMs?: number } = {}) {
   const engine = await startDockerEngine(t);
   const clock = movableClock('2026-03-10T12:00:00Z');
   const world = await startWorld(t, {
@@ -27,6 +27,8 @@ export async function containerWorld(t: { teardown(fn: () => unknown): void }, o
         runtime: { adapter: new DockerAdapter({ host: engine.host, callDeadlineMs: 2000 }), tenantId: 'acme', endpoint: engine.host },
         watchTickMs: 50,
         watchRound: { roundMs: 400, batchDelayMs: 5 },
+        // Resource rounds only where a test asks for them.
+        resourceIntervalMs: options.resourceIntervalMs ?? 3_600_000,
       }),
     ],
     env: options.env,
