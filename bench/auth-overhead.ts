@@ -4,7 +4,7 @@
  * throughput with a JWT. API-key calls are shown too: they also pay the per-key rate-limit write.
  */
 import { definePlugin } from '../core/plugin-api/index.ts';
-import { loadWithCpu, median, ownCpuMicros, printRows, startBenchKernel, type LoadResult } from './bench-kit.ts';
+import { type LoadResult, loadWithCpu, median, ownCpuMicros, printRows, reportFigures, startBenchKernel } from './bench-kit.ts';
 
 const publicGet = (operationId: string, extra: Record<string, unknown>) => ({
   get: {
@@ -95,3 +95,14 @@ process.stdout.write(
   `server CPU per request, public / JWT + RBAC: ${median(cpuRatios).toFixed(2)} (the throughput ratio if both were CPU-bound; less sensitive to neighbours)\n`,
 );
 process.stdout.write(`API key + RBAC / public: ${median(keyRatios).toFixed(2)} (includes the per-key rate-limit window in PostgreSQL)\n`);
+reportFigures('auth', [
+  { figure: 'JWT + RBAC / public', value: jwt, baseline: 'public route', ratio: jwt, goal: '>= 0.85', pass: jwt >= 0.85 },
+  {
+    figure: 'API key + RBAC / public',
+    value: median(keyRatios),
+    baseline: 'public route',
+    ratio: median(keyRatios),
+    goal: '>= 0.7',
+    pass: median(keyRatios) >= 0.7,
+  },
+]);

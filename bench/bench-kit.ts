@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -149,4 +150,28 @@ export function printRows(rows: { name: string; result: LoadResult; cpuUsPerRequ
       `${name.padEnd(34)}${result.rps.toFixed(0).padStart(10)}${result.p50Ms.toFixed(2).padStart(10)}${result.p99Ms.toFixed(2).padStart(10)}${String(result.errors).padStart(8)}${cpu ? (cpuUsPerRequest?.toFixed(1) ?? '').padStart(12) : ''}\n`,
     );
   }
+}
+
+/** One headline figure of a benchmark, as `npm run bench` tabulates it. */
+export interface BenchFigure {
+  /** What is measured, e.g. `durable pings/s`. */
+  figure: string;
+  value: number;
+  /** What the value is compared with in the same run, e.g. `bare Koa`. */
+  baseline?: string;
+  /** value / baseline (or the ratio the figure already is). */
+  ratio?: number;
+  /** The goal as the issue states it, e.g. `>= 0.75`. */
+  goal?: string;
+  pass?: boolean;
+}
+
+/**
+ * Hands the benchmark's headline figures to `npm run bench` (it sets ITOPS_BENCH_REPORT to a file
+ * of JSON lines); run on its own, a benchmark only prints its own report.
+ */
+export function reportFigures(benchmark: string, figures: BenchFigure[]): void {
+  const file = process.env.ITOPS_BENCH_REPORT;
+  if (!file) return;
+  appendFileSync(file, figures.map((f) => `${JSON.stringify({ benchmark, ...f })}\n`).join(''));
 }

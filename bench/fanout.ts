@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { definePlugin, tokens } from '../core/plugin-api/index.ts';
-import { startBenchKernel } from './bench-kit.ts';
+import { reportFigures, startBenchKernel } from './bench-kit.ts';
 
 const clients = Number(process.env.BENCH_CLIENTS ?? 1000);
 const messages = Number(process.env.BENCH_MESSAGES ?? 20);
@@ -120,3 +120,13 @@ for (const [name, s] of [
 process.stdout.write(
   `\ncommit -> receipt p99: ${platform.p99Ms} ms (goal < 100 ms); p99 against the bare broadcast: ${(platform.p99Ms / Math.max(1, base.p99Ms)).toFixed(1)}x\n`,
 );
+reportFigures('fanout', [
+  {
+    figure: 'event p99 ms (commit to subscriber)',
+    value: platform.p99Ms,
+    baseline: 'bare ws broadcast',
+    ratio: platform.p99Ms / Math.max(1, base.p99Ms),
+    goal: '< 100 ms, <= 1.2x',
+    pass: platform.p99Ms < 100 && platform.p99Ms / Math.max(1, base.p99Ms) <= 1.2,
+  },
+]);

@@ -10,7 +10,7 @@
  * Exits 1 when a request failed or the median ratio is below the goal.
  */
 import examplePlugin from '../core/testing/example-plugin/plugin.ts';
-import { expectOk, type LoadResult, loadWithCpu, median, ownCpuMicros, printRows, startBareKoa, startBenchKernel } from './bench-kit.ts';
+import { expectOk, type LoadResult, loadWithCpu, median, ownCpuMicros, printRows, reportFigures, startBareKoa, startBenchKernel } from './bench-kit.ts';
 
 const goal = 0.6;
 const rounds = Math.min(Math.max(Number(process.env.BENCH_ROUNDS ?? 3), 1), 20);
@@ -54,6 +54,17 @@ process.stdout.write(
   `server CPU per request, bare Koa / full stack: ${median(cpuRatios).toFixed(2)} (median; the throughput ratio if both were CPU-bound, less sensitive to neighbours)\n`,
 );
 process.stdout.write(`full stack / bare Koa: ${ratio.toFixed(2)} (GET /api/v1/example/hello/Ada?times=2, median; goal >= ${goal.toFixed(2)})\n`);
+reportFigures('http', [
+  { figure: 'validated route / bare Koa (throughput)', value: ratio, baseline: 'bare Koa', ratio, goal: `>= ${goal}`, pass: ratio >= goal && errors === 0 },
+  {
+    figure: 'server CPU per request, bare / full',
+    value: median(cpuRatios),
+    baseline: 'bare Koa',
+    ratio: median(cpuRatios),
+    goal: '>= 0.6',
+    pass: median(cpuRatios) >= 0.6,
+  },
+]);
 if (errors > 0) {
   process.stderr.write(`${errors} requests failed: the figures above are not comparable\n`);
   process.exitCode = 1;

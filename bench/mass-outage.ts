@@ -17,7 +17,7 @@ import type { Alert, AlertsService, DatabaseService, Tx } from '../core/plugin-a
 import { servicesProbe } from '../core/plugin-api/testing.ts';
 import { HeartbeatDeadlines } from '../plugins/containers/heartbeats/heartbeat-deadlines.ts';
 import containersPlugin from '../plugins/containers/plugin.ts';
-import { median, startBenchKernel } from './bench-kit.ts';
+import { median, reportFigures, startBenchKernel } from './bench-kit.ts';
 
 const clamp = (value: number, min: number, max: number) => Math.min(Math.max(value, min), max);
 const heartbeats = clamp(Number(process.env.BENCH_HEARTBEATS ?? 2000), 10, 100_000);
@@ -152,6 +152,11 @@ try {
   }
   const batched = median(measured['raise per alert'].held) / median(measured.raiseMany.held);
   process.stdout.write(`\nraiseMany holds the rows ${batched.toFixed(1)}x shorter than raising per alert\n`);
+  const swept = median(measured.raiseMany.sweep) / median(base.sweep);
+  reportFigures('mass-outage', [
+    { figure: 'alerting sweep / no-alert sweep', value: swept, baseline: 'sweep without alerts', ratio: swept },
+    { figure: 'raise per alert / raiseMany (rows held)', value: batched, baseline: 'raising per alert', ratio: batched },
+  ]);
 } finally {
   await kernel.stop();
 }

@@ -13,7 +13,7 @@ import slaPlugin from '../plugins/sla/plugin.ts';
 import { loadTimelines } from '../plugins/sla/availability-inputs.ts';
 import type { FigureRow } from '../plugins/sla/period-figures.ts';
 import { periodRange } from '../plugins/sla/sla-math.ts';
-import { startBareKoa, startBenchKernel } from './bench-kit.ts';
+import { reportFigures, startBareKoa, startBenchKernel } from './bench-kit.ts';
 
 const nodes = Number(process.env.BENCH_NODES ?? 10_000);
 const services = Number(process.env.BENCH_SERVICES ?? 50);
@@ -132,6 +132,17 @@ process.stdout.write(
 process.stdout.write(
   `monthly SLA of 10,000 services: ${monthlyMs.toFixed(0)} ms in-process, ${monthlyWorkerMs.toFixed(0)} ms through the worker pool (goal < 2000 ms)\n`,
 );
+const throughput = full.reduce((a, b) => a + b) / bareRps.reduce((a, b) => a + b);
+reportFigures('operator-sync', [
+  { figure: 'syncs/s / bare Koa', value: throughput, baseline: 'bare Koa', ratio: throughput, goal: '>= 0.25', pass: throughput >= 0.25 },
+  {
+    figure: `p99 ms at ${rate} syncs/s (worst round)`,
+    value: Math.max(...paced.map((r) => r.p99Ms)),
+    goal: '< 50 ms',
+    pass: paced.every((r) => r.p99Ms < 50),
+  },
+  { figure: 'monthly SLA of 10,000 services, ms', value: monthlyWorkerMs, goal: '< 2000 ms', pass: monthlyWorkerMs < 2000 },
+]);
 const failed = rows.reduce((n, [, r]) => n + r.errors, 0);
 if (failed > 0) {
   process.stderr.write(`${failed} requests failed\n`);

@@ -27,7 +27,7 @@ import { type IncomingPing, type PingAck, PingStore, uuidv7 } from '../plugins/c
 import { pingHandlers } from '../plugins/containers/heartbeats/ping.handlers.ts';
 import { applyPing } from '../plugins/containers/heartbeats/ping-semantics.ts';
 import containersPlugin from '../plugins/containers/plugin.ts';
-import { median, ownCpuMicros, startBareKoa, startBenchKernel } from './bench-kit.ts';
+import { median, ownCpuMicros, reportFigures, startBareKoa, startBenchKernel } from './bench-kit.ts';
 import { rawLoad } from './raw-http-load.ts';
 
 interface PingLoad {
@@ -441,6 +441,12 @@ async function main(): Promise<void> {
       ofBare < goals.ofBare ? 'share of bare Koa' : '',
       lost !== 0 ? 'lost pings' : '',
     ].filter(Boolean);
+    reportFigures('pings', [
+      { figure: 'durable pings/s', value: rps, goal: `>= ${goals.pingsPerSecond}`, pass: rps >= goals.pingsPerSecond },
+      { figure: 'pings / bare Koa', value: ofBare, baseline: 'bare Koa', ratio: ofBare, goal: `>= ${goals.ofBare}`, pass: ofBare >= goals.ofBare },
+      { figure: 'pings lost', value: lost, goal: '0', pass: lost === 0 },
+      { figure: 'all heartbeats down at once, ms', value: withEvents.ms, goal: '< 5000', pass: withEvents.ms < 5000 },
+    ]);
     process.stdout.write(`\n${missed.length === 0 ? 'all goals met' : `goals missed: ${missed.join(', ')}`}\n`);
     if (missed.length > 0) failed = true;
   } finally {

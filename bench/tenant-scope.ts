@@ -9,7 +9,7 @@
  *   BENCH_ROUNDS (5), BENCH_SECONDS (2), BENCH_CONCURRENCY (8)
  */
 import examplePlugin from '../core/testing/example-plugin/plugin.ts';
-import { median, startBenchKernel } from './bench-kit.ts';
+import { median, reportFigures, startBenchKernel } from './bench-kit.ts';
 
 const rounds = Math.min(Math.max(Number(process.env.BENCH_ROUNDS ?? 5), 1), 20);
 const seconds = Math.min(Math.max(Number(process.env.BENCH_SECONDS ?? 2), 1), 30);
@@ -55,6 +55,9 @@ try {
   }
   const ratio = median(rates['tenant handle (RLS)']) / baseline;
   process.stdout.write(`\nRLS / hand-written condition: ${ratio.toFixed(3)} (goal ≥ ${goal})\n`);
+  reportFigures('tenant-scope', [
+    { figure: 'RLS / hand-written condition', value: ratio, baseline: 'WHERE tenant_id = ?', ratio, goal: `>= ${goal}`, pass: ratio >= goal },
+  ]);
   process.exitCode = ratio >= goal ? 0 : 1;
 } finally {
   await kernel.stop();
