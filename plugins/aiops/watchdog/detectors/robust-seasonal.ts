@@ -12,8 +12,9 @@ import { normalTail } from './normal-tail.ts';
  * the level residuals when that is larger (a drift the level follows point by point still adds up). Its average over the last
  * `shortWindow` points is compared with the long-run distribution of that average (the "anomaly
  * likelihood" idea of HTM): a series that is always jumpy stops alarming, a calm one alarms on its
- * first jolt. After an alarm the detector stays quiet for `quietPoints` points: one incident, one
- * alarm, and the flood of points that follow a level shift is not a flood of anomalies.
+ * first jolt. After an alarm the detector stays quiet for `quietPoints` points, or 5 % of the points
+ * seen so far (at most `quietMaxPoints`): one incident, one alarm, and the flood of points that
+ * follow a level shift is not a flood of anomalies.
  *
  * The state is one Float64Array of ~100 numbers (800 bytes), so 100,000 series fit in 80 MB and
  * a worker copies states in and out as flat memory. Everything is O(1) per point. Nothing looks
@@ -36,6 +37,8 @@ export const robustSeasonalParams = {
   quietFactor: 0,
   cusumK: 2,
   cusumScale: 2,
+  quietFraction: 0.05,
+  quietMaxPoints: 1000,
 };
 
 const bins = 24;
@@ -129,7 +132,7 @@ export function robustSeasonalStep(s: RobustSeasonalState, tsMs: number, value: 
     if (s[QUIET] > 0) {
       s[QUIET]--;
       score *= p.quietFactor;
-    } else if (score >= p.fireLevel) s[QUIET] = p.quietPoints;
+    } else if (score >= p.fireLevel) s[QUIET] = Math.min(p.quietMaxPoints, Math.max(p.quietPoints, Math.round(p.quietFraction * n)));
   }
   const la = n < 1 / p.longAlpha ? 1 / n : p.longAlpha;
   const delta = avg - s[AVG_MEAN];
