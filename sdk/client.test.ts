@@ -104,6 +104,24 @@ t.test('a mutation keeps its Idempotency-Key across retries; 429 and 503 wait fo
   t.equal(replay.response.headers.get('idempotent-replayed'), 'true');
   t.equal((await ok(itops.GET('/api/v1/heartbeats'))).page.total, 1, 'one heartbeat');
 
+  // An earlier attempt still running: the server answers 409 with Retry-After, and the SDK waits for the stored answer.
+  let first = true;
+  const waiting = createItopsClient({
+    baseUrl: server.url,
+    token: signedIn.token,
+    workspaceId: workspace,
+    fetch: async (request) => {
+      if (!first) return globalThis.fetch(request);
+      first = false;
+      return new Response(JSON.stringify({ error: { code: 'conflict', message: 'still being processed', correlationId: 'z' } }), {
+        status: 409,
+        headers: { 'content-type': 'application/json', 'retry-after': '0' },
+      });
+    },
+  });
+  const afterConflict = await ok(waiting.POST('/api/v1/heartbeats', { body: { name: 'weekly', periodSeconds: 600 } }));
+  t.equal(afterConflict.name, 'weekly', 'a 409 in progress is retried');
+
   const patient = createItopsClient({
     baseUrl: server.url,
     token: signedIn.token,

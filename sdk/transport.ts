@@ -138,8 +138,10 @@ export function createTransport(options: TransportOptions): {
         attempt--;
         continue;
       }
-      // A ping lost to a proxy's 502 or 504 would mark a good job failed: pings retry every 5xx.
-      if ((response.status === 429 || response.status === 503 || (isPing && response.status >= 500)) && attempt < retries) {
+      // A ping lost to a proxy's 502 or 504 would mark a good job failed: pings retry every 5xx. A 409
+      // with Retry-After on a keyed mutation is the server still running an earlier attempt of it.
+      const inProgress = response.status === 409 && headers.has('idempotency-key') && response.headers.has('retry-after');
+      if ((response.status === 429 || response.status === 503 || inProgress || (isPing && response.status >= 500)) && attempt < retries) {
         const wait = retryAfterMs(response.headers.get('retry-after')) ?? backoff(attempt, baseDelayMs);
         if (wait > maxDelayMs) return response;
         await response.body?.cancel();
