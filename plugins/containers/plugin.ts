@@ -53,6 +53,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       new URL('./badges/badges.openapi.yaml', import.meta.url),
       new URL('./containers/containers.openapi.yaml', import.meta.url),
       new URL('./resources/resources.openapi.yaml', import.meta.url),
+      new URL('./updates/updates.openapi.yaml', import.meta.url),
     ),
     graphql: new URL('./graphql/schema.graphql', import.meta.url),
     permissions: [
@@ -85,6 +86,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
       { name: 'ping_retention', schedule: '17 * * * *', expireInSeconds: 3600 },
       { name: 'status_history_retention', schedule: '41 3 * * *', expireInSeconds: 3600 },
       ...endpointMonitoringManifest.jobs,
+      ...containerMonitoringManifest.jobs,
     ],
     init(ctx) {
       const database = ctx.get(tokens.database);

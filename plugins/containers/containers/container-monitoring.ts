@@ -7,6 +7,7 @@ import { KubernetesAdapter } from '../runtime/kubernetes-adapter.ts';
 import type { RuntimeAdapter } from '../runtime/runtime-adapter.ts';
 import { initResourceMonitoring, type ResourceMonitoringOptions, resourceMonitoringManifest } from '../resources/resource-monitoring.ts';
 import { RuntimeWatcher, type WatchRoundOptions } from '../runtime/runtime-watcher.ts';
+import { initUpdateMonitoring, updateMonitoringManifest } from '../updates/update-monitoring.ts';
 import { followAgentReports } from './agent-containers.ts';
 import { containerEvents } from './container-events.ts';
 import type { ApplyResult, RestartPolicy } from './container-store.ts';
@@ -37,20 +38,24 @@ const v = {
 
 /** What containers and their runtime add to the containers plugin's manifest. */
 export const containerMonitoringManifest = {
-  topicNamespaces: ['container', ...resourceMonitoringManifest.topicNamespaces],
+  topicNamespaces: ['container', ...resourceMonitoringManifest.topicNamespaces, ...updateMonitoringManifest.topicNamespaces],
   permissions: [
     { name: 'containers.containers:read', description: 'See containers, their groups, uptime and transitions, and the runtime status' },
     { name: 'containers.logs:read', description: 'Read containers’ logs (they may hold what only operators should see)' },
     ...resourceMonitoringManifest.permissions,
+    ...updateMonitoringManifest.permissions,
   ],
   policies: [
     ...readers.map((role) => ({ role, permission: 'containers.containers:read' })),
     ...['ops_engineer', 'automation_operator', 'integration_admin'].map((role) => ({ role, permission: 'containers.logs:read' })),
     ...resourceMonitoringManifest.policies,
+    ...updateMonitoringManifest.policies,
   ],
-  events: [...containerEvents, ...resourceMonitoringManifest.events],
+  events: [...containerEvents, ...resourceMonitoringManifest.events, ...updateMonitoringManifest.events],
+  jobs: updateMonitoringManifest.jobs,
   config: {
     ...resourceMonitoringManifest.config,
+    ...updateMonitoringManifest.config,
     [v.runtime]: {
       type: 'string',
       enum: ['none', 'docker', 'kubernetes'],
@@ -159,5 +164,6 @@ export function initContainerMonitoring(ctx: PluginContext, options: ContainerMo
     ctx.every('runtime_watch', options.watchTickMs ?? 1000, (signal) => watcher.round(signal));
   }
   initResourceMonitoring(ctx, runtime, clock, options);
+  initUpdateMonitoring(ctx, runtime, clock);
   ctx.onUnload(followAgentReports({ database, events, alerts, logger: ctx.logger, clock, restart, onLabelsChanged }));
 }

@@ -310,6 +310,15 @@ export class DockerAdapter implements RuntimeAdapter {
     }
   }
 
+  async imageRepoDigests(imageId: string): Promise<string[]> {
+    try {
+      return (await this.json<{ RepoDigests?: string[] | null }>(`/images/${encodeURIComponent(imageId)}/json`)).RepoDigests ?? [];
+    } catch (error) {
+      if (error instanceof RuntimeHttpError && error.status === 404) return [];
+      throw error;
+    }
+  }
+
   async stats(container: ContainerRef): Promise<ResourceStats | null> {
     const id = container.externalId;
     try {

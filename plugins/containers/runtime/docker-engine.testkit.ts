@@ -14,6 +14,8 @@ export interface FakeContainer {
   Name: string;
   Image: string;
   ImageDigest?: string;
+  /** What `/images/{id}/json` lists as the image's registry digests. */
+  RepoDigests?: string[];
   Labels: Record<string, string>;
   Status: string;
   Health?: string;
@@ -98,6 +100,12 @@ export async function startDockerEngine(t: { teardown(fn: () => unknown): void }
       eventStreams.add(res);
       res.on('close', () => eventStreams.delete(res));
       return;
+    }
+    const image = /^\/images\/(.+)\/json$/.exec(p);
+    if (image) {
+      const id = decodeURIComponent(image[1]);
+      const owner = [...containers.values()].find((c) => (c.ImageDigest ?? `sha256:${'a'.repeat(64)}`) === id || c.Image === id);
+      return owner ? send(res, 200, { Id: id, RepoDigests: owner.RepoDigests ?? [] }) : send(res, 404, { message: `No such image: ${id}` });
     }
     const match = /^\/containers\/([^/]+)\/(json|logs|stats)$/.exec(p);
     const c = match ? containers.get(decodeURIComponent(match[1])) : undefined;

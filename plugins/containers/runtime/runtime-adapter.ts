@@ -114,6 +114,11 @@ export interface RuntimeAdapter {
   followLogs(container: ContainerRef, query: LogQuery, onLine: (line: LogLine) => void, signal: AbortSignal): Promise<void>;
   /** A reading, or null when the container has none (not running). */
   stats(container: ContainerRef): Promise<ResourceStats | null>;
+  /**
+   * The registry digests (`repo@sha256:…`) of the image a container runs, for update checks: what a
+   * registry's manifest digest is compared with. Kubernetes reports it with the pod (imageDigest).
+   */
+  imageRepoDigests?(imageId: string): Promise<string[]>;
 }
 
 /** Label values a runtime carries for docker compose. */
