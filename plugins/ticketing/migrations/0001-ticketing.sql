@@ -61,6 +61,9 @@ CREATE TABLE ticket (
   closed_at                   timestamptz,
   created_at                  timestamptz NOT NULL DEFAULT now(),
   updated_at                  timestamptz NOT NULL DEFAULT now(),
+  -- Sort keys of the priority and status orders, so those sorts walk an index instead of sorting every match.
+  priority_rank               smallint GENERATED ALWAYS AS (CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END) STORED,
+  status_rank                 smallint GENERATED ALWAYS AS (CASE status WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 WHEN 'resolved' THEN 3 ELSE 4 END) STORED,
   search_text                 text GENERATED ALWAYS AS (
     lower(title || ' ' || description || ' ' || coalesce(requester, '') || ' ' || coalesce(assignee, '') || ' ' || coalesce(client_id, ''))
   ) STORED,
@@ -84,6 +87,10 @@ CREATE INDEX ticket_tenant_updated ON ticket (tenant_id, updated_at, id);
 CREATE INDEX ticket_tenant_status_created ON ticket (tenant_id, status, created_at, id);
 
 CREATE INDEX ticket_tenant_priority_created ON ticket (tenant_id, priority, created_at, id);
+
+CREATE INDEX ticket_tenant_priority_rank ON ticket (tenant_id, priority_rank, id);
+
+CREATE INDEX ticket_tenant_status_rank ON ticket (tenant_id, status_rank, id);
 
 CREATE INDEX ticket_tenant_assignee ON ticket (tenant_id, assignee, created_at, id);
 

@@ -1,14 +1,16 @@
-import { likePattern, listEnvelope, parseListQuery, type SqlQuery } from '../../../core/plugin-api/index.ts';
+import { likePattern, listEnvelope, parseListQuery, type SqlHandle, type SqlQuery, type Tx } from '../../../core/plugin-api/index.ts';
 import { type TicketRow, ticketColumns, ticketView } from './ticket-rows.ts';
 
 /** Up to this many matches `total` is an exact count; beyond it, the planner's estimate. */
-export const exactTotalCap = 10_000;
+export const exactTotalCap = 1000;
+/** A `q` matching at most this many tickets is answered from its trigram matches, sorted. */
+const fewMatches = 2000;
 
 const sortable = {
   createdAt: 'created_at',
   updatedAt: 'updated_at',
-  priority: "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END",
-  status: "CASE status WHEN 'new' THEN 0 WHEN 'open' THEN 1 WHEN 'pending' THEN 2 WHEN 'resolved' THEN 3 ELSE 4 END",
+  priority: 'priority_rank',
+  status: 'status_rank',
   title: 'lower(title)',
   resolutionDueAt: 'resolution_due_at',
 };
@@ -22,14 +24,25 @@ const equals: Record<string, string> = {
   clientId: 'client_id',
 };
 
+/** The planner's estimate of the rows a condition matches (a plan, no execution). */
+async function estimate(query: SqlQuery, condition: string, params: unknown[]): Promise<number> {
+  const [plan] = await query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ticket ${condition}`, params);
+  return Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']);
+}
+
 /**
  * A page of tickets in the list envelope. The conventions (limit, offset, whitelisted sortBy,
- * sortOrder, q) are core's; the total is not a window count over every match, which reads the
- * whole filtered set (a million rows: seconds). Instead it counts at most `exactTotalCap + 1`
- * matching rows (an index-only walk of milliseconds); when there are more, it asks the planner
- * for its estimate of the filtered set, and says so with `page.totalIsEstimate`.
+ * sortOrder, q) are core's; how the page and its total are found is ours, because a window count
+ * over a million matches takes seconds:
+ * - the last page knows its total (offset + rows);
+ * - otherwise the planner estimates the matches: a large set takes the estimate as its total
+ *   (`page.totalIsEstimate`), a small one is counted exactly, at most `exactTotalCap + 1` rows;
+ * - `q` (a trigram index on the lower-cased text) is first tried through that index alone, with
+ *   at most `fewMatches + 1` hits: few hits are sorted and paged exactly; many hits mean the term
+ *   is common, and walking the sort order's index finds a page of them quickly (the planner's
+ *   guess for LIKE '%…%' is too poor to leave that choice to it).
  */
-export async function listTickets(query: SqlQuery, request: Record<string, unknown>) {
+export async function listTickets(database: SqlHandle, request: Record<string, unknown>) {
   const list = parseListQuery<keyof typeof sortable>(request, { sortable, defaultSort: 'createdAt' });
   const where: string[] = [];
   const params: unknown[] = [];
@@ -50,27 +63,46 @@ export async function listTickets(query: SqlQuery, request: Record<string, unkno
     filters.breached = request.breached;
   }
   if (list.q) {
-    // search_text is lower-cased; LIKE on it uses the trigram index.
     where.push("search_text LIKE ? ESCAPE '\\'");
     params.push(likePattern(list.q.toLowerCase()));
   }
   const condition = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const nulls = list.sortBy === 'resolutionDueAt' ? (list.sortOrder === 'asc' ? ' NULLS LAST' : ' NULLS FIRST') : '';
-  const [rows, counted] = await Promise.all([
-    query<TicketRow>(`SELECT ${ticketColumns} FROM ticket ${condition} ORDER BY ${list.orderBy}${nulls}, id ${list.sortOrder} LIMIT ? OFFSET ?`, [
-      ...params,
-      list.limit,
-      list.offset,
-    ]),
-    query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ticket ${condition} LIMIT ${exactTotalCap + 1}) capped`, params),
-  ]);
-  let total = counted[0].n;
-  let estimated = false;
-  if (total > exactTotalCap) {
-    const [plan] = await query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ticket ${condition}`, params);
-    total = Math.max(exactTotalCap + 1, Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']));
-    estimated = true;
-  }
+  const order = `ORDER BY ${list.orderBy}${nulls}, id ${list.sortOrder}`;
+  const page = (tx: Tx, scope = condition, scopeParams = params) =>
+    tx.query<TicketRow>(`SELECT ${ticketColumns} FROM ticket ${scope} ${order} LIMIT ? OFFSET ?`, [...scopeParams, list.limit, list.offset]);
+
+  const { rows, total, estimated } = await database.transaction(async (tx) => {
+    if (list.q) {
+      // Bitmap scans only: the trigram index answers which tickets match, without walking the sort order.
+      await tx.query('SET LOCAL enable_indexscan = off');
+      await tx.query('SET LOCAL enable_seqscan = off');
+      const hits = await tx.query<{ id: string }>(`SELECT id FROM ticket ${condition} LIMIT ${fewMatches + 1}`, params);
+      await tx.query('RESET enable_indexscan');
+      await tx.query('RESET enable_seqscan');
+      if (hits.length <= fewMatches) {
+        const ids = hits.map((h) => h.id);
+        return { rows: await page(tx, 'WHERE id = ANY(?::uuid[])', [ids]), total: ids.length, estimated: false };
+      }
+      // A common term: walk the sort order's index, filtering; matches are dense enough to fill a page at once.
+      await tx.query('SET LOCAL enable_bitmapscan = off');
+      const rows = await page(tx);
+      await tx.query('RESET enable_bitmapscan');
+      const lastPage = rows.length < list.limit && (rows.length > 0 || list.offset === 0);
+      if (lastPage) return { rows, total: list.offset + rows.length, estimated: false };
+      return { rows, total: Math.max(fewMatches + 1, await estimate(tx.query, condition, params)), estimated: true };
+    }
+    const rows = await page(tx);
+    // A short page that is not past the end is the last one: its total needs no count.
+    if (rows.length < list.limit && (rows.length > 0 || list.offset === 0)) return { rows, total: list.offset + rows.length, estimated: false };
+    const guess = await estimate(tx.query, condition, params);
+    if (guess > 10 * exactTotalCap) return { rows, total: guess, estimated: true };
+    const [{ n }] = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ticket ${condition} LIMIT ${exactTotalCap + 1}) capped`,
+      params,
+    );
+    return n > exactTotalCap ? { rows, total: Math.max(n, guess), estimated: true } : { rows, total: n, estimated: false };
+  });
   const envelope = listEnvelope(rows.map(ticketView), total, list, filters);
   return { ...envelope, page: { ...envelope.page, totalIsEstimate: estimated } };
 }
