@@ -103,7 +103,10 @@ let exitCode = 1;
 try {
   const baseUrl = await waitUntilListening(child);
   process.stderr.write(`conformance: fresh server at ${baseUrl} (data in ${dataDir})\n`);
-  const { passed, failed } = await runConformance(baseUrl, console.log, admin);
+  // CONFORMANCE_FUZZ_REQUESTS generated requests after the checks (20,000 by default; 0 skips them).
+  const fuzzRequests = Number(process.env.CONFORMANCE_FUZZ_REQUESTS ?? 20_000);
+  const fuzzSeed = process.env.CONFORMANCE_FUZZ_SEED ? Number(process.env.CONFORMANCE_FUZZ_SEED) : undefined;
+  const { passed, failed } = await runConformance(baseUrl, console.log, admin, { fuzzRequests, fuzzSeed });
   console.log(`${passed} passed, ${failed} failed`);
   exitCode = failed === 0 ? 0 : 1;
 } catch (error) {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { type JsonObject, listOperations, listPaths, resolveRef } from './contract-document.ts';
 import { ConformanceClient, describeFetchError, parseJson } from './http-client.ts';
 import { SchemaValidator } from './schema-validation.ts';
+import { fuzz } from './fuzz.ts';
 
 export const CONTRACT_PATH = '/api/v1/openapi';
 const CONCURRENCY = 8;
@@ -81,7 +82,12 @@ async function callerFor(client: ConformanceClient, credentials: Credentials | u
 }
 
 /** Checks the server at `baseUrl` against the contract it serves; prints one line per check. */
-export async function runConformance(baseUrl: string, print: (line: string) => void = console.log, credentials?: Credentials): Promise<SuiteSummary> {
+export async function runConformance(
+  baseUrl: string,
+  print: (line: string) => void = console.log,
+  credentials?: Credentials,
+  options: { fuzzRequests?: number; fuzzSeed?: number } = {},
+): Promise<SuiteSummary> {
   const summary: SuiteSummary = { passed: 0, failed: 0, skipped: 0 };
   const report = (checks: CheckResult[]) => {
     for (const check of checks) {
@@ -125,5 +131,21 @@ export async function runConformance(baseUrl: string, print: (line: string) => v
     ...listPaths(operations).map((entry) => guarded(entry.path, async () => [await checkWrongMethod(entry, operations, context)])),
   ];
   for (const checks of await inOrder(tasks, CONCURRENCY)) report(checks);
+  if (options.fuzzRequests) {
+    const started = Date.now();
+    const fuzzed = await fuzz(operations, context, caller, { total: options.fuzzRequests, seed: options.fuzzSeed });
+    const statuses = Object.entries(fuzzed.byStatus)
+      .map(([status, count]) => `${status}: ${count}`)
+      .join(', ');
+    report([
+      {
+        outcome: fuzzed.failures.length === 0 ? 'ok' : 'FAIL',
+        subject: '(server)',
+        check: 'fuzz',
+        detail: `${fuzzed.sent} generated requests in ${((Date.now() - started) / 1000).toFixed(0)} s (${statuses}); ${fuzzed.failures.length} wrong answers`,
+      },
+      ...fuzzed.failures.map((detail): CheckResult => ({ outcome: 'FAIL', subject: '(fuzz)', check: 'answer', detail })),
+    ]);
+  }
   return summary;
 }
