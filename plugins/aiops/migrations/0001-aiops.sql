@@ -78,7 +78,7 @@ CREATE TABLE aiops_anomaly (
   tenant_id      text NOT NULL,
   service_id     text NOT NULL,
   metric_name    text NOT NULL,
-  anomaly_score  double precision NOT NULL CHECK (anomaly_score >= 0 AND anomaly_score <= 1),
+  anomaly_score  double precision NOT NULL DEFAULT 0 CHECK (anomaly_score >= 0 AND anomaly_score <= 1),
   z_score        double precision NOT NULL,
   value          double precision,
   detected_at    timestamptz NOT NULL,
