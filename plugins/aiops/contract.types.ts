@@ -170,7 +170,7 @@ export type IngestBatchList = ListEnvelope & {
 };
 
 export type IngestBatchRequest = {
-  /** The sending edge agent */
+  /** The sending edge agent (named in its ingest status). */
   agent_id?: string;
   points?: IngestPoint[];
   events?: IngestEvent[];
