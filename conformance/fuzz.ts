@@ -16,7 +16,8 @@ import { validCandidates } from './sample-values.ts';
  * (logout, key and secret rotation, licenses, platform settings, first run) are not fuzzed.
  */
 
-const unsafe = /logout|revoke|rotate|license|platformsetting|setup|firstrun|terminate|deletetenant|deleteuser|deactivate|shutdown|masterkey/i;
+// (And the example plugin's deliberately slow route, which would only measure its own delay.)
+const unsafe = /logout|revoke|rotate|license|platformsetting|setup|firstrun|terminate|deletetenant|deleteuser|deactivate|shutdown|masterkey|exampleslow/i;
 const alwaysAllowed = new Set([401, 403, 404, 409, 413, 415, 422, 429]);
 // Node's HTTP parser refuses an oversized URL or header block itself, before any route (no body).
 const refusedByTheParser = new Set([414, 431]);
