@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import t, { type Test } from 'tap';
 import { startTestServer } from '../../core/plugin-api/testing.ts';
 import { createContainersPlugin } from '../../plugins/containers/plugin.ts';
+import sla from '../../plugins/sla/plugin.ts';
 import { createItopsClient, ok } from '../index.ts';
 import { main } from './main.ts';
 
@@ -24,8 +25,8 @@ function cli(env: Record<string, string>) {
 }
 
 async function world(t: Test) {
-  const server = await startTestServer(t, { plugins: [createContainersPlugin()] });
-  await server.activateLicense({ plugins: ['containers'] });
+  const server = await startTestServer(t, { plugins: [createContainersPlugin(), sla] });
+  await server.activateLicense({ plugins: ['containers', 'sla'] });
   const member = await server.loginAs('ops_engineer', 'cli-ws');
   const admin = createItopsClient({ baseUrl: server.url, token: server.admin.token });
   await ok(
@@ -66,6 +67,20 @@ t.test('login, workspaces and exit codes a script can branch on', async (t) => {
 
   const badKey = await itops(['heartbeats', 'list', '--api-key', 'itops_not_a_real_key_0000000000', '--json']);
   t.equal(badKey.code, 3, 'a refused API key: 3');
+
+  const services = await itops(['services', '--json']);
+  t.equal(services.code, 0, services.stderr);
+  t.same(services.json(), [], 'no SLA services yet');
+
+  const key = await itops(['apikeys', 'create', 'cli-key', '--scope', 'read', '--json']);
+  t.equal(key.code, 0, key.stderr);
+  const apiKey = key.json().api_key as string;
+  const keyed = cli({ ITOPS_URL: server.url, ITOPS_WORKSPACE: 'cli-ws' });
+  const saved = await keyed(['login', '--api-key', apiKey, '--json']);
+  t.equal(saved.code, 0, saved.stderr);
+  t.match(saved.json(), { principal: { kind: 'api_key' } }, 'login --api-key checks and saves the key');
+  t.equal((await keyed(['heartbeats', 'list', '--json'])).code, 0, 'later commands use the saved key');
+  t.equal((await keyed(['heartbeats', 'create', 'nope', '--period', '60', '--json'])).code, 3, 'a read key may not create: 3');
 
   const silence = await itops(['alerts', 'silence', '--source', 'heartbeat', '--duration', '30m', '--comment', 'maintenance window', '--json']);
   t.equal(silence.code, 0, silence.stderr);

@@ -55,7 +55,8 @@ export async function main(
     const file = options.config ?? configPath(io.env);
     const config = readConfig(file);
     const url = options.url ?? io.env.ITOPS_URL ?? config.url;
-    const apiKey = options.apiKey ?? io.env.ITOPS_API_KEY ?? (options.url || io.env.ITOPS_URL ? undefined : config.apiKey);
+    // Saved credentials belong to the server they were saved for.
+    const apiKey = options.apiKey ?? io.env.ITOPS_API_KEY ?? (config.url === url ? config.apiKey : undefined);
     const workspace = options.workspace ?? io.env.ITOPS_WORKSPACE ?? config.workspace;
     return { file, config, url, apiKey, workspace };
   };
