@@ -28,7 +28,7 @@ export const robustSeasonalParams = {
   shortWindow: 1,
   longAlpha: 0.002,
   warmup: 150,
-  sdFloorRel: 0.1,
+  sdFloorRel: 0.02,
   sdFloor: 0.05,
   useDiff: 0,
   useSeason: 1,
