@@ -9,6 +9,7 @@ import { initResourceMonitoring, type ResourceMonitoringOptions, resourceMonitor
 import { RuntimeWatcher, type WatchRoundOptions } from '../runtime/runtime-watcher.ts';
 import { initUpdateMonitoring, updateMonitoringManifest } from '../updates/update-monitoring.ts';
 import { followAgentReports } from './agent-containers.ts';
+import { containerEventStream } from './container-event-stream.ts';
 import { containerEvents } from './container-events.ts';
 import type { ApplyResult, RestartPolicy } from './container-store.ts';
 import { containerHandlers, type RuntimeBinding } from './containers.handlers.ts';
@@ -152,6 +153,7 @@ export function initContainerMonitoring(ctx: PluginContext, options: ContainerMo
   };
 
   for (const [operationId, handler] of Object.entries(containerHandlers({ database, clock, runtime }))) ctx.handle(operationId, handler);
+  ctx.handle('streamContainerEvents', containerEventStream({ events }));
 
   if (runtime) {
     const watcher = new RuntimeWatcher(

@@ -1,0 +1,86 @@
+import t from 'tap';
+import { call } from '../../../core/plugin-api/testing.ts';
+import { containerWorld, eventually } from './containers.testkit.ts';
+
+const shop = { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' };
+
+t.test('agents pushing through the SLA operator API land in the same model', async (t) => {
+  const { kernel, get, listed, acmeAdmin } = await containerWorld(t);
+  const key = await call(kernel, 'POST', '/api/v1/apikeys', { headers: acmeAdmin.headers, body: { name: 'agent', scope: 'ingestion' } });
+  const agent = { 'x-api-key': key.json.api_key as string };
+  const sync = (status: string) => ({
+    nodeId: 'edge-host-7',
+    services: [{ name: 'billing', status, replicas: 2, readyReplicas: 2, workloadType: 'Deployment', namespace: 'finance' }],
+  });
+  t.equal((await call(kernel, 'POST', '/api/v1/operator/status', { headers: agent, body: sync('OPERATIONAL') })).status, 200);
+  const list = await listed((cs) => cs.some((c) => c.source === 'agent'), '?source=agent');
+  t.match(list.data[0], {
+    name: 'billing',
+    source: 'agent',
+    state: 'running',
+    health: 'healthy',
+    namespace: 'finance',
+    workloadKind: 'deployment',
+    host: 'edge-host-7',
+    group: 'namespace:finance',
+  });
+  t.equal((await call(kernel, 'POST', '/api/v1/operator/status', { headers: agent, body: sync('DOWN') })).status, 200);
+  const billing = list.data[0];
+  const moved = await eventually(async () => {
+    const page = await get(`/api/v1/containers/${billing.id}/transitions`);
+    return page.json.page.total >= 3 ? page.json : undefined;
+  });
+  t.match(
+    moved?.data.filter((x: any) => x.kind === 'state'),
+    [
+      { from: 'running', to: 'exited' },
+      { from: null, to: 'running' },
+    ],
+  );
+  const status = await get('/api/v1/runtime/status');
+  t.match(status.json.agents, [{ host: 'edge-host-7', containers: 1 }]);
+  const logs = await get(`/api/v1/containers/${billing.id}/logs`);
+  t.equal(logs.status, 409, 'an agent’s container has no logs here');
+  t.match(logs.json, { error: { code: 'conflict', message: /agent/ } });
+});
+
+t.test('GET /api/v1/containers/events streams the workspace’s events of the seed’s table', async (t) => {
+  const { kernel, engine, get, byName, acmeOps, globexAdmin } = await containerWorld(t);
+  engine.add({ Id: 'web1', Name: 'shop-web-1', Labels: shop });
+  const web = await byName('shop-web-1');
+  const open = async (headers: Record<string, string>, query = '') => {
+    const abort = new AbortController();
+    t.teardown(() => abort.abort());
+    const response = await fetch(`${kernel.url}/api/v1/containers/events${query}`, { headers, signal: abort.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const state = { text: '' };
+    void (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          state.text += Buffer.from(value).toString('utf8');
+        }
+      } catch {}
+    })();
+    return { response, state };
+  };
+  const acme = await open(acmeOps.headers, '?types=container.state_changed');
+  const globex = await open(globexAdmin.headers);
+  t.equal(acme.response.status, 200);
+  t.match(acme.response.headers.get('content-type'), /text\/event-stream/);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  engine.emit('web1', 'die', { exitCode: '3' });
+  engine.emit('web1', 'health_status: healthy');
+  const seen = await eventually(() => (/event: container\.state_changed/.test(acme.state.text) ? acme.state.text : undefined));
+  t.ok(seen, 'the state change arrives');
+  const frame = (seen as string).split('\n\n').find((f) => f.includes('event: container.state_changed')) as string;
+  t.match(JSON.parse(frame.split('\ndata: ')[1]), {
+    type: 'container.state_changed',
+    data: { containerId: web.id, state: 'exited', previousState: 'running', exitCode: 3 },
+  });
+  t.notMatch(acme.state.text, /container\.health_changed/, 'types narrows the stream');
+  t.equal(globex.state.text.includes('container.'), false, 'another workspace sees none of it');
+  t.equal((await get('/api/v1/containers/events?types=container.exploded')).status, 400);
+  t.equal((await call(kernel, 'GET', '/api/v1/containers/events')).status, 401);
+});
