@@ -45,7 +45,11 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
     policies: ticketingPolicies,
     events: ticketingEvents,
     // Each minute (pg-boss cron's step), one node sweeps the tickets whose next SLA threshold passed.
-    jobs: [{ name: 'sla_sweep', schedule: '* * * * *', expireInSeconds: 300 }],
+    jobs: [
+      { name: 'sla_sweep', schedule: '* * * * *', expireInSeconds: 300 },
+      // The record of handled alert events only needs to outlive the event's delivery to every node.
+      { name: 'alert_event_retention', schedule: '23 4 * * *', expireInSeconds: 3600 },
+    ],
     init(ctx) {
       const database = ctx.get(tokens.database);
       const events = ctx.get(tokens.events);
@@ -93,6 +97,9 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
 
       ctx.job('sla_sweep', async () => {
         await sweepSlas({ database, events, alerts }, clock());
+      });
+      ctx.job('alert_event_retention', async () => {
+        await database.platform.query("DELETE FROM ticket_alert_event WHERE handled_at < now() - interval '7 days'");
       });
       // Alerts become tickets: every node listens, one applies each event.
       ctx.onUnload(alertTickets.start());
