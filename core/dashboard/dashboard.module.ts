@@ -3,6 +3,7 @@ import type { DatabaseService, Tx } from '../db/sql-handles.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { DashboardCounters, OperationRequest, PluginManifest } from '../plugin-api/index.ts';
+import { SummaryCache } from './summary-cache.ts';
 
 export const dashboardPermissions: NonNullable<CoreModule['permissions']> = [{ name: 'dashboard:read', description: 'See the workspace’s dashboard summary' }];
 
@@ -32,33 +33,41 @@ export const coreCounters: DashboardCounters = async (tx: Tx) => {
 /**
  * `GET /api/v1/dashboard/summary`: the core's counters and every loaded plugin's, all started at
  * once (one round of parallel queries, each group in a transaction of the workspace on a
- * connection of its own). Core never names a plugin: the groups come from the manifests.
+ * connection of its own). Core never names a plugin: the groups come from the manifests. A
+ * workspace's summary is counted at most every 10 s (`generatedAt` says when), served stale while
+ * it is counted again, for up to a minute.
  */
 export function dashboardModule(deps: { database: Pick<DatabaseService, 'forTenant'>; loaded: () => PluginManifest[]; logger: Logger }): CoreModule {
+  type Summary = { generatedAt: string; counters: Record<string, Record<string, number>>; unavailable: string[] };
+  const cache = new SummaryCache<Summary>({ freshMs: 10_000, staleMs: 60_000, maxEntries: 10_000 });
+  const summarize = async (tenantId: string): Promise<Summary> => {
+    const db = deps.database.forTenant(tenantId);
+    const groups: [string, DashboardCounters][] = [
+      ['core', coreCounters],
+      ...deps.loaded().flatMap((m) => (m.dashboardCounters ? [[m.id, m.dashboardCounters] as [string, DashboardCounters]] : [])),
+    ];
+    const settled = await Promise.allSettled(groups.map(([, count]) => db.transaction((tx) => count(tx))));
+    const counters: Record<string, Record<string, number>> = {};
+    const unavailable: string[] = [];
+    settled.forEach((result, i) => {
+      const owner = groups[i][0];
+      if (result.status === 'fulfilled') counters[owner] = result.value;
+      else {
+        unavailable.push(owner);
+        deps.logger.warn({ err: result.reason, owner }, 'dashboard counters failed');
+      }
+    });
+    return { generatedAt: new Date().toISOString(), counters, unavailable };
+  };
   return {
     id: 'dashboard',
     openapi: coreFragments.dashboard,
     permissions: dashboardPermissions,
     policies: dashboardPolicies,
     handlers: {
-      async getDashboardSummary(req: OperationRequest) {
-        const db = deps.database.forTenant(req.tenantId as string);
-        const groups: [string, DashboardCounters][] = [
-          ['core', coreCounters],
-          ...deps.loaded().flatMap((m) => (m.dashboardCounters ? [[m.id, m.dashboardCounters] as [string, DashboardCounters]] : [])),
-        ];
-        const settled = await Promise.allSettled(groups.map(([, count]) => db.transaction((tx) => count(tx))));
-        const counters: Record<string, Record<string, number>> = {};
-        const unavailable: string[] = [];
-        settled.forEach((result, i) => {
-          const owner = groups[i][0];
-          if (result.status === 'fulfilled') counters[owner] = result.value;
-          else {
-            unavailable.push(owner);
-            deps.logger.warn({ err: result.reason, owner }, 'dashboard counters failed');
-          }
-        });
-        return { generatedAt: new Date().toISOString(), counters, unavailable };
+      getDashboardSummary(req: OperationRequest) {
+        const tenantId = req.tenantId as string;
+        return cache.get(tenantId, () => summarize(tenantId));
       },
     },
   };

@@ -14,6 +14,9 @@ export interface ServiceImportRow {
   backupMaxAgeDays?: number;
 }
 
+/** Fields with a default on insert: left out of a row, an update keeps their value. */
+const defaulted = ['tags', 'backupExpected', 'backupMaxAgeDays'] as const;
+
 const text = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
 
 const rowSchema = {
@@ -50,7 +53,7 @@ export const serviceImportKind: ImportKindDeclaration<ServiceImportRow & Record<
     // A node written by anything but its agent makes the agent's next sync take the full path.
     await tx.query(
       `INSERT INTO sla_node (tenant_id, node_id) SELECT DISTINCT ?::text, r."nodeId" FROM ${recordset}
-       ON CONFLICT (tenant_id, node_id) DO UPDATE SET sync_hash = NULL`,
+       ON CONFLICT (tenant_id, node_id) DO UPDATE SET sync_hash = NULL WHERE sla_node.sync_hash IS NOT NULL`,
       [tx.tenantId, batch],
     );
     await tx.query(
@@ -58,31 +61,35 @@ export const serviceImportKind: ImportKindDeclaration<ServiceImportRow & Record<
        WHERE g.name IS NOT NULL ON CONFLICT (tenant_id, name) DO NOTHING`,
       [tx.tenantId, batch],
     );
-    // Known services first: only the fields a row gives change.
-    await tx.query(
-      `UPDATE sla_service s SET
-         display_name = coalesce(r."displayName", s.display_name),
-         criticality = coalesce(r.criticality, s.criticality),
-         service_type = coalesce(r."serviceType", s.service_type),
-         namespace = coalesce(r.namespace, s.namespace),
-         tags = coalesce(r.tags, s.tags),
-         sla_group_id = coalesce(g.id, s.sla_group_id),
-         backup_expected = coalesce(r."backupExpected", s.backup_expected),
-         backup_max_age_days = coalesce(r."backupMaxAgeDays", s.backup_max_age_days),
-         updated_at = now()
-       FROM ${recordset} LEFT JOIN sla_group g ON g.name = r."slaGroup"
-       WHERE s.node_id = r."nodeId" AND s.name = r.name`,
-      [batch],
-    );
-    await tx.query(
-      `INSERT INTO sla_service (id, tenant_id, node_id, name, display_name, criticality, service_type, namespace, tags, sla_group_id,
-         backup_expected, backup_max_age_days, status, source)
-       SELECT gen_random_uuid(), ?, r."nodeId", r.name, r."displayName", r.criticality, r."serviceType", r.namespace, coalesce(r.tags, '{}'),
-         g.id, coalesce(r."backupExpected", false), coalesce(r."backupMaxAgeDays", 1), 'UNKNOWN', 'template'
-       FROM ${recordset} LEFT JOIN sla_group g ON g.name = r."slaGroup"
-       ON CONFLICT (tenant_id, node_id, name) DO NOTHING`,
-      [tx.tenantId, batch],
-    );
+    // One statement per shape of row (which of the defaulted fields it gives; a file has one shape
+    // as a rule): the unique index decides insert or update, whatever the table's statistics say
+    // (rows an all-or-nothing import wrote are uncommitted, so no ANALYZE ever sees them).
+    const shapes = new Map<string, ServiceImportRow[]>();
+    for (const row of rows) {
+      const shape = defaulted.map((field) => (row[field] === undefined ? '0' : '1')).join('');
+      shapes.set(shape, [...(shapes.get(shape) ?? []), row]);
+    }
+    for (const [shape, group] of shapes) {
+      const given = (field: (typeof defaulted)[number]) => shape[defaulted.indexOf(field)] === '1';
+      await tx.query(
+        `INSERT INTO sla_service (id, tenant_id, node_id, name, display_name, criticality, service_type, namespace, tags, sla_group_id,
+           backup_expected, backup_max_age_days, status, source)
+         SELECT gen_random_uuid(), ?, r."nodeId", r.name, r."displayName", r.criticality, r."serviceType", r.namespace, coalesce(r.tags, '{}'),
+           g.id, coalesce(r."backupExpected", false), coalesce(r."backupMaxAgeDays", 1), 'UNKNOWN', 'template'
+         FROM ${recordset} LEFT JOIN sla_group g ON g.name = r."slaGroup"
+         ON CONFLICT (tenant_id, node_id, name) DO UPDATE SET
+           display_name = coalesce(excluded.display_name, sla_service.display_name),
+           criticality = coalesce(excluded.criticality, sla_service.criticality),
+           service_type = coalesce(excluded.service_type, sla_service.service_type),
+           namespace = coalesce(excluded.namespace, sla_service.namespace),
+           sla_group_id = coalesce(excluded.sla_group_id, sla_service.sla_group_id),
+           tags = ${given('tags') ? 'excluded.tags' : 'sla_service.tags'},
+           backup_expected = ${given('backupExpected') ? 'excluded.backup_expected' : 'sla_service.backup_expected'},
+           backup_max_age_days = ${given('backupMaxAgeDays') ? 'excluded.backup_max_age_days' : 'sla_service.backup_max_age_days'},
+           updated_at = now()`,
+        [tx.tenantId, shapes.size === 1 ? batch : JSON.stringify(group)],
+      );
+    }
   },
   read: (tx) =>
     readInPages(

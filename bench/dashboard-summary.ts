@@ -1,0 +1,122 @@
+/**
+ * `npm run bench:dashboard-summary`: `GET /api/v1/dashboard/summary` on a workspace with 10,000
+ * services (SLA), 10,000 heartbeats (containers), 100,000 tickets and 10,000 events of the last day,
+ * through the full stack (JWT, RBAC, contract validation, row-level security), against a bare Koa
+ * JSON route measured in the same run. Goal (issue 20): p99 < 50 ms.
+ * A workspace's summary is counted at most every 10 s and served stale while it is counted again,
+ * so the steady state measures the cache plus the stack; the first request's time is the cost of
+ * one round of counting, printed on its own.
+ * The ticketing plugin contributes no counters of its own yet, so a bench plugin counts its
+ * tickets the way it would (open, by priority, SLA breached): the summary runs the core's, SLA's,
+ * containers' and the tickets' counters as one round of parallel queries.
+ *   BENCH_SECONDS (5, after a 1 s warm-up), BENCH_CONCURRENCY (4), BENCH_TICKETS (100000)
+ * Exits 1 when a request failed or the summary's p99 misses the goal.
+ */
+import { definePlugin } from '../core/plugin-api/index.ts';
+import containersPlugin from '../plugins/containers/plugin.ts';
+import slaPlugin from '../plugins/sla/plugin.ts';
+import { createTicketingPlugin } from '../plugins/ticketing/plugin.ts';
+import { expectOk, type LoadResult, loadWithCpu, ownCpuMicros, printRows, startBareKoa, startBenchKernel } from './bench-kit.ts';
+
+const seconds = Math.min(Math.max(Number(process.env.BENCH_SECONDS ?? 5), 1), 30);
+const concurrency = Math.min(Math.max(Number(process.env.BENCH_CONCURRENCY ?? 4), 1), 64);
+const tickets = Math.min(Math.max(Number(process.env.BENCH_TICKETS ?? 100_000), 1000), 1_000_000);
+const goalP99Ms = 50;
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Ticket counters as the ticketing plugin would contribute them (it declares none yet). */
+const ticketCounters = definePlugin({
+  id: 'bench_ticket_counters',
+  version: '1.0.0',
+  host: '*',
+  requires: ['ticketing'],
+  dashboardCounters: async (tx) => {
+    const [row] = await tx.query<Record<string, string>>(
+      `SELECT count(*) AS "ticketsOpen",
+              count(*) FILTER (WHERE priority = 'urgent') AS "ticketsOpenUrgent",
+              count(*) FILTER (WHERE resolution_breached) AS "ticketsOpenBreached"
+         FROM ticket WHERE status IN ('new', 'open', 'pending')`,
+    );
+    return Object.fromEntries(Object.entries(row).map(([name, value]) => [name, Number(value)]));
+  },
+  init() {},
+});
+
+const bare = await startBareKoa();
+const kernel = await startBenchKernel([slaPlugin, containersPlugin, createTicketingPlugin(), ticketCounters], {
+  ...(process.env.ITOPS_EMBEDDED_DB_PORT ? { ITOPS_EMBEDDED_DB_PORT: process.env.ITOPS_EMBEDDED_DB_PORT } : {}),
+  ITOPS_ADMIN_EMAIL: 'bench@itops.test',
+  ITOPS_ADMIN_PASSWORD: 'bench admin password',
+  ITOPS_DB_POOL_SIZE: String(Math.max(concurrency * 5, 10)),
+});
+const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+  const response = await fetch(`${kernel.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json() as Promise<any>;
+};
+
+const rows: { name: string; result: LoadResult; cpuUsPerRequest: number }[] = [];
+let failed = false;
+try {
+  const admin = await post('/api/v1/auth/login', { email: 'bench@itops.test', password: 'bench admin password' });
+  await post('/api/v1/tenants', { tenant_id: 'bench', name: 'Bench' }, { authorization: `Bearer ${admin.token}` });
+  await post(
+    '/api/v1/users',
+    { email: 'viewer@bench.test', password: 'viewer password 12', memberships: [{ tenantId: 'bench', role: 'viewer' }] },
+    { authorization: `Bearer ${admin.token}` },
+  );
+  const sql = kernel.database.platform.query;
+  const statuses = `(ARRAY['OPERATIONAL', 'OPERATIONAL', 'OPERATIONAL', 'DEGRADED', 'DOWN', 'MAINTENANCE', 'UNKNOWN'])`;
+  await sql(`INSERT INTO sla_node (tenant_id, node_id, silent) SELECT 'bench', 'node-' || i, i % 17 = 0 FROM generate_series(1, 100) i`);
+  await sql(
+    `INSERT INTO sla_service (id, tenant_id, node_id, name, status, source, backup_overdue)
+     SELECT gen_random_uuid(), 'bench', 'node-' || (1 + i % 100), 'svc-' || i, ${statuses}[1 + i % 7], 'operator', i % 50 = 0 FROM generate_series(1, 10000) i`,
+  );
+  await sql(
+    `INSERT INTO heartbeat (id, tenant_id, ping_uuid, name, kind, period_seconds, grace_seconds, status)
+     SELECT gen_random_uuid(), 'bench', gen_random_uuid(), 'hb-' || i, 'period', 3600, 300, (ARRAY['new', 'up', 'up', 'up', 'late', 'down', 'paused'])[1 + i % 7]
+     FROM generate_series(1, 10000) i`,
+  );
+  await sql(
+    `INSERT INTO ticket (id, tenant_id, title, type, status, priority, resolution_breached, created_at, updated_at)
+     SELECT gen_random_uuid(), 'bench', 'Ticket ' || i, 'incident', (ARRAY['new', 'open', 'pending', 'resolved', 'closed'])[1 + i % 5],
+            (ARRAY['low', 'medium', 'high', 'urgent'])[1 + (i / 7) % 4], i % 40 = 0, now() - i * interval '30 seconds', now()
+     FROM generate_series(1, ?) i`,
+    [tickets],
+  );
+  await sql(
+    `INSERT INTO event_outbox (topic, tenant_id, payload, created_at)
+     SELECT 'heartbeat.pinged', 'bench', '{}'::jsonb, now() - i * interval '8 seconds' FROM generate_series(1, 10000) i`,
+  );
+  await sql('ANALYZE');
+  const viewer = await post('/api/v1/auth/login', { email: 'viewer@bench.test', password: 'viewer password 12' });
+  const headers = { authorization: `Bearer ${viewer.token}` };
+  const url = `${kernel.url}/api/v1/dashboard/summary`;
+  // The first request counts everything (nothing cached yet): the cost of one round of counting.
+  const coldStart = performance.now();
+  await expectOk(url, headers);
+  log(`first (uncached) summary: ${(performance.now() - coldStart).toFixed(1)} ms`);
+  const sample = (await (await fetch(url, { headers })).json()) as { counters: Record<string, Record<string, number>>; unavailable: string[] };
+  log(`counters: ${JSON.stringify(sample.counters)}${sample.unavailable.length ? `, unavailable: ${sample.unavailable.join(', ')}` : ''}`);
+  if (sample.unavailable.length > 0 || sample.counters.sla?.services !== 10_000 || sample.counters.containers?.heartbeats !== 10_000) failed = true;
+
+  const baseline = await loadWithCpu(`${bare.url}/`, bare.cpuMicros, { seconds, concurrency });
+  rows.push({ name: 'bare Koa JSON route (baseline)', ...baseline });
+  const measured = await loadWithCpu(url, ownCpuMicros, { seconds, concurrency, headers });
+  rows.push({ name: 'GET /api/v1/dashboard/summary', ...measured });
+  log(`\nconcurrency ${concurrency}, ${seconds} s per run after a 1 s warm-up\n`);
+  printRows(rows);
+  const p99 = measured.result.p99Ms;
+  log(
+    `\nsummary p99 ${p99.toFixed(1)} ms (goal < ${goalP99Ms} ms), ${(p99 / baseline.result.p99Ms).toFixed(1)}x the bare route's p99; throughput ${(measured.result.rps / baseline.result.rps).toFixed(3)}x`,
+  );
+  if (measured.result.errors > 0 || p99 >= goalP99Ms) failed = true;
+} finally {
+  await kernel.stop();
+  await bare.close();
+}
+process.exit(failed ? 1 : 0);
