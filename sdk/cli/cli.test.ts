@@ -65,6 +65,14 @@ t.test('login, workspaces and exit codes a script can branch on', async (t) => {
   const invalid = await itops(['heartbeats', 'create', 'x'.repeat(500), '--period', '60', '--json']);
   t.equal(invalid.code, 5, 'input the server refuses: 5');
 
+  t.equal((await itops(['heartbeats', 'create', 'weekly-report', '--cron', '0 6 * * 1', '--timezone', 'Europe/Berlin', '--json'])).code, 0);
+  const paused = await itops(['heartbeats', 'pause', 'weekly-report', '--json']);
+  t.match(paused.json(), { name: 'weekly-report', status: 'paused' }, 'pause by name');
+  const resumed = await itops(['heartbeats', 'resume', 'weekly-report']);
+  t.match(resumed.stdout, /^weekly-report: (new|up|late|down)\n$/, 'resume, in plain output');
+  const listed = await itops(['heartbeats', 'list', '--json']);
+  t.match(listed.json(), [{ name: 'weekly-report', cron: '0 6 * * 1', timezone: 'Europe/Berlin' }]);
+
   const badKey = await itops(['heartbeats', 'list', '--api-key', 'itops_not_a_real_key_0000000000', '--json']);
   t.equal(badKey.code, 3, 'a refused API key: 3');
 
