@@ -8,6 +8,8 @@ export type AuditChainReport = {
   /** Records checked. */
   checked: number;
   lastSeq: number;
+  /** Records written but not chained yet. */
+  pending: number;
   firstBroken: null | {
     seq: number;
     recordId: string | null;
@@ -39,8 +41,8 @@ export type AuditCredentialList = ListEnvelope & {
 
 export type AuditRecord = {
   id: string;
-  /** Position in the workspace's chain. */
-  seq: number;
+  /** Position in the workspace's chain; null until the sealer chains the record (within about a second of its commit). */
+  seq: number | null;
   occurredAt: string;
   tenantId: string;
   principal: {
@@ -67,8 +69,8 @@ export type AuditRecord = {
   }[];
   /** A security event's payload (secrets redacted) */
   details: unknown;
-  prevHash: string;
-  hash: string;
+  prevHash: string | null;
+  hash: string | null;
 };
 
 export type AuditRecordList = ListEnvelope & {

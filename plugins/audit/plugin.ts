@@ -1,7 +1,8 @@
 import { definePlugin, type OperationHandler, tokens } from '../../core/plugin-api/index.ts';
 import { credentialPage } from './credentials/credential-list.ts';
 import { registerResolvers } from './graphql/audit.resolvers.ts';
-import { recordMutation } from './recording/mutation-recorder.ts';
+import { mutationRecorder } from './recording/mutation-recorder.ts';
+import { sealPending } from './chain/chain-sealer.ts';
 import { exportAuditRecords, listAuditRecords, verifyAuditChain } from './records/records.handlers.ts';
 import { applyRetention } from './retention/audit-retention.ts';
 import { getAuditRetention, setAuditRetention } from './retention/retention.handlers.ts';
@@ -38,7 +39,10 @@ export default definePlugin({
   },
   init(ctx) {
     const database = ctx.get(tokens.database);
-    ctx.observeMutations(recordMutation);
+    // Records are written in the changing transaction and chained right after it commits (and
+    // about every second by whichever node takes the round).
+    const sealer = ctx.every('seal', 1000, () => sealPending(database.platform));
+    ctx.observeMutations(mutationRecorder(() => sealer.wake()));
     const handlers: Record<string, OperationHandler> = {
       listAuditRecords: (req) => listAuditRecords(database, req as never),
       exportAuditRecords: (req) => exportAuditRecords(database, req as never),

@@ -20,6 +20,8 @@ export interface ChainReport {
   valid: boolean;
   checked: number;
   lastSeq: number;
+  /** Records written but not chained yet (the sealer chains them within about a second). */
+  pending: number;
   firstBroken: BrokenLink | null;
 }
 
@@ -43,7 +45,7 @@ export async function verifyChain(query: SqlQuery, tenantId: string): Promise<Ch
                                 outcome, correlation_id, source_address, diff, details) AS recomputed,
               coalesce(lag(seq) OVER w, ?::bigint) AS previous_seq,
               coalesce(lag(hash) OVER w, ?::text) AS previous_hash
-       FROM audit_record WHERE tenant_id = ?
+       FROM audit_record WHERE tenant_id = ? AND seq IS NOT NULL
        WINDOW w AS (ORDER BY seq)
      )
      SELECT id, seq,
@@ -59,9 +61,9 @@ export async function verifyChain(query: SqlQuery, tenantId: string): Promise<Ch
      ORDER BY seq LIMIT 1`,
     [anchorSeq, anchorHash, tenantId],
   );
-  const [tail] = await query<{ checked: string; last_seq: string | null; last_hash: string | null }>(
-    `SELECT count(*) AS checked, max(seq) AS last_seq,
-            (SELECT hash FROM audit_record WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1) AS last_hash
+  const [tail] = await query<{ checked: string; last_seq: string | null; last_hash: string | null; pending: string }>(
+    `SELECT count(seq) AS checked, max(seq) AS last_seq, count(*) - count(seq) AS pending,
+            (SELECT hash FROM audit_record WHERE tenant_id = ? AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1) AS last_hash
      FROM audit_record WHERE tenant_id = ?`,
     [tenantId, tenantId],
   );
@@ -73,7 +75,7 @@ export async function verifyChain(query: SqlQuery, tenantId: string): Promise<Ch
   if (!firstBroken && head && (Number(head.seq) !== lastSeq || (checked > 0 && head.last_hash !== tail.last_hash))) {
     firstBroken = { seq: lastSeq + 1, recordId: null, reason: 'tail_missing', expected: String(head.seq), found: String(lastSeq) };
   }
-  return { tenantId, valid: firstBroken === null, checked, lastSeq, firstBroken };
+  return { tenantId, valid: firstBroken === null, checked, lastSeq, pending: Number(tail.pending), firstBroken };
 }
 
 /** Every chain in the database (the CLI, on the owner's connection). */

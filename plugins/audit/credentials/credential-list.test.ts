@@ -19,7 +19,7 @@ t.test('GET /api/v1/audit-credentials lists the members and keys that can act on
   t.equal(listed.status, 200);
   const byName = new Map((listed.json.data as { name: string }[]).map((c) => [c.name, c]));
   t.match(byName.get(ops.email), { kind: 'user', id: ops.id, role: 'ops_engineer', active: true });
-  t.ok((byName.get(ops.email) as { lastUsedAt: string | null }).lastUsedAt, 'a member’s last sign-in');
+  t.ok((byName.get(ops.email) as unknown as { lastUsedAt: string | null }).lastUsedAt, 'a member’s last sign-in');
   t.match(byName.get('ci-reader'), { kind: 'api_key', id: key.json.key_id, role: 'read', active: true, expiresAt: null, createdBy: `user:${admin.id}` });
   t.match(byName.get('old-job'), { kind: 'api_key', active: false });
   t.notOk(byName.has('globex-key'), 'another workspace’s key is not listed');

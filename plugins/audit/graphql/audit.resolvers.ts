@@ -29,7 +29,7 @@ export function registerResolvers(ctx: PluginContext, database: DatabaseService)
       for (const text of [args.principalKind, args.principalId, args.action, args.target, args.outcome]) {
         if (text !== undefined && text !== null && text.length > 500) throw new AppError('validation_failed', 'filters are at most 500 characters');
       }
-      const page = await recordPage(database.forTenant(context.tenantId as string), { ...args, limit, offset, sortBy: 'seq', sortOrder: 'desc' });
+      const page = await recordPage(database.forTenant(context.tenantId as string), { ...args, limit, offset, sortBy: 'occurredAt', sortOrder: 'desc' });
       return {
         total: page.page.total,
         records: (page.data as AuditRecordView[]).map((r) => ({

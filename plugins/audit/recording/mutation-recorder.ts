@@ -16,11 +16,16 @@ const securityTopic = /^(security\.|secrets\.|license[.:])/;
 /**
  * The audit plugin's mutation observer: inside the changing transaction, one record per workspace
  * whose rows changed (action = operationId, a field-level diff) and one per security event. A
- * failure here rolls the change back, so nothing changes without its record.
+ * failure here rolls the change back, so nothing changes without its record. Once the transaction
+ * committed, `committed` asks the sealer to chain the new records.
  */
-export const recordMutation: MutationObserver = async (tx, mutation) => {
-  for (const record of recordsOf(tx, mutation)) await appendRecord(tx, record);
-};
+export function mutationRecorder(committed: () => void): MutationObserver {
+  return async (tx, mutation) => {
+    const records = recordsOf(tx, mutation);
+    for (const record of records) await appendRecord(tx, record);
+    if (records.length > 0) tx.afterCommit(committed);
+  };
+}
 
 export function recordsOf(tx: Tx, mutation: ObservedMutation): NewAuditRecord[] {
   const records: NewAuditRecord[] = [];
@@ -48,8 +53,7 @@ export function recordsOf(tx: Tx, mutation: ObservedMutation): NewAuditRecord[] 
     if (!securityTopic.test(event.topic)) continue;
     records.push(eventRecord(tx, mutation, event));
   }
-  // Chains are locked in one order (by workspace id), so two transactions never wait on each other.
-  return records.sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+  return records;
 }
 
 function eventRecord(tx: Tx, mutation: ObservedMutation, event: ObservedEvent): NewAuditRecord {

@@ -6,29 +6,29 @@ import { type AuditRecordRow, type AuditRecordView, type RecordFilters, filterCo
 const batchSize = 2000;
 
 /**
- * The matching records oldest first, read by keyset pages (`seq > last`), never all at once: the
+ * The matching records oldest first, read by keyset pages (`rid > last`), never all at once: the
  * stream pulls the next page only when the client has taken the previous one (backpressure), so an
  * export of millions of records holds one page in memory. Records appended while it runs are left
- * out (it stops at the chain's length when it started); the client leaving stops it.
+ * out (it stops at the newest record when it started); the client leaving stops it.
  */
 export function exportRecords(query: SqlQuery, filters: RecordFilters, format: 'ndjson' | 'csv', signal?: AbortSignal): Readable {
   async function* lines(): AsyncGenerator<string> {
     const condition = filterCondition(filters);
-    const [bound] = await query<{ last: string | null }>('SELECT max(seq) AS last FROM audit_record');
+    const [bound] = await query<{ last: string | null }>('SELECT max(rid) AS last FROM audit_record');
     if (format === 'csv') yield `${csvColumns.join(',')}\r\n`;
     if (bound?.last === null || bound?.last === undefined) return;
     let after = 0;
     for (;;) {
       if (signal?.aborted) return;
       const rows = await query<AuditRecordRow>(
-        `SELECT ${recordColumns} FROM audit_record WHERE seq > ? AND seq <= ? AND ${condition.where} ORDER BY seq LIMIT ${batchSize}`,
+        `SELECT ${recordColumns} FROM audit_record WHERE rid > ? AND rid <= ? AND ${condition.where} ORDER BY rid LIMIT ${batchSize}`,
         [after, bound.last, ...condition.params],
       );
       if (rows.length === 0) return;
       let chunk = '';
       for (const row of rows) chunk += format === 'csv' ? csvLine(recordView(row)) : `${JSON.stringify(recordView(row))}\n`;
       yield chunk;
-      after = Number(rows[rows.length - 1].seq);
+      after = Number(rows[rows.length - 1].rid);
       if (rows.length < batchSize) return;
     }
   }

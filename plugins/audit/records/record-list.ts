@@ -4,10 +4,10 @@ import { type AuditRecordRow, type RecordFilters, filterCondition, recordColumns
 const records = defineList({
   from: 'audit_record',
   select: recordColumns,
-  sortable: { seq: 'seq', occurredAt: 'audit_record.occurred_at', action: 'action', principalId: 'principal_id', outcome: 'outcome' },
-  defaultSort: 'seq',
+  sortable: { occurredAt: 'audit_record.occurred_at', seq: 'seq', action: 'action', principalId: 'principal_id', outcome: 'outcome' },
+  defaultSort: 'occurredAt',
   search: ['action', 'target', 'principal_name', 'principal_id'],
-  tieBreaker: 'seq',
+  tieBreaker: 'rid',
   nullsLast: true,
   view: (row: AuditRecordRow) => recordView(row),
 });

@@ -1,7 +1,8 @@
 /** An audit record as the database returns it (times already RFC 3339 in UTC) and as clients see it. */
 export interface AuditRecordRow {
   id: string;
-  seq: string;
+  rid: string;
+  seq: string | null;
   occurred_at: string;
   tenant_id: string;
   principal_kind: string;
@@ -14,17 +15,17 @@ export interface AuditRecordRow {
   source_address: string | null;
   diff: unknown[];
   details: unknown;
-  prev_hash: string;
-  hash: string;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
-export const recordColumns = `id, seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at, tenant_id,
+export const recordColumns = `id, rid, seq, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at, tenant_id,
   principal_kind, principal_id, principal_name, action, target, outcome, correlation_id, source_address, diff, details, prev_hash, hash`;
 
 export function recordView(row: AuditRecordRow) {
   return {
     id: row.id,
-    seq: Number(row.seq),
+    seq: row.seq === null ? null : Number(row.seq),
     occurredAt: row.occurred_at,
     tenantId: row.tenant_id,
     principal: { kind: row.principal_kind, id: row.principal_id, name: row.principal_name },

@@ -3,6 +3,7 @@ import { startTestServer } from '../../../core/plugin-api/testing.ts';
 import { probePlugin } from '../audit-probe.testkit.ts';
 import audit from '../plugin.ts';
 import { applyRetention } from './audit-retention.ts';
+import { sealPending } from '../chain/chain-sealer.ts';
 
 /**
  * Moves the workspace's oldest records `days` back in time and re-hashes the chain, as a database
@@ -51,7 +52,8 @@ t.test('retention removes the records older than the policy, and the chain still
   const [changed] = (await server.call('GET', '/api/v1/audit/records?action=setAuditRetention', { headers: admin.headers })).json.data;
   t.same(changed.diff[0].fields.retain_days, { after: 30 }, 'changing the policy is itself audited');
 
-  const all = (await server.call('GET', '/api/v1/audit/records?limit=1000&sortOrder=asc', { headers: admin.headers })).json.data as {
+  await sealPending(server.database.platform);
+  const all = (await server.call('GET', '/api/v1/audit/records?limit=1000&sortBy=seq&sortOrder=asc', { headers: admin.headers })).json.data as {
     seq: number;
     action: string;
   }[];
@@ -62,7 +64,9 @@ t.test('retention removes the records older than the policy, and the chain still
 
   const removed = await applyRetention(server.database.platform);
   t.same(removed, [{ tenantId: 'acme', removed: all.filter((r) => r.seq <= cutAt).length }]);
-  const left = (await server.call('GET', '/api/v1/audit/records?limit=1000&sortOrder=asc', { headers: admin.headers })).json.data as { seq: number }[];
+  const left = (await server.call('GET', '/api/v1/audit/records?limit=1000&sortBy=seq&sortOrder=asc', { headers: admin.headers })).json.data as {
+    seq: number;
+  }[];
   t.equal(left[0].seq, cutAt + 1, 'the oldest part of the chain is gone, the rest is there');
   const report = (await server.call('GET', '/api/v1/audit/verification', { headers: admin.headers })).json;
   t.match(report, { valid: true, firstBroken: null, checked: left.length }, 'verification starts at the retention anchor');

@@ -24,7 +24,7 @@ export async function applyRetention(platform: PlatformDatabase): Promise<{ tena
       // The head's lock: no record is appended to this chain while its start moves.
       await tx.query('SELECT seq FROM audit_chain_head WHERE tenant_id = ? FOR UPDATE', [policy.tenant_id]);
       const [last] = await tx.query<{ seq: string; hash: string }>(
-        `SELECT seq, hash FROM audit_record WHERE tenant_id = ? AND occurred_at < now() - make_interval(days => ?)
+        `SELECT seq, hash FROM audit_record WHERE tenant_id = ? AND seq IS NOT NULL AND occurred_at < now() - make_interval(days => ?)
          ORDER BY seq DESC LIMIT 1`,
         [policy.tenant_id, policy.retain_days],
       );

@@ -1,0 +1,123 @@
+/**
+ * `npm run bench:audit-overhead`: throughput of a mutating endpoint (a plugin's create: one INSERT
+ * in a transaction) with and without the audit plugin, in the same run on the same server and
+ * database: a license with and one without `audit` are activated in turn, so the plugin loads and
+ * unloads between rounds. With audit, every create also captures its row, diffs and redacts it and
+ * appends a record to the workspace's hash chain in the same transaction. Goal: auditing costs at
+ * most 10 % of throughput.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { generateLicenseKeyPair } from '../core/license/license-keys.ts';
+import { issueLicense } from '../core/license/license-token.ts';
+import { probePlugin } from '../plugins/audit/audit-probe.testkit.ts';
+import audit from '../plugins/audit/plugin.ts';
+import { type LoadResult, median, printRows, reportFigures, startBenchKernel } from './bench-kit.ts';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** POSTs `body` to `url` from a child process (its own event loop), `concurrency` in flight, for `seconds` after a 1 s warm-up. */
+function postLoad(url: string, headers: Record<string, string>, body: string): Promise<LoadResult> {
+  const source = `
+    import http from 'node:http';
+    const [url, seconds, concurrency, headers, body] = process.argv.slice(1);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: Number(concurrency) });
+    const once = () => new Promise((resolve, reject) => {
+      const started = process.hrtime.bigint();
+      const request = http.request(url, { method: 'POST', agent, headers: { ...JSON.parse(headers), 'content-type': 'application/json' } }, (response) => {
+        response.resume();
+        response.on('end', () => response.statusCode < 400 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error('status ' + response.statusCode)));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+    const run = async (ms, latencies) => {
+      let errors = 0; let done = 0; const until = Date.now() + ms;
+      await Promise.all(Array.from({ length: Number(concurrency) }, async () => {
+        while (Date.now() < until) { try { const ms = await once(); done++; latencies?.push(ms); } catch { errors++; } }
+      }));
+      return { errors, done };
+    };
+    const warm = await run(1000);
+    const latencies = [];
+    const started = Date.now();
+    const { errors, done } = await run(Number(seconds) * 1000, latencies);
+    const elapsed = (Date.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+    process.stdout.write(JSON.stringify({ requests: done, warmupRequests: warm.done, errors, seconds: elapsed, rps: done / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99) }));`;
+  const args = ['--input-type=module', '-e', source, url, String(seconds), String(concurrency), JSON.stringify(headers), body];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited with ${code}`))));
+  });
+}
+
+const vendor = generateLicenseKeyPair();
+const kernel = await startBenchKernel([audit, probePlugin], {
+  ITOPS_ADMIN_EMAIL: 'bench@itops.test',
+  ITOPS_ADMIN_PASSWORD: 'bench admin password',
+  ITOPS_LICENSE_PUBLIC_KEYS: vendor.publicKey,
+});
+const call = async (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => {
+  const response = await fetch(`${kernel.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.json() as Promise<any>;
+};
+const rows: { name: string; result: LoadResult }[] = [];
+const ratios: number[] = [];
+let records = 0;
+try {
+  const admin = await call('POST', '/api/v1/auth/login', { email: 'bench@itops.test', password: 'bench admin password' });
+  const asAdmin = { authorization: `Bearer ${admin.token}` };
+  await call('POST', '/api/v1/tenants', { tenant_id: 'bench', name: 'Bench' }, asAdmin);
+  await call(
+    'POST',
+    '/api/v1/users',
+    { email: 'ops@bench.test', password: 'ops password 1234', memberships: [{ tenantId: 'bench', role: 'ops_engineer' }] },
+    asAdmin,
+  );
+  await call(
+    'POST',
+    '/api/v1/users',
+    { email: 'owner@bench.test', password: 'owner password 12', memberships: [{ tenantId: 'bench', role: 'msp_admin' }] },
+    asAdmin,
+  );
+  const ops = await call('POST', '/api/v1/auth/login', { email: 'ops@bench.test', password: 'ops password 1234' });
+  const owner = await call('POST', '/api/v1/auth/login', { email: 'owner@bench.test', password: 'owner password 12' });
+  const license = async (plugins: string[]) =>
+    call('POST', '/api/v1/license/activate', { licenseKey: await issueLicense(vendor.privateJwk, { customer: 'Bench', plugins }) }, asAdmin);
+  const body = JSON.stringify({ name: 'router', smtpLogin: 'secret-login', webhookSecret: 'whsec_x', settings: { colour: 'blue' } });
+  const headers = { authorization: `Bearer ${ops.token}` };
+  const url = `${kernel.url}/api/v1/audit-probe/things`;
+
+  for (let round = 1; round <= rounds; round++) {
+    await license(['auditprobe']);
+    const without = await postLoad(url, headers, body);
+    await license(['auditprobe', 'audit']);
+    const withAudit = await postLoad(url, headers, body);
+    if (without.errors > 0 || withAudit.errors > 0) throw new Error(`errors during the load: ${without.errors} without, ${withAudit.errors} with audit`);
+    rows.push({ name: `round ${round}: without audit`, result: without }, { name: `round ${round}: with audit`, result: withAudit });
+    ratios.push(withAudit.rps / without.rps);
+  }
+  const verification = await call('GET', '/api/v1/audit/verification', undefined, { authorization: `Bearer ${owner.token}` });
+  if (!verification.valid) throw new Error(`the chain written under load does not verify: ${JSON.stringify(verification)}`);
+  records = verification.checked;
+} finally {
+  await kernel.stop();
+}
+printRows(rows);
+const ratio = median(ratios);
+process.stdout.write(
+  `\nwith audit / without: ${ratio.toFixed(2)} -> auditing costs ${((1 - ratio) * 100).toFixed(0)} % of throughput (median of ${rounds}; goal <= 10 %); ${records} records written, chain verified\n`,
+);
+reportFigures('audit-overhead', [
+  { figure: 'mutating requests/s with audit / without', value: ratio, baseline: 'same endpoint, audit unloaded', ratio, goal: '>= 0.9', pass: ratio >= 0.9 },
+]);

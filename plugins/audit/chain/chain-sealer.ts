@@ -1,0 +1,21 @@
+import type { PlatformDatabase } from '../../../core/plugin-api/index.ts';
+
+const perRound = 5000;
+
+/**
+ * Chains every record whose transaction is over, workspace by workspace (audit_seal: the chain
+ * head's row locked FOR UPDATE, records in insertion order). Runs on the owner's connection, the
+ * only role the append-only trigger lets set a record's seal. Returns how many it sealed.
+ */
+export async function sealPending(platform: PlatformDatabase): Promise<number> {
+  const tenants = await platform.query<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM audit_record WHERE seq IS NULL');
+  let sealed = 0;
+  for (const { tenant_id: tenantId } of tenants) {
+    for (;;) {
+      const [row] = await platform.query<{ n: number }>('SELECT audit_seal(?, ?) AS n', [tenantId, perRound]);
+      sealed += row.n;
+      if (row.n < perRound) break;
+    }
+  }
+  return sealed;
+}

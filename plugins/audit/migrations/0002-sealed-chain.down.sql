@@ -1,0 +1,6 @@
+DROP FUNCTION IF EXISTS audit_seal(text, integer);
+DELETE FROM audit_record WHERE seq IS NULL;
+DROP INDEX IF EXISTS audit_record_unsealed;
+DROP INDEX IF EXISTS audit_record_rid;
+ALTER TABLE audit_record DROP COLUMN IF EXISTS xid, DROP COLUMN IF EXISTS rid;
+ALTER TABLE audit_record ALTER COLUMN seq SET NOT NULL, ALTER COLUMN prev_hash SET NOT NULL, ALTER COLUMN hash SET NOT NULL;
