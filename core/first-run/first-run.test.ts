@@ -62,7 +62,10 @@ t.test('a new development installation prints a one-time link that creates the p
   );
   const tenants = await call(kernel, 'GET', '/api/v1/tenants', { headers: ada.headers });
   t.match(tenants.json.tenants, [{ tenant_id: 'acme', name: 'Acme', plan: 'free', contact_email: good.email }]);
-  const secret = await call(kernel, 'POST', '/api/v1/workspace/secrets/first.key', { headers: ada.headers, body: { value: 'usable at once' } });
+  const secret = await call(kernel, 'POST', '/api/v1/workspace/secrets/first.key', {
+    headers: { ...ada.headers, 'idempotency-key': 'first-secret' },
+    body: { value: 'usable at once' },
+  });
   t.equal(secret.status, 201, 'the installation is usable without a second account');
 
   const again = await call(kernel, 'POST', '/setup', form({ ...good, token, email: 'eve@example.test', workspaceId: 'evil' }));
@@ -104,4 +107,16 @@ t.test('two submissions at once create one admin', async (t) => {
   t.same(answers.map((a) => a.status).sort(), [200, 409]);
   t.equal((await kernel.database.platform.query('SELECT 1 FROM app_user')).length, 1);
   t.equal((await kernel.database.platform.query('SELECT 1 FROM tenant')).length, 1);
+});
+
+t.test('a body the contract refuses gets the standard JSON error, which the contract documents', async (t) => {
+  const { kernel } = await startNewInstallation(t);
+  const tooLong = await call(kernel, 'POST', '/setup', form({ ...good, token: 'x', workspaceName: 'n'.repeat(201) }));
+  t.equal(tooLong.status, 400);
+  t.equal(tooLong.json.error.code, 'validation_failed');
+  const document = (await call(kernel, 'GET', '/api/v1/openapi')).json;
+  const answer = document.paths['/setup'].post.responses['400'];
+  const resolved = answer.$ref ? document.components.responses[answer.$ref.split('/').pop()] : answer;
+  t.ok(resolved.content['application/json'], 'documented beside the HTML page');
+  t.ok(resolved.content['text/html']);
 });
