@@ -16,7 +16,7 @@ import { definePlugin } from '../core/plugin-api/index.ts';
 import containersPlugin from '../plugins/containers/plugin.ts';
 import slaPlugin from '../plugins/sla/plugin.ts';
 import { createTicketingPlugin } from '../plugins/ticketing/plugin.ts';
-import { expectOk, type LoadResult, loadWithCpu, ownCpuMicros, printRows, startBareKoa, startBenchKernel } from './bench-kit.ts';
+import { expectOk, type LoadResult, loadWithCpu, ownCpuMicros, printRows, reportFigures, startBareKoa, startBenchKernel } from './bench-kit.ts';
 
 const seconds = Math.min(Math.max(Number(process.env.BENCH_SECONDS ?? 5), 1), 30);
 const concurrency = Math.min(Math.max(Number(process.env.BENCH_CONCURRENCY ?? 4), 1), 64);
@@ -115,6 +115,16 @@ try {
     `\nsummary p99 ${p99.toFixed(1)} ms (goal < ${goalP99Ms} ms), ${(p99 / baseline.result.p99Ms).toFixed(1)}x the bare route's p99; throughput ${(measured.result.rps / baseline.result.rps).toFixed(3)}x`,
   );
   if (measured.result.errors > 0 || p99 >= goalP99Ms) failed = true;
+  reportFigures('dashboard-summary', [
+    {
+      figure: 'dashboard summary p99 ms',
+      value: p99,
+      baseline: 'bare Koa p99',
+      ratio: p99 / baseline.result.p99Ms,
+      goal: `< ${goalP99Ms} ms`,
+      pass: p99 < goalP99Ms && measured.result.errors === 0,
+    },
+  ]);
 } finally {
   await kernel.stop();
   await bare.close();

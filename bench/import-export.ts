@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { definePlugin, readInPages } from '../core/plugin-api/index.ts';
 import slaPlugin from '../plugins/sla/plugin.ts';
-import { startBenchKernel } from './bench-kit.ts';
+import { reportFigures, startBenchKernel } from './bench-kit.ts';
 
 const rowsLarge = Math.min(Math.max(Number(process.env.BENCH_ROWS ?? 1_000_000), 1000), 5_000_000);
 const rowsBase = Math.min(Math.max(Number(process.env.BENCH_BASE_ROWS ?? 100_000), 100), rowsLarge);
@@ -202,6 +202,22 @@ if (largeImport && largeExport) {
       `${name}: ${(large.rows / base.rows).toFixed(0)}x the rows, peak RSS ${mb(large.peakRss).toFixed(0)} MB vs ${mb(base.peakRss).toFixed(0)} MB (ratio ${(large.peakRss / base.peakRss).toFixed(2)}, ${growth >= 0 ? '+' : ''}${growth.toFixed(0)} MB); throughput ratio ${(large.rows / large.seconds / (base.rows / base.seconds)).toFixed(2)}`,
     );
     if (growth > allowedGrowthMb) failed = true;
+    reportFigures('import-export', [
+      {
+        figure: `${name} peak RSS, ${large.rows} vs ${base.rows} rows`,
+        value: mb(large.peakRss),
+        baseline: `${base.rows} rows`,
+        ratio: large.peakRss / base.peakRss,
+        goal: `<= +${allowedGrowthMb} MB`,
+        pass: growth <= allowedGrowthMb,
+      },
+      {
+        figure: `${name} rows/s (${large.rows} rows)`,
+        value: large.rows / large.seconds,
+        baseline: `${base.rows} rows`,
+        ratio: large.rows / large.seconds / (base.rows / base.seconds),
+      },
+    ]);
   }
 }
 process.exit(failed ? 1 : 0);
