@@ -4,8 +4,12 @@ export type paths = Record<string, never>;
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** @description The watchdog or Alertmanager opened an anomaly (seed 002 fields). */
+    'aiops.anomaly_detected': Record<string, unknown>;
     /** @description A telemetry batch was stored (counts only, not its points). */
     'aiops.batch_ingested': Record<string, unknown>;
+    /** @description A human resolution joined the incident memory. */
+    'aiops.resolution_stored': Record<string, unknown>;
     /** @description An asset moved between planned, active, maintenance and retired. */
     'asset.state_changed': Record<string, unknown>;
     /** @description A certificate crossed a warning threshold (days before expiry), expired, or became invalid (chain or name). */
@@ -42,6 +46,46 @@ export interface components {
       /** Format: date-time */
       notAfter?: string | null;
       fingerprint256?: string | null;
+    };
+    /** @description A container’s health check status changed. */
+    'container.health_changed': {
+      /** Format: uuid */
+      containerId: string;
+      name: string;
+      /** @enum {string} */
+      source?: 'docker' | 'kubernetes' | 'agent';
+      externalId?: string;
+      /** Format: date-time */
+      at: string;
+      /** @enum {string} */
+      health: 'healthy' | 'unhealthy' | 'starting';
+      previousHealth: string | null;
+    };
+    /** @description A container is in a restart loop: it started the threshold number of times within the window. */
+    'container.restart_alert': {
+      /** Format: uuid */
+      containerId: string;
+      name: string;
+      restarts: number;
+      windowSeconds: number;
+      restartCount?: number;
+      /** Format: date-time */
+      at: string;
+    };
+    /** @description A container changed state (running, stopped, …), at the runtime’s time. */
+    'container.state_changed': {
+      /** Format: uuid */
+      containerId: string;
+      name: string;
+      /** @enum {string} */
+      source?: 'docker' | 'kubernetes' | 'agent';
+      externalId?: string;
+      /** Format: date-time */
+      at: string;
+      state: string;
+      previousState: string | null;
+      exitCode?: number | null;
+      reason?: string | null;
     };
     /** @description An endpoint failed failureThreshold consecutive checks and is down. */
     'endpoint.alert': {
@@ -161,6 +205,40 @@ export interface components {
       /** Format: date-time */
       at: string;
     };
+    /** @description A container’s CPU or memory went above its threshold. */
+    'resource.alert': {
+      /** Format: uuid */
+      containerId: string;
+      /** Format: date-time */
+      at: string;
+      name: string;
+      /** @enum {string} */
+      metric: 'cpu' | 'memory';
+      value: number | null;
+      threshold: number | null;
+    };
+    /** @description A container’s CPU or memory returned below its threshold. */
+    'resource.recovery': {
+      /** Format: uuid */
+      containerId: string;
+      /** Format: date-time */
+      at: string;
+      name: string;
+      /** @enum {string} */
+      metric: 'cpu' | 'memory';
+      value: number | null;
+      threshold: number | null;
+    };
+    /** @description A new resource reading of a container. */
+    'resource.snapshot': {
+      /** Format: uuid */
+      containerId: string;
+      /** Format: date-time */
+      at: string;
+      cpuPercent: number;
+      memoryBytes: number;
+      memoryPercent?: number | null;
+    };
     /** @description A service changed status (agent sync, push, or its agent went silent). */
     'service:status_changed': {
       serviceId: string;
@@ -185,6 +263,19 @@ export interface components {
     };
     /** @description A daily SLA report was generated and stored. */
     'sla.report_generated': unknown;
+    /** @description An agent sync added or changed services (status, replicas, message); the containers plugin keeps its container model from it. */
+    'sla.services_reported': {
+      nodeId: string;
+      /** Format: date-time */
+      at: string;
+      services: {
+        serviceId: string;
+        name: string;
+        /** @enum {string} */
+        status: 'OPERATIONAL' | 'DEGRADED' | 'DOWN' | 'MAINTENANCE' | 'UNKNOWN';
+        missing: boolean;
+      }[];
+    };
     /** @description A status page component changed status because the heartbeat, endpoint, container or SLA service it is bound to did. */
     'status_page.component_changed': {
       /** Format: uuid */
@@ -221,12 +312,20 @@ export interface components {
       /** @enum {string} */
       action: 'created' | 'updated' | 'deleted';
     };
+    /** @description Seed 001's name of ticket.created (GraphQL's ticketCreated); published with it. */
+    'ticket:created': {
+      ticket: Record<string, unknown>;
+    };
+    /** @description A ticket was deleted (GraphQL ticketDeleted). */
+    'ticket:deleted': Record<string, unknown>;
+    /** @description A ticket changed or was commented on; `changes` names what (GraphQL ticketUpdated). */
+    'ticket:updated': {
+      ticket: Record<string, unknown>;
+    };
     /** @description A ticket was opened (through the API, an ops action or an alert rule). */
     'ticket.created': {
       ticket: Record<string, unknown>;
     };
-    /** @description A ticket was deleted. */
-    'ticket.deleted': Record<string, unknown>;
     /** @description 75 % of a ticket SLA target (first response or resolution) elapsed. */
     'ticket.sla_at_risk': {
       ticketId: string;
@@ -241,9 +340,46 @@ export interface components {
       clock: 'first_response' | 'resolution';
       dueAt: string;
     };
-    /** @description A ticket changed or was commented on; `changes` names what. */
-    'ticket.updated': {
-      ticket: Record<string, unknown>;
+    /** @description A scan found an update that the previous scan did not. */
+    'update.detected': {
+      /** Format: uuid */
+      containerId: string;
+      name: string;
+      image: string;
+      latestTag: string | null;
+      updateType: string;
+      /** Format: uuid */
+      scanId?: string;
+    };
+    /** @description A container’s version was pinned. */
+    'update.pinned': {
+      /** Format: uuid */
+      containerId: string;
+      name: string;
+      image: string;
+    };
+    /** @description An image update scan finished. */
+    'update.scan_completed': {
+      /** Format: uuid */
+      scanId: string;
+      /** Format: date-time */
+      at: string;
+      containersChecked: number;
+      updatesFound: number;
+    };
+    /** @description An image update scan started. */
+    'update.scan_started': {
+      /** Format: uuid */
+      scanId: string;
+      /** Format: date-time */
+      at: string;
+    };
+    /** @description A container’s version was unpinned. */
+    'update.unpinned': {
+      /** Format: uuid */
+      containerId: string;
+      name: string;
+      image: string;
     };
   };
   responses: never;
@@ -257,10 +393,15 @@ export type operations = Record<string, never>;
 
 /** The payload of each declared event topic. */
 export interface EventPayloads {
+  'aiops.anomaly_detected': components['schemas']['aiops.anomaly_detected'];
   'aiops.batch_ingested': components['schemas']['aiops.batch_ingested'];
+  'aiops.resolution_stored': components['schemas']['aiops.resolution_stored'];
   'asset.state_changed': components['schemas']['asset.state_changed'];
   'certificate.alert': components['schemas']['certificate.alert'];
   'certificate.recovery': components['schemas']['certificate.recovery'];
+  'container.health_changed': components['schemas']['container.health_changed'];
+  'container.restart_alert': components['schemas']['container.restart_alert'];
+  'container.state_changed': components['schemas']['container.state_changed'];
   'endpoint.alert': components['schemas']['endpoint.alert'];
   'endpoint.check_result': components['schemas']['endpoint.check_result'];
   'endpoint.recovery': components['schemas']['endpoint.recovery'];
@@ -269,19 +410,29 @@ export interface EventPayloads {
   'heartbeat.paused': components['schemas']['heartbeat.paused'];
   'heartbeat.pinged': components['schemas']['heartbeat.pinged'];
   'heartbeat.resumed': components['schemas']['heartbeat.resumed'];
+  'resource.alert': components['schemas']['resource.alert'];
+  'resource.recovery': components['schemas']['resource.recovery'];
+  'resource.snapshot': components['schemas']['resource.snapshot'];
   'service:status_changed': components['schemas']['service:status_changed'];
   'sla:alert': components['schemas']['sla:alert'];
   'sla:incident': components['schemas']['sla:incident'];
   'sla.report_generated': unknown;
+  'sla.services_reported': components['schemas']['sla.services_reported'];
   'status_page.component_changed': components['schemas']['status_page.component_changed'];
   'status_page.incident_changed': components['schemas']['status_page.incident_changed'];
   'status_page.maintenance_changed': components['schemas']['status_page.maintenance_changed'];
   'status_page.updated': components['schemas']['status_page.updated'];
+  'ticket:created': components['schemas']['ticket:created'];
+  'ticket:deleted': components['schemas']['ticket:deleted'];
+  'ticket:updated': components['schemas']['ticket:updated'];
   'ticket.created': components['schemas']['ticket.created'];
-  'ticket.deleted': components['schemas']['ticket.deleted'];
   'ticket.sla_at_risk': components['schemas']['ticket.sla_at_risk'];
   'ticket.sla_breached': components['schemas']['ticket.sla_breached'];
-  'ticket.updated': components['schemas']['ticket.updated'];
+  'update.detected': components['schemas']['update.detected'];
+  'update.pinned': components['schemas']['update.pinned'];
+  'update.scan_completed': components['schemas']['update.scan_completed'];
+  'update.scan_started': components['schemas']['update.scan_started'];
+  'update.unpinned': components['schemas']['update.unpinned'];
 }
 
 /** Every declared event topic. */

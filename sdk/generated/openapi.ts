@@ -2343,11 +2343,16 @@ export interface components {
     HeartbeatStatus: 'new' | 'up' | 'late' | 'down' | 'paused';
     /** @enum {string} */
     HeartbeatPingKind: 'success' | 'fail' | 'start' | 'log';
+    /** @description A tag: letters, digits and `_ . : -`, starting with a letter or digit (e.g. `prod`, `team:db`). */
+    MonitorTag: string;
+    /** @description Free tags that group monitors (list filter `tag`, and one badge per tag). */
+    MonitorTags: components['schemas']['MonitorTag'][];
     HeartbeatName: string;
     /** @description A schedule is either `periodSeconds` or `cron` (+ `timezone`), not both; with neither, a period of one day. */
     HeartbeatCreate: {
       name: components['schemas']['HeartbeatName'];
       description?: string;
+      tags?: components['schemas']['MonitorTags'];
       /** @description Expected time between pings. */
       periodSeconds?: number;
       /** @description Five-field cron expression, e.g. `30 2 * * *`. */
@@ -2369,6 +2374,7 @@ export interface components {
     HeartbeatUpdate: {
       name?: components['schemas']['HeartbeatName'];
       description?: string | null;
+      tags?: components['schemas']['MonitorTags'];
       periodSeconds?: number;
       cron?: string;
       timezone?: string;
@@ -2385,7 +2391,8 @@ export interface components {
        * @description The ping uuid: the secret in /ping/{uuid}.
        */
       uuid: string;
-      /** @description The success ping URL (absolute when ITOPS_PUBLIC_URL is set). */
+      tags: string[];
+      /** @description The success ping URL, absolute: on ITOPS_PUBLIC_URL, or on the address the request reached when that is unset. */
       pingUrl: string;
       /** @enum {string} */
       kind: 'period' | 'cron';
@@ -2779,6 +2786,7 @@ export interface components {
     EndpointCreate: {
       name: components['schemas']['EndpointName'];
       description?: string;
+      tags?: components['schemas']['MonitorTags'];
       url: components['schemas']['EndpointUrl'];
       method?: components['schemas']['EndpointMethod'];
       expectedStatus?: components['schemas']['EndpointExpectedStatus'];
@@ -2825,6 +2833,7 @@ export interface components {
     EndpointUpdate: {
       name?: components['schemas']['EndpointName'];
       description?: string | null;
+      tags?: components['schemas']['MonitorTags'];
       url?: components['schemas']['EndpointUrl'];
       method?: components['schemas']['EndpointMethod'];
       expectedStatus?: components['schemas']['EndpointExpectedStatus'];
@@ -2845,6 +2854,7 @@ export interface components {
       id: string;
       name: string;
       description?: string | null;
+      tags: string[];
       url: string;
       type: components['schemas']['EndpointType'];
       host: string;
@@ -3154,8 +3164,8 @@ export interface components {
     };
     MonitorBadge: {
       /** @enum {string} */
-      targetType: 'heartbeat' | 'endpoint' | 'component';
-      /** Format: uuid */
+      targetType: 'heartbeat' | 'endpoint' | 'component' | 'tag';
+      /** @description The monitor's id, or the tag. */
       targetId: string;
       svgUrl: string;
       jsonUrl: string;
@@ -3511,6 +3521,8 @@ export interface components {
     AlertSortOrder: 'asc' | 'desc';
     AlertSeverityFilter: components['schemas']['AlertSeverity'];
     AlertSourceFilter: string;
+    /** @description Only the monitors carrying this tag. */
+    MonitorTagFilter: components['schemas']['MonitorTag'];
     HeartbeatId: string;
     /** @description The heartbeat's ping uuid (not its id). A value that is no known uuid answers 404. */
     PingUuid: string;
@@ -3524,7 +3536,9 @@ export interface components {
     StatusWorkspace: string;
     EndpointId: string;
     CertificateId: string;
-    BadgeTargetType: 'heartbeat' | 'endpoint' | 'component';
+    /** @description `tag`: the worst status of the heartbeats and endpoints carrying the tag (down, then late, then up). */
+    BadgeTargetType: 'heartbeat' | 'endpoint' | 'component' | 'tag';
+    /** @description The monitor's id, or for `tag` the tag itself. */
     BadgeTargetId: string;
     SlaServiceId: string;
   };
@@ -3593,6 +3607,8 @@ export type SilenceMatchers = components['schemas']['SilenceMatchers'];
 export type Silence = components['schemas']['Silence'];
 export type HeartbeatStatus = components['schemas']['HeartbeatStatus'];
 export type HeartbeatPingKind = components['schemas']['HeartbeatPingKind'];
+export type MonitorTag = components['schemas']['MonitorTag'];
+export type MonitorTags = components['schemas']['MonitorTags'];
 export type HeartbeatName = components['schemas']['HeartbeatName'];
 export type HeartbeatCreate = components['schemas']['HeartbeatCreate'];
 export type HeartbeatUpdate = components['schemas']['HeartbeatUpdate'];
@@ -3710,6 +3726,7 @@ export type ParameterAlertSortBy = components['parameters']['AlertSortBy'];
 export type ParameterAlertSortOrder = components['parameters']['AlertSortOrder'];
 export type ParameterAlertSeverityFilter = components['parameters']['AlertSeverityFilter'];
 export type ParameterAlertSourceFilter = components['parameters']['AlertSourceFilter'];
+export type ParameterMonitorTagFilter = components['parameters']['MonitorTagFilter'];
 export type ParameterHeartbeatId = components['parameters']['HeartbeatId'];
 export type ParameterPingUuid = components['parameters']['PingUuid'];
 export type ParameterPingRunId = components['parameters']['PingRunId'];
@@ -5534,6 +5551,8 @@ export interface operations {
         /** @description Free-text filter. */
         q?: components['parameters']['Query'];
         status?: components['schemas']['HeartbeatStatus'];
+        /** @description Only the monitors carrying this tag. */
+        tag?: components['parameters']['MonitorTagFilter'];
       };
       header?: {
         /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
@@ -6900,6 +6919,8 @@ export interface operations {
         type?: components['schemas']['EndpointType'];
         /** @description Only the endpoints declared by this container's labels. */
         containerId?: string;
+        /** @description Only the monitors carrying this tag. */
+        tag?: components['parameters']['MonitorTagFilter'];
       };
       header?: {
         /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
@@ -7398,7 +7419,9 @@ export interface operations {
         'x-workspace-id'?: components['parameters']['WorkspaceId'];
       };
       path: {
+        /** @description `tag`: the worst status of the heartbeats and endpoints carrying the tag (down, then late, then up). */
         targetType: components['parameters']['BadgeTargetType'];
+        /** @description The monitor's id, or for `tag` the tag itself. */
         id: components['parameters']['BadgeTargetId'];
       };
       cookie?: never;
@@ -7428,7 +7451,9 @@ export interface operations {
         'x-workspace-id'?: components['parameters']['WorkspaceId'];
       };
       path: {
+        /** @description `tag`: the worst status of the heartbeats and endpoints carrying the tag (down, then late, then up). */
         targetType: components['parameters']['BadgeTargetType'];
+        /** @description The monitor's id, or for `tag` the tag itself. */
         id: components['parameters']['BadgeTargetId'];
       };
       cookie?: never;
