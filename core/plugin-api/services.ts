@@ -98,7 +98,10 @@ export interface OutboundHttpService {
  * published (`secrets.read`, `secrets.written`) in its transaction, for the audit trail.
  */
 export interface SecretsService {
-  /** The workspace's secret (`tenantId` null: the platform's), or undefined when it is not set. Within `tx` when given. */
+  /**
+   * The workspace's secret (`tenantId` null: the platform's), or undefined when it is not set. Within `tx` when
+   * given: a transaction of that workspace (a platform one for the platform's), since the read's event joins it.
+   */
   read(tenantId: string | null, name: string, tx?: Tx): Promise<string | undefined>;
   /** Sets the secret (a new version). Within `tx` when given, so it commits or rolls back with the caller's change. */
   write(tenantId: string | null, name: string, value: string, tx?: Tx): Promise<{ version: number }>;
