@@ -112,6 +112,7 @@ export async function applyObservations(
   );
   const rows = new Map(existing.map((r) => [r.external_id, r]));
   const touched = new Set<string>();
+  const described = new Set<string>();
   const transitions: (Transition & { externalId: string })[] = [];
   const labelsChanged = new Map<string, boolean>(); // external id → created by these observations
   const all = [...observations];
@@ -159,6 +160,7 @@ export async function applyObservations(
       labelsChanged.set(o.externalId, true);
     }
     touched.add(o.externalId);
+    if (c) described.add(o.externalId);
     row.last_seen_at = now;
     const stale = o.at.getTime() < new Date(row.state_at).getTime();
     if (c && !stale) {
@@ -218,6 +220,39 @@ export async function applyObservations(
   }
   if (touched.size === 0) return { transitions: [], labelsChanged: [] };
 
+  // Rows an event only moved (state, health, times) are updated in place, touching no indexed
+  // column (so PostgreSQL updates them on the same page without index entries); new or described
+  // rows take the full upsert.
+  const moved = [...touched].filter((id) => !described.has(id) && (rows.get(id) as ContainerRow).id !== '');
+  const upserted = new Set([...touched].filter((id) => !moved.includes(id)));
+  if (moved.length > 0) {
+    await tx.query(
+      `UPDATE container c SET state = x.state, health = x.health, state_at = x.state_at, started_at = x.started_at, finished_at = x.finished_at,
+         exit_code = x.exit_code, restart_count = x.restart_count, last_seen_at = x.last_seen_at, removed_at = x.removed_at
+       FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, state text, health text, state_at timestamptz, started_at timestamptz, finished_at timestamptz,
+         exit_code int, restart_count int, last_seen_at timestamptz, removed_at timestamptz)
+       WHERE c.id = x.id`,
+      [
+        JSON.stringify(
+          moved.map((id) => {
+            const r = rows.get(id) as ContainerRow;
+            return {
+              id: r.id,
+              state: r.state,
+              health: r.health,
+              state_at: iso(r.state_at),
+              started_at: iso(r.started_at),
+              finished_at: iso(r.finished_at),
+              exit_code: r.exit_code,
+              restart_count: r.restart_count,
+              last_seen_at: iso(r.last_seen_at),
+              removed_at: iso(r.removed_at),
+            };
+          }),
+        ),
+      ],
+    );
+  }
   const written = await tx.query<{ id: string; external_id: string }>(
     `INSERT INTO container AS c (tenant_id, source, external_id, name, image, image_digest, state, health, state_at, labels, compose_project,
        compose_service, namespace, workload_kind, workload_name, host, runtime_created_at, started_at, finished_at, exit_code, restart_count,
@@ -240,7 +275,7 @@ export async function applyObservations(
       tenantId,
       source,
       JSON.stringify(
-        [...touched].map((id) => {
+        [...upserted].map((id) => {
           const r = rows.get(id) as ContainerRow;
           return {
             ...r,

@@ -2,7 +2,8 @@
 -- plugin's operator API), one model for all three, with their state and health transitions.
 -- `state_at` is the runtime's time of the event that set the state: an event older than it (a
 -- replay after a reconnect, a second node catching up) changes nothing, so transitions are never
--- recorded twice or out of order. Kubernetes workloads are kept for the list's namespace groups.
+-- recorded twice or out of order. Containers are rewritten with every event: a fill factor leaves
+-- room on each page so those updates stay on the page without new index entries. Kubernetes workloads are kept for the list's namespace groups.
 -- `container_runtime_state` is where the runtime watcher of a workspace stands: the connection, and
 -- the cursor from which another round (on any node) continues the event stream without a gap.
 -- (No quote marks or question marks in these comments: the migrator numbers placeholders.)
@@ -36,7 +37,7 @@ CREATE TABLE container (
   last_seen_at        timestamptz NOT NULL DEFAULT now(),
   removed_at          timestamptz,
   UNIQUE (tenant_id, source, external_id)
-);
+) WITH (fillfactor = 80);
 
 CREATE INDEX container_tenant_name ON container (tenant_id, lower(name));
 
@@ -59,8 +60,6 @@ CREATE TABLE container_transition (
 );
 
 CREATE INDEX container_transition_container_at ON container_transition (container_id, at DESC);
-
-CREATE INDEX container_transition_tenant_at ON container_transition (tenant_id, at);
 
 CREATE TABLE container_workload (
   tenant_id       text NOT NULL REFERENCES tenant (tenant_id) ON DELETE CASCADE,
