@@ -97,3 +97,24 @@ async function adminHeaders(kernel: Parameters<typeof call>[0]) {
   const { login, adminEmail, adminPassword } = await import('../../../core/testing/identity-fixtures.ts');
   return login(kernel as never, adminEmail, adminPassword);
 }
+
+t.test('retention drops whole daily partitions older than the retention, and only those', async (t) => {
+  const { kernel, ingest } = await aiopsWorld(t);
+  const now = Date.now();
+  const at = (days: number) => new Date(now - days * 86_400_000).toISOString();
+  await ingest({
+    points: [
+      { service_id: 'db', metric_name: 'latency_ms', value: 1, timestamp: at(6) },
+      { service_id: 'db', metric_name: 'latency_ms', value: 2, timestamp: at(1) },
+      { service_id: 'db', metric_name: 'latency_ms', value: 3 },
+    ],
+  });
+  const { PointPartitions } = await import('./point-partitions.ts');
+  const dropped = await new PointPartitions(kernel.database.platform as never).dropOlderThan(new Date(now), 3);
+  t.equal(dropped.length, 1, 'the partition of six days ago');
+  const rows = await kernel.database.platform.query<{ value: number }>('SELECT value FROM aiops_point ORDER BY value');
+  t.same(
+    rows.map((r) => r.value),
+    [2, 3],
+  );
+});
