@@ -44,6 +44,16 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
     permissions: ticketingPermissions,
     policies: ticketingPolicies,
     events: ticketingEvents,
+    // The dashboard's ticket counters: one statement over the workspace's tickets.
+    async dashboardCounters(tx) {
+      const [row] = await tx.query<{ open: number; unassigned: number; at_risk: number; breached: number }>(
+        `SELECT count(*)::int AS open, count(*) FILTER (WHERE assignee IS NULL)::int AS unassigned,
+                count(*) FILTER (WHERE (first_response_at_risk OR resolution_at_risk) AND NOT (first_response_breached OR resolution_breached))::int AS at_risk,
+                count(*) FILTER (WHERE first_response_breached OR resolution_breached)::int AS breached
+           FROM ticket WHERE status NOT IN ('resolved', 'closed')`,
+      );
+      return { openTickets: row.open, unassignedTickets: row.unassigned, ticketsAtRisk: row.at_risk, ticketsBreached: row.breached };
+    },
     // Each minute (pg-boss cron's step), one node sweeps the tickets whose next SLA threshold passed.
     jobs: [
       { name: 'sla_sweep', schedule: '* * * * *', expireInSeconds: 300 },

@@ -155,6 +155,13 @@ t.test('resolve and the ops summary lanes', async (t) => {
     change: { open: 1, pending: 1, resolvedLast7Days: 0 },
     billing: { billableMinutesThisMonth: 45, resolvedThisMonth: 1, byClient: [{ clientId: 'c1', billableMinutes: 45, tickets: 1 }] },
   });
+  const dashboard = await w.read('/api/v1/dashboard/summary', w.acmeViewer);
+  t.equal(dashboard.status, 200, dashboard.text);
+  t.same(
+    dashboard.json.counters.ticketing,
+    { openTickets: 2, unassignedTickets: 2, ticketsAtRisk: 0, ticketsBreached: 0 },
+    'the dashboard counts open tickets too',
+  );
   t.equal((await w.read('/api/v1/ops/summary', { headers: {} })).status, 401);
   t.equal((await w.read('/api/v1/ops/summary', w.globexAdmin)).json.incident.open, 1, "globex's lanes hold only its own ticket");
 });
