@@ -26,7 +26,7 @@ try {
   }
   const database = new Database(url, 2, logger);
   try {
-    const result = await verifyAllChains(database.platform.query, values.workspace);
+    const result = await verifyAllChains(database.platform, values.workspace);
     process.stdout.write(values.json ? `${JSON.stringify(result.reports, null, 2)}\n` : result.text);
     process.exitCode = result.exitCode;
   } finally {

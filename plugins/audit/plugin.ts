@@ -1,7 +1,7 @@
 import { definePlugin, type OperationHandler, tokens } from '../../core/plugin-api/index.ts';
 import { credentialPage } from './credentials/credential-list.ts';
 import { registerResolvers } from './graphql/audit.resolvers.ts';
-import { mutationRecorder } from './recording/mutation-recorder.ts';
+import { recordMutation } from './recording/mutation-recorder.ts';
 import { sealPending } from './chain/chain-sealer.ts';
 import { exportAuditRecords, listAuditRecords, verifyAuditChain } from './records/records.handlers.ts';
 import { applyRetention } from './retention/audit-retention.ts';
@@ -39,10 +39,10 @@ export default definePlugin({
   },
   init(ctx) {
     const database = ctx.get(tokens.database);
-    // Records are written in the changing transaction and chained right after it commits (and
-    // about every second by whichever node takes the round).
-    const sealer = ctx.every('seal', 1000, () => sealPending(database.platform));
-    ctx.observeMutations(mutationRecorder(() => sealer.wake()));
+    // Records are written in the changing transaction and chained in batches about every second
+    // by whichever node takes the round (a round per commit would cost more than the records).
+    ctx.every('seal', 1000, () => sealPending(database.platform));
+    ctx.observeMutations(recordMutation);
     const handlers: Record<string, OperationHandler> = {
       listAuditRecords: (req) => listAuditRecords(database, req as never),
       exportAuditRecords: (req) => exportAuditRecords(database, req as never),

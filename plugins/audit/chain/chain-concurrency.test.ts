@@ -34,7 +34,7 @@ t.test('the verification CLI reports every chain and the first broken link, with
   for (const actor of [acme, acme, acme, globex]) await server.call('POST', '/api/v1/audit-probe/things', { headers: actor.headers, body: { name: 'x' } });
   const platform = server.database.platform;
   await sealPending(platform);
-  const clean = await verifyAllChains(platform.query);
+  const clean = await verifyAllChains(platform);
   t.equal(clean.exitCode, 0);
   t.match(clean.text, /^ok {6}acme: \d+ records/m);
   t.match(clean.text, /^ok {6}globex: /m);
@@ -44,9 +44,9 @@ t.test('the verification CLI reports every chain and the first broken link, with
     "SELECT min(seq) + 1 AS seq FROM audit_record WHERE tenant_id = 'acme' AND action = 'probeCreateThing'",
   );
   await platform.query("UPDATE audit_record SET principal_id = 'someone-else' WHERE tenant_id = 'acme' AND seq = ?", [seq]);
-  const broken = await verifyAllChains(platform.query);
+  const broken = await verifyAllChains(platform);
   t.equal(broken.exitCode, 1);
   t.match(broken.text, new RegExp(`^BROKEN  acme: first broken link at #${seq} \\(record_altered`, 'm'));
   t.match(broken.text, /^ok {6}globex: /m, 'the other chains still hold');
-  t.equal((await verifyAllChains(platform.query, 'globex')).exitCode, 0, 'one workspace only');
+  t.equal((await verifyAllChains(platform, 'globex')).exitCode, 0, 'one workspace only');
 });

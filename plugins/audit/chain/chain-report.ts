@@ -1,4 +1,4 @@
-import type { SqlQuery } from '../../../core/plugin-api/index.ts';
+import type { SqlHandle } from '../../../core/plugin-api/index.ts';
 import { type ChainReport, chainTenants, verifyChain } from './chain-verification.ts';
 
 /**
@@ -6,10 +6,13 @@ import { type ChainReport, chainTenants, verifyChain } from './chain-verificatio
  * platform's): verifies each chain, or only `workspace`'s, and says per chain whether it holds and,
  * if not, its first broken link. Exit code 0 when every chain holds, 1 when one is broken.
  */
-export async function verifyAllChains(query: SqlQuery, workspace?: string): Promise<{ reports: ChainReport[]; text: string; exitCode: number }> {
-  const tenants = workspace ? [workspace] : await chainTenants(query);
+export async function verifyAllChains(
+  db: Pick<SqlHandle, 'query' | 'transaction'>,
+  workspace?: string,
+): Promise<{ reports: ChainReport[]; text: string; exitCode: number }> {
+  const tenants = workspace ? [workspace] : await chainTenants(db.query);
   const reports: ChainReport[] = [];
-  for (const tenantId of tenants) reports.push(await verifyChain(query, tenantId));
+  for (const tenantId of tenants) reports.push(await verifyChain(db, tenantId));
   const lines = reports.map((r) =>
     r.valid
       ? `ok      ${r.tenantId}: ${r.checked} records, chain intact up to #${r.lastSeq}${r.pending > 0 ? ` (${r.pending} not chained yet)` : ''}`

@@ -1,4 +1,4 @@
-import type { SqlQuery } from '../../../core/plugin-api/index.ts';
+import type { SqlHandle, SqlQuery } from '../../../core/plugin-api/index.ts';
 
 /** Where a chain first stops being what was written. */
 export interface BrokenLink {
@@ -29,9 +29,17 @@ export interface ChainReport {
  * One pass over the chain in the database (constant memory whatever its length): each record's
  * hash recomputed by audit_record_hash, its previous hash compared with the record before it (the
  * retention anchor for the first), its sequence number with the one before plus one, and the head
- * with the last record. `query` sees one workspace (a tenant handle, or `scope` on the platform one).
+ * with the last record. All of it in one snapshot (the sealer goes on chaining meanwhile): `db` is a
+ * tenant handle, or the platform one (the CLI).
  */
-export async function verifyChain(query: SqlQuery, tenantId: string): Promise<ChainReport> {
+export function verifyChain(db: Pick<SqlHandle, 'transaction'>, tenantId: string): Promise<ChainReport> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+    return verifyInSnapshot(tx.query, tenantId);
+  });
+}
+
+async function verifyInSnapshot(query: SqlQuery, tenantId: string): Promise<ChainReport> {
   const [head] = await query<{ seq: string; last_hash: string; anchor_seq: string; anchor_hash: string }>(
     'SELECT seq, last_hash, anchor_seq, anchor_hash FROM audit_chain_head WHERE tenant_id = ?',
     [tenantId],

@@ -45,7 +45,7 @@ export function registerResolvers(ctx: PluginContext, database: DatabaseService)
   ctx.resolve(
     'Query',
     'auditVerification',
-    (_parent, _args, context) => verifyChain(database.forTenant(context.tenantId as string).query, context.tenantId as string),
+    (_parent, _args, context) => verifyChain(database.forTenant(context.tenantId as string), context.tenantId as string),
     {
       permission: 'audit:read',
     },

@@ -16,16 +16,12 @@ const securityTopic = /^(security\.|secrets\.|license[.:])/;
 /**
  * The audit plugin's mutation observer: inside the changing transaction, one record per workspace
  * whose rows changed (action = operationId, a field-level diff) and one per security event. A
- * failure here rolls the change back, so nothing changes without its record. Once the transaction
- * committed, `committed` asks the sealer to chain the new records.
+ * failure here rolls the change back, so nothing changes without its record; the sealer chains it
+ * once the transaction is over.
  */
-export function mutationRecorder(committed: () => void): MutationObserver {
-  return async (tx, mutation) => {
-    const records = recordsOf(tx, mutation);
-    for (const record of records) await appendRecord(tx, record);
-    if (records.length > 0) tx.afterCommit(committed);
-  };
-}
+export const recordMutation: MutationObserver = async (tx, mutation) => {
+  for (const record of recordsOf(tx, mutation)) await appendRecord(tx, record);
+};
 
 export function recordsOf(tx: Tx, mutation: ObservedMutation): NewAuditRecord[] {
   const records: NewAuditRecord[] = [];

@@ -12,7 +12,7 @@ export function listAuditRecords(database: DatabaseService, req: WorkspaceReques
 }
 
 export function verifyAuditChain(database: DatabaseService, req: WorkspaceRequest) {
-  return verifyChain(database.forTenant(req.tenantId).query, req.tenantId);
+  return verifyChain(database.forTenant(req.tenantId), req.tenantId);
 }
 
 export function exportAuditRecords(database: DatabaseService, req: WorkspaceRequest<RecordFilters & { format?: 'ndjson' | 'csv' }>): OperationResponse {
