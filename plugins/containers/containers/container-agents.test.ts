@@ -1,5 +1,7 @@
 import t from 'tap';
 import { call } from '../../../core/plugin-api/testing.ts';
+import { runAgent, syncOf } from '../runtime/container-agent.ts';
+import { startDockerEngine } from '../runtime/docker-engine.testkit.ts';
 import { containerWorld, eventually } from './containers.testkit.ts';
 
 const shop = { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'web' };
@@ -83,4 +85,49 @@ t.test('GET /api/v1/containers/events streams the workspace’s events of the se
   t.equal(globex.state.text.includes('container.'), false, 'another workspace sees none of it');
   t.equal((await get('/api/v1/containers/events?types=container.exploded')).status, 400);
   t.equal((await call(kernel, 'GET', '/api/v1/containers/events')).status, 401);
+});
+
+t.test('the container agent pushes a host’s Docker containers with an endpoint_agent key, again on each event', async (t) => {
+  const { kernel, get, listed, acmeAdmin } = await containerWorld(t);
+  const host = await startDockerEngine(t);
+  host.add({ Id: 'h-web', Name: 'web', Image: 'nginx:1.25.3', Labels: { 'com.docker.compose.project': 'edge' }, Health: 'healthy' });
+  host.add({ Id: 'h-job', Name: 'backup', Image: 'alpine:3.19', Status: 'exited', ExitCode: 2 });
+  const key = await call(kernel, 'POST', '/api/v1/apikeys', { headers: acmeAdmin.headers, body: { name: 'edge agent', scope: 'ingestion' } });
+  t.equal(key.status, 201, key.text);
+  const abort = new AbortController();
+  t.teardown(() => abort.abort());
+  const lines: string[] = [];
+  const running = runAgent(
+    { serverUrl: kernel.url, apiKey: key.json.api_key, nodeId: 'edge-host-1', dockerHost: host.host, intervalMs: 60_000, log: (m) => lines.push(m) },
+    abort.signal,
+  );
+  const list = await listed((cs) => cs.filter((c) => c.source === 'agent').length === 2, '?source=agent');
+  t.match(
+    list.data.map((c: any) => [c.name, c.state, c.host]),
+    [
+      ['backup', 'exited', 'edge-host-1'],
+      ['web', 'running', 'edge-host-1'],
+    ],
+  );
+  t.match(
+    list.data.find((c: any) => c.name === 'web'),
+    { namespace: 'edge', group: 'namespace:edge', health: 'healthy' },
+  );
+  // The web container dies on the host: the agent pushes at once, not at its next interval.
+  host.containers.get('h-web')!.Status = 'exited';
+  host.emit('h-web', 'die', { exitCode: '1' });
+  const down = await eventually(async () => {
+    const page = (await get('/api/v1/containers?source=agent&state=exited')).json;
+    return page.data.length === 2 ? page : undefined;
+  });
+  t.ok(down, 'the change arrived before the 60-second interval');
+  abort.abort();
+  await running;
+  t.ok(
+    lines.some((l) => l.startsWith('pushed 2 containers')),
+    lines.join('; '),
+  );
+  t.same(syncOf('n', [{ ...list.data[0], name: '/weird name!', state: 'paused', health: null, composeProject: null, exitCode: null, image: 'x' }]).services, [
+    { name: 'weird-name-', status: 'MAINTENANCE', workloadType: 'Container', message: 'x paused' },
+  ]);
 });
