@@ -11,6 +11,7 @@ import { getEdgeAgentPolicy, getEdgeEnrollment, getEdgeIngestStatus, rotateEdgeE
 import { ingestTelemetry, listIngestBatches } from './ingest/ingest.handlers.ts';
 import { PointPartitions } from './ingest/point-partitions.ts';
 import { PointStore } from './ingest/point-store.ts';
+import { pruneTelemetry } from './ingest/retention.ts';
 import { rollUpMonthlyUsage } from './ingest/usage-rollup.ts';
 import { receiveRemoteWrite } from './remote-write/remote-write.handlers.ts';
 
@@ -223,7 +224,7 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
       for (const [operationId, handler] of Object.entries(more)) ctx.handle(operationId, (req) => handler(req as TenantRequest));
 
       ctx.job('retention', async () => {
-        const dropped = await partitions.dropOlderThan(clock(), retentionDays);
+        const dropped = await pruneTelemetry(partitions, database.platform, clock(), retentionDays);
         if (dropped.length) ctx.logger.info({ dropped }, 'dropped telemetry partitions past retention');
       });
     },

@@ -109,12 +109,18 @@ t.test('retention drops whole daily partitions older than the retention, and onl
       { service_id: 'db', metric_name: 'latency_ms', value: 3 },
     ],
   });
+  await kernel.database.platform.query(
+    "INSERT INTO aiops_ingest_batch (id, tenant_id, source, received_at, points, events) VALUES (gen_random_uuid(), 'acme', 'ingest', now() - interval '70 days', 0, 1)",
+  );
   const { PointPartitions } = await import('./point-partitions.ts');
-  const dropped = await new PointPartitions(kernel.database.platform as never).dropOlderThan(new Date(now), 3);
+  const { pruneTelemetry } = await import('./retention.ts');
+  const dropped = await pruneTelemetry(new PointPartitions(kernel.database.platform as never), kernel.database.platform as never, new Date(now), 3);
   t.equal(dropped.length, 1, 'the partition of six days ago');
   const rows = await kernel.database.platform.query<{ value: number }>('SELECT value FROM aiops_point ORDER BY value');
   t.same(
     rows.map((r) => r.value),
     [2, 3],
   );
+  const [{ n }] = await kernel.database.platform.query<{ n: string }>('SELECT count(*) AS n FROM aiops_ingest_batch');
+  t.equal(Number(n), 1, 'the batch row of 70 days ago is gone, the recent one stays');
 });
