@@ -558,6 +558,28 @@ export type HeartbeatUpdate = {
   startGraceSeconds?: number | null;
 };
 
+export type ImageUpdate = {
+  containerId: string;
+  containerName: string;
+  image: string;
+  registry?: string | null;
+  repository?: string | null;
+  currentTag?: string | null;
+  currentDigest?: string | null;
+  latestTag?: string | null;
+  latestDigest?: string | null;
+  updateType: 'major' | 'minor' | 'patch' | 'digest' | 'none';
+  status: 'available' | 'up_to_date' | 'pinned' | 'excluded' | 'error' | 'unchecked';
+  error?: string | null;
+  pinned: boolean;
+  checkedAt?: string | null;
+  detectedAt?: string | null;
+};
+
+export type ImageUpdateList = ListEnvelope & {
+  data?: ImageUpdate[];
+};
+
 /** The list envelope of the workspace API; `data` holds the items. */
 export type ListEnvelope = {
   data: unknown[];
@@ -601,6 +623,99 @@ export type PublicBadge = {
   status?: string;
   message?: string;
   color?: string;
+};
+
+export type ResourceCurrent = {
+  containerId: string;
+  at: string | null;
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+  memoryPercent: number | null;
+  network: {
+    rxBytes?: number;
+    txBytes?: number;
+    rxBytesPerSecond?: number | null;
+    txBytesPerSecond?: number | null;
+  } | null;
+  blockIo: {
+    readBytes?: number;
+    writeBytes?: number;
+    readBytesPerSecond?: number | null;
+    writeBytesPerSecond?: number | null;
+  } | null;
+  pids: number | null;
+};
+
+export type ResourceHistory = {
+  containerId: string;
+  range: string;
+  from: string;
+  to: string;
+  bucketSeconds: number;
+  points: {
+    at: string;
+    cpuPercent: number;
+    cpuPercentMax: number;
+    memoryBytes: number;
+    memoryBytesMax: number;
+    networkRxBytesPerSecond?: number | null;
+    networkTxBytesPerSecond?: number | null;
+    blockReadBytesPerSecond?: number | null;
+    blockWriteBytesPerSecond?: number | null;
+  }[];
+};
+
+export type ResourceSummary = {
+  at: string | null;
+  containers: number;
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  networkRxBytesPerSecond: number;
+  networkTxBytesPerSecond: number;
+  blockReadBytesPerSecond: number;
+  blockWriteBytesPerSecond: number;
+  alertsFiring: number;
+};
+
+export type ResourceThresholds = {
+  containerId: string;
+  cpuPercent: number | null;
+  memoryPercent: number | null;
+  memoryBytes: number | null;
+  enabled: boolean;
+  firing: {
+    cpu: boolean;
+    memory: boolean;
+  };
+  updatedAt: string | null;
+};
+
+export type ResourceThresholdsInput = {
+  /** CPU above this (100 = one core) fires. */
+  cpuPercent?: number | null;
+  /** Memory above this share of the limit fires. */
+  memoryPercent?: number | null;
+  /** Memory above this many bytes fires. */
+  memoryBytes?: number | null;
+  enabled?: boolean;
+};
+
+export type ResourceTop = {
+  sort: 'cpu' | 'memory' | 'network' | 'io';
+  limit: number;
+  data: {
+    containerId: string;
+    name: string;
+    at: string;
+    cpuPercent: number;
+    memoryBytes: number;
+    memoryLimitBytes: number | null;
+    memoryPercent: number | null;
+    networkBytesPerSecond: number;
+    blockIoBytesPerSecond: number;
+  }[];
 };
 
 export type RuntimeStatus = {
@@ -795,6 +910,63 @@ export type StatusPosition = number;
 /** While what the component is bound to is paused, `show` it as paused (default) or `hide` it from the public page. */
 export type StatusWhenPaused = 'show' | 'hide';
 
+export type UpdateDryRun = {
+  checks: number;
+  skips: number;
+  containers: {
+    containerId: string;
+    name: string;
+    image: string;
+    registry?: string | null;
+    repository?: string | null;
+    tag?: string | null;
+    action: 'check' | 'skip';
+    reason: string | null;
+  }[];
+};
+
+export type UpdateExclusion = {
+  id: string;
+  pattern: string;
+  reason: string | null;
+  createdAt: string;
+};
+
+export type UpdatePin = {
+  containerId: string;
+  image: string;
+  digest: string | null;
+  reason: string | null;
+  pinnedAt: string;
+};
+
+export type UpdateScan = {
+  scanId: string;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  requestedAt: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  containersChecked: number;
+  updatesFound: number;
+  error?: string | null;
+};
+
+export type UpdateSummary = {
+  total: number;
+  available: number;
+  byType: {
+    major?: number;
+    minor?: number;
+    patch?: number;
+    digest?: number;
+  };
+  upToDate: number;
+  pinned: number;
+  excluded: number;
+  errors: number;
+  lastScan: UpdateScan | null;
+};
+
 export type UptimeWindow = {
   /** Running time over observed time; null before the container was seen. */
   percent: number | null;
@@ -911,6 +1083,20 @@ export type CreateStatusMaintenanceRequest = {
 
 export type CreateStatusMaintenanceResponse = StatusMaintenance;
 
+/** POST /api/v1/updates/exclusions: Exclude images or containers matching a pattern (`postgres:*`, `ghcr.io/acme/*`, `legacy-*`); 409 when it exists. */
+export type CreateUpdateExclusionRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: {
+    pattern: string;
+    reason?: string;
+  };
+};
+
+export type CreateUpdateExclusionResponse = UpdateExclusion;
+
 /** DELETE /api/v1/certificates/{id}: Delete a certificate monitor with its history; its open alert is resolved. One derived from endpoints answers 409: set `monitorCertificate: false` on them instead. */
 export type DeleteCertificateRequest = {
   path: {
@@ -1002,6 +1188,19 @@ export type DeleteStatusMaintenanceRequest = {
 
 export type DeleteStatusMaintenanceResponse = undefined;
 
+/** DELETE /api/v1/updates/exclusions/{id}: Delete an exclusion. */
+export type DeleteUpdateExclusionRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type DeleteUpdateExclusionResponse = undefined;
+
 /** GET /api/v1/certificates/{id}: Get a certificate monitor with the certificate and chain last seen. */
 export type GetCertificateRequest = {
   path: {
@@ -1046,6 +1245,61 @@ export type GetContainerLogsRequest = {
 };
 
 export type GetContainerLogsResponse = ContainerLogs;
+
+/** GET /api/v1/containers/{id}/resources/alerts: The container's alert thresholds and whether each fires (all null when none are set). */
+export type GetContainerResourceAlertsRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetContainerResourceAlertsResponse = ResourceThresholds;
+
+/** GET /api/v1/containers/{id}/resources/current: The container's latest reading; network and I/O rates are since the reading before. `at` is null before the first reading. */
+export type GetContainerResourcesCurrentRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetContainerResourcesCurrentResponse = ResourceCurrent;
+
+/** GET /api/v1/containers/{id}/resources/history: Readings over the range, downsampled to at most 120 points (mean and peak per bucket, counters as rates). */
+export type GetContainerResourcesHistoryRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    range?: '1h' | '6h' | '24h' | '48h' | '7d';
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetContainerResourcesHistoryResponse = ResourceHistory;
+
+/** GET /api/v1/updates/container/{container_id}: What the last scan found for one container (`unchecked` before any scan). */
+export type GetContainerUpdateRequest = {
+  path: {
+    container_id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetContainerUpdateResponse = ImageUpdate;
 
 /** GET /api/v1/dashboard/sparklines: Sparkline data for all endpoints: the range (ending now) cut into equal buckets, each with the mean response time of its successful checks and the uptime by time. One page of endpoints, ordered like GET /api/v1/endpoints. */
 export type GetDashboardSparklinesRequest = {
@@ -1162,6 +1416,30 @@ export type GetPublicBadgeRequest = {
 
 export type GetPublicBadgeResponse = unknown | PublicBadge;
 
+/** GET /api/v1/resources/summary: Totals over the containers with a reading in the last 5 minutes. */
+export type GetResourcesSummaryRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetResourcesSummaryResponse = ResourceSummary;
+
+/** GET /api/v1/resources/top: The running containers using the most CPU, memory, network (bytes/s in + out) or block I/O (bytes/s read + written). */
+export type GetResourcesTopRequest = {
+  query?: {
+    sort?: 'cpu' | 'memory' | 'network' | 'io';
+    limit?: number;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetResourcesTopResponse = ResourceTop;
+
 /** GET /api/v1/runtime/status: The container runtime the workspace is watched through (docker, kubernetes, agent or none) and its connection state. */
 export type GetRuntimeStatusRequest = {
   headers?: {
@@ -1195,6 +1473,39 @@ export type GetStatusPageSettingsRequest = {
 };
 
 export type GetStatusPageSettingsResponse = StatusPageSettings;
+
+/** GET /api/v1/updates/scan/{scan_id}: A scan's status and counts. */
+export type GetUpdateScanRequest = {
+  path: {
+    scan_id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetUpdateScanResponse = UpdateScan;
+
+/** GET /api/v1/updates/dry-run: What a scan would check and skip, and why, without asking any registry. */
+export type GetUpdatesDryRunRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetUpdatesDryRunResponse = UpdateDryRun;
+
+/** GET /api/v1/updates/summary: Counts by status and update type, and the last scan. */
+export type GetUpdatesSummaryRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetUpdatesSummaryResponse = UpdateSummary;
 
 /** GET /api/v1/certificates/{id}/checks: List check history, newest first. */
 export type ListCertificateChecksRequest = {
@@ -1542,6 +1853,40 @@ export type ListStatusMaintenancesRequest = {
 
 export type ListStatusMaintenancesResponse = StatusMaintenanceList;
 
+/** GET /api/v1/updates/exclusions: Patterns of images or container names scans leave out. */
+export type ListUpdateExclusionsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListUpdateExclusionsResponse = {
+  data: UpdateExclusion[];
+};
+
+/** GET /api/v1/updates: The scan's findings per container; without `status` or `update_type`, the available updates. */
+export type ListUpdatesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'name' | 'detectedAt' | 'updateType';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    status?: 'available' | 'up_to_date' | 'pinned' | 'excluded' | 'error';
+    update_type?: 'major' | 'minor' | 'patch' | 'digest' | 'none';
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListUpdatesResponse = ImageUpdateList;
+
 /** POST /api/v1/heartbeats/{id}/pause: Pause deadline checking (open runs are dropped). A success or fail ping un-pauses; pausing twice is harmless. */
 export type PauseHeartbeatRequest = {
   path: {
@@ -1554,6 +1899,22 @@ export type PauseHeartbeatRequest = {
 };
 
 export type PauseHeartbeatResponse = Heartbeat;
+
+/** POST /api/v1/updates/pin/{container_id}: Pin the container's current version; its updates are no longer offered. */
+export type PinContainerVersionRequest = {
+  path: {
+    container_id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body?: {
+    reason?: string;
+  };
+};
+
+export type PinContainerVersionResponse = UpdatePin;
 
 /** GET /ping/{uuid}/{exit_code}: Ping with an exit code (also HEAD), e.g. `curl /ping/{uuid}/$?`. */
 export type PingExitCodeRequest = {
@@ -1776,6 +2137,20 @@ export type PingSuccessPostRequest = {
 
 export type PingSuccessPostResponse = string;
 
+/** PUT /api/v1/containers/{id}/resources/alerts: Set thresholds; fields left out keep their value, null clears one. They apply from the next reading. */
+export type PutContainerResourceAlertsRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+  body: ResourceThresholdsInput;
+};
+
+export type PutContainerResourceAlertsResponse = ResourceThresholds;
+
 /** POST /api/v1/heartbeats/{id}/resume: Resume deadline checking of a paused heartbeat. It becomes `new` and waits for its next ping before any deadline runs, so a job stopped for maintenance is not reported down on resume. */
 export type ResumeHeartbeatRequest = {
   path: {
@@ -1804,6 +2179,20 @@ export type RotateMonitorBadgeRequest = {
 };
 
 export type RotateMonitorBadgeResponse = MonitorBadge;
+
+/** GET /api/v1/containers/events: The workspace's events as Server-Sent Events: every type of the seed's table (`container.state_changed`, `container.health_changed`, `container.restart_alert`, `endpoint.check_result`, `endpoint.alert`, `endpoint.recovery`, `heartbeat.pinged`, `heartbeat.deadline_missed`, `certificate.alert`, `certificate.recovery`, `resource.snapshot`, `resource.alert`, `resource.recovery`, `update.scan_started`, `update.scan_completed`, `update.detected`, `update.pinned`, `update.unpinned`), each as an event named by its type whose data is `{type, data, at}`; keep-alive comments every 15 s. `types` narrows the stream. */
+export type StreamContainerEventsRequest = {
+  query?: {
+    /** Comma-separated event types to receive (default all). */
+    types?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type StreamContainerEventsResponse = string;
 
 /** GET /api/v1/containers/{id}/logs/stream: Live log lines as Server-Sent Events: the last `tail` lines (default none), then each new line as an event `log` whose data is `{stream, at, message}`; keep-alive comments every 15 s. The stream ends with an event `end` when the runtime closes it (the container stopped). */
 export type StreamContainerLogsRequest = {
@@ -1836,6 +2225,31 @@ export type StreamStatusEventsRequest = {
 };
 
 export type StreamStatusEventsResponse = string;
+
+/** POST /api/v1/updates/scan: Queue a scan now; 409 while one is queued or running. */
+export type TriggerUpdateScanRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type TriggerUpdateScanResponse = UpdateScan;
+
+/** DELETE /api/v1/updates/pin/{container_id}: Unpin; what the last scan found is offered again. 404 when it was not pinned. */
+export type UnpinContainerVersionRequest = {
+  path: {
+    container_id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type UnpinContainerVersionResponse = undefined;
 
 /** PUT /api/v1/certificates/{id}: Update a certificate monitor; fields left out keep their value; it is checked again at once. The host, port and server name of a monitor derived from endpoints follow the endpoints (409). */
 export type UpdateCertificateRequest = {
@@ -1955,6 +2369,7 @@ export interface OperationTypes {
   createStatusIncident: { request: CreateStatusIncidentRequest; response: CreateStatusIncidentResponse };
   createStatusIncidentUpdate: { request: CreateStatusIncidentUpdateRequest; response: CreateStatusIncidentUpdateResponse };
   createStatusMaintenance: { request: CreateStatusMaintenanceRequest; response: CreateStatusMaintenanceResponse };
+  createUpdateExclusion: { request: CreateUpdateExclusionRequest; response: CreateUpdateExclusionResponse };
   deleteCertificate: { request: DeleteCertificateRequest; response: DeleteCertificateResponse };
   deleteEndpoint: { request: DeleteEndpointRequest; response: DeleteEndpointResponse };
   deleteHeartbeat: { request: DeleteHeartbeatRequest; response: DeleteHeartbeatResponse };
@@ -1962,9 +2377,14 @@ export interface OperationTypes {
   deleteStatusGroup: { request: DeleteStatusGroupRequest; response: DeleteStatusGroupResponse };
   deleteStatusIncident: { request: DeleteStatusIncidentRequest; response: DeleteStatusIncidentResponse };
   deleteStatusMaintenance: { request: DeleteStatusMaintenanceRequest; response: DeleteStatusMaintenanceResponse };
+  deleteUpdateExclusion: { request: DeleteUpdateExclusionRequest; response: DeleteUpdateExclusionResponse };
   getCertificate: { request: GetCertificateRequest; response: GetCertificateResponse };
   getContainer: { request: GetContainerRequest; response: GetContainerResponse };
   getContainerLogs: { request: GetContainerLogsRequest; response: GetContainerLogsResponse };
+  getContainerResourceAlerts: { request: GetContainerResourceAlertsRequest; response: GetContainerResourceAlertsResponse };
+  getContainerResourcesCurrent: { request: GetContainerResourcesCurrentRequest; response: GetContainerResourcesCurrentResponse };
+  getContainerResourcesHistory: { request: GetContainerResourcesHistoryRequest; response: GetContainerResourcesHistoryResponse };
+  getContainerUpdate: { request: GetContainerUpdateRequest; response: GetContainerUpdateResponse };
   getDashboardSparklines: { request: GetDashboardSparklinesRequest; response: GetDashboardSparklinesResponse };
   getEndpoint: { request: GetEndpointRequest; response: GetEndpointResponse };
   getEndpointDailyUptime: { request: GetEndpointDailyUptimeRequest; response: GetEndpointDailyUptimeResponse };
@@ -1972,9 +2392,14 @@ export interface OperationTypes {
   getHeartbeatDailyUptime: { request: GetHeartbeatDailyUptimeRequest; response: GetHeartbeatDailyUptimeResponse };
   getMonitorBadge: { request: GetMonitorBadgeRequest; response: GetMonitorBadgeResponse };
   getPublicBadge: { request: GetPublicBadgeRequest; response: GetPublicBadgeResponse };
+  getResourcesSummary: { request: GetResourcesSummaryRequest; response: GetResourcesSummaryResponse };
+  getResourcesTop: { request: GetResourcesTopRequest; response: GetResourcesTopResponse };
   getRuntimeStatus: { request: GetRuntimeStatusRequest; response: GetRuntimeStatusResponse };
   getStatusPage: { request: GetStatusPageRequest; response: GetStatusPageResponse };
   getStatusPageSettings: { request: GetStatusPageSettingsRequest; response: GetStatusPageSettingsResponse };
+  getUpdateScan: { request: GetUpdateScanRequest; response: GetUpdateScanResponse };
+  getUpdatesDryRun: { request: GetUpdatesDryRunRequest; response: GetUpdatesDryRunResponse };
+  getUpdatesSummary: { request: GetUpdatesSummaryRequest; response: GetUpdatesSummaryResponse };
   listCertificateChecks: { request: ListCertificateChecksRequest; response: ListCertificateChecksResponse };
   listCertificates: { request: ListCertificatesRequest; response: ListCertificatesResponse };
   listContainerEndpoints: { request: ListContainerEndpointsRequest; response: ListContainerEndpointsResponse };
@@ -1991,7 +2416,10 @@ export interface OperationTypes {
   listStatusGroups: { request: ListStatusGroupsRequest; response: ListStatusGroupsResponse };
   listStatusIncidents: { request: ListStatusIncidentsRequest; response: ListStatusIncidentsResponse };
   listStatusMaintenances: { request: ListStatusMaintenancesRequest; response: ListStatusMaintenancesResponse };
+  listUpdateExclusions: { request: ListUpdateExclusionsRequest; response: ListUpdateExclusionsResponse };
+  listUpdates: { request: ListUpdatesRequest; response: ListUpdatesResponse };
   pauseHeartbeat: { request: PauseHeartbeatRequest; response: PauseHeartbeatResponse };
+  pinContainerVersion: { request: PinContainerVersionRequest; response: PinContainerVersionResponse };
   pingExitCode: { request: PingExitCodeRequest; response: PingExitCodeResponse };
   pingExitCodePost: { request: PingExitCodePostRequest; response: PingExitCodePostResponse };
   pingExitCodePreflight: { request: PingExitCodePreflightRequest; response: PingExitCodePreflightResponse };
@@ -2007,10 +2435,14 @@ export interface OperationTypes {
   pingStartPreflight: { request: PingStartPreflightRequest; response: PingStartPreflightResponse };
   pingSuccess: { request: PingSuccessRequest; response: PingSuccessResponse };
   pingSuccessPost: { request: PingSuccessPostRequest; response: PingSuccessPostResponse };
+  putContainerResourceAlerts: { request: PutContainerResourceAlertsRequest; response: PutContainerResourceAlertsResponse };
   resumeHeartbeat: { request: ResumeHeartbeatRequest; response: ResumeHeartbeatResponse };
   rotateMonitorBadge: { request: RotateMonitorBadgeRequest; response: RotateMonitorBadgeResponse };
+  streamContainerEvents: { request: StreamContainerEventsRequest; response: StreamContainerEventsResponse };
   streamContainerLogs: { request: StreamContainerLogsRequest; response: StreamContainerLogsResponse };
   streamStatusEvents: { request: StreamStatusEventsRequest; response: StreamStatusEventsResponse };
+  triggerUpdateScan: { request: TriggerUpdateScanRequest; response: TriggerUpdateScanResponse };
+  unpinContainerVersion: { request: UnpinContainerVersionRequest; response: UnpinContainerVersionResponse };
   updateCertificate: { request: UpdateCertificateRequest; response: UpdateCertificateResponse };
   updateEndpoint: { request: UpdateEndpointRequest; response: UpdateEndpointResponse };
   updateHeartbeat: { request: UpdateHeartbeatRequest; response: UpdateHeartbeatResponse };
@@ -2079,6 +2511,13 @@ export const operations = {
     permission: 'containers.status_page:write',
     requestBody: 'application/json',
   },
+  createUpdateExclusion: {
+    method: 'POST',
+    path: '/api/v1/updates/exclusions',
+    public: false,
+    permission: 'containers.updates:write',
+    requestBody: 'application/json',
+  },
   deleteCertificate: { method: 'DELETE', path: '/api/v1/certificates/{id}', public: false, permission: 'containers.certificates:write' },
   deleteEndpoint: { method: 'DELETE', path: '/api/v1/endpoints/{id}', public: false, permission: 'containers.endpoints:write' },
   deleteHeartbeat: { method: 'DELETE', path: '/api/v1/heartbeats/{id}', public: false, permission: 'containers.heartbeats:write' },
@@ -2086,9 +2525,14 @@ export const operations = {
   deleteStatusGroup: { method: 'DELETE', path: '/api/v1/status/groups/{id}', public: false, permission: 'containers.status_page:write' },
   deleteStatusIncident: { method: 'DELETE', path: '/api/v1/status/incidents/{id}', public: false, permission: 'containers.status_page:write' },
   deleteStatusMaintenance: { method: 'DELETE', path: '/api/v1/status/maintenances/{id}', public: false, permission: 'containers.status_page:write' },
+  deleteUpdateExclusion: { method: 'DELETE', path: '/api/v1/updates/exclusions/{id}', public: false, permission: 'containers.updates:write' },
   getCertificate: { method: 'GET', path: '/api/v1/certificates/{id}', public: false, permission: 'containers.certificates:read' },
   getContainer: { method: 'GET', path: '/api/v1/containers/{id}', public: false, permission: 'containers.containers:read' },
   getContainerLogs: { method: 'GET', path: '/api/v1/containers/{id}/logs', public: false, permission: 'containers.logs:read' },
+  getContainerResourceAlerts: { method: 'GET', path: '/api/v1/containers/{id}/resources/alerts', public: false, permission: 'containers.resources:read' },
+  getContainerResourcesCurrent: { method: 'GET', path: '/api/v1/containers/{id}/resources/current', public: false, permission: 'containers.resources:read' },
+  getContainerResourcesHistory: { method: 'GET', path: '/api/v1/containers/{id}/resources/history', public: false, permission: 'containers.resources:read' },
+  getContainerUpdate: { method: 'GET', path: '/api/v1/updates/container/{container_id}', public: false, permission: 'containers.updates:read' },
   getDashboardSparklines: { method: 'GET', path: '/api/v1/dashboard/sparklines', public: false, permission: 'containers.endpoints:read' },
   getEndpoint: { method: 'GET', path: '/api/v1/endpoints/{id}', public: false, permission: 'containers.endpoints:read' },
   getEndpointDailyUptime: { method: 'GET', path: '/api/v1/endpoints/{id}/uptime/daily', public: false, permission: 'containers.endpoints:read' },
@@ -2096,9 +2540,14 @@ export const operations = {
   getHeartbeatDailyUptime: { method: 'GET', path: '/api/v1/heartbeats/{id}/uptime/daily', public: false, permission: 'containers.heartbeats:read' },
   getMonitorBadge: { method: 'GET', path: '/api/v1/badges/{targetType}/{id}', public: false, permission: 'containers.heartbeats:read' },
   getPublicBadge: { method: 'GET', path: '/badge/{token}/{format}', public: true },
+  getResourcesSummary: { method: 'GET', path: '/api/v1/resources/summary', public: false, permission: 'containers.resources:read' },
+  getResourcesTop: { method: 'GET', path: '/api/v1/resources/top', public: false, permission: 'containers.resources:read' },
   getRuntimeStatus: { method: 'GET', path: '/api/v1/runtime/status', public: false, permission: 'containers.containers:read' },
   getStatusPage: { method: 'GET', path: '/status', public: true },
   getStatusPageSettings: { method: 'GET', path: '/api/v1/status/settings', public: false, permission: 'containers.status_page:read' },
+  getUpdateScan: { method: 'GET', path: '/api/v1/updates/scan/{scan_id}', public: false, permission: 'containers.updates:read' },
+  getUpdatesDryRun: { method: 'GET', path: '/api/v1/updates/dry-run', public: false, permission: 'containers.updates:read' },
+  getUpdatesSummary: { method: 'GET', path: '/api/v1/updates/summary', public: false, permission: 'containers.updates:read' },
   listCertificateChecks: { method: 'GET', path: '/api/v1/certificates/{id}/checks', public: false, permission: 'containers.certificates:read' },
   listCertificates: { method: 'GET', path: '/api/v1/certificates', public: false, permission: 'containers.certificates:read' },
   listContainerEndpoints: { method: 'GET', path: '/api/v1/containers/{id}/endpoints', public: false, permission: 'containers.endpoints:read' },
@@ -2115,7 +2564,16 @@ export const operations = {
   listStatusGroups: { method: 'GET', path: '/api/v1/status/groups', public: false, permission: 'containers.status_page:read' },
   listStatusIncidents: { method: 'GET', path: '/api/v1/status/incidents', public: false, permission: 'containers.status_page:read' },
   listStatusMaintenances: { method: 'GET', path: '/api/v1/status/maintenances', public: false, permission: 'containers.status_page:read' },
+  listUpdateExclusions: { method: 'GET', path: '/api/v1/updates/exclusions', public: false, permission: 'containers.updates:read' },
+  listUpdates: { method: 'GET', path: '/api/v1/updates', public: false, permission: 'containers.updates:read' },
   pauseHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/pause', public: false, permission: 'containers.heartbeats:write' },
+  pinContainerVersion: {
+    method: 'POST',
+    path: '/api/v1/updates/pin/{container_id}',
+    public: false,
+    permission: 'containers.updates:write',
+    requestBody: 'application/json',
+  },
   pingExitCode: { method: 'GET', path: '/ping/{uuid}/{exit_code}', public: true },
   pingExitCodePost: { method: 'POST', path: '/ping/{uuid}/{exit_code}', public: true, requestBody: '*/*' },
   pingExitCodePreflight: { method: 'OPTIONS', path: '/ping/{uuid}/{exit_code}', public: true },
@@ -2131,10 +2589,20 @@ export const operations = {
   pingStartPreflight: { method: 'OPTIONS', path: '/ping/{uuid}/start', public: true },
   pingSuccess: { method: 'GET', path: '/ping/{uuid}', public: true },
   pingSuccessPost: { method: 'POST', path: '/ping/{uuid}', public: true, requestBody: '*/*' },
+  putContainerResourceAlerts: {
+    method: 'PUT',
+    path: '/api/v1/containers/{id}/resources/alerts',
+    public: false,
+    permission: 'containers.resources:write',
+    requestBody: 'application/json',
+  },
   resumeHeartbeat: { method: 'POST', path: '/api/v1/heartbeats/{id}/resume', public: false, permission: 'containers.heartbeats:write' },
   rotateMonitorBadge: { method: 'POST', path: '/api/v1/badges/{targetType}/{id}/rotate', public: false, permission: 'containers.heartbeats:write' },
+  streamContainerEvents: { method: 'GET', path: '/api/v1/containers/events', public: false, permission: 'containers.containers:read' },
   streamContainerLogs: { method: 'GET', path: '/api/v1/containers/{id}/logs/stream', public: false, permission: 'containers.logs:read' },
   streamStatusEvents: { method: 'GET', path: '/status/events', public: true },
+  triggerUpdateScan: { method: 'POST', path: '/api/v1/updates/scan', public: false, permission: 'containers.updates:write' },
+  unpinContainerVersion: { method: 'DELETE', path: '/api/v1/updates/pin/{container_id}', public: false, permission: 'containers.updates:write' },
   updateCertificate: {
     method: 'PUT',
     path: '/api/v1/certificates/{id}',
