@@ -11,8 +11,10 @@ import type { MutationObserver, ObservedMutation, ObservedEvent, Principal, RowC
 import type { Tx } from './sql-handles.ts';
 import { capturedChangesSql, startCaptureSql } from './change-capture.ts';
 
-/** What the HTTP layer knows of a mutating request, carried to the transactions it opens. */
+/** What the HTTP layer knows of a request, carried to the transactions it opens. */
 export interface MutationRequest {
+  /** A mutating request (POST, PUT, PATCH, DELETE): its transactions capture their row changes. Others only lend events their caller. */
+  captures: boolean;
   operationId: string;
   method: string;
   path: string;
@@ -26,7 +28,7 @@ export interface MutationRequest {
 
 const requestScope = new AsyncLocalStorage<MutationRequest>();
 
-/** Runs a mutating request's handler so that its transactions are observed. */
+/** Runs a request's handler so that its transactions are observed (and, for a mutating one, capture their rows). */
 export function asMutation<T>(request: MutationRequest, fn: () => Promise<T>): Promise<T> {
   return requestScope.run(request, fn);
 }
@@ -45,7 +47,9 @@ export class MutationObservers {
 
   /** The request a transaction starting now belongs to, when anyone observes it (then its rows are captured). */
   capturing(): MutationRequest | undefined {
-    return this.observers.size > 0 ? requestScope.getStore() : undefined;
+    if (this.observers.size === 0) return undefined;
+    const request = requestScope.getStore();
+    return request?.captures ? request : undefined;
   }
 
   /** BEGIN, with row capture switched on for an observed request. */
@@ -62,12 +66,14 @@ export class MutationObservers {
   }
 
   /** Just before COMMIT: the observers see what the transaction changed and published; a throw rolls it back. */
-  async beforeCommit(tx: Tx, request: MutationRequest | undefined): Promise<void> {
+  async beforeCommit(tx: Tx, capturing: MutationRequest | undefined): Promise<void> {
     if (this.observers.size === 0) return;
     const events = this.events.get(tx) ?? [];
     let changes: RowChange[] = [];
     let changesDropped = 0;
-    if (request) {
+    // A read's transaction has no captured rows, but its events (a secret read) have a caller.
+    const request = capturing ?? requestScope.getStore();
+    if (capturing) {
       const [row] = await tx.query<{ changes: string | null; dropped: string | null }>(capturedChangesSql);
       changes = parseChanges(row?.changes);
       changesDropped = Number(row?.dropped || 0);

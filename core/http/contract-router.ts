@@ -192,24 +192,24 @@ export class ContractRouter {
       const result = await registered.handler(handlerRequest);
       return isResponse(result) ? result : { status: 200, body: result };
     };
-    // A mutating request's transactions are offered to mutation observers (audit) before they commit.
-    const run = mutatingMethods.has(ctx.method)
-      ? () =>
-          asMutation(
-            {
-              operationId: operation.operationId,
-              method: ctx.method,
-              path: ctx.path,
-              params: handlerRequest.params,
-              principal,
-              tenantId,
-              correlationId: state.correlationId,
-              clientAddress: ctx.ip,
-              secretFields: secretFieldsOf(operation),
-            },
-            answer,
-          )
-      : answer;
+    // The request's transactions are offered to mutation observers (audit) before they commit; a
+    // mutating request's capture their row changes.
+    const run = () =>
+      asMutation(
+        {
+          captures: mutatingMethods.has(ctx.method),
+          operationId: operation.operationId,
+          method: ctx.method,
+          path: ctx.path,
+          params: handlerRequest.params,
+          principal,
+          tenantId,
+          correlationId: state.correlationId,
+          clientAddress: ctx.ip,
+          secretFields: secretFieldsOf(operation),
+        },
+        answer,
+      );
       // Made when the handler first reads it: a body never read is left to Node, which discards it.
       get bodyStream() {
         if (streamsBody && raw) stream ??= streamedBody(ctx.req, raw);

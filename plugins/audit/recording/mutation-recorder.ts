@@ -59,6 +59,10 @@ function eventRecord(tx: Tx, mutation: ObservedMutation, event: ObservedEvent): 
   if (base.principalKind === 'anonymous' && typeof payload.userId === 'string') {
     Object.assign(base, { principalKind: 'user', principalId: payload.userId, principalName: (payload.email as string) ?? null });
   }
+  // Outside requests the event may name its actor (`plugin:<id>`, `core:<feature>`): a system principal.
+  if (base.principalKind === 'system' && typeof payload.actor === 'string') {
+    Object.assign(base, { principalId: payload.actor });
+  }
   return {
     ...base,
     // A tenant transaction can only write its own chain; a platform one writes the event's.
@@ -85,6 +89,7 @@ function common(mutation: ObservedMutation): Omit<NewAuditRecord, 'tenantId' | '
 function eventTarget(payload: Record<string, unknown>): string | null {
   for (const [field, kind] of [
     ['keyId', 'api_key'],
+    ['key', 'secret'],
     ['userId', 'user'],
     ['name', 'secret'],
     ['email', 'account'],

@@ -2,12 +2,13 @@
  * What never reaches an audit record: secrets. A field is secret when the operation's contract
  * marks it so (`writeOnly`, `format: password`, `x-secret`: the core hands those names over) or
  * when its name says so (passwords, secrets, tokens, keys, hashes, credentials, signatures,
- * cookies). Names are compared without case, `_` or `-`, so `apiKey`, `api_key` and `API-KEY` are
+ * cookies, ciphertexts and wrapped keys). Names are compared without case, `_` or `-`, so `apiKey`, `api_key` and `API-KEY` are
  * one name. A secret field still shows that it changed, never what it holds.
  */
 export const redacted = '[redacted]';
 
-const secretName = /(password|passwd|passphrase|secret|token|apikey|privatekey|credential|keyhash|hash$|salt|signature|cookie|authorization)/;
+const secretName =
+  /(password|passwd|passphrase|secret|token|apikey|privatekey|credential|keyhash|hash$|salt|signature|cookie|authorization|cipher|encrypted|wrappedkey|nonce)/;
 
 export const normalisedName = (name: string) => name.toLowerCase().replace(/[_-]/g, '');
 

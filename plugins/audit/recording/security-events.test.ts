@@ -3,7 +3,7 @@ import { startTestServer } from '../../../core/plugin-api/testing.ts';
 import { probePlugin } from '../audit-probe.testkit.ts';
 import audit from '../plugin.ts';
 
-type Record_ = { action: string; outcome: string; target: string | null; principal: { kind: string; id: string | null }; details: any };
+type Record_ = { action: string; outcome: string; target: string | null; principal: { kind: string; id: string | null }; details: any; diff: any[] };
 
 t.test('security events: logins, failed logins, API keys, role changes, each in its workspace', async (t) => {
   const server = await startTestServer(t, { plugins: [audit, probePlugin] });
@@ -16,6 +16,11 @@ t.test('security events: logins, failed logins, API keys, role changes, each in 
   t.equal((await server.call('DELETE', `/api/v1/apikeys/${key.json.key_id}`, { headers: admin.headers })).status, 204);
   const role = await server.call('PUT', `/api/v1/members/${ops.id}`, { headers: admin.headers, body: { role: 'viewer' } });
   t.equal(role.status, 200, role.text);
+  const secret = await server.call('POST', '/api/v1/workspace/secrets/auditprobe.token', {
+    headers: { ...admin.headers, 'idempotency-key': 'set-secret-1' },
+    body: { value: 'super-secret-value-1' },
+  });
+  t.equal(secret.status, 201, secret.text);
 
   const all = (await server.call('GET', '/api/v1/audit/records?limit=1000', { headers: admin.headers })).json.data as Record_[];
   const of = (action: string) => all.filter((r) => r.action === action);
@@ -30,5 +35,11 @@ t.test('security events: logins, failed logins, API keys, role changes, each in 
   t.equal(of('security.api_key_revoked').length, 1);
   t.match(of('security.role_changed')[0], { target: `user:${ops.id}`, details: { role: 'viewer', previousRole: 'ops_engineer' } });
   t.notOk(JSON.stringify(all).includes(key.json.api_key), 'the API key itself is in no record');
+  t.match(of('security.role_changed')[0], { principal: { id: admin.id } });
+  t.match(of('secrets.written')[0], { target: 'secret:auditprobe.token', principal: { kind: 'user', id: admin.id }, details: { key: 'auditprobe.token' } });
+  const [stored] = of('setWorkspaceSecret');
+  t.match(stored.diff[0], { table: 'workspace_secret', fields: { ciphertext: { after: '[redacted]' }, wrapped_key: { after: '[redacted]' } } });
+  const exported = await server.call('GET', '/api/v1/audit/export', { headers: admin.headers });
+  t.notOk(exported.text.includes('super-secret-value-1'), 'the secret’s value is in no record');
   t.equal((await server.call('GET', '/api/v1/audit/verification', { headers: admin.headers })).json.valid, true);
 });
