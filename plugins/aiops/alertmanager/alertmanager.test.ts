@@ -144,6 +144,8 @@ t.test('the second listener takes the same webhooks, with bearer or basic auth w
   t.equal((await post({ authorization: 'Bearer s3cret-token' }, '{"alerts": [')).status, 400);
   t.equal((await post({ authorization: 'Bearer s3cret-token' }, { alerts: 'no' })).status, 400);
   t.equal((await fetch(`http://127.0.0.1:${port}/elsewhere`)).status, 404);
+  const nul = JSON.stringify(delivery('firing', '2026-04-10T14:00:00.000Z')).replace('HighCPU', 'High\\u0000CPU');
+  t.equal((await post({ authorization: 'Bearer s3cret-token' }, nul)).status, 400, 'a NUL is refused, as on the main port');
   // The main port asks for the same credentials.
   t.equal((await call(kernel, 'POST', '/api/v1/alerts/webhook?workspace=acme', { body: delivery('firing') })).status, 401);
   t.equal((await call(kernel, 'GET', '/api/v1/anomalies', { headers: acmeViewer.headers })).json.total, 1);

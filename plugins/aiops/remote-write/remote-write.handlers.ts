@@ -17,11 +17,16 @@ export const maxDecodedBytes = 64 * 1024 * 1024;
  * The service a series belongs to: an explicit `service_id` or `service` label, else the scrape
  * `job`, else the `instance`. The metric is `__name__`; other labels are kept with the point.
  */
+// PostgreSQL text and jsonb hold no NUL: a protobuf string may.
+const clean = (text: string) => (text.includes('\u0000') ? text.replaceAll('\u0000', '') : text);
+
 export function pointsOf(series: RemoteSeries[], now: number, retentionDays: number): TelemetryBatch {
   const range = acceptedRange(now, retentionDays);
   const batch: TelemetryBatch = { source: 'remote_write', points: [], events: [], rejected: 0 };
   for (const s of series) {
-    const { __name__: metric, ...labels } = s.labels;
+    const cleaned: Record<string, string> = {};
+    for (const [name, value] of Object.entries(s.labels)) cleaned[clean(name)] = clean(value);
+    const { __name__: metric, ...labels } = cleaned;
     const service = labels.service_id ?? labels.service ?? labels.job ?? labels.instance;
     for (const sample of s.samples) {
       // Prometheus marks a series gone with a "stale NaN"; neither it nor a value out of range is a point.

@@ -74,7 +74,7 @@ t.test('a remote-write request encoded as Prometheus encodes it is stored, attri
         ],
       },
       {
-        labels: { __name__: 'http_request_duration_seconds', service_id: 'checkout', le: '0.5' },
+        labels: { __name__: 'http_request_duration_seconds', service_id: 'checkout', le: '0.5', note: 'a\u0000b' },
         samples: [
           [0.25, now - 15_000],
           [Number.NaN, now],
@@ -97,6 +97,7 @@ t.test('a remote-write request encoded as Prometheus encodes it is stored, attri
     ],
   );
   t.same(rows[1].labels, { job: 'payment-api', instance: 'pay-1:9100', cpu: '0', mode: 'user' });
+  t.same(rows[0].labels, { service_id: 'checkout', le: '0.5', note: 'ab' }, 'a NUL in a label is dropped, not a 500');
   const batches = await call(kernel, 'GET', '/api/v1/events/ingest-batches?source=remote_write', { headers: acmeViewer.headers });
   t.match(batches.json.data, [{ source: 'remote_write', points: 3, rejected: 1 }], 'the stale NaN is counted as rejected');
 
