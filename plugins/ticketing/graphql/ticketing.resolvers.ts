@@ -54,7 +54,7 @@ export function registerTicketingResolvers(ctx: PluginContext, deps: { database:
     const filter = given(args.filter);
     validator.assert(filterSchema, filter);
     validator.assert(pageSchema, { limit: args.limit, offset: args.offset });
-    const page = await listTickets(database.forTenant(tenantId), {
+    const page = await listTickets(database, tenantId, {
       ...filter,
       sortBy: args.sortBy,
       sortOrder: args.sortOrder,

@@ -1,4 +1,4 @@
-import { likePattern, listEnvelope, parseListQuery, type SqlHandle, type SqlQuery, type Tx } from '../../../core/plugin-api/index.ts';
+import { type DatabaseService, likePattern, listEnvelope, parseListQuery, type SqlQuery, type Tx } from '../../../core/plugin-api/index.ts';
 import { type TicketRow, ticketColumns, ticketView } from './ticket-rows.ts';
 
 /** Up to this many matches `total` is an exact count; beyond it, the planner's estimate. */
@@ -41,8 +41,15 @@ async function estimate(query: SqlQuery, condition: string, params: unknown[]): 
  *   at most `fewMatches + 1` hits: few hits are sorted and paged exactly; many hits mean the term
  *   is common, and walking the sort order's index finds a page of them quickly (the planner's
  *   guess for LIKE '%…%' is too poor to leave that choice to it).
+ *
+ * The trigram probe is the one read through the platform handle, naming the workspace itself:
+ * under row-level security PostgreSQL may not use an index for LIKE (its operator is not
+ * leakproof), so a rare term would read every ticket. The probe returns ids only; the rows, and
+ * so the page and its total, are read through the workspace's handle, where row-level security
+ * holds as everywhere else.
  */
-export async function listTickets(database: SqlHandle, request: Record<string, unknown>) {
+export async function listTickets(databaseService: DatabaseService, tenantId: string, request: Record<string, unknown>) {
+  const database = databaseService.forTenant(tenantId);
   const list = parseListQuery<keyof typeof sortable>(request, { sortable, defaultSort: 'createdAt' });
   const where: string[] = [];
   const params: unknown[] = [];
@@ -75,19 +82,28 @@ export async function listTickets(database: SqlHandle, request: Record<string, u
   const { rows, total, estimated } = await database.transaction(async (tx) => {
     if (list.q) {
       // Bitmap scans only: the trigram index answers which tickets match, without walking the sort order.
-      await tx.query('SET LOCAL enable_indexscan = off');
-      await tx.query('SET LOCAL enable_seqscan = off');
-      const hits = await tx.query<{ id: string }>(`SELECT id FROM ticket ${condition} LIMIT ${fewMatches + 1}`, params);
-      await tx.query('RESET enable_indexscan');
-      await tx.query('RESET enable_seqscan');
+      const hits = await databaseService.platform.transaction(async (probe) => {
+        await probe.query('SET LOCAL enable_indexscan = off');
+        await probe.query('SET LOCAL enable_seqscan = off');
+        return probe.query<{ id: string }>(
+          `SELECT id FROM ticket WHERE tenant_id = ? ${condition ? `AND ${where.join(' AND ')}` : ''} LIMIT ${fewMatches + 1}`,
+          [tenantId, ...params],
+        );
+      });
       if (hits.length <= fewMatches) {
-        const ids = hits.map((h) => h.id);
-        return { rows: await page(tx, 'WHERE id = ANY(?::uuid[])', [ids]), total: ids.length, estimated: false };
+        const scope = `WHERE id = ANY(?::uuid[]) AND ${where.join(' AND ')}`;
+        const scoped = [hits.map((h) => h.id), ...params];
+        const rows = await page(tx, scope, scoped);
+        const [{ n }] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ticket ${scope}`, scoped);
+        return { rows, total: n, estimated: false };
       }
       // A common term: walk the sort order's index, filtering; matches are dense enough to fill a page at once.
+      // The planner, thinking the term rare, would otherwise read every ticket and sort them.
       await tx.query('SET LOCAL enable_bitmapscan = off');
+      await tx.query('SET LOCAL enable_seqscan = off');
       const rows = await page(tx);
       await tx.query('RESET enable_bitmapscan');
+      await tx.query('RESET enable_seqscan');
       const lastPage = rows.length < list.limit && (rows.length > 0 || list.offset === 0);
       if (lastPage) return { rows, total: list.offset + rows.length, estimated: false };
       return { rows, total: Math.max(fewMatches + 1, await estimate(tx.query, condition, params)), estimated: true };

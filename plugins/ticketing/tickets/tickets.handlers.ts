@@ -17,7 +17,7 @@ export type WorkspaceRequest<Body = unknown, Params = Record<string, string>, Qu
 export const authorOf = (req: OperationRequest) => req.principal?.name ?? req.principal?.id ?? 'unknown';
 
 export async function listTicketsHandler(services: TicketServices, req: WorkspaceRequest) {
-  return listTickets(services.database.forTenant(req.tenantId), req.query);
+  return listTickets(services.database, req.tenantId, req.query);
 }
 
 export async function createTicket(services: TicketServices, req: WorkspaceRequest<TicketInput & { title: string }>) {
