@@ -2,7 +2,7 @@ import { coreFragments } from '../contract/core-fragments.ts';
 import type { DatabaseService, Tx } from '../db/sql-handles.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { DashboardCounters, OperationRequest, PluginManifest } from '../plugin-api/index.ts';
+import type { DashboardCounters, GraphQLContext, OperationRequest, PluginManifest } from '../plugin-api/index.ts';
 import { SummaryCache } from './summary-cache.ts';
 
 export const dashboardPermissions: NonNullable<CoreModule['permissions']> = [{ name: 'dashboard:read', description: 'See the workspace’s dashboard summary' }];
@@ -64,6 +64,24 @@ export function dashboardModule(deps: { database: Pick<DatabaseService, 'forTena
     openapi: coreFragments.dashboard,
     permissions: dashboardPermissions,
     policies: dashboardPolicies,
+    sdl: `
+      "The workspace's dashboard counters: core's and each plugin's group, as GET /api/v1/dashboard/summary."
+      type DashboardSummary { generatedAt: DateTime! counters: JSON! unavailable: [String!]! }
+      extend type Query {
+        "KPI, event and execution counters of the workspace (needs dashboard:read)."
+        dashboardSummary: DashboardSummary!
+      }`,
+    resolvers: [
+      {
+        owner: 'core',
+        typeName: 'Query',
+        fieldName: 'dashboardSummary',
+        resolver: async (_parent: unknown, _args: unknown, context: GraphQLContext) => {
+          const tenantId = (await context.authorize('dashboard:read')) as string;
+          return cache.get(tenantId, () => summarize(tenantId));
+        },
+      },
+    ],
     handlers: {
       getDashboardSummary(req: OperationRequest) {
         const tenantId = req.tenantId as string;

@@ -31,6 +31,11 @@ t.test("the summary holds core's counters and each plugin's, for the caller's wo
     unavailable: ['broken_counters'],
   });
   t.notOk('broken_counters' in summary.json.counters, 'a failing group is left out, the rest still answer');
+  const graphql = await call(kernel, 'POST', '/graphql', {
+    headers: acmeViewer.headers,
+    body: { query: '{ dashboardSummary { generatedAt counters unavailable } }' },
+  });
+  t.same(graphql.json.data.dashboardSummary, summary.json, 'GraphQL answers the same summary');
   const globex = await call(kernel, 'GET', '/api/v1/dashboard/summary', { headers: globexAdmin.headers });
   t.match(globex.json.counters, { core: { alertsFiring: 1 }, notes_kind: { notes: 0 } });
   t.equal((await call(kernel, 'GET', '/api/v1/dashboard/summary', {})).status, 401);

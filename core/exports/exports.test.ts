@@ -23,6 +23,12 @@ t.test('an export streams the rows to a file behind a signed link; the file impo
     t.notMatch(file.text, /secret|theirs/, "another workspace's rows never reach the file");
     files[format] = file.text;
   }
+  const graphql = await call(kernel, 'POST', '/graphql', {
+    headers: acmeAdmin.headers,
+    body: { query: '{ jobs(type: "export", limit: 10) { id type kind format state rows artifactUrl } }' },
+  });
+  t.equal(graphql.json.data.jobs.length, 4, 'GraphQL lists the same jobs');
+  t.match(graphql.json.data.jobs[0], { type: 'export', kind: 'notes', state: 'completed', rows: { written: 3 }, artifactUrl: /signature=/ });
   t.equal(files.csv, 'key,body,priority,labels\na,"x, ""quoted""",1,"{""k"":""v""}"\nb,y,2,\nc,z,3,\n');
   t.same(JSON.parse(files.json), [
     { key: 'a', body: 'x, "quoted"', priority: 1, labels: { k: 'v' } },

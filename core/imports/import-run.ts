@@ -49,6 +49,7 @@ export async function runImport(deps: ImportDeps, payload: { tenantId: string; j
       ? { code: 'internal', message: 'The uploaded file is no longer there' }
       : { code: 'unknown_kind', message: `No loaded plugin offers the kind ${run.kind} now` };
     await outcomes.finish(run, { counts, error });
+    if (run.input_file) await deps.uploads.remove(run.input_file);
     return;
   }
   const inputFile = run.input_file;

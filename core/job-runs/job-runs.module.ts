@@ -2,7 +2,7 @@ import { coreFragments } from '../contract/core-fragments.ts';
 import type { DatabaseService } from '../db/sql-handles.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
-import type { OperationRequest } from '../plugin-api/index.ts';
+import type { GraphQLContext, OperationRequest } from '../plugin-api/index.ts';
 import type { JobRunStore } from './job-run-store.ts';
 
 export const jobPermissions: NonNullable<CoreModule['permissions']> = [
@@ -30,6 +30,42 @@ export function jobRunsModule(deps: { database: Pick<DatabaseService, 'forTenant
     openapi: coreFragments.jobRuns,
     permissions: jobPermissions,
     policies: jobPolicies,
+    sdl: `
+      "An import or export of the workspace, as GET /api/v1/jobs/{id} shows it."
+      type JobRun {
+        id: ID! type: String! kind: String! format: String! mode: String dryRun: Boolean state: String!
+        queuedAt: DateTime! startedAt: DateTime completedAt: DateTime retryCount: Int!
+        errorCode: String errorMessage: String artifactUrl: String rows: JSON! createdBy: String
+      }
+      extend type Query {
+        "The workspace's imports and exports, newest first (needs jobs:read)."
+        jobs(type: String, kind: String, state: String, limit: Int, offset: Int): [JobRun!]!
+        "One import or export, with a fresh link to its file (needs jobs:read)."
+        job(id: ID!): JobRun
+      }`,
+    resolvers: [
+      {
+        owner: 'core',
+        typeName: 'Query',
+        fieldName: 'jobs',
+        resolver: async (_parent: unknown, args: Record<string, unknown>, context: GraphQLContext) => {
+          const tenantId = (await context.authorize('jobs:read')) as string;
+          const query = Object.fromEntries(Object.entries({ sortOrder: 'desc', ...args }).filter(([, value]) => value !== undefined && value !== null));
+          return (await runs.list.page(deps.database.forTenant(tenantId), query)).data;
+        },
+      },
+      {
+        owner: 'core',
+        typeName: 'Query',
+        fieldName: 'job',
+        resolver: async (_parent: unknown, args: { id: string }, context: GraphQLContext) => {
+          const tenantId = (await context.authorize('jobs:read')) as string;
+          if (!/^[0-9a-f-]{36}$/i.test(args.id)) return null;
+          const row = await runs.get(tenantId, args.id);
+          return row ? runs.view(row) : null;
+        },
+      },
+    ],
     handlers: {
       async listJobs(req: OperationRequest) {
         // Newest first unless the caller sorts otherwise.
