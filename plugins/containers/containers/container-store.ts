@@ -92,7 +92,8 @@ function eventsOf(rows: Map<string, ContainerRow>, transitions: Transition[]) {
  * whatever their number: rows are read and locked once, changed in memory, written back with one
  * upsert, transitions inserted with one statement, events published with one more. An observation
  * older than the state it would change (`state_at`) changes nothing, so a replay is harmless.
- * `removeMissing`: a complete listing, so containers of the source not in it are removed.
+ * `removeMissing`: a complete listing (taken at `listedAt`, the runtime's time), so containers of the
+ * source not in it are removed as of then.
  */
 export async function applyObservations(
   tx: Tx,
@@ -101,7 +102,7 @@ export async function applyObservations(
   source: ContainerSource,
   observations: Observation[],
   now: Date,
-  options: { removeMissing?: boolean } = {},
+  options: { removeMissing?: boolean; listedAt?: Date } = {},
 ): Promise<ApplyResult> {
   const ids = [...new Set(observations.map((o) => o.externalId))];
   const existing = await tx.query<ContainerRow>(
@@ -120,7 +121,7 @@ export async function applyObservations(
     const listed = new Set(ids);
     for (const row of existing)
       if (!listed.has(row.external_id) && row.state !== 'removed')
-        all.push({ externalId: row.external_id, at: now, state: 'removed', reason: 'no longer listed by the runtime' });
+        all.push({ externalId: row.external_id, at: options.listedAt ?? now, state: 'removed', reason: 'no longer listed by the runtime' });
   }
   for (const o of all) {
     let row = rows.get(o.externalId);

@@ -10,11 +10,15 @@ import slaPlugin from '../../sla/plugin.ts';
 import { movableClock } from '../endpoints/endpoint.testkit.ts';
 import { createContainersPlugin } from '../plugin.ts';
 import { DockerAdapter } from '../runtime/docker-adapter.ts';
+import type { RuntimeAdapter } from '../runtime/runtime-adapter.ts';
 import { startDockerEngine } from '../runtime/docker-engine.testkit.ts';
 
 export { eventually };
 
-export async function containerWorld(t: { teardown(fn: () => unknown): void }, options: { env?: Record<string, string>; resourceIntervalMs?: number } = {}) {
+export async function containerWorld(
+  t: { teardown(fn: () => unknown): void },
+  options: { env?: Record<string, string>; resourceIntervalMs?: number; adapter?: RuntimeAdapter } = {},
+) {
   const engine = await startDockerEngine(t);
   const clock = movableClock('2026-03-10T12:00:00Z');
   const world = await startWorld(t, {
@@ -24,7 +28,7 @@ export async function containerWorld(t: { teardown(fn: () => unknown): void }, o
         clock: clock.now,
         deadlineIntervalMs: 60_000,
         checkTickMs: 60_000,
-        runtime: { adapter: new DockerAdapter({ host: engine.host, callDeadlineMs: 2000 }), tenantId: 'acme', endpoint: engine.host },
+        runtime: { adapter: options.adapter ?? new DockerAdapter({ host: engine.host, callDeadlineMs: 2000 }), tenantId: 'acme', endpoint: engine.host },
         watchTickMs: 50,
         watchRound: { roundMs: 400, batchDelayMs: 5 },
         // Resource rounds only where a test asks for them.

@@ -83,10 +83,10 @@ export class RuntimeWatcher {
     );
   }
 
-  private async commit(observations: Observation[], workloads: RuntimeWorkload[], cursor: string, listing: boolean) {
+  private async commit(observations: Observation[], workloads: RuntimeWorkload[], cursor: string, listing: boolean, listedAt?: Date) {
     const now = this.deps.clock();
     const result = await this.db.transaction(async (tx) => {
-      const applied = await applyObservations(tx, this.deps, this.tenantId, this.adapter.kind, observations, now, { removeMissing: listing });
+      const applied = await applyObservations(tx, this.deps, this.tenantId, this.adapter.kind, observations, now, { removeMissing: listing, listedAt });
       if (workloads.length > 0 || listing) await applyWorkloads(tx, this.tenantId, workloads, now, listing);
       await this.setState(
         {
@@ -128,6 +128,7 @@ export class RuntimeWatcher {
           listed.workloads,
           listed.cursor,
           true,
+          listed.at,
         );
         cursor = listed.cursor;
       }
