@@ -184,7 +184,7 @@ try {
       log(`export ended ${exported.job.state}: ${JSON.stringify(exported.job)}`);
     }
     results.push({
-      name: `export ${exported.job.rows.written.toLocaleString('en')} rows (CSV)`,
+      name: `export ${exported.job.rows.written.toLocaleString('en')} ${kind} (CSV)`,
       rows: exported.job.rows.written,
       bytes: downloaded,
       ...exported,
