@@ -67,6 +67,8 @@ export const updateMonitoringManifest = {
       retry: { limit: 0 },
       expireInSeconds: 1800,
     },
+    // Every workspace with containers gets a scan a day, besides those asked for.
+    { name: 'update_scan_daily', schedule: '17 4 * * *', expireInSeconds: 600 },
   ],
   config: {
     [insecureVariable]: {
@@ -91,6 +93,17 @@ export function initUpdateMonitoring(ctx: PluginContext, runtime: RuntimeBinding
   });
   for (const [operationId, handler] of Object.entries(updateHandlers({ database, events, jobs: ctx.get(tokens.jobs), clock })))
     ctx.handle(operationId, handler);
+  const jobs = ctx.get(tokens.jobs);
+  ctx.job('update_scan_daily', async () => {
+    // A sweep across workspaces (the platform handle); one open scan per workspace at most.
+    const queued = await database.platform.query<{ id: string; tenant_id: string }>(
+      `INSERT INTO update_scan (tenant_id, requested_at)
+       SELECT DISTINCT tenant_id, ?::timestamptz FROM container WHERE state <> 'removed'
+       ON CONFLICT (tenant_id) WHERE status IN ('queued', 'running') DO NOTHING RETURNING id, tenant_id`,
+      [clock().toISOString()],
+    );
+    for (const scan of queued) await jobs.send('containers.update_scan', { tenantId: scan.tenant_id, scanId: scan.id }, { singletonKey: scan.id });
+  });
   ctx.job<{ tenantId: string; scanId: string }>('update_scan', (payload) =>
     runScan(
       { database, events, logger: ctx.logger, registry, clock, runtimeFor: (tenantId) => (runtime?.tenantId === tenantId ? runtime.adapter : undefined) },

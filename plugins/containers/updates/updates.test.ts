@@ -143,3 +143,29 @@ t.test('scans compare running digests with the registry; pins, exclusions, dry r
   t.equal((await del(`/api/v1/updates/exclusions/${exclusionId}`)).status, 204);
   t.equal((await del(`/api/v1/updates/exclusions/${exclusionId}`)).status, 404);
 });
+
+t.test('the daily job queues one scan per workspace with containers', async (t) => {
+  const registry = await startRegistry(t);
+  registry.repo('acme/db', { '16.2': digest('6') });
+  const { kernel, engine, get, listed } = await containerWorld(t, { env: { ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST: 'localhost' } });
+  engine.add({
+    Id: 'db1',
+    Name: 'db',
+    Image: `${registry.host}/acme/db:16.2`,
+    ImageDigest: digest('c'),
+    RepoDigests: [`${registry.host}/acme/db@${digest('6')}`],
+  });
+  await listed((cs) => cs.length === 1);
+  await kernel.jobs.send('containers.update_scan_daily', {});
+  const summary = await eventually(async () => {
+    const s = (await get('/api/v1/updates/summary')).json;
+    return s.lastScan?.status === 'completed' ? s : undefined;
+  });
+  t.match(summary, { total: 1, upToDate: 1, lastScan: { containersChecked: 1, updatesFound: 0 } });
+  const scans = await kernel.database.platform.query<{ tenant_id: string }>('SELECT tenant_id FROM update_scan');
+  t.same(
+    scans.map((s) => s.tenant_id),
+    ['acme'],
+    'only the workspace with containers',
+  );
+});
