@@ -24,7 +24,7 @@ export type AuditCredential = {
   id: string;
   /** The user's email or the key's name. */
   name: string;
-  /** The member's role */
+  /** The member's role, or the key's scope. */
   role: string;
   /** False for a disabled user, a revoked or an expired key. */
   active: boolean;
@@ -67,7 +67,7 @@ export type AuditRecord = {
       [key: string]: unknown;
     };
   }[];
-  /** A security event's payload (secrets redacted) */
+  /** A security event's payload (secrets redacted), or null. */
   details: unknown;
   prevHash: string | null;
   hash: string | null;
