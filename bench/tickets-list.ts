@@ -62,6 +62,7 @@ const listIndexes = [
   'ticket_tenant_status_rank',
   'ticket_tenant_assignee',
   'ticket_tenant_client',
+  'ticket_tenant_requester',
   'ticket_tags',
   'ticket_search',
 ];

@@ -96,6 +96,8 @@ CREATE INDEX ticket_tenant_assignee ON ticket (tenant_id, assignee, created_at, 
 
 CREATE INDEX ticket_tenant_client ON ticket (tenant_id, client_id, created_at, id);
 
+CREATE INDEX ticket_tenant_requester ON ticket (tenant_id, requester, created_at, id);
+
 CREATE INDEX ticket_tags ON ticket USING gin (tags);
 
 -- `q`: a trigram index answers ILIKE '%…%' without reading every ticket.

@@ -37,14 +37,15 @@ async function estimate(query: SqlQuery, condition: string, params: unknown[]): 
  * - the last page knows its total (offset + rows);
  * - otherwise the planner estimates the matches: a large set takes the estimate as its total
  *   (`page.totalIsEstimate`), a small one is counted exactly, at most `exactTotalCap + 1` rows;
- * - `q` (a trigram index on the lower-cased text) is first tried through that index alone, with
+ * - `q` (a trigram index on the lower-cased text) and `tag` (a GIN index on the tags) are first
+ *   tried through their index alone, with
  *   at most `fewMatches + 1` hits: few hits are sorted and paged exactly; many hits mean the term
- *   is common, and walking the sort order's index finds a page of them quickly (the planner's
- *   guess for LIKE '%…%' is too poor to leave that choice to it).
+ *   (or tag) is common, and walking the sort order's index finds a page of them quickly (the
+ *   planner's guess for LIKE '%…%' is too poor to leave that choice to it).
  *
- * The trigram probe is the one read through the platform handle, naming the workspace itself:
- * under row-level security PostgreSQL may not use an index for LIKE (its operator is not
- * leakproof), so a rare term would read every ticket. The probe returns ids only; the rows, and
+ * That probe is the one read through the platform handle, naming the workspace itself: under
+ * row-level security PostgreSQL may not use an index for LIKE or @> (their operators are not
+ * leakproof), so a rare term or tag would read every ticket. The probe returns ids only; the rows, and
  * so the page and its total, are read through the workspace's handle, where row-level security
  * holds as everywhere else.
  */
@@ -80,8 +81,9 @@ export async function listTickets(databaseService: DatabaseService, tenantId: st
     tx.query<TicketRow>(`SELECT ${ticketColumns} FROM ticket ${scope} ${order} LIMIT ? OFFSET ?`, [...scopeParams, list.limit, list.offset]);
 
   const { rows, total, estimated } = await database.transaction(async (tx) => {
-    if (list.q) {
-      // Bitmap scans only: the trigram index answers which tickets match, without walking the sort order.
+    // `q` and `tag` need their GIN indexes (LIKE and @> are not leakproof: see above).
+    if (list.q || request.tag !== undefined) {
+      // Bitmap scans only: the GIN index answers which tickets match, without walking the sort order.
       const hits = await databaseService.platform.transaction(async (probe) => {
         await probe.query('SET LOCAL enable_indexscan = off');
         await probe.query('SET LOCAL enable_seqscan = off');
