@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -33,6 +33,26 @@ export class UploadStore {
 
   async remove(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  /**
+   * Removes uploads no job names (`inUse`) that are older than `olderThanMs`: what a node that died
+   * between receiving a file and recording its job left behind. Returns how many.
+   */
+  async sweep(inUse: ReadonlySet<string>, olderThanMs: number, now = Date.now()): Promise<number> {
+    let removed = 0;
+    const tenants = await readdir(this.root).catch(() => [] as string[]);
+    for (const tenant of tenants) {
+      for (const name of await readdir(path.join(this.root, tenant)).catch(() => [] as string[])) {
+        const key = `${tenant}/${name}`;
+        if (inUse.has(key)) continue;
+        const info = await stat(this.pathOf(key)).catch(() => undefined);
+        if (!info || now - info.mtimeMs < olderThanMs) continue;
+        await this.remove(key);
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   private pathOf(key: string): string {

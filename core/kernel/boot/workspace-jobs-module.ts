@@ -21,6 +21,9 @@ import type { EventsService, PluginManifest } from '../../plugin-api/index.ts';
 import type { CoreModule } from '../core-module.ts';
 import { bootModule, type Stop } from './stop-steps.ts';
 
+/** An upload no job names is removed after a day (its node died before the job was recorded). */
+const uploadOrphanMs = 24 * 3600 * 1000;
+
 const jobPayload = {
   type: 'object',
   required: ['tenantId', 'jobRunId'],
@@ -52,6 +55,7 @@ export function startWorkspaceJobs(deps: {
     const run = { database, runs, outcomes, artifacts, uploads, kinds };
     const retry = { limit: jobRetryLimit, delaySeconds: 10, backoff: true };
     for (const name of ['import-run', 'export-run']) onStop(await jobs.declare('core', { name, payloadSchema: jobPayload, retry, expireInSeconds: 4 * 3600 }));
+    // Hourly: expired artifacts, and uploads no job names.
     onStop(await jobs.declare('core', { name: 'artifact-sweep', schedule: '17 * * * *' }));
     const modules: CoreModule[] = [
       artifactsModule({ store: artifacts }),
@@ -68,7 +72,16 @@ export function startWorkspaceJobs(deps: {
         const stops = [
           await jobs.work(importQueue, (payload, job) => runImport(run, payload, job), fair),
           await jobs.work(exportQueue, (payload, job) => runExport(run, payload, job), fair),
-          await jobs.work('core.artifact-sweep', () => artifacts.sweep().then(() => undefined), { concurrency: 1 }),
+          await jobs.work(
+            'core.artifact-sweep',
+            async () => {
+              await artifacts.sweep();
+              // Uploads are looked up across workspaces: the sweep serves them all.
+              const inUse = await database.platform.query<{ input_file: string }>('SELECT input_file FROM core_job_run WHERE input_file IS NOT NULL');
+              await uploads.sweep(new Set(inUse.map((row) => row.input_file)), uploadOrphanMs);
+            },
+            { concurrency: 1 },
+          ),
         ];
         return async () => {
           for (const stop of stops.reverse()) await stop();
