@@ -76,6 +76,7 @@ export const probePlugin = definePlugin({
       },
     },
   },
+  graphql: 'extend type Mutation { "Renames a probe thing." probeRenameThing(id: ID!, name: String!): Boolean! }',
   permissions: [{ name: 'auditprobe:write', description: 'Change probe things' }],
   policies: [{ role: 'ops_engineer', permission: 'auditprobe:write' }],
   init(ctx) {
@@ -103,5 +104,16 @@ export const probePlugin = definePlugin({
       if (!row) throw new AppError('not_found', 'no such thing');
       return row;
     });
+    ctx.resolve(
+      'Mutation',
+      'probeRenameThing',
+      async (_parent, args: { id: string; name: string }, context) => {
+        const rows = await database
+          .forTenant(context.tenantId as string)
+          .query('UPDATE auditprobe_thing SET name = ? WHERE id = ? RETURNING id', [args.name, args.id]);
+        return rows.length > 0;
+      },
+      { permission: 'auditprobe:write' },
+    );
   },
 });

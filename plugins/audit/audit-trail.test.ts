@@ -51,6 +51,14 @@ t.test('a change and its record commit together, with a field-level diff and sec
 
   const [update] = await records(server, admin.headers, '&action=probeRenameThing');
   t.same(update.diff[0].fields, { name: { before: 'router', after: 'core router' } }, 'a lone statement is observed too; only changed fields');
+  const viaGraphql = await server.call('POST', '/graphql', {
+    headers: ops.headers,
+    body: { query: 'mutation($id: ID!) { probeRenameThing(id: $id, name: "edge router") }', variables: { id: created.json.id } },
+  });
+  t.same(viaGraphql.json.data, { probeRenameThing: true });
+  const [graphqlUpdate] = await records(server, admin.headers, '&action=Mutation.probeRenameThing');
+  t.match(graphqlUpdate, { principal: { id: ops.id }, target: '/graphql' }, 'a GraphQL mutation is recorded like a REST one');
+  t.same(graphqlUpdate.diff[0].fields, { name: { before: 'core router', after: 'edge router' } });
 
   const exported = await server.call('GET', '/api/v1/audit/export', { headers: admin.headers });
   for (const secret of ['hunter2-smtp', 'whsec_hunter2', 'tok-hunter2']) t.notOk(exported.text.includes(secret), `${secret} appears in no record`);

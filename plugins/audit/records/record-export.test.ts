@@ -64,5 +64,8 @@ t.test(`an export of ${rows} records streams in constant memory`, async (t) => {
   t.comment(
     `exported ${(bytes / 1e6).toFixed(0)} MB; live heap grew by ${growthMb.toFixed(1)} MB over its last ${restMb.toFixed(0)} MB; peak RSS ${(peakRss / 1e6).toFixed(0)} MB`,
   );
-  t.ok(growthMb < 16, `memory stays flat: the live heap grew ${growthMb.toFixed(1)} MB while ${restMb.toFixed(0)} MB more were exported`);
+  // Held in memory, the rest of the export would grow the live heap by at least its own size;
+  // streamed, what grows is noise of the heap (measured: 6 MB over 43 MB at 100,000 records, 19 MB
+  // over 87 MB at 200,000, 30 MB over 436 MB at 1,000,000), well under half of it.
+  t.ok(growthMb < Math.max(16, restMb / 2), `memory stays flat: the live heap grew ${growthMb.toFixed(1)} MB while ${restMb.toFixed(0)} MB more were exported`);
 });
