@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
-import { type ExecutionResult, type GraphQLSchema, GraphQLError, execute, parse, validate } from 'graphql';
+import { type ExecutionResult, type GraphQLSchema, GraphQLError, type OperationDefinitionNode, execute, parse, validate } from 'graphql';
+import { asMutation } from '../db/mutation-observers.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { GraphQLContext, Principal } from '../plugin-api/index.ts';
 import type { AccessControl } from '../http/access-control.ts';
@@ -111,13 +112,37 @@ export async function handleGraphQL(ctx: Context, schema: GraphQLSchema, access:
   }
   const principal = await access.authenticate({ headers: ctx.headers });
   const tenantId = ctx.get('x-workspace-id') || undefined;
-  const result = await execute({
-    schema,
-    document,
-    variableValues: (payload.variables ?? undefined) as Record<string, unknown> | undefined,
-    operationName: typeof payload.operationName === 'string' ? payload.operationName : undefined,
-    contextValue: graphQLContext(access, principal, tenantId, state.correlationId, ctx.ip),
-  });
+  const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
+  const run = () =>
+    execute({
+      schema,
+      document,
+      variableValues: (payload.variables ?? undefined) as Record<string, unknown> | undefined,
+      operationName,
+      contextValue: graphQLContext(access, principal, tenantId, state.correlationId, ctx.ip),
+    }) as Promise<ExecutionResult>;
+  // Like REST requests, GraphQL operations are offered to mutation observers (audit); a mutation's
+  // transactions capture their row changes, its action named for its fields (`Mutation.createTicket`).
+  const executed = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition' && (operationName === undefined || d.name?.value === operationName),
+  );
+  const fields = executed?.selectionSet.selections.flatMap((s) => (s.kind === 'Field' ? [s.name.value] : [])) ?? [];
+  const kind = executed?.operation === 'mutation' ? 'Mutation' : 'Query';
+  const result = await asMutation(
+    {
+      captures: kind === 'Mutation',
+      operationId: `${kind}.${fields.join(',')}`,
+      method: ctx.method,
+      path: ctx.path,
+      params: {},
+      principal,
+      tenantId,
+      correlationId: state.correlationId,
+      clientAddress: ctx.ip,
+      secretFields: new Set(),
+    },
+    run,
+  );
   ctx.status = 200;
   ctx.body = present(result as ExecutionResult, state.correlationId);
 }
