@@ -5,6 +5,8 @@ import { type TicketRow, ticketColumns, ticketView } from './ticket-rows.ts';
 export const exactTotalCap = 1000;
 /** A `q` matching at most this many tickets is answered from its trigram matches, sorted. */
 const fewMatches = 2000;
+/** Tickets of the sort order a `q` or `tag` is first looked for in (a common term fills its page there). */
+const window = 5000;
 
 const sortable = {
   createdAt: 'created_at',
@@ -37,7 +39,10 @@ async function estimate(query: SqlQuery, condition: string, params: unknown[]): 
  * - the last page knows its total (offset + rows);
  * - otherwise the planner estimates the matches: a large set takes the estimate as its total
  *   (`page.totalIsEstimate`), a small one is counted exactly, at most `exactTotalCap + 1` rows;
- * - `q` (a trigram index on the lower-cased text) and `tag` (a GIN index on the tags) are first
+ * - `q` and `tag` are first looked for among the first `window` tickets of the sort order: a
+ *   common term fills its page there (the total is its share of hits there times the planner's
+ *   count of the other filters' matches), and a workspace with fewer tickets is answered exactly;
+ * - otherwise `q` (a trigram index on the lower-cased text) and `tag` (a GIN index on the tags) are
  *   tried through their index alone, with
  *   at most `fewMatches + 1` hits: few hits are sorted and paged exactly; many hits mean the term
  *   (or tag) is common, and walking the sort order's index finds a page of them quickly (the
@@ -52,28 +57,33 @@ async function estimate(query: SqlQuery, condition: string, params: unknown[]): 
 export async function listTickets(databaseService: DatabaseService, tenantId: string, request: Record<string, unknown>) {
   const database = databaseService.forTenant(tenantId);
   const list = parseListQuery<keyof typeof sortable>(request, { sortable, defaultSort: 'createdAt' });
-  const where: string[] = [];
-  const params: unknown[] = [];
+  // Equality filters use any index under row-level security; `tag` and `q` need their GIN indexes.
+  const plainWhere: string[] = [];
+  const plainParams: unknown[] = [];
+  const ginWhere: string[] = [];
+  const ginParams: unknown[] = [];
   const filters: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(equals)) {
     if (request[key] === undefined) continue;
-    where.push(`${column} = ?`);
-    params.push(request[key]);
+    plainWhere.push(`${column} = ?`);
+    plainParams.push(request[key]);
     filters[key] = request[key];
   }
-  if (request.tag !== undefined) {
-    where.push('tags @> ARRAY[?]::text[]');
-    params.push(request.tag);
-    filters.tag = request.tag;
-  }
   if (request.breached !== undefined) {
-    where.push(request.breached ? '(first_response_breached OR resolution_breached)' : 'NOT (first_response_breached OR resolution_breached)');
+    plainWhere.push(request.breached ? '(first_response_breached OR resolution_breached)' : 'NOT (first_response_breached OR resolution_breached)');
     filters.breached = request.breached;
   }
-  if (list.q) {
-    where.push("search_text LIKE ? ESCAPE '\\'");
-    params.push(likePattern(list.q.toLowerCase()));
+  if (request.tag !== undefined) {
+    ginWhere.push('tags @> ARRAY[?]::text[]');
+    ginParams.push(request.tag);
+    filters.tag = request.tag;
   }
+  if (list.q) {
+    ginWhere.push("search_text LIKE ? ESCAPE '\\'");
+    ginParams.push(likePattern(list.q.toLowerCase()));
+  }
+  const where = [...plainWhere, ...ginWhere];
+  const params = [...plainParams, ...ginParams];
   const condition = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   const nulls = list.sortBy === 'resolutionDueAt' ? (list.sortOrder === 'asc' ? ' NULLS LAST' : ' NULLS FIRST') : '';
   const order = `ORDER BY ${list.orderBy}${nulls}, id ${list.sortOrder}`;
@@ -82,7 +92,29 @@ export async function listTickets(databaseService: DatabaseService, tenantId: st
 
   const { rows, total, estimated } = await database.transaction(async (tx) => {
     // `q` and `tag` need their GIN indexes (LIKE and @> are not leakproof: see above).
-    if (list.q || request.tag !== undefined) {
+    if (ginWhere.length > 0) {
+      // First the newest (or first) `window` tickets of the sort order: a common term fills the page
+      // from them, and their share of hits scales the planner's count of the other filters' matches.
+      if (list.offset + list.limit <= window) {
+        const plain = plainWhere.length > 0 ? `WHERE ${plainWhere.join(' AND ')}` : '';
+        const windowed = `(SELECT * FROM ticket ${plain} ${order} LIMIT ${window}) w`;
+        const rows = await tx.query<TicketRow>(`SELECT ${ticketColumns} FROM ${windowed} WHERE ${ginWhere.join(' AND ')} ${order} LIMIT ? OFFSET ?`, [
+          ...params,
+          list.limit,
+          list.offset,
+        ]);
+        const [{ seen, hit }] = await tx.query<{ seen: number; hit: number }>(
+          `SELECT count(*)::int AS seen, (count(*) FILTER (WHERE ${ginWhere.join(' AND ')}))::int AS hit FROM ${windowed}`,
+          // Placeholders in the order they appear: the FILTER's before the window's.
+          [...ginParams, ...plainParams],
+        );
+        // The window held every ticket of the other filters: page and total are exact.
+        if (seen < window) return { rows, total: hit, estimated: false };
+        if (rows.length === list.limit) {
+          const scaled = Math.round((hit / seen) * (await estimate(tx.query, plain, plainParams)));
+          return { rows, total: Math.max(scaled, hit), estimated: true };
+        }
+      }
       // Bitmap scans only: the GIN index answers which tickets match, without walking the sort order.
       const hits = await databaseService.platform.transaction(async (probe) => {
         await probe.query('SET LOCAL enable_indexscan = off');
