@@ -12,12 +12,12 @@ export const coreFragments: Record<string, URL> = {
   webhooks: new URL('../webhooks/webhooks.openapi.yaml', import.meta.url),
   license: new URL('../license/license.openapi.yaml', import.meta.url),
   alerts: new URL('../alerts/alerts.openapi.yaml', import.meta.url),
-  secrets: new URL('../secrets/secrets.openapi.yaml', import.meta.url),
   jobRuns: new URL('../job-runs/job-runs.openapi.yaml', import.meta.url),
   artifacts: new URL('../artifacts/artifacts.openapi.yaml', import.meta.url),
   imports: new URL('../imports/imports.openapi.yaml', import.meta.url),
   exports: new URL('../exports/exports.openapi.yaml', import.meta.url),
   dashboard: new URL('../dashboard/dashboard.openapi.yaml', import.meta.url),
+  secrets: new URL('../secrets/secrets.openapi.yaml', import.meta.url),
   settings: new URL('../settings/settings.openapi.yaml', import.meta.url),
   firstRun: new URL('../first-run/first-run.openapi.yaml', import.meta.url),
 };

@@ -187,6 +187,11 @@ export class ContractRouter {
       get signal() {
         return signal();
       },
+      // Made when the handler first reads it: a body never read is left to Node, which discards it.
+      get bodyStream() {
+        if (streamsBody && raw) stream ??= streamedBody(ctx.req, raw);
+        return stream;
+      },
     };
     const answer = async () => {
       const result = await registered.handler(handlerRequest);
@@ -210,11 +215,6 @@ export class ContractRouter {
         },
         answer,
       );
-      // Made when the handler first reads it: a body never read is left to Node, which discards it.
-      get bodyStream() {
-        if (streamsBody && raw) stream ??= streamedBody(ctx.req, raw);
-        return stream;
-      },
     this.respond(ctx, await executeIdempotently(this.idempotency, operation, handlerRequest, ctx.get('idempotency-key') || undefined, run));
   }
 

@@ -173,10 +173,10 @@ export class Kernel {
       const settingsAndSecrets = await stops.started(
         startSettingsAndSecrets({ config, database, bus: events.bus, outbox: events.outbox, logger, loadedManifests: () => plugins.current()?.loadedManifests() ?? [] }),
       );
-      const { host } = await stops.started(
       const workspaceJobs = await stops.started(
         startWorkspaceJobs({ config, database, jobs, events: events.service, links, logger, loaded: () => plugins.current()?.loadedManifests() ?? [] }),
       );
+      const { host } = await stops.started(
         startPlugins({
           config,
           logger,
@@ -193,9 +193,9 @@ export class Kernel {
           links,
         }),
       );
-      stops.add(followLicense({ licenses: license.licenses, plugins: host, database, outbox: events.outbox, bus: events.bus, logger }).stop);
       // After the plugins: import and export jobs need the kinds they contribute.
       stops.add(await workspaceJobs.startWorkers());
+      stops.add(followLicense({ licenses: license.licenses, plugins: host, database, outbox: events.outbox, bus: events.bus, logger }).stop);
       const { server, inFlight } = await stops.started(startHttp({ config, logger, metrics, plugins: host, access, links }));
 
       const kernel = new Kernel(config, logger, database, jobs, workers, host, events.bus, server, inFlight, stops);

@@ -72,7 +72,6 @@ const manifestSchema = {
         properties: { role: { type: 'string', minLength: 1 }, permission: { type: 'string', minLength: 1 } },
       },
     },
-    events: {
     importKinds: {
       type: 'array',
       items: {
@@ -85,6 +84,7 @@ const manifestSchema = {
         },
       },
     },
+    events: {
       type: 'array',
       items: {
         type: 'object',
@@ -127,12 +127,12 @@ export function validateManifest(candidate: unknown, hostVersion: string, source
     problems.push(`${where}: openapi must be a URL or an object`);
   if (manifest.graphql !== undefined && !(manifest.graphql instanceof URL) && typeof manifest.graphql !== 'string')
     problems.push(`${where}: graphql must be SDL text or a URL`);
-  for (const task of manifest.workerTasks ?? []) {
   for (const kind of manifest.importKinds ?? []) {
     if (typeof kind.upsert !== 'function' || typeof kind.read !== 'function') problems.push(`${where}: import kind ${kind.name} needs upsert and read functions`);
   }
   if (manifest.dashboardCounters !== undefined && typeof manifest.dashboardCounters !== 'function')
     problems.push(`${where}: dashboardCounters must be a function`);
+  for (const task of manifest.workerTasks ?? []) {
     if (!(task.module instanceof URL)) problems.push(`${where}: worker task ${task.name} module must be a URL (use workerModule(import.meta.url, ...))`);
   }
   problems.push(...namingProblems(manifest, where), ...configNameProblems(manifest, where));
@@ -148,9 +148,9 @@ export function validateManifest(candidate: unknown, hostVersion: string, source
     ['job', names(manifest.jobs)],
     ['worker task', names(manifest.workerTasks)],
     ['permission', names(manifest.permissions)],
+    ['import kind', names(manifest.importKinds)],
   ] as const) {
     const seen = new Set<string>();
-    ['import kind', names(manifest.importKinds)],
     for (const name of list) {
       if (seen.has(name)) problems.push(`${where}: ${kind} "${name}" is declared twice`);
       seen.add(name);

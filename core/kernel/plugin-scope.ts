@@ -8,9 +8,9 @@ import { localNamePattern, PluginReach, unscopedEventsToken } from './plugin-nam
 import { pluginConfig, pluginVariablesToken } from './plugin-config.ts';
 import { tokens } from '../plugin-api/index.ts';
 import { pluginMetricsToken } from '../http/plugin-metrics.ts';
-import type { Database } from '../db/database.ts';
 import { pluginSecretsToken } from '../secrets/plugin-secrets.ts';
 import { pluginSettingsToken } from '../settings/plugin-settings.ts';
+import type { Database } from '../db/database.ts';
 
 /** Services plugins offer each other, with their owner, so only declared dependents can use them. */
 export class ProvidedServices {

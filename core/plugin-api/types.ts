@@ -231,11 +231,6 @@ export interface SettingsDeclaration {
   workspace?: JsonSchema;
 }
 
-export type Unregister = () => void | Promise<void>;
-
-/** One gauge of a workspace: its samples, each with its own labels. */
-export interface WorkspaceGauge {
-  name: string;
 /**
  * One importable and exportable kind of row (services, heartbeats, …). The core parses the file
  * (CSV, JSON, NDJSON, YAML), validates each row against `rowSchema` and hands valid rows to
@@ -263,6 +258,11 @@ export interface ImportKindDeclaration<Row extends Record<string, unknown> = Rec
 /** Named counters (`{ servicesDown: 3 }`) a plugin adds to the dashboard summary. */
 export type DashboardCounters = (tx: Tx) => Promise<Record<string, number>>;
 
+export type Unregister = () => void | Promise<void>;
+
+/** One gauge of a workspace: its samples, each with its own labels. */
+export interface WorkspaceGauge {
+  name: string;
   help: string;
   samples: { labels: Record<string, string>; value: number }[];
 }
