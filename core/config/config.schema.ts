@@ -12,7 +12,12 @@ export const configVariables = {
   PORT: { type: 'integer', minimum: 0, maximum: 65535, description: 'HTTP port (alias of ITOPS_PORT; ITOPS_PORT wins).' },
   ITOPS_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port; 0 picks a free port.' },
   ITOPS_HOST: { type: 'string', minLength: 1, default: '0.0.0.0', description: 'Address the HTTP server binds to.' },
-  ITOPS_PUBLIC_URL: { type: 'string', format: 'uri', description: 'External base URL of every link the API returns; unset, links use the address each request reached (outside a request: http://localhost:<port>).' },
+  ITOPS_PUBLIC_URL: {
+    type: 'string',
+    format: 'uri',
+    description:
+      'External base URL of every link the API returns; unset, links use the address each request reached (outside a request: http://localhost:<port>).',
+  },
   DATABASE_URL: {
     type: 'string',
     pattern: '^postgres(ql)?://',

@@ -28,7 +28,8 @@ export function rawBodyRule(operation: Record<string, unknown>): RawBodyRule | n
 export function rawBodyProblem(value: unknown): string | null {
   if (value === undefined) return null;
   const rule = value as Partial<RawBodyRule> | null;
-  if (rule?.stream === true) return Number.isInteger(rule.maxBytes) && (rule.maxBytes as number) > 0 ? null : 'x-raw-body with stream: true needs a positive integer maxBytes';
+  if (rule?.stream === true)
+    return Number.isInteger(rule.maxBytes) && (rule.maxBytes as number) > 0 ? null : 'x-raw-body with stream: true needs a positive integer maxBytes';
   const ok =
     typeof rule === 'object' &&
     rule !== null &&

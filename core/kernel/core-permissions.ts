@@ -11,7 +11,16 @@ import { settingsPermissions } from '../settings/settings.module.ts';
 
 /** Permission names the core modules declare (the contract bundle checks operations against them). */
 export function corePermissionNames(): string[] {
-  return [...identityPermissions, ...eventPermissions, ...webhookPermissions, ...licensePermissions, ...alertPermissions, ...metricsPermissions, ...secretPermissions, ...settingsPermissions, ...jobPermissions, ...dashboardPermissions].map(
-    (p) => p.name,
-  );
+  return [
+    ...identityPermissions,
+    ...eventPermissions,
+    ...webhookPermissions,
+    ...licensePermissions,
+    ...alertPermissions,
+    ...metricsPermissions,
+    ...secretPermissions,
+    ...settingsPermissions,
+    ...jobPermissions,
+    ...dashboardPermissions,
+  ].map((p) => p.name);
 }

@@ -62,7 +62,14 @@ export class BootError extends Error {
 const pluginsDir = path.resolve(fileURLToPath(new URL('../../plugins', import.meta.url)));
 
 /** Topics core itself publishes; the plugins' own are added as they load. */
-const coreEventTopics: EventDeclaration[] = [{ topic: 'webhook.test' }, { topic: 'license:updated' }, ...alertEventTopics, ...identityEventTopics, ...secretEventTopics, ...settingsEventTopics];
+const coreEventTopics: EventDeclaration[] = [
+  { topic: 'webhook.test' },
+  { topic: 'license:updated' },
+  ...alertEventTopics,
+  ...identityEventTopics,
+  ...secretEventTopics,
+  ...settingsEventTopics,
+];
 
 interface Collected {
   manifests: PluginManifest[];
@@ -159,7 +166,13 @@ export class Kernel {
       const validator = new AjvSchemaValidator();
       const { jobs, workers } = await stops.started(startJobs({ config, databaseUrl, validator, logger }));
       const events = await stops.started(
-        startEvents({ databaseUrl, database, validator, logger, topics: () => [...coreEventTopics, ...jobEventTopics, ...(plugins.current()?.eventTopics() ?? [])] }),
+        startEvents({
+          databaseUrl,
+          database,
+          validator,
+          logger,
+          topics: () => [...coreEventTopics, ...jobEventTopics, ...(plugins.current()?.eventTopics() ?? [])],
+        }),
       );
       const outbound = outboundHttp({ config, logger });
       const webhooks = await stops.started(startWebhooks({ config, database, outbound, jobs, bus: events.bus, outbox: events.outbox, logger }));
@@ -171,7 +184,14 @@ export class Kernel {
       const identity = await identityAccess({ config, database, logger, events });
       const access = options.access ?? identity.access;
       const settingsAndSecrets = await stops.started(
-        startSettingsAndSecrets({ config, database, bus: events.bus, outbox: events.outbox, logger, loadedManifests: () => plugins.current()?.loadedManifests() ?? [] }),
+        startSettingsAndSecrets({
+          config,
+          database,
+          bus: events.bus,
+          outbox: events.outbox,
+          logger,
+          loadedManifests: () => plugins.current()?.loadedManifests() ?? [],
+        }),
       );
       const workspaceJobs = await stops.started(
         startWorkspaceJobs({ config, database, jobs, events: events.service, links, logger, loaded: () => plugins.current()?.loadedManifests() ?? [] }),
@@ -180,9 +200,27 @@ export class Kernel {
         startPlugins({
           config,
           logger,
-          services: { database, jobs, workers, validator, events: events.service, outbound, alerts: alerts.service, secrets: settingsAndSecrets.secrets, settings: settingsAndSecrets.settings },
+          services: {
+            database,
+            jobs,
+            workers,
+            validator,
+            events: events.service,
+            outbound,
+            alerts: alerts.service,
+            secrets: settingsAndSecrets.secrets,
+            settings: settingsAndSecrets.settings,
+          },
           metrics,
-          coreModules: [...identity.modules, events.module, webhooks.module, alerts.module, license.module, ...settingsAndSecrets.modules, ...workspaceJobs.modules],
+          coreModules: [
+            ...identity.modules,
+            events.module,
+            webhooks.module,
+            alerts.module,
+            license.module,
+            ...settingsAndSecrets.modules,
+            ...workspaceJobs.modules,
+          ],
           access,
           rbac: identity.rbac,
           manifests,

@@ -128,7 +128,8 @@ export function validateManifest(candidate: unknown, hostVersion: string, source
   if (manifest.graphql !== undefined && !(manifest.graphql instanceof URL) && typeof manifest.graphql !== 'string')
     problems.push(`${where}: graphql must be SDL text or a URL`);
   for (const kind of manifest.importKinds ?? []) {
-    if (typeof kind.upsert !== 'function' || typeof kind.read !== 'function') problems.push(`${where}: import kind ${kind.name} needs upsert and read functions`);
+    if (typeof kind.upsert !== 'function' || typeof kind.read !== 'function')
+      problems.push(`${where}: import kind ${kind.name} needs upsert and read functions`);
   }
   if (manifest.dashboardCounters !== undefined && typeof manifest.dashboardCounters !== 'function')
     problems.push(`${where}: dashboardCounters must be a function`);

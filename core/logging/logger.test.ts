@@ -30,4 +30,3 @@ t.test('pretty lines (pino-pretty) for a terminal, with the same redaction', asy
   t.notOk(text.includes('secret-token'), 'credentials stay redacted');
   t.match(text, /"authorization": "\[Redacted\]"/);
 });
-

@@ -820,6 +820,641 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/jobs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The workspace's imports and exports with their lifecycle (list conventions).
+     * @description Newest first by default. `artifactUrl` is a signed download link of the job's file (an export, or an import's error report) valid for 15 minutes; `null` while there is none or once the file expired (after 7 days).
+     */
+    get: operations['listJobs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/jobs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One import or export, with a fresh link to its file. */
+    get: operations['getJob'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/artifacts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Download a job's file (an export, an import's error report) through its signed link.
+     * @description The link comes as `artifactUrl` of a job (`GET /api/v1/jobs`, `GET /api/v1/jobs/{id}`), signed for the job's workspace and valid for 15 minutes (read the job again for a fresh link); the signature is the credential, so a browser or `curl` can fetch it without a token. Files are kept 7 days under the data directory (`<ITOPS_DATA_DIR>/artifacts/<workspace>/`). A wrong signature answers 403, an expired link or file 410.
+     */
+    get: operations['downloadArtifact'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/imports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Import a file of rows of one kind (CSV, JSON, NDJSON, YAML) as a job.
+     * @description Send the file itself as the body (`curl --data-binary @services.csv -H 'Content-Type: text/csv'`); it is streamed to disk, never held in memory, up to 1 GiB. The answer is the queued job (`202`, `Location: /api/v1/jobs/{id}`); follow it on `GET /api/v1/jobs/{id}`. Every row is checked against the kind's row schema (`GET /api/v1/imports/kinds`); rows that fail, or that the kind's plugin refuses, are listed in the error report (`artifactUrl`: CSV with `row`, `field`, `reason`). `all_or_nothing` (default) keeps nothing when any row is rejected (the job fails with `rows_rejected`); `best_effort` keeps every good row, committed 500 rows at a time. `dryRun=true` checks and writes everything in a transaction that is always rolled back. `format` defaults from the Content-Type (`text/csv`, `application/json`, `application/x-ndjson`, `application/yaml`). A workspace runs one import or export at a time per node, so one workspace's large file never holds up another's. A replay of the same Idempotency-Key answers the first job (the key covers the query, not the body).
+     */
+    post: operations['createImport'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/imports/kinds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The kinds of rows that can be imported and exported now, with each one's row schema.
+     * @description Plugins contribute kinds; a kind is listed while its plugin is loaded.
+     */
+    get: operations['listImportKinds'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/exports': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Export the workspace's rows of one kind to a file (CSV, JSON, NDJSON, YAML) as a job.
+     * @description The answer is the queued job (`202`, `Location: /api/v1/jobs/{id}`); once it completed, its `artifactUrl` downloads the file, in the shape imports read (CSV columns as the kind's schema lists them). Rows are read from one snapshot and streamed to the file, so memory stays flat whatever their number.
+     */
+    post: operations['createExport'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/dashboard/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * KPI, event and execution counters of the workspace for the operator console.
+     * @description `counters.core` holds the platform's own (alerts, events, jobs); every loaded plugin adds its group under its id (e.g. `counters.sla.servicesDown`). All groups are counted at once, each in one query round of its own; a group that fails is left out and named in `unavailable`. A workspace's summary is counted at most every 10 seconds (`generatedAt` says when); within a minute of that, the last answer is served at once while a new count runs.
+     */
+    get: operations['getDashboardSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/secrets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The platform's secrets (names, versions and timestamps only). */
+    get: operations['listPlatformSecrets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/secrets/{key}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The secret's name; plugins' secrets start with the plugin id and a dot. */
+        key: components['parameters']['SecretKey'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Set a platform secret (a new version; the value is never shown again). */
+    post: operations['setPlatformSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspace/secrets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's secrets (names, versions and timestamps only). */
+    get: operations['listWorkspaceSecrets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspace/secrets/{key}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The secret's name; plugins' secrets start with the plugin id and a dot. */
+        key: components['parameters']['SecretKey'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Set a workspace secret (a new version; the value is never shown again).
+     * @description Plugins read their workspace secrets under their own prefix: the containers plugin reads `containers.<name>`.
+     */
+    post: operations['setWorkspaceSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The platform's settings, defaults filled in. */
+    get: operations['getPlatformSettings'];
+    /** Change platform settings (the values named; null returns one to its default). */
+    put: operations['updatePlatformSettings'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/platform/settings/schema': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The JSON schema of the platform's settings as loaded now (core and plugin sections, with defaults). */
+    get: operations['getPlatformSettingsSchema'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspace/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's settings, defaults filled in. */
+    get: operations['getWorkspaceSettings'];
+    /** Change workspace settings (the values named; null returns one to its default). */
+    put: operations['updateWorkspaceSettings'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workspace/settings/schema': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The JSON schema of a workspace's settings as loaded now (core and plugin sections, with defaults). */
+    get: operations['getWorkspaceSettingsSchema'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/setup': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The first-run page (HTML, no scripts). */
+    get: operations['getSetupPage'];
+    put?: never;
+    /**
+     * Create the first platform admin and the first workspace (the page's form posts here).
+     * @description In one transaction: the token is used up, the user is created as platform admin, the workspace is registered and the user becomes its msp_admin. A form with problems is shown again with each problem next to its field (400); a used or unknown token answers 404, and an installation that already has a user 409.
+     */
+    post: operations['completeSetup'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/events/ingest': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Store one batch of metric points and events (Idempotency-Key required). */
+    post: operations['ingestTelemetry'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/events/ingest-batches': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's recent ingest batches (list conventions of the workspace API). */
+    get: operations['listIngestBatches'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/edge-agent/enrollment': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's enrollment state (the secret's prefix only) and where agents send. */
+    get: operations['getEdgeEnrollment'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/edge-agent/enrollment/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Issue a new enrollment secret (shown once); the previous one stops working at once. */
+    post: operations['rotateEdgeEnrollment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/edge-agent/policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What agents collect and how often, and how they batch and send it. */
+    get: operations['getEdgeAgentPolicy'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/edge-agent/ingest-status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Per agent, the last batch and the last 24 hours' points, events and rejections. */
+    get: operations['getEdgeIngestStatus'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/anomalies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Detected anomalies, newest first, with optional filters. */
+    get: operations['listAnomalies'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/anomalies/{anomaly_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One anomaly with its suggested resolutions (up to 5). */
+    get: operations['getAnomaly'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Health of the AIOps engine's components and the watchdog's counters (seed 002). */
+    get: operations['getAiopsStatus'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/resolutions/webhook': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Store a resolution in the incident memory. */
+    post: operations['submitResolution'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/resolutions/similar': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Past resolutions most similar to a service, metric, tags and free text. */
+    get: operations['findSimilarResolutions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/rca/correlations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Services correlated with one service, up to a traversal depth. */
+    get: operations['getRcaCorrelations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alerts/webhook': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Receive alerts from Prometheus Alertmanager. */
+    post: operations['receiveAlertmanagerWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/write': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Store one remote-write request (snappy-compressed protobuf WriteRequest). */
+    post: operations['receiveRemoteWrite'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit/records': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's audit records (list conventions), newest first by default. */
+    get: operations['listAuditRecords'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Streams every matching record, oldest first, as NDJSON or CSV (constant memory, any size). */
+    get: operations['exportAuditRecords'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit/verification': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Recomputes the workspace's hash chain and reports the first broken link, if any. */
+    get: operations['verifyAuditChain'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit/retention': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** How long the workspace keeps its audit records (null days = forever). */
+    get: operations['getAuditRetention'];
+    /**
+     * Sets how long the workspace keeps its audit records; null keeps them forever.
+     * @description Records older than the policy are removed by the hourly retention job (the one path allowed to delete them); the chain stays verifiable from its new start.
+     */
+    put: operations['setAuditRetention'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/audit-credentials': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every credential that can act on the workspace, for access reviews (seed 003).
+     * @description Members with their role and API keys with their scope, last use and expiry (revoked and expired keys included, marked inactive), in the list conventions. Portal sessions appear here once a portal plugin keeps them.
+     */
+    get: operations['listAuditCredentials'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/heartbeats': {
     parameters: {
       query?: never;
@@ -1553,6 +2188,403 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/runtime/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The container runtime the workspace is watched through (docker, kubernetes, agent or none) and its connection state. */
+    get: operations['getRuntimeStatus'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/containers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's containers with their groups: a container's group is its `itops.group` label, else its compose project, else its Kubernetes namespace. `groups` counts all containers the filters match, not only this page. Removed containers are left out unless asked for. */
+    get: operations['listContainers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/containers/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's events as Server-Sent Events: every type of the seed's table (`container.state_changed`, `container.health_changed`, `container.restart_alert`, `endpoint.check_result`, `endpoint.alert`, `endpoint.recovery`, `heartbeat.pinged`, `heartbeat.deadline_missed`, `certificate.alert`, `certificate.recovery`, `resource.snapshot`, `resource.alert`, `resource.recovery`, `update.scan_started`, `update.scan_completed`, `update.detected`, `update.pinned`, `update.unpinned`), each as an event named by its type whose data is `{type, data, at}`; keep-alive comments every 15 s. `types` narrows the stream. */
+    get: operations['streamContainerEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/containers/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    /** A container with its uptime over the last 24 hours, 7 and 30 days. */
+    get: operations['getContainer'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/containers/{id}/transitions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    /** State and health transitions, newest first, at the runtime's time. */
+    get: operations['listContainerTransitions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/containers/{id}/logs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    /** Recent log lines from the runtime (stdout and stderr, each with the runtime's timestamp): the last `tail` lines, from `since` on when given. Logs are read live, not stored; containers an agent reports have none here (409). */
+    get: operations['getContainerLogs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/containers/{id}/logs/stream': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    /** Live log lines as Server-Sent Events: the last `tail` lines (default none), then each new line as an event `log` whose data is `{stream, at, message}`; keep-alive comments every 15 s. The stream ends with an event `end` when the runtime closes it (the container stopped). */
+    get: operations['streamContainerLogs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/containers/{id}/endpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    /** The endpoint checks this container's `itops.endpoint.*` labels declare. */
+    get: operations['listContainerEndpoints'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/containers/{id}/resources/current': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    /** The container's latest reading; network and I/O rates are since the reading before. `at` is null before the first reading. */
+    get: operations['getContainerResourcesCurrent'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/containers/{id}/resources/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    /** Readings over the range, downsampled to at most 120 points (mean and peak per bucket, counters as rates). */
+    get: operations['getContainerResourcesHistory'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/containers/{id}/resources/alerts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    /** The container's alert thresholds and whether each fires (all null when none are set). */
+    get: operations['getContainerResourceAlerts'];
+    /** Set thresholds; fields left out keep their value, null clears one. They apply from the next reading. */
+    put: operations['putContainerResourceAlerts'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/resources/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Totals over the containers with a reading in the last 5 minutes. */
+    get: operations['getResourcesSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/resources/top': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The running containers using the most CPU, memory, network (bytes/s in + out) or block I/O (bytes/s read + written). */
+    get: operations['getResourcesTop'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/updates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The scan's findings per container; without `status` or `update_type`, the available updates. */
+    get: operations['listUpdates'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/updates/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Counts by status and update type, and the last scan. */
+    get: operations['getUpdatesSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/updates/scan': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Queue a scan now; 409 while one is queued or running. */
+    post: operations['triggerUpdateScan'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/updates/scan/{scan_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A scan's status and counts. */
+    get: operations['getUpdateScan'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/updates/dry-run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** What a scan would check and skip, and why, without asking any registry. */
+    get: operations['getUpdatesDryRun'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/updates/container/{container_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        container_id: components['parameters']['UpdateContainerId'];
+      };
+      cookie?: never;
+    };
+    /** What the last scan found for one container (`unchecked` before any scan). */
+    get: operations['getContainerUpdate'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/updates/pin/{container_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        container_id: components['parameters']['UpdateContainerId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Pin the container's current version; its updates are no longer offered. */
+    post: operations['pinContainerVersion'];
+    /** Unpin; what the last scan found is offered again. 404 when it was not pinned. */
+    delete: operations['unpinContainerVersion'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/updates/exclusions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Patterns of images or container names scans leave out. */
+    get: operations['listUpdateExclusions'];
+    put?: never;
+    /** Exclude images or containers matching a pattern (`postgres:*`, `ghcr.io/acme/*`, `legacy-*`); 409 when it exists. */
+    post: operations['createUpdateExclusion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/updates/exclusions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete an exclusion. */
+    delete: operations['deleteUpdateExclusion'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/operator/status': {
     parameters: {
       query?: never;
@@ -1953,6 +2985,357 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/tickets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's tickets (filters, sort, `q` over title, description, requester, assignee and client). */
+    get: operations['listTickets'];
+    put?: never;
+    /** Open a ticket; publishes `ticket.created`. */
+    post: operations['createTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tickets/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    /** One ticket with its SLA state. */
+    get: operations['getTicket'];
+    /** Replace a ticket's editable fields (fields left out take their defaults); 409 when `version` is stale. */
+    put: operations['replaceTicket'];
+    post?: never;
+    /** Delete a ticket with its timeline; publishes `ticket:deleted`. */
+    delete: operations['deleteTicket'];
+    options?: never;
+    head?: never;
+    /** Change some of a ticket's fields; 409 when `version` is stale. */
+    patch: operations['updateTicket'];
+    trace?: never;
+  };
+  '/api/v1/tickets/{id}/timeline': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    /** The ticket's timeline, oldest first; `visibility=public` shows what a requester may see. */
+    get: operations['listTicketTimeline'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/tickets/{id}/comments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Comment on a ticket, publicly or internally. The first public comment by anyone but the requester is the first response. Publishes `ticket:updated`. */
+    post: operations['createTicketComment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sla-policies': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's sla policies. */
+    get: operations['listSlaPolicies'];
+    put?: never;
+    /** Create one. */
+    post: operations['createSlaPolicy'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/sla-policies/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['SlaPolicyId'];
+      };
+      cookie?: never;
+    };
+    /** Get one. */
+    get: operations['getSlaPolicy'];
+    /** Replace its fields (left out ones take their defaults); 409 when `version` is stale. */
+    put: operations['replaceSlaPolicy'];
+    post?: never;
+    /** Delete one. */
+    delete: operations['deleteSlaPolicy'];
+    options?: never;
+    head?: never;
+    /** Change some fields; 409 when `version` is stale. */
+    patch: operations['updateSlaPolicy'];
+    trace?: never;
+  };
+  '/api/v1/assets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's assets. */
+    get: operations['listAssets'];
+    put?: never;
+    /** Create one. */
+    post: operations['createAsset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/assets/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['AssetId'];
+      };
+      cookie?: never;
+    };
+    /** Get one. */
+    get: operations['getAsset'];
+    /** Replace its fields (left out ones take their defaults); 409 when `version` is stale. */
+    put: operations['replaceAsset'];
+    post?: never;
+    /** Delete one. */
+    delete: operations['deleteAsset'];
+    options?: never;
+    head?: never;
+    /** Change some fields; 409 when `version` is stale. */
+    patch: operations['updateAsset'];
+    trace?: never;
+  };
+  '/api/v1/runbooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's runbooks. */
+    get: operations['listRunbooks'];
+    put?: never;
+    /** Create one. */
+    post: operations['createRunbook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/runbooks/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['RunbookId'];
+      };
+      cookie?: never;
+    };
+    /** Get one. */
+    get: operations['getRunbook'];
+    /** Replace its fields (left out ones take their defaults); 409 when `version` is stale. */
+    put: operations['replaceRunbook'];
+    post?: never;
+    /** Delete one. */
+    delete: operations['deleteRunbook'];
+    options?: never;
+    head?: never;
+    /** Change some fields; 409 when `version` is stale. */
+    patch: operations['updateRunbook'];
+    trace?: never;
+  };
+  '/api/v1/alert-ticket-rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's alert ticket rules. */
+    get: operations['listAlertTicketRules'];
+    put?: never;
+    /** Create one. */
+    post: operations['createAlertTicketRule'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alert-ticket-rules/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['AlertTicketRuleId'];
+      };
+      cookie?: never;
+    };
+    /** Get one. */
+    get: operations['getAlertTicketRule'];
+    /** Replace its fields (left out ones take their defaults); 409 when `version` is stale. */
+    put: operations['replaceAlertTicketRule'];
+    post?: never;
+    /** Delete one. */
+    delete: operations['deleteAlertTicketRule'];
+    options?: never;
+    head?: never;
+    /** Change some fields; 409 when `version` is stale. */
+    patch: operations['updateAlertTicketRule'];
+    trace?: never;
+  };
+  '/api/v1/ops/alerts/{id}/link-ticket': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A core alert's id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Link a core alert to a ticket (`ticketId`), or open a ticket for it (`createTicket: true`, with the alert's title, message, labels and source). While the ticket is open, further firings of the alert's fingerprint are added to its timeline. */
+    post: operations['linkAlertToTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/ops/tickets/{id}/link-asset': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Link an asset to the ticket (linking it again changes nothing). */
+    post: operations['linkTicketAsset'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/ops/tickets/{id}/link-runbook': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Link a runbook to the ticket (linking it again changes nothing). */
+    post: operations['linkTicketRunbook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/ops/tickets/{id}/escalate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Escalate: the priority goes one level up (or to `priority`, never down) and the ticket goes to `assignee`, else to the escalation rule of its SLA policy for the new priority, else stays with its assignee. The reason is recorded on the timeline with the level. An urgent ticket with nobody new to take it cannot be escalated further (422). */
+    post: operations['escalateTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/ops/tickets/{id}/resolve': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resolve the ticket with a resolution note (public unless `internal`); a ticket already resolved or closed answers 409. */
+    post: operations['resolveTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/ops/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Incident, change and billing lane summaries for the ops workbench, computed in SQL. */
+    get: operations['getOpsSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2188,22 +3571,6 @@ export interface components {
       [key: string]: string;
     };
     ChannelName: string;
-    /** @enum {string} */
-    ChannelType:
-      | 'slack'
-      | 'discord'
-      | 'teams'
-      | 'webhook'
-      | 'email'
-      | 'pagerduty'
-      | 'opsgenie'
-      | 'telegram'
-      | 'ntfy'
-      | 'pushover'
-      | 'gotify'
-      | 'mattermost'
-      | 'rocketchat'
-      | 'teams-workflow';
     /** @description The type's settings (see the channels tag); checked per type. */
     ChannelConfig: {
       [key: string]: string | number | null;
@@ -2338,6 +3705,863 @@ export interface components {
       cancelledAt?: string | null;
       /** @enum {string} */
       state: 'pending' | 'active' | 'expired' | 'cancelled';
+    };
+    /** @enum {string} */
+    ChannelType:
+      | 'slack'
+      | 'discord'
+      | 'teams'
+      | 'webhook'
+      | 'email'
+      | 'pagerduty'
+      | 'opsgenie'
+      | 'telegram'
+      | 'ntfy'
+      | 'pushover'
+      | 'gotify'
+      | 'mattermost'
+      | 'rocketchat'
+      | 'teams-workflow';
+    /** @description Settings of a Slack channel. */
+    SlackChannelConfig: {
+      /**
+       * Format: uri
+       * @description Incoming webhook URL (https://hooks.slack.com/services/…). Secret: stored, shown masked.
+       */
+      url?: string;
+    };
+    /** Slack */
+    SlackChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'SlackChannelCreate';
+      /**
+       * Format: uri
+       * @description Shorthand for `config.url`.
+       */
+      url?: string;
+      config?: components['schemas']['SlackChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a Discord channel. */
+    DiscordChannelConfig: {
+      /**
+       * Format: uri
+       * @description Webhook URL (https://discord.com/api/webhooks/…). Secret: stored, shown masked.
+       */
+      url?: string;
+    };
+    /** Discord */
+    DiscordChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'DiscordChannelCreate';
+      /**
+       * Format: uri
+       * @description Shorthand for `config.url`.
+       */
+      url?: string;
+      config?: components['schemas']['DiscordChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a Microsoft Teams (Office 365 connector) channel. */
+    TeamsChannelConfig: {
+      /**
+       * Format: uri
+       * @description Incoming webhook connector URL. Secret: stored, shown masked.
+       */
+      url?: string;
+    };
+    /** Microsoft Teams (Office 365 connector) */
+    TeamsChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'TeamsChannelCreate';
+      /**
+       * Format: uri
+       * @description Shorthand for `config.url`.
+       */
+      url?: string;
+      config?: components['schemas']['TeamsChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a Webhook channel. */
+    WebhookChannelConfig: {
+      /**
+       * Format: uri
+       * @description URL that receives a JSON POST per notification. Secret: stored, shown masked.
+       */
+      url?: string;
+    };
+    /** Webhook */
+    WebhookChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'WebhookChannelCreate';
+      /**
+       * Format: uri
+       * @description Shorthand for `config.url`.
+       */
+      url?: string;
+      config?: components['schemas']['WebhookChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a E-mail channel. */
+    EmailChannelConfig: {
+      /** @description Recipients, comma-separated (at most 20) */
+      to: string;
+    };
+    /** E-mail */
+    EmailChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'EmailChannelCreate';
+      config: components['schemas']['EmailChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a PagerDuty (Events API v2) channel. */
+    PagerdutyChannelConfig: {
+      /** @description Integration key of an Events API v2 integration. Secret: stored, shown masked. */
+      routingKey: string;
+      /**
+       * Format: uri
+       * @description Events API endpoint
+       * @default https://events.pagerduty.com/v2/enqueue
+       */
+      eventsUrl?: string | null;
+    };
+    /** PagerDuty (Events API v2) */
+    PagerdutyChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'PagerdutyChannelCreate';
+      config: components['schemas']['PagerdutyChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a Opsgenie channel. */
+    OpsgenieChannelConfig: {
+      /** @description API key of an API integration. Secret: stored, shown masked. */
+      apiKey: string;
+      /**
+       * Format: uri
+       * @description API base (https://api.eu.opsgenie.com for the EU instance)
+       * @default https://api.opsgenie.com
+       */
+      apiUrl?: string | null;
+    };
+    /** Opsgenie */
+    OpsgenieChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'OpsgenieChannelCreate';
+      config: components['schemas']['OpsgenieChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a Telegram channel. */
+    TelegramChannelConfig: {
+      /** @description Bot token from @BotFather. Secret: stored, shown masked. */
+      botToken: string;
+      /** @description Chat, group or channel id (or @channelname) */
+      chatId: string;
+      /**
+       * Format: uri
+       * @description Bot API base (a local Bot API server, if any)
+       * @default https://api.telegram.org
+       */
+      apiUrl?: string | null;
+    };
+    /** Telegram */
+    TelegramChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'TelegramChannelCreate';
+      config: components['schemas']['TelegramChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a ntfy channel. */
+    NtfyChannelConfig: {
+      /**
+       * Format: uri
+       * @description ntfy server
+       * @default https://ntfy.sh
+       */
+      serverUrl?: string | null;
+      /** @description Topic to publish to */
+      topic: string;
+      /** @description Access token (tk_…) for a protected topic. Secret: stored, shown masked. */
+      token?: string | null;
+    };
+    /** ntfy */
+    NtfyChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'NtfyChannelCreate';
+      config: components['schemas']['NtfyChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a Pushover channel. */
+    PushoverChannelConfig: {
+      /** @description Application API token. Secret: stored, shown masked. */
+      appToken: string;
+      /** @description User or group key. Secret: stored, shown masked. */
+      userKey: string;
+      /** @description Only this device (empty: all) */
+      device?: string | null;
+      /**
+       * Format: uri
+       * @description Messages endpoint
+       * @default https://api.pushover.net/1/messages.json
+       */
+      apiUrl?: string | null;
+    };
+    /** Pushover */
+    PushoverChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'PushoverChannelCreate';
+      config: components['schemas']['PushoverChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a Gotify channel. */
+    GotifyChannelConfig: {
+      /**
+       * Format: uri
+       * @description Gotify server
+       */
+      serverUrl: string;
+      /** @description Application token. Secret: stored, shown masked. */
+      appToken: string;
+    };
+    /** Gotify */
+    GotifyChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'GotifyChannelCreate';
+      config: components['schemas']['GotifyChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a Mattermost channel. */
+    MattermostChannelConfig: {
+      /**
+       * Format: uri
+       * @description Incoming webhook URL (https://mattermost.example.org/hooks/…). Secret: stored, shown masked.
+       */
+      url?: string;
+      /** @description Name the post shows (if the server allows overriding it) */
+      username?: string | null;
+    };
+    /** Mattermost */
+    MattermostChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'MattermostChannelCreate';
+      /**
+       * Format: uri
+       * @description Shorthand for `config.url`.
+       */
+      url?: string;
+      config?: components['schemas']['MattermostChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a Rocket.Chat channel. */
+    RocketchatChannelConfig: {
+      /**
+       * Format: uri
+       * @description Incoming webhook URL (https://chat.example.org/hooks/…). Secret: stored, shown masked.
+       */
+      url?: string;
+      /** @description Alias the message shows */
+      username?: string | null;
+    };
+    /** Rocket.Chat */
+    RocketchatChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'RocketchatChannelCreate';
+      /**
+       * Format: uri
+       * @description Shorthand for `config.url`.
+       */
+      url?: string;
+      config?: components['schemas']['RocketchatChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description Settings of a Microsoft Teams (workflow) channel. */
+    TeamsWorkflowChannelConfig: {
+      /**
+       * Format: uri
+       * @description Workflow HTTP trigger URL. Secret: stored, shown masked.
+       */
+      url?: string;
+    };
+    /** Microsoft Teams (workflow) */
+    TeamsWorkflowChannelCreate: {
+      name: components['schemas']['ChannelName'];
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      type: 'TeamsWorkflowChannelCreate';
+      /**
+       * Format: uri
+       * @description Shorthand for `config.url`.
+       */
+      url?: string;
+      config?: components['schemas']['TeamsWorkflowChannelConfig'];
+      description?: string;
+      /** @default true */
+      enabled?: boolean;
+    };
+    /** @description A new channel: its `type` decides which settings `config` takes. */
+    ChannelCreate:
+      | components['schemas']['SlackChannelCreate']
+      | components['schemas']['DiscordChannelCreate']
+      | components['schemas']['TeamsChannelCreate']
+      | components['schemas']['WebhookChannelCreate']
+      | components['schemas']['EmailChannelCreate']
+      | components['schemas']['PagerdutyChannelCreate']
+      | components['schemas']['OpsgenieChannelCreate']
+      | components['schemas']['TelegramChannelCreate']
+      | components['schemas']['NtfyChannelCreate']
+      | components['schemas']['PushoverChannelCreate']
+      | components['schemas']['GotifyChannelCreate']
+      | components['schemas']['MattermostChannelCreate']
+      | components['schemas']['RocketchatChannelCreate']
+      | components['schemas']['TeamsWorkflowChannelCreate'];
+    /** @enum {string} */
+    JobRunType: 'import' | 'export';
+    /** @enum {string} */
+    JobRunState: 'queued' | 'running' | 'completed' | 'failed';
+    /**
+     * @description `csv` (a header row, then one row per line; RFC 4180 quoting), `json` (one array of rows), `ndjson` (one JSON object per line), `yaml` (a stream of documents separated by `---`, one row per document, or a document holding a sequence of rows; each document at most 1 MiB).
+     * @enum {string}
+     */
+    DataFormat: 'csv' | 'json' | 'ndjson' | 'yaml';
+    JobRun: {
+      /** Format: uuid */
+      id: string;
+      type: components['schemas']['JobRunType'];
+      /** @description What was imported or exported, e.g. `services` (see `GET /api/v1/imports/kinds`). */
+      kind: string;
+      format: components['schemas']['DataFormat'];
+      /**
+       * @description Imports only.
+       * @enum {string}
+       */
+      mode?: 'all_or_nothing' | 'best_effort';
+      /** @description Imports only; nothing was kept. */
+      dryRun?: boolean;
+      state: components['schemas']['JobRunState'];
+      /** Format: date-time */
+      queuedAt: string;
+      /**
+       * Format: date-time
+       * @description When the last attempt started.
+       */
+      startedAt: string | null;
+      /** Format: date-time */
+      completedAt: string | null;
+      /** @description Attempts before the current one (a failed attempt is retried up to twice). */
+      retryCount: number;
+      /** @description Why the job failed: `rows_rejected` (an all-or-nothing import with bad rows: nothing was written; see the error report), `unreadable_file` (not valid CSV/JSON/NDJSON/YAML), `unknown_kind` (the plugin of the kind is no longer loaded), `internal`. */
+      errorCode: string | null;
+      errorMessage: string | null;
+      /**
+       * Format: uri
+       * @description Signed download link, valid 15 minutes: an export's file, or an import's error report (CSV with columns `row`, `field`, `reason`; `row` counts data rows from 1, a CSV header excluded).
+       */
+      artifactUrl: string | null;
+      rows: {
+        read: number;
+        /** @description Rows kept (imports; 0 for a dry run or a rolled-back import) or written to the file (exports). */
+        written: number;
+        rejected: number;
+      };
+      createdBy?: string | null;
+    };
+    Secret: {
+      key: string;
+      /** @description Counts the writes: 1 for the first value. */
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    SettingsDocument: {
+      /** @description One object per section; each loaded plugin that declares settings has its own. */
+      settings: {
+        [key: string]: Record<string, unknown>;
+      };
+      /** @description Counts the changes; 0 while nothing was ever set. */
+      version: number;
+      /** Format: date-time */
+      updatedAt: string | null;
+    };
+    CorePlatformSettings: {
+      /**
+       * @description Name of this installation, shown in pages and e-mails.
+       * @default itops
+       */
+      instanceName?: string;
+      /**
+       * @description Plan of a workspace registered without one.
+       * @default free
+       */
+      defaultPlan?: string;
+      /**
+       * Format: email
+       * @description Where users are told to ask for help.
+       * @default null
+       */
+      supportEmail?: string | null;
+    };
+    CoreWorkspaceSettings: {
+      /**
+       * @description Name shown for the workspace (default: its registered name).
+       * @default null
+       */
+      displayName?: string | null;
+      /**
+       * @description IANA time zone of reports and business hours, e.g. Europe/Berlin.
+       * @default UTC
+       */
+      timezone?: string;
+      /**
+       * @description Language of messages and reports (BCP 47).
+       * @default en
+       */
+      locale?: string;
+      /**
+       * @default monday
+       * @enum {string}
+       */
+      weekStartsOn?: 'monday' | 'sunday' | 'saturday';
+    };
+    /** @description Checked by the handler, so that problems come back on the page next to their fields. */
+    SetupForm: {
+      token?: string;
+      email?: string;
+      password?: string;
+      passwordConfirmation?: string;
+      workspaceId?: string;
+      workspaceName?: string;
+    };
+    IngestPoint: {
+      service_id: string;
+      metric_name: string;
+      value: number;
+      /**
+       * Format: date-time
+       * @description When measured; default: when received.
+       */
+      timestamp?: string;
+      labels?: {
+        [key: string]: string;
+      };
+    };
+    IngestEvent: {
+      service_id: string;
+      /**
+       * @example deployment
+       * @example container_restart
+       * @example image_update
+       * @example log
+       */
+      event_type: string;
+      message?: string;
+      /** Format: date-time */
+      timestamp?: string;
+      labels?: {
+        [key: string]: string;
+      };
+    };
+    IngestBatchRequest: {
+      /** @description The sending edge agent (named in its ingest status). */
+      agent_id?: string;
+      points?: components['schemas']['IngestPoint'][];
+      events?: components['schemas']['IngestEvent'][];
+    };
+    IngestBatchAccepted: {
+      /** @enum {string} */
+      status: 'accepted';
+      /** Format: uuid */
+      batch_id: string;
+      accepted_points: number;
+      accepted_events: number;
+      /** Format: date-time */
+      received_at: string;
+    };
+    IngestBatch: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      source: 'ingest' | 'remote_write';
+      agentId: string | null;
+      /** Format: date-time */
+      receivedAt: string;
+      points: number;
+      events: number;
+      rejected: number;
+      /** Format: date-time */
+      firstTimestamp: string | null;
+      /** Format: date-time */
+      lastTimestamp: string | null;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    IngestBatchList: {
+      data: components['schemas']['IngestBatch'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    EdgeEnrollment: {
+      workspace_id: string;
+      /** @description Whether an enrollment secret was issued. */
+      enrolled: boolean;
+      secret_prefix: string | null;
+      /** Format: date-time */
+      rotated_at: string | null;
+      /**
+       * @description The API key scope agents send with (role endpoint_agent).
+       * @enum {string}
+       */
+      key_scope: 'ingestion';
+      ingest_path: string;
+      policy_path: string;
+      remote_write_path: string;
+    };
+    EdgeEnrollmentRotated: {
+      workspace_id: string;
+      /** @description Shown once; only its hash is kept. */
+      enrollment_secret: string;
+      secret_prefix: string;
+      /** Format: date-time */
+      rotated_at: string;
+    };
+    EdgeAgentPolicy: {
+      workspace_id: string;
+      version: number;
+      collect: {
+        metric_name: string;
+        interval_seconds: number;
+      }[];
+      batch_max_points: number;
+      flush_interval_seconds: number;
+      /** @description How agents derive Idempotency-Key for retries. */
+      idempotency: string;
+      retention_days: number;
+    };
+    EdgeIngestStatus: {
+      workspace_id: string;
+      /** Format: date-time */
+      last_batch_at: string | null;
+      window_hours: number;
+      totals: components['schemas']['EdgeIngestCounts'];
+      agents: {
+        agent_id: string;
+        /** Format: date-time */
+        last_batch_at: string;
+        /** @enum {string} */
+        status: 'healthy' | 'stale';
+        counts: components['schemas']['EdgeIngestCounts'];
+      }[];
+    };
+    EdgeIngestCounts: {
+      batches: number;
+      points: number;
+      events: number;
+      rejected: number;
+    };
+    SuggestedResolution: {
+      knowledge_base_id: string;
+      incident_id: string;
+      service_id: string;
+      resolution: string;
+      resolved_by: string | null;
+      time_to_recovery_minutes: number | null;
+      tags: string[];
+      similarity: number;
+    };
+    Anomaly: {
+      /** @example anom-7f3d */
+      anomaly_id: string;
+      service_id: string;
+      metric_name: string;
+      anomaly_score: number;
+      z_score: number;
+      /** Format: date-time */
+      detected_at: string;
+      rca_triggered: boolean;
+      resolved: boolean;
+      /** @enum {string} */
+      source: 'watchdog' | 'alertmanager';
+      suggested_resolutions: components['schemas']['SuggestedResolution'][];
+    };
+    AnomalyPage: {
+      anomalies: components['schemas']['Anomaly'][];
+      total: number;
+      /** @description Pass as page_token for the next page; null on the last one. */
+      page_token: string | null;
+    };
+    AiopsStatus: {
+      /** @enum {string} */
+      status: 'ok' | 'degraded';
+      version: string;
+      /** @description Component → state. The store is reported under its own name (`postgresql`). */
+      components: {
+        [key: string]: string;
+      };
+      watchdog: {
+        /** Format: date-time */
+        last_run: string | null;
+        metrics_monitored: number;
+        anomalies_last_hour: number;
+      };
+    };
+    ResolutionRequest: {
+      incident_id: string;
+      service_id: string;
+      metric_name?: string;
+      resolution: string;
+      resolved_by?: string;
+      time_to_recovery_minutes?: number;
+      tags?: string[];
+    };
+    ResolutionStored: {
+      /** @enum {string} */
+      status: 'ok';
+      stored: boolean;
+      /** @example kb-abc123 */
+      knowledge_base_id: string;
+    };
+    RcaCorrelations: {
+      service_id: string;
+      correlations: {
+        related_service: string;
+        correlation_score: number;
+        lag_minutes: number;
+        /** @enum {string} */
+        direction: 'upstream' | 'downstream';
+        depth: number;
+        evidence: ('dependency' | 'cross_correlation' | 'change_event')[];
+      }[];
+      /** @description Services downstream of the origin within the depth. */
+      blast_radius: number;
+    };
+    AlertmanagerWebhook: {
+      version?: string;
+      groupKey?: string;
+      truncatedAlerts?: number;
+      /** @enum {string} */
+      status?: 'firing' | 'resolved';
+      receiver?: string;
+      groupLabels?: {
+        [key: string]: string;
+      };
+      commonLabels?: {
+        [key: string]: string;
+      };
+      commonAnnotations?: {
+        [key: string]: string;
+      };
+      externalURL?: string;
+      alerts: ({
+        /** @enum {string} */
+        status: 'firing' | 'resolved';
+        labels: {
+          [key: string]: string;
+        };
+        annotations?: {
+          [key: string]: string;
+        };
+        /** Format: date-time */
+        startsAt: string;
+        /** @description `0001-01-01T00:00:00Z` while firing. */
+        endsAt?: string;
+        generatorURL?: string;
+        fingerprint?: string;
+      } & {
+        [key: string]: unknown;
+      })[];
+    } & {
+      [key: string]: unknown;
+    };
+    AlertmanagerWebhookAccepted: {
+      /** @enum {string} */
+      status: 'ok';
+      rca_triggered: boolean;
+      /** @description The anomaly of the first firing alert (or of the first resolved one). */
+      anomaly_id: string | null;
+      received?: number;
+      duplicates?: number;
+    };
+    AuditRecord: {
+      /** Format: uuid */
+      id: string;
+      /** @description Position in the workspace's chain; null until the sealer chains the record (within about a second of its commit). */
+      seq: number | null;
+      /** Format: date-time */
+      occurredAt: string;
+      tenantId: string;
+      principal: {
+        /** @enum {string} */
+        kind: 'user' | 'api_key' | 'system' | 'anonymous';
+        id: string | null;
+        name: string | null;
+      };
+      /** @description The operationId of the request, or the security event topic. */
+      action: string;
+      target: string | null;
+      /** @enum {string} */
+      outcome: 'success' | 'failure';
+      correlationId: string | null;
+      sourceAddress: string | null;
+      /** @description Changed rows: table, op, key and the changed fields with before/after values; secrets read "[redacted]". */
+      diff: {
+        table: string;
+        /** @enum {string} */
+        op: 'insert' | 'update' | 'delete';
+        key: Record<string, unknown>;
+        fields: Record<string, unknown>;
+      }[];
+      /** @description A security event's payload (secrets redacted), or null. */
+      details: unknown;
+      prevHash: string | null;
+      hash: string | null;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    AuditRecordList: {
+      data: components['schemas']['AuditRecord'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    AuditChainReport: {
+      tenantId: string;
+      valid: boolean;
+      /** @description Records checked. */
+      checked: number;
+      lastSeq: number;
+      /** @description Records written but not chained yet. */
+      pending: number;
+      firstBroken: null | {
+        seq: number;
+        recordId: string | null;
+        /** @enum {string} */
+        reason: 'record_altered' | 'link_broken' | 'records_missing' | 'tail_missing';
+        expected?: string;
+        found?: string;
+      };
+    };
+    AuditRetention: {
+      retainDays: number | null;
+      /** Format: date-time */
+      updatedAt?: string | null;
+    };
+    AuditCredential: {
+      /** @enum {string} */
+      kind: 'user' | 'api_key' | 'portal_session';
+      id: string;
+      /** @description The user's email or the key's name. */
+      name: string;
+      /** @description The member's role, or the key's scope. */
+      role: string;
+      /** @description False for a disabled user, a revoked or an expired key. */
+      active: boolean;
+      /** Format: date-time */
+      createdAt: string | null;
+      /** Format: date-time */
+      lastUsedAt: string | null;
+      /** Format: date-time */
+      expiresAt: string | null;
+      /** Format: date-time */
+      revokedAt?: string | null;
+      createdBy?: string | null;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    AuditCredentialList: {
+      data: components['schemas']['AuditCredential'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
     };
     /** @enum {string} */
     HeartbeatStatus: 'new' | 'up' | 'late' | 'down' | 'paused';
@@ -3180,6 +5404,353 @@ export interface components {
       message?: string;
       color?: string;
     };
+    /** @enum {string} */
+    ContainerState: 'unknown' | 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing' | 'removed';
+    /** @enum {string|null} */
+    ContainerHealth: 'healthy' | 'unhealthy' | 'starting' | null;
+    /** @enum {string} */
+    ContainerSource: 'docker' | 'kubernetes' | 'agent';
+    RuntimeStatus: {
+      /**
+       * @description The runtime the server watches; `agent` when only agents report.
+       * @enum {string}
+       */
+      runtime: 'docker' | 'kubernetes' | 'agent' | 'none';
+      /** @description The last round reached the runtime (for agents: one reported within 5 minutes). */
+      connected: boolean;
+      endpoint?: string | null;
+      /** @description The negotiated API version. */
+      apiVersion?: string | null;
+      serverVersion?: string | null;
+      /** Format: date-time */
+      connectedAt?: string | null;
+      /** Format: date-time */
+      listedAt?: string | null;
+      /** Format: date-time */
+      lastEventAt?: string | null;
+      error?: string | null;
+      containers: {
+        total: number;
+        running: number;
+      };
+      agents: {
+        host: string;
+        containers: number;
+        /** Format: date-time */
+        lastSeenAt: string;
+      }[];
+    };
+    Container: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      source: components['schemas']['ContainerSource'];
+      /** @description The runtime's id (Docker container id; `<pod uid>/<container>` on Kubernetes; the SLA service id for agents). */
+      externalId: string;
+      image: string;
+      imageDigest?: string | null;
+      state: components['schemas']['ContainerState'];
+      health: components['schemas']['ContainerHealth'];
+      /** Format: date-time */
+      stateSince: string;
+      labels: {
+        [key: string]: string;
+      };
+      /** @description The key of its group. */
+      group: string;
+      composeProject?: string | null;
+      composeService?: string | null;
+      namespace?: string | null;
+      workloadKind?: string | null;
+      workloadName?: string | null;
+      host?: string | null;
+      /** Format: date-time */
+      createdAt?: string | null;
+      /** Format: date-time */
+      startedAt?: string | null;
+      /** Format: date-time */
+      finishedAt?: string | null;
+      exitCode?: number | null;
+      restartCount: number;
+      restartLoop: boolean;
+      /** Format: date-time */
+      firstSeenAt: string;
+      /** Format: date-time */
+      lastSeenAt: string;
+      /** Format: date-time */
+      removedAt?: string | null;
+    };
+    ContainerGroup: {
+      key: string;
+      /** @enum {string} */
+      kind: 'label' | 'compose' | 'namespace' | 'ungrouped';
+      name: string;
+      total: number;
+      running: number;
+      stopped: number;
+      unhealthy: number;
+      /** @description A namespace's Kubernetes workloads. */
+      workloads?: {
+        /** @enum {string} */
+        kind: 'deployment' | 'statefulset' | 'daemonset';
+        name: string;
+        replicas: number;
+        readyReplicas: number;
+      }[];
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    ContainerList: {
+      data: components['schemas']['Container'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+      groups: components['schemas']['ContainerGroup'][];
+    };
+    UptimeWindow: {
+      /** @description Running time over observed time; null before the container was seen. */
+      percent: number | null;
+      runningSeconds: number;
+      observedSeconds: number;
+    };
+    ContainerDetail: components['schemas']['Container'] & {
+      uptime: {
+        last24h: components['schemas']['UptimeWindow'];
+        last7d: components['schemas']['UptimeWindow'];
+        last30d: components['schemas']['UptimeWindow'];
+      };
+    };
+    ContainerTransition: {
+      /** Format: uuid */
+      id: string;
+      /** Format: date-time */
+      at: string;
+      /** @enum {string} */
+      kind: 'state' | 'health';
+      from: string | null;
+      to: string;
+      exitCode?: number | null;
+      reason?: string | null;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    ContainerTransitionList: {
+      data: components['schemas']['ContainerTransition'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    ContainerLogs: {
+      /** Format: uuid */
+      containerId: string;
+      lines: {
+        /** @enum {string} */
+        stream: 'stdout' | 'stderr';
+        at: string | null;
+        message: string;
+      }[];
+    };
+    ResourceCurrent: {
+      /** Format: uuid */
+      containerId: string;
+      /** Format: date-time */
+      at: string | null;
+      cpuPercent: number | null;
+      memoryBytes: number | null;
+      memoryLimitBytes: number | null;
+      memoryPercent: number | null;
+      network: {
+        rxBytes?: number;
+        txBytes?: number;
+        rxBytesPerSecond?: number | null;
+        txBytesPerSecond?: number | null;
+      } | null;
+      blockIo: {
+        readBytes?: number;
+        writeBytes?: number;
+        readBytesPerSecond?: number | null;
+        writeBytesPerSecond?: number | null;
+      } | null;
+      pids: number | null;
+    };
+    ResourceHistory: {
+      /** Format: uuid */
+      containerId: string;
+      range: string;
+      /** Format: date-time */
+      from: string;
+      /** Format: date-time */
+      to: string;
+      bucketSeconds: number;
+      points: {
+        /** Format: date-time */
+        at: string;
+        cpuPercent: number;
+        cpuPercentMax: number;
+        memoryBytes: number;
+        memoryBytesMax: number;
+        networkRxBytesPerSecond?: number | null;
+        networkTxBytesPerSecond?: number | null;
+        blockReadBytesPerSecond?: number | null;
+        blockWriteBytesPerSecond?: number | null;
+      }[];
+    };
+    ResourceThresholdsInput: {
+      /** @description CPU above this (100 = one core) fires. */
+      cpuPercent?: number | null;
+      /** @description Memory above this share of the limit fires. */
+      memoryPercent?: number | null;
+      /** @description Memory above this many bytes fires. */
+      memoryBytes?: number | null;
+      enabled?: boolean;
+    };
+    ResourceThresholds: {
+      /** Format: uuid */
+      containerId: string;
+      cpuPercent: number | null;
+      memoryPercent: number | null;
+      memoryBytes: number | null;
+      enabled: boolean;
+      firing: {
+        cpu: boolean;
+        memory: boolean;
+      };
+      /** Format: date-time */
+      updatedAt: string | null;
+    };
+    ResourceSummary: {
+      /** Format: date-time */
+      at: string | null;
+      containers: number;
+      cpuPercent: number;
+      memoryBytes: number;
+      memoryLimitBytes: number;
+      networkRxBytesPerSecond: number;
+      networkTxBytesPerSecond: number;
+      blockReadBytesPerSecond: number;
+      blockWriteBytesPerSecond: number;
+      alertsFiring: number;
+    };
+    ResourceTop: {
+      /** @enum {string} */
+      sort: 'cpu' | 'memory' | 'network' | 'io';
+      limit: number;
+      data: {
+        /** Format: uuid */
+        containerId: string;
+        name: string;
+        /** Format: date-time */
+        at: string;
+        cpuPercent: number;
+        memoryBytes: number;
+        memoryLimitBytes: number | null;
+        memoryPercent: number | null;
+        networkBytesPerSecond: number;
+        blockIoBytesPerSecond: number;
+      }[];
+    };
+    ImageUpdate: {
+      /** Format: uuid */
+      containerId: string;
+      containerName: string;
+      image: string;
+      registry?: string | null;
+      repository?: string | null;
+      currentTag?: string | null;
+      currentDigest?: string | null;
+      latestTag?: string | null;
+      latestDigest?: string | null;
+      /** @enum {string} */
+      updateType: 'major' | 'minor' | 'patch' | 'digest' | 'none';
+      /** @enum {string} */
+      status: 'available' | 'up_to_date' | 'pinned' | 'excluded' | 'error' | 'unchecked';
+      error?: string | null;
+      pinned: boolean;
+      /** Format: date-time */
+      checkedAt?: string | null;
+      /** Format: date-time */
+      detectedAt?: string | null;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    ImageUpdateList: {
+      data: components['schemas']['ImageUpdate'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    UpdateScan: {
+      /** Format: uuid */
+      scanId: string;
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'completed' | 'failed';
+      /** Format: date-time */
+      requestedAt: string;
+      /** Format: date-time */
+      startedAt?: string | null;
+      /** Format: date-time */
+      finishedAt?: string | null;
+      containersChecked: number;
+      updatesFound: number;
+      error?: string | null;
+    };
+    UpdateSummary: {
+      total: number;
+      available: number;
+      byType: {
+        major?: number;
+        minor?: number;
+        patch?: number;
+        digest?: number;
+      };
+      upToDate: number;
+      pinned: number;
+      excluded: number;
+      errors: number;
+      lastScan: components['schemas']['UpdateScan'] | null;
+    };
+    UpdateDryRun: {
+      checks: number;
+      skips: number;
+      containers: {
+        /** Format: uuid */
+        containerId: string;
+        name: string;
+        image: string;
+        registry?: string | null;
+        repository?: string | null;
+        tag?: string | null;
+        /** @enum {string} */
+        action: 'check' | 'skip';
+        reason: string | null;
+      }[];
+    };
+    UpdatePin: {
+      /** Format: uuid */
+      containerId: string;
+      image: string;
+      digest: string | null;
+      reason: string | null;
+      /** Format: date-time */
+      pinnedAt: string;
+    };
+    UpdateExclusion: {
+      /** Format: uuid */
+      id: string;
+      pattern: string;
+      reason: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
     /** @description The hierarchy path org/team/env/cluster, e.g. myorg/platform/prod/cluster1. */
     SlaNodeId: string;
     SlaName: string;
@@ -3384,6 +5955,515 @@ export interface components {
       /** @description nodeId/name of each service. */
       services: string[];
     };
+    /** @enum {string} */
+    TicketStatus: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
+    /** @enum {string} */
+    TicketPriority: 'low' | 'medium' | 'high' | 'urgent';
+    /** @enum {string} */
+    TicketType: 'incident' | 'service_request' | 'change' | 'problem';
+    /** @enum {string} */
+    TicketEntryVisibility: 'public' | 'internal';
+    /** @enum {string} */
+    TicketEntryKind: 'comment' | 'status' | 'priority' | 'assignment' | 'link' | 'sla' | 'alert' | 'escalation' | 'change';
+    TicketLink: {
+      /**
+       * @description What the link points at.
+       * @enum {string}
+       */
+      type: 'ticket' | 'asset' | 'runbook' | 'alert' | 'url';
+      /** @description An id, or a URL for `url`. */
+      target: string;
+      note?: string;
+    };
+    TicketTags: string[];
+    TicketCreate: {
+      title: string;
+      description?: string;
+      type?: components['schemas']['TicketType'];
+      status?: components['schemas']['TicketStatus'];
+      priority?: components['schemas']['TicketPriority'];
+      clientId?: string | null;
+      assignee?: string | null;
+      requester?: string | null;
+      tags?: components['schemas']['TicketTags'];
+      links?: components['schemas']['TicketLink'][];
+      /**
+       * Format: uuid
+       * @description Default — the workspace's default policy.
+       */
+      slaPolicyId?: string | null;
+    };
+    TicketReplace: {
+      title: string;
+      description?: string;
+      type?: components['schemas']['TicketType'];
+      status?: components['schemas']['TicketStatus'];
+      priority?: components['schemas']['TicketPriority'];
+      clientId?: string | null;
+      assignee?: string | null;
+      requester?: string | null;
+      tags?: components['schemas']['TicketTags'];
+      links?: components['schemas']['TicketLink'][];
+      /**
+       * Format: uuid
+       * @description Default — the workspace's default policy.
+       */
+      slaPolicyId?: string | null;
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    TicketPatch: {
+      title?: string;
+      description?: string;
+      type?: components['schemas']['TicketType'];
+      status?: components['schemas']['TicketStatus'];
+      priority?: components['schemas']['TicketPriority'];
+      clientId?: string | null;
+      assignee?: string | null;
+      requester?: string | null;
+      tags?: components['schemas']['TicketTags'];
+      links?: components['schemas']['TicketLink'][];
+      /**
+       * Format: uuid
+       * @description Default — the workspace's default policy.
+       */
+      slaPolicyId?: string | null;
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    TicketSla: {
+      policyId: string | null;
+      /** Format: date-time */
+      firstResponseDueAt: string | null;
+      /** Format: date-time */
+      firstRespondedAt: string | null;
+      /**
+       * Format: date-time
+       * @description Null while the resolution clock is paused or without an SLA.
+       */
+      resolutionDueAt: string | null;
+      /** @description Business seconds the resolution clock ran before its current run. */
+      resolutionElapsedSeconds: number;
+      paused: boolean;
+      atRisk: boolean;
+      firstResponseBreached: boolean;
+      resolutionBreached: boolean;
+    };
+    Ticket: {
+      /** Format: uuid */
+      id: string;
+      title: string;
+      description: string;
+      type: components['schemas']['TicketType'];
+      status: components['schemas']['TicketStatus'];
+      priority: components['schemas']['TicketPriority'];
+      clientId: string | null;
+      assignee: string | null;
+      requester: string | null;
+      tags: string[];
+      links: components['schemas']['TicketLink'][];
+      /** @description `manual`, or `alert` for a ticket an alert rule opened. */
+      source: string;
+      version: number;
+      sla: components['schemas']['TicketSla'];
+      escalationLevel: number;
+      /** Format: date-time */
+      resolvedAt: string | null;
+      /** Format: date-time */
+      closedAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    TicketListPage: components['schemas']['PageInfo'] & {
+      /** @description True when `total` is the planner's estimate (more than 1,000 matches). */
+      totalIsEstimate?: boolean;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    TicketList: {
+      data: components['schemas']['Ticket'][];
+      page: components['schemas']['TicketListPage'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    TicketCommentCreate: {
+      body: string;
+      visibility?: components['schemas']['TicketEntryVisibility'];
+      timeSpentMinutes?: number;
+      billable?: boolean;
+    };
+    TicketEntry: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      ticketId: string;
+      kind: components['schemas']['TicketEntryKind'];
+      visibility: components['schemas']['TicketEntryVisibility'];
+      author: string;
+      body: string;
+      /** @description What changed (from, to, reason, alert id, …). */
+      data: Record<string, unknown>;
+      timeSpentMinutes: number;
+      billable: boolean;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    TicketEntryList: {
+      data: components['schemas']['TicketEntry'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    SlaTarget: {
+      firstResponseMinutes: number;
+      resolutionMinutes: number;
+    };
+    /** @description Targets per priority; a priority left out has no SLA. */
+    SlaPolicyTargets: {
+      low?: components['schemas']['SlaTarget'];
+      medium?: components['schemas']['SlaTarget'];
+      high?: components['schemas']['SlaTarget'];
+      urgent?: components['schemas']['SlaTarget'];
+    };
+    BusinessCalendar: {
+      /** @example Europe/Berlin */
+      timeZone: string;
+      weeklyHours: {
+        /** @description ISO weekday (1 = Monday). */
+        day: number;
+        start: string;
+        end: string;
+      }[];
+      holidays?: string[];
+    };
+    SlaEscalationRule: {
+      priority: components['schemas']['TicketPriority'];
+      /** @description Who takes a ticket escalated to this priority. */
+      assignee?: string | null;
+    };
+    SlaPolicyCreate: {
+      name: string;
+      description?: string;
+      isDefault?: boolean;
+      targets?: components['schemas']['SlaPolicyTargets'];
+      calendar?: components['schemas']['BusinessCalendar'] | null;
+      escalation?: components['schemas']['SlaEscalationRule'][];
+    };
+    SlaPolicyReplace: {
+      name: string;
+      description?: string;
+      isDefault?: boolean;
+      targets?: components['schemas']['SlaPolicyTargets'];
+      calendar?: components['schemas']['BusinessCalendar'] | null;
+      escalation?: components['schemas']['SlaEscalationRule'][];
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    SlaPolicyPatch: {
+      name?: string;
+      description?: string;
+      isDefault?: boolean;
+      targets?: components['schemas']['SlaPolicyTargets'];
+      calendar?: components['schemas']['BusinessCalendar'] | null;
+      escalation?: components['schemas']['SlaEscalationRule'][];
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    SlaPolicy: {
+      name: string;
+      description: string;
+      isDefault: boolean;
+      targets: components['schemas']['SlaPolicyTargets'];
+      calendar: components['schemas']['BusinessCalendar'] | null;
+      escalation: components['schemas']['SlaEscalationRule'][];
+      /** Format: uuid */
+      id: string;
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    SlaPolicyList: {
+      data: components['schemas']['SlaPolicy'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    /** @enum {string} */
+    AssetState: 'planned' | 'active' | 'maintenance' | 'retired';
+    AssetCreate: {
+      name: string;
+      /** @description server, laptop, switch, licence, … */
+      kind?: string;
+      state?: components['schemas']['AssetState'];
+      clientId?: string | null;
+      owner?: string | null;
+      serial?: string | null;
+      location?: string | null;
+      attributes?: {
+        [key: string]: string;
+      };
+    };
+    AssetReplace: {
+      name: string;
+      /** @description server, laptop, switch, licence, … */
+      kind?: string;
+      state?: components['schemas']['AssetState'];
+      clientId?: string | null;
+      owner?: string | null;
+      serial?: string | null;
+      location?: string | null;
+      attributes?: {
+        [key: string]: string;
+      };
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    AssetPatch: {
+      name?: string;
+      /** @description server, laptop, switch, licence, … */
+      kind?: string;
+      state?: components['schemas']['AssetState'];
+      clientId?: string | null;
+      owner?: string | null;
+      serial?: string | null;
+      location?: string | null;
+      attributes?: {
+        [key: string]: string;
+      };
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    Asset: {
+      name: string;
+      /** @description server, laptop, switch, licence, … */
+      kind: string;
+      state: components['schemas']['AssetState'];
+      clientId: string | null;
+      owner: string | null;
+      serial: string | null;
+      location: string | null;
+      attributes: {
+        [key: string]: string;
+      };
+      /** Format: uuid */
+      id: string;
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    AssetList: {
+      data: components['schemas']['Asset'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    RunbookCreate: {
+      title: string;
+      /** @description Markdown. */
+      body?: string;
+      tags?: string[];
+    };
+    RunbookReplace: {
+      title: string;
+      /** @description Markdown. */
+      body?: string;
+      tags?: string[];
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    RunbookPatch: {
+      title?: string;
+      /** @description Markdown. */
+      body?: string;
+      tags?: string[];
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    Runbook: {
+      title: string;
+      /** @description Markdown. */
+      body: string;
+      tags: string[];
+      /** Format: uuid */
+      id: string;
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    RunbookList: {
+      data: components['schemas']['Runbook'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    AlertTicketRuleCreate: {
+      name: string;
+      enabled?: boolean;
+      /** @description Only alerts of this source (e.g. `sla`, `containers`); null: any. */
+      source?: string | null;
+      /** @enum {string} */
+      minSeverity?: 'info' | 'warning' | 'critical';
+      /** @description Labels the alert must carry with these values. */
+      labels?: {
+        [key: string]: string;
+      };
+      priority?: components['schemas']['TicketPriority'];
+      assignee?: string | null;
+      /** @description Resolve the ticket when its alert resolves (otherwise the timeline only notes it). */
+      resolveOnRecovery?: boolean;
+    };
+    AlertTicketRuleReplace: {
+      name: string;
+      enabled?: boolean;
+      /** @description Only alerts of this source (e.g. `sla`, `containers`); null: any. */
+      source?: string | null;
+      /** @enum {string} */
+      minSeverity?: 'info' | 'warning' | 'critical';
+      /** @description Labels the alert must carry with these values. */
+      labels?: {
+        [key: string]: string;
+      };
+      priority?: components['schemas']['TicketPriority'];
+      assignee?: string | null;
+      /** @description Resolve the ticket when its alert resolves (otherwise the timeline only notes it). */
+      resolveOnRecovery?: boolean;
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    AlertTicketRulePatch: {
+      name?: string;
+      enabled?: boolean;
+      /** @description Only alerts of this source (e.g. `sla`, `containers`); null: any. */
+      source?: string | null;
+      /** @enum {string} */
+      minSeverity?: 'info' | 'warning' | 'critical';
+      /** @description Labels the alert must carry with these values. */
+      labels?: {
+        [key: string]: string;
+      };
+      priority?: components['schemas']['TicketPriority'];
+      assignee?: string | null;
+      /** @description Resolve the ticket when its alert resolves (otherwise the timeline only notes it). */
+      resolveOnRecovery?: boolean;
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    AlertTicketRule: {
+      name: string;
+      enabled: boolean;
+      /** @description Only alerts of this source (e.g. `sla`, `containers`); null: any. */
+      source: string | null;
+      /** @enum {string} */
+      minSeverity: 'info' | 'warning' | 'critical';
+      /** @description Labels the alert must carry with these values. */
+      labels: {
+        [key: string]: string;
+      };
+      priority: components['schemas']['TicketPriority'];
+      assignee: string | null;
+      /** @description Resolve the ticket when its alert resolves (otherwise the timeline only notes it). */
+      resolveOnRecovery: boolean;
+      /** Format: uuid */
+      id: string;
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    AlertTicketRuleList: {
+      data: components['schemas']['AlertTicketRule'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    OpsAlertLink: {
+      /** Format: uuid */
+      alertId: string;
+      /** @description Whether a ticket was opened for the alert. */
+      created: boolean;
+      ticket: components['schemas']['Ticket'];
+    };
+    OpsPriorityCounts: {
+      low: number;
+      medium: number;
+      high: number;
+      urgent: number;
+    };
+    OpsSummary: {
+      /** @description Incidents and problems. */
+      incident: {
+        /** @description Not resolved or closed. */
+        open: number;
+        unassigned: number;
+        byPriority: components['schemas']['OpsPriorityCounts'];
+        /** @description Open, 75 % of an SLA target elapsed, not breached. */
+        atRisk: number;
+        /** @description Open with a breached SLA. */
+        breached: number;
+        /** @description Open tickets linked to alerts. */
+        fromAlerts: number;
+        /** @description The workspace's firing core alerts. */
+        firingAlerts: number;
+        /** Format: date-time */
+        oldestOpenAt: string | null;
+      };
+      /** @description Change tickets. */
+      change: {
+        open: number;
+        pending: number;
+        resolvedLast7Days: number;
+      };
+      /** @description Billable time recorded on the timeline this calendar month (UTC). */
+      billing: {
+        billableMinutesThisMonth: number;
+        resolvedThisMonth: number;
+        /** @description The 20 clients with the most billable minutes. */
+        byClient: {
+          clientId: string | null;
+          billableMinutes: number;
+          tickets: number;
+        }[];
+      };
+      /** Format: date-time */
+      generatedAt: string;
+    };
   };
   responses: {
     /** @description The request does not match the contract. */
@@ -3471,6 +6551,95 @@ export interface components {
         };
       };
     };
+    /** @description The secret's new version (201 when it did not exist before). */
+    SecretSet: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Secret'];
+      };
+    };
+    /** @description One page of secrets. */
+    SecretPage: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': {
+          data: components['schemas']['Secret'][];
+          page: components['schemas']['PageInfo'];
+          sort: {
+            by?: string;
+            /** @enum {string} */
+            order?: 'asc' | 'desc';
+          };
+          filters: Record<string, unknown>;
+        };
+      };
+    };
+    /** @description The settings now. */
+    PlatformSettings: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': {
+          settings: {
+            core: components['schemas']['CorePlatformSettings'];
+          };
+          /** @description Counts the changes; 0 while nothing was ever set. */
+          version: number;
+          /** Format: date-time */
+          updatedAt: string | null;
+        };
+      };
+    };
+    /** @description The settings now. */
+    WorkspaceSettings: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': {
+          settings: {
+            core: components['schemas']['CoreWorkspaceSettings'];
+          };
+          /** @description Counts the changes; 0 while nothing was ever set. */
+          version: number;
+          /** Format: date-time */
+          updatedAt: string | null;
+        };
+      };
+    };
+    /** @description A JSON schema (draft 2020-12) with one property per section. */
+    SettingsSchema: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': Record<string, unknown>;
+      };
+    };
+    /** @description An HTML page (the form, its problems, or the outcome). */
+    SetupPage: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'text/html': string;
+      };
+    };
+    /** @description The form again with each problem next to its field (HTML); a body that does not match the contract at all (a field over its length, not a form) gets the standard error (JSON). */
+    SetupProblems: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'text/html': string;
+        'application/json': components['schemas']['Error'];
+      };
+    };
     /** @description CORS preflight answer. */
     PingPreflight: {
       headers: {
@@ -3503,6 +6672,24 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
+    /** @description The container runtime did not answer in time or refused the call. */
+    RuntimeUnavailable: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description The Idempotency-Key was already used with a different request, or the request cannot apply to the resource's state. */
+    TicketingUnprocessable: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
   };
   parameters: {
     /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
@@ -3521,6 +6708,20 @@ export interface components {
     AlertSortOrder: 'asc' | 'desc';
     AlertSeverityFilter: components['schemas']['AlertSeverity'];
     AlertSourceFilter: string;
+    /** @description The secret's name; plugins' secrets start with the plugin id and a dot. */
+    SecretKey: string;
+    SecretSortBy: 'key' | 'updatedAt' | 'createdAt';
+    /** @description Records at or after this time. */
+    AuditFrom: string;
+    /** @description Records before this time. */
+    AuditTo: string;
+    AuditPrincipalKind: 'user' | 'api_key' | 'system' | 'anonymous';
+    AuditPrincipalId: string;
+    /** @description The operationId or security event topic, exactly. */
+    AuditAction: string;
+    /** @description Records whose target starts with this text. */
+    AuditTarget: string;
+    AuditOutcome: 'success' | 'failure';
     /** @description Only the monitors carrying this tag. */
     MonitorTagFilter: components['schemas']['MonitorTag'];
     HeartbeatId: string;
@@ -3540,9 +6741,40 @@ export interface components {
     BadgeTargetType: 'heartbeat' | 'endpoint' | 'component' | 'tag';
     /** @description The monitor's id, or for `tag` the tag itself. */
     BadgeTargetId: string;
+    ContainerId: string;
+    /** @description The last lines to return. */
+    LogTail: number;
+    /** @description Only lines from this time on. */
+    LogSince: string;
+    UpdateContainerId: string;
     SlaServiceId: string;
+    TicketId: string;
+    SlaPolicyId: string;
+    AssetId: string;
+    RunbookId: string;
+    AlertTicketRuleId: string;
   };
   requestBodies: {
+    SecretValue: {
+      content: {
+        'application/json': {
+          /** @description The secret (UTF-8, at most 64 KiB). */
+          value: string;
+        };
+      };
+    };
+    SettingsChange: {
+      content: {
+        'application/json': {
+          /** @description Section (`core` or a plugin id) to the values to set; a value of null returns that setting to its default. */
+          settings: {
+            [key: string]: Record<string, unknown>;
+          };
+          /** @description The version the change was based on; when someone changed the settings since, the answer is 409. */
+          version?: number;
+        };
+      };
+    };
     /** @description Any body of any media type (a job's output, `curl --data-binary @log`, JSON, a form): its first 10000 bytes are stored as text (bytes that are no UTF-8 read as U+FFFD) and its full size is recorded. Larger bodies are accepted and cut; bodies over 100 MiB answer 413. */
     PingBody: {
       content: {
@@ -3595,7 +6827,6 @@ export type LicensedPlugin = components['schemas']['LicensedPlugin'];
 export type AlertSeverity = components['schemas']['AlertSeverity'];
 export type AlertLabels = components['schemas']['AlertLabels'];
 export type ChannelName = components['schemas']['ChannelName'];
-export type ChannelType = components['schemas']['ChannelType'];
 export type ChannelConfig = components['schemas']['ChannelConfig'];
 export type Alert = components['schemas']['Alert'];
 export type AlertList = components['schemas']['AlertList'];
@@ -3605,6 +6836,71 @@ export type NotificationChannel = components['schemas']['NotificationChannel'];
 export type ChannelTestMessage = components['schemas']['ChannelTestMessage'];
 export type SilenceMatchers = components['schemas']['SilenceMatchers'];
 export type Silence = components['schemas']['Silence'];
+export type ChannelType = components['schemas']['ChannelType'];
+export type SlackChannelConfig = components['schemas']['SlackChannelConfig'];
+export type SlackChannelCreate = components['schemas']['SlackChannelCreate'];
+export type DiscordChannelConfig = components['schemas']['DiscordChannelConfig'];
+export type DiscordChannelCreate = components['schemas']['DiscordChannelCreate'];
+export type TeamsChannelConfig = components['schemas']['TeamsChannelConfig'];
+export type TeamsChannelCreate = components['schemas']['TeamsChannelCreate'];
+export type WebhookChannelConfig = components['schemas']['WebhookChannelConfig'];
+export type WebhookChannelCreate = components['schemas']['WebhookChannelCreate'];
+export type EmailChannelConfig = components['schemas']['EmailChannelConfig'];
+export type EmailChannelCreate = components['schemas']['EmailChannelCreate'];
+export type PagerdutyChannelConfig = components['schemas']['PagerdutyChannelConfig'];
+export type PagerdutyChannelCreate = components['schemas']['PagerdutyChannelCreate'];
+export type OpsgenieChannelConfig = components['schemas']['OpsgenieChannelConfig'];
+export type OpsgenieChannelCreate = components['schemas']['OpsgenieChannelCreate'];
+export type TelegramChannelConfig = components['schemas']['TelegramChannelConfig'];
+export type TelegramChannelCreate = components['schemas']['TelegramChannelCreate'];
+export type NtfyChannelConfig = components['schemas']['NtfyChannelConfig'];
+export type NtfyChannelCreate = components['schemas']['NtfyChannelCreate'];
+export type PushoverChannelConfig = components['schemas']['PushoverChannelConfig'];
+export type PushoverChannelCreate = components['schemas']['PushoverChannelCreate'];
+export type GotifyChannelConfig = components['schemas']['GotifyChannelConfig'];
+export type GotifyChannelCreate = components['schemas']['GotifyChannelCreate'];
+export type MattermostChannelConfig = components['schemas']['MattermostChannelConfig'];
+export type MattermostChannelCreate = components['schemas']['MattermostChannelCreate'];
+export type RocketchatChannelConfig = components['schemas']['RocketchatChannelConfig'];
+export type RocketchatChannelCreate = components['schemas']['RocketchatChannelCreate'];
+export type TeamsWorkflowChannelConfig = components['schemas']['TeamsWorkflowChannelConfig'];
+export type TeamsWorkflowChannelCreate = components['schemas']['TeamsWorkflowChannelCreate'];
+export type ChannelCreate = components['schemas']['ChannelCreate'];
+export type JobRunType = components['schemas']['JobRunType'];
+export type JobRunState = components['schemas']['JobRunState'];
+export type DataFormat = components['schemas']['DataFormat'];
+export type JobRun = components['schemas']['JobRun'];
+export type Secret = components['schemas']['Secret'];
+export type SettingsDocument = components['schemas']['SettingsDocument'];
+export type CorePlatformSettings = components['schemas']['CorePlatformSettings'];
+export type CoreWorkspaceSettings = components['schemas']['CoreWorkspaceSettings'];
+export type SetupForm = components['schemas']['SetupForm'];
+export type IngestPoint = components['schemas']['IngestPoint'];
+export type IngestEvent = components['schemas']['IngestEvent'];
+export type IngestBatchRequest = components['schemas']['IngestBatchRequest'];
+export type IngestBatchAccepted = components['schemas']['IngestBatchAccepted'];
+export type IngestBatch = components['schemas']['IngestBatch'];
+export type IngestBatchList = components['schemas']['IngestBatchList'];
+export type EdgeEnrollment = components['schemas']['EdgeEnrollment'];
+export type EdgeEnrollmentRotated = components['schemas']['EdgeEnrollmentRotated'];
+export type EdgeAgentPolicy = components['schemas']['EdgeAgentPolicy'];
+export type EdgeIngestStatus = components['schemas']['EdgeIngestStatus'];
+export type EdgeIngestCounts = components['schemas']['EdgeIngestCounts'];
+export type SuggestedResolution = components['schemas']['SuggestedResolution'];
+export type Anomaly = components['schemas']['Anomaly'];
+export type AnomalyPage = components['schemas']['AnomalyPage'];
+export type AiopsStatus = components['schemas']['AiopsStatus'];
+export type ResolutionRequest = components['schemas']['ResolutionRequest'];
+export type ResolutionStored = components['schemas']['ResolutionStored'];
+export type RcaCorrelations = components['schemas']['RcaCorrelations'];
+export type AlertmanagerWebhook = components['schemas']['AlertmanagerWebhook'];
+export type AlertmanagerWebhookAccepted = components['schemas']['AlertmanagerWebhookAccepted'];
+export type AuditRecord = components['schemas']['AuditRecord'];
+export type AuditRecordList = components['schemas']['AuditRecordList'];
+export type AuditChainReport = components['schemas']['AuditChainReport'];
+export type AuditRetention = components['schemas']['AuditRetention'];
+export type AuditCredential = components['schemas']['AuditCredential'];
+export type AuditCredentialList = components['schemas']['AuditCredentialList'];
 export type HeartbeatStatus = components['schemas']['HeartbeatStatus'];
 export type HeartbeatPingKind = components['schemas']['HeartbeatPingKind'];
 export type MonitorTag = components['schemas']['MonitorTag'];
@@ -3682,6 +6978,31 @@ export type CertificateCheck = components['schemas']['CertificateCheck'];
 export type CertificateCheckList = components['schemas']['CertificateCheckList'];
 export type MonitorBadge = components['schemas']['MonitorBadge'];
 export type PublicBadge = components['schemas']['PublicBadge'];
+export type ContainerState = components['schemas']['ContainerState'];
+export type ContainerHealth = components['schemas']['ContainerHealth'];
+export type ContainerSource = components['schemas']['ContainerSource'];
+export type RuntimeStatus = components['schemas']['RuntimeStatus'];
+export type Container = components['schemas']['Container'];
+export type ContainerGroup = components['schemas']['ContainerGroup'];
+export type ContainerList = components['schemas']['ContainerList'];
+export type UptimeWindow = components['schemas']['UptimeWindow'];
+export type ContainerDetail = components['schemas']['ContainerDetail'];
+export type ContainerTransition = components['schemas']['ContainerTransition'];
+export type ContainerTransitionList = components['schemas']['ContainerTransitionList'];
+export type ContainerLogs = components['schemas']['ContainerLogs'];
+export type ResourceCurrent = components['schemas']['ResourceCurrent'];
+export type ResourceHistory = components['schemas']['ResourceHistory'];
+export type ResourceThresholdsInput = components['schemas']['ResourceThresholdsInput'];
+export type ResourceThresholds = components['schemas']['ResourceThresholds'];
+export type ResourceSummary = components['schemas']['ResourceSummary'];
+export type ResourceTop = components['schemas']['ResourceTop'];
+export type ImageUpdate = components['schemas']['ImageUpdate'];
+export type ImageUpdateList = components['schemas']['ImageUpdateList'];
+export type UpdateScan = components['schemas']['UpdateScan'];
+export type UpdateSummary = components['schemas']['UpdateSummary'];
+export type UpdateDryRun = components['schemas']['UpdateDryRun'];
+export type UpdatePin = components['schemas']['UpdatePin'];
+export type UpdateExclusion = components['schemas']['UpdateExclusion'];
 export type SlaNodeId = components['schemas']['SlaNodeId'];
 export type SlaName = components['schemas']['SlaName'];
 export type SlaTags = components['schemas']['SlaTags'];
@@ -3704,6 +7025,51 @@ export type SlaReportSummary = components['schemas']['SlaReportSummary'];
 export type SlaReport = components['schemas']['SlaReport'];
 export type TemplateImportResult = components['schemas']['TemplateImportResult'];
 export type TemplateImportCounts = components['schemas']['TemplateImportCounts'];
+export type TicketStatus = components['schemas']['TicketStatus'];
+export type TicketPriority = components['schemas']['TicketPriority'];
+export type TicketType = components['schemas']['TicketType'];
+export type TicketEntryVisibility = components['schemas']['TicketEntryVisibility'];
+export type TicketEntryKind = components['schemas']['TicketEntryKind'];
+export type TicketLink = components['schemas']['TicketLink'];
+export type TicketTags = components['schemas']['TicketTags'];
+export type TicketCreate = components['schemas']['TicketCreate'];
+export type TicketReplace = components['schemas']['TicketReplace'];
+export type TicketPatch = components['schemas']['TicketPatch'];
+export type TicketSla = components['schemas']['TicketSla'];
+export type Ticket = components['schemas']['Ticket'];
+export type TicketListPage = components['schemas']['TicketListPage'];
+export type TicketList = components['schemas']['TicketList'];
+export type TicketCommentCreate = components['schemas']['TicketCommentCreate'];
+export type TicketEntry = components['schemas']['TicketEntry'];
+export type TicketEntryList = components['schemas']['TicketEntryList'];
+export type SlaTarget = components['schemas']['SlaTarget'];
+export type SlaPolicyTargets = components['schemas']['SlaPolicyTargets'];
+export type BusinessCalendar = components['schemas']['BusinessCalendar'];
+export type SlaEscalationRule = components['schemas']['SlaEscalationRule'];
+export type SlaPolicyCreate = components['schemas']['SlaPolicyCreate'];
+export type SlaPolicyReplace = components['schemas']['SlaPolicyReplace'];
+export type SlaPolicyPatch = components['schemas']['SlaPolicyPatch'];
+export type SlaPolicy = components['schemas']['SlaPolicy'];
+export type SlaPolicyList = components['schemas']['SlaPolicyList'];
+export type AssetState = components['schemas']['AssetState'];
+export type AssetCreate = components['schemas']['AssetCreate'];
+export type AssetReplace = components['schemas']['AssetReplace'];
+export type AssetPatch = components['schemas']['AssetPatch'];
+export type Asset = components['schemas']['Asset'];
+export type AssetList = components['schemas']['AssetList'];
+export type RunbookCreate = components['schemas']['RunbookCreate'];
+export type RunbookReplace = components['schemas']['RunbookReplace'];
+export type RunbookPatch = components['schemas']['RunbookPatch'];
+export type Runbook = components['schemas']['Runbook'];
+export type RunbookList = components['schemas']['RunbookList'];
+export type AlertTicketRuleCreate = components['schemas']['AlertTicketRuleCreate'];
+export type AlertTicketRuleReplace = components['schemas']['AlertTicketRuleReplace'];
+export type AlertTicketRulePatch = components['schemas']['AlertTicketRulePatch'];
+export type AlertTicketRule = components['schemas']['AlertTicketRule'];
+export type AlertTicketRuleList = components['schemas']['AlertTicketRuleList'];
+export type OpsAlertLink = components['schemas']['OpsAlertLink'];
+export type OpsPriorityCounts = components['schemas']['OpsPriorityCounts'];
+export type OpsSummary = components['schemas']['OpsSummary'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
 export type ResponseForbidden = components['responses']['Forbidden'];
@@ -3712,9 +7078,18 @@ export type ResponseConflict = components['responses']['Conflict'];
 export type ResponsePayloadTooLarge = components['responses']['PayloadTooLarge'];
 export type ResponseTooManyRequests = components['responses']['TooManyRequests'];
 export type ResponseAuthTokens = components['responses']['AuthTokens'];
+export type ResponseSecretSet = components['responses']['SecretSet'];
+export type ResponseSecretPage = components['responses']['SecretPage'];
+export type ResponsePlatformSettings = components['responses']['PlatformSettings'];
+export type ResponseWorkspaceSettings = components['responses']['WorkspaceSettings'];
+export type ResponseSettingsSchema = components['responses']['SettingsSchema'];
+export type ResponseSetupPage = components['responses']['SetupPage'];
+export type ResponseSetupProblems = components['responses']['SetupProblems'];
 export type ResponsePingPreflight = components['responses']['PingPreflight'];
 export type ResponsePingOk = components['responses']['PingOk'];
 export type ResponsePingNotStored = components['responses']['PingNotStored'];
+export type ResponseRuntimeUnavailable = components['responses']['RuntimeUnavailable'];
+export type ResponseTicketingUnprocessable = components['responses']['TicketingUnprocessable'];
 export type ParameterWorkspaceId = components['parameters']['WorkspaceId'];
 export type ParameterIdempotencyKey = components['parameters']['IdempotencyKey'];
 export type ParameterLimit = components['parameters']['Limit'];
@@ -3726,6 +7101,15 @@ export type ParameterAlertSortBy = components['parameters']['AlertSortBy'];
 export type ParameterAlertSortOrder = components['parameters']['AlertSortOrder'];
 export type ParameterAlertSeverityFilter = components['parameters']['AlertSeverityFilter'];
 export type ParameterAlertSourceFilter = components['parameters']['AlertSourceFilter'];
+export type ParameterSecretKey = components['parameters']['SecretKey'];
+export type ParameterSecretSortBy = components['parameters']['SecretSortBy'];
+export type ParameterAuditFrom = components['parameters']['AuditFrom'];
+export type ParameterAuditTo = components['parameters']['AuditTo'];
+export type ParameterAuditPrincipalKind = components['parameters']['AuditPrincipalKind'];
+export type ParameterAuditPrincipalId = components['parameters']['AuditPrincipalId'];
+export type ParameterAuditAction = components['parameters']['AuditAction'];
+export type ParameterAuditTarget = components['parameters']['AuditTarget'];
+export type ParameterAuditOutcome = components['parameters']['AuditOutcome'];
 export type ParameterMonitorTagFilter = components['parameters']['MonitorTagFilter'];
 export type ParameterHeartbeatId = components['parameters']['HeartbeatId'];
 export type ParameterPingUuid = components['parameters']['PingUuid'];
@@ -3739,7 +7123,18 @@ export type ParameterEndpointId = components['parameters']['EndpointId'];
 export type ParameterCertificateId = components['parameters']['CertificateId'];
 export type ParameterBadgeTargetType = components['parameters']['BadgeTargetType'];
 export type ParameterBadgeTargetId = components['parameters']['BadgeTargetId'];
+export type ParameterContainerId = components['parameters']['ContainerId'];
+export type ParameterLogTail = components['parameters']['LogTail'];
+export type ParameterLogSince = components['parameters']['LogSince'];
+export type ParameterUpdateContainerId = components['parameters']['UpdateContainerId'];
 export type ParameterSlaServiceId = components['parameters']['SlaServiceId'];
+export type ParameterTicketId = components['parameters']['TicketId'];
+export type ParameterSlaPolicyId = components['parameters']['SlaPolicyId'];
+export type ParameterAssetId = components['parameters']['AssetId'];
+export type ParameterRunbookId = components['parameters']['RunbookId'];
+export type ParameterAlertTicketRuleId = components['parameters']['AlertTicketRuleId'];
+export type RequestBodySecretValue = components['requestBodies']['SecretValue'];
+export type RequestBodySettingsChange = components['requestBodies']['SettingsChange'];
 export type RequestBodyPingBody = components['requestBodies']['PingBody'];
 export type HeaderCorrelationId = components['headers']['CorrelationId'];
 export type HeaderRetryAfter = components['headers']['RetryAfter'];
@@ -4075,6 +7470,16 @@ export interface operations {
           plan?: string;
           /** Format: email */
           contact_email?: string;
+          /**
+           * Format: uuid
+           * @description An existing user who becomes the workspace's msp_admin in the same transaction (e.g. the caller's own id).
+           */
+          admin_user_id?: string;
+          /**
+           * Format: email
+           * @description Invites this address as the workspace's msp_admin (an invitation they accept with POST /api/v1/invitations/{invitation_id}/accept, whether or not they have an account yet).
+           */
+          admin_email?: string;
         };
       };
     };
@@ -4089,6 +7494,15 @@ export interface operations {
             tenant_id: string;
             /** Format: date-time */
             created_at: string;
+            /** @description With admin_user_id, the membership made. */
+            admin?: {
+              /** Format: uuid */
+              user_id: string;
+              /** @enum {string} */
+              role: 'msp_admin';
+            };
+            /** @description With admin_email, the invitation sent. */
+            invitation?: components['schemas']['Invitation'];
           };
         };
       };
@@ -5195,19 +8609,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          name: components['schemas']['ChannelName'];
-          type: components['schemas']['ChannelType'];
-          /**
-           * Format: uri
-           * @description Shorthand for `config.url` (the URL types).
-           */
-          url?: string;
-          config?: components['schemas']['ChannelConfig'];
-          description?: string;
-          /** @default true */
-          enabled?: boolean;
-        };
+        'application/json': components['schemas']['ChannelCreate'];
       };
     };
     responses: {
@@ -5531,6 +8933,1301 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['AlertNotification'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listJobs: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'queuedAt' | 'completedAt' | 'kind' | 'state';
+        sortOrder?: 'asc' | 'desc';
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        type?: components['schemas']['JobRunType'];
+        kind?: string;
+        state?: components['schemas']['JobRunState'];
+        format?: components['schemas']['DataFormat'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of jobs. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['JobRun'][];
+            page: components['schemas']['PageInfo'];
+            sort: {
+              by?: string;
+              /** @enum {string} */
+              order?: 'asc' | 'desc';
+            };
+            filters: Record<string, unknown>;
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getJob: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The job. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['JobRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  downloadArtifact: {
+    parameters: {
+      query: {
+        /** @description When the link stops working, in seconds since the Unix epoch. */
+        expires: number;
+        signature: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file, as an attachment. */
+      200: {
+        headers: {
+          /** @description attachment; filename="…" */
+          'Content-Disposition'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': string;
+          'application/json': unknown;
+          'application/x-ndjson': string;
+          'application/yaml': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      /** @description The link, or the file itself, expired. */
+      410: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createImport: {
+    parameters: {
+      query: {
+        /** @description What the rows are, e.g. `services`, `heartbeats`, `endpoints`. */
+        kind: string;
+        format?: components['schemas']['DataFormat'];
+        mode?: 'all_or_nothing' | 'best_effort';
+        dryRun?: boolean;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        '*/*': string;
+      };
+    };
+    responses: {
+      /** @description Queued. */
+      202: {
+        headers: {
+          /** @description The job, at `/api/v1/jobs/{id}`. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['JobRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      /** @description The Idempotency-Key was used with a different request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listImportKinds: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The kinds. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: {
+              name: string;
+              plugin: string;
+              description: string;
+              /** @description CSV columns, in order. */
+              columns: string[];
+              /** @description JSON schema of one row. */
+              rowSchema: Record<string, unknown>;
+            }[];
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createExport: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          kind: string;
+          format?: components['schemas']['DataFormat'];
+        };
+      };
+    };
+    responses: {
+      /** @description Queued. */
+      202: {
+        headers: {
+          /** @description The job, at `/api/v1/jobs/{id}`. */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['JobRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      /** @description The Idempotency-Key was used with a different request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getDashboardSummary: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The counters. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: date-time */
+            generatedAt: string;
+            /** @description Counter groups by owner (`core`, then plugin ids), each a map of counter name to value. */
+            counters: {
+              core: {
+                alertsFiring: number;
+                alertsFiringCritical: number;
+                eventsLast24h: number;
+                jobsQueued: number;
+                jobsRunning: number;
+                jobsFailedLast24h: number;
+              };
+            } & {
+              [key: string]: {
+                [key: string]: number;
+              };
+            };
+            /** @description Counter groups that could not be counted this time. */
+            unavailable: string[];
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listPlatformSecrets: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: components['parameters']['SecretSortBy'];
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['SecretPage'];
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  setPlatformSecret: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The secret's name; plugins' secrets start with the plugin id and a dot. */
+        key: components['parameters']['SecretKey'];
+      };
+      cookie?: never;
+    };
+    requestBody: components['requestBodies']['SecretValue'];
+    responses: {
+      200: components['responses']['SecretSet'];
+      201: components['responses']['SecretSet'];
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      /** @description The Idempotency-Key was already used for another request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listWorkspaceSecrets: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: components['parameters']['SecretSortBy'];
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['SecretPage'];
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  setWorkspaceSecret: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The secret's name; plugins' secrets start with the plugin id and a dot. */
+        key: components['parameters']['SecretKey'];
+      };
+      cookie?: never;
+    };
+    requestBody: components['requestBodies']['SecretValue'];
+    responses: {
+      200: components['responses']['SecretSet'];
+      201: components['responses']['SecretSet'];
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      /** @description The Idempotency-Key was already used for another request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getPlatformSettings: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['PlatformSettings'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  updatePlatformSettings: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: components['requestBodies']['SettingsChange'];
+    responses: {
+      200: components['responses']['PlatformSettings'];
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      /** @description The Idempotency-Key was already used for another request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getPlatformSettingsSchema: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['SettingsSchema'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  getWorkspaceSettings: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['WorkspaceSettings'];
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  updateWorkspaceSettings: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: components['requestBodies']['SettingsChange'];
+    responses: {
+      200: components['responses']['WorkspaceSettings'];
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      /** @description The Idempotency-Key was already used for another request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getWorkspaceSettingsSchema: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['SettingsSchema'];
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getSetupPage: {
+    parameters: {
+      query?: {
+        /** @description The one-time token of the link the server printed. */
+        token?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: components['responses']['SetupPage'];
+      400: components['responses']['BadRequest'];
+      404: components['responses']['SetupPage'];
+      409: components['responses']['SetupPage'];
+    };
+  };
+  completeSetup: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/x-www-form-urlencoded': components['schemas']['SetupForm'];
+        'application/json': components['schemas']['SetupForm'];
+      };
+    };
+    responses: {
+      200: components['responses']['SetupPage'];
+      400: components['responses']['SetupProblems'];
+      404: components['responses']['SetupPage'];
+      409: components['responses']['SetupPage'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  ingestTelemetry: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['IngestBatchRequest'];
+      };
+    };
+    responses: {
+      /** @description The batch is stored (durably) and queued for the watchdog. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IngestBatchAccepted'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      /** @description This Idempotency-Key was already used with a different batch. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['TooManyRequests'];
+    };
+  };
+  listIngestBatches: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'receivedAt' | 'points' | 'events';
+        sortOrder?: 'asc' | 'desc';
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        source?: 'ingest' | 'remote_write';
+        agentId?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of ingest batches, newest first by default. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IngestBatchList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getEdgeEnrollment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Enrollment state. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EdgeEnrollment'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  rotateEdgeEnrollment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The new secret. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EdgeEnrollmentRotated'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      /** @description This Idempotency-Key was already used with a different request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getEdgeAgentPolicy: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The collection policy. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EdgeAgentPolicy'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getEdgeIngestStatus: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Ingest status. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EdgeIngestStatus'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listAnomalies: {
+    parameters: {
+      query?: {
+        service_id?: string;
+        since?: string;
+        until?: string;
+        min_score?: number;
+        resolved?: boolean;
+        limit?: number;
+        /** @description The `page_token` of the previous page. */
+        page_token?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of anomalies. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AnomalyPage'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getAnomaly: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        anomaly_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The anomaly. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Anomaly'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getAiopsStatus: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Engine status. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AiopsStatus'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  submitResolution: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ResolutionRequest'];
+      };
+    };
+    responses: {
+      /** @description Stored. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResolutionStored'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      /** @description This Idempotency-Key was already used with a different request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  findSimilarResolutions: {
+    parameters: {
+      query?: {
+        service_id?: string;
+        metric_name?: string;
+        q?: string;
+        /** @description Comma-separated tags. */
+        tags?: string;
+        limit?: number;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Ranked matches. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            resolutions: components['schemas']['SuggestedResolution'][];
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getRcaCorrelations: {
+    parameters: {
+      query: {
+        service_id: string;
+        depth?: number;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The correlation graph seen from the service. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RcaCorrelations'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  receiveAlertmanagerWebhook: {
+    parameters: {
+      query?: {
+        workspace?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        authorization?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AlertmanagerWebhook'];
+      };
+    };
+    responses: {
+      /** @description Ingested (or already ingested: a redelivery answers the same). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertmanagerWebhookAccepted'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  receiveRemoteWrite: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        'content-encoding'?: string;
+        'x-prometheus-remote-write-version'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        '*/*': string;
+      };
+    };
+    responses: {
+      /** @description Stored. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      /** @description The body is not snappy-compressed. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      429: components['responses']['TooManyRequests'];
+    };
+  };
+  listAuditRecords: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'occurredAt' | 'seq' | 'action' | 'principalId' | 'outcome';
+        sortOrder?: 'asc' | 'desc';
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        /** @description Records at or after this time. */
+        from?: components['parameters']['AuditFrom'];
+        /** @description Records before this time. */
+        to?: components['parameters']['AuditTo'];
+        principalKind?: components['parameters']['AuditPrincipalKind'];
+        principalId?: components['parameters']['AuditPrincipalId'];
+        /** @description The operationId or security event topic, exactly. */
+        action?: components['parameters']['AuditAction'];
+        /** @description Records whose target starts with this text. */
+        target?: components['parameters']['AuditTarget'];
+        outcome?: components['parameters']['AuditOutcome'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of records. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditRecordList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  exportAuditRecords: {
+    parameters: {
+      query?: {
+        format?: 'ndjson' | 'csv';
+        /** @description Records at or after this time. */
+        from?: components['parameters']['AuditFrom'];
+        /** @description Records before this time. */
+        to?: components['parameters']['AuditTo'];
+        principalKind?: components['parameters']['AuditPrincipalKind'];
+        principalId?: components['parameters']['AuditPrincipalId'];
+        /** @description The operationId or security event topic, exactly. */
+        action?: components['parameters']['AuditAction'];
+        /** @description Records whose target starts with this text. */
+        target?: components['parameters']['AuditTarget'];
+        outcome?: components['parameters']['AuditOutcome'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One record per line (NDJSON), or a CSV with a header row; the diff and details as JSON text. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/x-ndjson': string;
+          'text/csv': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  verifyAuditChain: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The verification's result: a broken chain is a finding (valid false), not an error. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditChainReport'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getAuditRetention: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The policy. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditRetention'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  setAuditRetention: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          retainDays: number | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The policy now in force. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditRetention'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      /** @description The Idempotency-Key was used before with another body. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listAuditCredentials: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'kind' | 'name' | 'createdAt' | 'lastUsedAt';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        kind?: 'user' | 'api_key' | 'portal_session';
+        active?: boolean;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of credentials. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AuditCredentialList'];
         };
       };
       400: components['responses']['BadRequest'];
@@ -7514,6 +12211,787 @@ export interface operations {
       404: components['responses']['NotFound'];
     };
   };
+  getRuntimeStatus: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The runtime and its connection. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RuntimeStatus'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listContainers: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'name' | 'state' | 'startedAt' | 'restartCount' | 'lastSeenAt' | 'group';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        state?: components['schemas']['ContainerState'];
+        source?: components['schemas']['ContainerSource'];
+        /** @description Only this group (its `key`, e.g. `compose:shop`, `namespace:prod`, `label:payments`, `ungrouped`). */
+        group?: string;
+        includeRemoved?: boolean;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of containers, and the groups. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContainerList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  streamContainerEvents: {
+    parameters: {
+      query?: {
+        /** @description Comma-separated event types to receive (default all). */
+        types?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An endless event stream. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      503: components['responses']['RuntimeUnavailable'];
+    };
+  };
+  getContainer: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The container. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContainerDetail'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listContainerTransitions: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        kind?: 'state' | 'health';
+        since?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of transitions. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContainerTransitionList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getContainerLogs: {
+    parameters: {
+      query?: {
+        /** @description The last lines to return. */
+        tail?: components['parameters']['LogTail'];
+        /** @description Only lines from this time on. */
+        since?: components['parameters']['LogSince'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The lines, oldest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ContainerLogs'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      503: components['responses']['RuntimeUnavailable'];
+    };
+  };
+  streamContainerLogs: {
+    parameters: {
+      query?: {
+        tail?: number;
+        /** @description Only lines from this time on. */
+        since?: components['parameters']['LogSince'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An event stream. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      503: components['responses']['RuntimeUnavailable'];
+    };
+  };
+  listContainerEndpoints: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of endpoints. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getContainerResourcesCurrent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The latest reading. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResourceCurrent'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getContainerResourcesHistory: {
+    parameters: {
+      query?: {
+        range?: '1h' | '6h' | '24h' | '48h' | '7d';
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The series. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResourceHistory'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getContainerResourceAlerts: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The thresholds. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResourceThresholds'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  putContainerResourceAlerts: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['ContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ResourceThresholdsInput'];
+      };
+    };
+    responses: {
+      /** @description The thresholds now. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResourceThresholds'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getResourcesSummary: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The summary. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResourceSummary'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getResourcesTop: {
+    parameters: {
+      query?: {
+        sort?: 'cpu' | 'memory' | 'network' | 'io';
+        limit?: number;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The top consumers, largest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResourceTop'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listUpdates: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'name' | 'detectedAt' | 'updateType';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        status?: 'available' | 'up_to_date' | 'pinned' | 'excluded' | 'error';
+        update_type?: 'major' | 'minor' | 'patch' | 'digest' | 'none';
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of findings. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ImageUpdateList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getUpdatesSummary: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The summary. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpdateSummary'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  triggerUpdateScan: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued; follow it at `/api/v1/updates/scan/{scan_id}`. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpdateScan'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  getUpdateScan: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        scan_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The scan. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpdateScan'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getUpdatesDryRun: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The plan. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpdateDryRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getContainerUpdate: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        container_id: components['parameters']['UpdateContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The finding. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ImageUpdate'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  pinContainerVersion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        container_id: components['parameters']['UpdateContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The pin. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpdatePin'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  unpinContainerVersion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        container_id: components['parameters']['UpdateContainerId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Unpinned. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listUpdateExclusions: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The exclusions, oldest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['UpdateExclusion'][];
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createUpdateExclusion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          pattern: string;
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpdateExclusion'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  deleteUpdateExclusion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
   reportOperatorStatus: {
     parameters: {
       query?: never;
@@ -8372,6 +13850,1357 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TemplateImportResult'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  listTickets: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'createdAt' | 'updatedAt' | 'priority' | 'status' | 'title' | 'resolutionDueAt';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        status?: components['schemas']['TicketStatus'];
+        priority?: components['schemas']['TicketPriority'];
+        type?: components['schemas']['TicketType'];
+        assignee?: string;
+        requester?: string;
+        clientId?: string;
+        /** @description Only tickets carrying this tag. */
+        tag?: string;
+        /** @description Only tickets whose first-response or resolution SLA is (or is not) breached. */
+        breached?: boolean;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of tickets. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TicketCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Ticket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  getTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The ticket. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Ticket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  replaceTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TicketReplace'];
+      };
+    };
+    responses: {
+      /** @description The ticket as replaced. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Ticket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  deleteTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  updateTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TicketPatch'];
+      };
+    };
+    responses: {
+      /** @description The changed ticket. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Ticket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  listTicketTimeline: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        visibility?: components['schemas']['TicketEntryVisibility'];
+        kind?: components['schemas']['TicketEntryKind'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the timeline. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketEntryList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createTicketComment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TicketCommentCreate'];
+      };
+    };
+    responses: {
+      /** @description The timeline entry. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TicketEntry'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  listSlaPolicies: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'name' | 'createdAt' | 'updatedAt';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        isDefault?: boolean;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SlaPolicyList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createSlaPolicy: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SlaPolicyCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SlaPolicy'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  getSlaPolicy: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['SlaPolicyId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Found. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SlaPolicy'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  replaceSlaPolicy: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['SlaPolicyId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SlaPolicyReplace'];
+      };
+    };
+    responses: {
+      /** @description Replaced. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SlaPolicy'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  deleteSlaPolicy: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['SlaPolicyId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  updateSlaPolicy: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['SlaPolicyId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SlaPolicyPatch'];
+      };
+    };
+    responses: {
+      /** @description Changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SlaPolicy'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  listAssets: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'name' | 'createdAt' | 'updatedAt' | 'state';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        state?: components['schemas']['AssetState'];
+        kind?: string;
+        clientId?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AssetList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createAsset: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AssetCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Asset'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  getAsset: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['AssetId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Found. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Asset'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  replaceAsset: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['AssetId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AssetReplace'];
+      };
+    };
+    responses: {
+      /** @description Replaced. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Asset'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  deleteAsset: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['AssetId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  updateAsset: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['AssetId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AssetPatch'];
+      };
+    };
+    responses: {
+      /** @description Changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Asset'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  listRunbooks: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'title' | 'createdAt' | 'updatedAt';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        tag?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunbookList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createRunbook: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RunbookCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Runbook'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  getRunbook: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['RunbookId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Found. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Runbook'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  replaceRunbook: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['RunbookId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RunbookReplace'];
+      };
+    };
+    responses: {
+      /** @description Replaced. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Runbook'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  deleteRunbook: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['RunbookId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  updateRunbook: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['RunbookId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RunbookPatch'];
+      };
+    };
+    responses: {
+      /** @description Changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Runbook'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  listAlertTicketRules: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'createdAt' | 'name' | 'updatedAt';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        enabled?: boolean;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertTicketRuleList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createAlertTicketRule: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AlertTicketRuleCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertTicketRule'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  getAlertTicketRule: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['AlertTicketRuleId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Found. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertTicketRule'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  replaceAlertTicketRule: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['AlertTicketRuleId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AlertTicketRuleReplace'];
+      };
+    };
+    responses: {
+      /** @description Replaced. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertTicketRule'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  deleteAlertTicketRule: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['AlertTicketRuleId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  updateAlertTicketRule: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['AlertTicketRuleId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AlertTicketRulePatch'];
+      };
+    };
+    responses: {
+      /** @description Changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertTicketRule'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  linkAlertToTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description A core alert's id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: uuid */
+          ticketId?: string;
+          createTicket?: boolean;
+          priority?: components['schemas']['TicketPriority'];
+          assignee?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The alert is linked. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OpsAlertLink'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  linkTicketAsset: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: uuid */
+          assetId: string;
+          version?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The ticket with the link. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Ticket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  linkTicketRunbook: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: uuid */
+          runbookId: string;
+          version?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The ticket with the link. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Ticket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  escalateTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          reason: string;
+          priority?: components['schemas']['TicketPriority'];
+          assignee?: string;
+          version?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The escalated ticket. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Ticket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  resolveTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['TicketId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          resolution: string;
+          internal?: boolean;
+          timeSpentMinutes?: number;
+          billable?: boolean;
+          version?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The resolved ticket. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Ticket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['TicketingUnprocessable'];
+    };
+  };
+  getOpsSummary: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The lanes. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OpsSummary'];
         };
       };
       400: components['responses']['BadRequest'];
