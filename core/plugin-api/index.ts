@@ -25,6 +25,7 @@ export { AppError, type ErrorCode } from '../errors/app-error.ts';
 export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';
 export { defineList, type ListSpec, type ListResource } from '../lists/list-page.ts';
 export { readInPages } from '../exports/read-in-pages.ts';
+export { wallClock, type WallClock } from '../time/wall-clock.ts';
 export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/alert-types.ts';
 import type { AlertsService } from '../alerts/alert-types.ts';
 

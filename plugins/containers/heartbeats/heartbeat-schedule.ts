@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { wallClock } from '../../../core/plugin-api/index.ts';
 
 /**
  * When a heartbeat expects its next ping: a fixed period after the last one, or the next time of a
@@ -80,30 +81,8 @@ export function zonedMidnight(date: string, timeZone: string): Date {
   return new Date(instant);
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
 function wallParts(at: Date, timeZone: string): Record<string, number> {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return parts;
+  return wallClock(at, timeZone) as unknown as Record<string, number>;
 }
 
 /** The zone's offset from UTC at `at`, in milliseconds (positive east of Greenwich). */

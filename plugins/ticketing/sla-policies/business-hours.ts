@@ -1,3 +1,4 @@
+import { wallClock } from '../../../core/plugin-api/index.ts';
 /**
  * Business-time arithmetic on a calendar: opening hours per weekday in an IANA time zone, minus
  * holidays. Pure functions of instants (no clock, no database) so that every SLA deadline, pause
@@ -27,30 +28,10 @@ export type Calendar = BusinessCalendar | null;
 // A calendar with hours always finds them within a year of days (even 52 weeks of holidays cannot close all of them); stop well after.
 const maxDays = 3 * 366;
 
-const partsFormatter = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = partsFormatter.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    partsFormatter.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
 /** Whether `timeZone` is an IANA zone this runtime knows. */
 export function isTimeZone(timeZone: string): boolean {
   try {
-    formatterFor(timeZone);
+    wallClock(0, timeZone);
     return true;
   } catch {
     return false;
@@ -59,10 +40,7 @@ export function isTimeZone(timeZone: string): boolean {
 
 /** The local wall clock of an instant in a zone, as the UTC milliseconds of the same wall reading. */
 function wallMillis(instant: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
+  const parts = wallClock(instant, timeZone);
   return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
 }
 
