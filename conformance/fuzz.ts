@@ -195,9 +195,15 @@ export async function fuzz(
   operations: ContractOperation[],
   context: CheckContext,
   caller: Caller,
-  options: { total: number; concurrency?: number; seed?: number },
+  options: { total: number; concurrency?: number; seed?: number; only?: RegExp },
 ): Promise<FuzzSummary> {
-  const fuzzed = operations.filter((op) => !unsafe.test(op.operationId ?? op.path) && op.method !== 'HEAD' && op.method !== 'OPTIONS');
+  const fuzzed = operations.filter(
+    (op) =>
+      !unsafe.test(op.operationId ?? op.path) &&
+      op.method !== 'HEAD' &&
+      op.method !== 'OPTIONS' &&
+      (!options.only || options.only.test(op.operationId ?? op.path)),
+  );
   const plans = fuzzed.map((operation) => fc.oneof(requestFor(operation, context.resolve, false), requestFor(operation, context.resolve, true)));
   const all = fc.oneof(...plans);
   const planned = fc.sample(all, { numRuns: options.total, seed: options.seed ?? 42 });

@@ -86,7 +86,7 @@ export async function runConformance(
   baseUrl: string,
   print: (line: string) => void = console.log,
   credentials?: Credentials,
-  options: { fuzzRequests?: number; fuzzSeed?: number } = {},
+  options: { fuzzRequests?: number; fuzzSeed?: number; fuzzOnly?: RegExp } = {},
 ): Promise<SuiteSummary> {
   const summary: SuiteSummary = { passed: 0, failed: 0, skipped: 0 };
   const report = (checks: CheckResult[]) => {
@@ -133,7 +133,7 @@ export async function runConformance(
   for (const checks of await inOrder(tasks, CONCURRENCY)) report(checks);
   if (options.fuzzRequests) {
     const started = Date.now();
-    const fuzzed = await fuzz(operations, context, caller, { total: options.fuzzRequests, seed: options.fuzzSeed });
+    const fuzzed = await fuzz(operations, context, caller, { total: options.fuzzRequests, seed: options.fuzzSeed, only: options.fuzzOnly });
     const statuses = Object.entries(fuzzed.byStatus)
       .map(([status, count]) => `${status}: ${count}`)
       .join(', ');

@@ -115,13 +115,15 @@ export function updateHandlers(deps: { database: DatabaseService; events: Events
     async triggerUpdateScan(req: Req) {
       const tenantId = tenantOf(req);
       const scan = await deps.database.forTenant(tenantId).transaction(async (tx) => {
+        // ON CONFLICT against the one-open-scan index: two requests at once get one scan and one 409, never a 500.
+        const [row] = await tx.query<{ id: string }>(
+          `INSERT INTO update_scan (tenant_id, requested_at) VALUES (?, ?)
+           ON CONFLICT (tenant_id) WHERE status IN ('queued', 'running') DO NOTHING RETURNING *`,
+          [tenantId, deps.clock().toISOString()],
+        );
+        if (row) return row;
         const [open] = await tx.query<{ id: string }>("SELECT id FROM update_scan WHERE status IN ('queued', 'running')");
-        if (open) throw new AppError('conflict', `Scan ${open.id} is still in progress`, { details: { scanId: open.id } });
-        const [row] = await tx.query<{ id: string }>('INSERT INTO update_scan (tenant_id, requested_at) VALUES (?, ?) RETURNING *', [
-          tenantId,
-          deps.clock().toISOString(),
-        ]);
-        return row;
+        throw new AppError('conflict', `Scan ${open?.id ?? ''} is still in progress`, { details: { scanId: open?.id ?? null } });
       });
       await deps.jobs.send('containers.update_scan', { tenantId, scanId: scan.id }, { singletonKey: scan.id });
       return { status: 202, body: scanView(scan) };

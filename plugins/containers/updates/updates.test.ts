@@ -142,6 +142,15 @@ t.test('scans compare running digests with the registry; pins, exclusions, dry r
   t.equal((await del(`/api/v1/updates/exclusions/${exclusionId}`, globexAdmin.headers)).status, 404);
   t.equal((await del(`/api/v1/updates/exclusions/${exclusionId}`)).status, 204);
   t.equal((await del(`/api/v1/updates/exclusions/${exclusionId}`)).status, 404);
+
+  // Requests at once race for the one open scan: each gets a scan or a 409, none a 500.
+  const raced = await Promise.all(Array.from({ length: 6 }, () => post('/api/v1/updates/scan')));
+  t.ok(
+    raced.every((r) => r.status === 202 || r.status === 409),
+    raced.map((r) => r.status).join(' '),
+  );
+  t.ok(raced.some((r) => r.status === 202));
+  t.match(raced.find((r) => r.status === 409)?.json ?? { error: { code: 'conflict' } }, { error: { code: 'conflict' } });
 });
 
 t.test('the daily job queues one scan per workspace with containers', async (t) => {
