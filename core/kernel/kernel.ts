@@ -175,14 +175,7 @@ export class Kernel {
         }),
       );
       const outbound = outboundHttp({ config, logger });
-      const webhooks = await stops.started(startWebhooks({ config, database, outbound, jobs, bus: events.bus, outbox: events.outbox, logger }));
-      const alerts = await stops.started(startAlerts({ config, database, outbound, jobs, outbox: events.outbox, logger }));
-
-      const metrics = new Registry();
-      collectDefaultMetrics({ register: metrics, prefix: 'itops_' });
-      const links = new PublicLinks(config.publicUrl);
-      const identity = await identityAccess({ config, database, logger, events });
-      const access = options.access ?? identity.access;
+      // Before webhooks: subscriptions' signing secrets are sealed in the secrets store.
       const settingsAndSecrets = await stops.started(
         startSettingsAndSecrets({
           config,
@@ -193,6 +186,16 @@ export class Kernel {
           loadedManifests: () => plugins.current()?.loadedManifests() ?? [],
         }),
       );
+      const webhooks = await stops.started(
+        startWebhooks({ config, database, outbound, jobs, bus: events.bus, outbox: events.outbox, logger, secrets: settingsAndSecrets.secrets }),
+      );
+      const alerts = await stops.started(startAlerts({ config, database, outbound, jobs, outbox: events.outbox, logger }));
+
+      const metrics = new Registry();
+      collectDefaultMetrics({ register: metrics, prefix: 'itops_' });
+      const links = new PublicLinks(config.publicUrl);
+      const identity = await identityAccess({ config, database, logger, events });
+      const access = options.access ?? identity.access;
       const workspaceJobs = await stops.started(
         startWorkspaceJobs({ config, database, jobs, events: events.service, links, logger, loaded: () => plugins.current()?.loadedManifests() ?? [] }),
       );

@@ -99,6 +99,35 @@ export class SecretStore {
     return this.handle(owner).transaction((tx) => this.readIn(tx, owner, key, actor));
   }
 
+  /**
+   * Opens a sealed row the platform itself reads for its own use (a webhook's signing key, on every
+   * delivery), with no read event: the value never leaves the process, and an event per delivery
+   * would flood the audit trail, or feed itself through a webhook subscribed to `secrets.read`.
+   * Creating and rotating such a secret goes through `writeIn` and is published like any write.
+   */
+  async openForPlatform(owner: SecretOwner, key: string, row: Pick<Row, 'version' | 'ciphertext' | 'wrapped_key' | 'master_key_id'>): Promise<string> {
+    const masterKey = await this.keyring.key(row.master_key_id);
+    return openSecret(masterKey, owner, key, row.version, { ciphertext: row.ciphertext, wrappedKey: row.wrapped_key });
+  }
+
+  /** `openForPlatform` for a secret read by name inside the caller's transaction. */
+  async readForPlatform(tx: Tx, owner: SecretOwner, key: string): Promise<string | undefined> {
+    const [row] = await tx.query<Row>(`SELECT version, ciphertext, wrapped_key, master_key_id FROM ${tableOf(owner)} WHERE key = ?`, [key]);
+    return row ? this.openForPlatform(owner, key, row) : undefined;
+  }
+
+  /** Deletes secrets inside the caller's transaction (those of a deleted webhook); published as writes of no value. */
+  async deleteIn(tx: Tx, owner: SecretOwner, keys: string[], actor: string): Promise<void> {
+    const deleted = await tx.query<{ key: string; version: number }>(`DELETE FROM ${tableOf(owner)} WHERE key = ANY(?::text[]) RETURNING key, version`, [keys]);
+    for (const row of deleted) {
+      await this.events.publish(tx, {
+        topic: secretWrittenTopic,
+        tenantId: owner,
+        payload: { scope: scopeOf(owner), key: row.key, version: row.version, actor, deleted: true },
+      });
+    }
+  }
+
   async readIn(tx: Tx, owner: SecretOwner, key: string, actor: string): Promise<string | undefined> {
     if (!secretKeyPattern.test(key)) return undefined;
     const [row] = await tx.query<Row>(`SELECT key, version, ciphertext, wrapped_key, master_key_id FROM ${tableOf(owner)} WHERE key = ?`, [key]);

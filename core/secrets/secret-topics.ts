@@ -18,12 +18,13 @@ const accessPayload = {
     key: { type: 'string' },
     version: { type: 'integer' },
     actor: { type: 'string', description: '`user:<id>`, `api_key:<id>`, `plugin:<id>` or `core:<feature>`' },
+    deleted: { type: 'boolean', description: 'Present and true when the secret was deleted (with what it belonged to, e.g. a webhook).' },
   },
 } as const;
 
 export const secretEventTopics: EventDeclaration[] = [
   { topic: secretReadTopic, description: 'A secret’s value was read (by a plugin or a core feature).', payloadSchema: accessPayload },
-  { topic: secretWrittenTopic, description: 'A secret was set: a new version exists.', payloadSchema: accessPayload },
+  { topic: secretWrittenTopic, description: 'A secret was set (a new version exists), or deleted (`deleted: true`).', payloadSchema: accessPayload },
   {
     topic: masterKeyRotatedTopic,
     description: 'Every data key was re-wrapped by another master key (values unchanged).',

@@ -37,6 +37,12 @@ async function listSecrets(store: SecretStore, owner: SecretOwner, req: Operatio
 }
 
 async function setSecret(store: SecretStore, owner: SecretOwner, req: OperationRequest<{ value: string }, { key: string }>) {
+  // Webhook signing secrets are the platform's to generate; a value set by hand could not be verified by the SDK.
+  if (req.params.key.startsWith('webhook-signing.')) {
+    throw new AppError('validation_failed', 'Webhook signing secrets are set by rotating the webhook’s secret (POST /api/v1/webhooks/{id}/rotate-secret)', {
+      details: [{ path: '/params/key', message: 'a name reserved for webhook signing secrets' }],
+    });
+  }
   const secret = await store.write(owner, req.params.key, req.body.value, actorOf(req.principal));
   return { status: secret.version === 1 ? 201 : 200, body: secret };
 }

@@ -4,9 +4,14 @@ import { DeliveryLedger, type QueueDelivery, retryAfterSeconds } from '../outbou
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 import type { SqlQuery as Query, Tx } from '../db/sql-handles.ts';
 import { eventChannel, type PublishedEvent } from '../events/event-outbox.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
+import { previousKey, signingKey } from './webhook-secrets.ts';
 import { signWebhook } from './webhook-signature.ts';
 
 export const maxAttempts = 6;
+
+type Sealed = { version: number | null; ciphertext: Buffer | null; wrapped_key: Buffer | null; master_key_id: string | null };
+type SealedColumns = { [K in keyof Sealed as `cur_${K}` | `prev_${K}`]: Sealed[K] };
 
 /**
  * Creates the deliveries of published events for every matching subscription, in the publishing
@@ -40,8 +45,26 @@ export class WebhookDelivery {
     private readonly send: QueueDelivery,
     logger: Logger,
     retryBaseSeconds: number,
+    private readonly secrets: Pick<SecretStore, 'openForPlatform'>,
   ) {
     this.ledger = new DeliveryLedger({ query, table: 'webhook_delivery', succeededStatus: 'delivered', maxAttempts, retryBaseSeconds, send, logger });
+  }
+
+  /** The current secret, then the previous one inside its grace period, opened from the claimed row's sealed columns. */
+  private async signingSecrets(tenantId: string, subscriptionId: string, row: SealedColumns): Promise<string[]> {
+    const opened: string[] = [];
+    for (const [prefix, key] of [
+      ['cur', signingKey(subscriptionId)],
+      ['prev', previousKey(subscriptionId)],
+    ] as const) {
+      const version = row[`${prefix}_version`];
+      const ciphertext = row[`${prefix}_ciphertext`];
+      const wrapped = row[`${prefix}_wrapped_key`];
+      const masterKeyId = row[`${prefix}_master_key_id`];
+      if (version === null || !ciphertext || !wrapped || !masterKeyId) continue;
+      opened.push(await this.secrets.openForPlatform(tenantId, key, { version, ciphertext, wrapped_key: wrapped, master_key_id: masterKeyId }));
+    }
+    return opened;
   }
 
   /** Queues jobs for an event's pending deliveries (every node does this; claims make it safe). */
@@ -123,26 +146,34 @@ export class WebhookDelivery {
   }
 
   async deliver(deliveryId: string): Promise<void> {
-    const [job] = await this.query<{
-      attempts: number;
-      event_id: string;
-      topic: string;
-      url: string;
-      secret: string;
-      previous_secret: string | null;
-      payload: unknown;
-      created_at: Date;
-      subscription_id: string;
-    }>(
+    const [job] = await this.query<
+      SealedColumns & {
+        attempts: number;
+        event_id: string;
+        topic: string;
+        url: string;
+        tenant_id: string;
+        payload: unknown;
+        created_at: Date;
+        subscription_id: string;
+      }
+    >(
+      // The signing secrets come sealed with the claim, in the same statement; the previous one only inside its grace period.
       `UPDATE webhook_delivery d SET attempts = d.attempts + 1, claimed_until = now() + interval '1 minute', updated_at = now()
-       FROM webhook_subscription s, event_outbox e
+       FROM event_outbox e, webhook_subscription s
+         LEFT JOIN workspace_secret cur ON cur.tenant_id = s.tenant_id AND cur.key = 'webhook-signing.' || s.id
+         LEFT JOIN workspace_secret prev ON prev.tenant_id = s.tenant_id AND prev.key = 'webhook-signing.' || s.id || '.previous'
+           AND s.previous_secret_expires_at > now()
        WHERE d.id = ? AND d.status = 'pending' AND d.next_attempt_at <= now() + interval '1 second'
          AND (d.claimed_until IS NULL OR d.claimed_until < now()) AND s.id = d.subscription_id AND s.enabled AND e.id = d.event_id
-       RETURNING d.attempts, d.event_id, d.topic, s.url, s.secret, e.payload, e.created_at, s.id AS subscription_id,
-         CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret END AS previous_secret`,
+       RETURNING d.attempts, d.event_id, d.topic, s.url, s.tenant_id, e.payload, e.created_at, s.id AS subscription_id,
+         cur.version AS cur_version, cur.ciphertext AS cur_ciphertext, cur.wrapped_key AS cur_wrapped_key, cur.master_key_id AS cur_master_key_id,
+         prev.version AS prev_version, prev.ciphertext AS prev_ciphertext, prev.wrapped_key AS prev_wrapped_key, prev.master_key_id AS prev_master_key_id`,
       [deliveryId],
     );
     if (!job) return;
+    const secrets = await this.signingSecrets(job.tenant_id, job.subscription_id, job);
+    if (secrets.length === 0) return this.ledger.fail(deliveryId, null, 'the webhook has no signing secret; rotate its secret');
     const body = JSON.stringify({ type: job.topic, timestamp: new Date(job.created_at).toISOString(), eventId: String(job.event_id), data: job.payload });
     const timestamp = Math.floor(Date.now() / 1000);
     try {
@@ -155,7 +186,7 @@ export class WebhookDelivery {
           'content-type': 'application/json',
           'webhook-id': deliveryId,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signWebhook(job.previous_secret ? [job.secret, job.previous_secret] : job.secret, deliveryId, timestamp, body),
+          'webhook-signature': signWebhook(secrets, deliveryId, timestamp, body),
         },
       });
       if (response.status >= 200 && response.status < 300) return this.ledger.succeed(deliveryId, response.status);

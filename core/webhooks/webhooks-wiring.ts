@@ -5,7 +5,9 @@ import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
 import { deliveryWorkers } from '../outbound/delivery-ledger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
 import { WebhookDelivery } from './webhook-delivery.ts';
+import { sealPlaintextWebhookSecrets } from './webhook-secrets.ts';
 import { webhooksModule } from './webhooks.module.ts';
 
 const deliverQueue = 'core.webhook-deliver';
@@ -25,6 +27,8 @@ export function webhooksWiring(deps: {
   events: EventBus;
   logger: Logger;
   retryBaseSeconds: number;
+  /** Where subscriptions' signing secrets are sealed. */
+  secrets: SecretStore;
 }): {
   module: CoreModule;
   start(): Promise<() => Promise<void>>;
@@ -36,10 +40,13 @@ export function webhooksWiring(deps: {
     (deliveryId, { tenantId, startAfterSeconds }) => jobs.send(deliverQueue, { deliveryId }, { startAfterSeconds, group: tenantId }),
     logger,
     deps.retryBaseSeconds,
+    deps.secrets,
   );
   return {
-    module: webhooksModule({ database: deps.database, delivery }),
+    module: webhooksModule({ database: deps.database, delivery, secrets: deps.secrets }),
     async start() {
+      const sealed = await sealPlaintextWebhookSecrets(deps.database, deps.secrets);
+      if (sealed > 0) logger.info({ sealed }, 'webhook signing secrets moved into the encrypted secrets store');
       await jobs.declare('core', {
         name: 'webhook-deliver',
         payloadSchema: { type: 'object', required: ['deliveryId'], properties: { deliveryId: { type: 'string' } } },

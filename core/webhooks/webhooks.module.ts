@@ -5,6 +5,9 @@ import type { CoreModule } from '../kernel/core-module.ts';
 import type { OperationRequest } from '../plugin-api/index.ts';
 import type { WebhookDelivery } from './webhook-delivery.ts';
 import type { DatabaseService, SqlQuery as Query } from '../db/sql-handles.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
+import { actorOf } from '../secrets/secrets.module.ts';
+import { previousKey, signingKey } from './webhook-secrets.ts';
 
 type SubscriptionRow = {
   id: string;
@@ -67,8 +70,8 @@ const replayBatch = 1000;
  * secret rotation with a grace period, test deliveries, replays and delivery history. Every request
  * runs as its workspace (`forTenant`): row-level security holds the tenant condition.
  */
-export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenant'>; delivery: WebhookDelivery }): CoreModule {
-  const { delivery } = deps;
+export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenant'>; delivery: WebhookDelivery; secrets: SecretStore }): CoreModule {
+  const { delivery, secrets } = deps;
   const sqlOf = (req: OperationRequest<unknown, unknown>): Query => deps.database.forTenant(req.tenantId as string).query;
   const owned = async (req: OperationRequest<unknown, { id: string }>) => {
     const [row] = await sqlOf(req)<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE id = ?', [req.params.id]);
@@ -135,10 +138,18 @@ export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenan
       async createWebhook(req: OperationRequest<{ url: string; topics?: string[]; description?: string }>) {
         const url = await receiverUrl(req.body.url);
         const secret = newSecret();
-        const [row] = await sqlOf(req)<SubscriptionRow>(
-          'INSERT INTO webhook_subscription (id, tenant_id, url, topics, description, secret) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
-          [randomUUID(), req.tenantId, url, topicsArray(req.body.topics), req.body.description ?? null, secret],
-        );
+        const tenantId = req.tenantId as string;
+        // The subscription and its sealed secret commit together: no subscription without a key to sign with.
+        // The secret first: its `secrets.written` event reaches the workspace's other subscriptions, not the new one.
+        const id = randomUUID();
+        const row = await deps.database.forTenant(tenantId).transaction(async (tx) => {
+          await secrets.writeIn(tx, tenantId, signingKey(id), secret, actorOf(req.principal));
+          const [created] = await tx.query<SubscriptionRow>(
+            'INSERT INTO webhook_subscription (id, tenant_id, url, topics, description) VALUES (?, ?, ?, ?, ?) RETURNING *',
+            [id, tenantId, url, topicsArray(req.body.topics), req.body.description ?? null],
+          );
+          return created;
+        });
         return { status: 201, body: { ...subscriptionView(row), secret } };
       },
       async replaceWebhook(req: OperationRequest<SubscriptionFields, { id: string }>) {
@@ -148,14 +159,22 @@ export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenan
         return { body: await update(req, req.body) };
       },
       async rotateWebhookSecret(req: OperationRequest<{ graceSeconds?: number } | undefined, { id: string }>) {
-        await owned(req);
+        const tenantId = req.tenantId as string;
         const secret = newSecret();
-        // Rotating inside a grace period drops the older secret: only the last two ever sign.
-        const [row] = await sqlOf(req)<SubscriptionRow>(
-          `UPDATE webhook_subscription SET previous_secret = secret, secret = ?, previous_secret_expires_at = now() + make_interval(secs => ?)
-           WHERE id = ? RETURNING *`,
-          [secret, req.body?.graceSeconds ?? 86_400, req.params.id],
-        );
+        const actor = actorOf(req.principal);
+        const row = await deps.database.forTenant(tenantId).transaction(async (tx) => {
+          // The row lock orders concurrent rotations. Rotating inside a grace period drops the older secret: only the last two ever sign.
+          const [locked] = await tx.query<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE id = ? FOR UPDATE', [req.params.id]);
+          if (!locked) throw new AppError('not_found', `Webhook ${req.params.id} was not found`);
+          const current = await secrets.readForPlatform(tx, tenantId, signingKey(locked.id));
+          if (current !== undefined) await secrets.writeIn(tx, tenantId, previousKey(locked.id), current, actor);
+          await secrets.writeIn(tx, tenantId, signingKey(locked.id), secret, actor);
+          const [rotated] = await tx.query<SubscriptionRow>(
+            'UPDATE webhook_subscription SET previous_secret_expires_at = now() + make_interval(secs => ?) WHERE id = ? RETURNING *',
+            [req.body?.graceSeconds ?? 86_400, locked.id],
+          );
+          return rotated;
+        });
         return { body: { secret, previousSecretExpiresAt: new Date(row.previous_secret_expires_at as Date).toISOString() } };
       },
       async replayWebhookDelivery(req: OperationRequest<unknown, { id: string; deliveryId: string }>) {
@@ -181,8 +200,13 @@ export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenan
         return { status: 202, body: { replayed: replayed.length } };
       },
       async deleteWebhook(req: OperationRequest<unknown, { id: string }>) {
-        await owned(req);
-        await sqlOf(req)('DELETE FROM webhook_subscription WHERE id = ?', [req.params.id]);
+        const tenantId = req.tenantId as string;
+        await deps.database.forTenant(tenantId).transaction(async (tx) => {
+          const deleted = await tx.query<{ id: string }>('DELETE FROM webhook_subscription WHERE id = ? RETURNING id', [req.params.id]);
+          if (deleted.length === 0) throw new AppError('not_found', `Webhook ${req.params.id} was not found`);
+          const id = deleted[0].id;
+          await secrets.deleteIn(tx, tenantId, [signingKey(id), previousKey(id)], actorOf(req.principal));
+        });
         return { status: 204 };
       },
       async testWebhook(req: OperationRequest<unknown, { id: string }>) {

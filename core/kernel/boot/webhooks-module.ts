@@ -5,6 +5,7 @@ import type { EventOutbox } from '../../events/event-outbox.ts';
 import type { JobService } from '../../jobs/job-service.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { OutboundHttp } from '../../outbound/outbound-http.ts';
+import type { SecretStore } from '../../secrets/secret-store.ts';
 import { fanOutDeliveries } from '../../webhooks/webhook-delivery.ts';
 import { webhooksWiring } from '../../webhooks/webhooks-wiring.ts';
 import type { CoreModule } from '../core-module.ts';
@@ -19,6 +20,7 @@ export async function startWebhooks(deps: {
   bus: EventBus;
   outbox: EventOutbox;
   logger: Logger;
+  secrets: SecretStore;
 }): Promise<{ module: CoreModule; stop: Stop }> {
   const { config, database } = deps;
   const webhooks = webhooksWiring({
@@ -29,6 +31,7 @@ export async function startWebhooks(deps: {
     events: deps.bus,
     logger: deps.logger,
     retryBaseSeconds: config.webhookRetryBaseSeconds,
+    secrets: deps.secrets,
   });
   deps.outbox.onPublish(fanOutDeliveries);
   return { module: webhooks.module, stop: await webhooks.start() };

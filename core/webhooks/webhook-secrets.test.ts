@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import t from 'tap';
+import { verifyWebhook } from '../../sdk/webhook-signature.ts';
+import { call } from '../plugin-api/testing.ts';
+import { dumpAllRows } from '../secrets/secrets.testkit.ts';
+import { eventually } from '../testing/eventually.ts';
+import { startReceiver } from '../testing/http-receiver.ts';
+import { jwtSecret, startWorld } from '../testing/identity-fixtures.ts';
+import { startTestKernel } from '../testing/test-kernel.ts';
+
+const masterKey = randomBytes(32).toString('base64');
+const env = { ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true', ITOPS_WEBHOOK_RETRY_BASE_SECONDS: '1', ITOPS_MASTER_KEY: masterKey };
+
+t.test('a webhook’s signing secrets live sealed in the secrets store: the dump shows none, deliveries still verify', async (t) => {
+  const { kernel, acmeAdmin } = await startWorld(t, { env });
+  const receiver = await startReceiver(t);
+  const created = await call(kernel, 'POST', '/api/v1/webhooks', {
+    headers: acmeAdmin.headers,
+    body: { url: receiver.url('/hook'), topics: ['webhook.test'] },
+  });
+  t.equal(created.status, 201, created.text);
+  const first = created.json.secret as string;
+  const rotated = await call(kernel, 'POST', `/api/v1/webhooks/${created.json.id}/rotate-secret`, { headers: acmeAdmin.headers, body: { graceSeconds: 3600 } });
+  t.equal(rotated.status, 200, rotated.text);
+  const second = rotated.json.secret as string;
+
+  const dump = await dumpAllRows(kernel.database.platform.query);
+  t.ok(dump.includes(`webhook-signing.${created.json.id}`), 'the dump covers the sealed secrets');
+  for (const secret of [first, second]) {
+    const raw = secret.replace(/^whsec_/, '');
+    for (const form of [secret, raw, Buffer.from(raw, 'base64').toString('hex')]) t.notOk(dump.includes(form), `no ${form.slice(0, 12)}… in the dump`);
+  }
+
+  const listed = await call(kernel, 'GET', '/api/v1/workspace/secrets', { headers: acmeAdmin.headers });
+  t.same(
+    listed.json.data.map((s: { key: string }) => s.key).sort(),
+    [`webhook-signing.${created.json.id}`, `webhook-signing.${created.json.id}.previous`],
+    'listed by name like any secret',
+  );
+  const byHand = await call(kernel, 'POST', `/api/v1/workspace/secrets/webhook-signing.${created.json.id}`, {
+    headers: acmeAdmin.headers,
+    body: { value: 'whsec_AAAA' },
+  });
+  t.equal(byHand.status, 400, 'a signing secret is not set by hand');
+  t.match(byHand.json, { error: { code: /^(bad_request|validation_failed)$/ } });
+
+  const tested = await call(kernel, 'POST', `/api/v1/webhooks/${created.json.id}/test`, { headers: acmeAdmin.headers });
+  t.equal(tested.status, 202, tested.text);
+  const [request] = (await eventually(async () => (receiver.received.length > 0 ? receiver.received : undefined))) ?? [];
+  t.doesNotThrow(() => verifyWebhook(second, request.headers as Record<string, string>, request.body), 'signed with the new secret');
+  t.doesNotThrow(() => verifyWebhook(first, request.headers as Record<string, string>, request.body), 'and the previous one in its grace period');
+
+  const deleted = await call(kernel, 'DELETE', `/api/v1/webhooks/${created.json.id}`, { headers: acmeAdmin.headers });
+  t.equal(deleted.status, 204);
+  t.same((await call(kernel, 'GET', '/api/v1/workspace/secrets', { headers: acmeAdmin.headers })).json.data, [], 'its secrets go with it');
+  const [written] = await kernel.database.platform.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM event_outbox WHERE topic = 'secrets.written' AND payload->>'key' LIKE 'webhook-signing.%'",
+  );
+  t.equal(written.n, 5, 'creation, rotation (two) and deletion (two) are published for the audit trail');
+});
+
+t.test('plaintext secrets of subscriptions made before the move are sealed at the next boot and keep signing', async (t) => {
+  const { kernel, acmeAdmin } = await startWorld(t, { env });
+  const receiver = await startReceiver(t);
+  const legacy = `whsec_${randomBytes(24).toString('base64')}`;
+  const [row] = await kernel.database.platform.query<{ id: string }>(
+    "INSERT INTO webhook_subscription (id, tenant_id, url, topics, secret) VALUES (gen_random_uuid(), 'acme', ?, '{webhook.test}', ?) RETURNING id",
+    [receiver.url('/hook'), legacy],
+  );
+  const next = await startTestKernel(t, { databaseUrl: kernel.database.url, env: { ...env, ITOPS_JWT_SECRET: jwtSecret } });
+  const [after] = await next.database.platform.query<{ secret: string | null }>('SELECT secret FROM webhook_subscription WHERE id = ?', [row.id]);
+  t.equal(after.secret, null, 'the plaintext is gone');
+  t.notOk((await dumpAllRows(next.database.platform.query)).includes(legacy.slice(6)), 'and nowhere in the dump');
+
+  const tested = await call(next, 'POST', `/api/v1/webhooks/${row.id}/test`, { headers: acmeAdmin.headers });
+  t.equal(tested.status, 202, tested.text);
+  const [request] = (await eventually(async () => (receiver.received.length > 0 ? receiver.received : undefined))) ?? [];
+  t.doesNotThrow(() => verifyWebhook(legacy, request.headers as Record<string, string>, request.body), 'deliveries verify with the secret the receiver has');
+});
