@@ -5,6 +5,8 @@ import type { Logger } from '../logging/logger.ts';
 import { deliveryWorkers, type QueueDelivery } from '../outbound/delivery-ledger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
 import { AlertNotifier } from './alert-notifier.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
+import { ChannelSecrets, sealPlaintextChannelSecrets } from './channels/channel-secrets.ts';
 import type { MailSettings } from './channels/smtp-sender.ts';
 import { AlertService, type PublishMany, type Query } from './alert-service.ts';
 import { alertsModule } from './alerts.module.ts';
@@ -28,6 +30,8 @@ export function alertsWiring(deps: {
   logger: Logger;
   /** The outbox's batch publish: alerts raised or resolved together publish their events in one statement. */
   outboxPublishMany: PublishMany;
+  /** Where channels' secret settings are sealed. */
+  secrets: SecretStore;
   retryBaseSeconds?: number;
   /** The SMTP relay of e-mail channels and the address policy it is held to. */
   mail?: MailSettings;
@@ -35,7 +39,8 @@ export function alertsWiring(deps: {
   const { query, jobs, logger } = deps;
   const enqueue: QueueDelivery = (notificationId, { tenantId, startAfterSeconds }) =>
     jobs.send(notifyQueue, { notificationId }, { startAfterSeconds, group: tenantId });
-  const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30, deps.mail);
+  const channelSecrets = new ChannelSecrets(deps.secrets);
+  const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30, channelSecrets, deps.mail);
   const service = new AlertService({
     publishMany: deps.outboxPublishMany,
     enqueueMany: (queued) =>
@@ -46,9 +51,11 @@ export function alertsWiring(deps: {
     logger,
   });
   return {
-    module: alertsModule({ database: deps.database, notifier }),
+    module: alertsModule({ database: deps.database, notifier, secrets: channelSecrets }),
     service,
     async start() {
+      const sealed = await sealPlaintextChannelSecrets(deps.database, deps.secrets);
+      if (sealed > 0) logger.info({ sealed }, 'channel secrets moved into the encrypted secrets store');
       await jobs.declare('core', {
         name: 'alert-notify',
         payloadSchema: { type: 'object', required: ['notificationId'], properties: { notificationId: { type: 'string' } } },

@@ -11,7 +11,9 @@ import { notificationView } from './alert-notifier.ts';
 import { type AlertRow, alertView, type Query } from './alert-service.ts';
 import type { Severity } from './channel-formats.ts';
 import { configView, settleConfig } from './channels/channel-config.ts';
-import type { ChannelConfig } from './channels/channel-type.ts';
+import type { ChannelSecrets } from './channels/channel-secrets.ts';
+import { actorOf } from '../secrets/secrets.module.ts';
+import type { ChannelConfig, ChannelType } from './channels/channel-type.ts';
 import { channelType, channelTypes } from './channels/index.ts';
 
 type ChannelRow = {
@@ -57,11 +59,14 @@ const ruleView = (r: RuleRow) => ({
   createdAt: iso(r.created_at),
 });
 
-/** Rows written before settings moved to `config` (or by SQL that only knows `url`) keep their URL there. */
-const storedConfig = (r: ChannelRow): ChannelConfig => ({ ...(r.url ? { url: r.url } : {}), ...(r.config ?? {}) });
+/**
+ * A channel's settings: the row's, its secret ones from the secrets store, and the URL of rows
+ * written before settings moved to `config` (or by SQL that only knows `url`).
+ */
+const storedConfig = (r: ChannelRow, secret: ChannelConfig = {}): ChannelConfig => ({ ...(r.url ? { url: r.url } : {}), ...(r.config ?? {}), ...secret });
 
-const channelView = (r: ChannelRow, rules: RuleRow[]) => {
-  const config = configView(channelType(r.type), storedConfig(r));
+const channelView = (r: ChannelRow, rules: RuleRow[], secret?: ChannelConfig) => {
+  const config = configView(channelType(r.type), storedConfig(r, secret));
   return {
     id: r.id,
     name: r.name,
@@ -124,8 +129,8 @@ type AlertListQuery = { status?: 'firing' | 'resolved'; severity?: Severity; sou
  * Alerts (read), notification channels with routing rules, silences, and test notifications.
  * Every request runs as its workspace (`forTenant`): row-level security holds the tenant condition.
  */
-export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'>; notifier: AlertNotifier }): CoreModule {
-  const { notifier } = deps;
+export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'>; notifier: AlertNotifier; secrets: ChannelSecrets }): CoreModule {
+  const { notifier, secrets } = deps;
   const sqlOf = (tenantId: string): Query => deps.database.forTenant(tenantId).query;
 
   const ownedChannel = async (tenantId: string, id: string) => {
@@ -226,24 +231,28 @@ export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'
         const tenantId = req.tenantId as string;
         const rows = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel ORDER BY name');
         const rules = await rulesOf(tenantId);
-        return { data: rows.map((r) => channelView(r, rules)) };
+        const sealed = await secrets.of(
+          sqlOf(tenantId),
+          tenantId,
+          rows.map((r) => r.id),
+        );
+        return { data: rows.map((r) => channelView(r, rules, sealed.get(r.id))) };
       },
       async createChannel(req: OperationRequest<ChannelInput & { name: string; type: string; description?: string; enabled?: boolean }>) {
         const settings = channelSettings(req.body);
+        const tenantId = req.tenantId as string;
+        const id = randomUUID();
         try {
-          const [row] = await sqlOf(req.tenantId as string)<ChannelRow>(
-            'INSERT INTO notification_channel (id, tenant_id, name, type, config, description, enabled) VALUES (?, ?, ?, ?, ?::jsonb, ?, ?) RETURNING *',
-            [
-              randomUUID(),
-              req.tenantId,
-              req.body.name.trim(),
-              settings.type,
-              JSON.stringify(settings.config),
-              req.body.description ?? null,
-              req.body.enabled ?? true,
-            ],
-          );
-          return { status: 201, body: channelView(row, []) };
+          // The row and its sealed settings commit together; the row keeps only what is not secret.
+          const row = await deps.database.forTenant(tenantId).transaction(async (tx) => {
+            const plain = await secrets.save(tx, tenantId, id, channelType(settings.type) as ChannelType, settings.config, {}, actorOf(req.principal));
+            const [created] = await tx.query<ChannelRow>(
+              'INSERT INTO notification_channel (id, tenant_id, name, type, config, description, enabled) VALUES (?, ?, ?, ?, ?::jsonb, ?, ?) RETURNING *',
+              [id, tenantId, req.body.name.trim(), settings.type, JSON.stringify(plain), req.body.description ?? null, req.body.enabled ?? true],
+            );
+            return created;
+          });
+          return { status: 201, body: channelView(row, [], settings.config) };
         } catch (error) {
           if (isUniqueViolation(error)) throw new AppError('conflict', `A channel named ${req.body.name.trim()} already exists`);
           throw error;
@@ -252,20 +261,25 @@ export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'
       async updateChannel(req: OperationRequest<ChannelInput & { name?: string; description?: string | null; enabled?: boolean }, { id: string }>) {
         const tenantId = req.tenantId as string;
         const current = await ownedChannel(tenantId, req.params.id);
-        const settings = channelSettings(req.body, { type: current.type, config: storedConfig(current) });
+        const currentSecret = (await secrets.of(sqlOf(tenantId), tenantId, [current.id])).get(current.id) ?? {};
+        const settings = channelSettings(req.body, { type: current.type, config: storedConfig(current, currentSecret) });
         const next = {
           name: req.body.name?.trim() ?? current.name,
           type: settings.type,
-          config: JSON.stringify(settings.config),
           description: req.body.description === undefined ? current.description : req.body.description,
           enabled: req.body.enabled ?? current.enabled,
         };
         try {
-          const [row] = await sqlOf(tenantId)<ChannelRow>(
-            'UPDATE notification_channel SET name = ?, type = ?, config = ?::jsonb, url = NULL, description = ?, enabled = ?, updated_at = now() WHERE id = ? RETURNING *',
-            [next.name, next.type, next.config, next.description, next.enabled, current.id],
-          );
-          return channelView(row, await rulesOf(tenantId, row.id));
+          const row = await deps.database.forTenant(tenantId).transaction(async (tx) => {
+            const type = channelType(settings.type) as ChannelType;
+            const plain = await secrets.save(tx, tenantId, current.id, type, settings.config, currentSecret, actorOf(req.principal));
+            const [updated] = await tx.query<ChannelRow>(
+              'UPDATE notification_channel SET name = ?, type = ?, config = ?::jsonb, url = NULL, description = ?, enabled = ?, updated_at = now() WHERE id = ? RETURNING *',
+              [next.name, next.type, JSON.stringify(plain), next.description, next.enabled, current.id],
+            );
+            return updated;
+          });
+          return channelView(row, await rulesOf(tenantId, row.id), settings.config);
         } catch (error) {
           if (isUniqueViolation(error)) throw new AppError('conflict', `A channel named ${next.name} already exists`);
           throw error;
@@ -273,7 +287,10 @@ export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'
       },
       async deleteChannel(req: OperationRequest<unknown, { id: string }>) {
         const channel = await ownedChannel(req.tenantId as string, req.params.id);
-        await sqlOf(channel.tenant_id)('DELETE FROM notification_channel WHERE id = ?', [channel.id]);
+        await deps.database.forTenant(channel.tenant_id).transaction(async (tx) => {
+          await tx.query('DELETE FROM notification_channel WHERE id = ?', [channel.id]);
+          await secrets.delete(tx, channel.tenant_id, channel.id, actorOf(req.principal));
+        });
         return { status: 204 };
       },
       async testChannel(req: OperationRequest<{ message?: string } | undefined, { id: string }>) {

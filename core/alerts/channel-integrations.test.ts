@@ -4,6 +4,7 @@ import t from 'tap';
 import type { Kernel } from '../kernel/kernel.ts';
 import { type AlertsService, definePlugin, type RaiseAlert, type ResolveAlert, tokens } from '../plugin-api/index.ts';
 import { call } from '../plugin-api/testing.ts';
+import { dumpAllRows } from '../secrets/secrets.testkit.ts';
 import { eventually } from '../testing/eventually.ts';
 import { startReceiver } from '../testing/http-receiver.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
@@ -102,6 +103,11 @@ t.test('each HTTP integration gets a firing and a resolved notification in its s
     { name: 'tw', type: 'teams-workflow', config: { url: rx.url('/tw/workflows/run') } },
   ];
   for (const channel of channels) await createChannel(kernel, acmeAdmin.headers, channel);
+  const dump = await dumpAllRows(kernel.database.platform.query);
+  t.ok(dump.includes('ops-alerts'), 'settings that are not secret stay readable in the row');
+  for (const secret of [...Object.values(secrets), '/mm/hooks/xyz', '/rc/hooks/abc', '/tw/workflows/run']) {
+    t.notOk(dump.includes(secret), `${secret.slice(0, 8)}… is sealed in the secrets store, nowhere in a dump`);
+  }
 
   const listed = await call(kernel, 'GET', '/api/v1/channels', { headers: acmeAdmin.headers });
   t.equal(listed.status, 200);
@@ -299,7 +305,11 @@ t.test('channel settings are checked per type, secrets kept across updates, and 
   t.equal(renamed.status, 200);
   t.match(renamed.json, { name: 'pager', config: { routingKey: '…0001', eventsUrl: 'https://events.eu.pagerduty.com/v2/enqueue' } });
   const [stored] = await kernel.database.query<{ config: Record<string, string> }>('SELECT config FROM notification_channel WHERE id = ?', [created.id]);
-  t.equal(stored.config.routingKey, 'secret-routing-key-0001', 'the secret is kept when other settings change');
+  t.same(stored.config, { eventsUrl: 'https://events.eu.pagerduty.com/v2/enqueue' }, 'the row keeps no secret');
+  const sealed = await kernel.database.query<{ key: string; version: number }>('SELECT key, version FROM workspace_secret WHERE key = ?', [
+    `channel-secret.${created.id}`,
+  ]);
+  t.same(sealed, [{ key: `channel-secret.${created.id}`, version: 1 }], 'the secret is kept, sealed and unchanged, when other settings change');
   const cleared = await call(kernel, 'PUT', `/api/v1/channels/${created.id}`, { headers: acmeAdmin.headers, body: { config: { routingKey: null } } });
   t.equal(cleared.status, 400, 'a required secret cannot be cleared');
   const retyped = await call(kernel, 'PUT', `/api/v1/channels/${created.id}`, { headers: acmeAdmin.headers, body: { type: 'ntfy' } });

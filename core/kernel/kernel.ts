@@ -175,7 +175,7 @@ export class Kernel {
         }),
       );
       const outbound = outboundHttp({ config, logger });
-      // Before webhooks: subscriptions' signing secrets are sealed in the secrets store.
+      // Before webhooks and alerts: signing secrets and channels' secret settings are sealed in the secrets store.
       const settingsAndSecrets = await stops.started(
         startSettingsAndSecrets({
           config,
@@ -189,7 +189,7 @@ export class Kernel {
       const webhooks = await stops.started(
         startWebhooks({ config, database, outbound, jobs, bus: events.bus, outbox: events.outbox, logger, secrets: settingsAndSecrets.secrets }),
       );
-      const alerts = await stops.started(startAlerts({ config, database, outbound, jobs, outbox: events.outbox, logger }));
+      const alerts = await stops.started(startAlerts({ config, database, outbound, jobs, outbox: events.outbox, logger, secrets: settingsAndSecrets.secrets }));
 
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics, prefix: 'itops_' });

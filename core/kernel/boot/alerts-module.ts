@@ -6,6 +6,7 @@ import type { EventOutbox } from '../../events/event-outbox.ts';
 import type { JobService } from '../../jobs/job-service.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { OutboundHttp } from '../../outbound/outbound-http.ts';
+import type { SecretStore } from '../../secrets/secret-store.ts';
 import type { CoreModule } from '../core-module.ts';
 import type { Stop } from './stop-steps.ts';
 
@@ -17,6 +18,7 @@ export async function startAlerts(deps: {
   jobs: JobService;
   outbox: EventOutbox;
   logger: Logger;
+  secrets: SecretStore;
 }): Promise<{ service: AlertsService; module: CoreModule; stop: Stop }> {
   const { outbox } = deps;
   const alerts = alertsWiring({
@@ -27,6 +29,7 @@ export async function startAlerts(deps: {
     logger: deps.logger,
     outboxPublishMany: (tx, events) => outbox.publishMany(tx, events),
     retryBaseSeconds: deps.config.webhookRetryBaseSeconds,
+    secrets: deps.secrets,
     mail: { smtp: deps.config.smtp, hostAllowlist: deps.config.outboundHostAllowlist, allowPrivate: deps.config.outboundAllowPrivate },
   });
   return { service: alerts.service, module: alerts.module, stop: await alerts.start() };
