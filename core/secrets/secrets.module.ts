@@ -25,6 +25,11 @@ export const actorOf = (principal: Principal | null): string => (principal ? `${
 
 const sorts = { key: 'key', updatedAt: 'updated_at', createdAt: 'created_at' };
 
+const managedSecrets = [
+  { prefix: 'webhook-signing.', through: 'its webhook (POST /api/v1/webhooks/{id}/rotate-secret)' },
+  { prefix: 'channel-secret.', through: 'its channel (PUT /api/v1/channels/{id})' },
+];
+
 function workspaceOf(req: OperationRequest): string {
   if (!req.tenantId) throw new AppError('bad_request', 'Name the workspace in the x-workspace-id header');
   return req.tenantId;
@@ -37,10 +42,11 @@ async function listSecrets(store: SecretStore, owner: SecretOwner, req: Operatio
 }
 
 async function setSecret(store: SecretStore, owner: SecretOwner, req: OperationRequest<{ value: string }, { key: string }>) {
-  // Webhook signing secrets are the platform's to generate; a value set by hand could not be verified by the SDK.
-  if (req.params.key.startsWith('webhook-signing.')) {
-    throw new AppError('validation_failed', 'Webhook signing secrets are set by rotating the webhook’s secret (POST /api/v1/webhooks/{id}/rotate-secret)', {
-      details: [{ path: '/params/key', message: 'a name reserved for webhook signing secrets' }],
+  // Webhook signing secrets and channel settings are set through their webhook or channel, which check them.
+  const reserved = managedSecrets.find((m) => req.params.key.startsWith(m.prefix));
+  if (reserved) {
+    throw new AppError('validation_failed', `This secret is set through ${reserved.through}`, {
+      details: [{ path: '/params/key', message: `names starting ${reserved.prefix} are reserved` }],
     });
   }
   const secret = await store.write(owner, req.params.key, req.body.value, actorOf(req.principal));
