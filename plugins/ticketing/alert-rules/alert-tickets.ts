@@ -102,16 +102,37 @@ export class AlertTickets {
     return this.deps.store.get(tx, ticket.id);
   }
 
+  /** Each workspace's events in order on this node: one alert's firing, refiring and recovery must not race each other's tickets. */
+  private readonly queues = new Map<string, Promise<void>>();
+
   /** Subscribes this node to alert events; each event is applied once across nodes. */
   start(): () => void {
     return this.deps.events.subscribe(
       (event) => {
-        this.apply(event).catch((error) =>
-          this.deps.logger.error({ err: error, topic: event.topic, id: event.id }, 'ticketing: could not apply an alert event'),
-        );
+        const key = event.tenantId ?? '';
+        const next = (this.queues.get(key) ?? Promise.resolve()).then(() => this.applyWithRetries(event));
+        this.queues.set(key, next);
+        void next.finally(() => {
+          if (this.queues.get(key) === next) this.queues.delete(key);
+        });
       },
       { topics: new Set(['alert.triggered', 'alert.resolved']) },
     );
+  }
+
+  /** A transient failure (a conflict with another node, a dropped connection) is tried again before the event is given up. */
+  private async applyWithRetries(event: PlatformEvent, attempts = 4): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.apply(event);
+      } catch (error) {
+        if (attempt >= attempts) {
+          this.deps.logger.error({ err: error, topic: event.topic, id: event.id }, 'ticketing: could not apply an alert event');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
+    }
   }
 
   /**
