@@ -28,6 +28,7 @@ import { pluginSecretsToken, secretsFor } from '../../secrets/plugin-secrets.ts'
 import type { SecretStore } from '../../secrets/secret-store.ts';
 import { pluginSettingsToken, settingsFor } from '../../settings/plugin-settings.ts';
 import type { SettingsStore } from '../../settings/settings-store.ts';
+import { CapabilityRegistry, capabilityRegistryToken } from '../../capabilities/capability-registry.ts';
 
 /** What plugins may ask the container for. */
 export interface PlatformServices {
@@ -99,6 +100,14 @@ export function startPlugins(deps: {
     registerValue(container, tokens.workers, workers);
     registerValue(container, tokens.validator, services.validator);
     registerValue(container, pluginMetricsToken, pluginMetricsOf(deps.metrics));
+    // Plugins get a view scoped to themselves (plugin-scope.ts); the plain token is the core's own.
+    const capabilities = new CapabilityRegistry();
+    registerValue(container, capabilityRegistryToken, capabilities);
+    registerValue(
+      container,
+      tokens.capabilities,
+      capabilities.forPlugin('core', () => {}),
+    );
 
     const core = coreContribution(
       {
