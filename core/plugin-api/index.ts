@@ -30,6 +30,8 @@ export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/a
 import type { AlertsService } from '../alerts/alert-types.ts';
 export type { CapabilitiesService, CapabilityContext, CapabilityDeclaration, RegisteredCapability } from '../capabilities/capability-registry.ts';
 import type { CapabilitiesService } from '../capabilities/capability-registry.ts';
+export type { FailedDelivery, FailedJob, QueueDepth, RuntimeService } from '../runtime/runtime-inspector.ts';
+import type { RuntimeService } from '../runtime/runtime-inspector.ts';
 
 /** Identity function that types a manifest; the kernel validates it at load time. */
 export function definePlugin(manifest: PluginManifest): PluginManifest {
@@ -62,4 +64,9 @@ export const tokens = {
    * run; a plugin's registrations are undone when it unloads.
    */
   capabilities: createServiceToken<CapabilitiesService>('capabilities'),
+  /**
+   * The job queue's depths and the workspace's failed jobs and outbox (webhook) deliveries, with
+   * their retry: what an operator's runtime view shows.
+   */
+  runtime: createServiceToken<RuntimeService>('runtime'),
 };

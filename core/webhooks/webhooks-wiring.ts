@@ -28,6 +28,8 @@ export function webhooksWiring(deps: {
 }): {
   module: CoreModule;
   start(): Promise<() => Promise<void>>;
+  /** Delivers settled deliveries again (the runtime view's retry). */
+  replay(ids: string[]): Promise<string[]>;
 } {
   const { jobs, logger } = deps;
   const delivery = new WebhookDelivery(
@@ -39,6 +41,7 @@ export function webhooksWiring(deps: {
   );
   return {
     module: webhooksModule({ database: deps.database, delivery }),
+    replay: (ids) => delivery.replay(ids),
     async start() {
       await jobs.declare('core', {
         name: 'webhook-deliver',

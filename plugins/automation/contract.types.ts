@@ -19,6 +19,33 @@ export type AgentRun = {
   failureMessage: string | null;
 };
 
+export type AgentRuntimeHealth = {
+  status: 'ok' | 'degraded';
+  checkedAt: string;
+  reasons?: string[];
+  database: {
+    ok: boolean;
+    latencyMs: number;
+  };
+  queues: {
+    count: number;
+    queued: number;
+    active: number;
+    failed: number;
+    oldestQueuedAgeSeconds: number | null;
+  };
+  failures: {
+    jobs: number;
+    outbox: number;
+  };
+  agents: {
+    builtin: number;
+    /** The workspace's runs still running. */
+    running: number;
+    controlPlaneConfigured: boolean;
+  };
+};
+
 export type ChangeEvent = {
   id: string;
   source: 'github';
@@ -50,6 +77,26 @@ export type Error = {
   };
 };
 
+export type FailedDelivery = {
+  id: string;
+  subscriptionId: string;
+  topic: string;
+  eventId: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  failedAt: string;
+};
+
+export type FailedJob = {
+  id: string;
+  queue: string;
+  retryCount: number;
+  createdAt: string;
+  failedAt: string | null;
+  error: string | null;
+};
+
 export type GithubDeliveryReceipt = {
   delivery: string;
   event: string;
@@ -77,6 +124,56 @@ export type PageInfo = {
   offset: number;
   returned: number;
   total: number;
+};
+
+export type QueueDepth = {
+  name: string;
+  /** Waiting to run: ready, deferred or blocked. */
+  queued: number;
+  ready: number;
+  deferred: number;
+  active: number;
+  /** Failed jobs still kept (bounded by retention). */
+  failed: number;
+  oldestQueuedAgeSeconds: number | null;
+};
+
+export type RuntimeAgent = {
+  /** `{agent}.{reasoner}`. */
+  name: string;
+  executor: 'builtin' | 'control_plane';
+  /** The plugin that registered a built-in capability. */
+  owner: string | null;
+  description: string | null;
+  retrySafe: boolean;
+  inputSchema?: {
+    [key: string]: unknown;
+  };
+  /** The workspace's runs of the last 24 hours. */
+  runs: {
+    running: number;
+    succeeded: number;
+    failed: number;
+    timedOut: number;
+    lastRunAt: string | null;
+  };
+};
+
+export type RuntimeRetry = {
+  id: string;
+  retried: boolean;
+};
+
+export type SmokeReport = {
+  status: 'passed' | 'failed';
+  startedAt: string;
+  totalMs: number;
+  stages: {
+    name: 'database' | 'event' | 'job' | 'agent';
+    status: 'passed' | 'failed';
+    durationMs: number;
+    detail?: string;
+  }[];
 };
 
 // Operations
@@ -120,6 +217,61 @@ export type GetAgentRunRequest = {
 
 export type GetAgentRunResponse = AgentRun;
 
+/** GET /api/v1/agent-runtime/health: One summary: the database's answer time, the queues (waiting, active, failed, the oldest waiting job's age), the workspace's failures, and the agents. `degraded` when a job has waited over 5 minutes or the workspace has failures to look at. */
+export type GetAgentRuntimeHealthRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetAgentRuntimeHealthResponse = AgentRuntimeHealth;
+
+/** GET /api/v1/agent-runtime/agents: The agent capabilities this server runs itself, the control-plane targets the workspace ran, and each one's runs of the last 24 hours. */
+export type ListAgentRuntimeAgentsRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListAgentRuntimeAgentsResponse = {
+  data: RuntimeAgent[];
+  controlPlane: {
+    configured: boolean;
+    /** Whether callbacks must be signed (a secret is configured). */
+    signed: boolean;
+  };
+};
+
+/** GET /api/v1/agent-runtime/failures: The workspace's failed jobs and failed outbox deliveries, newest first (at most `limit` of each). */
+export type ListAgentRuntimeFailuresRequest = {
+  query?: {
+    limit?: number;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListAgentRuntimeFailuresResponse = {
+  jobs: FailedJob[];
+  outbox: FailedDelivery[];
+};
+
+/** GET /api/v1/agent-runtime/queues: Every job queue's depth and the age of its oldest waiting job. */
+export type ListAgentRuntimeQueuesRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListAgentRuntimeQueuesResponse = {
+  data: QueueDepth[];
+};
+
 /** GET /api/v1/change-events: The workspace's change events (pushes, deployments, releases, pipeline runs), newest first by default. */
 export type ListChangeEventsRequest = {
   query?: {
@@ -162,6 +314,50 @@ export type ReceiveGithubWebhookRequest = {
 
 export type ReceiveGithubWebhookResponse = GithubDeliveryReceipt;
 
+/** POST /api/v1/agent-runtime/job-failures/{id}/retry: Run a failed job of the workspace again. */
+export type RetryJobFailureRequest = {
+  path: {
+    /** A failed job's id. */
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type RetryJobFailureResponse = RuntimeRetry;
+
+/** POST /api/v1/agent-runtime/outbox-failures/{id}/retry: Deliver a failed outbox delivery again (same webhook-id, a fresh set of attempts). */
+export type RetryOutboxFailureRequest = {
+  path: {
+    /** A failed delivery's id. */
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type RetryOutboxFailureResponse = RuntimeRetry;
+
+/** POST /api/v1/agent-runtime/smoke: An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), and a built-in agent run; each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
+export type RunAgentRuntimeSmokeRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type RunAgentRuntimeSmokeResponse = SmokeReport;
+
 /** POST /api/v1/webhooks/workflow-completed: Complete a control-plane run. The JSON body is `{ executionId, status: succeeded | failed, result?, error?: { code?, message? } }`, `executionId` being the run's id as sent to the control plane. The run ends with that outcome, and `automation.agent_run_completed` is published, in one transaction with the record of the delivery. */
 export type WorkflowCompletedCallbackRequest = {
   headers?: {
@@ -181,8 +377,15 @@ export type WorkflowCompletedCallbackResponse = {
 export interface OperationTypes {
   executeAgent: { request: ExecuteAgentRequest; response: ExecuteAgentResponse };
   getAgentRun: { request: GetAgentRunRequest; response: GetAgentRunResponse };
+  getAgentRuntimeHealth: { request: GetAgentRuntimeHealthRequest; response: GetAgentRuntimeHealthResponse };
+  listAgentRuntimeAgents: { request: ListAgentRuntimeAgentsRequest; response: ListAgentRuntimeAgentsResponse };
+  listAgentRuntimeFailures: { request: ListAgentRuntimeFailuresRequest; response: ListAgentRuntimeFailuresResponse };
+  listAgentRuntimeQueues: { request: ListAgentRuntimeQueuesRequest; response: ListAgentRuntimeQueuesResponse };
   listChangeEvents: { request: ListChangeEventsRequest; response: ListChangeEventsResponse };
   receiveGithubWebhook: { request: ReceiveGithubWebhookRequest; response: ReceiveGithubWebhookResponse };
+  retryJobFailure: { request: RetryJobFailureRequest; response: RetryJobFailureResponse };
+  retryOutboxFailure: { request: RetryOutboxFailureRequest; response: RetryOutboxFailureResponse };
+  runAgentRuntimeSmoke: { request: RunAgentRuntimeSmokeRequest; response: RunAgentRuntimeSmokeResponse };
   workflowCompletedCallback: { request: WorkflowCompletedCallbackRequest; response: WorkflowCompletedCallbackResponse };
 }
 
@@ -208,7 +411,14 @@ export const operations = {
     requestBody: 'application/json',
   },
   getAgentRun: { method: 'GET', path: '/api/v1/agent-runs/{id}', public: false, permission: 'automation.agents:read' },
+  getAgentRuntimeHealth: { method: 'GET', path: '/api/v1/agent-runtime/health', public: false, permission: 'automation.runtime:read' },
+  listAgentRuntimeAgents: { method: 'GET', path: '/api/v1/agent-runtime/agents', public: false, permission: 'automation.runtime:read' },
+  listAgentRuntimeFailures: { method: 'GET', path: '/api/v1/agent-runtime/failures', public: false, permission: 'automation.runtime:read' },
+  listAgentRuntimeQueues: { method: 'GET', path: '/api/v1/agent-runtime/queues', public: false, permission: 'automation.runtime:read' },
   listChangeEvents: { method: 'GET', path: '/api/v1/change-events', public: false, permission: 'automation.changes:read' },
   receiveGithubWebhook: { method: 'POST', path: '/api/v1/integrations/github/webhook', public: true, requestBody: '*/*' },
+  retryJobFailure: { method: 'POST', path: '/api/v1/agent-runtime/job-failures/{id}/retry', public: false, permission: 'automation.runtime:write' },
+  retryOutboxFailure: { method: 'POST', path: '/api/v1/agent-runtime/outbox-failures/{id}/retry', public: false, permission: 'automation.runtime:write' },
+  runAgentRuntimeSmoke: { method: 'POST', path: '/api/v1/agent-runtime/smoke', public: false, permission: 'automation.runtime:write' },
   workflowCompletedCallback: { method: 'POST', path: '/api/v1/webhooks/workflow-completed', public: true, requestBody: '*/*' },
 } as const satisfies Record<OperationId, OperationInfo>;

@@ -1,4 +1,6 @@
 import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
+import * as runtimeHandlers from './agent-runtime/runtime.handlers.ts';
+import { runSmokeTest, smokeEventTopic, smokeJob, smokeJobHandler, smokeJobTopic } from './agent-runtime/smoke-test.ts';
 import { AgentRuns, agentRunCompleted } from './agents/agent-runs.ts';
 import { ControlPlaneExecutor } from './agents/control-plane-executor.ts';
 import { echoCapability } from './agents/echo-capability.ts';
@@ -27,18 +29,35 @@ export function createAutomationPlugin(): PluginManifest {
       fragment('./agents/agents.openapi.yaml'),
       fragment('./webhooks/workflow-completed.openapi.yaml'),
       fragment('./github/github.openapi.yaml'),
+      fragment('./agent-runtime/agent-runtime.openapi.yaml'),
     ),
     permissions: [
       { name: 'automation.agents:execute', description: 'Run agent capabilities (POST /api/v1/execute/{agent}.{reasoner})' },
       { name: 'automation.agents:read', description: 'See agent runs' },
       { name: 'automation.changes:read', description: 'See change events (GitHub pushes, deployments, releases, pipeline runs)' },
+      { name: 'automation.runtime:read', description: 'See the agent runtime: queues, failures, agents, health' },
+      { name: 'automation.runtime:write', description: 'Retry failed jobs and outbox deliveries, run the runtime self-test' },
     ],
     policies: [
       { role: 'automation_operator', permission: 'automation.agents:execute' },
       { role: 'ops_engineer', permission: 'automation.agents:execute' },
-      ...readers.flatMap((role) => ['automation.agents:read', 'automation.changes:read'].map((permission) => ({ role, permission }))),
+      { role: 'ops_engineer', permission: 'automation.runtime:write' },
+      ...readers.flatMap((role) =>
+        ['automation.agents:read', 'automation.changes:read', 'automation.runtime:read'].map((permission) => ({ role, permission })),
+      ),
+    ],
+    jobs: [
+      {
+        name: smokeJob,
+        payloadSchema: { type: 'object', required: ['smokeId', 'tenantId'], properties: { smokeId: { type: 'string' }, tenantId: { type: 'string' } } },
+        // A self-test reports what happened; it does not retry its way to a pass.
+        retry: { limit: 0 },
+        expireInSeconds: 60,
+      },
     ],
     events: [
+      { topic: smokeEventTopic, description: 'The runtime self-test: an event round trip', payloadSchema: { type: 'object', required: ['smokeId'] } },
+      { topic: smokeJobTopic, description: 'The runtime self-test: its job ran', payloadSchema: { type: 'object', required: ['smokeId'] } },
       {
         topic: agentRunCompleted,
         description: 'An agent run ended (succeeded, failed or timed out)',
@@ -122,6 +141,14 @@ export function createAutomationPlugin(): PluginManifest {
       const githubEnabled = githubWebhookEnabled(ctx.config.ITOPS_AUTOMATION_GITHUB_WEBHOOK_ENABLED as boolean);
       const github = { database, events, secrets: ctx.get(tokens.secrets), enabled: githubEnabled };
 
+      const runtime = {
+        runtime: ctx.get(tokens.runtime),
+        database,
+        capabilities,
+        controlPlane: { configured: url !== undefined, signed: secret !== undefined },
+      };
+      const smoke = { database, events, jobs: ctx.get(tokens.jobs), runs, capabilities };
+
       capabilities.register(echoCapability);
 
       const handlers: Record<string, (req: any) => unknown> = {
@@ -130,9 +157,17 @@ export function createAutomationPlugin(): PluginManifest {
         workflowCompletedCallback: (req) => workflowCompletedCallback({ database, runs, validator, secret }, req),
         receiveGithubWebhook: (req) => receiveGithubWebhook(github, req),
         listChangeEvents: (req) => changeEvents.page(database.forTenant(req.tenantId), req.query),
+        getAgentRuntimeHealth: (req) => runtimeHandlers.runtimeHealth(runtime, req),
+        listAgentRuntimeQueues: () => runtimeHandlers.runtimeQueues(runtime),
+        listAgentRuntimeFailures: (req) => runtimeHandlers.runtimeFailures(runtime, req),
+        listAgentRuntimeAgents: (req) => runtimeHandlers.runtimeAgents(runtime, req),
+        retryOutboxFailure: (req) => runtimeHandlers.retryOutboxFailure(runtime, req),
+        retryJobFailure: (req) => runtimeHandlers.retryJobFailure(runtime, req),
+        runAgentRuntimeSmoke: (req) => runSmokeTest(smoke, req.tenantId, req.principal?.id ?? null),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
 
+      ctx.job(smokeJob, (payload: { smokeId: string; tenantId: string }) => smokeJobHandler({ database, events }, payload));
       // Runs whose control plane never called back (or whose node died mid-run) end as timed out.
       ctx.every('agent_run_deadlines', 15_000, () => runs.expireOverdue());
     },

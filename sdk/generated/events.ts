@@ -16,6 +16,10 @@ export interface components {
     'automation.agent_run_completed': Record<string, unknown>;
     /** @description A change (push, deployment, release, pipeline run) was recorded */
     'automation.change_recorded': Record<string, unknown>;
+    /** @description The runtime self-test: an event round trip */
+    'automation.smoke': Record<string, unknown>;
+    /** @description The runtime self-test: its job ran */
+    'automation.smoke_job_ran': Record<string, unknown>;
     /** @description A certificate crossed a warning threshold (days before expiry), expired, or became invalid (chain or name). */
     'certificate.alert': {
       /** Format: uuid */
@@ -405,6 +409,8 @@ export interface EventPayloads {
   'asset.state_changed': components['schemas']['asset.state_changed'];
   'automation.agent_run_completed': components['schemas']['automation.agent_run_completed'];
   'automation.change_recorded': components['schemas']['automation.change_recorded'];
+  'automation.smoke': components['schemas']['automation.smoke'];
+  'automation.smoke_job_ran': components['schemas']['automation.smoke_job_ran'];
   'certificate.alert': components['schemas']['certificate.alert'];
   'certificate.recovery': components['schemas']['certificate.recovery'];
   'container.health_changed': components['schemas']['container.health_changed'];

@@ -1547,6 +1547,131 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/agent-runtime/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One summary: the database's answer time, the queues (waiting, active, failed, the oldest waiting job's age), the workspace's failures, and the agents. `degraded` when a job has waited over 5 minutes or the workspace has failures to look at. */
+    get: operations['getAgentRuntimeHealth'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/queues': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every job queue's depth and the age of its oldest waiting job. */
+    get: operations['listAgentRuntimeQueues'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/failures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's failed jobs and failed outbox deliveries, newest first (at most `limit` of each). */
+    get: operations['listAgentRuntimeFailures'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/agents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The agent capabilities this server runs itself, the control-plane targets the workspace ran, and each one's runs of the last 24 hours. */
+    get: operations['listAgentRuntimeAgents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/outbox-failures/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A failed delivery's id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Deliver a failed outbox delivery again (same webhook-id, a fresh set of attempts). */
+    post: operations['retryOutboxFailure'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/job-failures/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A failed job's id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Run a failed job of the workspace again. */
+    post: operations['retryJobFailure'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/smoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), and a built-in agent run; each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
+    post: operations['runAgentRuntimeSmoke'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/heartbeats': {
     parameters: {
       query?: never;
@@ -4710,6 +4835,109 @@ export interface components {
       /** Format: date-time */
       receivedAt: string;
     };
+    QueueDepth: {
+      name: string;
+      /** @description Waiting to run: ready, deferred or blocked. */
+      queued: number;
+      ready: number;
+      deferred: number;
+      active: number;
+      /** @description Failed jobs still kept (bounded by retention). */
+      failed: number;
+      oldestQueuedAgeSeconds: number | null;
+    };
+    FailedJob: {
+      /** Format: uuid */
+      id: string;
+      queue: string;
+      retryCount: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      failedAt: string | null;
+      error: string | null;
+    };
+    FailedDelivery: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      subscriptionId: string;
+      topic: string;
+      eventId: string;
+      attempts: number;
+      lastStatusCode: number | null;
+      lastError: string | null;
+      /** Format: date-time */
+      failedAt: string;
+    };
+    RuntimeAgent: {
+      /** @description `{agent}.{reasoner}`. */
+      name: string;
+      /** @enum {string} */
+      executor: 'builtin' | 'control_plane';
+      /** @description The plugin that registered a built-in capability. */
+      owner: string | null;
+      description: string | null;
+      retrySafe: boolean;
+      inputSchema?: Record<string, unknown>;
+      /** @description The workspace's runs of the last 24 hours. */
+      runs: {
+        running: number;
+        succeeded: number;
+        failed: number;
+        timedOut: number;
+        /** Format: date-time */
+        lastRunAt: string | null;
+      };
+    };
+    AgentRuntimeHealth: {
+      /** @enum {string} */
+      status: 'ok' | 'degraded';
+      /** Format: date-time */
+      checkedAt: string;
+      reasons?: string[];
+      database: {
+        ok: boolean;
+        latencyMs: number;
+      };
+      queues: {
+        count: number;
+        queued: number;
+        active: number;
+        failed: number;
+        oldestQueuedAgeSeconds: number | null;
+      };
+      failures: {
+        jobs: number;
+        outbox: number;
+      };
+      agents: {
+        builtin: number;
+        /** @description The workspace's runs still running. */
+        running: number;
+        controlPlaneConfigured: boolean;
+      };
+    };
+    RuntimeRetry: {
+      /** Format: uuid */
+      id: string;
+      retried: boolean;
+    };
+    SmokeReport: {
+      /** @enum {string} */
+      status: 'passed' | 'failed';
+      /** Format: date-time */
+      startedAt: string;
+      totalMs: number;
+      stages: {
+        /** @enum {string} */
+        name: 'database' | 'event' | 'job' | 'agent';
+        /** @enum {string} */
+        status: 'passed' | 'failed';
+        durationMs: number;
+        detail?: string;
+      }[];
+    };
     /** @enum {string} */
     HeartbeatStatus: 'new' | 'up' | 'late' | 'down' | 'paused';
     /** @enum {string} */
@@ -7051,6 +7279,13 @@ export type AuditCredentialList = components['schemas']['AuditCredentialList'];
 export type AgentRun = components['schemas']['AgentRun'];
 export type GithubDeliveryReceipt = components['schemas']['GithubDeliveryReceipt'];
 export type ChangeEvent = components['schemas']['ChangeEvent'];
+export type QueueDepth = components['schemas']['QueueDepth'];
+export type FailedJob = components['schemas']['FailedJob'];
+export type FailedDelivery = components['schemas']['FailedDelivery'];
+export type RuntimeAgent = components['schemas']['RuntimeAgent'];
+export type AgentRuntimeHealth = components['schemas']['AgentRuntimeHealth'];
+export type RuntimeRetry = components['schemas']['RuntimeRetry'];
+export type SmokeReport = components['schemas']['SmokeReport'];
 export type HeartbeatStatus = components['schemas']['HeartbeatStatus'];
 export type HeartbeatPingKind = components['schemas']['HeartbeatPingKind'];
 export type MonitorTag = components['schemas']['MonitorTag'];
@@ -10593,6 +10828,216 @@ export interface operations {
             };
             filters: Record<string, unknown>;
           };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  getAgentRuntimeHealth: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The runtime's health. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentRuntimeHealth'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  listAgentRuntimeQueues: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The queues, by name. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['QueueDepth'][];
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  listAgentRuntimeFailures: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The failures. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            jobs: components['schemas']['FailedJob'][];
+            outbox: components['schemas']['FailedDelivery'][];
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  listAgentRuntimeAgents: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The agents. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['RuntimeAgent'][];
+            controlPlane: {
+              configured: boolean;
+              /** @description Whether callbacks must be signed (a secret is configured). */
+              signed: boolean;
+            };
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  retryOutboxFailure: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description A failed delivery's id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued for delivery. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RuntimeRetry'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  retryJobFailure: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description A failed job's id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued again. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RuntimeRetry'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  runAgentRuntimeSmoke: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The stages and their outcome. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SmokeReport'];
         };
       };
       400: components['responses']['BadRequest'];

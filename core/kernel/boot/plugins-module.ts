@@ -28,6 +28,7 @@ import { pluginSecretsToken, secretsFor } from '../../secrets/plugin-secrets.ts'
 import type { SecretStore } from '../../secrets/secret-store.ts';
 import { pluginSettingsToken, settingsFor } from '../../settings/plugin-settings.ts';
 import type { SettingsStore } from '../../settings/settings-store.ts';
+import type { RuntimeService } from '../../runtime/runtime-inspector.ts';
 import { CapabilityRegistry, capabilityRegistryToken } from '../../capabilities/capability-registry.ts';
 
 /** What plugins may ask the container for. */
@@ -41,6 +42,7 @@ export interface PlatformServices {
   alerts: AlertsService;
   secrets: SecretStore;
   settings: SettingsStore;
+  runtime: RuntimeService;
 }
 
 /** Plugins left off before loading, with why. */
@@ -82,6 +84,7 @@ export function startPlugins(deps: {
     registerValue(container, tokens.secrets, secretsFor(services.secrets, 'core', 'core:kernel'));
     registerValue(container, tokens.settings, settingsFor(services.settings, 'core'));
     registerValue(container, tokens.events, services.events);
+    registerValue(container, tokens.runtime, services.runtime);
     registerValue(
       container,
       tokens.config,

@@ -19,7 +19,7 @@ export async function startWebhooks(deps: {
   bus: EventBus;
   outbox: EventOutbox;
   logger: Logger;
-}): Promise<{ module: CoreModule; stop: Stop }> {
+}): Promise<{ module: CoreModule; stop: Stop; replay: (ids: string[]) => Promise<string[]> }> {
   const { config, database } = deps;
   const webhooks = webhooksWiring({
     query: database.query,
@@ -31,5 +31,5 @@ export async function startWebhooks(deps: {
     retryBaseSeconds: config.webhookRetryBaseSeconds,
   });
   deps.outbox.onPublish(fanOutDeliveries);
-  return { module: webhooks.module, stop: await webhooks.start() };
+  return { module: webhooks.module, stop: await webhooks.start(), replay: webhooks.replay };
 }

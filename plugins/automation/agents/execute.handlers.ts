@@ -22,8 +22,7 @@ export async function executeAgent(deps: ExecuteDeps, req: ExecuteRequest) {
   const capability = deps.capabilities.get(target);
   if (capability) {
     deps.validator.assert(capability.inputSchema, input);
-    const run = await deps.runs.start(tenantId, { target, executor: 'builtin', input, timeoutSeconds, requestedBy });
-    return { status: 200, body: agentRunView(await runBuiltin(deps, capability, run, input, requestedBy)) };
+    return { status: 200, body: agentRunView(await runCapability(deps, tenantId, capability, { input, timeoutSeconds, requestedBy })) };
   }
   if (!deps.controlPlane) throw new AppError('not_found', `No agent capability ${target}`);
   const run = await deps.runs.start(tenantId, { target, executor: 'control_plane', input, timeoutSeconds, requestedBy });
@@ -31,8 +30,19 @@ export async function executeAgent(deps: ExecuteDeps, req: ExecuteRequest) {
   return { status: dispatched.status === 'running' ? 202 : 200, body: agentRunView(dispatched) };
 }
 
+/** A recorded run of a built-in capability (its input already validated), finished when this resolves. */
+export async function runCapability(
+  deps: Pick<ExecuteDeps, 'runs'>,
+  tenantId: string,
+  capability: RegisteredCapability,
+  options: { input: unknown; timeoutSeconds: number; requestedBy: string | null },
+): Promise<AgentRunRow> {
+  const run = await deps.runs.start(tenantId, { target: capability.name, executor: 'builtin', ...options });
+  return runBuiltin(deps, capability, run, options.input, options.requestedBy);
+}
+
 /** Runs a plugin's capability within the run's deadline; whatever happens, the run ends recorded. */
-async function runBuiltin(deps: ExecuteDeps, capability: RegisteredCapability, run: AgentRunRow, input: unknown, principalId: string | null) {
+async function runBuiltin(deps: Pick<ExecuteDeps, 'runs'>, capability: RegisteredCapability, run: AgentRunRow, input: unknown, principalId: string | null) {
   const deadline = AbortSignal.timeout(Math.max(1, new Date(run.deadline_at).getTime() - Date.now()));
   let timedOut: () => void = () => {};
   const expiry = new Promise<never>((_, reject) => {
