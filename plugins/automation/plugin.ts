@@ -124,7 +124,7 @@ export function createAutomationPlugin(): PluginManifest {
             runs,
             {
               url,
-              secret: secret ?? '',
+              secret,
               dispatchTimeoutMs: (ctx.config.ITOPS_AUTOMATION_DISPATCH_TIMEOUT_SECONDS as number) * 1000,
               callbackUrl: () => config.absoluteUrl('/api/v1/webhooks/workflow-completed'),
             },

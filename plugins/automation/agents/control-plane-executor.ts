@@ -4,8 +4,8 @@ import type { AgentRunRow, AgentRuns } from './agent-runs.ts';
 
 export interface ControlPlaneSettings {
   url: string;
-  /** Signs what we send and verifies the callbacks; runs are refused without one. */
-  secret: string;
+  /** Signs what we send (and the callbacks must be signed with it); unset, nothing is signed (the seed's rule). */
+  secret?: string;
   /** The longest a dispatch may take, within the run's own deadline. */
   dispatchTimeoutMs: number;
   callbackUrl: () => string;
@@ -41,7 +41,7 @@ export class ControlPlaneExecutor {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'x-agentfield-signature': sha256Signature(this.settings.secret, body),
+          ...(this.settings.secret ? { 'x-agentfield-signature': sha256Signature(this.settings.secret, body) } : {}),
           // The run id: a control plane that sees it twice knows it is the same run.
           'x-agentfield-delivery': run.id,
         },

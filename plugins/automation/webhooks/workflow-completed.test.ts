@@ -116,3 +116,41 @@ t.test('callbacks: signature, delivery header, body, unknown run; a failure outc
   const foreign = await w.read(`/api/v1/agent-runs/${started.json.id}`, w.globexAdmin);
   t.equal(foreign.status, 404, "another workspace's control-plane run");
 });
+
+t.test('a run the control plane never completes ends timed out at its deadline; a late callback is refused', async (t) => {
+  const w = await world(t);
+  const started = await w.write('POST', '/api/v1/execute/remediator.restart_service', w.acmeOperator, { input: {}, timeoutSeconds: 1 });
+  t.equal(started.status, 202, started.text);
+  // The deadline sweep runs about every 15 s on one node.
+  const ended = await eventually(
+    async () => {
+      const run = await w.read(`/api/v1/agent-runs/${started.json.id}`, w.acmeViewer);
+      return run.json.status === 'running' ? undefined : run.json;
+    },
+    40_000,
+    250,
+  );
+  t.match(ended, { status: 'timed_out', failureCode: 'timed_out', completedAt: String });
+  const late = await w.callback({ executionId: started.json.id, status: 'succeeded', result: {} });
+  t.equal(late.status, 409, 'the run already ended');
+  t.match((await w.read(`/api/v1/agent-runs/${started.json.id}`, w.acmeViewer)).json, { status: 'timed_out' });
+});
+
+t.test('without a configured secret, callbacks need no signature (the seed rule), and still complete only control-plane runs', async (t) => {
+  const plane = await fakeControlPlane(t);
+  const w = await startAutomation(t, { env: { ITOPS_AUTOMATION_CONTROL_PLANE_URL: plane.url, ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true' } });
+  const started = await w.write('POST', '/api/v1/execute/remediator.restart_service', w.acmeOperator, { input: {} });
+  t.equal(started.status, 202, started.text);
+  t.notOk(plane.runs[0].headers['x-agentfield-signature'], 'nothing to sign with');
+  const done = await call(w.kernel, 'POST', '/api/v1/webhooks/workflow-completed', {
+    raw: JSON.stringify({ executionId: started.json.id, status: 'succeeded', result: { ok: 1 } }),
+    headers: { 'content-type': 'application/json' },
+  });
+  t.equal(done.status, 200, done.text);
+  t.match((await w.read(`/api/v1/agent-runs/${started.json.id}`, w.acmeViewer)).json, { status: 'succeeded', result: { ok: 1 } });
+  const agents = await w.read('/api/v1/agent-runtime/agents', w.acmeViewer);
+  t.match(agents.json, {
+    controlPlane: { configured: true, signed: false },
+    data: [{ name: 'automation.echo' }, { name: 'remediator.restart_service', executor: 'control_plane', runs: { succeeded: 1 } }],
+  });
+});
