@@ -1,7 +1,6 @@
 import t from 'tap';
 import { definePlugin } from '../../../core/plugin-api/index.ts';
-import { call, eventually } from '../../../core/plugin-api/testing.ts';
-import { login, memberPassword } from '../../../core/testing/identity-fixtures.ts';
+import { eventually } from '../../../core/plugin-api/testing.ts';
 import { startAutomation } from '../automation.testkit.ts';
 
 /** A plugin whose one job always fails, queued for acme: a failed job for the runtime view to show. */
@@ -17,15 +16,7 @@ const flaky = definePlugin({
   },
 });
 
-async function world(t: Parameters<typeof startAutomation>[0]) {
-  const w = await startAutomation(t, { plugins: [flaky] });
-  const created = await call(w.kernel, 'POST', '/api/v1/users', {
-    headers: w.admin.headers,
-    body: { email: 'bill@acme.test', password: memberPassword, memberships: [{ tenantId: 'acme', role: 'billing' }] },
-  });
-  if (created.status !== 201) throw new Error(`billing user: ${created.status} ${created.text}`);
-  return { ...w, acmeBilling: await login(w.kernel, 'bill@acme.test', memberPassword) };
-}
+const world = (t: Parameters<typeof startAutomation>[0]) => startAutomation(t, { plugins: [flaky] });
 
 t.test('failed jobs and outbox deliveries: listed for their workspace only, retried on request', async (t) => {
   const w = await world(t);

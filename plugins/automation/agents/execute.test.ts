@@ -1,5 +1,5 @@
 import t from 'tap';
-import { eventually } from '../../../core/plugin-api/testing.ts';
+import { call, eventually } from '../../../core/plugin-api/testing.ts';
 import { startAutomation } from '../automation.testkit.ts';
 
 t.test('a built-in capability runs within the request and its run is recorded and published', async (t) => {
@@ -62,4 +62,8 @@ t.test('execute: bad input, unknown capability, no auth, wrong role, other works
   t.match(foreign.json, { error: { code: 'not_found' } });
   t.equal((await w.read('/api/v1/agent-runs/not-a-uuid', w.acmeViewer)).status, 400);
   t.equal((await w.read(`/api/v1/agent-runs/${ran.json.id}`, { headers: {} })).status, 401);
+  t.equal((await w.read(`/api/v1/agent-runs/${ran.json.id}`, w.acmeBilling)).status, 403, 'billing does not see agent runs');
+  t.equal((await w.write('POST', '/api/v1/execute/automation.echo', w.acmeBilling, { input: { message: 'x' } })).status, 403);
+  const unkeyed = await call(w.kernel, 'POST', '/api/v1/execute/automation.echo', { headers: w.acmeOperator.headers, body: { input: { message: 'no key' } } });
+  t.equal(unkeyed.status, 400, 'execute requires an Idempotency-Key');
 });

@@ -80,6 +80,9 @@ t.test('push, deployment_status, release and workflow_run become change events; 
   const foreign = await w.read('/api/v1/change-events', w.globexAdmin);
   t.equal(foreign.json.page.total, 0, "another workspace sees none of acme's changes");
   t.equal((await w.read('/api/v1/change-events', { headers: {} })).status, 401);
+  const denied = await w.read('/api/v1/change-events', w.acmeBilling);
+  t.equal(denied.status, 403, 'billing does not see change events');
+  t.match(denied.json, { error: { code: 'forbidden' } });
   t.equal((await w.read('/api/v1/change-events?kind=commit', w.acmeViewer)).status, 400);
 });
 
