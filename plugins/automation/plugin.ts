@@ -1,6 +1,7 @@
 import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
 import * as runtimeHandlers from './agent-runtime/runtime.handlers.ts';
 import { runSmokeTest, smokeEventTopic, smokeJob, smokeJobHandler, smokeJobTopic } from './agent-runtime/smoke-test.ts';
+import { AgentExecutor } from './agents/agent-executor.ts';
 import { AgentRuns, agentRunCompleted } from './agents/agent-runs.ts';
 import { ControlPlaneExecutor } from './agents/control-plane-executor.ts';
 import { echoCapability } from './agents/echo-capability.ts';
@@ -131,13 +132,14 @@ export function createAutomationPlugin(): PluginManifest {
             ctx.logger,
           )
         : undefined;
-      const executeDeps = {
+      // What workflow steps that run an agent call too.
+      const agents = new AgentExecutor({
         runs,
         capabilities,
         validator,
         controlPlane,
         defaultTimeoutSeconds: ctx.config.ITOPS_AUTOMATION_AGENT_TIMEOUT_SECONDS as number,
-      };
+      });
       const githubEnabled = githubWebhookEnabled(ctx.config.ITOPS_AUTOMATION_GITHUB_WEBHOOK_ENABLED as boolean);
       const github = { database, events, secrets: ctx.get(tokens.secrets), enabled: githubEnabled };
 
@@ -152,8 +154,8 @@ export function createAutomationPlugin(): PluginManifest {
       capabilities.register(echoCapability);
 
       const handlers: Record<string, (req: any) => unknown> = {
-        executeAgent: (req) => executeAgent(executeDeps, req),
-        getAgentRun: (req) => getAgentRun(executeDeps, req),
+        executeAgent: (req) => executeAgent(agents, req),
+        getAgentRun: (req) => getAgentRun(runs, req),
         workflowCompletedCallback: (req) => workflowCompletedCallback({ database, runs, validator, secret }, req),
         receiveGithubWebhook: (req) => receiveGithubWebhook(github, req),
         listChangeEvents: (req) => changeEvents.page(database.forTenant(req.tenantId), req.query),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CapabilitiesService, DatabaseService, EventsService, JobsService, PlatformEvent } from '../../../core/plugin-api/index.ts';
 import type { AgentRuns } from '../agents/agent-runs.ts';
-import { runCapability } from '../agents/execute.handlers.ts';
+import { runCapability } from '../agents/agent-executor.ts';
 
 export const smokeEventTopic = 'automation.smoke';
 export const smokeJobTopic = 'automation.smoke_job_ran';
