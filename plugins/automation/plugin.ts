@@ -172,6 +172,7 @@ export function createAutomationPlugin(): PluginManifest {
       ctx.job(smokeJob, (payload: { smokeId: string; tenantId: string }) => smokeJobHandler({ database, events }, payload));
       // Runs whose control plane never called back (or whose node died mid-run) end as timed out.
       ctx.every('agent_run_deadlines', 15_000, () => runs.expireOverdue());
+      ctx.every('callback_delivery_retention', 60 * 60_000, () => runs.forgetOldDeliveries());
     },
   });
 }

@@ -98,6 +98,14 @@ export class AgentRuns {
     return row;
   }
 
+  /**
+   * Forgets callback deliveries after a week: by then their run has long ended, so a replay of one
+   * is refused anyway (a run takes one outcome).
+   */
+  async forgetOldDeliveries(): Promise<void> {
+    await this.database.platform.query("DELETE FROM automation_callback_delivery WHERE received_at < now() - interval '7 days'");
+  }
+
   /** Runs past their deadline end as `timed_out` (across workspaces: one sweep for all). */
   async expireOverdue(): Promise<number> {
     const overdue = await this.database.platform.query<{ id: string; tenant_id: string }>(
