@@ -29,4 +29,9 @@ t.test('405 with the allowed methods (HEAD wherever GET is); HEAD falls back to 
   t.same(matcher.match('PATCH', '/api/v1/items/9'), { kind: 'method_not_allowed', allowed: ['GET', 'DELETE', 'HEAD'] });
   t.match(matcher.match('HEAD', '/api/v1/items/9'), { kind: 'matched', operation: { id: 'get /api/v1/items/{id}' } });
   t.same(matcher.match('GET', '/nope'), { kind: 'not_found' });
+  t.same(
+    matcher.match('DELETE', '/api/v1/items/search'),
+    { kind: 'method_not_allowed', allowed: ['GET', 'HEAD'] },
+    "a static path's other methods are 405, not the template's operation on an item named `search`",
+  );
 });

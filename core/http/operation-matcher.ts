@@ -59,7 +59,11 @@ export class OperationMatcher<Operation extends { path: string; method: string }
     if (exact) {
       const operation = exact.get(method) ?? (method === 'HEAD' ? exact.get('GET') : undefined);
       if (operation) return { kind: 'matched', operation, params: {} };
+      // A concrete path owns its URL (OpenAPI matches it before any template): another method is a
+      // 405 here, never a template's operation with the path's last segment as its id.
       for (const m of exact.keys()) allowed.add(m);
+      if (allowed.has('GET')) allowed.add('HEAD');
+      return { kind: 'method_not_allowed', allowed: [...allowed] };
     }
     for (const template of this.templates) {
       const found = template.regex.exec(path);

@@ -137,6 +137,17 @@ export class JobService implements JobsService {
     });
   }
 
+  /** Every queue's counts as pg-boss keeps them (queued, ready, deferred, active, failed). */
+  async queueCounts(): Promise<{ name: string; queuedCount: number; readyCount: number; deferredCount: number; activeCount: number; failedCount: number }[]> {
+    return this.boss.getQueues();
+  }
+
+  /** Queues a failed job again (pg-boss `retry`); false when it was not failed (or is gone). */
+  async retryFailed(name: string, id: string): Promise<boolean> {
+    const result = await this.boss.retry(name, id);
+    return ((result as { affected?: number }).affected ?? 0) > 0;
+  }
+
   async isReachable(): Promise<boolean> {
     if (!this.started) return false;
     try {

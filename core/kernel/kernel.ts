@@ -26,6 +26,7 @@ import { outboundHttp } from './boot/outbound-module.ts';
 import { type FailedPlugin, startPlugins } from './boot/plugins-module.ts';
 import { StopSteps } from './boot/stop-steps.ts';
 import { startWebhooks } from './boot/webhooks-module.ts';
+import { RuntimeInspector } from '../runtime/runtime-inspector.ts';
 import { startSettingsAndSecrets } from './boot/settings-secrets-module.ts';
 import { secretEventTopics } from '../secrets/secret-topics.ts';
 import { settingsEventTopics } from '../settings/settings-store.ts';
@@ -213,6 +214,7 @@ export class Kernel {
             alerts: alerts.service,
             secrets: settingsAndSecrets.secrets,
             settings: settingsAndSecrets.settings,
+            runtime: new RuntimeInspector({ query: database.query, database, jobs, redeliver: webhooks.replay }),
           },
           metrics,
           coreModules: [

@@ -11,6 +11,7 @@ import { pluginMetricsToken } from '../http/plugin-metrics.ts';
 import { pluginSecretsToken } from '../secrets/plugin-secrets.ts';
 import { pluginSettingsToken } from '../settings/plugin-settings.ts';
 import type { Database } from '../db/database.ts';
+import { capabilityRegistryToken } from '../capabilities/capability-registry.ts';
 
 /** Services plugins offer each other, with their owner, so only declared dependents can use them. */
 export class ProvidedServices {
@@ -79,6 +80,7 @@ export class PluginScope {
         if (token.id === tokens.jobs.id) return reach.jobs(resolveToken(container, tokens.jobs)) as T;
         if (token.id === tokens.secrets.id) return resolveToken(container, pluginSecretsToken)(id) as T;
         if (token.id === tokens.settings.id) return resolveToken(container, pluginSettingsToken)(id) as T;
+        if (token.id === tokens.capabilities.id) return resolveToken(container, capabilityRegistryToken).forPlugin(id, (fn) => this.undo.push(fn)) as T;
         return resolveToken(container, token);
       },
       provide: (token, value) => {

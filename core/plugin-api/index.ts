@@ -28,6 +28,10 @@ export { readInPages } from '../exports/read-in-pages.ts';
 export { wallClock, type WallClock } from '../time/wall-clock.ts';
 export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/alert-types.ts';
 import type { AlertsService } from '../alerts/alert-types.ts';
+export type { CapabilitiesService, CapabilityContext, CapabilityDeclaration, RegisteredCapability } from '../capabilities/capability-registry.ts';
+import type { CapabilitiesService } from '../capabilities/capability-registry.ts';
+export type { FailedDelivery, FailedJob, QueueDepth, RuntimeService } from '../runtime/runtime-inspector.ts';
+import type { RuntimeService } from '../runtime/runtime-inspector.ts';
 
 /** Identity function that types a manifest; the kernel validates it at load time. */
 export function definePlugin(manifest: PluginManifest): PluginManifest {
@@ -55,4 +59,14 @@ export const tokens = {
   secrets: createServiceToken<SecretsService>('secrets'),
   /** The plugin's section of the platform's and the workspaces' settings, defaults filled in. */
   settings: createServiceToken<SettingsService>('settings'),
+  /**
+   * Built-in agent capabilities (`{agent}.{reasoner}`) that workflows and `POST /api/v1/execute/…`
+   * run; a plugin's registrations are undone when it unloads.
+   */
+  capabilities: createServiceToken<CapabilitiesService>('capabilities'),
+  /**
+   * The job queue's depths and the workspace's failed jobs and outbox (webhook) deliveries, with
+   * their retry: what an operator's runtime view shows.
+   */
+  runtime: createServiceToken<RuntimeService>('runtime'),
 };

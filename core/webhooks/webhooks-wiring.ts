@@ -32,6 +32,8 @@ export function webhooksWiring(deps: {
 }): {
   module: CoreModule;
   start(): Promise<() => Promise<void>>;
+  /** Delivers settled deliveries again (the runtime view's retry). */
+  replay(ids: string[]): Promise<string[]>;
 } {
   const { jobs, logger } = deps;
   const delivery = new WebhookDelivery(
@@ -44,6 +46,7 @@ export function webhooksWiring(deps: {
   );
   return {
     module: webhooksModule({ database: deps.database, delivery, secrets: deps.secrets }),
+    replay: (ids) => delivery.replay(ids),
     async start() {
       const sealed = await sealPlaintextWebhookSecrets(deps.database, deps.secrets);
       if (sealed > 0) logger.info({ sealed }, 'webhook signing secrets moved into the encrypted secrets store');

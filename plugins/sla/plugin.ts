@@ -1,4 +1,5 @@
 import { definePlugin, tokens, workerModule } from '../../core/plugin-api/index.ts';
+import { openExclusionWindowCapability } from './exclusion-window-capability.ts';
 import { exclusionWindowHandlers } from './exclusion-windows.ts';
 import { operatorHandlers } from './operator.handlers.ts';
 import { pushHandlers } from './push.handlers.ts';
@@ -58,15 +59,18 @@ export default definePlugin({
   init(ctx) {
     const deps: SlaDeps = { db: ctx.get(tokens.database), events: ctx.get(tokens.events), alerts: ctx.get(tokens.alerts), logger: ctx.logger };
     const reads = slaReads(deps);
+    const windows = exclusionWindowHandlers(deps);
     const handlers = {
       ...operatorHandlers(deps),
       ...pushHandlers(deps),
-      ...exclusionWindowHandlers(deps),
+      ...windows,
       ...readHandlers(reads),
       ...reportHandlers(deps),
       ...templateHandlers(deps, ctx.get(tokens.validator)),
     };
     for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
+    // Workflows and agents open maintenance windows the way operators do.
+    ctx.get(tokens.capabilities).register(openExclusionWindowCapability(windows));
     registerResolvers(ctx, reads, deps.events);
     const workers = ctx.get(tokens.workers);
     ctx.job<{ at?: string }>('snapshot', async (payload) => {

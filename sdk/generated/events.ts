@@ -12,6 +12,14 @@ export interface components {
     'aiops.resolution_stored': Record<string, unknown>;
     /** @description An asset moved between planned, active, maintenance and retired. */
     'asset.state_changed': Record<string, unknown>;
+    /** @description An agent run ended (succeeded, failed or timed out) */
+    'automation.agent_run_completed': Record<string, unknown>;
+    /** @description A change (push, deployment, release, pipeline run) was recorded */
+    'automation.change_recorded': Record<string, unknown>;
+    /** @description The runtime self-test: an event round trip */
+    'automation.smoke': Record<string, unknown>;
+    /** @description The runtime self-test: its job ran */
+    'automation.smoke_job_ran': Record<string, unknown>;
     /** @description A certificate crossed a warning threshold (days before expiry), expired, or became invalid (chain or name). */
     'certificate.alert': {
       /** Format: uuid */
@@ -205,6 +213,8 @@ export interface components {
       /** Format: date-time */
       at: string;
     };
+    /** @description A CI pipeline (GitHub workflow run) finished with a failure */
+    'pipeline.failed': Record<string, unknown>;
     /** @description A container’s CPU or memory went above its threshold. */
     'resource.alert': {
       /** Format: uuid */
@@ -397,6 +407,10 @@ export interface EventPayloads {
   'aiops.batch_ingested': components['schemas']['aiops.batch_ingested'];
   'aiops.resolution_stored': components['schemas']['aiops.resolution_stored'];
   'asset.state_changed': components['schemas']['asset.state_changed'];
+  'automation.agent_run_completed': components['schemas']['automation.agent_run_completed'];
+  'automation.change_recorded': components['schemas']['automation.change_recorded'];
+  'automation.smoke': components['schemas']['automation.smoke'];
+  'automation.smoke_job_ran': components['schemas']['automation.smoke_job_ran'];
   'certificate.alert': components['schemas']['certificate.alert'];
   'certificate.recovery': components['schemas']['certificate.recovery'];
   'container.health_changed': components['schemas']['container.health_changed'];
@@ -410,6 +424,7 @@ export interface EventPayloads {
   'heartbeat.paused': components['schemas']['heartbeat.paused'];
   'heartbeat.pinged': components['schemas']['heartbeat.pinged'];
   'heartbeat.resumed': components['schemas']['heartbeat.resumed'];
+  'pipeline.failed': components['schemas']['pipeline.failed'];
   'resource.alert': components['schemas']['resource.alert'];
   'resource.recovery': components['schemas']['resource.recovery'];
   'resource.snapshot': components['schemas']['resource.snapshot'];

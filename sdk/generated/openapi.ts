@@ -1455,6 +1455,223 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/execute/{agent}.{reasoner}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The agent (a plugin for built-in capabilities). */
+        agent: string;
+        /** @description The agent's capability. */
+        reasoner: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Run an agent capability with `input`. A built-in capability answers 200 with the finished run (`succeeded` or `failed`); a run handed to the control plane answers 202 with the run `running`, which the control plane's signed callback completes (or `timed_out` after `timeoutSeconds`). An unknown capability, with no control plane configured, answers 404. */
+    post: operations['executeAgent'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runs/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    /** One agent run as it now is (a control-plane run is `running` until its callback). */
+    get: operations['getAgentRun'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/workflow-completed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Complete a control-plane run. The JSON body is `{ executionId, status: succeeded | failed, result?, error?: { code?, message? } }`, `executionId` being the run's id as sent to the control plane. The run ends with that outcome, and `automation.agent_run_completed` is published, in one transaction with the record of the delivery. */
+    post: operations['workflowCompletedCallback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/github/webhook': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Receive one GitHub delivery. `X-Hub-Signature-256` must be `sha256=` and the hex HMAC-SHA256 of the raw body with the workspace's secret (401 otherwise); a delivery whose `X-GitHub-Delivery` was already stored answers 200 with `duplicate: true` and stores nothing again. Other events (`ping`, …) answer 202 and are not stored. */
+    post: operations['receiveGithubWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/change-events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's change events (pushes, deployments, releases, pipeline runs), newest first by default. */
+    get: operations['listChangeEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One summary: the database's answer time, the queues (waiting, active, failed, the oldest waiting job's age), the workspace's failures, and the agents. `degraded` when a job has waited over 5 minutes or the workspace has failures to look at. */
+    get: operations['getAgentRuntimeHealth'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/queues': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every job queue's depth and the age of its oldest waiting job. */
+    get: operations['listAgentRuntimeQueues'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/failures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's failed jobs and failed outbox deliveries, newest first (at most `limit` of each). */
+    get: operations['listAgentRuntimeFailures'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/agents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The agent capabilities this server runs itself, the control-plane targets the workspace ran, and each one's runs of the last 24 hours. */
+    get: operations['listAgentRuntimeAgents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/outbox-failures/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A failed delivery's id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Deliver a failed outbox delivery again (same webhook-id, a fresh set of attempts). */
+    post: operations['retryOutboxFailure'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/job-failures/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A failed job's id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Run a failed job of the workspace again. */
+    post: operations['retryJobFailure'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/agent-runtime/smoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), and a built-in agent run; each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
+    post: operations['runAgentRuntimeSmoke'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/heartbeats': {
     parameters: {
       query?: never;
@@ -4563,6 +4780,164 @@ export interface components {
       };
       filters: Record<string, unknown>;
     };
+    AgentRun: {
+      /** Format: uuid */
+      id: string;
+      /** @description `{agent}.{reasoner}`. */
+      target: string;
+      /** @enum {string} */
+      executor: 'builtin' | 'control_plane';
+      /** @enum {string} */
+      status: 'running' | 'succeeded' | 'failed' | 'timed_out';
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      deadlineAt: string;
+      /** Format: date-time */
+      completedAt: string | null;
+      durationMs: number | null;
+      /** @description What the capability answered (JSON); null until it succeeds. */
+      result: unknown;
+      /** @description e.g. `capability_failed`, `control_plane_unreachable`, `timed_out`, or the code the control plane reported. */
+      failureCode: string | null;
+      failureMessage: string | null;
+    };
+    GithubDeliveryReceipt: {
+      delivery: string;
+      event: string;
+      /** @description Whether this delivery is (now or already) a change event. */
+      stored: boolean;
+      duplicate: boolean;
+      /** Format: uuid */
+      changeEventId?: string | null;
+    };
+    ChangeEvent: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      source: 'github';
+      /** @enum {string} */
+      kind: 'push' | 'deployment' | 'deployment_status' | 'release' | 'workflow_run';
+      /** @description `owner/name`. */
+      repository: string | null;
+      ref: string | null;
+      sha: string | null;
+      environment: string | null;
+      /** @description The deployment's state, the run's conclusion, the release's action. */
+      status: string | null;
+      actor: string | null;
+      title: string | null;
+      url: string | null;
+      /** @description Ticket keys named in commit messages or titles. */
+      ticketKeys: string[];
+      /** Format: date-time */
+      occurredAt: string;
+      /** Format: date-time */
+      receivedAt: string;
+    };
+    QueueDepth: {
+      name: string;
+      /** @description Waiting to run: ready, deferred or blocked. */
+      queued: number;
+      ready: number;
+      deferred: number;
+      active: number;
+      /** @description Failed jobs still kept (bounded by retention). */
+      failed: number;
+      oldestQueuedAgeSeconds: number | null;
+    };
+    FailedJob: {
+      /** Format: uuid */
+      id: string;
+      queue: string;
+      retryCount: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      failedAt: string | null;
+      error: string | null;
+    };
+    FailedDelivery: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      subscriptionId: string;
+      topic: string;
+      eventId: string;
+      attempts: number;
+      lastStatusCode: number | null;
+      lastError: string | null;
+      /** Format: date-time */
+      failedAt: string;
+    };
+    RuntimeAgent: {
+      /** @description `{agent}.{reasoner}`. */
+      name: string;
+      /** @enum {string} */
+      executor: 'builtin' | 'control_plane';
+      /** @description The plugin that registered a built-in capability. */
+      owner: string | null;
+      description: string | null;
+      retrySafe: boolean;
+      inputSchema?: Record<string, unknown>;
+      /** @description The workspace's runs of the last 24 hours. */
+      runs: {
+        running: number;
+        succeeded: number;
+        failed: number;
+        timedOut: number;
+        /** Format: date-time */
+        lastRunAt: string | null;
+      };
+    };
+    AgentRuntimeHealth: {
+      /** @enum {string} */
+      status: 'ok' | 'degraded';
+      /** Format: date-time */
+      checkedAt: string;
+      reasons?: string[];
+      database: {
+        ok: boolean;
+        latencyMs: number;
+      };
+      queues: {
+        count: number;
+        queued: number;
+        active: number;
+        failed: number;
+        oldestQueuedAgeSeconds: number | null;
+      };
+      failures: {
+        jobs: number;
+        outbox: number;
+      };
+      agents: {
+        builtin: number;
+        /** @description The workspace's runs still running. */
+        running: number;
+        controlPlaneConfigured: boolean;
+      };
+    };
+    RuntimeRetry: {
+      /** Format: uuid */
+      id: string;
+      retried: boolean;
+    };
+    SmokeReport: {
+      /** @enum {string} */
+      status: 'passed' | 'failed';
+      /** Format: date-time */
+      startedAt: string;
+      totalMs: number;
+      stages: {
+        /** @enum {string} */
+        name: 'database' | 'event' | 'job' | 'agent';
+        /** @enum {string} */
+        status: 'passed' | 'failed';
+        durationMs: number;
+        detail?: string;
+      }[];
+    };
     /** @enum {string} */
     HeartbeatStatus: 'new' | 'up' | 'late' | 'down' | 'paused';
     /** @enum {string} */
@@ -6901,6 +7276,16 @@ export type AuditChainReport = components['schemas']['AuditChainReport'];
 export type AuditRetention = components['schemas']['AuditRetention'];
 export type AuditCredential = components['schemas']['AuditCredential'];
 export type AuditCredentialList = components['schemas']['AuditCredentialList'];
+export type AgentRun = components['schemas']['AgentRun'];
+export type GithubDeliveryReceipt = components['schemas']['GithubDeliveryReceipt'];
+export type ChangeEvent = components['schemas']['ChangeEvent'];
+export type QueueDepth = components['schemas']['QueueDepth'];
+export type FailedJob = components['schemas']['FailedJob'];
+export type FailedDelivery = components['schemas']['FailedDelivery'];
+export type RuntimeAgent = components['schemas']['RuntimeAgent'];
+export type AgentRuntimeHealth = components['schemas']['AgentRuntimeHealth'];
+export type RuntimeRetry = components['schemas']['RuntimeRetry'];
+export type SmokeReport = components['schemas']['SmokeReport'];
 export type HeartbeatStatus = components['schemas']['HeartbeatStatus'];
 export type HeartbeatPingKind = components['schemas']['HeartbeatPingKind'];
 export type MonitorTag = components['schemas']['MonitorTag'];
@@ -10234,6 +10619,430 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+    };
+  };
+  executeAgent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description The agent (a plugin for built-in capabilities). */
+        agent: string;
+        /** @description The agent's capability. */
+        reasoner: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The capability's input; validated against its input schema. */
+          input?: Record<string, unknown>;
+          /** @description Total deadline of the run (default: ITOPS_AUTOMATION_AGENT_TIMEOUT_SECONDS). */
+          timeoutSeconds?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The run finished (succeeded or failed). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentRun'];
+        };
+      };
+      /** @description The control plane accepted the run; its callback completes it. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getAgentRun: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The run. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentRun'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  workflowCompletedCallback: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description `sha256=<hex HMAC-SHA256 of the raw body>`; required when the secret is configured. */
+        'x-agentfield-signature'?: string;
+        /** @description The delivery's unique id; required when signatures are enforced, refused when seen before. */
+        'x-agentfield-delivery'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The callback as JSON (read as raw bytes, since the signature covers them exactly). */
+    requestBody: {
+      content: {
+        '*/*': string;
+      };
+    };
+    responses: {
+      /** @description The run is complete. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** Format: uuid */
+            executionId: string;
+            /** @enum {string} */
+            status: 'succeeded' | 'failed';
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  receiveGithubWebhook: {
+    parameters: {
+      query?: {
+        /** @description The workspace the repository's events belong to (or the x-workspace-id header). */
+        workspace?: string;
+      };
+      header: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        'x-github-event': string;
+        'x-github-delivery': string;
+        'x-hub-signature-256': string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    /** @description GitHub's event payload as JSON (read as raw bytes, since the signature covers them exactly). */
+    requestBody: {
+      content: {
+        '*/*': string;
+      };
+    };
+    responses: {
+      /** @description Stored as a change event, or already stored (`duplicate`). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GithubDeliveryReceipt'];
+        };
+      };
+      /** @description An event kind that is not stored (acknowledged so GitHub does not retry it). */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GithubDeliveryReceipt'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  listChangeEvents: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        sortBy?: 'occurredAt' | 'kind' | 'repository';
+        kind?: 'push' | 'deployment' | 'deployment_status' | 'release' | 'workflow_run';
+        repository?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of change events. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['ChangeEvent'][];
+            page: components['schemas']['PageInfo'];
+            sort: {
+              by?: string;
+              /** @enum {string} */
+              order?: 'asc' | 'desc';
+            };
+            filters: Record<string, unknown>;
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  getAgentRuntimeHealth: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The runtime's health. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AgentRuntimeHealth'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  listAgentRuntimeQueues: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The queues, by name. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['QueueDepth'][];
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  listAgentRuntimeFailures: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The failures. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            jobs: components['schemas']['FailedJob'][];
+            outbox: components['schemas']['FailedDelivery'][];
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  listAgentRuntimeAgents: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The agents. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['RuntimeAgent'][];
+            controlPlane: {
+              configured: boolean;
+              /** @description Whether callbacks must be signed (a secret is configured). */
+              signed: boolean;
+            };
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+    };
+  };
+  retryOutboxFailure: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description A failed delivery's id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued for delivery. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RuntimeRetry'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  retryJobFailure: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description A failed job's id. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued again. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RuntimeRetry'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  runAgentRuntimeSmoke: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The stages and their outcome. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SmokeReport'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   listHeartbeats: {

@@ -28,6 +28,8 @@ import { pluginSecretsToken, secretsFor } from '../../secrets/plugin-secrets.ts'
 import type { SecretStore } from '../../secrets/secret-store.ts';
 import { pluginSettingsToken, settingsFor } from '../../settings/plugin-settings.ts';
 import type { SettingsStore } from '../../settings/settings-store.ts';
+import type { RuntimeService } from '../../runtime/runtime-inspector.ts';
+import { CapabilityRegistry, capabilityRegistryToken } from '../../capabilities/capability-registry.ts';
 
 /** What plugins may ask the container for. */
 export interface PlatformServices {
@@ -40,6 +42,7 @@ export interface PlatformServices {
   alerts: AlertsService;
   secrets: SecretStore;
   settings: SettingsStore;
+  runtime: RuntimeService;
 }
 
 /** Plugins left off before loading, with why. */
@@ -81,6 +84,7 @@ export function startPlugins(deps: {
     registerValue(container, tokens.secrets, secretsFor(services.secrets, 'core', 'core:kernel'));
     registerValue(container, tokens.settings, settingsFor(services.settings, 'core'));
     registerValue(container, tokens.events, services.events);
+    registerValue(container, tokens.runtime, services.runtime);
     registerValue(
       container,
       tokens.config,
@@ -99,6 +103,14 @@ export function startPlugins(deps: {
     registerValue(container, tokens.workers, workers);
     registerValue(container, tokens.validator, services.validator);
     registerValue(container, pluginMetricsToken, pluginMetricsOf(deps.metrics));
+    // Plugins get a view scoped to themselves (plugin-scope.ts); the plain token is the core's own.
+    const capabilities = new CapabilityRegistry();
+    registerValue(container, capabilityRegistryToken, capabilities);
+    registerValue(
+      container,
+      tokens.capabilities,
+      capabilities.forPlugin('core', () => {}),
+    );
 
     const core = coreContribution(
       {

@@ -21,7 +21,7 @@ export async function startWebhooks(deps: {
   outbox: EventOutbox;
   logger: Logger;
   secrets: SecretStore;
-}): Promise<{ module: CoreModule; stop: Stop }> {
+}): Promise<{ module: CoreModule; stop: Stop; replay: (ids: string[]) => Promise<string[]> }> {
   const { config, database } = deps;
   const webhooks = webhooksWiring({
     query: database.query,
@@ -34,5 +34,5 @@ export async function startWebhooks(deps: {
     secrets: deps.secrets,
   });
   deps.outbox.onPublish(fanOutDeliveries);
-  return { module: webhooks.module, stop: await webhooks.start() };
+  return { module: webhooks.module, stop: await webhooks.start(), replay: webhooks.replay };
 }
