@@ -70,3 +70,19 @@ export async function download(url: string): Promise<{ status: number; text: str
 let keys = 0;
 /** A fresh Idempotency-Key. */
 export const idem = () => ({ 'idempotency-key': `test-${process.pid}-${++keys}-${Date.now()}` });
+
+/** Queues an import of `body` (sent as is, with its content type) and answers what the API answered. */
+export function importFile(kernel: Kernel, headers: Record<string, string>, kind: string, body: string, contentType: string, query = '') {
+  return call(kernel, 'POST', `/api/v1/imports?kind=${kind}${query}`, { headers: { ...headers, ...idem(), 'content-type': contentType }, raw: body });
+}
+
+/** Exports a kind as NDJSON and returns its rows, once the job is done. */
+export async function exportRows(kernel: Kernel, headers: Record<string, string>, kind: string): Promise<any[]> {
+  const queued = await call(kernel, 'POST', '/api/v1/exports', { headers: { ...headers, ...idem() }, body: { kind, format: 'ndjson' } });
+  const job = await finishedJob(kernel, headers, queued.json.id);
+  return (await download(job.artifactUrl)).text
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line));
+}

@@ -2,23 +2,8 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { call } from '../../core/plugin-api/testing.ts';
 import { startWorld } from '../../core/testing/identity-fixtures.ts';
-import { download, finishedJob, idem } from '../../core/imports/imports.testkit.ts';
+import { download, exportRows, finishedJob, importFile } from '../../core/imports/imports.testkit.ts';
 import { createContainersPlugin } from './plugin.ts';
-
-type Kernel = Parameters<typeof call>[0];
-
-function importFile(kernel: Kernel, headers: Record<string, string>, kind: string, body: string, contentType: string, query = '') {
-  return call(kernel, 'POST', `/api/v1/imports?kind=${kind}${query}`, { headers: { ...headers, ...idem(), 'content-type': contentType }, raw: body });
-}
-
-async function exportRows(kernel: Kernel, headers: Record<string, string>, kind: string) {
-  const queued = await call(kernel, 'POST', '/api/v1/exports', { headers: { ...headers, ...idem() }, body: { kind, format: 'ndjson' } });
-  const job = await finishedJob(kernel, headers, queued.json.id);
-  return (await download(job.artifactUrl)).text
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
-}
 
 t.test('heartbeats: import keeps a ping UUID, checks cron and time zone per row, updates by UUID and moves deadlines', async (t) => {
   const { kernel, acmeAdmin } = await startWorld(t, { plugins: [createContainersPlugin()] });

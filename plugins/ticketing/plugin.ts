@@ -1,6 +1,7 @@
 import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
 import { alertRules } from './alert-rules/alert-rules.ts';
 import { AlertTickets } from './alert-rules/alert-tickets.ts';
+import { assetImportKind } from './assets/asset-import-kind.ts';
 import { assets } from './assets/assets.ts';
 import { registerTicketingResolvers } from './graphql/ticketing.resolvers.ts';
 import * as ops from './ops/ops.handlers.ts';
@@ -11,6 +12,7 @@ import { sweepSlas } from './sla-policies/sla-sweep.job.ts';
 import { ticketingEvents } from './ticketing-events.ts';
 import { ticketingPermissions, ticketingPolicies } from './ticketing-permissions.ts';
 import { TicketStore } from './tickets/ticket-store.ts';
+import { ticketImportKind } from './tickets/ticket-import-kind.ts';
 import * as tickets from './tickets/tickets.handlers.ts';
 
 export interface TicketingOptions {
@@ -44,6 +46,7 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
     permissions: ticketingPermissions,
     policies: ticketingPolicies,
     events: ticketingEvents,
+    importKinds: [ticketImportKind, assetImportKind],
     // The dashboard's ticket counters: one statement over the workspace's tickets.
     async dashboardCounters(tx) {
       const [row] = await tx.query<{ open: number; unassigned: number; at_risk: number; breached: number }>(
