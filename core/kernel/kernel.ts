@@ -1,3 +1,4 @@
+import { consoleModule } from '../console/console.module.ts';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -220,6 +221,7 @@ export class Kernel {
             license.module,
             ...settingsAndSecrets.modules,
             ...workspaceJobs.modules,
+            consoleModule({ loaded: () => plugins.current()?.loadedManifests() ?? [] }),
           ],
           access,
           rbac: identity.rbac,

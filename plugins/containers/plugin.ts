@@ -82,6 +82,18 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
     config: { ...endpointMonitoringManifest.config, ...containerMonitoringManifest.config },
     importKinds: [heartbeatImportKind, endpointImportKind],
     dashboardCounters: containersDashboardCounters,
+    console: {
+      pages: [
+        {
+          path: 'containers',
+          title: 'Containers',
+          navGroup: 'Monitoring',
+          permission: 'containers.containers:read',
+          list: '/api/v1/containers',
+          columns: ['name', 'state', 'health', 'image', 'group', 'stateSince'],
+        },
+      ],
+    },
     jobs: [
       { name: 'ping_retention', schedule: '17 * * * *', expireInSeconds: 3600 },
       { name: 'status_history_retention', schedule: '41 3 * * *', expireInSeconds: 3600 },

@@ -45,6 +45,28 @@ export default definePlugin({
   events: slaEvents,
   importKinds: [serviceImportKind],
   dashboardCounters: slaDashboardCounters,
+  console: {
+    pages: [
+      {
+        path: 'sla/services',
+        title: 'Services',
+        navGroup: 'SLA',
+        permission: 'sla:read',
+        list: '/api/v1/sla/services',
+        columns: ['name', 'status', 'slaGroup', 'criticality', 'statusChangedAt'],
+      },
+      {
+        path: 'sla/groups',
+        title: 'SLA groups',
+        navGroup: 'SLA',
+        permission: 'sla:read',
+        list: '/api/v1/sla/groups',
+        columns: ['name', 'tier', 'targetValue', 'slaStatus', 'currentUptime'],
+      },
+      { path: 'sla/reports', title: 'Daily reports', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/reports' },
+      { path: 'sla/exclusion-windows', title: 'Exclusion windows', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/exclusion-windows' },
+    ],
+  },
   jobs: [
     { name: 'snapshot', schedule: '*/5 * * * *', payloadSchema: { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } } },
     { name: 'watch', schedule: '* * * * *' },

@@ -1,0 +1,221 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, chooseWorkspace, describeError, forgetSession } from './api.ts';
+import { startLive } from './live.ts';
+import { AlertsPage } from './pages/alerts.tsx';
+import { ChannelsPage } from './pages/channels.tsx';
+import { DashboardPage } from './pages/dashboard.tsx';
+import { EndpointsPage } from './pages/endpoints.tsx';
+import { HeartbeatPage } from './pages/heartbeat.tsx';
+import { HeartbeatsPage } from './pages/heartbeats.tsx';
+import { LicensePage } from './pages/license.tsx';
+import { LoginPage } from './pages/login.tsx';
+import { PluginPage } from './pages/plugin-page.tsx';
+import { ProfilePage } from './pages/profile.tsx';
+import { navigate, useRoute } from './router.ts';
+import { can, loadSession, type Session, SessionContext } from './session.ts';
+import { ThemeToggle } from './theme.tsx';
+
+interface NavItem {
+  route: string;
+  title: string;
+  group: string;
+  permission?: string;
+}
+
+/** The core's own pages; plugins add theirs from GET /api/v1/console/pages. */
+const corePages: NavItem[] = [
+  { route: 'dashboard', title: 'Dashboard', group: 'Overview', permission: 'dashboard:read' },
+  { route: 'heartbeats', title: 'Heartbeats', group: 'Monitoring', permission: 'containers.heartbeats:read' },
+  { route: 'endpoints', title: 'Endpoints & certificates', group: 'Monitoring', permission: 'containers.endpoints:read' },
+  { route: 'alerts', title: 'Alerts', group: 'Alerting', permission: 'alerts:read' },
+  { route: 'channels', title: 'Channels & webhooks', group: 'Alerting', permission: 'channels:read' },
+  { route: 'license', title: 'License & edition', group: 'Administration', permission: 'edition:read' },
+  { route: 'profile', title: 'Profile & API keys', group: 'Administration' },
+];
+
+/** Monitoring pages exist only while the plugin that serves their API is loaded. */
+const corePagePlugins: Record<string, string> = { heartbeats: 'containers', endpoints: 'containers' };
+
+function navItems(session: Session, loadedPlugins: Set<string>): NavItem[] {
+  const plugin = session.pages.map((p) => ({ route: p.path, title: p.title, group: p.navGroup, permission: p.permission }));
+  return [...corePages.filter((p) => !corePagePlugins[p.route] || loadedPlugins.has(corePagePlugins[p.route])), ...plugin].filter(
+    (p) => !p.permission || can(session, p.permission),
+  );
+}
+
+export function App() {
+  const route = useRoute();
+  const [session, setSession] = useState<Session | undefined>();
+  const [state, setState] = useState<'loading' | 'signed-out' | 'ready'>(api.auth.session ? 'loading' : 'signed-out');
+  const [error, setError] = useState<string>();
+  const [live, setLive] = useState(false);
+  const [menuOpen, setMenuOpen] = useState(false);
+
+  const refresh = () => {
+    loadSession().then(
+      (s) => {
+        setSession(s);
+        setState('ready');
+        setError(undefined);
+      },
+      (e) => {
+        setError(describeError(e));
+        forgetSession();
+        setState('signed-out');
+      },
+    );
+  };
+
+  useEffect(() => {
+    if (state === 'loading') refresh();
+  }, [state]);
+
+  useEffect(() => {
+    if (state !== 'ready' || !session?.workspace) return;
+    return startLive([], setLive);
+  }, [state, session?.workspace]);
+
+  // Focus moves to the new page's heading, so keyboard and screen-reader users hear where they are.
+  // Not on the first load, where the skip link stays the first stop.
+  const firstRoute = useRef(true);
+  useEffect(() => {
+    setMenuOpen(false);
+    if (firstRoute.current) firstRoute.current = false;
+    else requestAnimationFrame(() => document.getElementById('page-title')?.focus({ preventScroll: true }));
+  }, [route]);
+
+  if (state === 'signed-out')
+    return (
+      <LoginPage
+        error={error}
+        onSignedIn={() => {
+          setState('loading');
+          if (!route || route === 'login') navigate('dashboard');
+        }}
+      />
+    );
+  if (!session)
+    return (
+      <main class="centered" aria-busy="true">
+        <p>Loading…</p>
+      </main>
+    );
+
+  const loaded = new Set(session.pages.map((p) => p.plugin));
+  // The containers plugin declares its pages too; the core's heartbeat and endpoint pages follow it.
+  const items = navItems(session, loaded);
+  const groups = [...new Set(items.map((i) => i.group))];
+  const page = route || 'dashboard';
+  const top = page.split('/')[0];
+  document.title = `${items.find((i) => i.route === page)?.title ?? 'itops'} · itops`;
+
+  return (
+    <SessionContext.Provider value={{ session, refresh }}>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <div class="shell">
+        <header class="topbar">
+          <button type="button" class="menu-button" aria-expanded={menuOpen} aria-controls="nav" onClick={() => setMenuOpen(!menuOpen)}>
+            Menu
+          </button>
+          <a class="brand" href="/console/dashboard">
+            itops
+          </a>
+          <label class="workspace">
+            <span>Workspace</span>
+            <select
+              value={session.workspace}
+              onChange={(e) => {
+                chooseWorkspace((e.target as HTMLSelectElement).value);
+                refresh();
+              }}
+            >
+              {session.workspaces.map((w) => (
+                <option key={w} value={w}>
+                  {w}
+                </option>
+              ))}
+            </select>
+          </label>
+          <span class={`live ${live ? 'live-on' : ''}`} role="status">
+            {live ? 'Live' : 'Offline'}
+          </span>
+          <ThemeToggle />
+          <button
+            type="button"
+            onClick={async () => {
+              await api.logout().catch(() => undefined);
+              forgetSession();
+              setSession(undefined);
+              setState('signed-out');
+              navigate('login');
+            }}
+          >
+            Sign out
+          </button>
+        </header>
+        <nav id="nav" class={menuOpen ? 'nav open' : 'nav'} aria-label="Console">
+          {groups.map((group) => (
+            <div key={group} class="nav-group">
+              <h2>{group}</h2>
+              <ul>
+                {items
+                  .filter((i) => i.group === group)
+                  .map((i) => (
+                    <li key={i.route}>
+                      <a
+                        href={`/console/${i.route}`}
+                        aria-current={top === i.route.split('/')[0] && (page === i.route || page.startsWith(`${i.route}/`)) ? 'page' : undefined}
+                      >
+                        {i.title}
+                      </a>
+                    </li>
+                  ))}
+              </ul>
+            </div>
+          ))}
+        </nav>
+        <main id="main" class="content">
+          {session.workspace ? (
+            <Page route={page} session={session} />
+          ) : (
+            <p>You are not a member of any workspace yet. Ask a workspace administrator for an invitation.</p>
+          )}
+        </main>
+      </div>
+    </SessionContext.Provider>
+  );
+}
+
+function Page(props: { route: string; session: Session }) {
+  const [top, rest] = [props.route.split('/')[0], props.route.split('/').slice(1).join('/')];
+  switch (top) {
+    case 'dashboard':
+      return <DashboardPage />;
+    case 'heartbeats':
+      return rest ? <HeartbeatPage id={rest} /> : <HeartbeatsPage />;
+    case 'endpoints':
+      return <EndpointsPage />;
+    case 'alerts':
+      return <AlertsPage />;
+    case 'channels':
+      return <ChannelsPage />;
+    case 'license':
+      return <LicensePage />;
+    case 'profile':
+      return <ProfilePage />;
+  }
+  const plugin = props.session.pages.find((p) => p.path === props.route);
+  if (plugin) return <PluginPage page={plugin} />;
+  return (
+    <>
+      <h1 id="page-title" tabIndex={-1}>
+        Page not found
+      </h1>
+      <p>
+        Nothing is at /console/{props.route}. A plugin's page disappears when its license ends. <a href="/console/dashboard">Back to the dashboard</a>
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,47 @@
+import { createSubscriptionClient, subscribeEvents, type EventTopic } from '@itops/sdk';
+import { useEffect, useState } from 'preact/hooks';
+import { api } from './api.ts';
+
+type Listener = (topic: string) => void;
+const listeners = new Set<Listener>();
+let stop: (() => void) | undefined;
+
+/**
+ * One graphql-ws subscription per workspace for the whole console; pages ask to be told when an
+ * event of their topics arrives and reload what they show.
+ */
+export function startLive(topics: readonly EventTopic[], onState: (connected: boolean) => void): () => void {
+  stop?.();
+  const ws = createSubscriptionClient(api, { retryAttempts: 20 });
+  ws.on('connected', () => onState(true));
+  ws.on('closed', () => onState(false));
+  let ended = false;
+  (async () => {
+    try {
+      for await (const event of subscribeEvents(ws, topics)) {
+        if (ended) break;
+        for (const listener of listeners) listener(event.topic);
+      }
+    } catch {
+      onState(false);
+    }
+  })();
+  stop = () => {
+    ended = true;
+    void ws.dispose();
+  };
+  return stop;
+}
+
+/** A counter that grows whenever an event whose topic starts with one of `prefixes` arrives. */
+export function useLiveTick(prefixes: string[]): number {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const listener: Listener = (topic) => {
+      if (prefixes.some((p) => topic.startsWith(p))) setTick((n) => n + 1);
+    };
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  }, [prefixes.join(',')]);
+  return tick;
+}
