@@ -34,6 +34,7 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     if (message.type() === 'error' && !/status of 401/.test(message.text())) problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
+  t.teardown(() => screenshot(page, 'last-state').catch(() => undefined));
   const accessible = async (name: string) => {
     t.same(await seriousViolations(page), [], `${name}: no serious or critical accessibility violation`);
     await screenshot(page, name);
@@ -66,7 +67,7 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.getByRole('alert').waitFor();
   await page.getByLabel('Password').fill('a long enough password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
   await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
   t.equal(await page.getByLabel('Workspace').inputValue(), 'acme');
   t.equal(await page.getByRole('link', { name: 'Tickets' }).count(), 0, 'ticketing is not licensed: no Tickets page');
@@ -74,10 +75,10 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
 
   // A heartbeat, its snippets and a ping from outside the browser that shows up without a reload.
   await page.getByRole('link', { name: 'Heartbeats' }).click();
-  await page.getByRole('heading', { name: 'Heartbeats' }).waitFor();
+  await page.getByRole('heading', { name: 'Heartbeats', level: 1 }).waitFor();
   await page.getByLabel('Name').fill('nightly-backup');
-  await page.getByLabel('Cron expression').check();
-  await page.getByLabel('Cron expression', { exact: true }).fill('30 2 * * *');
+  await page.getByLabel('On a cron schedule').check();
+  await page.getByLabel('Cron expression').fill('30 2 * * *');
   await page.getByLabel('Time zone').fill('Europe/Paris');
   await page.getByRole('heading', { name: 'Next runs (Europe/Paris)' }).waitFor();
   t.equal(await page.locator('.cron-preview li').count(), 5, 'five next runs previewed');
@@ -99,23 +100,29 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   t.equal((await fetch(`${kernel.url}${new URL(pingUrl).pathname}/fail`, { method: 'POST', body: 'disk full' })).status, 200);
   await page.getByText('disk full').waitFor({ timeout: 15_000 });
   await page.getByRole('link', { name: 'Alerts' }).click();
-  await page.getByRole('heading', { name: 'Alerts' }).waitFor();
+  await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
   const silence = page.getByRole('combobox', { name: /^Silence .*nightly-backup.* for$/ });
   await silence.waitFor({ timeout: 20_000 });
   await accessible('alerts');
   await silence.selectOption({ label: 'for 4 hours' });
-  await page.getByRole('status').filter({ hasText: /^Silenced/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Silenced/ })
+    .waitFor();
   await page.getByRole('cell', { name: 'active' }).first().waitFor();
   await accessible('alerts-silenced');
 
   // Activating a license turns ticketing on: its page appears in the navigation, with its table.
   await page.getByRole('link', { name: 'License & edition' }).click();
-  await page.getByRole('heading', { name: 'License & edition' }).waitFor();
+  await page.getByRole('heading', { name: 'License & edition', level: 1 }).waitFor();
   await accessible('license');
   const full = await issueLicense(vendor.privateJwk, { customer: 'Acme', plugins: ['containers', 'ticketing', 'sla', 'aiops', 'audit'] });
   await page.getByLabel('License key').fill(full);
   await page.getByRole('button', { name: 'Activate' }).click();
-  await page.getByRole('status').filter({ hasText: /^License activated for Acme/ }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^License activated for Acme/ })
+    .waitFor();
   await page.getByRole('link', { name: 'Tickets' }).waitFor();
   await accessible('license-activated');
 
@@ -154,12 +161,12 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByRole('button', { name: 'Menu' }).click();
   await page.getByRole('link', { name: 'Heartbeats' }).click();
-  await page.getByRole('heading', { name: 'Heartbeats' }).waitFor();
+  await page.getByRole('heading', { name: 'Heartbeats', level: 1 }).waitFor();
   await accessible('heartbeats-phone-dark');
 
   // Keyboard: on a fresh load the skip link is the first stop.
   await page.reload();
-  await page.getByRole('heading', { name: 'Heartbeats' }).waitFor();
+  await page.getByRole('heading', { name: 'Heartbeats', level: 1 }).waitFor();
   await page.keyboard.press('Tab');
   t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
 

@@ -70,7 +70,7 @@ function CreateHeartbeat(props: { onCreated: (id: string) => void }) {
             <input type="radio" name="kind" value="period" checked={kind === 'period'} onChange={() => setKind('period')} /> Every so many seconds
           </label>
           <label>
-            <input type="radio" name="kind" value="cron" checked={kind === 'cron'} onChange={() => setKind('cron')} /> Cron expression
+            <input type="radio" name="kind" value="cron" checked={kind === 'cron'} onChange={() => setKind('cron')} /> On a cron schedule
           </label>
         </fieldset>
         {kind === 'period' ? (
