@@ -168,7 +168,7 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.reload();
   await page.getByRole('heading', { name: 'Heartbeats', level: 1 }).waitFor();
   await page.keyboard.press('Tab');
-  t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  t.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in to itops' }).waitFor();
