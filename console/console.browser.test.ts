@@ -126,11 +126,45 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.getByRole('link', { name: 'Tickets' }).waitFor();
   await accessible('license-activated');
 
+  // A service reports to the SLA plugin (as an agent would); the console lists it with its trend and incidents.
+  const session = await fetch(`${kernel.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'ada@example.test', password: 'a long enough password' }),
+  }).then((r) => r.json() as Promise<{ token: string }>);
+  for (const status of ['DOWN', 'OPERATIONAL']) {
+    const reported = await fetch(`${kernel.url}/api/v1/health/report`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}`, 'x-workspace-id': 'acme' },
+      body: JSON.stringify({ service: 'billing-api', nodeId: 'acme/prod/cluster1', status, slaGroup: 'gold' }),
+    });
+    t.equal(reported.status < 300, true, `health report ${status}: ${reported.status}`);
+  }
+  await page.getByRole('link', { name: 'Services', exact: true }).click();
+  await page.getByRole('link', { name: 'billing-api' }).click();
+  await page.getByRole('heading', { name: /^Service billing-api/, level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Incidents' }).waitFor();
+  await page.waitForLoadState('networkidle');
+  await accessible('sla-service');
+
+  // The status page editor: an address, a heartbeat as a component, the preview.
+  await page.getByRole('link', { name: 'Status page', exact: true }).click();
+  await page.getByRole('heading', { name: 'Status page', level: 1 }).waitFor();
+  await page.getByLabel('Public name (slug)').fill('acme');
+  await page.getByRole('button', { name: 'Save address' }).click();
+  await page.getByRole('link', { name: 'Open the public page' }).waitFor();
+  await page.getByLabel('Component name').fill('Nightly backup');
+  await page.getByRole('button', { name: 'Add component' }).click();
+  await page.locator('.status-preview li', { hasText: 'Nightly backup' }).waitFor();
+  await accessible('status-page');
+
   // Every other page, each checked with axe-core and photographed.
   for (const [link, heading, name] of [
     ['Tickets', 'Tickets', 'tickets'],
     ['Services', 'Services', 'sla-services'],
     ['SLA groups', 'SLA groups', 'sla-groups'],
+    ['Daily reports', 'Daily reports', 'sla-reports'],
+    ['Exclusion windows', 'Exclusion windows', 'sla-exclusion-windows'],
     ['Anomalies', 'Anomalies', 'anomalies'],
     ['Containers', 'Containers', 'containers'],
     ['Audit trail', 'Audit trail', 'audit'],

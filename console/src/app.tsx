@@ -4,12 +4,10 @@ import { startLive } from './live.ts';
 import { AlertsPage } from './pages/alerts.tsx';
 import { ChannelsPage } from './pages/channels.tsx';
 import { DashboardPage } from './pages/dashboard.tsx';
-import { EndpointsPage } from './pages/endpoints.tsx';
-import { HeartbeatPage } from './pages/heartbeat.tsx';
-import { HeartbeatsPage } from './pages/heartbeats.tsx';
 import { LicensePage } from './pages/license.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { PluginPage } from './pages/plugin-page.tsx';
+import { pluginViews } from './plugin-views/plugin-views.tsx';
 import { ProfilePage } from './pages/profile.tsx';
 import { navigate, useRoute } from './router.ts';
 import { can, loadSession, type Session, SessionContext } from './session.ts';
@@ -25,22 +23,17 @@ interface NavItem {
 /** The core's own pages; plugins add theirs from GET /api/v1/console/pages. */
 const corePages: NavItem[] = [
   { route: 'dashboard', title: 'Dashboard', group: 'Overview', permission: 'dashboard:read' },
-  { route: 'heartbeats', title: 'Heartbeats', group: 'Monitoring', permission: 'containers.heartbeats:read' },
-  { route: 'endpoints', title: 'Endpoints & certificates', group: 'Monitoring', permission: 'containers.endpoints:read' },
   { route: 'alerts', title: 'Alerts', group: 'Alerting', permission: 'alerts:read' },
   { route: 'channels', title: 'Channels & webhooks', group: 'Alerting', permission: 'channels:read' },
   { route: 'license', title: 'License & edition', group: 'Administration', permission: 'edition:read' },
   { route: 'profile', title: 'Profile & API keys', group: 'Administration' },
 ];
 
-/** Monitoring pages exist only while the plugin that serves their API is loaded. */
-const corePagePlugins: Record<string, string> = { heartbeats: 'containers', endpoints: 'containers' };
-
-function navItems(session: Session, loadedPlugins: Set<string>): NavItem[] {
+function navItems(session: Session): NavItem[] {
   const plugin = session.pages.map((p) => ({ route: p.path, title: p.title, group: p.navGroup, permission: p.permission }));
-  return [...corePages.filter((p) => !corePagePlugins[p.route] || loadedPlugins.has(corePagePlugins[p.route])), ...plugin].filter(
-    (p) => !p.permission || can(session, p.permission),
-  );
+  // Plugin pages in their groups, after the core's Overview; the core's other groups follow.
+  const items = [...corePages.slice(0, 1), ...plugin, ...corePages.slice(1)];
+  return items.filter((p) => !p.permission || can(session, p.permission));
 }
 
 export function App() {
@@ -101,9 +94,7 @@ export function App() {
       </main>
     );
 
-  const loaded = new Set(session.pages.map((p) => p.plugin));
-  // The containers plugin declares its pages too; the core's heartbeat and endpoint pages follow it.
-  const items = navItems(session, loaded);
+  const items = navItems(session);
   const groups = [...new Set(items.map((i) => i.group))];
   const page = route || 'dashboard';
   const top = page.split('/')[0];
@@ -189,14 +180,10 @@ export function App() {
 }
 
 function Page(props: { route: string; session: Session }) {
-  const [top, rest] = [props.route.split('/')[0], props.route.split('/').slice(1).join('/')];
+  const top = props.route.split('/')[0];
   switch (top) {
     case 'dashboard':
       return <DashboardPage />;
-    case 'heartbeats':
-      return rest ? <HeartbeatPage id={rest} /> : <HeartbeatsPage />;
-    case 'endpoints':
-      return <EndpointsPage />;
     case 'alerts':
       return <AlertsPage />;
     case 'channels':
@@ -206,8 +193,14 @@ function Page(props: { route: string; session: Session }) {
     case 'profile':
       return <ProfilePage />;
   }
-  const plugin = props.session.pages.find((p) => p.path === props.route);
-  if (plugin) return <PluginPage page={plugin} />;
+  // A plugin page, or a record below it (`sla/services/<id>`), while its plugin declares it.
+  const plugin = props.session.pages.find((p) => props.route === p.path || props.route.startsWith(`${p.path}/`));
+  if (plugin) {
+    const View = pluginViews[`${plugin.plugin}:${plugin.path}`];
+    const id = props.route.slice(plugin.path.length + 1) || undefined;
+    if (View) return <View id={id} />;
+    if (!id) return <PluginPage page={plugin} />;
+  }
   return (
     <>
       <h1 id="page-title" tabIndex={-1}>

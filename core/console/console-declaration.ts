@@ -2,7 +2,7 @@ import type { PluginManifest } from '../plugin-api/index.ts';
 
 const pagePath = /^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)*$/;
 // Core's own pages; a plugin page on one of these paths would hide it.
-const corePaths = new Set(['dashboard', 'heartbeats', 'endpoints', 'alerts', 'channels', 'license', 'profile', 'login', 'assets']);
+const corePaths = new Set(['dashboard', 'alerts', 'channels', 'license', 'profile', 'login', 'assets']);
 
 /**
  * A manifest's console pages, checked before the plugin loads: paths the console can route, a

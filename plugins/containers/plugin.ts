@@ -84,6 +84,9 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
     dashboardCounters: containersDashboardCounters,
     console: {
       pages: [
+        { path: 'heartbeats', title: 'Heartbeats', navGroup: 'Monitoring', permission: 'containers.heartbeats:read', list: '/api/v1/heartbeats' },
+        { path: 'endpoints', title: 'Endpoints & certificates', navGroup: 'Monitoring', permission: 'containers.endpoints:read', list: '/api/v1/endpoints' },
+        { path: 'status-page', title: 'Status page', navGroup: 'Monitoring', permission: 'containers.status_page:read', list: '/api/v1/status/components' },
         {
           path: 'containers',
           title: 'Containers',

@@ -1,6 +1,6 @@
 import { ok } from '@itops/sdk';
 import { api } from '../api.ts';
-import { ResponseTimeChart } from '../components/response-time-chart.tsx';
+import { TimeChart } from '../components/time-chart.tsx';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
@@ -33,7 +33,14 @@ export function EndpointsPage() {
       {sparklines.data?.data.length ? (
         <Section title="Response times (24 h)">
           {sparklines.data.data.map((s) => (
-            <ResponseTimeChart key={s.endpointId} title={s.name} points={s.points.map((p) => ({ at: p.at, ms: p.responseTimeMs }))} />
+            <TimeChart
+              key={s.endpointId}
+              title={s.name}
+              unit="ms"
+              times={s.points.map((p) => p.at)}
+              series={[{ label: 'Response time', values: s.points.map((p) => p.responseTimeMs) }]}
+              summary={`average ${s.avgResponseTimeMs == null ? 'unknown' : `${Math.round(s.avgResponseTimeMs)} ms`}, uptime ${s.uptimePercent == null ? 'unknown' : `${s.uptimePercent.toFixed(2)} %`}`}
+            />
           ))}
         </Section>
       ) : null}
