@@ -110,6 +110,15 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     .filter({ hasText: /^Silenced/ })
     .waitFor();
   await page.getByRole('cell', { name: 'active' }).first().waitFor();
+  t.equal(
+    await page
+      .getByRole('row', { name: /nightly-backup is down/ })
+      .getByRole('cell', { name: 'yes', exact: true })
+      .count(),
+    1,
+    'the alert shows as silenced',
+  );
+  t.equal(await silence.count(), 0, 'a silenced alert offers no second silence');
   await accessible('alerts-silenced');
 
   // Activating a license turns ticketing on: its page appears in the navigation, with its table.
@@ -125,6 +134,19 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     .waitFor();
   await page.getByRole('link', { name: 'Tickets' }).waitFor();
   await accessible('license-activated');
+
+  // With ticketing on, an alert opens a ticket, which the plugin's page then lists.
+  await page.getByRole('link', { name: 'Alerts', exact: true }).click();
+  await page.getByRole('button', { name: 'Open ticket' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Linked/ })
+    .waitFor();
+  await page.getByRole('link', { name: 'Tickets', exact: true }).click();
+  await page
+    .getByRole('cell', { name: /nightly-backup/ })
+    .first()
+    .waitFor();
 
   // A service reports to the SLA plugin (as an agent would); the console lists it with its trend and incidents.
   const session = await fetch(`${kernel.url}/api/v1/auth/login`, {

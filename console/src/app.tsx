@@ -29,6 +29,10 @@ const corePages: NavItem[] = [
   { route: 'profile', title: 'Profile & API keys', group: 'Administration' },
 ];
 
+// Where the usual sections go; a plugin's own section goes before Administration, which stays last.
+const groupOrder = ['Overview', 'Monitoring', 'Alerting', 'SLA', 'Service desk', 'AIOps'];
+const groupRank = (group: string) => (group === 'Administration' ? 1000 : groupOrder.indexOf(group) < 0 ? 500 : groupOrder.indexOf(group));
+
 function navItems(session: Session): NavItem[] {
   const plugin = session.pages.map((p) => ({ route: p.path, title: p.title, group: p.navGroup, permission: p.permission }));
   // Plugin pages in their groups, after the core's Overview; the core's other groups follow.
@@ -95,7 +99,7 @@ export function App() {
     );
 
   const items = navItems(session);
-  const groups = [...new Set(items.map((i) => i.group))];
+  const groups = [...new Set(items.map((i) => i.group))].sort((a, b) => groupRank(a) - groupRank(b));
   const page = route || 'dashboard';
   const top = page.split('/')[0];
   document.title = `${items.find((i) => i.route === page)?.title ?? 'itops'} · itops`;

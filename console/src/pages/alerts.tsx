@@ -1,4 +1,4 @@
-import { ok } from '@itops/sdk';
+import { type Alert, ok } from '@itops/sdk';
 import { useState } from 'preact/hooks';
 import { api, describeError } from '../api.ts';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
@@ -21,6 +21,11 @@ export function AlertsPage() {
   const active = useLoad(() => ok(api.GET('/api/v1/alerts/active', { params: { query: { limit: 100 } } })), [tick, session.workspace]);
   const silences = useLoad(() => ok(api.GET('/api/v1/silence', {})), [tick, session.workspace]);
   const mayWrite = can(session, 'silences:write');
+  // An alert raised before a silence keeps silencedBy empty; the silences in force say whether it is quiet now.
+  const inForce = (silences.data?.data ?? []).filter((s) => s.state === 'active');
+  const silenced = (a: Alert) =>
+    Boolean(a.silencedBy) ||
+    inForce.some((s) => Object.entries(s.matchers).every(([key, value]) => key === 'labels' || (a as unknown as Record<string, unknown>)[key] === value));
   const ticketing = session.pages.some((p) => p.plugin === 'ticketing') && can(session, 'ticketing.ops:write');
 
   const silence = async (alert: { id: string; title: string; source: string; entityType: string | null; entityId: string | null }, seconds: number) => {
@@ -77,12 +82,12 @@ export function AlertsPage() {
             { title: 'Alert', cell: (a) => <span title={a.message ?? ''}>{a.title}</span> },
             { title: 'Source', cell: (a) => a.source },
             { title: 'Since', cell: (a) => <Time at={a.firstSeenAt} /> },
-            { title: 'Silenced', cell: (a) => (a.silencedBy ? 'yes' : 'no') },
+            { title: 'Silenced', cell: (a) => (silenced(a) ? 'yes' : 'no') },
             {
               title: 'Actions',
               cell: (a) => (
                 <div class="actions">
-                  {mayWrite && !a.silencedBy ? (
+                  {mayWrite && !silenced(a) ? (
                     <label>
                       <span class="visually-hidden">Silence {a.title} for</span>
                       <select
