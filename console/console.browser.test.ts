@@ -69,7 +69,7 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
   await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-  t.equal(await page.getByLabel('Workspace').inputValue(), 'acme');
+  t.equal(await page.getByRole('combobox', { name: 'Workspace', exact: true }).inputValue(), 'acme');
   t.equal(await page.getByRole('link', { name: 'Tickets' }).count(), 0, 'ticketing is not licensed: no Tickets page');
   await accessible('dashboard');
 
@@ -201,7 +201,35 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     await accessible(name);
   }
 
-  // An API key is shown once.
+  // A notification channel and a webhook subscription (its signing secret shown once).
+  await page.getByRole('link', { name: 'Channels & webhooks' }).click();
+  await page.getByLabel('Channel name').fill('ops-webhook');
+  await page.getByLabel('Channel URL').fill('https://hooks.example.com/itops');
+  await page.getByRole('button', { name: 'Add channel' }).click();
+  await page.getByRole('cell', { name: 'ops-webhook' }).waitFor();
+  await page.getByLabel('Subscriber URL').fill('https://example.com/hooks/itops');
+  await page.getByLabel('Topics (blank: all)').fill('heartbeat.deadline_missed');
+  await page.getByRole('button', { name: 'Add subscription' }).click();
+  t.match(await page.getByLabel('Signing secret').inputValue(), /^whsec_/);
+  await page.getByRole('button', { name: 'Show history' }).click();
+  await page.getByRole('heading', { name: 'Delivery history' }).waitFor();
+  await accessible('channels-webhooks');
+
+  // An API key is shown once; a platform admin creates a second workspace and switches to it.
+  await page.getByRole('link', { name: 'Profile & API keys' }).click();
+  await page.getByLabel('Workspace name').fill('Acme Europe');
+  await page.getByLabel('Workspace id').fill('acme-eu');
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Workspace acme-eu created/ })
+    .waitFor();
+  await page.getByRole('combobox', { name: 'Workspace', exact: true }).selectOption('acme-eu');
+  await page.getByRole('link', { name: 'Heartbeats' }).click();
+  await page.getByText('No heartbeat yet').waitFor();
+  await page.getByRole('combobox', { name: 'Workspace', exact: true }).selectOption('acme');
+  await page.getByRole('link', { name: 'nightly-backup' }).waitFor();
+  await page.getByRole('link', { name: 'Profile & API keys' }).click();
   await page.getByRole('link', { name: 'Profile & API keys' }).click();
   await page.getByLabel('Key name').fill('cron-jobs');
   await page.getByRole('button', { name: 'Create API key' }).click();

@@ -52,3 +52,10 @@ export async function getUntyped(path: string, query: Record<string, string | nu
   if (!response.ok) throw await ItopsApiError.fromResponse(response);
   return response.json();
 }
+
+// Refresh tokens rotate and a reused one ends the session: a tab takes over the tokens another tab
+// refreshed instead of refreshing with the spent one.
+addEventListener('storage', (event) => {
+  if (event.key !== sessionKey) return;
+  api.auth.session = event.newValue ? (JSON.parse(event.newValue) as SessionTokens) : undefined;
+});

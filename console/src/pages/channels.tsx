@@ -1,7 +1,7 @@
 import { ok } from '@itops/sdk';
 import { useState } from 'preact/hooks';
 import { api, describeError } from '../api.ts';
-import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
+import { CopyField, ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { can, useSession } from '../session.ts';
 
@@ -10,6 +10,7 @@ export function ChannelsPage() {
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
   const [open, setOpen] = useState<string>();
+  const [secret, setSecret] = useState<string>();
   const channels = useLoad(() => ok(api.GET('/api/v1/channels', {})), [session.workspace]);
   const webhooks = useLoad(
     () => (can(session, 'webhooks:read') ? ok(api.GET('/api/v1/webhooks', {})).then((l) => l.data) : Promise.resolve([])),
@@ -59,6 +60,29 @@ export function ChannelsPage() {
             },
           ]}
         />
+        {can(session, 'channels:write') ? (
+          <form
+            class="form-grid"
+            onSubmit={(event) => {
+              event.preventDefault();
+              const formElement = event.currentTarget as HTMLFormElement;
+              const form = new FormData(formElement);
+              void act('Channel added.', async () => {
+                // The SDK types `type` as the discriminator mapping's schema names (an openapi-typescript quirk); the wire value is `webhook`.
+                const body = { name: String(form.get('name')), type: 'webhook', url: String(form.get('url')) } as never;
+                await ok(api.POST('/api/v1/channels', { body }));
+                formElement.reset();
+              }).then(channels.reload);
+            }}
+          >
+            <h3 class="form-title">New webhook channel</h3>
+            <label for="channel-name">Channel name</label>
+            <input id="channel-name" name="name" required maxLength={100} />
+            <label for="channel-url">Channel URL</label>
+            <input id="channel-url" name="url" type="url" required maxLength={2048} placeholder="https://hooks.example.com/itops" />
+            <button type="submit">Add channel</button>
+          </form>
+        ) : null}
       </Section>
       {can(session, 'webhooks:read') ? (
         <Section title="Webhook subscriptions">
@@ -80,6 +104,39 @@ export function ChannelsPage() {
               },
             ]}
           />
+          {secret ? (
+            <div class="shown-once" role="status">
+              <p>
+                <strong>Copy the signing secret now:</strong> it is shown only this once. Verify each delivery's <code>webhook-signature</code> with it.
+              </p>
+              <CopyField label="Signing secret" value={secret} />
+            </div>
+          ) : null}
+          {can(session, 'webhooks:write') ? (
+            <form
+              class="form-grid"
+              onSubmit={(event) => {
+                event.preventDefault();
+                const formElement = event.currentTarget as HTMLFormElement;
+                const form = new FormData(formElement);
+                const topics = String(form.get('topics'))
+                  .split(/[\s,]+/)
+                  .filter(Boolean);
+                void act('Webhook subscription added.', async () => {
+                  const created = await ok(api.POST('/api/v1/webhooks', { body: { url: String(form.get('url')), ...(topics.length ? { topics } : {}) } }));
+                  setSecret(created.secret);
+                  formElement.reset();
+                }).then(webhooks.reload);
+              }}
+            >
+              <h3 class="form-title">New webhook subscription</h3>
+              <label for="webhook-url">Subscriber URL</label>
+              <input id="webhook-url" name="url" type="url" required maxLength={2000} placeholder="https://example.com/hooks/itops" />
+              <label for="webhook-topics">Topics (blank: all)</label>
+              <input id="webhook-topics" name="topics" maxLength={2000} placeholder="heartbeat.deadline_missed, alert.raised" />
+              <button type="submit">Add subscription</button>
+            </form>
+          ) : null}
           {open ? (
             <>
               <h3>Delivery history</h3>

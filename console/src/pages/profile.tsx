@@ -30,6 +30,7 @@ export function ProfilePage() {
           <dd>{session.platformAdmin ? 'yes' : 'no'}</dd>
         </dl>
       </Section>
+      {session.platformAdmin ? <NewWorkspace /> : null}
       {can(session, 'apikeys:read') ? (
         <Section title="API keys">
           <Table
@@ -105,5 +106,48 @@ export function ProfilePage() {
         </Section>
       ) : null}
     </>
+  );
+}
+
+/** Platform admins create workspaces here and become their administrator. */
+function NewWorkspace() {
+  const { refresh } = useSession();
+  const [error, setError] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  return (
+    <Section title="New workspace">
+      <form
+        class="form-grid"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const formElement = event.currentTarget as HTMLFormElement;
+          const form = new FormData(formElement);
+          setError(undefined);
+          try {
+            const me = await ok(api.GET('/api/v1/auth/me'));
+            const created = await ok(
+              api.POST('/api/v1/tenants', { body: { tenant_id: String(form.get('id')), name: String(form.get('name')), admin_user_id: me.id } }),
+            );
+            setNotice(`Workspace ${created.tenant_id} created: pick it in the workspace switcher.`);
+            formElement.reset();
+            refresh();
+          } catch (e) {
+            setError(describeError(e));
+          }
+        }}
+      >
+        <label for="workspace-name">Workspace name</label>
+        <input id="workspace-name" name="name" required maxLength={200} />
+        <label for="workspace-id">Workspace id</label>
+        <input id="workspace-id" name="id" required maxLength={63} placeholder="acme-eu" />
+        <ErrorNote error={error} />
+        <p role="status" class="notice">
+          {notice ?? ''}
+        </p>
+        <button type="submit" class="primary">
+          Create workspace
+        </button>
+      </form>
+    </Section>
   );
 }
