@@ -37,11 +37,20 @@ export function startLive(topics: readonly EventTopic[], onState: (connected: bo
 export function useLiveTick(prefixes: string[]): number {
   const [tick, setTick] = useState(0);
   useEffect(() => {
+    // A burst of events (a mass outage) reloads a page once per second at most, not once per event.
+    let pending: ReturnType<typeof setTimeout> | undefined;
     const listener: Listener = (topic) => {
-      if (prefixes.some((p) => topic.startsWith(p))) setTick((n) => n + 1);
+      if (pending || !prefixes.some((p) => topic.startsWith(p))) return;
+      pending = setTimeout(() => {
+        pending = undefined;
+        setTick((n) => n + 1);
+      }, 1000);
     };
     listeners.add(listener);
-    return () => void listeners.delete(listener);
+    return () => {
+      listeners.delete(listener);
+      clearTimeout(pending);
+    };
   }, [prefixes.join(',')]);
   return tick;
 }
