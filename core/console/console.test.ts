@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildConsole } from '../../console/build.ts';
+import { budgetBytes, buildConsole } from '../../console/build.ts';
 import { validateManifest } from '../kernel/manifest-validation.ts';
 import { definePlugin } from '../plugin-api/index.ts';
 import { call } from '../plugin-api/testing.ts';
@@ -21,7 +21,20 @@ const boardPlugin = () =>
     },
   });
 
-t.before(() => buildConsole({ quiet: true }));
+let firstLoad: Awaited<ReturnType<typeof buildConsole>>;
+t.before(async () => {
+  firstLoad = await buildConsole({ quiet: true });
+});
+
+t.test('the console build measures what a first visit downloads and keeps it within the budget', async (t) => {
+  t.same(
+    firstLoad.files.map((f) => f.name.replace(/-[\w-]+\./, '-<hash>.')),
+    ['index.html', 'assets/index-<hash>.js', 'assets/index-<hash>.css'],
+    'the page, one script, one stylesheet: nothing else at first load',
+  );
+  t.ok(firstLoad.files.every((f) => f.gzip > 0 && f.gzip < f.bytes));
+  t.ok(firstLoad.totalGzip <= budgetBytes, `${firstLoad.totalGzip} bytes gzip, within ${budgetBytes}`);
+});
 
 t.test('the console is served at / and /console/*: strict CSP, revalidated HTML, immutable hashed assets', async (t) => {
   const { kernel } = await startWorld(t);

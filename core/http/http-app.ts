@@ -1,7 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
-import type { Logger } from '../logging/logger.ts';
 import { isConsoleRequest, serveConsole } from '../console/console-assets.ts';
+import type { Logger } from '../logging/logger.ts';
 import { DOCS_ASSETS_PREFIX, serveDocsAsset } from './docs/docs-assets.ts';
 import { errorMiddleware } from './error-middleware.ts';
 import type { HttpMetrics } from './http-metrics.ts';
