@@ -95,6 +95,10 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.getByText('backup finished: 42 files').waitFor({ timeout: 15_000 });
   t.equal(await page.locator('.page-header .badge').innerText(), 'up', 'the status turned up live');
   await accessible('heartbeat');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.locator('.page-header .badge', { hasText: 'paused' }).waitFor();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.locator('.page-header .badge', { hasText: 'new' }).waitFor();
 
   // A failing run raises an alert; the operator silences it.
   t.equal((await fetch(`${kernel.url}${new URL(pingUrl).pathname}/fail`, { method: 'POST', body: 'disk full' })).status, 200);

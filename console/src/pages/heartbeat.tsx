@@ -1,9 +1,12 @@
 import { ok } from '@itops/sdk';
-import { api } from '../api.ts';
+import { useState } from 'preact/hooks';
+import { api, describeError } from '../api.ts';
 import { CronPreview } from '../components/cron-preview.tsx';
 import { CopyField, ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
+import { navigate } from '../router.ts';
+import { can, useSession } from '../session.ts';
 
 /** The crontab field for a heartbeat: its own cron expression, or a line that runs at its period. */
 function crontabSchedule(heartbeat: { kind: string; cron?: string | null; periodSeconds?: number | null }): string {
@@ -20,10 +23,57 @@ export function HeartbeatPage(props: { id: string }) {
   const pings = useLoad(() => ok(api.GET('/api/v1/heartbeats/{id}/pings', { params: { path: { id: props.id }, query: { limit: 50 } } })), [props.id, tick]);
   const flips = useLoad(() => ok(api.GET('/api/v1/heartbeats/{id}/flips', { params: { path: { id: props.id }, query: { limit: 20 } } })), [props.id, tick]);
   const h = heartbeat.data;
+  const { session } = useSession();
+  const mayWrite = can(session, 'containers.heartbeats:write');
+  const [notice, setNotice] = useState<string>();
+  const [error, setError] = useState<string>();
+  const act = async (what: string, call: () => Promise<unknown>) => {
+    setError(undefined);
+    try {
+      await call();
+      setNotice(what);
+      heartbeat.reload();
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
   return (
     <>
-      <PageHeader title={h ? `Heartbeat ${h.name}` : 'Heartbeat'}>{h ? <StatusBadge status={h.status} /> : null}</PageHeader>
-      <ErrorNote error={heartbeat.error} />
+      <PageHeader title={h ? `Heartbeat ${h.name}` : 'Heartbeat'}>
+        {h ? <StatusBadge status={h.status} /> : null}
+        {h && mayWrite ? (
+          <>
+            <button
+              type="button"
+              onClick={() =>
+                act(h.status === 'paused' ? 'Resumed: the next ping starts its schedule again.' : 'Paused: it no longer times out.', () =>
+                  h.status === 'paused'
+                    ? ok(api.POST('/api/v1/heartbeats/{id}/resume', { params: { path: { id: h.id } } }))
+                    : ok(api.POST('/api/v1/heartbeats/{id}/pause', { params: { path: { id: h.id } } })),
+                )
+              }
+            >
+              {h.status === 'paused' ? 'Resume' : 'Pause'}
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                if (!confirm(`Delete ${h.name} with its pings and history? Its ping URL stops working.`)) return;
+                void act('Deleted.', async () => {
+                  await ok(api.DELETE('/api/v1/heartbeats/{id}', { params: { path: { id: h.id } } }));
+                  navigate('heartbeats');
+                });
+              }}
+            >
+              Delete
+            </button>
+          </>
+        ) : null}
+      </PageHeader>
+      <p role="status" class="notice">
+        {notice ?? ''}
+      </p>
+      <ErrorNote error={error ?? heartbeat.error} />
       {h ? (
         <>
           <Section title="Ping it">
