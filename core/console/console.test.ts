@@ -1,5 +1,5 @@
 import t from 'tap';
-import { budgetBytes, buildConsole } from '../../console/build.ts';
+import { budgetBytes, ensureConsoleBuilt } from '../../console/build.ts';
 import { validateManifest } from '../kernel/manifest-validation.ts';
 import { definePlugin } from '../plugin-api/index.ts';
 import { call } from '../plugin-api/testing.ts';
@@ -21,9 +21,9 @@ const boardPlugin = () =>
     },
   });
 
-let firstLoad: Awaited<ReturnType<typeof buildConsole>>;
+let firstLoad: Awaited<ReturnType<typeof ensureConsoleBuilt>>;
 t.before(async () => {
-  firstLoad = await buildConsole({ quiet: true });
+  firstLoad = await ensureConsoleBuilt();
 });
 
 t.test('the console build measures what a first visit downloads and keeps it within the budget', async (t) => {
