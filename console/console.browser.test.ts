@@ -241,6 +241,17 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   t.ok((await page.getByLabel('New API key').inputValue()).length > 20);
   await accessible('profile');
 
+  // A license activated elsewhere (the API, another node) without ticketing: its page goes, live.
+  const withoutTicketing = await issueLicense(vendor.privateJwk, { customer: 'Acme', plugins: ['containers', 'sla', 'aiops', 'audit'] });
+  const activated = await fetch(`${kernel.url}/api/v1/license/activate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
+    body: JSON.stringify({ licenseKey: withoutTicketing }),
+  });
+  t.equal(activated.status, 200);
+  await page.getByRole('link', { name: 'Tickets', exact: true }).waitFor({ state: 'detached', timeout: 15_000 });
+  t.equal(await page.getByRole('link', { name: 'Services', exact: true }).count(), 1, 'the licensed plugins keep their pages');
+
   // Dark mode and a phone-sized screen.
   await page.getByLabel('Colour theme').first().selectOption('dark');
   await page.getByRole('link', { name: 'Dashboard' }).click();

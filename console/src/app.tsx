@@ -69,7 +69,11 @@ export function App() {
 
   useEffect(() => {
     if (state !== 'ready' || !session?.workspace) return;
-    return startLive([], setLive);
+    // The plugin host loads or unloads plugins just after the license event: read the pages again then, and once more a moment later.
+    return startLive([], setLive, () => {
+      refresh();
+      setTimeout(refresh, 2000);
+    });
   }, [state, session?.workspace]);
 
   // Focus moves to the new page's heading, so keyboard and screen-reader users hear where they are.

@@ -10,7 +10,7 @@ let stop: (() => void) | undefined;
  * One graphql-ws subscription per workspace for the whole console; pages ask to be told when an
  * event of their topics arrives and reload what they show.
  */
-export function startLive(topics: readonly EventTopic[], onState: (connected: boolean) => void): () => void {
+export function startLive(topics: readonly EventTopic[], onState: (connected: boolean) => void, onLicense?: () => void): () => void {
   stop?.();
   const ws = createSubscriptionClient(api, { retryAttempts: 20 });
   ws.on('connected', () => onState(true));
@@ -26,6 +26,18 @@ export function startLive(topics: readonly EventTopic[], onState: (connected: bo
       onState(false);
     }
   })();
+  // A license activated or expired (here or on another node) loads or unloads plugins: their pages come and go.
+  if (onLicense)
+    (async () => {
+      try {
+        for await (const result of ws.iterate({ query: 'subscription { licenseUpdated { id } }' })) {
+          if (ended) break;
+          if (!result.errors?.length) onLicense();
+        }
+      } catch {
+        // Without edition:read there is no license feed; pages then change at the next sign-in or workspace switch.
+      }
+    })();
   stop = () => {
     ended = true;
     void ws.dispose();
