@@ -269,6 +269,22 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.keyboard.press('Tab');
   t.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
 
+  // The session revoked elsewhere (logout from another device): the next call sends the console back to sign-in.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const stored = JSON.parse((await page.evaluate('localStorage.getItem("itops.session")')) as string) as { token: string; refreshToken: string };
+  const revoked = await fetch(`${kernel.url}/api/v1/auth/logout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stored.token}` },
+    body: JSON.stringify({ refreshToken: stored.refreshToken }),
+  });
+  t.equal(revoked.status < 300, true, `logout elsewhere: ${revoked.status}`);
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Your session ended: sign in again.' }).waitFor();
+  await page.getByLabel('Email').fill('ada@example.test');
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in to itops' }).waitFor();
   t.same(elsewhere, [], 'no request left this server');

@@ -2,6 +2,7 @@ import { createItopsClient, ItopsApiError, type ItopsClient, type SessionTokens 
 
 const sessionKey = 'itops.session';
 const workspaceKey = 'itops.workspace';
+export const sessionEndedEvent = 'itops:session-ended';
 
 function storedSession(): SessionTokens | undefined {
   try {
@@ -23,7 +24,11 @@ export const api: ItopsClient = createItopsClient({
   workspaceId: localStorage.getItem(workspaceKey) ?? undefined,
   onSession: (session) => {
     if (session) localStorage.setItem(sessionKey, JSON.stringify(session));
-    else localStorage.removeItem(sessionKey);
+    else {
+      localStorage.removeItem(sessionKey);
+      // A refused refresh (expired, revoked, reused): the console goes back to the sign-in page.
+      dispatchEvent(new Event(sessionEndedEvent));
+    }
   },
 });
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, chooseWorkspace, describeError, forgetSession } from './api.ts';
+import { api, chooseWorkspace, describeError, forgetSession, sessionEndedEvent } from './api.ts';
 import { startLive } from './live.ts';
 import { AlertsPage } from './pages/alerts.tsx';
 import { ChannelsPage } from './pages/channels.tsx';
@@ -66,6 +66,16 @@ export function App() {
   useEffect(() => {
     if (state === 'loading') refresh();
   }, [state]);
+
+  useEffect(() => {
+    const ended = () => {
+      setSession(undefined);
+      setError('Your session ended: sign in again.');
+      setState('signed-out');
+    };
+    addEventListener(sessionEndedEvent, ended);
+    return () => removeEventListener(sessionEndedEvent, ended);
+  }, []);
 
   useEffect(() => {
     if (state !== 'ready' || !session?.workspace) return;
@@ -146,6 +156,7 @@ export function App() {
             onClick={async () => {
               await api.logout().catch(() => undefined);
               forgetSession();
+              setError(undefined);
               setSession(undefined);
               setState('signed-out');
               navigate('login');
