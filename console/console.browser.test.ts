@@ -231,6 +231,23 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.getByRole('combobox', { name: 'Workspace', exact: true }).selectOption('acme-eu');
   await page.getByRole('link', { name: 'Heartbeats' }).click();
   await page.getByText('No heartbeat yet').waitFor();
+  // A bigger workspace is paged and searched by the API, not drawn whole.
+  for (let i = 1; i <= 55; i++) {
+    const created = await fetch(`${kernel.url}/api/v1/heartbeats`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}`, 'x-workspace-id': 'acme-eu', 'idempotency-key': `hb-${i}` },
+      body: JSON.stringify({ name: `job-${String(i).padStart(2, '0')}`, periodSeconds: 3600 }),
+    });
+    if (created.status !== 201) t.fail(`heartbeat ${i}: ${created.status}`);
+  }
+  await page.reload();
+  await page.getByText('1–50 of 55').waitFor();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText('51–55 of 55').waitFor();
+  await page.getByLabel('Search').fill('job-07');
+  await page.getByRole('link', { name: 'job-07' }).waitFor();
+  t.equal(await page.locator('tbody tr').count(), 1, 'the search finds one');
+  await accessible('heartbeats-paged');
   await page.getByRole('combobox', { name: 'Workspace', exact: true }).selectOption('acme');
   await page.getByRole('link', { name: 'nightly-backup' }).waitFor();
   await page.getByRole('link', { name: 'Profile & API keys' }).click();

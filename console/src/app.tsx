@@ -188,7 +188,7 @@ export function App() {
         </nav>
         <main id="main" class="content">
           {session.workspace ? (
-            <Page route={page} session={session} />
+            <Page key={session.workspace} route={page} session={session} />
           ) : (
             <p>You are not a member of any workspace yet. Ask a workspace administrator for an invitation.</p>
           )}

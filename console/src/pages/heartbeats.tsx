@@ -2,22 +2,43 @@ import { ok } from '@itops/sdk';
 import { useState } from 'preact/hooks';
 import { api, describeError } from '../api.ts';
 import { CronPreview } from '../components/cron-preview.tsx';
+import { Pager } from '../components/pager.tsx';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
 import { navigate } from '../router.ts';
 import { can, useSession } from '../session.ts';
 
+// A page the browser draws at once even for a workspace with thousands of heartbeats.
+const pageSize = 50;
+
 export function HeartbeatsPage() {
   const { session } = useSession();
   const tick = useLiveTick(['heartbeat.']);
-  const list = useLoad(() => ok(api.GET('/api/v1/heartbeats', { params: { query: { limit: 200 } } })), [tick, session.workspace]);
+  const [q, setQ] = useState('');
+  const [offset, setOffset] = useState(0);
+  const list = useLoad(
+    () => ok(api.GET('/api/v1/heartbeats', { params: { query: { limit: pageSize, offset, ...(q ? { q } : {}) } } })),
+    [tick, session.workspace, q, offset],
+  );
   return (
     <>
       <PageHeader title="Heartbeats" />
       <p class="muted">Cron jobs and scripts ping their URL; a heartbeat that misses its schedule goes late, then down, and raises an alert.</p>
       <ErrorNote error={list.error} />
       <Section title="All heartbeats">
+        <label class="search">
+          Search{' '}
+          <input
+            type="search"
+            value={q}
+            maxLength={200}
+            onInput={(e) => {
+              setQ((e.target as HTMLInputElement).value);
+              setOffset(0);
+            }}
+          />
+        </label>
         <Table
           caption="Heartbeats"
           rows={list.data?.data}
@@ -30,6 +51,7 @@ export function HeartbeatsPage() {
             { title: 'Pings', cell: (h) => h.pingCount },
           ]}
         />
+        <Pager page={list.data?.page} onOffset={setOffset} label="Heartbeats" />
       </Section>
       {can(session, 'containers.heartbeats:write') ? <CreateHeartbeat onCreated={(id) => navigate(`heartbeats/${id}`)} /> : null}
     </>
