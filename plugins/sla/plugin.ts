@@ -47,22 +47,8 @@ export default definePlugin({
   dashboardCounters: slaDashboardCounters,
   console: {
     pages: [
-      {
-        path: 'sla/services',
-        title: 'Services',
-        navGroup: 'SLA',
-        permission: 'sla:read',
-        list: '/api/v1/sla/services',
-        columns: ['name', 'status', 'slaGroup', 'criticality', 'statusChangedAt'],
-      },
-      {
-        path: 'sla/groups',
-        title: 'SLA groups',
-        navGroup: 'SLA',
-        permission: 'sla:read',
-        list: '/api/v1/sla/groups',
-        columns: ['name', 'tier', 'targetValue', 'slaStatus', 'currentUptime'],
-      },
+      { path: 'sla/services', title: 'Services', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/services' },
+      { path: 'sla/groups', title: 'SLA groups', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/groups' },
       { path: 'sla/reports', title: 'Daily reports', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/reports' },
       { path: 'sla/exclusion-windows', title: 'Exclusion windows', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/exclusion-windows' },
     ],
