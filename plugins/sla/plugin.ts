@@ -50,7 +50,14 @@ export default definePlugin({
       { path: 'sla/services', title: 'Services', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/services' },
       { path: 'sla/groups', title: 'SLA groups', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/groups' },
       { path: 'sla/reports', title: 'Daily reports', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/reports' },
-      { path: 'sla/exclusion-windows', title: 'Exclusion windows', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/exclusion-windows' },
+      {
+        path: 'sla/exclusion-windows',
+        title: 'Exclusion windows',
+        navGroup: 'SLA',
+        permission: 'sla:read',
+        list: '/api/v1/sla/exclusion-windows',
+        columns: ['service', 'nodeId', 'reason', 'startedAt', 'expectedEndAt', 'endedAt'],
+      },
     ],
   },
   jobs: [
