@@ -205,6 +205,15 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     await accessible(name);
   }
 
+  // An endpoint to check (this machine has no way out, so it will go down; the console only has to list it).
+  await page.getByRole('link', { name: 'Endpoints & certificates' }).click();
+  await page.getByLabel('Endpoint name').fill('website');
+  await page.getByLabel('URL', { exact: true }).fill('https://www.example.com/health');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.getByRole('status').filter({ hasText: 'website is checked from now on.' }).waitFor();
+  await page.getByRole('cell', { name: 'website' }).waitFor();
+  await accessible('endpoints-added');
+
   // A notification channel and a webhook subscription (its signing secret shown once).
   await page.getByRole('link', { name: 'Channels & webhooks' }).click();
   await page.getByLabel('Channel name').fill('ops-webhook');

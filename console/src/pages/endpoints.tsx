@@ -1,10 +1,11 @@
 import { ok } from '@itops/sdk';
-import { api } from '../api.ts';
+import { useState } from 'preact/hooks';
+import { api, describeError } from '../api.ts';
 import { TimeChart } from '../components/time-chart.tsx';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
-import { useSession } from '../session.ts';
+import { can, useSession } from '../session.ts';
 
 export function EndpointsPage() {
   const { session } = useSession();
@@ -44,6 +45,7 @@ export function EndpointsPage() {
           ))}
         </Section>
       ) : null}
+      {can(session, 'containers.endpoints:write') ? <NewEndpoint onCreated={endpoints.reload} /> : null}
       <Section title="Certificates">
         <Table
           caption="Certificates"
@@ -59,5 +61,49 @@ export function EndpointsPage() {
         />
       </Section>
     </>
+  );
+}
+
+function NewEndpoint(props: { onCreated: () => void }) {
+  const [error, setError] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  return (
+    <Section title="New endpoint">
+      <form
+        class="form-grid"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const formElement = event.currentTarget as HTMLFormElement;
+          const form = new FormData(formElement);
+          setError(undefined);
+          try {
+            const created = await ok(
+              api.POST('/api/v1/endpoints', {
+                body: { name: String(form.get('name')), url: String(form.get('url')), intervalSeconds: Number(form.get('interval')) },
+              }),
+            );
+            setNotice(`${created.name} is checked from now on.`);
+            formElement.reset();
+            props.onCreated();
+          } catch (e) {
+            setError(describeError(e));
+          }
+        }}
+      >
+        <label for="endpoint-name">Endpoint name</label>
+        <input id="endpoint-name" name="name" required maxLength={200} placeholder="website" />
+        <label for="endpoint-url">URL</label>
+        <input id="endpoint-url" name="url" type="url" required maxLength={2048} placeholder="https://www.example.com/health" />
+        <label for="endpoint-interval">Check every (seconds)</label>
+        <input id="endpoint-interval" name="interval" type="number" min={10} max={86400} defaultValue={60} required />
+        <ErrorNote error={error} />
+        <p role="status" class="notice">
+          {notice ?? ''}
+        </p>
+        <button type="submit" class="primary">
+          Add endpoint
+        </button>
+      </form>
+    </Section>
   );
 }

@@ -98,7 +98,7 @@ function CreateHeartbeat(props: { onCreated: (id: string) => void }) {
         {kind === 'period' ? (
           <>
             <label for="hb-period">Period (seconds)</label>
-            <input id="hb-period" name="period" type="number" min={60} max={31536000} value={86400} required />
+            <input id="hb-period" name="period" type="number" min={60} max={31536000} defaultValue={86400} required />
           </>
         ) : (
           <>
@@ -110,7 +110,7 @@ function CreateHeartbeat(props: { onCreated: (id: string) => void }) {
           </>
         )}
         <label for="hb-grace">Grace (seconds)</label>
-        <input id="hb-grace" name="grace" type="number" min={0} max={31536000} value={3600} required />
+        <input id="hb-grace" name="grace" type="number" min={0} max={31536000} defaultValue={3600} required />
         <ErrorNote error={error} />
         <button type="submit" class="primary">
           Create heartbeat

@@ -41,7 +41,7 @@ export function StatusPageView() {
         {notice ?? ''}
       </p>
       <ErrorNote error={error ?? settings.error ?? components.error} />
-      {mayWrite ? (
+      {mayWrite && settings.data ? (
         <Section title="Address">
           <form
             class="form-grid"
@@ -52,7 +52,7 @@ export function StatusPageView() {
             }}
           >
             <label for="status-slug">Public name (slug)</label>
-            <input id="status-slug" name="slug" required maxLength={100} value={slug ?? ''} />
+            <input id="status-slug" name="slug" required maxLength={100} defaultValue={slug ?? ''} />
             <button type="submit">Save address</button>
           </form>
         </Section>
