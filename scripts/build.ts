@@ -2,7 +2,8 @@
  * `npm run build`: the production build. TypeScript is compiled to JavaScript under `dist/` (the
  * relative `.ts` imports rewritten to `.js`), and the files the code reads at run time (contract
  * fragments, SDL, migrations, the docs page's assets) are copied beside it in the same layout, so
- * `node dist/core/main.js` (`npm run start:prod`) runs with neither tsx nor a compiler.
+ * `node dist/core/main.js` (`npm run start:prod`) runs with neither tsx nor a compiler. The web
+ * console is built too (console/build.ts), within its size budget, into dist/console/dist.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,3 +44,14 @@ for (const dir of sources) copyAssets(dir);
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 writeFileSync(path.join(out, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2)}\n`);
 process.stdout.write(`built ${path.relative(root, out)}/ (${copied} assets copied)\n`);
+
+// The web console: built with Vite, its size printed and held to the budget, copied beside dist/core.
+const { buildConsole, budgetBytes } = await import('../console/build.ts');
+const consoleSize = await buildConsole({ quiet: true });
+for (const f of consoleSize.files) process.stdout.write(`console ${f.name}: ${(f.bytes / 1024).toFixed(1)} KB, gzip ${(f.gzip / 1024).toFixed(1)} KB\n`);
+process.stdout.write(`console first load: ${(consoleSize.totalGzip / 1024).toFixed(1)} KB gzip (budget ${budgetBytes / 1024} KB)\n`);
+if (consoleSize.totalGzip > budgetBytes) {
+  process.stderr.write('the console is over its size budget\n');
+  process.exit(1);
+}
+cpSync(path.join(root, 'console/dist'), path.join(out, 'console/dist'), { recursive: true });

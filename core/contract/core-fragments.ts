@@ -20,6 +20,7 @@ export const coreFragments: Record<string, URL> = {
   secrets: new URL('../secrets/secrets.openapi.yaml', import.meta.url),
   settings: new URL('../settings/settings.openapi.yaml', import.meta.url),
   firstRun: new URL('../first-run/first-run.openapi.yaml', import.meta.url),
+  console: new URL('../console/console.openapi.yaml', import.meta.url),
 };
 
 /** Fragments that name schemas written from data (the channel types' settings), completed before the merge. */

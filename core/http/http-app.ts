@@ -1,5 +1,6 @@
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
+import { isConsoleRequest, serveConsole } from '../console/console-assets.ts';
 import type { Logger } from '../logging/logger.ts';
 import { DOCS_ASSETS_PREFIX, serveDocsAsset } from './docs/docs-assets.ts';
 import { errorMiddleware } from './error-middleware.ts';
@@ -44,6 +45,7 @@ export function createHttpApp(options: {
   app.use(async (ctx) => {
     if (ctx.path === '/graphql') return options.graphql(ctx);
     if (ctx.path.startsWith(DOCS_ASSETS_PREFIX)) return serveDocsAsset(ctx);
+    if (isConsoleRequest(ctx)) return serveConsole(ctx);
     return options.contract(ctx);
   });
   return app;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { alertEventTopics } from '../alerts/alert-service.ts';
 import { type Config, loadConfig } from '../config/config.ts';
+import { consoleModule } from '../console/console.module.ts';
 import type { Database } from '../db/database.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { AccessControl } from '../http/access-control.ts';
@@ -225,6 +226,7 @@ export class Kernel {
             license.module,
             ...settingsAndSecrets.modules,
             ...workspaceJobs.modules,
+            consoleModule({ loaded: () => plugins.current()?.loadedManifests() ?? [] }),
           ],
           access,
           rbac: identity.rbac,

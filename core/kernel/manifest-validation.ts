@@ -5,6 +5,7 @@ import { AjvSchemaValidator } from '../validation/schema-validator.ts';
 import type { AppError } from '../errors/app-error.ts';
 import { configNameProblems } from './plugin-config.ts';
 import { settingsDeclarationProblems } from '../settings/settings-declaration.ts';
+import { consoleDeclarationProblems } from '../console/console-declaration.ts';
 import { localNamePattern, namingProblems, pluginIdPattern as idPattern } from './plugin-names.ts';
 const manifestSchema = {
   type: 'object',
@@ -137,7 +138,7 @@ export function validateManifest(candidate: unknown, hostVersion: string, source
     if (!(task.module instanceof URL)) problems.push(`${where}: worker task ${task.name} module must be a URL (use workerModule(import.meta.url, ...))`);
   }
   problems.push(...namingProblems(manifest, where), ...configNameProblems(manifest, where));
-  problems.push(...settingsDeclarationProblems(manifest, where));
+  problems.push(...settingsDeclarationProblems(manifest, where), ...consoleDeclarationProblems(manifest, where));
   const declared = new Set((manifest.permissions ?? []).map((p) => p.name));
   for (const policy of manifest.policies ?? []) {
     if (!declared.has(policy.permission)) problems.push(`${where}: policy grants "${policy.permission}", which the manifest does not declare`);

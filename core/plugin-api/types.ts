@@ -222,7 +222,33 @@ export interface PluginManifest {
    * the kernel, know which plugins may call `ctx.observeMutations`.
    */
   observesMutations?: boolean;
+  /**
+   * Pages this plugin adds to the web console, declared as data: the console lists them from
+   * `GET /api/v1/console/pages` while the plugin is loaded, so an unlicensed plugin's pages
+   * disappear with its routes.
+   */
+  console?: ConsoleDeclaration;
   init(context: PluginContext): void | Promise<void>;
+}
+
+/** A plugin's contribution to the web console. */
+export interface ConsoleDeclaration {
+  pages: ConsolePageDeclaration[];
+}
+
+/** One console page: where it lives, its navigation entry, who sees it and what it lists. */
+export interface ConsolePageDeclaration {
+  /** Under `/console/`: lowercase words and dashes, `/` between them (`tickets`, `sla/groups`). */
+  path: string;
+  title: string;
+  /** The navigation section it is listed under (`Monitoring`, `Service desk`). */
+  navGroup: string;
+  /** One of the plugin's own permissions (usually its read permission): users without it do not see the page. */
+  permission: string;
+  /** A parameterless `GET` list path of the plugin's contract whose rows the page shows as a table. */
+  list?: string;
+  /** Row fields shown as the table's columns, in order (the first few fields when left out). */
+  columns?: string[];
 }
 
 /** A plugin's settings sections: each a JSON schema of `type: 'object'` whose properties carry their `default`. */

@@ -46,6 +46,18 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
       { name: 'score', module: workerModule(import.meta.url, './watchdog/score.worker') },
       { name: 'correlate', module: workerModule(import.meta.url, './rca/correlate.worker') },
     ],
+    console: {
+      pages: [
+        {
+          path: 'anomalies',
+          title: 'Anomalies',
+          navGroup: 'AIOps',
+          permission: 'aiops:read',
+          list: '/api/v1/anomalies',
+          columns: ['service_id', 'metric_name', 'anomaly_score', 'detected_at', 'resolved'],
+        },
+      ],
+    },
     permissions: [
       { name: 'aiops.telemetry:write', description: 'Send telemetry batches (edge agents, integrations, Prometheus remote-write)' },
       { name: 'aiops.telemetry:read', description: 'See ingest batches' },

@@ -20,6 +20,18 @@ export default definePlugin({
   graphql: new URL('./schema.graphql', import.meta.url),
   migrations: new URL('./migrations/', import.meta.url),
   observesMutations: true,
+  console: {
+    pages: [
+      {
+        path: 'audit',
+        title: 'Audit trail',
+        navGroup: 'Administration',
+        permission: 'audit:read',
+        list: '/api/v1/audit/records',
+        columns: ['occurredAt', 'principal', 'action', 'target', 'outcome'],
+      },
+    ],
+  },
   permissions: [
     { name: 'audit:read', description: 'Read and verify the workspace’s audit trail' },
     { name: 'audit:export', description: 'Export the workspace’s audit trail (NDJSON, CSV)' },

@@ -82,6 +82,21 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
     config: { ...endpointMonitoringManifest.config, ...containerMonitoringManifest.config },
     importKinds: [heartbeatImportKind, endpointImportKind],
     dashboardCounters: containersDashboardCounters,
+    console: {
+      pages: [
+        { path: 'heartbeats', title: 'Heartbeats', navGroup: 'Monitoring', permission: 'containers.heartbeats:read', list: '/api/v1/heartbeats' },
+        { path: 'endpoints', title: 'Endpoints & certificates', navGroup: 'Monitoring', permission: 'containers.endpoints:read', list: '/api/v1/endpoints' },
+        { path: 'status-page', title: 'Status page', navGroup: 'Monitoring', permission: 'containers.status_page:read', list: '/api/v1/status/components' },
+        {
+          path: 'containers',
+          title: 'Containers',
+          navGroup: 'Monitoring',
+          permission: 'containers.containers:read',
+          list: '/api/v1/containers',
+          columns: ['name', 'state', 'health', 'image', 'group', 'stateSince'],
+        },
+      ],
+    },
     jobs: [
       { name: 'ping_retention', schedule: '17 * * * *', expireInSeconds: 3600 },
       { name: 'status_history_retention', schedule: '41 3 * * *', expireInSeconds: 3600 },

@@ -46,6 +46,21 @@ export default definePlugin({
   events: slaEvents,
   importKinds: [serviceImportKind],
   dashboardCounters: slaDashboardCounters,
+  console: {
+    pages: [
+      { path: 'sla/services', title: 'Services', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/services' },
+      { path: 'sla/groups', title: 'SLA groups', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/groups' },
+      { path: 'sla/reports', title: 'Daily reports', navGroup: 'SLA', permission: 'sla:read', list: '/api/v1/sla/reports' },
+      {
+        path: 'sla/exclusion-windows',
+        title: 'Exclusion windows',
+        navGroup: 'SLA',
+        permission: 'sla:read',
+        list: '/api/v1/sla/exclusion-windows',
+        columns: ['service', 'nodeId', 'reason', 'startedAt', 'expectedEndAt', 'endedAt'],
+      },
+    ],
+  },
   jobs: [
     { name: 'snapshot', schedule: '*/5 * * * *', payloadSchema: { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } } },
     { name: 'watch', schedule: '* * * * *' },

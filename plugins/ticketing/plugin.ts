@@ -47,6 +47,18 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
     policies: ticketingPolicies,
     events: ticketingEvents,
     importKinds: [ticketImportKind, assetImportKind],
+    console: {
+      pages: [
+        {
+          path: 'tickets',
+          title: 'Tickets',
+          navGroup: 'Service desk',
+          permission: 'ticketing.tickets:read',
+          list: '/api/v1/tickets',
+          columns: ['title', 'status', 'priority', 'assignee', 'requester'],
+        },
+      ],
+    },
     // The dashboard's ticket counters: one statement over the workspace's tickets.
     async dashboardCounters(tx) {
       const [row] = await tx.query<{ open: number; unassigned: number; at_risk: number; breached: number }>(

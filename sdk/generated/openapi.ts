@@ -1125,6 +1125,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/console/pages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The console pages contributed by the plugins loaded now.
+     * @description Every loaded plugin's `console.pages`, in load order. Each page names the permission it needs; the console shows a page only to a user who holds it in the current workspace (`GET /api/v1/rbac/permissions`), and the API refuses the page's calls to anyone else anyway.
+     */
+    get: operations['listConsolePages'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/events/ingest': {
     parameters: {
       query?: never;
@@ -4429,6 +4449,40 @@ export interface components {
       workspaceId?: string;
       workspaceName?: string;
     };
+    ConsolePageList: {
+      data: components['schemas']['ConsolePage'][];
+    };
+    ConsolePage: {
+      /**
+       * @description The plugin that contributes the page.
+       * @example ticketing
+       */
+      plugin: string;
+      /**
+       * @description Where the page lives under `/console/` (lowercase words and dashes, `/` between them).
+       * @example tickets
+       */
+      path: string;
+      /** @example Tickets */
+      title: string;
+      /**
+       * @description The navigation section the page is listed under.
+       * @example Service desk
+       */
+      navGroup: string;
+      /**
+       * @description The permission a user needs to see the page.
+       * @example ticketing.tickets:read
+       */
+      permission: string;
+      /**
+       * @description A `GET` list operation of the contract (a path without parameters) whose rows the console shows as a table on the page.
+       * @example /api/v1/tickets
+       */
+      list?: string;
+      /** @description The row fields shown as the table's columns, in order. */
+      columns?: string[];
+    };
     IngestPoint: {
       service_id: string;
       metric_name: string;
@@ -7250,6 +7304,8 @@ export type SettingsDocument = components['schemas']['SettingsDocument'];
 export type CorePlatformSettings = components['schemas']['CorePlatformSettings'];
 export type CoreWorkspaceSettings = components['schemas']['CoreWorkspaceSettings'];
 export type SetupForm = components['schemas']['SetupForm'];
+export type ConsolePageList = components['schemas']['ConsolePageList'];
+export type ConsolePage = components['schemas']['ConsolePage'];
 export type IngestPoint = components['schemas']['IngestPoint'];
 export type IngestEvent = components['schemas']['IngestEvent'];
 export type IngestBatchRequest = components['schemas']['IngestBatchRequest'];
@@ -9914,6 +9970,28 @@ export interface operations {
       404: components['responses']['SetupPage'];
       409: components['responses']['SetupPage'];
       413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  listConsolePages: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The pages. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConsolePageList'];
+        };
+      };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   ingestTelemetry: {

@@ -1,0 +1,318 @@
+/**
+ * The web console in a real browser (Debian's Chromium through playwright-core, headless): a new
+ * installation's first run, sign-in, a heartbeat created and pinged by a real HTTP request that
+ * shows up live, an alert silenced, a license activated whose plugin's pages then appear, and
+ * axe-core on every page, in both themes and on a phone-sized screen. Screenshots of every page
+ * go to console/screenshots/. Skipped, saying why, where /usr/bin/chromium is absent.
+ */
+import t from 'tap';
+import { generateLicenseKeyPair } from '../core/license/license-keys.ts';
+import { issueLicense } from '../core/license/license-token.ts';
+import { chromiumSkip as skip, openChromium } from '../core/testing/chromium.ts';
+import { ensureConsoleBuilt } from './build.ts';
+import { screenshot, seriousViolations, startConsoleInstallation } from './console.testkit.ts';
+
+t.test('a newcomer sets up itops and runs it from the console', { skip, timeout: 240_000 }, async (t) => {
+  // Built by the test itself when missing or stale (about a second), so a fresh checkout needs no other step.
+  await ensureConsoleBuilt();
+  const vendor = generateLicenseKeyPair();
+  const monitoringOnly = await issueLicense(vendor.privateJwk, { customer: 'Acme', plugins: ['containers'] });
+  const { kernel, setupLink } = await startConsoleInstallation(t, { ITOPS_LICENSE_KEY: monitoringOnly, ITOPS_LICENSE_PUBLIC_KEYS: vendor.publicKey });
+  const origin = new URL(kernel.url).origin;
+  const context = await openChromium(t, { viewport: { width: 1280, height: 900 } });
+  const elsewhere: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(`${origin}/`)) return route.continue();
+    elsewhere.push(url);
+    return route.abort('blockedbyclient');
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    // 401 answers to a wrong password are what the test asks for; any other error is a fault.
+    if (message.type() === 'error' && !/status of 401/.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  t.teardown(() => screenshot(page, 'last-state').catch(() => undefined));
+  const accessible = async (name: string) => {
+    t.same(await seriousViolations(page), [], `${name}: no serious or critical accessibility violation`);
+    await screenshot(page, name);
+  };
+
+  // Served at /: strict CSP, no-cache HTML, immutable hashed assets.
+  const home = await page.goto(`${kernel.url}/`);
+  t.equal(home?.status(), 200);
+  t.match(home?.headers()['content-security-policy'], /script-src 'self'; style-src 'self'/);
+  t.equal(home?.headers()['cache-control'], 'no-cache');
+  await page.getByRole('heading', { name: 'Sign in to itops' }).waitFor();
+  t.match(page.url(), /\/console\/dashboard$/);
+  await accessible('login');
+
+  // First run: the link from the server's log, then the console's sign-in.
+  const link = new URL(setupLink() as string);
+  await page.goto(`${kernel.url}${link.pathname}${link.search}`);
+  await page.getByLabel('Email').fill('ada@example.test');
+  await page.getByLabel('Password', { exact: true }).fill('a long enough password');
+  await page.getByLabel('Password again').fill('a long enough password');
+  await page.getByLabel('Workspace name').fill('Acme');
+  await page.getByLabel('Workspace id').fill('acme');
+  await page.getByRole('button', { name: 'Create administrator and workspace' }).click();
+  await page.getByRole('heading', { name: 'itops is set up' }).waitFor();
+
+  await page.goto(`${kernel.url}/`);
+  await page.getByLabel('Email').fill('ada@example.test');
+  await page.getByLabel('Password').fill('wrong password!');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').waitFor();
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  t.equal(await page.getByRole('combobox', { name: 'Workspace', exact: true }).inputValue(), 'acme');
+  t.equal(await page.getByRole('link', { name: 'Tickets' }).count(), 0, 'ticketing is not licensed: no Tickets page');
+  await accessible('dashboard');
+
+  // A heartbeat, its snippets and a ping from outside the browser that shows up without a reload.
+  await page.getByRole('link', { name: 'Heartbeats' }).click();
+  await page.getByRole('heading', { name: 'Heartbeats', level: 1 }).waitFor();
+  await page.getByLabel('Name').fill('nightly-backup');
+  await page.getByLabel('On a cron schedule').check();
+  await page.getByLabel('Cron expression').fill('30 2 * * *');
+  await page.getByLabel('Time zone').fill('Europe/Paris');
+  await page.getByRole('heading', { name: 'Next runs (Europe/Paris)' }).waitFor();
+  t.equal(await page.locator('.cron-preview li').count(), 5, 'five next runs previewed');
+  await accessible('heartbeat-new');
+  await page.getByRole('button', { name: 'Create heartbeat' }).click();
+  await page.getByRole('heading', { name: 'Heartbeat nightly-backup' }).waitFor();
+  const pingUrl = await page.getByLabel('Ping URL').inputValue();
+  t.match(pingUrl, /\/ping\/[0-9a-f-]{36}$/);
+  t.match(await page.getByLabel('crontab line').inputValue(), /^30 2 \* \* \* itops run [0-9a-f-]{36} -- /);
+  t.match(await page.getByLabel('curl').inputValue(), /^curl -fsS .*\/ping\//);
+  t.match(await page.getByText('No ping received yet.').count(), 1);
+  const pinged = await fetch(`${kernel.url}${new URL(pingUrl).pathname}`, { method: 'POST', body: 'backup finished: 42 files' });
+  t.equal(pinged.status, 200, 'a real HTTP ping');
+  await page.getByText('backup finished: 42 files').waitFor({ timeout: 15_000 });
+  t.equal(await page.locator('.page-header .badge').innerText(), 'up', 'the status turned up live');
+  await accessible('heartbeat');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.locator('.page-header .badge', { hasText: 'paused' }).waitFor();
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.locator('.page-header .badge', { hasText: 'new' }).waitFor();
+
+  // A failing run raises an alert; the operator silences it.
+  t.equal((await fetch(`${kernel.url}${new URL(pingUrl).pathname}/fail`, { method: 'POST', body: 'disk full' })).status, 200);
+  await page.getByText('disk full').waitFor({ timeout: 15_000 });
+  await page.getByRole('link', { name: 'Alerts' }).click();
+  await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
+  const silence = page.getByRole('combobox', { name: /^Silence .*nightly-backup.* for$/ });
+  await silence.waitFor({ timeout: 20_000 });
+  await accessible('alerts');
+  await silence.selectOption({ label: 'for 4 hours' });
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Silenced/ })
+    .waitFor();
+  await page.getByRole('cell', { name: 'active' }).first().waitFor();
+  t.equal(
+    await page
+      .getByRole('row', { name: /nightly-backup is down/ })
+      .getByRole('cell', { name: 'yes', exact: true })
+      .count(),
+    1,
+    'the alert shows as silenced',
+  );
+  t.equal(await silence.count(), 0, 'a silenced alert offers no second silence');
+  await accessible('alerts-silenced');
+
+  // Activating a license turns ticketing on: its page appears in the navigation, with its table.
+  await page.getByRole('link', { name: 'License & edition' }).click();
+  await page.getByRole('heading', { name: 'License & edition', level: 1 }).waitFor();
+  await accessible('license');
+  const full = await issueLicense(vendor.privateJwk, { customer: 'Acme', plugins: ['containers', 'ticketing', 'sla', 'aiops', 'audit'] });
+  await page.getByLabel('License key').fill(full);
+  await page.getByRole('button', { name: 'Activate' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^License activated for Acme/ })
+    .waitFor();
+  await page.getByRole('link', { name: 'Tickets' }).waitFor();
+  await accessible('license-activated');
+
+  // With ticketing on, an alert opens a ticket, which the plugin's page then lists.
+  await page.getByRole('link', { name: 'Alerts', exact: true }).click();
+  await page.getByRole('button', { name: 'Open ticket' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Linked/ })
+    .waitFor();
+  await page.getByRole('link', { name: 'Tickets', exact: true }).click();
+  await page
+    .getByRole('cell', { name: /nightly-backup/ })
+    .first()
+    .waitFor();
+
+  // A service reports to the SLA plugin (as an agent would); the console lists it with its trend and incidents.
+  const session = await fetch(`${kernel.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'ada@example.test', password: 'a long enough password' }),
+  }).then((r) => r.json() as Promise<{ token: string }>);
+  for (const status of ['DOWN', 'OPERATIONAL']) {
+    const reported = await fetch(`${kernel.url}/api/v1/health/report`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}`, 'x-workspace-id': 'acme' },
+      body: JSON.stringify({ service: 'billing-api', nodeId: 'acme/prod/cluster1', status, slaGroup: 'gold' }),
+    });
+    t.equal(reported.status < 300, true, `health report ${status}: ${reported.status}`);
+  }
+  await page.getByRole('link', { name: 'Services', exact: true }).click();
+  await page.getByRole('link', { name: 'billing-api' }).click();
+  await page.getByRole('heading', { name: /^Service billing-api/, level: 1 }).waitFor();
+  await page.getByRole('heading', { name: 'Incidents' }).waitFor();
+  await page.waitForLoadState('networkidle');
+  await accessible('sla-service');
+
+  // The status page editor: an address, a heartbeat as a component, the preview.
+  await page.getByRole('link', { name: 'Status page', exact: true }).click();
+  await page.getByRole('heading', { name: 'Status page', level: 1 }).waitFor();
+  await page.getByLabel('Public name (slug)').fill('acme');
+  await page.getByRole('button', { name: 'Save address' }).click();
+  await page.getByRole('link', { name: 'Open the public page' }).waitFor();
+  await page.getByLabel('Component name').fill('Nightly backup');
+  await page.getByRole('button', { name: 'Add component' }).click();
+  await page.locator('.status-preview li', { hasText: 'Nightly backup' }).waitFor();
+  await accessible('status-page');
+
+  // Every other page, each checked with axe-core and photographed.
+  for (const [link, heading, name] of [
+    ['Tickets', 'Tickets', 'tickets'],
+    ['Services', 'Services', 'sla-services'],
+    ['SLA groups', 'SLA groups', 'sla-groups'],
+    ['Daily reports', 'Daily reports', 'sla-reports'],
+    ['Exclusion windows', 'Exclusion windows', 'sla-exclusion-windows'],
+    ['Anomalies', 'Anomalies', 'anomalies'],
+    ['Containers', 'Containers', 'containers'],
+    ['Audit trail', 'Audit trail', 'audit'],
+    ['Endpoints & certificates', 'Endpoints & certificates', 'endpoints'],
+    ['Channels & webhooks', 'Channels & webhooks', 'channels'],
+    ['Dashboard', 'Dashboard', 'dashboard-full'],
+  ] as const) {
+    await page.getByRole('link', { name: link, exact: true }).click();
+    await page.getByRole('heading', { name: heading, exact: true, level: 1 }).waitFor();
+    await page.waitForLoadState('networkidle');
+    t.equal(await page.getByRole('alert').count(), 0, `${name}: no error shown`);
+    await accessible(name);
+  }
+
+  // An endpoint to check (this machine has no way out, so it will go down; the console only has to list it).
+  await page.getByRole('link', { name: 'Endpoints & certificates' }).click();
+  await page.getByLabel('Endpoint name').fill('website');
+  await page.getByLabel('URL', { exact: true }).fill('https://www.example.com/health');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await page.getByRole('status').filter({ hasText: 'website is checked from now on.' }).waitFor();
+  await page.getByRole('cell', { name: 'website' }).waitFor();
+  await accessible('endpoints-added');
+
+  // A notification channel and a webhook subscription (its signing secret shown once).
+  await page.getByRole('link', { name: 'Channels & webhooks' }).click();
+  await page.getByLabel('Channel name').fill('ops-webhook');
+  await page.getByLabel('Channel URL').fill('https://hooks.example.com/itops');
+  await page.getByRole('button', { name: 'Add channel' }).click();
+  await page.getByRole('cell', { name: 'ops-webhook' }).waitFor();
+  await page.getByLabel('Subscriber URL').fill('https://example.com/hooks/itops');
+  await page.getByLabel('Topics (blank: all)').fill('heartbeat.deadline_missed');
+  await page.getByRole('button', { name: 'Add subscription' }).click();
+  t.match(await page.getByLabel('Signing secret').inputValue(), /^whsec_/);
+  await page.getByRole('button', { name: 'Show history' }).click();
+  await page.getByRole('heading', { name: 'Delivery history' }).waitFor();
+  await accessible('channels-webhooks');
+
+  // An API key is shown once; a platform admin creates a second workspace and switches to it.
+  await page.getByRole('link', { name: 'Profile & API keys' }).click();
+  await page.getByLabel('Workspace name').fill('Acme Europe');
+  await page.getByLabel('Workspace id').fill('acme-eu');
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Workspace acme-eu created/ })
+    .waitFor();
+  await page.getByRole('combobox', { name: 'Workspace', exact: true }).selectOption('acme-eu');
+  await page.getByRole('link', { name: 'Heartbeats' }).click();
+  await page.getByText('No heartbeat yet').waitFor();
+  // A bigger workspace is paged and searched by the API, not drawn whole.
+  for (let i = 1; i <= 55; i++) {
+    const created = await fetch(`${kernel.url}/api/v1/heartbeats`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}`, 'x-workspace-id': 'acme-eu', 'idempotency-key': `hb-${i}` },
+      body: JSON.stringify({ name: `job-${String(i).padStart(2, '0')}`, periodSeconds: 3600 }),
+    });
+    if (created.status !== 201) t.fail(`heartbeat ${i}: ${created.status}`);
+  }
+  await page.reload();
+  await page.getByText('1–50 of 55').waitFor();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText('51–55 of 55').waitFor();
+  await page.getByLabel('Search').fill('job-07');
+  await page.getByRole('link', { name: 'job-07' }).waitFor();
+  t.equal(await page.locator('tbody tr').count(), 1, 'the search finds one');
+  await accessible('heartbeats-paged');
+  await page.getByRole('combobox', { name: 'Workspace', exact: true }).selectOption('acme');
+  await page.getByRole('link', { name: 'nightly-backup' }).waitFor();
+  await page.getByRole('link', { name: 'Profile & API keys' }).click();
+  await page.getByRole('link', { name: 'Profile & API keys' }).click();
+  await page.getByLabel('Key name').fill('cron-jobs');
+  await page.getByRole('button', { name: 'Create API key' }).click();
+  await page.getByText('it is shown only this once').waitFor();
+  t.ok((await page.getByLabel('New API key').inputValue()).length > 20);
+  await accessible('profile');
+
+  // A license activated elsewhere (the API, another node) without ticketing: its page goes, live.
+  const withoutTicketing = await issueLicense(vendor.privateJwk, { customer: 'Acme', plugins: ['containers', 'sla', 'aiops', 'audit'] });
+  const activated = await fetch(`${kernel.url}/api/v1/license/activate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
+    body: JSON.stringify({ licenseKey: withoutTicketing }),
+  });
+  t.equal(activated.status, 200);
+  await page.getByRole('link', { name: 'Tickets', exact: true }).waitFor({ state: 'detached', timeout: 15_000 });
+  t.equal(await page.getByRole('link', { name: 'Services', exact: true }).count(), 1, 'the licensed plugins keep their pages');
+
+  // Dark mode and a phone-sized screen.
+  await page.getByLabel('Colour theme').first().selectOption('dark');
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.waitForLoadState('networkidle');
+  await accessible('dashboard-dark');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.getByRole('link', { name: 'Heartbeats' }).click();
+  await page.getByRole('heading', { name: 'Heartbeats', level: 1 }).waitFor();
+  await accessible('heartbeats-phone-dark');
+
+  // Keyboard: on a fresh load the skip link is the first stop.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Heartbeats', level: 1 }).waitFor();
+  await page.keyboard.press('Tab');
+  t.equal(await page.evaluate('document.activeElement?.textContent'), 'Skip to content');
+
+  // The session revoked elsewhere (logout from another device): the next call sends the console back to sign-in.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const stored = JSON.parse((await page.evaluate('localStorage.getItem("itops.session")')) as string) as { token: string; refreshToken: string };
+  const revoked = await fetch(`${kernel.url}/api/v1/auth/logout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stored.token}` },
+    body: JSON.stringify({ refreshToken: stored.refreshToken }),
+  });
+  t.equal(revoked.status < 300, true, `logout elsewhere: ${revoked.status}`);
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Your session ended: sign in again.' }).waitFor();
+  await page.getByLabel('Email').fill('ada@example.test');
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to itops' }).waitFor();
+  t.same(elsewhere, [], 'no request left this server');
+  t.same(problems, [], 'no console error, no CSP violation');
+});

@@ -1,0 +1,41 @@
+import { getUntyped } from '../api.ts';
+import { ErrorNote, PageHeader, Section, Table } from '../components/ui.tsx';
+import { useLoad } from '../hooks.ts';
+import type { ConsolePage } from '../session.ts';
+import { useSession } from '../session.ts';
+
+type Row = Record<string, unknown>;
+
+/** The rows of a list answer, whatever envelope the plugin's API uses (`data`, `anomalies`, `services`, ...). */
+function rowsOf(body: unknown): Row[] {
+  if (Array.isArray(body)) return body as Row[];
+  if (body && typeof body === 'object') {
+    const lists = Object.values(body).filter(Array.isArray);
+    if (lists.length) return lists[0] as Row[];
+  }
+  return [];
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value).slice(0, 120);
+  return String(value);
+}
+
+/** A page a plugin declared: its list operation as a table. */
+export function PluginPage(props: { page: ConsolePage }) {
+  const { session } = useSession();
+  const { page } = props;
+  const rows = useLoad(() => (page.list ? getUntyped(page.list).then(rowsOf) : Promise.resolve([] as Row[])), [page.list, session.workspace]);
+  const columns = page.columns ?? Object.keys(rows.data?.[0] ?? {}).slice(0, 6);
+  return (
+    <>
+      <PageHeader title={page.title} />
+      <p class="muted">Contributed by the {page.plugin} plugin.</p>
+      <ErrorNote error={rows.error} />
+      <Section title={`All ${page.title.toLowerCase()}`}>
+        <Table caption={page.title} rows={rows.data} empty="Nothing here yet." columns={columns.map((c) => ({ title: c, cell: (r: Row) => cell(r[c]) }))} />
+      </Section>
+    </>
+  );
+}
