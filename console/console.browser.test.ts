@@ -125,6 +125,19 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   t.equal(await silence.count(), 0, 'a silenced alert offers no second silence');
   await accessible('alerts-silenced');
 
+  // … and takes it on: the table says who acknowledged it, and the button is gone.
+  const acknowledge = page.getByRole('button', { name: /^Acknowledge .*nightly-backup/ });
+  await acknowledge.click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Acknowledged/ })
+    .waitFor();
+  await page
+    .getByRole('row', { name: /nightly-backup is down/ })
+    .getByRole('cell', { name: /^by / })
+    .waitFor();
+  t.equal(await acknowledge.count(), 0, 'an acknowledged alert offers no second acknowledgement');
+
   // Activating a license turns ticketing on: its page appears in the navigation, with its table.
   await page.getByRole('link', { name: 'License & edition' }).click();
   await page.getByRole('heading', { name: 'License & edition', level: 1 }).waitFor();

@@ -134,7 +134,7 @@ export class AlertNotifier {
       if (!row) return this.ledger.fail(notificationId, null, 'the alert was deleted');
       alert = alertView(row);
     }
-    const summary = alert ? { ...alert, silencedBy: undefined, notifiedAt: undefined } : undefined;
+    const summary = alert ? { ...alert, silencedBy: undefined, notifiedAt: undefined, acknowledgedAt: undefined, acknowledgedBy: undefined } : undefined;
     const type = channelType(job.type);
     if (!type) return this.ledger.fail(notificationId, null, `the channel type ${job.type} is no longer supported`);
     const content = { kind: job.kind, alert: summary, message: job.message ?? undefined, channelName: job.name };

@@ -15,6 +15,7 @@ export type PublishMany = (tx: Tx, events: { topic: string; tenantId?: string | 
 export const alertEventTopics: EventDeclaration[] = [
   { topic: 'alert.triggered', description: 'An alert started firing.' },
   { topic: 'alert.resolved', description: 'A firing alert was resolved.' },
+  { topic: 'alert.acknowledged', description: 'Someone took a firing alert on (it keeps firing until resolved).' },
 ];
 
 export type AlertRow = {
@@ -35,6 +36,8 @@ export type AlertRow = {
   resolved_at: Date | null;
   notified_at: Date | null;
   silenced_by: string | null;
+  acknowledged_at?: Date | null;
+  acknowledged_by?: string | null;
 };
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -56,6 +59,8 @@ export const alertView = (r: AlertRow): Alert => ({
   resolvedAt: iso(r.resolved_at),
   silencedBy: r.silenced_by,
   notifiedAt: iso(r.notified_at),
+  acknowledgedAt: iso(r.acknowledged_at ?? null),
+  acknowledgedBy: r.acknowledged_by ?? null,
 });
 
 export function alertFingerprint(a: { source: string; entityType: string; entityId: string; title: string }): string {

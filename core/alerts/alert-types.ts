@@ -24,7 +24,7 @@ export type ResolveAlert =
   | { tenantId: string; fingerprint: string }
   | { tenantId: string; source: string; entityType: string; entityId: string; title: string; fingerprint?: undefined };
 
-export type Alert = AlertSummary & { silencedBy: string | null; notifiedAt: string | null };
+export type Alert = AlertSummary & { silencedBy: string | null; notifiedAt: string | null; acknowledgedAt: string | null; acknowledgedBy: string | null };
 
 /**
  * Alerts as core and plugins raise them, inside the caller's transaction: the alert changes exactly

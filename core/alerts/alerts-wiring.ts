@@ -51,7 +51,7 @@ export function alertsWiring(deps: {
     logger,
   });
   return {
-    module: alertsModule({ database: deps.database, notifier, secrets: channelSecrets }),
+    module: alertsModule({ database: deps.database, notifier, secrets: channelSecrets, publishMany: deps.outboxPublishMany }),
     service,
     async start() {
       const sealed = await sealPlaintextChannelSecrets(deps.database, deps.secrets);

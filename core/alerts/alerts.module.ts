@@ -8,7 +8,7 @@ import type { OperationRequest } from '../plugin-api/index.ts';
 import type { SilenceMatchers } from './alert-matching.ts';
 import type { AlertNotifier, NotificationRow } from './alert-notifier.ts';
 import { notificationView } from './alert-notifier.ts';
-import { type AlertRow, alertView, type Query } from './alert-service.ts';
+import { type AlertRow, alertView, type PublishMany, type Query } from './alert-service.ts';
 import type { Severity } from './channel-formats.ts';
 import { configView, settleConfig } from './channels/channel-config.ts';
 import type { ChannelSecrets } from './channels/channel-secrets.ts';
@@ -46,6 +46,7 @@ export const alertPermissions: NonNullable<CoreModule['permissions']> = [
   { name: 'channels:write', description: 'Create, change, test and delete notification channels and routing rules' },
   { name: 'silences:read', description: 'See silences' },
   { name: 'silences:write', description: 'Create and cancel silences' },
+  { name: 'alerts:acknowledge', description: 'Take firing alerts on (acknowledge them)' },
 ];
 
 const iso = (d: Date) => new Date(d).toISOString();
@@ -129,7 +130,12 @@ type AlertListQuery = { status?: 'firing' | 'resolved'; severity?: Severity; sou
  * Alerts (read), notification channels with routing rules, silences, and test notifications.
  * Every request runs as its workspace (`forTenant`): row-level security holds the tenant condition.
  */
-export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'>; notifier: AlertNotifier; secrets: ChannelSecrets }): CoreModule {
+export function alertsModule(deps: {
+  database: Pick<DatabaseService, 'forTenant'>;
+  notifier: AlertNotifier;
+  secrets: ChannelSecrets;
+  publishMany: PublishMany;
+}): CoreModule {
   const { notifier, secrets } = deps;
   const sqlOf = (tenantId: string): Query => deps.database.forTenant(tenantId).query;
 
@@ -208,6 +214,7 @@ export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'
       ]),
       { role: 'integration_admin', permission: 'channels:write' },
       { role: 'ops_engineer', permission: 'silences:write' },
+      { role: 'ops_engineer', permission: 'alerts:acknowledge' },
     ],
     handlers: {
       listAlerts: (req) => listAlerts(req),
@@ -218,6 +225,29 @@ export function alertsModule(deps: { database: Pick<DatabaseService, 'forTenant'
         if (!row) throw new AppError('not_found', `Alert ${req.params.id} was not found`);
         const notifications = await query<NotificationRow>('SELECT * FROM alert_notification WHERE alert_id = ? ORDER BY created_at, id', [row.id]);
         return { ...alertView(row), notifications: notifications.map(notificationView) };
+      },
+      async acknowledgeAlert(req: OperationRequest<{ comment?: string } | undefined, { id: string }>) {
+        const tenantId = req.tenantId as string;
+        const by = req.principal?.name ?? actorOf(req.principal);
+        const row = await deps.database.forTenant(tenantId).transaction(async (tx) => {
+          const [current] = await tx.query<AlertRow>('SELECT * FROM alert WHERE id = ? FOR UPDATE', [req.params.id]);
+          if (!current) throw new AppError('not_found', `Alert ${req.params.id} was not found`);
+          if (current.status !== 'firing') throw new AppError('conflict', `Alert ${current.id} is resolved; only a firing alert is acknowledged`);
+          if (current.acknowledged_at) return current;
+          const [acknowledged] = await tx.query<AlertRow>('UPDATE alert SET acknowledged_at = now(), acknowledged_by = ? WHERE id = ? RETURNING *', [
+            by,
+            current.id,
+          ]);
+          await deps.publishMany(tx, [
+            {
+              topic: 'alert.acknowledged',
+              tenantId,
+              payload: { alertId: current.id, fingerprint: current.fingerprint, title: current.title, by, comment: req.body?.comment ?? null },
+            },
+          ]);
+          return acknowledged;
+        });
+        return alertView(row);
       },
 
       listChannelTypes: () => ({

@@ -429,3 +429,38 @@ t.test('alert, channel and silence endpoints: bad input, no auth, wrong role, ot
     'an unknown rule',
   );
 });
+
+t.test('acknowledging a firing alert records who took it on, once; resolved, foreign and unauthorized requests change nothing', async (t) => {
+  const { kernel, acmeOps, acmeViewer, globexAdmin, alerts } = await world(t);
+  const raised = await alerts.raise({ tenantId: 'acme', source: 'sla', entityType: 'service', entityId: 'api', severity: 'critical', title: 'API down' });
+  const path = `/api/v1/alerts/${raised.id}/acknowledge`;
+  t.match(raised, { acknowledgedAt: null, acknowledgedBy: null });
+
+  t.equal((await call(kernel, 'POST', path)).status, 401);
+  t.equal((await call(kernel, 'POST', path, { headers: acmeViewer.headers })).status, 403, 'a viewer cannot');
+  t.equal((await call(kernel, 'POST', path, { headers: globexAdmin.headers })).status, 404, 'another workspace’s alert is not found');
+  const bad = await call(kernel, 'POST', path, { headers: acmeOps.headers, body: { comment: '' } });
+  t.equal(bad.status, 400);
+  t.match(bad.json, { error: { code: 'validation_failed' } });
+  t.match((await call(kernel, 'GET', `/api/v1/alerts/${raised.id}`, { headers: acmeOps.headers })).json, { acknowledgedAt: null }, 'nothing changed');
+
+  const acked = await call(kernel, 'POST', path, { headers: acmeOps.headers, body: { comment: 'looking into it' } });
+  t.equal(acked.status, 200, acked.text);
+  t.match(acked.json, { id: raised.id, status: 'firing', acknowledgedAt: String, acknowledgedBy: String });
+  const again = await call(kernel, 'POST', path, { headers: acmeOps.headers });
+  t.equal(again.json.acknowledgedAt, acked.json.acknowledgedAt, 'a second acknowledgement changes nothing');
+  const events = await kernel.database.platform.query<{ payload: any }>("SELECT payload FROM event_outbox WHERE topic = 'alert.acknowledged'");
+  t.same(
+    events.map((e) => [e.payload.alertId, e.payload.comment]),
+    [[raised.id, 'looking into it']],
+    'one event',
+  );
+
+  await alerts.resolve({ tenantId: 'acme', source: 'sla', entityType: 'service', entityId: 'api', title: 'API down' });
+  const next = await alerts.raise({ tenantId: 'acme', source: 'sla', entityType: 'service', entityId: 'api', severity: 'critical', title: 'API down' });
+  t.not(next.id, raised.id);
+  t.match(next, { acknowledgedAt: null }, 'the same trouble firing again is a new, unacknowledged alert');
+  const resolvedAck = await call(kernel, 'POST', path, { headers: acmeOps.headers });
+  t.equal(resolvedAck.status, 409, 'a resolved alert is not acknowledged');
+  t.match(resolvedAck.json, { error: { code: 'conflict' } });
+});

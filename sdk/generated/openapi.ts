@@ -653,6 +653,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/alerts/{id}/acknowledge': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['AlertsResourceId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Take a firing alert on. It keeps firing (and notifies on resolution) until its source resolves it; acknowledging again changes nothing.
+     * @description The first acknowledgement records who and when and publishes `alert.acknowledged`; a later one answers the alert as it is. A resolved alert cannot be acknowledged (409).
+     */
+    post: operations['acknowledgeAlert'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/channel-types': {
     parameters: {
       query?: never;
@@ -3846,6 +3868,13 @@ export interface components {
        * @description When its notifications were queued.
        */
       notifiedAt?: string | null;
+      /**
+       * Format: date-time
+       * @description When someone took it on (POST …/acknowledge).
+       */
+      acknowledgedAt?: string | null;
+      /** @description Who took it on. */
+      acknowledgedBy?: string | null;
     };
     /** @description The list envelope of the workspace API; `data` holds the items. */
     AlertList: {
@@ -8959,6 +8988,43 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+    };
+  };
+  acknowledgeAlert: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['AlertsResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /** @description Shown in the event, e.g. "looking into it". */
+          comment?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The alert, acknowledged. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Alert'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
     };
   };
   listChannelTypes: {

@@ -21,6 +21,7 @@ export function AlertsPage() {
   const active = useLoad(() => ok(api.GET('/api/v1/alerts/active', { params: { query: { limit: 100 } } })), [tick, session.workspace]);
   const silences = useLoad(() => ok(api.GET('/api/v1/silence', {})), [tick, session.workspace]);
   const mayWrite = can(session, 'silences:write');
+  const mayAcknowledge = can(session, 'alerts:acknowledge');
   // An alert raised before a silence keeps silencedBy empty; the silences in force say whether it is quiet now.
   const inForce = (silences.data?.data ?? []).filter((s) => s.state === 'active');
   const silenced = (a: Alert) =>
@@ -49,6 +50,17 @@ export function AlertsPage() {
       setNotice(`Silenced “${alert.title}”.`);
       active.reload();
       silences.reload();
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+
+  const acknowledge = async (alert: { id: string; title: string }) => {
+    setError(undefined);
+    try {
+      await ok(api.POST('/api/v1/alerts/{id}/acknowledge', { params: { path: { id: alert.id } }, body: {} }));
+      setNotice(`Acknowledged “${alert.title}”.`);
+      active.reload();
     } catch (e) {
       setError(describeError(e));
     }
@@ -83,6 +95,7 @@ export function AlertsPage() {
             { title: 'Source', cell: (a) => a.source },
             { title: 'Since', cell: (a) => <Time at={a.firstSeenAt} /> },
             { title: 'Silenced', cell: (a) => (silenced(a) ? 'yes' : 'no') },
+            { title: 'Acknowledged', cell: (a) => (a.acknowledgedAt ? `by ${a.acknowledgedBy ?? 'someone'}` : 'no') },
             {
               title: 'Actions',
               cell: (a) => (
@@ -106,6 +119,11 @@ export function AlertsPage() {
                         ))}
                       </select>
                     </label>
+                  ) : null}
+                  {mayAcknowledge && !a.acknowledgedAt ? (
+                    <button type="button" aria-label={`Acknowledge ${a.title}`} onClick={() => acknowledge(a)}>
+                      Acknowledge
+                    </button>
                   ) : null}
                   {ticketing ? (
                     <button type="button" onClick={() => linkTicket(a)}>
