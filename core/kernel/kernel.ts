@@ -210,6 +210,7 @@ export class Kernel {
             alerts: alerts.service,
             secrets: settingsAndSecrets.secrets,
             settings: settingsAndSecrets.settings,
+            bearerTokens: identity.bearerTokens,
           },
           metrics,
           coreModules: [

@@ -15,9 +15,11 @@ import type {
   WorkersService,
 } from './services.ts';
 import type { PluginManifest } from './types.ts';
+import type { BearerTokensService } from './bearer-tokens.ts';
 
 export type * from './types.ts';
 export type * from './services.ts';
+export type * from './bearer-tokens.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
 export { reachedAddress } from '../outbound/address-policy.ts';
@@ -55,4 +57,6 @@ export const tokens = {
   secrets: createServiceToken<SecretsService>('secrets'),
   /** The plugin's section of the platform's and the workspaces' settings, defaults filled in. */
   settings: createServiceToken<SettingsService>('settings'),
+  /** Authenticate bearer tokens of the plugin's own shape (by prefix), such as client-portal sessions. */
+  bearerTokens: createServiceToken<BearerTokensService>('bearer tokens'),
 };

@@ -9,7 +9,8 @@ export type JsonSchema = Record<string, unknown>;
 
 /** Who is calling. Filled in by the identity layer; `null` for anonymous callers of public routes. */
 export interface Principal {
-  kind: 'user' | 'api_key' | 'system';
+  /** `session`: a session a plugin issued and authenticates itself (a client-portal session, see tokens.bearerTokens). */
+  kind: 'user' | 'api_key' | 'system' | 'session';
   /** User id (uuid) or API key id. */
   id: string;
   /** The user's email, or the API key's name. */
