@@ -205,6 +205,14 @@ export interface components {
       /** Format: date-time */
       at: string;
     };
+    /** @description Someone of a client was invited to the portal */
+    'portal.invite_created': Record<string, unknown>;
+    /** @description A portal invite was revoked */
+    'portal.invite_revoked': Record<string, unknown>;
+    /** @description A portal session was terminated */
+    'portal.session_ended': Record<string, unknown>;
+    /** @description An invite was exchanged for a portal session */
+    'portal.session_started': Record<string, unknown>;
     /** @description A container’s CPU or memory went above its threshold. */
     'resource.alert': {
       /** Format: uuid */
@@ -410,6 +418,10 @@ export interface EventPayloads {
   'heartbeat.paused': components['schemas']['heartbeat.paused'];
   'heartbeat.pinged': components['schemas']['heartbeat.pinged'];
   'heartbeat.resumed': components['schemas']['heartbeat.resumed'];
+  'portal.invite_created': components['schemas']['portal.invite_created'];
+  'portal.invite_revoked': components['schemas']['portal.invite_revoked'];
+  'portal.session_ended': components['schemas']['portal.session_ended'];
+  'portal.session_started': components['schemas']['portal.session_started'];
   'resource.alert': components['schemas']['resource.alert'];
   'resource.recovery': components['schemas']['resource.recovery'];
   'resource.snapshot': components['schemas']['resource.snapshot'];

@@ -2585,6 +2585,134 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/clients': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's clients. */
+    get: operations['listClients'];
+    put?: never;
+    /** Add a client. */
+    post: operations['createClient'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/clients/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    /** One client. */
+    get: operations['getClient'];
+    /** Replace a client's fields (left-out fields take their defaults); 409 when `version` is stale. */
+    put: operations['replaceClient'];
+    post?: never;
+    /** Delete a client with its invites, sessions, quotes, invoices and payments. */
+    delete: operations['deleteClient'];
+    options?: never;
+    head?: never;
+    /** Change some of a client's fields; 409 when `version` is stale. */
+    patch: operations['updateClient'];
+    trace?: never;
+  };
+  '/api/v1/portal/clients': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The client the portal session acts for (a one-item list in the workspace envelope). */
+    get: operations['listPortalClients'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/portal/invites': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's portal invites, newest first (never their tokens). */
+    get: operations['listPortalInvites'];
+    put?: never;
+    /** Invite someone of a client to the portal; the answer holds the token, shown only this once. */
+    post: operations['createPortalInvite'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/portal/invites/{id}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Revoke an unused invite (revoking again changes nothing); a used one answers 409. */
+    post: operations['revokePortalInvite'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/portal/session/exchange': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Exchange an invite token for a portal session. The invite is spent: a second exchange answers 409; an unknown, revoked or expired token 401. */
+    post: operations['exchangePortalSession'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/portal/session/terminate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** End the calling portal session; its token is refused from now on. */
+    post: operations['terminatePortalSession'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/operator/status': {
     parameters: {
       query?: never;
@@ -5751,6 +5879,124 @@ export interface components {
       /** Format: date-time */
       createdAt: string;
     };
+    /** @enum {string} */
+    ClientStatus: 'active' | 'inactive';
+    ClientTags: string[];
+    ClientCreate: {
+      name: string;
+      /** Format: email */
+      email?: string | null;
+      /** @description The client's id in the accounting system. */
+      externalRef?: string | null;
+      status?: components['schemas']['ClientStatus'];
+      tags?: components['schemas']['ClientTags'];
+    };
+    ClientReplace: {
+      name: string;
+      /** Format: email */
+      email?: string | null;
+      externalRef?: string | null;
+      status?: components['schemas']['ClientStatus'];
+      tags?: components['schemas']['ClientTags'];
+      version: number;
+    };
+    ClientPatch: {
+      name?: string;
+      /** Format: email */
+      email?: string | null;
+      externalRef?: string | null;
+      status?: components['schemas']['ClientStatus'];
+      tags?: components['schemas']['ClientTags'];
+      version: number;
+    };
+    Client: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      email: string | null;
+      externalRef: string | null;
+      status: components['schemas']['ClientStatus'];
+      tags: string[];
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    ClientList: {
+      data: components['schemas']['Client'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    PortalClient: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      status: components['schemas']['ClientStatus'];
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    PortalClientList: {
+      data: components['schemas']['PortalClient'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    /** @enum {string} */
+    PortalInviteState: 'pending' | 'used' | 'revoked' | 'expired';
+    PortalInvite: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      clientId: string;
+      email: string;
+      state: components['schemas']['PortalInviteState'];
+      /** Format: date-time */
+      expiresAt: string;
+      /** Format: date-time */
+      usedAt: string | null;
+      /** Format: date-time */
+      revokedAt: string | null;
+      createdBy: string;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    PortalInviteIssued: components['schemas']['PortalInvite'] & {
+      /** @description The invite token; shown only in this answer. */
+      token: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    PortalInviteList: {
+      data: components['schemas']['PortalInvite'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    PortalSession: {
+      /** @description The session's bearer token: `Authorization: Bearer <token>`. */
+      token: string;
+      /** @enum {string} */
+      tokenType: 'Bearer';
+      /** Format: date-time */
+      expiresAt: string;
+      workspaceId: string;
+      /** Format: uuid */
+      clientId: string;
+      email: string;
+    };
     /** @description The hierarchy path org/team/env/cluster, e.g. myorg/platform/prod/cluster1. */
     SlaNodeId: string;
     SlaName: string;
@@ -6747,6 +6993,7 @@ export interface components {
     /** @description Only lines from this time on. */
     LogSince: string;
     UpdateContainerId: string;
+    PortalResourceId: string;
     SlaServiceId: string;
     TicketId: string;
     SlaPolicyId: string;
@@ -7003,6 +7250,20 @@ export type UpdateSummary = components['schemas']['UpdateSummary'];
 export type UpdateDryRun = components['schemas']['UpdateDryRun'];
 export type UpdatePin = components['schemas']['UpdatePin'];
 export type UpdateExclusion = components['schemas']['UpdateExclusion'];
+export type ClientStatus = components['schemas']['ClientStatus'];
+export type ClientTags = components['schemas']['ClientTags'];
+export type ClientCreate = components['schemas']['ClientCreate'];
+export type ClientReplace = components['schemas']['ClientReplace'];
+export type ClientPatch = components['schemas']['ClientPatch'];
+export type Client = components['schemas']['Client'];
+export type ClientList = components['schemas']['ClientList'];
+export type PortalClient = components['schemas']['PortalClient'];
+export type PortalClientList = components['schemas']['PortalClientList'];
+export type PortalInviteState = components['schemas']['PortalInviteState'];
+export type PortalInvite = components['schemas']['PortalInvite'];
+export type PortalInviteIssued = components['schemas']['PortalInviteIssued'];
+export type PortalInviteList = components['schemas']['PortalInviteList'];
+export type PortalSession = components['schemas']['PortalSession'];
 export type SlaNodeId = components['schemas']['SlaNodeId'];
 export type SlaName = components['schemas']['SlaName'];
 export type SlaTags = components['schemas']['SlaTags'];
@@ -7127,6 +7388,7 @@ export type ParameterContainerId = components['parameters']['ContainerId'];
 export type ParameterLogTail = components['parameters']['LogTail'];
 export type ParameterLogSince = components['parameters']['LogSince'];
 export type ParameterUpdateContainerId = components['parameters']['UpdateContainerId'];
+export type ParameterPortalResourceId = components['parameters']['PortalResourceId'];
 export type ParameterSlaServiceId = components['parameters']['SlaServiceId'];
 export type ParameterTicketId = components['parameters']['TicketId'];
 export type ParameterSlaPolicyId = components['parameters']['SlaPolicyId'];
@@ -12980,6 +13242,399 @@ export interface operations {
     requestBody?: never;
     responses: {
       /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listClients: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'name' | 'createdAt' | 'updatedAt';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        status?: components['schemas']['ClientStatus'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of clients. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ClientList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createClient: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ClientCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Client'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  getClient: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The client. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Client'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  replaceClient: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ClientReplace'];
+      };
+    };
+    responses: {
+      /** @description The client as replaced. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Client'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  deleteClient: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  updateClient: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ClientPatch'];
+      };
+    };
+    responses: {
+      /** @description The changed client. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Client'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  listPortalClients: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The session's client. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalClientList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  listPortalInvites: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'createdAt' | 'expiresAt';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        clientId?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of invites. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalInviteList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createPortalInvite: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: uuid */
+          clientId: string;
+          /** Format: email */
+          email: string;
+          /** @default 72 */
+          expiresInHours?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The invite with its token. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalInviteIssued'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  revokePortalInvite: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The revoked invite. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalInvite'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  exchangePortalSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          token: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The session. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalSession'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  terminatePortalSession: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Ended. */
       204: {
         headers: {
           [name: string]: unknown;

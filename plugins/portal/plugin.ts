@@ -1,0 +1,61 @@
+import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
+import * as access from './access/access.handlers.ts';
+import * as invites from './access/invites.ts';
+import { portalSessionAuthenticator } from './access/portal-sessions.ts';
+import { sessionTokenPrefix } from './access/portal-tokens.ts';
+import * as clients from './clients/clients.ts';
+import { portalEvents } from './portal-events.ts';
+import { portalPermissions, portalPolicies } from './portal-permissions.ts';
+
+const fragment = (path: string) => new URL(path, import.meta.url);
+
+/**
+ * The client portal (seed 003): the MSP's clients, invites exchanged for short-lived portal
+ * sessions scoped to one client, and what such a session may see and do.
+ */
+export function createPortalPlugin(): PluginManifest {
+  return definePlugin({
+    id: 'portal',
+    version: '0.1.0',
+    host: '>=0.1.0 <1.0.0',
+    migrations: fragment('./migrations/'),
+    openapi: openapiFiles(fragment('./clients/clients.openapi.yaml'), fragment('./access/access.openapi.yaml')),
+    permissions: portalPermissions,
+    policies: portalPolicies,
+    events: portalEvents,
+    config: {
+      ITOPS_PORTAL_SESSION_MINUTES: {
+        type: 'integer',
+        description: 'Minutes a client-portal session lasts after its invite is exchanged',
+        default: 60,
+        minimum: 5,
+        maximum: 1440,
+      },
+    },
+    init(ctx) {
+      const database = ctx.get(tokens.database);
+      const events = ctx.get(tokens.events);
+      const sessionMinutes = Number(ctx.config.ITOPS_PORTAL_SESSION_MINUTES);
+      const services = { database, events, sessionMinutes };
+      ctx.onUnload(ctx.get(tokens.bearerTokens).register(sessionTokenPrefix, portalSessionAuthenticator(database)));
+
+      const handlers: Record<string, (req: any) => unknown> = {
+        listClients: (req) => clients.listClients(services, req),
+        createClient: (req) => clients.createClient(services, req),
+        getClient: (req) => clients.getClient(services, req),
+        replaceClient: (req) => clients.replaceClient(services, req),
+        updateClient: (req) => clients.updateClient(services, req),
+        deleteClient: (req) => clients.deleteClient(services, req),
+        listPortalClients: (req) => clients.listPortalClients(services, req),
+        listPortalInvites: (req) => invites.listInvites(services, req),
+        createPortalInvite: (req) => invites.createInvite(services, req),
+        revokePortalInvite: (req) => invites.revokeInvite(services, req),
+        exchangePortalSession: (req) => access.exchangePortalSession(services, req),
+        terminatePortalSession: (req) => access.terminatePortalSession(services, req),
+      };
+      for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
+    },
+  });
+}
+
+export default createPortalPlugin();

@@ -1,0 +1,10 @@
+import type { EventDeclaration } from '../../core/plugin-api/index.ts';
+
+const object = (required: string[]) => ({ type: 'object', required });
+
+export const portalEvents: EventDeclaration[] = [
+  { topic: 'portal.invite_created', description: 'Someone of a client was invited to the portal', payloadSchema: object(['inviteId', 'clientId', 'email']) },
+  { topic: 'portal.invite_revoked', description: 'A portal invite was revoked', payloadSchema: object(['inviteId', 'clientId']) },
+  { topic: 'portal.session_started', description: 'An invite was exchanged for a portal session', payloadSchema: object(['sessionId', 'clientId', 'email']) },
+  { topic: 'portal.session_ended', description: 'A portal session was terminated', payloadSchema: object(['sessionId', 'clientId']) },
+];
