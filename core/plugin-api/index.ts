@@ -20,6 +20,7 @@ import type { BearerTokensService } from './bearer-tokens.ts';
 export type * from './types.ts';
 export type * from './services.ts';
 export type * from './bearer-tokens.ts';
+export { ticketsServiceToken, type TicketsService, type ClientTicket, type ClientTicketCounts } from './ticket-service.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
 export { reachedAddress } from '../outbound/address-policy.ts';
