@@ -123,6 +123,30 @@ export type PortalSession = {
   email: string;
 };
 
+export type PortalTicket = {
+  id: string;
+  title: string;
+  description: string;
+  type: string;
+  status: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
+  priority: 'low' | 'medium' | 'high' | 'urgent';
+  requester: string | null;
+  /** Public comments, oldest first (the latest 50). */
+  conversation: {
+    author: string;
+    body: string;
+    createdAt: string;
+  }[];
+  createdAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+  closedAt: string | null;
+};
+
+export type PortalTicketList = ListEnvelope & {
+  data?: PortalTicket[];
+};
+
 // Operations
 
 /** POST /api/v1/clients: Add a client. */
@@ -154,6 +178,24 @@ export type CreatePortalInviteRequest = {
 };
 
 export type CreatePortalInviteResponse = PortalInviteIssued;
+
+/** POST /api/v1/portal/tickets: Open a ticket for the session's client (requester = the session's person); publishes `ticket.created`. */
+export type CreatePortalTicketRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    title: string;
+    description?: string;
+    type?: 'incident' | 'service_request';
+    priority?: 'low' | 'medium' | 'high' | 'urgent';
+  };
+};
+
+export type CreatePortalTicketResponse = PortalTicket;
 
 /** DELETE /api/v1/clients/{id}: Delete a client with its invites, sessions, quotes, invoices and payments. */
 export type DeleteClientRequest = {
@@ -244,6 +286,23 @@ export type ListPortalInvitesRequest = {
 
 export type ListPortalInvitesResponse = PortalInviteList;
 
+/** GET /api/v1/portal/tickets: The session's client's tickets, newest first, with their public conversation. */
+export type ListPortalTicketsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    status?: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListPortalTicketsResponse = PortalTicketList;
+
 /** PUT /api/v1/clients/{id}: Replace a client's fields (left-out fields take their defaults); 409 when `version` is stale. */
 export type ReplaceClientRequest = {
   path: {
@@ -301,19 +360,41 @@ export type UpdateClientRequest = {
 
 export type UpdateClientResponse = Client;
 
+/** POST /api/v1/portal/tickets/{id}/update: Comment on a ticket of the session's client (a public comment), reopen a resolved or closed one (409 otherwise), or both (reopen first). */
+export type UpdatePortalTicketRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    comment?: string;
+    reopen?: true;
+  };
+};
+
+export type UpdatePortalTicketResponse = PortalTicket;
+
 export interface OperationTypes {
   createClient: { request: CreateClientRequest; response: CreateClientResponse };
   createPortalInvite: { request: CreatePortalInviteRequest; response: CreatePortalInviteResponse };
+  createPortalTicket: { request: CreatePortalTicketRequest; response: CreatePortalTicketResponse };
   deleteClient: { request: DeleteClientRequest; response: DeleteClientResponse };
   exchangePortalSession: { request: ExchangePortalSessionRequest; response: ExchangePortalSessionResponse };
   getClient: { request: GetClientRequest; response: GetClientResponse };
   listClients: { request: ListClientsRequest; response: ListClientsResponse };
   listPortalClients: { request: ListPortalClientsRequest; response: ListPortalClientsResponse };
   listPortalInvites: { request: ListPortalInvitesRequest; response: ListPortalInvitesResponse };
+  listPortalTickets: { request: ListPortalTicketsRequest; response: ListPortalTicketsResponse };
   replaceClient: { request: ReplaceClientRequest; response: ReplaceClientResponse };
   revokePortalInvite: { request: RevokePortalInviteRequest; response: RevokePortalInviteResponse };
   terminatePortalSession: { request: TerminatePortalSessionRequest; response: TerminatePortalSessionResponse };
   updateClient: { request: UpdateClientRequest; response: UpdateClientResponse };
+  updatePortalTicket: { request: UpdatePortalTicketRequest; response: UpdatePortalTicketResponse };
 }
 
 export type OperationId = keyof OperationTypes;
@@ -332,14 +413,23 @@ export interface OperationInfo {
 export const operations = {
   createClient: { method: 'POST', path: '/api/v1/clients', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
   createPortalInvite: { method: 'POST', path: '/api/v1/portal/invites', public: false, permission: 'portal.invites:write', requestBody: 'application/json' },
+  createPortalTicket: { method: 'POST', path: '/api/v1/portal/tickets', public: false, permission: 'portal.self:write', requestBody: 'application/json' },
   deleteClient: { method: 'DELETE', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write' },
   exchangePortalSession: { method: 'POST', path: '/api/v1/portal/session/exchange', public: true, requestBody: 'application/json' },
   getClient: { method: 'GET', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:read' },
   listClients: { method: 'GET', path: '/api/v1/clients', public: false, permission: 'portal.clients:read' },
   listPortalClients: { method: 'GET', path: '/api/v1/portal/clients', public: false, permission: 'portal.self:read' },
   listPortalInvites: { method: 'GET', path: '/api/v1/portal/invites', public: false, permission: 'portal.invites:read' },
+  listPortalTickets: { method: 'GET', path: '/api/v1/portal/tickets', public: false, permission: 'portal.self:read' },
   replaceClient: { method: 'PUT', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
   revokePortalInvite: { method: 'POST', path: '/api/v1/portal/invites/{id}/revoke', public: false, permission: 'portal.invites:write' },
   terminatePortalSession: { method: 'POST', path: '/api/v1/portal/session/terminate', public: false, permission: 'portal.self:write' },
   updateClient: { method: 'PATCH', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
+  updatePortalTicket: {
+    method: 'POST',
+    path: '/api/v1/portal/tickets/{id}/update',
+    public: false,
+    permission: 'portal.self:write',
+    requestBody: 'application/json',
+  },
 } as const satisfies Record<OperationId, OperationInfo>;

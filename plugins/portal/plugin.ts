@@ -1,4 +1,4 @@
-import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
+import { definePlugin, openapiFiles, type PluginManifest, ticketsServiceToken, tokens } from '../../core/plugin-api/index.ts';
 import * as access from './access/access.handlers.ts';
 import * as invites from './access/invites.ts';
 import { portalSessionAuthenticator } from './access/portal-sessions.ts';
@@ -6,6 +6,7 @@ import { sessionTokenPrefix } from './access/portal-tokens.ts';
 import * as clients from './clients/clients.ts';
 import { portalEvents } from './portal-events.ts';
 import { portalPermissions, portalPolicies } from './portal-permissions.ts';
+import * as portalTickets from './tickets/portal-tickets.ts';
 
 const fragment = (path: string) => new URL(path, import.meta.url);
 
@@ -18,8 +19,14 @@ export function createPortalPlugin(): PluginManifest {
     id: 'portal',
     version: '0.1.0',
     host: '>=0.1.0 <1.0.0',
+    // Portal tickets are the ticketing plugin's tickets (through ticketsServiceToken).
+    requires: ['ticketing'],
     migrations: fragment('./migrations/'),
-    openapi: openapiFiles(fragment('./clients/clients.openapi.yaml'), fragment('./access/access.openapi.yaml')),
+    openapi: openapiFiles(
+      fragment('./clients/clients.openapi.yaml'),
+      fragment('./access/access.openapi.yaml'),
+      fragment('./tickets/portal-tickets.openapi.yaml'),
+    ),
     permissions: portalPermissions,
     policies: portalPolicies,
     events: portalEvents,
@@ -36,7 +43,8 @@ export function createPortalPlugin(): PluginManifest {
       const database = ctx.get(tokens.database);
       const events = ctx.get(tokens.events);
       const sessionMinutes = Number(ctx.config.ITOPS_PORTAL_SESSION_MINUTES);
-      const services = { database, events, sessionMinutes };
+      const tickets = ctx.get(ticketsServiceToken);
+      const services = { database, events, sessionMinutes, tickets };
       ctx.onUnload(ctx.get(tokens.bearerTokens).register(sessionTokenPrefix, portalSessionAuthenticator(database)));
 
       const handlers: Record<string, (req: any) => unknown> = {
@@ -52,6 +60,9 @@ export function createPortalPlugin(): PluginManifest {
         revokePortalInvite: (req) => invites.revokeInvite(services, req),
         exchangePortalSession: (req) => access.exchangePortalSession(services, req),
         terminatePortalSession: (req) => access.terminatePortalSession(services, req),
+        listPortalTickets: (req) => portalTickets.listPortalTickets(services, req),
+        createPortalTicket: (req) => portalTickets.createPortalTicket(services, req),
+        updatePortalTicket: (req) => portalTickets.updatePortalTicket(services, req),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { call } from '../../core/plugin-api/testing.ts';
 import { login, memberPassword, startWorld } from '../../core/testing/identity-fixtures.ts';
+import ticketing from '../ticketing/plugin.ts';
 import { createPortalPlugin } from './plugin.ts';
 
 type Kernel = Parameters<typeof call>[0];
@@ -11,7 +12,7 @@ type Headers = { headers: Record<string, string> };
  * acme clients, Initech and Umbrella, each with a signed-in portal session.
  */
 export async function startPortal(t: Parameters<typeof startWorld>[0], options: { plugins?: unknown[] } = {}) {
-  const world = await startWorld(t, { plugins: [...(options.plugins ?? []), createPortalPlugin()] });
+  const world = await startWorld(t, { plugins: [ticketing, ...(options.plugins ?? []), createPortalPlugin()] });
   const kernel: Kernel = world.kernel;
   const write = (method: string, path: string, actor: Headers, body?: unknown, key: string = randomUUID()) =>
     call(kernel, method, path, { headers: { ...actor.headers, 'idempotency-key': key }, body });

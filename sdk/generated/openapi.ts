@@ -2713,6 +2713,43 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/portal/tickets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The session's client's tickets, newest first, with their public conversation. */
+    get: operations['listPortalTickets'];
+    put?: never;
+    /** Open a ticket for the session's client (requester = the session's person); publishes `ticket.created`. */
+    post: operations['createPortalTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/portal/tickets/{id}/update': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Comment on a ticket of the session's client (a public comment), reopen a resolved or closed one (409 otherwise), or both (reopen first). */
+    post: operations['updatePortalTicket'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/operator/status': {
     parameters: {
       query?: never;
@@ -5997,6 +6034,44 @@ export interface components {
       clientId: string;
       email: string;
     };
+    PortalTicket: {
+      /** Format: uuid */
+      id: string;
+      title: string;
+      description: string;
+      type: string;
+      /** @enum {string} */
+      status: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
+      /** @enum {string} */
+      priority: 'low' | 'medium' | 'high' | 'urgent';
+      requester: string | null;
+      /** @description Public comments, oldest first (the latest 50). */
+      conversation: {
+        author: string;
+        body: string;
+        /** Format: date-time */
+        createdAt: string;
+      }[];
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      /** Format: date-time */
+      resolvedAt: string | null;
+      /** Format: date-time */
+      closedAt: string | null;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    PortalTicketList: {
+      data: components['schemas']['PortalTicket'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
     /** @description The hierarchy path org/team/env/cluster, e.g. myorg/platform/prod/cluster1. */
     SlaNodeId: string;
     SlaName: string;
@@ -7264,6 +7339,8 @@ export type PortalInvite = components['schemas']['PortalInvite'];
 export type PortalInviteIssued = components['schemas']['PortalInviteIssued'];
 export type PortalInviteList = components['schemas']['PortalInviteList'];
 export type PortalSession = components['schemas']['PortalSession'];
+export type PortalTicket = components['schemas']['PortalTicket'];
+export type PortalTicketList = components['schemas']['PortalTicketList'];
 export type SlaNodeId = components['schemas']['SlaNodeId'];
 export type SlaName = components['schemas']['SlaName'];
 export type SlaTags = components['schemas']['SlaTags'];
@@ -13645,6 +13722,120 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+    };
+  };
+  listPortalTickets: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        status?: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of tickets. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalTicketList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createPortalTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          title: string;
+          description?: string;
+          /** @enum {string} */
+          type?: 'incident' | 'service_request';
+          /** @enum {string} */
+          priority?: 'low' | 'medium' | 'high' | 'urgent';
+        };
+      };
+    };
+    responses: {
+      /** @description The ticket. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalTicket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  updatePortalTicket: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          comment?: string;
+          /** @enum {boolean} */
+          reopen?: true;
+        };
+      };
+    };
+    responses: {
+      /** @description The ticket as changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalTicket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
     };
   };
   reportOperatorStatus: {
