@@ -49,6 +49,9 @@ export type ClientStatus = 'active' | 'inactive';
 
 export type ClientTags = string[];
 
+/** ISO 4217 currency code (EUR, USD, JPY…). */
+export type CurrencyCode = string;
+
 export type Error = {
   error: {
     /** Stable machine-readable code, e.g. `not_found`, `validation_failed`. */
@@ -72,6 +75,28 @@ export type ListEnvelope = {
     [key: string]: unknown;
   };
 };
+
+export type MoneyLine = {
+  description: string;
+  quantity: number;
+  unitMinor: number;
+  taxRateBp: number;
+  /** quantity × unitMinor. */
+  netMinor: number;
+  /** netMinor × taxRateBp / 10000, rounded half away from zero. */
+  taxMinor: number;
+};
+
+export type MoneyLineInput = {
+  description: string;
+  quantity: number;
+  /** Unit price in minor units (cents). */
+  unitMinor: number;
+  /** Tax rate in basis points: 2000 = 20 %. */
+  taxRateBp?: number;
+};
+
+export type MoneyLines = MoneyLineInput[];
 
 export type PageInfo = {
   limit: number;
@@ -147,6 +172,61 @@ export type PortalTicketList = ListEnvelope & {
   data?: PortalTicket[];
 };
 
+export type Quote = {
+  id: string;
+  clientId: string;
+  number: string;
+  title: string;
+  currency: string;
+  lines: MoneyLine[];
+  subtotalMinor: number;
+  taxMinor: number;
+  totalMinor: number;
+  status: QuoteStatus;
+  validUntil: string | null;
+  decisionReason: string | null;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type QuoteCreate = {
+  clientId: string;
+  /** Default: Q- and the start of the id. */
+  number?: string;
+  title: string;
+  currency: CurrencyCode;
+  lines: MoneyLines;
+  status?: 'draft' | 'sent';
+  validUntil?: string | null;
+};
+
+export type QuoteList = ListEnvelope & {
+  data?: Quote[];
+};
+
+export type QuotePatch = {
+  title?: string;
+  currency?: CurrencyCode;
+  lines?: MoneyLines;
+  status?: 'draft' | 'sent';
+  validUntil?: string | null;
+  version: number;
+};
+
+export type QuoteReplace = {
+  title: string;
+  currency: CurrencyCode;
+  lines: MoneyLines;
+  status?: 'draft' | 'sent';
+  validUntil?: string | null;
+  version: number;
+};
+
+export type QuoteStatus = 'draft' | 'sent' | 'accepted' | 'declined';
+
 // Operations
 
 /** POST /api/v1/clients: Add a client. */
@@ -197,6 +277,38 @@ export type CreatePortalTicketRequest = {
 
 export type CreatePortalTicketResponse = PortalTicket;
 
+/** POST /api/v1/quotes: Create a quote (draft, or sent to show in the client's portal at once). */
+export type CreateQuoteRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: QuoteCreate;
+};
+
+export type CreateQuoteResponse = Quote;
+
+/** POST /api/v1/portal/quotes/{id}/decision: Accept or decline a sent quote, once (a second decision answers 409, as does an expired quote); publishes `portal.quote_decided` for the audit trail. Declining needs a reason. */
+export type DecidePortalQuoteRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    decision: 'accept' | 'decline';
+    reason?: string;
+  };
+};
+
+export type DecidePortalQuoteResponse = Quote;
+
 /** DELETE /api/v1/clients/{id}: Delete a client with its invites, sessions, quotes, invoices and payments. */
 export type DeleteClientRequest = {
   path: {
@@ -211,6 +323,21 @@ export type DeleteClientRequest = {
 };
 
 export type DeleteClientResponse = undefined;
+
+/** DELETE /api/v1/quotes/{id}: Delete a quote. */
+export type DeleteQuoteRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type DeleteQuoteResponse = undefined;
 
 /** POST /api/v1/portal/session/exchange: Exchange an invite token for a portal session. The invite is spent: a second exchange answers 409; an unknown, revoked or expired token 401. */
 export type ExchangePortalSessionRequest = {
@@ -233,6 +360,19 @@ export type GetClientRequest = {
 };
 
 export type GetClientResponse = Client;
+
+/** GET /api/v1/quotes/{id}: One quote. */
+export type GetQuoteRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetQuoteResponse = Quote;
 
 /** GET /api/v1/clients: List the workspace's clients. */
 export type ListClientsRequest = {
@@ -286,6 +426,23 @@ export type ListPortalInvitesRequest = {
 
 export type ListPortalInvitesResponse = PortalInviteList;
 
+/** GET /api/v1/portal/quotes: The session's client's quotes (sent and decided ones, never drafts), newest first. */
+export type ListPortalQuotesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    status?: 'sent' | 'accepted' | 'declined';
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListPortalQuotesResponse = QuoteList;
+
 /** GET /api/v1/portal/tickets: The session's client's tickets, newest first, with their public conversation. */
 export type ListPortalTicketsRequest = {
   query?: {
@@ -303,6 +460,28 @@ export type ListPortalTicketsRequest = {
 
 export type ListPortalTicketsResponse = PortalTicketList;
 
+/** GET /api/v1/quotes: List the workspace's quotes. */
+export type ListQuotesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'createdAt' | 'number' | 'totalMinor';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    clientId?: string;
+    status?: QuoteStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListQuotesResponse = QuoteList;
+
 /** PUT /api/v1/clients/{id}: Replace a client's fields (left-out fields take their defaults); 409 when `version` is stale. */
 export type ReplaceClientRequest = {
   path: {
@@ -318,6 +497,22 @@ export type ReplaceClientRequest = {
 };
 
 export type ReplaceClientResponse = Client;
+
+/** PUT /api/v1/quotes/{id}: Replace an undecided quote; 409 when `version` is stale or the quote was decided. */
+export type ReplaceQuoteRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: QuoteReplace;
+};
+
+export type ReplaceQuoteResponse = Quote;
 
 /** POST /api/v1/portal/invites/{id}/revoke: Revoke an unused invite (revoking again changes nothing); a used one answers 409. */
 export type RevokePortalInviteRequest = {
@@ -379,22 +574,46 @@ export type UpdatePortalTicketRequest = {
 
 export type UpdatePortalTicketResponse = PortalTicket;
 
+/** PATCH /api/v1/quotes/{id}: Change some fields of an undecided quote; 409 when `version` is stale or the quote was decided. */
+export type UpdateQuoteRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: QuotePatch;
+};
+
+export type UpdateQuoteResponse = Quote;
+
 export interface OperationTypes {
   createClient: { request: CreateClientRequest; response: CreateClientResponse };
   createPortalInvite: { request: CreatePortalInviteRequest; response: CreatePortalInviteResponse };
   createPortalTicket: { request: CreatePortalTicketRequest; response: CreatePortalTicketResponse };
+  createQuote: { request: CreateQuoteRequest; response: CreateQuoteResponse };
+  decidePortalQuote: { request: DecidePortalQuoteRequest; response: DecidePortalQuoteResponse };
   deleteClient: { request: DeleteClientRequest; response: DeleteClientResponse };
+  deleteQuote: { request: DeleteQuoteRequest; response: DeleteQuoteResponse };
   exchangePortalSession: { request: ExchangePortalSessionRequest; response: ExchangePortalSessionResponse };
   getClient: { request: GetClientRequest; response: GetClientResponse };
+  getQuote: { request: GetQuoteRequest; response: GetQuoteResponse };
   listClients: { request: ListClientsRequest; response: ListClientsResponse };
   listPortalClients: { request: ListPortalClientsRequest; response: ListPortalClientsResponse };
   listPortalInvites: { request: ListPortalInvitesRequest; response: ListPortalInvitesResponse };
+  listPortalQuotes: { request: ListPortalQuotesRequest; response: ListPortalQuotesResponse };
   listPortalTickets: { request: ListPortalTicketsRequest; response: ListPortalTicketsResponse };
+  listQuotes: { request: ListQuotesRequest; response: ListQuotesResponse };
   replaceClient: { request: ReplaceClientRequest; response: ReplaceClientResponse };
+  replaceQuote: { request: ReplaceQuoteRequest; response: ReplaceQuoteResponse };
   revokePortalInvite: { request: RevokePortalInviteRequest; response: RevokePortalInviteResponse };
   terminatePortalSession: { request: TerminatePortalSessionRequest; response: TerminatePortalSessionResponse };
   updateClient: { request: UpdateClientRequest; response: UpdateClientResponse };
   updatePortalTicket: { request: UpdatePortalTicketRequest; response: UpdatePortalTicketResponse };
+  updateQuote: { request: UpdateQuoteRequest; response: UpdateQuoteResponse };
 }
 
 export type OperationId = keyof OperationTypes;
@@ -414,14 +633,27 @@ export const operations = {
   createClient: { method: 'POST', path: '/api/v1/clients', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
   createPortalInvite: { method: 'POST', path: '/api/v1/portal/invites', public: false, permission: 'portal.invites:write', requestBody: 'application/json' },
   createPortalTicket: { method: 'POST', path: '/api/v1/portal/tickets', public: false, permission: 'portal.self:write', requestBody: 'application/json' },
+  createQuote: { method: 'POST', path: '/api/v1/quotes', public: false, permission: 'portal.quotes:write', requestBody: 'application/json' },
+  decidePortalQuote: {
+    method: 'POST',
+    path: '/api/v1/portal/quotes/{id}/decision',
+    public: false,
+    permission: 'portal.self:write',
+    requestBody: 'application/json',
+  },
   deleteClient: { method: 'DELETE', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write' },
+  deleteQuote: { method: 'DELETE', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:write' },
   exchangePortalSession: { method: 'POST', path: '/api/v1/portal/session/exchange', public: true, requestBody: 'application/json' },
   getClient: { method: 'GET', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:read' },
+  getQuote: { method: 'GET', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:read' },
   listClients: { method: 'GET', path: '/api/v1/clients', public: false, permission: 'portal.clients:read' },
   listPortalClients: { method: 'GET', path: '/api/v1/portal/clients', public: false, permission: 'portal.self:read' },
   listPortalInvites: { method: 'GET', path: '/api/v1/portal/invites', public: false, permission: 'portal.invites:read' },
+  listPortalQuotes: { method: 'GET', path: '/api/v1/portal/quotes', public: false, permission: 'portal.self:read' },
   listPortalTickets: { method: 'GET', path: '/api/v1/portal/tickets', public: false, permission: 'portal.self:read' },
+  listQuotes: { method: 'GET', path: '/api/v1/quotes', public: false, permission: 'portal.quotes:read' },
   replaceClient: { method: 'PUT', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
+  replaceQuote: { method: 'PUT', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:write', requestBody: 'application/json' },
   revokePortalInvite: { method: 'POST', path: '/api/v1/portal/invites/{id}/revoke', public: false, permission: 'portal.invites:write' },
   terminatePortalSession: { method: 'POST', path: '/api/v1/portal/session/terminate', public: false, permission: 'portal.self:write' },
   updateClient: { method: 'PATCH', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
@@ -432,4 +664,5 @@ export const operations = {
     permission: 'portal.self:write',
     requestBody: 'application/json',
   },
+  updateQuote: { method: 'PATCH', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:write', requestBody: 'application/json' },
 } as const satisfies Record<OperationId, OperationInfo>;

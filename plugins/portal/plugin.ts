@@ -6,6 +6,7 @@ import { sessionTokenPrefix } from './access/portal-tokens.ts';
 import * as clients from './clients/clients.ts';
 import { portalEvents } from './portal-events.ts';
 import { portalPermissions, portalPolicies } from './portal-permissions.ts';
+import * as quotes from './quotes/quotes.ts';
 import * as portalTickets from './tickets/portal-tickets.ts';
 
 const fragment = (path: string) => new URL(path, import.meta.url);
@@ -26,6 +27,7 @@ export function createPortalPlugin(): PluginManifest {
       fragment('./clients/clients.openapi.yaml'),
       fragment('./access/access.openapi.yaml'),
       fragment('./tickets/portal-tickets.openapi.yaml'),
+      fragment('./quotes/quotes.openapi.yaml'),
     ),
     permissions: portalPermissions,
     policies: portalPolicies,
@@ -63,6 +65,14 @@ export function createPortalPlugin(): PluginManifest {
         listPortalTickets: (req) => portalTickets.listPortalTickets(services, req),
         createPortalTicket: (req) => portalTickets.createPortalTicket(services, req),
         updatePortalTicket: (req) => portalTickets.updatePortalTicket(services, req),
+        listQuotes: (req) => quotes.listQuotes(services, req),
+        createQuote: (req) => quotes.createQuote(services, req),
+        getQuote: (req) => quotes.getQuote(services, req),
+        replaceQuote: (req) => quotes.replaceQuote(services, req),
+        updateQuote: (req) => quotes.updateQuote(services, req),
+        deleteQuote: (req) => quotes.deleteQuote(services, req),
+        listPortalQuotes: (req) => quotes.listPortalQuotes(services, req),
+        decidePortalQuote: (req) => quotes.decidePortalQuote(services, req),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
     },

@@ -7,4 +7,9 @@ export const portalEvents: EventDeclaration[] = [
   { topic: 'portal.invite_revoked', description: 'A portal invite was revoked', payloadSchema: object(['inviteId', 'clientId']) },
   { topic: 'portal.session_started', description: 'An invite was exchanged for a portal session', payloadSchema: object(['sessionId', 'clientId', 'email']) },
   { topic: 'portal.session_ended', description: 'A portal session was terminated', payloadSchema: object(['sessionId', 'clientId']) },
+  {
+    topic: 'portal.quote_decided',
+    description: 'A client accepted or declined a quote in the portal (the audit trail records who, when and why)',
+    payloadSchema: object(['quoteId', 'clientId', 'decision', 'decidedBy']),
+  },
 ];

@@ -209,6 +209,8 @@ export interface components {
     'portal.invite_created': Record<string, unknown>;
     /** @description A portal invite was revoked */
     'portal.invite_revoked': Record<string, unknown>;
+    /** @description A client accepted or declined a quote in the portal (the audit trail records who, when and why) */
+    'portal.quote_decided': Record<string, unknown>;
     /** @description A portal session was terminated */
     'portal.session_ended': Record<string, unknown>;
     /** @description An invite was exchanged for a portal session */
@@ -420,6 +422,7 @@ export interface EventPayloads {
   'heartbeat.resumed': components['schemas']['heartbeat.resumed'];
   'portal.invite_created': components['schemas']['portal.invite_created'];
   'portal.invite_revoked': components['schemas']['portal.invite_revoked'];
+  'portal.quote_decided': components['schemas']['portal.quote_decided'];
   'portal.session_ended': components['schemas']['portal.session_ended'];
   'portal.session_started': components['schemas']['portal.session_started'];
   'resource.alert': components['schemas']['resource.alert'];

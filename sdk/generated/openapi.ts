@@ -2750,6 +2750,82 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/quotes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's quotes. */
+    get: operations['listQuotes'];
+    put?: never;
+    /** Create a quote (draft, or sent to show in the client's portal at once). */
+    post: operations['createQuote'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/quotes/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    /** One quote. */
+    get: operations['getQuote'];
+    /** Replace an undecided quote; 409 when `version` is stale or the quote was decided. */
+    put: operations['replaceQuote'];
+    post?: never;
+    /** Delete a quote. */
+    delete: operations['deleteQuote'];
+    options?: never;
+    head?: never;
+    /** Change some fields of an undecided quote; 409 when `version` is stale or the quote was decided. */
+    patch: operations['updateQuote'];
+    trace?: never;
+  };
+  '/api/v1/portal/quotes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The session's client's quotes (sent and decided ones, never drafts), newest first. */
+    get: operations['listPortalQuotes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/portal/quotes/{id}/decision': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Accept or decline a sent quote, once (a second decision answers 409, as does an expired quote); publishes `portal.quote_decided` for the audit trail. Declining needs a reason. */
+    post: operations['decidePortalQuote'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/operator/status': {
     parameters: {
       query?: never;
@@ -6072,6 +6148,104 @@ export interface components {
       };
       filters: Record<string, unknown>;
     };
+    /** @enum {string} */
+    QuoteStatus: 'draft' | 'sent' | 'accepted' | 'declined';
+    /** @description ISO 4217 currency code (EUR, USD, JPY…). */
+    CurrencyCode: string;
+    MoneyLineInput: {
+      description: string;
+      quantity: number;
+      /** @description Unit price in minor units (cents). */
+      unitMinor: number;
+      /**
+       * @description Tax rate in basis points: 2000 = 20 %.
+       * @default 0
+       */
+      taxRateBp?: number;
+    };
+    MoneyLine: {
+      description: string;
+      quantity: number;
+      unitMinor: number;
+      taxRateBp: number;
+      /** @description quantity × unitMinor. */
+      netMinor: number;
+      /** @description netMinor × taxRateBp / 10000, rounded half away from zero. */
+      taxMinor: number;
+    };
+    MoneyLines: components['schemas']['MoneyLineInput'][];
+    QuoteCreate: {
+      /** Format: uuid */
+      clientId: string;
+      /** @description Default: Q- and the start of the id. */
+      number?: string;
+      title: string;
+      currency: components['schemas']['CurrencyCode'];
+      lines: components['schemas']['MoneyLines'];
+      /**
+       * @default draft
+       * @enum {string}
+       */
+      status?: 'draft' | 'sent';
+      /** Format: date-time */
+      validUntil?: string | null;
+    };
+    QuoteReplace: {
+      title: string;
+      currency: components['schemas']['CurrencyCode'];
+      lines: components['schemas']['MoneyLines'];
+      /** @enum {string} */
+      status?: 'draft' | 'sent';
+      /** Format: date-time */
+      validUntil?: string | null;
+      version: number;
+    };
+    QuotePatch: {
+      title?: string;
+      currency?: components['schemas']['CurrencyCode'];
+      lines?: components['schemas']['MoneyLines'];
+      /** @enum {string} */
+      status?: 'draft' | 'sent';
+      /** Format: date-time */
+      validUntil?: string | null;
+      version: number;
+    };
+    Quote: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      clientId: string;
+      number: string;
+      title: string;
+      currency: string;
+      lines: components['schemas']['MoneyLine'][];
+      subtotalMinor: number;
+      taxMinor: number;
+      totalMinor: number;
+      status: components['schemas']['QuoteStatus'];
+      /** Format: date-time */
+      validUntil: string | null;
+      decisionReason: string | null;
+      /** Format: date-time */
+      decidedAt: string | null;
+      decidedBy: string | null;
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    QuoteList: {
+      data: components['schemas']['Quote'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
     /** @description The hierarchy path org/team/env/cluster, e.g. myorg/platform/prod/cluster1. */
     SlaNodeId: string;
     SlaName: string;
@@ -7341,6 +7515,16 @@ export type PortalInviteList = components['schemas']['PortalInviteList'];
 export type PortalSession = components['schemas']['PortalSession'];
 export type PortalTicket = components['schemas']['PortalTicket'];
 export type PortalTicketList = components['schemas']['PortalTicketList'];
+export type QuoteStatus = components['schemas']['QuoteStatus'];
+export type CurrencyCode = components['schemas']['CurrencyCode'];
+export type MoneyLineInput = components['schemas']['MoneyLineInput'];
+export type MoneyLine = components['schemas']['MoneyLine'];
+export type MoneyLines = components['schemas']['MoneyLines'];
+export type QuoteCreate = components['schemas']['QuoteCreate'];
+export type QuoteReplace = components['schemas']['QuoteReplace'];
+export type QuotePatch = components['schemas']['QuotePatch'];
+export type Quote = components['schemas']['Quote'];
+export type QuoteList = components['schemas']['QuoteList'];
 export type SlaNodeId = components['schemas']['SlaNodeId'];
 export type SlaName = components['schemas']['SlaName'];
 export type SlaTags = components['schemas']['SlaTags'];
@@ -13829,6 +14013,282 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PortalTicket'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  listQuotes: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'createdAt' | 'number' | 'totalMinor';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        clientId?: string;
+        status?: components['schemas']['QuoteStatus'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of quotes. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QuoteList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createQuote: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['QuoteCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Quote'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  getQuote: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The quote. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Quote'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  replaceQuote: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['QuoteReplace'];
+      };
+    };
+    responses: {
+      /** @description The quote as replaced. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Quote'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  deleteQuote: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  updateQuote: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['QuotePatch'];
+      };
+    };
+    responses: {
+      /** @description The changed quote. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Quote'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  listPortalQuotes: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        status?: 'sent' | 'accepted' | 'declined';
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of quotes. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['QuoteList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  decidePortalQuote: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          decision: 'accept' | 'decline';
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The decided quote. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Quote'];
         };
       };
       400: components['responses']['BadRequest'];
