@@ -63,6 +63,64 @@ export type Error = {
   };
 };
 
+export type Invoice = {
+  id: string;
+  clientId: string;
+  number: string;
+  currency: string;
+  status: InvoiceStatus;
+  /** The daily sweep found it issued and past its due date. */
+  overdue: boolean;
+  issuedAt: string;
+  dueAt: string;
+  lines: MoneyLine[];
+  subtotalMinor: number;
+  taxMinor: number;
+  totalMinor: number;
+  paidMinor: number;
+  /** totalMinor − paidMinor. */
+  balanceMinor: number;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type InvoiceCreate = {
+  clientId: string;
+  /** Default: INV- and the start of the id. */
+  number?: string;
+  currency: CurrencyCode;
+  lines: MoneyLines;
+  status?: 'draft' | 'issued';
+  /** Default: now. */
+  issuedAt?: string;
+  dueAt: string;
+};
+
+export type InvoiceList = ListEnvelope & {
+  data?: Invoice[];
+};
+
+export type InvoicePatch = {
+  currency?: CurrencyCode;
+  lines?: MoneyLines;
+  status?: 'draft' | 'issued' | 'void';
+  dueAt?: string;
+  version: number;
+};
+
+export type InvoiceReplace = {
+  currency: CurrencyCode;
+  lines: MoneyLines;
+  status?: 'draft' | 'issued' | 'void';
+  dueAt: string;
+  version: number;
+};
+
+export type InvoiceStatus = 'draft' | 'issued' | 'paid' | 'void';
+
 /** The list envelope of the workspace API; `data` holds the items. */
 export type ListEnvelope = {
   data: unknown[];
@@ -104,6 +162,30 @@ export type PageInfo = {
   returned: number;
   total: number;
 };
+
+export type Payment = {
+  id: string;
+  invoiceId: string;
+  clientId: string;
+  provider: string;
+  status: PaymentStatus;
+  amountMinor: number;
+  currency: string;
+  /** What the payer quotes (bank transfer reference) or the provider's id. */
+  reference: string;
+  /** What the payer does next, per provider (bank details for `manual`). */
+  instructions: {
+    [key: string]: unknown;
+  };
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type PaymentList = ListEnvelope & {
+  data?: Payment[];
+};
+
+export type PaymentStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
 
 export type PortalClient = {
   id: string;
@@ -229,6 +311,36 @@ export type QuoteStatus = 'draft' | 'sent' | 'accepted' | 'declined';
 
 // Operations
 
+/** POST /api/v1/portal/invoices/{id}/acknowledge: The client acknowledges receipt of an invoice (acknowledging again changes nothing). */
+export type AcknowledgePortalInvoiceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type AcknowledgePortalInvoiceResponse = Invoice;
+
+/** POST /api/v1/payments/{id}/confirm: Record that a pending payment arrived (e.g. the bank transfer); the invoice is paid once its balance is zero. */
+export type ConfirmPaymentRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type ConfirmPaymentResponse = Payment;
+
 /** POST /api/v1/clients: Add a client. */
 export type CreateClientRequest = {
   headers?: {
@@ -241,6 +353,19 @@ export type CreateClientRequest = {
 };
 
 export type CreateClientResponse = Client;
+
+/** POST /api/v1/invoices: Create an invoice (issued by default, or a draft the client does not see yet). */
+export type CreateInvoiceRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: InvoiceCreate;
+};
+
+export type CreateInvoiceResponse = Invoice;
 
 /** POST /api/v1/portal/invites: Invite someone of a client to the portal; the answer holds the token, shown only this once. */
 export type CreatePortalInviteRequest = {
@@ -258,6 +383,25 @@ export type CreatePortalInviteRequest = {
 };
 
 export type CreatePortalInviteResponse = PortalInviteIssued;
+
+/** POST /api/v1/portal/invoices/{id}/payment-intent: Start paying an invoice's balance through a payment provider. Idempotent: while an intent is pending, asking again answers it (200) instead of a new one (201). A paid or void invoice answers 409. */
+export type CreatePortalPaymentIntentRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body?: {
+    /** The payment provider; `manual` is a bank transfer. */
+    provider?: 'manual';
+  };
+};
+
+export type CreatePortalPaymentIntentResponse = Payment;
 
 /** POST /api/v1/portal/tickets: Open a ticket for the session's client (requester = the session's person); publishes `ticket.created`. */
 export type CreatePortalTicketRequest = {
@@ -324,6 +468,21 @@ export type DeleteClientRequest = {
 
 export type DeleteClientResponse = undefined;
 
+/** DELETE /api/v1/invoices/{id}: Delete a draft invoice (issued ones are voided instead; 409). */
+export type DeleteInvoiceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type DeleteInvoiceResponse = undefined;
+
 /** DELETE /api/v1/quotes/{id}: Delete a quote. */
 export type DeleteQuoteRequest = {
   path: {
@@ -361,6 +520,19 @@ export type GetClientRequest = {
 
 export type GetClientResponse = Client;
 
+/** GET /api/v1/invoices/{id}: One invoice with its lines. */
+export type GetInvoiceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetInvoiceResponse = Invoice;
+
 /** GET /api/v1/quotes/{id}: One quote. */
 export type GetQuoteRequest = {
   path: {
@@ -395,6 +567,28 @@ export type ListClientsRequest = {
 
 export type ListClientsResponse = ClientList;
 
+/** GET /api/v1/invoices: List the workspace's invoices. */
+export type ListInvoicesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'issuedAt' | 'dueAt' | 'number' | 'totalMinor';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    clientId?: string;
+    status?: InvoiceStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListInvoicesResponse = InvoiceList;
+
 /** GET /api/v1/portal/clients: The client the portal session acts for (a one-item list in the workspace envelope). */
 export type ListPortalClientsRequest = {
   headers?: {
@@ -425,6 +619,40 @@ export type ListPortalInvitesRequest = {
 };
 
 export type ListPortalInvitesResponse = PortalInviteList;
+
+/** GET /api/v1/portal/invoices: The session's client's invoices (never drafts), newest first. */
+export type ListPortalInvoicesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    status?: 'issued' | 'paid' | 'void';
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListPortalInvoicesResponse = InvoiceList;
+
+/** GET /api/v1/portal/payments: The session's client's payments and payment intents, newest first. */
+export type ListPortalPaymentsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    status?: PaymentStatus;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListPortalPaymentsResponse = PaymentList;
 
 /** GET /api/v1/portal/quotes: The session's client's quotes (sent and decided ones, never drafts), newest first. */
 export type ListPortalQuotesRequest = {
@@ -498,6 +726,22 @@ export type ReplaceClientRequest = {
 
 export type ReplaceClientResponse = Client;
 
+/** PUT /api/v1/invoices/{id}: Replace an unpaid invoice; 409 when `version` is stale or a payment was made. */
+export type ReplaceInvoiceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: InvoiceReplace;
+};
+
+export type ReplaceInvoiceResponse = Invoice;
+
 /** PUT /api/v1/quotes/{id}: Replace an undecided quote; 409 when `version` is stale or the quote was decided. */
 export type ReplaceQuoteRequest = {
   path: {
@@ -555,6 +799,22 @@ export type UpdateClientRequest = {
 
 export type UpdateClientResponse = Client;
 
+/** PATCH /api/v1/invoices/{id}: Change some fields of an unpaid invoice (or void it); 409 when `version` is stale or a payment was made. */
+export type UpdateInvoiceRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: InvoicePatch;
+};
+
+export type UpdateInvoiceResponse = Invoice;
+
 /** POST /api/v1/portal/tickets/{id}/update: Comment on a ticket of the session's client (a public comment), reopen a resolved or closed one (409 otherwise), or both (reopen first). */
 export type UpdatePortalTicketRequest = {
   path: {
@@ -591,27 +851,38 @@ export type UpdateQuoteRequest = {
 export type UpdateQuoteResponse = Quote;
 
 export interface OperationTypes {
+  acknowledgePortalInvoice: { request: AcknowledgePortalInvoiceRequest; response: AcknowledgePortalInvoiceResponse };
+  confirmPayment: { request: ConfirmPaymentRequest; response: ConfirmPaymentResponse };
   createClient: { request: CreateClientRequest; response: CreateClientResponse };
+  createInvoice: { request: CreateInvoiceRequest; response: CreateInvoiceResponse };
   createPortalInvite: { request: CreatePortalInviteRequest; response: CreatePortalInviteResponse };
+  createPortalPaymentIntent: { request: CreatePortalPaymentIntentRequest; response: CreatePortalPaymentIntentResponse };
   createPortalTicket: { request: CreatePortalTicketRequest; response: CreatePortalTicketResponse };
   createQuote: { request: CreateQuoteRequest; response: CreateQuoteResponse };
   decidePortalQuote: { request: DecidePortalQuoteRequest; response: DecidePortalQuoteResponse };
   deleteClient: { request: DeleteClientRequest; response: DeleteClientResponse };
+  deleteInvoice: { request: DeleteInvoiceRequest; response: DeleteInvoiceResponse };
   deleteQuote: { request: DeleteQuoteRequest; response: DeleteQuoteResponse };
   exchangePortalSession: { request: ExchangePortalSessionRequest; response: ExchangePortalSessionResponse };
   getClient: { request: GetClientRequest; response: GetClientResponse };
+  getInvoice: { request: GetInvoiceRequest; response: GetInvoiceResponse };
   getQuote: { request: GetQuoteRequest; response: GetQuoteResponse };
   listClients: { request: ListClientsRequest; response: ListClientsResponse };
+  listInvoices: { request: ListInvoicesRequest; response: ListInvoicesResponse };
   listPortalClients: { request: ListPortalClientsRequest; response: ListPortalClientsResponse };
   listPortalInvites: { request: ListPortalInvitesRequest; response: ListPortalInvitesResponse };
+  listPortalInvoices: { request: ListPortalInvoicesRequest; response: ListPortalInvoicesResponse };
+  listPortalPayments: { request: ListPortalPaymentsRequest; response: ListPortalPaymentsResponse };
   listPortalQuotes: { request: ListPortalQuotesRequest; response: ListPortalQuotesResponse };
   listPortalTickets: { request: ListPortalTicketsRequest; response: ListPortalTicketsResponse };
   listQuotes: { request: ListQuotesRequest; response: ListQuotesResponse };
   replaceClient: { request: ReplaceClientRequest; response: ReplaceClientResponse };
+  replaceInvoice: { request: ReplaceInvoiceRequest; response: ReplaceInvoiceResponse };
   replaceQuote: { request: ReplaceQuoteRequest; response: ReplaceQuoteResponse };
   revokePortalInvite: { request: RevokePortalInviteRequest; response: RevokePortalInviteResponse };
   terminatePortalSession: { request: TerminatePortalSessionRequest; response: TerminatePortalSessionResponse };
   updateClient: { request: UpdateClientRequest; response: UpdateClientResponse };
+  updateInvoice: { request: UpdateInvoiceRequest; response: UpdateInvoiceResponse };
   updatePortalTicket: { request: UpdatePortalTicketRequest; response: UpdatePortalTicketResponse };
   updateQuote: { request: UpdateQuoteRequest; response: UpdateQuoteResponse };
 }
@@ -630,8 +901,18 @@ export interface OperationInfo {
 }
 
 export const operations = {
+  acknowledgePortalInvoice: { method: 'POST', path: '/api/v1/portal/invoices/{id}/acknowledge', public: false, permission: 'portal.self:write' },
+  confirmPayment: { method: 'POST', path: '/api/v1/payments/{id}/confirm', public: false, permission: 'portal.invoices:write' },
   createClient: { method: 'POST', path: '/api/v1/clients', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
+  createInvoice: { method: 'POST', path: '/api/v1/invoices', public: false, permission: 'portal.invoices:write', requestBody: 'application/json' },
   createPortalInvite: { method: 'POST', path: '/api/v1/portal/invites', public: false, permission: 'portal.invites:write', requestBody: 'application/json' },
+  createPortalPaymentIntent: {
+    method: 'POST',
+    path: '/api/v1/portal/invoices/{id}/payment-intent',
+    public: false,
+    permission: 'portal.self:write',
+    requestBody: 'application/json',
+  },
   createPortalTicket: { method: 'POST', path: '/api/v1/portal/tickets', public: false, permission: 'portal.self:write', requestBody: 'application/json' },
   createQuote: { method: 'POST', path: '/api/v1/quotes', public: false, permission: 'portal.quotes:write', requestBody: 'application/json' },
   decidePortalQuote: {
@@ -642,21 +923,28 @@ export const operations = {
     requestBody: 'application/json',
   },
   deleteClient: { method: 'DELETE', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write' },
+  deleteInvoice: { method: 'DELETE', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:write' },
   deleteQuote: { method: 'DELETE', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:write' },
   exchangePortalSession: { method: 'POST', path: '/api/v1/portal/session/exchange', public: true, requestBody: 'application/json' },
   getClient: { method: 'GET', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:read' },
+  getInvoice: { method: 'GET', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:read' },
   getQuote: { method: 'GET', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:read' },
   listClients: { method: 'GET', path: '/api/v1/clients', public: false, permission: 'portal.clients:read' },
+  listInvoices: { method: 'GET', path: '/api/v1/invoices', public: false, permission: 'portal.invoices:read' },
   listPortalClients: { method: 'GET', path: '/api/v1/portal/clients', public: false, permission: 'portal.self:read' },
   listPortalInvites: { method: 'GET', path: '/api/v1/portal/invites', public: false, permission: 'portal.invites:read' },
+  listPortalInvoices: { method: 'GET', path: '/api/v1/portal/invoices', public: false, permission: 'portal.self:read' },
+  listPortalPayments: { method: 'GET', path: '/api/v1/portal/payments', public: false, permission: 'portal.self:read' },
   listPortalQuotes: { method: 'GET', path: '/api/v1/portal/quotes', public: false, permission: 'portal.self:read' },
   listPortalTickets: { method: 'GET', path: '/api/v1/portal/tickets', public: false, permission: 'portal.self:read' },
   listQuotes: { method: 'GET', path: '/api/v1/quotes', public: false, permission: 'portal.quotes:read' },
   replaceClient: { method: 'PUT', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
+  replaceInvoice: { method: 'PUT', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:write', requestBody: 'application/json' },
   replaceQuote: { method: 'PUT', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:write', requestBody: 'application/json' },
   revokePortalInvite: { method: 'POST', path: '/api/v1/portal/invites/{id}/revoke', public: false, permission: 'portal.invites:write' },
   terminatePortalSession: { method: 'POST', path: '/api/v1/portal/session/terminate', public: false, permission: 'portal.self:write' },
   updateClient: { method: 'PATCH', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
+  updateInvoice: { method: 'PATCH', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:write', requestBody: 'application/json' },
   updatePortalTicket: {
     method: 'POST',
     path: '/api/v1/portal/tickets/{id}/update',

@@ -6,6 +6,10 @@ import { sessionTokenPrefix } from './access/portal-tokens.ts';
 import * as clients from './clients/clients.ts';
 import { portalEvents } from './portal-events.ts';
 import { portalPermissions, portalPolicies } from './portal-permissions.ts';
+import { manualBankTransfer } from './billing/payment-providers.ts';
+import { markOverdueInvoices } from './invoices/invoice-overdue.job.ts';
+import * as invoices from './invoices/invoices.ts';
+import * as portalInvoices from './invoices/portal-invoices.ts';
 import * as quotes from './quotes/quotes.ts';
 import * as portalTickets from './tickets/portal-tickets.ts';
 
@@ -22,12 +26,16 @@ export function createPortalPlugin(): PluginManifest {
     host: '>=0.1.0 <1.0.0',
     // Portal tickets are the ticketing plugin's tickets (through ticketsServiceToken).
     requires: ['ticketing'],
+    // `invoice.overdue` is a topic name the public contract (seed 003) fixed.
+    topicNamespaces: ['invoice'],
+    jobs: [{ name: 'invoice_overdue', schedule: '17 0 * * *', expireInSeconds: 3600 }],
     migrations: fragment('./migrations/'),
     openapi: openapiFiles(
       fragment('./clients/clients.openapi.yaml'),
       fragment('./access/access.openapi.yaml'),
       fragment('./tickets/portal-tickets.openapi.yaml'),
       fragment('./quotes/quotes.openapi.yaml'),
+      fragment('./invoices/invoices.openapi.yaml'),
     ),
     permissions: portalPermissions,
     policies: portalPolicies,
@@ -40,13 +48,20 @@ export function createPortalPlugin(): PluginManifest {
         minimum: 5,
         maximum: 1440,
       },
+      ITOPS_PORTAL_BANK_DETAILS: {
+        type: 'string',
+        description: 'Where clients send bank transfers (account holder, IBAN, BIC), shown in manual payment instructions',
+        default: '',
+        maxLength: 500,
+      },
     },
     init(ctx) {
       const database = ctx.get(tokens.database);
       const events = ctx.get(tokens.events);
       const sessionMinutes = Number(ctx.config.ITOPS_PORTAL_SESSION_MINUTES);
       const tickets = ctx.get(ticketsServiceToken);
-      const services = { database, events, sessionMinutes, tickets };
+      const paymentProviders = new Map([['manual', manualBankTransfer(String(ctx.config.ITOPS_PORTAL_BANK_DETAILS ?? ''))]]);
+      const services = { database, events, sessionMinutes, tickets, paymentProviders };
       ctx.onUnload(ctx.get(tokens.bearerTokens).register(sessionTokenPrefix, portalSessionAuthenticator(database)));
 
       const handlers: Record<string, (req: any) => unknown> = {
@@ -73,8 +88,23 @@ export function createPortalPlugin(): PluginManifest {
         deleteQuote: (req) => quotes.deleteQuote(services, req),
         listPortalQuotes: (req) => quotes.listPortalQuotes(services, req),
         decidePortalQuote: (req) => quotes.decidePortalQuote(services, req),
+        listInvoices: (req) => invoices.listInvoices(services, req),
+        createInvoice: (req) => invoices.createInvoice(services, req),
+        getInvoice: (req) => invoices.getInvoice(services, req),
+        replaceInvoice: (req) => invoices.replaceInvoice(services, req),
+        updateInvoice: (req) => invoices.updateInvoice(services, req),
+        deleteInvoice: (req) => invoices.deleteInvoice(services, req),
+        confirmPayment: (req) => invoices.confirmPayment(services, req),
+        listPortalInvoices: (req) => portalInvoices.listPortalInvoices(services, req),
+        acknowledgePortalInvoice: (req) => portalInvoices.acknowledgePortalInvoice(services, req),
+        createPortalPaymentIntent: (req) => portalInvoices.createPortalPaymentIntent(services, req),
+        listPortalPayments: (req) => portalInvoices.listPortalPayments(services, req),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
+      ctx.job('invoice_overdue', async () => {
+        const marked = await markOverdueInvoices({ database, events });
+        if (marked > 0) ctx.logger.info({ marked }, 'invoices marked overdue');
+      });
     },
   });
 }

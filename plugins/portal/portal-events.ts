@@ -12,4 +12,24 @@ export const portalEvents: EventDeclaration[] = [
     description: 'A client accepted or declined a quote in the portal (the audit trail records who, when and why)',
     payloadSchema: object(['quoteId', 'clientId', 'decision', 'decidedBy']),
   },
+  {
+    topic: 'portal.invoice_acknowledged',
+    description: 'A client acknowledged an invoice in the portal',
+    payloadSchema: object(['invoiceId', 'clientId', 'acknowledgedBy']),
+  },
+  {
+    topic: 'portal.payment_intent_created',
+    description: 'A client started paying an invoice through a payment provider',
+    payloadSchema: object(['paymentId', 'invoiceId', 'provider', 'amountMinor', 'currency']),
+  },
+  {
+    topic: 'portal.payment_succeeded',
+    description: 'A payment arrived and was credited to its invoice',
+    payloadSchema: object(['paymentId', 'invoiceId', 'amountMinor', 'currency']),
+  },
+  {
+    topic: 'invoice.overdue',
+    description: 'An issued invoice passed its due date unpaid (the daily sweep; once per invoice)',
+    payloadSchema: object(['invoiceId', 'number', 'clientId', 'dueAt', 'balanceMinor', 'currency']),
+  },
 ];

@@ -2826,6 +2826,137 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/invoices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's invoices. */
+    get: operations['listInvoices'];
+    put?: never;
+    /** Create an invoice (issued by default, or a draft the client does not see yet). */
+    post: operations['createInvoice'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/invoices/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    /** One invoice with its lines. */
+    get: operations['getInvoice'];
+    /** Replace an unpaid invoice; 409 when `version` is stale or a payment was made. */
+    put: operations['replaceInvoice'];
+    post?: never;
+    /** Delete a draft invoice (issued ones are voided instead; 409). */
+    delete: operations['deleteInvoice'];
+    options?: never;
+    head?: never;
+    /** Change some fields of an unpaid invoice (or void it); 409 when `version` is stale or a payment was made. */
+    patch: operations['updateInvoice'];
+    trace?: never;
+  };
+  '/api/v1/payments/{id}/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Record that a pending payment arrived (e.g. the bank transfer); the invoice is paid once its balance is zero. */
+    post: operations['confirmPayment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/portal/invoices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The session's client's invoices (never drafts), newest first. */
+    get: operations['listPortalInvoices'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/portal/invoices/{id}/acknowledge': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The client acknowledges receipt of an invoice (acknowledging again changes nothing). */
+    post: operations['acknowledgePortalInvoice'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/portal/invoices/{id}/payment-intent': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start paying an invoice's balance through a payment provider. Idempotent: while an intent is pending, asking again answers it (200) instead of a new one (201). A paid or void invoice answers 409. */
+    post: operations['createPortalPaymentIntent'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/portal/payments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The session's client's payments and payment intents, newest first. */
+    get: operations['listPortalPayments'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/operator/status': {
     parameters: {
       query?: never;
@@ -6246,6 +6377,120 @@ export interface components {
       };
       filters: Record<string, unknown>;
     };
+    /** @enum {string} */
+    InvoiceStatus: 'draft' | 'issued' | 'paid' | 'void';
+    /** @enum {string} */
+    PaymentStatus: 'pending' | 'succeeded' | 'failed' | 'cancelled';
+    InvoiceCreate: {
+      /** Format: uuid */
+      clientId: string;
+      /** @description Default: INV- and the start of the id. */
+      number?: string;
+      currency: components['schemas']['CurrencyCode'];
+      lines: components['schemas']['MoneyLines'];
+      /**
+       * @default issued
+       * @enum {string}
+       */
+      status?: 'draft' | 'issued';
+      /**
+       * Format: date-time
+       * @description Default: now.
+       */
+      issuedAt?: string;
+      /** Format: date-time */
+      dueAt: string;
+    };
+    InvoiceReplace: {
+      currency: components['schemas']['CurrencyCode'];
+      lines: components['schemas']['MoneyLines'];
+      /** @enum {string} */
+      status?: 'draft' | 'issued' | 'void';
+      /** Format: date-time */
+      dueAt: string;
+      version: number;
+    };
+    InvoicePatch: {
+      currency?: components['schemas']['CurrencyCode'];
+      lines?: components['schemas']['MoneyLines'];
+      /** @enum {string} */
+      status?: 'draft' | 'issued' | 'void';
+      /** Format: date-time */
+      dueAt?: string;
+      version: number;
+    };
+    Invoice: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      clientId: string;
+      number: string;
+      currency: string;
+      status: components['schemas']['InvoiceStatus'];
+      /** @description The daily sweep found it issued and past its due date. */
+      overdue: boolean;
+      /** Format: date-time */
+      issuedAt: string;
+      /** Format: date-time */
+      dueAt: string;
+      lines: components['schemas']['MoneyLine'][];
+      subtotalMinor: number;
+      taxMinor: number;
+      totalMinor: number;
+      paidMinor: number;
+      /** @description totalMinor − paidMinor. */
+      balanceMinor: number;
+      /** Format: date-time */
+      acknowledgedAt: string | null;
+      acknowledgedBy: string | null;
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    InvoiceList: {
+      data: components['schemas']['Invoice'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    Payment: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      invoiceId: string;
+      /** Format: uuid */
+      clientId: string;
+      provider: string;
+      status: components['schemas']['PaymentStatus'];
+      amountMinor: number;
+      currency: string;
+      /** @description What the payer quotes (bank transfer reference) or the provider's id. */
+      reference: string;
+      /** @description What the payer does next, per provider (bank details for `manual`). */
+      instructions: Record<string, unknown>;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    PaymentList: {
+      data: components['schemas']['Payment'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
     /** @description The hierarchy path org/team/env/cluster, e.g. myorg/platform/prod/cluster1. */
     SlaNodeId: string;
     SlaName: string;
@@ -7525,6 +7770,15 @@ export type QuoteReplace = components['schemas']['QuoteReplace'];
 export type QuotePatch = components['schemas']['QuotePatch'];
 export type Quote = components['schemas']['Quote'];
 export type QuoteList = components['schemas']['QuoteList'];
+export type InvoiceStatus = components['schemas']['InvoiceStatus'];
+export type PaymentStatus = components['schemas']['PaymentStatus'];
+export type InvoiceCreate = components['schemas']['InvoiceCreate'];
+export type InvoiceReplace = components['schemas']['InvoiceReplace'];
+export type InvoicePatch = components['schemas']['InvoicePatch'];
+export type Invoice = components['schemas']['Invoice'];
+export type InvoiceList = components['schemas']['InvoiceList'];
+export type Payment = components['schemas']['Payment'];
+export type PaymentList = components['schemas']['PaymentList'];
 export type SlaNodeId = components['schemas']['SlaNodeId'];
 export type SlaName = components['schemas']['SlaName'];
 export type SlaTags = components['schemas']['SlaTags'];
@@ -14296,6 +14550,391 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+    };
+  };
+  listInvoices: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'issuedAt' | 'dueAt' | 'number' | 'totalMinor';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        clientId?: string;
+        status?: components['schemas']['InvoiceStatus'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of invoices. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InvoiceList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createInvoice: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['InvoiceCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Invoice'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  getInvoice: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The invoice. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Invoice'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  replaceInvoice: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['InvoiceReplace'];
+      };
+    };
+    responses: {
+      /** @description The invoice as replaced. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Invoice'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  deleteInvoice: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  updateInvoice: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['InvoicePatch'];
+      };
+    };
+    responses: {
+      /** @description The changed invoice. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Invoice'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  confirmPayment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The payment. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Payment'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  listPortalInvoices: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        status?: 'issued' | 'paid' | 'void';
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of invoices. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InvoiceList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  acknowledgePortalInvoice: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The invoice. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Invoice'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  createPortalPaymentIntent: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /**
+           * @description The payment provider; `manual` is a bank transfer.
+           * @default manual
+           * @enum {string}
+           */
+          provider?: 'manual';
+        };
+      };
+    };
+    responses: {
+      /** @description The pending intent already open. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Payment'];
+        };
+      };
+      /** @description A new intent. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Payment'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  listPortalPayments: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        status?: components['schemas']['PaymentStatus'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of payments. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PaymentList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
     };
   };
   reportOperatorStatus: {
