@@ -2,6 +2,27 @@
 
 // Component schemas
 
+export type AccountingSync = {
+  id: string;
+  adapter: string;
+  format: 'csv' | 'json';
+  since: string | null;
+  state: 'queued' | 'running' | 'completed' | 'failed';
+  queuedAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  retryCount: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** Invoices exported. */
+  invoices: number;
+  /** Payments exported. */
+  payments: number;
+  /** Where the file is downloaded once completed. */
+  artifactUrl: string | null;
+  createdBy: string;
+};
+
 export type Client = {
   id: string;
   name: string;
@@ -507,6 +528,36 @@ export type ExchangePortalSessionRequest = {
 
 export type ExchangePortalSessionResponse = PortalSession;
 
+/** GET /api/v1/integrations/accounting/sync/{id}: One accounting sync with its lifecycle. */
+export type GetAccountingSyncRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetAccountingSyncResponse = AccountingSync;
+
+/** GET /api/v1/integrations/accounting/sync/{id}/file: The file a completed sync produced (409 while it is not completed). */
+export type GetAccountingSyncFileRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetAccountingSyncFileResponse =
+  | string
+  | {
+      [key: string]: unknown;
+    };
+
 /** GET /api/v1/clients/{id}: One client. */
 export type GetClientRequest = {
   path: {
@@ -773,6 +824,23 @@ export type RevokePortalInviteRequest = {
 
 export type RevokePortalInviteResponse = PortalInvite;
 
+/** POST /api/v1/integrations/accounting/sync: Queue an export of the workspace's invoices and payments (issued, paid and void; changed since `since` when given). */
+export type SyncAccountingRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body?: {
+    adapter?: 'file';
+    format?: 'csv' | 'json';
+    since?: string;
+  };
+};
+
+export type SyncAccountingResponse = AccountingSync;
+
 /** POST /api/v1/portal/session/terminate: End the calling portal session; its token is refused from now on. */
 export type TerminatePortalSessionRequest = {
   headers?: {
@@ -864,6 +932,8 @@ export interface OperationTypes {
   deleteInvoice: { request: DeleteInvoiceRequest; response: DeleteInvoiceResponse };
   deleteQuote: { request: DeleteQuoteRequest; response: DeleteQuoteResponse };
   exchangePortalSession: { request: ExchangePortalSessionRequest; response: ExchangePortalSessionResponse };
+  getAccountingSync: { request: GetAccountingSyncRequest; response: GetAccountingSyncResponse };
+  getAccountingSyncFile: { request: GetAccountingSyncFileRequest; response: GetAccountingSyncFileResponse };
   getClient: { request: GetClientRequest; response: GetClientResponse };
   getInvoice: { request: GetInvoiceRequest; response: GetInvoiceResponse };
   getQuote: { request: GetQuoteRequest; response: GetQuoteResponse };
@@ -880,6 +950,7 @@ export interface OperationTypes {
   replaceInvoice: { request: ReplaceInvoiceRequest; response: ReplaceInvoiceResponse };
   replaceQuote: { request: ReplaceQuoteRequest; response: ReplaceQuoteResponse };
   revokePortalInvite: { request: RevokePortalInviteRequest; response: RevokePortalInviteResponse };
+  syncAccounting: { request: SyncAccountingRequest; response: SyncAccountingResponse };
   terminatePortalSession: { request: TerminatePortalSessionRequest; response: TerminatePortalSessionResponse };
   updateClient: { request: UpdateClientRequest; response: UpdateClientResponse };
   updateInvoice: { request: UpdateInvoiceRequest; response: UpdateInvoiceResponse };
@@ -926,6 +997,8 @@ export const operations = {
   deleteInvoice: { method: 'DELETE', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:write' },
   deleteQuote: { method: 'DELETE', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:write' },
   exchangePortalSession: { method: 'POST', path: '/api/v1/portal/session/exchange', public: true, requestBody: 'application/json' },
+  getAccountingSync: { method: 'GET', path: '/api/v1/integrations/accounting/sync/{id}', public: false, permission: 'portal.accounting:sync' },
+  getAccountingSyncFile: { method: 'GET', path: '/api/v1/integrations/accounting/sync/{id}/file', public: false, permission: 'portal.accounting:sync' },
   getClient: { method: 'GET', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:read' },
   getInvoice: { method: 'GET', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:read' },
   getQuote: { method: 'GET', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:read' },
@@ -942,6 +1015,13 @@ export const operations = {
   replaceInvoice: { method: 'PUT', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:write', requestBody: 'application/json' },
   replaceQuote: { method: 'PUT', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:write', requestBody: 'application/json' },
   revokePortalInvite: { method: 'POST', path: '/api/v1/portal/invites/{id}/revoke', public: false, permission: 'portal.invites:write' },
+  syncAccounting: {
+    method: 'POST',
+    path: '/api/v1/integrations/accounting/sync',
+    public: false,
+    permission: 'portal.accounting:sync',
+    requestBody: 'application/json',
+  },
   terminatePortalSession: { method: 'POST', path: '/api/v1/portal/session/terminate', public: false, permission: 'portal.self:write' },
   updateClient: { method: 'PATCH', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
   updateInvoice: { method: 'PATCH', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:write', requestBody: 'application/json' },

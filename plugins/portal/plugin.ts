@@ -1,5 +1,7 @@
 import { definePlugin, openapiFiles, type PluginManifest, ticketsServiceToken, tokens } from '../../core/plugin-api/index.ts';
 import * as access from './access/access.handlers.ts';
+import { fileExportAdapter } from './accounting/accounting-adapters.ts';
+import * as accounting from './accounting/accounting-sync.ts';
 import * as invites from './access/invites.ts';
 import { portalSessionAuthenticator } from './access/portal-sessions.ts';
 import { sessionTokenPrefix } from './access/portal-tokens.ts';
@@ -28,7 +30,15 @@ export function createPortalPlugin(): PluginManifest {
     requires: ['ticketing'],
     // `invoice.overdue` is a topic name the public contract (seed 003) fixed.
     topicNamespaces: ['invoice'],
-    jobs: [{ name: 'invoice_overdue', schedule: '17 0 * * *', expireInSeconds: 3600 }],
+    jobs: [
+      { name: 'invoice_overdue', schedule: '17 0 * * *', expireInSeconds: 3600 },
+      {
+        name: 'accounting_sync',
+        expireInSeconds: 900,
+        retry: { limit: 2, delaySeconds: 30, backoff: true },
+        payloadSchema: { type: 'object', required: ['tenantId', 'syncId'], properties: { tenantId: { type: 'string' }, syncId: { type: 'string' } } },
+      },
+    ],
     migrations: fragment('./migrations/'),
     openapi: openapiFiles(
       fragment('./clients/clients.openapi.yaml'),
@@ -36,6 +46,7 @@ export function createPortalPlugin(): PluginManifest {
       fragment('./tickets/portal-tickets.openapi.yaml'),
       fragment('./quotes/quotes.openapi.yaml'),
       fragment('./invoices/invoices.openapi.yaml'),
+      fragment('./accounting/accounting.openapi.yaml'),
     ),
     permissions: portalPermissions,
     policies: portalPolicies,
@@ -61,7 +72,8 @@ export function createPortalPlugin(): PluginManifest {
       const sessionMinutes = Number(ctx.config.ITOPS_PORTAL_SESSION_MINUTES);
       const tickets = ctx.get(ticketsServiceToken);
       const paymentProviders = new Map([['manual', manualBankTransfer(String(ctx.config.ITOPS_PORTAL_BANK_DETAILS ?? ''))]]);
-      const services = { database, events, sessionMinutes, tickets, paymentProviders };
+      const adapters = new Map([[fileExportAdapter.id, fileExportAdapter]]);
+      const services = { database, events, sessionMinutes, tickets, paymentProviders, adapters, jobs: ctx.get(tokens.jobs), config: ctx.get(tokens.config) };
       ctx.onUnload(ctx.get(tokens.bearerTokens).register(sessionTokenPrefix, portalSessionAuthenticator(database)));
 
       const handlers: Record<string, (req: any) => unknown> = {
@@ -99,8 +111,12 @@ export function createPortalPlugin(): PluginManifest {
         acknowledgePortalInvoice: (req) => portalInvoices.acknowledgePortalInvoice(services, req),
         createPortalPaymentIntent: (req) => portalInvoices.createPortalPaymentIntent(services, req),
         listPortalPayments: (req) => portalInvoices.listPortalPayments(services, req),
+        syncAccounting: (req) => accounting.syncAccounting(services, req),
+        getAccountingSync: (req) => accounting.getAccountingSync(services, req),
+        getAccountingSyncFile: (req) => accounting.getAccountingSyncFile(services, req),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
+      ctx.job<{ tenantId: string; syncId: string }>('accounting_sync', (payload, job) => accounting.runAccountingSync(services, payload, job.attempt));
       ctx.job('invoice_overdue', async () => {
         const marked = await markOverdueInvoices({ database, events });
         if (marked > 0) ctx.logger.info({ marked }, 'invoices marked overdue');

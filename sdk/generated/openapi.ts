@@ -2957,6 +2957,61 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/integrations/accounting/sync': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Queue an export of the workspace's invoices and payments (issued, paid and void; changed since `since` when given). */
+    post: operations['syncAccounting'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/accounting/sync/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    /** One accounting sync with its lifecycle. */
+    get: operations['getAccountingSync'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/integrations/accounting/sync/{id}/file': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    /** The file a completed sync produced (409 while it is not completed). */
+    get: operations['getAccountingSyncFile'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/operator/status': {
     parameters: {
       query?: never;
@@ -6491,6 +6546,33 @@ export interface components {
       };
       filters: Record<string, unknown>;
     };
+    AccountingSync: {
+      /** Format: uuid */
+      id: string;
+      adapter: string;
+      /** @enum {string} */
+      format: 'csv' | 'json';
+      /** Format: date-time */
+      since: string | null;
+      /** @enum {string} */
+      state: 'queued' | 'running' | 'completed' | 'failed';
+      /** Format: date-time */
+      queuedAt: string;
+      /** Format: date-time */
+      startedAt: string | null;
+      /** Format: date-time */
+      completedAt: string | null;
+      retryCount: number;
+      errorCode: string | null;
+      errorMessage: string | null;
+      /** @description Invoices exported. */
+      invoices: number;
+      /** @description Payments exported. */
+      payments: number;
+      /** @description Where the file is downloaded once completed. */
+      artifactUrl: string | null;
+      createdBy: string;
+    };
     /** @description The hierarchy path org/team/env/cluster, e.g. myorg/platform/prod/cluster1. */
     SlaNodeId: string;
     SlaName: string;
@@ -7779,6 +7861,7 @@ export type Invoice = components['schemas']['Invoice'];
 export type InvoiceList = components['schemas']['InvoiceList'];
 export type Payment = components['schemas']['Payment'];
 export type PaymentList = components['schemas']['PaymentList'];
+export type AccountingSync = components['schemas']['AccountingSync'];
 export type SlaNodeId = components['schemas']['SlaNodeId'];
 export type SlaName = components['schemas']['SlaName'];
 export type SlaTags = components['schemas']['SlaTags'];
@@ -14935,6 +15018,113 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+    };
+  };
+  syncAccounting: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /**
+           * @default file
+           * @enum {string}
+           */
+          adapter?: 'file';
+          /**
+           * @default csv
+           * @enum {string}
+           */
+          format?: 'csv' | 'json';
+          /** Format: date-time */
+          since?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Queued. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccountingSync'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  getAccountingSync: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The sync. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccountingSync'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getAccountingSyncFile: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The export. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/csv': string;
+          'application/json': Record<string, unknown>;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
     };
   };
   reportOperatorStatus: {
