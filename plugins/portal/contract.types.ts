@@ -23,6 +23,57 @@ export type AccountingSync = {
   createdBy: string;
 };
 
+export type Article = {
+  id: string;
+  title: string;
+  body: string;
+  visibility: ArticleVisibility;
+  clientId: string | null;
+  tags: string[];
+  version: number;
+  /** Relevance to `q` (searches only). */
+  rank?: number;
+  /** The best-matching passage, matches between « and » (searches only). */
+  snippet?: string;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type ArticleCreate = {
+  title: string;
+  body?: string;
+  visibility: ArticleVisibility;
+  /** Only this client's portal shows it (visibility `client`). */
+  clientId?: string | null;
+  tags?: ArticleTags;
+};
+
+export type ArticleList = ListEnvelope & {
+  data?: Article[];
+};
+
+export type ArticlePatch = {
+  title?: string;
+  body?: string;
+  visibility?: ArticleVisibility;
+  clientId?: string | null;
+  tags?: ArticleTags;
+  version: number;
+};
+
+export type ArticleReplace = {
+  title: string;
+  body?: string;
+  visibility: ArticleVisibility;
+  clientId?: string | null;
+  tags?: ArticleTags;
+  version: number;
+};
+
+export type ArticleTags = string[];
+
+export type ArticleVisibility = 'internal' | 'client' | 'public';
+
 export type Client = {
   id: string;
   name: string;
@@ -362,6 +413,19 @@ export type ConfirmPaymentRequest = {
 
 export type ConfirmPaymentResponse = Payment;
 
+/** POST /api/v1/articles: Write an article. */
+export type CreateArticleRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: ArticleCreate;
+};
+
+export type CreateArticleResponse = Article;
+
 /** POST /api/v1/clients: Add a client. */
 export type CreateClientRequest = {
   headers?: {
@@ -474,6 +538,21 @@ export type DecidePortalQuoteRequest = {
 
 export type DecidePortalQuoteResponse = Quote;
 
+/** DELETE /api/v1/articles/{id}: Delete an article. */
+export type DeleteArticleRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type DeleteArticleResponse = undefined;
+
 /** DELETE /api/v1/clients/{id}: Delete a client with its invites, sessions, quotes, invoices and payments. */
 export type DeleteClientRequest = {
   path: {
@@ -558,6 +637,19 @@ export type GetAccountingSyncFileResponse =
       [key: string]: unknown;
     };
 
+/** GET /api/v1/articles/{id}: One article. */
+export type GetArticleRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetArticleResponse = Article;
+
 /** GET /api/v1/clients/{id}: One client. */
 export type GetClientRequest = {
   path: {
@@ -596,6 +688,26 @@ export type GetQuoteRequest = {
 };
 
 export type GetQuoteResponse = Quote;
+
+/** GET /api/v1/articles: List or search the workspace's articles (all visibilities). */
+export type ListArticlesRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    /** Free-text filter. */
+    q?: string;
+    visibility?: ArticleVisibility;
+    clientId?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListArticlesResponse = ArticleList;
 
 /** GET /api/v1/clients: List the workspace's clients. */
 export type ListClientsRequest = {
@@ -688,6 +800,24 @@ export type ListPortalInvoicesRequest = {
 
 export type ListPortalInvoicesResponse = InvoiceList;
 
+/** GET /api/v1/portal/knowledge-base: The articles the session's client may read (public ones, and client ones for every client or for it), searched with `q`. */
+export type ListPortalKnowledgeBaseRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    /** Free-text filter. */
+    q?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListPortalKnowledgeBaseResponse = ArticleList;
+
 /** GET /api/v1/portal/payments: The session's client's payments and payment intents, newest first. */
 export type ListPortalPaymentsRequest = {
   query?: {
@@ -760,6 +890,22 @@ export type ListQuotesRequest = {
 };
 
 export type ListQuotesResponse = QuoteList;
+
+/** PUT /api/v1/articles/{id}: Replace an article; 409 when `version` is stale. */
+export type ReplaceArticleRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: ArticleReplace;
+};
+
+export type ReplaceArticleResponse = Article;
 
 /** PUT /api/v1/clients/{id}: Replace a client's fields (left-out fields take their defaults); 409 when `version` is stale. */
 export type ReplaceClientRequest = {
@@ -851,6 +997,22 @@ export type TerminatePortalSessionRequest = {
 
 export type TerminatePortalSessionResponse = undefined;
 
+/** PATCH /api/v1/articles/{id}: Change some of an article's fields; 409 when `version` is stale. */
+export type UpdateArticleRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: ArticlePatch;
+};
+
+export type UpdateArticleResponse = Article;
+
 /** PATCH /api/v1/clients/{id}: Change some of a client's fields; 409 when `version` is stale. */
 export type UpdateClientRequest = {
   path: {
@@ -921,6 +1083,7 @@ export type UpdateQuoteResponse = Quote;
 export interface OperationTypes {
   acknowledgePortalInvoice: { request: AcknowledgePortalInvoiceRequest; response: AcknowledgePortalInvoiceResponse };
   confirmPayment: { request: ConfirmPaymentRequest; response: ConfirmPaymentResponse };
+  createArticle: { request: CreateArticleRequest; response: CreateArticleResponse };
   createClient: { request: CreateClientRequest; response: CreateClientResponse };
   createInvoice: { request: CreateInvoiceRequest; response: CreateInvoiceResponse };
   createPortalInvite: { request: CreatePortalInviteRequest; response: CreatePortalInviteResponse };
@@ -928,30 +1091,36 @@ export interface OperationTypes {
   createPortalTicket: { request: CreatePortalTicketRequest; response: CreatePortalTicketResponse };
   createQuote: { request: CreateQuoteRequest; response: CreateQuoteResponse };
   decidePortalQuote: { request: DecidePortalQuoteRequest; response: DecidePortalQuoteResponse };
+  deleteArticle: { request: DeleteArticleRequest; response: DeleteArticleResponse };
   deleteClient: { request: DeleteClientRequest; response: DeleteClientResponse };
   deleteInvoice: { request: DeleteInvoiceRequest; response: DeleteInvoiceResponse };
   deleteQuote: { request: DeleteQuoteRequest; response: DeleteQuoteResponse };
   exchangePortalSession: { request: ExchangePortalSessionRequest; response: ExchangePortalSessionResponse };
   getAccountingSync: { request: GetAccountingSyncRequest; response: GetAccountingSyncResponse };
   getAccountingSyncFile: { request: GetAccountingSyncFileRequest; response: GetAccountingSyncFileResponse };
+  getArticle: { request: GetArticleRequest; response: GetArticleResponse };
   getClient: { request: GetClientRequest; response: GetClientResponse };
   getInvoice: { request: GetInvoiceRequest; response: GetInvoiceResponse };
   getQuote: { request: GetQuoteRequest; response: GetQuoteResponse };
+  listArticles: { request: ListArticlesRequest; response: ListArticlesResponse };
   listClients: { request: ListClientsRequest; response: ListClientsResponse };
   listInvoices: { request: ListInvoicesRequest; response: ListInvoicesResponse };
   listPortalClients: { request: ListPortalClientsRequest; response: ListPortalClientsResponse };
   listPortalInvites: { request: ListPortalInvitesRequest; response: ListPortalInvitesResponse };
   listPortalInvoices: { request: ListPortalInvoicesRequest; response: ListPortalInvoicesResponse };
+  listPortalKnowledgeBase: { request: ListPortalKnowledgeBaseRequest; response: ListPortalKnowledgeBaseResponse };
   listPortalPayments: { request: ListPortalPaymentsRequest; response: ListPortalPaymentsResponse };
   listPortalQuotes: { request: ListPortalQuotesRequest; response: ListPortalQuotesResponse };
   listPortalTickets: { request: ListPortalTicketsRequest; response: ListPortalTicketsResponse };
   listQuotes: { request: ListQuotesRequest; response: ListQuotesResponse };
+  replaceArticle: { request: ReplaceArticleRequest; response: ReplaceArticleResponse };
   replaceClient: { request: ReplaceClientRequest; response: ReplaceClientResponse };
   replaceInvoice: { request: ReplaceInvoiceRequest; response: ReplaceInvoiceResponse };
   replaceQuote: { request: ReplaceQuoteRequest; response: ReplaceQuoteResponse };
   revokePortalInvite: { request: RevokePortalInviteRequest; response: RevokePortalInviteResponse };
   syncAccounting: { request: SyncAccountingRequest; response: SyncAccountingResponse };
   terminatePortalSession: { request: TerminatePortalSessionRequest; response: TerminatePortalSessionResponse };
+  updateArticle: { request: UpdateArticleRequest; response: UpdateArticleResponse };
   updateClient: { request: UpdateClientRequest; response: UpdateClientResponse };
   updateInvoice: { request: UpdateInvoiceRequest; response: UpdateInvoiceResponse };
   updatePortalTicket: { request: UpdatePortalTicketRequest; response: UpdatePortalTicketResponse };
@@ -974,6 +1143,7 @@ export interface OperationInfo {
 export const operations = {
   acknowledgePortalInvoice: { method: 'POST', path: '/api/v1/portal/invoices/{id}/acknowledge', public: false, permission: 'portal.self:write' },
   confirmPayment: { method: 'POST', path: '/api/v1/payments/{id}/confirm', public: false, permission: 'portal.invoices:write' },
+  createArticle: { method: 'POST', path: '/api/v1/articles', public: false, permission: 'portal.articles:write', requestBody: 'application/json' },
   createClient: { method: 'POST', path: '/api/v1/clients', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
   createInvoice: { method: 'POST', path: '/api/v1/invoices', public: false, permission: 'portal.invoices:write', requestBody: 'application/json' },
   createPortalInvite: { method: 'POST', path: '/api/v1/portal/invites', public: false, permission: 'portal.invites:write', requestBody: 'application/json' },
@@ -993,24 +1163,29 @@ export const operations = {
     permission: 'portal.self:write',
     requestBody: 'application/json',
   },
+  deleteArticle: { method: 'DELETE', path: '/api/v1/articles/{id}', public: false, permission: 'portal.articles:write' },
   deleteClient: { method: 'DELETE', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write' },
   deleteInvoice: { method: 'DELETE', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:write' },
   deleteQuote: { method: 'DELETE', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:write' },
   exchangePortalSession: { method: 'POST', path: '/api/v1/portal/session/exchange', public: true, requestBody: 'application/json' },
   getAccountingSync: { method: 'GET', path: '/api/v1/integrations/accounting/sync/{id}', public: false, permission: 'portal.accounting:sync' },
   getAccountingSyncFile: { method: 'GET', path: '/api/v1/integrations/accounting/sync/{id}/file', public: false, permission: 'portal.accounting:sync' },
+  getArticle: { method: 'GET', path: '/api/v1/articles/{id}', public: false, permission: 'portal.articles:read' },
   getClient: { method: 'GET', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:read' },
   getInvoice: { method: 'GET', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:read' },
   getQuote: { method: 'GET', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:read' },
+  listArticles: { method: 'GET', path: '/api/v1/articles', public: false, permission: 'portal.articles:read' },
   listClients: { method: 'GET', path: '/api/v1/clients', public: false, permission: 'portal.clients:read' },
   listInvoices: { method: 'GET', path: '/api/v1/invoices', public: false, permission: 'portal.invoices:read' },
   listPortalClients: { method: 'GET', path: '/api/v1/portal/clients', public: false, permission: 'portal.self:read' },
   listPortalInvites: { method: 'GET', path: '/api/v1/portal/invites', public: false, permission: 'portal.invites:read' },
   listPortalInvoices: { method: 'GET', path: '/api/v1/portal/invoices', public: false, permission: 'portal.self:read' },
+  listPortalKnowledgeBase: { method: 'GET', path: '/api/v1/portal/knowledge-base', public: false, permission: 'portal.self:read' },
   listPortalPayments: { method: 'GET', path: '/api/v1/portal/payments', public: false, permission: 'portal.self:read' },
   listPortalQuotes: { method: 'GET', path: '/api/v1/portal/quotes', public: false, permission: 'portal.self:read' },
   listPortalTickets: { method: 'GET', path: '/api/v1/portal/tickets', public: false, permission: 'portal.self:read' },
   listQuotes: { method: 'GET', path: '/api/v1/quotes', public: false, permission: 'portal.quotes:read' },
+  replaceArticle: { method: 'PUT', path: '/api/v1/articles/{id}', public: false, permission: 'portal.articles:write', requestBody: 'application/json' },
   replaceClient: { method: 'PUT', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
   replaceInvoice: { method: 'PUT', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:write', requestBody: 'application/json' },
   replaceQuote: { method: 'PUT', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:write', requestBody: 'application/json' },
@@ -1023,6 +1198,7 @@ export const operations = {
     requestBody: 'application/json',
   },
   terminatePortalSession: { method: 'POST', path: '/api/v1/portal/session/terminate', public: false, permission: 'portal.self:write' },
+  updateArticle: { method: 'PATCH', path: '/api/v1/articles/{id}', public: false, permission: 'portal.articles:write', requestBody: 'application/json' },
   updateClient: { method: 'PATCH', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:write', requestBody: 'application/json' },
   updateInvoice: { method: 'PATCH', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:write', requestBody: 'application/json' },
   updatePortalTicket: {

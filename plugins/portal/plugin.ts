@@ -12,6 +12,7 @@ import { manualBankTransfer } from './billing/payment-providers.ts';
 import { markOverdueInvoices } from './invoices/invoice-overdue.job.ts';
 import * as invoices from './invoices/invoices.ts';
 import * as portalInvoices from './invoices/portal-invoices.ts';
+import * as articles from './knowledge-base/articles.ts';
 import * as quotes from './quotes/quotes.ts';
 import * as portalTickets from './tickets/portal-tickets.ts';
 
@@ -47,6 +48,7 @@ export function createPortalPlugin(): PluginManifest {
       fragment('./quotes/quotes.openapi.yaml'),
       fragment('./invoices/invoices.openapi.yaml'),
       fragment('./accounting/accounting.openapi.yaml'),
+      fragment('./knowledge-base/knowledge-base.openapi.yaml'),
     ),
     permissions: portalPermissions,
     policies: portalPolicies,
@@ -112,6 +114,13 @@ export function createPortalPlugin(): PluginManifest {
         createPortalPaymentIntent: (req) => portalInvoices.createPortalPaymentIntent(services, req),
         listPortalPayments: (req) => portalInvoices.listPortalPayments(services, req),
         syncAccounting: (req) => accounting.syncAccounting(services, req),
+        listArticles: (req) => articles.listArticles(services, req),
+        createArticle: (req) => articles.createArticle(services, req),
+        getArticle: (req) => articles.getArticle(services, req),
+        replaceArticle: (req) => articles.replaceArticle(services, req),
+        updateArticle: (req) => articles.updateArticle(services, req),
+        deleteArticle: (req) => articles.deleteArticle(services, req),
+        listPortalKnowledgeBase: (req) => articles.listPortalKnowledgeBase(services, req),
         getAccountingSync: (req) => accounting.getAccountingSync(services, req),
         getAccountingSyncFile: (req) => accounting.getAccountingSyncFile(services, req),
       };

@@ -3012,6 +3012,63 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/articles': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List or search the workspace's articles (all visibilities). */
+    get: operations['listArticles'];
+    put?: never;
+    /** Write an article. */
+    post: operations['createArticle'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/articles/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    /** One article. */
+    get: operations['getArticle'];
+    /** Replace an article; 409 when `version` is stale. */
+    put: operations['replaceArticle'];
+    post?: never;
+    /** Delete an article. */
+    delete: operations['deleteArticle'];
+    options?: never;
+    head?: never;
+    /** Change some of an article's fields; 409 when `version` is stale. */
+    patch: operations['updateArticle'];
+    trace?: never;
+  };
+  '/api/v1/portal/knowledge-base': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The articles the session's client may read (public ones, and client ones for every client or for it), searched with `q`. */
+    get: operations['listPortalKnowledgeBase'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/operator/status': {
     parameters: {
       query?: never;
@@ -6573,6 +6630,67 @@ export interface components {
       artifactUrl: string | null;
       createdBy: string;
     };
+    /** @enum {string} */
+    ArticleVisibility: 'internal' | 'client' | 'public';
+    ArticleTags: string[];
+    ArticleCreate: {
+      title: string;
+      body?: string;
+      visibility: components['schemas']['ArticleVisibility'];
+      /**
+       * Format: uuid
+       * @description Only this client's portal shows it (visibility `client`).
+       */
+      clientId?: string | null;
+      tags?: components['schemas']['ArticleTags'];
+    };
+    ArticleReplace: {
+      title: string;
+      body?: string;
+      visibility: components['schemas']['ArticleVisibility'];
+      /** Format: uuid */
+      clientId?: string | null;
+      tags?: components['schemas']['ArticleTags'];
+      version: number;
+    };
+    ArticlePatch: {
+      title?: string;
+      body?: string;
+      visibility?: components['schemas']['ArticleVisibility'];
+      /** Format: uuid */
+      clientId?: string | null;
+      tags?: components['schemas']['ArticleTags'];
+      version: number;
+    };
+    Article: {
+      /** Format: uuid */
+      id: string;
+      title: string;
+      body: string;
+      visibility: components['schemas']['ArticleVisibility'];
+      clientId: string | null;
+      tags: string[];
+      version: number;
+      /** @description Relevance to `q` (searches only). */
+      rank?: number;
+      /** @description The best-matching passage, matches between « and » (searches only). */
+      snippet?: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    ArticleList: {
+      data: components['schemas']['Article'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
     /** @description The hierarchy path org/team/env/cluster, e.g. myorg/platform/prod/cluster1. */
     SlaNodeId: string;
     SlaName: string;
@@ -7862,6 +7980,13 @@ export type InvoiceList = components['schemas']['InvoiceList'];
 export type Payment = components['schemas']['Payment'];
 export type PaymentList = components['schemas']['PaymentList'];
 export type AccountingSync = components['schemas']['AccountingSync'];
+export type ArticleVisibility = components['schemas']['ArticleVisibility'];
+export type ArticleTags = components['schemas']['ArticleTags'];
+export type ArticleCreate = components['schemas']['ArticleCreate'];
+export type ArticleReplace = components['schemas']['ArticleReplace'];
+export type ArticlePatch = components['schemas']['ArticlePatch'];
+export type Article = components['schemas']['Article'];
+export type ArticleList = components['schemas']['ArticleList'];
 export type SlaNodeId = components['schemas']['SlaNodeId'];
 export type SlaName = components['schemas']['SlaName'];
 export type SlaTags = components['schemas']['SlaTags'];
@@ -15125,6 +15250,241 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+    };
+  };
+  listArticles: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        visibility?: components['schemas']['ArticleVisibility'];
+        clientId?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of articles (by relevance with `q`, else newest change first). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ArticleList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createArticle: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ArticleCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Article'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  getArticle: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The article. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Article'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  replaceArticle: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ArticleReplace'];
+      };
+    };
+    responses: {
+      /** @description The article as replaced. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Article'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  deleteArticle: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  updateArticle: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ArticlePatch'];
+      };
+    };
+    responses: {
+      /** @description The changed article. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Article'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  listPortalKnowledgeBase: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of articles. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ArticleList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
     };
   };
   reportOperatorStatus: {

@@ -53,7 +53,7 @@ CREATE TABLE portal_article (
   visibility  text NOT NULL CHECK (visibility IN ('internal', 'client', 'public')),
   tags        text[] NOT NULL DEFAULT '{}',
   search      tsvector GENERATED ALWAYS AS (
-                setweight(to_tsvector('simple', coalesce(title, '')), 'A') || setweight(to_tsvector('english', coalesce(body, '')), 'B')
+                setweight(to_tsvector('english', coalesce(title, '')), 'A') || setweight(to_tsvector('english', coalesce(body, '')), 'B')
               ) STORED,
   version     integer NOT NULL DEFAULT 1,
   created_at  timestamptz NOT NULL DEFAULT now(),
