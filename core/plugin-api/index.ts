@@ -20,6 +20,13 @@ import type { BearerTokensService } from './bearer-tokens.ts';
 export type * from './types.ts';
 export type * from './services.ts';
 export type * from './bearer-tokens.ts';
+export {
+  serviceHealthToken,
+  type ServiceHealthService,
+  type TaggedServiceHealth,
+  type TaggedGroupHealth,
+  type TaggedReport,
+} from './service-health.ts';
 export { ticketsServiceToken, type TicketsService, type ClientTicket, type ClientTicketCounts } from './ticket-service.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
