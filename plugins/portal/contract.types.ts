@@ -302,6 +302,81 @@ export type PortalSession = {
   email: string;
 };
 
+export type PortalSummary = {
+  client: PortalClient;
+  counters: {
+    openTickets: number;
+    awaitingClientTickets: number;
+    quotesAwaitingDecision: number;
+    unpaidInvoices: number;
+    overdueInvoices: number;
+    invoicesToAcknowledge: number;
+  };
+  /** What waits for the client, oldest first. */
+  approvals: {
+    kind: 'quote_decision' | 'invoice_acknowledgement';
+    id: string;
+    number: string;
+    title: string;
+    amountMinor: number;
+    currency: string;
+    since: string;
+    /** A quote's validity end, an invoice's due date. */
+    dueAt: string | null;
+  }[];
+  tickets: {
+    open: number;
+    awaitingClient: number;
+    resolved: number;
+    total: number;
+    recent: PortalTicket[];
+  };
+  invoices: {
+    /** Unpaid balances per currency. */
+    outstanding: PortalSummaryAmount[];
+    overdue: PortalSummaryAmount[];
+    paidThisYear: PortalSummaryAmount[];
+  };
+  serviceHealth: {
+    available: boolean;
+    services: {
+      id: string;
+      name: string;
+      displayName: string | null;
+      status: string;
+      slaGroup: string | null;
+      availabilityPercent: number | null;
+      targetPercent: number | null;
+      downtimeSeconds: number;
+      errorBudgetRemainingSeconds: number | null;
+      slaStatus: string | null;
+    }[];
+    groups: {
+      id: string;
+      name: string;
+      displayName: string | null;
+      targetPercent: number | null;
+      availabilityPercent: number | null;
+      errorBudgetRemainingSeconds: number | null;
+      slaStatus: string | null;
+    }[];
+    reports: {
+      id: string;
+      reportDate: string;
+      generatedAt: string;
+      rows: {
+        [key: string]: unknown;
+      }[];
+    }[];
+  };
+};
+
+export type PortalSummaryAmount = {
+  currency: string;
+  amountMinor: number;
+  count: number;
+};
+
 export type PortalTicket = {
   id: string;
   title: string;
@@ -675,6 +750,16 @@ export type GetInvoiceRequest = {
 };
 
 export type GetInvoiceResponse = Invoice;
+
+/** GET /api/v1/portal/summary: The session's client at a glance, read in one transaction: counters, the approvals queue (quotes awaiting a decision, invoices awaiting acknowledgement), ticket and invoice summaries, and the health of the client's services (those the SLA plugin monitors with the tag `client:<clientId>`): this month's availability, error budget and the latest daily SLA reports. `serviceHealth.available` is false when the SLA plugin is not loaded. */
+export type GetPortalSummaryRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetPortalSummaryResponse = PortalSummary;
 
 /** GET /api/v1/quotes/{id}: One quote. */
 export type GetQuoteRequest = {
@@ -1101,6 +1186,7 @@ export interface OperationTypes {
   getArticle: { request: GetArticleRequest; response: GetArticleResponse };
   getClient: { request: GetClientRequest; response: GetClientResponse };
   getInvoice: { request: GetInvoiceRequest; response: GetInvoiceResponse };
+  getPortalSummary: { request: GetPortalSummaryRequest; response: GetPortalSummaryResponse };
   getQuote: { request: GetQuoteRequest; response: GetQuoteResponse };
   listArticles: { request: ListArticlesRequest; response: ListArticlesResponse };
   listClients: { request: ListClientsRequest; response: ListClientsResponse };
@@ -1173,6 +1259,7 @@ export const operations = {
   getArticle: { method: 'GET', path: '/api/v1/articles/{id}', public: false, permission: 'portal.articles:read' },
   getClient: { method: 'GET', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:read' },
   getInvoice: { method: 'GET', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:read' },
+  getPortalSummary: { method: 'GET', path: '/api/v1/portal/summary', public: false, permission: 'portal.self:read' },
   getQuote: { method: 'GET', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:read' },
   listArticles: { method: 'GET', path: '/api/v1/articles', public: false, permission: 'portal.articles:read' },
   listClients: { method: 'GET', path: '/api/v1/clients', public: false, permission: 'portal.clients:read' },

@@ -1,4 +1,4 @@
-import { definePlugin, openapiFiles, type PluginManifest, ticketsServiceToken, tokens } from '../../core/plugin-api/index.ts';
+import { definePlugin, openapiFiles, type PluginManifest, serviceHealthToken, ticketsServiceToken, tokens } from '../../core/plugin-api/index.ts';
 import * as access from './access/access.handlers.ts';
 import { fileExportAdapter } from './accounting/accounting-adapters.ts';
 import * as accounting from './accounting/accounting-sync.ts';
@@ -14,6 +14,7 @@ import * as invoices from './invoices/invoices.ts';
 import * as portalInvoices from './invoices/portal-invoices.ts';
 import * as articles from './knowledge-base/articles.ts';
 import * as quotes from './quotes/quotes.ts';
+import { getPortalSummary } from './summary/portal-summary.ts';
 import * as portalTickets from './tickets/portal-tickets.ts';
 
 const fragment = (path: string) => new URL(path, import.meta.url);
@@ -29,6 +30,8 @@ export function createPortalPlugin(): PluginManifest {
     host: '>=0.1.0 <1.0.0',
     // Portal tickets are the ticketing plugin's tickets (through ticketsServiceToken).
     requires: ['ticketing'],
+    // The summary shows the client's service health when the SLA plugin runs, and goes without it otherwise.
+    optionalRequires: ['sla'],
     // `invoice.overdue` is a topic name the public contract (seed 003) fixed.
     topicNamespaces: ['invoice'],
     jobs: [
@@ -49,6 +52,7 @@ export function createPortalPlugin(): PluginManifest {
       fragment('./invoices/invoices.openapi.yaml'),
       fragment('./accounting/accounting.openapi.yaml'),
       fragment('./knowledge-base/knowledge-base.openapi.yaml'),
+      fragment('./summary/summary.openapi.yaml'),
     ),
     permissions: portalPermissions,
     policies: portalPolicies,
@@ -121,6 +125,8 @@ export function createPortalPlugin(): PluginManifest {
         updateArticle: (req) => articles.updateArticle(services, req),
         deleteArticle: (req) => articles.deleteArticle(services, req),
         listPortalKnowledgeBase: (req) => articles.listPortalKnowledgeBase(services, req),
+        // Looked up per request: SLA may load after this plugin, or unload while it runs.
+        getPortalSummary: (req) => getPortalSummary({ ...services, serviceHealth: () => ctx.find(serviceHealthToken) }, req),
         getAccountingSync: (req) => accounting.getAccountingSync(services, req),
         getAccountingSyncFile: (req) => accounting.getAccountingSyncFile(services, req),
       };

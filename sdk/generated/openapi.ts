@@ -3069,6 +3069,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/portal/summary': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The session's client at a glance, read in one transaction: counters, the approvals queue (quotes awaiting a decision, invoices awaiting acknowledgement), ticket and invoice summaries, and the health of the client's services (those the SLA plugin monitors with the tag `client:<clientId>`): this month's availability, error budget and the latest daily SLA reports. `serviceHealth.available` is false when the SLA plugin is not loaded. */
+    get: operations['getPortalSummary'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/operator/status': {
     parameters: {
       query?: never;
@@ -6691,6 +6708,85 @@ export interface components {
       };
       filters: Record<string, unknown>;
     };
+    PortalSummaryAmount: {
+      currency: string;
+      amountMinor: number;
+      count: number;
+    };
+    PortalSummary: {
+      client: components['schemas']['PortalClient'];
+      counters: {
+        openTickets: number;
+        awaitingClientTickets: number;
+        quotesAwaitingDecision: number;
+        unpaidInvoices: number;
+        overdueInvoices: number;
+        invoicesToAcknowledge: number;
+      };
+      /** @description What waits for the client, oldest first. */
+      approvals: {
+        /** @enum {string} */
+        kind: 'quote_decision' | 'invoice_acknowledgement';
+        /** Format: uuid */
+        id: string;
+        number: string;
+        title: string;
+        amountMinor: number;
+        currency: string;
+        /** Format: date-time */
+        since: string;
+        /**
+         * Format: date-time
+         * @description A quote's validity end, an invoice's due date.
+         */
+        dueAt: string | null;
+      }[];
+      tickets: {
+        open: number;
+        awaitingClient: number;
+        resolved: number;
+        total: number;
+        recent: components['schemas']['PortalTicket'][];
+      };
+      invoices: {
+        /** @description Unpaid balances per currency. */
+        outstanding: components['schemas']['PortalSummaryAmount'][];
+        overdue: components['schemas']['PortalSummaryAmount'][];
+        paidThisYear: components['schemas']['PortalSummaryAmount'][];
+      };
+      serviceHealth: {
+        available: boolean;
+        services: {
+          id: string;
+          name: string;
+          displayName: string | null;
+          status: string;
+          slaGroup: string | null;
+          availabilityPercent: number | null;
+          targetPercent: number | null;
+          downtimeSeconds: number;
+          errorBudgetRemainingSeconds: number | null;
+          slaStatus: string | null;
+        }[];
+        groups: {
+          id: string;
+          name: string;
+          displayName: string | null;
+          targetPercent: number | null;
+          availabilityPercent: number | null;
+          errorBudgetRemainingSeconds: number | null;
+          slaStatus: string | null;
+        }[];
+        reports: {
+          id: string;
+          /** Format: date */
+          reportDate: string;
+          /** Format: date-time */
+          generatedAt: string;
+          rows: Record<string, unknown>[];
+        }[];
+      };
+    };
     /** @description The hierarchy path org/team/env/cluster, e.g. myorg/platform/prod/cluster1. */
     SlaNodeId: string;
     SlaName: string;
@@ -7987,6 +8083,8 @@ export type ArticleReplace = components['schemas']['ArticleReplace'];
 export type ArticlePatch = components['schemas']['ArticlePatch'];
 export type Article = components['schemas']['Article'];
 export type ArticleList = components['schemas']['ArticleList'];
+export type PortalSummaryAmount = components['schemas']['PortalSummaryAmount'];
+export type PortalSummary = components['schemas']['PortalSummary'];
 export type SlaNodeId = components['schemas']['SlaNodeId'];
 export type SlaName = components['schemas']['SlaName'];
 export type SlaTags = components['schemas']['SlaTags'];
@@ -15479,6 +15577,33 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ArticleList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getPortalSummary: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The summary. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalSummary'];
         };
       };
       400: components['responses']['BadRequest'];
