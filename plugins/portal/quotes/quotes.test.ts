@@ -127,11 +127,14 @@ t.test('portal quotes: sent ones only, decided once (409 after), declining needs
   await w.kernel.database.platform.query("UPDATE portal_quote SET valid_until = now() - interval '1 day' WHERE id = ?", [expired.id]);
   t.equal((await w.write('POST', `/api/v1/portal/quotes/${expired.id}/decision`, w.initech, { decision: 'accept' })).status, 409, 'an expired quote');
 
-  const record = await eventually(async () => {
-    const records = await w.kernel.database.platform.query<{ action: string; details: unknown }>(
-      "SELECT action, details FROM audit_record WHERE tenant_id = 'acme' AND action = 'decidePortalQuote'",
-    );
-    return records.length > 0 ? records : undefined;
+  const trail = await eventually(async () => {
+    const listed = await w.read('/api/v1/audit/records?action=decidePortalQuote', w.acmeAdmin);
+    return listed.status === 200 && listed.json.data.length > 0 ? listed.json.data : undefined;
   });
-  t.ok(record, 'the decision is in the audit trail');
+  t.equal(trail.length, 1, 'the one decision that changed something is in the audit trail');
+  t.match(trail[0], { action: 'decidePortalQuote', outcome: 'success', principal: { kind: 'session', name: 'boss@initech.test' } });
+  t.ok(
+    trail[0].diff.some((change: { table: string }) => change.table === 'portal_quote'),
+    'with the quote row it changed',
+  );
 });
