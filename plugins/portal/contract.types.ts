@@ -1077,6 +1077,8 @@ export type TerminatePortalSessionRequest = {
   headers?: {
     /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
     'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
   };
 };
 

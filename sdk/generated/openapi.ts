@@ -14449,6 +14449,8 @@ export interface operations {
       header?: {
         /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
         'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
       };
       path?: never;
       cookie?: never;
