@@ -1,6 +1,8 @@
 import type { BearerAuthenticator, BearerTokensService } from '../plugin-api/bearer-tokens.ts';
 
 const prefixShape = /^[a-z][a-z0-9]*_$/;
+// The platform's own API keys (`itops_…`) are never a plugin's to answer.
+const reserved = new Set(['itops_']);
 
 /** The bearer-token shapes plugins registered, by prefix (see BearerTokensService). */
 export class BearerAuthenticators implements BearerTokensService {
@@ -8,6 +10,7 @@ export class BearerAuthenticators implements BearerTokensService {
 
   register(prefix: string, authenticate: BearerAuthenticator): () => void {
     if (!prefixShape.test(prefix)) throw new Error(`bearer token prefix "${prefix}" must match ${prefixShape}`);
+    if (reserved.has(prefix)) throw new Error(`bearer token prefix "${prefix}" is the platform's own (API keys)`);
     if (this.byPrefix.has(prefix)) throw new Error(`bearer token prefix "${prefix}" is already registered`);
     this.byPrefix.set(prefix, authenticate);
     return () => {
