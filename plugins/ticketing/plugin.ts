@@ -116,7 +116,7 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
       ctx.onUnload(alertTickets.start());
       registerTicketingResolvers(ctx, { database, store });
       // The client portal's view of tickets, so it keeps no second ticket model.
-      ctx.provide(ticketsServiceToken, new ClientTickets(store));
+      ctx.provide(ticketsServiceToken, new ClientTickets(store, events));
     },
   });
 }

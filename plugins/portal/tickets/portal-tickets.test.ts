@@ -8,7 +8,11 @@ t.test('portal tickets: a client opens, lists, comments and reopens its own tick
   t.match(created.json, { title: 'Printer on fire', status: 'new', priority: 'high', requester: 'boss@initech.test', conversation: [] });
   t.notOk('assignee' in created.json, 'staff-only fields stay out');
 
+  const colleague = await w.sessionFor(w.initech.id, 'milton@initech.test');
+  const added = await w.write('POST', `/api/v1/portal/tickets/${created.json.id}/update`, colleague, { comment: 'Mine too' });
+  t.match(added.json.conversation, [{ author: 'milton@initech.test', body: 'Mine too' }]);
   const staffView = await w.read(`/api/v1/tickets/${created.json.id}`, w.acmeOps);
+  t.equal(staffView.json.sla.firstRespondedAt, null, "a client's comment, even not the requester's, is no first response");
   t.match(staffView.json, { clientId: w.initech.id, requester: 'boss@initech.test', source: 'portal' }, 'the same ticket staff work on');
   await w.write('POST', `/api/v1/tickets/${created.json.id}/comments`, w.acmeOps, { body: 'On our way', visibility: 'public' });
   await w.write('POST', `/api/v1/tickets/${created.json.id}/comments`, w.acmeOps, { body: 'Client is grumpy', visibility: 'internal' });
@@ -19,13 +23,21 @@ t.test('portal tickets: a client opens, lists, comments and reopens its own tick
   const list = await w.read('/api/v1/portal/tickets', w.initech);
   t.equal(list.status, 200, list.text);
   t.equal(list.json.page.total, 1, "only the client's own tickets");
-  t.match(list.json.data[0], { id: created.json.id, status: 'resolved', conversation: [{ author: 'olivia@acme.test', body: 'On our way' }] });
-  t.equal(list.json.data[0].conversation.length, 1, 'internal notes are never shown');
+  t.match(list.json.data[0], {
+    id: created.json.id,
+    status: 'resolved',
+    conversation: [{ body: 'Mine too' }, { author: 'olivia@acme.test', body: 'On our way' }],
+  });
+  t.equal(list.json.data[0].conversation.length, 2, 'internal notes are never shown');
+  t.not((await w.read(`/api/v1/tickets/${created.json.id}`, w.acmeOps)).json.sla.firstRespondedAt, null, "staff's public reply is the first response");
   t.equal((await w.read('/api/v1/portal/tickets?status=open', w.initech)).json.page.total, 0);
 
   const reopened = await w.write('POST', `/api/v1/portal/tickets/${created.json.id}/update`, w.initech, { reopen: true, comment: 'Still burning' });
   t.equal(reopened.status, 200, reopened.text);
-  t.match(reopened.json, { status: 'open', conversation: [{ body: 'On our way' }, { author: 'boss@initech.test', body: 'Still burning' }] });
+  t.match(reopened.json, {
+    status: 'open',
+    conversation: [{ body: 'Mine too' }, { body: 'On our way' }, { author: 'boss@initech.test', body: 'Still burning' }],
+  });
   const twice = await w.write('POST', `/api/v1/portal/tickets/${created.json.id}/update`, w.initech, { reopen: true });
   t.equal(twice.status, 409, 'an open ticket is not reopened');
   t.match(twice.json, { error: { code: 'conflict' } });

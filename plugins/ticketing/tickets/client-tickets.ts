@@ -1,5 +1,5 @@
-import { AppError, type ClientTicket, type ClientTicketCounts, type TicketsService, type Tx } from '../../../core/plugin-api/index.ts';
-import { type TicketRow, ticketColumns } from './ticket-rows.ts';
+import { AppError, type ClientTicket, type ClientTicketCounts, type EventsService, type TicketsService, type Tx } from '../../../core/plugin-api/index.ts';
+import { type TicketRow, ticketColumns, ticketView } from './ticket-rows.ts';
 import type { TicketStore } from './ticket-store.ts';
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
@@ -9,7 +9,10 @@ const iso = (value: Date | null) => (value ? new Date(value).toISOString() : nul
  * only public comments, written through the same store as every other ticket change.
  */
 export class ClientTickets implements TicketsService {
-  constructor(private readonly store: TicketStore) {}
+  constructor(
+    private readonly store: TicketStore,
+    private readonly events: EventsService,
+  ) {}
 
   async listForClient(tx: Tx, clientId: string, query: { limit: number; offset: number; status?: string }) {
     const where = ['client_id = ?', ...(query.status ? ['status = ?'] : [])];
@@ -38,8 +41,11 @@ export class ClientTickets implements TicketsService {
   }
 
   async commentForClient(tx: Tx, clientId: string, id: string, comment: { author: string; body: string }) {
-    await this.owned(tx, clientId, id);
-    await this.store.comment(tx, id, { author: comment.author, body: comment.body, visibility: 'public' });
+    const ticket = await this.owned(tx, clientId, id);
+    // Written as an entry, not through the store's comment: whoever of the client writes, it is the
+    // requester's side talking, never the MSP's first response that stops the SLA clock.
+    await this.store.addEntry(tx, id, { kind: 'comment', visibility: 'public', author: comment.author, body: comment.body });
+    await this.events.publish(tx, { topic: 'ticket:updated', tenantId: tx.tenantId, payload: { ticket: ticketView(ticket), changes: ['comment'] } });
     return this.getForClient(tx, clientId, id);
   }
 
