@@ -837,6 +837,29 @@ export type ListInvoicesRequest = {
 
 export type ListInvoicesResponse = InvoiceList;
 
+/** GET /api/v1/payments: The workspace's payments and pending intents (a pending bank transfer is confirmed once it arrives). */
+export type ListPaymentsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'createdAt' | 'amountMinor';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    status?: PaymentStatus;
+    clientId?: string;
+    invoiceId?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListPaymentsResponse = PaymentList;
+
 /** GET /api/v1/portal/clients: The client the portal session acts for (a one-item list in the workspace envelope). */
 export type ListPortalClientsRequest = {
   headers?: {
@@ -1193,6 +1216,7 @@ export interface OperationTypes {
   listArticles: { request: ListArticlesRequest; response: ListArticlesResponse };
   listClients: { request: ListClientsRequest; response: ListClientsResponse };
   listInvoices: { request: ListInvoicesRequest; response: ListInvoicesResponse };
+  listPayments: { request: ListPaymentsRequest; response: ListPaymentsResponse };
   listPortalClients: { request: ListPortalClientsRequest; response: ListPortalClientsResponse };
   listPortalInvites: { request: ListPortalInvitesRequest; response: ListPortalInvitesResponse };
   listPortalInvoices: { request: ListPortalInvoicesRequest; response: ListPortalInvoicesResponse };
@@ -1266,6 +1290,7 @@ export const operations = {
   listArticles: { method: 'GET', path: '/api/v1/articles', public: false, permission: 'portal.articles:read' },
   listClients: { method: 'GET', path: '/api/v1/clients', public: false, permission: 'portal.clients:read' },
   listInvoices: { method: 'GET', path: '/api/v1/invoices', public: false, permission: 'portal.invoices:read' },
+  listPayments: { method: 'GET', path: '/api/v1/payments', public: false, permission: 'portal.invoices:read' },
   listPortalClients: { method: 'GET', path: '/api/v1/portal/clients', public: false, permission: 'portal.self:read' },
   listPortalInvites: { method: 'GET', path: '/api/v1/portal/invites', public: false, permission: 'portal.invites:read' },
   listPortalInvoices: { method: 'GET', path: '/api/v1/portal/invoices', public: false, permission: 'portal.self:read' },

@@ -112,6 +112,7 @@ export function createPortalPlugin(): PluginManifest {
         replaceInvoice: (req) => invoices.replaceInvoice(services, req),
         updateInvoice: (req) => invoices.updateInvoice(services, req),
         deleteInvoice: (req) => invoices.deleteInvoice(services, req),
+        listPayments: (req) => invoices.listPayments(services, req),
         confirmPayment: (req) => invoices.confirmPayment(services, req),
         listPortalInvoices: (req) => portalInvoices.listPortalInvoices(services, req),
         acknowledgePortalInvoice: (req) => portalInvoices.acknowledgePortalInvoice(services, req),

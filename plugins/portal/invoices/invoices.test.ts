@@ -138,6 +138,18 @@ t.test('portal invoices: acknowledge, an idempotent payment intent, confirmation
   t.equal((await w.read('/api/v1/portal/payments', w.acmeViewer)).status, 403);
   t.equal((await w.read('/api/v1/portal/payments?status=nope', w.initech)).status, 400);
 
+  const pending = await w.read(`/api/v1/payments?status=pending&clientId=${w.initech.id}`, w.acmeBilling);
+  t.equal(pending.status, 200, pending.text);
+  t.same(
+    pending.json.data.map((p: { id: string; reference: string }) => [p.id, p.reference]),
+    [[intent.json.id, intent.json.reference]],
+    'staff find the transfer to confirm by its reference',
+  );
+  t.equal((await w.read(`/api/v1/payments?q=${encodeURIComponent(intent.json.reference)}`, w.acmeBilling)).json.page.total, 1);
+  t.equal((await w.read('/api/v1/payments', w.acmeViewer)).status, 403);
+  t.equal((await w.read('/api/v1/payments', { headers: {} })).status, 401);
+  t.equal((await w.read('/api/v1/payments?status=lost', w.acmeBilling)).status, 400);
+  t.equal((await w.read('/api/v1/payments', w.globexAdmin)).json.page.total, 0, "another workspace's payments are not there");
   t.equal((await w.write('POST', `/api/v1/payments/${intent.json.id}/confirm`, w.acmeViewer)).status, 403);
   t.equal((await w.write('POST', `/api/v1/payments/${intent.json.id}/confirm`, w.globexAdmin)).status, 404);
   const confirmed = await w.write('POST', `/api/v1/payments/${intent.json.id}/confirm`, w.acmeBilling);

@@ -120,6 +120,18 @@ export async function deleteInvoice({ database }: Services, req: Request) {
   return { status: 204 };
 }
 
+const paymentList = defineList({
+  from: 'portal_payment',
+  select: paymentColumns,
+  sortable: { createdAt: 'created_at', amountMinor: 'amount_minor' },
+  defaultSort: 'createdAt',
+  equals: { status: 'status', clientId: 'client_id', invoiceId: 'invoice_id' },
+  search: ['reference'],
+  view: paymentView,
+});
+
+export const listPayments = ({ database }: Services, req: Request) => paymentList.page(database.forTenant(req.tenantId), req.query);
+
 /** A pending payment arrived: its amount is credited, and the invoice is paid once nothing is left. */
 export function confirmPayment({ database, events }: Services, req: Request) {
   return database.forTenant(req.tenantId).transaction(async (tx) => {
