@@ -12,7 +12,8 @@ t.test('every staff and portal route: bad input 400, no auth 401, wrong role 403
   const invite = (await w.write('POST', '/api/v1/portal/invites', w.acmeOps, { clientId: w.initech.id, email: 'x@initech.test' })).json;
 
   // [method, path, allowed actor, an actor without the permission, a bad body or query]
-  const staff: [string, string, typeof w.acmeOps, typeof w.acmeOps, unknown][] = [
+  type Caller = { headers: Record<string, string> };
+  const staff: [string, string, Caller, Caller, unknown][] = [
     ['GET', '/api/v1/clients?sortBy=nope', w.acmeViewer, w.initech, undefined],
     ['GET', `/api/v1/clients/${w.initech.id}`, w.acmeViewer, w.initech, undefined],
     ['PUT', `/api/v1/clients/${w.initech.id}`, w.acmeOps, w.acmeViewer, { name: 'x' }],
