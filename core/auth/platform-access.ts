@@ -7,6 +7,7 @@ import type { RbacService } from '../rbac/rbac-service.ts';
 import { signedInRole } from '../rbac/roles.ts';
 import type { AccessChange, AccessWatch } from './access-change.ts';
 import { type AccessTokens, looksLikeJwt } from './access-tokens.ts';
+import type { BearerAuthenticators } from './bearer-authenticators.ts';
 import type { SessionRevocations } from './session-revocations.ts';
 
 const header = (headers: Credentials['headers'], name: string) => {
@@ -27,6 +28,7 @@ export class PlatformAccess implements AccessControl, AccessWatch {
     private readonly apiKeys: ApiKeys,
     private readonly rbac: RbacService,
     private readonly revocations: SessionRevocations,
+    private readonly pluginTokens?: BearerAuthenticators,
   ) {}
 
   /** Long-lived connections (graphql-ws) hear here when someone's access narrowed. */
@@ -55,6 +57,9 @@ export class PlatformAccess implements AccessControl, AccessWatch {
     if (!authorization) return null;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw new AppError('unauthorized', 'Use "Authorization: Bearer <token>" or "X-API-Key: <key>"', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    // A plugin's own tokens (portal sessions) carry its prefix and are only ever checked by it.
+    const pluginAuthenticator = this.pluginTokens?.authenticatorFor(match[1]);
+    if (pluginAuthenticator) return pluginAuthenticator(match[1]);
     if (!looksLikeJwt(match[1])) return this.apiKeys.authenticate(match[1]);
     const claims = await this.tokens.verify(match[1]);
     if (claims.sessionId && this.revocations.isRevoked(claims.sessionId)) {

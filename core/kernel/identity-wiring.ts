@@ -1,5 +1,6 @@
 import { type AccessChange, accessChangedTopic, accessChangeSchema } from '../auth/access-change.ts';
 import { AccessTokens } from '../auth/access-tokens.ts';
+import { BearerAuthenticators } from '../auth/bearer-authenticators.ts';
 import { resolveJwtSecret } from '../auth/jwt-secret.ts';
 import { PlatformAccess } from '../auth/platform-access.ts';
 import { RateLimiter } from '../auth/rate-limiter.ts';
@@ -77,7 +78,8 @@ export async function identityAccess(deps: {
   const tokens = new AccessTokens(await resolveJwtSecret(config, logger), config.accessTokenTtlSeconds);
   const refreshTokens = new RefreshTokens(database.platform, config.refreshTokenTtlDays, publish);
   const auth = new AuthService(users, tokens, refreshTokens, limiter, config.accessTokenTtlSeconds, security);
-  const access = new PlatformAccess(tokens, users, apiKeys, rbac, revocations);
+  const bearerTokens = new BearerAuthenticators();
+  const access = new PlatformAccess(tokens, users, apiKeys, rbac, revocations, bearerTokens);
   // Subscribe before loading what ended recently, so a logout committed in between is not missed.
   events.bus.subscribe((event) => apply(event.payload as AccessChange), { topics: new Set([accessChangedTopic]) });
   for (const ended of await refreshTokens.endedWithin(config.accessTokenTtlSeconds)) revocations.revoke(ended.sessionId, ended.revokedAt.getTime());
@@ -99,5 +101,5 @@ export async function identityAccess(deps: {
     }
   }
   const modules: CoreModule[] = [identityModule({ database, auth, users, apiKeys, rbac })];
-  return { access, rbac, users, apiKeys, tokens, auth, modules };
+  return { access, rbac, users, apiKeys, tokens, auth, modules, bearerTokens };
 }

@@ -216,6 +216,7 @@ export class Kernel {
             secrets: settingsAndSecrets.secrets,
             settings: settingsAndSecrets.settings,
             runtime: new RuntimeInspector({ query: database.query, database, jobs, redeliver: webhooks.replay }),
+            bearerTokens: identity.bearerTokens,
           },
           metrics,
           coreModules: [

@@ -15,6 +15,7 @@ const manifestSchema = {
     version: { type: 'string', minLength: 1 },
     host: { type: 'string', minLength: 1 },
     requires: { type: 'array', items: { type: 'string', pattern: idPattern }, uniqueItems: true },
+    optionalRequires: { type: 'array', items: { type: 'string', pattern: idPattern }, uniqueItems: true },
     topicNamespaces: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }, uniqueItems: true },
     graphql: {},
     openapi: { type: 'object' },

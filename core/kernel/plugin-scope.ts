@@ -56,6 +56,7 @@ export class PluginScope {
     // Validated before anything of the plugin runs: a bad value leaves it off, naming the variable.
     const config = pluginConfig(manifest, resolveToken(container, pluginVariablesToken));
     const requires = new Set(manifest.requires ?? []);
+    const optional = new Set(manifest.optionalRequires ?? []);
     const log = logger.child({ plugin: id });
     this.context = {
       pluginId: id,
@@ -82,6 +83,14 @@ export class PluginScope {
         if (token.id === tokens.settings.id) return resolveToken(container, pluginSettingsToken)(id) as T;
         if (token.id === tokens.capabilities.id) return resolveToken(container, capabilityRegistryToken).forPlugin(id, (fn) => this.undo.push(fn)) as T;
         return resolveToken(container, token);
+      },
+      find: <T>(token: ServiceToken<T>): T | undefined => {
+        const offered = provided.lookup(token as ServiceToken<unknown>);
+        if (!offered) return undefined;
+        if (offered.owner !== id && !requires.has(offered.owner) && !optional.has(offered.owner)) {
+          throw new Error(`plugin ${id} uses "${token.description}" from ${offered.owner} without requiring ${offered.owner}`);
+        }
+        return offered.value as T;
       },
       provide: (token, value) => {
         if (container.isRegistered(token.id, true)) throw new Error(`plugin ${id} provides "${token.description}", which is a core service`);

@@ -15,9 +15,19 @@ import type {
   WorkersService,
 } from './services.ts';
 import type { PluginManifest } from './types.ts';
+import type { BearerTokensService } from './bearer-tokens.ts';
 
 export type * from './types.ts';
 export type * from './services.ts';
+export type * from './bearer-tokens.ts';
+export {
+  serviceHealthToken,
+  type ServiceHealthService,
+  type TaggedServiceHealth,
+  type TaggedGroupHealth,
+  type TaggedReport,
+} from './service-health.ts';
+export { ticketsServiceToken, type TicketsService, type ClientTicket, type ClientTicketCounts } from './ticket-service.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
 export { reachedAddress } from '../outbound/address-policy.ts';
@@ -69,4 +79,6 @@ export const tokens = {
    * their retry: what an operator's runtime view shows.
    */
   runtime: createServiceToken<RuntimeService>('runtime'),
+  /** Authenticate bearer tokens of the plugin's own shape (by prefix), such as client-portal sessions. */
+  bearerTokens: createServiceToken<BearerTokensService>('bearer tokens'),
 };

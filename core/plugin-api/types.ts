@@ -9,7 +9,8 @@ export type JsonSchema = Record<string, unknown>;
 
 /** Who is calling. Filled in by the identity layer; `null` for anonymous callers of public routes. */
 export interface Principal {
-  kind: 'user' | 'api_key' | 'system';
+  /** `session`: a session a plugin issued and authenticates itself (a client-portal session, see tokens.bearerTokens). */
+  kind: 'user' | 'api_key' | 'system' | 'session';
   /** User id (uuid) or API key id. */
   id: string;
   /** The user's email, or the API key's name. */
@@ -174,6 +175,11 @@ export interface PluginManifest {
   host: string;
   requires?: string[];
   /**
+   * Plugins whose services this one uses when they are loaded (`ctx.find`), and does without when
+   * they are not; unlike `requires`, their absence leaves this plugin on.
+   */
+  optionalRequires?: string[];
+  /**
    * Topic namespaces (the part before the first `.` or `:`) this plugin owns besides its id: for
    * topic names the public contract already fixed, such as `heartbeat` for `heartbeat.pinged`.
    * No two plugins may own the same namespace.
@@ -305,6 +311,12 @@ export interface PluginContext {
   /** The values of the variables the manifest's `config` declares, coerced to their types, with defaults. */
   readonly config: PluginConfigValues;
   get<T>(token: ServiceToken<T>): T;
+  /**
+   * A service a plugin named in `requires` or `optionalRequires` provides, or undefined while that
+   * plugin is not loaded (unlicensed, failed, unloaded). Look it up when it is needed, not once in
+   * `init`: an optional plugin may load after this one, or unload while it runs.
+   */
+  find<T>(token: ServiceToken<T>): T | undefined;
   /** Offer a service to plugins that `require` this one. */
   provide<T>(token: ServiceToken<T>, value: T): void;
   handle(operationId: string, handler: OperationHandler): void;

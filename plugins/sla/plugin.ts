@@ -1,4 +1,4 @@
-import { definePlugin, tokens, workerModule } from '../../core/plugin-api/index.ts';
+import { definePlugin, serviceHealthToken, tokens, workerModule } from '../../core/plugin-api/index.ts';
 import { openExclusionWindowCapability } from './exclusion-window-capability.ts';
 import { exclusionWindowHandlers } from './exclusion-windows.ts';
 import { operatorHandlers } from './operator.handlers.ts';
@@ -15,6 +15,7 @@ import { templateHandlers } from './templates.ts';
 import type { SlaDeps } from './sla-deps.ts';
 import { serviceImportKind } from './import-kinds.ts';
 import { slaDashboardCounters } from './dashboard-counters.ts';
+import { taggedHealth } from './tagged-health.ts';
 
 /**
  * SLA plugin (seeds 000/001): the service catalog fed by operator agents and pushes, SLA groups,
@@ -87,6 +88,8 @@ export default definePlugin({
     // Workflows and agents open maintenance windows the way operators do.
     ctx.get(tokens.capabilities).register(openExclusionWindowCapability(windows));
     registerResolvers(ctx, reads, deps.events);
+    // Figures of tagged services for other plugins (the client portal's service health).
+    ctx.provide(serviceHealthToken, taggedHealth);
     const workers = ctx.get(tokens.workers);
     ctx.job<{ at?: string }>('snapshot', async (payload) => {
       await runSnapshot({ ...deps, workers }, payload.at ? new Date(payload.at) : new Date());

@@ -1,4 +1,4 @@
-import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
+import { definePlugin, openapiFiles, type PluginManifest, ticketsServiceToken, tokens } from '../../core/plugin-api/index.ts';
 import { alertRules } from './alert-rules/alert-rules.ts';
 import { AlertTickets } from './alert-rules/alert-tickets.ts';
 import { assetImportKind } from './assets/asset-import-kind.ts';
@@ -11,6 +11,7 @@ import { slaPolicies } from './sla-policies/sla-policies.ts';
 import { sweepSlas } from './sla-policies/sla-sweep.job.ts';
 import { ticketingEvents } from './ticketing-events.ts';
 import { ticketingPermissions, ticketingPolicies } from './ticketing-permissions.ts';
+import { ClientTickets } from './tickets/client-tickets.ts';
 import { TicketStore } from './tickets/ticket-store.ts';
 import { ticketImportKind } from './tickets/ticket-import-kind.ts';
 import * as tickets from './tickets/tickets.handlers.ts';
@@ -129,6 +130,8 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
       // Alerts become tickets: every node listens, one applies each event.
       ctx.onUnload(alertTickets.start());
       registerTicketingResolvers(ctx, { database, store });
+      // The client portal's view of tickets, so it keeps no second ticket model.
+      ctx.provide(ticketsServiceToken, new ClientTickets(store, events));
     },
   });
 }

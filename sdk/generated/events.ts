@@ -213,8 +213,26 @@ export interface components {
       /** Format: date-time */
       at: string;
     };
+    /** @description An issued invoice passed its due date unpaid (the daily sweep; once per invoice) */
+    'invoice.overdue': Record<string, unknown>;
     /** @description A CI pipeline (GitHub workflow run) finished with a failure */
     'pipeline.failed': Record<string, unknown>;
+    /** @description Someone of a client was invited to the portal */
+    'portal.invite_created': Record<string, unknown>;
+    /** @description A portal invite was revoked */
+    'portal.invite_revoked': Record<string, unknown>;
+    /** @description A client acknowledged an invoice in the portal */
+    'portal.invoice_acknowledged': Record<string, unknown>;
+    /** @description A client started paying an invoice through a payment provider */
+    'portal.payment_intent_created': Record<string, unknown>;
+    /** @description A payment arrived and was credited to its invoice */
+    'portal.payment_succeeded': Record<string, unknown>;
+    /** @description A client accepted or declined a quote in the portal (the audit trail records who, when and why) */
+    'portal.quote_decided': Record<string, unknown>;
+    /** @description A portal session was terminated */
+    'portal.session_ended': Record<string, unknown>;
+    /** @description An invite was exchanged for a portal session */
+    'portal.session_started': Record<string, unknown>;
     /** @description A container’s CPU or memory went above its threshold. */
     'resource.alert': {
       /** Format: uuid */
@@ -424,7 +442,16 @@ export interface EventPayloads {
   'heartbeat.paused': components['schemas']['heartbeat.paused'];
   'heartbeat.pinged': components['schemas']['heartbeat.pinged'];
   'heartbeat.resumed': components['schemas']['heartbeat.resumed'];
+  'invoice.overdue': components['schemas']['invoice.overdue'];
   'pipeline.failed': components['schemas']['pipeline.failed'];
+  'portal.invite_created': components['schemas']['portal.invite_created'];
+  'portal.invite_revoked': components['schemas']['portal.invite_revoked'];
+  'portal.invoice_acknowledged': components['schemas']['portal.invoice_acknowledged'];
+  'portal.payment_intent_created': components['schemas']['portal.payment_intent_created'];
+  'portal.payment_succeeded': components['schemas']['portal.payment_succeeded'];
+  'portal.quote_decided': components['schemas']['portal.quote_decided'];
+  'portal.session_ended': components['schemas']['portal.session_ended'];
+  'portal.session_started': components['schemas']['portal.session_started'];
   'resource.alert': components['schemas']['resource.alert'];
   'resource.recovery': components['schemas']['resource.recovery'];
   'resource.snapshot': components['schemas']['resource.snapshot'];

@@ -11,6 +11,7 @@ import type { JobService } from '../../jobs/job-service.ts';
 import { PeriodicRunner } from '../../jobs/periodic-runner.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { OutboundHttp } from '../../outbound/outbound-http.ts';
+import type { BearerTokensService } from '../../plugin-api/bearer-tokens.ts';
 import { type EventsService, type PluginManifest, tokens } from '../../plugin-api/index.ts';
 import type { RbacService } from '../../rbac/rbac-service.ts';
 import type { AjvSchemaValidator } from '../../validation/schema-validator.ts';
@@ -43,6 +44,7 @@ export interface PlatformServices {
   secrets: SecretStore;
   settings: SettingsStore;
   runtime: RuntimeService;
+  bearerTokens: BearerTokensService;
 }
 
 /** Plugins left off before loading, with why. */
@@ -78,6 +80,7 @@ export function startPlugins(deps: {
     const container = createRootContainer();
     registerValue(container, tokens.outbound, services.outbound);
     registerValue(container, tokens.alerts, services.alerts);
+    registerValue(container, tokens.bearerTokens, services.bearerTokens);
     // Plugins get these scoped to themselves (plugin-scope.ts); the plain tokens are the core's own view.
     registerValue(container, pluginSecretsToken, (pluginId: string) => secretsFor(services.secrets, pluginId, `plugin:${pluginId}`));
     registerValue(container, pluginSettingsToken, (pluginId: string) => settingsFor(services.settings, pluginId));

@@ -1,0 +1,52 @@
+import type { Tx } from '../db/sql-handles.ts';
+import { createServiceToken } from './tokens.ts';
+
+/** A ticket as a client of the MSP may see it: no assignee, internal notes or SLA internals. */
+export interface ClientTicket {
+  id: string;
+  title: string;
+  description: string;
+  type: string;
+  status: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
+  priority: 'low' | 'medium' | 'high' | 'urgent';
+  requester: string | null;
+  /** The public comments, oldest first (at most the latest 50). */
+  conversation: { author: string; body: string; createdAt: string }[];
+  createdAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+  closedAt: string | null;
+}
+
+/** Ticket counts of one client, for summaries. */
+export interface ClientTicketCounts {
+  open: number;
+  awaitingClient: number;
+  resolved: number;
+  total: number;
+}
+
+/**
+ * The ticketing plugin's tickets for one client (the MSP's customer), offered to plugins that
+ * require `ticketing` (the client portal), so there is one ticket model. Every call runs in the
+ * caller's workspace transaction and sees only tickets whose `clientId` is the one given: another
+ * client's ticket is "not found" (AppError not_found).
+ */
+export interface TicketsService {
+  listForClient(tx: Tx, clientId: string, query: { limit: number; offset: number; status?: string }): Promise<{ items: ClientTicket[]; total: number }>;
+  getForClient(tx: Tx, clientId: string, id: string): Promise<ClientTicket>;
+  createForClient(
+    tx: Tx,
+    clientId: string,
+    input: { title: string; description?: string; type?: string; priority?: ClientTicket['priority'] },
+    requester: string,
+  ): Promise<ClientTicket>;
+  /** A public comment by the client's person. */
+  commentForClient(tx: Tx, clientId: string, id: string, comment: { author: string; body: string }): Promise<ClientTicket>;
+  /** Opens a resolved or closed ticket again (AppError conflict for one that is not). */
+  reopenForClient(tx: Tx, clientId: string, id: string, author: string): Promise<ClientTicket>;
+  countsForClient(tx: Tx, clientId: string): Promise<ClientTicketCounts>;
+}
+
+/** Provided by the ticketing plugin; get it with `ctx.get(ticketsServiceToken)` after `requires: ['ticketing']`. */
+export const ticketsServiceToken = createServiceToken<TicketsService>('ticketing tickets for clients');
