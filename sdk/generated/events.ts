@@ -205,6 +205,8 @@ export interface components {
       /** Format: date-time */
       at: string;
     };
+    /** @description A pipeline failed: a workflow execution (source `workflow`) */
+    'pipeline.failed': Record<string, unknown>;
     /** @description A container’s CPU or memory went above its threshold. */
     'resource.alert': {
       /** Format: uuid */
@@ -381,6 +383,18 @@ export interface components {
       name: string;
       image: string;
     };
+    /** @description A workflow execution finished (succeeded, failed or cancelled) */
+    'workflow.completed': {
+      executionId: string;
+      workflowId: string;
+      status: string;
+    };
+    /** @description A workflow's NOTIFY step, for the channel it names */
+    'workflow.notification': {
+      executionId: string;
+      workflowId: string;
+      status: string;
+    };
   };
   responses: never;
   parameters: never;
@@ -410,6 +424,7 @@ export interface EventPayloads {
   'heartbeat.paused': components['schemas']['heartbeat.paused'];
   'heartbeat.pinged': components['schemas']['heartbeat.pinged'];
   'heartbeat.resumed': components['schemas']['heartbeat.resumed'];
+  'pipeline.failed': components['schemas']['pipeline.failed'];
   'resource.alert': components['schemas']['resource.alert'];
   'resource.recovery': components['schemas']['resource.recovery'];
   'resource.snapshot': components['schemas']['resource.snapshot'];
@@ -433,6 +448,8 @@ export interface EventPayloads {
   'update.scan_completed': components['schemas']['update.scan_completed'];
   'update.scan_started': components['schemas']['update.scan_started'];
   'update.unpinned': components['schemas']['update.unpinned'];
+  'workflow.completed': components['schemas']['workflow.completed'];
+  'workflow.notification': components['schemas']['workflow.notification'];
 }
 
 /** Every declared event topic. */
