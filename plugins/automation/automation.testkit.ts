@@ -12,9 +12,12 @@ type Actor = { headers: Record<string, string> };
  * Two workspaces with the automation plugin, an automation operator in acme, and a local HTTP
  * server standing in for the systems workflows call (private addresses allowed for it).
  */
-export async function startAutomation(t: Parameters<typeof startWorld>[0], options: { env?: Record<string, string>; databaseUrl?: string } = {}) {
+export async function startAutomation(
+  t: Parameters<typeof startWorld>[0],
+  options: { env?: Record<string, string>; databaseUrl?: string; plugins?: unknown[] } = {},
+) {
   const world = await startWorld(t, {
-    plugins: [automation],
+    plugins: [automation, ...(options.plugins ?? [])] as never,
     env: { ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true', ITOPS_AUTOMATION_SWEEP_INTERVAL_MS: '200', ...options.env },
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
   });

@@ -46,7 +46,11 @@ export function createAutomationPlugin(): PluginManifest {
         description: 'A pipeline failed: a workflow execution (source `workflow`)',
         payloadSchema: { type: 'object', required: ['source'] },
       },
-      { topic: 'workflow.notification', description: "A workflow's NOTIFY step, for the channel it names", payloadSchema: executionPayload },
+      {
+        topic: 'workflow.notification',
+        description: "A workflow's NOTIFY step, for the channel it names",
+        payloadSchema: { type: 'object', required: ['executionId', 'workflowId', 'stepId', 'message'] },
+      },
     ],
     jobs: [
       // One job drives one execution as far as it can go; a job lost or a node dead is covered by the resume sweep.
