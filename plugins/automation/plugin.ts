@@ -1,4 +1,4 @@
-import { definePlugin, openapiFiles, type OperationHandler, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
+import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
 import { WorkflowEngine } from './engine/workflow-engine.ts';
 import { cronRound, eventTriggers, resumeRound } from './engine/workflow-triggers.ts';
 import { executionHandlers } from './executions/executions.handlers.ts';
@@ -105,7 +105,8 @@ export function createAutomationPlugin(): PluginManifest {
         triggers.refresh().catch((error) => ctx.logger.warn({ err: error }, 'workflow trigger refresh failed'));
       };
 
-      const handlers: Record<string, OperationHandler> = {
+      // Each handler runs behind an x-permission checked in a workspace, so `req.tenantId` is always set.
+      const handlers: Record<string, (req: any) => unknown> = {
         ...workflowHandlers(database, refreshTriggers),
         ...executionHandlers(database, ctx.get(tokens.config), engine),
       };
