@@ -18,7 +18,12 @@ const executionPayload = {
  * Automation (issue 19, seeds 003 and 001): workflows as data with durable executions on pg-boss.
  * Handlers are registered from one map of operationId → handler, so features add their entries.
  */
-export function createAutomationPlugin(): PluginManifest {
+export interface AutomationOptions {
+  /** Hands the engine over once it exists (the benchmark starts executions with it directly). */
+  engineReady?: (engine: WorkflowEngine) => void;
+}
+
+export function createAutomationPlugin(options: AutomationOptions = {}): PluginManifest {
   return definePlugin({
     id: 'automation',
     version: '0.1.0',
@@ -63,6 +68,8 @@ export function createAutomationPlugin(): PluginManifest {
         },
         retry: { limit: 3, delaySeconds: 1 },
         expireInSeconds: 900,
+        // An execution's job mostly waits on the database and on the steps' calls.
+        concurrency: 16,
       },
     ],
     config: {
@@ -99,6 +106,7 @@ export function createAutomationPlugin(): PluginManifest {
         logger: ctx.logger,
         leaseSeconds: ctx.config.ITOPS_AUTOMATION_LEASE_SECONDS as number,
       });
+      options.engineReady?.(engine);
       const deps = { database, events, engine, logger: ctx.logger };
       const triggers = eventTriggers(deps);
       const refreshTriggers = () => {

@@ -6,6 +6,12 @@ import { runStep, type StepOutcome, type StepScope } from './step-runners.ts';
 
 export const runQueue = 'automation.run';
 
+/**
+ * Steps whose effect is outside the database (HTTP_REQUEST): recorded as running, and committed,
+ * before they act. The others compute, or act in the transaction that records their outcome (NOTIFY).
+ */
+const actsOutside = (step: WorkflowStep) => !pureStepTypes.has(step.type) && step.type !== 'NOTIFY';
+
 export interface ExecutionRow {
   id: string;
   tenant_id: string;
@@ -129,11 +135,24 @@ export class WorkflowEngine {
         "SELECT id, step_index, attempt FROM workflow_step_run WHERE execution_id = ? AND status = 'running'",
         [executionId],
       );
-      return { execution, definition, interrupted };
+      // The usual case, nothing interrupted: the first step that acts begins in this same transaction.
+      const step = definition.steps[execution.current_step];
+      if (interrupted.length > 0 || !step || !actsOutside(step)) return { execution, definition, interrupted };
+      const begun = { runId: randomUUID(), attempt: execution.step_attempt + 1 };
+      await tx.query('UPDATE workflow_execution SET step_attempt = ?, lease_until = now() + make_interval(secs => ?) WHERE id = ?', [
+        begun.attempt,
+        this.leaseFor(step),
+        executionId,
+      ]);
+      await tx.query(
+        `INSERT INTO workflow_step_run (id, tenant_id, execution_id, step_index, step_id, type, attempt, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
+        [begun.runId, tx.tenantId, executionId, execution.current_step, step.id, step.type, begun.attempt],
+      );
+      return { execution, definition, interrupted, begun };
     });
     if (!claimed) return;
     try {
-      await this.drive(db, claimed.execution, claimed.definition, claimed.interrupted);
+      await this.drive(db, claimed.execution, claimed.definition, claimed.interrupted, claimed.begun);
     } catch (error) {
       // Not a step's failure (those are recorded): the database or the engine. Let the job's retry
       // take the execution over at once rather than after the lease.
@@ -147,6 +166,7 @@ export class WorkflowEngine {
     execution: ExecutionRow,
     definition: WorkflowDefinition,
     interrupted: { id: string; step_index: number; attempt: number }[],
+    begun?: { runId: string; attempt: number },
   ): Promise<void> {
     const { steps } = definition;
     const context = execution.context;
@@ -183,9 +203,11 @@ export class WorkflowEngine {
         return;
       }
       attempt += 1;
-      const runId = randomUUID();
+      const runId = begun?.runId ?? randomUUID();
+      const alreadyBegun = begun !== undefined;
+      begun = undefined;
       // A step that acts outside the database is recorded as running, and committed, before it acts.
-      if (!pureStepTypes.has(step.type) && step.type !== 'NOTIFY') {
+      if (actsOutside(step) && !alreadyBegun) {
         const going = await this.decide(db, execution, pending, { index, attempt, retryCount, context, lastOutput }, definition, {
           kind: 'begin',
           step,
@@ -198,7 +220,7 @@ export class WorkflowEngine {
       }
       const startedAt = new Date();
       const outcome: StepOutcome = await runStep(this.options.outbound, step, scope);
-      const completed = { startedAt, runId, step, index, attempt, outcome, began: !pureStepTypes.has(step.type) && step.type !== 'NOTIFY' };
+      const completed = { startedAt, runId, step, index, attempt, outcome, began: actsOutside(step) };
       pending.push((tx) => this.recordStep(tx, execution, completed));
 
       if (outcome.ok) {
