@@ -189,6 +189,20 @@ export type WorkflowTrigger = {
   schedule?: string;
 };
 
+export type WorkflowVersion = {
+  version: number;
+  name: string;
+  trigger: WorkflowTrigger;
+  steps: WorkflowStep[];
+  output?: unknown;
+  createdBy?: string | null;
+  createdAt: string;
+};
+
+export type WorkflowVersionList = ListEnvelope & {
+  data?: WorkflowVersion[];
+};
+
 // Operations
 
 /** POST /api/v1/workflow-executions/{id}/cancel: Cancel an unfinished execution (a step already running finishes, nothing after it runs); 409 when it already finished. */
@@ -281,6 +295,27 @@ export type ListWorkflowExecutionsRequest = {
 };
 
 export type ListWorkflowExecutionsResponse = WorkflowExecutionList;
+
+/** GET /api/v1/workflows/{id}/versions: Every version of a workflow's definition, newest first, with who made it. */
+export type ListWorkflowVersionsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'version';
+    sortOrder?: 'asc' | 'desc';
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListWorkflowVersionsResponse = WorkflowVersionList;
 
 /** GET /api/v1/workflows: List the workspace's workflows. */
 export type ListWorkflowsRequest = {
@@ -378,6 +413,7 @@ export interface OperationTypes {
   getWorkflow: { request: GetWorkflowRequest; response: GetWorkflowResponse };
   getWorkflowExecution: { request: GetWorkflowExecutionRequest; response: GetWorkflowExecutionResponse };
   listWorkflowExecutions: { request: ListWorkflowExecutionsRequest; response: ListWorkflowExecutionsResponse };
+  listWorkflowVersions: { request: ListWorkflowVersionsRequest; response: ListWorkflowVersionsResponse };
   listWorkflows: { request: ListWorkflowsRequest; response: ListWorkflowsResponse };
   replaceWorkflow: { request: ReplaceWorkflowRequest; response: ReplaceWorkflowResponse };
   retryWorkflowExecution: { request: RetryWorkflowExecutionRequest; response: RetryWorkflowExecutionResponse };
@@ -405,6 +441,7 @@ export const operations = {
   getWorkflow: { method: 'GET', path: '/api/v1/workflows/{id}', public: false, permission: 'automation.workflows:read' },
   getWorkflowExecution: { method: 'GET', path: '/api/v1/workflow-executions/{id}', public: false, permission: 'automation.executions:read' },
   listWorkflowExecutions: { method: 'GET', path: '/api/v1/workflow-executions', public: false, permission: 'automation.executions:read' },
+  listWorkflowVersions: { method: 'GET', path: '/api/v1/workflows/{id}/versions', public: false, permission: 'automation.workflows:read' },
   listWorkflows: { method: 'GET', path: '/api/v1/workflows', public: false, permission: 'automation.workflows:read' },
   replaceWorkflow: { method: 'PUT', path: '/api/v1/workflows/{id}', public: false, permission: 'automation.workflows:write', requestBody: 'application/json' },
   retryWorkflowExecution: { method: 'POST', path: '/api/v1/workflow-executions/{id}/retry', public: false, permission: 'automation.executions:write' },

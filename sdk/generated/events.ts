@@ -390,11 +390,7 @@ export interface components {
       status: string;
     };
     /** @description A workflow's NOTIFY step, for the channel it names */
-    'workflow.notification': {
-      executionId: string;
-      workflowId: string;
-      status: string;
-    };
+    'workflow.notification': Record<string, unknown>;
   };
   responses: never;
   parameters: never;

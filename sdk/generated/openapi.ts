@@ -1495,6 +1495,25 @@ export interface paths {
     patch: operations['updateWorkflow'];
     trace?: never;
   };
+  '/api/v1/workflows/{id}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    /** Every version of a workflow's definition, newest first, with who made it. */
+    get: operations['listWorkflowVersions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/workflows/{id}/run': {
     parameters: {
       query?: never;
@@ -4803,6 +4822,27 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
     };
+    WorkflowVersion: {
+      version: number;
+      name: string;
+      trigger: components['schemas']['WorkflowTrigger'];
+      steps: components['schemas']['WorkflowStep'][];
+      output?: unknown;
+      createdBy?: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    WorkflowVersionList: {
+      data: components['schemas']['WorkflowVersion'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
     /** @description The list envelope of the workspace API; `data` holds the items. */
     WorkflowList: {
       data: components['schemas']['Workflow'][];
@@ -7234,6 +7274,8 @@ export type WorkflowCreate = components['schemas']['WorkflowCreate'];
 export type WorkflowReplace = components['schemas']['WorkflowReplace'];
 export type WorkflowPatch = components['schemas']['WorkflowPatch'];
 export type Workflow = components['schemas']['Workflow'];
+export type WorkflowVersion = components['schemas']['WorkflowVersion'];
+export type WorkflowVersionList = components['schemas']['WorkflowVersionList'];
 export type WorkflowList = components['schemas']['WorkflowList'];
 export type WorkflowStepRun = components['schemas']['WorkflowStepRun'];
 export type WorkflowExecution = components['schemas']['WorkflowExecution'];
@@ -10779,6 +10821,42 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       422: components['responses']['AutomationUnprocessable'];
+    };
+  };
+  listWorkflowVersions: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'version';
+        sortOrder?: 'asc' | 'desc';
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowVersionList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
     };
   };
   runWorkflow: {

@@ -41,6 +41,32 @@ const workflowList = defineList({
   view: workflowView,
 });
 
+interface VersionRow {
+  version: number;
+  name: string;
+  trigger: WorkflowTrigger;
+  steps: WorkflowStep[];
+  output: unknown;
+  created_by: string | null;
+  created_at: Date;
+}
+
+const versionList = defineList({
+  from: 'workflow_version',
+  sortable: { version: 'version' },
+  defaultSort: 'version',
+  tieBreaker: 'version',
+  view: (row: VersionRow) => ({
+    version: row.version,
+    name: row.name,
+    trigger: row.trigger,
+    steps: row.steps,
+    ...(row.output === null || row.output === undefined ? {} : { output: row.output }),
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at) as string,
+  }),
+});
+
 type Req = OperationRequest<any, any, any> & { tenantId: string };
 
 interface Fields {
@@ -178,6 +204,11 @@ export function workflowHandlers(database: DatabaseService, changed: () => void)
       });
       return { status: 201, body: view };
     },
+    listWorkflowVersions: (req: Req) =>
+      database.forTenant(req.tenantId).transaction(async (tx) => {
+        await findWorkflow(tx, req.params.id);
+        return versionList.page(tx, { sortOrder: 'desc', ...req.query }, { where: 'workflow_id = ?', params: [req.params.id] });
+      }),
     replaceWorkflow: (req: Req) => update(req, true),
     updateWorkflow: (req: Req) => update(req, false),
     deleteWorkflow: async (req: Req) => {

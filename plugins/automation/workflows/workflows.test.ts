@@ -37,6 +37,15 @@ t.test('workflows: the resource pattern, a new version on every change, bad inpu
   t.equal(stale.status, 409);
   t.match(stale.json, { error: { code: 'conflict', details: { currentVersion: 3 } } });
   t.equal((await w.write('POST', '/api/v1/workflows', w.acmeOps, { ...definition, name: 'restart' })).status, 409, 'names are unique in a workspace');
+  const versions = await w.read(`/api/v1/workflows/${id}/versions`, w.acmeViewer);
+  t.equal(versions.status, 200, versions.text);
+  t.match(versions.json, {
+    page: { total: 3 },
+    data: [{ version: 3, name: 'Restart', createdBy: 'olivia@acme.test' }, { version: 2 }, { version: 1, name: 'Restart on alert' }],
+  });
+  t.equal((await w.read(`/api/v1/workflows/${id}/versions`, w.globexAdmin)).status, 404);
+  t.equal((await w.read(`/api/v1/workflows/${id}/versions`, { headers: {} })).status, 401);
+  t.equal((await w.read(`/api/v1/workflows/${id}/versions?limit=0`, w.acmeOps)).status, 400);
 
   // Cron triggers know their next run.
   const cron = await w.write('POST', '/api/v1/workflows', w.acmeOps, { ...definition, name: 'Nightly', trigger: { type: 'cron', schedule: '0 3 * * *' } });
