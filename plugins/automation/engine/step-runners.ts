@@ -63,7 +63,9 @@ async function httpRequest(outbound: OutboundHttpService, step: WorkflowStep, sc
   } catch (error) {
     const name = (error as Error)?.name;
     if (name === 'OutboundBlockedError') throw new StepFailure('outbound_blocked', (error as Error).message);
-    if (name === 'TimeoutError' || name === 'AbortError') throw new StepFailure('timeout', `${method} ${url} took longer than ${timeoutMs} ms`);
+    // The outbound guard's own deadline says so in its message (its error has no class of its own).
+    if (name === 'TimeoutError' || name === 'AbortError' || /no complete answer within/.test(String((error as Error)?.message)))
+      throw new StepFailure('timeout', `${method} ${url} took longer than ${timeoutMs} ms`);
     throw new StepFailure('http_error', `${method} ${url}: ${(error as Error)?.message ?? error}`);
   }
   const contentType = response.headers['content-type'];

@@ -159,6 +159,44 @@ t.test('a DELAY parks the execution; cancel stops it before the next step', asyn
   t.equal(target.received.length, 0, 'the step after the delay never ran');
 });
 
+t.test('a short DELAY and a retry delay resume on time; a step past its timeout fails with timeout', async (t) => {
+  let calls = 0;
+  const target = await targetServer(t, (request) => {
+    if (request.path === '/hang') return new Promise(() => undefined);
+    calls += 1;
+    return calls === 1 ? { status: 500, body: { first: 'fails' } } : { status: 200, body: { ok: true } };
+  });
+  const w = await startAutomation(t);
+  const { json: later } = await w.write('POST', '/api/v1/workflows', w.acmeOps, {
+    name: 'Soon',
+    trigger: { type: 'manual' },
+    steps: [
+      { id: 'wait', type: 'DELAY', seconds: 1 },
+      { id: 'call', type: 'HTTP_REQUEST', url: `${target.url}/soon`, retry: { limit: 1, delayMs: 500 } },
+    ],
+  });
+  const run = await w.write('POST', `/api/v1/workflows/${later.id}/run`, w.acmeOps);
+  const done = await finished(w, run.json.id);
+  t.match(done, { status: 'succeeded', retryCount: 1 });
+  t.same(
+    done.steps.map((s: any) => [s.stepId, s.status, s.attempt]),
+    [
+      ['wait', 'succeeded', 1],
+      ['call', 'failed', 1],
+      ['call', 'succeeded', 2],
+    ],
+  );
+  t.ok(done.durationMs >= 1500, `it waited out the delay and the retry delay (${done.durationMs} ms)`);
+
+  const { json: slow } = await w.write('POST', '/api/v1/workflows', w.acmeOps, {
+    name: 'Slow',
+    trigger: { type: 'manual' },
+    steps: [{ id: 'hang', type: 'HTTP_REQUEST', url: `${target.url}/hang`, timeoutMs: 300 }],
+  });
+  const timedOut = await finished(w, (await w.write('POST', `/api/v1/workflows/${slow.id}/run`, w.acmeOps)).json.id);
+  t.match(timedOut, { status: 'failed', failureCode: 'timeout', steps: [{ stepId: 'hang', status: 'failed', errorCode: 'timeout' }] });
+});
+
 t.test('executions: bad input, no auth, wrong role, other workspace', async (t) => {
   const w = await startAutomation(t);
   const { json: workflow } = await w.write('POST', '/api/v1/workflows', w.acmeOps, {
