@@ -58,15 +58,13 @@ const bare = definePlugin({
       await jobs.send('bare_chain.notify', { tenantId: payload.tenantId, run: payload.run, service: payload.body.service });
     });
     ctx.job<{ tenantId: string; run: string; service: string }>('notify', async (payload) => {
-      await database
-        .forTenant(payload.tenantId)
-        .transaction((tx) =>
-          events.publish(tx, {
-            topic: 'bare_chain.notified',
-            tenantId: payload.tenantId,
-            payload: { run: payload.run, message: `Restarted ${payload.service}` },
-          }),
-        );
+      await database.forTenant(payload.tenantId).transaction((tx) =>
+        events.publish(tx, {
+          topic: 'bare_chain.notified',
+          tenantId: payload.tenantId,
+          payload: { run: payload.run, message: `Restarted ${payload.service}` },
+        }),
+      );
       bareDone += 1;
     });
   },
