@@ -14,12 +14,14 @@ import type {
   SettingsService,
   WorkersService,
 } from './services.ts';
+import type { TemplateSectionsService } from './template-sections.ts';
 import type { PluginManifest } from './types.ts';
 
 export type * from './types.ts';
 export type * from './services.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
+export { createTemplateSections, type TemplateSection, type TemplateSectionReport, type TemplateSectionsService } from './template-sections.ts';
 export { reachedAddress } from '../outbound/address-policy.ts';
 export { AppError, type ErrorCode } from '../errors/app-error.ts';
 export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';
@@ -55,4 +57,6 @@ export const tokens = {
   secrets: createServiceToken<SecretsService>('secrets'),
   /** The plugin's section of the platform's and the workspaces' settings, defaults filled in. */
   settings: createServiceToken<SettingsService>('settings'),
+  /** Sections of the templates document contributed by plugins (e.g. `workflows`), for the plugin serving the templates. */
+  templateSections: createServiceToken<TemplateSectionsService>('templateSections'),
 };
