@@ -64,7 +64,7 @@ export default definePlugin({
       ...exclusionWindowHandlers(deps),
       ...readHandlers(reads),
       ...reportHandlers(deps),
-      ...templateHandlers(deps, ctx.get(tokens.validator)),
+      ...templateHandlers(deps, ctx.get(tokens.validator), ctx.get(tokens.templateSections)),
     };
     for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
     registerResolvers(ctx, reads, deps.events);

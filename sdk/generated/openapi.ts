@@ -6310,6 +6310,8 @@ export interface components {
       slaGroups: string[];
       /** @description nodeId/name of each service. */
       services: string[];
+      /** @description Names of workflows (when the automation plugin is loaded). */
+      workflows?: string[];
     };
     /** @enum {string} */
     TicketStatus: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
@@ -14591,7 +14593,7 @@ export interface operations {
   exportTemplates: {
     parameters: {
       query?: {
-        /** @description Comma-separated subset of slaTiers, slaGroups, services (default all). */
+        /** @description Comma-separated subset of slaTiers, slaGroups, services, workflows (default all; workflows when the automation plugin is loaded). */
         sections?: string;
       };
       header?: {
