@@ -2,6 +2,7 @@ import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../c
 import { WorkflowEngine } from './engine/workflow-engine.ts';
 import { cronRound, eventTriggers, resumeRound } from './engine/workflow-triggers.ts';
 import { executionHandlers } from './executions/executions.handlers.ts';
+import { workflowTemplates } from './workflows/workflow-templates.ts';
 import { workflowHandlers } from './workflows/workflows.handlers.ts';
 
 const fragment = (path: string) => new URL(path, import.meta.url);
@@ -119,6 +120,8 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
         ...executionHandlers(database, ctx.get(tokens.config), engine),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
+      // The templates document's `workflows:` section (served by the SLA plugin, when it is loaded).
+      ctx.onUnload(ctx.get(tokens.templateSections).contribute(workflowTemplates(refreshTriggers)));
 
       ctx.job<{ tenantId: string; executionId: string }>('run', (payload) => engine.run(payload.tenantId, payload.executionId));
       ctx.onUnload(triggers.start());

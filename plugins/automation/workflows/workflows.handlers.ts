@@ -69,7 +69,7 @@ const versionList = defineList({
 
 type Req = OperationRequest<any, any, any> & { tenantId: string };
 
-interface Fields {
+export interface Fields {
   name: string;
   description: string;
   enabled: boolean;
@@ -88,10 +88,10 @@ async function uniqueName<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-const dueAt = (fields: Fields) => (fields.enabled && fields.trigger.type === 'cron' ? nextCronRun(fields.trigger.schedule as string, new Date()) : null);
+export const dueAt = (fields: Fields) => (fields.enabled && fields.trigger.type === 'cron' ? nextCronRun(fields.trigger.schedule as string, new Date()) : null);
 
 /** Every change is a version of its own, kept with who made it: executions name the version they ran. */
-async function recordVersion(tx: Tx, row: WorkflowRow, author: string | undefined) {
+export async function recordVersion(tx: Tx, row: WorkflowRow, author: string | undefined) {
   await tx.query('INSERT INTO workflow_version (tenant_id, workflow_id, version, name, trigger, steps, output, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
     tx.tenantId,
     row.id,
