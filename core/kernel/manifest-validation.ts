@@ -45,6 +45,7 @@ const manifestSchema = {
             properties: { limit: { type: 'integer', minimum: 0, maximum: 100 }, delaySeconds: { type: 'integer', minimum: 0 }, backoff: { type: 'boolean' } },
           },
           expireInSeconds: { type: 'integer', minimum: 1 },
+          concurrency: { type: 'integer', minimum: 1, maximum: 64 },
         },
       },
     },

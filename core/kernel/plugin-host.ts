@@ -295,7 +295,8 @@ export class PluginHost {
 
   private async startWorkers(plugin: LoadedPlugin): Promise<void> {
     for (const [name, handler] of plugin.scope.jobHandlers) {
-      plugin.scope.undo.push(await this.deps.jobs.work(`${plugin.scope.manifest.id}.${name}`, handler));
+      const concurrency = plugin.scope.manifest.jobs?.find((job) => job.name === name)?.concurrency;
+      plugin.scope.undo.push(await this.deps.jobs.work(`${plugin.scope.manifest.id}.${name}`, handler, concurrency ? { concurrency } : {}));
     }
   }
 

@@ -14,6 +14,7 @@ import type {
   SettingsService,
   WorkersService,
 } from './services.ts';
+import type { TemplateSectionsService } from './template-sections.ts';
 import type { PluginManifest } from './types.ts';
 import type { BearerTokensService } from './bearer-tokens.ts';
 
@@ -30,6 +31,7 @@ export {
 export { ticketsServiceToken, type TicketsService, type ClientTicket, type ClientTicketCounts } from './ticket-service.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
+export { createTemplateSections, type TemplateSection, type TemplateSectionReport, type TemplateSectionsService } from './template-sections.ts';
 export { reachedAddress } from '../outbound/address-policy.ts';
 export { AppError, type ErrorCode } from '../errors/app-error.ts';
 export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';
@@ -81,4 +83,6 @@ export const tokens = {
   runtime: createServiceToken<RuntimeService>('runtime'),
   /** Authenticate bearer tokens of the plugin's own shape (by prefix), such as client-portal sessions. */
   bearerTokens: createServiceToken<BearerTokensService>('bearer tokens'),
+  /** Sections of the templates document contributed by plugins (e.g. `workflows`), for the plugin serving the templates. */
+  templateSections: createServiceToken<TemplateSectionsService>('templateSections'),
 };

@@ -106,6 +106,8 @@ export interface JobDeclaration {
   retry?: { limit?: number; delaySeconds?: number; backoff?: boolean };
   /** Seconds a job may run before it counts as failed and is retried. */
   expireInSeconds?: number;
+  /** Jobs of this queue one node runs at once (default 2): more for short jobs that mostly wait on the database or the network. */
+  concurrency?: number;
   /** Plugins that require this one may send to this queue too (by default only its owner may). */
   exported?: boolean;
 }

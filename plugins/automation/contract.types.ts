@@ -176,7 +176,220 @@ export type SmokeReport = {
   }[];
 };
 
+export type Workflow = {
+  id: string;
+  name: string;
+  description: string;
+  enabled: boolean;
+  trigger: WorkflowTrigger;
+  steps: WorkflowStep[];
+  output?: unknown;
+  version: number;
+  /** Cron triggers: the next run. */
+  nextRunAt?: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type WorkflowCreate = {
+  name: string;
+  description?: string;
+  enabled?: boolean;
+  trigger: WorkflowTrigger;
+  steps: WorkflowStep[];
+  /** The execution's output (templates resolved); default: the last step's output. */
+  output?: unknown;
+};
+
+export type WorkflowExecution = {
+  id: string;
+  workflowId: string;
+  workflowVersion: number;
+  workflowName: string;
+  status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+  triggerKind: 'manual' | 'event' | 'cron' | 'webhook';
+  /** Where the execution's input is: this execution's document, at `#/input`. */
+  inputRef: string;
+  /** Where its output is (`#/output`); null until it succeeded. */
+  outputRef: string | null;
+  /** Where the evidence of what ran is: the step timeline, at `#/steps`. */
+  evidenceRef: string;
+  /** From start to finish (so far, while it runs); null before it started. */
+  durationMs: number | null;
+  /** Step attempts beyond the first, and manual retries. */
+  retryCount: number;
+  /** Why it failed, e.g. `http_status`, `outbound_blocked`, `timeout`, `step_interrupted`. */
+  failureCode: string | null;
+  failureMessage?: string | null;
+  /** The id of the step it runs, waits on or failed at. */
+  currentStep?: string | null;
+  input?: unknown;
+  output?: unknown;
+  queuedAt: string;
+  startedAt?: string | null;
+  completedAt?: string | null;
+  steps?: WorkflowStepRun[];
+};
+
+export type WorkflowExecutionList = ListEnvelope & {
+  data?: WorkflowExecution[];
+};
+
+export type WorkflowList = ListEnvelope & {
+  data?: Workflow[];
+};
+
+export type WorkflowPatch = {
+  name?: string;
+  description?: string;
+  enabled?: boolean;
+  trigger?: WorkflowTrigger;
+  steps?: WorkflowStep[];
+  /** The execution's output (templates resolved); default: the last step's output. */
+  output?: unknown;
+  /** The version this change is based on (a stale one answers 409). */
+  version: number;
+};
+
+export type WorkflowReplace = {
+  name: string;
+  description?: string;
+  enabled?: boolean;
+  trigger: WorkflowTrigger;
+  steps: WorkflowStep[];
+  /** The execution's output (templates resolved); default: the last step's output. */
+  output?: unknown;
+  /** The version this change is based on (a stale one answers 409). */
+  version: number;
+};
+
+/** One step. Strings anywhere in `url`, `headers`, `body`, `message`, `left`, `right` and `value` may hold `{{ $.input.x }}`, `{{ $.vars.x }}` or `{{ $.steps.<id>.output.x }}` references (a string that is only a reference takes the referenced value as it is). */
+export type WorkflowStep = {
+  /** Unique in the workflow; later steps reference its output. */
+  id: string;
+  type: 'HTTP_REQUEST' | 'NOTIFY' | 'DELAY' | 'CONDITION' | 'SET_VARIABLE';
+  name?: string;
+  /** Time the step may take (default 30000). */
+  timeoutMs?: number;
+  retry?: {
+    /** Further attempts after a failure (default 0). */
+    limit?: number;
+    /** Wait before each further attempt. */
+    delayMs?: number;
+  };
+  /** The step may run again after a crash interrupted it (its side effect is idempotent). A step that is not retry-safe runs at most once: an interrupted one fails the execution with failureCode `step_interrupted`. */
+  retrySafe?: boolean;
+  /** HTTP_REQUEST: http(s) URL, checked by the outbound guard. */
+  url?: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  headers?: {
+    [key: string]: string;
+  };
+  /** HTTP_REQUEST: JSON body (templates resolved). */
+  body?: unknown;
+  /** NOTIFY: the channel name the notification is for. */
+  channel?: string;
+  message?: string;
+  severity?: 'info' | 'warning' | 'critical';
+  /** DELAY: how long to wait. */
+  seconds?: number;
+  /** CONDITION: left operand. */
+  left?: unknown;
+  op?: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'exists';
+  /** CONDITION: right operand. */
+  right?: unknown;
+  /** CONDITION: when false, the id of the step to go on with, or `end` (default) to finish. */
+  else?: string;
+  /** SET_VARIABLE: the name, read as `$.vars.<name>`. */
+  variable?: string;
+  /** SET_VARIABLE: the value (templates resolved). */
+  value?: unknown;
+};
+
+/** One attempt of one step. */
+export type WorkflowStepRun = {
+  index: number;
+  stepId: string;
+  type: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  status: 'running' | 'succeeded' | 'failed' | 'interrupted' | 'cancelled';
+  output?: unknown;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  startedAt: string;
+  completedAt?: string | null;
+  durationMs?: number | null;
+};
+
+/** `manual`: run through `POST /api/v1/workflows/{id}/run`; `webhook`: the same route called by another system with an API key; `event`: every event of `topic` in the workspace whose payload matches `filter` (equality of top-level fields); `cron`: on `schedule` (5 fields, UTC). */
+export type WorkflowTrigger = {
+  type: 'manual' | 'event' | 'cron' | 'webhook';
+  topic?: string;
+  filter?: {
+    [key: string]: string | number | boolean;
+  };
+  schedule?: string;
+};
+
+export type WorkflowVersion = {
+  version: number;
+  name: string;
+  trigger: WorkflowTrigger;
+  steps: WorkflowStep[];
+  output?: unknown;
+  createdBy?: string | null;
+  createdAt: string;
+};
+
+export type WorkflowVersionList = ListEnvelope & {
+  data?: WorkflowVersion[];
+};
+
 // Operations
+
+/** POST /api/v1/workflow-executions/{id}/cancel: Cancel an unfinished execution (a step already running finishes, nothing after it runs); 409 when it already finished. */
+export type CancelWorkflowExecutionRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type CancelWorkflowExecutionResponse = WorkflowExecution;
+
+/** POST /api/v1/workflows: Create a workflow (version 1). */
+export type CreateWorkflowRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: WorkflowCreate;
+};
+
+export type CreateWorkflowResponse = Workflow;
+
+/** DELETE /api/v1/workflows/{id}: Delete it with its versions; its executions stay readable. */
+export type DeleteWorkflowRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type DeleteWorkflowResponse = undefined;
 
 /** POST /api/v1/execute/{agent}.{reasoner}: Run an agent capability with `input`. A built-in capability answers 200 with the finished run (`succeeded` or `failed`); a run handed to the control plane answers 202 with the run `running`, which the control plane's signed callback completes (or `timed_out` after `timeoutSeconds`). An unknown capability, with no control plane configured, answers 404. */
 export type ExecuteAgentRequest = {
@@ -226,6 +439,32 @@ export type GetAgentRuntimeHealthRequest = {
 };
 
 export type GetAgentRuntimeHealthResponse = AgentRuntimeHealth;
+
+/** GET /api/v1/workflows/{id}: Get one, at its current version. */
+export type GetWorkflowRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetWorkflowResponse = Workflow;
+
+/** GET /api/v1/workflow-executions/{id}: One execution with its step timeline. */
+export type GetWorkflowExecutionRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetWorkflowExecutionResponse = WorkflowExecution;
 
 /** GET /api/v1/agent-runtime/agents: The agent capabilities this server runs itself, the control-plane targets the workspace ran, and each one's runs of the last 24 hours. */
 export type ListAgentRuntimeAgentsRequest = {
@@ -296,6 +535,70 @@ export type ListChangeEventsResponse = ListEnvelope & {
   data?: ChangeEvent[];
 };
 
+/** GET /api/v1/workflow-executions: List the workspace's executions (newest first by default). */
+export type ListWorkflowExecutionsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'queuedAt' | 'startedAt' | 'completedAt' | 'status' | 'workflowName';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    status?: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+    workflowId?: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListWorkflowExecutionsResponse = WorkflowExecutionList;
+
+/** GET /api/v1/workflows/{id}/versions: Every version of a workflow's definition, newest first, with who made it. */
+export type ListWorkflowVersionsRequest = {
+  path: {
+    id: string;
+  };
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'version';
+    sortOrder?: 'asc' | 'desc';
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListWorkflowVersionsResponse = WorkflowVersionList;
+
+/** GET /api/v1/workflows: List the workspace's workflows. */
+export type ListWorkflowsRequest = {
+  query?: {
+    /** Page size. */
+    limit?: number;
+    /** Rows to skip (at most 1,000,000; page with filters beyond that). */
+    offset?: number;
+    sortBy?: 'name' | 'createdAt' | 'updatedAt';
+    sortOrder?: 'asc' | 'desc';
+    /** Free-text filter. */
+    q?: string;
+    enabled?: boolean;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type ListWorkflowsResponse = WorkflowList;
+
 /** POST /api/v1/integrations/github/webhook: Receive one GitHub delivery. `X-Hub-Signature-256` must be `sha256=` and the hex HMAC-SHA256 of the raw body with the workspace's secret (401 otherwise); a delivery whose `X-GitHub-Delivery` was already stored answers 200 with `duplicate: true` and stores nothing again. Other events (`ping`, …) answer 202 and are not stored. */
 export type ReceiveGithubWebhookRequest = {
   query?: {
@@ -313,6 +616,22 @@ export type ReceiveGithubWebhookRequest = {
 };
 
 export type ReceiveGithubWebhookResponse = GithubDeliveryReceipt;
+
+/** PUT /api/v1/workflows/{id}: Replace its definition (a new version); 409 when `version` is stale. */
+export type ReplaceWorkflowRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: WorkflowReplace;
+};
+
+export type ReplaceWorkflowResponse = Workflow;
 
 /** POST /api/v1/agent-runtime/job-failures/{id}/retry: Run a failed job of the workspace again. */
 export type RetryJobFailureRequest = {
@@ -346,6 +665,21 @@ export type RetryOutboxFailureRequest = {
 
 export type RetryOutboxFailureResponse = RuntimeRetry;
 
+/** POST /api/v1/workflow-executions/{id}/retry: Run a failed execution again from the step that failed (earlier steps' outputs are kept); 409 unless it failed. */
+export type RetryWorkflowExecutionRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type RetryWorkflowExecutionResponse = WorkflowExecution;
+
 /** POST /api/v1/agent-runtime/smoke: An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), and a built-in agent run; each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
 export type RunAgentRuntimeSmokeRequest = {
   headers?: {
@@ -357,6 +691,43 @@ export type RunAgentRuntimeSmokeRequest = {
 };
 
 export type RunAgentRuntimeSmokeResponse = SmokeReport;
+
+/** POST /api/v1/workflows/{id}/run: Start an execution of the current version now (manual and webhook triggers; any workflow may be run by hand). Answers 202 with the queued execution. */
+export type RunWorkflowRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body?: {
+    /** What the steps read as `$.input`. */
+    input?: {
+      [key: string]: unknown;
+    };
+  };
+};
+
+export type RunWorkflowResponse = WorkflowExecution;
+
+/** PATCH /api/v1/workflows/{id}: Change some fields (a new version); 409 when `version` is stale. */
+export type UpdateWorkflowRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: WorkflowPatch;
+};
+
+export type UpdateWorkflowResponse = Workflow;
 
 /** POST /api/v1/webhooks/workflow-completed: Complete a control-plane run. The JSON body is `{ executionId, status: succeeded | failed, result?, error?: { code?, message? } }`, `executionId` being the run's id as sent to the control plane. The run ends with that outcome, and `automation.agent_run_completed` is published, in one transaction with the record of the delivery. */
 export type WorkflowCompletedCallbackRequest = {
@@ -375,17 +746,29 @@ export type WorkflowCompletedCallbackResponse = {
 };
 
 export interface OperationTypes {
+  cancelWorkflowExecution: { request: CancelWorkflowExecutionRequest; response: CancelWorkflowExecutionResponse };
+  createWorkflow: { request: CreateWorkflowRequest; response: CreateWorkflowResponse };
+  deleteWorkflow: { request: DeleteWorkflowRequest; response: DeleteWorkflowResponse };
   executeAgent: { request: ExecuteAgentRequest; response: ExecuteAgentResponse };
   getAgentRun: { request: GetAgentRunRequest; response: GetAgentRunResponse };
   getAgentRuntimeHealth: { request: GetAgentRuntimeHealthRequest; response: GetAgentRuntimeHealthResponse };
+  getWorkflow: { request: GetWorkflowRequest; response: GetWorkflowResponse };
+  getWorkflowExecution: { request: GetWorkflowExecutionRequest; response: GetWorkflowExecutionResponse };
   listAgentRuntimeAgents: { request: ListAgentRuntimeAgentsRequest; response: ListAgentRuntimeAgentsResponse };
   listAgentRuntimeFailures: { request: ListAgentRuntimeFailuresRequest; response: ListAgentRuntimeFailuresResponse };
   listAgentRuntimeQueues: { request: ListAgentRuntimeQueuesRequest; response: ListAgentRuntimeQueuesResponse };
   listChangeEvents: { request: ListChangeEventsRequest; response: ListChangeEventsResponse };
+  listWorkflowExecutions: { request: ListWorkflowExecutionsRequest; response: ListWorkflowExecutionsResponse };
+  listWorkflowVersions: { request: ListWorkflowVersionsRequest; response: ListWorkflowVersionsResponse };
+  listWorkflows: { request: ListWorkflowsRequest; response: ListWorkflowsResponse };
   receiveGithubWebhook: { request: ReceiveGithubWebhookRequest; response: ReceiveGithubWebhookResponse };
+  replaceWorkflow: { request: ReplaceWorkflowRequest; response: ReplaceWorkflowResponse };
   retryJobFailure: { request: RetryJobFailureRequest; response: RetryJobFailureResponse };
   retryOutboxFailure: { request: RetryOutboxFailureRequest; response: RetryOutboxFailureResponse };
+  retryWorkflowExecution: { request: RetryWorkflowExecutionRequest; response: RetryWorkflowExecutionResponse };
   runAgentRuntimeSmoke: { request: RunAgentRuntimeSmokeRequest; response: RunAgentRuntimeSmokeResponse };
+  runWorkflow: { request: RunWorkflowRequest; response: RunWorkflowResponse };
+  updateWorkflow: { request: UpdateWorkflowRequest; response: UpdateWorkflowResponse };
   workflowCompletedCallback: { request: WorkflowCompletedCallbackRequest; response: WorkflowCompletedCallbackResponse };
 }
 
@@ -403,6 +786,9 @@ export interface OperationInfo {
 }
 
 export const operations = {
+  cancelWorkflowExecution: { method: 'POST', path: '/api/v1/workflow-executions/{id}/cancel', public: false, permission: 'automation.executions:write' },
+  createWorkflow: { method: 'POST', path: '/api/v1/workflows', public: false, permission: 'automation.workflows:write', requestBody: 'application/json' },
+  deleteWorkflow: { method: 'DELETE', path: '/api/v1/workflows/{id}', public: false, permission: 'automation.workflows:write' },
   executeAgent: {
     method: 'POST',
     path: '/api/v1/execute/{agent}.{reasoner}',
@@ -412,13 +798,22 @@ export const operations = {
   },
   getAgentRun: { method: 'GET', path: '/api/v1/agent-runs/{id}', public: false, permission: 'automation.agents:read' },
   getAgentRuntimeHealth: { method: 'GET', path: '/api/v1/agent-runtime/health', public: false, permission: 'automation.runtime:read' },
+  getWorkflow: { method: 'GET', path: '/api/v1/workflows/{id}', public: false, permission: 'automation.workflows:read' },
+  getWorkflowExecution: { method: 'GET', path: '/api/v1/workflow-executions/{id}', public: false, permission: 'automation.executions:read' },
   listAgentRuntimeAgents: { method: 'GET', path: '/api/v1/agent-runtime/agents', public: false, permission: 'automation.runtime:read' },
   listAgentRuntimeFailures: { method: 'GET', path: '/api/v1/agent-runtime/failures', public: false, permission: 'automation.runtime:read' },
   listAgentRuntimeQueues: { method: 'GET', path: '/api/v1/agent-runtime/queues', public: false, permission: 'automation.runtime:read' },
   listChangeEvents: { method: 'GET', path: '/api/v1/change-events', public: false, permission: 'automation.changes:read' },
+  listWorkflowExecutions: { method: 'GET', path: '/api/v1/workflow-executions', public: false, permission: 'automation.executions:read' },
+  listWorkflowVersions: { method: 'GET', path: '/api/v1/workflows/{id}/versions', public: false, permission: 'automation.workflows:read' },
+  listWorkflows: { method: 'GET', path: '/api/v1/workflows', public: false, permission: 'automation.workflows:read' },
   receiveGithubWebhook: { method: 'POST', path: '/api/v1/integrations/github/webhook', public: true, requestBody: '*/*' },
+  replaceWorkflow: { method: 'PUT', path: '/api/v1/workflows/{id}', public: false, permission: 'automation.workflows:write', requestBody: 'application/json' },
   retryJobFailure: { method: 'POST', path: '/api/v1/agent-runtime/job-failures/{id}/retry', public: false, permission: 'automation.runtime:write' },
   retryOutboxFailure: { method: 'POST', path: '/api/v1/agent-runtime/outbox-failures/{id}/retry', public: false, permission: 'automation.runtime:write' },
+  retryWorkflowExecution: { method: 'POST', path: '/api/v1/workflow-executions/{id}/retry', public: false, permission: 'automation.executions:write' },
   runAgentRuntimeSmoke: { method: 'POST', path: '/api/v1/agent-runtime/smoke', public: false, permission: 'automation.runtime:write' },
+  runWorkflow: { method: 'POST', path: '/api/v1/workflows/{id}/run', public: false, permission: 'automation.workflows:run', requestBody: 'application/json' },
+  updateWorkflow: { method: 'PATCH', path: '/api/v1/workflows/{id}', public: false, permission: 'automation.workflows:write', requestBody: 'application/json' },
   workflowCompletedCallback: { method: 'POST', path: '/api/v1/webhooks/workflow-completed', public: true, requestBody: '*/*' },
 } as const satisfies Record<OperationId, OperationInfo>;

@@ -6,19 +6,35 @@ import { AgentRuns, agentRunCompleted } from './agents/agent-runs.ts';
 import { ControlPlaneExecutor } from './agents/control-plane-executor.ts';
 import { echoCapability } from './agents/echo-capability.ts';
 import { executeAgent, getAgentRun } from './agents/execute.handlers.ts';
+import { WorkflowEngine } from './engine/workflow-engine.ts';
+import { cronRound, eventTriggers, resumeRound } from './engine/workflow-triggers.ts';
+import { executionHandlers } from './executions/executions.handlers.ts';
 import { changeEvents, changeRecorded, pipelineFailed, receiveGithubWebhook } from './github/github-webhook.handler.ts';
 import { workflowCompletedCallback } from './webhooks/workflow-completed.handler.ts';
+import { workflowTemplates } from './workflows/workflow-templates.ts';
+import { workflowHandlers } from './workflows/workflows.handlers.ts';
 
 const fragment = (path: string) => new URL(path, import.meta.url);
 
-const readers = ['viewer', 'ops_engineer', 'automation_operator', 'integration_admin'];
+const readers = ['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'];
+
+const executionPayload = {
+  type: 'object',
+  required: ['executionId', 'workflowId', 'status'],
+  properties: { executionId: { type: 'string' }, workflowId: { type: 'string' }, status: { type: 'string' } },
+};
+
+export interface AutomationOptions {
+  /** Hands the engine over once it exists (the benchmark starts executions with it directly). */
+  engineReady?: (engine: WorkflowEngine) => void;
+}
 
 /**
- * Automation (issue 19), part B: agent execution (built-in capabilities and the external control
- * plane with its signed callback) and GitHub change events. Part A (workflows and their durable
- * execution) joins this manifest; handlers are a plain map of operationId to handler for that.
+ * Automation (issue 19, seeds 003 and 001): workflows as data with durable executions on pg-boss;
+ * agent execution (built-in capabilities and the external control plane with its signed callback);
+ * GitHub change events; the agent runtime's view. Handlers are one map of operationId to handler.
  */
-export function createAutomationPlugin(): PluginManifest {
+export function createAutomationPlugin(options: AutomationOptions = {}): PluginManifest {
   return definePlugin({
     id: 'automation',
     version: '0.1.0',
@@ -27,12 +43,19 @@ export function createAutomationPlugin(): PluginManifest {
     // Topic names fixed by the public contract (seed 003): `workflow.completed`, `pipeline.failed`.
     topicNamespaces: ['workflow', 'pipeline'],
     openapi: openapiFiles(
+      fragment('./workflows/workflows.openapi.yaml'),
+      fragment('./executions/executions.openapi.yaml'),
       fragment('./agents/agents.openapi.yaml'),
       fragment('./webhooks/workflow-completed.openapi.yaml'),
       fragment('./github/github.openapi.yaml'),
       fragment('./agent-runtime/agent-runtime.openapi.yaml'),
     ),
     permissions: [
+      { name: 'automation.workflows:read', description: 'See workflows and their definitions' },
+      { name: 'automation.workflows:write', description: 'Create, change and delete workflows' },
+      { name: 'automation.workflows:run', description: 'Start workflow executions by hand or by webhook' },
+      { name: 'automation.executions:read', description: 'See workflow executions and their step timelines' },
+      { name: 'automation.executions:write', description: 'Retry failed workflow executions and cancel running ones' },
       { name: 'automation.agents:execute', description: 'Run agent capabilities (POST /api/v1/execute/{agent}.{reasoner})' },
       { name: 'automation.agents:read', description: 'See agent runs' },
       { name: 'automation.changes:read', description: 'See change events (GitHub pushes, deployments, releases, pipeline runs)' },
@@ -40,23 +63,31 @@ export function createAutomationPlugin(): PluginManifest {
       { name: 'automation.runtime:write', description: 'Retry failed jobs and outbox deliveries, run the runtime self-test' },
     ],
     policies: [
-      { role: 'automation_operator', permission: 'automation.agents:execute' },
-      { role: 'ops_engineer', permission: 'automation.agents:execute' },
-      { role: 'ops_engineer', permission: 'automation.runtime:write' },
       ...readers.flatMap((role) =>
-        ['automation.agents:read', 'automation.changes:read', 'automation.runtime:read'].map((permission) => ({ role, permission })),
+        ['automation.workflows:read', 'automation.executions:read', 'automation.agents:read', 'automation.changes:read', 'automation.runtime:read'].map(
+          (permission) => ({ role, permission }),
+        ),
       ),
-    ],
-    jobs: [
-      {
-        name: smokeJob,
-        payloadSchema: { type: 'object', required: ['smokeId', 'tenantId'], properties: { smokeId: { type: 'string' }, tenantId: { type: 'string' } } },
-        // A self-test reports what happened; it does not retry its way to a pass.
-        retry: { limit: 0 },
-        expireInSeconds: 60,
-      },
+      ...['automation.workflows:write', 'automation.workflows:run', 'automation.executions:write', 'automation.agents:execute', 'automation.runtime:write'].map(
+        (permission) => ({ role: 'ops_engineer', permission }),
+      ),
+      ...['automation.workflows:run', 'automation.executions:write', 'automation.agents:execute'].map((permission) => ({
+        role: 'automation_operator',
+        permission,
+      })),
     ],
     events: [
+      { topic: 'workflow.completed', description: 'A workflow execution finished (succeeded, failed or cancelled)', payloadSchema: executionPayload },
+      {
+        topic: pipelineFailed,
+        description: 'A pipeline failed: a workflow execution (source `workflow`) or a GitHub workflow run (source `github`)',
+        payloadSchema: { type: 'object', required: ['source'] },
+      },
+      {
+        topic: 'workflow.notification',
+        description: "A workflow's NOTIFY step, for the channel it names",
+        payloadSchema: { type: 'object', required: ['executionId', 'workflowId', 'stepId', 'message'] },
+      },
       { topic: smokeEventTopic, description: 'The runtime self-test: an event round trip', payloadSchema: { type: 'object', required: ['smokeId'] } },
       { topic: smokeJobTopic, description: 'The runtime self-test: its job ran', payloadSchema: { type: 'object', required: ['smokeId'] } },
       {
@@ -69,13 +100,51 @@ export function createAutomationPlugin(): PluginManifest {
         description: 'A change (push, deployment, release, pipeline run) was recorded',
         payloadSchema: { type: 'object', required: ['changeEventId', 'kind'] },
       },
+    ],
+    jobs: [
+      // One job drives one execution as far as it can go; a job lost or a node dead is covered by the resume sweep.
       {
-        topic: pipelineFailed,
-        description: 'A CI pipeline (GitHub workflow run) finished with a failure',
-        payloadSchema: { type: 'object', required: ['changeEventId', 'repository', 'conclusion'] },
+        name: 'run',
+        payloadSchema: {
+          type: 'object',
+          required: ['tenantId', 'executionId'],
+          properties: { tenantId: { type: 'string' }, executionId: { type: 'string', format: 'uuid' } },
+        },
+        retry: { limit: 3, delaySeconds: 1 },
+        expireInSeconds: 900,
+        // An execution's job mostly waits on the database and on the steps' calls.
+        concurrency: 16,
+      },
+      {
+        name: smokeJob,
+        payloadSchema: { type: 'object', required: ['smokeId', 'tenantId'], properties: { smokeId: { type: 'string' }, tenantId: { type: 'string' } } },
+        // A self-test reports what happened; it does not retry its way to a pass.
+        retry: { limit: 0 },
+        expireInSeconds: 60,
       },
     ],
     config: {
+      ITOPS_AUTOMATION_LEASE_SECONDS: {
+        type: 'integer',
+        description: "Seconds beyond a step's timeout before another node takes over an execution whose node stopped",
+        default: 30,
+        minimum: 1,
+        maximum: 3600,
+      },
+      ITOPS_AUTOMATION_RESUME_AFTER_SECONDS: {
+        type: 'integer',
+        description: 'Seconds an unfinished execution may go without progress or a live engine before the resume sweep queues it again',
+        default: 30,
+        minimum: 1,
+        maximum: 3600,
+      },
+      ITOPS_AUTOMATION_SWEEP_INTERVAL_MS: {
+        type: 'integer',
+        description: 'How often one node looks for due cron workflows and stranded executions',
+        default: 5000,
+        minimum: 100,
+        maximum: 600000,
+      },
       ITOPS_AUTOMATION_CONTROL_PLANE_URL: {
         type: 'string',
         description: 'The external agent control plane runs are posted to when no built-in capability matches (unset: none)',
@@ -111,6 +180,21 @@ export function createAutomationPlugin(): PluginManifest {
     init(ctx) {
       const database = ctx.get(tokens.database);
       const events = ctx.get(tokens.events);
+      const engine = new WorkflowEngine({
+        database,
+        events,
+        jobs: ctx.get(tokens.jobs),
+        outbound: ctx.get(tokens.outbound),
+        logger: ctx.logger,
+        leaseSeconds: ctx.config.ITOPS_AUTOMATION_LEASE_SECONDS as number,
+      });
+      options.engineReady?.(engine);
+      const deps = { database, events, engine, logger: ctx.logger };
+      const triggers = eventTriggers(deps);
+      const refreshTriggers = () => {
+        triggers.refresh().catch((error) => ctx.logger.warn({ err: error }, 'workflow trigger refresh failed'));
+      };
+
       const validator = ctx.get(tokens.validator);
       const capabilities = ctx.get(tokens.capabilities);
       const config = ctx.get(tokens.config);
@@ -153,7 +237,10 @@ export function createAutomationPlugin(): PluginManifest {
 
       capabilities.register(echoCapability);
 
+      // Each handler runs behind an x-permission checked in a workspace (or is public and finds its own), so `req.tenantId` is set where used.
       const handlers: Record<string, (req: any) => unknown> = {
+        ...workflowHandlers(database, refreshTriggers),
+        ...executionHandlers(database, ctx.get(tokens.config), engine),
         executeAgent: (req) => executeAgent(agents, req),
         getAgentRun: (req) => getAgentRun(runs, req),
         workflowCompletedCallback: (req) => workflowCompletedCallback({ database, runs, validator, secret }, req),
@@ -168,6 +255,20 @@ export function createAutomationPlugin(): PluginManifest {
         runAgentRuntimeSmoke: (req) => runSmokeTest(smoke, req.tenantId, req.principal?.id ?? null),
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
+      // The templates document's `workflows:` section (served by the SLA plugin, when it is loaded).
+      ctx.onUnload(ctx.get(tokens.templateSections).contribute(workflowTemplates(refreshTriggers)));
+
+      ctx.job<{ tenantId: string; executionId: string }>('run', (payload) => engine.run(payload.tenantId, payload.executionId));
+      ctx.onUnload(triggers.start());
+      refreshTriggers();
+      const timer = setInterval(refreshTriggers, 10_000);
+      timer.unref();
+      ctx.onUnload(() => clearInterval(timer));
+      const resumeAfter = ctx.config.ITOPS_AUTOMATION_RESUME_AFTER_SECONDS as number;
+      ctx.every('sweep', ctx.config.ITOPS_AUTOMATION_SWEEP_INTERVAL_MS as number, async () => {
+        await cronRound(deps, new Date());
+        await resumeRound(deps, resumeAfter);
+      });
 
       ctx.job(smokeJob, (payload: { smokeId: string; tenantId: string }) => smokeJobHandler({ database, events }, payload));
       // Runs whose control plane never called back (or whose node died mid-run) end as timed out.
@@ -176,7 +277,6 @@ export function createAutomationPlugin(): PluginManifest {
     },
   });
 }
-
 /**
  * `ITOPS_AUTOMATION_GITHUB_WEBHOOK_ENABLED`, unless the seed's own name `GITHUB_WEBHOOK_ENABLED` is
  * set to false: existing deployments switch the route off with that name.

@@ -221,6 +221,8 @@ export type TemplateImportCounts = {
   slaGroups: string[];
   /** nodeId/name of each service. */
   services: string[];
+  /** Names of workflows (when the automation plugin is loaded). */
+  workflows?: string[];
 };
 
 export type TemplateImportResult = {
@@ -235,7 +237,7 @@ export type TemplateImportResult = {
 /** GET /api/v1/templates/export: The service catalog and SLA definitions as one YAML document. */
 export type ExportTemplatesRequest = {
   query?: {
-    /** Comma-separated subset of slaTiers, slaGroups, services (default all). */
+    /** Comma-separated subset of slaTiers, slaGroups, services, workflows (default all; workflows when the automation plugin is loaded). */
     sections?: string;
   };
   headers?: {

@@ -82,7 +82,7 @@ export default definePlugin({
       ...windows,
       ...readHandlers(reads),
       ...reportHandlers(deps),
-      ...templateHandlers(deps, ctx.get(tokens.validator)),
+      ...templateHandlers(deps, ctx.get(tokens.validator), ctx.get(tokens.templateSections)),
     };
     for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
     // Workflows and agents open maintenance windows the way operators do.

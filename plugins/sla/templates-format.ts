@@ -1,10 +1,11 @@
 import { parseDocument } from 'yaml';
-import { AppError, type JsonSchema, type SchemaValidator } from '../../core/plugin-api/index.ts';
+import { AppError, type JsonSchema, type SchemaValidator, type TemplateSection as ContributedSection } from '../../core/plugin-api/index.ts';
 
 /**
  * The templates document (`apiVersion: itops/v1`, `kind: Templates`): SLA tier targets, SLA groups
  * and the service catalog, as `GET /api/v1/templates/export` writes it and the import reads it.
- * `workflows` is reserved for the workflows feature: accepted only absent or empty until then.
+ * Other plugins contribute sections of their own (`workflows`, from the automation plugin) through
+ * `tokens.templateSections`; `workflows` without that plugin is accepted only absent or empty.
  */
 export interface TemplateGroup {
   name: string;
@@ -32,6 +33,8 @@ export interface TemplateDocument {
   slaGroups?: TemplateGroup[];
   services?: TemplateService[];
   workflows?: unknown[];
+  /** Contributed sections, by name. */
+  [section: string]: unknown;
 }
 
 export const templateSections = ['slaTiers', 'slaGroups', 'services'] as const;
@@ -108,10 +111,17 @@ export const invalid = (message: string, details: Detail[]) => new AppError('val
  * Parses and validates a templates document. YAML errors, schema errors and inconsistencies inside
  * the document (duplicates, workflows) answer 400 `validation_failed` with JSON-pointer paths.
  */
-export function parseTemplates(source: string, validator: SchemaValidator): TemplateDocument {
+export function parseTemplates(source: string, validator: SchemaValidator, contributed: ContributedSection[] = []): TemplateDocument {
   const value = parseYaml(source);
+  const schema = {
+    ...templateDocumentSchema,
+    properties: {
+      ...(templateDocumentSchema.properties as Record<string, JsonSchema>),
+      ...Object.fromEntries(contributed.map((section) => [section.name, { type: 'array', maxItems: 1000, items: section.itemSchema }])),
+    },
+  };
   try {
-    validator.assert(templateDocumentSchema, value);
+    validator.assert(schema, value);
   } catch (error) {
     if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
     throw invalid('The templates document does not match its format', pointAtFields(value, (error.details ?? []) as Detail[]));
@@ -121,7 +131,9 @@ export function parseTemplates(source: string, validator: SchemaValidator): Temp
     ...duplicates(doc.slaGroups ?? [], (g) => g.name, '/slaGroups', 'name'),
     ...duplicates(doc.services ?? [], serviceKey, '/services', 'name'),
   ];
-  if (doc.workflows && doc.workflows.length > 0) {
+  for (const section of contributed)
+    problems.push(...duplicates((doc[section.name] ?? []) as Record<string, unknown>[], (item) => section.keyOf(item), `/${section.name}`, 'name'));
+  if (doc.workflows && doc.workflows.length > 0 && !contributed.some((section) => section.name === 'workflows')) {
     problems.push({
       path: '/workflows',
       message: 'workflows are reserved for the workflows feature and cannot be imported yet: leave the list empty or remove it',

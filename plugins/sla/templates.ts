@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { OperationHandler, OperationRequest, SchemaValidator, SqlQuery } from '../../core/plugin-api/index.ts';
+import type { OperationHandler, OperationRequest, SchemaValidator, SqlQuery, TemplateSectionsService } from '../../core/plugin-api/index.ts';
 import { defaultTierTargets } from './availability-inputs.ts';
 import { definitionInput, type ServiceInput, upsertService } from './catalog-writes.ts';
 import { upsertGroups } from './operator-sync.ts';
@@ -28,7 +28,8 @@ const catalogColumns =
   's.name, s.node_id, s.display_name, s.criticality, s.service_type, s.namespace, s.tags, g.name AS sla_group, s.backup_expected, s.backup_max_age_days';
 type GroupRow = { name: string; display_name: string | null; tier: string; target_percent: number | null };
 
-type Names = Record<TemplateSection, string[]>;
+/** The SLA plugin's sections, and any a loaded plugin contributes (`workflows`). */
+type Names = Record<TemplateSection, string[]> & Record<string, string[]>;
 export interface TemplateImportResult {
   dryRun: boolean;
   created: Names;
@@ -46,11 +47,18 @@ const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const sortedSet = (values: readonly string[]) => [...new Set(values)].sort(byCodePoint);
 
 /** Templates (seed 001): the service catalog and SLA definitions as YAML, out and back in. */
-export function templateHandlers(deps: SlaDeps, validator: SchemaValidator): Record<string, OperationHandler> {
+export function templateHandlers(deps: SlaDeps, validator: SchemaValidator, contributions: TemplateSectionsService): Record<string, OperationHandler> {
   return {
     async exportTemplates(req: OperationRequest<unknown, Record<string, string>, { sections?: string }>) {
-      const sections = new Set(req.query.sections ? req.query.sections.split(',') : templateSections);
+      const contributed = contributions.sections();
+      const sections = new Set(req.query.sections ? req.query.sections.split(',') : [...templateSections, ...contributed.map((c) => c.name)]);
+      const unknown = [...sections].filter((name) => !(templateSections as readonly string[]).includes(name) && !contributed.some((c) => c.name === name));
+      if (unknown.length > 0)
+        throw invalid('No loaded plugin holds these sections', [{ path: '/sections', message: `unknown sections: ${unknown.join(', ')}` }]);
       const doc = await exportDocument(deps, tenantOf(req), sections as Set<TemplateSection>);
+      for (const section of contributed) {
+        if (sections.has(section.name)) doc[section.name] = await deps.db.forTenant(tenantOf(req)).transaction((tx) => section.export(tx));
+      }
       return { status: 200, headers: { 'content-type': 'application/yaml; charset=utf-8' }, body: stringify(doc, { lineWidth: 0 }) };
     },
 
@@ -61,10 +69,16 @@ export function templateHandlers(deps: SlaDeps, validator: SchemaValidator): Rec
       if (typeof source !== 'string' || source.trim() === '') throw invalid('The request carries no templates document', [{ path: '/', message: 'is empty' }]);
       if (source.length > maxDocumentLength)
         throw invalid('The templates document is too large', [{ path: '/', message: `is longer than ${maxDocumentLength} characters` }]);
-      const doc = parseTemplates(source, validator);
+      const contributed = contributions.sections();
+      const doc = parseTemplates(source, validator, contributed);
       try {
         return await deps.db.forTenant(tenantId).transaction(async (tx) => {
           const report = await applyTemplates(tx, deps, tenantId, doc, dryRun);
+          for (const section of contributed) {
+            const names = { created: [] as string[], updated: [] as string[], skipped: [] as string[] };
+            await section.import(tx, (doc[section.name] ?? []) as Record<string, unknown>[], names);
+            for (const kind of ['created', 'updated', 'skipped'] as const) report[kind][section.name] = names[kind].sort(byCodePoint);
+          }
           // A dry run is the same work, undone: its report is exactly what the real import would say.
           if (dryRun) throw new DryRunRollback(report);
           return report;

@@ -215,7 +215,7 @@ export interface components {
     };
     /** @description An issued invoice passed its due date unpaid (the daily sweep; once per invoice) */
     'invoice.overdue': Record<string, unknown>;
-    /** @description A CI pipeline (GitHub workflow run) finished with a failure */
+    /** @description A pipeline failed: a workflow execution (source `workflow`) or a GitHub workflow run (source `github`) */
     'pipeline.failed': Record<string, unknown>;
     /** @description Someone of a client was invited to the portal */
     'portal.invite_created': Record<string, unknown>;
@@ -409,6 +409,14 @@ export interface components {
       name: string;
       image: string;
     };
+    /** @description A workflow execution finished (succeeded, failed or cancelled) */
+    'workflow.completed': {
+      executionId: string;
+      workflowId: string;
+      status: string;
+    };
+    /** @description A workflow's NOTIFY step, for the channel it names */
+    'workflow.notification': Record<string, unknown>;
   };
   responses: never;
   parameters: never;
@@ -475,6 +483,8 @@ export interface EventPayloads {
   'update.scan_completed': components['schemas']['update.scan_completed'];
   'update.scan_started': components['schemas']['update.scan_started'];
   'update.unpinned': components['schemas']['update.unpinned'];
+  'workflow.completed': components['schemas']['workflow.completed'];
+  'workflow.notification': components['schemas']['workflow.notification'];
 }
 
 /** Every declared event topic. */

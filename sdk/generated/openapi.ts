@@ -1497,6 +1497,158 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/workflows': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's workflows. */
+    get: operations['listWorkflows'];
+    put?: never;
+    /** Create a workflow (version 1). */
+    post: operations['createWorkflow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workflows/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    /** Get one, at its current version. */
+    get: operations['getWorkflow'];
+    /** Replace its definition (a new version); 409 when `version` is stale. */
+    put: operations['replaceWorkflow'];
+    post?: never;
+    /** Delete it with its versions; its executions stay readable. */
+    delete: operations['deleteWorkflow'];
+    options?: never;
+    head?: never;
+    /** Change some fields (a new version); 409 when `version` is stale. */
+    patch: operations['updateWorkflow'];
+    trace?: never;
+  };
+  '/api/v1/workflows/{id}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    /** Every version of a workflow's definition, newest first, with who made it. */
+    get: operations['listWorkflowVersions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workflows/{id}/run': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start an execution of the current version now (manual and webhook triggers; any workflow may be run by hand). Answers 202 with the queued execution. */
+    post: operations['runWorkflow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workflow-executions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the workspace's executions (newest first by default). */
+    get: operations['listWorkflowExecutions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workflow-executions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowExecutionId'];
+      };
+      cookie?: never;
+    };
+    /** One execution with its step timeline. */
+    get: operations['getWorkflowExecution'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workflow-executions/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowExecutionId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Run a failed execution again from the step that failed (earlier steps' outputs are kept); 409 unless it failed. */
+    post: operations['retryWorkflowExecution'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workflow-executions/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowExecutionId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Cancel an unfinished execution (a step already running finishes, nothing after it runs); 409 when it already finished. */
+    post: operations['cancelWorkflowExecution'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/execute/{agent}.{reasoner}': {
     parameters: {
       query?: never;
@@ -5381,6 +5533,210 @@ export interface components {
       };
       filters: Record<string, unknown>;
     };
+    /** @description `manual`: run through `POST /api/v1/workflows/{id}/run`; `webhook`: the same route called by another system with an API key; `event`: every event of `topic` in the workspace whose payload matches `filter` (equality of top-level fields); `cron`: on `schedule` (5 fields, UTC). */
+    WorkflowTrigger: {
+      /** @enum {string} */
+      type: 'manual' | 'event' | 'cron' | 'webhook';
+      topic?: string;
+      filter?: {
+        [key: string]: string | number | boolean;
+      };
+      schedule?: string;
+    };
+    /** @description One step. Strings anywhere in `url`, `headers`, `body`, `message`, `left`, `right` and `value` may hold `{{ $.input.x }}`, `{{ $.vars.x }}` or `{{ $.steps.<id>.output.x }}` references (a string that is only a reference takes the referenced value as it is). */
+    WorkflowStep: {
+      /** @description Unique in the workflow; later steps reference its output. */
+      id: string;
+      /** @enum {string} */
+      type: 'HTTP_REQUEST' | 'NOTIFY' | 'DELAY' | 'CONDITION' | 'SET_VARIABLE';
+      name?: string;
+      /** @description Time the step may take (default 30000). */
+      timeoutMs?: number;
+      retry?: {
+        /** @description Further attempts after a failure (default 0). */
+        limit?: number;
+        /** @description Wait before each further attempt. */
+        delayMs?: number;
+      };
+      /** @description The step may run again after a crash interrupted it (its side effect is idempotent). A step that is not retry-safe runs at most once: an interrupted one fails the execution with failureCode `step_interrupted`. */
+      retrySafe?: boolean;
+      /** @description HTTP_REQUEST: http(s) URL, checked by the outbound guard. */
+      url?: string;
+      /** @enum {string} */
+      method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+      headers?: {
+        [key: string]: string;
+      };
+      /** @description HTTP_REQUEST: JSON body (templates resolved). */
+      body?: unknown;
+      /** @description NOTIFY: the channel name the notification is for. */
+      channel?: string;
+      message?: string;
+      /** @enum {string} */
+      severity?: 'info' | 'warning' | 'critical';
+      /** @description DELAY: how long to wait. */
+      seconds?: number;
+      /** @description CONDITION: left operand. */
+      left?: unknown;
+      /** @enum {string} */
+      op?: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'exists';
+      /** @description CONDITION: right operand. */
+      right?: unknown;
+      /** @description CONDITION: when false, the id of the step to go on with, or `end` (default) to finish. */
+      else?: string;
+      /** @description SET_VARIABLE: the name, read as `$.vars.<name>`. */
+      variable?: string;
+      /** @description SET_VARIABLE: the value (templates resolved). */
+      value?: unknown;
+    };
+    WorkflowCreate: {
+      name: string;
+      description?: string;
+      enabled?: boolean;
+      trigger: components['schemas']['WorkflowTrigger'];
+      steps: components['schemas']['WorkflowStep'][];
+      /** @description The execution's output (templates resolved); default: the last step's output. */
+      output?: unknown;
+    };
+    WorkflowReplace: {
+      name: string;
+      description?: string;
+      enabled?: boolean;
+      trigger: components['schemas']['WorkflowTrigger'];
+      steps: components['schemas']['WorkflowStep'][];
+      /** @description The execution's output (templates resolved); default: the last step's output. */
+      output?: unknown;
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    WorkflowPatch: {
+      name?: string;
+      description?: string;
+      enabled?: boolean;
+      trigger?: components['schemas']['WorkflowTrigger'];
+      steps?: components['schemas']['WorkflowStep'][];
+      /** @description The execution's output (templates resolved); default: the last step's output. */
+      output?: unknown;
+      /** @description The version this change is based on (a stale one answers 409). */
+      version: number;
+    };
+    Workflow: {
+      /** Format: uuid */
+      id: string;
+      name: string;
+      description: string;
+      enabled: boolean;
+      trigger: components['schemas']['WorkflowTrigger'];
+      steps: components['schemas']['WorkflowStep'][];
+      output?: unknown;
+      version: number;
+      /**
+       * Format: date-time
+       * @description Cron triggers: the next run.
+       */
+      nextRunAt?: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    WorkflowVersion: {
+      version: number;
+      name: string;
+      trigger: components['schemas']['WorkflowTrigger'];
+      steps: components['schemas']['WorkflowStep'][];
+      output?: unknown;
+      createdBy?: string | null;
+      /** Format: date-time */
+      createdAt: string;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    WorkflowVersionList: {
+      data: components['schemas']['WorkflowVersion'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    WorkflowList: {
+      data: components['schemas']['Workflow'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
+    /** @description One attempt of one step. */
+    WorkflowStepRun: {
+      index: number;
+      stepId: string;
+      type: string;
+      /** @description 1 for the first attempt. */
+      attempt: number;
+      /** @enum {string} */
+      status: 'running' | 'succeeded' | 'failed' | 'interrupted' | 'cancelled';
+      output?: unknown;
+      errorCode?: string | null;
+      errorMessage?: string | null;
+      /** Format: date-time */
+      startedAt: string;
+      /** Format: date-time */
+      completedAt?: string | null;
+      durationMs?: number | null;
+    };
+    WorkflowExecution: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      workflowId: string;
+      workflowVersion: number;
+      workflowName: string;
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+      /** @enum {string} */
+      triggerKind: 'manual' | 'event' | 'cron' | 'webhook';
+      /** @description Where the execution's input is: this execution's document, at `#/input`. */
+      inputRef: string;
+      /** @description Where its output is (`#/output`); null until it succeeded. */
+      outputRef: string | null;
+      /** @description Where the evidence of what ran is: the step timeline, at `#/steps`. */
+      evidenceRef: string;
+      /** @description From start to finish (so far, while it runs); null before it started. */
+      durationMs: number | null;
+      /** @description Step attempts beyond the first, and manual retries. */
+      retryCount: number;
+      /** @description Why it failed, e.g. `http_status`, `outbound_blocked`, `timeout`, `step_interrupted`. */
+      failureCode: string | null;
+      failureMessage?: string | null;
+      /** @description The id of the step it runs, waits on or failed at. */
+      currentStep?: string | null;
+      input?: unknown;
+      output?: unknown;
+      /** Format: date-time */
+      queuedAt: string;
+      /** Format: date-time */
+      startedAt?: string | null;
+      /** Format: date-time */
+      completedAt?: string | null;
+      steps?: components['schemas']['WorkflowStepRun'][];
+    };
+    /** @description The list envelope of the workspace API; `data` holds the items. */
+    WorkflowExecutionList: {
+      data: components['schemas']['WorkflowExecution'][];
+      page: components['schemas']['PageInfo'];
+      sort: {
+        by?: string;
+        /** @enum {string} */
+        order?: 'asc' | 'desc';
+      };
+      filters: Record<string, unknown>;
+    };
     AgentRun: {
       /** Format: uuid */
       id: string;
@@ -7465,6 +7821,8 @@ export interface components {
       slaGroups: string[];
       /** @description nodeId/name of each service. */
       services: string[];
+      /** @description Names of workflows (when the automation plugin is loaded). */
+      workflows?: string[];
     };
     /** @enum {string} */
     TicketStatus: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
@@ -8151,6 +8509,15 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
+    /** @description The Idempotency-Key was used with another request body. */
+    AutomationUnprocessable: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
     /** @description CORS preflight answer. */
     PingPreflight: {
       headers: {
@@ -8233,6 +8600,8 @@ export interface components {
     /** @description Records whose target starts with this text. */
     AuditTarget: string;
     AuditOutcome: 'success' | 'failure';
+    WorkflowId: string;
+    WorkflowExecutionId: string;
     /** @description Only the monitors carrying this tag. */
     MonitorTagFilter: components['schemas']['MonitorTag'];
     HeartbeatId: string;
@@ -8415,6 +8784,18 @@ export type AuditChainReport = components['schemas']['AuditChainReport'];
 export type AuditRetention = components['schemas']['AuditRetention'];
 export type AuditCredential = components['schemas']['AuditCredential'];
 export type AuditCredentialList = components['schemas']['AuditCredentialList'];
+export type WorkflowTrigger = components['schemas']['WorkflowTrigger'];
+export type WorkflowStep = components['schemas']['WorkflowStep'];
+export type WorkflowCreate = components['schemas']['WorkflowCreate'];
+export type WorkflowReplace = components['schemas']['WorkflowReplace'];
+export type WorkflowPatch = components['schemas']['WorkflowPatch'];
+export type Workflow = components['schemas']['Workflow'];
+export type WorkflowVersion = components['schemas']['WorkflowVersion'];
+export type WorkflowVersionList = components['schemas']['WorkflowVersionList'];
+export type WorkflowList = components['schemas']['WorkflowList'];
+export type WorkflowStepRun = components['schemas']['WorkflowStepRun'];
+export type WorkflowExecution = components['schemas']['WorkflowExecution'];
+export type WorkflowExecutionList = components['schemas']['WorkflowExecutionList'];
 export type AgentRun = components['schemas']['AgentRun'];
 export type GithubDeliveryReceipt = components['schemas']['GithubDeliveryReceipt'];
 export type ChangeEvent = components['schemas']['ChangeEvent'];
@@ -8654,6 +9035,7 @@ export type ResponseWorkspaceSettings = components['responses']['WorkspaceSettin
 export type ResponseSettingsSchema = components['responses']['SettingsSchema'];
 export type ResponseSetupPage = components['responses']['SetupPage'];
 export type ResponseSetupProblems = components['responses']['SetupProblems'];
+export type ResponseAutomationUnprocessable = components['responses']['AutomationUnprocessable'];
 export type ResponsePingPreflight = components['responses']['PingPreflight'];
 export type ResponsePingOk = components['responses']['PingOk'];
 export type ResponsePingNotStored = components['responses']['PingNotStored'];
@@ -8679,6 +9061,8 @@ export type ParameterAuditPrincipalId = components['parameters']['AuditPrincipal
 export type ParameterAuditAction = components['parameters']['AuditAction'];
 export type ParameterAuditTarget = components['parameters']['AuditTarget'];
 export type ParameterAuditOutcome = components['parameters']['AuditOutcome'];
+export type ParameterWorkflowId = components['parameters']['WorkflowId'];
+export type ParameterWorkflowExecutionId = components['parameters']['WorkflowExecutionId'];
 export type ParameterMonitorTagFilter = components['parameters']['MonitorTagFilter'];
 export type ParameterHeartbeatId = components['parameters']['HeartbeatId'];
 export type ParameterPingUuid = components['parameters']['PingUuid'];
@@ -11863,6 +12247,420 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+    };
+  };
+  listWorkflows: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'name' | 'createdAt' | 'updatedAt';
+        sortOrder?: components['parameters']['SortOrder'];
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        enabled?: boolean;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  createWorkflow: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WorkflowCreate'];
+      };
+    };
+    responses: {
+      /** @description Created. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Workflow'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['AutomationUnprocessable'];
+    };
+  };
+  getWorkflow: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Found. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Workflow'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  replaceWorkflow: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WorkflowReplace'];
+      };
+    };
+    responses: {
+      /** @description Replaced. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Workflow'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['AutomationUnprocessable'];
+    };
+  };
+  deleteWorkflow: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted. */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      422: components['responses']['AutomationUnprocessable'];
+    };
+  };
+  updateWorkflow: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['WorkflowPatch'];
+      };
+    };
+    responses: {
+      /** @description Changed. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Workflow'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['AutomationUnprocessable'];
+    };
+  };
+  listWorkflowVersions: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'version';
+        sortOrder?: 'asc' | 'desc';
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowVersionList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  runWorkflow: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /** @description What the steps read as `$.input`. */
+          input?: Record<string, unknown>;
+        };
+      };
+    };
+    responses: {
+      /** @description Queued. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowExecution'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['AutomationUnprocessable'];
+    };
+  };
+  listWorkflowExecutions: {
+    parameters: {
+      query?: {
+        /** @description Page size. */
+        limit?: components['parameters']['Limit'];
+        /** @description Rows to skip (at most 1,000,000; page with filters beyond that). */
+        offset?: components['parameters']['Offset'];
+        sortBy?: 'queuedAt' | 'startedAt' | 'completedAt' | 'status' | 'workflowName';
+        sortOrder?: 'asc' | 'desc';
+        /** @description Free-text filter. */
+        q?: components['parameters']['Query'];
+        status?: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+        workflowId?: string;
+      };
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page (without the step timeline; get one execution for it). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowExecutionList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getWorkflowExecution: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['WorkflowExecutionId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Found. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowExecution'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  retryWorkflowExecution: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['WorkflowExecutionId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued again. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowExecution'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['AutomationUnprocessable'];
+    };
+  };
+  cancelWorkflowExecution: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['WorkflowExecutionId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Cancelled. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowExecution'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      422: components['responses']['AutomationUnprocessable'];
     };
   };
   executeAgent: {
@@ -17426,7 +18224,7 @@ export interface operations {
   exportTemplates: {
     parameters: {
       query?: {
-        /** @description Comma-separated subset of slaTiers, slaGroups, services (default all). */
+        /** @description Comma-separated subset of slaTiers, slaGroups, services, workflows (default all; workflows when the automation plugin is loaded). */
         sections?: string;
       };
       header?: {

@@ -12,7 +12,7 @@ import { PeriodicRunner } from '../../jobs/periodic-runner.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { OutboundHttp } from '../../outbound/outbound-http.ts';
 import type { BearerTokensService } from '../../plugin-api/bearer-tokens.ts';
-import { type EventsService, type PluginManifest, tokens } from '../../plugin-api/index.ts';
+import { createTemplateSections, type EventsService, type PluginManifest, tokens } from '../../plugin-api/index.ts';
 import type { RbacService } from '../../rbac/rbac-service.ts';
 import type { AjvSchemaValidator } from '../../validation/schema-validator.ts';
 import type { WorkerPool } from '../../workers/worker-pool.ts';
@@ -81,6 +81,7 @@ export function startPlugins(deps: {
     registerValue(container, tokens.outbound, services.outbound);
     registerValue(container, tokens.alerts, services.alerts);
     registerValue(container, tokens.bearerTokens, services.bearerTokens);
+    registerValue(container, tokens.templateSections, createTemplateSections());
     // Plugins get these scoped to themselves (plugin-scope.ts); the plain tokens are the core's own view.
     registerValue(container, pluginSecretsToken, (pluginId: string) => secretsFor(services.secrets, pluginId, `plugin:${pluginId}`));
     registerValue(container, pluginSettingsToken, (pluginId: string) => settingsFor(services.settings, pluginId));

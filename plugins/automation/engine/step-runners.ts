@@ -1,0 +1,116 @@
+import type { OutboundHttpService } from '../../../core/plugin-api/index.ts';
+import type { WorkflowStep } from '../workflows/workflow-definition.ts';
+import { type ComparisonOp, compare, resolve } from './expressions.ts';
+
+/** What the steps read: `$.input`, `$.vars`, `$.steps.<id>.output`, `$.trigger`. */
+export interface StepScope {
+  input: unknown;
+  vars: Record<string, unknown>;
+  steps: Record<string, { output: unknown }>;
+  trigger: unknown;
+}
+
+export type StepOutcome =
+  | {
+      ok: true;
+      output: unknown /** A step id to go on with, or `end`. */;
+      next?: string;
+      vars?: Record<string, unknown>;
+      notify?: Record<string, unknown>;
+      delaySeconds?: number;
+    }
+  | { ok: false; code: string; message: string };
+
+/** A step failure the execution reports as its failureCode. */
+export class StepFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const defaultTimeoutMs = 30_000;
+const maxKeptBody = 64 * 1024;
+
+function responseBody(body: Buffer, contentType: string | undefined): unknown {
+  const text = body.subarray(0, maxKeptBody).toString('utf8');
+  if (contentType?.includes('json') && body.length <= maxKeptBody) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}
+
+async function httpRequest(outbound: OutboundHttpService, step: WorkflowStep, scope: StepScope, timeoutMs: number): Promise<StepOutcome> {
+  const url = String(resolve(step.url, scope));
+  const method = step.method ?? (step.body === undefined ? 'GET' : 'POST');
+  const headers: Record<string, string> = Object.fromEntries(Object.entries(step.headers ?? {}).map(([k, v]) => [k, String(resolve(v, scope))]));
+  let body: string | undefined;
+  if (step.body !== undefined) {
+    const value = resolve(step.body, scope);
+    body = typeof value === 'string' ? value : JSON.stringify(value);
+    if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
+      headers['content-type'] = typeof value === 'string' ? 'text/plain' : 'application/json';
+  }
+  let response: Awaited<ReturnType<OutboundHttpService['request']>>;
+  try {
+    response = await outbound.request(url, { method, headers, body, timeoutMs, maxResponseBytes: 1024 * 1024 });
+  } catch (error) {
+    const name = (error as Error)?.name;
+    if (name === 'OutboundBlockedError') throw new StepFailure('outbound_blocked', (error as Error).message);
+    // The outbound guard's own deadline says so in its message (its error has no class of its own).
+    if (name === 'TimeoutError' || name === 'AbortError' || /no complete answer within/.test(String((error as Error)?.message)))
+      throw new StepFailure('timeout', `${method} ${url} took longer than ${timeoutMs} ms`);
+    throw new StepFailure('http_error', `${method} ${url}: ${(error as Error)?.message ?? error}`);
+  }
+  const contentType = response.headers['content-type'];
+  const output = { status: response.status, body: responseBody(response.body, Array.isArray(contentType) ? contentType[0] : contentType) };
+  if (response.status >= 400) throw new StepFailure('http_status', `${method} ${url} answered ${response.status}`);
+  return { ok: true, output };
+}
+
+/** Rejects with a `timeout` failure after `ms`, whatever the step is doing. */
+function deadline<T>(work: Promise<T>, ms: number, stepId: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StepFailure('timeout', `step ${stepId} took longer than its ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Runs one step and says what it produced. Only HTTP_REQUEST acts outside the database; the others
+ * compute (CONDITION, SET_VARIABLE), or ask the engine to act in the step's own transaction
+ * (NOTIFY publishes its event there; DELAY parks the execution).
+ */
+export async function runStep(outbound: OutboundHttpService, step: WorkflowStep, scope: StepScope): Promise<StepOutcome> {
+  const timeoutMs = step.timeoutMs ?? defaultTimeoutMs;
+  try {
+    switch (step.type) {
+      case 'HTTP_REQUEST':
+        return await deadline(httpRequest(outbound, step, scope, timeoutMs), timeoutMs + 50, step.id);
+      case 'SET_VARIABLE': {
+        const value = resolve(step.value, scope);
+        return { ok: true, output: { [step.variable as string]: value }, vars: { [step.variable as string]: value } };
+      }
+      case 'CONDITION': {
+        const result = compare(resolve(step.left, scope), step.op as ComparisonOp, resolve(step.right, scope));
+        return { ok: true, output: { result }, ...(result ? {} : { next: step.else ?? 'end' }) };
+      }
+      case 'NOTIFY': {
+        const notification = { channel: step.channel ?? null, severity: step.severity ?? 'info', message: String(resolve(step.message, scope)) };
+        return { ok: true, output: notification, notify: notification };
+      }
+      case 'DELAY':
+        return { ok: true, output: { seconds: step.seconds }, delaySeconds: step.seconds ?? 0 };
+    }
+  } catch (error) {
+    if (error instanceof StepFailure) return { ok: false, code: error.code, message: error.message };
+    return { ok: false, code: 'step_error', message: String((error as Error)?.message ?? error) };
+  }
+}

@@ -1,0 +1,407 @@
+import { randomUUID } from 'node:crypto';
+import type { DatabaseService, EventsService, JobsService, OutboundHttpService, PluginLogger, Tx } from '../../../core/plugin-api/index.ts';
+import { pureStepTypes, type TriggerKind, type WorkflowDefinition, type WorkflowStep } from '../workflows/workflow-definition.ts';
+import { resolve } from './expressions.ts';
+import { runStep, type StepOutcome, type StepScope } from './step-runners.ts';
+
+export const runQueue = 'automation.run';
+
+/**
+ * Steps whose effect is outside the database (HTTP_REQUEST): recorded as running, and committed,
+ * before they act. The others compute, or act in the transaction that records their outcome (NOTIFY).
+ */
+const actsOutside = (step: WorkflowStep) => !pureStepTypes.has(step.type) && step.type !== 'NOTIFY';
+
+export interface ExecutionRow {
+  id: string;
+  tenant_id: string;
+  workflow_id: string;
+  workflow_version: number;
+  workflow_name: string;
+  status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+  trigger_kind: TriggerKind;
+  input: unknown;
+  context: { steps: Record<string, { output: unknown }>; vars: Record<string, unknown>; trigger?: unknown };
+  output: unknown;
+  current_step: number;
+  step_attempt: number;
+  retry_count: number;
+  failure_code: string | null;
+  failure_message: string | null;
+  queued_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+}
+
+export interface EngineOptions {
+  database: DatabaseService;
+  events: EventsService;
+  jobs: JobsService;
+  outbound: OutboundHttpService;
+  logger: PluginLogger;
+  /** Seconds beyond a step's timeout that its engine's lease lasts: after that, another engine takes over. */
+  leaseSeconds: number;
+}
+
+/** A write the engine owes the database; flushed in the transaction that records the next decision. */
+type PendingWrite = (tx: Tx) => Promise<unknown>;
+
+type Decision =
+  | { kind: 'begin'; step: WorkflowStep; index: number; attempt: number; runId: string }
+  | { kind: 'wait'; seconds: number }
+  | { kind: 'succeed' }
+  | { kind: 'fail'; code: string; message: string };
+
+/**
+ * Durable workflow execution on pg-boss. A job (`automation.run`) drives one execution: it takes
+ * the execution's lease, then runs its steps in order. Every step's outcome, and the execution's
+ * position, are written in one transaction, together with the start of the next step that acts
+ * outside the database: that step's timeline row is committed as `running` before its side effect.
+ * So after a crash the next engine (the job's retry or the resume sweep, once the lease lapsed)
+ * finds the step that was running: a retry-safe one runs again, any other fails the execution
+ * with `step_interrupted` instead of acting twice. DELAYs and retry delays park the execution and
+ * queue a job for when it is due.
+ */
+export class WorkflowEngine {
+  private readonly definitions = new Map<string, WorkflowDefinition>();
+
+  constructor(private readonly options: EngineOptions) {}
+
+  /** Queues an execution in the caller's transaction; its job is sent once that commits. */
+  async start(
+    tx: Tx,
+    workflow: { id: string; version: number; name: string },
+    start: { kind: TriggerKind; ref?: string; input?: unknown; trigger?: unknown; createdBy?: string },
+  ): Promise<ExecutionRow | undefined> {
+    const [row] = await tx.query<ExecutionRow>(
+      `INSERT INTO workflow_execution (id, tenant_id, workflow_id, workflow_version, workflow_name, status, trigger_kind, trigger_ref, input, context, created_by)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+       ON CONFLICT (workflow_id, trigger_ref) WHERE trigger_ref IS NOT NULL DO NOTHING RETURNING *`,
+      [
+        randomUUID(),
+        tx.tenantId,
+        workflow.id,
+        workflow.version,
+        workflow.name,
+        start.kind,
+        start.ref ?? null,
+        JSON.stringify(start.input ?? {}),
+        JSON.stringify({ steps: {}, vars: {}, trigger: start.trigger ?? { kind: start.kind } }),
+        start.createdBy ?? null,
+      ],
+    );
+    if (row) tx.afterCommit(() => this.enqueue(row.tenant_id, row.id));
+    return row;
+  }
+
+  enqueue(tenantId: string, executionId: string, delaySeconds?: number): Promise<unknown> {
+    return this.options.jobs.send(runQueue, { tenantId, executionId }, delaySeconds ? { startAfterSeconds: Math.ceil(delaySeconds) } : {});
+  }
+
+  private async definition(tx: Tx, workflowId: string, version: number): Promise<WorkflowDefinition> {
+    const key = `${workflowId}:${version}`;
+    const cached = this.definitions.get(key);
+    if (cached) return cached;
+    const [row] = await tx.query<WorkflowDefinition>('SELECT trigger, steps, output FROM workflow_version WHERE workflow_id = ? AND version = ?', [
+      workflowId,
+      version,
+    ]);
+    if (!row) throw new Error(`workflow ${workflowId} has no version ${version}`);
+    // Versions never change, so a node keeps them; the bound only guards memory.
+    if (this.definitions.size > 5000) this.definitions.clear();
+    this.definitions.set(key, row);
+    return row;
+  }
+
+  private leaseFor(step: WorkflowStep | undefined): number {
+    return Math.ceil((step?.timeoutMs ?? 30_000) / 1000) + this.options.leaseSeconds;
+  }
+
+  /** The job: runs the execution as far as it goes now (to its end, a wait, or a failure). */
+  async run(tenantId: string, executionId: string): Promise<void> {
+    const db = this.options.database.forTenant(tenantId);
+    const claimed = await db.transaction(async (tx) => {
+      const [execution] = await tx.query<ExecutionRow>(
+        `UPDATE workflow_execution SET status = 'running', started_at = coalesce(started_at, now()), resume_at = NULL,
+                lease_until = now() + make_interval(secs => ?), updated_at = now()
+          WHERE id = ? AND status IN ('queued', 'running', 'waiting') AND (lease_until IS NULL OR lease_until < now())
+            AND (resume_at IS NULL OR resume_at <= now())
+          RETURNING *`,
+        [this.options.leaseSeconds + 30, executionId],
+      );
+      if (!execution) return undefined;
+      const definition = await this.definition(tx, execution.workflow_id, execution.workflow_version);
+      const interrupted = await tx.query<{ id: string; step_index: number; attempt: number }>(
+        "SELECT id, step_index, attempt FROM workflow_step_run WHERE execution_id = ? AND status = 'running'",
+        [executionId],
+      );
+      // The usual case, nothing interrupted: the first step that acts begins in this same transaction.
+      const step = definition.steps[execution.current_step];
+      if (interrupted.length > 0 || !step || !actsOutside(step)) return { execution, definition, interrupted };
+      const begun = { runId: randomUUID(), attempt: execution.step_attempt + 1 };
+      await tx.query('UPDATE workflow_execution SET step_attempt = ?, lease_until = now() + make_interval(secs => ?) WHERE id = ?', [
+        begun.attempt,
+        this.leaseFor(step),
+        executionId,
+      ]);
+      await tx.query(
+        `INSERT INTO workflow_step_run (id, tenant_id, execution_id, step_index, step_id, type, attempt, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
+        [begun.runId, tx.tenantId, executionId, execution.current_step, step.id, step.type, begun.attempt],
+      );
+      return { execution, definition, interrupted, begun };
+    });
+    if (!claimed) return;
+    try {
+      await this.drive(db, claimed.execution, claimed.definition, claimed.interrupted, claimed.begun);
+    } catch (error) {
+      // Not a step's failure (those are recorded): the database or the engine. Let the job's retry
+      // take the execution over at once rather than after the lease.
+      await db.query('UPDATE workflow_execution SET lease_until = NULL WHERE id = ?', [executionId]).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async drive(
+    db: ReturnType<DatabaseService['forTenant']>,
+    execution: ExecutionRow,
+    definition: WorkflowDefinition,
+    interrupted: { id: string; step_index: number; attempt: number }[],
+    begun?: { runId: string; attempt: number },
+  ): Promise<void> {
+    const { steps } = definition;
+    const context = execution.context;
+    const scope: StepScope = { input: execution.input, vars: context.vars, steps: context.steps, trigger: context.trigger };
+    let index = execution.current_step;
+    let attempt = execution.step_attempt;
+    let retryCount = execution.retry_count;
+    let pending: PendingWrite[] = [];
+    let lastOutput: unknown = null;
+
+    for (const run of interrupted) {
+      const step = steps[run.step_index];
+      const rerunnable = step !== undefined && (step.retrySafe === true || pureStepTypes.has(step.type));
+      pending.push((tx) =>
+        tx.query(
+          "UPDATE workflow_step_run SET status = 'interrupted', error_code = 'step_interrupted', error_message = ?, completed_at = now() WHERE id = ? AND status = 'running'",
+          [rerunnable ? 'The engine running it stopped; the step is retry-safe and runs again' : 'The engine running it stopped mid-step', run.id],
+        ),
+      );
+      if (!rerunnable) {
+        await this.decide(db, execution, pending, { index, attempt, retryCount, context, lastOutput }, definition, {
+          kind: 'fail',
+          code: 'step_interrupted',
+          message: `Step ${step?.id ?? run.step_index} was interrupted and is not retry-safe: it may have acted, so it is not run again`,
+        });
+        return;
+      }
+    }
+
+    while (true) {
+      const step = steps[index];
+      if (!step) {
+        await this.decide(db, execution, pending, { index, attempt, retryCount, context, lastOutput }, definition, { kind: 'succeed' });
+        return;
+      }
+      attempt += 1;
+      const runId = begun?.runId ?? randomUUID();
+      const alreadyBegun = begun !== undefined;
+      begun = undefined;
+      // A step that acts outside the database is recorded as running, and committed, before it acts.
+      if (actsOutside(step) && !alreadyBegun) {
+        const going = await this.decide(db, execution, pending, { index, attempt, retryCount, context, lastOutput }, definition, {
+          kind: 'begin',
+          step,
+          index,
+          attempt,
+          runId,
+        });
+        pending = [];
+        if (!going) return;
+      }
+      const startedAt = new Date();
+      const outcome: StepOutcome = await runStep(this.options.outbound, step, scope);
+      const completed = { startedAt, runId, step, index, attempt, outcome, began: actsOutside(step) };
+      pending.push((tx) => this.recordStep(tx, execution, completed));
+
+      if (outcome.ok) {
+        context.steps[step.id] = { output: outcome.output };
+        if (outcome.vars) Object.assign(context.vars, outcome.vars);
+        lastOutput = outcome.output;
+        attempt = 0;
+        if (outcome.next === 'end') index = steps.length;
+        else if (outcome.next) index = steps.findIndex((s) => s.id === outcome.next);
+        else index += 1;
+        if (outcome.delaySeconds !== undefined && outcome.delaySeconds > 0) {
+          await this.decide(db, execution, pending, { index, attempt, retryCount, context, lastOutput }, definition, {
+            kind: 'wait',
+            seconds: outcome.delaySeconds,
+          });
+          return;
+        }
+        continue;
+      }
+      const retry = step.retry ?? {};
+      if (attempt <= (retry.limit ?? 0)) {
+        retryCount += 1;
+        const delayMs = retry.delayMs ?? 0;
+        if (delayMs > 0) {
+          await this.decide(db, execution, pending, { index, attempt, retryCount, context, lastOutput }, definition, {
+            kind: 'wait',
+            seconds: delayMs / 1000,
+          });
+          return;
+        }
+        continue;
+      }
+      await this.decide(db, execution, pending, { index, attempt, retryCount, context, lastOutput }, definition, {
+        kind: 'fail',
+        code: outcome.code,
+        message: outcome.message,
+      });
+      return;
+    }
+  }
+
+  private async recordStep(
+    tx: Tx,
+    execution: ExecutionRow,
+    done: { startedAt: Date; runId: string; step: WorkflowStep; index: number; attempt: number; outcome: StepOutcome; began: boolean },
+  ): Promise<void> {
+    const { outcome } = done;
+    const output = outcome.ok ? JSON.stringify(outcome.output ?? null) : null;
+    const [code, message] = outcome.ok ? [null, null] : [outcome.code, outcome.message];
+    const status = outcome.ok ? 'succeeded' : 'failed';
+    if (done.began) {
+      await tx.query('UPDATE workflow_step_run SET status = ?, output = ?, error_code = ?, error_message = ?, completed_at = clock_timestamp() WHERE id = ?', [
+        status,
+        output,
+        code,
+        message,
+        done.runId,
+      ]);
+    } else {
+      await tx.query(
+        `INSERT INTO workflow_step_run (id, tenant_id, execution_id, step_index, step_id, type, attempt, status, output, error_code, error_message, started_at, completed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, clock_timestamp())`,
+        [done.runId, tx.tenantId, execution.id, done.index, done.step.id, done.step.type, done.attempt, status, output, code, message, done.startedAt],
+      );
+    }
+    // NOTIFY's effect is its event, written with the step's outcome: it happens exactly once.
+    if (outcome.ok && outcome.notify)
+      await this.options.events.publish(tx, {
+        topic: 'workflow.notification',
+        tenantId: tx.tenantId,
+        payload: { executionId: execution.id, workflowId: execution.workflow_id, stepId: done.step.id, ...outcome.notify },
+      });
+  }
+
+  /**
+   * One transaction: the writes owed so far, the execution's new position, and what comes next.
+   * The position is written only while the execution still runs: a cancel in the meantime wins,
+   * and then nothing further starts. Answers whether the execution goes on.
+   */
+  private async decide(
+    db: ReturnType<DatabaseService['forTenant']>,
+    execution: ExecutionRow,
+    pending: PendingWrite[],
+    state: { index: number; attempt: number; retryCount: number; context: ExecutionRow['context']; lastOutput: unknown },
+    definition: WorkflowDefinition,
+    decision: Decision,
+  ): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      for (const write of pending) await write(tx);
+      const common = [state.index, state.attempt, state.retryCount, JSON.stringify(state.context)];
+      if (decision.kind === 'begin') {
+        const [row] = await tx.query(
+          `UPDATE workflow_execution SET current_step = ?, step_attempt = ?, retry_count = ?, context = ?,
+                  lease_until = now() + make_interval(secs => ?), updated_at = now()
+            WHERE id = ? AND status = 'running' RETURNING id`,
+          [...common, this.leaseFor(decision.step), execution.id],
+        );
+        if (!row) return false;
+        await tx.query(
+          `INSERT INTO workflow_step_run (id, tenant_id, execution_id, step_index, step_id, type, attempt, status)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
+          [decision.runId, tx.tenantId, execution.id, decision.index, decision.step.id, decision.step.type, decision.attempt],
+        );
+        return true;
+      }
+      if (decision.kind === 'wait') {
+        const [row] = await tx.query(
+          `UPDATE workflow_execution SET current_step = ?, step_attempt = ?, retry_count = ?, context = ?, status = 'waiting',
+                  resume_at = now() + make_interval(secs => ?), lease_until = NULL, updated_at = now()
+            WHERE id = ? AND status = 'running' RETURNING id`,
+          [...common, decision.seconds, execution.id],
+        );
+        if (row) tx.afterCommit(() => this.enqueue(execution.tenant_id, execution.id, decision.seconds));
+        return false;
+      }
+      const succeeded = decision.kind === 'succeed';
+      const scope = { input: execution.input, vars: state.context.vars, steps: state.context.steps, trigger: state.context.trigger };
+      const output = succeeded ? (definition.output !== undefined && definition.output !== null ? resolve(definition.output, scope) : state.lastOutput) : null;
+      const [finished] = await tx.query<ExecutionRow & { duration_ms: number }>(
+        `UPDATE workflow_execution SET current_step = ?, step_attempt = ?, retry_count = ?, context = ?, status = ?, output = ?,
+                failure_code = ?, failure_message = ?, completed_at = now(), lease_until = NULL, updated_at = now()
+          WHERE id = ? AND status = 'running'
+          RETURNING *, (extract(epoch FROM now() - coalesce(started_at, queued_at)) * 1000)::int AS duration_ms`,
+        [
+          ...common,
+          succeeded ? 'succeeded' : 'failed',
+          JSON.stringify(output ?? null),
+          succeeded ? null : (decision as { code: string }).code,
+          succeeded ? null : (decision as { message: string }).message,
+          execution.id,
+        ],
+      );
+      if (finished) await publishFinished(this.options.events, tx, finished);
+      return false;
+    });
+  }
+
+  /** Retry from the failed step: the outputs of the steps before it are kept. */
+  async retry(tx: Tx, execution: ExecutionRow): Promise<ExecutionRow> {
+    const [row] = await tx.query<ExecutionRow>(
+      `UPDATE workflow_execution SET status = 'queued', step_attempt = 0, retry_count = retry_count + 1, failure_code = NULL,
+              failure_message = NULL, completed_at = NULL, output = NULL, lease_until = NULL, resume_at = NULL, updated_at = now()
+        WHERE id = ? RETURNING *`,
+      [execution.id],
+    );
+    tx.afterCommit(() => this.enqueue(execution.tenant_id, execution.id));
+    return row as ExecutionRow;
+  }
+
+  async cancel(tx: Tx, execution: ExecutionRow): Promise<ExecutionRow> {
+    const [row] = await tx.query<ExecutionRow & { duration_ms: number }>(
+      `UPDATE workflow_execution SET status = 'cancelled', completed_at = now(), lease_until = NULL, resume_at = NULL, updated_at = now()
+        WHERE id = ? RETURNING *, (extract(epoch FROM now() - coalesce(started_at, queued_at)) * 1000)::int AS duration_ms`,
+      [execution.id],
+    );
+    await tx.query(
+      "UPDATE workflow_step_run SET status = 'cancelled', error_code = 'cancelled', error_message = 'The execution was cancelled', completed_at = now() WHERE execution_id = ? AND status = 'running'",
+      [execution.id],
+    );
+    await publishFinished(this.options.events, tx, row as ExecutionRow & { duration_ms: number });
+    return row as ExecutionRow;
+  }
+}
+
+/** `workflow.completed` for every finished execution; `pipeline.failed` too when it failed. */
+async function publishFinished(events: EventsService, tx: Tx, row: ExecutionRow & { duration_ms: number }) {
+  const payload = {
+    executionId: row.id,
+    workflowId: row.workflow_id,
+    workflowName: row.workflow_name,
+    workflowVersion: row.workflow_version,
+    status: row.status,
+    durationMs: row.duration_ms,
+    retryCount: row.retry_count,
+    failureCode: row.failure_code,
+  };
+  await events.publish(tx, { topic: 'workflow.completed', tenantId: tx.tenantId, payload });
+  if (row.status === 'failed')
+    await events.publish(tx, {
+      topic: 'pipeline.failed',
+      tenantId: tx.tenantId,
+      payload: { source: 'workflow', ...payload, failureMessage: row.failure_message },
+    });
+}

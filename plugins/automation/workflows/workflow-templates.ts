@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { AppError, type JsonSchema, type TemplateSection, type Tx } from '../../../core/plugin-api/index.ts';
+import { checkDefinition, type WorkflowStep, type WorkflowTrigger } from './workflow-definition.ts';
+import { dueAt, type Fields, recordVersion, type WorkflowRow } from './workflows.handlers.ts';
+
+type Schema = Record<string, unknown>;
+
+/** The contract's own schemas, with their `$ref`s written out: one definition of a workflow, wherever it is read. */
+function itemSchemaFromContract(): JsonSchema {
+  const document = parse(readFileSync(new URL('./workflows.openapi.yaml', import.meta.url), 'utf8'));
+  const schemas = document.components.schemas as Record<string, Schema>;
+  const inline = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(inline);
+    if (!value || typeof value !== 'object') return value;
+    const ref = (value as Schema).$ref;
+    if (typeof ref === 'string') return inline(schemas[ref.replace('#/components/schemas/', '')]);
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, inline(inner)]));
+  };
+  return inline(schemas.WorkflowCreate) as JsonSchema;
+}
+
+const jsonPointer = (path: string) =>
+  path
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .join('/');
+
+const fieldsOf = (item: Record<string, unknown>): Fields => ({
+  name: item.name as string,
+  description: (item.description as string | undefined) ?? '',
+  enabled: (item.enabled as boolean | undefined) ?? true,
+  trigger: item.trigger as WorkflowTrigger,
+  steps: item.steps as WorkflowStep[],
+  output: item.output ?? null,
+});
+
+const same = (fields: Fields, row: WorkflowRow) =>
+  JSON.stringify([fields.name, fields.description, fields.enabled, fields.trigger, fields.steps, fields.output ?? null]) ===
+  JSON.stringify([row.name, row.description, row.enabled, row.trigger, row.steps, row.output ?? null]);
+
+/**
+ * The `workflows:` section of the templates document (seed 001): workflows by name, their current
+ * definitions out, and back in as new workflows or new versions of the ones with that name.
+ */
+export function workflowTemplates(changed: () => void): TemplateSection {
+  return {
+    name: 'workflows',
+    itemSchema: itemSchemaFromContract(),
+    keyOf: (item) => String(item.name).toLowerCase(),
+    async export(tx: Tx) {
+      const rows = await tx.query<WorkflowRow>('SELECT * FROM workflow ORDER BY lower(name), id');
+      return rows.map((row) => ({
+        name: row.name,
+        ...(row.description ? { description: row.description } : {}),
+        enabled: row.enabled,
+        trigger: row.trigger,
+        steps: row.steps,
+        ...(row.output === null || row.output === undefined ? {} : { output: row.output }),
+      }));
+    },
+    async import(tx, items, report) {
+      items.forEach((item, index) => {
+        try {
+          checkDefinition(fieldsOf(item));
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          const details = (error.details as { path: string; message: string }[]).map((d) => ({
+            path: `/workflows/${index}/${jsonPointer(d.path)}`,
+            message: d.message,
+          }));
+          throw new AppError('validation_failed', `Workflow ${String(item.name)} is not valid`, { details });
+        }
+      });
+      for (const item of items) {
+        const fields = fieldsOf(item);
+        const [row] = await tx.query<WorkflowRow>('SELECT * FROM workflow WHERE lower(name) = lower(?) FOR UPDATE', [fields.name]);
+        if (row && same(fields, row)) {
+          report.skipped.push(fields.name);
+          continue;
+        }
+        const values = [
+          fields.name,
+          fields.description,
+          fields.enabled,
+          JSON.stringify(fields.trigger),
+          JSON.stringify(fields.steps),
+          JSON.stringify(fields.output ?? null),
+          dueAt(fields),
+        ];
+        const [written] = row
+          ? await tx.query<WorkflowRow>(
+              `UPDATE workflow SET name = ?, description = ?, enabled = ?, trigger = ?, steps = ?, output = ?, next_run_at = ?,
+                      version = version + 1, updated_at = now() WHERE id = ? RETURNING *`,
+              [...values, row.id],
+            )
+          : await tx.query<WorkflowRow>(
+              `INSERT INTO workflow (id, tenant_id, name, description, enabled, trigger, steps, output, next_run_at)
+               VALUES (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+              [tx.tenantId, ...values],
+            );
+        await recordVersion(tx, written as WorkflowRow, 'templates import');
+        (row ? report.updated : report.created).push(fields.name);
+      }
+      if (items.length > 0) tx.afterCommit(changed);
+    },
+  };
+}
