@@ -2,7 +2,7 @@ import t from 'tap';
 import { startTestServer } from '../../core/plugin-api/testing.ts';
 import { probePlugin } from './audit-probe.testkit.ts';
 import { csvCell } from './records/record-export.ts';
-import { sealPending } from './chain/chain-sealer.ts';
+import { sealAll } from './chain/chain-sealer.ts';
 import audit from './plugin.ts';
 
 type Record_ = {
@@ -87,7 +87,7 @@ t.test('verification finds the first broken link: a record edited, a record dele
     t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name } })).status, 201);
   }
   const verify = async () => (await server.call('GET', '/api/v1/audit/verification', { headers: admin.headers })).json;
-  await sealPending(server.database.platform);
+  await sealAll(server.database.platform);
   const clean = await verify();
   t.match(clean, { valid: true, pending: 0, firstBroken: null });
   const seqs = (await records(server, admin.headers, '&action=probeCreateThing&sortBy=seq&sortOrder=asc')).map((r) => r.seq);
@@ -115,7 +115,7 @@ t.test('verification finds the first broken link: a record edited, a record dele
   const other = await startTestServer(t, { plugins: [audit, probePlugin] });
   const [otherAdmin, otherOps] = [await other.loginAs('msp_admin'), await other.loginAs('ops_engineer')];
   await other.call('POST', '/api/v1/audit-probe/things', { headers: otherOps.headers, body: { name: 'x' } });
-  await sealPending(other.database.platform);
+  await sealAll(other.database.platform);
   await other.database.platform.query('ALTER TABLE audit_record DISABLE TRIGGER audit_record_append_only');
   await other.database.platform.query(
     `DELETE FROM audit_record WHERE tenant_id = 'acme' AND seq = (SELECT max(seq) FROM audit_record WHERE tenant_id = 'acme')`,

@@ -46,7 +46,7 @@ export type AuditRecord = {
   occurredAt: string;
   tenantId: string;
   principal: {
-    kind: 'user' | 'api_key' | 'system' | 'anonymous';
+    kind: 'user' | 'api_key' | 'session' | 'system' | 'anonymous';
     id: string | null;
     name: string | null;
   };
@@ -123,7 +123,7 @@ export type ExportAuditRecordsRequest = {
     from?: string;
     /** Records before this time. */
     to?: string;
-    principalKind?: 'user' | 'api_key' | 'system' | 'anonymous';
+    principalKind?: 'user' | 'api_key' | 'session' | 'system' | 'anonymous';
     principalId?: string;
     /** The operationId or security event topic, exactly. */
     action?: string;
@@ -186,7 +186,7 @@ export type ListAuditRecordsRequest = {
     from?: string;
     /** Records before this time. */
     to?: string;
-    principalKind?: 'user' | 'api_key' | 'system' | 'anonymous';
+    principalKind?: 'user' | 'api_key' | 'session' | 'system' | 'anonymous';
     principalId?: string;
     /** The operationId or security event topic, exactly. */
     action?: string;

@@ -50,6 +50,19 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
       fragment('./github/github.openapi.yaml'),
       fragment('./agent-runtime/agent-runtime.openapi.yaml'),
     ),
+    console: {
+      pages: [
+        { path: 'workflows', title: 'Workflows', navGroup: 'Automation', permission: 'automation.workflows:read', list: '/api/v1/workflows' },
+        {
+          path: 'workflow-executions',
+          title: 'Executions',
+          navGroup: 'Automation',
+          permission: 'automation.executions:read',
+          list: '/api/v1/workflow-executions',
+        },
+        { path: 'change-events', title: 'Change events', navGroup: 'Automation', permission: 'automation.changes:read', list: '/api/v1/change-events' },
+      ],
+    },
     permissions: [
       { name: 'automation.workflows:read', description: 'See workflows and their definitions' },
       { name: 'automation.workflows:write', description: 'Create, change and delete workflows' },

@@ -57,6 +57,15 @@ export function createPortalPlugin(): PluginManifest {
     permissions: portalPermissions,
     policies: portalPolicies,
     events: portalEvents,
+    console: {
+      pages: [
+        { path: 'clients', title: 'Clients', navGroup: 'Clients & billing', permission: 'portal.clients:read', list: '/api/v1/clients' },
+        { path: 'quotes', title: 'Quotes', navGroup: 'Clients & billing', permission: 'portal.quotes:read', list: '/api/v1/quotes' },
+        { path: 'invoices', title: 'Invoices', navGroup: 'Clients & billing', permission: 'portal.invoices:read', list: '/api/v1/invoices' },
+        { path: 'payments', title: 'Payments', navGroup: 'Clients & billing', permission: 'portal.invoices:read', list: '/api/v1/payments' },
+        { path: 'knowledge-base', title: 'Knowledge base', navGroup: 'Service desk', permission: 'portal.articles:read', list: '/api/v1/articles' },
+      ],
+    },
     config: {
       ITOPS_PORTAL_SESSION_MINUTES: {
         type: 'integer',

@@ -5445,7 +5445,7 @@ export interface components {
       tenantId: string;
       principal: {
         /** @enum {string} */
-        kind: 'user' | 'api_key' | 'system' | 'anonymous';
+        kind: 'user' | 'api_key' | 'session' | 'system' | 'anonymous';
         id: string | null;
         name: string | null;
       };
@@ -8593,7 +8593,7 @@ export interface components {
     AuditFrom: string;
     /** @description Records before this time. */
     AuditTo: string;
-    AuditPrincipalKind: 'user' | 'api_key' | 'system' | 'anonymous';
+    AuditPrincipalKind: 'user' | 'api_key' | 'session' | 'system' | 'anonymous';
     AuditPrincipalId: string;
     /** @description The operationId or security event topic, exactly. */
     AuditAction: string;

@@ -3,7 +3,7 @@ import { startTestServer } from '../../../core/plugin-api/testing.ts';
 import { probePlugin } from '../audit-probe.testkit.ts';
 import audit from '../plugin.ts';
 import { verifyAllChains } from './chain-report.ts';
-import { sealPending } from './chain-sealer.ts';
+import { sealAll } from './chain-sealer.ts';
 
 t.test('concurrent writers of one workspace append one after the other: the chain has no fork and no gap', async (t) => {
   const server = await startTestServer(t, { plugins: [audit, probePlugin] });
@@ -13,7 +13,7 @@ t.test('concurrent writers of one workspace append one after the other: the chai
   );
   const statuses = (await Promise.all(writes)).map((r) => r.status);
   t.same(new Set(statuses), new Set([201]));
-  await sealPending(server.database.platform);
+  await sealAll(server.database.platform);
   const report = (await server.call('GET', '/api/v1/audit/verification', { headers: admin.headers })).json;
   t.match(report, { valid: true, pending: 0, firstBroken: null });
   const records = (await server.call('GET', '/api/v1/audit/records?limit=1000&action=probeCreateThing', { headers: admin.headers })).json;
@@ -33,7 +33,7 @@ t.test('the verification CLI reports every chain and the first broken link, with
   const [acme, globex] = [await server.loginAs('ops_engineer'), await server.loginAs('ops_engineer', 'globex')];
   for (const actor of [acme, acme, acme, globex]) await server.call('POST', '/api/v1/audit-probe/things', { headers: actor.headers, body: { name: 'x' } });
   const platform = server.database.platform;
-  await sealPending(platform);
+  await sealAll(platform);
   const clean = await verifyAllChains(platform);
   t.equal(clean.exitCode, 0);
   t.match(clean.text, /^ok {6}acme: \d+ records/m);

@@ -19,3 +19,19 @@ export async function sealPending(platform: PlatformDatabase): Promise<number> {
   }
   return sealed;
 }
+
+/**
+ * Seals until no committed record is left unsealed, for tests and tools that need the whole chain
+ * now: `sealPending` leaves records younger than the oldest transaction still open anywhere on the
+ * server (their order is not final yet), and on a busy server a round can find none ready.
+ */
+export async function sealAll(platform: PlatformDatabase, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    await sealPending(platform);
+    const [left] = await platform.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_record WHERE seq IS NULL');
+    if (left.n === 0) return;
+    if (Date.now() > until) throw new Error(`${left.n} audit records are still unsealed after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

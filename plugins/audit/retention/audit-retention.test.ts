@@ -3,7 +3,7 @@ import { startTestServer } from '../../../core/plugin-api/testing.ts';
 import { probePlugin } from '../audit-probe.testkit.ts';
 import audit from '../plugin.ts';
 import { applyRetention } from './audit-retention.ts';
-import { sealPending } from '../chain/chain-sealer.ts';
+import { sealAll } from '../chain/chain-sealer.ts';
 
 /**
  * Moves the workspace's oldest records `days` back in time and re-hashes the chain, as a database
@@ -52,7 +52,7 @@ t.test('retention removes the records older than the policy, and the chain still
   const [changed] = (await server.call('GET', '/api/v1/audit/records?action=setAuditRetention', { headers: admin.headers })).json.data;
   t.same(changed.diff[0].fields.retain_days, { after: 30 }, 'changing the policy is itself audited');
 
-  await sealPending(server.database.platform);
+  await sealAll(server.database.platform);
   const all = (await server.call('GET', '/api/v1/audit/records?limit=1000&sortBy=seq&sortOrder=asc', { headers: admin.headers })).json.data as {
     seq: number;
     action: string;
