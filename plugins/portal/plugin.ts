@@ -1,3 +1,4 @@
+import { clientImportKind } from './clients/client-import-kind.ts';
 import { definePlugin, openapiFiles, type PluginManifest, serviceHealthToken, ticketsServiceToken, tokens } from '../../core/plugin-api/index.ts';
 import * as access from './access/access.handlers.ts';
 import { fileExportAdapter } from './accounting/accounting-adapters.ts';
@@ -57,6 +58,7 @@ export function createPortalPlugin(): PluginManifest {
     permissions: portalPermissions,
     policies: portalPolicies,
     events: portalEvents,
+    importKinds: [clientImportKind],
     console: {
       pages: [
         { path: 'clients', title: 'Clients', navGroup: 'Clients & billing', permission: 'portal.clients:read', list: '/api/v1/clients' },
