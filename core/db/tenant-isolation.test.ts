@@ -80,6 +80,10 @@ const extraColumns: Record<string, Record<string, string>> = {
   monitor_badge: { token: 'md5(random()::text)' },
   // Its CHECK is a pattern, not a list of values: the generic text would be the pattern itself.
   workspace_secret: { key: `'isolation_key'` },
+  // ISO 4217 codes: three letters, where the generic text is longer.
+  portal_quote: { currency: `'EUR'` },
+  portal_invoice: { currency: `'EUR'` },
+  portal_payment: { currency: `'EUR'` },
 };
 
 async function rowSql(kernel: Kernel, table: string, tenantId: string): Promise<string> {
