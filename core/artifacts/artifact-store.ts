@@ -1,9 +1,9 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { PlatformDatabase, Tx } from '../db/sql-handles.ts';
+import { type ArtifactBackend, LocalDiskBackend, pathUnder } from './artifact-backends.ts';
 
 /** How long a download link stays valid; a new one comes with every read of the job. */
 export const linkLifetimeSeconds = 15 * 60;
@@ -28,22 +28,27 @@ export interface NewArtifactFile {
 }
 
 /**
- * Files jobs produce (export files, import error reports), on local disk under the data directory:
- * `<dataDir>/artifacts/<workspace>/<uuid>`. A file is written first, then recorded in the job's
+ * Files jobs produce (export files, import error reports), written under the data directory
+ * (`<dataDir>/artifacts/<workspace>/<uuid>`) and kept there, or in an S3-compatible store
+ * (`ITOPS_ARTIFACTS_S3_*`, see artifact-backends.ts). A file is written first, then recorded in the job's
  * transaction; the row carries its expiry, and the sweep removes both together. Downloads go
  * through signed links (HMAC of id, workspace and expiry with a key derived from the JWT secret),
  * so a link can be handed to a browser or curl without a token and stops working on its own.
  */
 export class ArtifactStore {
   private readonly key: Buffer;
+  readonly backend: ArtifactBackend;
 
   constructor(
     readonly root: string,
     jwtSecret: string,
     private readonly platform: Pick<PlatformDatabase, 'query'>,
+    /** Where complete files go (default: they stay where they were written, under `root`). */
+    backend?: ArtifactBackend,
   ) {
     // A key of its own, derived: a leaked link signature says nothing about session tokens.
     this.key = createHmac('sha256', jwtSecret).update('itops artifact links').digest();
+    this.backend = backend ?? new LocalDiskBackend((storageKey) => this.pathOf(storageKey));
   }
 
   /** A fresh path for a file of the workspace (its folder exists). */
@@ -55,9 +60,13 @@ export class ArtifactStore {
     return { id, storageKey, absolutePath };
   }
 
-  /** Records a complete file in the caller's transaction (the workspace's). */
+  /**
+   * Records a complete file in the caller's transaction (the workspace's), once the backend keeps
+   * it. A transaction that then rolls back leaves an object no row names (never a row without its file).
+   */
   async record(tx: Tx, file: NewArtifactFile, meta: { fileName: string; contentType: string }): Promise<void> {
     const { size } = await stat(file.absolutePath);
+    await this.backend.keep(file.storageKey, file.absolutePath);
     await tx.query(
       `INSERT INTO core_artifact (id, tenant_id, file_name, content_type, storage_key, size_bytes, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))`,
@@ -82,19 +91,14 @@ export class ArtifactStore {
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
     if (expires * 1000 < Date.now() || new Date(row.expires_at).getTime() < Date.now()) return 'expired';
-    const absolutePath = this.pathOf(row.storage_key);
-    try {
-      await stat(absolutePath);
-    } catch {
-      return 'missing';
-    }
-    return { row, stream: createReadStream(absolutePath) };
+    const stream = await this.backend.open(row.storage_key);
+    return stream ? { row, stream } : 'missing';
   }
 
   /** Removes expired artifacts (rows and files) of every workspace; returns how many. */
   async sweep(): Promise<number> {
     const expired = await this.platform.query<{ storage_key: string }>('DELETE FROM core_artifact WHERE expires_at < now() RETURNING storage_key');
-    for (const row of expired) await rm(this.pathOf(row.storage_key), { force: true });
+    for (const row of expired) await this.backend.remove(row.storage_key);
     return expired.length;
   }
 
@@ -104,9 +108,7 @@ export class ArtifactStore {
   }
 
   private pathOf(storageKey: string): string {
-    const resolved = path.resolve(this.root, storageKey);
-    if (!resolved.startsWith(path.resolve(this.root) + path.sep)) throw new Error(`artifact key ${storageKey} leaves the store`);
-    return resolved;
+    return pathUnder(this.root, storageKey);
   }
 
   private sign(id: string, tenantId: string, expires: number): string {

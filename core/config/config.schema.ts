@@ -192,6 +192,30 @@ export const configVariables = {
   ITOPS_SMTP_USER: { type: 'string', default: '', description: 'User name for SMTP authentication (empty: no authentication).' },
   ITOPS_SMTP_PASSWORD: { type: 'string', default: '', description: 'Password for SMTP authentication.' },
   ITOPS_SMTP_FROM: { type: 'string', default: 'itops <itops@localhost>', description: 'From address of notification e-mails.' },
+  ITOPS_ARTIFACTS_S3_ENDPOINT: {
+    type: 'string',
+    format: 'uri',
+    maxLength: 2000,
+    description:
+      'S3-compatible store for job artifacts (exports, import error reports), e.g. https://s3.eu-west-1.amazonaws.com or a MinIO URL; objects are addressed path-style. Unset: local disk under the data directory.',
+  },
+  ITOPS_ARTIFACTS_S3_BUCKET: { type: 'string', maxLength: 63, description: 'Bucket of the artifact store (required with ITOPS_ARTIFACTS_S3_ENDPOINT).' },
+  ITOPS_ARTIFACTS_S3_REGION: {
+    type: 'string',
+    maxLength: 64,
+    default: 'us-east-1',
+    description: 'Region the artifact store signs its requests for (AWS Signature V4).',
+  },
+  ITOPS_ARTIFACTS_S3_ACCESS_KEY_ID: {
+    type: 'string',
+    maxLength: 200,
+    description: 'Access key id of the artifact store (required with ITOPS_ARTIFACTS_S3_ENDPOINT).',
+  },
+  ITOPS_ARTIFACTS_S3_SECRET_ACCESS_KEY: {
+    type: 'string',
+    maxLength: 500,
+    description: 'Secret access key of the artifact store (required with ITOPS_ARTIFACTS_S3_ENDPOINT).',
+  },
   ITOPS_JOBS_ENABLED: { type: 'boolean', default: true, description: 'Run job workers in this process (false: this node only serves HTTP).' },
 } as const;
 

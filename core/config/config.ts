@@ -37,6 +37,8 @@ export interface Config {
   webhookRetryBaseSeconds: number;
   /** The relay of e-mail notification channels; absent until ITOPS_SMTP_HOST is set. */
   smtp?: SmtpConfig;
+  /** Where job artifacts are kept when not on local disk; absent until ITOPS_ARTIFACTS_S3_ENDPOINT is set. */
+  artifactsS3?: S3Config;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   adminEmail?: string;
@@ -49,6 +51,14 @@ export interface Config {
   licensePublicKeys: string[];
   /** ITOPS_* variables the core does not know: plugins declare and read their own (`ctx.config`). */
   pluginVariables: Readonly<Record<string, string>>;
+}
+
+export interface S3Config {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
 }
 
 export interface SmtpConfig {
@@ -153,6 +163,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
           from: v.ITOPS_SMTP_FROM,
         }
       : undefined,
+    artifactsS3: v.ITOPS_ARTIFACTS_S3_ENDPOINT
+      ? {
+          endpoint: v.ITOPS_ARTIFACTS_S3_ENDPOINT,
+          bucket: v.ITOPS_ARTIFACTS_S3_BUCKET as string,
+          region: v.ITOPS_ARTIFACTS_S3_REGION,
+          accessKeyId: v.ITOPS_ARTIFACTS_S3_ACCESS_KEY_ID as string,
+          secretAccessKey: v.ITOPS_ARTIFACTS_S3_SECRET_ACCESS_KEY as string,
+        }
+      : undefined,
     accessTokenTtlSeconds: v.ITOPS_ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: v.ITOPS_REFRESH_TOKEN_TTL_DAYS,
     adminEmail: v.ITOPS_ADMIN_EMAIL,
@@ -173,6 +192,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
   }
   if (Boolean(config.adminEmail) !== Boolean(config.adminPassword)) {
     throw new ConfigError(['ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD must be set together']);
+  }
+  const s3 = config.artifactsS3;
+  if (s3 && (!s3.bucket || !s3.accessKeyId || !s3.secretAccessKey)) {
+    throw new ConfigError([
+      'ITOPS_ARTIFACTS_S3_ENDPOINT needs ITOPS_ARTIFACTS_S3_BUCKET, ITOPS_ARTIFACTS_S3_ACCESS_KEY_ID and ITOPS_ARTIFACTS_S3_SECRET_ACCESS_KEY',
+    ]);
   }
   return { config, warnings };
 }

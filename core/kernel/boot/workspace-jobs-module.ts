@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { S3Backend } from '../../artifacts/artifact-backends.ts';
 import { ArtifactStore } from '../../artifacts/artifact-store.ts';
 import { artifactsModule } from '../../artifacts/artifacts.module.ts';
 import { resolveJwtSecret } from '../../auth/jwt-secret.ts';
@@ -47,7 +48,12 @@ export function startWorkspaceJobs(deps: {
 }) {
   const { config, database, jobs, logger } = deps;
   return bootModule(logger, async (onStop) => {
-    const artifacts = new ArtifactStore(path.join(config.dataDir, 'artifacts'), await resolveJwtSecret(config, logger), database.platform);
+    const artifacts = new ArtifactStore(
+      path.join(config.dataDir, 'artifacts'),
+      await resolveJwtSecret(config, logger),
+      database.platform,
+      config.artifactsS3 ? new S3Backend(config.artifactsS3) : undefined,
+    );
     const uploads = new UploadStore(path.join(config.dataDir, 'uploads'));
     const runs = new JobRunStore(database, artifacts, (link) => deps.links.absoluteUrl(link));
     const outcomes = new JobOutcomes(database, runs, deps.events);
