@@ -15,6 +15,9 @@ const engineEnv = {
   ITOPS_AUTOMATION_SWEEP_INTERVAL_MS: '200',
 };
 
+// Up to a minute of it is the dead engine's lease running out.
+t.setTimeout(240_000);
+
 t.test('an engine killed mid-step: a fresh one resumes; steps not marked retry-safe ran once', async (t) => {
   // The first call to /slow and to /unsafe never answer: the engine is killed while they run.
   const hanging = new Set(['/slow', '/unsafe']);
@@ -60,11 +63,12 @@ t.test('an engine killed mid-step: a fresh one resumes; steps not marked retry-s
 
   // A fresh engine on the same database.
   await startTestKernel(t, { databaseUrl: database.url, plugins: [automation], env: engineEnv });
+  // The killed engine may have held the sweep's periodic lease (60 s at least): the fresh one takes it over once it ends.
   const settled = (id: string) =>
     eventually(async () => {
       const { json } = await w.read(`/api/v1/workflow-executions/${id}`, w.acmeOps);
       return ['succeeded', 'failed'].includes(json.status) ? json : undefined;
-    }, 30_000);
+    }, 90_000);
 
   const resumed = await settled(first.id);
   t.match(resumed, { status: 'succeeded', failureCode: null });
