@@ -28,7 +28,15 @@ export {
   type TaggedGroupHealth,
   type TaggedReport,
 } from './service-health.ts';
-export { ticketsServiceToken, type TicketsService, type ClientTicket, type ClientTicketCounts } from './ticket-service.ts';
+export {
+  ticketsServiceToken,
+  ticketAutomationToken,
+  type TicketsService,
+  type TicketAutomationService,
+  type AutomatedTicket,
+  type ClientTicket,
+  type ClientTicketCounts,
+} from './ticket-service.ts';
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
 export { createTemplateSections, type TemplateSection, type TemplateSectionReport, type TemplateSectionsService } from './template-sections.ts';

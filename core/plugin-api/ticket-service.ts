@@ -50,3 +50,34 @@ export interface TicketsService {
 
 /** Provided by the ticketing plugin; get it with `ctx.get(ticketsServiceToken)` after `requires: ['ticketing']`. */
 export const ticketsServiceToken = createServiceToken<TicketsService>('ticketing tickets for clients');
+
+/** A ticket as automation sees the result of its change. */
+export interface AutomatedTicket {
+  id: string;
+  status: ClientTicket['status'];
+  priority: ClientTicket['priority'];
+  version: number;
+}
+
+/**
+ * Tickets opened and changed by automation (workflow TICKET steps): the ticketing plugin's own rules
+ * apply (its default SLA policy, events, timeline). Runs in the caller's workspace transaction; an
+ * unknown id is AppError not_found.
+ */
+export interface TicketAutomationService {
+  open(
+    tx: Tx,
+    input: { title: string; description?: string; priority?: ClientTicket['priority']; type?: string; clientId?: string | null; tags?: string[] },
+    author: string,
+  ): Promise<AutomatedTicket>;
+  /** An internal note (when `comment` is given) and a new status or priority, in one go. */
+  update(
+    tx: Tx,
+    id: string,
+    change: { comment?: string; status?: ClientTicket['status']; priority?: ClientTicket['priority'] },
+    author: string,
+  ): Promise<AutomatedTicket>;
+}
+
+/** Provided by the ticketing plugin; find it with `ctx.find(ticketAutomationToken)` after `optionalRequires: ['ticketing']`. */
+export const ticketAutomationToken = createServiceToken<TicketAutomationService>('ticketing tickets for automation');

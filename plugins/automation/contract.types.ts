@@ -267,7 +267,7 @@ export type WorkflowReplace = {
 export type WorkflowStep = {
   /** Unique in the workflow; later steps reference its output. */
   id: string;
-  type: 'HTTP_REQUEST' | 'NOTIFY' | 'DELAY' | 'CONDITION' | 'SET_VARIABLE';
+  type: 'HTTP_REQUEST' | 'NOTIFY' | 'DELAY' | 'CONDITION' | 'SET_VARIABLE' | 'AGENT' | 'TICKET';
   name?: string;
   /** Time the step may take (default 30000). */
   timeoutMs?: number;
@@ -304,6 +304,18 @@ export type WorkflowStep = {
   variable?: string;
   /** SET_VARIABLE: the value (templates resolved). */
   value?: unknown;
+  /** AGENT: the capability `{agent}.{reasoner}` to run, as POST /api/v1/execute runs it (a plugin's built-in one, or the control plane's); the step waits for its run to end, within timeoutMs. */
+  agent?: string;
+  /** AGENT: the run's input (templates resolved), checked against the capability's schema. */
+  input?: unknown;
+  /** TICKET: the ticket to update (templates resolved, e.g. `{{ $.steps.open.output.id }}`); without it the step opens a ticket. Needs the ticketing plugin. */
+  ticketId?: string;
+  /** TICKET: the title of the ticket to open (templates resolved); `message` is its description. */
+  title?: string;
+  /** TICKET: the priority to open with, or to set. */
+  priority?: 'low' | 'medium' | 'high' | 'urgent';
+  /** TICKET: the status to set on update; `message` becomes an internal note. */
+  status?: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
 };
 
 /** One attempt of one step. */

@@ -1,7 +1,7 @@
-import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
+import { definePlugin, openapiFiles, type PluginManifest, ticketAutomationToken, tokens } from '../../core/plugin-api/index.ts';
 import * as runtimeHandlers from './agent-runtime/runtime.handlers.ts';
 import { runSmokeTest, smokeEventTopic, smokeJob, smokeJobHandler, smokeJobTopic } from './agent-runtime/smoke-test.ts';
-import { AgentExecutor } from './agents/agent-executor.ts';
+import { AgentExecutor, runAgentStep } from './agents/agent-executor.ts';
 import { AgentRuns, agentRunCompleted } from './agents/agent-runs.ts';
 import { ControlPlaneExecutor } from './agents/control-plane-executor.ts';
 import { echoCapability } from './agents/echo-capability.ts';
@@ -40,6 +40,8 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
     version: '0.1.0',
     host: '>=0.1.0 <1.0.0',
     migrations: fragment('./migrations/'),
+    // TICKET steps open and change tickets through the ticketing plugin when it is loaded.
+    optionalRequires: ['ticketing'],
     // Topic names fixed by the public contract (seed 003): `workflow.completed`, `pipeline.failed`.
     topicNamespaces: ['workflow', 'pipeline'],
     openapi: openapiFiles(
@@ -198,6 +200,18 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
         events,
         jobs: ctx.get(tokens.jobs),
         outbound: ctx.get(tokens.outbound),
+        // AGENT steps run through the same executor as POST /api/v1/execute (built below).
+        runAgent: (tenantId, target, input, timeoutMs) => runAgentStep({ agents, runs }, tenantId, target, input, timeoutMs),
+        // Looked up at each step: ticketing may be licensed, or not, after this plugin loaded.
+        tickets: () => {
+          const tickets = ctx.find(ticketAutomationToken);
+          if (!tickets) return undefined;
+          const author = 'workflow';
+          return {
+            open: (tenantId, input) => database.forTenant(tenantId).transaction((tx) => tickets.open(tx, input, author)),
+            update: (tenantId, id, change) => database.forTenant(tenantId).transaction((tx) => tickets.update(tx, id, change, author)),
+          };
+        },
         logger: ctx.logger,
         leaseSeconds: ctx.config.ITOPS_AUTOMATION_LEASE_SECONDS as number,
       });

@@ -1,4 +1,4 @@
-import { definePlugin, openapiFiles, type PluginManifest, ticketsServiceToken, tokens } from '../../core/plugin-api/index.ts';
+import { definePlugin, openapiFiles, type PluginManifest, ticketAutomationToken, ticketsServiceToken, tokens } from '../../core/plugin-api/index.ts';
 import { alertRules } from './alert-rules/alert-rules.ts';
 import { AlertTickets } from './alert-rules/alert-tickets.ts';
 import { assetImportKind } from './assets/asset-import-kind.ts';
@@ -12,6 +12,7 @@ import { sweepSlas } from './sla-policies/sla-sweep.job.ts';
 import { ticketingEvents } from './ticketing-events.ts';
 import { ticketingPermissions, ticketingPolicies } from './ticketing-permissions.ts';
 import { ClientTickets } from './tickets/client-tickets.ts';
+import { automationTickets } from './tickets/automation-tickets.ts';
 import { TicketStore } from './tickets/ticket-store.ts';
 import { ticketImportKind } from './tickets/ticket-import-kind.ts';
 import * as tickets from './tickets/tickets.handlers.ts';
@@ -132,6 +133,7 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
       registerTicketingResolvers(ctx, { database, store });
       // The client portal's view of tickets, so it keeps no second ticket model.
       ctx.provide(ticketsServiceToken, new ClientTickets(store, events));
+      ctx.provide(ticketAutomationToken, automationTickets(store));
     },
   });
 }

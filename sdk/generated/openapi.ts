@@ -5548,7 +5548,7 @@ export interface components {
       /** @description Unique in the workflow; later steps reference its output. */
       id: string;
       /** @enum {string} */
-      type: 'HTTP_REQUEST' | 'NOTIFY' | 'DELAY' | 'CONDITION' | 'SET_VARIABLE';
+      type: 'HTTP_REQUEST' | 'NOTIFY' | 'DELAY' | 'CONDITION' | 'SET_VARIABLE' | 'AGENT' | 'TICKET';
       name?: string;
       /** @description Time the step may take (default 30000). */
       timeoutMs?: number;
@@ -5588,6 +5588,24 @@ export interface components {
       variable?: string;
       /** @description SET_VARIABLE: the value (templates resolved). */
       value?: unknown;
+      /** @description AGENT: the capability `{agent}.{reasoner}` to run, as POST /api/v1/execute runs it (a plugin's built-in one, or the control plane's); the step waits for its run to end, within timeoutMs. */
+      agent?: string;
+      /** @description AGENT: the run's input (templates resolved), checked against the capability's schema. */
+      input?: unknown;
+      /** @description TICKET: the ticket to update (templates resolved, e.g. `{{ $.steps.open.output.id }}`); without it the step opens a ticket. Needs the ticketing plugin. */
+      ticketId?: string;
+      /** @description TICKET: the title of the ticket to open (templates resolved); `message` is its description. */
+      title?: string;
+      /**
+       * @description TICKET: the priority to open with, or to set.
+       * @enum {string}
+       */
+      priority?: 'low' | 'medium' | 'high' | 'urgent';
+      /**
+       * @description TICKET: the status to set on update; `message` becomes an internal note.
+       * @enum {string}
+       */
+      status?: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
     };
     WorkflowCreate: {
       name: string;

@@ -1,3 +1,4 @@
+import type { AgentStepRun } from '../engine/step-runners.ts';
 import { AppError, type CapabilitiesService, type RegisteredCapability, type SchemaValidator } from '../../../core/plugin-api/index.ts';
 import type { AgentRunRow, AgentRuns } from './agent-runs.ts';
 import type { ControlPlaneExecutor } from './control-plane-executor.ts';
@@ -80,3 +81,23 @@ async function runBuiltin(deps: Pick<ExecuteDeps, 'runs'>, capability: Registere
 }
 
 class DeadlinePassed extends Error {}
+
+/**
+ * An AGENT workflow step's run: started like POST /api/v1/execute does, then, for a control-plane
+ * run, followed until its signed callback ends it or the step's time is up.
+ */
+export async function runAgentStep(
+  deps: { agents: AgentExecutor; runs: Pick<AgentRuns, 'get'> },
+  tenantId: string,
+  target: string,
+  input: unknown,
+  timeoutMs: number,
+): Promise<AgentStepRun> {
+  const until = Date.now() + timeoutMs;
+  let run = await deps.agents.execute(tenantId, target, input, { timeoutSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)), requestedBy: 'workflow' });
+  while (run.status === 'running' && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    run = (await deps.runs.get(tenantId, run.id)) ?? run;
+  }
+  return { id: run.id, status: run.status, result: run.result, failureCode: run.failure_code, failureMessage: run.failure_message };
+}

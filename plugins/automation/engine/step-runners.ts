@@ -21,6 +21,38 @@ export type StepOutcome =
     }
   | { ok: false; code: string; message: string };
 
+/** How an AGENT step's run ended (the agent run's own record keeps the rest). */
+export interface AgentStepRun {
+  id: string;
+  status: 'running' | 'succeeded' | 'failed' | 'timed_out';
+  result: unknown;
+  failureCode: string | null;
+  failureMessage: string | null;
+}
+
+/** Runs `{agent}.{reasoner}` for a workspace and waits for its run to end (or `timeoutMs` to pass). */
+export type RunAgent = (tenantId: string, target: string, input: unknown, timeoutMs: number) => Promise<AgentStepRun>;
+
+/** Opens or changes a ticket in the workspace (the ticketing plugin's service, in a transaction of its own); undefined when ticketing is not loaded. */
+export type TicketSteps = () =>
+  | {
+      open(tenantId: string, input: { title: string; description?: string; priority?: WorkflowStep['priority'] }): Promise<unknown>;
+      update(
+        tenantId: string,
+        id: string,
+        change: { comment?: string; status?: WorkflowStep['status']; priority?: WorkflowStep['priority'] },
+      ): Promise<unknown>;
+    }
+  | undefined;
+
+/** What steps may use besides their scope. */
+export interface StepContext {
+  tenantId: string;
+  outbound: OutboundHttpService;
+  runAgent?: RunAgent;
+  tickets?: TicketSteps;
+}
+
 /** A step failure the execution reports as its failureCode. */
 export class StepFailure extends Error {
   constructor(
@@ -74,6 +106,46 @@ async function httpRequest(outbound: OutboundHttpService, step: WorkflowStep, sc
   return { ok: true, output };
 }
 
+async function agentStep(context: StepContext, step: WorkflowStep, scope: StepScope, timeoutMs: number): Promise<StepOutcome> {
+  if (!context.runAgent) throw new StepFailure('agents_unavailable', 'no agent executor is running');
+  let run: AgentStepRun;
+  try {
+    run = await context.runAgent(context.tenantId, step.agent as string, resolve(step.input ?? {}, scope), timeoutMs);
+  } catch (error) {
+    // The executor refuses as the execute endpoint would: no such capability, or an input its schema rejects.
+    const code = (error as { code?: string }).code;
+    throw new StepFailure(
+      code === 'not_found' ? 'agent_not_found' : code === 'validation_failed' ? 'agent_input_invalid' : 'agent_failed',
+      String((error as Error).message),
+    );
+  }
+  if (run.status === 'succeeded') return { ok: true, output: { runId: run.id, result: run.result } };
+  if (run.status === 'running' || run.status === 'timed_out')
+    throw new StepFailure('timeout', `${step.agent} (run ${run.id}) did not finish within ${timeoutMs} ms`);
+  throw new StepFailure('agent_failed', `${step.agent} (run ${run.id}) failed: ${run.failureCode ?? ''} ${run.failureMessage ?? ''}`.trim());
+}
+
+async function ticketStep(context: StepContext, step: WorkflowStep, scope: StepScope): Promise<StepOutcome> {
+  const tickets = context.tickets?.();
+  if (!tickets) throw new StepFailure('ticketing_unavailable', 'the ticketing plugin is not loaded');
+  const message = step.message === undefined ? undefined : String(resolve(step.message, scope));
+  try {
+    if (step.ticketId === undefined) {
+      const opened = await tickets.open(context.tenantId, { title: String(resolve(step.title, scope)), description: message, priority: step.priority });
+      return { ok: true, output: opened };
+    }
+    const changed = await tickets.update(context.tenantId, String(resolve(step.ticketId, scope)), {
+      comment: message,
+      status: step.status,
+      priority: step.priority,
+    });
+    return { ok: true, output: changed };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new StepFailure(code === 'not_found' ? 'ticket_not_found' : 'ticket_refused', String((error as Error).message));
+  }
+}
+
 /** Rejects with a `timeout` failure after `ms`, whatever the step is doing. */
 function deadline<T>(work: Promise<T>, ms: number, stepId: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -84,16 +156,20 @@ function deadline<T>(work: Promise<T>, ms: number, stepId: string): Promise<T> {
 }
 
 /**
- * Runs one step and says what it produced. Only HTTP_REQUEST acts outside the database; the others
+ * Runs one step and says what it produced. HTTP_REQUEST, AGENT and TICKET act outside the execution's own rows; the others
  * compute (CONDITION, SET_VARIABLE), or ask the engine to act in the step's own transaction
  * (NOTIFY publishes its event there; DELAY parks the execution).
  */
-export async function runStep(outbound: OutboundHttpService, step: WorkflowStep, scope: StepScope): Promise<StepOutcome> {
+export async function runStep(context: StepContext, step: WorkflowStep, scope: StepScope): Promise<StepOutcome> {
   const timeoutMs = step.timeoutMs ?? defaultTimeoutMs;
   try {
     switch (step.type) {
       case 'HTTP_REQUEST':
-        return await deadline(httpRequest(outbound, step, scope, timeoutMs), timeoutMs + 50, step.id);
+        return await deadline(httpRequest(context.outbound, step, scope, timeoutMs), timeoutMs + 50, step.id);
+      case 'TICKET':
+        return await deadline(ticketStep(context, step, scope), timeoutMs, step.id);
+      case 'AGENT':
+        return await deadline(agentStep(context, step, scope, timeoutMs), timeoutMs + 1000, step.id);
       case 'SET_VARIABLE': {
         const value = resolve(step.value, scope);
         return { ok: true, output: { [step.variable as string]: value }, vars: { [step.variable as string]: value } };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DatabaseService, EventsService, JobsService, OutboundHttpService, PluginLogger, Tx } from '../../../core/plugin-api/index.ts';
 import { pureStepTypes, type TriggerKind, type WorkflowDefinition, type WorkflowStep } from '../workflows/workflow-definition.ts';
 import { resolve } from './expressions.ts';
-import { runStep, type StepOutcome, type StepScope } from './step-runners.ts';
+import { type RunAgent, runStep, type StepOutcome, type StepScope, type TicketSteps } from './step-runners.ts';
 
 export const runQueue = 'automation.run';
 
@@ -38,6 +38,10 @@ export interface EngineOptions {
   events: EventsService;
   jobs: JobsService;
   outbound: OutboundHttpService;
+  /** Runs AGENT steps (the plugin's agent executor). */
+  runAgent?: RunAgent;
+  /** Opens and changes tickets for TICKET steps, while the ticketing plugin is loaded. */
+  tickets?: TicketSteps;
   logger: PluginLogger;
   /** Seconds beyond a step's timeout that its engine's lease lasts: after that, another engine takes over. */
   leaseSeconds: number;
@@ -219,7 +223,11 @@ export class WorkflowEngine {
         if (!going) return;
       }
       const startedAt = new Date();
-      const outcome: StepOutcome = await runStep(this.options.outbound, step, scope);
+      const outcome: StepOutcome = await runStep(
+        { tenantId: execution.tenant_id, outbound: this.options.outbound, runAgent: this.options.runAgent, tickets: this.options.tickets },
+        step,
+        scope,
+      );
       const completed = { startedAt, runId, step, index, attempt, outcome, began: actsOutside(step) };
       pending.push((tx) => this.recordStep(tx, execution, completed));
 

@@ -11,7 +11,7 @@ export interface WorkflowTrigger {
   schedule?: string;
 }
 
-export type StepType = 'HTTP_REQUEST' | 'NOTIFY' | 'DELAY' | 'CONDITION' | 'SET_VARIABLE';
+export type StepType = 'HTTP_REQUEST' | 'NOTIFY' | 'DELAY' | 'CONDITION' | 'SET_VARIABLE' | 'AGENT' | 'TICKET';
 
 export interface WorkflowStep {
   id: string;
@@ -34,6 +34,12 @@ export interface WorkflowStep {
   else?: string;
   variable?: string;
   value?: unknown;
+  agent?: string;
+  input?: unknown;
+  ticketId?: string;
+  title?: string;
+  priority?: 'low' | 'medium' | 'high' | 'urgent';
+  status?: 'new' | 'open' | 'pending' | 'resolved' | 'closed';
 }
 
 export interface WorkflowDefinition {
@@ -49,6 +55,8 @@ const requiredFields: Record<StepType, (keyof WorkflowStep)[]> = {
   DELAY: ['seconds'],
   CONDITION: ['left', 'op'],
   SET_VARIABLE: ['variable', 'value'],
+  AGENT: ['agent'],
+  TICKET: [],
 };
 
 /** Steps with no effect outside the execution: re-running one after a crash is always safe. */
@@ -90,6 +98,10 @@ export function checkDefinition(definition: WorkflowDefinition): void {
     for (const field of requiredFields[step.type]) {
       if (step[field] === undefined) problems.push({ path: `${at}.${field}`, message: `a ${step.type} step needs ${field}` });
     }
+    if (step.type === 'TICKET' && step.title === undefined && step.ticketId === undefined)
+      problems.push({ path: at, message: 'a TICKET step needs title (to open a ticket) or ticketId (to update one)' });
+    if (step.type !== 'TICKET' && (step.ticketId !== undefined || step.title !== undefined || step.priority !== undefined || step.status !== undefined))
+      problems.push({ path: at, message: 'ticketId, title, priority and status belong to TICKET steps' });
     if (step.type === 'CONDITION' && step.op !== 'exists' && step.right === undefined)
       problems.push({ path: `${at}.right`, message: `a CONDITION with op ${step.op} needs right` });
     if (step.type !== 'HTTP_REQUEST' && (step.url || step.method || step.headers || step.body !== undefined))
