@@ -4,7 +4,7 @@
  * throughput with a JWT. API-key calls are shown too: they also pay the per-key rate-limit write.
  */
 import { definePlugin } from '../core/plugin-api/index.ts';
-import { type LoadResult, loadWithCpu, median, ownCpuMicros, printRows, reportFigures, startBenchKernel } from './bench-kit.ts';
+import { type LoadResult, loadWithCpu, median, ownCpuMicros, printRows, reportFigures, startBenchKernel, jsonPoster } from './bench-kit.ts';
 
 const publicGet = (operationId: string, extra: Record<string, unknown>) => ({
   get: {
@@ -39,15 +39,7 @@ const reads = definePlugin({
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const kernel = await startBenchKernel([reads], { ITOPS_ADMIN_EMAIL: 'bench@itops.test', ITOPS_ADMIN_PASSWORD: 'bench admin password' });
-const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-  const response = await fetch(`${kernel.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<any>;
-};
+const post = jsonPoster(kernel.url);
 const rows: { name: string; result: LoadResult; cpuUsPerRequest?: number }[] = [];
 const cpuRatios: number[] = [];
 const jwtRatios: number[] = [];

@@ -175,3 +175,16 @@ export function reportFigures(benchmark: string, figures: BenchFigure[]): void {
   if (!file) return;
   appendFileSync(file, figures.map((f) => `${JSON.stringify({ benchmark, ...f })}\n`).join(''));
 }
+
+/** A JSON POST to a server that throws on any answer but 2xx: benches set their world up through the API. */
+export const jsonPoster =
+  (baseUrl: string) =>
+  async (path: string, body: unknown, headers: Record<string, string> = {}): Promise<any> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };

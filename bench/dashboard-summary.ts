@@ -16,7 +16,7 @@ import { definePlugin } from '../core/plugin-api/index.ts';
 import containersPlugin from '../plugins/containers/plugin.ts';
 import slaPlugin from '../plugins/sla/plugin.ts';
 import { createTicketingPlugin } from '../plugins/ticketing/plugin.ts';
-import { expectOk, type LoadResult, loadWithCpu, ownCpuMicros, printRows, reportFigures, startBareKoa, startBenchKernel } from './bench-kit.ts';
+import { expectOk, type LoadResult, loadWithCpu, ownCpuMicros, printRows, reportFigures, startBareKoa, startBenchKernel, jsonPoster } from './bench-kit.ts';
 
 const seconds = Math.min(Math.max(Number(process.env.BENCH_SECONDS ?? 5), 1), 30);
 const concurrency = Math.min(Math.max(Number(process.env.BENCH_CONCURRENCY ?? 4), 1), 64);
@@ -49,15 +49,7 @@ const kernel = await startBenchKernel([slaPlugin, containersPlugin, createTicket
   ITOPS_ADMIN_PASSWORD: 'bench admin password',
   ITOPS_DB_POOL_SIZE: String(Math.max(concurrency * 5, 10)),
 });
-const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-  const response = await fetch(`${kernel.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<any>;
-};
+const post = jsonPoster(kernel.url);
 
 const rows: { name: string; result: LoadResult; cpuUsPerRequest: number }[] = [];
 let failed = false;

@@ -28,6 +28,7 @@ import {
   reportFigures,
   startBareKoa,
   startBenchKernel,
+  jsonPoster,
 } from './bench-kit.ts';
 
 const tickets = Math.min(Math.max(Number(process.env.BENCH_TICKETS ?? 1_000_000), 1000), 5_000_000);
@@ -42,15 +43,7 @@ const kernel = await startBenchKernel([createTicketingPlugin()], {
   ITOPS_ADMIN_PASSWORD: 'bench admin password',
   ITOPS_DB_POOL_SIZE: String(Math.max(concurrency * 2, 4)),
 });
-const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-  const response = await fetch(`${kernel.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<any>;
-};
+const post = jsonPoster(kernel.url);
 
 // The list's secondary indexes, dropped for the load and rebuilt from their catalog definitions.
 const listIndexes = [

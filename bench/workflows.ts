@@ -14,7 +14,7 @@ import { definePlugin, tokens } from '../core/plugin-api/index.ts';
 import { servicesProbe } from '../core/plugin-api/testing.ts';
 import type { WorkflowEngine } from '../plugins/automation/engine/workflow-engine.ts';
 import { createAutomationPlugin } from '../plugins/automation/plugin.ts';
-import { ownCpuMicros, reportFigures, startBenchKernel } from './bench-kit.ts';
+import { ownCpuMicros, reportFigures, startBenchKernel, jsonPoster } from './bench-kit.ts';
 
 const executions = Math.min(Math.max(Number(process.env.BENCH_EXECUTIONS ?? 2000), 100), 100_000);
 const rounds = Math.min(Math.max(Number(process.env.BENCH_ROUNDS ?? 2), 1), 10);
@@ -81,15 +81,7 @@ const kernel = await startBenchKernel([createAutomationPlugin({ engineReady: (e)
 });
 const { database } = probe.services();
 const tenantId = 'bench';
-const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-  const response = await fetch(`${kernel.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<any>;
-};
+const post = jsonPoster(kernel.url);
 const admin = await post('/api/v1/auth/login', { email: 'bench@itops.test', password: 'bench admin password' });
 await post('/api/v1/tenants', { tenant_id: tenantId, name: 'Bench', plan: 'pro' }, { authorization: `Bearer ${admin.token}` });
 
