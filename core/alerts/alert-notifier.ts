@@ -126,7 +126,17 @@ export class AlertNotifier {
     if (!job) return;
     if (job.version !== null && job.ciphertext && job.wrapped_key && job.master_key_id) {
       const sealed = { version: job.version, ciphertext: job.ciphertext, wrapped_key: job.wrapped_key, master_key_id: job.master_key_id };
-      job.config = { ...job.config, ...(await this.secrets.open(job.tenant_id, job.channel_id, sealed)) };
+      try {
+        job.config = { ...job.config, ...(await this.secrets.open(job.tenant_id, job.channel_id, sealed)) };
+      } catch (error) {
+        // A node without the master key that sealed them (nodes must share ITOPS_MASTER_KEY): another node may send it.
+        return this.ledger.retryOrFail(
+          notificationId,
+          job.attempts,
+          null,
+          `the channel's secret settings could not be opened here: ${(error as Error).message}`,
+        );
+      }
     }
     let alert: ReturnType<typeof alertView> | undefined;
     if (job.alert_id) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import t from 'tap';
@@ -50,6 +51,8 @@ t.test('an event committed on one server process reaches the other; its webhook 
   const shared = {
     DATABASE_URL: database.url,
     ITOPS_JWT_SECRET: jwtSecret,
+    // Nodes share the master key, as they must in production: webhook signing secrets are sealed with it.
+    ITOPS_MASTER_KEY: randomBytes(32).toString('base64'),
     ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true',
   };
   // Only A bootstraps the first admin: two nodes booting at once against an empty user table would race to create it.

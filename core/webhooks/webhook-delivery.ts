@@ -172,7 +172,13 @@ export class WebhookDelivery {
       [deliveryId],
     );
     if (!job) return;
-    const secrets = await this.signingSecrets(job.tenant_id, job.subscription_id, job);
+    let secrets: string[];
+    try {
+      secrets = await this.signingSecrets(job.tenant_id, job.subscription_id, job);
+    } catch (error) {
+      // A node without the master key that sealed it (nodes must share ITOPS_MASTER_KEY): another node may send it.
+      return this.ledger.retryOrFail(deliveryId, job.attempts, null, `the signing secret could not be opened here: ${(error as Error).message}`);
+    }
     if (secrets.length === 0) return this.ledger.fail(deliveryId, null, 'the webhook has no signing secret; rotate its secret');
     const body = JSON.stringify({ type: job.topic, timestamp: new Date(job.created_at).toISOString(), eventId: String(job.event_id), data: job.payload });
     const timestamp = Math.floor(Date.now() / 1000);
