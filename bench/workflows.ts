@@ -78,6 +78,8 @@ const kernel = await startBenchKernel([createAutomationPlugin({ engineReady: (e)
   ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true',
   ITOPS_LOG_LEVEL: 'error',
   ITOPS_DB_POOL_SIZE: '40',
+  // The engine and the bare chain both live on the job queue: its own pool is what they wait for.
+  ITOPS_JOBS_POOL_SIZE: process.env.ITOPS_JOBS_POOL_SIZE ?? '16',
 });
 const { database } = probe.services();
 const tenantId = 'bench';

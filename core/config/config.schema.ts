@@ -216,6 +216,13 @@ export const configVariables = {
     maxLength: 500,
     description: 'Secret access key of the artifact store (required with ITOPS_ARTIFACTS_S3_ENDPOINT).',
   },
+  ITOPS_JOBS_POOL_SIZE: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+    default: 4,
+    description: 'Connections of the job queue (pg-boss) per process: fetching, completing and queueing jobs; raise it for job-heavy nodes (workflows).',
+  },
   ITOPS_JOBS_ENABLED: { type: 'boolean', default: true, description: 'Run job workers in this process (false: this node only serves HTTP).' },
 } as const;
 

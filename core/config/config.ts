@@ -15,6 +15,8 @@ export interface Config {
   dataDir: string;
   embeddedDbPort: number;
   dbPoolSize: number;
+  /** Connections of the job queue's own pool. */
+  jobsPoolSize: number;
   jwtSecret?: string;
   logLevel: string;
   workerThreads: number;
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     dataDir: path.resolve(v.ITOPS_DATA_DIR),
     embeddedDbPort: v.ITOPS_EMBEDDED_DB_PORT,
     dbPoolSize: v.ITOPS_DB_POOL_SIZE,
+    jobsPoolSize: v.ITOPS_JOBS_POOL_SIZE,
     jwtSecret: v.ITOPS_JWT_SECRET,
     logLevel: v.ITOPS_LOG_LEVEL,
     workerThreads: v.ITOPS_WORKER_THREADS ?? Math.max(1, Math.min(4, os.availableParallelism())),

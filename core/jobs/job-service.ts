@@ -25,8 +25,9 @@ export class JobService implements JobsService {
     private readonly validator: AjvSchemaValidator,
     private readonly logger: Logger,
     private readonly workersEnabled: boolean,
+    poolSize = 4,
   ) {
-    this.boss = new PgBoss({ connectionString, max: 4, application_name: 'itops-jobs', useListenNotify: true });
+    this.boss = new PgBoss({ connectionString, max: poolSize, application_name: 'itops-jobs', useListenNotify: true });
     this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
   }
 
