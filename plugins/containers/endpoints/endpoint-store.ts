@@ -133,7 +133,8 @@ export const endpointAlertFingerprint = (endpointId: string) => `endpoint-down:$
  * Keeps the certificate monitors derived from HTTPS endpoints in line with them: one per host and
  * port (the host is the server name) of an endpoint with monitorCertificate, due at once when new;
  * derived monitors no endpoint uses any more are deleted. A manual monitor of the same target is
- * left as it is. Returns the alerts of deleted monitors to resolve.
+ * left as it is. Returns the alerts of deleted monitors to resolve. Runs in the workspace's
+ * transaction (`sql` of a `forTenant` handle): row-level security keeps it to that workspace's rows.
  */
 export async function syncDerivedCertificates(sql: Sql, tenantId: string, now: Date): Promise<AlertToResolve[]> {
   await sql(
@@ -141,7 +142,7 @@ export async function syncDerivedCertificates(sql: Sql, tenantId: string, now: D
        validate, next_check_at, created_at, updated_at)
      SELECT gen_random_uuid(), e.tenant_id, e.host || ':' || e.port, e.host, e.port, e.host, 'endpoint', ?::int[], ?, ?, floor(random() * ?)::int,
        NOT bool_and(e.ignore_tls_errors), ?, ?, ?
-     FROM endpoint e WHERE e.tenant_id = ? AND e.scheme = 'https' AND e.monitor_certificate
+     FROM endpoint e WHERE e.scheme = 'https' AND e.monitor_certificate
      GROUP BY e.tenant_id, e.host, e.port
      ON CONFLICT (tenant_id, host, port, server_name) DO NOTHING`,
     [
@@ -152,15 +153,13 @@ export async function syncDerivedCertificates(sql: Sql, tenantId: string, now: D
       now.toISOString(),
       now.toISOString(),
       now.toISOString(),
-      tenantId,
     ],
   );
   const removed = await sql<{ id: string; alert_state: string }>(
-    `DELETE FROM certificate c WHERE c.tenant_id = ? AND c.source = 'endpoint' AND NOT EXISTS (
+    `DELETE FROM certificate c WHERE c.source = 'endpoint' AND NOT EXISTS (
        SELECT 1 FROM endpoint e WHERE e.tenant_id = c.tenant_id AND e.scheme = 'https' AND e.monitor_certificate
          AND e.host = c.host AND e.port = c.port AND e.host = c.server_name)
      RETURNING id, alert_state`,
-    [tenantId],
   );
   return removed.filter((r) => r.alert_state !== 'ok').map((r) => ({ tenantId, fingerprint: certificateAlertFingerprint(r.id, r.alert_state) }));
 }

@@ -217,9 +217,11 @@ export class StatusStore {
   async apply(eventId: bigint, o: Observation): Promise<Applied> {
     return this.deps.database.forTenant(o.tenantId).transaction(async (tx) => {
       const keyParams = [o.tenantId, o.monitorType, o.monitorId];
+      // Row-level security holds the workspace: the monitor is found by its type and id alone.
+      const monitorKey = [o.monitorType, o.monitorId];
       const [current] = await tx.query<{ status: ComponentStatus; since: Date; last_event_id: string }>(
-        'SELECT status, since, last_event_id FROM status_monitor WHERE tenant_id = ? AND monitor_type = ? AND monitor_id = ? FOR UPDATE',
-        keyParams,
+        'SELECT status, since, last_event_id FROM status_monitor WHERE monitor_type = ? AND monitor_id = ? FOR UPDATE',
+        monitorKey,
       );
       let since = o.at;
       if (!current) {
@@ -234,11 +236,11 @@ export class StatusStore {
         if (BigInt(current.last_event_id) >= eventId || current.status === o.status) return { status: current.status, changed: false };
         // A clock behind the previous change never moves history backwards.
         if (since.getTime() < new Date(current.since).getTime()) since = new Date(current.since);
-        await tx.query('UPDATE status_monitor SET status = ?, since = ?, last_event_id = ? WHERE tenant_id = ? AND monitor_type = ? AND monitor_id = ?', [
+        await tx.query('UPDATE status_monitor SET status = ?, since = ?, last_event_id = ? WHERE monitor_type = ? AND monitor_id = ?', [
           o.status,
           since.toISOString(),
           eventId.toString(),
-          ...keyParams,
+          ...monitorKey,
         ]);
       }
       await tx.query('INSERT INTO status_monitor_change (tenant_id, monitor_type, monitor_id, at, status) VALUES (?, ?, ?, ?, ?)', [
@@ -247,8 +249,8 @@ export class StatusStore {
         o.status,
       ]);
       const components = await tx.query<{ id: string; name: string }>(
-        'SELECT id, name FROM status_component WHERE tenant_id = ? AND monitor_type = ? AND monitor_id = ? ORDER BY id',
-        keyParams,
+        'SELECT id, name FROM status_component WHERE monitor_type = ? AND monitor_id = ? ORDER BY id',
+        monitorKey,
       );
       for (const component of components) {
         await this.deps.events.publish(tx, {

@@ -101,7 +101,8 @@ export function statusPageHandlers(deps: { database: DatabaseService; events: Ev
 
   /** The workspace's display name; the slug where it has none. */
   const displayName = async (tenantId: string, slug: string) => {
-    const [row] = await database.forTenant(tenantId).query<{ name: string | null }>('SELECT name FROM tenant WHERE tenant_id = ?', [tenantId]);
+    // The workspace's handle sees its own tenant row only.
+    const [row] = await database.forTenant(tenantId).query<{ name: string | null }>('SELECT name FROM tenant');
     return row?.name?.trim() || slug;
   };
 
