@@ -10,9 +10,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import slaPlugin from '../plugins/sla/plugin.ts';
-import { loadTimelines } from '../plugins/sla/availability-inputs.ts';
-import type { FigureRow } from '../plugins/sla/period-figures.ts';
-import { periodRange } from '../plugins/sla/sla-math.ts';
+import { loadTimelines } from '../plugins/sla/figures/availability-inputs.ts';
+import type { FigureRow } from '../plugins/sla/figures/period-figures.ts';
+import { periodRange } from '../plugins/sla/figures/sla-math.ts';
 import { reportFigures, startBareKoa, startBenchKernel } from './bench-kit.ts';
 
 const nodes = Number(process.env.BENCH_NODES ?? 10_000);
@@ -100,7 +100,7 @@ try {
      WHERE tenant_id = 'month'`,
     [new Date(month.start)],
   );
-  const { computeFigures } = await import('../plugins/sla/period-figures.ts');
+  const { computeFigures } = await import('../plugins/sla/figures/period-figures.ts');
   const started = performance.now();
   const timelines = await loadTimelines(kernel.database.query, { from: new Date(month.start), to: new Date(), tenantId: 'month' });
   const figures = computeFigures({ timelines, periods: [{ type: 'MONTHLY', period: month }], now: Date.now() });

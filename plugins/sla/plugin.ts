@@ -1,21 +1,21 @@
 import { definePlugin, serviceHealthToken, tokens, workerModule } from '../../core/plugin-api/index.ts';
-import { openExclusionWindowCapability } from './exclusion-window-capability.ts';
-import { exclusionWindowHandlers } from './exclusion-windows.ts';
-import { operatorHandlers } from './operator.handlers.ts';
-import { pushHandlers } from './push.handlers.ts';
-import { readHandlers } from './reads.handlers.ts';
-import { runDailyReportJob } from './daily-report.ts';
-import { reportHandlers } from './report.handlers.ts';
-import { registerResolvers } from './sla.resolvers.ts';
-import { slaReads } from './sla-reads.ts';
-import { runSnapshot } from './snapshot.job.ts';
-import { runWatch } from './watch.job.ts';
+import { openExclusionWindowCapability } from './exclusion-windows/exclusion-window-capability.ts';
+import { exclusionWindowHandlers } from './exclusion-windows/exclusion-windows.ts';
+import { operatorHandlers } from './operator/operator.handlers.ts';
+import { pushHandlers } from './operator/push.handlers.ts';
+import { readHandlers } from './reads/reads.handlers.ts';
+import { runDailyReportJob } from './reports/daily-report.ts';
+import { reportHandlers } from './reports/report.handlers.ts';
+import { registerResolvers } from './reads/sla.resolvers.ts';
+import { slaReads } from './reads/sla-reads.ts';
+import { runSnapshot } from './figures/snapshot.job.ts';
+import { runWatch } from './alerts/watch.job.ts';
 import { slaEvents } from './sla-events.ts';
-import { templateHandlers } from './templates.ts';
+import { templateHandlers } from './catalog/templates.ts';
 import type { SlaDeps } from './sla-deps.ts';
-import { serviceImportKind } from './import-kinds.ts';
-import { slaDashboardCounters } from './dashboard-counters.ts';
-import { taggedHealth } from './tagged-health.ts';
+import { serviceImportKind } from './catalog/import-kinds.ts';
+import { slaDashboardCounters } from './reads/dashboard-counters.ts';
+import { taggedHealth } from './figures/tagged-health.ts';
 
 /**
  * SLA plugin (seeds 000/001): the service catalog fed by operator agents and pushes, SLA groups,
@@ -71,7 +71,7 @@ export default definePlugin({
       payloadSchema: { type: 'object', properties: { date: { type: 'string', format: 'date' } } },
     },
   ],
-  workerTasks: [{ name: 'availability', module: workerModule(import.meta.url, './availability.worker') }],
+  workerTasks: [{ name: 'availability', module: workerModule(import.meta.url, './figures/availability.worker') }],
   init(ctx) {
     const deps: SlaDeps = { db: ctx.get(tokens.database), events: ctx.get(tokens.events), alerts: ctx.get(tokens.alerts), logger: ctx.logger };
     const reads = slaReads(deps);
