@@ -102,12 +102,12 @@ try {
   );
   const { computeFigures } = await import('../plugins/sla/figures/period-figures.ts');
   const started = performance.now();
-  const timelines = await loadTimelines(kernel.database.query, { from: new Date(month.start), to: new Date(), tenantId: 'month' });
+  const timelines = await loadTimelines(kernel.database.forTenant('month').query, { from: new Date(month.start), to: new Date() });
   const figures = computeFigures({ timelines, periods: [{ type: 'MONTHLY', period: month }], now: Date.now() });
   monthlyMs = performance.now() - started;
   if (figures.length !== 10_000) throw new Error(`expected 10,000 monthly rows, got ${figures.length}`);
   const startedWorker = performance.now();
-  const again = await loadTimelines(kernel.database.query, { from: new Date(month.start), to: new Date(), tenantId: 'month' });
+  const again = await loadTimelines(kernel.database.forTenant('month').query, { from: new Date(month.start), to: new Date() });
   await kernel.workers.run<unknown, FigureRow[]>('sla.availability', { timelines: again, periods: [{ type: 'MONTHLY', period: month }], now: Date.now() });
   monthlyWorkerMs = performance.now() - startedWorker;
 } finally {

@@ -25,14 +25,11 @@ export interface ServiceTimeline {
  * Loads the timelines of many services for [from, to) in four set-based queries (no query per
  * service): the services with their targets and the status in force at `from` (an index probe per
  * service on (service_id, at)), the transitions inside the range, and the windows overlapping it.
+ * Whose services they are is the handle's: a workspace's (row-level security) or the platform's (all).
  */
-export async function loadTimelines(query: SqlQuery, range: { from: Date; to: Date; tenantId?: string; serviceIds?: string[] }): Promise<ServiceTimeline[]> {
+export async function loadTimelines(query: SqlQuery, range: { from: Date; to: Date; serviceIds?: string[] }): Promise<ServiceTimeline[]> {
   const where: string[] = ['s.created_at < ?'];
   const params: unknown[] = [range.to];
-  if (range.tenantId) {
-    where.push('s.tenant_id = ?');
-    params.push(range.tenantId);
-  }
   if (range.serviceIds) {
     where.push("s.id = ANY(string_to_array(?, ',')::uuid[])");
     params.push(range.serviceIds.join(','));
@@ -52,19 +49,17 @@ export async function loadTimelines(query: SqlQuery, range: { from: Date; to: Da
     [JSON.stringify(defaultTierTargets), range.from, ...params],
   );
   if (services.length === 0) return [];
-  const scope = range.tenantId ? 'AND tenant_id = ?' : '';
-  const scopeParams = range.tenantId ? [range.tenantId] : [];
   const idFilter = range.serviceIds ? "AND service_id = ANY(string_to_array(?, ',')::uuid[])" : '';
   const idParams = range.serviceIds ? [range.serviceIds.join(',')] : [];
   const [transitions, windows] = await Promise.all([
     query<{ service_id: string; to_status: ServiceStatus; at: Date }>(
-      `SELECT service_id, to_status, at FROM sla_status_transition WHERE at >= ? AND at < ? ${scope} ${idFilter} ORDER BY service_id, at, id`,
-      [range.from, range.to, ...scopeParams, ...idParams],
+      `SELECT service_id, to_status, at FROM sla_status_transition WHERE at >= ? AND at < ? ${idFilter} ORDER BY service_id, at, id`,
+      [range.from, range.to, ...idParams],
     ),
     query<{ service_id: string; started_at: Date; ended_at: Date | null }>(
       `SELECT service_id, started_at, ended_at FROM sla_exclusion_window
-       WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) ${scope} ${idFilter}`,
-      [range.to, range.from, ...scopeParams, ...idParams],
+       WHERE started_at < ? AND (ended_at IS NULL OR ended_at > ?) ${idFilter}`,
+      [range.to, range.from, ...idParams],
     ),
   ]);
   const byId = new Map<string, ServiceTimeline>();

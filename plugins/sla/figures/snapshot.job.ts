@@ -13,7 +13,7 @@ const fiveMinutes = 5 * 60_000;
  * upserted. A closed bucket computes to the same values every time, so re-running changes nothing;
  * the open day and month are refreshed until they close.
  */
-export async function runSnapshot(deps: SlaDeps & { workers: WorkersService }, at = new Date(), scope: { tenantId?: string } = {}): Promise<number> {
+export async function runSnapshot(deps: SlaDeps & { workers: WorkersService }, at = new Date()): Promise<number> {
   const now = at.getTime();
   const periods = (['SNAPSHOT', 'DAILY', 'MONTHLY'] as PeriodType[]).flatMap((type) =>
     periodsBetween(type, now - 2 * fiveMinutes, now).map((period) => ({ type, period })),
@@ -21,7 +21,7 @@ export async function runSnapshot(deps: SlaDeps & { workers: WorkersService }, a
   const from = Math.min(...periods.map((p) => p.period.start));
   // Every workspace's services in one sweep: the platform handle.
   const db = deps.db.platform;
-  const timelines = await loadTimelines(db.query, { from: new Date(from), to: at, tenantId: scope.tenantId });
+  const timelines = await loadTimelines(db.query, { from: new Date(from), to: at });
   if (timelines.length === 0) return 0;
   const rows = await deps.workers.run<Parameters<typeof import('./period-figures.ts').computeFigures>[0], FigureRow[]>('sla.availability', {
     timelines,
