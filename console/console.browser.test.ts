@@ -8,9 +8,9 @@
 import t from 'tap';
 import { generateLicenseKeyPair } from '../core/license/license-keys.ts';
 import { issueLicense } from '../core/license/license-token.ts';
-import { chromiumSkip as skip, openChromium } from '../core/testing/chromium.ts';
+import { chromiumSkip as skip, openChromium, seriousViolations } from '../core/testing/chromium.ts';
 import { ensureConsoleBuilt } from './build.ts';
-import { screenshot, seriousViolations, startConsoleInstallation } from './console.testkit.ts';
+import { screenshot, startConsoleInstallation } from './console.testkit.ts';
 
 t.test('a newcomer sets up itops and runs it from the console', { skip, timeout: 240_000 }, async (t) => {
   // Built by the test itself when missing or stale (about a second), so a fresh checkout needs no other step.

@@ -9,7 +9,7 @@ import { cloneTestDatabase } from '../testing/test-database.ts';
  * A server on a fresh database with no user, as `npm start` on a new installation, whose log lines
  * are kept: the first-run link is read from them as an operator reads it from the console.
  */
-export async function startNewInstallation(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}) {
+export async function startNewInstallation(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}, options: { firstParty?: boolean } = {}) {
   const database = await cloneTestDatabase();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-first-run-'));
   const lines: string[] = [];
@@ -28,7 +28,7 @@ export async function startNewInstallation(t: { teardown(fn: () => unknown): voi
         ...env,
       },
       logger,
-      firstParty: false,
+      firstParty: options.firstParty ?? false,
     });
   } catch (error) {
     await database.drop();

@@ -3,25 +3,11 @@
  * opens the printed link, meets a mistake, corrects it and ends signed up. Skipped, saying why,
  * where /usr/bin/chromium is not installed.
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import t from 'tap';
-import type { Page } from 'playwright-core';
-import { chromiumSkip as skip, openChromium } from '../testing/chromium.ts';
+import { chromiumSkip as skip, openChromium, seriousViolations } from '../testing/chromium.ts';
 import { login } from '../testing/identity-fixtures.ts';
 import { call } from '../testing/test-kernel.ts';
 import { startNewInstallation } from './first-run.testkit.ts';
-
-/** axe-core, evaluated over the DevTools protocol (the page's CSP allows no script of its own). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-    violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[];
-  };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
-}
 
 for (const colorScheme of ['light', 'dark'] as const) {
   t.test(`the first-run page works in Chromium (${colorScheme}), offline, without scripts, accessibly`, { skip }, async (t) => {
