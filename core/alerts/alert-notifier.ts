@@ -5,7 +5,7 @@ import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-ht
 import { type AlertRow, alertView, type Query } from './alert-service.ts';
 import type { NotificationKind } from './channel-formats.ts';
 import { withDefaults } from './channels/channel-config.ts';
-import type { ChannelSecrets } from './channels/channel-secrets.ts';
+import { type ChannelSecrets, channelSecretPrefix } from './channels/channel-secrets.ts';
 import type { ChannelConfig, ChannelMessage } from './channels/channel-type.ts';
 import { channelType } from './channels/index.ts';
 import { type MailSettings, SmtpSender } from './channels/smtp-sender.ts';
@@ -116,12 +116,12 @@ export class AlertNotifier {
       // The channel's sealed secret settings come with the claim, in the same statement.
       `UPDATE alert_notification n SET attempts = n.attempts + 1, claimed_until = now() + interval '1 minute', updated_at = now()
        FROM notification_channel c
-         LEFT JOIN workspace_secret sec ON sec.tenant_id = c.tenant_id AND sec.key = 'channel-secret.' || c.id
+         LEFT JOIN workspace_secret sec ON sec.tenant_id = c.tenant_id AND sec.key = ?::text || c.id
        WHERE n.id = ? AND n.status = 'pending' AND n.next_attempt_at <= now() + interval '1 second'
          AND (n.claimed_until IS NULL OR n.claimed_until < now()) AND c.id = n.channel_id
        RETURNING n.attempts, n.kind, n.alert_id, n.message, c.type, jsonb_strip_nulls(jsonb_build_object('url', c.url)) || c.config AS config, c.name,
          c.tenant_id, c.id AS channel_id, sec.version, sec.ciphertext, sec.wrapped_key, sec.master_key_id`,
-      [notificationId],
+      [channelSecretPrefix, notificationId],
     );
     if (!job) return;
     if (job.version !== null && job.ciphertext && job.wrapped_key && job.master_key_id) {

@@ -3,6 +3,8 @@ import { AppError } from '../errors/app-error.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import { listEnvelope, parseListQuery } from '../lists/list-query.ts';
 import type { OperationRequest, Principal } from '../plugin-api/index.ts';
+import { channelSecretPrefix } from '../alerts/channels/channel-secrets.ts';
+import { signingKeyPrefix } from '../webhooks/webhook-secrets.ts';
 import type { SecretOwner, SecretStore } from './secret-store.ts';
 
 export const secretPermissions: NonNullable<CoreModule['permissions']> = [
@@ -26,8 +28,8 @@ export const actorOf = (principal: Principal | null): string => (principal ? `${
 const sorts = { key: 'key', updatedAt: 'updated_at', createdAt: 'created_at' };
 
 const managedSecrets = [
-  { prefix: 'webhook-signing.', through: 'its webhook (POST /api/v1/webhooks/{id}/rotate-secret)' },
-  { prefix: 'channel-secret.', through: 'its channel (PUT /api/v1/channels/{id})' },
+  { prefix: signingKeyPrefix, through: 'its webhook (POST /api/v1/webhooks/{id}/rotate-secret)' },
+  { prefix: channelSecretPrefix, through: 'its channel (PUT /api/v1/channels/{id})' },
 ];
 
 function workspaceOf(req: OperationRequest): string {

@@ -5,7 +5,7 @@ import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-ht
 import type { SqlQuery as Query, Tx } from '../db/sql-handles.ts';
 import { eventChannel, type PublishedEvent } from '../events/event-outbox.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
-import { previousKey, signingKey } from './webhook-secrets.ts';
+import { previousKey, signingKey, signingKeyPrefix } from './webhook-secrets.ts';
 import { signWebhook } from './webhook-signature.ts';
 
 export const maxAttempts = 6;
@@ -161,15 +161,15 @@ export class WebhookDelivery {
       // The signing secrets come sealed with the claim, in the same statement; the previous one only inside its grace period.
       `UPDATE webhook_delivery d SET attempts = d.attempts + 1, claimed_until = now() + interval '1 minute', updated_at = now()
        FROM event_outbox e, webhook_subscription s
-         LEFT JOIN workspace_secret cur ON cur.tenant_id = s.tenant_id AND cur.key = 'webhook-signing.' || s.id
-         LEFT JOIN workspace_secret prev ON prev.tenant_id = s.tenant_id AND prev.key = 'webhook-signing.' || s.id || '.previous'
+         LEFT JOIN workspace_secret cur ON cur.tenant_id = s.tenant_id AND cur.key = ?::text || s.id
+         LEFT JOIN workspace_secret prev ON prev.tenant_id = s.tenant_id AND prev.key = ?::text || s.id || '.previous'
            AND s.previous_secret_expires_at > now()
        WHERE d.id = ? AND d.status = 'pending' AND d.next_attempt_at <= now() + interval '1 second'
          AND (d.claimed_until IS NULL OR d.claimed_until < now()) AND s.id = d.subscription_id AND s.enabled AND e.id = d.event_id
        RETURNING d.attempts, d.event_id, d.topic, s.url, s.tenant_id, e.payload, e.created_at, s.id AS subscription_id,
          cur.version AS cur_version, cur.ciphertext AS cur_ciphertext, cur.wrapped_key AS cur_wrapped_key, cur.master_key_id AS cur_master_key_id,
          prev.version AS prev_version, prev.ciphertext AS prev_ciphertext, prev.wrapped_key AS prev_wrapped_key, prev.master_key_id AS prev_master_key_id`,
-      [deliveryId],
+      [signingKeyPrefix, signingKeyPrefix, deliveryId],
     );
     if (!job) return;
     let secrets: string[];

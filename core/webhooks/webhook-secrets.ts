@@ -6,8 +6,9 @@ import type { SecretStore } from '../secrets/secret-store.ts';
  * can write (a plugin's are `<pluginId>.<name>`, and plugin ids have no hyphen). The previous secret
  * is kept only while a rotation's grace period lasts.
  */
-export const signingKey = (subscriptionId: string) => `webhook-signing.${subscriptionId}`;
-export const previousKey = (subscriptionId: string) => `webhook-signing.${subscriptionId}.previous`;
+export const signingKeyPrefix = 'webhook-signing.';
+export const signingKey = (subscriptionId: string) => `${signingKeyPrefix}${subscriptionId}`;
+export const previousKey = (subscriptionId: string) => `${signingKeyPrefix}${subscriptionId}.previous`;
 
 /**
  * Seals the plaintext secrets of subscriptions made before secrets moved into the store, and clears

@@ -8,7 +8,8 @@ import { channelType, channelTypes } from './index.ts';
  * its type marks `secret`) live sealed in the workspace's secrets store, one secret per channel; the
  * row keeps the rest. The name has a hyphen, which no plugin's secret names can have.
  */
-export const channelSecretKey = (channelId: string) => `channel-secret.${channelId}`;
+export const channelSecretPrefix = 'channel-secret.';
+export const channelSecretKey = (channelId: string) => `${channelSecretPrefix}${channelId}`;
 
 type SealedRow = { version: number; ciphertext: Buffer; wrapped_key: Buffer; master_key_id: string };
 
@@ -62,7 +63,10 @@ export class ChannelSecrets {
       'SELECT key, version, ciphertext, wrapped_key, master_key_id FROM workspace_secret WHERE key = ANY(?::text[])',
       [channelIds.map(channelSecretKey)],
     );
-    for (const row of rows) found.set(row.key.slice('channel-secret.'.length), await this.open(tenantId, row.key.slice('channel-secret.'.length), row));
+    for (const row of rows) {
+      const channelId = row.key.slice(channelSecretPrefix.length);
+      found.set(channelId, await this.open(tenantId, channelId, row));
+    }
     return found;
   }
 
