@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { AppError, type JsonSchema, type TemplateSection, type Tx } from '../../../core/plugin-api/index.ts';
 import { checkDefinition, type WorkflowStep, type WorkflowTrigger } from './workflow-definition.ts';
-import { dueAt, type Fields, recordVersion, type WorkflowRow } from './workflows.handlers.ts';
+import { type Fields, recordVersion, type WorkflowRow, writeWorkflow } from './workflows.handlers.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -79,26 +79,7 @@ export function workflowTemplates(changed: () => void): TemplateSection {
           report.skipped.push(fields.name);
           continue;
         }
-        const values = [
-          fields.name,
-          fields.description,
-          fields.enabled,
-          JSON.stringify(fields.trigger),
-          JSON.stringify(fields.steps),
-          JSON.stringify(fields.output ?? null),
-          dueAt(fields),
-        ];
-        const [written] = row
-          ? await tx.query<WorkflowRow>(
-              `UPDATE workflow SET name = ?, description = ?, enabled = ?, trigger = ?, steps = ?, output = ?, next_run_at = ?,
-                      version = version + 1, updated_at = now() WHERE id = ? RETURNING *`,
-              [...values, row.id],
-            )
-          : await tx.query<WorkflowRow>(
-              `INSERT INTO workflow (id, tenant_id, name, description, enabled, trigger, steps, output, next_run_at)
-               VALUES (gen_random_uuid(), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-              [tx.tenantId, ...values],
-            );
+        const written = await writeWorkflow(tx, fields, row?.id);
         await recordVersion(tx, written as WorkflowRow, 'templates import');
         (row ? report.updated : report.created).push(fields.name);
       }

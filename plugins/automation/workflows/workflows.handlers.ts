@@ -90,6 +90,34 @@ async function uniqueName<T>(write: () => Promise<T>): Promise<T> {
 
 export const dueAt = (fields: Fields) => (fields.enabled && fields.trigger.type === 'cron' ? nextCronRun(fields.trigger.schedule as string, new Date()) : null);
 
+/**
+ * Writes a workflow's fields: a new workflow, or the next version of `existingId`. The handlers and
+ * the templates import write through here alike; each then records the version.
+ */
+export async function writeWorkflow(tx: Tx, fields: Fields, existingId?: string): Promise<WorkflowRow> {
+  const values = [
+    fields.name,
+    fields.description,
+    fields.enabled,
+    JSON.stringify(fields.trigger),
+    JSON.stringify(fields.steps),
+    JSON.stringify(fields.output ?? null),
+    dueAt(fields),
+  ];
+  const [row] = existingId
+    ? await tx.query<WorkflowRow>(
+        `UPDATE workflow SET name = ?, description = ?, enabled = ?, trigger = ?, steps = ?, output = ?, next_run_at = ?,
+                version = version + 1, updated_at = now() WHERE id = ? RETURNING *`,
+        [...values, existingId],
+      )
+    : await tx.query<WorkflowRow>(
+        `INSERT INTO workflow (id, tenant_id, name, description, enabled, trigger, steps, output, next_run_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [randomUUID(), tx.tenantId, ...values],
+      );
+  return row;
+}
+
 /** Every change is a version of its own, kept with who made it: executions name the version they ran. */
 export async function recordVersion(tx: Tx, row: WorkflowRow, author: string | undefined) {
   await tx.query('INSERT INTO workflow_version (tenant_id, workflow_id, version, name, trigger, steps, output, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
@@ -143,22 +171,7 @@ export function workflowHandlers(database: DatabaseService, changed: () => void)
             output: input.output === undefined ? before.output : input.output,
           };
       checkDefinition(fields);
-      const [after] = await uniqueName(() =>
-        tx.query<WorkflowRow>(
-          `UPDATE workflow SET name = ?, description = ?, enabled = ?, trigger = ?, steps = ?, output = ?, next_run_at = ?,
-                  version = version + 1, updated_at = now() WHERE id = ? RETURNING *`,
-          [
-            fields.name,
-            fields.description,
-            fields.enabled,
-            JSON.stringify(fields.trigger),
-            JSON.stringify(fields.steps),
-            JSON.stringify(fields.output ?? null),
-            dueAt(fields),
-            before.id,
-          ],
-        ),
-      );
+      const after = await uniqueName(() => writeWorkflow(tx, fields, before.id));
       await recordVersion(tx, after as WorkflowRow, author(req));
       tx.afterCommit(changed);
       return workflowView(after as WorkflowRow);
@@ -181,23 +194,7 @@ export function workflowHandlers(database: DatabaseService, changed: () => void)
       };
       checkDefinition(fields);
       const view = await database.forTenant(req.tenantId).transaction(async (tx) => {
-        const [row] = await uniqueName(() =>
-          tx.query<WorkflowRow>(
-            `INSERT INTO workflow (id, tenant_id, name, description, enabled, trigger, steps, output, next_run_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-            [
-              randomUUID(),
-              tx.tenantId,
-              fields.name,
-              fields.description,
-              fields.enabled,
-              JSON.stringify(fields.trigger),
-              JSON.stringify(fields.steps),
-              JSON.stringify(fields.output ?? null),
-              dueAt(fields),
-            ],
-          ),
-        );
+        const row = await uniqueName(() => writeWorkflow(tx, fields));
         await recordVersion(tx, row as WorkflowRow, author(req));
         tx.afterCommit(changed);
         return workflowView(row as WorkflowRow);
