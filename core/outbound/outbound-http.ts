@@ -45,8 +45,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 export class OutboundHttp implements OutboundHttpService {
   constructor(private readonly policy: OutboundPolicy) {}
 
-  /** `signal` (not part of the plugin API) cancels the request early, e.g. when a job is stopped. */
-  async request(url: string, options: OutboundRequest & { signal?: AbortSignal } = {}): Promise<OutboundResponse> {
+  async request(url: string, options: OutboundRequest = {}): Promise<OutboundResponse> {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);

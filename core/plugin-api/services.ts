@@ -78,6 +78,8 @@ export interface OutboundRequest {
   timeoutMs?: number;
   maxResponseBytes?: number;
   maxRedirects?: number;
+  /** Abandons the request when it aborts (e.g. a cancelled workflow execution): the request rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface OutboundResponse {

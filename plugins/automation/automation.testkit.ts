@@ -53,7 +53,11 @@ export async function targetServer(
   respond: (request: Received) => Promise<{ status: number; body: unknown }> | { status: number; body: unknown } = () => ({ status: 200, body: { ok: true } }),
 ) {
   const received: Received[] = [];
+  // Requests not yet answered whose caller is still connected: a caller that gives up closes its socket.
+  let waiting = 0;
   const server = http.createServer((req, res) => {
+    waiting += 1;
+    res.once('close', () => (waiting -= 1));
     const chunks: Buffer[] = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', async () => {
@@ -66,5 +70,5 @@ export async function targetServer(
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   t.teardown(() => new Promise((done) => server.close(done)));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, waiting: () => waiting };
 }

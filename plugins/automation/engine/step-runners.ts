@@ -51,6 +51,8 @@ export interface StepContext {
   outbound: OutboundHttpService;
   runAgent?: RunAgent;
   tickets?: TicketSteps;
+  /** Aborts when the execution is cancelled while the step runs: the step stops waiting and fails as `cancelled`. */
+  signal?: AbortSignal;
 }
 
 /** A step failure the execution reports as its failureCode. */
@@ -78,7 +80,13 @@ function responseBody(body: Buffer, contentType: string | undefined): unknown {
   return text;
 }
 
-async function httpRequest(outbound: OutboundHttpService, step: WorkflowStep, scope: StepScope, timeoutMs: number): Promise<StepOutcome> {
+async function httpRequest(
+  outbound: OutboundHttpService,
+  step: WorkflowStep,
+  scope: StepScope,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<StepOutcome> {
   const url = String(resolve(step.url, scope));
   const method = step.method ?? (step.body === undefined ? 'GET' : 'POST');
   const headers: Record<string, string> = Object.fromEntries(Object.entries(step.headers ?? {}).map(([k, v]) => [k, String(resolve(v, scope))]));
@@ -91,8 +99,9 @@ async function httpRequest(outbound: OutboundHttpService, step: WorkflowStep, sc
   }
   let response: Awaited<ReturnType<OutboundHttpService['request']>>;
   try {
-    response = await outbound.request(url, { method, headers, body, timeoutMs, maxResponseBytes: 1024 * 1024 });
+    response = await outbound.request(url, { method, headers, body, timeoutMs, maxResponseBytes: 1024 * 1024, signal });
   } catch (error) {
+    if (signal?.aborted) throw cancelled(step.id);
     const name = (error as Error)?.name;
     if (name === 'OutboundBlockedError') throw new StepFailure('outbound_blocked', (error as Error).message);
     // The outbound guard's own deadline says so in its message (its error has no class of its own).
@@ -146,13 +155,25 @@ async function ticketStep(context: StepContext, step: WorkflowStep, scope: StepS
   }
 }
 
-/** Rejects with a `timeout` failure after `ms`, whatever the step is doing. */
-function deadline<T>(work: Promise<T>, ms: number, stepId: string): Promise<T> {
+const cancelled = (stepId: string) => new StepFailure('cancelled', `step ${stepId} was stopped: the execution was cancelled`);
+
+/**
+ * Rejects with a `timeout` failure after `ms`, or a `cancelled` one when `signal` aborts, whatever the
+ * step is doing: an agent or ticket call that cannot itself be interrupted is no longer waited for.
+ */
+function deadline<T>(work: Promise<T>, ms: number, stepId: string, signal: AbortSignal | undefined): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new StepFailure('timeout', `step ${stepId} took longer than its ${ms} ms`)), ms);
+    onAbort = () => reject(cancelled(stepId));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([work, expired]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  });
 }
 
 /**
@@ -165,11 +186,11 @@ export async function runStep(context: StepContext, step: WorkflowStep, scope: S
   try {
     switch (step.type) {
       case 'HTTP_REQUEST':
-        return await deadline(httpRequest(context.outbound, step, scope, timeoutMs), timeoutMs + 50, step.id);
+        return await deadline(httpRequest(context.outbound, step, scope, timeoutMs, context.signal), timeoutMs + 50, step.id, context.signal);
       case 'TICKET':
-        return await deadline(ticketStep(context, step, scope), timeoutMs, step.id);
+        return await deadline(ticketStep(context, step, scope), timeoutMs, step.id, context.signal);
       case 'AGENT':
-        return await deadline(agentStep(context, step, scope, timeoutMs), timeoutMs + 1000, step.id);
+        return await deadline(agentStep(context, step, scope, timeoutMs), timeoutMs + 1000, step.id, context.signal);
       case 'SET_VARIABLE': {
         const value = resolve(step.value, scope);
         return { ok: true, output: { [step.variable as string]: value }, vars: { [step.variable as string]: value } };

@@ -6,6 +6,9 @@ import { type RunAgent, runStep, type StepOutcome, type StepScope, type TicketSt
 
 export const runQueue = 'automation.run';
 
+/** How often a step acting outside looks whether its execution was cancelled through another node. */
+const cancelCheckMs = 1000;
+
 /**
  * Steps whose effect is outside the database (HTTP_REQUEST): recorded as running, and committed,
  * before they act. The others compute, or act in the transaction that records their outcome (NOTIFY).
@@ -68,6 +71,8 @@ type Decision =
  */
 export class WorkflowEngine {
   private readonly definitions = new Map<string, WorkflowDefinition>();
+  /** Executions with a step acting outside on this node, so a cancel here stops it at once. */
+  private readonly acting = new Map<string, AbortController>();
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -223,11 +228,20 @@ export class WorkflowEngine {
         if (!going) return;
       }
       const startedAt = new Date();
+      const watch = actsOutside(step) ? this.watchForCancel(db, execution.id) : undefined;
       const outcome: StepOutcome = await runStep(
-        { tenantId: execution.tenant_id, outbound: this.options.outbound, runAgent: this.options.runAgent, tickets: this.options.tickets },
+        {
+          tenantId: execution.tenant_id,
+          outbound: this.options.outbound,
+          runAgent: this.options.runAgent,
+          tickets: this.options.tickets,
+          signal: watch?.signal,
+        },
         step,
         scope,
-      );
+      ).finally(() => watch?.stop());
+      // The cancel already closed the execution and its running step: nothing is recorded over it.
+      if (watch?.signal.aborted) return;
       const completed = { startedAt, runId, step, index, attempt, outcome, began: actsOutside(step) };
       pending.push((tx) => this.recordStep(tx, execution, completed));
 
@@ -270,6 +284,36 @@ export class WorkflowEngine {
     }
   }
 
+  /**
+   * While a step acts outside, looks every `cancelCheckMs` whether its execution was cancelled (the
+   * cancel may come through another node), and aborts the step when it was; a cancel on this node
+   * aborts it at once. Steps that take less than the interval cost no query.
+   */
+  private watchForCancel(db: ReturnType<DatabaseService['forTenant']>, executionId: string): { signal: AbortSignal; stop(): void } {
+    const controller = new AbortController();
+    this.acting.set(executionId, controller);
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const look = async () => {
+      try {
+        const [row] = await db.query<{ status: string }>('SELECT status FROM workflow_execution WHERE id = ?', [executionId]);
+        if (row?.status === 'cancelled') controller.abort();
+      } catch {
+        // A failed look waits for the next one; the step's own deadline still holds.
+      }
+      if (!stopped && !controller.signal.aborted) timer = setTimeout(look, cancelCheckMs);
+    };
+    timer = setTimeout(look, cancelCheckMs);
+    return {
+      signal: controller.signal,
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+        if (this.acting.get(executionId) === controller) this.acting.delete(executionId);
+      },
+    };
+  }
+
   private async recordStep(
     tx: Tx,
     execution: ExecutionRow,
@@ -280,13 +324,10 @@ export class WorkflowEngine {
     const [code, message] = outcome.ok ? [null, null] : [outcome.code, outcome.message];
     const status = outcome.ok ? 'succeeded' : 'failed';
     if (done.began) {
-      await tx.query('UPDATE workflow_step_run SET status = ?, output = ?, error_code = ?, error_message = ?, completed_at = clock_timestamp() WHERE id = ?', [
-        status,
-        output,
-        code,
-        message,
-        done.runId,
-      ]);
+      await tx.query(
+        "UPDATE workflow_step_run SET status = ?, output = ?, error_code = ?, error_message = ?, completed_at = clock_timestamp() WHERE id = ? AND status = 'running'",
+        [status, output, code, message, done.runId],
+      );
     } else {
       await tx.query(
         `INSERT INTO workflow_step_run (id, tenant_id, execution_id, step_index, step_id, type, attempt, status, output, error_code, error_message, started_at, completed_at)
@@ -389,6 +430,7 @@ export class WorkflowEngine {
       [execution.id],
     );
     await publishFinished(this.options.events, tx, row as ExecutionRow & { duration_ms: number });
+    tx.afterCommit(() => this.acting.get(execution.id)?.abort());
     return row as ExecutionRow;
   }
 }
