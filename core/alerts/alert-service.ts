@@ -110,6 +110,11 @@ export class AlertService implements AlertsService {
     },
   ) {}
 
+  async get(tx: Tx, id: string): Promise<Alert | null> {
+    const [row] = await tx.query<AlertRow>('SELECT * FROM alert WHERE id = ?', [id]);
+    return row ? alertView(row) : null;
+  }
+
   async raise(tx: Tx, input: RaiseAlert): Promise<Alert> {
     const [alert] = await this.raiseMany(tx, [input]);
     return alert;

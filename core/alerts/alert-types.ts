@@ -34,6 +34,11 @@ export type Alert = AlertSummary & { silencedBy: string | null; notifiedAt: stri
  * the outbox, and the channel notifications that routing and silences allow are sent after commit.
  */
 export interface AlertsService {
+  /**
+   * The alert with this id as the transaction sees it (a workspace's transaction: that workspace's
+   * alerts only, by row-level security), or null: how a plugin reads an alert it was told about.
+   */
+  get(tx: Tx, id: string): Promise<Alert | null>;
   raise(tx: Tx, alert: RaiseAlert): Promise<Alert>;
   /** Resolves the firing alert with this fingerprint; null when none fires. */
   resolve(tx: Tx, alert: ResolveAlert): Promise<Alert | null>;

@@ -83,7 +83,7 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
       const alerts = ctx.get(tokens.alerts);
       const clock = options.clock ?? (() => new Date());
       const store = new TicketStore({ events, alerts, clock });
-      const alertTickets = new AlertTickets({ database, events, store, logger: ctx.logger });
+      const alertTickets = new AlertTickets({ database, events, alerts, store, logger: ctx.logger });
       const services = { database, store, alertTickets };
       const policies = slaPolicies(database);
       const assetResource = assets(database, events);

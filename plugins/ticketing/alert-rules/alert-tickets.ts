@@ -1,42 +1,22 @@
-import { AppError, type DatabaseService, type EventsService, type PlatformEvent, type PluginLogger, type Tx } from '../../../core/plugin-api/index.ts';
+import {
+  type Alert,
+  type AlertsService,
+  AppError,
+  type DatabaseService,
+  type EventsService,
+  type PlatformEvent,
+  type PluginLogger,
+  type Tx,
+} from '../../../core/plugin-api/index.ts';
 import type { TicketRow } from '../tickets/ticket-rows.ts';
 import type { TicketStore } from '../tickets/ticket-store.ts';
 import type { AlertRuleRow } from './alert-rules.ts';
 
-/** A core alert as the ticket needs it (read under the workspace's row-level security). */
-export interface AlertFacts {
-  id: string;
-  fingerprint: string;
-  source: string;
-  entity_type: string;
-  entity_id: string;
-  severity: 'info' | 'warning' | 'critical';
-  status: 'firing' | 'resolved';
-  title: string;
-  message: string | null;
-  labels: Record<string, string>;
-  first_seen_at: Date;
-}
-
 const severityRank = { info: 0, warning: 1, critical: 2 } as const;
-
-/**
- * The core alert of the workspace with this id. Core's `alert` table is read directly: the
- * alerts service offers raise and resolve only, and the event payload lacks the message; the
- * workspace's own handle keeps the read inside row-level security.
- */
-export async function findAlert(tx: Tx, id: string): Promise<AlertFacts> {
-  const [alert] = await tx.query<AlertFacts>(
-    'SELECT id, fingerprint, source, entity_type, entity_id, severity, status, title, message, labels, first_seen_at FROM alert WHERE id = ?',
-    [id],
-  );
-  if (!alert) throw new AppError('not_found', `Alert ${id} was not found`);
-  return alert;
-}
 
 export function ruleMatches(
   rule: Pick<AlertRuleRow, 'enabled' | 'source' | 'min_severity' | 'labels'>,
-  alert: Pick<AlertFacts, 'source' | 'severity' | 'labels'>,
+  alert: Pick<Alert, 'source' | 'severity' | 'labels'>,
 ): boolean {
   if (!rule.enabled) return false;
   if (rule.source !== null && rule.source !== alert.source) return false;
@@ -44,11 +24,11 @@ export function ruleMatches(
   return Object.entries(rule.labels).every(([key, value]) => alert.labels?.[key] === value);
 }
 
-const describe = (alert: AlertFacts) =>
+const describe = (alert: Alert) =>
   [
     alert.message ?? '',
     '',
-    `Alert ${alert.id} from ${alert.source} (${alert.entity_type} ${alert.entity_id}), severity ${alert.severity}, firing since ${new Date(alert.first_seen_at).toISOString()}.`,
+    `Alert ${alert.id} from ${alert.source} (${alert.entityType} ${alert.entityId}), severity ${alert.severity}, firing since ${alert.firstSeenAt}.`,
     ...Object.entries(alert.labels ?? {}).map(([k, v]) => `${k}: ${v}`),
   ]
     .join('\n')
@@ -59,10 +39,17 @@ const describe = (alert: AlertFacts) =>
  * following the alert's later life on the ticket's timeline.
  */
 export class AlertTickets {
-  constructor(private readonly deps: { database: DatabaseService; events: EventsService; store: TicketStore; logger: PluginLogger }) {}
+  constructor(private readonly deps: { database: DatabaseService; events: EventsService; alerts: AlertsService; store: TicketStore; logger: PluginLogger }) {}
+
+  /** The workspace's core alert with this id, read through core's alerts service (row-level security holds). */
+  async find(tx: Tx, id: string): Promise<Alert> {
+    const alert = await this.deps.alerts.get(tx, id);
+    if (!alert) throw new AppError('not_found', `Alert ${id} was not found`);
+    return alert;
+  }
 
   /** Links the alert to a ticket; a fingerprint already gathered by another open ticket stays with it. */
-  async link(tx: Tx, ticketId: string, alert: AlertFacts, ruleId: string | null, author: string): Promise<void> {
+  async link(tx: Tx, ticketId: string, alert: Alert, ruleId: string | null, author: string): Promise<void> {
     const [held] = await tx.query<{ ticket_id: string }>('SELECT ticket_id FROM ticket_alert WHERE fingerprint = ? AND open', [alert.fingerprint]);
     const ticket = await this.deps.store.get(tx, ticketId, true);
     const open = !held && ticket.status !== 'resolved' && ticket.status !== 'closed';
@@ -84,7 +71,7 @@ export class AlertTickets {
   }
 
   /** Opens a ticket for the alert, with its context, and links them. */
-  async open(tx: Tx, alert: AlertFacts, options: { priority?: string; assignee?: string | null; ruleId: string | null; author: string }): Promise<TicketRow> {
+  async open(tx: Tx, alert: Alert, options: { priority?: string; assignee?: string | null; ruleId: string | null; author: string }): Promise<TicketRow> {
     const ticket = await this.deps.store.create(
       tx,
       {
@@ -154,7 +141,7 @@ export class AlertTickets {
   }
 
   private async fired(tx: Tx, alertId: string): Promise<void> {
-    const alert = await findAlert(tx, alertId);
+    const alert = await this.find(tx, alertId);
     const [held] = await tx.query<{ ticket_id: string }>('SELECT ticket_id FROM ticket_alert WHERE fingerprint = ? AND open', [alert.fingerprint]);
     if (held) {
       // The same trouble again while its ticket is open: the timeline hears of it, no new ticket.
@@ -179,18 +166,19 @@ export class AlertTickets {
   }
 
   private async recovered(tx: Tx, alertId: string): Promise<void> {
-    const links = await tx.query<{ ticket_id: string; resolve_on_recovery: boolean | null; title: string }>(
-      `SELECT l.ticket_id, r.resolve_on_recovery, a.title FROM ticket_alert l
+    const links = await tx.query<{ ticket_id: string; resolve_on_recovery: boolean | null }>(
+      `SELECT l.ticket_id, r.resolve_on_recovery FROM ticket_alert l
          LEFT JOIN alert_ticket_rule r ON r.id = l.rule_id
-         JOIN alert a ON a.id = l.alert_id
         WHERE l.alert_id = ?`,
       [alertId],
     );
+    const alert = links.length > 0 ? await this.deps.alerts.get(tx, alertId) : null;
+    if (!alert) return;
     for (const link of links) {
       await this.deps.store.addEntry(tx, link.ticket_id, {
         kind: 'alert',
         author: 'system',
-        body: `Alert resolved: ${link.title}`,
+        body: `Alert resolved: ${alert.title}`,
         data: { alertId, state: 'resolved' },
       });
       const ticket = await this.deps.store.get(tx, link.ticket_id, true);

@@ -1,5 +1,5 @@
 import { AppError, type DatabaseService } from '../../../core/plugin-api/index.ts';
-import { type AlertTickets, findAlert } from '../alert-rules/alert-tickets.ts';
+import type { AlertTickets } from '../alert-rules/alert-tickets.ts';
 import { policyFor } from '../sla-policies/policy-rows.ts';
 import { type TicketPriority, ticketPriorities, ticketView } from '../tickets/ticket-rows.ts';
 import type { TicketStore } from '../tickets/ticket-store.ts';
@@ -31,7 +31,7 @@ export async function linkAlertToTicket(
       details: [{ path: '/', message: 'ticketId xor createTicket' }],
     });
   return services.database.forTenant(req.tenantId).transaction(async (tx) => {
-    const alert = await findAlert(tx, req.params.id);
+    const alert = await services.alertTickets.find(tx, req.params.id);
     if (ticketId) {
       await services.alertTickets.link(tx, ticketId, alert, null, authorOf(req));
       return { alertId: alert.id, created: false, ticket: ticketView(await services.store.get(tx, ticketId)) };

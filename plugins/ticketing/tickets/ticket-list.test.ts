@@ -41,6 +41,14 @@ t.test('pages and totals over 12,000 tickets', async (t) => {
     'priority order through the rank index',
   );
 
+  const firstThousand = (await w.read('/api/v1/tickets?status=open&sortBy=title&sortOrder=desc&limit=1000', w.acmeViewer)).json;
+  const deep = (await w.read('/api/v1/tickets?status=open&sortBy=title&sortOrder=desc&limit=5&offset=995', w.acmeViewer)).json;
+  t.same(
+    deep.data.map((x: any) => x.id),
+    firstThousand.data.slice(995).map((x: any) => x.id),
+    'a page past the first (ids from the index, then their rows) holds the rows of the same place in one long page',
+  );
+
   const last = (await w.read('/api/v1/tickets?assignee=agent7&limit=50&offset=280', w.acmeViewer)).json;
   t.same(last.page, { limit: 50, offset: 280, returned: 20, total: 300, totalIsEstimate: false }, 'the last page knows its total');
 
@@ -51,6 +59,13 @@ t.test('pages and totals over 12,000 tickets', async (t) => {
     "a rare term, of this workspace's tickets only",
   );
   t.same(rare.page, { limit: 50, offset: 0, returned: 1, total: 1, totalIsEstimate: false });
+  t.same(
+    await db.query("SELECT ticket_search_ids('%zebra%', NULL, 10) AS id"),
+    [],
+    'the search probe, which reads past row-level security, finds nothing for a connection that serves no workspace',
+  );
+  const globexZebra = await w.kernel.database.forTenant('globex').query<{ id: string }>("SELECT ticket_search_ids('%zebra%', NULL, 10) AS id");
+  t.equal(globexZebra.length, 1, "and only the serving workspace's own tickets for one that does");
 
   const common = (await w.read('/api/v1/tickets?q=printer&sortOrder=desc&limit=3', w.acmeViewer)).json;
   t.same(

@@ -6,7 +6,7 @@ export const exactTotalCap = 1000;
 /** A `q` matching at most this many tickets is answered from its trigram matches, sorted. */
 const fewMatches = 2000;
 /** Tickets of the sort order a `q` or `tag` is first looked for in (a common term fills its page there). */
-const window = 5000;
+const window = 2000;
 
 const sortable = {
   createdAt: 'created_at',
@@ -16,6 +16,9 @@ const sortable = {
   title: 'lower(title)',
   resolutionDueAt: 'resolution_due_at',
 };
+
+/** The generated sort columns, which a page's own columns leave out. */
+const sortKeys = 'priority_rank, status_rank';
 
 const equals: Record<string, string> = {
   status: 'status',
@@ -39,20 +42,22 @@ async function estimate(query: SqlQuery, condition: string, params: unknown[]): 
  * - the last page knows its total (offset + rows);
  * - otherwise the planner estimates the matches: a large set takes the estimate as its total
  *   (`page.totalIsEstimate`), a small one is counted exactly, at most `exactTotalCap + 1` rows;
- * - `q` and `tag` are first looked for among the first `window` tickets of the sort order: a
- *   common term fills its page there (the total is its share of hits there times the planner's
- *   count of the other filters' matches), and a workspace with fewer tickets is answered exactly;
+ * - a page past the first finds its ids through the sort order's index alone, then reads those
+ *   rows (a deep offset would otherwise fetch every skipped ticket);
+ * - `q` and `tag` are first looked for among the first `window` tickets of the sort order, in one
+ *   pass: a common term fills its page there (the total is its share of hits there times the
+ *   planner's count of the other filters' matches), and a workspace with fewer tickets is
+ *   answered exactly;
  * - otherwise `q` (a trigram index on the lower-cased text) and `tag` (a GIN index on the tags) are
- *   tried through their index alone, with
- *   at most `fewMatches + 1` hits: few hits are sorted and paged exactly; many hits mean the term
- *   (or tag) is common, and walking the sort order's index finds a page of them quickly (the
- *   planner's guess for LIKE '%…%' is too poor to leave that choice to it).
+ *   probed through their indexes alone, at most `fewMatches + 1` hits: few hits are sorted and paged
+ *   exactly; many mean the term (or tag) is common, and walking the sort order's index finds a
+ *   page of them quickly (the planner's guess for LIKE '%…%' is too poor to leave that choice to it).
  *
- * That probe is the one read through the platform handle, naming the workspace itself: under
- * row-level security PostgreSQL may not use an index for LIKE or @> (their operators are not
- * leakproof), so a rare term or tag would read every ticket. The probe returns ids only; the rows, and
- * so the page and its total, are read through the workspace's handle, where row-level security
- * holds as everywhere else.
+ * The probe is `ticket_search_ids` (migration 0002): under row-level security PostgreSQL may not
+ * use an index for LIKE or @> (their operators are not leakproof), so a rare term or tag would read
+ * every ticket. The function runs as the tables' owner and takes the workspace from the session's
+ * setting, as the policies do; it returns ids only, and the rows, so the page and its total, are
+ * read under row-level security like everything else.
  */
 export async function listTickets(databaseService: DatabaseService, tenantId: string, request: Record<string, unknown>) {
   const database = databaseService.forTenant(tenantId);
@@ -73,14 +78,16 @@ export async function listTickets(databaseService: DatabaseService, tenantId: st
     plainWhere.push(request.breached ? '(first_response_breached OR resolution_breached)' : 'NOT (first_response_breached OR resolution_breached)');
     filters.breached = request.breached;
   }
-  if (request.tag !== undefined) {
+  const tag = request.tag === undefined ? null : String(request.tag);
+  if (tag !== null) {
     ginWhere.push('tags @> ARRAY[?]::text[]');
-    ginParams.push(request.tag);
-    filters.tag = request.tag;
+    ginParams.push(tag);
+    filters.tag = tag;
   }
-  if (list.q) {
+  const pattern = list.q ? likePattern(list.q.toLowerCase()) : null;
+  if (pattern !== null) {
     ginWhere.push("search_text LIKE ? ESCAPE '\\'");
-    ginParams.push(likePattern(list.q.toLowerCase()));
+    ginParams.push(pattern);
   }
   const where = [...plainWhere, ...ginWhere];
   const params = [...plainParams, ...ginParams];
@@ -88,42 +95,39 @@ export async function listTickets(databaseService: DatabaseService, tenantId: st
   const nulls = list.sortBy === 'resolutionDueAt' ? (list.sortOrder === 'asc' ? ' NULLS LAST' : ' NULLS FIRST') : '';
   const order = `ORDER BY ${list.orderBy}${nulls}, id ${list.sortOrder}`;
   const page = (tx: Tx, scope = condition, scopeParams = params) =>
-    tx.query<TicketRow>(`SELECT ${ticketColumns} FROM ticket ${scope} ${order} LIMIT ? OFFSET ?`, [...scopeParams, list.limit, list.offset]);
-
-  const { rows, total, estimated } = await database.transaction(async (tx) => {
-    // `q` and `tag` need their GIN indexes (LIKE and @> are not leakproof: see above).
-    if (ginWhere.length > 0) {
-      // First the newest (or first) `window` tickets of the sort order: a common term fills the page
-      // from them, and their share of hits scales the planner's count of the other filters' matches.
-      if (list.offset + list.limit <= window) {
-        const plain = plainWhere.length > 0 ? `WHERE ${plainWhere.join(' AND ')}` : '';
-        const windowed = `(SELECT * FROM ticket ${plain} ${order} LIMIT ${window}) w`;
-        const rows = await tx.query<TicketRow>(`SELECT ${ticketColumns} FROM ${windowed} WHERE ${ginWhere.join(' AND ')} ${order} LIMIT ? OFFSET ?`, [
-          ...params,
+    list.offset === 0
+      ? tx.query<TicketRow>(`SELECT ${ticketColumns} FROM ticket ${scope} ${order} LIMIT ? OFFSET 0`, [...scopeParams, list.limit])
+      : // The skipped tickets are passed over in the index (an index-only scan where the filters are
+        // in it); only the page's own rows are fetched.
+        tx.query<TicketRow>(`SELECT ${ticketColumns} FROM ticket WHERE id IN (SELECT id FROM ticket ${scope} ${order} LIMIT ? OFFSET ?) ${order}`, [
+          ...scopeParams,
           list.limit,
           list.offset,
         ]);
-        const [{ seen, hit }] = await tx.query<{ seen: number; hit: number }>(
-          `SELECT count(*)::int AS seen, (count(*) FILTER (WHERE ${ginWhere.join(' AND ')}))::int AS hit FROM ${windowed}`,
-          // Placeholders in the order they appear: the FILTER's before the window's.
-          [...ginParams, ...plainParams],
+
+  const { rows, total, estimated } = await database.transaction(async (tx) => {
+    if (ginWhere.length > 0) {
+      // First the first `window` tickets of the sort order, in one pass: the page of hits among
+      // them and, on each row, how many the window held and how many of those were hits.
+      if (list.offset + list.limit <= window) {
+        const plain = plainWhere.length > 0 ? `WHERE ${plainWhere.join(' AND ')}` : '';
+        const rows = await tx.query<TicketRow & { seen: number; hits: number }>(
+          `SELECT ${ticketColumns}, seen, hits FROM (
+             SELECT w.*, count(*) OVER () AS seen, count(*) FILTER (WHERE w.hit) OVER () AS hits
+               FROM (SELECT ${ticketColumns}, ${sortKeys}, ${ginWhere.join(' AND ')} AS hit FROM ticket ${plain} ${order} LIMIT ${window}) w
+           ) counted WHERE hit ${order} LIMIT ? OFFSET ?`,
+          [...ginParams, ...plainParams, list.limit, list.offset],
         );
+        const counts = rows[0];
         // The window held every ticket of the other filters: page and total are exact.
-        if (seen < window) return { rows, total: hit, estimated: false };
+        if (counts && Number(counts.seen) < window) return { rows, total: Number(counts.hits), estimated: false };
         if (rows.length === list.limit) {
-          const scaled = Math.round((hit / seen) * (await estimate(tx.query, plain, plainParams)));
-          return { rows, total: Math.max(scaled, hit), estimated: true };
+          const [seen, hits] = [Number(counts.seen), Number(counts.hits)];
+          const scaled = Math.round((hits / seen) * (await estimate(tx.query, plain, plainParams)));
+          return { rows, total: Math.max(scaled, hits), estimated: true };
         }
       }
-      // Bitmap scans only: the GIN index answers which tickets match, without walking the sort order.
-      const hits = await databaseService.platform.transaction(async (probe) => {
-        await probe.query('SET LOCAL enable_indexscan = off');
-        await probe.query('SET LOCAL enable_seqscan = off');
-        return probe.query<{ id: string }>(
-          `SELECT id FROM ticket WHERE tenant_id = ? ${condition ? `AND ${where.join(' AND ')}` : ''} LIMIT ${fewMatches + 1}`,
-          [tenantId, ...params],
-        );
-      });
+      const hits = await tx.query<{ id: string }>('SELECT ticket_search_ids(?, ?, ?) AS id', [pattern, tag, fewMatches + 1]);
       if (hits.length <= fewMatches) {
         const scope = `WHERE id = ANY(?::uuid[]) AND ${where.join(' AND ')}`;
         const scoped = [hits.map((h) => h.id), ...params];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type AlertsService, AppError, type EventsService, type Tx } from '../../../core/plugin-api/index.ts';
+import { ticketCreatedTopics } from '../ticketing-events.ts';
 import { type PolicyRow, policyFor, targetsFor } from '../sla-policies/policy-rows.ts';
 import { breachFingerprint } from '../sla-policies/sla-sweep.job.ts';
 import { changeStatus, respond, retarget, type SlaClock, startClock } from '../sla-policies/sla-clock.ts';
@@ -121,12 +122,12 @@ export class TicketStore {
         now,
       ],
     );
-    // Seed 003 names the topic `ticket.created`, seed 001's WebSocket `ticket:created`: both are published.
+    // One event, both of its public names (ticketCreatedTopics says why).
     const payload = { ticket: ticketView(row), by: author };
-    await this.deps.events.publishMany(tx, [
-      { topic: 'ticket.created', tenantId: tx.tenantId, payload },
-      { topic: 'ticket:created', tenantId: tx.tenantId, payload },
-    ]);
+    await this.deps.events.publishMany(
+      tx,
+      ticketCreatedTopics.map((topic) => ({ topic, tenantId: tx.tenantId, payload })),
+    );
     return row;
   }
 
