@@ -77,6 +77,12 @@ export interface TicketAutomationService {
     change: { comment?: string; status?: ClientTicket['status']; priority?: ClientTicket['priority'] },
     author: string,
   ): Promise<AutomatedTicket>;
+  /**
+   * Links a change (a deployment, a push, a release) to the workspace's tickets that `keys` name
+   * (`TCK-42`; other systems' keys are passed over): each gets an internal note saying what changed
+   * and, when the change has one, a `url` link to it. Answers the ids of the tickets linked.
+   */
+  linkChange(tx: Tx, keys: string[], change: { note: string; url: string | null }, author: string): Promise<string[]>;
 }
 
 /** Provided by the ticketing plugin; find it with `ctx.find(ticketAutomationToken)` after `optionalRequires: ['ticketing']`. */

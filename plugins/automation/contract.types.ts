@@ -62,6 +62,8 @@ export type ChangeEvent = {
   url: string | null;
   /** Ticket keys named in commit messages or titles. */
   ticketKeys: string[];
+  /** The workspace's tickets this change was linked to (keys `TCK-<number>`, while the ticketing plugin is loaded): each got an internal note and a link to the change. */
+  linkedTicketIds: string[];
   occurredAt: string;
   receivedAt: string;
 };

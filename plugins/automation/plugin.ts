@@ -252,7 +252,7 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
         defaultTimeoutSeconds: ctx.config.ITOPS_AUTOMATION_AGENT_TIMEOUT_SECONDS as number,
       });
       const githubEnabled = githubWebhookEnabled(ctx.config.ITOPS_AUTOMATION_GITHUB_WEBHOOK_ENABLED as boolean);
-      const github = { database, events, secrets: ctx.get(tokens.secrets), enabled: githubEnabled };
+      const github = { database, events, secrets: ctx.get(tokens.secrets), enabled: githubEnabled, tickets: () => ctx.find(ticketAutomationToken) };
 
       const runtime = {
         runtime: ctx.get(tokens.runtime),

@@ -350,6 +350,10 @@ export type SlaTarget = {
 
 export type Ticket = {
   id: string;
+  /** The ticket's number in its workspace, in order of creation. */
+  number: number;
+  /** `TCK-<number>`: name it in a commit message, deployment or release and the GitHub change event is linked to this ticket. */
+  key: string;
   title: string;
   description: string;
   type: TicketType;

@@ -340,7 +340,7 @@ export interface components {
       /** @enum {string} */
       action: 'created' | 'updated' | 'deleted';
     };
-    /** @description Seed 001's name of ticket.created (GraphQL's ticketCreated); published with it. */
+    /** @description Seed 001's WebSocket name of ticket.created (GraphQL's ticketCreated); published with it, see ticketCreatedTopics. */
     'ticket:created': {
       ticket: Record<string, unknown>;
     };

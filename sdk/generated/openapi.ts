@@ -5805,6 +5805,8 @@ export interface components {
       url: string | null;
       /** @description Ticket keys named in commit messages or titles. */
       ticketKeys: string[];
+      /** @description The workspace's tickets this change was linked to (keys `TCK-<number>`, while the ticketing plugin is loaded): each got an internal note and a link to the change. */
+      linkedTicketIds: string[];
       /** Format: date-time */
       occurredAt: string;
       /** Format: date-time */
@@ -7939,6 +7941,10 @@ export interface components {
     Ticket: {
       /** Format: uuid */
       id: string;
+      /** @description The ticket's number in its workspace, in order of creation. */
+      number: number;
+      /** @description `TCK-<number>`: name it in a commit message, deployment or release and the GitHub change event is linked to this ticket. */
+      key: string;
       title: string;
       description: string;
       type: components['schemas']['TicketType'];

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { eventually, startTestKernel } from '../../../core/plugin-api/testing.ts';
 import { cloneTestDatabase } from '../../../core/testing/test-database.ts';
 import { startAutomation, targetServer } from '../automation.testkit.ts';
@@ -26,7 +26,7 @@ async function startHangingRun(w: World, target: Target): Promise<string> {
   return run.json.id as string;
 }
 
-async function cancelAndCheck(t: Tap.Test, w: World, id: string, target: Target) {
+async function cancelAndCheck(t: Test, w: World, id: string, target: Target) {
   const cancelled = await w.write('POST', `/api/v1/workflow-executions/${id}/cancel`, w.acmeOperator);
   t.equal(cancelled.status, 200, cancelled.text);
   t.ok(await eventually(async () => (target.waiting() === 0 ? true : undefined), 15_000), 'the running request was abandoned, long before its 60 s timeout');

@@ -32,6 +32,14 @@ export function ticketKeysIn(...texts: (string | null | undefined)[]): string[] 
   return [...keys].slice(0, 50);
 }
 
+/** The internal note a linked ticket gets: what changed, where, by whom. */
+export function changeNote(change: ChangeFields): string {
+  const where = [change.repository, change.ref ?? change.environment].filter(Boolean).join(' ');
+  const what = [`GitHub ${change.kind.replace('_', ' ')}`, where && `in ${where}`, change.status && `(${change.status})`, change.actor && `by ${change.actor}`];
+  const line = what.filter(Boolean).join(' ');
+  return [change.title ? `${line}: ${change.title}` : line, change.url].filter(Boolean).join('\n').slice(0, 2000);
+}
+
 function when(...candidates: unknown[]): string {
   for (const candidate of candidates) {
     if (typeof candidate === 'string' && !Number.isNaN(Date.parse(candidate))) return new Date(candidate).toISOString();

@@ -1,3 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import { call } from '../../../core/plugin-api/testing.ts';
+import { startAutomation } from '../automation.testkit.ts';
+import { sha256Signature } from '../webhooks/hmac-signature.ts';
+
+/** The webhook secret acme's GitHub signs with in these tests. */
+export const acmeSecret = 'acme-github-secret';
+
+/** The automation world with acme's GitHub secret set, and `deliver`: a delivery as GitHub sends it (exact bytes, signed). */
+export async function githubWorld(t: Parameters<typeof startAutomation>[0], env: Record<string, string> = {}, plugins: unknown[] = []) {
+  const w = await startAutomation(t, { env, plugins });
+  const set = await w.write('POST', '/api/v1/workspace/secrets/automation.github_webhook_secret', w.acmeAdmin, { value: acmeSecret });
+  if (set.status >= 300) throw new Error(`secret: ${set.status} ${set.text}`);
+  const deliver = (event: string, payload: unknown, options: { delivery?: string; secret?: string; workspace?: string; raw?: string } = {}) => {
+    const raw = options.raw ?? JSON.stringify(payload);
+    return call(w.kernel, 'POST', `/api/v1/integrations/github/webhook?workspace=${options.workspace ?? 'acme'}`, {
+      raw,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'GitHub-Hookshot/044aadd',
+        'x-github-event': event,
+        'x-github-delivery': options.delivery ?? randomUUID(),
+        'x-github-hook-id': '292430182',
+        'x-hub-signature-256': sha256Signature(options.secret ?? acmeSecret, raw),
+      },
+    });
+  };
+  return { ...w, deliver };
+}
+
 /** Deliveries shaped as GitHub documents them ("Webhook events and payloads"), trimmed to what matters. */
 const repository = {
   id: 1296269,

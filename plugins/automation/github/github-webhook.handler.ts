@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type DatabaseService, defineList, type EventsService, type OperationRequest, type SecretsService } from '../../../core/plugin-api/index.ts';
+import {
+  AppError,
+  type DatabaseService,
+  defineList,
+  type EventsService,
+  type OperationRequest,
+  type SecretsService,
+  type TicketAutomationService,
+} from '../../../core/plugin-api/index.ts';
 import { headerValue, signatureMatches } from '../webhooks/hmac-signature.ts';
-import { type ChangeKind, changeFromGithub, changeKinds, failedPipeline } from './github-change-events.ts';
+import { type ChangeKind, changeFromGithub, changeKinds, changeNote, failedPipeline } from './github-change-events.ts';
 
 export const changeRecorded = 'automation.change_recorded';
 export const pipelineFailed = 'pipeline.failed';
@@ -13,6 +21,8 @@ export interface GithubDeps {
   events: EventsService;
   secrets: SecretsService;
   enabled: () => boolean;
+  /** The ticketing plugin's service, while it is loaded: changes naming `TCK-<n>` are linked to those tickets. */
+  tickets: () => TicketAutomationService | undefined;
 }
 
 interface ChangeEventRow {
@@ -28,6 +38,7 @@ interface ChangeEventRow {
   title: string | null;
   url: string | null;
   ticket_keys: string[];
+  linked_ticket_ids: string[];
   occurred_at: Date;
   received_at: Date;
 }
@@ -52,6 +63,7 @@ export const changeEvents = defineList({
     title: row.title,
     url: row.url,
     ticketKeys: row.ticket_keys,
+    linkedTicketIds: row.linked_ticket_ids,
     occurredAt: new Date(row.occurred_at).toISOString(),
     receivedAt: new Date(row.received_at).toISOString(),
   }),
@@ -114,6 +126,10 @@ export async function receiveGithubWebhook(deps: GithubDeps, req: OperationReque
       const [existing] = await tx.query<{ id: string }>("SELECT id FROM automation_change_event WHERE source = 'github' AND delivery_id = ?", [delivery]);
       return { status: 200, body: { delivery, event, stored: true, duplicate: true, changeEventId: existing?.id ?? null } };
     }
+    // In the change's own transaction: a change is recorded with its ticket notes, or not at all.
+    const tickets = change.ticketKeys.length > 0 ? deps.tickets() : undefined;
+    const linkedTicketIds = tickets ? await tickets.linkChange(tx, change.ticketKeys, { note: changeNote(change), url: change.url }, 'github') : [];
+    if (linkedTicketIds.length > 0) await tx.query('UPDATE automation_change_event SET linked_ticket_ids = ? WHERE id = ?', [linkedTicketIds, inserted.id]);
     const summary = {
       changeEventId: inserted.id,
       source: 'github',
@@ -124,6 +140,7 @@ export async function receiveGithubWebhook(deps: GithubDeps, req: OperationReque
       environment: change.environment,
       status: change.status,
       ticketKeys: change.ticketKeys,
+      linkedTicketIds,
       occurredAt: change.occurredAt,
     };
     await deps.events.publish(tx, { topic: changeRecorded, tenantId: workspace, payload: summary });

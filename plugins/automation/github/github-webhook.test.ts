@@ -1,33 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { call, eventually } from '../../../core/plugin-api/testing.ts';
-import { startAutomation } from '../automation.testkit.ts';
 import { sha256Signature } from '../webhooks/hmac-signature.ts';
-import { deploymentStatusPayload, pushPayload, releasePayload, workflowRunPayload } from './github-payloads.testkit.ts';
-
-const acmeSecret = 'acme-github-secret';
-
-async function world(t: Parameters<typeof startAutomation>[0], env: Record<string, string> = {}) {
-  const w = await startAutomation(t, { env });
-  const set = await w.write('POST', '/api/v1/workspace/secrets/automation.github_webhook_secret', w.acmeAdmin, { value: acmeSecret });
-  if (set.status >= 300) throw new Error(`secret: ${set.status} ${set.text}`);
-  /** A delivery as GitHub sends it: exact bytes, signed with `secret`. */
-  const deliver = (event: string, payload: unknown, options: { delivery?: string; secret?: string; workspace?: string; raw?: string } = {}) => {
-    const raw = options.raw ?? JSON.stringify(payload);
-    return call(w.kernel, 'POST', `/api/v1/integrations/github/webhook?workspace=${options.workspace ?? 'acme'}`, {
-      raw,
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'GitHub-Hookshot/044aadd',
-        'x-github-event': event,
-        'x-github-delivery': options.delivery ?? randomUUID(),
-        'x-github-hook-id': '292430182',
-        'x-hub-signature-256': sha256Signature(options.secret ?? acmeSecret, raw),
-      },
-    });
-  };
-  return { ...w, deliver };
-}
+import { acmeSecret, deploymentStatusPayload, githubWorld as world, pushPayload, releasePayload, workflowRunPayload } from './github-payloads.testkit.ts';
 
 t.test('push, deployment_status, release and workflow_run become change events; a failed run publishes pipeline.failed', async (t) => {
   const w = await world(t);

@@ -1,5 +1,5 @@
 import { type DatabaseService, likePattern, listEnvelope, parseListQuery, type SqlQuery, type Tx } from '../../../core/plugin-api/index.ts';
-import { type TicketRow, ticketColumns, ticketView } from './ticket-rows.ts';
+import { type TicketRow, ticketColumns, ticketNumberOf, ticketView } from './ticket-rows.ts';
 
 /** Up to this many matches `total` is an exact count; beyond it, the planner's estimate. */
 export const exactTotalCap = 1000;
@@ -84,7 +84,13 @@ export async function listTickets(databaseService: DatabaseService, tenantId: st
     ginParams.push(tag);
     filters.tag = tag;
   }
-  const pattern = list.q ? likePattern(list.q.toLowerCase()) : null;
+  // `q=TCK-42` finds the ticket with that key (its unique index), not text mentioning it.
+  const keyed = list.q ? ticketNumberOf(list.q.trim().toUpperCase()) : undefined;
+  if (keyed !== undefined) {
+    plainWhere.push('number = ?');
+    plainParams.push(keyed);
+  }
+  const pattern = list.q && keyed === undefined ? likePattern(list.q.toLowerCase()) : null;
   if (pattern !== null) {
     ginWhere.push("search_text LIKE ? ESCAPE '\\'");
     ginParams.push(pattern);

@@ -15,6 +15,7 @@ export interface TicketLink {
 export interface TicketRow {
   id: string;
   tenant_id: string;
+  number: number;
   title: string;
   description: string;
   type: string;
@@ -49,16 +50,28 @@ export interface TicketRow {
 }
 
 /** The columns a ticket view needs (the generated search and check columns stay in the database). */
-export const ticketColumns = `id, tenant_id, title, description, type, status, priority, client_id, assignee, requester, tags, links, source, version,
+export const ticketColumns = `id, tenant_id, number, title, description, type, status, priority, client_id, assignee, requester, tags, links, source, version,
   sla_policy_id, first_response_target_s, first_response_due_at, first_response_warn_at, first_responded_at, resolution_target_s,
   resolution_elapsed_s, resolution_running_since, resolution_due_at, resolution_warn_at, first_response_at_risk, first_response_breached,
   resolution_at_risk, resolution_breached, escalation_level, resolved_at, closed_at, created_at, updated_at`;
 
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 
+/** Ticket keys (`TCK-42`): what people and commit messages call a ticket. */
+export const ticketKeyPrefix = 'TCK';
+export const ticketKey = (number: number) => `${ticketKeyPrefix}-${number}`;
+/** The workspace number a key names, or undefined for another system's key (`OPS-7`). */
+export function ticketNumberOf(key: string): number | undefined {
+  const match = /^TCK-([1-9][0-9]{0,9})$/.exec(key);
+  const number = match ? Number(match[1]) : Number.NaN;
+  return Number.isSafeInteger(number) && number <= 2_147_483_647 ? number : undefined;
+}
+
 export function ticketView(row: TicketRow) {
   return {
     id: row.id,
+    number: row.number,
+    key: ticketKey(row.number),
     title: row.title,
     description: row.description,
     type: row.type as 'incident' | 'service_request' | 'change' | 'problem',

@@ -1,0 +1,1 @@
+ALTER TABLE automation_change_event DROP COLUMN linked_ticket_ids;
