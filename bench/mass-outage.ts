@@ -61,6 +61,7 @@ function timedDatabase(held: number[]): DatabaseService {
   const platform = database.platform;
   return {
     forTenant: (tenantId) => database.forTenant(tenantId),
+    forTenantStaleReads: (tenantId) => database.forTenantStaleReads(tenantId),
     platform: {
       ...platform,
       transaction: <T>(fn: (tx: Tx) => Promise<T>) =>

@@ -36,6 +36,20 @@ export const configVariables = {
     default: 54329,
     description: 'Port of the embedded PostgreSQL (only without DATABASE_URL).',
   },
+  ITOPS_DATABASE_REPLICA_URL: {
+    type: 'string',
+    pattern: '^postgres(ql)?://',
+    description:
+      'A streaming read replica of the database (same roles and schema, kept by PostgreSQL replication). Set, reads that tolerate staleness (the dashboard summary, and what plugins read through forTenantStaleReads) go there while it is in recovery and caught up; otherwise, and unset, they run on the primary.',
+  },
+  ITOPS_DATABASE_REPLICA_MAX_LAG_MS: {
+    type: 'integer',
+    minimum: 100,
+    maximum: 3600000,
+    default: 5000,
+    description:
+      'How far behind the primary the read replica may be (time since it last had everything the primary had written) before its reads go to the primary instead.',
+  },
   ITOPS_DB_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10, description: 'Connections in the ORM pool per process.' },
   ITOPS_JWT_SECRET: {
     type: 'string',

@@ -15,6 +15,8 @@ export interface Config {
   dataDir: string;
   embeddedDbPort: number;
   dbPoolSize: number;
+  /** A streaming read replica for reads that tolerate staleness (core/db/read-replica.ts). */
+  databaseReplica?: { url: string; maxLagMs: number };
   /** Connections of the job queue's own pool. */
   jobsPoolSize: number;
   jwtSecret?: string;
@@ -135,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     dataDir: path.resolve(v.ITOPS_DATA_DIR),
     embeddedDbPort: v.ITOPS_EMBEDDED_DB_PORT,
     dbPoolSize: v.ITOPS_DB_POOL_SIZE,
+    databaseReplica: v.ITOPS_DATABASE_REPLICA_URL ? { url: v.ITOPS_DATABASE_REPLICA_URL, maxLagMs: v.ITOPS_DATABASE_REPLICA_MAX_LAG_MS } : undefined,
     jobsPoolSize: v.ITOPS_JOBS_POOL_SIZE,
     jwtSecret: v.ITOPS_JWT_SECRET,
     logLevel: v.ITOPS_LOG_LEVEL,

@@ -37,11 +37,12 @@ export const coreCounters: DashboardCounters = async (tx: Tx) => {
  * workspace's summary is counted at most every 10 s (`generatedAt` says when), served stale while
  * it is counted again, for up to a minute.
  */
-export function dashboardModule(deps: { database: Pick<DatabaseService, 'forTenant'>; loaded: () => PluginManifest[]; logger: Logger }): CoreModule {
+export function dashboardModule(deps: { database: Pick<DatabaseService, 'forTenantStaleReads'>; loaded: () => PluginManifest[]; logger: Logger }): CoreModule {
   type Summary = { generatedAt: string; counters: Record<string, Record<string, number>>; unavailable: string[] };
   const cache = new SummaryCache<Summary>({ freshMs: 10_000, staleMs: 60_000, maxEntries: 10_000 });
   const summarize = async (tenantId: string): Promise<Summary> => {
-    const db = deps.database.forTenant(tenantId);
+    // Counted at most every 10 s and served stale up to a minute anyway: the replica's lag is well within that.
+    const db = deps.database.forTenantStaleReads(tenantId);
     const groups: [string, DashboardCounters][] = [
       ['core', coreCounters],
       ...deps.loaded().flatMap((m) => (m.dashboardCounters ? [[m.id, m.dashboardCounters] as [string, DashboardCounters]] : [])),

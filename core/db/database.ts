@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.ts';
 import { isConnectionError, unlessUnavailable } from './database-errors.ts';
 import { appRole, tenantSetting } from './tenant-isolation.ts';
 import { MutationObservers } from './mutation-observers.ts';
+import { ReplicaReads, type ReplicaSettings } from './read-replica.ts';
 import type { DatabaseService, PlatformDatabase, SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
 
 /** The tenant a pooled connection of the app role is set to (a session setting, see forTenant). */
@@ -25,11 +26,14 @@ export class Database implements DatabaseService {
   readonly platform: PlatformDatabase;
   /** Plugins that see every change in its transaction (audit); see mutation-observers.ts. */
   readonly mutationObservers = new MutationObservers();
+  /** Reads that tolerate staleness: the read replica's, or the primary's (see read-replica.ts). */
+  readonly replicaReads: ReplicaReads;
 
   constructor(
     readonly url: string,
     poolSize: number,
     private readonly logger: Logger,
+    replica?: ReplicaSettings,
   ) {
     // A bounded wait for a connection (opening one, or a free one of a busy pool): with the server
     // unreachable a request answers 503 rather than hanging; generous, so a burst only queues.
@@ -45,6 +49,7 @@ export class Database implements DatabaseService {
       statement: (sql) => prepared(sql, (q) => unlessUnavailable(() => this.ownerPool.query(q))),
       relaxedQuery: this.relaxedQuery,
     };
+    this.replicaReads = new ReplicaReads(url, poolSize, this.query, logger, replica);
   }
 
   /** Owner-level SQL; kept for the kernel's own bookkeeping. Plugins use `platform` or `forTenant`. */
@@ -87,6 +92,12 @@ export class Database implements DatabaseService {
       },
     };
     return { tenantId, ...handle };
+  }
+
+  /** The tenant's rows, read-only and possibly behind by the replica's bound: see DatabaseService. */
+  forTenantStaleReads(tenantId: string): TenantDatabase {
+    checkTenantId(tenantId);
+    return this.replicaReads.forTenant(tenantId);
   }
 
   private run<T>(pool: pg.Pool, tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -133,6 +144,7 @@ export class Database implements DatabaseService {
   }
 
   async close(): Promise<void> {
+    await this.replicaReads.close();
     await Promise.all([this.relaxedPool, this.ownerPool, this.appPool].map((pool) => pool.end().catch(() => undefined)));
   }
 }
@@ -143,7 +155,7 @@ export class Database implements DatabaseService {
  * it. A connection that failed goes back as broken, so the pool closes it instead of lending it
  * again; losing the server altogether is answered as `unavailable` (503), see database-errors.ts.
  */
-function checkedOut<T, C extends pg.PoolClient = pg.PoolClient>(pool: pg.Pool, fn: (client: C) => Promise<T>): Promise<T> {
+export function checkedOut<T, C extends pg.PoolClient = pg.PoolClient>(pool: pg.Pool, fn: (client: C) => Promise<T>): Promise<T> {
   return unlessUnavailable(async () => {
     const client = (await pool.connect()) as C;
     const ignore = () => undefined;
@@ -161,7 +173,7 @@ function checkedOut<T, C extends pg.PoolClient = pg.PoolClient>(pool: pg.Pool, f
   });
 }
 
-function prepared<T>(sql: string, run: (query: pg.QueryConfig) => Promise<pg.QueryResult>): (params?: unknown[]) => Promise<T[]> {
+export function prepared<T>(sql: string, run: (query: pg.QueryConfig) => Promise<pg.QueryResult>): (params?: unknown[]) => Promise<T[]> {
   const text = numberedPlaceholders(sql);
   const name = `itops_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
   return async (params = []) => (await run({ name, text, values: params.map(bindable) })).rows as T[];
@@ -178,13 +190,13 @@ function checkTenantId(tenantId: string): void {
  * fetched it.
  */
 const textTypes = new Set([1082, 1083, 1114, 1184, 1186, 1266]);
-const types = {
+export const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     textTypes.has(oid) ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 /** An absent parameter binds as NULL. */
-function bindable(value: unknown): unknown {
+export function bindable(value: unknown): unknown {
   return value === undefined ? null : value;
 }
 

@@ -53,6 +53,14 @@ export interface PlatformDatabase extends SqlHandle {
 export interface DatabaseService {
   /** The tenant's view of the database. Use `req.tenantId`. */
   forTenant(tenantId: string): TenantDatabase;
+  /**
+   * The tenant's rows for reads that tolerate staleness (counters, reports, exports, list pages
+   * nobody just wrote to): served by the read replica when one is configured, reachable and within
+   * ITOPS_DATABASE_REPLICA_MAX_LAG_MS of the primary, else by the primary. Read-only (a write
+   * fails, SQLSTATE 25006) and isolated by row-level security as `forTenant` is. Never for a read
+   * that must see a write of the same request or of the client's previous one.
+   */
+  forTenantStaleReads(tenantId: string): TenantDatabase;
   /** Unscoped access (bypasses row-level security): only for work across tenants. */
   readonly platform: PlatformDatabase;
 }

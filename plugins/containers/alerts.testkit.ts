@@ -18,7 +18,11 @@ export function rollingBack(database: DatabaseService): DatabaseService {
         throw new Error('rolled back after the work of the transaction');
       }),
   };
-  return { forTenant: (tenantId) => database.forTenant(tenantId), platform: failing };
+  return {
+    forTenant: (tenantId) => database.forTenant(tenantId),
+    forTenantStaleReads: (tenantId) => database.forTenantStaleReads(tenantId),
+    platform: failing,
+  };
 }
 
 /** `database`, counting the platform handle's queries, prepared statement runs and transactions. */

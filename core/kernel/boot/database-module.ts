@@ -18,7 +18,7 @@ export function startDatabase(deps: { config: Config; logger: Logger }) {
       await ensureDatabase(embedded.url, 'itops');
       databaseUrl = withDatabase(embedded.url, 'itops');
     }
-    const database = new Database(databaseUrl, config.dbPoolSize, logger);
+    const database = new Database(databaseUrl, config.dbPoolSize, logger, config.databaseReplica);
     onStop(() => database.close());
     const applied = await migrate(database.platform, '', coreMigrations);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
