@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AppError, type AlertsService, type DatabaseService, type EventsService, type RaiseAlert } from '../../../core/plugin-api/index.ts';
 
 type Severity = RaiseAlert['severity'];
 import { newAnomalyId } from '../watchdog/watchdog-round.ts';
+import { assertReceiverCredential, type ReceiverAuth, refused } from './receiver-credential.ts';
 
 export interface AlertmanagerAlert {
   status: 'firing' | 'resolved';
@@ -30,23 +31,7 @@ export interface AlertmanagerDeps {
   database: DatabaseService;
   events: EventsService;
   alerts: AlertsService;
-  bearerToken?: string;
-  basicAuth?: string;
-}
-
-const sameSecret = (a: string, b: string) => {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-};
-
-/** Optional credentials: none configured means none asked (seed 002); otherwise either one must match. */
-export function checkReceiverAuth(deps: Pick<AlertmanagerDeps, 'bearerToken' | 'basicAuth'>, authorization: string | undefined): void {
-  if (!deps.bearerToken && !deps.basicAuth) return;
-  const header = authorization ?? '';
-  if (deps.bearerToken && header.startsWith('Bearer ') && sameSecret(header.slice(7), deps.bearerToken)) return;
-  if (deps.basicAuth && header.startsWith('Basic ') && sameSecret(Buffer.from(header.slice(6), 'base64').toString('utf8'), deps.basicAuth)) return;
-  throw new AppError('unauthorized', 'The Alertmanager receiver needs its configured credentials');
+  auth: ReceiverAuth;
 }
 
 /** The workspace the alerts belong to: the URL's `workspace`, the header, or a label. */
@@ -77,14 +62,16 @@ const scoreOf = { critical: 0.95, warning: 0.75, info: 0.5 } satisfies Record<Se
 export const serviceOf = (labels: Record<string, string>) => labels.service_id ?? labels.service ?? labels.job ?? labels.instance ?? 'unknown';
 
 /**
- * Ingests one delivery in one transaction. Each alert's (groupKey, fingerprint, status, startsAt) is
+ * Ingests one delivery in one transaction, after checking the workspace's receiver credential. Each alert's (groupKey, fingerprint, status, startsAt) is
  * claimed with ON CONFLICT DO NOTHING, so a redelivery finds its alerts claimed and changes nothing.
  * Firing alerts open an anomaly (source alertmanager) and raise a core alert keyed by the
  * fingerprint; resolved ones resolve both.
  */
-export async function ingestAlertmanager(deps: AlertmanagerDeps, tenantId: string, payload: AlertmanagerPayload) {
-  const [tenant] = await deps.database.platform.query('SELECT 1 FROM tenant WHERE tenant_id = ?', [tenantId]);
-  if (!tenant) throw new AppError('not_found', `No workspace ${tenantId}`);
+export async function ingestAlertmanager(deps: AlertmanagerDeps, tenantId: string, payload: AlertmanagerPayload, secret: string | undefined) {
+  if (deps.auth === 'none') {
+    const [tenant] = await deps.database.platform.query('SELECT 1 FROM tenant WHERE tenant_id = ?', [tenantId]);
+    if (!tenant) throw new AppError('not_found', `No workspace ${tenantId}`);
+  } else if (!secret) throw refused();
   const groupKey = payload.groupKey ?? JSON.stringify(payload.groupLabels ?? {});
   const alerts = payload.alerts.map((a) => ({
     ...a,
@@ -93,6 +80,8 @@ export async function ingestAlertmanager(deps: AlertmanagerDeps, tenantId: strin
     at: new Date(a.startsAt).toISOString(),
   }));
   return deps.database.forTenant(tenantId).transaction(async (tx) => {
+    // Checked in the workspace's own transaction: only its credential row is visible there.
+    if (deps.auth === 'workspace') await assertReceiverCredential(tx, secret);
     const ids = alerts.map((a) => (a.status === 'firing' ? newAnomalyId() : ''));
     const claimed = await tx.query<{ i: number }>(
       `WITH input AS (SELECT * FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::text[]) WITH ORDINALITY AS u(fp, status, starts_at, anomaly_id, i))
