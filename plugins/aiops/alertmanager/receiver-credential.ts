@@ -1,5 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { AppError, type DatabaseService, type OperationRequest, type Tx } from '../../../core/plugin-api/index.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError, type DatabaseService, type OperationRequest } from '../../../core/plugin-api/index.ts';
 
 /** `workspace`: each delivery must carry the named workspace's credential; `none`: seed 002's open receiver. */
 export type ReceiverAuth = 'workspace' | 'none';
@@ -35,17 +35,13 @@ export const refused = () =>
   new AppError('unauthorized', "The Alertmanager receiver needs the workspace's receiver credential (Bearer, or the basic-auth password)");
 
 /**
- * Checks the presented secret against the workspace's stored hash, in the caller's workspace
- * transaction (row-level security: another workspace's row is not even visible). No credential, an
- * unknown workspace, a wrong or another workspace's credential all answer the same 401.
+ * What is stored of a credential and what a delivery's secret is compared with, in the workspace's
+ * own transaction (row-level security: another workspace's row is not even visible there). A
+ * SHA-256 of 32 random bytes: comparing digests in SQL tells a timing observer nothing usable about
+ * the secret. No credential, an unknown workspace, a wrong or another workspace's credential all
+ * answer the same 401.
  */
-export async function assertReceiverCredential(tx: Tx, secret: string | undefined): Promise<void> {
-  if (!secret) throw refused();
-  const [row] = await tx.query<{ secret_hash: string }>('SELECT secret_hash FROM aiops_am_receiver');
-  const expected = row ? Buffer.from(row.secret_hash, 'hex') : undefined;
-  const given = sha256(secret);
-  if (!expected || expected.length !== given.length || !timingSafeEqual(expected, given)) throw refused();
-}
+export const receiverSecretHash = (secret: string) => sha256(secret).toString('hex');
 
 export async function getAlertmanagerReceiver(deps: ReceiverCredentialDeps, req: TenantRequest) {
   const [row] = await deps.database
@@ -69,7 +65,7 @@ export async function rotateAlertmanagerReceiver(deps: ReceiverCredentialDeps, r
   await deps.database.forTenant(req.tenantId).query(
     `INSERT INTO aiops_am_receiver (tenant_id, secret_hash, secret_prefix, created_at, rotated_at) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (tenant_id) DO UPDATE SET secret_hash = excluded.secret_hash, secret_prefix = excluded.secret_prefix, rotated_at = excluded.rotated_at`,
-    [req.tenantId, sha256(secret).toString('hex'), prefix, now, now],
+    [req.tenantId, receiverSecretHash(secret), prefix, now, now],
   );
   return { workspace_id: req.tenantId, receiver_secret: secret, secret_prefix: prefix, rotated_at: now, webhook_path: webhookPath(req.tenantId) };
 }
