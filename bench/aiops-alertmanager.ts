@@ -38,7 +38,7 @@ function delivery(seq: number): string {
   });
 }
 
-async function drive(url: string, bodies: () => string): Promise<{ alerts: number; failed: number }> {
+async function drive(url: string, bodies: () => string, headers: Record<string, string> = {}): Promise<{ alerts: number; failed: number }> {
   let alerts = 0;
   let failed = 0;
   const countFrom = Date.now() + 1000;
@@ -46,7 +46,7 @@ async function drive(url: string, bodies: () => string): Promise<{ alerts: numbe
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < deadline) {
-        const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies() });
+        const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: bodies() });
         await r.arrayBuffer();
         if (r.status !== 200) failed++;
         else if (Date.now() >= countFrom) alerts += group;
@@ -57,18 +57,25 @@ async function drive(url: string, bodies: () => string): Promise<{ alerts: numbe
 }
 
 async function main() {
-  const { kernel, url } = await aiopsBenchWorld({ ITOPS_JOBS_ENABLED: 'false' });
+  const { kernel, url, integrationHeaders } = await aiopsBenchWorld({ ITOPS_JOBS_ENABLED: 'false' });
   const bare = await startBareKoa();
   try {
+    const issued = await fetch(`${url}/api/v1/alertmanager/receiver/rotate`, { method: 'POST', headers: integrationHeaders });
+    const { receiver_secret: secret } = (await issued.json()) as { receiver_secret: string };
+    const receiverAuth = { authorization: `Bearer ${secret}` };
     let seq = 0;
     const sent: string[] = [];
-    const fresh = await drive(`${url}/api/v1/alerts/webhook?workspace=bench`, () => {
-      const body = delivery(seq++);
-      sent.push(body);
-      return body;
-    });
+    const fresh = await drive(
+      `${url}/api/v1/alerts/webhook?workspace=bench`,
+      () => {
+        const body = delivery(seq++);
+        sent.push(body);
+        return body;
+      },
+      receiverAuth,
+    );
     let again = 0;
-    const redelivered = await drive(`${url}/api/v1/alerts/webhook?workspace=bench`, () => sent[again++ % sent.length]);
+    const redelivered = await drive(`${url}/api/v1/alerts/webhook?workspace=bench`, () => sent[again++ % sent.length], receiverAuth);
     const baseline = await drive(`${bare.url}/`, () => sent[again++ % sent.length]);
     const [{ n }] = await kernel.database.platform.query<{ n: string }>("SELECT count(*) AS n FROM aiops_anomaly WHERE source = 'alertmanager'");
     const fmt = (v: number) => Math.round(v).toLocaleString('en');

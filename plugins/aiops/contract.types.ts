@@ -16,6 +16,27 @@ export type AiopsStatus = {
   };
 };
 
+export type AlertmanagerReceiver = {
+  workspace_id: string;
+  /** `workspace`: the receiver admits only deliveries carrying this workspace's credential; `none`: no credential asked (ITOPS_AIOPS_ALERTMANAGER_AUTH=none). */
+  auth: 'workspace' | 'none';
+  /** Whether a receiver credential was issued. */
+  configured: boolean;
+  secret_prefix: string | null;
+  rotated_at: string | null;
+  /** The path to configure, with this workspace named in its query. */
+  webhook_path: string;
+};
+
+export type AlertmanagerReceiverRotated = {
+  workspace_id: string;
+  /** Shown once; only its hash is kept. */
+  receiver_secret: string;
+  secret_prefix: string;
+  rotated_at: string;
+  webhook_path: string;
+};
+
 export type AlertmanagerWebhook = {
   version?: string;
   groupKey?: string;
@@ -290,6 +311,16 @@ export type GetAiopsStatusRequest = {
 
 export type GetAiopsStatusResponse = AiopsStatus;
 
+/** GET /api/v1/alertmanager/receiver: The workspace's Alertmanager receiver credential state (its prefix only) and where Alertmanager sends. */
+export type GetAlertmanagerReceiverRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetAlertmanagerReceiverResponse = AlertmanagerReceiver;
+
 /** GET /api/v1/anomalies/{anomaly_id}: One anomaly with its suggested resolutions (up to 5). */
 export type GetAnomalyRequest = {
   path: {
@@ -429,6 +460,18 @@ export type ReceiveRemoteWriteRequest = {
 
 export type ReceiveRemoteWriteResponse = undefined;
 
+/** POST /api/v1/alertmanager/receiver/rotate: Issue a new receiver credential (shown once); the previous one stops working at once. */
+export type RotateAlertmanagerReceiverRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type RotateAlertmanagerReceiverResponse = AlertmanagerReceiverRotated;
+
 /** POST /api/v1/edge-agent/enrollment/rotate: Issue a new enrollment secret (shown once); the previous one stops working at once. */
 export type RotateEdgeEnrollmentRequest = {
   headers?: {
@@ -457,6 +500,7 @@ export type SubmitResolutionResponse = ResolutionStored;
 export interface OperationTypes {
   findSimilarResolutions: { request: FindSimilarResolutionsRequest; response: FindSimilarResolutionsResponse };
   getAiopsStatus: { request: GetAiopsStatusRequest; response: GetAiopsStatusResponse };
+  getAlertmanagerReceiver: { request: GetAlertmanagerReceiverRequest; response: GetAlertmanagerReceiverResponse };
   getAnomaly: { request: GetAnomalyRequest; response: GetAnomalyResponse };
   getEdgeAgentPolicy: { request: GetEdgeAgentPolicyRequest; response: GetEdgeAgentPolicyResponse };
   getEdgeEnrollment: { request: GetEdgeEnrollmentRequest; response: GetEdgeEnrollmentResponse };
@@ -467,6 +511,7 @@ export interface OperationTypes {
   listIngestBatches: { request: ListIngestBatchesRequest; response: ListIngestBatchesResponse };
   receiveAlertmanagerWebhook: { request: ReceiveAlertmanagerWebhookRequest; response: ReceiveAlertmanagerWebhookResponse };
   receiveRemoteWrite: { request: ReceiveRemoteWriteRequest; response: ReceiveRemoteWriteResponse };
+  rotateAlertmanagerReceiver: { request: RotateAlertmanagerReceiverRequest; response: RotateAlertmanagerReceiverResponse };
   rotateEdgeEnrollment: { request: RotateEdgeEnrollmentRequest; response: RotateEdgeEnrollmentResponse };
   submitResolution: { request: SubmitResolutionRequest; response: SubmitResolutionResponse };
 }
@@ -487,6 +532,7 @@ export interface OperationInfo {
 export const operations = {
   findSimilarResolutions: { method: 'GET', path: '/api/v1/resolutions/similar', public: false, permission: 'aiops:read' },
   getAiopsStatus: { method: 'GET', path: '/api/v1/status', public: false, permission: 'aiops:read' },
+  getAlertmanagerReceiver: { method: 'GET', path: '/api/v1/alertmanager/receiver', public: false, permission: 'aiops.alertmanager:read' },
   getAnomaly: { method: 'GET', path: '/api/v1/anomalies/{anomaly_id}', public: false, permission: 'aiops:read' },
   getEdgeAgentPolicy: { method: 'GET', path: '/api/v1/edge-agent/policy', public: false, permission: 'aiops.edge:read' },
   getEdgeEnrollment: { method: 'GET', path: '/api/v1/edge-agent/enrollment', public: false, permission: 'aiops.edge:read' },
@@ -497,6 +543,7 @@ export const operations = {
   listIngestBatches: { method: 'GET', path: '/api/v1/events/ingest-batches', public: false, permission: 'aiops.telemetry:read' },
   receiveAlertmanagerWebhook: { method: 'POST', path: '/api/v1/alerts/webhook', public: true, requestBody: 'application/json' },
   receiveRemoteWrite: { method: 'POST', path: '/api/v1/write', public: false, permission: 'aiops.telemetry:write', requestBody: '*/*' },
+  rotateAlertmanagerReceiver: { method: 'POST', path: '/api/v1/alertmanager/receiver/rotate', public: false, permission: 'aiops.alertmanager:manage' },
   rotateEdgeEnrollment: { method: 'POST', path: '/api/v1/edge-agent/enrollment/rotate', public: false, permission: 'aiops.edge:manage' },
   submitResolution: { method: 'POST', path: '/api/v1/resolutions/webhook', public: false, permission: 'aiops.memory:write', requestBody: 'application/json' },
 } as const satisfies Record<OperationId, OperationInfo>;

@@ -2,6 +2,7 @@ import { definePlugin, openapiFiles, type OperationRequest, type PluginManifest,
 import type { Server } from 'node:http';
 import { startAlertmanagerListener } from './alertmanager/alertmanager-listener.ts';
 import { receiveAlertmanagerWebhook } from './alertmanager/alertmanager.handlers.ts';
+import { getAlertmanagerReceiver, type ReceiverAuth, rotateAlertmanagerReceiver } from './alertmanager/receiver-credential.ts';
 import { getAnomaly, listAnomalies } from './anomalies/anomalies.handlers.ts';
 import { findSimilarResolutions, submitResolution } from './memory/memory.handlers.ts';
 import { getRcaCorrelations } from './rca/rca.handlers.ts';
@@ -65,12 +66,16 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
       { name: 'aiops.edge:manage', description: 'Rotate the edge-agent enrollment secret' },
       { name: 'aiops:read', description: 'See anomalies, RCA correlations, the incident memory and the engine status' },
       { name: 'aiops.memory:write', description: 'Submit incident resolutions to the incident memory' },
+      { name: 'aiops.alertmanager:read', description: "See the Alertmanager receiver's credential state (its prefix only)" },
+      { name: 'aiops.alertmanager:manage', description: "Rotate the workspace's Alertmanager receiver credential" },
     ],
     policies: [
       ...['endpoint_agent', 'ops_engineer', 'integration_admin'].map((role) => ({ role, permission: 'aiops.telemetry:write' })),
       ...['viewer', 'ops_engineer', 'integration_admin', 'data_admin', 'endpoint_agent'].map((role) => ({ role, permission: 'aiops.telemetry:read' })),
       ...['endpoint_agent', 'ops_engineer', 'integration_admin'].map((role) => ({ role, permission: 'aiops.edge:read' })),
       { role: 'integration_admin', permission: 'aiops.edge:manage' },
+      ...['ops_engineer', 'integration_admin'].map((role) => ({ role, permission: 'aiops.alertmanager:read' })),
+      { role: 'integration_admin', permission: 'aiops.alertmanager:manage' },
       ...['viewer', 'ops_engineer', 'automation_operator', 'integration_admin', 'data_admin'].map((role) => ({ role, permission: 'aiops:read' })),
       ...['ops_engineer', 'integration_admin', 'automation_operator'].map((role) => ({ role, permission: 'aiops.memory:write' })),
     ],
@@ -119,15 +124,12 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
         description: 'OpenAI-compatible endpoint for incident summaries; unset: the llm component reports disabled.',
         maxLength: 2000,
       },
-      ITOPS_AIOPS_ALERTMANAGER_BEARER_TOKEN: {
+      ITOPS_AIOPS_ALERTMANAGER_AUTH: {
         type: 'string',
-        description: 'When set, Alertmanager must send Authorization: Bearer <this> (http_config.authorization).',
-        maxLength: 500,
-      },
-      ITOPS_AIOPS_ALERTMANAGER_BASIC_AUTH: {
-        type: 'string',
-        description: 'When set (user:password), Alertmanager may authenticate with basic_auth instead.',
-        maxLength: 500,
+        enum: ['workspace', 'none'],
+        description:
+          "How the Alertmanager receiver authenticates: `workspace` admits a delivery only with the named workspace's receiver credential (POST /api/v1/alertmanager/receiver/rotate; Bearer or basic-auth password); `none` is seed 002's open receiver, for networks that restrict it themselves.",
+        default: 'workspace',
       },
       ITOPS_AIOPS_RETENTION_DAYS: {
         type: 'integer',
@@ -181,15 +183,15 @@ export function createAiopsPlugin(options: AiopsOptions = {}): PluginManifest {
         usage.wake();
         watchdog.wake();
       };
-      const receiver = {
-        database,
-        events,
-        alerts,
-        bearerToken: (ctx.config.ITOPS_AIOPS_ALERTMANAGER_BEARER_TOKEN as string | undefined) || undefined,
-        basicAuth: (ctx.config.ITOPS_AIOPS_ALERTMANAGER_BASIC_AUTH as string | undefined) || undefined,
-      };
+      const auth: ReceiverAuth = ctx.config.ITOPS_AIOPS_ALERTMANAGER_AUTH === 'none' ? 'none' : 'workspace';
+      if (auth === 'none')
+        ctx.logger.warn('The Alertmanager receiver takes deliveries for any workspace without a credential (ITOPS_AIOPS_ALERTMANAGER_AUTH=none)');
+      const receiver = { database, events, alerts, auth };
+      const credentials = { database, clock, auth };
       ctx.handle('receiveRemoteWrite', (req) => receiveRemoteWrite(ingest, req as never));
       ctx.handle('receiveAlertmanagerWebhook', (req) => receiveAlertmanagerWebhook(receiver, req as never));
+      ctx.handle('getAlertmanagerReceiver', (req) => getAlertmanagerReceiver(credentials, req as TenantRequest));
+      ctx.handle('rotateAlertmanagerReceiver', (req) => rotateAlertmanagerReceiver(credentials, req as TenantRequest));
       const alertmanagerPort = Number(ctx.config.ITOPS_AIOPS_ALERTMANAGER_PORT ?? 9093);
       if (alertmanagerPort > 0) {
         // A port already taken (a second node on one machine, a real Alertmanager) leaves the main port's route working.

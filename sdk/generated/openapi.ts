@@ -1380,8 +1380,45 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Receive alerts from Prometheus Alertmanager. */
+    /**
+     * Receive alerts from Prometheus Alertmanager.
+     * @description Public route authenticated by the workspace's receiver credential (Bearer, or the basic-auth password), checked in the handler against the named workspace's stored hash.
+     */
     post: operations['receiveAlertmanagerWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alertmanager/receiver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The workspace's Alertmanager receiver credential state (its prefix only) and where Alertmanager sends. */
+    get: operations['getAlertmanagerReceiver'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/alertmanager/receiver/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Issue a new receiver credential (shown once); the previous one stops working at once. */
+    post: operations['rotateAlertmanagerReceiver'];
     delete?: never;
     options?: never;
     head?: never;
@@ -5388,6 +5425,30 @@ export interface components {
       /** @description Services downstream of the origin within the depth. */
       blast_radius: number;
     };
+    AlertmanagerReceiver: {
+      workspace_id: string;
+      /**
+       * @description `workspace`: the receiver admits only deliveries carrying this workspace's credential; `none`: no credential asked (ITOPS_AIOPS_ALERTMANAGER_AUTH=none).
+       * @enum {string}
+       */
+      auth: 'workspace' | 'none';
+      /** @description Whether a receiver credential was issued. */
+      configured: boolean;
+      secret_prefix: string | null;
+      /** Format: date-time */
+      rotated_at: string | null;
+      /** @description The path to configure, with this workspace named in its query. */
+      webhook_path: string;
+    };
+    AlertmanagerReceiverRotated: {
+      workspace_id: string;
+      /** @description Shown once; only its hash is kept. */
+      receiver_secret: string;
+      secret_prefix: string;
+      /** Format: date-time */
+      rotated_at: string;
+      webhook_path: string;
+    };
     AlertmanagerWebhook: {
       version?: string;
       groupKey?: string;
@@ -8800,6 +8861,8 @@ export type AiopsStatus = components['schemas']['AiopsStatus'];
 export type ResolutionRequest = components['schemas']['ResolutionRequest'];
 export type ResolutionStored = components['schemas']['ResolutionStored'];
 export type RcaCorrelations = components['schemas']['RcaCorrelations'];
+export type AlertmanagerReceiver = components['schemas']['AlertmanagerReceiver'];
+export type AlertmanagerReceiverRotated = components['schemas']['AlertmanagerReceiverRotated'];
 export type AlertmanagerWebhook = components['schemas']['AlertmanagerWebhook'];
 export type AlertmanagerWebhookAccepted = components['schemas']['AlertmanagerWebhookAccepted'];
 export type AuditRecord = components['schemas']['AuditRecord'];
@@ -12004,6 +12067,72 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
       413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  getAlertmanagerReceiver: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Receiver state. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertmanagerReceiver'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  rotateAlertmanagerReceiver: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The new credential. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AlertmanagerReceiverRotated'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      /** @description This Idempotency-Key was already used with a different request. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
     };
   };
   receiveRemoteWrite: {

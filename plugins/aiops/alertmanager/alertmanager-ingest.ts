@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { AppError, type AlertsService, type DatabaseService, type EventsService, type RaiseAlert } from '../../../core/plugin-api/index.ts';
 
 type Severity = RaiseAlert['severity'];
 import { newAnomalyId } from '../watchdog/watchdog-round.ts';
+import { type ReceiverAuth, receiverSecretHash, refused } from './receiver-credential.ts';
 
 export interface AlertmanagerAlert {
   status: 'firing' | 'resolved';
@@ -30,23 +31,7 @@ export interface AlertmanagerDeps {
   database: DatabaseService;
   events: EventsService;
   alerts: AlertsService;
-  bearerToken?: string;
-  basicAuth?: string;
-}
-
-const sameSecret = (a: string, b: string) => {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-};
-
-/** Optional credentials: none configured means none asked (seed 002); otherwise either one must match. */
-export function checkReceiverAuth(deps: Pick<AlertmanagerDeps, 'bearerToken' | 'basicAuth'>, authorization: string | undefined): void {
-  if (!deps.bearerToken && !deps.basicAuth) return;
-  const header = authorization ?? '';
-  if (deps.bearerToken && header.startsWith('Bearer ') && sameSecret(header.slice(7), deps.bearerToken)) return;
-  if (deps.basicAuth && header.startsWith('Basic ') && sameSecret(Buffer.from(header.slice(6), 'base64').toString('utf8'), deps.basicAuth)) return;
-  throw new AppError('unauthorized', 'The Alertmanager receiver needs its configured credentials');
+  auth: ReceiverAuth;
 }
 
 /** The workspace the alerts belong to: the URL's `workspace`, the header, or a label. */
@@ -77,14 +62,17 @@ const scoreOf = { critical: 0.95, warning: 0.75, info: 0.5 } satisfies Record<Se
 export const serviceOf = (labels: Record<string, string>) => labels.service_id ?? labels.service ?? labels.job ?? labels.instance ?? 'unknown';
 
 /**
- * Ingests one delivery in one transaction. Each alert's (groupKey, fingerprint, status, startsAt) is
- * claimed with ON CONFLICT DO NOTHING, so a redelivery finds its alerts claimed and changes nothing.
+ * Ingests one delivery in one transaction, after checking the workspace's receiver credential. Each
+ * alert's (groupKey, fingerprint, status, startsAt) is claimed with ON CONFLICT DO NOTHING, so a
+ * redelivery finds its alerts claimed and changes nothing.
  * Firing alerts open an anomaly (source alertmanager) and raise a core alert keyed by the
  * fingerprint; resolved ones resolve both.
  */
-export async function ingestAlertmanager(deps: AlertmanagerDeps, tenantId: string, payload: AlertmanagerPayload) {
-  const [tenant] = await deps.database.platform.query('SELECT 1 FROM tenant WHERE tenant_id = ?', [tenantId]);
-  if (!tenant) throw new AppError('not_found', `No workspace ${tenantId}`);
+export async function ingestAlertmanager(deps: AlertmanagerDeps, tenantId: string, payload: AlertmanagerPayload, secret: string | undefined) {
+  if (deps.auth === 'none') {
+    const [tenant] = await deps.database.platform.query('SELECT 1 FROM tenant WHERE tenant_id = ?', [tenantId]);
+    if (!tenant) throw new AppError('not_found', `No workspace ${tenantId}`);
+  } else if (!secret) throw refused();
   const groupKey = payload.groupKey ?? JSON.stringify(payload.groupLabels ?? {});
   const alerts = payload.alerts.map((a) => ({
     ...a,
@@ -92,34 +80,52 @@ export async function ingestAlertmanager(deps: AlertmanagerDeps, tenantId: strin
     fp: fingerprintOf(a),
     at: new Date(a.startsAt).toISOString(),
   }));
+  const summaryOf = (a: (typeof alerts)[number]) =>
+    [a.annotations?.summary, a.annotations?.description, payload.commonAnnotations?.summary].filter(Boolean).join(' ');
   return deps.database.forTenant(tenantId).transaction(async (tx) => {
     const ids = alerts.map((a) => (a.status === 'firing' ? newAnomalyId() : ''));
-    const claimed = await tx.query<{ i: number }>(
-      `WITH input AS (SELECT * FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::text[]) WITH ORDINALITY AS u(fp, status, starts_at, anomaly_id, i))
-       INSERT INTO aiops_am_delivery (tenant_id, group_key, fingerprint, status, starts_at, anomaly_id)
-       SELECT DISTINCT ON (fp, status, starts_at) ?, ?, fp, status, starts_at, anomaly_id FROM input ORDER BY fp, status, starts_at, i
-       ON CONFLICT DO NOTHING RETURNING (SELECT min(i) FROM input WHERE input.fp = aiops_am_delivery.fingerprint AND input.status = aiops_am_delivery.status AND input.starts_at = aiops_am_delivery.starts_at)::int - 1 AS i`,
-      [alerts.map((a) => a.fp), alerts.map((a) => a.status), alerts.map((a) => a.at), ids, tenantId, groupKey],
+    // One statement: the credential (only the workspace's own row is visible in its transaction; an
+    // input it does not admit is empty, so nothing is written), the claims, and the anomalies of the
+    // firing alerts just claimed. A claim that conflicts is a redelivery: it opens nothing.
+    const [outcome] = await tx.query<{ authorized: boolean; fresh: number[] }>(
+      `WITH admitted AS (SELECT ?::boolean OR EXISTS (SELECT 1 FROM aiops_am_receiver WHERE secret_hash = ?) AS ok),
+       input AS (
+         SELECT u.* FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::jsonb[], ?::text[])
+           WITH ORDINALITY AS u(fp, status, starts_at, anomaly_id, service_id, metric_name, score, labels, summary, i)
+          WHERE (SELECT ok FROM admitted)),
+       claimed AS (
+         INSERT INTO aiops_am_delivery (tenant_id, group_key, fingerprint, status, starts_at, anomaly_id)
+         SELECT DISTINCT ON (fp, status, starts_at) ?, ?, fp, status, starts_at, anomaly_id FROM input ORDER BY fp, status, starts_at, i
+         ON CONFLICT DO NOTHING RETURNING fingerprint, status, starts_at, anomaly_id),
+       opened AS (
+         INSERT INTO aiops_anomaly (anomaly_id, tenant_id, service_id, metric_name, anomaly_score, z_score, detected_at, source, rca_triggered, labels, summary)
+         SELECT u.anomaly_id, ?, u.service_id, u.metric_name, u.score, 0, u.starts_at, 'alertmanager', true, u.labels, u.summary
+           FROM claimed c JOIN input u ON u.anomaly_id = c.anomaly_id WHERE c.status = 'firing')
+       SELECT (SELECT ok FROM admitted) AS authorized,
+              array(SELECT min(u.i)::int - 1 FROM claimed c JOIN input u ON u.fp = c.fingerprint AND u.status = c.status AND u.starts_at = c.starts_at
+                      GROUP BY c.fingerprint, c.status, c.starts_at) AS fresh`,
+      [
+        deps.auth === 'none',
+        secret ? receiverSecretHash(secret) : '',
+        alerts.map((a) => a.fp),
+        alerts.map((a) => a.status),
+        alerts.map((a) => a.at),
+        ids,
+        alerts.map((a) => serviceOf(a.labels)),
+        alerts.map((a) => a.labels.alertname ?? 'alert'),
+        alerts.map((a) => scoreOf[severityOf(a.labels)]),
+        alerts.map((a) => JSON.stringify({ ...a.labels, am_fingerprint: a.fp })),
+        alerts.map(summaryOf),
+        tenantId,
+        groupKey,
+        tenantId,
+      ],
     );
-    const fresh = new Set(claimed.map((c) => c.i));
+    if (!outcome.authorized) throw refused();
+    const fresh = new Set(outcome.fresh);
     const firing = alerts.map((a, i) => ({ a, i })).filter(({ a, i }) => fresh.has(i) && a.status === 'firing');
     const resolved = alerts.map((a, i) => ({ a, i })).filter(({ a, i }) => fresh.has(i) && a.status === 'resolved');
     if (firing.length) {
-      await tx.query(
-        `INSERT INTO aiops_anomaly (anomaly_id, tenant_id, service_id, metric_name, anomaly_score, z_score, detected_at, source, rca_triggered, labels, summary)
-         SELECT u.id, ?, u.s, u.m, u.score, 0, u.at, 'alertmanager', true, u.labels, u.summary
-           FROM unnest(?::text[], ?::text[], ?::text[], ?::float8[], ?::timestamptz[], ?::jsonb[], ?::text[]) AS u(id, s, m, score, at, labels, summary)`,
-        [
-          tenantId,
-          firing.map(({ i }) => ids[i]),
-          firing.map(({ a }) => serviceOf(a.labels)),
-          firing.map(({ a }) => a.labels.alertname ?? 'alert'),
-          firing.map(({ a }) => scoreOf[severityOf(a.labels)]),
-          firing.map(({ a }) => a.at),
-          firing.map(({ a }) => JSON.stringify({ ...a.labels, am_fingerprint: a.fp })),
-          firing.map(({ a }) => [a.annotations?.summary, a.annotations?.description, payload.commonAnnotations?.summary].filter(Boolean).join(' ')),
-        ],
-      );
       const raise: RaiseAlert[] = firing.map(({ a }) => ({
         tenantId,
         source: 'aiops',

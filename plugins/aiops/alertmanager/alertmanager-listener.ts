@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AppError, type JsonSchema, type PluginLogger, type SchemaValidator } from '../../../core/plugin-api/index.ts';
-import { type AlertmanagerDeps, type AlertmanagerPayload, checkReceiverAuth, ingestAlertmanager, workspaceOf } from './alertmanager-ingest.ts';
+import { type AlertmanagerDeps, type AlertmanagerPayload, ingestAlertmanager, workspaceOf } from './alertmanager-ingest.ts';
+import { presentedSecret } from './receiver-credential.ts';
 
 const statusOf: Record<string, number> = { validation_failed: 400, invalid_json: 400, unauthorized: 401, not_found: 404, payload_too_large: 413 };
 const maxBody = 10 * 1024 * 1024;
@@ -73,9 +74,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Parame
       throw new AppError('invalid_json', 'The body is not valid JSON');
     }
     options.validator.assert(options.schema, payload);
-    checkReceiverAuth(options.deps, req.headers.authorization);
     const tenantId = workspaceOf(payload, url.searchParams.get('workspace') ?? undefined, req.headers['x-workspace-id'] as string | undefined);
-    send(res, 200, await ingestAlertmanager(options.deps, tenantId, payload));
+    send(res, 200, await ingestAlertmanager(options.deps, tenantId, payload, presentedSecret(req.headers.authorization)));
   } catch (error) {
     if (error instanceof AppError) {
       const e = error;

@@ -74,6 +74,23 @@ t.test('clean data raises no alarm: noise, daily seasonality, slow trend, flat l
     [],
     'flat line',
   );
+  let held = 50;
+  let until = 0;
+  t.same(
+    alarms(
+      'robust_seasonal',
+      make(3000, (i, r) => {
+        // A reading that holds its value for 1 to 40 points at a time: its plateaus are its normal.
+        if (i >= until) {
+          held = 50 + Math.round(r());
+          until = i + 1 + Math.floor(20 * (r() + 2));
+        }
+        return held;
+      }),
+    ),
+    [],
+    'a stepwise series with its usual plateaus',
+  );
 });
 
 t.test('a spike is found at once, and only once', async (t) => {
@@ -99,6 +116,20 @@ t.test('a flatline in a noisy series and a break of the daily cycle are found', 
     found.some((i) => i < 3000),
     'nothing before it',
   );
+});
+
+t.test('a noisy series that freezes is found within a few points, once', async (t) => {
+  let frozen = 0;
+  const s = make(3000, (i, r) => {
+    if (i < 2500) frozen = 50 + r();
+    return frozen;
+  });
+  const found = alarms('robust_seasonal', s);
+  t.ok(
+    found.some((i) => i > 2500 && i <= 2505),
+    `freeze found: ${found}`,
+  );
+  t.equal(found.length, 1, `one alarm: ${found}`);
 });
 
 t.test('a sudden change of trend is found', async (t) => {

@@ -9,14 +9,18 @@ import { normalTail } from './normal-tail.ts';
  * - daily profile: the same per hour of the day (24 bins), for seasonal series;
  * - last value (off by default: on NAB it explained away too many real changes).
  * The surprise of a point is the smallest standardised residual, raised to the two-sided CUSUM of
- * the level residuals when that is larger (a drift the level follows point by point still adds up). Its average over the last
+ * the level residuals when that is larger (a drift the level follows point by point still adds up),
+ * and to the CUSUM of the daily-profile residuals (a day that runs above its usual shape hour after
+ * hour, which the fast level explains point by point, still adds up). Its average over the last
  * `shortWindow` points is compared with the long-run distribution of that average (the "anomaly
  * likelihood" idea of HTM): a series that is always jumpy stops alarming, a calm one alarms on its
- * first jolt. After an alarm the detector stays quiet for `quietPoints` points, or 5 % of the points
+ * first jolt. A series that stops moving is a surprise too: a run of repeated values is judged by
+ * how often the series repeated its last value so far (a geometric run length), so a quantised or
+ * mostly idle series does not alarm on its usual plateaus while a noisy one that freezes does. After an alarm the detector stays quiet for `quietPoints` points, or 5 % of the points
  * seen so far (at most `quietMaxPoints`): one incident, one alarm, and the flood of points that
  * follow a level shift is not a flood of anomalies.
  *
- * The state is one Float64Array of ~100 numbers (800 bytes), so 100,000 series fit in 80 MB and
+ * The state is one Float64Array of 107 numbers (856 bytes), so 100,000 series fit in 86 MB and
  * a worker copies states in and out as flat memory. Everything is O(1) per point. Nothing looks
  * ahead: a point is scored with the state before it, then updates the state.
  */
@@ -39,6 +43,12 @@ export const robustSeasonalParams = {
   cusumScale: 2,
   quietFraction: 0.05,
   quietMaxPoints: 1000,
+  flatAlpha: 0.002,
+  flatRateFloor: 0.001,
+  flatMinRun: 3,
+  flatWeight: 1,
+  seasonCusumK: 2,
+  seasonCusumScale: 0.5,
 };
 
 const bins = 24;
@@ -61,7 +71,13 @@ const SEASON_COUNT = SEASON_SCALE + bins;
 const RECENT = SEASON_COUNT + bins;
 const CUSUM_UP = RECENT + maxShort;
 const CUSUM_DOWN = CUSUM_UP + 1;
-export const robustSeasonalStateSize = CUSUM_DOWN + 1;
+const RUN = CUSUM_DOWN + 1;
+const REPEAT_RATE = RUN + 1;
+const LONGEST_RUN = REPEAT_RATE + 1;
+const SEASON_CUSUM_UP = LONGEST_RUN + 1;
+const SEASON_CUSUM_DOWN = SEASON_CUSUM_UP + 1;
+const RUN_REPORTED = SEASON_CUSUM_DOWN + 1;
+export const robustSeasonalStateSize = RUN_REPORTED + 1;
 
 export type RobustSeasonalState = Float64Array;
 
@@ -116,6 +132,29 @@ export function robustSeasonalStep(s: RobustSeasonalState, tsMs: number, value: 
     const cusum = p.cusumScale * Math.max(s[CUSUM_UP], s[CUSUM_DOWN]);
     if (cusum > surprise) surprise = cusum;
   }
+  // The same for the daily profile: a day that runs above (or below) its usual shape hour after hour.
+  if (p.seasonCusumScale > 0 && s[SEASON_COUNT + bin] >= 3) {
+    const zs = rSeason / Math.max(s[SEASON_SCALE + bin] * 1.2533, floor);
+    const c = zs > 4 ? 4 : zs < -4 ? -4 : zs;
+    s[SEASON_CUSUM_UP] = Math.max(0, s[SEASON_CUSUM_UP] + c - p.seasonCusumK);
+    s[SEASON_CUSUM_DOWN] = Math.max(0, s[SEASON_CUSUM_DOWN] - c - p.seasonCusumK);
+    const cusum = p.seasonCusumScale * Math.max(s[SEASON_CUSUM_UP], s[SEASON_CUSUM_DOWN]);
+    if (cusum > surprise) surprise = cusum;
+  }
+  // A frozen series: a run of L repeats at repeat rate q has probability q^L, a probability in its
+  // own right (not a deviation to compare with the series' history of jolts).
+  const repeated = value === s[PREV];
+  if (!repeated && s[RUN] > s[LONGEST_RUN]) s[LONGEST_RUN] = s[RUN];
+  s[RUN] = repeated ? s[RUN] + 1 : 0;
+  if (!repeated) s[RUN_REPORTED] = 0;
+  let flatTail = 1;
+  // One freeze, one alarm: a run that already alarmed stays quiet however long it lasts.
+  if (s[RUN] >= p.flatMinRun && s[RUN] > s[LONGEST_RUN] && !s[RUN_REPORTED]) {
+    const q = s[REPEAT_RATE] > p.flatRateFloor ? s[REPEAT_RATE] : p.flatRateFloor;
+    flatTail = q ** s[RUN];
+  }
+  const ra = n < 1 / p.flatAlpha ? 1 / n : p.flatAlpha;
+  s[REPEAT_RATE] += ra * ((repeated ? 1 : 0) - s[REPEAT_RATE]);
   if (surprise > 50) surprise = 50;
   const z = rLevel >= 0 ? surprise : -surprise;
 
@@ -128,11 +167,14 @@ export function robustSeasonalStep(s: RobustSeasonalState, tsMs: number, value: 
   let score = 0;
   if (n > p.warmup) {
     const sd = Math.sqrt(s[AVG_VAR]) + p.sdFloorRel * s[AVG_MEAN] + p.sdFloor;
-    score = 1 - normalTail((avg - s[AVG_MEAN]) / sd) ** 0.1;
+    score = 1 - Math.min(normalTail((avg - s[AVG_MEAN]) / sd), flatTail * p.flatWeight) ** 0.1;
     if (s[QUIET] > 0) {
       s[QUIET]--;
       score *= p.quietFactor;
-    } else if (score >= p.fireLevel) s[QUIET] = Math.min(p.quietMaxPoints, Math.max(p.quietPoints, Math.round(p.quietFraction * n)));
+    } else if (score >= p.fireLevel) {
+      s[QUIET] = Math.min(p.quietMaxPoints, Math.max(p.quietPoints, Math.round(p.quietFraction * n)));
+      if (s[RUN] > 0) s[RUN_REPORTED] = 1;
+    }
   }
   const la = n < 1 / p.longAlpha ? 1 / n : p.longAlpha;
   const delta = avg - s[AVG_MEAN];
