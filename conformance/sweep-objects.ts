@@ -101,10 +101,26 @@ function requestBodySchema(operation: ContractOperation): JsonObject | undefined
   return json?.[1].schema;
 }
 
+const OTHER_BODIES = 8;
+const otherBodiesCache = new Map<string, unknown[]>();
+
+/** Up to OTHER_BODIES valid bodies fast-check makes from the schema, the same ones every pass. */
+function otherBodies(operation: ContractOperation, schema: JsonObject, context: CheckContext): unknown[] {
+  const cached = otherBodiesCache.get(operation.label);
+  if (cached) return cached;
+  const bodies = fc
+    .sample(valid(schema, context.resolve), { numRuns: 60, seed: 7 })
+    .filter((value) => context.validator.accepts(schema, value))
+    .slice(0, OTHER_BODIES);
+  otherBodiesCache.set(operation.label, bodies);
+  return bodies;
+}
+
 /** The create request as A would send it, or why it cannot be built yet. */
-function createRequest(operation: ContractOperation, context: CheckContext, ids: WorkspaceIds, marker: string, plain: boolean): OutgoingRequest | string {
+function createRequest(operation: ContractOperation, context: CheckContext, ids: WorkspaceIds, marker: string, variant: number): OutgoingRequest | string {
   const built = sampleRequest(operation, context);
   if ('skip' in built) return built.skip;
+  const plain = variant === 1;
   let path = operation.path;
   for (const parameter of operation.parameters.filter((p) => p.in === 'path')) {
     // A create by name (`/workspace/secrets/{key}`) names its new object itself.
@@ -117,6 +133,12 @@ function createRequest(operation: ContractOperation, context: CheckContext, ids:
   }
   const schema = requestBodySchema(operation);
   let body = built.request.body;
+  if (variant >= 2) {
+    // The sample refused on grounds the schema cannot say (a channel type's settings): other bodies the schema allows.
+    if (!schema) return 'refused';
+    body = JSON.stringify(otherBodies(operation, schema, context)[variant - 2]);
+    if (body === undefined) return 'refused';
+  }
   if (body !== undefined && schema && !plain) body = JSON.stringify(bodyOfA(JSON.parse(body), context.resolve(schema), context, ids, marker));
   return withFreshIdempotencyKey({ ...built.request, path, body });
 }
@@ -173,8 +195,9 @@ export async function createObjectsOfA(
         .filter((op) => !created.has(op.label))
         .map((operation) => async () => {
           let last = '';
-          for (const plain of [false, true]) {
-            const request = createRequest(operation, context, ids, marker, plain);
+          for (let variant = 0; variant < 2 + OTHER_BODIES; variant++) {
+            const request = createRequest(operation, context, ids, marker, variant);
+            if (request === 'refused') break;
             if (typeof request === 'string') return void why.set(operation.label, request);
             const response = await send(context, adminA, request).catch((error: Error) => describeFetchError(error));
             if (typeof response === 'string') return void why.set(operation.label, `${request.method} ${request.path} failed: ${response}`);
@@ -184,7 +207,9 @@ export async function createObjectsOfA(
               if (name) ids.add(homeOf(operation.path, name), [decodeURIComponent(request.path.split('/').at(-1)!)]);
               return keep(ids, operation.path, response, workspace, marker, true);
             }
-            last = `${response.status} ${response.text.slice(0, 160)}`;
+            if (variant === 0 || variant === 1) last = `${response.status} ${response.text.slice(0, 160)}`;
+            // A refusal that is not about the body (a missing object, a conflict) will not change with another body.
+            if (response.status !== 400 && response.status !== 422) break;
           }
           why.set(operation.label, last);
         }),

@@ -19,8 +19,8 @@ import { sweepPrincipals } from './sweep-principals.ts';
 
 const CONCURRENCY = 8;
 /** A's objects per operation when its own home has them; every home's first object otherwise. */
-const IDS_PER_OPERATION = 2;
-const FALLBACK_IDS = 6;
+const IDS_PER_OPERATION = 1;
+const FALLBACK_IDS = 3;
 /** Fields that move on their own (clocks, schedules, counters of background work), not because of a request. */
 const VOLATILE = /(At|_at|Time|_time|[Ll]ast[A-Z_].*|[Nn]ext[A-Z_].*|[Aa]ge|[Uu]ptime|[Dd]uration|[Rr]emaining|[Ee]xpires.*|[Cc]ount|[Ss]tatus|[Ss]tate)$/;
 
