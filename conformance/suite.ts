@@ -5,6 +5,8 @@ import { type JsonObject, listOperations, listPaths, resolveRef } from './contra
 import { ConformanceClient, describeFetchError, parseJson } from './http-client.ts';
 import { SchemaValidator } from './schema-validation.ts';
 import { fuzz } from './fuzz.ts';
+import { inOrder } from './in-order.ts';
+import { sweepTenants } from './tenant-sweep.ts';
 
 export const CONTRACT_PATH = '/api/v1/openapi';
 const CONCURRENCY = 8;
@@ -13,20 +15,6 @@ export interface SuiteSummary {
   passed: number;
   failed: number;
   skipped: number;
-}
-
-/** Runs `tasks` with at most `limit` in flight and returns their results in the tasks' order. */
-async function inOrder<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results = new Array<T>(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const index = next++;
-      results[index] = await tasks[index]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
 }
 
 export function formatResult(check: CheckResult): string {
@@ -86,7 +74,7 @@ export async function runConformance(
   baseUrl: string,
   print: (line: string) => void = console.log,
   credentials?: Credentials,
-  options: { fuzzRequests?: number; fuzzSeed?: number; fuzzOnly?: RegExp } = {},
+  options: { fuzzRequests?: number; fuzzSeed?: number; fuzzOnly?: RegExp; sweep?: boolean } = {},
 ): Promise<SuiteSummary> {
   const summary: SuiteSummary = { passed: 0, failed: 0, skipped: 0 };
   const report = (checks: CheckResult[]) => {
@@ -131,6 +119,11 @@ export async function runConformance(
     ...listPaths(operations).map((entry) => guarded(entry.path, async () => [await checkWrongMethod(entry, operations, context)])),
   ];
   for (const checks of await inOrder(tasks, CONCURRENCY)) report(checks);
+  // The cross-tenant sweep needs a platform admin to make its two workspaces.
+  if (caller.fallback && options.sweep !== false) {
+    const subject = '(sweep)';
+    report(await guarded(subject, () => sweepTenants(operations, context, caller.fallback!.headers))());
+  }
   if (options.fuzzRequests) {
     const started = Date.now();
     const fuzzed = await fuzz(operations, context, caller, { total: options.fuzzRequests, seed: options.fuzzSeed, only: options.fuzzOnly });
