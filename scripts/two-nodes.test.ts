@@ -1,84 +1,48 @@
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import t from 'tap';
 import WebSocket from 'ws';
-import { adminEmail, adminPassword, jwtSecret, memberPassword } from '../core/testing/identity-fixtures.ts';
-import { startServerProcess } from '../core/testing/server-process.ts';
-import { cloneTestDatabase } from '../core/testing/test-database.ts';
+import { eventually } from '../core/testing/eventually.ts';
+import { startReceiver } from '../core/testing/http-receiver.ts';
+import { acmeWorkspace, startCluster } from './two-nodes.testkit.ts';
 
 /**
  * The docker-compose topology without containers: the production build (`npm run build`, run with
  * plain node, no tsx) as two nodes on one PostgreSQL and one data directory, and a client that
  * sends each request to the next node in turn, as the proxy does. What a user of the pair sees must
- * be what one node gives: sessions, idempotent retries, rate limits and live events work across
- * nodes, and a node killed with SIGKILL loses no ping it acknowledged.
+ * be what one node gives: sessions, idempotent retries, rate limits, live events and scheduled
+ * work run once across nodes, and a node killed with SIGKILL loses no ping it acknowledged.
  */
 
 type Json = any;
-const enabled = 'containers';
+const intervalSeconds = 10;
+// A build, two node starts and half a minute of scheduled checks: more than tap's default on a busy machine.
+t.setTimeout(300_000);
 
 t.test('two nodes of the production build behind a round-robin client', async (t) => {
-  const buildDir = path.join('.test-data', `build-${process.pid}`);
-  t.teardown(() => rm(buildDir, { recursive: true, force: true }));
-  // Outside the test runner's hooks (its NODE_OPTIONS and process-info variables would load into the compiler).
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(NODE_OPTIONS|TAP|_TAPJS)/.test(name)));
-  const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--out', buildDir], { encoding: 'utf8', env });
-  t.equal(built.status, 0, `npm run build succeeds: ${built.stdout}${built.stderr}`);
-  if (built.status !== 0) return;
-
-  const database = await cloneTestDatabase();
-  t.teardown(() => database.drop());
-  // Shared, as the compose file's volume is: artifacts written by one node are served by the other.
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-two-nodes-'));
-  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
-  const disabled = readdirSync('plugins')
-    .filter((id) => id !== enabled)
-    .join(',');
-  const shared = { DATABASE_URL: database.url, ITOPS_JWT_SECRET: jwtSecret, ITOPS_DISABLED_PLUGINS: disabled, ITOPS_PLUGINS: '' };
-  const options = { entry: path.join(buildDir, 'core/main.js'), firstParty: true, dataDir, startTimeoutMs: 60_000 };
-  // Only A bootstraps the first admin (two empty nodes would race to create it); B starts once A is up.
-  const a = await startServerProcess(t, { ...shared, ITOPS_ADMIN_EMAIL: adminEmail, ITOPS_ADMIN_PASSWORD: adminPassword }, options);
-  const b = await startServerProcess(t, shared, options);
-  t.teardown(async () => {
-    await Promise.all([a.stop(), b.stop()]);
-    if (!t.passing()) for (const node of [a, b]) t.comment(`${node.url}:\n${node.output().stdout}\n${node.output().stderr}`);
+  const cluster = await startCluster(t, {
+    plugins: ['containers'],
+    // Endpoint checks may reach the test's own target on loopback.
+    env: { ITOPS_CONTAINERS_ENDPOINT_PRIVATE_NETWORKS: '127.0.0.0/8' },
   });
+  if (!cluster) return;
+  const { nodes, send } = cluster;
+  const [a, b] = nodes;
   t.notMatch(a.child.spawnargs.join(' '), /tsx/, 'the nodes run compiled JavaScript');
-
-  let turn = 0;
-  const nodes = [a, b];
-  /** The proxy: each request to the next node. */
-  const send = async (method: string, route: string, init: { body?: unknown; token?: string; headers?: Record<string, string>; node?: number } = {}) => {
-    const node = nodes[init.node ?? turn++ % nodes.length];
-    const headers: Record<string, string> = { ...init.headers };
-    if (init.token) headers.authorization = `Bearer ${init.token}`;
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${node.url}${route}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
-    const text = await response.text();
-    let json: Json;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: response.status, json, text };
-  };
 
   for (const node of nodes) t.equal((await fetch(`${node.url}/ready`)).status, 200, `${node.url} is ready`);
 
-  const admin = (await send('POST', '/api/v1/auth/login', { body: { email: adminEmail, password: adminPassword } })).json.token;
-  t.equal((await send('POST', '/api/v1/tenants', { token: admin, body: { tenant_id: 'acme', name: 'Acme', plan: 'pro' } })).status, 201);
-  const user = await send('POST', '/api/v1/users', {
-    token: admin,
-    body: { email: 'olivia@acme.test', password: memberPassword, memberships: [{ tenantId: 'acme', role: 'msp_admin' }] },
-  });
-  t.equal(user.status, 201, user.text);
-  const token = (await send('POST', '/api/v1/auth/login', { body: { email: 'olivia@acme.test', password: memberPassword } })).json.token;
-  const acme = { token, headers: { 'x-workspace-id': 'acme' } };
+  const acme = await acmeWorkspace(t, cluster);
+  const { token } = acme;
+
+  // Scheduled work runs on both nodes' periodic runners; each endpoint's check slot must run once.
+  // The checks run while the rest of the test goes on, and are counted before A is killed.
+  const target = await startReceiver(t);
+  const endpoints: Json[] = [];
+  for (const name of ['api', 'web', 'db']) {
+    const created = await send('POST', '/api/v1/endpoints', { ...acme, body: { name, url: target.url(`/${name}`), intervalSeconds, timeoutSeconds: 2 } });
+    t.equal(created.status, 201, created.text);
+    endpoints.push(created.json);
+  }
 
   // An idempotent retry that lands on the other node answers the first answer and creates nothing new.
   const key = 'two-nodes-create-1';
@@ -126,6 +90,32 @@ t.test('two nodes of the production build behind a round-robin client', async (t
     statuses.push((await send('POST', '/api/v1/auth/login', { body: { email: 'olivia@acme.test', password: 'wrong password here' } })).status);
   t.ok(statuses.includes(429), `the account's login limit holds across nodes (${statuses.join(' ')})`);
   t.ok(statuses.indexOf(429) <= 10, 'and is reached as soon as on one node');
+
+  // Every check slot that passed ran once, not once per node: the target saw as many requests as
+  // slots began since each endpoint was created (plus its first check, due at once), each recorded
+  // once. Counted at a moment the requests seen and the results recorded agree (no check in flight).
+  const createdAt = Math.max(...endpoints.map((endpoint) => Date.parse(endpoint.createdAt)));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, createdAt + 3 * intervalSeconds * 1000 - Date.now())));
+  const hits = (endpoint: Json) => target.received.filter((r) => r.path === new URL(endpoint.url).pathname).length;
+  const settled = await eventually(async () => {
+    const recorded = await Promise.all(endpoints.map(async (e) => (await send('GET', `/api/v1/endpoints/${e.id}/checks?limit=100`, acme)).json.page.total));
+    const seen = endpoints.map(hits);
+    return recorded.every((count, i) => count === seen[i]) ? { seen, at: Date.now() } : undefined;
+  }, 30_000);
+  t.ok(settled, 'each check that reached the target was recorded once');
+  for (const [i, endpoint] of endpoints.entries()) {
+    if (!settled) break;
+    const { json } = await send('GET', `/api/v1/endpoints/${endpoint.id}`, acme);
+    const phase = (Date.parse(json.nextCheckAt) / 1000) % intervalSeconds;
+    /** Slots (phase + k × interval) that began after the endpoint was created and by `until`. */
+    const slots = (until: number) =>
+      Math.max(0, Math.floor((until / 1000 - phase) / intervalSeconds) - Math.floor((Date.parse(endpoint.createdAt) / 1000 - phase) / intervalSeconds));
+    const ran = settled.seen[i];
+    // A slot that began more than an interval ago has run; the last one may still be about to.
+    const sure = 1 + slots(settled.at - intervalSeconds * 1000);
+    t.ok(ran >= sure && ran <= 1 + slots(settled.at), `${endpoint.name}: ${ran} checks for ${sure} to ${1 + slots(settled.at)} ticks, each run once`);
+    t.ok(sure >= 3, `${endpoint.name}: several ticks observed`);
+  }
 
   // SIGKILL during ingest: every ping A acknowledged is stored (B reads them back).
   let acknowledged = 0;

@@ -17,6 +17,8 @@ type Subscriber = { filter: EventFilter; handler: (event: OutboxEvent) => void }
  */
 export class EventBus {
   private client?: pg.Client;
+  /** The listener's `pg_backend_pid()` while it is connected. */
+  private pid?: number;
   private readonly subscribers = new Set<Subscriber>();
   private pending: string[] = [];
   private draining: Promise<void> = Promise.resolve();
@@ -78,6 +80,7 @@ export class EventBus {
     try {
       await client.connect();
       await client.query(`LISTEN ${eventChannel}`);
+      this.pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);
@@ -113,6 +116,14 @@ export class EventBus {
   /** Whether this node hears the other nodes' commits right now (LISTEN connection up). */
   isListening(): boolean {
     return this.client !== undefined;
+  }
+
+  /**
+   * The listener's database session (`pg_backend_pid()`), which lives as long as this node does:
+   * other nodes learn from PostgreSQL that this one is gone when it is (idempotency claims).
+   */
+  session(): number | undefined {
+    return this.client ? this.pid : undefined;
   }
 
   private drain(): void {

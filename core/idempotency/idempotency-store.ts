@@ -11,22 +11,36 @@ export type Claim = { kind: 'new' } | { kind: 'replay'; response: StoredResponse
 /** Kept at least this long (published in the README), as Stripe and the IETF draft recommend. */
 export const retentionHours = 24;
 
+/** `pg_backend_pid()` of a database session that lasts as long as this node (its event listener's), if connected. */
+export type NodeSession = () => number | undefined;
+
+/** When the claiming session began: with its pid, it tells that session from a later one given the same pid. */
+const sessionStart = '(SELECT backend_start FROM pg_stat_activity WHERE pid = ?::integer)';
+
 /**
  * Idempotency records in PostgreSQL, so a retry reaching any node finds the first execution. The
  * insert that claims a key is atomic: of many identical concurrent requests exactly one runs.
+ * A claim names the claiming node's database session: once PostgreSQL no longer knows that session
+ * (the node was killed or lost the database), a retry takes the key over and runs it, rather than
+ * answering 409 until the record expires. What it cannot know is whether the dead node's handler
+ * committed in the instant between its commit and storing the answer.
  */
 export class IdempotencyStore {
   private lastSweep = 0;
 
-  constructor(private readonly query: Query) {}
+  constructor(
+    private readonly query: Query,
+    private readonly session: NodeSession = () => undefined,
+  ) {}
 
   async claim(scope: string, key: string, requestHash: string): Promise<Claim> {
     this.sweep();
+    const pid = this.session() ?? null;
     for (let attempt = 0; attempt < 2; attempt++) {
       const inserted = await this.query(
-        `INSERT INTO idempotency_record (scope, idempotency_key, request_hash, state, expires_at)
-         VALUES (?, ?, ?, 'running', now() + make_interval(hours => ?)) ON CONFLICT DO NOTHING RETURNING 1`,
-        [scope, key, requestHash, retentionHours],
+        `INSERT INTO idempotency_record (scope, idempotency_key, request_hash, state, expires_at, claimed_pid, claimed_backend_start)
+         VALUES (?, ?, ?, 'running', now() + make_interval(hours => ?), ?::integer, ${sessionStart}) ON CONFLICT DO NOTHING RETURNING 1`,
+        [scope, key, requestHash, retentionHours, pid, pid],
       );
       if (inserted.length > 0) return { kind: 'new' };
       const [row] = await this.query<{
@@ -47,10 +61,25 @@ export class IdempotencyStore {
         continue;
       }
       if (row.request_hash !== requestHash) return { kind: 'mismatch' };
-      if (row.state === 'running') return { kind: 'in_progress' };
+      if (row.state === 'running') return (await this.takeOverFromTheDead(scope, key, pid)) ? { kind: 'new' } : { kind: 'in_progress' };
       return { kind: 'replay', response: { status: row.response_status, headers: row.response_headers ?? {}, body: row.response_body } };
     }
     return { kind: 'in_progress' };
+  }
+
+  /**
+   * Claims a running key whose claiming session PostgreSQL no longer has. Of concurrent retries one
+   * wins: the others find the key claimed by a live session once the winner's update committed.
+   */
+  private async takeOverFromTheDead(scope: string, key: string, pid: number | null): Promise<boolean> {
+    const taken = await this.query(
+      `UPDATE idempotency_record r SET claimed_pid = ?::integer, claimed_backend_start = ${sessionStart}
+       WHERE scope = ? AND idempotency_key = ? AND state = 'running' AND claimed_backend_start IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.claimed_pid AND a.backend_start = r.claimed_backend_start)
+       RETURNING 1`,
+      [pid, pid, scope, key],
+    );
+    return taken.length > 0;
   }
 
   async complete(scope: string, key: string, response: StoredResponse): Promise<void> {

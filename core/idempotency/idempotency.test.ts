@@ -1,7 +1,13 @@
+import pg from 'pg';
 import t from 'tap';
 import { definePlugin } from '../plugin-api/index.ts';
 import { call } from '../plugin-api/testing.ts';
+import { Database } from '../db/database.ts';
+import { createLogger } from '../logging/logger.ts';
+import { eventually } from '../testing/eventually.ts';
 import { login, startWorld } from '../testing/identity-fixtures.ts';
+import { cloneTestDatabase } from '../testing/test-database.ts';
+import { IdempotencyStore } from './idempotency-store.ts';
 
 const tenantCount = async (kernel: { database: { query<T>(sql: string): Promise<T[]> } }) =>
   Number((await kernel.database.query<{ count: string }>('SELECT count(*) FROM tenant'))[0].count);
@@ -102,4 +108,36 @@ t.test('a required key is enforced and keys are bounded', async (t) => {
   t.same(ok.json, { echoed: { a: 1 } });
   const tooLong = await call(kernel, 'POST', '/api/v1/strict/echo', { body: { a: 1 }, headers: { 'idempotency-key': 'k'.repeat(256) } });
   t.equal(tooLong.status, 400);
+});
+
+t.test('a key whose node died while running it runs again on retry; one whose node lives answers 409', async (t) => {
+  const clone = await cloneTestDatabase();
+  const database = new Database(clone.url, 2, createLogger('warn'));
+  t.teardown(async () => {
+    await database.close();
+    await clone.drop();
+  });
+  // Two nodes' lasting sessions (their event listeners' in a server).
+  const session = async () => {
+    const client = new pg.Client({ connectionString: clone.url });
+    await client.connect();
+    t.teardown(() => client.end().catch(() => undefined));
+    return { client, pid: (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid };
+  };
+  const [dying, surviving] = [await session(), await session()];
+  const onDying = new IdempotencyStore(database.query, () => dying.pid);
+  const onSurviving = new IdempotencyStore(database.query, () => surviving.pid);
+
+  t.same(await onDying.claim('scope', 'key-1', 'hash'), { kind: 'new' });
+  t.same(await onSurviving.claim('scope', 'key-1', 'hash'), { kind: 'in_progress' }, 'its node lives: still running');
+  await dying.client.end();
+  const taken = await eventually(async () => ((await onSurviving.claim('scope', 'key-1', 'hash')).kind === 'new' ? true : undefined), 10_000);
+  t.ok(taken, 'its node gone, the retry takes the key over');
+  t.same(await onDying.claim('scope', 'key-1', 'hash'), { kind: 'in_progress' }, 'and the new claim holds while its node lives');
+  t.same(await onSurviving.claim('scope', 'key-1', 'another hash'), { kind: 'mismatch' }, 'another request with the key is still refused');
+
+  // A claim made while the node had no lasting session is never taken over.
+  const unnamed = new IdempotencyStore(database.query);
+  t.same(await unnamed.claim('scope', 'key-2', 'hash'), { kind: 'new' });
+  t.same(await onSurviving.claim('scope', 'key-2', 'hash'), { kind: 'in_progress' });
 });

@@ -237,6 +237,7 @@ export class Kernel {
           initTimeoutMs: options.pluginInitTimeoutMs,
           host: plugins,
           links,
+          nodeSession: () => events.bus.session(),
         }),
       );
       // After the plugins: import and export jobs need the kinds they contribute.

@@ -6,7 +6,7 @@ import type { Config } from '../../config/config.ts';
 import type { Database } from '../../db/database.ts';
 import { migrate } from '../../db/sql-migrator.ts';
 import type { AccessControl } from '../../http/access-control.ts';
-import { IdempotencyStore } from '../../idempotency/idempotency-store.ts';
+import { IdempotencyStore, type NodeSession } from '../../idempotency/idempotency-store.ts';
 import type { JobService } from '../../jobs/job-service.ts';
 import { PeriodicRunner } from '../../jobs/periodic-runner.ts';
 import type { Logger } from '../../logging/logger.ts';
@@ -73,6 +73,8 @@ export function startPlugins(deps: {
   initTimeoutMs?: number;
   links: PublicLinks;
   host: LateBound<PluginHost>;
+  /** This node's lasting database session (idempotency claims name it). */
+  nodeSession?: NodeSession;
 }) {
   const { config, logger, services } = deps;
   const { database, jobs, workers } = services;
@@ -133,7 +135,7 @@ export function startPlugins(deps: {
       jobs,
       workers,
       access: deps.access,
-      idempotency: new IdempotencyStore(database.query),
+      idempotency: new IdempotencyStore(database.query, deps.nodeSession),
       logger,
       onStateChange: (status: PluginStatus) => recordState(database, status),
       initTimeoutMs: deps.initTimeoutMs,
