@@ -38,6 +38,20 @@ function isResponse(value: unknown): value is OperationResponse {
   );
 }
 
+const arrayQueryNames = new WeakMap<object, string[]>();
+
+/** The operation's query parameters declared as arrays (a single value arrives as a string), found once per operation. */
+function arrayQueryParameters(operation: Operation): string[] {
+  let names = arrayQueryNames.get(operation);
+  if (!names) {
+    names = ((operation.parameters ?? []) as { in?: string; name?: string; schema?: { type?: string } }[])
+      .filter((p) => p.in === 'query' && p.schema?.type === 'array' && typeof p.name === 'string')
+      .map((p) => p.name as string);
+    arrayQueryNames.set(operation, names);
+  }
+  return names;
+}
+
 /** A NUL or a lone surrogate anywhere in the request's text is a 400 whatever the operation's schema says. */
 function refuseUnsafeText(parts: Record<string, unknown>): void {
   for (const [part, value] of Object.entries(parts)) {
@@ -116,17 +130,21 @@ export class ContractRouter {
 
   async dispatch(ctx: Context): Promise<void> {
     const state = ctx.state as RequestState;
-    const matched = this.matcher.match(ctx.method, ctx.path);
+    // Read once: each of Koa's accessors re-derives its value from the raw request.
+    const { method, path } = ctx;
+    const matched = this.matcher.match(method, path);
     if (matched.kind === 'method_not_allowed') {
-      throw new AppError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`, { headers: { Allow: matched.allowed.join(', ') } });
+      throw new AppError('method_not_allowed', `${method} is not allowed on ${path}`, { headers: { Allow: matched.allowed.join(', ') } });
     }
-    if (matched.kind === 'not_found') throw new AppError('not_found', `No operation matches ${ctx.method} ${ctx.path}`);
+    if (matched.kind === 'not_found') throw new AppError('not_found', `No operation matches ${method} ${path}`);
     const operation = matched.operation;
     state.operationId = operation.operationId;
 
     // Before authorization, which already looks the workspace header up in the database.
-    refuseMalformedUrl(ctx.path, ctx.querystring);
-    refuseUnsafeText({ path: matched.params, query: ctx.query, header: ctx.headers });
+    const querystring = ctx.querystring;
+    refuseMalformedUrl(path, querystring);
+    const query = querystring === '' ? {} : ctx.query;
+    refuseUnsafeText({ path: matched.params, query, header: ctx.headers });
 
     const tenantHeader = ctx.get('x-workspace-id') || undefined;
     const { principal, tenantId } = await this.authorize(operation, ctx.headers, tenantHeader);
@@ -137,14 +155,14 @@ export class ContractRouter {
       throw new AppError('unsupported_media_type', `Content-Type must be one of: ${Object.keys(content).join(', ')}`);
     }
     let rawBody: { kept: Buffer; bytes: number } | undefined;
-    const streamsBody = raw?.stream === true && ctx.method !== 'GET' && ctx.method !== 'HEAD';
+    const streamsBody = raw?.stream === true && method !== 'GET' && method !== 'HEAD';
     let stream: Readable | undefined;
     // Over the limit by its declared length: refused before anything is read.
     if (streamsBody && raw) streamedBody.refuseDeclared(ctx.req, raw);
-    else if (raw && ctx.method !== 'GET' && ctx.method !== 'HEAD') rawBody = await readRawBody(ctx.req, raw);
+    else if (raw && method !== 'GET' && method !== 'HEAD') rawBody = await readRawBody(ctx.req, raw);
 
     if (!rawBody && !raw?.stream) refuseUnsafeText({ requestBody: (ctx.request as { body?: unknown }).body });
-    const validated = this.validate(operation, matched.params, ctx, rawBody !== undefined || raw?.stream === true);
+    const validated = this.validate(operation, matched.params, query, ctx, rawBody !== undefined || raw?.stream === true);
     if (validated.errors.length > 0) {
       throw new AppError('validation_failed', 'The request does not match the contract', {
         details: validated.errors.map((e) => ({
@@ -156,7 +174,7 @@ export class ContractRouter {
     }
 
     const registered = this.handlers.get(operation.operationId);
-    if (!registered) throw new AppError('not_found', `No operation matches ${ctx.method} ${ctx.path}`);
+    if (!registered) throw new AppError('not_found', `No operation matches ${method} ${path}`);
     // The abort signal is made only for handlers that ask for it (streams); only a client that
     // leaves before the answer aborts it (an AbortError costs a stack trace).
     let abort: AbortController | undefined;
@@ -172,8 +190,8 @@ export class ContractRouter {
     };
     const handlerRequest: OperationRequest = {
       operationId: operation.operationId,
-      method: ctx.method,
-      path: ctx.path,
+      method,
+      path,
       params: validated.path as Record<string, string>,
       query: validated.query,
       headers: ctx.headers,
@@ -202,10 +220,10 @@ export class ContractRouter {
     const run = () =>
       asMutation(
         {
-          captures: mutatingMethods.has(ctx.method),
+          captures: mutatingMethods.has(method),
           operationId: operation.operationId,
-          method: ctx.method,
-          path: ctx.path,
+          method,
+          path,
           params: handlerRequest.params,
           principal,
           tenantId,
@@ -223,12 +241,10 @@ export class ContractRouter {
    * have (matched path params, Koa's parsed query, Node's lower-cased headers), instead of its
    * validateRequest, which re-parses the whole request on every call. Coercion happens in place.
    */
-  private validate(operation: Operation, params: Record<string, string>, ctx: Context, rawBody = false) {
-    const query: Record<string, unknown> = { ...ctx.query };
-    for (const parameter of (operation.parameters ?? []) as { in?: string; name?: string; schema?: { type?: string } }[]) {
-      if (parameter.in === 'query' && parameter.schema?.type === 'array' && typeof query[parameter.name as string] === 'string') {
-        query[parameter.name as string] = [query[parameter.name as string]];
-      }
+  private validate(operation: Operation, params: Record<string, string>, parsedQuery: Record<string, unknown>, ctx: Context, rawBody = false) {
+    const query: Record<string, unknown> = { ...parsedQuery };
+    for (const name of arrayQueryParameters(operation)) {
+      if (typeof query[name] === 'string') query[name] = [query[name]];
     }
     const body = (ctx.request as { body?: unknown }).body;
     const parameters: Record<string, unknown> = { path: { ...params }, query, header: ctx.headers, cookie: {} };
@@ -273,7 +289,7 @@ export class ContractRouter {
 
   private respond(ctx: Context, response: OperationResponse): void {
     ctx.status = response.status ?? (response.body === undefined ? 204 : 200);
-    for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
+    if (response.headers) for (const name in response.headers) ctx.set(name, response.headers[name]);
     if (response.body === undefined) return;
     if (response.body instanceof Readable || Buffer.isBuffer(response.body) || typeof response.body === 'string') {
       ctx.body = response.body;

@@ -35,3 +35,17 @@ t.test('405 with the allowed methods (HEAD wherever GET is); HEAD falls back to 
     "a static path's other methods are 405, not the template's operation on an item named `search`",
   );
 });
+
+t.test('of several templates matching one path, the most specific with the method wins; 405 lists them all', async (t) => {
+  const overlapping = new OperationMatcher([op('get', '/t/{a}/fixed'), op('post', '/t/b/{c}'), op('get', '/t/{a}/{b}'), op('get', '/t/{id}.{format}/x')]);
+  t.match(overlapping.match('GET', '/t/b/fixed'), { operation: { id: 'get /t/{a}/fixed' }, params: { a: 'b' } });
+  t.match(
+    overlapping.match('POST', '/t/b/fixed'),
+    { operation: { id: 'post /t/b/{c}' }, params: { c: 'fixed' } },
+    'a less specific template serves a method the first lacks',
+  );
+  t.match(overlapping.match('GET', '/t/q/r'), { operation: { id: 'get /t/{a}/{b}' }, params: { a: 'q', b: 'r' } });
+  t.match(overlapping.match('GET', '/t/one.csv/x'), { operation: { id: 'get /t/{id}.{format}/x' }, params: { id: 'one', format: 'csv' } });
+  t.same(overlapping.match('PUT', '/t/b/fixed'), { kind: 'method_not_allowed', allowed: ['GET', 'POST', 'HEAD'] });
+  t.same(overlapping.match('GET', '/t//fixed'), { kind: 'not_found' }, 'a parameter is never empty');
+});

@@ -4,23 +4,41 @@ export type MatchResult<Operation> =
   | { kind: 'not_found' };
 
 interface Template<Operation> {
-  regex: RegExp;
   names: string[];
+  /** Characters outside parameters: the more, the more specific (OpenAPI prefers concrete paths). */
   specificity: number;
+  /** Order of appearance, the tie-breaker between equally specific templates. */
+  order: number;
   byMethod: Map<string, Operation>;
+}
+
+/** A segment holding parameters: `{id}` takes any non-empty segment, `{id}.{format}` needs its regex. */
+interface ParamSegment<Operation> {
+  regex?: RegExp;
+  node: TrieNode<Operation>;
+}
+
+interface TrieNode<Operation> {
+  literal: Map<string, TrieNode<Operation>>;
+  params: ParamSegment<Operation>[];
+  templates: Template<Operation>[];
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const normalize = (path: string) => (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+const newNode = <Operation>(): TrieNode<Operation> => ({ literal: new Map(), params: [], templates: [] });
 
 /**
  * Routes a request to an operation of one contract version. Built once when the contract is
- * published: static paths are a map lookup, templated paths are tried most specific first with
- * regexes compiled here, never per request. HEAD falls back to GET.
+ * published: static paths are a map lookup; templated paths sit in a tree of path segments, so a
+ * request walks its own segments instead of trying every template's regex. A parameter never spans
+ * a `/`, so a template matches exactly when each of its segments does; of the templates that match,
+ * the most specific (most characters outside parameters) with the request's method wins. HEAD falls
+ * back to GET.
  */
 export class OperationMatcher<Operation extends { path: string; method: string }> {
   private readonly exact = new Map<string, Map<string, Operation>>();
-  private readonly templates: Template<Operation>[] = [];
+  private readonly root: TrieNode<Operation> = newNode();
 
   constructor(operations: Operation[]) {
     const templates = new Map<string, Template<Operation>>();
@@ -34,53 +52,101 @@ export class OperationMatcher<Operation extends { path: string; method: string }
       }
       let template = templates.get(operation.path);
       if (!template) {
-        const names: string[] = [];
-        const pattern = operation.path
+        template = { names: [], specificity: operation.path.replace(/\{[^}]+\}/g, '').length, order: templates.size, byMethod: new Map() };
+        templates.set(operation.path, template);
+        this.insert(normalize(operation.path), template);
+      }
+      template.byMethod.set(method, operation);
+    }
+  }
+
+  private insert(path: string, template: Template<Operation>): void {
+    let node = this.root;
+    for (const segment of path.split('/')) {
+      if (!segment.includes('{')) {
+        let next = node.literal.get(segment);
+        if (!next) {
+          next = newNode();
+          node.literal.set(segment, next);
+        }
+        node = next;
+        continue;
+      }
+      const whole = /^\{([^}]+)\}$/.exec(segment);
+      let regex: RegExp | undefined;
+      if (whole) {
+        template.names.push(whole[1]);
+      } else {
+        const pattern = segment
           .split(/(\{[^}]+\})/)
           .map((part) => {
             const param = /^\{([^}]+)\}$/.exec(part);
             if (!param) return escapeRegex(part);
-            names.push(param[1]);
+            template.names.push(param[1]);
             return '([^/]+)';
           })
           .join('');
-        template = { regex: new RegExp(`^${pattern}/?$`), names, specificity: operation.path.replace(/\{[^}]+\}/g, '').length, byMethod: new Map() };
-        templates.set(operation.path, template);
+        regex = new RegExp(`^${pattern}$`);
       }
-      template.byMethod.set(method, operation);
+      let param = node.params.find((p) => p.regex?.source === regex?.source);
+      if (!param) {
+        param = { regex, node: newNode() };
+        node.params.push(param);
+      }
+      node = param.node;
     }
-    this.templates = [...templates.values()].sort((a, b) => b.specificity - a.specificity);
+    node.templates.push(template);
+  }
+
+  /** Every template matching the segments from `index` on, with the raw values of its parameters. */
+  private collect(node: TrieNode<Operation>, segments: string[], index: number, values: string[], found: [Template<Operation>, string[]][]): void {
+    if (index === segments.length) {
+      for (const template of node.templates) found.push([template, values]);
+      return;
+    }
+    const segment = segments[index];
+    const literal = node.literal.get(segment);
+    if (literal) this.collect(literal, segments, index + 1, values, found);
+    if (segment === '') return;
+    for (const param of node.params) {
+      if (!param.regex) {
+        this.collect(param.node, segments, index + 1, [...values, segment], found);
+        continue;
+      }
+      const matched = param.regex.exec(segment);
+      if (matched) this.collect(param.node, segments, index + 1, [...values, ...matched.slice(1)], found);
+    }
   }
 
   match(method: string, rawPath: string): MatchResult<Operation> {
     const path = normalize(rawPath);
-    const allowed = new Set<string>();
     const exact = this.exact.get(path);
     if (exact) {
       const operation = exact.get(method) ?? (method === 'HEAD' ? exact.get('GET') : undefined);
       if (operation) return { kind: 'matched', operation, params: {} };
       // A concrete path owns its URL (OpenAPI matches it before any template): another method is a
       // 405 here, never a template's operation with the path's last segment as its id.
-      for (const m of exact.keys()) allowed.add(m);
+      const allowed = new Set(exact.keys());
       if (allowed.has('GET')) allowed.add('HEAD');
       return { kind: 'method_not_allowed', allowed: [...allowed] };
     }
-    for (const template of this.templates) {
-      const found = template.regex.exec(path);
-      if (!found) continue;
+    const found: [Template<Operation>, string[]][] = [];
+    this.collect(this.root, path.split('/'), 0, [], found);
+    if (found.length === 0) return { kind: 'not_found' };
+    if (found.length > 1) found.sort(([a], [b]) => b.specificity - a.specificity || a.order - b.order);
+    const allowed = new Set<string>();
+    for (const [template, values] of found) {
       const operation = template.byMethod.get(method) ?? (method === 'HEAD' ? template.byMethod.get('GET') : undefined);
       if (operation) {
         const params: Record<string, string> = {};
-        template.names.forEach((name, i) => {
-          params[name] = safeDecode(found[i + 1]);
-        });
+        for (let i = 0; i < template.names.length; i++) params[template.names[i]] = safeDecode(values[i]);
         return { kind: 'matched', operation, params };
       }
       for (const m of template.byMethod.keys()) allowed.add(m);
     }
     // HEAD is served wherever GET is (above), so a 405 says so.
     if (allowed.has('GET')) allowed.add('HEAD');
-    return allowed.size > 0 ? { kind: 'method_not_allowed', allowed: [...allowed] } : { kind: 'not_found' };
+    return { kind: 'method_not_allowed', allowed: [...allowed] };
   }
 }
 

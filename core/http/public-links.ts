@@ -10,7 +10,8 @@ import type { Context, Next } from 'koa';
  */
 export class PublicLinks {
   private readonly base: string | undefined;
-  private readonly origins = new AsyncLocalStorage<string>();
+  /** The request being served: its origin is only worked out when a link is made, which few requests do. */
+  private readonly requests = new AsyncLocalStorage<Context['request']>();
   private listening = 'http://localhost';
 
   constructor(publicUrl: string | undefined) {
@@ -26,11 +27,16 @@ export class PublicLinks {
   middleware(): ((ctx: Context, next: Next) => Promise<void>) | undefined {
     if (this.base) return undefined;
     // Koa's origin honours X-Forwarded-Proto/Host only with ITOPS_TRUST_PROXY=true.
-    return (ctx, next) => (ctx.request.host ? this.origins.run(`${ctx.request.protocol}://${ctx.request.host}`, next) : next());
+    return (ctx, next) => this.requests.run(ctx.request, next);
   }
 
   /** `path` (starting with `/`) on the platform's external base URL. */
   absoluteUrl(path: string): string {
-    return `${this.base ?? this.origins.getStore() ?? this.listening}${path}`;
+    return `${this.base ?? this.requestOrigin() ?? this.listening}${path}`;
+  }
+
+  private requestOrigin(): string | undefined {
+    const request = this.requests.getStore();
+    return request?.host ? `${request.protocol}://${request.host}` : undefined;
   }
 }

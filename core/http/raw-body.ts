@@ -18,10 +18,19 @@ export interface RawBodyRule {
   stream?: boolean;
 }
 
+const rules = new WeakMap<object, RawBodyRule | null>();
+
+/** The operation's rule, read once per operation object (a router's operations never change). */
 export function rawBodyRule(operation: Record<string, unknown>): RawBodyRule | null {
+  const known = rules.get(operation);
+  if (known !== undefined) return known;
   const rule = operation['x-raw-body'] as Partial<RawBodyRule> | undefined;
-  if (!rule || typeof rule !== 'object') return null;
-  return { keepBytes: Number(rule.keepBytes) || 0, maxBytes: Number(rule.maxBytes) || 0, ...(rule.stream === true ? { stream: true } : {}) };
+  const read =
+    !rule || typeof rule !== 'object'
+      ? null
+      : Object.freeze({ keepBytes: Number(rule.keepBytes) || 0, maxBytes: Number(rule.maxBytes) || 0, ...(rule.stream === true ? { stream: true } : {}) });
+  rules.set(operation, read);
+  return read;
 }
 
 /** Contract rule: `x-raw-body` is `{ keepBytes, maxBytes }`, positive integers, keepBytes ≤ maxBytes. */

@@ -11,6 +11,22 @@ export interface RequestState {
   operationId?: string;
 }
 
+/** The request's state, its child logger built on first use: most requests never log, and building one serialises its bindings. */
+class State implements RequestState {
+  operationId?: string;
+  private child?: Logger;
+
+  constructor(
+    readonly correlationId: string,
+    private readonly root: Logger,
+  ) {}
+
+  get logger(): Logger {
+    this.child ??= this.root.child({ correlationId: this.correlationId });
+    return this.child;
+  }
+}
+
 /**
  * First middleware: fixes the correlation id (the caller's if well-formed, else a new one), echoes
  * it, gives the request a child logger, and records the outcome in logs and metrics.
@@ -20,11 +36,9 @@ export function requestContext(logger: Logger, metrics: HttpMetrics) {
     const started = process.hrtime.bigint();
     const incoming = ctx.get('x-correlation-id');
     const correlationId = acceptableId.test(incoming) ? incoming : randomUUID();
-    const state = ctx.state as RequestState;
-    state.correlationId = correlationId;
-    // Most requests never log: build the child logger (it serialises its bindings) on first use.
-    let child: Logger | undefined;
-    Object.defineProperty(state, 'logger', { get: () => (child ??= logger.child({ correlationId })), configurable: true, enumerable: true });
+    // A class instance, not Koa's plain object given a getter per request (which makes it a slow dictionary object).
+    const state = new State(correlationId, logger);
+    ctx.state = state;
     ctx.set('x-correlation-id', correlationId);
     try {
       await next();

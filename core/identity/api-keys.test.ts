@@ -1,6 +1,8 @@
 import t from 'tap';
 import { call, startTestKernel } from '../plugin-api/testing.ts';
+import { eventually } from '../testing/eventually.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
+import { apiKeyCacheMs } from './api-keys.ts';
 
 t.test('an API key is shown once, stored hashed and accepted in both header forms', async (t) => {
   const { kernel, acmeAdmin } = await startWorld(t);
@@ -121,4 +123,57 @@ t.test('the per-key rate limit answers 429 with Retry-After and holds across nod
   }
   t.ok(statuses.filter((s) => s === 200).length <= 3, `at most 3 of 8 succeed in one second across both nodes (got ${statuses})`);
   t.ok(statuses.includes(429));
+});
+
+t.test('a larger per-key limit is spent in slices per node and still holds across nodes', async (t) => {
+  const { kernel, acmeAdmin } = await startWorld(t);
+  const second = await startTestKernel(t, { databaseUrl: kernel.database.url });
+  const limit = 30;
+  const created = await call(kernel, 'POST', '/api/v1/apikeys', { headers: acmeAdmin.headers, body: { name: 'sliced', scope: 'read', rate_limit_rps: limit } });
+  const headers = { 'x-api-key': created.json.api_key };
+  let admitted = 0;
+  let windows = 0;
+  let statuses: number[] = [];
+  for (let attempt = 0; attempt < 3 && windows !== 1; attempt++) {
+    // Start just after a second begins, so that on a quiet machine the burst fits in one window.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+    const started = Date.now();
+    const responses = await Promise.all(
+      Array.from({ length: 2 * limit }, (_, i) => call(i % 2 ? second : kernel, 'GET', '/api/v1/rbac/permissions', { headers })),
+    );
+    // Every admission was decided between these two instants (one clock: this machine's).
+    windows = Math.floor(Date.now() / 1000) - Math.floor(started / 1000) + 1;
+    statuses = responses.map((r) => r.status);
+    admitted = statuses.filter((s) => s === 200).length;
+  }
+  t.ok(admitted <= limit * windows, `at most ${limit} per one-second window across both nodes (${admitted} admitted over ${windows} window(s))`);
+  if (windows === 1) t.ok(statuses.includes(429), 'twice the limit in one window meets 429');
+  t.ok(
+    statuses.every((s) => s === 200 || s === 429),
+    'nothing but admitted and limited',
+  );
+});
+
+t.test('a key revoked on one node is refused on the others promptly, and within the lookup cache even when no node hears of it', async (t) => {
+  const { kernel, acmeAdmin } = await startWorld(t);
+  const second = await startTestKernel(t, { databaseUrl: kernel.database.url });
+  const make = async (name: string) =>
+    (await call(kernel, 'POST', '/api/v1/apikeys', { headers: acmeAdmin.headers, body: { name, scope: 'read' } })).json as { key_id: string; api_key: string };
+  const statusOn = async (node: typeof kernel, key: string) => (await call(node, 'GET', '/api/v1/rbac/permissions', { headers: { 'x-api-key': key } })).status;
+
+  // Revoked through the API: the access change reaches the other node over the event bus.
+  const announced = await make('announced');
+  t.equal(await statusOn(second, announced.api_key), 200, 'the other node knows (and caches) the key');
+  t.equal((await call(kernel, 'DELETE', `/api/v1/apikeys/${announced.key_id}`, { headers: acmeAdmin.headers })).status, 204);
+  t.equal(await statusOn(kernel, announced.api_key), 401, 'refused at once where it was revoked');
+  t.equal(await eventually(async () => ((await statusOn(second, announced.api_key)) === 401 ? 401 : undefined)), 401, 'and on the other node');
+
+  // Revoked behind every node's back (as if the notification were lost): the cache bounds how long it lives.
+  const silent = await make('silent');
+  t.equal(await statusOn(second, silent.api_key), 200);
+  const revokedAt = Date.now();
+  await kernel.database.query('UPDATE api_key SET revoked_at = now() WHERE key_id = ?', [silent.key_id]);
+  const refused = await eventually(async () => ((await statusOn(second, silent.api_key)) === 401 ? Date.now() : undefined), apiKeyCacheMs + 5000, 100);
+  t.ok(refused, 'refused without any notification');
+  t.ok((refused ?? Infinity) - revokedAt <= apiKeyCacheMs + 2000, `within the cache's ${apiKeyCacheMs} ms (and a poll)`);
 });

@@ -36,7 +36,12 @@ const maxChain = 8;
 
 const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 const token = (bytes: number) => randomBytes(bytes).toString('base64url').replace(/[-_]/g, '').slice(0, bytes);
-const cacheMs = 5_000;
+/**
+ * How long a node trusts what it looked up about a key. A revocation (or a creator's lost role) is
+ * announced to every node as an access change, which drops the entry at once; this bounds how long
+ * a key could still act on a node that missed the announcement (its bus connection was down).
+ */
+export const apiKeyCacheMs = 5_000;
 
 /** Unrevoked keys of the workspace made by `creator` (`user:<id>` or `api_key:<id>`), and the keys those made, and so on. */
 export async function keysBoundBy(tx: Pick<Tx, 'query'>, tenantId: string, creator: string): Promise<string[]> {
@@ -164,7 +169,7 @@ export class ApiKeys {
     if (!cached || cached.until < Date.now()) {
       // The key names its workspace: it is found across all of them, before any is known.
       const [record] = await this.database.platform.query<ApiKeyRecord>(sql, [key]);
-      cached = { record, until: Date.now() + cacheMs };
+      cached = { record, until: Date.now() + apiKeyCacheMs };
       if (cache.size > 50_000) cache.clear();
       cache.set(key, cached);
     }

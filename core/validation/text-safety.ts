@@ -15,6 +15,9 @@ export function isUnsafeText(value: string): boolean {
  * not store, or undefined. Iterative, so a deeply nested body cannot overflow the stack here.
  */
 export function findUnsafeText(value: unknown, at = ''): string | undefined {
+  // Nearly all input is safe: it is checked without building a path per value, and the path is
+  // only looked for when there is something to report.
+  if (!hasUnsafeText(value)) return undefined;
   const pending: [unknown, string][] = [[value, at]];
   while (pending.length > 0) {
     const [current, path] = pending.pop()!;
@@ -31,4 +34,22 @@ export function findUnsafeText(value: unknown, at = ''): string | undefined {
     }
   }
   return undefined;
+}
+
+function hasUnsafeText(value: unknown): boolean {
+  if (typeof value === 'string') return isUnsafeText(value);
+  if (value === null || typeof value !== 'object') return false;
+  const pending: object[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop() as Record<string, unknown>;
+    if (Buffer.isBuffer(current)) continue;
+    const array = Array.isArray(current);
+    for (const key of array ? [] : Object.keys(current)) if (isUnsafeText(key)) return true;
+    for (const inner of array ? (current as unknown as unknown[]) : Object.values(current)) {
+      if (typeof inner === 'string') {
+        if (isUnsafeText(inner)) return true;
+      } else if (inner !== null && typeof inner === 'object') pending.push(inner);
+    }
+  }
+  return false;
 }
