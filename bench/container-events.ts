@@ -46,11 +46,13 @@ const container = (i: number): RuntimeContainer => ({
 /** An engine in memory: a listing, then whatever is pushed to its event queue. */
 class MemoryAdapter implements RuntimeAdapter {
   readonly kind = 'docker' as const;
+  // Read by position: shifting a 50,000-element array costs the source more than the consumer.
   private queue: RuntimeEvent[] = [];
+  private head = 0;
   private wake: (() => void) | undefined;
   consumed = 0;
   push(events: RuntimeEvent[]) {
-    this.queue.push(...events);
+    for (const event of events) this.queue.push(event);
     this.wake?.();
   }
   async connect() {
@@ -62,7 +64,7 @@ class MemoryAdapter implements RuntimeAdapter {
   async watch(cursor: string, onEvent: (event: RuntimeEvent, cursor: string) => Promise<void>, signal: AbortSignal) {
     let position = Number(cursor);
     while (!signal.aborted) {
-      const event = this.queue.shift();
+      const event = this.queue[this.head];
       if (!event) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -70,6 +72,7 @@ class MemoryAdapter implements RuntimeAdapter {
         });
         continue;
       }
+      this.head += 1;
       position += 1;
       this.consumed += 1;
       await onEvent(event, String(position));
@@ -151,9 +154,13 @@ try {
   const start = performance.now();
   adapter.push(burst(Date.parse('2026-01-01T01:00:00Z')));
   const pushedAt = performance.now();
-  await waitFor(async () => (await count('SELECT count(*) AS n FROM container_transition')) - before >= eventCount);
+  // The watcher commits its cursor with each batch's transitions: the burst is applied when the
+  // cursor reaches its last event (a cheap poll; counting transitions would load the database).
+  await waitFor(async () => Number((await platform.query<{ cursor: string }>('SELECT cursor FROM container_runtime_state'))[0]?.cursor) >= eventCount);
   const seconds = (performance.now() - start) / 1000;
   const drainMs = performance.now() - pushedAt;
+  const recorded = (await count('SELECT count(*) AS n FROM container_transition')) - before;
+  if (recorded !== eventCount) throw new Error(`bench: ${recorded} transitions recorded for ${eventCount} events`);
   const outbox = await count("SELECT count(*) AS n FROM event_outbox WHERE topic = 'container.state_changed'");
 
   // Resource snapshots of every container: the collector's store against a bare insert.

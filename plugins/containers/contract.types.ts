@@ -196,6 +196,27 @@ export type ContainerLogs = {
 
 export type ContainerSource = 'docker' | 'kubernetes' | 'agent';
 
+export type ContainerSparkline = {
+  containerId: string;
+  name: string;
+  /** The container's state now (running, exited, …). */
+  state: string;
+  /** Running time over observed time in the whole range; null before it was first seen. */
+  uptimePercent?: number | null;
+  /** Mean response time of the successful checks of its label-declared endpoints. */
+  avgResponseTimeMs?: number | null;
+  points: {
+    /** Start of the bucket. */
+    at: string;
+    responseTimeMs: number | null;
+    /** Null when the container was not seen yet. */
+    uptimePercent: number | null;
+    /** Checks of its label-declared endpoints in the bucket. */
+    checks: number;
+    failedChecks: number;
+  }[];
+};
+
 export type ContainerState = 'unknown' | 'created' | 'running' | 'restarting' | 'paused' | 'exited' | 'dead' | 'removing' | 'removed';
 
 export type ContainerTransition = {
@@ -370,7 +391,7 @@ export type EndpointSparklineList = ListEnvelope & {
   from: string;
   to: string;
   bucketSeconds: number;
-  data?: EndpointSparkline[];
+  data?: (EndpointSparkline | ContainerSparkline)[];
 };
 
 /** `pending`: not checked yet (or since it was re-enabled); `down`: failureThreshold consecutive failures; `paused`: not checked (enabled false). */
@@ -1301,7 +1322,7 @@ export type GetContainerUpdateRequest = {
 
 export type GetContainerUpdateResponse = ImageUpdate;
 
-/** GET /api/v1/dashboard/sparklines: Sparkline data for all endpoints: the range (ending now) cut into equal buckets, each with the mean response time of its successful checks and the uptime by time. One page of endpoints, ordered like GET /api/v1/endpoints. */
+/** GET /api/v1/dashboard/sparklines: Sparkline data for all endpoints (or, with `kind=containers`, all containers): the range (ending now) cut into equal buckets, each with the mean response time of its successful checks and the uptime by time. One page of endpoints, ordered like GET /api/v1/endpoints, or of containers not removed, ordered by name. */
 export type GetDashboardSparklinesRequest = {
   query?: {
     /** Page size. */
@@ -1312,7 +1333,10 @@ export type GetDashboardSparklinesRequest = {
     q?: string;
     range?: '1h' | '6h' | '24h' | '7d' | '30d';
     buckets?: number;
+    /** Endpoints in this status only (not with `kind=containers`). */
     status?: EndpointStatus;
+    /** `endpoints`: one sparkline per endpoint. `containers`: one per container, its uptime the running time its state transitions say, its response time that of the checks of the endpoints its labels declare (`q` searches name and image). */
+    kind?: 'endpoints' | 'containers';
   };
   headers?: {
     /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */

@@ -2517,7 +2517,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Sparkline data for all endpoints: the range (ending now) cut into equal buckets, each with the mean response time of its successful checks and the uptime by time. One page of endpoints, ordered like GET /api/v1/endpoints. */
+    /** Sparkline data for all endpoints (or, with `kind=containers`, all containers): the range (ending now) cut into equal buckets, each with the mean response time of its successful checks and the uptime by time. One page of endpoints, ordered like GET /api/v1/endpoints, or of containers not removed, ordered by name. */
     get: operations['getDashboardSparklines'];
     put?: never;
     post?: never;
@@ -6641,7 +6641,7 @@ export interface components {
     };
     /** @description The list envelope of the workspace API; `data` holds the items. */
     EndpointSparklineList: {
-      data: components['schemas']['EndpointSparkline'][];
+      data: (components['schemas']['EndpointSparkline'] | components['schemas']['ContainerSparkline'])[];
       page: components['schemas']['PageInfo'];
       sort: {
         by?: string;
@@ -6654,6 +6654,30 @@ export interface components {
       /** Format: date-time */
       to: string;
       bucketSeconds: number;
+    };
+    ContainerSparkline: {
+      /** Format: uuid */
+      containerId: string;
+      name: string;
+      /** @description The container's state now (running, exited, …). */
+      state: string;
+      /** @description Running time over observed time in the whole range; null before it was first seen. */
+      uptimePercent?: number | null;
+      /** @description Mean response time of the successful checks of its label-declared endpoints. */
+      avgResponseTimeMs?: number | null;
+      points: {
+        /**
+         * Format: date-time
+         * @description Start of the bucket.
+         */
+        at: string;
+        responseTimeMs: number | null;
+        /** @description Null when the container was not seen yet. */
+        uptimePercent: number | null;
+        /** @description Checks of its label-declared endpoints in the bucket. */
+        checks: number;
+        failedChecks: number;
+      }[];
     };
     /** @enum {string} */
     CertificateStatus: 'pending' | 'valid' | 'expiring' | 'expired' | 'invalid' | 'error';
@@ -8956,6 +8980,7 @@ export type EndpointCheckList = components['schemas']['EndpointCheckList'];
 export type EndpointDailyUptime = components['schemas']['EndpointDailyUptime'];
 export type EndpointSparkline = components['schemas']['EndpointSparkline'];
 export type EndpointSparklineList = components['schemas']['EndpointSparklineList'];
+export type ContainerSparkline = components['schemas']['ContainerSparkline'];
 export type CertificateStatus = components['schemas']['CertificateStatus'];
 export type CertificateSource = components['schemas']['CertificateSource'];
 export type CertificateHost = components['schemas']['CertificateHost'];
@@ -14889,7 +14914,10 @@ export interface operations {
         q?: components['parameters']['Query'];
         range?: '1h' | '6h' | '24h' | '7d' | '30d';
         buckets?: number;
+        /** @description Endpoints in this status only (not with `kind=containers`). */
         status?: components['schemas']['EndpointStatus'];
+        /** @description `endpoints`: one sparkline per endpoint. `containers`: one per container, its uptime the running time its state transitions say, its response time that of the checks of the endpoints its labels declare (`q` searches name and image). */
+        kind?: 'endpoints' | 'containers';
       };
       header?: {
         /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
@@ -14900,7 +14928,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description One sparkline per endpoint. */
+      /** @description One sparkline per endpoint (or container). */
       200: {
         headers: {
           [name: string]: unknown;

@@ -1,5 +1,11 @@
-import { PassThrough } from 'node:stream';
-import { AppError, type EventsService, type OperationRequest, type OperationResponse, type PlatformEvent } from '../../../core/plugin-api/index.ts';
+import {
+  AppError,
+  type EventsService,
+  eventStreamResponse,
+  type OperationRequest,
+  type OperationResponse,
+  type PlatformEvent,
+} from '../../../core/plugin-api/index.ts';
 import { containerEvents } from './container-events.ts';
 
 /** Every topic of the seed's event table for containers, resources and updates (endpoint, heartbeat and certificate events have their own plugin parts but belong to the same table). */
@@ -22,8 +28,7 @@ export const streamedTopics: ReadonlySet<string> = new Set([
   'certificate.recovery',
 ]);
 
-const frame = (event: PlatformEvent) =>
-  `id: ${event.id}\nevent: ${event.topic}\ndata: ${JSON.stringify({ type: event.topic, data: event.payload, at: event.createdAt })}\n\n`;
+const frame = (event: PlatformEvent) => ({ id: event.id, event: event.topic, data: { type: event.topic, data: event.payload, at: event.createdAt } });
 
 /**
  * `GET /api/v1/containers/events`: the workspace's events of the seed's table as Server-Sent Events,
@@ -46,32 +51,14 @@ export function containerEventStream(deps: { events: EventsService; maxStreams?:
     if (open >= (deps.maxStreams ?? 1000))
       throw new AppError('unavailable', 'This server holds as many event streams as it allows; retry later', { headers: { 'retry-after': '10' } });
     open += 1;
-    const stream = new PassThrough();
-    let closed = false;
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      open -= 1;
-      clearInterval(keepAlive);
-      unsubscribe();
-      stream.end();
-    };
-    const unsubscribe = deps.events.subscribe(
-      (event) => {
-        if (closed) return;
-        stream.write(frame(event));
-        if (stream.writableLength > 1 << 20) close();
+    return eventStreamResponse({
+      events: deps.events,
+      filter: { tenantId: req.tenantId, topics: asked ? new Set(asked) : streamedTopics },
+      signal: req.signal,
+      format: frame,
+      onClose: () => {
+        open -= 1;
       },
-      { tenantId: req.tenantId, topics: asked ? new Set(asked) : streamedTopics },
-    );
-    const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), 15_000);
-    req.signal.addEventListener('abort', close, { once: true });
-    stream.on('close', close);
-    stream.write('retry: 3000\n\n');
-    return {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' },
-      body: stream,
-    };
+    });
   };
 }

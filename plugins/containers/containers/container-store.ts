@@ -92,8 +92,11 @@ function eventsOf(rows: Map<string, ContainerRow>, transitions: Transition[]) {
  * whatever their number: rows are read and locked once, changed in memory, written back with one
  * upsert, transitions inserted with one statement, events published with one more. An observation
  * older than the state it would change (`state_at`) changes nothing, so a replay is harmless.
- * `removeMissing`: a complete listing (taken at `listedAt`, the runtime's time), so containers of the
- * source not in it are removed as of then.
+ * `removeMissing`: a complete listing (taken at `listedAt`, the runtime's time, and begun at
+ * `listStartedAt` on this server's clock), so containers of the source not in it are removed as of
+ * then. A listing can be older than what another writer applied while it was read (a round that
+ * outlived its lease, an event whose runtime time equals the listing's): a container whose state is
+ * not older than `listedAt`, or that was seen after the listing began, is kept; the next listing settles it.
  */
 export async function applyObservations(
   tx: Tx,
@@ -102,7 +105,7 @@ export async function applyObservations(
   source: ContainerSource,
   observations: Observation[],
   now: Date,
-  options: { removeMissing?: boolean; listedAt?: Date } = {},
+  options: { removeMissing?: boolean; listedAt?: Date; listStartedAt?: Date } = {},
 ): Promise<ApplyResult> {
   const ids = [...new Set(observations.map((o) => o.externalId))];
   const existing = await tx.query<ContainerRow>(
@@ -119,9 +122,16 @@ export async function applyObservations(
   const all = [...observations];
   if (options.removeMissing) {
     const listed = new Set(ids);
+    const listedAt = (options.listedAt ?? now).getTime();
+    const startedAt = (options.listStartedAt ?? now).getTime();
     for (const row of existing)
-      if (!listed.has(row.external_id) && row.state !== 'removed')
-        all.push({ externalId: row.external_id, at: options.listedAt ?? now, state: 'removed', reason: 'no longer listed by the runtime' });
+      if (
+        !listed.has(row.external_id) &&
+        row.state !== 'removed' &&
+        new Date(row.state_at).getTime() < listedAt &&
+        new Date(row.last_seen_at).getTime() <= startedAt
+      )
+        all.push({ externalId: row.external_id, at: new Date(listedAt), state: 'removed', reason: 'no longer listed by the runtime' });
   }
   for (const o of all) {
     let row = rows.get(o.externalId);
@@ -254,8 +264,12 @@ export async function applyObservations(
       ],
     );
   }
-  const written = await tx.query<{ id: string; external_id: string }>(
-    `INSERT INTO container AS c (tenant_id, source, external_id, name, image, image_digest, state, health, state_at, labels, compose_project,
+  // A burst of events only moves rows: no upsert statement at all then.
+  const written =
+    upserted.size === 0
+      ? []
+      : await tx.query<{ id: string; external_id: string }>(
+          `INSERT INTO container AS c (tenant_id, source, external_id, name, image, image_digest, state, health, state_at, labels, compose_project,
        compose_service, namespace, workload_kind, workload_name, host, runtime_created_at, started_at, finished_at, exit_code, restart_count,
        first_seen_at, last_seen_at, removed_at)
      SELECT ?, ?, x.external_id, x.name, x.image, x.image_digest, x.state, x.health, x.state_at, x.labels, x.compose_project, x.compose_service,
@@ -272,26 +286,26 @@ export async function applyObservations(
        runtime_created_at = excluded.runtime_created_at, started_at = excluded.started_at, finished_at = excluded.finished_at,
        exit_code = excluded.exit_code, restart_count = excluded.restart_count, last_seen_at = excluded.last_seen_at, removed_at = excluded.removed_at
      RETURNING c.id, c.external_id`,
-    [
-      tenantId,
-      source,
-      JSON.stringify(
-        [...upserted].map((id) => {
-          const r = rows.get(id) as ContainerRow;
-          return {
-            ...r,
-            state_at: iso(r.state_at),
-            runtime_created_at: iso(r.runtime_created_at),
-            started_at: iso(r.started_at),
-            finished_at: iso(r.finished_at),
-            first_seen_at: iso(r.first_seen_at),
-            last_seen_at: iso(r.last_seen_at),
-            removed_at: iso(r.removed_at),
-          };
-        }),
-      ),
-    ],
-  );
+          [
+            tenantId,
+            source,
+            JSON.stringify(
+              [...upserted].map((id) => {
+                const r = rows.get(id) as ContainerRow;
+                return {
+                  ...r,
+                  state_at: iso(r.state_at),
+                  runtime_created_at: iso(r.runtime_created_at),
+                  started_at: iso(r.started_at),
+                  finished_at: iso(r.finished_at),
+                  first_seen_at: iso(r.first_seen_at),
+                  last_seen_at: iso(r.last_seen_at),
+                  removed_at: iso(r.removed_at),
+                };
+              }),
+            ),
+          ],
+        );
   for (const w of written) (rows.get(w.external_id) as ContainerRow).id = w.id;
   for (const t of transitions) t.containerId = (rows.get(t.externalId) as ContainerRow).id;
 

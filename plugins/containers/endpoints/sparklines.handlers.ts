@@ -1,4 +1,5 @@
-import { type DatabaseService, likePattern, listEnvelope, type OperationRequest, parseListQuery } from '../../../core/plugin-api/index.ts';
+import { AppError, type DatabaseService, likePattern, listEnvelope, type OperationRequest, parseListQuery } from '../../../core/plugin-api/index.ts';
+import { containerSparklines } from '../containers/container-sparklines.ts';
 import type { EndpointRow } from './endpoint-rows.ts';
 import type { EndpointStatus } from './endpoint-state.ts';
 import { uptimeInWindows } from './endpoint-uptime.ts';
@@ -8,7 +9,7 @@ export const sparklineRanges = { '1h': 3_600_000, '6h': 21_600_000, '24h': 86_40
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
-/** GET /api/v1/dashboard/sparklines: response time and uptime per bucket for one page of endpoints. */
+/** GET /api/v1/dashboard/sparklines: response time and uptime per bucket for one page of endpoints (or of containers). */
 export function sparklineHandlers(deps: { database: DatabaseService; clock: () => Date }) {
   const { database } = deps;
   return {
@@ -16,7 +17,7 @@ export function sparklineHandlers(deps: { database: DatabaseService; clock: () =
       req: OperationRequest<
         unknown,
         Record<string, string>,
-        Record<string, unknown> & { range?: keyof typeof sparklineRanges; buckets?: number; status?: EndpointStatus }
+        Record<string, unknown> & { range?: keyof typeof sparklineRanges; buckets?: number; status?: EndpointStatus; kind?: 'endpoints' | 'containers' }
       >,
     ) {
       const list = parseListQuery<'name'>(req.query, { sortable: { name: 'lower(name)' }, defaultSort: 'name' });
@@ -33,6 +34,29 @@ export function sparklineHandlers(deps: { database: DatabaseService; clock: () =
       }));
 
       const db = database.forTenant(req.tenantId as string);
+      const envelope = (data: unknown[], total: number, filters: Record<string, unknown>) => ({
+        ...listEnvelope(data, total, list, filters),
+        from: from.toISOString(),
+        to: now.toISOString(),
+        bucketSeconds: bucketMs / 1000,
+      });
+      if (req.query.kind === 'containers') {
+        if (req.query.status)
+          throw new AppError('validation_failed', 'status filters endpoints, not containers', {
+            details: [{ path: '/query/status', message: 'not with kind=containers' }],
+          });
+        const where = ["state <> 'removed'", ...(list.q ? ["(name ILIKE ? ESCAPE '\\' OR image ILIKE ? ESCAPE '\\')"] : [])];
+        const params = list.q ? [likePattern(list.q), likePattern(list.q)] : [];
+        const [containers, [count]] = await Promise.all([
+          db.query<{ id: string; name: string; state: string; first_seen_at: Date }>(
+            `SELECT id, name, state, first_seen_at FROM container WHERE ${where.join(' AND ')} ORDER BY ${list.orderBy}, id LIMIT ? OFFSET ?`,
+            [...params, list.limit, list.offset],
+          ),
+          db.query<{ count: string }>(`SELECT count(*) AS count FROM container WHERE ${where.join(' AND ')}`, params),
+        ]);
+        const data = await containerSparklines(db.query, containers, { from, now, windows });
+        return envelope(data, Number(count.count), { range, buckets, kind: 'containers' });
+      }
       const where = ['TRUE'];
       const params: unknown[] = [];
       const filters: Record<string, unknown> = { range, buckets };
@@ -84,7 +108,7 @@ export function sparklineHandlers(deps: { database: DatabaseService; clock: () =
           points,
         };
       });
-      return { ...listEnvelope(data, Number(count.count), list, filters), from: from.toISOString(), to: now.toISOString(), bucketSeconds: bucketMs / 1000 };
+      return envelope(data, Number(count.count), filters);
     },
   };
 }

@@ -189,6 +189,9 @@ export class KubernetesAdapter implements RuntimeAdapter {
   }
 
   async list() {
+    // Taken before the lists are read: a removal the listing implies is as of then, never later
+    // than a state the watch may already have recorded from the pods' own times.
+    const at = new Date();
     const [pods, ...workloadLists] = await Promise.all([
       this.json<List<Pod>>(this.path('pods')),
       this.json<List<Workload>>(this.path('deployments')),
@@ -201,7 +204,7 @@ export class KubernetesAdapter implements RuntimeAdapter {
       pods: pods.metadata.resourceVersion,
       ...Object.fromEntries(kinds.map((kind, i) => [kind, workloadLists[i].metadata.resourceVersion])),
     });
-    return { containers: pods.items.flatMap((pod) => containersOfPod(pod)), workloads, cursor, at: new Date() };
+    return { containers: pods.items.flatMap((pod) => containersOfPod(pod)), workloads, cursor, at };
   }
 
   async watch(cursor: string, onEvent: (event: RuntimeEvent, cursor: string) => Promise<void>, signal: AbortSignal): Promise<string> {

@@ -83,10 +83,14 @@ export class RuntimeWatcher {
     );
   }
 
-  private async commit(observations: Observation[], workloads: RuntimeWorkload[], cursor: string, listing: boolean, listedAt?: Date) {
+  private async commit(observations: Observation[], workloads: RuntimeWorkload[], cursor: string, listing: boolean, listed?: { at: Date; startedAt: Date }) {
     const now = this.deps.clock();
     const result = await this.db.transaction(async (tx) => {
-      const applied = await applyObservations(tx, this.deps, this.tenantId, this.adapter.kind, observations, now, { removeMissing: listing, listedAt });
+      const applied = await applyObservations(tx, this.deps, this.tenantId, this.adapter.kind, observations, now, {
+        removeMissing: listing,
+        listedAt: listed?.at,
+        listStartedAt: listed?.startedAt,
+      });
       if (workloads.length > 0 || listing) await applyWorkloads(tx, this.tenantId, workloads, now, listing);
       await this.setState(
         {
@@ -122,13 +126,14 @@ export class RuntimeWatcher {
       let cursor = state?.cursor ?? null;
       const stale = !state?.listed_at || this.deps.clock().getTime() - new Date(state.listed_at).getTime() > (this.options.relistMs ?? 600_000);
       if (!cursor || stale) {
+        const startedAt = this.deps.clock();
         const listed = await this.adapter.list();
         await this.commit(
           listed.containers.map((c) => ({ externalId: c.externalId, at: listed.at, container: c })),
           listed.workloads,
           listed.cursor,
           true,
-          listed.at,
+          { at: listed.at, startedAt },
         );
         cursor = listed.cursor;
       }

@@ -148,6 +148,12 @@ export const statusPageEvents: EventDeclaration[] = [
 /** The status now stored (undefined: not known to this node, another one wrote it), and whether this call changed it. */
 type Applied = { status?: ComponentStatus; changed: boolean };
 
+type Queued = { eventId: bigint; o: Observation };
+type MonitorRow = { monitor_type: MonitorType; monitor_id: string; status: ComponentStatus; since: Date; last_event_id: string };
+type Change = { key: string; o: Observation; since: Date; previous: ComponentStatus };
+
+const keyOf = (o: Pick<Observation, 'tenantId' | 'monitorType' | 'monitorId'>) => `${o.tenantId}\u0000${o.monitorType}\u0000${o.monitorId}`;
+
 /**
  * Keeps the current status and the status history of everything a status page may show, from the
  * events of the features that own it. Every node runs it on every event: a write happens only when
@@ -155,15 +161,19 @@ type Applied = { status?: ComponentStatus; changed: boolean };
  * node applies each change and publishes `status_page.component_changed` in the same transaction,
  * and the others find nothing to do. Events are applied in the order the bus delivers them; a
  * status this node already knows is skipped without a query (heartbeats re-announce every minute).
+ * What queued up while a batch was written is applied together, one transaction per workspace in
+ * a fixed number of statements: a burst of container events (thousands a second) would otherwise
+ * cost a transaction each and hold the database from the runtime watcher that publishes them.
  */
 export class StatusStore {
   private readonly known = new Map<string, ComponentStatus>();
+  private queue: Queued[] = [];
   private tail: Promise<void> = Promise.resolve();
-  private queued = 0;
+  private draining = false;
 
   constructor(
     private readonly deps: { database: DatabaseService; events: EventsService; logger: PluginLogger },
-    private readonly limits = { maxQueued: 100_000, maxKnown: 200_000 },
+    private readonly limits = { maxQueued: 100_000, maxKnown: 200_000, maxBatch: 2000 },
   ) {}
 
   private stopped = false;
@@ -177,40 +187,188 @@ export class StatusStore {
     return async () => {
       this.stopped = true;
       unsubscribe();
+      this.queue = [];
       await this.tail;
     };
   }
 
   /** Resolves once every event received so far is applied (tests, shutdown). */
-  idle(): Promise<void> {
-    return this.tail;
+  async idle(): Promise<void> {
+    while (this.draining) await this.tail;
   }
 
   enqueue(event: PlatformEvent): void {
     const observation = observe(event);
     if (!observation) return;
-    if (this.queued >= this.limits.maxQueued) {
+    if (this.queue.length >= this.limits.maxQueued) {
       this.deps.logger.warn({ topic: event.topic, id: event.id }, 'status page: too many events waiting; this one is dropped');
       return;
     }
-    this.queued++;
-    this.tail = this.tail
-      .then(() => this.process(BigInt(event.id), observation))
-      .catch((error) => this.deps.logger.error({ err: error, topic: event.topic, id: event.id }, 'status page: could not apply a status'))
+    this.queue.push({ eventId: BigInt(event.id), o: observation });
+    if (this.draining) return;
+    this.draining = true;
+    this.tail = this.drain()
+      .catch((error) => this.deps.logger.error({ err: error }, 'status page: could not apply statuses'))
       .finally(() => {
-        this.queued--;
+        this.draining = false;
       });
   }
 
-  private async process(eventId: bigint, o: Observation): Promise<void> {
-    if (this.stopped) return;
-    const key = `${o.tenantId}\u0000${o.monitorType}\u0000${o.monitorId}`;
-    const known = this.known.get(key);
-    if (known === o.status) return;
-    const applied = await this.apply(eventId, o);
-    if (this.known.size >= this.limits.maxKnown) this.known.clear();
-    if (applied.status) this.known.set(key, applied.status);
-    else this.known.delete(key);
+  private async drain(): Promise<void> {
+    // Let the rest of a delivery arrive first: the bus hands over a whole read at once.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0 && !this.stopped) {
+      const batch = this.queue.splice(0, this.limits.maxBatch);
+      // What this node already knows is skipped, in order: a status repeated within the batch too.
+      const running = new Map<string, ComponentStatus | undefined>();
+      const fresh = batch.filter(({ o }) => {
+        const key = keyOf(o);
+        const known = running.has(key) ? running.get(key) : this.known.get(key);
+        running.set(key, o.status);
+        return known !== o.status;
+      });
+      const byTenant = new Map<string, Queued[]>();
+      for (const q of fresh) {
+        const list = byTenant.get(q.o.tenantId);
+        if (list) list.push(q);
+        else byTenant.set(q.o.tenantId, [q]);
+      }
+      for (const [tenantId, queued] of byTenant) {
+        const stored = await this.applyMany(tenantId, queued).catch(async (error) => {
+          // One bad status must not lose the rest: apply them one by one, each on its own.
+          this.deps.logger.warn({ err: error, tenantId }, 'status page: a batch of statuses failed; applying them one by one');
+          const one = new Map<string, ComponentStatus | undefined>();
+          for (const q of queued) {
+            const applied = await this.apply(q.eventId, q.o).catch((e) => {
+              this.deps.logger.error({ err: e, id: String(q.eventId) }, 'status page: could not apply a status');
+              return { changed: false } as Applied;
+            });
+            one.set(keyOf(q.o), applied.status);
+          }
+          return one;
+        });
+        if (this.known.size + stored.size >= this.limits.maxKnown) this.known.clear();
+        for (const [key, status] of stored) {
+          if (status) this.known.set(key, status);
+          else this.known.delete(key);
+        }
+      }
+    }
+  }
+
+  /**
+   * Statuses of one workspace into the store, in event order, with the same outcome as applying
+   * them one at a time: each monitor's row is read and locked once, the changes worked out in
+   * memory, then written with one statement per table. Returns what each monitor's status is now
+   * (undefined: another node created its row meanwhile, from this event or a later one).
+   */
+  async applyMany(tenantId: string, queued: Queued[]): Promise<Map<string, ComponentStatus | undefined>> {
+    return this.deps.database.forTenant(tenantId).transaction(async (tx) => {
+      const monitors = [...new Map(queued.map(({ o }) => [keyOf(o), { type: o.monitorType, id: o.monitorId }])).values()];
+      const rows = await tx.query<MonitorRow>(
+        `SELECT m.monitor_type, m.monitor_id, m.status, m.since, m.last_event_id FROM status_monitor m
+         JOIN jsonb_to_recordset(?::jsonb) AS x(type text, id text) ON m.monitor_type = x.type AND m.monitor_id = x.id
+         ORDER BY m.monitor_type, m.monitor_id FOR UPDATE OF m`,
+        [JSON.stringify(monitors)],
+      );
+      type State = { status: ComponentStatus; since: Date; lastEventId: bigint; created: boolean };
+      const states = new Map<string, State>();
+      for (const r of rows)
+        states.set(keyOf({ tenantId, monitorType: r.monitor_type, monitorId: r.monitor_id }), {
+          status: r.status,
+          since: new Date(r.since),
+          lastEventId: BigInt(r.last_event_id),
+          created: false,
+        });
+      const changes: Change[] = [];
+      for (const { eventId, o } of queued) {
+        const key = keyOf(o);
+        const state = states.get(key);
+        if (!state) {
+          states.set(key, { status: o.status, since: o.at, lastEventId: eventId, created: true });
+          changes.push({ key, o, since: o.at, previous: 'unknown' });
+          continue;
+        }
+        if (state.lastEventId >= eventId || state.status === o.status) continue;
+        // A clock behind the previous change never moves history backwards.
+        const since = o.at.getTime() < state.since.getTime() ? state.since : o.at;
+        changes.push({ key, o, since, previous: state.status });
+        Object.assign(state, { status: o.status, since, lastEventId: eventId });
+      }
+      const result = new Map([...states].map(([key, s]) => [key, s.status as ComponentStatus | undefined]));
+      if (changes.length === 0) return result;
+
+      const changedKeys = new Set(changes.map((c) => c.key));
+      const written = [...states].filter(([key]) => changedKeys.has(key));
+      const asRow = ([key, s]: [string, State]) => {
+        const [, type, id] = key.split('\u0000');
+        return { type, id, status: s.status, since: s.since.toISOString(), last_event_id: s.lastEventId.toString() };
+      };
+      const created = written.filter(([, s]) => s.created);
+      if (created.length > 0) {
+        const inserted = await tx.query<{ monitor_type: string; monitor_id: string }>(
+          `INSERT INTO status_monitor (tenant_id, monitor_type, monitor_id, status, since, last_event_id)
+           SELECT ?, x.type, x.id, x.status, x.since, x.last_event_id FROM jsonb_to_recordset(?::jsonb) AS x(type text, id text, status text, since timestamptz, last_event_id bigint)
+           ON CONFLICT DO NOTHING RETURNING monitor_type, monitor_id`,
+          [tenantId, JSON.stringify(created.map(asRow))],
+        );
+        const ours = new Set(inserted.map((r) => keyOf({ tenantId, monitorType: r.monitor_type as MonitorType, monitorId: r.monitor_id })));
+        // Another node inserted these first, from these events or later ones: theirs to record.
+        for (const [key] of created)
+          if (!ours.has(key)) {
+            changedKeys.delete(key);
+            result.set(key, undefined);
+          }
+      }
+      const updated = written.filter(([, s]) => !s.created);
+      if (updated.length > 0)
+        await tx.query(
+          `UPDATE status_monitor m SET status = x.status, since = x.since, last_event_id = x.last_event_id
+           FROM jsonb_to_recordset(?::jsonb) AS x(type text, id text, status text, since timestamptz, last_event_id bigint)
+           WHERE m.monitor_type = x.type AND m.monitor_id = x.id`,
+          [JSON.stringify(updated.map(asRow))],
+        );
+      const kept = changes.filter((c) => changedKeys.has(c.key));
+      if (kept.length === 0) return result;
+      await tx.query(
+        `INSERT INTO status_monitor_change (tenant_id, monitor_type, monitor_id, at, status)
+         SELECT ?, x.type, x.id, x.at, x.status FROM jsonb_to_recordset(?::jsonb) WITH ORDINALITY AS x(type text, id text, at timestamptz, status text, n int)
+         ORDER BY n`,
+        [tenantId, JSON.stringify(kept.map((c) => ({ type: c.o.monitorType, id: c.o.monitorId, at: c.since.toISOString(), status: c.o.status })))],
+      );
+      const components = await tx.query<{ id: string; name: string; monitor_type: MonitorType; monitor_id: string }>(
+        `SELECT c.id, c.name, c.monitor_type, c.monitor_id FROM status_component c
+         JOIN jsonb_to_recordset(?::jsonb) AS x(type text, id text) ON c.monitor_type = x.type AND c.monitor_id = x.id ORDER BY c.id`,
+        [JSON.stringify([...changedKeys].map((key) => ({ type: key.split('\u0000')[1], id: key.split('\u0000')[2] })))],
+      );
+      if (components.length === 0) return result;
+      const bound = new Map<string, { id: string; name: string }[]>();
+      for (const c of components) {
+        const key = keyOf({ tenantId, monitorType: c.monitor_type, monitorId: c.monitor_id });
+        const list = bound.get(key);
+        if (list) list.push(c);
+        else bound.set(key, [c]);
+      }
+      await this.deps.events.publishMany(
+        tx,
+        kept.flatMap((c) =>
+          (bound.get(c.key) ?? []).map((component) => ({
+            topic: 'status_page.component_changed',
+            tenantId,
+            payload: {
+              componentId: component.id,
+              name: component.name,
+              monitorType: c.o.monitorType,
+              monitorId: c.o.monitorId,
+              status: c.o.status,
+              previousStatus: c.previous,
+              since: c.since.toISOString(),
+            },
+          })),
+        ),
+      );
+      return result;
+    });
   }
 
   /** One status into the store, and events for the components bound to it, in one transaction. */

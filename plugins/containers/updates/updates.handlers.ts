@@ -95,11 +95,15 @@ export function updateHandlers(deps: { database: DatabaseService; events: Events
 
     async getUpdatesSummary(req: Req) {
       const db = deps.database.forTenant(tenantOf(req));
+      // The last scan first, the counts after: each statement reads what has committed when it
+      // starts, and a scan commits its results with its completion, so counts read afterwards
+      // hold what the scan shown wrote. (In the other order a scan committing in between was shown
+      // completed beside the counts from before it: CI's "daily job" flake, total 0.)
+      const [last] = await db.query('SELECT * FROM update_scan ORDER BY requested_at DESC LIMIT 1');
       const counts = await db.query<{ status: string; update_type: string; n: string }>(
         'SELECT status, update_type, count(*) AS n FROM image_update GROUP BY status, update_type',
       );
       const count = (f: (c: { status: string; update_type: string }) => boolean) => counts.filter(f).reduce((sum, c) => sum + Number(c.n), 0);
-      const [last] = await db.query('SELECT * FROM update_scan ORDER BY requested_at DESC LIMIT 1');
       return {
         total: count(() => true),
         available: count((c) => c.status === 'available'),
