@@ -1,4 +1,4 @@
-import type { DatabaseService, EventDeclaration, EventsService, PlatformEvent, PluginLogger } from '../../../core/plugin-api/index.ts';
+import type { DatabaseService, EventDeclaration, EventsService, PlatformEvent, PluginLogger, Tx } from '../../../core/plugin-api/index.ts';
 
 /** What a status page says about a component. */
 export const componentStatuses = ['operational', 'degraded', 'major_outage', 'maintenance', 'paused', 'unknown'] as const;
@@ -159,11 +159,12 @@ type Applied = { status?: ComponentStatus; changed: boolean };
 export class StatusStore {
   private readonly known = new Map<string, ComponentStatus>();
   private tail: Promise<void> = Promise.resolve();
-  private queued = 0;
+  private readonly waiting: { eventId: bigint; observation: Observation }[] = [];
+  private working = false;
 
   constructor(
     private readonly deps: { database: DatabaseService; events: EventsService; logger: PluginLogger },
-    private readonly limits = { maxQueued: 100_000, maxKnown: 200_000 },
+    private readonly limits = { maxQueued: 100_000, maxKnown: 200_000, perTransaction: 100 },
   ) {}
 
   private stopped = false;
@@ -177,6 +178,7 @@ export class StatusStore {
     return async () => {
       this.stopped = true;
       unsubscribe();
+      this.waiting.length = 0;
       await this.tail;
     };
   }
@@ -189,88 +191,136 @@ export class StatusStore {
   enqueue(event: PlatformEvent): void {
     const observation = observe(event);
     if (!observation) return;
-    if (this.queued >= this.limits.maxQueued) {
+    if (this.waiting.length >= this.limits.maxQueued) {
       this.deps.logger.warn({ topic: event.topic, id: event.id }, 'status page: too many events waiting; this one is dropped');
       return;
     }
-    this.queued++;
-    this.tail = this.tail
-      .then(() => this.process(BigInt(event.id), observation))
-      .catch((error) => this.deps.logger.error({ err: error, topic: event.topic, id: event.id }, 'status page: could not apply a status'))
-      .finally(() => {
-        this.queued--;
+    this.waiting.push({ eventId: BigInt(event.id), observation });
+    if (this.working) return;
+    this.working = true;
+    this.tail = this.work();
+  }
+
+  /**
+   * Applies what waits, a workspace's observations up to `perTransaction` in one transaction: a
+   * fleet of heartbeats going down at once is a few hundred commits, not one per heartbeat.
+   */
+  private async work(): Promise<void> {
+    while (this.waiting.length > 0 && !this.stopped) {
+      const byTenant = new Map<string, { eventId: bigint; observation: Observation }[]>();
+      for (const item of this.waiting.splice(0, this.limits.perTransaction)) {
+        const list = byTenant.get(item.observation.tenantId);
+        if (list) list.push(item);
+        else byTenant.set(item.observation.tenantId, [item]);
+      }
+      for (const [tenantId, items] of byTenant) await this.applyAll(tenantId, items);
+    }
+    this.working = false;
+  }
+
+  private async applyAll(tenantId: string, items: { eventId: bigint; observation: Observation }[]): Promise<void> {
+    try {
+      const applied = await this.deps.database.forTenant(tenantId).transaction(async (tx) => {
+        // What this transaction stored so far, for a monitor named twice in it.
+        const stored = new Map<string, ComponentStatus | undefined>();
+        for (const { eventId, observation } of items) {
+          if (this.stopped) break;
+          const key = keyOf(observation);
+          if ((stored.has(key) ? stored.get(key) : this.known.get(key)) === observation.status) continue;
+          stored.set(key, (await this.applyIn(tx, eventId, observation)).status);
+        }
+        return stored;
       });
+      for (const [key, status] of applied) this.remember(key, status);
+    } catch (error) {
+      // One that fails must not take the others with it: each again in a transaction of its own.
+      for (const { eventId, observation } of items) {
+        await this.process(eventId, observation).catch((err) =>
+          this.deps.logger.error(
+            { err, topic: observation.monitorType, id: eventId.toString(), batchError: String(error) },
+            'status page: could not apply a status',
+          ),
+        );
+      }
+    }
+  }
+
+  private remember(key: string, status: ComponentStatus | undefined): void {
+    if (this.known.size >= this.limits.maxKnown) this.known.clear();
+    if (status) this.known.set(key, status);
+    else this.known.delete(key);
   }
 
   private async process(eventId: bigint, o: Observation): Promise<void> {
     if (this.stopped) return;
-    const key = `${o.tenantId}\u0000${o.monitorType}\u0000${o.monitorId}`;
-    const known = this.known.get(key);
-    if (known === o.status) return;
-    const applied = await this.apply(eventId, o);
-    if (this.known.size >= this.limits.maxKnown) this.known.clear();
-    if (applied.status) this.known.set(key, applied.status);
-    else this.known.delete(key);
+    const key = keyOf(o);
+    if (this.known.get(key) === o.status) return;
+    this.remember(key, (await this.apply(eventId, o)).status);
   }
 
   /** One status into the store, and events for the components bound to it, in one transaction. */
-  async apply(eventId: bigint, o: Observation): Promise<Applied> {
-    return this.deps.database.forTenant(o.tenantId).transaction(async (tx) => {
-      const keyParams = [o.tenantId, o.monitorType, o.monitorId];
-      // Row-level security holds the workspace: the monitor is found by its type and id alone.
-      const monitorKey = [o.monitorType, o.monitorId];
-      const [current] = await tx.query<{ status: ComponentStatus; since: Date; last_event_id: string }>(
-        'SELECT status, since, last_event_id FROM status_monitor WHERE monitor_type = ? AND monitor_id = ? FOR UPDATE',
-        monitorKey,
+  apply(eventId: bigint, o: Observation): Promise<Applied> {
+    return this.deps.database.forTenant(o.tenantId).transaction((tx) => this.applyIn(tx, eventId, o));
+  }
+
+  /** One status into the store, and events for the components bound to it, in `tx` (the observation's workspace). */
+  private async applyIn(tx: Tx, eventId: bigint, o: Observation): Promise<Applied> {
+    const keyParams = [o.tenantId, o.monitorType, o.monitorId];
+    // Row-level security holds the workspace: the monitor is found by its type and id alone.
+    const monitorKey = [o.monitorType, o.monitorId];
+    const [current] = await tx.query<{ status: ComponentStatus; since: Date; last_event_id: string }>(
+      'SELECT status, since, last_event_id FROM status_monitor WHERE monitor_type = ? AND monitor_id = ? FOR UPDATE',
+      monitorKey,
+    );
+    let since = o.at;
+    if (!current) {
+      const inserted = await tx.query(
+        `INSERT INTO status_monitor (tenant_id, monitor_type, monitor_id, status, since, last_event_id) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+        [...keyParams, o.status, o.at.toISOString(), eventId.toString()],
       );
-      let since = o.at;
-      if (!current) {
-        const inserted = await tx.query(
-          `INSERT INTO status_monitor (tenant_id, monitor_type, monitor_id, status, since, last_event_id) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT DO NOTHING RETURNING 1`,
-          [...keyParams, o.status, o.at.toISOString(), eventId.toString()],
-        );
-        // Another node inserted it first, from this event or a later one.
-        if (inserted.length === 0) return { changed: false };
-      } else {
-        if (BigInt(current.last_event_id) >= eventId || current.status === o.status) return { status: current.status, changed: false };
-        // A clock behind the previous change never moves history backwards.
-        if (since.getTime() < new Date(current.since).getTime()) since = new Date(current.since);
-        await tx.query('UPDATE status_monitor SET status = ?, since = ?, last_event_id = ? WHERE monitor_type = ? AND monitor_id = ?', [
-          o.status,
-          since.toISOString(),
-          eventId.toString(),
-          ...monitorKey,
-        ]);
-      }
-      await tx.query('INSERT INTO status_monitor_change (tenant_id, monitor_type, monitor_id, at, status) VALUES (?, ?, ?, ?, ?)', [
-        ...keyParams,
-        since.toISOString(),
+      // Another node inserted it first, from this event or a later one.
+      if (inserted.length === 0) return { changed: false };
+    } else {
+      if (BigInt(current.last_event_id) >= eventId || current.status === o.status) return { status: current.status, changed: false };
+      // A clock behind the previous change never moves history backwards.
+      if (since.getTime() < new Date(current.since).getTime()) since = new Date(current.since);
+      await tx.query('UPDATE status_monitor SET status = ?, since = ?, last_event_id = ? WHERE monitor_type = ? AND monitor_id = ?', [
         o.status,
+        since.toISOString(),
+        eventId.toString(),
+        ...monitorKey,
       ]);
-      const components = await tx.query<{ id: string; name: string }>(
-        'SELECT id, name FROM status_component WHERE monitor_type = ? AND monitor_id = ? ORDER BY id',
-        monitorKey,
-      );
-      for (const component of components) {
-        await this.deps.events.publish(tx, {
-          topic: 'status_page.component_changed',
-          tenantId: o.tenantId,
-          payload: {
-            componentId: component.id,
-            name: component.name,
-            monitorType: o.monitorType,
-            monitorId: o.monitorId,
-            status: o.status,
-            previousStatus: current?.status ?? 'unknown',
-            since: since.toISOString(),
-          },
-        });
-      }
-      return { status: o.status, changed: true };
-    });
+    }
+    await tx.query('INSERT INTO status_monitor_change (tenant_id, monitor_type, monitor_id, at, status) VALUES (?, ?, ?, ?, ?)', [
+      ...keyParams,
+      since.toISOString(),
+      o.status,
+    ]);
+    const components = await tx.query<{ id: string; name: string }>(
+      'SELECT id, name FROM status_component WHERE monitor_type = ? AND monitor_id = ? ORDER BY id',
+      monitorKey,
+    );
+    for (const component of components) {
+      await this.deps.events.publish(tx, {
+        topic: 'status_page.component_changed',
+        tenantId: o.tenantId,
+        payload: {
+          componentId: component.id,
+          name: component.name,
+          monitorType: o.monitorType,
+          monitorId: o.monitorId,
+          status: o.status,
+          previousStatus: current?.status ?? 'unknown',
+          since: since.toISOString(),
+        },
+      });
+    }
+    return { status: o.status, changed: true };
   }
 }
+
+const keyOf = (o: Observation) => `${o.tenantId}\u0000${o.monitorType}\u0000${o.monitorId}`;
 
 /**
  * Drops history older than `keepDays` except each monitor's last change before the cut, which
