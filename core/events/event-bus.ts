@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
-import { eventChannel, fromRow, type OutboxEvent } from './event-outbox.ts';
+import { eventChannel, eventIdsOf, fromRow, type OutboxEvent } from './event-outbox.ts';
 import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
 export interface EventFilter {
@@ -11,7 +11,7 @@ export interface EventFilter {
 type Subscriber = { filter: EventFilter; handler: (event: OutboxEvent) => void };
 
 /**
- * Every node LISTENs on one channel; a notification carries an event id, the node reads the event
+ * Every node LISTENs on one channel; a notification carries event ids, the node reads the events
  * from the outbox and hands it to its local subscribers (GraphQL subscriptions, SSE streams,
  * plugins) in commit order. After a lost connection it catches up from the last id it delivered.
  */
@@ -64,8 +64,10 @@ export class EventBus {
     const client = new pg.Client({ connectionString: this.url, application_name: 'itops-events', keepAlive: true, connectionTimeoutMillis: 10_000 });
     client.on('notification', (message) => {
       if (message.channel !== eventChannel || !message.payload) return;
-      this.pending.push(message.payload);
-      this.drain();
+      // One event id, or a transaction's many as runs (`17,20-518`, see publishMany).
+      const ids = eventIdsOf(message.payload);
+      for (const id of ids) this.pending.push(id);
+      if (ids.length > 0) this.drain();
     });
     // A server that goes away may close the socket with an error or without one (a killed
     // postmaster): either way this connection is done, and only the current one reconnects.

@@ -58,8 +58,16 @@ export function webhooksWiring(deps: {
       await jobs.declare('core', { name: 'webhook-sweep', schedule: '* * * * *' });
       const stopDeliver = await jobs.work(deliverQueue, (payload: { deliveryId: string }) => delivery.deliver(payload.deliveryId), deliveryWorkers);
       const stopSweep = await jobs.work('core.webhook-sweep', () => delivery.sweep(), { concurrency: 1 });
+      // The events delivered in one turn (the bus hands over a read of up to 500) are kicked together.
+      let kicking: string[] = [];
       const stopKicking = deps.events.subscribe((event) => {
-        delivery.kick(event.id).catch((error) => logger.warn({ err: error }, 'could not queue webhook deliveries'));
+        kicking.push(event.id);
+        if (kicking.length > 1) return;
+        setImmediate(() => {
+          const ids = kicking;
+          kicking = [];
+          delivery.kick(ids).catch((error) => logger.warn({ err: error }, 'could not queue webhook deliveries'));
+        });
       });
       return async () => {
         stopKicking();
