@@ -1,4 +1,4 @@
-import { createItopsClient, ItopsApiError, type ItopsClient, type SessionTokens } from '@itops/sdk';
+import { createItopsClient, ItopsApiError, type ItopsClient, ok, type SessionTokens } from '@itops/sdk';
 
 const sessionKey = 'itops.session';
 const workspaceKey = 'itops.workspace';
@@ -64,3 +64,9 @@ addEventListener('storage', (event) => {
   if (event.key !== sessionKey) return;
   api.auth.session = event.newValue ? (JSON.parse(event.newValue) as SessionTokens) : undefined;
 });
+
+/** The endpoints' rows of `GET /api/v1/dashboard/sparklines` (the default kind; containers have `kind=containers`). */
+export async function endpointSparklines(limit: number) {
+  const { data } = await ok(api.GET('/api/v1/dashboard/sparklines', { params: { query: { limit } } }));
+  return data.flatMap((row) => ('endpointId' in row ? [row] : []));
+}

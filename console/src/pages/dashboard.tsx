@@ -1,5 +1,5 @@
 import { ok } from '@itops/sdk';
-import { api, getUntyped } from '../api.ts';
+import { api, endpointSparklines, getUntyped } from '../api.ts';
 import { Sparkline } from '../components/sparkline.tsx';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
@@ -25,10 +25,7 @@ export function DashboardPage() {
     () => (monitors ? ok(api.GET('/api/v1/heartbeats', { params: { query: { limit: 100 } } })).then((l) => l.data) : Promise.resolve([])),
     [tick, session.workspace],
   );
-  const sparklines = useLoad(
-    () => (monitors ? ok(api.GET('/api/v1/dashboard/sparklines', { params: { query: { limit: 12 } } })).then((l) => l.data) : Promise.resolve([])),
-    [tick, session.workspace],
-  );
+  const sparklines = useLoad(() => (monitors ? endpointSparklines(12) : Promise.resolve([])), [tick, session.workspace]);
   const sla = useLoad(
     () => (session.pages.some((p) => p.plugin === 'sla') && can(session, 'sla:read') ? ok(api.GET('/api/v1/sla/dashboard', {})) : Promise.resolve(undefined)),
     [tick, session.workspace],

@@ -1,6 +1,6 @@
 import { ok } from '@itops/sdk';
 import { useState } from 'preact/hooks';
-import { api, describeError } from '../api.ts';
+import { api, describeError, endpointSparklines } from '../api.ts';
 import { TimeChart } from '../components/time-chart.tsx';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
@@ -11,7 +11,7 @@ export function EndpointsPage() {
   const { session } = useSession();
   const tick = useLiveTick(['endpoint.', 'certificate.']);
   const endpoints = useLoad(() => ok(api.GET('/api/v1/endpoints', { params: { query: { limit: 200 } } })), [tick, session.workspace]);
-  const sparklines = useLoad(() => ok(api.GET('/api/v1/dashboard/sparklines', { params: { query: { limit: 20 } } })), [tick, session.workspace]);
+  const sparklines = useLoad(() => endpointSparklines(20), [tick, session.workspace]);
   const certificates = useLoad(() => ok(api.GET('/api/v1/certificates', { params: { query: { limit: 200 } } })), [tick, session.workspace]);
   return (
     <>
@@ -31,9 +31,9 @@ export function EndpointsPage() {
           ]}
         />
       </Section>
-      {sparklines.data?.data.length ? (
+      {sparklines.data?.length ? (
         <Section title="Response times (24 h)">
-          {sparklines.data.data.map((s) => (
+          {sparklines.data.map((s) => (
             <TimeChart
               key={s.endpointId}
               title={s.name}
