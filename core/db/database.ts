@@ -124,13 +124,7 @@ export class Database implements DatabaseService {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    for (const step of afterCommit) {
-      try {
-        await step();
-      } catch (error) {
-        this.logger.warn({ err: error }, 'a step after commit failed');
-      }
-    }
+    await runAfterCommit(afterCommit, this.logger);
     return result;
   }
 
@@ -225,4 +219,15 @@ function convertPlaceholders(sql: string): string {
   return sql.replace(/'(?:[^']|'')*'|"(?:[^"])*"|--[^\n]*|\/\*[\s\S]*?\*\/|\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$|\?/g, (match) =>
     match === '?' ? `$${++n}` : match,
   );
+}
+
+/** The steps a transaction registered for after its commit, in order; one failing does not stop the rest. */
+export async function runAfterCommit(steps: (() => unknown)[], logger: Logger): Promise<void> {
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      logger.warn({ err: error }, 'a step after commit failed');
+    }
+  }
 }

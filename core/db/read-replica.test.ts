@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { freePort } from '../testing/free-port.ts';
 import { createLogger } from '../logging/logger.ts';
 import { Database } from './database.ts';
 import { tenantIsolationSql } from './tenant-isolation.ts';
@@ -32,17 +32,6 @@ function postgresUser(): { uid: number; gid: number } {
   if (!line) throw new Error('running as root needs a postgres user to run PostgreSQL');
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const root = await fs.mkdtemp(path.join(os.tmpdir(), 'itops-replica-'));

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
-import { bindable, checkedOut, numberedPlaceholders, prepared, types } from './database.ts';
+import { bindable, checkedOut, numberedPlaceholders, prepared, runAfterCommit, types } from './database.ts';
 import { isConnectionError } from './database-errors.ts';
 import type { SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
 import { appRole, tenantSetting } from './tenant-isolation.ts';
@@ -196,13 +196,7 @@ export class ReplicaReads {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    for (const step of afterCommit) {
-      try {
-        await step();
-      } catch (error) {
-        this.logger.warn({ err: error }, 'a step after commit failed');
-      }
-    }
+    await runAfterCommit(afterCommit, this.logger);
     return result;
   }
 }
