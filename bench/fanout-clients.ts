@@ -1,7 +1,7 @@
 /**
  * Subscriber side of bench/fanout.ts, in its own process:
  *   node --import tsx bench/fanout-clients.ts <mode> <url> <clients> <expected> [token]
- * mode `graphql`: graphql-ws clients subscribed to events(topics: ["bench.tick"]);
+ * mode `graphql`: graphql-ws clients subscribed to events(topics: ["ticker.tick"]);
  * mode `raw`: plain WebSocket clients of the baseline broadcaster.
  * Each message carries `sentAt` (ms); the latency is receipt time minus that. Prints "ready" once
  * every client is subscribed, then the latencies' summary as JSON when all messages arrived.
@@ -51,7 +51,7 @@ for (let i = 0; i < clients; i++) {
     });
     disposers.push(
       client.subscribe<{ events: { payload: { sentAt: number } } }>(
-        { query: 'subscription { events(topics: ["bench.tick"]) { payload } }' },
+        { query: 'subscription { events(topics: ["ticker.tick"]) { payload } }' },
         {
           next: (m) => record(m.data?.events.payload.sentAt as number),
           error: (e) => process.stderr.write(`subscription error: ${JSON.stringify(e)}\n`),

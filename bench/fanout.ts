@@ -64,17 +64,17 @@ const ticker = definePlugin({
   id: 'ticker',
   version: '1.0.0',
   host: '*',
-  events: [{ topic: 'bench.tick' }],
+  events: [{ topic: 'ticker.tick' }],
   init(ctx) {
     const db = ctx.get(tokens.database);
     const events = ctx.get(tokens.events);
     ctx.provide(tickToken, (tenantId: string) =>
-      db.forTenant(tenantId).transaction((tx) => events.publish(tx, { topic: 'bench.tick', tenantId, payload: { sentAt: Date.now() } })),
+      db.forTenant(tenantId).transaction((tx) => events.publish(tx, { topic: 'ticker.tick', tenantId, payload: { sentAt: Date.now() } })),
     );
   },
 });
 import { createServiceToken } from '../core/plugin-api/index.ts';
-const tickToken = createServiceToken<(tenantId: string) => Promise<string>>('bench.tick');
+const tickToken = createServiceToken<(tenantId: string) => Promise<string>>('ticker.tick');
 
 async function full(): Promise<Summary> {
   const kernel = await startBenchKernel([ticker], { ITOPS_ADMIN_EMAIL: 'bench@itops.test', ITOPS_ADMIN_PASSWORD: 'bench admin password' });
