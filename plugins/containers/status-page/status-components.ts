@@ -332,8 +332,8 @@ export class StatusStore {
       if (kept.length === 0) return result;
       await tx.query(
         `INSERT INTO status_monitor_change (tenant_id, monitor_type, monitor_id, at, status)
-         SELECT ?, x.type, x.id, x.at, x.status FROM jsonb_to_recordset(?::jsonb) WITH ORDINALITY AS x(type text, id text, at timestamptz, status text, n int)
-         ORDER BY n`,
+         SELECT ?, e.v->>'type', e.v->>'id', (e.v->>'at')::timestamptz, e.v->>'status' FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(v, n)
+         ORDER BY e.n`,
         [tenantId, JSON.stringify(kept.map((c) => ({ type: c.o.monitorType, id: c.o.monitorId, at: c.since.toISOString(), status: c.o.status })))],
       );
       const components = await tx.query<{ id: string; name: string; monitor_type: MonitorType; monitor_id: string }>(
