@@ -11,8 +11,21 @@ import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-// Libraries and load generators the benchmarks start, not benchmarks of their own.
-const helpers = new Set(['bench-kit', 'load', 'raw-http-load', 'sync-load', 'fanout-clients', 'aiops-world']);
+// Libraries, load generators and tools the benchmarks use, not benchmarks of their own: the load
+// scripts (`npm run load`) and the profiler (`npm run bench:profile`) are run on their own.
+const helpers = new Set([
+  'bench-kit',
+  'load',
+  'raw-http-load',
+  'sync-load',
+  'fanout-clients',
+  'aiops-world',
+  'auth-world',
+  'load-run',
+  'load-paths',
+  'load-requests',
+  'request-path-profile',
+]);
 const wanted = process.argv.slice(2);
 const benches = readdirSync(path.join(root, 'bench'))
   .filter((file) => file.endsWith('.ts') && !helpers.has(file.slice(0, -3)))
