@@ -33,10 +33,16 @@ export function batchFromRequest(body: IngestBody, now: number, retentionDays: n
   return batch;
 }
 
-/** POST /api/v1/events/ingest: the Idempotency-Key (required by the contract) is kept by the core. */
+/**
+ * POST /api/v1/events/ingest: the Idempotency-Key (required by the contract) is kept by the core,
+ * and by the batch too, so a retry that runs again after its first node died still stores it once.
+ */
 export async function ingestTelemetry(deps: IngestDeps, req: OperationRequest<IngestBody> & { tenantId: string }): Promise<OperationResponse> {
   const now = deps.clock();
   const batch = batchFromRequest(req.body ?? {}, now.getTime(), deps.retentionDays);
+  const key = req.headers['idempotency-key'];
+  // Scoped as the core scopes keys (per caller), so two agents' equal keys stay two batches.
+  if (typeof key === 'string' && key !== '') batch.idempotencyKey = `${req.principal?.kind ?? '-'}:${req.principal?.id ?? '-'} ${key}`;
   const stored = await deps.store.store(req.tenantId, batch, now);
   deps.onStored();
   return {

@@ -48,6 +48,23 @@ t.test('an agent batch is stored once, even when retried with the same Idempoten
   t.ok(acmeAdmin);
 });
 
+t.test('a retry that runs again after its node died before answering finds the stored batch', async (t) => {
+  const { kernel, agent, ingest } = await aiopsWorld(t);
+  const body = { agent_id: 'edge-02', points: points(10) };
+  const first = await ingest(body, agent.headers, 'edge-02-0001');
+  t.equal(first.status, 202, first.text);
+  // What a node killed between the batch's commit and storing the answer leaves: no answer to replay.
+  await kernel.database.platform.query('DELETE FROM idempotency_record');
+  const retry = await ingest(body, agent.headers, 'edge-02-0001');
+  t.equal(retry.status, 202, retry.text);
+  t.equal(retry.headers.get('idempotent-replayed'), null, 'the handler ran again');
+  t.match(retry.json, { batch_id: first.json.batch_id, accepted_points: 10 }, 'and answered the stored batch');
+  const [{ count }] = await kernel.database.platform.query<{ count: string }>('SELECT count(*) FROM aiops_point');
+  t.equal(Number(count), 10, 'stored once');
+  const another = await ingest({ ...body, points: points(4) }, agent.headers, 'edge-02-0002');
+  t.not(another.json.batch_id, first.json.batch_id, 'another key is another batch');
+});
+
 t.test('points outside the accepted time range are counted as rejected, not stored; partitions are daily', async (t) => {
   const { kernel, ingest } = await aiopsWorld(t);
   const now = Date.now();

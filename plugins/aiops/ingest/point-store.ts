@@ -26,6 +26,8 @@ export interface TelemetryBatch {
   events: TelemetryEvent[];
   /** Items refused before storing (out of the accepted time range, not finite). */
   rejected: number;
+  /** The caller and Idempotency-Key it came with: a batch already stored under it is answered, not stored again. */
+  idempotencyKey?: string;
 }
 
 export interface StoredBatch {
@@ -58,7 +60,8 @@ export class PointStore {
   async store(tenantId: string, batch: TelemetryBatch, now = new Date()): Promise<StoredBatch> {
     const times = [...batch.points.map((p) => p.ts), ...batch.events.map((e) => e.ts)];
     await this.partitions.ensureFor(times);
-    const batchId = randomUUID();
+    let batchId: string = randomUUID();
+    let stored = { receivedAt: now, points: batch.points.length, events: batch.events.length };
     let first = Number.POSITIVE_INFINITY;
     let last = Number.NEGATIVE_INFINITY;
     for (const ts of times) {
@@ -66,9 +69,10 @@ export class PointStore {
       if (ts > last) last = ts;
     }
     await this.database.forTenant(tenantId).transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO aiops_ingest_batch (id, tenant_id, source, agent_id, received_at, points, events, rejected, first_ts, last_ts)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      const inserted = await tx.query(
+        `INSERT INTO aiops_ingest_batch (id, tenant_id, source, agent_id, received_at, points, events, rejected, first_ts, last_ts, idempotency_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
         [
           batchId,
           tenantId,
@@ -80,8 +84,18 @@ export class PointStore {
           batch.rejected,
           times.length ? new Date(first).toISOString() : null,
           times.length ? new Date(last).toISOString() : null,
+          batch.idempotencyKey ?? null,
         ],
       );
+      if (inserted.length === 0) {
+        const [earlier] = await tx.query<{ id: string; received_at: Date; points: number; events: number }>(
+          'SELECT id, received_at, points, events FROM aiops_ingest_batch WHERE idempotency_key = ?',
+          [batch.idempotencyKey],
+        );
+        batchId = earlier.id;
+        stored = { receivedAt: new Date(earlier.received_at), points: earlier.points, events: earlier.events };
+        return;
+      }
       await insertRows(tx, tenantId, batchId, batch);
       await this.events.publish(tx, {
         topic: 'aiops.batch_ingested',
@@ -89,7 +103,7 @@ export class PointStore {
         payload: { batch_id: batchId, source: batch.source, agent_id: batch.agentId ?? null, points: batch.points.length, events: batch.events.length },
       });
     });
-    return { batchId, receivedAt: now, points: batch.points.length, events: batch.events.length };
+    return { batchId, ...stored };
   }
 }
 
