@@ -59,10 +59,11 @@ const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 
 /** Ticket keys (`TCK-42`): what people and commit messages call a ticket. */
 export const ticketKeyPrefix = 'TCK';
+const ticketKeyPattern = new RegExp(`^${ticketKeyPrefix}-([1-9][0-9]{0,9})$`);
 export const ticketKey = (number: number) => `${ticketKeyPrefix}-${number}`;
 /** The workspace number a key names, or undefined for another system's key (`OPS-7`). */
 export function ticketNumberOf(key: string): number | undefined {
-  const match = /^TCK-([1-9][0-9]{0,9})$/.exec(key);
+  const match = ticketKeyPattern.exec(key);
   const number = match ? Number(match[1]) : Number.NaN;
   return Number.isSafeInteger(number) && number <= 2_147_483_647 ? number : undefined;
 }
