@@ -1,5 +1,5 @@
 import t from 'tap';
-import { servicesProbe } from '../../../core/plugin-api/testing.ts';
+import { eventually, servicesProbe } from '../../../core/plugin-api/testing.ts';
 import { startTicketing, testClock } from '../ticketing.testkit.ts';
 
 t.test('link-ticket: an alert joins an existing ticket, or a ticket is opened for it', async (t) => {
@@ -75,6 +75,8 @@ t.test('link-asset and link-runbook: links, timeline, no duplicates; assets publ
 
   const maintenance = await w.write('PATCH', `/api/v1/assets/${asset.json.id}`, w.acmeOps, { version: 1, state: 'maintenance' });
   t.match(maintenance.json, { state: 'maintenance', version: 2, serial: 'SN123' });
+  // Events reach subscribers after the outbox relays them, not before the PATCH answers.
+  await eventually(() => events.find((e) => e.topic === 'asset.state_changed'));
   t.match(
     events.filter((e) => e.topic === 'asset.state_changed').map((e) => e.payload),
     [{ assetId: asset.json.id, from: 'active', to: 'maintenance' }],

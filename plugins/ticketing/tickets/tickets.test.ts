@@ -1,5 +1,5 @@
 import t from 'tap';
-import { call } from '../../../core/plugin-api/testing.ts';
+import { call, eventually } from '../../../core/plugin-api/testing.ts';
 import { startTicketing } from '../ticketing.testkit.ts';
 
 t.test('tickets: create, read, list with conventions, change, delete', async (t) => {
@@ -76,6 +76,7 @@ t.test('tickets: create, read, list with conventions, change, delete', async (t)
   const deleted = await w.write('DELETE', `/api/v1/tickets/${id}`, w.acmeOps);
   t.equal(deleted.status, 204);
   t.equal((await w.read(`/api/v1/tickets/${id}`, w.acmeViewer)).status, 404);
+  await eventually(() => events.find((e) => e.topic === 'ticket:deleted'));
   t.match(
     events.filter((e) => e.topic.startsWith('ticket')).map((e) => e.topic),
     [
