@@ -42,9 +42,10 @@ t.test('a group cannot take every slot: another group runs while the first is at
   t.ok(await eventually(() => (jobs.started.length > 0 ? true : undefined)), 'the busy tenant has a job running');
   await kernel.jobs.send('isolation.grouped', { key: 'other' }, { group: 'other-tenant' });
   t.ok(await eventually(() => (jobs.finished.includes('other') ? true : undefined)), "the other tenant's job ran");
-  t.same(
-    jobs.started.filter((key) => key.startsWith('hang')),
-    ['hang-1'],
+  // Which of the three runs first is the queue's choice (they may share a creation time); that only one does is the point.
+  t.equal(
+    jobs.started.filter((key) => key.startsWith('hang')).length,
+    1,
     'the busy tenant held one slot; its other jobs wait for it instead of taking the free slots',
   );
 });
