@@ -63,6 +63,14 @@ export const configVariables = {
     maximum: 64,
     description: 'Size of the worker pool for CPU-heavy tasks; default: CPU count, at most 4.',
   },
+  ITOPS_WORKER_WARM_THREADS: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 64,
+    default: 1,
+    description:
+      'Worker threads started with the process and kept while idle, so the first CPU-heavy task does not wait for a thread to load; 0 starts them on demand (tests, short-lived processes).',
+  },
   ITOPS_BODY_LIMIT_BYTES: {
     type: 'integer',
     minimum: 1024,

@@ -22,6 +22,7 @@ export interface Config {
   jwtSecret?: string;
   logLevel: string;
   workerThreads: number;
+  workerWarmThreads: number;
   bodyLimitBytes: number;
   httpRequestTimeoutMs: number;
   httpHeadersTimeoutMs: number;
@@ -142,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     jwtSecret: v.ITOPS_JWT_SECRET,
     logLevel: v.ITOPS_LOG_LEVEL,
     workerThreads: v.ITOPS_WORKER_THREADS ?? Math.max(1, Math.min(4, os.availableParallelism())),
+    workerWarmThreads: v.ITOPS_WORKER_WARM_THREADS,
     bodyLimitBytes: v.ITOPS_BODY_LIMIT_BYTES,
     httpRequestTimeoutMs: v.ITOPS_HTTP_REQUEST_TIMEOUT_MS,
     httpHeadersTimeoutMs: v.ITOPS_HTTP_HEADERS_TIMEOUT_MS,

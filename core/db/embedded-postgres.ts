@@ -50,6 +50,8 @@ export async function startEmbeddedPostgres(options: {
    * the server's own database has no one else to bring it back. Off for tests that stop it on purpose.
    */
   supervise?: boolean;
+  /** More server settings (`-c name=value`), e.g. fsync off for a test cluster that is thrown away. */
+  settings?: Record<string, string>;
 }): Promise<EmbeddedDatabase> {
   const { port, logger } = options;
   // Resolved: the postmaster's `-D` argument is how a leftover one is recognised after a crash.
@@ -69,7 +71,10 @@ export async function startEmbeddedPostgres(options: {
     authMethod: 'scram-sha-256',
     initdbFlags: ['--encoding=UTF8'],
     // No unix socket: the machine may run its own PostgreSQL with a socket in the same folder.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: (message: string) => logger.debug({ embeddedPostgres: message.trim() }),
     onError: (error: unknown) => logger.warn({ embeddedPostgres: String(error) }),
   });

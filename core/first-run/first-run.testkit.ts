@@ -23,6 +23,7 @@ export async function startNewInstallation(t: { teardown(fn: () => unknown): voi
         ITOPS_HOST: '127.0.0.1',
         ITOPS_DATA_DIR: dataDir,
         ITOPS_WORKER_THREADS: '1',
+        ITOPS_WORKER_WARM_THREADS: '0',
         ITOPS_DB_POOL_SIZE: '4',
         DATABASE_URL: database.url,
         ...env,

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 const executablePath = '/usr/bin/chromium';
 
@@ -18,6 +18,8 @@ export async function openChromium(
   t: { teardown(fn: () => unknown): void },
   options: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {},
 ): Promise<BrowserContext> {
+  // Loaded here, not at the top: every test imports the testing kit, few open a browser.
+  const { chromium } = await import('playwright-core');
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath,

@@ -59,6 +59,7 @@ export async function startServerProcess(
       ITOPS_DATA_DIR: dataDir,
       ITOPS_LOG_LEVEL: 'warn',
       ITOPS_WORKER_THREADS: '1',
+      ITOPS_WORKER_WARM_THREADS: '0',
       ITOPS_DB_POOL_SIZE: '4',
       ITOPS_SHUTDOWN_TIMEOUT_MS: '5000',
       ...(options.firstParty ? {} : { ITOPS_DISABLED_PLUGINS: firstPartyPluginIds().join(',') }),

@@ -11,10 +11,10 @@ export class WorkerPool implements WorkersService {
   private readonly tasks = new Map<string, { module: string; export: string; owner: string }>();
   private readonly pool: Piscina;
 
-  constructor(threads: number) {
+  constructor(threads: number, warmThreads = 1) {
     this.pool = new Piscina({
       filename: workerModule(import.meta.url, './worker-entry').href,
-      minThreads: 1,
+      minThreads: Math.min(warmThreads, threads),
       maxThreads: threads,
       idleTimeout: 60_000,
     });

@@ -12,7 +12,7 @@ export function startJobs(deps: { config: Config; databaseUrl: string; validator
     const jobs = new JobService(deps.databaseUrl, deps.validator, logger, config.jobsEnabled, config.jobsPoolSize);
     await jobs.start();
     onStop(() => jobs.stop(config.shutdownTimeoutMs));
-    const workers = new WorkerPool(config.workerThreads);
+    const workers = new WorkerPool(config.workerThreads, config.workerWarmThreads);
     onStop(() => workers.close());
     return { jobs, workers };
   });
