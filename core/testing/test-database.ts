@@ -36,7 +36,9 @@ export async function cloneTestDatabase(): Promise<{ url: string; name: string; 
       if (!prepared) return void (await client.query(`CREATE DATABASE ${name}`));
       for (let attempt = 0; ; attempt++) {
         try {
-          await client.query(`CREATE DATABASE ${name} TEMPLATE ${prepared.template}`);
+          // FILE_COPY copies the files whole, about a third faster than the default WAL_LOG's block by
+          // block copy; the checkpoint it needs is cheap on the test cluster, which does not fsync.
+          await client.query(`CREATE DATABASE ${name} TEMPLATE ${prepared.template} STRATEGY FILE_COPY`);
           return;
         } catch (error) {
           // Two files cloning at the same instant may see the template "in use": retry briefly.
