@@ -35,7 +35,8 @@ function childEnvironment(dataDir: string, embeddedDbPort: number, admin: { emai
     ITOPS_DATA_DIR: dataDir,
     ITOPS_EMBEDDED_DB_PORT: String(embeddedDbPort),
     ITOPS_PLUGINS: './core/testing/example-plugin',
-    ITOPS_LOG_LEVEL: 'warn',
+    // CONFORMANCE_SERVER_LOG_LEVEL=info shows the server's own account (closed connections, slow shutdown steps).
+    ITOPS_LOG_LEVEL: process.env.CONFORMANCE_SERVER_LOG_LEVEL ?? 'warn',
     // A platform admin for the suite, so bad input is sent past authorization too.
     ITOPS_ADMIN_EMAIL: admin.email,
     ITOPS_ADMIN_PASSWORD: admin.password,

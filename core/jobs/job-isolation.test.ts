@@ -49,3 +49,16 @@ t.test('a group cannot take every slot: another group runs while the first is at
     'the busy tenant held one slot; its other jobs wait for it instead of taking the free slots',
   );
 });
+
+t.test('stopping a worker waits for a stuck job only until the shutdown timeout', async (t) => {
+  const kernel = await startTestKernel(t, { env: { ITOPS_SHUTDOWN_TIMEOUT_MS: '1000' } });
+  const jobs = hangingHandler(t);
+  await kernel.jobs.declare('isolation', { name: 'stuck' });
+  const stopWorking = await kernel.jobs.work('isolation.stuck', jobs.handler);
+  await kernel.jobs.send('isolation.stuck', { key: 'hang' });
+  t.ok(await eventually(() => (jobs.started.includes('hang') ? true : undefined)), 'the stuck job is running');
+  // Not a timing check: before the bound, stopping waited for the job forever.
+  const outcome = await Promise.race([stopWorking().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 20_000))]);
+  t.equal(outcome, 'stopped', 'the worker stopped while its job still runs');
+  t.notOk(jobs.finished.includes('hang'));
+});

@@ -19,6 +19,7 @@ export class JobService implements JobsService {
   private readonly queues = new Map<string, DeclaredQueue>();
   private readonly boss: PgBoss;
   private started = false;
+  private stopWaitUntil?: number;
 
   constructor(
     connectionString: string,
@@ -26,6 +27,8 @@ export class JobService implements JobsService {
     private readonly logger: Logger,
     private readonly workersEnabled: boolean,
     poolSize = 4,
+    /** How long stopping a worker waits for its running jobs (the shutdown timeout). */
+    private readonly stopWaitMs = 10_000,
   ) {
     this.boss = new PgBoss({ connectionString, max: poolSize, application_name: 'itops-jobs', useListenNotify: true });
     this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
@@ -93,7 +96,30 @@ export class JobService implements JobsService {
         }
       },
     );
-    return () => this.boss.offWork(name, { wait: true });
+    return () => this.stopWorking(name);
+  }
+
+  /**
+   * Stops fetching and waits a bounded time for running jobs: a job stuck on a slow receiver must not
+   * hold up shutdown (the conformance server hung past 60 s here). One left running is settled by
+   * its handler if it ends before the process does, or expires and is retried by another node.
+   */
+  private async stopWorking(name: string): Promise<void> {
+    const stopped = this.boss.offWork(name, { wait: true }).then(
+      () => 'stopped' as const,
+      (error: unknown) => this.logger.warn({ err: error, job: name }, 'stopping a job worker failed'),
+    );
+    // Workers stopped together (a shutdown stops every plugin's in turn) share one deadline, so the
+    // whole stop waits at most stopWaitMs however many queues have a stuck job.
+    const now = Date.now();
+    if (this.stopWaitUntil === undefined || now > this.stopWaitUntil + this.stopWaitMs) this.stopWaitUntil = now + this.stopWaitMs;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), Math.max(0, (this.stopWaitUntil as number) - now));
+    });
+    const outcome = await Promise.race([stopped, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') this.logger.warn({ job: name, waitedMs: this.stopWaitMs }, 'jobs were still running when their worker stopped waiting for them');
   }
 
   /**

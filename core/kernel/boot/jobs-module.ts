@@ -9,7 +9,7 @@ import { bootModule } from './stop-steps.ts';
 export function startJobs(deps: { config: Config; databaseUrl: string; validator: AjvSchemaValidator; logger: Logger }) {
   const { config, logger } = deps;
   return bootModule(logger, async (onStop) => {
-    const jobs = new JobService(deps.databaseUrl, deps.validator, logger, config.jobsEnabled, config.jobsPoolSize);
+    const jobs = new JobService(deps.databaseUrl, deps.validator, logger, config.jobsEnabled, config.jobsPoolSize, config.shutdownTimeoutMs);
     await jobs.start();
     onStop(() => jobs.stop(config.shutdownTimeoutMs));
     const workers = new WorkerPool(config.workerThreads, config.workerWarmThreads);

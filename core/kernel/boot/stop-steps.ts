@@ -2,17 +2,21 @@ import type { Logger } from '../../logging/logger.ts';
 
 export type Stop = () => Promise<void>;
 
+const SLOW_STEP_MS = 5_000;
+
 /**
  * What the boot started, stopped in reverse order. A step that fails is logged and the others still
  * run, so one stuck piece does not leave the job queue or the database open.
  */
 export class StopSteps {
-  private readonly steps: Stop[] = [];
+  private readonly steps: { step: Stop; addedAt: string }[] = [];
 
   constructor(private readonly logger: Logger) {}
 
   add(step: Stop): void {
-    this.steps.push(step);
+    // Where the step was registered: a stop that hangs is anonymous otherwise, and shutdown is where one hangs.
+    const addedAt = (new Error().stack ?? '').split('\n').find((line, i) => i > 1 && !line.includes('stop-steps.ts'));
+    this.steps.push({ step, addedAt: addedAt?.trim().replace(/^at /, '') ?? 'unknown' });
   }
 
   /** Waits for a module to start and stops it with the rest. */
@@ -23,7 +27,13 @@ export class StopSteps {
   }
 
   async run(): Promise<void> {
-    for (const step of this.steps.splice(0).reverse()) await step().catch((error) => this.logger.warn({ err: error }, 'shutdown step failed'));
+    for (const { step, addedAt } of this.steps.splice(0).reverse()) {
+      const slow = setTimeout(() => this.logger.warn({ step: addedAt }, `a shutdown step is still running after ${SLOW_STEP_MS / 1000} s`), SLOW_STEP_MS);
+      slow.unref();
+      await step()
+        .catch((error) => this.logger.warn({ err: error, step: addedAt }, 'shutdown step failed'))
+        .finally(() => clearTimeout(slow));
+    }
   }
 }
 
