@@ -67,9 +67,12 @@ export class ConformanceClient {
 
 /** `connect ECONNREFUSED`-style detail instead of fetch's bare "fetch failed". */
 export function describeFetchError(error: unknown): string {
-  const { name, message, cause } = error as Error & { cause?: { code?: string; message?: string } };
+  const { name, message, cause } = error as Error & { cause?: { code?: string; message?: string; socket?: { bytesWritten?: number; bytesRead?: number } } };
   if (name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS} ms`;
-  return `${message}${cause ? ` (${cause.code ?? cause.message})` : ''}`;
+  if (!cause) return message;
+  // undici names the socket's traffic: bytes read before this request mean a reused keep-alive connection.
+  const socket = cause.socket ? `; socket had written ${cause.socket.bytesWritten} and read ${cause.socket.bytesRead} bytes` : '';
+  return `${message} (${[cause.code, cause.message].filter(Boolean).join(': ')}${socket})`;
 }
 
 export function parseJson(text: string): { value?: unknown; error?: string } {

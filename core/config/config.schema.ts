@@ -96,8 +96,9 @@ export const configVariables = {
     type: 'integer',
     minimum: 0,
     maximum: 600000,
-    default: 5000,
-    description: 'How long an idle keep-alive connection stays open for its next request.',
+    default: 65000,
+    description:
+      'How long an idle keep-alive connection stays open for its next request. Longer than the idle timeout of the proxy or load balancer in front (60 s on most), so that they, not we, close an idle connection: a close from this side can cross a request they just sent on it, which then fails.',
   },
   ITOPS_HTTP_MAX_UNFINISHED_REQUESTS_PER_ADDRESS: {
     type: 'integer',

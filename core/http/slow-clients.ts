@@ -1,4 +1,6 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from '../logging/logger.ts';
 import { errorBody, AppError } from '../errors/app-error.ts';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -65,4 +67,28 @@ export function capUnfinishedRequests(listener: Listener, maxPerAddress: number)
     }
     listener(req, res);
   };
+}
+
+const clientErrorStatus: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413, ERR_HTTP_REQUEST_TIMEOUT: 408 };
+
+/**
+ * What Node does with a connection whose bytes are not HTTP or come too slowly (a bare status, then
+ * the connection is closed), and a log line naming why: otherwise the client only sees its socket
+ * close, and the server says nothing.
+ */
+export function logClientErrors(server: Server, logger: Logger): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    // A client that hangs up (ECONNRESET) is everyday; bytes that are not HTTP, or too slow, are worth a line.
+    logger[error.code === 'ECONNRESET' ? 'debug' : 'info'](
+      { code: error.code, reused: socket.bytesWritten > 0, answering: inFlight !== undefined },
+      'closed a client connection: it hung up, sent what HTTP cannot parse, or was too slow',
+    );
+    // A response already under way would be corrupted by a second status line.
+    if (socket.writable && !inFlight?.headersSent) {
+      const status = clientErrorStatus[error.code ?? ''] ?? 400;
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n\r\n`);
+    }
+    socket.destroy();
+  });
 }

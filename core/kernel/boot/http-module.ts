@@ -9,7 +9,7 @@ import type { AccessControl } from '../../http/access-control.ts';
 import { createHttpApp } from '../../http/http-app.ts';
 import type { PublicLinks } from '../../http/public-links.ts';
 import { HttpMetrics } from '../../http/http-metrics.ts';
-import { applyKeepAlive, capUnfinishedRequests, serverOptions } from '../../http/slow-clients.ts';
+import { applyKeepAlive, capUnfinishedRequests, logClientErrors, serverOptions } from '../../http/slow-clients.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { InFlight } from '../in-flight.ts';
 import type { PluginHost } from '../plugin-host.ts';
@@ -48,6 +48,7 @@ export function startHttp(deps: { config: Config; logger: Logger; metrics: Regis
     };
     const server = http.createServer(serverOptions(limits), capUnfinishedRequests(inFlight.wrap(app.callback()), limits.maxUnfinishedPerAddress));
     applyKeepAlive(server, limits);
+    logClientErrors(server, logger);
     // GraphQL over WebSocket validates with the same limits (graphql-ws-server reads them per server).
     setQueryLimits(server, queryLimits);
     const ws = attachGraphQLWebSocket(server, () => plugins.currentSchema(), access);
