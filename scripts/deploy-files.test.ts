@@ -41,6 +41,11 @@ t.test('compose: PostgreSQL 18, two itops nodes from one image, a proxy that wai
   t.match(caddyfile, /reverse_proxy itops1:3000 itops2:3000/);
   t.match(caddyfile, /health_uri \/ready/);
   t.match(caddyfile, /lb_policy round_robin/);
+  const idleSeconds = Number(/keepalive (\d+)s/.exec(caddyfile)?.[1]);
+  t.ok(
+    idleSeconds * 1000 < (configVariables.ITOPS_HTTP_KEEP_ALIVE_TIMEOUT_MS as { default: number }).default,
+    'the proxy drops idle connections before a node does',
+  );
 
   // Every variable the example env file sets is one itops (or the PostgreSQL image) reads.
   const names = text('deploy/env.example')
