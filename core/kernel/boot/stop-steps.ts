@@ -4,6 +4,12 @@ export type Stop = () => Promise<void>;
 
 const SLOW_STEP_MS = 5_000;
 
+/** Where a step was registered: a stop that hangs is anonymous otherwise, and shutdown is where one hangs. */
+function callerLocation(): string {
+  const line = (new Error().stack ?? '').split('\n').find((frame, i) => i > 1 && !frame.includes('stop-steps.ts'));
+  return line?.trim().replace(/^at /, '') ?? 'unknown';
+}
+
 /**
  * What the boot started, stopped in reverse order. A step that fails is logged and the others still
  * run, so one stuck piece does not leave the job queue or the database open.
@@ -13,16 +19,16 @@ export class StopSteps {
 
   constructor(private readonly logger: Logger) {}
 
-  add(step: Stop): void {
-    // Where the step was registered: a stop that hangs is anonymous otherwise, and shutdown is where one hangs.
-    const addedAt = (new Error().stack ?? '').split('\n').find((line, i) => i > 1 && !line.includes('stop-steps.ts'));
-    this.steps.push({ step, addedAt: addedAt?.trim().replace(/^at /, '') ?? 'unknown' });
+  add(step: Stop, addedAt = callerLocation()): void {
+    this.steps.push({ step, addedAt });
   }
 
   /** Waits for a module to start and stops it with the rest. */
   async started<T extends { stop: Stop }>(module: Promise<T>): Promise<T> {
+    // Taken before the await, after which the stack no longer shows the caller.
+    const addedAt = callerLocation();
     const started = await module;
-    this.add(started.stop);
+    this.add(started.stop, addedAt);
     return started;
   }
 
