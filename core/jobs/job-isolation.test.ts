@@ -58,7 +58,11 @@ t.test('stopping a worker waits for a stuck job only until the shutdown timeout'
   await kernel.jobs.send('isolation.stuck', { key: 'hang' });
   t.ok(await eventually(() => (jobs.started.includes('hang') ? true : undefined)), 'the stuck job is running');
   // Not a timing check: before the bound, stopping waited for the job forever.
-  const outcome = await Promise.race([stopWorking().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 20_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const stillWaiting = new Promise((resolve) => {
+    timer = setTimeout(() => resolve('still waiting'), 20_000);
+  });
+  const outcome = await Promise.race([stopWorking().then(() => 'stopped'), stillWaiting]).finally(() => clearTimeout(timer));
   t.equal(outcome, 'stopped', 'the worker stopped while its job still runs');
   t.notOk(jobs.finished.includes('hang'));
 });

@@ -113,13 +113,14 @@ export class JobService implements JobsService {
     // whole stop waits at most stopWaitMs however many queues have a stuck job.
     const now = Date.now();
     if (this.stopWaitUntil === undefined || now > this.stopWaitUntil + this.stopWaitMs) this.stopWaitUntil = now + this.stopWaitMs;
+    const waitMs = Math.max(0, this.stopWaitUntil - now);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), Math.max(0, (this.stopWaitUntil as number) - now));
+      timer = setTimeout(() => resolve('late'), waitMs);
     });
     const outcome = await Promise.race([stopped, late]);
     clearTimeout(timer);
-    if (outcome === 'late') this.logger.warn({ job: name, waitedMs: this.stopWaitMs }, 'jobs were still running when their worker stopped waiting for them');
+    if (outcome === 'late') this.logger.warn({ job: name, waitedMs: waitMs }, 'jobs were still running when their worker stopped waiting for them');
   }
 
   /**
