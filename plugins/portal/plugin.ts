@@ -1,7 +1,7 @@
 import { clientImportKind } from './clients/client-import-kind.ts';
 import { definePlugin, openapiFiles, type PluginManifest, serviceHealthToken, ticketsServiceToken, tokens } from '../../core/plugin-api/index.ts';
 import * as access from './access/access.handlers.ts';
-import { fileExportAdapter } from './accounting/accounting-adapters.ts';
+import { type AccountingAdapter, fileExportAdapter } from './accounting/accounting-adapters.ts';
 import * as accounting from './accounting/accounting-sync.ts';
 import * as invites from './access/invites.ts';
 import { portalSessionAuthenticator } from './access/portal-sessions.ts';
@@ -20,11 +20,18 @@ import * as portalTickets from './tickets/portal-tickets.ts';
 
 const fragment = (path: string) => new URL(path, import.meta.url);
 
+export interface PortalOptions {
+  /** Accounting adapters besides (or, by the same id, instead of) the built-in file export. */
+  accountingAdapters?: AccountingAdapter[];
+  /** Seconds before a failed accounting sync runs again (doubling each time); tests shorten it. */
+  accountingRetryDelaySeconds?: number;
+}
+
 /**
  * The client portal (seed 003): the MSP's clients, invites exchanged for short-lived portal
  * sessions scoped to one client, and what such a session may see and do.
  */
-export function createPortalPlugin(): PluginManifest {
+export function createPortalPlugin(options: PortalOptions = {}): PluginManifest {
   return definePlugin({
     id: 'portal',
     version: '0.1.0',
@@ -40,7 +47,7 @@ export function createPortalPlugin(): PluginManifest {
       {
         name: 'accounting_sync',
         expireInSeconds: 900,
-        retry: { limit: 2, delaySeconds: 30, backoff: true },
+        retry: { limit: accounting.accountingRetryLimit, delaySeconds: options.accountingRetryDelaySeconds ?? 30, backoff: true },
         payloadSchema: { type: 'object', required: ['tenantId', 'syncId'], properties: { tenantId: { type: 'string' }, syncId: { type: 'string' } } },
       },
     ],
@@ -89,7 +96,7 @@ export function createPortalPlugin(): PluginManifest {
       const sessionMinutes = Number(ctx.config.ITOPS_PORTAL_SESSION_MINUTES);
       const tickets = ctx.get(ticketsServiceToken);
       const paymentProviders = new Map([['manual', manualBankTransfer(String(ctx.config.ITOPS_PORTAL_BANK_DETAILS ?? ''))]]);
-      const adapters = new Map([[fileExportAdapter.id, fileExportAdapter]]);
+      const adapters = new Map([fileExportAdapter, ...(options.accountingAdapters ?? [])].map((adapter) => [adapter.id, adapter]));
       const services = { database, events, sessionMinutes, tickets, paymentProviders, adapters, jobs: ctx.get(tokens.jobs), config: ctx.get(tokens.config) };
       ctx.onUnload(ctx.get(tokens.bearerTokens).register(sessionTokenPrefix, portalSessionAuthenticator(database)));
 

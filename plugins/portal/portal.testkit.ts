@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { call } from '../../core/plugin-api/testing.ts';
 import { login, memberPassword, startWorld } from '../../core/testing/identity-fixtures.ts';
 import ticketing from '../ticketing/plugin.ts';
-import { createPortalPlugin } from './plugin.ts';
+import { createPortalPlugin, type PortalOptions } from './plugin.ts';
 
 type Kernel = Parameters<typeof call>[0];
 type Headers = { headers: Record<string, string> };
@@ -11,8 +11,8 @@ type Headers = { headers: Record<string, string> };
  * acme and globex with the portal (and any plugins the test adds), a billing user in acme, and two
  * acme clients, Initech and Umbrella, each with a signed-in portal session.
  */
-export async function startPortal(t: Parameters<typeof startWorld>[0], options: { plugins?: unknown[] } = {}) {
-  const world = await startWorld(t, { plugins: [ticketing, ...(options.plugins ?? []), createPortalPlugin()] });
+export async function startPortal(t: Parameters<typeof startWorld>[0], options: { plugins?: unknown[]; portal?: PortalOptions } = {}) {
+  const world = await startWorld(t, { plugins: [ticketing, ...(options.plugins ?? []), createPortalPlugin(options.portal)] });
   const kernel: Kernel = world.kernel;
   const write = (method: string, path: string, actor: Headers, body?: unknown, key: string = randomUUID()) =>
     call(kernel, method, path, { headers: { ...actor.headers, 'idempotency-key': key }, body });

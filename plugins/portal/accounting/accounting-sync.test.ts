@@ -1,6 +1,7 @@
 import t from 'tap';
 import { call, eventually } from '../../../core/plugin-api/testing.ts';
 import { startPortal } from '../portal.testkit.ts';
+import type { AccountingAdapter } from './accounting-adapters.ts';
 
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
@@ -69,4 +70,37 @@ t.test('accounting sync: a tracked job exports invoices and payments as CSV or J
   });
   t.match(globex, { invoices: 0, payments: 0 }, "another workspace's export holds none of acme's");
   t.equal((await call(w.kernel, 'GET', `/api/v1/integrations/accounting/sync/${queued.json.id}/file`, { headers: {} })).status, 401);
+});
+
+t.test('accounting sync: a failing adapter is retried by the job queue, and the last failure is the sync’s', async (t) => {
+  // CSV stands for a ledger that stays down, JSON for one that recovers after one failure.
+  const calls = { csv: 0, json: 0 };
+  const adapters: AccountingAdapter[] = [
+    {
+      id: 'file',
+      async deliver(_batch, format) {
+        calls[format] += 1;
+        if (format === 'json' && calls.json > 1) return { mediaType: 'application/json', content: '{}' };
+        throw Object.assign(new Error('the ledger answered 503'), { code: 'ledger_unavailable' });
+      },
+    },
+  ];
+  const w = await startPortal(t, { portal: { accountingAdapters: adapters, accountingRetryDelaySeconds: 1 } });
+
+  const queued = await w.write('POST', '/api/v1/integrations/accounting/sync', w.acmeBilling, { format: 'csv' });
+  t.equal(queued.status, 202, queued.text);
+  const failed = await eventually(async () => {
+    const sync = await w.read(`/api/v1/integrations/accounting/sync/${queued.json.id}`, w.acmeBilling);
+    return sync.json.state === 'failed' ? sync.json : undefined;
+  }, 40_000);
+  t.match(failed, { state: 'failed', retryCount: 2, errorCode: 'ledger_unavailable', errorMessage: 'the ledger answered 503', artifactUrl: null });
+  t.equal(calls.csv, 3, 'the first attempt and two retries');
+  t.equal((await w.read(`/api/v1/integrations/accounting/sync/${queued.json.id}/file`, w.acmeBilling)).status, 409, 'a failed sync has no file');
+
+  const recovering = await w.write('POST', '/api/v1/integrations/accounting/sync', w.acmeBilling, { format: 'json' });
+  const completed = await eventually(async () => {
+    const sync = await w.read(`/api/v1/integrations/accounting/sync/${recovering.json.id}`, w.acmeBilling);
+    return sync.json.state === 'completed' || sync.json.state === 'failed' ? sync.json : undefined;
+  }, 40_000);
+  t.match(completed, { state: 'completed', retryCount: 1, errorCode: null, errorMessage: null }, 'a retry that succeeds clears the error');
 });

@@ -142,17 +142,39 @@ async function readBatch(database: DatabaseService, tenantId: string, since: Dat
   };
 }
 
-/** The job: running → the adapter delivers → completed with its file, or failed with the reason. */
+/** Attempts of a sync beyond the first (pg-boss retries the job); the manifest declares the queue with it. */
+export const accountingRetryLimit = 2;
+
+const failure = (error: unknown) => ({
+  code: (error as { code?: string })?.code ?? 'export_failed',
+  message: String((error as Error)?.message ?? error).slice(0, 1000),
+});
+
+/**
+ * The job: running → the adapter delivers → completed with its file. An attempt that fails goes back
+ * to `queued` with its error and is rethrown, so pg-boss runs it again; the last attempt's failure
+ * is the sync's (`failed`, with its errorCode and errorMessage). A missing adapter fails at once: retrying would not bring it back.
+ */
 export async function runAccountingSync({ database, adapters }: AccountingServices, payload: { tenantId: string; syncId: string }, attempt: number) {
   const db = database.forTenant(payload.tenantId);
   const [sync] = await db.query<SyncRow>(
-    `UPDATE portal_accounting_sync SET state = 'running', started_at = now(), retry_count = ? WHERE id = ? AND state IN ('queued', 'running') RETURNING ${columns}`,
-    [Math.max(0, attempt - 1), payload.syncId],
+    `UPDATE portal_accounting_sync SET state = 'running', started_at = now(), retry_count = ?, error_code = NULL, error_message = NULL
+      WHERE id = ? AND state IN ('queued', 'running') RETURNING ${columns}`,
+    [attempt, payload.syncId],
   );
   if (!sync) return;
+  const fail = (error: { code: string; message: string }) =>
+    db.query(`UPDATE portal_accounting_sync SET state = 'failed', completed_at = now(), error_code = ?, error_message = ? WHERE id = ?`, [
+      error.code,
+      error.message,
+      sync.id,
+    ]);
+  const adapter = adapters.get(sync.adapter);
+  if (!adapter) {
+    await fail({ code: 'adapter_unavailable', message: `The accounting adapter ${sync.adapter} is not available` });
+    return;
+  }
   try {
-    const adapter = adapters.get(sync.adapter);
-    if (!adapter) throw Object.assign(new Error(`The accounting adapter ${sync.adapter} is not available`), { code: 'adapter_unavailable' });
     const batch = await readBatch(database, payload.tenantId, sync.since);
     const file = await adapter.deliver(batch, sync.format);
     await db.query(
@@ -160,10 +182,10 @@ export async function runAccountingSync({ database, adapters }: AccountingServic
       [batch.invoices.length, batch.payments.length, file.mediaType, file.content, sync.id],
     );
   } catch (error) {
-    await db.query(`UPDATE portal_accounting_sync SET state = 'failed', completed_at = now(), error_code = ?, error_message = ? WHERE id = ?`, [
-      (error as { code?: string }).code ?? 'export_failed',
-      (error as Error).message.slice(0, 1000),
-      sync.id,
-    ]);
+    const { code, message } = failure(error);
+    if (attempt >= accountingRetryLimit) await fail({ code, message });
+    else await db.query(`UPDATE portal_accounting_sync SET state = 'queued', error_code = ?, error_message = ? WHERE id = ?`, [code, message, sync.id]);
+    // Rethrown either way: pg-boss retries it, or records the job's failure as the operator's runtime view shows it.
+    throw error;
   }
 }
