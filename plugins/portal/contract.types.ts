@@ -302,6 +302,17 @@ export type PortalSession = {
   email: string;
 };
 
+export type PortalSessionTokenIssued = {
+  id: string;
+  clientId: string;
+  email: string;
+  expiresAt: string;
+  createdBy: string;
+  createdAt: string;
+  /** The token to exchange at `/portal/session/exchange`; shown only in this answer. */
+  token: string;
+};
+
 export type PortalSummary = {
   client: PortalClient;
   counters: {
@@ -673,7 +684,7 @@ export type DeleteQuoteRequest = {
 
 export type DeleteQuoteResponse = undefined;
 
-/** POST /api/v1/portal/session/exchange: Exchange an invite token for a portal session. The invite is spent: a second exchange answers 409; an unknown, revoked or expired token 401. */
+/** POST /api/v1/portal/session/exchange: Exchange an invite token, or a staff-issued session token, for a portal session. Either is spent: a second exchange answers 409; an unknown, revoked or expired token 401. */
 export type ExchangePortalSessionRequest = {
   body: {
     token: string;
@@ -773,6 +784,23 @@ export type GetQuoteRequest = {
 };
 
 export type GetQuoteResponse = Quote;
+
+/** POST /api/v1/portal/session-tokens: Issue a short-lived, single-use token that opens a portal session for one active client (to see the portal as that client does, or to hand to one of its people); the answer holds the token, shown only this once. `email` names the session's user (default: the issuing staff member). */
+export type IssuePortalSessionTokenRequest = {
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+  body: {
+    clientId: string;
+    email?: string;
+    expiresInMinutes?: number;
+  };
+};
+
+export type IssuePortalSessionTokenResponse = PortalSessionTokenIssued;
 
 /** GET /api/v1/articles: List or search the workspace's articles (all visibilities). */
 export type ListArticlesRequest = {
@@ -1213,6 +1241,7 @@ export interface OperationTypes {
   getInvoice: { request: GetInvoiceRequest; response: GetInvoiceResponse };
   getPortalSummary: { request: GetPortalSummaryRequest; response: GetPortalSummaryResponse };
   getQuote: { request: GetQuoteRequest; response: GetQuoteResponse };
+  issuePortalSessionToken: { request: IssuePortalSessionTokenRequest; response: IssuePortalSessionTokenResponse };
   listArticles: { request: ListArticlesRequest; response: ListArticlesResponse };
   listClients: { request: ListClientsRequest; response: ListClientsResponse };
   listInvoices: { request: ListInvoicesRequest; response: ListInvoicesResponse };
@@ -1287,6 +1316,13 @@ export const operations = {
   getInvoice: { method: 'GET', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:read' },
   getPortalSummary: { method: 'GET', path: '/api/v1/portal/summary', public: false, permission: 'portal.self:read' },
   getQuote: { method: 'GET', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:read' },
+  issuePortalSessionToken: {
+    method: 'POST',
+    path: '/api/v1/portal/session-tokens',
+    public: false,
+    permission: 'portal.sessions:issue',
+    requestBody: 'application/json',
+  },
   listArticles: { method: 'GET', path: '/api/v1/articles', public: false, permission: 'portal.articles:read' },
   listClients: { method: 'GET', path: '/api/v1/clients', public: false, permission: 'portal.clients:read' },
   listInvoices: { method: 'GET', path: '/api/v1/invoices', public: false, permission: 'portal.invoices:read' },

@@ -5,6 +5,7 @@ import { type AccountingAdapter, fileExportAdapter } from './accounting/accounti
 import * as accounting from './accounting/accounting-sync.ts';
 import * as invites from './access/invites.ts';
 import { portalSessionAuthenticator } from './access/portal-sessions.ts';
+import { issueSessionToken } from './access/session-tokens.ts';
 import { sessionTokenPrefix } from './access/portal-tokens.ts';
 import * as clients from './clients/clients.ts';
 import { portalEvents } from './portal-events.ts';
@@ -111,6 +112,7 @@ export function createPortalPlugin(options: PortalOptions = {}): PluginManifest 
         listPortalInvites: (req) => invites.listInvites(services, req),
         createPortalInvite: (req) => invites.createInvite(services, req),
         revokePortalInvite: (req) => invites.revokeInvite(services, req),
+        issuePortalSessionToken: (req) => issueSessionToken(services, req),
         exchangePortalSession: (req) => access.exchangePortalSession(services, req),
         terminatePortalSession: (req) => access.terminatePortalSession(services, req),
         listPortalTickets: (req) => portalTickets.listPortalTickets(services, req),

@@ -5,7 +5,16 @@ const object = (required: string[]) => ({ type: 'object', required });
 export const portalEvents: EventDeclaration[] = [
   { topic: 'portal.invite_created', description: 'Someone of a client was invited to the portal', payloadSchema: object(['inviteId', 'clientId', 'email']) },
   { topic: 'portal.invite_revoked', description: 'A portal invite was revoked', payloadSchema: object(['inviteId', 'clientId']) },
-  { topic: 'portal.session_started', description: 'An invite was exchanged for a portal session', payloadSchema: object(['sessionId', 'clientId', 'email']) },
+  {
+    topic: 'portal.session_token_issued',
+    description: 'Staff issued a single-use token that opens a portal session for a client',
+    payloadSchema: object(['sessionTokenId', 'clientId', 'email', 'createdBy']),
+  },
+  {
+    topic: 'portal.session_started',
+    description: 'An invite or a staff-issued token was exchanged for a portal session',
+    payloadSchema: object(['sessionId', 'clientId', 'email']),
+  },
   { topic: 'portal.session_ended', description: 'A portal session was terminated', payloadSchema: object(['sessionId', 'clientId']) },
   {
     topic: 'portal.quote_decided',

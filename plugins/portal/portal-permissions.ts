@@ -5,6 +5,8 @@ export const portalPermissions: PermissionDeclaration[] = [
   { name: 'portal.clients:write', description: 'Add, change and delete clients' },
   { name: 'portal.invites:read', description: 'See portal invites' },
   { name: 'portal.invites:write', description: 'Invite a client’s people to the portal and revoke invites' },
+  // Only msp_admin by default: the token acts as the client in the portal.
+  { name: 'portal.sessions:issue', description: 'Issue a short-lived token that opens a client’s portal session' },
   { name: 'portal.quotes:read', description: 'See quotes' },
   { name: 'portal.quotes:write', description: 'Create, change and delete quotes' },
   { name: 'portal.invoices:read', description: 'See invoices and payments' },

@@ -231,8 +231,10 @@ export interface components {
     'portal.quote_decided': Record<string, unknown>;
     /** @description A portal session was terminated */
     'portal.session_ended': Record<string, unknown>;
-    /** @description An invite was exchanged for a portal session */
+    /** @description An invite or a staff-issued token was exchanged for a portal session */
     'portal.session_started': Record<string, unknown>;
+    /** @description Staff issued a single-use token that opens a portal session for a client */
+    'portal.session_token_issued': Record<string, unknown>;
     /** @description A container’s CPU or memory went above its threshold. */
     'resource.alert': {
       /** Format: uuid */
@@ -460,6 +462,7 @@ export interface EventPayloads {
   'portal.quote_decided': components['schemas']['portal.quote_decided'];
   'portal.session_ended': components['schemas']['portal.session_ended'];
   'portal.session_started': components['schemas']['portal.session_started'];
+  'portal.session_token_issued': components['schemas']['portal.session_token_issued'];
   'resource.alert': components['schemas']['resource.alert'];
   'resource.recovery': components['schemas']['resource.recovery'];
   'resource.snapshot': components['schemas']['resource.snapshot'];

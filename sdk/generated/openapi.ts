@@ -3127,6 +3127,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/portal/session-tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Issue a short-lived, single-use token that opens a portal session for one active client (to see the portal as that client does, or to hand to one of its people); the answer holds the token, shown only this once. `email` names the session's user (default: the issuing staff member). */
+    post: operations['issuePortalSessionToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/portal/session/exchange': {
     parameters: {
       query?: never;
@@ -3136,7 +3153,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Exchange an invite token for a portal session. The invite is spent: a second exchange answers 409; an unknown, revoked or expired token 401. */
+    /** Exchange an invite token, or a staff-issued session token, for a portal session. Either is spent: a second exchange answers 409; an unknown, revoked or expired token 401. */
     post: operations['exchangePortalSession'];
     delete?: never;
     options?: never;
@@ -7294,6 +7311,20 @@ export interface components {
       };
       filters: Record<string, unknown>;
     };
+    PortalSessionTokenIssued: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      clientId: string;
+      email: string;
+      /** Format: date-time */
+      expiresAt: string;
+      createdBy: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description The token to exchange at `/portal/session/exchange`; shown only in this answer. */
+      token: string;
+    };
     PortalSession: {
       /** @description The session's bearer token: `Authorization: Bearer <token>`. */
       token: string;
@@ -9033,6 +9064,7 @@ export type PortalInviteState = components['schemas']['PortalInviteState'];
 export type PortalInvite = components['schemas']['PortalInvite'];
 export type PortalInviteIssued = components['schemas']['PortalInviteIssued'];
 export type PortalInviteList = components['schemas']['PortalInviteList'];
+export type PortalSessionTokenIssued = components['schemas']['PortalSessionTokenIssued'];
 export type PortalSession = components['schemas']['PortalSession'];
 export type PortalTicket = components['schemas']['PortalTicket'];
 export type PortalTicketList = components['schemas']['PortalTicketList'];
@@ -16354,6 +16386,47 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PortalInvite'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  issuePortalSessionToken: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: uuid */
+          clientId: string;
+          /** Format: email */
+          email?: string;
+          /** @default 15 */
+          expiresInMinutes?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The token. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PortalSessionTokenIssued'];
         };
       };
       400: components['responses']['BadRequest'];

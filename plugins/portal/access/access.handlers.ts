@@ -1,11 +1,11 @@
 import type { DatabaseService, EventsService, OperationRequest } from '../../../core/plugin-api/index.ts';
 import { inClientScope } from './client-scope.ts';
-import { exchangeInvite } from './portal-sessions.ts';
+import { exchangeToken } from './portal-sessions.ts';
 
 type Services = { database: DatabaseService; events: EventsService; sessionMinutes: number };
 
 export async function exchangePortalSession(services: Services, req: OperationRequest<{ token: string }>) {
-  return { status: 201, body: await exchangeInvite(services, req.body.token) };
+  return { status: 201, body: await exchangeToken(services, req.body.token) };
 }
 
 export async function terminatePortalSession({ database, events }: Services, req: OperationRequest) {

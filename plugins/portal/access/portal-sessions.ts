@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type DatabaseService, type EventsService, type Principal } from '../../../core/plugin-api/index.ts';
-import { newToken, sessionTokenPrefix, tokenHash } from './portal-tokens.ts';
+import { newToken, sessionTokenPrefix, staffTokenPrefix, tokenHash } from './portal-tokens.ts';
 
 const invalid = () =>
   new AppError('unauthorized', 'The portal session is invalid, expired or ended', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
@@ -28,45 +28,73 @@ export function portalSessionAuthenticator(database: DatabaseService) {
   };
 }
 
+type SessionDeps = { database: DatabaseService; events: EventsService; sessionMinutes: number };
+
+/** What a spent invite or staff-issued token grants: a session for this client, under this name. */
+interface Grant {
+  id: string;
+  tenant_id: string;
+  client_id: string;
+  email: string;
+}
+
 /**
- * Spends an invite and opens a session, in one transaction: two exchanges of one invite racing
- * each other cannot both succeed (the UPDATE's condition holds the row).
+ * Spends an invite or a staff-issued token (told apart by their prefix) and opens a session, in one
+ * transaction: two exchanges of one token racing each other cannot both succeed (the UPDATE's
+ * condition holds the row).
  */
-export async function exchangeInvite(deps: { database: DatabaseService; events: EventsService; sessionMinutes: number }, inviteToken: string) {
-  // The invite names the workspace, so it is found across workspaces by its hash: the platform handle.
+export async function exchangeToken(deps: SessionDeps, token: string) {
+  const staffIssued = token.startsWith(staffTokenPrefix);
+  const table = staffIssued ? 'portal_session_token' : 'portal_invite';
+  const what = staffIssued ? 'session token' : 'invite';
+  // The token names the workspace, so it is found across workspaces by its hash: the platform handle.
   return deps.database.platform.transaction(async (tx) => {
-    const hash = tokenHash(inviteToken);
-    const [invite] = await tx.query<{ id: string; tenant_id: string; client_id: string; email: string }>(
-      `UPDATE portal_invite i SET used_at = now()
+    const hash = tokenHash(token);
+    const [grant] = await tx.query<Grant>(
+      `UPDATE ${table} g SET used_at = now()
          FROM portal_client c
-        WHERE c.id = i.client_id AND c.status = 'active'
-          AND i.token_hash = ? AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
-        RETURNING i.id, i.tenant_id, i.client_id, i.email`,
+        WHERE c.id = g.client_id AND c.status = 'active'
+          AND g.token_hash = ? AND g.used_at IS NULL ${staffIssued ? '' : 'AND g.revoked_at IS NULL'} AND g.expires_at > now()
+        RETURNING g.id, g.tenant_id, g.client_id, g.email`,
       [hash],
     );
-    if (!invite) {
-      const [spent] = await tx.query('SELECT 1 FROM portal_invite WHERE token_hash = ? AND used_at IS NOT NULL', [hash]);
-      if (spent) throw new AppError('conflict', 'This invite was already used; ask for a new one');
-      throw new AppError('unauthorized', 'The invite is unknown, revoked or expired');
+    if (!grant) {
+      const [spent] = await tx.query(`SELECT 1 FROM ${table} WHERE token_hash = ? AND used_at IS NOT NULL`, [hash]);
+      if (spent) throw new AppError('conflict', `This ${what} was already used; ask for a new one`);
+      throw new AppError('unauthorized', `The ${what} is unknown, revoked or expired`);
     }
-    const token = newToken(sessionTokenPrefix);
+    const sessionToken = newToken(sessionTokenPrefix);
     const [session] = await tx.query<{ id: string; expires_at: Date }>(
-      `INSERT INTO portal_session (id, tenant_id, client_id, invite_id, email, token_hash, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, now() + make_interval(mins => ?)) RETURNING id, expires_at`,
-      [randomUUID(), invite.tenant_id, invite.client_id, invite.id, invite.email, tokenHash(token), deps.sessionMinutes],
+      `INSERT INTO portal_session (id, tenant_id, client_id, invite_id, session_token_id, email, token_hash, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, now() + make_interval(mins => ?)) RETURNING id, expires_at`,
+      [
+        randomUUID(),
+        grant.tenant_id,
+        grant.client_id,
+        staffIssued ? null : grant.id,
+        staffIssued ? grant.id : null,
+        grant.email,
+        tokenHash(sessionToken),
+        deps.sessionMinutes,
+      ],
     );
     await deps.events.publish(tx, {
       topic: 'portal.session_started',
-      tenantId: invite.tenant_id,
-      payload: { sessionId: session.id, clientId: invite.client_id, inviteId: invite.id, email: invite.email },
+      tenantId: grant.tenant_id,
+      payload: {
+        sessionId: session.id,
+        clientId: grant.client_id,
+        email: grant.email,
+        ...(staffIssued ? { sessionTokenId: grant.id } : { inviteId: grant.id }),
+      },
     });
     return {
-      token,
+      token: sessionToken,
       tokenType: 'Bearer' as const,
       expiresAt: new Date(session.expires_at).toISOString(),
-      workspaceId: invite.tenant_id,
-      clientId: invite.client_id,
-      email: invite.email,
+      workspaceId: grant.tenant_id,
+      clientId: grant.client_id,
+      email: grant.email,
     };
   });
 }

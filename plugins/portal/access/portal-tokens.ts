@@ -4,6 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 export const sessionTokenPrefix = 'itp_';
 /** Invite tokens are never bearer tokens: a prefix of their own, refused as credentials. */
 export const inviteTokenPrefix = 'itpinvite_';
+/** Staff-issued session tokens: like invites, exchanged for a session, never bearer tokens. */
+export const staffTokenPrefix = 'itpstaff_';
 
 export const newToken = (prefix: string) => `${prefix}${randomBytes(32).toString('base64url')}`;
 
