@@ -762,6 +762,19 @@ export type GetInvoiceRequest = {
 
 export type GetInvoiceResponse = Invoice;
 
+/** GET /api/v1/portal/knowledge-base/{id}: One article the session's client may read; an internal article, or another client's own, answers 404 as an unknown id does. */
+export type GetPortalArticleRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+  };
+};
+
+export type GetPortalArticleResponse = Article;
+
 /** GET /api/v1/portal/summary: The session's client at a glance, read in one transaction: counters, the approvals queue (quotes awaiting a decision, invoices awaiting acknowledgement), ticket and invoice summaries, and the health of the client's services (those the SLA plugin monitors with the tag `client:<clientId>`): this month's availability, error budget and the latest daily SLA reports. `serviceHealth.available` is false when the SLA plugin is not loaded. */
 export type GetPortalSummaryRequest = {
   headers?: {
@@ -1239,6 +1252,7 @@ export interface OperationTypes {
   getArticle: { request: GetArticleRequest; response: GetArticleResponse };
   getClient: { request: GetClientRequest; response: GetClientResponse };
   getInvoice: { request: GetInvoiceRequest; response: GetInvoiceResponse };
+  getPortalArticle: { request: GetPortalArticleRequest; response: GetPortalArticleResponse };
   getPortalSummary: { request: GetPortalSummaryRequest; response: GetPortalSummaryResponse };
   getQuote: { request: GetQuoteRequest; response: GetQuoteResponse };
   issuePortalSessionToken: { request: IssuePortalSessionTokenRequest; response: IssuePortalSessionTokenResponse };
@@ -1314,6 +1328,7 @@ export const operations = {
   getArticle: { method: 'GET', path: '/api/v1/articles/{id}', public: false, permission: 'portal.articles:read' },
   getClient: { method: 'GET', path: '/api/v1/clients/{id}', public: false, permission: 'portal.clients:read' },
   getInvoice: { method: 'GET', path: '/api/v1/invoices/{id}', public: false, permission: 'portal.invoices:read' },
+  getPortalArticle: { method: 'GET', path: '/api/v1/portal/knowledge-base/{id}', public: false, permission: 'portal.self:read' },
   getPortalSummary: { method: 'GET', path: '/api/v1/portal/summary', public: false, permission: 'portal.self:read' },
   getQuote: { method: 'GET', path: '/api/v1/quotes/{id}', public: false, permission: 'portal.quotes:read' },
   issuePortalSessionToken: {

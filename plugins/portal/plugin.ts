@@ -146,6 +146,7 @@ export function createPortalPlugin(options: PortalOptions = {}): PluginManifest 
         updateArticle: (req) => articles.updateArticle(services, req),
         deleteArticle: (req) => articles.deleteArticle(services, req),
         listPortalKnowledgeBase: (req) => articles.listPortalKnowledgeBase(services, req),
+        getPortalArticle: (req) => articles.getPortalArticle(services, req),
         // Looked up per request: SLA may load after this plugin, or unload while it runs.
         getPortalSummary: (req) => getPortalSummary({ ...services, serviceHealth: () => ctx.find(serviceHealthToken) }, req),
         getAccountingSync: (req) => accounting.getAccountingSync(services, req),

@@ -3551,6 +3551,25 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/portal/knowledge-base/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    /** One article the session's client may read; an internal article, or another client's own, answers 404 as an unknown id does. */
+    get: operations['getPortalArticle'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/portal/summary': {
     parameters: {
       query?: never;
@@ -17640,6 +17659,35 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ArticleList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getPortalArticle: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+      };
+      path: {
+        id: components['parameters']['PortalResourceId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The article. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Article'];
         };
       };
       400: components['responses']['BadRequest'];

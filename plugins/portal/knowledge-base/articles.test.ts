@@ -77,7 +77,7 @@ t.test("portal knowledge base: public and client articles only, never internal o
     visibility: 'client',
     clientId: w.umbrella.id,
   });
-  await add({ title: 'Admin password vault', body: 'The password vault lives at vault.internal.', visibility: 'internal' });
+  const vault = await add({ title: 'Admin password vault', body: 'The password vault lives at vault.internal.', visibility: 'internal' });
 
   const all = await w.read('/api/v1/portal/knowledge-base', w.initech);
   t.equal(all.status, 200, all.text);
@@ -93,6 +93,27 @@ t.test("portal knowledge base: public and client articles only, never internal o
   );
   t.equal((await w.read('/api/v1/portal/knowledge-base?q=vault', w.initech)).json.page.total, 0, 'internal articles stay internal');
   t.equal((await w.read(`/api/v1/articles/${umbrellaOnly.id}`, w.initech)).status, 403, 'the staff API is not for portal sessions');
+
+  for (const visible of [publicOne, everyClient, initechOnly]) {
+    const one = await w.read(`/api/v1/portal/knowledge-base/${visible.id}`, w.initech);
+    t.equal(one.status, 200, one.text);
+    t.same(one.json, visible, `${visible.title}: the article as written`);
+  }
+  const others = await w.read(`/api/v1/portal/knowledge-base/${umbrellaOnly.id}`, w.initech);
+  t.equal(others.status, 404, "another client's own article is not there");
+  t.match(others.json, { error: { code: 'not_found' } });
+  t.equal((await w.read(`/api/v1/portal/knowledge-base/${vault.id}`, w.initech)).status, 404, 'nor an internal one');
+  t.equal((await w.read(`/api/v1/portal/knowledge-base/${umbrellaOnly.id}`, w.umbrella)).status, 200, 'its own client reads it');
+  t.equal((await w.read(`/api/v1/portal/knowledge-base/${vault.id}`, w.umbrella)).status, 404);
+  t.equal((await w.read('/api/v1/portal/knowledge-base/00000000-0000-4000-8000-000000000000', w.initech)).status, 404);
+  t.equal((await w.read('/api/v1/portal/knowledge-base/not-a-uuid', w.initech)).status, 400);
+  t.equal((await w.read(`/api/v1/portal/knowledge-base/${publicOne.id}`, { headers: {} })).status, 401);
+  t.equal((await w.read(`/api/v1/portal/knowledge-base/${publicOne.id}`, w.acmeViewer)).status, 403, 'staff read articles through /api/v1/articles');
+  t.equal(
+    (await w.read(`/api/v1/portal/knowledge-base/${publicOne.id}`, { headers: { ...w.initech.headers, 'x-workspace-id': 'globex' } })).status,
+    404,
+    'in another workspace',
+  );
   t.equal((await w.read('/api/v1/portal/knowledge-base', { headers: {} })).status, 401);
   t.equal((await w.read('/api/v1/portal/knowledge-base', w.acmeViewer)).status, 403);
   t.equal((await w.read('/api/v1/portal/knowledge-base?limit=0', w.initech)).status, 400);

@@ -115,6 +115,14 @@ export const listArticles = ({ database }: Services, req: Request) =>
 export const listPortalKnowledgeBase = ({ database }: Services, req: OperationRequest) =>
   inClientScope(database, req, (tx) => searchPage(tx.query, req.query, {}));
 
+/** Row-level security answers: an article the session may not read is not there (404), like an unknown id. */
+export const getPortalArticle = ({ database }: Services, req: OperationRequest<unknown, { id: string }>) =>
+  inClientScope(database, req, async (tx) => {
+    const [row] = await tx.query<ArticleRow>(`SELECT ${columns} FROM portal_article WHERE id = ?`, [req.params.id]);
+    if (!row) throw notFound(req.params.id);
+    return articleView(row);
+  });
+
 export async function getArticle({ database }: Services, req: Request) {
   const [row] = await database.forTenant(req.tenantId).query<ArticleRow>(`SELECT ${columns} FROM portal_article WHERE id = ?`, [req.params.id]);
   if (!row) throw notFound(req.params.id);
