@@ -10,6 +10,8 @@ t.test('every staff and portal route: bad input 400, no auth 401, wrong role 403
   const invoice = (await w.write('POST', '/api/v1/invoices', w.acmeBilling, { clientId: w.initech.id, currency: 'EUR', lines, dueAt: inDays(5) })).json;
   const article = (await w.write('POST', '/api/v1/articles', w.acmeOps, { title: 'a', visibility: 'public' })).json;
   const invite = (await w.write('POST', '/api/v1/portal/invites', w.acmeOps, { clientId: w.initech.id, email: 'x@initech.test' })).json;
+  const sync = (await w.write('POST', '/api/v1/integrations/accounting/sync', w.acmeBilling, {})).json;
+  const ticket = (await w.write('POST', '/api/v1/portal/tickets', w.initech, { title: 'Printer' })).json;
 
   // [method, path, allowed actor, an actor without the permission, a bad body or query]
   type Caller = { headers: Record<string, string> };
@@ -38,6 +40,9 @@ t.test('every staff and portal route: bad input 400, no auth 401, wrong role 403
     ['PATCH', `/api/v1/articles/${article.id}`, w.acmeOps, w.acmeViewer, { visibility: 'secret', version: 1 }],
     ['DELETE', `/api/v1/articles/${article.id}`, w.acmeOps, w.acmeViewer, undefined],
     ['POST', '/api/v1/integrations/accounting/sync', w.acmeBilling, w.acmeOps, { format: 'xls' }],
+    ['GET', `/api/v1/integrations/accounting/sync/${sync.id}`, w.acmeBilling, w.acmeOps, undefined],
+    ['GET', `/api/v1/integrations/accounting/sync/${sync.id}/file`, w.acmeBilling, w.acmeViewer, undefined],
+    ['POST', '/api/v1/portal/session-tokens', w.acmeAdmin, w.acmeOps, { clientId: 'not-a-uuid' }],
   ];
   for (const [method, path, allowed, denied, bad] of staff) {
     const send = (actor: { headers: Record<string, string> }, body?: unknown) => (method === 'GET' ? w.read(path, actor) : w.write(method, path, actor, body));
@@ -66,7 +71,8 @@ t.test('every staff and portal route: bad input 400, no auth 401, wrong role 403
   t.equal((await w.write('PATCH', `/api/v1/invoices/${invoice.id}`, w.globexAdmin, { dueAt: inDays(9), version: 1 })).status, 404);
   t.equal((await w.write('PATCH', `/api/v1/articles/${article.id}`, w.globexAdmin, { title: 'x', version: 1 })).status, 404);
 
-  const portal: [string, string][] = [
+  // [method, path, a valid body]
+  const portal: [string, string, unknown?][] = [
     ['GET', '/api/v1/portal/tickets?status=nope'],
     ['GET', '/api/v1/portal/quotes?status=draft'],
     ['GET', '/api/v1/portal/invoices?status=draft'],
@@ -74,16 +80,19 @@ t.test('every staff and portal route: bad input 400, no auth 401, wrong role 403
     ['GET', '/api/v1/portal/knowledge-base?offset=-1'],
     ['GET', '/api/v1/portal/summary?x=%00'],
     ['POST', `/api/v1/portal/invoices/${invoice.id}/acknowledge`],
-    ['POST', `/api/v1/portal/quotes/${quote.id}/decision`],
+    ['POST', `/api/v1/portal/quotes/${quote.id}/decision`, { decision: 'accept' }],
+    ['POST', '/api/v1/portal/tickets', { title: 'Another printer' }],
+    ['POST', `/api/v1/portal/tickets/${ticket.id}/update`, { comment: 'Still broken' }],
+    ['POST', `/api/v1/portal/invoices/${invoice.id}/payment-intent`],
+    ['GET', `/api/v1/portal/knowledge-base/${article.id}`],
   ];
-  for (const [method, path] of portal) {
+  for (const [method, path, body] of portal) {
     const cleanPath = path.split('?')[0];
-    const send = (actor: { headers: Record<string, string> }, p = cleanPath) =>
-      method === 'GET' ? w.read(p, actor) : w.write(method, p, actor, p.endsWith('decision') ? { decision: 'accept' } : undefined);
+    const send = (actor: { headers: Record<string, string> }, p = cleanPath) => (method === 'GET' ? w.read(p, actor) : w.write(method, p, actor, body));
     t.equal((await send({ headers: {} })).status, 401, `${method} ${cleanPath} without sign-in`);
     t.equal((await send(w.acmeViewer)).status, 403, `${method} ${cleanPath} as staff`);
     t.equal((await send({ headers: { ...w.initech.headers, 'x-workspace-id': 'globex' } })).status, 404, `${method} ${cleanPath} in another workspace`);
-    if (method === 'GET') t.equal((await send(w.initech, path)).status, 400, `${method} ${path}: bad query`);
+    if (method === 'GET' && path.includes('?')) t.equal((await send(w.initech, path)).status, 400, `${method} ${path}: bad query`);
   }
   const badDecision = await w.write('POST', `/api/v1/portal/quotes/${quote.id}/decision`, w.initech, { decision: 'accept', extra: true });
   t.equal(badDecision.status, 400);
