@@ -10,10 +10,11 @@ import { sessionTokenPrefix } from './access/portal-tokens.ts';
 import * as clients from './clients/clients.ts';
 import { portalEvents } from './portal-events.ts';
 import { portalPermissions, portalPolicies } from './portal-permissions.ts';
-import { manualBankTransfer } from './billing/payment-providers.ts';
+import { manualBankTransfer, type PaymentProvider } from './billing/payment-providers.ts';
 import { markOverdueInvoices } from './invoices/invoice-overdue.job.ts';
 import * as invoices from './invoices/invoices.ts';
 import * as portalInvoices from './invoices/portal-invoices.ts';
+import { createPortalPaymentIntent } from './invoices/payment-intents.ts';
 import * as articles from './knowledge-base/articles.ts';
 import * as quotes from './quotes/quotes.ts';
 import { getPortalSummary } from './summary/portal-summary.ts';
@@ -24,6 +25,8 @@ const fragment = (path: string) => new URL(path, import.meta.url);
 export interface PortalOptions {
   /** Accounting adapters besides (or, by the same id, instead of) the built-in file export. */
   accountingAdapters?: AccountingAdapter[];
+  /** Payment providers besides (or, by the same id, instead of) the built-in manual bank transfer. */
+  paymentProviders?: PaymentProvider[];
   /** Seconds before a failed accounting sync runs again (doubling each time); tests shorten it. */
   accountingRetryDelaySeconds?: number;
 }
@@ -96,7 +99,12 @@ export function createPortalPlugin(options: PortalOptions = {}): PluginManifest 
       const events = ctx.get(tokens.events);
       const sessionMinutes = Number(ctx.config.ITOPS_PORTAL_SESSION_MINUTES);
       const tickets = ctx.get(ticketsServiceToken);
-      const paymentProviders = new Map([['manual', manualBankTransfer(String(ctx.config.ITOPS_PORTAL_BANK_DETAILS ?? ''))]]);
+      const paymentProviders = new Map(
+        [manualBankTransfer(String(ctx.config.ITOPS_PORTAL_BANK_DETAILS ?? '')), ...(options.paymentProviders ?? [])].map((provider) => [
+          provider.id,
+          provider,
+        ]),
+      );
       const adapters = new Map([fileExportAdapter, ...(options.accountingAdapters ?? [])].map((adapter) => [adapter.id, adapter]));
       const services = { database, events, sessionMinutes, tickets, paymentProviders, adapters, jobs: ctx.get(tokens.jobs), config: ctx.get(tokens.config) };
       ctx.onUnload(ctx.get(tokens.bearerTokens).register(sessionTokenPrefix, portalSessionAuthenticator(database)));
@@ -136,7 +144,7 @@ export function createPortalPlugin(options: PortalOptions = {}): PluginManifest 
         confirmPayment: (req) => invoices.confirmPayment(services, req),
         listPortalInvoices: (req) => portalInvoices.listPortalInvoices(services, req),
         acknowledgePortalInvoice: (req) => portalInvoices.acknowledgePortalInvoice(services, req),
-        createPortalPaymentIntent: (req) => portalInvoices.createPortalPaymentIntent(services, req),
+        createPortalPaymentIntent: (req) => createPortalPaymentIntent(services, req),
         listPortalPayments: (req) => portalInvoices.listPortalPayments(services, req),
         syncAccounting: (req) => accounting.syncAccounting(services, req),
         listArticles: (req) => articles.listArticles(services, req),

@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type DatabaseService, defineList, type EventsService, type OperationRequest, type Tx } from '../../../core/plugin-api/index.ts';
 import type { LineInput, PricedLine } from '../billing/money.ts';
+import type { OpenedPayment, PaymentProvider } from '../billing/payment-providers.ts';
 import { iso, priced } from '../billing/priced.ts';
 import { type InvoiceRow, invoiceColumns, invoiceViews, totalsColumns, writeLines } from './invoice-rows.ts';
 import { type PaymentRow, paymentColumns, paymentView } from './payment-rows.ts';
 
-type Services = { database: DatabaseService; events: EventsService };
+type Services = { database: DatabaseService; events: EventsService; paymentProviders: ReadonlyMap<string, PaymentProvider> };
 type Request = OperationRequest<any, any, any> & { tenantId: string };
+
+const opened = (row: PaymentRow): OpenedPayment => ({
+  paymentId: row.id,
+  reference: row.reference,
+  amountMinor: Number(row.amount_minor),
+  currency: row.currency,
+});
 
 const notFound = (id: string) => new AppError('not_found', `Invoice ${id} was not found`);
 const duplicateNumber = (error: unknown): never => {
@@ -94,20 +102,37 @@ async function write(tx: Tx, id: string, version: number, merge: (current: Invoi
     [fields.currency, fields.status, fields.dueAt, ...totalsColumns(totals), fields.dueAt, id],
   );
   // A void invoice's open intents can no longer be paid.
-  if (fields.status === 'void')
-    await tx.query("UPDATE portal_payment SET status = 'cancelled', updated_at = now() WHERE invoice_id = ? AND status = 'pending'", [id]);
+  const cancelled =
+    fields.status === 'void'
+      ? await tx.query<PaymentRow>(
+          `UPDATE portal_payment SET status = 'cancelled', updated_at = now() WHERE invoice_id = ? AND status = 'pending' RETURNING ${paymentColumns}`,
+          [id],
+        )
+      : [];
   await writeLines(tx, id, row.client_id, totals.lines);
-  return (await invoiceViews(tx, [row]))[0];
+  return { view: (await invoiceViews(tx, [row]))[0], cancelled };
 }
 
-export function replaceInvoice({ database }: Services, req: Request) {
-  const { version, ...body } = req.body;
-  return database.forTenant(req.tenantId).transaction((tx) => write(tx, req.params.id, version, (current) => ({ status: current.status, ...body })));
+/**
+ * The invoice written, then (committed, no row held) its cancelled intents told to their providers.
+ * Best effort: the payment is cancelled here whatever the provider answers, and a provider-side
+ * intent left open can no longer be credited to the invoice.
+ */
+async function writeAndCancel({ database, paymentProviders }: Services, req: Request, merge: (current: InvoiceFields) => InvoiceFields) {
+  const { version } = req.body;
+  const { view, cancelled } = await database.forTenant(req.tenantId).transaction((tx) => write(tx, req.params.id, version, merge));
+  await Promise.allSettled(cancelled.map((payment) => paymentProviders.get(payment.provider)?.cancel(opened(payment))));
+  return view;
 }
 
-export function updateInvoice({ database }: Services, req: Request) {
-  const { version, ...body } = req.body;
-  return database.forTenant(req.tenantId).transaction((tx) => write(tx, req.params.id, version, (current) => ({ ...current, ...body })));
+export function replaceInvoice(services: Services, req: Request) {
+  const { version: _, ...body } = req.body;
+  return writeAndCancel(services, req, (current) => ({ status: current.status, ...body }));
+}
+
+export function updateInvoice(services: Services, req: Request) {
+  const { version: _, ...body } = req.body;
+  return writeAndCancel(services, req, (current) => ({ ...current, ...body }));
 }
 
 export async function deleteInvoice({ database }: Services, req: Request) {
@@ -132,11 +157,23 @@ const paymentList = defineList({
 
 export const listPayments = ({ database }: Services, req: Request) => paymentList.page(database.forTenant(req.tenantId), req.query);
 
-/** A pending payment arrived: its amount is credited, and the invoice is paid once nothing is left. */
-export function confirmPayment({ database, events }: Services, req: Request) {
+/**
+ * A pending payment arrived: its provider is asked first (with no row held: the call may go over the
+ * network), then its amount is credited under the locks, and the invoice is paid once nothing is left.
+ */
+export async function confirmPayment({ database, events, paymentProviders }: Services, req: Request) {
+  const [seen] = await database.forTenant(req.tenantId).query<PaymentRow>(`SELECT ${paymentColumns} FROM portal_payment WHERE id = ?`, [req.params.id]);
+  if (!seen) throw new AppError('not_found', `Payment ${req.params.id} was not found`);
+  if (seen.status !== 'pending') throw new AppError('conflict', `The payment is ${seen.status}, not pending`);
+  const provider = paymentProviders.get(seen.provider);
+  if (!provider) throw new AppError('conflict', `The payment provider ${seen.provider} is not configured`);
+  const confirmation = await provider.confirm(opened(seen));
+  if (confirmation.status !== 'succeeded')
+    throw new AppError('conflict', `The provider reports the payment ${confirmation.status}${confirmation.reason ? `: ${confirmation.reason}` : ''}`);
   return database.forTenant(req.tenantId).transaction(async (tx) => {
     const [payment] = await tx.query<PaymentRow>(`SELECT ${paymentColumns} FROM portal_payment WHERE id = ? FOR UPDATE`, [req.params.id]);
     if (!payment) throw new AppError('not_found', `Payment ${req.params.id} was not found`);
+    // Confirmed (or cancelled with its invoice) by another request while the provider answered.
     if (payment.status !== 'pending') throw new AppError('conflict', `The payment is ${payment.status}, not pending`);
     const [confirmed] = await tx.query<PaymentRow>(
       `UPDATE portal_payment SET status = 'succeeded', updated_at = now() WHERE id = ? RETURNING ${paymentColumns}`,
