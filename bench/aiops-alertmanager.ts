@@ -7,7 +7,7 @@
  *   BENCH_SECONDS (6), BENCH_CONCURRENCY (4), BENCH_GROUP (100)
  * Goal: >= 5,000 alerts/s. Exits 1 when a delivery failed or the goal is missed.
  */
-import { startBareKoa } from './bench-kit.ts';
+import { reportFigures, startBareKoa } from './bench-kit.ts';
 import { aiopsBenchWorld } from './aiops-world.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
@@ -84,6 +84,17 @@ async function main() {
     console.log(`  redeliveries (all duplicates)           ${fmt(redelivered.alerts)} alerts/s  (${redelivered.failed} failed)`);
     console.log(`  bare Koa, same bodies                   ${fmt(baseline.alerts)} alerts/s`);
     console.log(`  ratio new/bare ${((fresh.alerts / baseline.alerts) * 100).toFixed(1)} %; anomalies stored ${n} (one per new alert); goal >= 5,000 alerts/s`);
+    reportFigures('aiops-alertmanager', [
+      {
+        figure: 'new Alertmanager alerts/s (anomaly + core alert each)',
+        value: fresh.alerts,
+        baseline: 'bare Koa, same bodies',
+        ratio: fresh.alerts / baseline.alerts,
+        goal: '>= 5000 alerts/s',
+        pass: fresh.alerts >= 5000 && fresh.failed === 0,
+      },
+      { figure: 'redelivered alerts/s (all duplicates)', value: redelivered.alerts, pass: redelivered.failed === 0 },
+    ]);
     if (fresh.failed + redelivered.failed > 0 || fresh.alerts < 5000) process.exitCode = 1;
   } finally {
     await bare.close();

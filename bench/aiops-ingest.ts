@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { aiopsBenchWorld } from './aiops-world.ts';
+import { reportFigures } from './bench-kit.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 6);
@@ -81,6 +82,16 @@ async function main() {
     console.log(`  POST /api/v1/events/ingest  ${Math.round(ingestRate).toLocaleString('en')} points/s`);
     console.log(`  COPY (same rows, same table) ${Math.round(copyRate).toLocaleString('en')} rows/s`);
     console.log(`  ratio ingest/COPY            ${(ratio * 100).toFixed(1)} %  (goal >= 20 %, and >= 100,000 points/s)`);
+    reportFigures('aiops-ingest', [
+      {
+        figure: 'telemetry points/s through POST /api/v1/events/ingest',
+        value: ingestRate,
+        baseline: 'COPY of the same rows',
+        ratio,
+        goal: '>= 100000 points/s and >= 0.2 of COPY',
+        pass: failed === 0 && ingestRate >= 100_000 && ratio >= 0.2,
+      },
+    ]);
     if (failed > 0 || ingestRate < 100_000 || ratio < 0.2) process.exitCode = 1;
   } finally {
     await kernel.stop();

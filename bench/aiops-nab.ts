@@ -7,6 +7,7 @@
  * Defaults: ../shared/nab/data and ../shared/nab/labels/combined_windows.json.
  */
 import { runNab } from '../plugins/aiops/nab/nab-run.ts';
+import { reportFigures } from './bench-kit.ts';
 
 const [dataDir = '../shared/nab/data', labelsFile = '../shared/nab/labels/combined_windows.json'] = process.argv.slice(2);
 const rows: string[][] = [];
@@ -28,3 +29,6 @@ console.log(['detector', 'standard', 'low FP', 'low FN', 'threshold', ''].map((h
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(i === 0 ? 30 : 10)).join(''));
 const [base, ours] = rows.map((r) => Number(r[1]));
 console.log(`standard score: ${ours} vs ${base} for the baseline (${(ours - base).toFixed(1)} points)`);
+reportFigures('aiops-nab', [
+  { figure: 'NAB standard score (watchdog detector)', value: ours, baseline: 'windowed Gaussian', ratio: ours / base, goal: '>= 60', pass: ours >= 60 },
+]);

@@ -8,6 +8,7 @@
  */
 import { WorkerPool } from '../core/workers/worker-pool.ts';
 import { workerModule } from '../core/plugin-api/index.ts';
+import { reportFigures } from './bench-kit.ts';
 import score, { packChunk, type ScoreInput, type ScoreOutput } from '../plugins/aiops/watchdog/score.worker.ts';
 
 const seriesCount = Number(process.env.BENCH_SERIES ?? 20_000);
@@ -62,4 +63,14 @@ console.log(`  main thread (reference)   ${fmt(mainRate)} points/s`);
 console.log(`  pool of 1 worker          ${fmt(one)} points/s`);
 console.log(`  pool of ${threads} workers         ${fmt(many)} points/s`);
 console.log(`  speed-up ${threads} vs 1            ${(many / one).toFixed(2)}x  (goal >= 1.8x and >= 5,000,000 points/s)`);
+reportFigures('aiops-scoring', [
+  {
+    figure: `watchdog points/s on a pool of ${threads}`,
+    value: many,
+    baseline: 'pool of 1 worker',
+    ratio: many / one,
+    goal: '>= 5000000 points/s and >= 1.8x',
+    pass: many >= 5_000_000 && many / one >= 1.8,
+  },
+]);
 if (many < 5_000_000 || many / one < 1.8) process.exitCode = 1;

@@ -3,7 +3,8 @@
  * never side by side), then one table of their headline figures (benchmark, figure, baseline,
  * ratio, goal, pass) written to bench/results.json with the machine it ran on. A benchmark hands
  * its figures over through `reportFigures` (bench-kit); one that reports none is listed by its exit
- * status. `npm run bench -- pings http` runs only those (file names without `.ts`).
+ * status. `npm run bench -- pings http` runs only those (file names without `.ts`). Each runs with
+ * `--expose-gc`, so the memory benchmarks can measure what is still reachable, not only RSS.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,7 +51,7 @@ for (const name of benches) {
   process.stdout.write(`\n=== ${name}\n`);
   const started = Date.now();
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', `bench/${name}.ts`], {
       cwd: root,
       stdio: 'inherit',
       env: { ...process.env, ITOPS_BENCH_REPORT: report },

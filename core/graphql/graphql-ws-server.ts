@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../plugin-api/index.ts';
 import { canWatch, mayAffect } from '../auth/access-change.ts';
 import { wsQueryLimitOptions } from './query-limits.ts';
+import { SharedSubscriptions } from './shared-subscriptions.ts';
 
 const sameAccess = (a: Principal, b: Principal) =>
   a.platformAdmin === b.platformAdmin &&
@@ -17,12 +18,28 @@ const sameAccess = (a: Principal, b: Principal) =>
 const maxBufferedBytes = 1 << 20;
 
 /**
+ * What decides a subscription's results besides its document: the workspace asked for and the
+ * principal's access. Authorization reads only these (kind, platform admin, memberships), so
+ * callers with the same key get the same results and may share one execution.
+ */
+const accessKey = (principal: Principal | null, requestedTenant: string | undefined) =>
+  JSON.stringify([
+    requestedTenant ?? null,
+    principal?.kind ?? null,
+    principal?.platformAdmin ?? false,
+    principal?.tenantId ?? null,
+    (principal?.memberships ?? []).map((m) => `${m.tenantId}:${m.role}`).sort(),
+  ]);
+
+/**
  * graphql-ws on /graphql/ws, on the same HTTP server as Koa. The schema is read per operation, so a
  * plugin loaded or unloaded at runtime is visible to new subscriptions at once.
  */
 export function attachGraphQLWebSocket(server: Server, currentSchema: () => GraphQLSchema, access: AccessControl) {
   const wss = new WebSocketServer({ server, path: '/graphql/ws' });
   const principals = new WeakMap<object, Principal>();
+  const accessOf = new WeakMap<object, string>();
+  const shared = new SharedSubscriptions();
   const disposable = useServer(
     {
       schema: () => currentSchema(),
@@ -65,8 +82,13 @@ export function attachGraphQLWebSocket(server: Server, currentSchema: () => Grap
       context: (ctx) => {
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
         const tenant = typeof params.workspaceId === 'string' ? params.workspaceId : undefined;
-        return graphQLContext(access, principals.get(ctx.extra) ?? null, tenant, randomUUID(), ctx.extra.request.socket.remoteAddress ?? 'unknown');
+        const principal = principals.get(ctx.extra) ?? null;
+        const context = graphQLContext(access, principal, tenant, randomUUID(), ctx.extra.request.socket.remoteAddress ?? 'unknown');
+        accessOf.set(context, accessKey(principal, tenant));
+        return context;
       },
+      // Subscribers with the same document and access resolve each event once between them.
+      subscribe: (args) => shared.subscribe(args, accessOf.get(args.contextValue as object) ?? randomUUID()),
       // Errors carry our codes as over HTTP; a client whose socket cannot keep up is disconnected
       // rather than buffered without bound.
       onNext: (ctx, _id, _payload, _args, result) => {
