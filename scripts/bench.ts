@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { type BenchResults, type BenchRow, writeReadmeTable } from './bench-table.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 // Libraries, load generators and tools the benchmarks use, not benchmarks of their own: the load
@@ -33,15 +34,7 @@ const benches = readdirSync(path.join(root, 'bench'))
   .map((file) => file.slice(0, -3))
   .filter((name) => wanted.length === 0 || wanted.includes(name));
 
-interface Row {
-  benchmark: string;
-  figure: string;
-  value: number;
-  baseline?: string;
-  ratio?: number;
-  goal?: string;
-  pass?: boolean;
-}
+type Row = BenchRow;
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'itops-bench-'));
 const rows: Row[] = [];
@@ -94,6 +87,12 @@ const machine = {
   node: process.version,
   platform: `${os.platform()} ${os.release()}`,
 };
-writeFileSync(path.join(root, 'bench/results.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), machine, rows }, null, 2)}\n`);
+const results: BenchResults = { measuredAt: new Date().toISOString(), machine, rows };
+writeFileSync(path.join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(`\nwritten to bench/results.json (${machine.cpus} × ${machine.model})\n`);
+// Only a run of every benchmark replaces the README's table: a partial run would drop rows from it.
+if (wanted.length === 0) {
+  writeReadmeTable(results);
+  process.stdout.write('README.md: benchmark table rewritten\n');
+}
 process.exitCode = rows.some((r) => r.pass === false) ? 1 : 0;
