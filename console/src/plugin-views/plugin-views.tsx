@@ -3,7 +3,8 @@ import { EndpointsPage } from '../pages/endpoints.tsx';
 import { HeartbeatPage } from '../pages/heartbeat.tsx';
 import { HeartbeatsPage } from '../pages/heartbeats.tsx';
 import { SlaReportsView } from './sla-reports.tsx';
-import { SlaGroupsView, SlaServicesView, SlaServiceView } from './sla-services.tsx';
+import { SlaGroupsView } from './sla-groups.tsx';
+import { SlaServicesView, SlaServiceView } from './sla-services.tsx';
 import { StatusPageView } from './status-page.tsx';
 
 /**
