@@ -14,13 +14,17 @@ const env = { ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true', ITOPS_WEBHOOK_RETRY
 t.test('a webhook’s signing secrets live sealed in the secrets store: the dump shows none, deliveries still verify', async (t) => {
   const { kernel, acmeAdmin } = await startWorld(t, { env });
   const receiver = await startReceiver(t);
+  // With Idempotency-Keys: the stored responses that carry the secrets must not show them either.
   const created = await call(kernel, 'POST', '/api/v1/webhooks', {
-    headers: acmeAdmin.headers,
+    headers: { ...acmeAdmin.headers, 'idempotency-key': 'hook-create' },
     body: { url: receiver.url('/hook'), topics: ['webhook.test'] },
   });
   t.equal(created.status, 201, created.text);
   const first = created.json.secret as string;
-  const rotated = await call(kernel, 'POST', `/api/v1/webhooks/${created.json.id}/rotate-secret`, { headers: acmeAdmin.headers, body: { graceSeconds: 3600 } });
+  const rotated = await call(kernel, 'POST', `/api/v1/webhooks/${created.json.id}/rotate-secret`, {
+    headers: { ...acmeAdmin.headers, 'idempotency-key': 'hook-rotate' },
+    body: { graceSeconds: 3600 },
+  });
   t.equal(rotated.status, 200, rotated.text);
   const second = rotated.json.secret as string;
 
@@ -28,7 +32,15 @@ t.test('a webhook’s signing secrets live sealed in the secrets store: the dump
   t.ok(dump.includes(`webhook-signing.${created.json.id}`), 'the dump covers the sealed secrets');
   for (const secret of [first, second]) {
     const raw = secret.replace(/^whsec_/, '');
-    for (const form of [secret, raw, Buffer.from(raw, 'base64').toString('hex')]) t.notOk(dump.includes(form), `no ${form.slice(0, 12)}… in the dump`);
+    // bytea dumps as hex: of the text's UTF-8 bytes (a stored JSON body) and of the decoded key bytes.
+    const forms = [
+      secret,
+      raw,
+      Buffer.from(secret, 'utf8').toString('hex'),
+      Buffer.from(raw, 'utf8').toString('hex'),
+      Buffer.from(raw, 'base64').toString('hex'),
+    ];
+    for (const form of forms) t.notOk(dump.includes(form), `no ${form.slice(0, 12)}… in the dump`);
   }
 
   const listed = await call(kernel, 'GET', '/api/v1/workspace/secrets', { headers: acmeAdmin.headers });
