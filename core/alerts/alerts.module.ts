@@ -21,7 +21,6 @@ type ChannelRow = {
   tenant_id: string;
   name: string;
   type: string;
-  url: string | null;
   config: ChannelConfig;
   description: string | null;
   enabled: boolean;
@@ -60,11 +59,8 @@ const ruleView = (r: RuleRow) => ({
   createdAt: iso(r.created_at),
 });
 
-/**
- * A channel's settings: the row's, its secret ones from the secrets store, and the URL of rows
- * written before settings moved to `config` (or by SQL that only knows `url`).
- */
-const storedConfig = (r: ChannelRow, secret: ChannelConfig = {}): ChannelConfig => ({ ...(r.url ? { url: r.url } : {}), ...(r.config ?? {}), ...secret });
+/** A channel's settings: the row's, and its secret ones from the secrets store. */
+const storedConfig = (r: ChannelRow, secret: ChannelConfig = {}): ChannelConfig => ({ ...(r.config ?? {}), ...secret });
 
 const channelView = (r: ChannelRow, rules: RuleRow[], secret?: ChannelConfig) => {
   const config = configView(channelType(r.type), storedConfig(r, secret));
@@ -304,7 +300,7 @@ export function alertsModule(deps: {
             const type = channelType(settings.type) as ChannelType;
             const plain = await secrets.save(tx, tenantId, current.id, type, settings.config, currentSecret, actorOf(req.principal));
             const [updated] = await tx.query<ChannelRow>(
-              'UPDATE notification_channel SET name = ?, type = ?, config = ?::jsonb, url = NULL, description = ?, enabled = ?, updated_at = now() WHERE id = ? RETURNING *',
+              'UPDATE notification_channel SET name = ?, type = ?, config = ?::jsonb, description = ?, enabled = ?, updated_at = now() WHERE id = ? RETURNING *',
               [next.name, next.type, JSON.stringify(plain), next.description, next.enabled, current.id],
             );
             return updated;

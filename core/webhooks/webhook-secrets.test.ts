@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { verifyWebhook } from '../../sdk/webhook-signature.ts';
 import { call } from '../plugin-api/testing.ts';
-import { dumpAllRows } from '../secrets/secrets.testkit.ts';
+import { plaintextColumnChecks } from '../secrets/plaintext-columns.ts';
+import { asBeforeSealing, dumpAllRows, isValidated } from '../secrets/secrets.testkit.ts';
 import { eventually } from '../testing/eventually.ts';
 import { startReceiver } from '../testing/http-receiver.ts';
 import { jwtSecret, startWorld } from '../testing/identity-fixtures.ts';
@@ -75,13 +76,24 @@ t.test('plaintext secrets of subscriptions made before the move are sealed at th
   const { kernel, acmeAdmin } = await startWorld(t, { env });
   const receiver = await startReceiver(t);
   const legacy = `whsec_${randomBytes(24).toString('base64')}`;
-  const [row] = await kernel.database.platform.query<{ id: string }>(
-    "INSERT INTO webhook_subscription (id, tenant_id, url, topics, secret) VALUES (gen_random_uuid(), 'acme', ?, '{webhook.test}', ?) RETURNING id",
-    [receiver.url('/hook'), legacy],
+  const { query } = kernel.database.platform;
+  t.ok(await isValidated(query, plaintextColumnChecks.webhooks), 'with no old row, the boot validated the check');
+  await t.rejects(
+    query("INSERT INTO webhook_subscription (id, tenant_id, url, topics, secret) VALUES (gen_random_uuid(), 'acme', 'https://example.com', '{}', 'whsec_x')"),
+    { code: '23514' },
+    'no new row may keep a plaintext secret',
   );
+  const [row] = await asBeforeSealing(query, plaintextColumnChecks.webhooks, () =>
+    query<{ id: string }>(
+      "INSERT INTO webhook_subscription (id, tenant_id, url, topics, secret) VALUES (gen_random_uuid(), 'acme', ?, '{webhook.test}', ?) RETURNING id",
+      [receiver.url('/hook'), legacy],
+    ),
+  );
+  t.notOk(await isValidated(query, plaintextColumnChecks.webhooks));
   const next = await startTestKernel(t, { databaseUrl: kernel.database.url, env: { ...env, ITOPS_JWT_SECRET: jwtSecret } });
   const [after] = await next.database.platform.query<{ secret: string | null }>('SELECT secret FROM webhook_subscription WHERE id = ?', [row.id]);
   t.equal(after.secret, null, 'the plaintext is gone');
+  t.ok(await isValidated(next.database.platform.query, plaintextColumnChecks.webhooks), 'and the database holds that it stays gone');
   t.notOk((await dumpAllRows(next.database.platform.query)).includes(legacy.slice(6)), 'and nowhere in the dump');
 
   const tested = await call(next, 'POST', `/api/v1/webhooks/${row.id}/test`, { headers: acmeAdmin.headers });
