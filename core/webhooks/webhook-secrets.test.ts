@@ -72,6 +72,39 @@ t.test('a webhook’s signing secrets live sealed in the secrets store: the dump
   t.equal(written.n, 5, 'creation, rotation (two) and deletion (two) are published for the audit trail');
 });
 
+t.test('a rotation’s read of the current secret is published; deliveries read silently, so secrets.* events never loop', async (t) => {
+  const { kernel, acmeAdmin } = await startWorld(t, { env });
+  const receiver = await startReceiver(t);
+  const everything = await call(kernel, 'POST', '/api/v1/webhooks', { headers: acmeAdmin.headers, body: { url: receiver.url('/all') } });
+  t.equal(everything.status, 201, everything.text);
+  const readsOnly = await call(kernel, 'POST', '/api/v1/webhooks', {
+    headers: acmeAdmin.headers,
+    body: { url: receiver.url('/reads'), topics: ['secrets.read'] },
+  });
+  t.equal(readsOnly.status, 201, readsOnly.text);
+  const rotated = await call(kernel, 'POST', `/api/v1/webhooks/${everything.json.id}/rotate-secret`, { headers: acmeAdmin.headers, body: {} });
+  t.equal(rotated.status, 200, rotated.text);
+
+  const reads = () =>
+    kernel.database.platform.query<{ tenant_id: string; payload: Record<string, unknown> }>(
+      "SELECT tenant_id, payload FROM event_outbox WHERE topic = 'secrets.read' ORDER BY id",
+    );
+  t.same(
+    (await reads()).map((e) => [e.tenant_id, e.payload]),
+    [['acme', { scope: 'workspace', key: `webhook-signing.${everything.json.id}`, version: 1, actor: `user:${acmeAdmin.id}` }]],
+    'the rotation read the current secret on the caller’s behalf',
+  );
+  // To /all: the second subscription's secrets.written, and the rotation's read and two writes; to /reads: the read.
+  const delivered = await eventually(async () => (receiver.received.length >= 5 ? receiver.received : undefined), 20_000);
+  t.ok(delivered, `five deliveries arrive (${receiver.received.length})`);
+  t.same(
+    receiver.received.filter((r) => r.path === '/reads').map((r) => JSON.parse(r.body).type),
+    ['secrets.read'],
+    'the read reaches the subscription to secrets.read once',
+  );
+  t.equal((await reads()).length, 1, 'signing those deliveries read the secrets without publishing: no read feeds the next delivery');
+});
+
 t.test('plaintext secrets of subscriptions made before the move are sealed at the next boot and keep signing', async (t) => {
   const { kernel, acmeAdmin } = await startWorld(t, { env });
   const receiver = await startReceiver(t);
