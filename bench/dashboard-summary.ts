@@ -4,15 +4,17 @@
  * through the full stack (JWT, RBAC, contract validation, row-level security), against a bare Koa
  * JSON route measured in the same run. Goal (issue 20): p99 < 50 ms.
  * A workspace's summary is counted at most every 10 s and served stale while it is counted again,
- * so the steady state measures the cache plus the stack; the first request's time is the cost of
- * one round of counting, printed on its own.
- * The ticketing plugin contributes no counters of its own yet, so a bench plugin counts its
- * tickets the way it would (open, by priority, SLA breached): the summary runs the core's, SLA's,
- * containers' and the tickets' counters as one round of parallel queries.
- *   BENCH_SECONDS (5, after a 1 s warm-up), BENCH_CONCURRENCY (4), BENCH_TICKETS (100000)
- * Exits 1 when a request failed or the summary's p99 misses the goal.
+ * so the steady state measures the cache plus the stack. Uncached, a summary costs one round of
+ * counting (the core's, SLA's, containers' and ticketing's counters as parallel queries): the first
+ * request's time shows it once through the stack, and BENCH_UNCACHED_ROUNDS rounds run one after
+ * another as the summary runs them (outside HTTP, which no request can reach past the cache) give
+ * its p99, checked against the same goal.
+ *   BENCH_SECONDS (5, after a 1 s warm-up), BENCH_CONCURRENCY (4), BENCH_TICKETS (100000),
+ *   BENCH_UNCACHED_ROUNDS (100)
+ * Exits 1 when a request failed, a counter is wrong, or either p99 misses the goal.
  */
-import { definePlugin } from '../core/plugin-api/index.ts';
+import { coreCounters } from '../core/dashboard/dashboard.module.ts';
+import type { DashboardCounters } from '../core/plugin-api/index.ts';
 import containersPlugin from '../plugins/containers/plugin.ts';
 import slaPlugin from '../plugins/sla/plugin.ts';
 import { createTicketingPlugin } from '../plugins/ticketing/plugin.ts';
@@ -21,29 +23,12 @@ import { expectOk, type LoadResult, loadWithCpu, ownCpuMicros, printRows, report
 const seconds = Math.min(Math.max(Number(process.env.BENCH_SECONDS ?? 5), 1), 30);
 const concurrency = Math.min(Math.max(Number(process.env.BENCH_CONCURRENCY ?? 4), 1), 64);
 const tickets = Math.min(Math.max(Number(process.env.BENCH_TICKETS ?? 100_000), 1000), 1_000_000);
+const uncachedRounds = Math.min(Math.max(Number(process.env.BENCH_UNCACHED_ROUNDS ?? 100), 10), 10_000);
 const goalP99Ms = 50;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Ticket counters as the ticketing plugin would contribute them (it declares none yet). */
-const ticketCounters = definePlugin({
-  id: 'bench_ticket_counters',
-  version: '1.0.0',
-  host: '*',
-  requires: ['ticketing'],
-  dashboardCounters: async (tx) => {
-    const [row] = await tx.query<Record<string, string>>(
-      `SELECT count(*) AS "ticketsOpen",
-              count(*) FILTER (WHERE priority = 'urgent') AS "ticketsOpenUrgent",
-              count(*) FILTER (WHERE resolution_breached) AS "ticketsOpenBreached"
-         FROM ticket WHERE status IN ('new', 'open', 'pending')`,
-    );
-    return Object.fromEntries(Object.entries(row).map(([name, value]) => [name, Number(value)]));
-  },
-  init() {},
-});
-
 const bare = await startBareKoa();
-const kernel = await startBenchKernel([slaPlugin, containersPlugin, createTicketingPlugin(), ticketCounters], {
+const kernel = await startBenchKernel([slaPlugin, containersPlugin, createTicketingPlugin()], {
   ...(process.env.ITOPS_EMBEDDED_DB_PORT ? { ITOPS_EMBEDDED_DB_PORT: process.env.ITOPS_EMBEDDED_DB_PORT } : {}),
   ITOPS_ADMIN_EMAIL: 'bench@itops.test',
   ITOPS_ADMIN_PASSWORD: 'bench admin password',
@@ -94,7 +79,37 @@ try {
   log(`first (uncached) summary: ${(performance.now() - coldStart).toFixed(1)} ms`);
   const sample = (await (await fetch(url, { headers })).json()) as { counters: Record<string, Record<string, number>>; unavailable: string[] };
   log(`counters: ${JSON.stringify(sample.counters)}${sample.unavailable.length ? `, unavailable: ${sample.unavailable.join(', ')}` : ''}`);
-  if (sample.unavailable.length > 0 || sample.counters.sla?.services !== 10_000 || sample.counters.containers?.heartbeats !== 10_000) failed = true;
+  // The tickets inserted below cycle new, open, pending, resolved, closed; every 40th is breached (and open).
+  const expectedTickets = { openTickets: 0, unassignedTickets: 0, ticketsAtRisk: 0, ticketsBreached: 0 };
+  for (let i = 1; i <= tickets; i++) {
+    if (i % 5 > 2) continue;
+    expectedTickets.openTickets += 1;
+    expectedTickets.unassignedTickets += 1;
+    if (i % 40 === 0) expectedTickets.ticketsBreached += 1;
+  }
+  const wrong: string[] = [];
+  if (sample.unavailable.length > 0) wrong.push(`unavailable groups: ${sample.unavailable.join(', ')}`);
+  if (sample.counters.sla?.services !== 10_000) wrong.push(`sla.services ${sample.counters.sla?.services}, expected 10000`);
+  if (sample.counters.containers?.heartbeats !== 10_000) wrong.push(`containers.heartbeats ${sample.counters.containers?.heartbeats}, expected 10000`);
+  if (JSON.stringify(sample.counters.ticketing) !== JSON.stringify(expectedTickets))
+    wrong.push(`ticketing ${JSON.stringify(sample.counters.ticketing)}, expected ${JSON.stringify(expectedTickets)}`);
+  const otherTicketGroups = Object.keys(sample.counters).filter((group) => group !== 'ticketing' && JSON.stringify(sample.counters[group]).includes('icket'));
+  if (otherTicketGroups.length > 0) wrong.push(`tickets also counted by ${otherTicketGroups.join(', ')}`);
+  for (const problem of wrong) log(`WRONG: ${problem}`);
+  if (wrong.length > 0) failed = true;
+
+  // Uncached: rounds of counting as the summary runs them (every group at once, each in a transaction of the workspace).
+  const groups: DashboardCounters[] = [coreCounters, ...kernel.plugins.loadedManifests().flatMap((m) => (m.dashboardCounters ? [m.dashboardCounters] : []))];
+  const db = kernel.database.forTenantStaleReads('bench');
+  const roundMs: number[] = [];
+  for (let round = 0; round < uncachedRounds; round++) {
+    const start = performance.now();
+    await Promise.all(groups.map((count) => db.transaction((tx) => count(tx))));
+    roundMs.push(performance.now() - start);
+  }
+  roundMs.sort((a, b) => a - b);
+  const uncachedP50 = roundMs[Math.floor(roundMs.length * 0.5)];
+  const uncachedP99 = roundMs[Math.min(roundMs.length - 1, Math.ceil(roundMs.length * 0.99) - 1)];
 
   const baseline = await loadWithCpu(`${bare.url}/`, bare.cpuMicros, { seconds, concurrency });
   rows.push({ name: 'bare Koa JSON route (baseline)', ...baseline });
@@ -106,8 +121,22 @@ try {
   log(
     `\nsummary p99 ${p99.toFixed(1)} ms (goal < ${goalP99Ms} ms), ${(p99 / baseline.result.p99Ms).toFixed(1)}x the bare route's p99; throughput ${(measured.result.rps / baseline.result.rps).toFixed(3)}x`,
   );
-  if (measured.result.errors > 0 || p99 >= goalP99Ms) failed = true;
+  log(
+    `uncached (one round of counting, ${groups.length} groups, ${uncachedRounds} rounds): p50 ${uncachedP50.toFixed(1)} ms, p99 ${uncachedP99.toFixed(1)} ms (goal < ${goalP99Ms} ms)` +
+      (uncachedP99 < goalP99Ms
+        ? ''
+        : ` MISSED: an uncached summary takes longer than the goal; only the cache (counted at most every 10 s) keeps requests within it`),
+  );
+  if (measured.result.errors > 0 || p99 >= goalP99Ms || uncachedP99 >= goalP99Ms) failed = true;
   reportFigures('dashboard-summary', [
+    {
+      figure: 'dashboard summary uncached p99 ms',
+      value: uncachedP99,
+      baseline: 'bare Koa p99',
+      ratio: uncachedP99 / baseline.result.p99Ms,
+      goal: `< ${goalP99Ms} ms`,
+      pass: uncachedP99 < goalP99Ms,
+    },
     {
       figure: 'dashboard summary p99 ms',
       value: p99,

@@ -96,7 +96,7 @@ try {
     await sql('INSERT INTO tenant (tenant_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING', [tenantId, `Bench ${i}`]);
     // A loopback URL the outbound guard refuses: no socket is ever opened (and the workers are off).
     await sql(
-      `INSERT INTO notification_channel (id, tenant_id, name, type, url, enabled) VALUES (gen_random_uuid(), ?, 'ops', 'webhook', 'http://127.0.0.1:9/hook', ?)`,
+      `INSERT INTO notification_channel (id, tenant_id, name, type, config, enabled) VALUES (gen_random_uuid(), ?, 'ops', 'webhook', '{"url": "http://127.0.0.1:9/hook"}', ?)`,
       [tenantId, channelsEnabled],
     );
     await sql(

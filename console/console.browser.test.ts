@@ -1,25 +1,52 @@
 /**
  * The web console in a real browser (Debian's Chromium through playwright-core, headless): a new
- * installation's first run, sign-in, a heartbeat created and pinged by a real HTTP request that
- * shows up live, an alert silenced, a license activated whose plugin's pages then appear, and
- * axe-core on every page, in both themes and on a phone-sized screen. Screenshots of every page
- * go to console/screenshots/. Skipped, saying why, where /usr/bin/chromium is absent.
+ * installation's first run, sign-in, a heartbeat created and pinged by curl that shows up live, an
+ * alert silenced, an SLA group's trend, an exclusion window started and stopped, a license activated
+ * whose plugins' pages then appear, and axe-core on every page, light, dark, and dark on a
+ * phone-sized screen. Screenshots of every page go to console/screenshots/. Skipped, saying why,
+ * where /usr/bin/chromium or curl is absent.
  */
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import t from 'tap';
 import { generateLicenseKeyPair } from '../core/license/license-keys.ts';
 import { issueLicense } from '../core/license/license-token.ts';
-import { chromiumSkip as skip, openChromium, seriousViolations } from '../core/testing/chromium.ts';
+import { chromiumSkip, openChromium, seriousViolations } from '../core/testing/chromium.ts';
+import { eventually } from '../core/testing/eventually.ts';
 import { ensureConsoleBuilt } from './build.ts';
 import { screenshot, startConsoleInstallation } from './console.testkit.ts';
 
-t.test('a newcomer sets up itops and runs it from the console', { skip, timeout: 240_000 }, async (t) => {
+const run = promisify(execFile);
+// The heartbeat is pinged by curl, as the console's snippet and a cron job do.
+const curlSkip = (() => {
+  try {
+    execFileSync('curl', ['--version'], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return 'curl is not installed: the test pings the heartbeat with it, as a cron job would';
+  }
+})();
+const skip = chromiumSkip || curlSkip;
+
+/** POSTs `body` to `url` with curl and returns the HTTP status it got. */
+async function curlPing(url: string, body: string): Promise<number> {
+  const { stdout } = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'content-type: text/plain', '--data-binary', body, url]);
+  return Number(stdout);
+}
+
+// Some 100 axe-core runs and full-page screenshots take longer than the suite's default two minutes.
+t.setTimeout(420_000);
+
+t.test('a newcomer sets up itops and runs it from the console', { skip, timeout: 400_000 }, async (t) => {
   // Built by the test itself when missing or stale (about a second), so a fresh checkout needs no other step.
   await ensureConsoleBuilt();
   const vendor = generateLicenseKeyPair();
   const monitoringOnly = await issueLicense(vendor.privateJwk, { customer: 'Acme', plugins: ['containers'] });
   const { kernel, setupLink } = await startConsoleInstallation(t, { ITOPS_LICENSE_KEY: monitoringOnly, ITOPS_LICENSE_PUBLIC_KEYS: vendor.publicKey });
   const origin = new URL(kernel.url).origin;
-  const context = await openChromium(t, { viewport: { width: 1280, height: 900 } });
+  const desktop = { width: 1280, height: 900 };
+  const phone = { width: 390, height: 844 };
+  const context = await openChromium(t, { viewport: desktop });
   const elsewhere: string[] = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
@@ -39,6 +66,17 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     t.same(await seriousViolations(page), [], `${name}: no serious or critical accessibility violation`);
     await screenshot(page, name);
   };
+  // The page as it is, in the dark theme (the system's, which the console follows by default), and
+  // dark on a phone-sized screen; back to a light desktop after.
+  const everyWay = async (name: string) => {
+    await accessible(name);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await accessible(`${name}-dark`);
+    await page.setViewportSize(phone);
+    await accessible(`${name}-phone-dark`);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize(desktop);
+  };
 
   // Served at /: strict CSP, no-cache HTML, immutable hashed assets.
   const home = await page.goto(`${kernel.url}/`);
@@ -47,7 +85,7 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   t.equal(home?.headers()['cache-control'], 'no-cache');
   await page.getByRole('heading', { name: 'Sign in to itops' }).waitFor();
   t.match(page.url(), /\/console\/dashboard$/);
-  await accessible('login');
+  await everyWay('login');
 
   // First run: the link from the server's log, then the console's sign-in.
   const link = new URL(setupLink() as string);
@@ -90,8 +128,7 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   t.match(await page.getByLabel('crontab line').inputValue(), /^30 2 \* \* \* itops run [0-9a-f-]{36} -- /);
   t.match(await page.getByLabel('curl').inputValue(), /^curl -fsS .*\/ping\//);
   t.match(await page.getByText('No ping received yet.').count(), 1);
-  const pinged = await fetch(`${kernel.url}${new URL(pingUrl).pathname}`, { method: 'POST', body: 'backup finished: 42 files' });
-  t.equal(pinged.status, 200, 'a real HTTP ping');
+  t.equal(await curlPing(pingUrl, 'backup finished: 42 files'), 200, 'a real HTTP ping, sent by curl');
   await page.getByText('backup finished: 42 files').waitFor({ timeout: 15_000 });
   t.equal(await page.locator('.page-header .badge').innerText(), 'up', 'the status turned up live');
   await accessible('heartbeat');
@@ -101,7 +138,7 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.locator('.page-header .badge', { hasText: 'new' }).waitFor();
 
   // A failing run raises an alert; the operator silences it.
-  t.equal((await fetch(`${kernel.url}${new URL(pingUrl).pathname}/fail`, { method: 'POST', body: 'disk full' })).status, 200);
+  t.equal(await curlPing(`${pingUrl}/fail`, 'disk full'), 200, 'a failure ping, sent by curl');
   await page.getByText('disk full').waitFor({ timeout: 15_000 });
   await page.getByRole('link', { name: 'Alerts' }).click();
   await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
@@ -142,7 +179,10 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.getByRole('link', { name: 'License & edition' }).click();
   await page.getByRole('heading', { name: 'License & edition', level: 1 }).waitFor();
   await accessible('license');
-  const full = await issueLicense(vendor.privateJwk, { customer: 'Acme', plugins: ['containers', 'ticketing', 'sla', 'aiops', 'audit'] });
+  const full = await issueLicense(vendor.privateJwk, {
+    customer: 'Acme',
+    plugins: ['containers', 'ticketing', 'sla', 'aiops', 'audit', 'automation', 'portal'],
+  });
   await page.getByLabel('License key').fill(full);
   await page.getByRole('button', { name: 'Activate' }).click();
   await page
@@ -186,6 +226,44 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.waitForLoadState('networkidle');
   await accessible('sla-service');
 
+  // The figures computed now (the job runs every five minutes), so the gold group's trend has a day to draw.
+  await kernel.jobs.send('sla.snapshot', {});
+  const figures = await eventually(async () => {
+    const trend = await fetch(`${kernel.url}/api/v1/sla/trend?slaGroup=gold`, {
+      headers: { authorization: `Bearer ${session.token}`, 'x-workspace-id': 'acme' },
+    }).then((r) => r.json() as Promise<{ data?: unknown[] }>);
+    return trend.data?.length ? true : undefined;
+  });
+  t.ok(figures, "the snapshot job computed the gold group's figures");
+  await page.getByRole('link', { name: 'SLA groups', exact: true }).click();
+  await page.getByRole('heading', { name: 'SLA groups', level: 1 }).waitFor();
+  await page.getByRole('cell', { name: 'gold', exact: true }).waitFor();
+  t.equal(await page.getByLabel('SLA group', { exact: true }).inputValue(), 'gold', 'the first group is charted');
+  await page.locator('figcaption', { hasText: 'gold availability' }).waitFor();
+  await accessible('sla-group-trend');
+
+  // A maintenance window on billing-api, started and stopped from the console.
+  await page.getByRole('link', { name: 'Exclusion windows', exact: true }).click();
+  await page.getByRole('heading', { name: 'Exclusion windows', level: 1 }).waitFor();
+  await page.getByLabel('Service', { exact: true }).selectOption({ label: 'billing-api (acme/prod/cluster1)' });
+  await page.getByLabel('Reason').fill('database upgrade');
+  await page.getByLabel('Expected end (your time, optional)').fill('2099-01-01T03:00');
+  await page.getByRole('button', { name: 'Start window' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Window on billing-api started/ })
+    .waitFor();
+  const maintenance = page.getByRole('row', { name: /database upgrade/ });
+  await maintenance.getByText('active', { exact: true }).waitFor();
+  await accessible('sla-exclusion-window-open');
+  await page.getByRole('button', { name: 'Stop window on billing-api' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Window on billing-api stopped/ })
+    .waitFor();
+  await maintenance.getByText('ended', { exact: true }).waitFor();
+  t.equal(await page.getByRole('button', { name: 'Stop window on billing-api' }).count(), 0, 'a stopped window offers no second stop');
+
   // The status page editor: an address, a heartbeat as a component, the preview.
   await page.getByRole('link', { name: 'Status page', exact: true }).click();
   await page.getByRole('heading', { name: 'Status page', level: 1 }).waitFor();
@@ -197,8 +275,13 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.locator('.status-preview li', { hasText: 'Nightly backup' }).waitFor();
   await accessible('status-page');
 
-  // Every other page, each checked with axe-core and photographed.
+  // Every page, each checked with axe-core and photographed light, dark, and dark on a phone.
   for (const [link, heading, name] of [
+    ['Heartbeats', 'Heartbeats', 'heartbeats'],
+    ['Status page', 'Status page', 'status-page-saved'],
+    ['Alerts', 'Alerts', 'alerts-handled'],
+    ['License & edition', 'License & edition', 'license-full'],
+    ['Profile & API keys', 'Profile & API keys', 'profile-before-key'],
     ['Tickets', 'Tickets', 'tickets'],
     ['Services', 'Services', 'sla-services'],
     ['SLA groups', 'SLA groups', 'sla-groups'],
@@ -207,6 +290,14 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     ['Anomalies', 'Anomalies', 'anomalies'],
     ['Containers', 'Containers', 'containers'],
     ['Audit trail', 'Audit trail', 'audit'],
+    ['Workflows', 'Workflows', 'automation-workflows'],
+    ['Executions', 'Executions', 'automation-executions'],
+    ['Change events', 'Change events', 'automation-change-events'],
+    ['Clients', 'Clients', 'portal-clients'],
+    ['Quotes', 'Quotes', 'portal-quotes'],
+    ['Invoices', 'Invoices', 'portal-invoices'],
+    ['Payments', 'Payments', 'portal-payments'],
+    ['Knowledge base', 'Knowledge base', 'portal-knowledge-base'],
     ['Endpoints & certificates', 'Endpoints & certificates', 'endpoints'],
     ['Channels & webhooks', 'Channels & webhooks', 'channels'],
     ['Dashboard', 'Dashboard', 'dashboard-full'],
@@ -215,8 +306,14 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     await page.getByRole('heading', { name: heading, exact: true, level: 1 }).waitFor();
     await page.waitForLoadState('networkidle');
     t.equal(await page.getByRole('alert').count(), 0, `${name}: no error shown`);
-    await accessible(name);
+    await everyWay(name);
   }
+  // The failed nightly-backup, asked of the API by status, with how long it has been down.
+  await page
+    .getByRole('region', { name: 'Late and down heartbeats' })
+    .getByRole('row', { name: /nightly-backup/ })
+    .getByRole('cell', { name: /^(.+ overdue|down for .+)$/ })
+    .waitFor();
 
   // An endpoint to check (this machine has no way out, so it will go down; the console only has to list it).
   await page.getByRole('link', { name: 'Endpoints & certificates' }).click();

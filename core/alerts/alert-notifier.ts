@@ -119,7 +119,7 @@ export class AlertNotifier {
          LEFT JOIN workspace_secret sec ON sec.tenant_id = c.tenant_id AND sec.key = ?::text || c.id
        WHERE n.id = ? AND n.status = 'pending' AND n.next_attempt_at <= now() + interval '1 second'
          AND (n.claimed_until IS NULL OR n.claimed_until < now()) AND c.id = n.channel_id
-       RETURNING n.attempts, n.kind, n.alert_id, n.message, c.type, jsonb_strip_nulls(jsonb_build_object('url', c.url)) || c.config AS config, c.name,
+       RETURNING n.attempts, n.kind, n.alert_id, n.message, c.type, c.config, c.name,
          c.tenant_id, c.id AS channel_id, sec.version, sec.ciphertext, sec.wrapped_key, sec.master_key_id`,
       [channelSecretPrefix, notificationId],
     );

@@ -6,6 +6,7 @@ import { deliveryWorkers, type QueueDelivery } from '../outbound/delivery-ledger
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
 import { AlertNotifier } from './alert-notifier.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
+import { confirmSealed, plaintextColumnChecks } from '../secrets/plaintext-columns.ts';
 import { ChannelSecrets, sealPlaintextChannelSecrets } from './channels/channel-secrets.ts';
 import type { MailSettings } from './channels/smtp-sender.ts';
 import { AlertService, type PublishMany, type Query } from './alert-service.ts';
@@ -56,6 +57,8 @@ export function alertsWiring(deps: {
     async start() {
       const sealed = await sealPlaintextChannelSecrets(deps.database, deps.secrets);
       if (sealed > 0) logger.info({ sealed }, 'channel secrets moved into the encrypted secrets store');
+      // The notifier reads settings from `config` and the secrets store only: no row may keep a `url`.
+      await confirmSealed(deps.database, plaintextColumnChecks.channels);
       await jobs.declare('core', {
         name: 'alert-notify',
         payloadSchema: { type: 'object', required: ['notificationId'], properties: { notificationId: { type: 'string' } } },

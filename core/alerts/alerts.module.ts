@@ -21,7 +21,6 @@ type ChannelRow = {
   tenant_id: string;
   name: string;
   type: string;
-  url: string | null;
   config: ChannelConfig;
   description: string | null;
   enabled: boolean;
@@ -60,11 +59,8 @@ const ruleView = (r: RuleRow) => ({
   createdAt: iso(r.created_at),
 });
 
-/**
- * A channel's settings: the row's, its secret ones from the secrets store, and the URL of rows
- * written before settings moved to `config` (or by SQL that only knows `url`).
- */
-const storedConfig = (r: ChannelRow, secret: ChannelConfig = {}): ChannelConfig => ({ ...(r.url ? { url: r.url } : {}), ...(r.config ?? {}), ...secret });
+/** A channel's settings: the row's, and its secret ones from the secrets store. */
+const storedConfig = (r: ChannelRow, secret: ChannelConfig = {}): ChannelConfig => ({ ...(r.config ?? {}), ...secret });
 
 const channelView = (r: ChannelRow, rules: RuleRow[], secret?: ChannelConfig) => {
   const config = configView(channelType(r.type), storedConfig(r, secret));
@@ -261,10 +257,14 @@ export function alertsModule(deps: {
         const tenantId = req.tenantId as string;
         const rows = await sqlOf(tenantId)<ChannelRow>('SELECT * FROM notification_channel ORDER BY name');
         const rules = await rulesOf(tenantId);
-        const sealed = await secrets.of(
-          sqlOf(tenantId),
-          tenantId,
-          rows.map((r) => r.id),
+        // The masks show the end of each secret setting: a read of the caller's, published with it.
+        const sealed = await deps.database.forTenant(tenantId).transaction((tx) =>
+          secrets.readFor(
+            tx,
+            tenantId,
+            rows.map((r) => r.id),
+            actorOf(req.principal),
+          ),
         );
         return { data: rows.map((r) => channelView(r, rules, sealed.get(r.id))) };
       },
@@ -291,27 +291,31 @@ export function alertsModule(deps: {
       async updateChannel(req: OperationRequest<ChannelInput & { name?: string; description?: string | null; enabled?: boolean }, { id: string }>) {
         const tenantId = req.tenantId as string;
         const current = await ownedChannel(tenantId, req.params.id);
-        const currentSecret = (await secrets.of(sqlOf(tenantId), tenantId, [current.id])).get(current.id) ?? {};
-        const settings = channelSettings(req.body, { type: current.type, config: storedConfig(current, currentSecret) });
-        const next = {
-          name: req.body.name?.trim() ?? current.name,
-          type: settings.type,
-          description: req.body.description === undefined ? current.description : req.body.description,
-          enabled: req.body.enabled ?? current.enabled,
-        };
+        const actor = actorOf(req.principal);
+        const name = req.body.name?.trim() ?? current.name;
         try {
-          const row = await deps.database.forTenant(tenantId).transaction(async (tx) => {
+          // The current secret settings are read (a published read) to merge the change into, in the transaction that writes them.
+          const { row, settings } = await deps.database.forTenant(tenantId).transaction(async (tx) => {
+            const currentSecret = (await secrets.readFor(tx, tenantId, [current.id], actor)).get(current.id) ?? {};
+            const settings = channelSettings(req.body, { type: current.type, config: storedConfig(current, currentSecret) });
             const type = channelType(settings.type) as ChannelType;
-            const plain = await secrets.save(tx, tenantId, current.id, type, settings.config, currentSecret, actorOf(req.principal));
+            const plain = await secrets.save(tx, tenantId, current.id, type, settings.config, currentSecret, actor);
             const [updated] = await tx.query<ChannelRow>(
-              'UPDATE notification_channel SET name = ?, type = ?, config = ?::jsonb, url = NULL, description = ?, enabled = ?, updated_at = now() WHERE id = ? RETURNING *',
-              [next.name, next.type, JSON.stringify(plain), next.description, next.enabled, current.id],
+              'UPDATE notification_channel SET name = ?, type = ?, config = ?::jsonb, description = ?, enabled = ?, updated_at = now() WHERE id = ? RETURNING *',
+              [
+                name,
+                settings.type,
+                JSON.stringify(plain),
+                req.body.description === undefined ? current.description : req.body.description,
+                req.body.enabled ?? current.enabled,
+                current.id,
+              ],
             );
-            return updated;
+            return { row: updated, settings };
           });
           return channelView(row, await rulesOf(tenantId, row.id), settings.config);
         } catch (error) {
-          if (isUniqueViolation(error)) throw new AppError('conflict', `A channel named ${next.name} already exists`);
+          if (isUniqueViolation(error)) throw new AppError('conflict', `A channel named ${name} already exists`);
           throw error;
         }
       },

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { call } from '../plugin-api/testing.ts';
-import { dumpAllRows } from '../secrets/secrets.testkit.ts';
+import { plaintextColumnChecks } from '../secrets/plaintext-columns.ts';
+import { asBeforeSealing, dumpAllRows, isValidated } from '../secrets/secrets.testkit.ts';
 import { eventually } from '../testing/eventually.ts';
 import { startReceiver } from '../testing/http-receiver.ts';
 import { jwtSecret, startWorld } from '../testing/identity-fixtures.ts';
@@ -13,9 +14,12 @@ t.test('channel secrets kept in the row before they moved are sealed at the next
   const { kernel, acmeAdmin } = await startWorld(t, { env });
   const receiver = await startReceiver(t);
   const hookUrl = receiver.url('/services/T000/B000/legacy-slack-token-5f2c');
-  const [legacy] = await kernel.database.platform.query<{ id: string }>(
-    "INSERT INTO notification_channel (id, tenant_id, name, type, url) VALUES (gen_random_uuid(), 'acme', 'old-slack', 'slack', ?) RETURNING id",
-    [hookUrl],
+  const { query } = kernel.database.platform;
+  const [legacy] = await asBeforeSealing(query, plaintextColumnChecks.channels, () =>
+    query<{ id: string }>(
+      "INSERT INTO notification_channel (id, tenant_id, name, type, url) VALUES (gen_random_uuid(), 'acme', 'old-slack', 'slack', ?) RETURNING id",
+      [hookUrl],
+    ),
   );
   const [pushover] = await kernel.database.platform.query<{ id: string }>(
     `INSERT INTO notification_channel (id, tenant_id, name, type, config) VALUES (gen_random_uuid(), 'acme', 'old-pushover', 'pushover', ?::jsonb) RETURNING id`,
@@ -34,6 +38,7 @@ t.test('channel secrets kept in the row before they moved are sealed at the next
     ],
     'the rows keep only what is not secret',
   );
+  t.ok(await isValidated(next.database.platform.query, plaintextColumnChecks.channels), 'the check on the old url column is validated');
   const dump = await dumpAllRows(next.database.platform.query);
   for (const secret of ['legacy-slack-token-5f2c', 'legacyAppToken000000000000001', 'legacyUserKey0000000000000001'])
     t.notOk(dump.includes(secret), `${secret} is sealed`);

@@ -99,7 +99,7 @@ t.test('publishMany writes a batch in order, notifies each event and fans out we
   const kernel = await startTestKernel(t, { plugins: [publisher] });
   await kernel.database.query("INSERT INTO tenant (tenant_id, name) VALUES ('acme', 'Acme') ON CONFLICT DO NOTHING");
   await kernel.database.query(
-    "INSERT INTO webhook_subscription (id, tenant_id, url, secret, topics, enabled) VALUES (gen_random_uuid(), 'acme', 'https://example.com/hook', 'whsec_x', '{publisher.ticked}', true)",
+    "INSERT INTO webhook_subscription (id, tenant_id, url, topics, enabled) VALUES (gen_random_uuid(), 'acme', 'https://example.com/hook', '{publisher.ticked}', true)",
   );
   const seen = collector();
   kernel.events.subscribe((e) => seen.push(e), { topics: new Set(['publisher.ticked']) });

@@ -1,4 +1,6 @@
 import type { SqlQuery as Query } from '../db/sql-handles.ts';
+import type { MasterKeyring } from '../secrets/master-key.ts';
+import { openBody, sealBody } from './sealed-response.ts';
 
 export interface StoredResponse {
   status: number;
@@ -24,12 +26,16 @@ const sessionStart = '(SELECT backend_start FROM pg_stat_activity WHERE pid = ?:
  * (the node was killed or lost the database), a retry takes the key over and runs it, rather than
  * answering 409 until the record expires. What it cannot know is whether the dead node's handler
  * committed in the instant between its commit and storing the answer.
+ *
+ * Bodies are stored sealed under the master keyring (sealed-response.ts): a response that shows a
+ * secret once would otherwise keep it in plaintext until the record expires.
  */
 export class IdempotencyStore {
   private lastSweep = 0;
 
   constructor(
     private readonly query: Query,
+    private readonly keyring: MasterKeyring,
     private readonly session: NodeSession = () => undefined,
   ) {}
 
@@ -49,9 +55,11 @@ export class IdempotencyStore {
         response_status: number;
         response_headers: Record<string, string>;
         response_body: Buffer | null;
+        response_key: Buffer | null;
+        response_master_key_id: string | null;
         expired: boolean;
       }>(
-        `SELECT request_hash, state, response_status, response_headers, response_body, expires_at < now() AS expired
+        `SELECT request_hash, state, response_status, response_headers, response_body, response_key, response_master_key_id, expires_at < now() AS expired
          FROM idempotency_record WHERE scope = ? AND idempotency_key = ?`,
         [scope, key],
       );
@@ -62,7 +70,11 @@ export class IdempotencyStore {
       }
       if (row.request_hash !== requestHash) return { kind: 'mismatch' };
       if (row.state === 'running') return (await this.takeOverFromTheDead(scope, key, pid)) ? { kind: 'new' } : { kind: 'in_progress' };
-      return { kind: 'replay', response: { status: row.response_status, headers: row.response_headers ?? {}, body: row.response_body } };
+      const body =
+        row.response_body && row.response_key && row.response_master_key_id
+          ? await openBody(this.keyring, scope, key, { ciphertext: row.response_body, wrappedKey: row.response_key, masterKeyId: row.response_master_key_id })
+          : row.response_body;
+      return { kind: 'replay', response: { status: row.response_status, headers: row.response_headers ?? {}, body } };
     }
     return { kind: 'in_progress' };
   }
@@ -83,11 +95,36 @@ export class IdempotencyStore {
   }
 
   async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
+    const sealed = response.body ? sealBody(this.keyring, scope, key, response.body) : null;
     await this.query(
-      `UPDATE idempotency_record SET state = 'completed', response_status = ?, response_headers = ?, response_body = ?
+      `UPDATE idempotency_record SET state = 'completed', response_status = ?, response_headers = ?, response_body = ?,
+         response_key = ?, response_master_key_id = ?
        WHERE scope = ? AND idempotency_key = ?`,
-      [response.status, JSON.stringify(response.headers), response.body, scope, key],
+      [response.status, JSON.stringify(response.headers), sealed?.ciphertext ?? null, sealed?.wrappedKey ?? null, sealed?.masterKeyId ?? null, scope, key],
     );
+  }
+
+  /**
+   * Seals the bodies stored in plaintext before bodies were sealed (migration 0017), so they replay
+   * as before and no longer sit readable in the database. Runs at boot; concurrent nodes skip each
+   * other's rows.
+   */
+  async sealStoredInPlaintext(): Promise<number> {
+    const rows = await this.query<{ scope: string; idempotency_key: string; response_body: Buffer }>(
+      `SELECT scope, idempotency_key, response_body FROM idempotency_record
+       WHERE response_body IS NOT NULL AND response_key IS NULL AND expires_at > now()`,
+    );
+    for (const row of rows) {
+      const sealed = sealBody(this.keyring, row.scope, row.idempotency_key, row.response_body);
+      // Only if still plaintext: another node booting now may have sealed it first.
+      await this.query(
+        `UPDATE idempotency_record SET response_body = ?, response_key = ?, response_master_key_id = ?
+         WHERE scope = ? AND idempotency_key = ? AND response_key IS NULL`,
+        [sealed.ciphertext, sealed.wrappedKey, sealed.masterKeyId, row.scope, row.idempotency_key],
+      );
+    }
+    await this.query('DELETE FROM idempotency_record WHERE response_body IS NOT NULL AND response_key IS NULL AND expires_at <= now()');
+    return rows.length;
   }
 
   /** The first execution failed without an answer worth keeping: let a retry run again. */

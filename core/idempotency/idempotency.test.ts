@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import t from 'tap';
 import { definePlugin } from '../plugin-api/index.ts';
@@ -7,6 +8,7 @@ import { createLogger } from '../logging/logger.ts';
 import { eventually } from '../testing/eventually.ts';
 import { login, startWorld } from '../testing/identity-fixtures.ts';
 import { cloneTestDatabase } from '../testing/test-database.ts';
+import { MasterKeyring } from '../secrets/master-key.ts';
 import { IdempotencyStore } from './idempotency-store.ts';
 
 const tenantCount = async (kernel: { database: { query<T>(sql: string): Promise<T[]> } }) =>
@@ -125,8 +127,9 @@ t.test('a key whose node died while running it runs again on retry; one whose no
     return { client, pid: (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid };
   };
   const [dying, surviving] = [await session(), await session()];
-  const onDying = new IdempotencyStore(database.query, () => dying.pid);
-  const onSurviving = new IdempotencyStore(database.query, () => surviving.pid);
+  const keyring = new MasterKeyring(randomBytes(32));
+  const onDying = new IdempotencyStore(database.query, keyring, () => dying.pid);
+  const onSurviving = new IdempotencyStore(database.query, keyring, () => surviving.pid);
 
   t.same(await onDying.claim('scope', 'key-1', 'hash'), { kind: 'new' });
   t.same(await onSurviving.claim('scope', 'key-1', 'hash'), { kind: 'in_progress' }, 'its node lives: still running');
@@ -137,7 +140,7 @@ t.test('a key whose node died while running it runs again on retry; one whose no
   t.same(await onSurviving.claim('scope', 'key-1', 'another hash'), { kind: 'mismatch' }, 'another request with the key is still refused');
 
   // A claim made while the node had no lasting session is never taken over.
-  const unnamed = new IdempotencyStore(database.query);
+  const unnamed = new IdempotencyStore(database.query, keyring);
   t.same(await unnamed.claim('scope', 'key-2', 'hash'), { kind: 'new' });
   t.same(await onSurviving.claim('scope', 'key-2', 'hash'), { kind: 'in_progress' });
 });

@@ -238,6 +238,7 @@ export class Kernel {
           host: plugins,
           links,
           nodeSession: () => events.bus.session(),
+          keyring: settingsAndSecrets.keyring,
         }),
       );
       // After the plugins: import and export jobs need the kinds they contribute.

@@ -100,20 +100,28 @@ export class SecretStore {
   }
 
   /**
-   * Opens a sealed row the platform itself reads for its own use (a webhook's signing key, on every
-   * delivery), with no read event: the value never leaves the process, and an event per delivery
-   * would flood the audit trail, or feed itself through a webhook subscribed to `secrets.read`.
-   * Creating and rotating such a secret goes through `writeIn` and is published like any write.
+   * Opens a sealed row the platform itself reads to deliver (a webhook's signing key on every
+   * delivery, a channel's settings on every notification), with no read event: the value never
+   * leaves the process, and an event per delivery would flood the audit trail, or feed itself
+   * through a webhook subscribed to `secrets.read` (its delivery would publish the next read).
+   * A read a request causes goes through `readIn` or `openIn` and is published.
    */
   async openForPlatform(owner: SecretOwner, key: string, row: Pick<Row, 'version' | 'ciphertext' | 'wrapped_key' | 'master_key_id'>): Promise<string> {
     const masterKey = await this.keyring.key(row.master_key_id);
     return openSecret(masterKey, owner, key, row.version, { ciphertext: row.ciphertext, wrappedKey: row.wrapped_key });
   }
 
-  /** `openForPlatform` for a secret read by name inside the caller's transaction. */
-  async readForPlatform(tx: Tx, owner: SecretOwner, key: string): Promise<string | undefined> {
-    const [row] = await tx.query<Row>(`SELECT version, ciphertext, wrapped_key, master_key_id FROM ${tableOf(owner)} WHERE key = ?`, [key]);
-    return row ? this.openForPlatform(owner, key, row) : undefined;
+  /** Opens a sealed row the caller selected itself (with others, in one statement), publishing the read like `readIn`. */
+  async openIn(
+    tx: Tx,
+    owner: SecretOwner,
+    key: string,
+    row: Pick<Row, 'version' | 'ciphertext' | 'wrapped_key' | 'master_key_id'>,
+    actor: string,
+  ): Promise<string> {
+    const value = await this.openForPlatform(owner, key, row);
+    await this.events.publish(tx, { topic: secretReadTopic, tenantId: owner, payload: { scope: scopeOf(owner), key, version: row.version, actor } });
+    return value;
   }
 
   /** Deletes secrets inside the caller's transaction (those of a deleted webhook); published as writes of no value. */

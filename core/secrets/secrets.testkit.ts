@@ -46,3 +46,27 @@ export async function dumpAllRows(query: Query): Promise<string> {
 export function send(kernel: Kernel, method: string, urlPath: string, options: CallOptions = {}) {
   return call(kernel, method, urlPath, { ...options, headers: { 'idempotency-key': randomUUID(), ...options.headers } });
 }
+
+/**
+ * Runs `write` as a database from before migration 0018 holds its rows (plaintext in the old
+ * columns), then puts the check back NOT VALID, as the migration left it for the boot to validate.
+ */
+export async function asBeforeSealing<T>(query: Query, check: { table: string; constraint: string }, write: () => Promise<T>): Promise<T> {
+  const [{ definition }] = await query<{ definition: string }>(
+    'SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conname = ? AND conrelid = to_regclass(?)',
+    [check.constraint, check.table],
+  );
+  await query(`ALTER TABLE ${check.table} DROP CONSTRAINT ${check.constraint}`);
+  const result = await write();
+  await query(`ALTER TABLE ${check.table} ADD CONSTRAINT ${check.constraint} ${definition.replace(/ NOT VALID$/, '')} NOT VALID`);
+  return result;
+}
+
+/** Whether PostgreSQL has validated the check (every row satisfies it). */
+export async function isValidated(query: Query, check: { table: string; constraint: string }): Promise<boolean> {
+  const [row] = await query<{ valid: boolean }>('SELECT convalidated AS valid FROM pg_constraint WHERE conname = ? AND conrelid = to_regclass(?)', [
+    check.constraint,
+    check.table,
+  ]);
+  return row?.valid === true;
+}

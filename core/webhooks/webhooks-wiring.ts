@@ -5,6 +5,7 @@ import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
 import { deliveryWorkers } from '../outbound/delivery-ledger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
+import { confirmSealed, plaintextColumnChecks } from '../secrets/plaintext-columns.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import { WebhookDelivery } from './webhook-delivery.ts';
 import { sealPlaintextWebhookSecrets } from './webhook-secrets.ts';
@@ -50,6 +51,7 @@ export function webhooksWiring(deps: {
     async start() {
       const sealed = await sealPlaintextWebhookSecrets(deps.database, deps.secrets);
       if (sealed > 0) logger.info({ sealed }, 'webhook signing secrets moved into the encrypted secrets store');
+      await confirmSealed(deps.database, plaintextColumnChecks.webhooks);
       await jobs.declare('core', {
         name: 'webhook-deliver',
         payloadSchema: { type: 'object', required: ['deliveryId'], properties: { deliveryId: { type: 'string' } } },

@@ -166,7 +166,8 @@ export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenan
           // The row lock orders concurrent rotations. Rotating inside a grace period drops the older secret: only the last two ever sign.
           const [locked] = await tx.query<SubscriptionRow>('SELECT * FROM webhook_subscription WHERE id = ? FOR UPDATE', [req.params.id]);
           if (!locked) throw new AppError('not_found', `Webhook ${req.params.id} was not found`);
-          const current = await secrets.readForPlatform(tx, tenantId, signingKey(locked.id));
+          // Read on the caller's behalf (it becomes the previous secret): published as a read.
+          const current = await secrets.readIn(tx, tenantId, signingKey(locked.id), actor);
           if (current !== undefined) await secrets.writeIn(tx, tenantId, previousKey(locked.id), current, actor);
           await secrets.writeIn(tx, tenantId, signingKey(locked.id), secret, actor);
           const [rotated] = await tx.query<SubscriptionRow>(

@@ -8,6 +8,7 @@ import { echoCapability } from './agents/echo-capability.ts';
 import { executeAgent, getAgentRun } from './agents/execute.handlers.ts';
 import { WorkflowEngine } from './engine/workflow-engine.ts';
 import { cronRound, eventTriggers, resumeRound } from './engine/workflow-triggers.ts';
+import { executionCounters } from './executions/execution-counters.ts';
 import { executionHandlers } from './executions/executions.handlers.ts';
 import { changeEvents, changeRecorded, pipelineFailed, receiveGithubWebhook } from './github/github-webhook.handler.ts';
 import { workflowCompletedCallback } from './webhooks/workflow-completed.handler.ts';
@@ -44,6 +45,7 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
     optionalRequires: ['ticketing'],
     // Topic names fixed by the public contract (seed 003): `workflow.completed`, `pipeline.failed`.
     topicNamespaces: ['workflow', 'pipeline'],
+    dashboardCounters: executionCounters,
     openapi: openapiFiles(
       fragment('./workflows/workflows.openapi.yaml'),
       fragment('./executions/executions.openapi.yaml'),

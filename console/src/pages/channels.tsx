@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, describeError } from '../api.ts';
 import { CopyField, ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
+import { useLiveTick } from '../live.ts';
 import { can, useSession } from '../session.ts';
 
 export function ChannelsPage() {
@@ -11,6 +12,9 @@ export function ChannelsPage() {
   const [error, setError] = useState<string>();
   const [open, setOpen] = useState<string>();
   const [secret, setSecret] = useState<string>();
+  // Any event may be delivered to a subscription: the open history reloads when one arrives. Channels
+  // and subscriptions themselves change only by hand, and no event says so.
+  const tick = useLiveTick(['']);
   const channels = useLoad(() => ok(api.GET('/api/v1/channels', {})), [session.workspace]);
   const webhooks = useLoad(
     () => (can(session, 'webhooks:read') ? ok(api.GET('/api/v1/webhooks', {})).then((l) => l.data) : Promise.resolve([])),
@@ -18,7 +22,7 @@ export function ChannelsPage() {
   );
   const deliveries = useLoad(
     () => (open ? ok(api.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id: open } } })).then((l) => l.data) : Promise.resolve([])),
-    [open],
+    [open, tick],
   );
   const act = async (what: string, call: () => Promise<unknown>) => {
     setError(undefined);

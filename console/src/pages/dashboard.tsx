@@ -1,10 +1,11 @@
 import { ok } from '@itops/sdk';
-import { api, endpointSparklines, getUntyped } from '../api.ts';
+import { api, endpointSparklines } from '../api.ts';
 import { Sparkline } from '../components/sparkline.tsx';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
 import { can, useSession } from '../session.ts';
+import { HeartbeatLateness } from './heartbeat-lateness.tsx';
 
 const counterLabels: Record<string, string> = {
   alertsFiring: 'Alerts firing',
@@ -21,10 +22,6 @@ export function DashboardPage() {
   const summary = useLoad(() => ok(api.GET('/api/v1/dashboard/summary', {})), [tick, session.workspace]);
   const alerts = useLoad(() => ok(api.GET('/api/v1/alerts/active', { params: { query: { limit: 10 } } })), [tick, session.workspace]);
   const monitors = can(session, 'containers.heartbeats:read') && session.pages.some((p) => p.plugin === 'containers');
-  const heartbeats = useLoad(
-    () => (monitors ? ok(api.GET('/api/v1/heartbeats', { params: { query: { limit: 100 } } })).then((l) => l.data) : Promise.resolve([])),
-    [tick, session.workspace],
-  );
   const sparklines = useLoad(() => (monitors ? endpointSparklines(12) : Promise.resolve([])), [tick, session.workspace]);
   const sla = useLoad(
     () => (session.pages.some((p) => p.plugin === 'sla') && can(session, 'sla:read') ? ok(api.GET('/api/v1/sla/dashboard', {})) : Promise.resolve(undefined)),
@@ -33,13 +30,10 @@ export function DashboardPage() {
   const events = useLoad(
     () =>
       can(session, 'events:read')
-        ? (getUntyped('/api/v1/events/outbox', { limit: 10, sortOrder: 'desc' }) as Promise<{ data: { id: string; topic: string; createdAt: string }[] }>).then(
-            (l) => l.data,
-          )
+        ? ok(api.GET('/api/v1/events/outbox', { params: { query: { limit: 10, sortOrder: 'desc' } } })).then((l) => l.data)
         : Promise.resolve([]),
     [tick, session.workspace],
   );
-  const late = (heartbeats.data ?? []).filter((h) => h.status === 'late' || h.status === 'down');
   return (
     <>
       <PageHeader title="Dashboard" />
@@ -103,16 +97,7 @@ export function DashboardPage() {
         </Section>
         {monitors ? (
           <Section title="Heartbeat lateness">
-            <Table
-              caption="Late and down heartbeats"
-              rows={heartbeats.data ? late : undefined}
-              empty="Every heartbeat is on time."
-              columns={[
-                { title: 'Heartbeat', cell: (h) => <a href={`/console/heartbeats/${h.id}`}>{h.name}</a> },
-                { title: 'Status', cell: (h) => <StatusBadge status={h.status} /> },
-                { title: 'Last ping', cell: (h) => <Time at={h.lastPingAt} /> },
-              ]}
-            />
+            <HeartbeatLateness tick={tick} workspace={session.workspace} />
           </Section>
         ) : null}
       </div>

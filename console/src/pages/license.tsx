@@ -7,7 +7,8 @@ import { can, useSession } from '../session.ts';
 
 export function LicensePage() {
   const { session, refresh } = useSession();
-  const edition = useLoad(() => ok(api.GET('/api/v1/edition')), []);
+  // The session is read again when a license changes (here, on another node or by the API): the edition with it.
+  const edition = useLoad(() => ok(api.GET('/api/v1/edition')), [session]);
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
   const e = edition.data;

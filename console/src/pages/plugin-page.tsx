@@ -1,6 +1,7 @@
 import { getUntyped } from '../api.ts';
 import { ErrorNote, PageHeader, Section, Table } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
+import { useLiveTick } from '../live.ts';
 import type { ConsolePage } from '../session.ts';
 import { useSession } from '../session.ts';
 
@@ -26,7 +27,9 @@ function cell(value: unknown): string {
 export function PluginPage(props: { page: ConsolePage }) {
   const { session } = useSession();
   const { page } = props;
-  const rows = useLoad(() => (page.list ? getUntyped(page.list).then(rowsOf) : Promise.resolve([] as Row[])), [page.list, session.workspace]);
+  // The console does not know which topics a plugin's rows follow: any event reloads them (once a second at most).
+  const tick = useLiveTick(['']);
+  const rows = useLoad(() => (page.list ? getUntyped(page.list).then(rowsOf) : Promise.resolve([] as Row[])), [page.list, session.workspace, tick]);
   const columns = page.columns ?? Object.keys(rows.data?.[0] ?? {}).slice(0, 6);
   return (
     <>

@@ -3,7 +3,9 @@ import { EndpointsPage } from '../pages/endpoints.tsx';
 import { HeartbeatPage } from '../pages/heartbeat.tsx';
 import { HeartbeatsPage } from '../pages/heartbeats.tsx';
 import { SlaReportsView } from './sla-reports.tsx';
-import { SlaGroupsView, SlaServicesView, SlaServiceView } from './sla-services.tsx';
+import { SlaExclusionWindowsView } from './sla-exclusion-windows.tsx';
+import { SlaGroupsView } from './sla-groups.tsx';
+import { SlaServicesView, SlaServiceView } from './sla-services.tsx';
 import { StatusPageView } from './status-page.tsx';
 
 /**
@@ -15,6 +17,7 @@ export const pluginViews: Record<string, FunctionComponent<{ id?: string }>> = {
   'sla:sla/services': (props) => (props.id ? <SlaServiceView id={props.id} /> : <SlaServicesView />),
   'sla:sla/groups': SlaGroupsView,
   'sla:sla/reports': SlaReportsView,
+  'sla:sla/exclusion-windows': SlaExclusionWindowsView,
   'containers:heartbeats': (props) => (props.id ? <HeartbeatPage id={props.id} /> : <HeartbeatsPage />),
   'containers:endpoints': EndpointsPage,
   'containers:status-page': StatusPageView,

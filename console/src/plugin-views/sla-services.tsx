@@ -1,51 +1,23 @@
 import { ok } from '@itops/sdk';
-import { useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { TimeChart } from '../components/time-chart.tsx';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
 import { useSession } from '../session.ts';
-
-const percent = (value: number | null | undefined, digits = 3) => (value == null ? '—' : `${value.toFixed(digits)} %`);
+import { AvailabilityTrend, slaTopics } from './sla-trend.tsx';
 
 /** The service catalog with the workspace's availability trend. */
 export function SlaServicesView() {
   const { session } = useSession();
-  const tick = useLiveTick(['sla.']);
-  const [periodType, setPeriodType] = useState<'DAILY' | 'MONTHLY'>('DAILY');
+  const tick = useLiveTick(slaTopics);
   const services = useLoad(() => ok(api.GET('/api/v1/sla/services', { params: { query: { limit: 200 } } })), [tick, session.workspace]);
-  const trend = useLoad(
-    () => ok(api.GET('/api/v1/sla/trend', { params: { query: { periodType, monthsBack: periodType === 'DAILY' ? 1 : 12 } } })),
-    [periodType, tick],
-  );
-  const points = trend.data?.data ?? [];
   return (
     <>
       <PageHeader title="Services" />
-      <ErrorNote error={services.error ?? trend.error} />
+      <ErrorNote error={services.error} />
       <Section title="Availability trend">
-        <label>
-          Period{' '}
-          <select value={periodType} onChange={(e) => setPeriodType((e.target as HTMLSelectElement).value as 'DAILY' | 'MONTHLY')}>
-            <option value="DAILY">Daily, last month</option>
-            <option value="MONTHLY">Monthly, last year</option>
-          </select>
-        </label>
-        {points.length ? (
-          <TimeChart
-            title="Availability"
-            unit="%"
-            times={points.map((p) => p.periodStart)}
-            series={[
-              { label: 'Availability', values: points.map((p) => p.actualValue) },
-              { label: 'Target', values: points.map((p) => p.targetValue), dashed: true },
-            ]}
-            summary={`latest ${percent(points[points.length - 1]?.actualValue)} against a target of ${percent(points[points.length - 1]?.targetValue)}`}
-          />
-        ) : (
-          <p class="muted">No availability figures yet: they come from the services' reports.</p>
-        )}
+        <AvailabilityTrend tick={tick} />
       </Section>
       <Section title="All services">
         <Table
@@ -66,9 +38,16 @@ export function SlaServicesView() {
 
 /** One service: its availability over the last days and its incidents. */
 export function SlaServiceView(props: { id: string }) {
-  const service = useLoad(() => ok(api.GET('/api/v1/sla/services/{id}', { params: { path: { id: props.id } } })), [props.id]);
-  const trend = useLoad(() => ok(api.GET('/api/v1/sla/services/{id}/trend', { params: { path: { id: props.id }, query: { hoursBack: 24 * 7 } } })), [props.id]);
-  const incidents = useLoad(() => ok(api.GET('/api/v1/sla/services/{id}/incidents', { params: { path: { id: props.id }, query: { limit: 50 } } })), [props.id]);
+  const tick = useLiveTick(slaTopics);
+  const service = useLoad(() => ok(api.GET('/api/v1/sla/services/{id}', { params: { path: { id: props.id } } })), [props.id, tick]);
+  const trend = useLoad(
+    () => ok(api.GET('/api/v1/sla/services/{id}/trend', { params: { path: { id: props.id }, query: { hoursBack: 24 * 7 } } })),
+    [props.id, tick],
+  );
+  const incidents = useLoad(
+    () => ok(api.GET('/api/v1/sla/services/{id}/incidents', { params: { path: { id: props.id }, query: { limit: 50 } } })),
+    [props.id, tick],
+  );
   const points = trend.data?.data ?? [];
   const s = service.data as { name?: string; displayName?: string | null; status?: string } | undefined;
   return (
@@ -101,32 +80,6 @@ export function SlaServiceView(props: { id: string }) {
             { title: 'Started', cell: (i) => <Time at={i.startedAt} /> },
             { title: 'Ended', cell: (i) => (i.endedAt ? <Time at={i.endedAt} /> : 'ongoing') },
             { title: 'Downtime', cell: (i) => `${i.downtimeMinutes.toFixed(1)} min` },
-          ]}
-        />
-      </Section>
-    </>
-  );
-}
-
-/** SLA groups: their target and where they stand. */
-export function SlaGroupsView() {
-  const groups = useLoad(() => ok(api.GET('/api/v1/sla/groups', {})), []);
-  return (
-    <>
-      <PageHeader title="SLA groups" />
-      <ErrorNote error={groups.error} />
-      <Section title="All SLA groups">
-        <Table
-          caption="SLA groups"
-          rows={groups.data?.data}
-          empty="No SLA group yet (declare them with the templates import)."
-          columns={[
-            { title: 'Group', cell: (g) => g.displayName ?? g.name },
-            { title: 'Tier', cell: (g) => g.tier },
-            { title: 'Target', cell: (g) => percent(g.targetValue) },
-            { title: 'Uptime', cell: (g) => percent(g.currentUptime) },
-            { title: 'SLA', cell: (g) => <StatusBadge status={String(g.slaStatus ?? 'unknown').toLowerCase()} /> },
-            { title: 'Services', cell: (g) => g.services.length },
           ]}
         />
       </Section>

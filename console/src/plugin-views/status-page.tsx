@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api, describeError } from '../api.ts';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
+import { useLiveTick } from '../live.ts';
 import { can, useSession } from '../session.ts';
 
 /**
@@ -12,9 +13,11 @@ import { can, useSession } from '../session.ts';
  */
 export function StatusPageView() {
   const { session } = useSession();
+  // A component's status follows its monitor's: the preview changes with their events too.
+  const tick = useLiveTick(['status_page.', 'heartbeat.', 'endpoint.']);
   const settings = useLoad(() => ok(api.GET('/api/v1/status/settings', {})), [session.workspace]);
-  const components = useLoad(() => ok(api.GET('/api/v1/status/components', { params: { query: { limit: 200 } } })), [session.workspace]);
-  const heartbeats = useLoad(() => ok(api.GET('/api/v1/heartbeats', { params: { query: { limit: 200 } } })), [session.workspace]);
+  const components = useLoad(() => ok(api.GET('/api/v1/status/components', { params: { query: { limit: 200 } } })), [session.workspace, tick]);
+  const heartbeats = useLoad(() => ok(api.GET('/api/v1/heartbeats', { params: { query: { limit: 200 } } })), [session.workspace, tick]);
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
   const mayWrite = can(session, 'containers.status_page:write');

@@ -1,4 +1,4 @@
-import type { DatabaseService, SqlQuery, Tx } from '../../db/sql-handles.ts';
+import type { DatabaseService, Tx } from '../../db/sql-handles.ts';
 import type { SecretStore } from '../../secrets/secret-store.ts';
 import type { ChannelConfig, ChannelType } from './channel-type.ts';
 import { channelType, channelTypes } from './index.ts';
@@ -28,8 +28,9 @@ export function splitConfig(type: ChannelType | undefined, config: ChannelConfig
 const same = (a: ChannelConfig, b: ChannelConfig) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
 /**
- * Reads and writes channels' secret settings. Reads are the platform's own use (to send, to show a
- * mask, to merge a change) and publish no read event; every change is a published write.
+ * Reads and writes channels' secret settings. Reads a request causes (to show a mask, to merge a
+ * change) are published as reads of the caller; sending a notification is the platform's own use
+ * and publishes none (see `SecretStore.openForPlatform`). Every change is a published write.
  */
 export class ChannelSecrets {
   constructor(private readonly store: SecretStore) {}
@@ -55,17 +56,20 @@ export class ChannelSecrets {
     await this.store.deleteIn(tx, tenantId, [channelSecretKey(channelId)], actor);
   }
 
-  /** The secret settings of the given channels of one workspace, by channel id, in one statement. */
-  async of(query: SqlQuery, tenantId: string, channelIds: string[]): Promise<Map<string, ChannelConfig>> {
+  /**
+   * The secret settings of the given channels of one workspace, by channel id, in one statement,
+   * read on `actor`'s behalf: each one found is a published read in the caller's transaction.
+   */
+  async readFor(tx: Tx, tenantId: string, channelIds: string[], actor: string): Promise<Map<string, ChannelConfig>> {
     const found = new Map<string, ChannelConfig>();
     if (channelIds.length === 0) return found;
-    const rows = await query<SealedRow & { key: string }>(
+    const rows = await tx.query<SealedRow & { key: string }>(
       'SELECT key, version, ciphertext, wrapped_key, master_key_id FROM workspace_secret WHERE key = ANY(?::text[])',
       [channelIds.map(channelSecretKey)],
     );
     for (const row of rows) {
       const channelId = row.key.slice(channelSecretPrefix.length);
-      found.set(channelId, await this.open(tenantId, channelId, row));
+      found.set(channelId, JSON.parse(await this.store.openIn(tx, tenantId, row.key, row, actor)) as ChannelConfig);
     }
     return found;
   }

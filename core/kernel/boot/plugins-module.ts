@@ -27,6 +27,7 @@ import type { LateBound } from './late-bound.ts';
 import { bootModule } from './stop-steps.ts';
 import { pluginSecretsToken, secretsFor } from '../../secrets/plugin-secrets.ts';
 import type { SecretStore } from '../../secrets/secret-store.ts';
+import type { MasterKeyring } from '../../secrets/master-key.ts';
 import { pluginSettingsToken, settingsFor } from '../../settings/plugin-settings.ts';
 import type { SettingsStore } from '../../settings/settings-store.ts';
 import type { RuntimeService } from '../../runtime/runtime-inspector.ts';
@@ -75,6 +76,8 @@ export function startPlugins(deps: {
   host: LateBound<PluginHost>;
   /** This node's lasting database session (idempotency claims name it). */
   nodeSession?: NodeSession;
+  /** Seals the responses idempotency records keep. */
+  keyring: MasterKeyring;
 }) {
   const { config, logger, services } = deps;
   const { database, jobs, workers } = services;
@@ -129,13 +132,16 @@ export function startPlugins(deps: {
       },
       deps.coreModules,
     );
+    const idempotency = new IdempotencyStore(database.query, deps.keyring, deps.nodeSession);
+    const sealed = await idempotency.sealStoredInPlaintext();
+    if (sealed > 0) logger.info({ sealed }, 'stored idempotent responses sealed under the master key');
     const host: PluginHost = new PluginHost({
       core,
       container,
       jobs,
       workers,
       access: deps.access,
-      idempotency: new IdempotencyStore(database.query, deps.nodeSession),
+      idempotency,
       logger,
       onStateChange: (status: PluginStatus) => recordState(database, status),
       initTimeoutMs: deps.initTimeoutMs,

@@ -1,0 +1,2 @@
+ALTER TABLE webhook_subscription DROP CONSTRAINT webhook_subscription_secret_sealed;
+ALTER TABLE notification_channel DROP CONSTRAINT notification_channel_url_sealed;
