@@ -40,7 +40,14 @@ export {
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
 export { eventStreamResponse, type EventStreamOptions, type SseFrame } from '../events/event-stream-response.ts';
-export { createTemplateSections, type TemplateSection, type TemplateSectionReport, type TemplateSectionsService } from './template-sections.ts';
+export {
+  createTemplateSections,
+  type AuthorizePermission,
+  type TemplateCaller,
+  type TemplateSection,
+  type TemplateSectionReport,
+  type TemplateSectionsService,
+} from './template-sections.ts';
 export { reachedAddress } from '../outbound/address-policy.ts';
 export { AppError, type ErrorCode } from '../errors/app-error.ts';
 export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';

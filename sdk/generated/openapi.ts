@@ -3924,7 +3924,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The service catalog and SLA definitions as one YAML document. */
+    /**
+     * The service catalog and SLA definitions as one YAML document.
+     * @description Sections other plugins contribute need their own read permission too (`workflows`: `automation.workflows:read`): named in `sections` without it, 403 naming the permission; by default, such sections are left out.
+     */
     get: operations['exportTemplates'];
     put?: never;
     post?: never;
@@ -3943,7 +3946,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Import a YAML document of the export's format; validated, idempotent, dry-run capable. */
+    /**
+     * Import a YAML document of the export's format; validated, idempotent, dry-run capable.
+     * @description A section another plugin contributes needs that plugin's write permission too (`workflows`: `automation.workflows:write`, as creating workflows does): a document carrying it without that permission answers 403 naming the permission, and nothing is imported.
+     */
     post: operations['importTemplates'];
     delete?: never;
     options?: never;

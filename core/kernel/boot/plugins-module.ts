@@ -83,7 +83,12 @@ export function startPlugins(deps: {
     registerValue(container, tokens.outbound, services.outbound);
     registerValue(container, tokens.alerts, services.alerts);
     registerValue(container, tokens.bearerTokens, services.bearerTokens);
-    registerValue(container, tokens.templateSections, createTemplateSections());
+    // A contributed section's own permission is checked as the router checks an operation's.
+    registerValue(
+      container,
+      tokens.templateSections,
+      createTemplateSections((principal, permission, tenantId) => deps.access.authorize(principal, permission, tenantId)),
+    );
     // Plugins get these scoped to themselves (plugin-scope.ts); the plain tokens are the core's own view.
     registerValue(container, pluginSecretsToken, (pluginId: string) => secretsFor(services.secrets, pluginId, `plugin:${pluginId}`));
     registerValue(container, pluginSettingsToken, (pluginId: string) => settingsFor(services.settings, pluginId));

@@ -46,6 +46,9 @@ const same = (fields: Fields, row: WorkflowRow) =>
 export function workflowTemplates(changed: () => void): TemplateSection {
   return {
     name: 'workflows',
+    // Importing creates and replaces workflows, which then run HTTP, agent and ticket steps: the
+    // same permission as writing them through /api/v1/workflows, whoever may import templates.
+    permissions: { import: 'automation.workflows:write', export: 'automation.workflows:read' },
     itemSchema: itemSchemaFromContract(),
     keyOf: (item) => String(item.name).toLowerCase(),
     async export(tx: Tx) {
