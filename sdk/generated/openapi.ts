@@ -1566,7 +1566,10 @@ export interface paths {
     /** Replace its definition (a new version); 409 when `version` is stale. */
     put: operations['replaceWorkflow'];
     post?: never;
-    /** Delete it with its versions; its executions stay readable. */
+    /**
+     * Delete it with its versions; its executions stay readable.
+     * @description Refused with 409 (`conflict`, `details.unfinishedExecutions`) while any of its executions is queued, running or waiting: they run the workflow's versions, which go with it. Cancel them (`POST /api/v1/workflow-executions/{id}/cancel`) or let them finish, then delete.
+     */
     delete: operations['deleteWorkflow'];
     options?: never;
     head?: never;
@@ -12598,6 +12601,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
       422: components['responses']['AutomationUnprocessable'];
     };
   };

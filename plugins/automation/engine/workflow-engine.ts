@@ -82,14 +82,15 @@ export class WorkflowEngine {
     workflow: { id: string; version: number; name: string },
     start: { kind: TriggerKind; ref?: string; input?: unknown; trigger?: unknown; createdBy?: string },
   ): Promise<ExecutionRow | undefined> {
+    // The workflow's row is key-share locked: a delete (which locks it for update) either waits for
+    // this execution and then refuses, or wins and nothing starts. No execution outlives its versions.
     const [row] = await tx.query<ExecutionRow>(
       `INSERT INTO workflow_execution (id, tenant_id, workflow_id, workflow_version, workflow_name, status, trigger_kind, trigger_ref, input, context, created_by)
-       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+       SELECT ?, ?, w.id, ?, ?, 'queued', ?, ?, ?, ?, ? FROM (SELECT id FROM workflow WHERE id = ? FOR KEY SHARE) w
        ON CONFLICT (workflow_id, trigger_ref) WHERE trigger_ref IS NOT NULL DO NOTHING RETURNING *`,
       [
         randomUUID(),
         tx.tenantId,
-        workflow.id,
         workflow.version,
         workflow.name,
         start.kind,
@@ -97,6 +98,7 @@ export class WorkflowEngine {
         JSON.stringify(start.input ?? {}),
         JSON.stringify({ steps: {}, vars: {}, trigger: start.trigger ?? { kind: start.kind } }),
         start.createdBy ?? null,
+        workflow.id,
       ],
     );
     if (row) tx.afterCommit(() => this.enqueue(row.tenant_id, row.id));
@@ -107,7 +109,7 @@ export class WorkflowEngine {
     return this.options.jobs.send(runQueue, { tenantId, executionId }, delaySeconds ? { startAfterSeconds: Math.ceil(delaySeconds) } : {});
   }
 
-  private async definition(tx: Tx, workflowId: string, version: number): Promise<WorkflowDefinition> {
+  private async definition(tx: Tx, workflowId: string, version: number): Promise<WorkflowDefinition | undefined> {
     const key = `${workflowId}:${version}`;
     const cached = this.definitions.get(key);
     if (cached) return cached;
@@ -115,7 +117,7 @@ export class WorkflowEngine {
       workflowId,
       version,
     ]);
-    if (!row) throw new Error(`workflow ${workflowId} has no version ${version}`);
+    if (!row) return undefined;
     // Versions never change, so a node keeps them; the bound only guards memory.
     if (this.definitions.size > 5000) this.definitions.clear();
     this.definitions.set(key, row);
@@ -140,6 +142,12 @@ export class WorkflowEngine {
       );
       if (!execution) return undefined;
       const definition = await this.definition(tx, execution.workflow_id, execution.workflow_version);
+      if (!definition) {
+        // Left from before deletes were refused while executions ran: it can never run, so it ends
+        // now instead of being queued again by every resume sweep.
+        await this.finishWithoutDefinition(tx, execution);
+        return undefined;
+      }
       const interrupted = await tx.query<{ id: string; step_index: number; attempt: number }>(
         "SELECT id, step_index, attempt FROM workflow_step_run WHERE execution_id = ? AND status = 'running'",
         [executionId],
@@ -405,6 +413,20 @@ export class WorkflowEngine {
       if (finished) await publishFinished(this.options.events, tx, finished);
       return false;
     });
+  }
+
+  private async finishWithoutDefinition(tx: Tx, execution: ExecutionRow): Promise<void> {
+    const [row] = await tx.query<ExecutionRow & { duration_ms: number }>(
+      `UPDATE workflow_execution SET status = 'failed', failure_code = 'workflow_deleted',
+              failure_message = ?, completed_at = now(), lease_until = NULL, updated_at = now()
+        WHERE id = ? RETURNING *, (extract(epoch FROM now() - coalesce(started_at, queued_at)) * 1000)::int AS duration_ms`,
+      [`Version ${execution.workflow_version} of workflow ${execution.workflow_id} no longer exists`, execution.id],
+    );
+    await tx.query(
+      "UPDATE workflow_step_run SET status = 'interrupted', error_code = 'workflow_deleted', completed_at = now() WHERE execution_id = ? AND status = 'running'",
+      [execution.id],
+    );
+    if (row) await publishFinished(this.options.events, tx, row);
   }
 
   /** Retry from the failed step: the outputs of the steps before it are kept. */

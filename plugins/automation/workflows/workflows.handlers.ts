@@ -210,7 +210,20 @@ export function workflowHandlers(database: DatabaseService, changed: () => void)
     updateWorkflow: (req: Req) => update(req, false),
     deleteWorkflow: async (req: Req) => {
       await database.forTenant(req.tenantId).transaction(async (tx) => {
+        // The row lock also holds back executions starting meanwhile (the engine's start shares it).
         await findWorkflow(tx, req.params.id, true);
+        // Unfinished executions run on the versions the delete would take with it: refused rather
+        // than cancelled behind the caller's back, since a running step may be acting right now.
+        const [{ unfinished }] = await tx.query<{ unfinished: number }>(
+          "SELECT count(*)::int AS unfinished FROM workflow_execution WHERE workflow_id = ? AND status IN ('queued', 'running', 'waiting')",
+          [req.params.id],
+        );
+        if (unfinished > 0)
+          throw new AppError(
+            'conflict',
+            `Workflow ${req.params.id} has ${unfinished} unfinished execution(s): cancel them or let them finish, then delete it`,
+            { details: { unfinishedExecutions: unfinished } },
+          );
         await tx.query('DELETE FROM workflow WHERE id = ?', [req.params.id]);
         tx.afterCommit(changed);
       });
