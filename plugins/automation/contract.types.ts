@@ -171,7 +171,7 @@ export type SmokeReport = {
   startedAt: string;
   totalMs: number;
   stages: {
-    name: 'database' | 'event' | 'job' | 'agent';
+    name: 'database' | 'event' | 'job' | 'agent' | 'workflow';
     status: 'passed' | 'failed';
     durationMs: number;
     detail?: string;
@@ -694,7 +694,7 @@ export type RetryWorkflowExecutionRequest = {
 
 export type RetryWorkflowExecutionResponse = WorkflowExecution;
 
-/** POST /api/v1/agent-runtime/smoke: An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), and a built-in agent run; each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
+/** POST /api/v1/agent-runtime/smoke: An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), a built-in agent run, and a one-step workflow run by the engine (the workflow is removed afterwards, its execution kept); each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
 export type RunAgentRuntimeSmokeRequest = {
   headers?: {
     /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */

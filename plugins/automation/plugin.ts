@@ -260,7 +260,7 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
         capabilities,
         controlPlane: { configured: url !== undefined, signed: secret !== undefined },
       };
-      const smoke = { database, events, jobs: ctx.get(tokens.jobs), runs, capabilities };
+      const smoke = { database, events, jobs: ctx.get(tokens.jobs), runs, capabilities, engine };
 
       capabilities.register(echoCapability);
 

@@ -1898,7 +1898,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), and a built-in agent run; each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
+    /** An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), a built-in agent run, and a one-step workflow run by the engine (the workflow is removed afterwards, its execution kept); each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
     post: operations['runAgentRuntimeSmoke'];
     delete?: never;
     options?: never;
@@ -5978,7 +5978,7 @@ export interface components {
       totalMs: number;
       stages: {
         /** @enum {string} */
-        name: 'database' | 'event' | 'job' | 'agent';
+        name: 'database' | 'event' | 'job' | 'agent' | 'workflow';
         /** @enum {string} */
         status: 'passed' | 'failed';
         durationMs: number;
