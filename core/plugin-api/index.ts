@@ -54,8 +54,16 @@ export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnv
 export { defineList, type ListSpec, type ListResource } from '../lists/list-page.ts';
 export { readInPages } from '../exports/read-in-pages.ts';
 export { wallClock, type WallClock } from '../time/wall-clock.ts';
-export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/alert-types.ts';
-import type { AlertsService } from '../alerts/alert-types.ts';
+export type {
+  Alert,
+  AlertsService,
+  ChannelMessageInput,
+  NotificationChannelSummary,
+  NotificationChannelsService,
+  RaiseAlert,
+  ResolveAlert,
+} from '../alerts/alert-types.ts';
+import type { AlertsService, NotificationChannelsService } from '../alerts/alert-types.ts';
 export type { CapabilitiesService, CapabilityContext, CapabilityDeclaration, RegisteredCapability } from '../capabilities/capability-registry.ts';
 import type { CapabilitiesService } from '../capabilities/capability-registry.ts';
 export type { FailedDelivery, FailedJob, QueueDepth, RuntimeService } from '../runtime/runtime-inspector.ts';
@@ -83,6 +91,8 @@ export const tokens = {
   outbound: createServiceToken<OutboundHttpService>('outbound'),
   /** Raise and resolve alerts; routing, silences and channel notifications follow. */
   alerts: createServiceToken<AlertsService>('alerts'),
+  /** Send a message to one notification channel of a workspace by its id (a workflow's NOTIFY step). */
+  channels: createServiceToken<NotificationChannelsService>('channels'),
   /** The plugin's secrets (encrypted at rest; names are prefixed with the plugin id). */
   secrets: createServiceToken<SecretsService>('secrets'),
   /** The plugin's section of the platform's and the workspaces' settings, defaults filled in. */

@@ -289,7 +289,7 @@ export type WorkflowStep = {
   };
   /** HTTP_REQUEST: JSON body (templates resolved). */
   body?: unknown;
-  /** NOTIFY: the channel name the notification is for. */
+  /** NOTIFY: the id of the workspace's notification channel (`/api/v1/channels/{id}`) the message is sent to, in that channel's format (a webhook channel receives `{ type: "notification", channel, source, severity, title, message }`). Checked when the workflow is saved: an unknown channel is a 400. Without it, the message goes only to the `workflow.notification` event. */
   channel?: string;
   message?: string;
   severity?: 'info' | 'warning' | 'critical';

@@ -195,9 +195,11 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
     init(ctx) {
       const database = ctx.get(tokens.database);
       const events = ctx.get(tokens.events);
+      const channels = ctx.get(tokens.channels);
       const engine = new WorkflowEngine({
         database,
         events,
+        channels,
         jobs: ctx.get(tokens.jobs),
         outbound: ctx.get(tokens.outbound),
         // AGENT steps run through the same executor as POST /api/v1/execute (built below).
@@ -266,7 +268,7 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
 
       // Each handler runs behind an x-permission checked in a workspace (or is public and finds its own), so `req.tenantId` is set where used.
       const handlers: Record<string, (req: any) => unknown> = {
-        ...workflowHandlers(database, refreshTriggers),
+        ...workflowHandlers({ database, channels }, refreshTriggers),
         ...executionHandlers(database, ctx.get(tokens.config), engine),
         executeAgent: (req) => executeAgent(agents, req),
         getAgentRun: (req) => getAgentRun(runs, req),
@@ -283,7 +285,7 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
       // The templates document's `workflows:` section (served by the SLA plugin, when it is loaded).
-      ctx.onUnload(ctx.get(tokens.templateSections).contribute(workflowTemplates(refreshTriggers)));
+      ctx.onUnload(ctx.get(tokens.templateSections).contribute(workflowTemplates(channels, refreshTriggers)));
 
       ctx.job<{ tenantId: string; executionId: string }>('run', (payload) => engine.run(payload.tenantId, payload.executionId));
       ctx.onUnload(triggers.start());

@@ -4614,8 +4614,11 @@ export interface components {
        */
       channelId?: string | null;
       channelName: string;
-      /** @enum {string} */
-      kind: 'firing' | 'resolved' | 'test';
+      /**
+       * @description `message`: sent to this channel by name (a workflow NOTIFY step), no alert behind it.
+       * @enum {string}
+       */
+      kind: 'firing' | 'resolved' | 'test' | 'message';
       /** @enum {string} */
       status: 'pending' | 'sent' | 'failed';
       attempts: number;
@@ -5639,7 +5642,10 @@ export interface components {
       };
       /** @description HTTP_REQUEST: JSON body (templates resolved). */
       body?: unknown;
-      /** @description NOTIFY: the channel name the notification is for. */
+      /**
+       * Format: uuid
+       * @description NOTIFY: the id of the workspace's notification channel (`/api/v1/channels/{id}`) the message is sent to, in that channel's format (a webhook channel receives `{ type: "notification", channel, source, severity, title, message }`). Checked when the workflow is saved: an unknown channel is a 400. Without it, the message goes only to the `workflow.notification` event.
+       */
       channel?: string;
       message?: string;
       /** @enum {string} */

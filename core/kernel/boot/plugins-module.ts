@@ -1,7 +1,7 @@
 import type { PublicLinks } from '../../http/public-links.ts';
 import type { Registry } from 'prom-client';
 import { pluginMetricsOf, pluginMetricsToken } from '../../http/plugin-metrics.ts';
-import type { AlertsService } from '../../alerts/alert-types.ts';
+import type { AlertsService, NotificationChannelsService } from '../../alerts/alert-types.ts';
 import type { Config } from '../../config/config.ts';
 import type { Database } from '../../db/database.ts';
 import { migrate } from '../../db/sql-migrator.ts';
@@ -41,6 +41,7 @@ export interface PlatformServices {
   events: EventsService;
   outbound: OutboundHttp;
   alerts: AlertsService;
+  channels: NotificationChannelsService;
   secrets: SecretStore;
   settings: SettingsStore;
   runtime: RuntimeService;
@@ -82,6 +83,7 @@ export function startPlugins(deps: {
     const container = createRootContainer();
     registerValue(container, tokens.outbound, services.outbound);
     registerValue(container, tokens.alerts, services.alerts);
+    registerValue(container, tokens.channels, services.channels);
     registerValue(container, tokens.bearerTokens, services.bearerTokens);
     // A contributed section's own permission is checked as the router checks an operation's.
     registerValue(

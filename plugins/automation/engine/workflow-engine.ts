@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { DatabaseService, EventsService, JobsService, OutboundHttpService, PluginLogger, Tx } from '../../../core/plugin-api/index.ts';
+import {
+  AppError,
+  type DatabaseService,
+  type EventsService,
+  type JobsService,
+  type NotificationChannelsService,
+  type OutboundHttpService,
+  type PluginLogger,
+  type Tx,
+} from '../../../core/plugin-api/index.ts';
 import { pureStepTypes, type TriggerKind, type WorkflowDefinition, type WorkflowStep } from '../workflows/workflow-definition.ts';
 import { resolve } from './expressions.ts';
 import { type RunAgent, runStep, type StepOutcome, type StepScope, type TicketSteps } from './step-runners.ts';
@@ -41,6 +50,8 @@ export interface EngineOptions {
   events: EventsService;
   jobs: JobsService;
   outbound: OutboundHttpService;
+  /** Sends NOTIFY steps' messages to the workspace's notification channels. */
+  channels: NotificationChannelsService;
   /** Runs AGENT steps (the plugin's agent executor). */
   runAgent?: RunAgent;
   /** Opens and changes tickets for TICKET steps, while the ticketing plugin is loaded. */
@@ -243,6 +254,8 @@ export class WorkflowEngine {
           outbound: this.options.outbound,
           runAgent: this.options.runAgent,
           tickets: this.options.tickets,
+          channelExists: (channelId) =>
+            this.options.database.forTenant(execution.tenant_id).transaction(async (tx) => (await this.options.channels.find(tx, channelId)) !== null),
           signal: watch?.signal,
         },
         step,
@@ -343,13 +356,38 @@ export class WorkflowEngine {
         [done.runId, tx.tenantId, execution.id, done.index, done.step.id, done.step.type, done.attempt, status, output, code, message, done.startedAt],
       );
     }
-    // NOTIFY's effect is its event, written with the step's outcome: it happens exactly once.
-    if (outcome.ok && outcome.notify)
+    // NOTIFY's effects, its channel message and its event, are written with the step's outcome: they happen exactly once.
+    if (outcome.ok && outcome.notify) {
+      const { channel, severity, message } = outcome.notify as { channel: string | null; severity: 'info' | 'warning' | 'critical'; message: string };
+      if (channel) await this.sendToChannel(tx, execution, done.step, { channel, severity, message });
       await this.options.events.publish(tx, {
         topic: 'workflow.notification',
         tenantId: tx.tenantId,
         payload: { executionId: execution.id, workflowId: execution.workflow_id, stepId: done.step.id, ...outcome.notify },
       });
+    }
+  }
+
+  private async sendToChannel(
+    tx: Tx,
+    execution: ExecutionRow,
+    step: WorkflowStep,
+    notify: { channel: string; severity: 'info' | 'warning' | 'critical'; message: string },
+  ): Promise<void> {
+    try {
+      await this.options.channels.send(tx, {
+        tenantId: execution.tenant_id,
+        channelId: notify.channel,
+        source: 'automation',
+        severity: notify.severity,
+        title: `${execution.workflow_name}: ${step.name ?? step.id}`.slice(0, 500),
+        message: notify.message.slice(0, 10_000),
+      });
+    } catch (error) {
+      // The step found the channel; deleted since, it has nowhere to go. Recording the outcome matters more.
+      if (!(error instanceof AppError && error.code === 'not_found')) throw error;
+      this.options.logger.warn({ executionId: execution.id, stepId: step.id, channel: notify.channel }, 'the NOTIFY channel was deleted meanwhile');
+    }
   }
 
   /**

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type DatabaseService, defineList, type OperationRequest, type Tx } from '../../../core/plugin-api/index.ts';
+import {
+  AppError,
+  type DatabaseService,
+  defineList,
+  type NotificationChannelsService,
+  type OperationRequest,
+  type Tx,
+} from '../../../core/plugin-api/index.ts';
+import { checkNotifyChannels } from './notify-channels.ts';
 import { checkDefinition, nextCronRun, type WorkflowStep, type WorkflowTrigger } from './workflow-definition.ts';
 
 export interface WorkflowRow {
@@ -138,11 +146,17 @@ export async function findWorkflow(tx: Tx, id: string, lock = false): Promise<Wo
   return row;
 }
 
+export interface WorkflowHandlerDeps {
+  database: DatabaseService;
+  /** NOTIFY steps' channels are checked against the workspace's. */
+  channels: NotificationChannelsService;
+}
+
 /**
  * The workflows resource (seed 003's pattern: list, create, get, PUT, PATCH, DELETE). `changed`
  * runs after each write's commit (the event-trigger cache of this node).
  */
-export function workflowHandlers(database: DatabaseService, changed: () => void) {
+export function workflowHandlers({ database, channels }: WorkflowHandlerDeps, changed: () => void) {
   const author = (req: Req) => req.principal?.name ?? req.principal?.id;
 
   async function update(req: Req, replace: boolean) {
@@ -171,6 +185,8 @@ export function workflowHandlers(database: DatabaseService, changed: () => void)
             output: input.output === undefined ? before.output : input.output,
           };
       checkDefinition(fields);
+      // Steps left as they were are not checked again: disabling a workflow whose channel went must still work.
+      if (input.steps !== undefined) await checkNotifyChannels(tx, channels, fields.steps);
       const after = await uniqueName(() => writeWorkflow(tx, fields, before.id));
       await recordVersion(tx, after as WorkflowRow, author(req));
       tx.afterCommit(changed);
@@ -194,6 +210,7 @@ export function workflowHandlers(database: DatabaseService, changed: () => void)
       };
       checkDefinition(fields);
       const view = await database.forTenant(req.tenantId).transaction(async (tx) => {
+        await checkNotifyChannels(tx, channels, fields.steps);
         const row = await uniqueName(() => writeWorkflow(tx, fields));
         await recordVersion(tx, row as WorkflowRow, author(req));
         tx.afterCommit(changed);

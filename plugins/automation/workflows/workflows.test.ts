@@ -87,6 +87,17 @@ t.test('definitions are validated: by the contract, and by what the contract can
   await refused({ ...definition, steps: [{ id: 'a', type: 'SET_VARIABLE', variable: 'v', value: '{{ $.constructor }}' }] }, /must start with/);
   await refused({ ...definition, steps: [{ id: 'c', type: 'CONDITION', left: 1, op: 'eq', right: 1, else: 'nowhere' }] }, /else must be/);
   await refused({ ...definition, name: 'x'.repeat(201) }, /name/);
+  const notify = (channel: string) => ({ ...definition, steps: [{ id: 'tell', type: 'NOTIFY', channel, message: 'hello' }] });
+  await refused(notify('ops'), /channel/);
+  await refused(notify(randomUUID()), /steps\[0\]\.channel.*no notification channel/);
+  const foreign = await w.write('POST', '/api/v1/channels', w.globexAdmin, { name: 'ops', type: 'webhook', url: 'https://hooks.example.test/ops' });
+  t.equal(foreign.status, 201, foreign.text);
+  await refused(notify(foreign.json.id), /no notification channel/);
+  const own = await w.write('POST', '/api/v1/channels', w.acmeAdmin, { name: 'ops', type: 'webhook', url: 'https://hooks.example.test/ops' });
+  const saved = await w.write('POST', '/api/v1/workflows', w.acmeOps, { ...notify(own.json.id), name: 'Tell ops' });
+  t.equal(saved.status, 201, saved.text);
+  const renamed = await w.write('PATCH', `/api/v1/workflows/${saved.json.id}`, w.acmeOps, { version: 1, steps: notify(foreign.json.id).steps });
+  t.equal(renamed.status, 400, 'a change is checked too');
   const event = await w.write('POST', '/api/v1/workflows', w.acmeOps, {
     ...definition,
     trigger: { type: 'event', topic: 'ticket.created', filter: { priority: 'urgent' } },
