@@ -12,6 +12,7 @@ import { executionHandlers } from './executions/executions.handlers.ts';
 import { changeEvents, changeRecorded, pipelineFailed, receiveGithubWebhook } from './github/github-webhook.handler.ts';
 import { workflowCompletedCallback } from './webhooks/workflow-completed.handler.ts';
 import { workflowTemplates } from './workflows/workflow-templates.ts';
+import { receiveWorkflowWebhook, rotateWorkflowWebhookSecret } from './workflows/workflow-webhook.ts';
 import { workflowHandlers } from './workflows/workflows.handlers.ts';
 
 const fragment = (path: string) => new URL(path, import.meta.url);
@@ -46,6 +47,7 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
     topicNamespaces: ['workflow', 'pipeline'],
     openapi: openapiFiles(
       fragment('./workflows/workflows.openapi.yaml'),
+      fragment('./workflows/workflow-webhook.openapi.yaml'),
       fragment('./executions/executions.openapi.yaml'),
       fragment('./agents/agents.openapi.yaml'),
       fragment('./webhooks/workflow-completed.openapi.yaml'),
@@ -254,7 +256,9 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
         defaultTimeoutSeconds: ctx.config.ITOPS_AUTOMATION_AGENT_TIMEOUT_SECONDS as number,
       });
       const githubEnabled = githubWebhookEnabled(ctx.config.ITOPS_AUTOMATION_GITHUB_WEBHOOK_ENABLED as boolean);
-      const github = { database, events, secrets: ctx.get(tokens.secrets), enabled: githubEnabled, tickets: () => ctx.find(ticketAutomationToken) };
+      const secrets = ctx.get(tokens.secrets);
+      const hooks = { database, secrets, config, engine };
+      const github = { database, events, secrets, enabled: githubEnabled, tickets: () => ctx.find(ticketAutomationToken) };
 
       const runtime = {
         runtime: ctx.get(tokens.runtime),
@@ -268,7 +272,9 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
 
       // Each handler runs behind an x-permission checked in a workspace (or is public and finds its own), so `req.tenantId` is set where used.
       const handlers: Record<string, (req: any) => unknown> = {
-        ...workflowHandlers({ database, channels }, refreshTriggers),
+        ...workflowHandlers({ database, channels, secrets, config }, refreshTriggers),
+        rotateWorkflowWebhookSecret: (req) => rotateWorkflowWebhookSecret(hooks, req),
+        receiveWorkflowWebhook: (req) => receiveWorkflowWebhook(hooks, req),
         ...executionHandlers(database, ctx.get(tokens.config), engine),
         executeAgent: (req) => executeAgent(agents, req),
         getAgentRun: (req) => getAgentRun(runs, req),

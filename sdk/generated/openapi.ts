@@ -1615,6 +1615,44 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/workflows/{id}/webhook': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start an execution of a webhook-triggered workflow with the JSON body as its input: 202 with the queued execution, or 200 with the execution the same delivery id already started (`duplicate: true`). 401 for a missing or wrong signature (or a workflow without a secret yet), 404 for an unknown workflow or one whose trigger is not `webhook`, 409 while it is disabled. */
+    post: operations['receiveWorkflowWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workflows/{id}/webhook/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Replace the secret of a webhook-triggered workflow's inbound URL; the old one stops at once. The new secret is only in this response. 409 when the workflow's trigger is not `webhook`. */
+    post: operations['rotateWorkflowWebhookSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/workflow-executions': {
     parameters: {
       query?: never;
@@ -5606,7 +5644,7 @@ export interface components {
       };
       filters: Record<string, unknown>;
     };
-    /** @description `manual`: run through `POST /api/v1/workflows/{id}/run`; `webhook`: the same route called by another system with an API key; `event`: every event of `topic` in the workspace whose payload matches `filter` (equality of top-level fields); `cron`: on `schedule` (5 fields, UTC). */
+    /** @description `manual`: run through `POST /api/v1/workflows/{id}/run`; `webhook`: the same route called by another system with an API key, or the workflow's own signed inbound URL (`POST /api/v1/workflows/{id}/webhook`, see `webhook` on the workflow); `event`: every event of `topic` in the workspace whose payload matches `filter` (equality of top-level fields); `cron`: on `schedule` (5 fields, UTC). */
     WorkflowTrigger: {
       /** @enum {string} */
       type: 'manual' | 'event' | 'cron' | 'webhook';
@@ -5729,6 +5767,8 @@ export interface components {
        * @description Cron triggers: the next run.
        */
       nextRunAt?: string | null;
+      /** @description Webhook triggers only; its `secret` only in the response of the write that created it. */
+      webhook?: components['schemas']['WorkflowWebhook'];
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
@@ -5765,6 +5805,28 @@ export interface components {
         order?: 'asc' | 'desc';
       };
       filters: Record<string, unknown>;
+    };
+    /** @description The inbound URL of a workflow whose trigger is `webhook`. */
+    WorkflowWebhook: {
+      /** Format: uri */
+      url: string;
+      /**
+       * Format: date-time
+       * @description When its secret was set; null: none yet (rotate to get one).
+       */
+      secretRotatedAt: string | null;
+      /** @description Only in the response of the write that created the secret, or of a rotation; never shown again. */
+      secret?: string;
+    };
+    WorkflowWebhookDelivery: {
+      /** Format: uuid */
+      executionId: string;
+      /** Format: uuid */
+      workflowId: string;
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+      /** @description The delivery id was received before: this is the execution it started. */
+      duplicate: boolean;
     };
     /** @description One attempt of one step. */
     WorkflowStepRun: {
@@ -8919,6 +8981,8 @@ export type Workflow = components['schemas']['Workflow'];
 export type WorkflowVersion = components['schemas']['WorkflowVersion'];
 export type WorkflowVersionList = components['schemas']['WorkflowVersionList'];
 export type WorkflowList = components['schemas']['WorkflowList'];
+export type WorkflowWebhook = components['schemas']['WorkflowWebhook'];
+export type WorkflowWebhookDelivery = components['schemas']['WorkflowWebhookDelivery'];
 export type WorkflowStepRun = components['schemas']['WorkflowStepRun'];
 export type WorkflowExecution = components['schemas']['WorkflowExecution'];
 export type WorkflowExecutionList = components['schemas']['WorkflowExecutionList'];
@@ -12722,6 +12786,84 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       422: components['responses']['AutomationUnprocessable'];
+    };
+  };
+  receiveWorkflowWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `sha256=<hex HMAC-SHA256 of "<x-itops-delivery>.<raw body>" with the workflow's secret>`. */
+        'x-itops-signature': string;
+        /** @description The delivery's unique id; a delivery id received before starts nothing new. */
+        'x-itops-delivery': string;
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    /** @description A JSON object, the execution's `$.input` (read as raw bytes, since the signature covers them exactly). */
+    requestBody: {
+      content: {
+        '*/*': string;
+      };
+    };
+    responses: {
+      /** @description A delivery received before; its execution. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowWebhookDelivery'];
+        };
+      };
+      /** @description Queued. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowWebhookDelivery'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  rotateWorkflowWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Rotated. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowWebhook'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
     };
   };
   listWorkflowExecutions: {

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import {
   AppError,
+  type ConfigService,
   type DatabaseService,
-  defineList,
   type NotificationChannelsService,
+  defineList,
   type OperationRequest,
+  type SecretsService,
   type Tx,
 } from '../../../core/plugin-api/index.ts';
 import { checkNotifyChannels } from './notify-channels.ts';
+import { ensureWebhookSecret, webhookView } from './workflow-webhook.ts';
 import { checkDefinition, nextCronRun, type WorkflowStep, type WorkflowTrigger } from './workflow-definition.ts';
 
 export interface WorkflowRow {
@@ -20,6 +23,7 @@ export interface WorkflowRow {
   output: unknown;
   version: number;
   next_run_at: Date | null;
+  webhook_secret_rotated_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -38,15 +42,6 @@ export const workflowView = (row: WorkflowRow) => ({
   nextRunAt: iso(row.next_run_at),
   createdAt: iso(row.created_at) as string,
   updatedAt: iso(row.updated_at) as string,
-});
-
-const workflowList = defineList({
-  from: 'workflow',
-  sortable: { name: 'lower(name)', createdAt: 'created_at', updatedAt: 'updated_at' },
-  defaultSort: 'name',
-  equals: { enabled: 'enabled' },
-  search: ['name', 'description'],
-  view: workflowView,
 });
 
 interface VersionRow {
@@ -150,14 +145,26 @@ export interface WorkflowHandlerDeps {
   database: DatabaseService;
   /** NOTIFY steps' channels are checked against the workspace's. */
   channels: NotificationChannelsService;
+  /** Where webhook triggers' secrets are kept. */
+  secrets: SecretsService;
+  config: ConfigService;
 }
 
 /**
  * The workflows resource (seed 003's pattern: list, create, get, PUT, PATCH, DELETE). `changed`
  * runs after each write's commit (the event-trigger cache of this node).
  */
-export function workflowHandlers({ database, channels }: WorkflowHandlerDeps, changed: () => void) {
+export function workflowHandlers({ database, channels, secrets, config }: WorkflowHandlerDeps, changed: () => void) {
   const author = (req: Req) => req.principal?.name ?? req.principal?.id;
+  const viewOf = (row: WorkflowRow, secret?: string) => ({ ...workflowView(row), ...webhookView(config, row, secret) });
+  const workflowList = defineList({
+    from: 'workflow',
+    sortable: { name: 'lower(name)', createdAt: 'created_at', updatedAt: 'updated_at' },
+    defaultSort: 'name',
+    equals: { enabled: 'enabled' },
+    search: ['name', 'description'],
+    view: (row: WorkflowRow) => viewOf(row),
+  });
 
   async function update(req: Req, replace: boolean) {
     const view = await database.forTenant(req.tenantId).transaction(async (tx) => {
@@ -187,17 +194,18 @@ export function workflowHandlers({ database, channels }: WorkflowHandlerDeps, ch
       checkDefinition(fields);
       // Steps left as they were are not checked again: disabling a workflow whose channel went must still work.
       if (input.steps !== undefined) await checkNotifyChannels(tx, channels, fields.steps);
-      const after = await uniqueName(() => writeWorkflow(tx, fields, before.id));
-      await recordVersion(tx, after as WorkflowRow, author(req));
+      const written = await uniqueName(() => writeWorkflow(tx, fields, before.id));
+      await recordVersion(tx, written, author(req));
+      const after = await ensureWebhookSecret(tx, secrets, written);
       tx.afterCommit(changed);
-      return workflowView(after as WorkflowRow);
+      return viewOf(after.row, after.secret);
     });
     return view;
   }
 
   return {
     listWorkflows: (req: Req) => workflowList.page(database.forTenant(req.tenantId), req.query),
-    getWorkflow: (req: Req) => database.forTenant(req.tenantId).transaction(async (tx) => workflowView(await findWorkflow(tx, req.params.id))),
+    getWorkflow: (req: Req) => database.forTenant(req.tenantId).transaction(async (tx) => viewOf(await findWorkflow(tx, req.params.id))),
     createWorkflow: async (req: Req) => {
       const body = req.body as Partial<Fields>;
       const fields: Fields = {
@@ -212,9 +220,10 @@ export function workflowHandlers({ database, channels }: WorkflowHandlerDeps, ch
       const view = await database.forTenant(req.tenantId).transaction(async (tx) => {
         await checkNotifyChannels(tx, channels, fields.steps);
         const row = await uniqueName(() => writeWorkflow(tx, fields));
-        await recordVersion(tx, row as WorkflowRow, author(req));
+        await recordVersion(tx, row, author(req));
+        const created = await ensureWebhookSecret(tx, secrets, row);
         tx.afterCommit(changed);
-        return workflowView(row as WorkflowRow);
+        return viewOf(created.row, created.secret);
       });
       return { status: 201, body: view };
     },
