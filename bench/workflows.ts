@@ -91,7 +91,7 @@ const workflowId = randomUUID();
 const steps = [
   { id: 'call', type: 'HTTP_REQUEST', url: targetUrl, method: 'POST', body: {} },
   { id: 'pick', type: 'SET_VARIABLE', variable: 'service', value: '{{ $.steps.call.output.body.service }}' },
-  { id: 'tell', type: 'NOTIFY', channel: 'ops', message: 'Restarted {{ $.vars.service }}' },
+  { id: 'tell', type: 'NOTIFY', message: 'Restarted {{ $.vars.service }}' },
 ];
 await database.forTenant(tenantId).transaction(async (tx) => {
   await tx.query('INSERT INTO workflow (id, tenant_id, name, trigger, steps) VALUES (?, ?, \'bench\', \'{"type":"manual"}\', ?)', [

@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.ts';
 import { DeliveryLedger, type QueueDelivery, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 import { type AlertRow, alertView, type Query } from './alert-service.ts';
-import type { NotificationKind } from './channel-formats.ts';
+import type { NotificationContent, NotificationKind, Severity } from './channel-formats.ts';
 import { withDefaults } from './channels/channel-config.ts';
 import { type ChannelSecrets, channelSecretPrefix } from './channels/channel-secrets.ts';
 import type { ChannelConfig, ChannelMessage } from './channels/channel-type.ts';
@@ -103,6 +103,9 @@ export class AlertNotifier {
       kind: NotificationKind;
       alert_id: string | null;
       message: string | null;
+      title: string | null;
+      severity: Severity | null;
+      source: string | null;
       type: string;
       config: ChannelConfig;
       name: string;
@@ -119,7 +122,7 @@ export class AlertNotifier {
          LEFT JOIN workspace_secret sec ON sec.tenant_id = c.tenant_id AND sec.key = ?::text || c.id
        WHERE n.id = ? AND n.status = 'pending' AND n.next_attempt_at <= now() + interval '1 second'
          AND (n.claimed_until IS NULL OR n.claimed_until < now()) AND c.id = n.channel_id
-       RETURNING n.attempts, n.kind, n.alert_id, n.message, c.type, c.config, c.name,
+       RETURNING n.attempts, n.kind, n.alert_id, n.message, n.title, n.severity, n.source, c.type, c.config, c.name,
          c.tenant_id, c.id AS channel_id, sec.version, sec.ciphertext, sec.wrapped_key, sec.master_key_id`,
       [channelSecretPrefix, notificationId],
     );
@@ -147,7 +150,16 @@ export class AlertNotifier {
     const summary = alert ? { ...alert, silencedBy: undefined, notifiedAt: undefined, acknowledgedAt: undefined, acknowledgedBy: undefined } : undefined;
     const type = channelType(job.type);
     if (!type) return this.ledger.fail(notificationId, null, `the channel type ${job.type} is no longer supported`);
-    const content = { kind: job.kind, alert: summary, message: job.message ?? undefined, channelName: job.name };
+    const content: NotificationContent = {
+      kind: job.kind,
+      alert: summary,
+      message: job.message ?? undefined,
+      channelName: job.name,
+      // A channel message (kind `message`) has no alert: what it is about travels with it.
+      ...(job.kind === 'message'
+        ? { title: job.title ?? undefined, severity: job.severity ?? 'info', source: job.source ?? undefined, reference: notificationId }
+        : {}),
+    };
     let message: ChannelMessage;
     try {
       message = type.build(withDefaults(type, job.config ?? {}), content);

@@ -5,7 +5,15 @@ import type { EventDeclaration } from '../plugin-api/types.ts';
 import { channelSelected, type RoutingRule, type SilenceMatchers, silenceMatches } from './alert-matching.ts';
 import type { Severity } from './channel-formats.ts';
 import type { SqlQuery, Tx } from '../db/sql-handles.ts';
-import type { Alert, AlertsService, RaiseAlert, ResolveAlert } from './alert-types.ts';
+import type {
+  Alert,
+  AlertsService,
+  ChannelMessageInput,
+  NotificationChannelsService,
+  NotificationChannelSummary,
+  RaiseAlert,
+  ResolveAlert,
+} from './alert-types.ts';
 
 export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from './alert-types.ts';
 
@@ -71,6 +79,7 @@ export function alertFingerprint(a: { source: string; entityType: string; entity
 }
 
 const severities = new Set(['critical', 'warning', 'info']);
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function checkRaise(a: RaiseAlert): void {
   const problems: { path: string; message: string }[] = [];
@@ -233,6 +242,57 @@ export class AlertService implements AlertsService {
       views.delete(key);
       return view;
     });
+  }
+
+  /** What plugins get as `tokens.channels`: the channel methods below. */
+  channels(): NotificationChannelsService {
+    return { find: (tx, id) => this.channel(tx, id), send: (tx, message) => this.sendToChannel(tx, message) };
+  }
+
+  async channel(tx: Tx, id: string): Promise<NotificationChannelSummary | null> {
+    if (!uuidPattern.test(id)) return null;
+    const [row] = await tx.query<NotificationChannelSummary>('SELECT id, name, type, enabled FROM notification_channel WHERE id = ?', [id]);
+    return row ?? null;
+  }
+
+  async sendToChannel(tx: Tx, input: ChannelMessageInput): Promise<{ notificationId: string }> {
+    checkTenant(tx, input.tenantId);
+    const problems: { path: string; message: string }[] = [];
+    if (!severities.has(input.severity)) problems.push({ path: '/severity', message: 'must be critical, warning or info' });
+    if (typeof input.title !== 'string' || input.title.trim() === '' || input.title.length > 500)
+      problems.push({ path: '/title', message: 'must be a non-empty string of at most 500 characters' });
+    if (typeof input.message !== 'string' || input.message.length > 10_000)
+      problems.push({ path: '/message', message: 'must be a string of at most 10000 characters' });
+    if (typeof input.source !== 'string' || input.source.trim() === '' || input.source.length > 100)
+      problems.push({ path: '/source', message: 'must be a non-empty string of at most 100 characters' });
+    if (problems.length > 0) throw new AppError('validation_failed', 'Invalid channel message', { details: problems });
+    // A platform transaction sees every workspace's channels: the channel must be the message's workspace's.
+    const [channel] = uuidPattern.test(input.channelId)
+      ? await tx.query<NotificationChannelSummary>('SELECT id, name, type, enabled FROM notification_channel WHERE id = ? AND tenant_id = ?', [
+          input.channelId,
+          input.tenantId,
+        ])
+      : [];
+    if (!channel) throw new AppError('not_found', `Channel ${input.channelId} was not found`);
+    const id = randomUUID();
+    await tx.query(
+      `INSERT INTO alert_notification (id, tenant_id, channel_id, channel_name, kind, message, title, severity, source, status, last_error)
+       VALUES (?, ?, ?, ?, 'message', ?, ?, ?, ?, ?, ?)`,
+      [
+        id,
+        input.tenantId,
+        channel.id,
+        channel.name,
+        input.message,
+        input.title,
+        input.severity,
+        input.source,
+        channel.enabled ? 'pending' : 'failed',
+        channel.enabled ? null : 'the channel is disabled',
+      ],
+    );
+    if (channel.enabled) tx.afterCommit(() => this.enqueueAll([{ id, tenant_id: input.tenantId }]));
+    return { notificationId: id };
   }
 
   /**

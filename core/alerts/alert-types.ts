@@ -24,6 +24,26 @@ export type ResolveAlert =
   | { tenantId: string; fingerprint: string }
   | { tenantId: string; source: string; entityType: string; entityId: string; title: string; fingerprint?: undefined };
 
+/** A message for one channel of a workspace, with no alert behind it (a workflow's NOTIFY step). */
+export interface ChannelMessageInput {
+  tenantId: string;
+  /** The channel's id (`/api/v1/channels/{id}`). */
+  channelId: string;
+  /** Who sends it: a plugin or core feature id, e.g. `automation`. */
+  source: string;
+  severity: Severity;
+  title: string;
+  message: string;
+}
+
+/** A notification channel of a workspace, as a plugin may name one. */
+export interface NotificationChannelSummary {
+  id: string;
+  name: string;
+  type: string;
+  enabled: boolean;
+}
+
 export type Alert = AlertSummary & { silencedBy: string | null; notifiedAt: string | null; acknowledgedAt: string | null; acknowledgedBy: string | null };
 
 /**
@@ -57,4 +77,24 @@ export interface AlertsService {
    * fingerprint given twice is resolved by its first entry and null in the second).
    */
   resolveMany(tx: Tx, alerts: ResolveAlert[]): Promise<(Alert | null)[]>;
+}
+
+/**
+ * The workspace's notification channels as plugins use them by name: a message to one channel,
+ * with no alert behind it (a workflow's NOTIFY step). Alerts reach channels by routing instead.
+ */
+export interface NotificationChannelsService {
+  /**
+   * The workspace's channel with this id as the transaction sees it (a workspace's transaction:
+   * that workspace's channels only), or null: how a plugin checks a channel it is told to use.
+   */
+  find(tx: Tx, id: string): Promise<NotificationChannelSummary | null>;
+  /**
+   * Sends a message to one channel, in the channel's format, once the transaction commits (the
+   * same delivery, retries and notification record as alert notifications: kind `message`).
+   * Routing rules and silences are for alerts and do not apply: the caller named the channel.
+   * AppError('not_found') for a channel the workspace does not have; a disabled channel records
+   * the message as failed rather than sending it.
+   */
+  send(tx: Tx, message: ChannelMessageInput): Promise<{ notificationId: string }>;
 }

@@ -11,6 +11,7 @@ import { ChannelSecrets, sealPlaintextChannelSecrets } from './channels/channel-
 import type { MailSettings } from './channels/smtp-sender.ts';
 import { AlertService, type PublishMany, type Query } from './alert-service.ts';
 import { alertsModule } from './alerts.module.ts';
+import type { NotificationChannelsService } from './alert-types.ts';
 
 export { alertEventTopics } from './alert-service.ts';
 
@@ -36,7 +37,7 @@ export function alertsWiring(deps: {
   retryBaseSeconds?: number;
   /** The SMTP relay of e-mail channels and the address policy it is held to. */
   mail?: MailSettings;
-}): { module: CoreModule; service: AlertService; start(): Promise<() => Promise<void>> } {
+}): { module: CoreModule; service: AlertService; channels: NotificationChannelsService; start(): Promise<() => Promise<void>> } {
   const { query, jobs, logger } = deps;
   const enqueue: QueueDelivery = (notificationId, { tenantId, startAfterSeconds }) =>
     jobs.send(notifyQueue, { notificationId }, { startAfterSeconds, group: tenantId });
@@ -54,6 +55,7 @@ export function alertsWiring(deps: {
   return {
     module: alertsModule({ database: deps.database, notifier, secrets: channelSecrets, publishMany: deps.outboxPublishMany }),
     service,
+    channels: service.channels(),
     async start() {
       const sealed = await sealPlaintextChannelSecrets(deps.database, deps.secrets);
       if (sealed > 0) logger.info({ sealed }, 'channel secrets moved into the encrypted secrets store');

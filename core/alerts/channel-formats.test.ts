@@ -70,3 +70,28 @@ t.test('channel URLs are masked', async (t) => {
   t.equal(maskUrl('https://hooks.slack.com/services/T000/B000/XXXXSECRET'), 'https://hooks.slack.com/…CRET');
   t.notMatch(maskUrl('https://discord.com/api/webhooks/1/token-abc'), /token/);
 });
+
+t.test('a channel message (no alert behind it) carries its own title, severity and sender', async (t) => {
+  const c = {
+    kind: 'message' as const,
+    channelName: 'ops',
+    title: 'Restart: tell',
+    severity: 'warning' as const,
+    source: 'automation',
+    message: 'Restarted db',
+    reference: 'n1',
+  };
+  t.same(channelBody('webhook', c), {
+    type: 'notification',
+    channel: 'ops',
+    source: 'automation',
+    severity: 'warning',
+    title: 'Restart: tell',
+    message: 'Restarted db',
+  });
+  t.match(channelBody('slack', c), { text: '[WARNING] Restart: tell: Restarted db' });
+  t.match(channelBody('discord', c), {
+    embeds: [{ title: 'Restart: tell', description: 'Restarted db', color: 0xf9a825, fields: [{ name: 'Source', value: 'automation' }] }],
+  });
+  t.match(channelBody('teams', c), { title: '[WARNING] Restart: tell', text: 'Restarted db', themeColor: 'F9A825' });
+});

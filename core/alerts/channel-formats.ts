@@ -5,10 +5,12 @@
  * - discord: `{ content, embeds: [{ title, description, color, fields, timestamp, footer }] }`.
  * - teams: a legacy Office 365 connector MessageCard
  *   `{ "@type": "MessageCard", "@context": "https://schema.org/extensions", summary, themeColor, title, text, sections: [{ facts }] }`.
- * - webhook: plain JSON `{ type, alert }` (or `{ type: "alert.test", message }`).
+ * - webhook: plain JSON `{ type, alert }` (or `{ type: "alert.test", message }`, or for a channel
+ *   message `{ type: "notification", channel, source, severity, title, message }`).
  */
 export type Severity = 'critical' | 'warning' | 'info';
-export type NotificationKind = 'firing' | 'resolved' | 'test';
+/** `message`: a message sent to one channel by name, with no alert behind it (a workflow's NOTIFY). */
+export type NotificationKind = 'firing' | 'resolved' | 'test' | 'message';
 
 export interface AlertSummary {
   id: string;
@@ -31,10 +33,25 @@ export interface NotificationContent {
   kind: NotificationKind;
   /** Absent for test messages. */
   alert?: AlertSummary;
-  /** The text of a test message. */
+  /** The text of a test message or a channel message. */
   message?: string;
   channelName: string;
+  /** A channel message's title, severity and sender. */
+  title?: string;
+  severity?: Severity;
+  source?: string;
+  /** A channel message's own id: where a service de-duplicates (PagerDuty, Opsgenie), each message is one of its own. */
+  reference?: string;
 }
+
+/** The severity a notification is sent with: its alert's, or a channel message's own. */
+export const severityOf = (c: NotificationContent): Severity | undefined => c.alert?.severity ?? c.severity;
+
+/** The severity a firing alert or a channel message asks attention with (resolved and test ones ask none). */
+export const urgencyOf = (c: NotificationContent): Severity | undefined => (c.kind === 'firing' || c.kind === 'message' ? severityOf(c) : undefined);
+
+/** A channel message's title, or the alert's. */
+const titleOf = (c: NotificationContent) => (c.kind === 'message' ? (c.title ?? 'itops notification') : c.alert?.title);
 
 export const severityColor: Record<Severity | 'resolved' | 'test', string> = {
   critical: 'D32F2F',
@@ -44,15 +61,18 @@ export const severityColor: Record<Severity | 'resolved' | 'test', string> = {
   test: '607D8B',
 };
 
-export const colorKey = (c: NotificationContent) => (c.kind === 'test' ? 'test' : c.kind === 'resolved' ? 'resolved' : (c.alert as AlertSummary).severity);
+export const colorKey = (c: NotificationContent) =>
+  c.kind === 'test' ? 'test' : c.kind === 'resolved' ? 'resolved' : c.kind === 'message' ? (c.severity ?? 'info') : (c.alert as AlertSummary).severity;
 
-/** One-line headline, e.g. `[FIRING:critical] Disk almost full`. */
+/** One-line headline, e.g. `[FIRING:critical] Disk almost full`, or `[WARNING] Restarted db` for a channel message. */
 export function headline(c: NotificationContent): string {
+  if (c.kind === 'message') return `[${(c.severity ?? 'info').toUpperCase()}] ${titleOf(c)}`;
   if (c.kind === 'test' || !c.alert) return `[TEST] itops notification test for ${c.channelName}`;
   return c.kind === 'resolved' ? `[RESOLVED] ${c.alert.title}` : `[FIRING:${c.alert.severity}] ${c.alert.title}`;
 }
 
 export function facts(c: NotificationContent): { name: string; value: string }[] {
+  if (c.kind === 'message') return c.source ? [{ name: 'Source', value: c.source }] : [];
   if (!c.alert) return [];
   const a = c.alert;
   const rows = [
@@ -68,7 +88,11 @@ export function facts(c: NotificationContent): { name: string; value: string }[]
 }
 
 export const bodyText = (c: NotificationContent) =>
-  c.kind === 'test' || !c.alert ? (c.message ?? 'This is a test notification from itops.') : (c.alert.message ?? c.alert.title);
+  c.kind === 'message'
+    ? (c.message ?? '')
+    : c.kind === 'test' || !c.alert
+      ? (c.message ?? 'This is a test notification from itops.')
+      : (c.alert.message ?? c.alert.title);
 
 export function slackBody(c: NotificationContent): Record<string, unknown> {
   const fields = facts(c).slice(0, 10);
@@ -78,7 +102,15 @@ export function slackBody(c: NotificationContent): Record<string, unknown> {
       { type: 'header', text: { type: 'plain_text', text: headline(c).slice(0, 150) } },
       { type: 'section', text: { type: 'mrkdwn', text: bodyText(c).slice(0, 3000) } },
       ...(fields.length > 0 ? [{ type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: `*${f.name}*\n${f.value}` })) }] : []),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: c.alert ? `itops alert ${c.alert.id}` : 'itops notification test' }] },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: c.alert ? `itops alert ${c.alert.id}` : c.kind === 'message' ? `itops ${c.source ?? 'notification'}` : 'itops notification test',
+          },
+        ],
+      },
     ],
   };
 }
@@ -88,7 +120,7 @@ export function discordBody(c: NotificationContent): Record<string, unknown> {
     content: headline(c).slice(0, 2000),
     embeds: [
       {
-        title: (c.alert?.title ?? 'itops notification test').slice(0, 256),
+        title: (titleOf(c) ?? 'itops notification test').slice(0, 256),
         description: bodyText(c).slice(0, 4096),
         color: Number.parseInt(severityColor[colorKey(c)], 16),
         fields: facts(c)
@@ -114,6 +146,8 @@ export function teamsBody(c: NotificationContent): Record<string, unknown> {
 }
 
 export function webhookBody(c: NotificationContent): Record<string, unknown> {
+  if (c.kind === 'message')
+    return { type: 'notification', channel: c.channelName, source: c.source ?? null, severity: c.severity ?? 'info', title: titleOf(c), message: bodyText(c) };
   if (c.kind === 'test' || !c.alert) return { type: 'alert.test', channel: c.channelName, message: bodyText(c) };
   return { type: c.kind === 'resolved' ? 'alert.resolved' : 'alert.triggered', alert: c.alert };
 }
@@ -147,7 +181,7 @@ export function slackCompatibleBody(c: NotificationContent, username?: string): 
       {
         fallback: `${headline(c)}: ${bodyText(c)}`,
         color: `#${severityColor[colorKey(c)]}`,
-        title: (c.alert?.title ?? 'itops notification test').slice(0, 256),
+        title: (titleOf(c) ?? 'itops notification test').slice(0, 256),
         text: bodyText(c).slice(0, 3000),
         fields: facts(c)
           .slice(0, 20)
@@ -164,9 +198,9 @@ export function adaptiveCardBody(c: NotificationContent): Record<string, unknown
       ? 'good'
       : c.kind === 'test'
         ? 'accent'
-        : c.alert?.severity === 'critical'
+        : severityOf(c) === 'critical'
           ? 'attention'
-          : c.alert?.severity === 'warning'
+          : severityOf(c) === 'warning'
             ? 'warning'
             : 'accent';
   return {

@@ -34,7 +34,10 @@ export class SharedSubscriptions {
 
   async subscribe(args: ExecutionArgs, access: string): Promise<Outcome> {
     let bySchema = this.groups.get(args.schema);
-    if (!bySchema) this.groups.set(args.schema, (bySchema = new Map()));
+    if (!bySchema) {
+      bySchema = new Map();
+      this.groups.set(args.schema, bySchema);
+    }
     const key = `${access}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}\n${print(args.document)}`;
     let group = bySchema.get(key);
     if (!group) {

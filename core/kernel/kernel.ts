@@ -213,6 +213,7 @@ export class Kernel {
             events: events.service,
             outbound,
             alerts: alerts.service,
+            channels: alerts.channels,
             secrets: settingsAndSecrets.secrets,
             settings: settingsAndSecrets.settings,
             runtime: new RuntimeInspector({ query: database.query, database, jobs, redeliver: webhooks.replay }),

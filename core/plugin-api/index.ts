@@ -40,15 +40,30 @@ export {
 export { createServiceToken, type ServiceToken } from './tokens.ts';
 export { openapiFiles } from './openapi-files.ts';
 export { eventStreamResponse, type EventStreamOptions, type SseFrame } from '../events/event-stream-response.ts';
-export { createTemplateSections, type TemplateSection, type TemplateSectionReport, type TemplateSectionsService } from './template-sections.ts';
+export {
+  createTemplateSections,
+  type AuthorizePermission,
+  type TemplateCaller,
+  type TemplateSection,
+  type TemplateSectionReport,
+  type TemplateSectionsService,
+} from './template-sections.ts';
 export { reachedAddress } from '../outbound/address-policy.ts';
 export { AppError, type ErrorCode } from '../errors/app-error.ts';
 export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnvelope, type ListOptions } from '../lists/list-query.ts';
 export { defineList, type ListSpec, type ListResource } from '../lists/list-page.ts';
 export { readInPages } from '../exports/read-in-pages.ts';
 export { wallClock, type WallClock } from '../time/wall-clock.ts';
-export type { Alert, AlertsService, RaiseAlert, ResolveAlert } from '../alerts/alert-types.ts';
-import type { AlertsService } from '../alerts/alert-types.ts';
+export type {
+  Alert,
+  AlertsService,
+  ChannelMessageInput,
+  NotificationChannelSummary,
+  NotificationChannelsService,
+  RaiseAlert,
+  ResolveAlert,
+} from '../alerts/alert-types.ts';
+import type { AlertsService, NotificationChannelsService } from '../alerts/alert-types.ts';
 export type { CapabilitiesService, CapabilityContext, CapabilityDeclaration, RegisteredCapability } from '../capabilities/capability-registry.ts';
 import type { CapabilitiesService } from '../capabilities/capability-registry.ts';
 export type { FailedDelivery, FailedJob, QueueDepth, RuntimeService } from '../runtime/runtime-inspector.ts';
@@ -76,6 +91,8 @@ export const tokens = {
   outbound: createServiceToken<OutboundHttpService>('outbound'),
   /** Raise and resolve alerts; routing, silences and channel notifications follow. */
   alerts: createServiceToken<AlertsService>('alerts'),
+  /** Send a message to one notification channel of a workspace by its id (a workflow's NOTIFY step). */
+  channels: createServiceToken<NotificationChannelsService>('channels'),
   /** The plugin's secrets (encrypted at rest; names are prefixed with the plugin id). */
   secrets: createServiceToken<SecretsService>('secrets'),
   /** The plugin's section of the platform's and the workspaces' settings, defaults filled in. */

@@ -171,7 +171,7 @@ export type SmokeReport = {
   startedAt: string;
   totalMs: number;
   stages: {
-    name: 'database' | 'event' | 'job' | 'agent';
+    name: 'database' | 'event' | 'job' | 'agent' | 'workflow';
     status: 'passed' | 'failed';
     durationMs: number;
     detail?: string;
@@ -189,6 +189,8 @@ export type Workflow = {
   version: number;
   /** Cron triggers: the next run. */
   nextRunAt?: string | null;
+  /** Webhook triggers only; its `secret` only in the response of the write that created it. */
+  webhook?: WorkflowWebhook;
   createdAt: string;
   updatedAt: string;
 };
@@ -289,7 +291,7 @@ export type WorkflowStep = {
   };
   /** HTTP_REQUEST: JSON body (templates resolved). */
   body?: unknown;
-  /** NOTIFY: the channel name the notification is for. */
+  /** NOTIFY: the id of the workspace's notification channel (`/api/v1/channels/{id}`) the message is sent to, in that channel's format (a webhook channel receives `{ type: "notification", channel, source, severity, title, message }`). Checked when the workflow is saved: an unknown channel is a 400. Without it, the message goes only to the `workflow.notification` event. */
   channel?: string;
   message?: string;
   severity?: 'info' | 'warning' | 'critical';
@@ -336,7 +338,7 @@ export type WorkflowStepRun = {
   durationMs?: number | null;
 };
 
-/** `manual`: run through `POST /api/v1/workflows/{id}/run`; `webhook`: the same route called by another system with an API key; `event`: every event of `topic` in the workspace whose payload matches `filter` (equality of top-level fields); `cron`: on `schedule` (5 fields, UTC). */
+/** `manual`: run through `POST /api/v1/workflows/{id}/run`; `webhook`: the same route called by another system with an API key, or the workflow's own signed inbound URL (`POST /api/v1/workflows/{id}/webhook`, see `webhook` on the workflow); `event`: every event of `topic` in the workspace whose payload matches `filter` (equality of top-level fields); `cron`: on `schedule` (5 fields, UTC). */
 export type WorkflowTrigger = {
   type: 'manual' | 'event' | 'cron' | 'webhook';
   topic?: string;
@@ -358,6 +360,23 @@ export type WorkflowVersion = {
 
 export type WorkflowVersionList = ListEnvelope & {
   data?: WorkflowVersion[];
+};
+
+/** The inbound URL of a workflow whose trigger is `webhook`. */
+export type WorkflowWebhook = {
+  url: string;
+  /** When its secret was set; null: none yet (rotate to get one). */
+  secretRotatedAt: string | null;
+  /** Only in the response of the write that created the secret, or of a rotation; never shown again. */
+  secret?: string;
+};
+
+export type WorkflowWebhookDelivery = {
+  executionId: string;
+  workflowId: string;
+  status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+  /** The delivery id was received before: this is the execution it started. */
+  duplicate: boolean;
 };
 
 // Operations
@@ -631,6 +650,22 @@ export type ReceiveGithubWebhookRequest = {
 
 export type ReceiveGithubWebhookResponse = GithubDeliveryReceipt;
 
+/** POST /api/v1/workflows/{id}/webhook: Start an execution of a webhook-triggered workflow with the JSON body as its input: 202 with the queued execution, or 200 with the execution the same delivery id already started (`duplicate: true`). 401 for a missing or wrong signature (or a workflow without a secret yet), 404 for an unknown workflow or one whose trigger is not `webhook`, 409 while it is disabled. */
+export type ReceiveWorkflowWebhookRequest = {
+  path: {
+    id: string;
+  };
+  headers: {
+    /** `sha256=<hex HMAC-SHA256 of "<x-itops-delivery>.<raw body>" with the workflow's secret>`. */
+    'x-itops-signature': string;
+    /** The delivery's unique id; a delivery id received before starts nothing new. */
+    'x-itops-delivery': string;
+  };
+  body: unknown;
+};
+
+export type ReceiveWorkflowWebhookResponse = WorkflowWebhookDelivery;
+
 /** PUT /api/v1/workflows/{id}: Replace its definition (a new version); 409 when `version` is stale. */
 export type ReplaceWorkflowRequest = {
   path: {
@@ -694,7 +729,22 @@ export type RetryWorkflowExecutionRequest = {
 
 export type RetryWorkflowExecutionResponse = WorkflowExecution;
 
-/** POST /api/v1/agent-runtime/smoke: An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), and a built-in agent run; each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
+/** POST /api/v1/workflows/{id}/webhook/rotate: Replace the secret of a webhook-triggered workflow's inbound URL; the old one stops at once. The new secret is only in this response. 409 when the workflow's trigger is not `webhook`. */
+export type RotateWorkflowWebhookSecretRequest = {
+  path: {
+    id: string;
+  };
+  headers?: {
+    /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+    'x-workspace-id'?: string;
+    /** Replay-safe retries of mutating requests (kept 24 hours). */
+    'Idempotency-Key'?: string;
+  };
+};
+
+export type RotateWorkflowWebhookSecretResponse = WorkflowWebhook;
+
+/** POST /api/v1/agent-runtime/smoke: An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), a built-in agent run, and a one-step workflow run by the engine (the workflow is removed afterwards, its execution kept); each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
 export type RunAgentRuntimeSmokeRequest = {
   headers?: {
     /** Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
@@ -776,10 +826,12 @@ export interface OperationTypes {
   listWorkflowVersions: { request: ListWorkflowVersionsRequest; response: ListWorkflowVersionsResponse };
   listWorkflows: { request: ListWorkflowsRequest; response: ListWorkflowsResponse };
   receiveGithubWebhook: { request: ReceiveGithubWebhookRequest; response: ReceiveGithubWebhookResponse };
+  receiveWorkflowWebhook: { request: ReceiveWorkflowWebhookRequest; response: ReceiveWorkflowWebhookResponse };
   replaceWorkflow: { request: ReplaceWorkflowRequest; response: ReplaceWorkflowResponse };
   retryJobFailure: { request: RetryJobFailureRequest; response: RetryJobFailureResponse };
   retryOutboxFailure: { request: RetryOutboxFailureRequest; response: RetryOutboxFailureResponse };
   retryWorkflowExecution: { request: RetryWorkflowExecutionRequest; response: RetryWorkflowExecutionResponse };
+  rotateWorkflowWebhookSecret: { request: RotateWorkflowWebhookSecretRequest; response: RotateWorkflowWebhookSecretResponse };
   runAgentRuntimeSmoke: { request: RunAgentRuntimeSmokeRequest; response: RunAgentRuntimeSmokeResponse };
   runWorkflow: { request: RunWorkflowRequest; response: RunWorkflowResponse };
   updateWorkflow: { request: UpdateWorkflowRequest; response: UpdateWorkflowResponse };
@@ -822,10 +874,12 @@ export const operations = {
   listWorkflowVersions: { method: 'GET', path: '/api/v1/workflows/{id}/versions', public: false, permission: 'automation.workflows:read' },
   listWorkflows: { method: 'GET', path: '/api/v1/workflows', public: false, permission: 'automation.workflows:read' },
   receiveGithubWebhook: { method: 'POST', path: '/api/v1/integrations/github/webhook', public: true, requestBody: '*/*' },
+  receiveWorkflowWebhook: { method: 'POST', path: '/api/v1/workflows/{id}/webhook', public: true, requestBody: '*/*' },
   replaceWorkflow: { method: 'PUT', path: '/api/v1/workflows/{id}', public: false, permission: 'automation.workflows:write', requestBody: 'application/json' },
   retryJobFailure: { method: 'POST', path: '/api/v1/agent-runtime/job-failures/{id}/retry', public: false, permission: 'automation.runtime:write' },
   retryOutboxFailure: { method: 'POST', path: '/api/v1/agent-runtime/outbox-failures/{id}/retry', public: false, permission: 'automation.runtime:write' },
   retryWorkflowExecution: { method: 'POST', path: '/api/v1/workflow-executions/{id}/retry', public: false, permission: 'automation.executions:write' },
+  rotateWorkflowWebhookSecret: { method: 'POST', path: '/api/v1/workflows/{id}/webhook/rotate', public: false, permission: 'automation.workflows:write' },
   runAgentRuntimeSmoke: { method: 'POST', path: '/api/v1/agent-runtime/smoke', public: false, permission: 'automation.runtime:write' },
   runWorkflow: { method: 'POST', path: '/api/v1/workflows/{id}/run', public: false, permission: 'automation.workflows:run', requestBody: 'application/json' },
   updateWorkflow: { method: 'PATCH', path: '/api/v1/workflows/{id}', public: false, permission: 'automation.workflows:write', requestBody: 'application/json' },

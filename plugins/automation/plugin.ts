@@ -13,6 +13,7 @@ import { executionHandlers } from './executions/executions.handlers.ts';
 import { changeEvents, changeRecorded, pipelineFailed, receiveGithubWebhook } from './github/github-webhook.handler.ts';
 import { workflowCompletedCallback } from './webhooks/workflow-completed.handler.ts';
 import { workflowTemplates } from './workflows/workflow-templates.ts';
+import { receiveWorkflowWebhook, rotateWorkflowWebhookSecret } from './workflows/workflow-webhook.ts';
 import { workflowHandlers } from './workflows/workflows.handlers.ts';
 
 const fragment = (path: string) => new URL(path, import.meta.url);
@@ -48,6 +49,7 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
     dashboardCounters: executionCounters,
     openapi: openapiFiles(
       fragment('./workflows/workflows.openapi.yaml'),
+      fragment('./workflows/workflow-webhook.openapi.yaml'),
       fragment('./executions/executions.openapi.yaml'),
       fragment('./agents/agents.openapi.yaml'),
       fragment('./webhooks/workflow-completed.openapi.yaml'),
@@ -197,9 +199,11 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
     init(ctx) {
       const database = ctx.get(tokens.database);
       const events = ctx.get(tokens.events);
+      const channels = ctx.get(tokens.channels);
       const engine = new WorkflowEngine({
         database,
         events,
+        channels,
         jobs: ctx.get(tokens.jobs),
         outbound: ctx.get(tokens.outbound),
         // AGENT steps run through the same executor as POST /api/v1/execute (built below).
@@ -254,7 +258,9 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
         defaultTimeoutSeconds: ctx.config.ITOPS_AUTOMATION_AGENT_TIMEOUT_SECONDS as number,
       });
       const githubEnabled = githubWebhookEnabled(ctx.config.ITOPS_AUTOMATION_GITHUB_WEBHOOK_ENABLED as boolean);
-      const github = { database, events, secrets: ctx.get(tokens.secrets), enabled: githubEnabled, tickets: () => ctx.find(ticketAutomationToken) };
+      const secrets = ctx.get(tokens.secrets);
+      const hooks = { database, secrets, config, engine };
+      const github = { database, events, secrets, enabled: githubEnabled, tickets: () => ctx.find(ticketAutomationToken) };
 
       const runtime = {
         runtime: ctx.get(tokens.runtime),
@@ -262,13 +268,15 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
         capabilities,
         controlPlane: { configured: url !== undefined, signed: secret !== undefined },
       };
-      const smoke = { database, events, jobs: ctx.get(tokens.jobs), runs, capabilities };
+      const smoke = { database, events, jobs: ctx.get(tokens.jobs), runs, capabilities, engine };
 
       capabilities.register(echoCapability);
 
       // Each handler runs behind an x-permission checked in a workspace (or is public and finds its own), so `req.tenantId` is set where used.
       const handlers: Record<string, (req: any) => unknown> = {
-        ...workflowHandlers(database, refreshTriggers),
+        ...workflowHandlers({ database, channels, secrets, config }, refreshTriggers),
+        rotateWorkflowWebhookSecret: (req) => rotateWorkflowWebhookSecret(hooks, req),
+        receiveWorkflowWebhook: (req) => receiveWorkflowWebhook(hooks, req),
         ...executionHandlers(database, ctx.get(tokens.config), engine),
         executeAgent: (req) => executeAgent(agents, req),
         getAgentRun: (req) => getAgentRun(runs, req),
@@ -285,7 +293,7 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
       };
       for (const [operationId, handler] of Object.entries(handlers)) ctx.handle(operationId, handler);
       // The templates document's `workflows:` section (served by the SLA plugin, when it is loaded).
-      ctx.onUnload(ctx.get(tokens.templateSections).contribute(workflowTemplates(refreshTriggers)));
+      ctx.onUnload(ctx.get(tokens.templateSections).contribute(workflowTemplates(channels, refreshTriggers)));
 
       ctx.job<{ tenantId: string; executionId: string }>('run', (payload) => engine.run(payload.tenantId, payload.executionId));
       ctx.onUnload(triggers.start());

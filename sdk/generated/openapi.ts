@@ -1566,7 +1566,10 @@ export interface paths {
     /** Replace its definition (a new version); 409 when `version` is stale. */
     put: operations['replaceWorkflow'];
     post?: never;
-    /** Delete it with its versions; its executions stay readable. */
+    /**
+     * Delete it with its versions; its executions stay readable.
+     * @description Refused with 409 (`conflict`, `details.unfinishedExecutions`) while any of its executions is queued, running or waiting: they run the workflow's versions, which go with it. Cancel them (`POST /api/v1/workflow-executions/{id}/cancel`) or let them finish, then delete.
+     */
     delete: operations['deleteWorkflow'];
     options?: never;
     head?: never;
@@ -1606,6 +1609,44 @@ export interface paths {
     put?: never;
     /** Start an execution of the current version now (manual and webhook triggers; any workflow may be run by hand). Answers 202 with the queued execution. */
     post: operations['runWorkflow'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workflows/{id}/webhook': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start an execution of a webhook-triggered workflow with the JSON body as its input: 202 with the queued execution, or 200 with the execution the same delivery id already started (`duplicate: true`). 401 for a missing or wrong signature (or a workflow without a secret yet), 404 for an unknown workflow or one whose trigger is not `webhook`, 409 while it is disabled. */
+    post: operations['receiveWorkflowWebhook'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/workflows/{id}/webhook/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Replace the secret of a webhook-triggered workflow's inbound URL; the old one stops at once. The new secret is only in this response. 409 when the workflow's trigger is not `webhook`. */
+    post: operations['rotateWorkflowWebhookSecret'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1895,7 +1936,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), and a built-in agent run; each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
+    /** An end-to-end self-test: the database, an event through the outbox back to this node, a job through the queue (its handler publishes an event this node waits for), a built-in agent run, and a one-step workflow run by the engine (the workflow is removed afterwards, its execution kept); each stage with its time. 200 whatever the outcome; `status` says whether all passed. */
     post: operations['runAgentRuntimeSmoke'];
     delete?: never;
     options?: never;
@@ -3960,7 +4001,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The service catalog and SLA definitions as one YAML document. */
+    /**
+     * The service catalog and SLA definitions as one YAML document.
+     * @description Sections other plugins contribute need their own read permission too (`workflows`: `automation.workflows:read`): named in `sections` without it, 403 naming the permission; by default, such sections are left out.
+     */
     get: operations['exportTemplates'];
     put?: never;
     post?: never;
@@ -3979,7 +4023,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Import a YAML document of the export's format; validated, idempotent, dry-run capable. */
+    /**
+     * Import a YAML document of the export's format; validated, idempotent, dry-run capable.
+     * @description A section another plugin contributes needs that plugin's write permission too (`workflows`: `automation.workflows:write`, as creating workflows does): a document carrying it without that permission answers 403 naming the permission, and nothing is imported.
+     */
     post: operations['importTemplates'];
     delete?: never;
     options?: never;
@@ -4641,8 +4688,11 @@ export interface components {
        */
       channelId?: string | null;
       channelName: string;
-      /** @enum {string} */
-      kind: 'firing' | 'resolved' | 'test';
+      /**
+       * @description `message`: sent to this channel by name (a workflow NOTIFY step), no alert behind it.
+       * @enum {string}
+       */
+      kind: 'firing' | 'resolved' | 'test' | 'message';
       /** @enum {string} */
       status: 'pending' | 'sent' | 'failed';
       attempts: number;
@@ -5630,7 +5680,7 @@ export interface components {
       };
       filters: Record<string, unknown>;
     };
-    /** @description `manual`: run through `POST /api/v1/workflows/{id}/run`; `webhook`: the same route called by another system with an API key; `event`: every event of `topic` in the workspace whose payload matches `filter` (equality of top-level fields); `cron`: on `schedule` (5 fields, UTC). */
+    /** @description `manual`: run through `POST /api/v1/workflows/{id}/run`; `webhook`: the same route called by another system with an API key, or the workflow's own signed inbound URL (`POST /api/v1/workflows/{id}/webhook`, see `webhook` on the workflow); `event`: every event of `topic` in the workspace whose payload matches `filter` (equality of top-level fields); `cron`: on `schedule` (5 fields, UTC). */
     WorkflowTrigger: {
       /** @enum {string} */
       type: 'manual' | 'event' | 'cron' | 'webhook';
@@ -5666,7 +5716,10 @@ export interface components {
       };
       /** @description HTTP_REQUEST: JSON body (templates resolved). */
       body?: unknown;
-      /** @description NOTIFY: the channel name the notification is for. */
+      /**
+       * Format: uuid
+       * @description NOTIFY: the id of the workspace's notification channel (`/api/v1/channels/{id}`) the message is sent to, in that channel's format (a webhook channel receives `{ type: "notification", channel, source, severity, title, message }`). Checked when the workflow is saved: an unknown channel is a 400. Without it, the message goes only to the `workflow.notification` event.
+       */
       channel?: string;
       message?: string;
       /** @enum {string} */
@@ -5750,6 +5803,8 @@ export interface components {
        * @description Cron triggers: the next run.
        */
       nextRunAt?: string | null;
+      /** @description Webhook triggers only; its `secret` only in the response of the write that created it. */
+      webhook?: components['schemas']['WorkflowWebhook'];
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
@@ -5786,6 +5841,28 @@ export interface components {
         order?: 'asc' | 'desc';
       };
       filters: Record<string, unknown>;
+    };
+    /** @description The inbound URL of a workflow whose trigger is `webhook`. */
+    WorkflowWebhook: {
+      /** Format: uri */
+      url: string;
+      /**
+       * Format: date-time
+       * @description When its secret was set; null: none yet (rotate to get one).
+       */
+      secretRotatedAt: string | null;
+      /** @description Only in the response of the write that created the secret, or of a rotation; never shown again. */
+      secret?: string;
+    };
+    WorkflowWebhookDelivery: {
+      /** Format: uuid */
+      executionId: string;
+      /** Format: uuid */
+      workflowId: string;
+      /** @enum {string} */
+      status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+      /** @description The delivery id was received before: this is the execution it started. */
+      duplicate: boolean;
     };
     /** @description One attempt of one step. */
     WorkflowStepRun: {
@@ -6005,7 +6082,7 @@ export interface components {
       totalMs: number;
       stages: {
         /** @enum {string} */
-        name: 'database' | 'event' | 'job' | 'agent';
+        name: 'database' | 'event' | 'job' | 'agent' | 'workflow';
         /** @enum {string} */
         status: 'passed' | 'failed';
         durationMs: number;
@@ -8954,6 +9031,8 @@ export type Workflow = components['schemas']['Workflow'];
 export type WorkflowVersion = components['schemas']['WorkflowVersion'];
 export type WorkflowVersionList = components['schemas']['WorkflowVersionList'];
 export type WorkflowList = components['schemas']['WorkflowList'];
+export type WorkflowWebhook = components['schemas']['WorkflowWebhook'];
+export type WorkflowWebhookDelivery = components['schemas']['WorkflowWebhookDelivery'];
 export type WorkflowStepRun = components['schemas']['WorkflowStepRun'];
 export type WorkflowExecution = components['schemas']['WorkflowExecution'];
 export type WorkflowExecutionList = components['schemas']['WorkflowExecutionList'];
@@ -12643,6 +12722,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
       422: components['responses']['AutomationUnprocessable'];
     };
   };
@@ -12757,6 +12837,84 @@ export interface operations {
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
       422: components['responses']['AutomationUnprocessable'];
+    };
+  };
+  receiveWorkflowWebhook: {
+    parameters: {
+      query?: never;
+      header: {
+        /** @description `sha256=<hex HMAC-SHA256 of "<x-itops-delivery>.<raw body>" with the workflow's secret>`. */
+        'x-itops-signature': string;
+        /** @description The delivery's unique id; a delivery id received before starts nothing new. */
+        'x-itops-delivery': string;
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    /** @description A JSON object, the execution's `$.input` (read as raw bytes, since the signature covers them exactly). */
+    requestBody: {
+      content: {
+        '*/*': string;
+      };
+    };
+    responses: {
+      /** @description A delivery received before; its execution. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowWebhookDelivery'];
+        };
+      };
+      /** @description Queued. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowWebhookDelivery'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+    };
+  };
+  rotateWorkflowWebhookSecret: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Tenant (workspace) the request acts in; may be omitted by principals of exactly one workspace. */
+        'x-workspace-id'?: components['parameters']['WorkspaceId'];
+        /** @description Replay-safe retries of mutating requests (kept 24 hours). */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        id: components['parameters']['WorkflowId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Rotated. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkflowWebhook'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
     };
   };
   listWorkflowExecutions: {

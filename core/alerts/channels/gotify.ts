@@ -1,7 +1,11 @@
-import { bodyText, headline } from '../channel-formats.ts';
+import { bodyText, headline, type NotificationContent, urgencyOf } from '../channel-formats.ts';
 import { type ChannelType, joinUrl, json } from './channel-type.ts';
 
 const priority = { critical: 8, warning: 5, info: 2 } as const;
+const priorityOf = (c: NotificationContent) => {
+  const urgency = urgencyOf(c);
+  return urgency ? priority[urgency] : undefined;
+};
 
 /** Gotify `POST /message` with the application token in `X-Gotify-Key`. */
 export const gotify: ChannelType = {
@@ -17,7 +21,7 @@ export const gotify: ChannelType = {
       {
         title: headline(c),
         message: bodyText(c),
-        priority: c.kind === 'firing' && c.alert ? priority[c.alert.severity] : 2,
+        priority: priorityOf(c) ?? 2,
         extras: { 'client::display': { contentType: 'text/plain' } },
       },
       { 'x-gotify-key': String(config.appToken) },

@@ -1,4 +1,4 @@
-import { bodyText, facts, headline } from '../channel-formats.ts';
+import { bodyText, facts, headline, severityOf } from '../channel-formats.ts';
 import { type ChannelType, joinUrl, json } from './channel-type.ts';
 
 const priority = { critical: 'P1', warning: 'P3', info: 'P5' } as const;
@@ -22,7 +22,7 @@ export const opsgenie: ChannelType = {
   ],
   build(config, c) {
     const auth = { authorization: `GenieKey ${config.apiKey}` };
-    const alias = c.alert ? c.alert.fingerprint : `itops-test-${c.channelName}`;
+    const alias = c.alert ? c.alert.fingerprint : c.reference ? `itops-${c.reference}` : `itops-test-${c.channelName}`;
     if (c.kind === 'resolved') {
       return json(
         joinUrl(String(config.apiUrl), `/v2/alerts/${encodeURIComponent(alias)}/close?identifierType=alias`),
@@ -33,13 +33,13 @@ export const opsgenie: ChannelType = {
     return json(
       joinUrl(String(config.apiUrl), '/v2/alerts'),
       {
-        message: (c.alert?.title ?? headline(c)).slice(0, 130),
+        message: (c.alert?.title ?? c.title ?? headline(c)).slice(0, 130),
         alias: alias.slice(0, 512),
         description: bodyText(c).slice(0, 15000),
-        priority: c.alert ? priority[c.alert.severity] : 'P5',
+        priority: severityOf(c) ? priority[severityOf(c) as keyof typeof priority] : 'P5',
         source: 'itops',
         entity: c.alert ? `${c.alert.entityType}/${c.alert.entityId}` : undefined,
-        tags: c.alert ? [c.alert.source, c.alert.severity] : ['test'],
+        tags: c.alert ? [c.alert.source, c.alert.severity] : c.kind === 'message' ? [c.source ?? 'itops', c.severity ?? 'info'] : ['test'],
         details: Object.fromEntries(facts(c).map((f) => [f.name, f.value])),
       },
       auth,

@@ -1,4 +1,4 @@
-import { bodyText, headline } from '../channel-formats.ts';
+import { bodyText, headline, severityOf } from '../channel-formats.ts';
 import { type ChannelType, json } from './channel-type.ts';
 
 /**
@@ -20,14 +20,14 @@ export const pagerduty: ChannelType = {
     return json(String(config.eventsUrl), {
       ...base,
       event_action: 'trigger',
-      dedup_key: a ? a.fingerprint : `itops-test-${c.channelName}`,
+      dedup_key: a ? a.fingerprint : c.reference ? `itops-${c.reference}` : `itops-test-${c.channelName}`,
       payload: {
         summary: headline(c).slice(0, 1024),
         source: a ? `${a.entityType}/${a.entityId}` : 'itops',
-        severity: a?.severity ?? 'info',
+        severity: severityOf(c) ?? 'info',
         timestamp: a?.lastSeenAt ?? new Date().toISOString(),
         component: a?.entityId,
-        group: a?.source,
+        group: a?.source ?? c.source,
         class: a?.entityType,
         custom_details: a ? { message: bodyText(c), occurrences: a.count, firstSeenAt: a.firstSeenAt, ...a.labels } : { message: bodyText(c) },
       },

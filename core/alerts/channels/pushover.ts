@@ -1,7 +1,11 @@
-import { bodyText, headline } from '../channel-formats.ts';
+import { bodyText, headline, type NotificationContent, urgencyOf } from '../channel-formats.ts';
 import { type ChannelType, json } from './channel-type.ts';
 
 const priority = { critical: 1, warning: 0, info: -1 } as const;
+const priorityOf = (c: NotificationContent) => {
+  const urgency = urgencyOf(c);
+  return urgency ? priority[urgency] : undefined;
+};
 
 /** Pushover Message API: `{ token, user, title, message, priority, timestamp }` as JSON. */
 export const pushover: ChannelType = {
@@ -20,7 +24,7 @@ export const pushover: ChannelType = {
       ...(config.device ? { device: config.device } : {}),
       title: headline(c).slice(0, 250),
       message: bodyText(c).slice(0, 1024),
-      priority: c.kind === 'firing' && c.alert ? priority[c.alert.severity] : 0,
+      priority: priorityOf(c) ?? 0,
       timestamp: Math.floor(new Date(c.alert?.resolvedAt ?? c.alert?.lastSeenAt ?? Date.now()).getTime() / 1000),
     }),
 };

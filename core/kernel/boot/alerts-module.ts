@@ -1,4 +1,4 @@
-import type { AlertsService } from '../../alerts/alert-types.ts';
+import type { AlertsService, NotificationChannelsService } from '../../alerts/alert-types.ts';
 import { alertsWiring } from '../../alerts/alerts-wiring.ts';
 import type { Config } from '../../config/config.ts';
 import type { Database } from '../../db/database.ts';
@@ -19,7 +19,7 @@ export async function startAlerts(deps: {
   outbox: EventOutbox;
   logger: Logger;
   secrets: SecretStore;
-}): Promise<{ service: AlertsService; module: CoreModule; stop: Stop }> {
+}): Promise<{ service: AlertsService; channels: NotificationChannelsService; module: CoreModule; stop: Stop }> {
   const { outbox } = deps;
   const alerts = alertsWiring({
     query: deps.database.query,
@@ -32,5 +32,5 @@ export async function startAlerts(deps: {
     secrets: deps.secrets,
     mail: { smtp: deps.config.smtp, hostAllowlist: deps.config.outboundHostAllowlist, allowPrivate: deps.config.outboundAllowPrivate },
   });
-  return { service: alerts.service, module: alerts.module, stop: await alerts.start() };
+  return { service: alerts.service, channels: alerts.channels, module: alerts.module, stop: await alerts.start() };
 }

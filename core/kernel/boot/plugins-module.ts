@@ -1,7 +1,7 @@
 import type { PublicLinks } from '../../http/public-links.ts';
 import type { Registry } from 'prom-client';
 import { pluginMetricsOf, pluginMetricsToken } from '../../http/plugin-metrics.ts';
-import type { AlertsService } from '../../alerts/alert-types.ts';
+import type { AlertsService, NotificationChannelsService } from '../../alerts/alert-types.ts';
 import type { Config } from '../../config/config.ts';
 import type { Database } from '../../db/database.ts';
 import { migrate } from '../../db/sql-migrator.ts';
@@ -42,6 +42,7 @@ export interface PlatformServices {
   events: EventsService;
   outbound: OutboundHttp;
   alerts: AlertsService;
+  channels: NotificationChannelsService;
   secrets: SecretStore;
   settings: SettingsStore;
   runtime: RuntimeService;
@@ -85,8 +86,14 @@ export function startPlugins(deps: {
     const container = createRootContainer();
     registerValue(container, tokens.outbound, services.outbound);
     registerValue(container, tokens.alerts, services.alerts);
+    registerValue(container, tokens.channels, services.channels);
     registerValue(container, tokens.bearerTokens, services.bearerTokens);
-    registerValue(container, tokens.templateSections, createTemplateSections());
+    // A contributed section's own permission is checked as the router checks an operation's.
+    registerValue(
+      container,
+      tokens.templateSections,
+      createTemplateSections((principal, permission, tenantId) => deps.access.authorize(principal, permission, tenantId)),
+    );
     // Plugins get these scoped to themselves (plugin-scope.ts); the plain tokens are the core's own view.
     registerValue(container, pluginSecretsToken, (pluginId: string) => secretsFor(services.secrets, pluginId, `plugin:${pluginId}`));
     registerValue(container, pluginSettingsToken, (pluginId: string) => settingsFor(services.settings, pluginId));

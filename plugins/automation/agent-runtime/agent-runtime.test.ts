@@ -77,8 +77,14 @@ t.test('queues, agents and the smoke test', async (t) => {
       ['event', 'passed'],
       ['job', 'passed'],
       ['agent', 'passed'],
+      ['workflow', 'passed'],
     ],
   );
+  const workflowStage = smoke.json.stages.find((stage: { name: string }) => stage.name === 'workflow');
+  const executionId = /^execution (\S+)$/.exec(workflowStage.detail)?.[1];
+  const execution = await w.read(`/api/v1/workflow-executions/${executionId}`, w.acmeOps);
+  t.match(execution.json, { status: 'succeeded', steps: [{ stepId: 'mark', type: 'SET_VARIABLE', status: 'succeeded' }] }, 'the execution is kept as evidence');
+  t.equal((await w.read('/api/v1/workflows', w.acmeOps)).json.page.total, 0, 'its workflow is removed');
   t.ok(
     smoke.json.stages.every((stage: { durationMs: number }) => Number.isInteger(stage.durationMs)),
     'each stage is timed',

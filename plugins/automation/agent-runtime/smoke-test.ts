@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { CapabilitiesService, DatabaseService, EventsService, JobsService, PlatformEvent } from '../../../core/plugin-api/index.ts';
 import type { AgentRuns } from '../agents/agent-runs.ts';
 import { runCapability } from '../agents/agent-executor.ts';
+import type { ExecutionRow, WorkflowEngine } from '../engine/workflow-engine.ts';
+import { recordVersion, writeWorkflow } from '../workflows/workflows.handlers.ts';
 
 export const smokeEventTopic = 'automation.smoke';
 export const smokeJobTopic = 'automation.smoke_job_ran';
@@ -16,10 +18,11 @@ export interface SmokeDeps {
   jobs: JobsService;
   runs: AgentRuns;
   capabilities: CapabilitiesService;
+  engine: WorkflowEngine;
 }
 
 interface Stage {
-  name: 'database' | 'event' | 'job' | 'agent';
+  name: 'database' | 'event' | 'job' | 'agent' | 'workflow';
   status: 'passed' | 'failed';
   durationMs: number;
   detail?: string;
@@ -108,6 +111,8 @@ export async function runSmokeTest(deps: SmokeDeps, tenantId: string, requestedB
     }),
   );
 
+  stages.push(await timed('workflow', () => smokeWorkflow(deps, tenantId, smokeId, requestedBy)));
+
   return {
     status: stages.every((stage) => stage.status === 'passed') ? 'passed' : 'failed',
     startedAt: startedAt.toISOString(),
@@ -121,4 +126,55 @@ export async function smokeJobHandler(deps: Pick<SmokeDeps, 'database' | 'events
   await deps.database
     .forTenant(payload.tenantId)
     .transaction((tx) => deps.events.publish(tx, { topic: smokeJobTopic, tenantId: payload.tenantId, payload: { smokeId: payload.smokeId } }));
+}
+
+/**
+ * A one-step workflow (SET_VARIABLE) through the engine: written, started, run by the engine's job
+ * on whichever node takes it, its output checked. The workflow is removed afterwards and its
+ * execution kept, as the agent stage keeps its run: the evidence of the self-test.
+ */
+async function smokeWorkflow(deps: SmokeDeps, tenantId: string, smokeId: string, requestedBy: string | null): Promise<string> {
+  const db = deps.database.forTenant(tenantId);
+  let workflowId: string | undefined;
+  const wait = waitForEvent(deps.events, tenantId, 'workflow.completed', (event) => (event.payload as { workflowId?: string }).workflowId === workflowId);
+  let execution: ExecutionRow | undefined;
+  try {
+    execution = await db.transaction(async (tx) => {
+      const workflow = await writeWorkflow(tx, {
+        name: `Runtime self-test ${smokeId}`,
+        description: 'POST /api/v1/agent-runtime/smoke: removed once it ran',
+        enabled: true,
+        trigger: { type: 'manual' },
+        steps: [{ id: 'mark', type: 'SET_VARIABLE', variable: 'smokeId', value: smokeId }],
+        output: { smokeId: '{{ $.vars.smokeId }}' },
+      });
+      workflowId = workflow.id;
+      await recordVersion(tx, workflow, 'runtime self-test');
+      return deps.engine.start(tx, workflow, { kind: 'manual', trigger: { kind: 'manual', by: 'runtime self-test' }, createdBy: requestedBy ?? undefined });
+    });
+    await wait.heard;
+    const id = execution?.id;
+    const [row] = await db.query<Pick<ExecutionRow, 'status' | 'output' | 'failure_message'>>(
+      'SELECT status, output, failure_message FROM workflow_execution WHERE id = ?',
+      [id],
+    );
+    if (row?.status !== 'succeeded') throw new Error(`execution ${id} ended ${row?.status}: ${row?.failure_message ?? ''}`);
+    if ((row.output as { smokeId?: string } | null)?.smokeId !== smokeId) throw new Error(`execution ${id} produced ${JSON.stringify(row.output)}`);
+    return `execution ${id}`;
+  } finally {
+    wait.done();
+    if (workflowId) await removeSmokeWorkflow(deps, tenantId, workflowId, execution?.id);
+  }
+}
+
+/** An execution that did not finish in time is cancelled first: no execution outlives its workflow's versions. */
+async function removeSmokeWorkflow(deps: SmokeDeps, tenantId: string, workflowId: string, executionId: string | undefined) {
+  await deps.database.forTenant(tenantId).transaction(async (tx) => {
+    const [unfinished] = await tx.query<ExecutionRow>(
+      "SELECT * FROM workflow_execution WHERE id = ? AND status IN ('queued', 'running', 'waiting') FOR UPDATE",
+      [executionId ?? null],
+    );
+    if (unfinished) await deps.engine.cancel(tx, unfinished);
+    await tx.query('DELETE FROM workflow WHERE id = ?', [workflowId]);
+  });
 }

@@ -51,6 +51,8 @@ export interface StepContext {
   outbound: OutboundHttpService;
   runAgent?: RunAgent;
   tickets?: TicketSteps;
+  /** Whether the workspace has this notification channel (NOTIFY sends to it). */
+  channelExists?: (channelId: string) => Promise<boolean>;
   /** Aborts when the execution is cancelled while the step runs: the step stops waiting and fails as `cancelled`. */
   signal?: AbortSignal;
 }
@@ -200,6 +202,9 @@ export async function runStep(context: StepContext, step: WorkflowStep, scope: S
         return { ok: true, output: { result }, ...(result ? {} : { next: step.else ?? 'end' }) };
       }
       case 'NOTIFY': {
+        // Checked when the workflow was saved; a channel deleted since fails the step instead of vanishing the message.
+        if (step.channel && context.channelExists && !(await context.channelExists(step.channel)))
+          throw new StepFailure('channel_not_found', `no notification channel ${step.channel} in this workspace`);
         const notification = { channel: step.channel ?? null, severity: step.severity ?? 'info', message: String(resolve(step.message, scope)) };
         return { ok: true, output: notification, notify: notification };
       }

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { DatabaseService, EventsService, JobsService, OutboundHttpService, PluginLogger, Tx } from '../../../core/plugin-api/index.ts';
+import {
+  AppError,
+  type DatabaseService,
+  type EventsService,
+  type JobsService,
+  type NotificationChannelsService,
+  type OutboundHttpService,
+  type PluginLogger,
+  type Tx,
+} from '../../../core/plugin-api/index.ts';
 import { pureStepTypes, type TriggerKind, type WorkflowDefinition, type WorkflowStep } from '../workflows/workflow-definition.ts';
 import { resolve } from './expressions.ts';
 import { type RunAgent, runStep, type StepOutcome, type StepScope, type TicketSteps } from './step-runners.ts';
@@ -41,6 +50,8 @@ export interface EngineOptions {
   events: EventsService;
   jobs: JobsService;
   outbound: OutboundHttpService;
+  /** Sends NOTIFY steps' messages to the workspace's notification channels. */
+  channels: NotificationChannelsService;
   /** Runs AGENT steps (the plugin's agent executor). */
   runAgent?: RunAgent;
   /** Opens and changes tickets for TICKET steps, while the ticketing plugin is loaded. */
@@ -82,14 +93,15 @@ export class WorkflowEngine {
     workflow: { id: string; version: number; name: string },
     start: { kind: TriggerKind; ref?: string; input?: unknown; trigger?: unknown; createdBy?: string },
   ): Promise<ExecutionRow | undefined> {
+    // The workflow's row is key-share locked: a delete (which locks it for update) either waits for
+    // this execution and then refuses, or wins and nothing starts. No execution outlives its versions.
     const [row] = await tx.query<ExecutionRow>(
       `INSERT INTO workflow_execution (id, tenant_id, workflow_id, workflow_version, workflow_name, status, trigger_kind, trigger_ref, input, context, created_by)
-       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+       SELECT ?, ?, w.id, ?, ?, 'queued', ?, ?, ?, ?, ? FROM (SELECT id FROM workflow WHERE id = ? FOR KEY SHARE) w
        ON CONFLICT (workflow_id, trigger_ref) WHERE trigger_ref IS NOT NULL DO NOTHING RETURNING *`,
       [
         randomUUID(),
         tx.tenantId,
-        workflow.id,
         workflow.version,
         workflow.name,
         start.kind,
@@ -97,6 +109,7 @@ export class WorkflowEngine {
         JSON.stringify(start.input ?? {}),
         JSON.stringify({ steps: {}, vars: {}, trigger: start.trigger ?? { kind: start.kind } }),
         start.createdBy ?? null,
+        workflow.id,
       ],
     );
     if (row) tx.afterCommit(() => this.enqueue(row.tenant_id, row.id));
@@ -107,7 +120,7 @@ export class WorkflowEngine {
     return this.options.jobs.send(runQueue, { tenantId, executionId }, delaySeconds ? { startAfterSeconds: Math.ceil(delaySeconds) } : {});
   }
 
-  private async definition(tx: Tx, workflowId: string, version: number): Promise<WorkflowDefinition> {
+  private async definition(tx: Tx, workflowId: string, version: number): Promise<WorkflowDefinition | undefined> {
     const key = `${workflowId}:${version}`;
     const cached = this.definitions.get(key);
     if (cached) return cached;
@@ -115,7 +128,7 @@ export class WorkflowEngine {
       workflowId,
       version,
     ]);
-    if (!row) throw new Error(`workflow ${workflowId} has no version ${version}`);
+    if (!row) return undefined;
     // Versions never change, so a node keeps them; the bound only guards memory.
     if (this.definitions.size > 5000) this.definitions.clear();
     this.definitions.set(key, row);
@@ -140,6 +153,12 @@ export class WorkflowEngine {
       );
       if (!execution) return undefined;
       const definition = await this.definition(tx, execution.workflow_id, execution.workflow_version);
+      if (!definition) {
+        // Left from before deletes were refused while executions ran: it can never run, so it ends
+        // now instead of being queued again by every resume sweep.
+        await this.finishWithoutDefinition(tx, execution);
+        return undefined;
+      }
       const interrupted = await tx.query<{ id: string; step_index: number; attempt: number }>(
         "SELECT id, step_index, attempt FROM workflow_step_run WHERE execution_id = ? AND status = 'running'",
         [executionId],
@@ -235,6 +254,8 @@ export class WorkflowEngine {
           outbound: this.options.outbound,
           runAgent: this.options.runAgent,
           tickets: this.options.tickets,
+          channelExists: (channelId) =>
+            this.options.database.forTenant(execution.tenant_id).transaction(async (tx) => (await this.options.channels.find(tx, channelId)) !== null),
           signal: watch?.signal,
         },
         step,
@@ -335,13 +356,38 @@ export class WorkflowEngine {
         [done.runId, tx.tenantId, execution.id, done.index, done.step.id, done.step.type, done.attempt, status, output, code, message, done.startedAt],
       );
     }
-    // NOTIFY's effect is its event, written with the step's outcome: it happens exactly once.
-    if (outcome.ok && outcome.notify)
+    // NOTIFY's effects, its channel message and its event, are written with the step's outcome: they happen exactly once.
+    if (outcome.ok && outcome.notify) {
+      const { channel, severity, message } = outcome.notify as { channel: string | null; severity: 'info' | 'warning' | 'critical'; message: string };
+      if (channel) await this.sendToChannel(tx, execution, done.step, { channel, severity, message });
       await this.options.events.publish(tx, {
         topic: 'workflow.notification',
         tenantId: tx.tenantId,
         payload: { executionId: execution.id, workflowId: execution.workflow_id, stepId: done.step.id, ...outcome.notify },
       });
+    }
+  }
+
+  private async sendToChannel(
+    tx: Tx,
+    execution: ExecutionRow,
+    step: WorkflowStep,
+    notify: { channel: string; severity: 'info' | 'warning' | 'critical'; message: string },
+  ): Promise<void> {
+    try {
+      await this.options.channels.send(tx, {
+        tenantId: execution.tenant_id,
+        channelId: notify.channel,
+        source: 'automation',
+        severity: notify.severity,
+        title: `${execution.workflow_name}: ${step.name ?? step.id}`.slice(0, 500),
+        message: notify.message.slice(0, 10_000),
+      });
+    } catch (error) {
+      // The step found the channel; deleted since, it has nowhere to go. Recording the outcome matters more.
+      if (!(error instanceof AppError && error.code === 'not_found')) throw error;
+      this.options.logger.warn({ executionId: execution.id, stepId: step.id, channel: notify.channel }, 'the NOTIFY channel was deleted meanwhile');
+    }
   }
 
   /**
@@ -405,6 +451,20 @@ export class WorkflowEngine {
       if (finished) await publishFinished(this.options.events, tx, finished);
       return false;
     });
+  }
+
+  private async finishWithoutDefinition(tx: Tx, execution: ExecutionRow): Promise<void> {
+    const [row] = await tx.query<ExecutionRow & { duration_ms: number }>(
+      `UPDATE workflow_execution SET status = 'failed', failure_code = 'workflow_deleted',
+              failure_message = ?, completed_at = now(), lease_until = NULL, updated_at = now()
+        WHERE id = ? RETURNING *, (extract(epoch FROM now() - coalesce(started_at, queued_at)) * 1000)::int AS duration_ms`,
+      [`Version ${execution.workflow_version} of workflow ${execution.workflow_id} no longer exists`, execution.id],
+    );
+    await tx.query(
+      "UPDATE workflow_step_run SET status = 'interrupted', error_code = 'workflow_deleted', completed_at = now() WHERE execution_id = ? AND status = 'running'",
+      [execution.id],
+    );
+    if (row) await publishFinished(this.options.events, tx, row);
   }
 
   /** Retry from the failed step: the outputs of the steps before it are kept. */

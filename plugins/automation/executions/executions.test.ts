@@ -12,10 +12,13 @@ const finished = (w: World, id: string) =>
 
 t.test('a manual run: steps pass values along, the timeline and refs are kept, workflow.completed follows', async (t) => {
   const target = await targetServer(t, (request) => ({ status: 200, body: { echoed: JSON.parse(request.body || '{}'), restarted: true } }));
+  const receiver = await targetServer(t);
   const probe = servicesProbe();
   const w = await startAutomation(t, { plugins: [probe.plugin] });
   const events: any[] = [];
   probe.services().events.subscribe((event) => events.push(event));
+  const channel = await w.write('POST', '/api/v1/channels', w.acmeAdmin, { name: 'ops', type: 'webhook', url: `${receiver.url}/ops` });
+  t.equal(channel.status, 201, channel.text);
   const created = await w.write('POST', '/api/v1/workflows', w.acmeOps, {
     name: 'Restart',
     trigger: { type: 'manual' },
@@ -29,7 +32,14 @@ t.test('a manual run: steps pass values along, the timeline and refs are kept, w
         body: { service: '{{ $.vars.service }}', count: '{{ $.input.count }}' },
       },
       { id: 'check', type: 'CONDITION', left: '{{ $.steps.restart.output.body.restarted }}', op: 'eq', right: true, else: 'end' },
-      { id: 'tell', type: 'NOTIFY', channel: 'ops', message: 'Restarted {{ $.vars.service }} ({{ $.steps.restart.output.status }})' },
+      {
+        id: 'tell',
+        type: 'NOTIFY',
+        name: 'Tell ops',
+        channel: channel.json.id,
+        severity: 'warning',
+        message: 'Restarted {{ $.vars.service }} ({{ $.steps.restart.output.status }})',
+      },
     ],
     output: { service: '{{ $.vars.service }}', status: '{{ $.steps.restart.output.status }}' },
   });
@@ -64,7 +74,18 @@ t.test('a manual run: steps pass values along, the timeline and refs are kept, w
     target.received.map((r) => [r.method, r.path, JSON.parse(r.body)]),
     [['POST', '/restart/db', { service: 'db', count: 3 }]],
   );
-  t.match(execution.steps[3].output, { channel: 'ops', message: 'Restarted db (200)' });
+  t.match(execution.steps[3].output, { channel: channel.json.id, message: 'Restarted db (200)' });
+  // The NOTIFY step reached the channel's receiver, in the webhook channel's format.
+  const delivered = await eventually(() => receiver.received.find((r) => r.path === '/ops'));
+  t.same(JSON.parse(delivered?.body ?? '{}'), {
+    type: 'notification',
+    channel: 'ops',
+    source: 'automation',
+    severity: 'warning',
+    title: 'Restart: Tell ops',
+    message: 'Restarted db (200)',
+  });
+  t.equal(receiver.received.length, 1, 'once');
 
   const list = await w.read(`/api/v1/workflow-executions?workflowId=${created.json.id}&status=succeeded`, w.acmeViewer);
   t.equal(list.status, 200);
@@ -73,7 +94,7 @@ t.test('a manual run: steps pass values along, the timeline and refs are kept, w
   t.match(completed, { tenantId: 'acme', payload: { executionId: run.json.id, workflowId: created.json.id, status: 'succeeded', failureCode: null } });
   t.match(
     events.find((e) => e.topic === 'workflow.notification'),
-    { tenantId: 'acme', payload: { executionId: run.json.id, stepId: 'tell', channel: 'ops', message: 'Restarted db (200)' } },
+    { tenantId: 'acme', payload: { executionId: run.json.id, stepId: 'tell', channel: channel.json.id, message: 'Restarted db (200)' } },
   );
   t.notOk(events.find((e) => e.topic === 'pipeline.failed'));
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { AppError, type JsonSchema, type TemplateSection, type Tx } from '../../../core/plugin-api/index.ts';
+import { AppError, type JsonSchema, type NotificationChannelsService, type TemplateSection, type Tx } from '../../../core/plugin-api/index.ts';
+import { checkNotifyChannels } from './notify-channels.ts';
 import { checkDefinition, type WorkflowStep, type WorkflowTrigger } from './workflow-definition.ts';
 import { type Fields, recordVersion, type WorkflowRow, writeWorkflow } from './workflows.handlers.ts';
 
@@ -43,9 +44,12 @@ const same = (fields: Fields, row: WorkflowRow) =>
  * The `workflows:` section of the templates document (seed 001): workflows by name, their current
  * definitions out, and back in as new workflows or new versions of the ones with that name.
  */
-export function workflowTemplates(changed: () => void): TemplateSection {
+export function workflowTemplates(channels: NotificationChannelsService, changed: () => void): TemplateSection {
   return {
     name: 'workflows',
+    // Importing creates and replaces workflows, which then run HTTP, agent and ticket steps: the
+    // same permission as writing them through /api/v1/workflows, whoever may import templates.
+    permissions: { import: 'automation.workflows:write', export: 'automation.workflows:read' },
     itemSchema: itemSchemaFromContract(),
     keyOf: (item) => String(item.name).toLowerCase(),
     async export(tx: Tx) {
@@ -72,8 +76,9 @@ export function workflowTemplates(changed: () => void): TemplateSection {
           throw new AppError('validation_failed', `Workflow ${String(item.name)} is not valid`, { details });
         }
       });
-      for (const item of items) {
+      for (const [index, item] of items.entries()) {
         const fields = fieldsOf(item);
+        await checkNotifyChannels(tx, channels, fields.steps, (step) => `/workflows/${index}/steps/${step}/channel`);
         const [row] = await tx.query<WorkflowRow>('SELECT * FROM workflow WHERE lower(name) = lower(?) FOR UPDATE', [fields.name]);
         if (row && same(fields, row)) {
           report.skipped.push(fields.name);

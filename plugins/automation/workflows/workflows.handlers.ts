@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type DatabaseService, defineList, type OperationRequest, type Tx } from '../../../core/plugin-api/index.ts';
+import {
+  AppError,
+  type ConfigService,
+  type DatabaseService,
+  type NotificationChannelsService,
+  defineList,
+  type OperationRequest,
+  type SecretsService,
+  type Tx,
+} from '../../../core/plugin-api/index.ts';
+import { checkNotifyChannels } from './notify-channels.ts';
+import { ensureWebhookSecret, webhookView } from './workflow-webhook.ts';
 import { checkDefinition, nextCronRun, type WorkflowStep, type WorkflowTrigger } from './workflow-definition.ts';
 
 export interface WorkflowRow {
@@ -12,6 +23,7 @@ export interface WorkflowRow {
   output: unknown;
   version: number;
   next_run_at: Date | null;
+  webhook_secret_rotated_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -30,15 +42,6 @@ export const workflowView = (row: WorkflowRow) => ({
   nextRunAt: iso(row.next_run_at),
   createdAt: iso(row.created_at) as string,
   updatedAt: iso(row.updated_at) as string,
-});
-
-const workflowList = defineList({
-  from: 'workflow',
-  sortable: { name: 'lower(name)', createdAt: 'created_at', updatedAt: 'updated_at' },
-  defaultSort: 'name',
-  equals: { enabled: 'enabled' },
-  search: ['name', 'description'],
-  view: workflowView,
 });
 
 interface VersionRow {
@@ -138,12 +141,30 @@ export async function findWorkflow(tx: Tx, id: string, lock = false): Promise<Wo
   return row;
 }
 
+export interface WorkflowHandlerDeps {
+  database: DatabaseService;
+  /** NOTIFY steps' channels are checked against the workspace's. */
+  channels: NotificationChannelsService;
+  /** Where webhook triggers' secrets are kept. */
+  secrets: SecretsService;
+  config: ConfigService;
+}
+
 /**
  * The workflows resource (seed 003's pattern: list, create, get, PUT, PATCH, DELETE). `changed`
  * runs after each write's commit (the event-trigger cache of this node).
  */
-export function workflowHandlers(database: DatabaseService, changed: () => void) {
+export function workflowHandlers({ database, channels, secrets, config }: WorkflowHandlerDeps, changed: () => void) {
   const author = (req: Req) => req.principal?.name ?? req.principal?.id;
+  const viewOf = (row: WorkflowRow, secret?: string) => ({ ...workflowView(row), ...webhookView(config, row, secret) });
+  const workflowList = defineList({
+    from: 'workflow',
+    sortable: { name: 'lower(name)', createdAt: 'created_at', updatedAt: 'updated_at' },
+    defaultSort: 'name',
+    equals: { enabled: 'enabled' },
+    search: ['name', 'description'],
+    view: (row: WorkflowRow) => viewOf(row),
+  });
 
   async function update(req: Req, replace: boolean) {
     const view = await database.forTenant(req.tenantId).transaction(async (tx) => {
@@ -171,17 +192,20 @@ export function workflowHandlers(database: DatabaseService, changed: () => void)
             output: input.output === undefined ? before.output : input.output,
           };
       checkDefinition(fields);
-      const after = await uniqueName(() => writeWorkflow(tx, fields, before.id));
-      await recordVersion(tx, after as WorkflowRow, author(req));
+      // Steps left as they were are not checked again: disabling a workflow whose channel went must still work.
+      if (input.steps !== undefined) await checkNotifyChannels(tx, channels, fields.steps);
+      const written = await uniqueName(() => writeWorkflow(tx, fields, before.id));
+      await recordVersion(tx, written, author(req));
+      const after = await ensureWebhookSecret(tx, secrets, written);
       tx.afterCommit(changed);
-      return workflowView(after as WorkflowRow);
+      return viewOf(after.row, after.secret);
     });
     return view;
   }
 
   return {
     listWorkflows: (req: Req) => workflowList.page(database.forTenant(req.tenantId), req.query),
-    getWorkflow: (req: Req) => database.forTenant(req.tenantId).transaction(async (tx) => workflowView(await findWorkflow(tx, req.params.id))),
+    getWorkflow: (req: Req) => database.forTenant(req.tenantId).transaction(async (tx) => viewOf(await findWorkflow(tx, req.params.id))),
     createWorkflow: async (req: Req) => {
       const body = req.body as Partial<Fields>;
       const fields: Fields = {
@@ -194,10 +218,12 @@ export function workflowHandlers(database: DatabaseService, changed: () => void)
       };
       checkDefinition(fields);
       const view = await database.forTenant(req.tenantId).transaction(async (tx) => {
+        await checkNotifyChannels(tx, channels, fields.steps);
         const row = await uniqueName(() => writeWorkflow(tx, fields));
-        await recordVersion(tx, row as WorkflowRow, author(req));
+        await recordVersion(tx, row, author(req));
+        const created = await ensureWebhookSecret(tx, secrets, row);
         tx.afterCommit(changed);
-        return workflowView(row as WorkflowRow);
+        return viewOf(created.row, created.secret);
       });
       return { status: 201, body: view };
     },
@@ -210,7 +236,20 @@ export function workflowHandlers(database: DatabaseService, changed: () => void)
     updateWorkflow: (req: Req) => update(req, false),
     deleteWorkflow: async (req: Req) => {
       await database.forTenant(req.tenantId).transaction(async (tx) => {
+        // The row lock also holds back executions starting meanwhile (the engine's start shares it).
         await findWorkflow(tx, req.params.id, true);
+        // Unfinished executions run on the versions the delete would take with it: refused rather
+        // than cancelled behind the caller's back, since a running step may be acting right now.
+        const [{ unfinished }] = await tx.query<{ unfinished: number }>(
+          "SELECT count(*)::int AS unfinished FROM workflow_execution WHERE workflow_id = ? AND status IN ('queued', 'running', 'waiting')",
+          [req.params.id],
+        );
+        if (unfinished > 0)
+          throw new AppError(
+            'conflict',
+            `Workflow ${req.params.id} has ${unfinished} unfinished execution(s): cancel them or let them finish, then delete it`,
+            { details: { unfinishedExecutions: unfinished } },
+          );
         await tx.query('DELETE FROM workflow WHERE id = ?', [req.params.id]);
         tx.afterCommit(changed);
       });

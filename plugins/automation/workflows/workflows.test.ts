@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import t from 'tap';
+import { eventually } from '../../../core/plugin-api/testing.ts';
 import { startAutomation } from '../automation.testkit.ts';
 
 const definition = {
@@ -85,9 +87,63 @@ t.test('definitions are validated: by the contract, and by what the contract can
   await refused({ ...definition, steps: [{ id: 'a', type: 'SET_VARIABLE', variable: 'v', value: '{{ $.constructor }}' }] }, /must start with/);
   await refused({ ...definition, steps: [{ id: 'c', type: 'CONDITION', left: 1, op: 'eq', right: 1, else: 'nowhere' }] }, /else must be/);
   await refused({ ...definition, name: 'x'.repeat(201) }, /name/);
+  const notify = (channel: string) => ({ ...definition, steps: [{ id: 'tell', type: 'NOTIFY', channel, message: 'hello' }] });
+  await refused(notify('ops'), /channel/);
+  await refused(notify(randomUUID()), /steps\[0\]\.channel.*no notification channel/);
+  const foreign = await w.write('POST', '/api/v1/channels', w.globexAdmin, { name: 'ops', type: 'webhook', url: 'https://hooks.example.test/ops' });
+  t.equal(foreign.status, 201, foreign.text);
+  await refused(notify(foreign.json.id), /no notification channel/);
+  const own = await w.write('POST', '/api/v1/channels', w.acmeAdmin, { name: 'ops', type: 'webhook', url: 'https://hooks.example.test/ops' });
+  const saved = await w.write('POST', '/api/v1/workflows', w.acmeOps, { ...notify(own.json.id), name: 'Tell ops' });
+  t.equal(saved.status, 201, saved.text);
+  const renamed = await w.write('PATCH', `/api/v1/workflows/${saved.json.id}`, w.acmeOps, { version: 1, steps: notify(foreign.json.id).steps });
+  t.equal(renamed.status, 400, 'a change is checked too');
   const event = await w.write('POST', '/api/v1/workflows', w.acmeOps, {
     ...definition,
     trigger: { type: 'event', topic: 'ticket.created', filter: { priority: 'urgent' } },
   });
   t.equal(event.status, 201, event.text);
+});
+
+t.test('a workflow with unfinished executions is not deleted (409) until they are cancelled or done', async (t) => {
+  const w = await startAutomation(t, { env: { ITOPS_AUTOMATION_RESUME_AFTER_SECONDS: '1' } });
+  const waits = { name: 'Wait an hour', trigger: { type: 'manual' }, steps: [{ id: 'wait', type: 'DELAY', seconds: 3600 }] };
+  const created = await w.write('POST', '/api/v1/workflows', w.acmeOps, waits);
+  t.equal(created.status, 201, created.text);
+  const id = created.json.id;
+  const run = await w.write('POST', `/api/v1/workflows/${id}/run`, w.acmeOps);
+  t.equal(run.status, 202, run.text);
+  const waiting = await eventually(async () => {
+    const { json } = await w.read(`/api/v1/workflow-executions/${run.json.id}`, w.acmeOps);
+    return json.status === 'waiting' ? json : undefined;
+  });
+  t.ok(waiting, 'the execution waits out its delay');
+
+  const refused = await w.write('DELETE', `/api/v1/workflows/${id}`, w.acmeOps);
+  t.equal(refused.status, 409, refused.text);
+  t.match(refused.json, { error: { code: 'conflict', message: /unfinished execution/, details: { unfinishedExecutions: 1 }, correlationId: String } });
+  t.equal((await w.read(`/api/v1/workflows/${id}`, w.acmeOps)).status, 200, 'the workflow is still there');
+  t.equal((await w.read(`/api/v1/workflows/${id}/versions`, w.acmeOps)).json.page.total, 1, 'with its versions');
+
+  t.equal((await w.write('POST', `/api/v1/workflow-executions/${run.json.id}/cancel`, w.acmeOps)).status, 200);
+  t.equal((await w.write('DELETE', `/api/v1/workflows/${id}`, w.acmeOps)).status, 204, 'deleted once nothing runs it');
+  const kept = await w.read(`/api/v1/workflow-executions/${run.json.id}`, w.acmeOps);
+  t.equal(kept.status, 200, 'its executions stay readable');
+  t.equal(kept.json.status, 'cancelled');
+});
+
+t.test('an execution whose workflow went before it finished fails once, instead of being resumed forever', async (t) => {
+  const w = await startAutomation(t, { env: { ITOPS_AUTOMATION_RESUME_AFTER_SECONDS: '1' } });
+  // What a delete left behind before it was refused while executions ran: an execution without its versions.
+  const id = randomUUID();
+  await w.kernel.database.query(
+    `INSERT INTO workflow_execution (id, tenant_id, workflow_id, workflow_version, workflow_name, status, trigger_kind, updated_at)
+     VALUES (?, 'acme', ?, 1, 'Gone', 'waiting', 'manual', now() - interval '1 minute')`,
+    [id, randomUUID()],
+  );
+  const ended = await eventually(async () => {
+    const { json } = await w.read(`/api/v1/workflow-executions/${id}`, w.acmeOps);
+    return json.status === 'failed' ? json : undefined;
+  });
+  t.match(ended, { status: 'failed', failureCode: 'workflow_deleted', failureMessage: /no longer exists/ });
 });

@@ -1,5 +1,14 @@
 import { stringify } from 'yaml';
-import type { OperationHandler, OperationRequest, SchemaValidator, SqlQuery, TemplateSectionsService } from '../../../core/plugin-api/index.ts';
+import {
+  AppError,
+  type TemplateSection as ContributedSection,
+  type OperationHandler,
+  type OperationRequest,
+  type SchemaValidator,
+  type SqlQuery,
+  type TemplateCaller,
+  type TemplateSectionsService,
+} from '../../../core/plugin-api/index.ts';
 import { defaultTierTargets } from '../figures/availability-inputs.ts';
 import { definitionInput, type ServiceInput, upsertService } from './catalog-writes.ts';
 import { upsertGroups } from '../operator/operator-sync.ts';
@@ -51,14 +60,21 @@ export function templateHandlers(deps: SlaDeps, validator: SchemaValidator, cont
   return {
     async exportTemplates(req: OperationRequest<unknown, Record<string, string>, { sections?: string }>) {
       const contributed = contributions.sections();
-      const sections = new Set(req.query.sections ? req.query.sections.split(',') : [...templateSections, ...contributed.map((c) => c.name)]);
+      const requested = req.query.sections !== undefined;
+      const sections = new Set(requested ? (req.query.sections as string).split(',') : [...templateSections, ...contributed.map((c) => c.name)]);
       const unknown = [...sections].filter((name) => !(templateSections as readonly string[]).includes(name) && !contributed.some((c) => c.name === name));
       if (unknown.length > 0)
         throw invalid('No loaded plugin holds these sections', [{ path: '/sections', message: `unknown sections: ${unknown.join(', ')}` }]);
+      // A section asked for by name needs its permission (403 otherwise); the default document
+      // leaves out the sections the caller may not read.
+      const readable = await readableSections(
+        contributions,
+        req,
+        contributed.filter((c) => sections.has(c.name)),
+        requested,
+      );
       const doc = await exportDocument(deps, tenantOf(req), sections as Set<TemplateSection>);
-      for (const section of contributed) {
-        if (sections.has(section.name)) doc[section.name] = await deps.db.forTenant(tenantOf(req)).transaction((tx) => section.export(tx));
-      }
+      for (const section of readable) doc[section.name] = await deps.db.forTenant(tenantOf(req)).transaction((tx) => section.export(tx));
       return { status: 200, headers: { 'content-type': 'application/yaml; charset=utf-8' }, body: stringify(doc, { lineWidth: 0 }) };
     },
 
@@ -71,6 +87,8 @@ export function templateHandlers(deps: SlaDeps, validator: SchemaValidator, cont
         throw invalid('The templates document is too large', [{ path: '/', message: `is longer than ${maxDocumentLength} characters` }]);
       const contributed = contributions.sections();
       const doc = parseTemplates(source, validator, contributed);
+      // Before anything is written: a section the document carries needs its own permission.
+      for (const section of contributed) if (doc[section.name] !== undefined) await contributions.authorize(req, section, 'import');
       try {
         return await deps.db.forTenant(tenantId).transaction(async (tx) => {
           const report = await applyTemplates(tx, deps, tenantId, doc, dryRun);
@@ -89,6 +107,24 @@ export function templateHandlers(deps: SlaDeps, validator: SchemaValidator, cont
       }
     },
   };
+}
+
+async function readableSections(
+  contributions: TemplateSectionsService,
+  caller: TemplateCaller,
+  sections: ContributedSection[],
+  requested: boolean,
+): Promise<ContributedSection[]> {
+  const readable: ContributedSection[] = [];
+  for (const section of sections) {
+    try {
+      await contributions.authorize(caller, section, 'export');
+      readable.push(section);
+    } catch (error) {
+      if (requested || !(error instanceof AppError) || error.code !== 'forbidden') throw error;
+    }
+  }
+  return readable;
 }
 
 async function exportDocument(deps: SlaDeps, tenantId: string, sections: Set<TemplateSection>) {

@@ -1,0 +1,1 @@
+ALTER TABLE workflow DROP COLUMN webhook_secret_rotated_at;
