@@ -85,7 +85,10 @@ async function stop(child: ChildProcess): Promise<void> {
 
 const admin = { email: 'conformance-admin@example.com', password: randomBytes(18).toString('base64url') };
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-conformance-'));
-const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], {
+// CONFORMANCE_SERVER_NODE_ARGS: extra Node options for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`
+// to see where its CPU goes under the suite and the fuzz.
+const serverNodeArgs = (process.env.CONFORMANCE_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+const child = spawn(process.execPath, [...serverNodeArgs, '--import', 'tsx', 'core/main.ts'], {
   cwd: repoRoot,
   env: childEnvironment(dataDir, await freePort(), admin),
   stdio: ['ignore', 'pipe', 'pipe'],
