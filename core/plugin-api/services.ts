@@ -9,8 +9,18 @@ export interface JobsService {
 }
 
 /** Runs a declared worker task (`<plugin>.<task>`) on the shared worker-thread pool. */
+export interface WorkerRunOptions {
+  /**
+   * Move, rather than copy, the typed arrays at the top level of the input to the worker thread,
+   * and those of the output back: for large numeric inputs (a chunk of series) the copies would
+   * otherwise keep the calling thread busy while the pool works. The caller must not touch the
+   * input's arrays afterwards (they are detached).
+   */
+  transfer?: boolean;
+}
+
 export interface WorkersService {
-  run<Input, Output>(task: string, input: Input): Promise<Output>;
+  run<Input, Output>(task: string, input: Input, options?: WorkerRunOptions): Promise<Output>;
 }
 
 export interface SchemaValidator {

@@ -1,7 +1,8 @@
 import { Piscina } from 'piscina';
-import type { WorkerTaskDeclaration, WorkersService } from '../plugin-api/index.ts';
+import type { WorkerRunOptions, WorkerTaskDeclaration, WorkersService } from '../plugin-api/index.ts';
 import { workerModule } from '../plugin-api/index.ts';
 import type { WorkerCall } from './worker-entry.ts';
+import { topLevelBuffers } from './worker-transfer.ts';
 
 /**
  * The one place CPU-heavy functions run: a Piscina pool of worker threads shared by all plugins,
@@ -30,11 +31,11 @@ export class WorkerPool implements WorkersService {
     };
   }
 
-  async run<Input, Output>(task: string, input: Input): Promise<Output> {
+  async run<Input, Output>(task: string, input: Input, options: WorkerRunOptions = {}): Promise<Output> {
     const declared = this.tasks.get(task);
     if (!declared) throw new Error(`unknown worker task "${task}"`);
-    const call: WorkerCall = { module: declared.module, export: declared.export, input };
-    return (await this.pool.run(call)) as Output;
+    const call: WorkerCall = { module: declared.module, export: declared.export, input, transfer: options.transfer === true };
+    return (await this.pool.run(call, options.transfer ? { transferList: topLevelBuffers(input) } : {})) as Output;
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { type RobustSeasonalState, robustSeasonalStateSize, robustSeasonalStep } from './detectors/robust-seasonal.ts';
+import { type RobustSeasonalState, robustSeasonalScore, robustSeasonalStateSize } from './detectors/robust-seasonal.ts';
 
 /**
  * Worker task `aiops.score`: runs the watchdog's detector over a chunk of series, each from its
@@ -38,12 +38,13 @@ export const stateSize = robustSeasonalStateSize;
 export default function score(input: ScoreInput): ScoreOutput {
   const count = input.offsets.length - 1;
   const hits: ScoreHit[] = [];
+  const z = new Float64Array(1);
   for (let i = 0; i < count; i++) {
     const state: RobustSeasonalState = input.states.subarray(i * stateSize, (i + 1) * stateSize);
     if (input.fresh[i]) state.fill(0);
     for (let k = input.offsets[i]; k < input.offsets[i + 1]; k++) {
-      const r = robustSeasonalStep(state, input.ts[k], input.values[k]);
-      if (r.score >= input.threshold) hits.push({ series: i, index: k - input.offsets[i], score: r.score, z: r.z });
+      const score = robustSeasonalScore(state, input.ts[k], input.values[k], z);
+      if (score >= input.threshold) hits.push({ series: i, index: k - input.offsets[i], score, z: z[0] });
     }
   }
   return { points: input.values.length, states: input.states, hits };

@@ -138,7 +138,10 @@ async function scoreOnPool(deps: WatchdogDeps, inputs: SeriesWork[]): Promise<{ 
   }
   if (current.length) chunks.push(current);
   return Promise.all(
-    chunks.map(async (series) => ({ series, output: await deps.workers.run<ScoreInput, ScoreOutput>('aiops.score', packChunk(series, deps.threshold)) })),
+    chunks.map(async (series) => ({
+      series,
+      output: await deps.workers.run<ScoreInput, ScoreOutput>('aiops.score', packChunk(series, deps.threshold), { transfer: true }),
+    })),
   );
 }
 

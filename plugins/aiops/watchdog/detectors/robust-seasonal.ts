@@ -103,6 +103,18 @@ function track(scale: number, residual: number, alpha: number, clip: number): nu
 }
 
 export function robustSeasonalStep(s: RobustSeasonalState, tsMs: number, value: number): { score: number; z: number } {
+  const score = robustSeasonalScore(s, tsMs, value, zOut);
+  return { score, z: zOut[0] };
+}
+
+const zOut = new Float64Array(1);
+
+/**
+ * `robustSeasonalStep` without an object per point: the score is returned and the signed z written
+ * to `z[0]`. The worker's scoring loop calls this for millions of points, where the objects would
+ * keep the collector busy on every thread of the pool.
+ */
+export function robustSeasonalScore(s: RobustSeasonalState, tsMs: number, value: number, z: Float64Array): number {
   const p = robustSeasonalParams;
   const bin = Math.floor((((tsMs / 3_600_000) % 24) + 24) % 24) % bins;
   const n = s[N];
@@ -113,7 +125,8 @@ export function robustSeasonalStep(s: RobustSeasonalState, tsMs: number, value: 
     s[MAX] = value;
     s.fill(value, SEASON, SEASON + bins);
     s[N] = 1;
-    return { score: 0, z: 0 };
+    z[0] = 0;
+    return 0;
   }
   const range = s[MAX] - s[MIN];
   const floor = Math.max(range * 0.01, Math.abs(s[LEVEL]) * 1e-6, 1e-9);
@@ -156,7 +169,7 @@ export function robustSeasonalStep(s: RobustSeasonalState, tsMs: number, value: 
   const ra = n < 1 / p.flatAlpha ? 1 / n : p.flatAlpha;
   s[REPEAT_RATE] += ra * ((repeated ? 1 : 0) - s[REPEAT_RATE]);
   if (surprise > 50) surprise = 50;
-  const z = rLevel >= 0 ? surprise : -surprise;
+  z[0] = rLevel >= 0 ? surprise : -surprise;
 
   // Anomaly likelihood of the short average of surprises.
   const short = Math.min(Math.max(1, p.shortWindow), maxShort);
@@ -198,5 +211,5 @@ export function robustSeasonalStep(s: RobustSeasonalState, tsMs: number, value: 
   if (value < s[MIN]) s[MIN] = value;
   if (value > s[MAX]) s[MAX] = value;
   s[N] = n + 1;
-  return { score: score < 0 ? 0 : score > 1 ? 1 : score, z };
+  return score < 0 ? 0 : score > 1 ? 1 : score;
 }
