@@ -3,30 +3,32 @@
  * `POST /api/v1/alerts/webhook` (deliveries of BENCH_GROUP (100) firing alerts with distinct
  * fingerprints, each opening an anomaly and a core alert, committed before the answer), against the
  * same deliveries posted again (every alert already claimed: the redelivery path), and the same
- * bodies posted to a bare Koa route, in the same run.
+ * bodies posted to a bare Koa route, in the same run. The load comes from the generator's own
+ * process (bench/load-requests.ts), not the server's event loop.
  *   BENCH_SECONDS (6), BENCH_CONCURRENCY (4), BENCH_GROUP (100)
  * Goal: >= 5,000 alerts/s. Exits 1 when a delivery failed or the goal is missed.
  */
-import { reportFigures, startBareKoa } from './bench-kit.ts';
+import { reportFigures, runGenerator, startBareKoa } from './bench-kit.ts';
 import { aiopsBenchWorld } from './aiops-world.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 6);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const group = Number(process.env.BENCH_GROUP ?? 100);
 
-function delivery(seq: number): string {
+/** One delivery of `group` firing alerts; `tag` (a number, or `{{seq}}` for the generator to fill) makes its fingerprints. */
+function delivery(tag: string): string {
   const alerts = Array.from({ length: group }, (_, i) => ({
     status: 'firing',
-    labels: { alertname: 'HighLatency', service_id: `svc-${i % 40}`, severity: i % 3 ? 'warning' : 'critical', instance: `node-${seq}-${i}` },
+    labels: { alertname: 'HighLatency', service_id: `svc-${i % 40}`, severity: i % 3 ? 'warning' : 'critical', instance: `node-${tag}-${i}` },
     annotations: { summary: 'p95 latency above 500 ms for 5 minutes' },
-    startsAt: new Date(Date.UTC(2026, 3, 10, 12, 0, 0) + seq * 1000).toISOString(),
+    startsAt: '2026-04-10T12:00:00.000Z',
     endsAt: '0001-01-01T00:00:00Z',
     generatorURL: 'http://prometheus:9090/graph',
-    fingerprint: `${seq.toString(16).padStart(8, '0')}${i.toString(16).padStart(8, '0')}`,
+    fingerprint: `${tag}-${i.toString(16).padStart(4, '0')}`,
   }));
   return JSON.stringify({
     version: '4',
-    groupKey: `{}:{alertname="HighLatency",batch="${seq}"}`,
+    groupKey: `{}:{alertname="HighLatency",batch="${tag}"}`,
     truncatedAlerts: 0,
     status: 'firing',
     receiver: 'itops',
@@ -38,22 +40,15 @@ function delivery(seq: number): string {
   });
 }
 
-async function drive(url: string, bodies: () => string, headers: Record<string, string> = {}): Promise<{ alerts: number; failed: number }> {
-  let alerts = 0;
-  let failed = 0;
-  const countFrom = Date.now() + 1000;
-  const deadline = countFrom + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < deadline) {
-        const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: bodies() });
-        await r.arrayBuffer();
-        if (r.status !== 200) failed++;
-        else if (Date.now() >= countFrom) alerts += group;
-      }
-    }),
-  );
-  return { alerts: alerts / seconds, failed };
+/** Alerts/s through `url` from the load generator's own process, `concurrency` deliveries in flight. */
+async function drive(base: string, path: string, bodies: string[], headers: Record<string, string> = {}): Promise<{ alerts: number; failed: number }> {
+  const figures = await runGenerator({
+    base,
+    requests: bodies.map((body) => ({ method: 'POST', path, headers: { 'content-type': 'application/json', ...headers }, body })),
+    seconds,
+    concurrency,
+  });
+  return { alerts: ((figures.requests - figures.errors) * group) / figures.seconds, failed: figures.errors };
 }
 
 async function main() {
@@ -63,20 +58,17 @@ async function main() {
     const issued = await fetch(`${url}/api/v1/alertmanager/receiver/rotate`, { method: 'POST', headers: integrationHeaders });
     const { receiver_secret: secret } = (await issued.json()) as { receiver_secret: string };
     const receiverAuth = { authorization: `Bearer ${secret}` };
-    let seq = 0;
-    const sent: string[] = [];
-    const fresh = await drive(
-      `${url}/api/v1/alerts/webhook?workspace=bench`,
-      () => {
-        const body = delivery(seq++);
-        sent.push(body);
-        return body;
-      },
-      receiverAuth,
-    );
-    let again = 0;
-    const redelivered = await drive(`${url}/api/v1/alerts/webhook?workspace=bench`, () => sent[again++ % sent.length], receiverAuth);
-    const baseline = await drive(`${bare.url}/`, () => sent[again++ % sent.length]);
+    const webhook = '/api/v1/alerts/webhook?workspace=bench';
+    // New alerts: the generator puts its request number in every delivery, so each opens its own.
+    const fresh = await drive(url, webhook, [delivery('{{seq}}')], receiverAuth);
+    // Redeliveries: a fixed set of deliveries, each sent once first, then over and over.
+    const known = Array.from({ length: 16 }, (_, k) => delivery(`again-${k}`));
+    for (const body of known) {
+      const primed = await fetch(`${url}${webhook}`, { method: 'POST', headers: { 'content-type': 'application/json', ...receiverAuth }, body });
+      if (primed.status !== 200) throw new Error(`priming a delivery: ${primed.status} ${await primed.text()}`);
+    }
+    const redelivered = await drive(url, webhook, known, receiverAuth);
+    const baseline = await drive(bare.url, '/', known);
     const [{ n }] = await kernel.database.platform.query<{ n: string }>("SELECT count(*) AS n FROM aiops_anomaly WHERE source = 'alertmanager'");
     const fmt = (v: number) => Math.round(v).toLocaleString('en');
     console.log(`aiops Alertmanager receiver: deliveries of ${group} alerts, concurrency ${concurrency}, ${seconds}s each`);

@@ -2,6 +2,7 @@
  * `npm run bench:aiops-ingest`: telemetry points per second through `POST /api/v1/events/ingest`
  * (batches of 1,000 points, each with its own Idempotency-Key, stored durably before the answer)
  * against `COPY … FROM STDIN` of the same rows into the same partitioned table, in the same run.
+ * The load comes from the generator's own process (bench/load-requests.ts).
  *   BENCH_SECONDS (8), BENCH_CONCURRENCY (6), BENCH_COPY_ROWS (100000)
  * Goals: >= 100,000 points/s and >= 20 % of COPY. Exits 1 when a request failed or a goal is missed.
  */
@@ -11,7 +12,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { aiopsBenchWorld } from './aiops-world.ts';
-import { reportFigures } from './bench-kit.ts';
+import { reportFigures, runGenerator } from './bench-kit.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 6);
@@ -34,30 +35,23 @@ async function main() {
   const { kernel, url, headers } = await aiopsBenchWorld({ ITOPS_JOBS_ENABLED: 'false' });
   try {
     const bodies = Array.from({ length: 32 }, (_, i) => batchBody(i));
-    let sent = 0;
-    let failed = 0;
-    let points = 0;
-    const deadline = Date.now() + 1000 + seconds * 1000;
-    const countFrom = Date.now() + 1000;
-    let counted = 0;
-    const worker = async () => {
-      while (Date.now() < deadline) {
-        const body = bodies[sent++ % bodies.length];
-        const r = await fetch(`${url}/api/v1/events/ingest`, {
-          method: 'POST',
-          headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-          body,
-        });
-        await r.arrayBuffer();
-        if (r.status !== 202) failed++;
-        else if (Date.now() >= countFrom) {
-          points += batchSize;
-          counted++;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    const ingestRate = points / seconds;
+    // The load comes from the generator's own process, not the server's event loop; `{{uuid}}`
+    // gives every batch its own Idempotency-Key.
+    const figures = await runGenerator({
+      base: url,
+      requests: bodies.map((body) => ({
+        method: 'POST',
+        path: '/api/v1/events/ingest',
+        headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': '{{uuid}}' },
+        body,
+      })),
+      seconds,
+      concurrency,
+    });
+    const failed = figures.errors;
+    const counted = figures.requests - figures.errors;
+    const points = counted * batchSize;
+    const ingestRate = points / figures.seconds;
 
     const client = new pg.Client({ connectionString: kernel.database.url });
     await client.connect();

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kernel } from '../core/kernel/kernel.ts';
+import type { LoadFigures, LoadSpec } from './load-requests.ts';
 
 export interface LoadResult {
   requests: number;
@@ -188,3 +189,29 @@ export const jsonPoster =
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return response.json();
   };
+
+/**
+ * Runs the load generator (bench/load-requests.ts) as its own process, so the load does not share
+ * the measured server's event loop, and resolves with its figures.
+ */
+export async function runGenerator(spec: LoadSpec): Promise<LoadFigures> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'itops-load-'));
+  const file = path.join(dir, 'spec.json');
+  await writeFile(file, JSON.stringify(spec));
+  const generator = fileURLToPath(new URL('./load-requests.ts', import.meta.url));
+  try {
+    return await new Promise<LoadFigures>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', generator, file], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+      });
+      child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`the load generator exited with ${code}`))));
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

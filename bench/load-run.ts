@@ -11,19 +11,10 @@
  * ITOPS_LOAD_ALERTMANAGER_AUTH is the Authorization header the Alertmanager receiver wants, if any.
  * The load itself comes from a child process (bench/load-requests.ts), never the server's event loop.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startBenchKernel } from './bench-kit.ts';
+import { runGenerator, startBenchKernel } from './bench-kit.ts';
 import { type IngestPath, ingestPaths, type LoadWorld } from './load-paths.ts';
-import type { LoadFigures, LoadSpec } from './load-requests.ts';
-
-const generator = fileURLToPath(new URL('./load-requests.ts', import.meta.url));
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const usage = `usage: npm run load -- <${ingestPaths.map((p) => p.name).join('|')}|all> [--rate N] [--seconds S] [--concurrency C] [--url URL]\n${ingestPaths
   .map((p) => `  ${p.name.padEnd(14)} ${p.description}`)
@@ -69,26 +60,6 @@ async function worldOn(base: string, email: string, password: string, existing?:
   // The platform admin becomes the new workspace's msp_admin in the same call.
   if (!existing) await post('/api/v1/tenants', { tenant_id: workspace, name: 'Load', plan: 'pro', admin_user_id: session.user.id }, auth);
   return { base, workspace, admin: { ...auth, 'x-workspace-id': workspace }, post, alertmanagerAuthorization: process.env.ITOPS_LOAD_ALERTMANAGER_AUTH };
-}
-
-function runGenerator(spec: LoadSpec): Promise<LoadFigures> {
-  return (async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'itops-load-'));
-    const file = path.join(dir, 'spec.json');
-    await writeFile(file, JSON.stringify(spec));
-    try {
-      return await new Promise<LoadFigures>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', generator, file], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        child.stdout.on('data', (chunk) => {
-          out += chunk;
-        });
-        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`the load generator exited with ${code}`))));
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  })();
 }
 
 async function drive(world: LoadWorld, ingest: IngestPath): Promise<boolean> {
