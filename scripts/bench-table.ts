@@ -5,16 +5,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { BenchFigure } from '../bench/bench-kit.ts';
 
-export interface BenchRow {
-  benchmark: string;
-  figure: string;
-  value: number;
-  baseline?: string;
-  ratio?: number;
-  goal?: string;
-  pass?: boolean;
-}
+/** A figure as a benchmark reported it (`reportFigures`), with the benchmark's name. */
+export type BenchRow = BenchFigure & { benchmark: string };
 
 export interface BenchResults {
   measuredAt: string;
