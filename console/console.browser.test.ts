@@ -2,9 +2,10 @@
  * The web console in a real browser (Debian's Chromium through playwright-core, headless): a new
  * installation's first run, sign-in, a heartbeat created and pinged by curl that shows up live, an
  * alert silenced, an SLA group's trend, an exclusion window started and stopped, a license activated
- * whose plugins' pages then appear, and axe-core on every page, light, dark, and dark on a
- * phone-sized screen. Screenshots of every page go to console/screenshots/. Skipped, saying why,
- * where /usr/bin/chromium or curl is absent.
+ * whose plugins' pages then appear, an endpoint's and a watched certificate's check history, a status
+ * page incident, a failed webhook delivery replayed, a secret rotated and a channel deleted, and
+ * axe-core on every page, light, dark, and dark on a phone-sized screen. Screenshots of every page
+ * go to console/screenshots/. Skipped, saying why, where /usr/bin/chromium or curl is absent.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -13,6 +14,7 @@ import { generateLicenseKeyPair } from '../core/license/license-keys.ts';
 import { issueLicense } from '../core/license/license-token.ts';
 import { chromiumSkip, openChromium, seriousViolations } from '../core/testing/chromium.ts';
 import { eventually } from '../core/testing/eventually.ts';
+import { startReceiver } from '../core/testing/http-receiver.ts';
 import { ensureConsoleBuilt } from './build.ts';
 import { screenshot, startConsoleInstallation } from './console.testkit.ts';
 
@@ -42,7 +44,13 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await ensureConsoleBuilt();
   const vendor = generateLicenseKeyPair();
   const monitoringOnly = await issueLicense(vendor.privateJwk, { customer: 'Acme', plugins: ['containers'] });
-  const { kernel, setupLink } = await startConsoleInstallation(t, { ITOPS_LICENSE_KEY: monitoringOnly, ITOPS_LICENSE_PUBLIC_KEYS: vendor.publicKey });
+  // The webhook receiver below is on this machine: the outbound guard lets 127.0.0.1 through, as an
+  // operator's allowlist would for an internal host.
+  const { kernel, setupLink } = await startConsoleInstallation(t, {
+    ITOPS_LICENSE_KEY: monitoringOnly,
+    ITOPS_LICENSE_PUBLIC_KEYS: vendor.publicKey,
+    ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST: '127.0.0.1',
+  });
   const origin = new URL(kernel.url).origin;
   const desktop = { width: 1280, height: 900 };
   const phone = { width: 390, height: 844 };
@@ -321,22 +329,93 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.getByLabel('URL', { exact: true }).fill('https://www.example.com/health');
   await page.getByRole('button', { name: 'Add endpoint' }).click();
   await page.getByRole('status').filter({ hasText: 'website is checked from now on.' }).waitFor();
-  await page.getByRole('cell', { name: 'website' }).waitFor();
+  await page.getByRole('cell', { name: 'website', exact: true }).waitFor();
+  // Any endpoint's checks, not only the dashboard's first twenty.
+  await page.getByRole('button', { name: 'Show checks of website' }).click();
+  await page.getByRole('heading', { name: 'Checks of website' }).waitFor();
   await accessible('endpoints-added');
+
+  // A certificate watched on its own, here on a closed port of this machine: its check fails to
+  // connect, and the row and the check history say so.
+  await page.getByLabel('Certificate name (optional)').fill('mail server');
+  await page.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+  await page.getByLabel('Port', { exact: true }).fill('9');
+  await page.getByRole('button', { name: 'Watch certificate' }).click();
+  await page.getByRole('status').filter({ hasText: 'mail server is watched from now on.' }).waitFor();
+  const watched = page.getByRole('region', { name: 'Certificates' }).getByRole('row', { name: /mail server/ });
+  await watched.getByText('error', { exact: true }).waitFor({ timeout: 20_000 });
+  await watched.getByRole('button', { name: 'Show checks of mail server' }).click();
+  await page.getByRole('region', { name: 'Latest checks of mail server' }).getByText('error', { exact: true }).first().waitFor();
+  await everyWay('endpoints-certificate');
+
+  // The status page: the endpoint as a component beside the heartbeat, and a staff incident on it.
+  await page.getByRole('link', { name: 'Status page', exact: true }).click();
+  await page.getByLabel('Component name').fill('Website');
+  await page.getByLabel('Monitor', { exact: true }).selectOption({ label: 'website' });
+  await page.getByRole('button', { name: 'Add component' }).click();
+  await page.locator('.status-preview li', { hasText: 'Website' }).waitFor();
+  await page.getByLabel('Incident title').fill('Slow logins');
+  await page.getByLabel('Incident status').selectOption('identified');
+  await page.getByLabel('What visitors read').fill('Signing in takes a minute; we are on it.');
+  await page.getByRole('checkbox', { name: 'Website' }).check();
+  await page.getByRole('button', { name: 'Post incident' }).click();
+  const posted = page.getByRole('article', { name: 'Incident Slow logins' });
+  await posted.getByText('Signing in takes a minute; we are on it.').waitFor();
+  t.equal(await posted.getByText('identified', { exact: true }).count(), 1, 'the preview shows the incident with its status');
+  await everyWay('status-page-incident');
 
   // A notification channel and a webhook subscription (its signing secret shown once).
   await page.getByRole('link', { name: 'Channels & webhooks' }).click();
   await page.getByLabel('Channel name').fill('ops-webhook');
   await page.getByLabel('Channel URL').fill('https://hooks.example.com/itops');
   await page.getByRole('button', { name: 'Add channel' }).click();
-  await page.getByRole('cell', { name: 'ops-webhook' }).waitFor();
+  await page.getByRole('cell', { name: 'ops-webhook', exact: true }).waitFor();
   await page.getByLabel('Subscriber URL').fill('https://example.com/hooks/itops');
   await page.getByLabel('Topics (blank: all)').fill('heartbeat.deadline_missed');
   await page.getByRole('button', { name: 'Add subscription' }).click();
   t.match(await page.getByLabel('Signing secret').inputValue(), /^whsec_/);
-  await page.getByRole('button', { name: 'Show history' }).click();
+  await page
+    .getByRole('row', { name: /example\.com\/hooks/ })
+    .getByRole('button', { name: 'Show history' })
+    .click();
   await page.getByRole('heading', { name: 'Delivery history' }).waitFor();
   await accessible('channels-webhooks');
+
+  // A receiver that fails every attempt of a delivery (500, retry at once) and then recovers: the
+  // failed delivery is replayed from its history and is seen delivered, with its webhook-id kept.
+  const receiver = await startReceiver(t, () => (receiver.received.length <= 6 ? { status: 500, headers: { 'retry-after': '0' } } : { status: 200 }));
+  await page.getByLabel('Subscriber URL').fill(receiver.url('/hook'));
+  await page.getByLabel('Topics (blank: all)').fill('webhook.test');
+  await page.getByRole('button', { name: 'Add subscription' }).click();
+  const firstSecret = await page.getByLabel('Signing secret').inputValue();
+  const local = page.getByRole('row', { name: /127\.0\.0\.1/ });
+  await local.getByRole('button', { name: 'Send test' }).click();
+  const history = page.getByRole('region', { name: 'Deliveries' });
+  await history.getByText('failed', { exact: true }).waitFor({ timeout: 30_000 });
+  await history.getByRole('cell', { name: '500', exact: true }).waitFor();
+  await everyWay('channels-webhook-failed');
+  await history.getByRole('button', { name: 'Replay' }).click();
+  await page.getByRole('status').filter({ hasText: 'Delivery queued again.' }).waitFor();
+  await history.getByText('delivered', { exact: true }).waitFor({ timeout: 15_000 });
+  await history.getByRole('cell', { name: '200', exact: true }).waitFor();
+  t.equal(receiver.received.length, 7, 'six failed attempts, then the replay');
+  t.equal(receiver.received[6].headers['webhook-id'], receiver.received[0].headers['webhook-id'], 'the replay keeps its webhook-id');
+
+  // The signing secret rotated (shown once, after a confirmation), and a channel deleted.
+  await local.getByRole('button', { name: 'Rotate secret' }).click();
+  await local.getByRole('button', { name: 'Yes, rotate' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Secret of .* rotated/ })
+    .waitFor();
+  const rotated = await page.getByLabel('Signing secret').inputValue();
+  t.match(rotated, /^whsec_/);
+  t.not(rotated, firstSecret, 'a new secret is shown');
+  await page.getByRole('button', { name: 'Delete ops-webhook' }).click();
+  await accessible('channels-delete-confirm');
+  await page.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.getByRole('status').filter({ hasText: 'Deleted ops-webhook.' }).waitFor();
+  await page.getByRole('cell', { name: 'ops-webhook', exact: true }).waitFor({ state: 'detached' });
 
   // An API key is shown once; a platform admin creates a second workspace and switches to it.
   await page.getByRole('link', { name: 'Profile & API keys' }).click();

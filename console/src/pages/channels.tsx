@@ -1,6 +1,7 @@
 import { ok } from '@itops/sdk';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, describeError } from '../api.ts';
+import { ConfirmButton } from '../components/confirm-button.tsx';
 import { CopyField, ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
@@ -11,7 +12,8 @@ export function ChannelsPage() {
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
   const [open, setOpen] = useState<string>();
-  const [secret, setSecret] = useState<string>();
+  // The secret just created or rotated, with its subscription's URL: shown once, never listed again.
+  const [secret, setSecret] = useState<{ url: string; value: string; rotated: boolean }>();
   // Any event may be delivered to a subscription: the open history reloads when one arrives. Channels
   // and subscriptions themselves change only by hand, and no event says so.
   const tick = useLiveTick(['']);
@@ -24,6 +26,14 @@ export function ChannelsPage() {
     () => (open ? ok(api.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id: open } } })).then((l) => l.data) : Promise.resolve([])),
     [open, tick],
   );
+  // A queued or retried delivery settles without an event of its own: the history is read again
+  // every few seconds while one is pending, so a replay is seen delivered (or failed) without a reload.
+  const pending = deliveries.data?.some((d) => d.status === 'pending');
+  useEffect(() => {
+    if (!pending) return;
+    const timer = setTimeout(deliveries.reload, 2000);
+    return () => clearTimeout(timer);
+  }, [pending, deliveries.data]);
   const act = async (what: string, call: () => Promise<unknown>) => {
     setError(undefined);
     try {
@@ -54,12 +64,22 @@ export function ChannelsPage() {
               title: 'Actions',
               cell: (c) =>
                 can(session, 'channels:write') ? (
-                  <button
-                    type="button"
-                    onClick={() => act(`Sent a test to ${c.name}.`, () => ok(api.POST('/api/v1/channels/{id}/test', { params: { path: { id: c.id } } })))}
-                  >
-                    Send test
-                  </button>
+                  <span class="confirm">
+                    <button
+                      type="button"
+                      onClick={() => act(`Sent a test to ${c.name}.`, () => ok(api.POST('/api/v1/channels/{id}/test', { params: { path: { id: c.id } } })))}
+                    >
+                      Send test
+                    </button>
+                    <ConfirmButton
+                      label={`Delete ${c.name}`}
+                      question={`Delete ${c.name} and its rules? Its past notifications stay.`}
+                      confirm="Yes, delete"
+                      onConfirm={() =>
+                        act(`Deleted ${c.name}.`, () => ok(api.DELETE('/api/v1/channels/{id}', { params: { path: { id: c.id } } }))).then(channels.reload)
+                      }
+                    />
+                  </span>
                 ) : null,
             },
           ]}
@@ -106,14 +126,58 @@ export function ChannelsPage() {
                   </button>
                 ),
               },
+              {
+                title: 'Actions',
+                cell: (w) =>
+                  can(session, 'webhooks:write') ? (
+                    <span class="confirm">
+                      <button
+                        type="button"
+                        onClick={() =>
+                          act(`Test delivery queued to ${w.url}.`, async () => {
+                            await ok(api.POST('/api/v1/webhooks/{id}/test', { params: { path: { id: w.id } } }));
+                            if (open === w.id) deliveries.reload();
+                            else setOpen(w.id);
+                          })
+                        }
+                      >
+                        Send test
+                      </button>
+                      <ConfirmButton
+                        label="Rotate secret"
+                        question="Replace the signing secret? The old one keeps signing beside it for a day."
+                        confirm="Yes, rotate"
+                        onConfirm={() =>
+                          act(`Secret of ${w.url} rotated.`, async () => {
+                            const rotated = await ok(api.POST('/api/v1/webhooks/{id}/rotate-secret', { params: { path: { id: w.id } }, body: {} }));
+                            setSecret({ url: w.url, value: rotated.secret, rotated: true });
+                          })
+                        }
+                      />
+                      <ConfirmButton
+                        label="Delete subscription"
+                        question="Delete this subscription and its delivery history?"
+                        confirm="Yes, delete"
+                        onConfirm={() =>
+                          act(`Subscription to ${w.url} deleted.`, async () => {
+                            await ok(api.DELETE('/api/v1/webhooks/{id}', { params: { path: { id: w.id } } }));
+                            if (open === w.id) setOpen(undefined);
+                          }).then(webhooks.reload)
+                        }
+                      />
+                    </span>
+                  ) : null,
+              },
             ]}
           />
           {secret ? (
             <div class="shown-once" role="status">
               <p>
-                <strong>Copy the signing secret now:</strong> it is shown only this once. Verify each delivery's <code>webhook-signature</code> with it.
+                <strong>Copy the signing secret of {secret.url} now:</strong> it is shown only this once. Verify each delivery's <code>webhook-signature</code>{' '}
+                with it.
+                {secret.rotated ? ' The old secret keeps signing beside it for a day.' : ''}
               </p>
-              <CopyField label="Signing secret" value={secret} />
+              <CopyField label="Signing secret" value={secret.value} />
             </div>
           ) : null}
           {can(session, 'webhooks:write') ? (
@@ -128,7 +192,7 @@ export function ChannelsPage() {
                   .filter(Boolean);
                 void act('Webhook subscription added.', async () => {
                   const created = await ok(api.POST('/api/v1/webhooks', { body: { url: String(form.get('url')), ...(topics.length ? { topics } : {}) } }));
-                  setSecret(created.secret);
+                  setSecret({ url: created.url, value: created.secret, rotated: false });
                   formElement.reset();
                 }).then(webhooks.reload);
               }}
@@ -143,7 +207,7 @@ export function ChannelsPage() {
           ) : null}
           {open ? (
             <>
-              <h3>Delivery history</h3>
+              <h3>Delivery history of {webhooks.data?.find((w) => w.id === open)?.url ?? 'the subscription'}</h3>
               <Table
                 caption="Deliveries"
                 rows={deliveries.data}

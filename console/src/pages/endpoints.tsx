@@ -6,6 +6,17 @@ import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../com
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
 import { can, useSession } from '../session.ts';
+import { CertificateHistory, EndpointHistory } from './check-history.tsx';
+import { NewCertificate } from './new-certificate.tsx';
+
+/** The button that opens (or closes) one row's check history below the table. */
+function HistoryToggle(props: { name: string; open: boolean; onToggle: () => void }) {
+  return (
+    <button type="button" aria-expanded={props.open} onClick={props.onToggle}>
+      {props.open ? 'Hide' : 'Show'} checks of {props.name}
+    </button>
+  );
+}
 
 export function EndpointsPage() {
   const { session } = useSession();
@@ -13,6 +24,9 @@ export function EndpointsPage() {
   const endpoints = useLoad(() => ok(api.GET('/api/v1/endpoints', { params: { query: { limit: 200 } } })), [tick, session.workspace]);
   const sparklines = useLoad(() => endpointSparklines(20), [tick, session.workspace]);
   const certificates = useLoad(() => ok(api.GET('/api/v1/certificates', { params: { query: { limit: 200 } } })), [tick, session.workspace]);
+  // One endpoint's and one certificate's history at a time, any of them (not only the sparklines' first 20).
+  const [endpoint, setEndpoint] = useState<{ id: string; name: string }>();
+  const [certificate, setCertificate] = useState<{ id: string; name: string }>();
   return (
     <>
       <PageHeader title="Endpoints & certificates" />
@@ -28,9 +42,14 @@ export function EndpointsPage() {
             { title: 'Target', cell: (e) => <code>{e.url ?? `${e.host}:${e.port}`}</code> },
             { title: 'Last check', cell: (e) => <Time at={e.lastCheckAt} /> },
             { title: 'Response', cell: (e) => (e.lastResponseTimeMs == null ? '' : `${e.lastResponseTimeMs} ms`) },
+            {
+              title: 'History',
+              cell: (e) => <HistoryToggle name={e.name} open={endpoint?.id === e.id} onToggle={() => setEndpoint(endpoint?.id === e.id ? undefined : e)} />,
+            },
           ]}
         />
       </Section>
+      {endpoint ? <EndpointHistory id={endpoint.id} name={endpoint.name} tick={tick} /> : null}
       {sparklines.data?.length ? (
         <Section title="Response times (24 h)">
           {sparklines.data.map((s) => (
@@ -57,9 +76,18 @@ export function EndpointsPage() {
             { title: 'Host', cell: (c) => `${c.host}:${c.port}` },
             { title: 'Days left', cell: (c) => c.daysLeft ?? '' },
             { title: 'Expires', cell: (c) => <Time at={c.notAfter} /> },
+            { title: 'Last problem', cell: (c) => c.lastError ?? c.statusReason ?? '' },
+            {
+              title: 'History',
+              cell: (c) => (
+                <HistoryToggle name={c.name} open={certificate?.id === c.id} onToggle={() => setCertificate(certificate?.id === c.id ? undefined : c)} />
+              ),
+            },
           ]}
         />
       </Section>
+      {certificate ? <CertificateHistory id={certificate.id} name={certificate.name} tick={tick} /> : null}
+      {can(session, 'containers.certificates:write') ? <NewCertificate onCreated={certificates.reload} /> : null}
     </>
   );
 }
