@@ -115,6 +115,12 @@ export interface SecretsService {
    * given: a transaction of that workspace (a platform one for the platform's), since the read's event joins it.
    */
   read(tenantId: string | null, name: string, tx?: Tx): Promise<string | undefined>;
+  /**
+   * The secret for checking the signature of an inbound call, with no `secrets.read` event: the
+   * value never leaves the process, and unauthenticated callers reach the check, so an event per
+   * call would let anyone grow a workspace's audit trail. Anything shown or sent uses `read`.
+   */
+  readToVerify(tenantId: string | null, name: string): Promise<string | undefined>;
   /** Sets the secret (a new version). Within `tx` when given, so it commits or rolls back with the caller's change. */
   write(tenantId: string | null, name: string, value: string, tx?: Tx): Promise<{ version: number }>;
 }

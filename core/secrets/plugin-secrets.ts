@@ -10,6 +10,7 @@ export function secretsFor(store: SecretStore, prefix: string, actor: string): S
   const full = (name: string) => `${prefix}.${name}`;
   return {
     read: (tenantId, name, tx) => (tx ? store.readIn(tx, tenantId, full(name), actor) : store.read(tenantId, full(name), actor)),
+    readToVerify: (tenantId, name) => store.readToVerify(tenantId, full(name)),
     write: async (tenantId, name, value, tx) => {
       const written = tx ? await store.writeIn(tx, tenantId, full(name), value, actor) : await store.write(tenantId, full(name), value, actor);
       return { version: written.version };

@@ -124,6 +124,17 @@ export class SecretStore {
     return value;
   }
 
+  /**
+   * A secret the platform uses without showing it (checking an inbound call's signature), read by
+   * name with no read event: unauthenticated callers reach those checks, and an event per call
+   * would let anyone grow a workspace's audit trail.
+   */
+  async readToVerify(owner: SecretOwner, key: string): Promise<string | undefined> {
+    if (!secretKeyPattern.test(key)) return undefined;
+    const [row] = await this.handle(owner).query<Row>(`SELECT version, ciphertext, wrapped_key, master_key_id FROM ${tableOf(owner)} WHERE key = ?`, [key]);
+    return row ? this.openForPlatform(owner, key, row) : undefined;
+  }
+
   /** Deletes secrets inside the caller's transaction (those of a deleted webhook); published as writes of no value. */
   async deleteIn(tx: Tx, owner: SecretOwner, keys: string[], actor: string): Promise<void> {
     const deleted = await tx.query<{ key: string; version: number }>(`DELETE FROM ${tableOf(owner)} WHERE key = ANY(?::text[]) RETURNING key, version`, [keys]);

@@ -80,7 +80,7 @@ export async function receiveGithubWebhook(deps: GithubDeps, req: OperationReque
   if (!deps.enabled()) throw new AppError('not_found', 'The GitHub webhook is disabled');
   const workspace = req.query.workspace ?? headerValue(req.headers, 'x-workspace-id');
   if (!workspace) throw new AppError('bad_request', 'Name the workspace: ?workspace=<id> in the webhook URL');
-  const secret = await deps.secrets.read(workspace, githubSecretName);
+  const secret = await deps.secrets.readToVerify(workspace, githubSecretName);
   if (!secret) throw new AppError('not_found', `The GitHub webhook is not set up for workspace ${workspace}`);
   const body = req.body ?? Buffer.alloc(0);
   if (!signatureMatches(secret, body, headerValue(req.headers, 'x-hub-signature-256'))) {

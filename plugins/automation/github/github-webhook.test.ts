@@ -80,6 +80,9 @@ t.test('a redelivered X-GitHub-Delivery is stored once and publishes nothing aga
 
 t.test('signatures, headers, workspaces and the switch', async (t) => {
   const w = await world(t);
+  const secretReads = async () =>
+    Number((await w.kernel.database.platform.query<{ n: string }>("SELECT count(*) AS n FROM event_outbox WHERE topic = 'secrets.read'"))[0].n);
+  const readsBefore = await secretReads();
   const forged = await w.deliver('push', pushPayload, { secret: 'not-the-secret' });
   t.equal(forged.status, 401, 'signed with another secret');
   t.match(forged.json, { error: { code: 'unauthorized', correlationId: String } });
@@ -94,6 +97,7 @@ t.test('signatures, headers, workspaces and the switch', async (t) => {
     },
   });
   t.equal(tampered.status, 401, 'the signature covers the exact bytes');
+  t.equal(await secretReads(), readsBefore, 'checking a signature records no secret read: callers without credentials cannot grow the audit trail');
   const unsigned = await call(w.kernel, 'POST', '/api/v1/integrations/github/webhook?workspace=acme', {
     raw,
     headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID() },

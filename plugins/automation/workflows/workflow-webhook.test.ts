@@ -49,6 +49,9 @@ t.test('a signed delivery starts an execution with the body as input; the secret
 t.test('bad signatures, replayed deliveries, unknown workflows, bad bodies', async (t) => {
   const w = await world(t);
   const executions = async () => (await w.read(`/api/v1/workflow-executions?workflowId=${w.workflow.id}`, w.acmeOps)).json.page.total;
+  const secretReads = async () =>
+    Number((await w.kernel.database.platform.query<{ n: string }>("SELECT count(*) AS n FROM event_outbox WHERE topic = 'secrets.read'"))[0].n);
+  const readsBefore = await secretReads();
 
   const wrongSecret = await w.deliver(w.workflow.id, { release: 'x' }, { secret: 'whsec_not-the-secret' });
   t.equal(wrongSecret.status, 401, wrongSecret.text);
@@ -67,6 +70,7 @@ t.test('bad signatures, replayed deliveries, unknown workflows, bad bodies', asy
   });
   t.equal(unsigned.status, 400, 'the signature header is required');
   t.equal(await executions(), 0, 'nothing started');
+  t.equal(await secretReads(), readsBefore, 'checking a signature records no secret read: callers without credentials cannot grow the audit trail');
 
   const first = await w.deliver(w.workflow.id, { release: 'v2' }, { delivery: 'delivery-1' });
   t.equal(first.status, 202, first.text);

@@ -97,7 +97,7 @@ export async function receiveWorkflowWebhook(deps: WorkflowWebhookDeps, req: Ope
   const delivery = headerValue(req.headers, 'x-itops-delivery');
   if (!delivery) throw new AppError('bad_request', 'x-itops-delivery is required');
   const body = req.body ?? Buffer.alloc(0);
-  const secret = workflow.webhook_secret_rotated_at ? await deps.secrets.read(workflow.tenant_id, secretName(workflow.id)) : undefined;
+  const secret = workflow.webhook_secret_rotated_at ? await deps.secrets.readToVerify(workflow.tenant_id, secretName(workflow.id)) : undefined;
   const signed = Buffer.concat([Buffer.from(`${delivery}.`, 'utf8'), body]);
   if (!secret || !signatureMatches(secret, signed, headerValue(req.headers, 'x-itops-signature')))
     throw new AppError('unauthorized', 'x-itops-signature is missing or does not match the delivery id and body');
