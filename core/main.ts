@@ -1,8 +1,14 @@
 import { ConfigError } from './config/config.ts';
 import { LicenseError } from './license/license-token.ts';
 import { Kernel } from './kernel/kernel.ts';
+import { unsupportedNode } from './node-version.ts';
 
 /** `npm start`: boot, print where we listen, stop gracefully on SIGTERM/SIGINT. */
+const unsupported = unsupportedNode();
+if (unsupported) {
+  process.stderr.write(`${unsupported}\n`);
+  process.exit(1);
+}
 try {
   const kernel = await Kernel.start();
   process.stdout.write(`itops is listening on ${kernel.publicUrl()} (API reference: ${kernel.publicUrl()}/docs)\n`);
