@@ -323,6 +323,23 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     .getByRole('cell', { name: /^(.+ overdue|down for .+)$/ })
     .waitFor();
 
+  // The job succeeds again: its alert resolves and moves from the firing list to the resolved one.
+  t.equal(await curlPing(pingUrl, 'backup finished: 43 files'), 200, 'a success ping, sent by curl');
+  await page.getByRole('link', { name: 'Alerts', exact: true }).click();
+  await page
+    .getByRole('table', { name: 'Recently resolved alerts' })
+    .getByRole('row', { name: /nightly-backup is down/ })
+    .waitFor({ timeout: 20_000 });
+  t.equal(
+    await page
+      .getByRole('table', { name: 'Firing alerts' })
+      .getByRole('row', { name: /nightly-backup is down/ })
+      .count(),
+    0,
+    'a resolved alert is no longer listed as firing',
+  );
+  await accessible('alerts-resolved');
+
   // An endpoint to check (this machine has no way out, so it will go down; the console only has to list it).
   await page.getByRole('link', { name: 'Endpoints & certificates' }).click();
   await page.getByLabel('Endpoint name').fill('website');

@@ -20,6 +20,8 @@ export function AlertsPage() {
   const [error, setError] = useState<string>();
   const active = useLoad(() => ok(api.GET('/api/v1/alerts/active', { params: { query: { limit: 100 } } })), [tick, session.workspace]);
   const silences = useLoad(() => ok(api.GET('/api/v1/silence', {})), [tick, session.workspace]);
+  // The newest activity first (the list's default order), so what just resolved is on top.
+  const resolved = useLoad(() => ok(api.GET('/api/v1/alerts', { params: { query: { status: 'resolved', limit: 20 } } })), [tick, session.workspace]);
   const mayWrite = can(session, 'silences:write');
   const mayAcknowledge = can(session, 'alerts:acknowledge');
   // An alert raised before a silence keeps silencedBy empty; the silences in force say whether it is quiet now.
@@ -133,6 +135,21 @@ export function AlertsPage() {
                 </div>
               ),
             },
+          ]}
+        />
+      </Section>
+      <Section title="Recently resolved">
+        <Table
+          caption="Recently resolved alerts"
+          rows={resolved.data?.data}
+          empty="No alert has resolved yet."
+          columns={[
+            { title: 'Severity', cell: (a) => <StatusBadge status={a.severity} /> },
+            { title: 'Alert', cell: (a) => <span title={a.message ?? ''}>{a.title}</span> },
+            { title: 'Source', cell: (a) => a.source },
+            { title: 'Fired', cell: (a) => <Time at={a.firstSeenAt} /> },
+            { title: 'Resolved', cell: (a) => (a.resolvedAt ? <Time at={a.resolvedAt} /> : '') },
+            { title: 'Times raised', cell: (a) => a.count },
           ]}
         />
       </Section>
