@@ -7,8 +7,10 @@
  * How `total` stays fast: a page never runs a window count over every match (a million rows:
  * seconds). The last page knows its total (offset + rows); otherwise the planner estimates the
  * matches: above 10,000 the estimate is the total (`page.totalIsEstimate: true`), below it at most
- * 1,001 matching rows are counted (index-only), exactly up to 1,000. `q` is first looked for among
- * the first 2,000 tickets of the sort order (a common term fills its page there, and its share of
+ * 1,001 matching rows are counted (index-only), exactly up to 1,000. A `q` with a rare word (next
+ * to another character, as `user4242` in `user4242@example`) is found through a words index and
+ * counted exactly. Otherwise `q` is first looked for among the first 2,000 tickets of the sort
+ * order (a common term fills its page there, and its share of
  * them scales the estimate); otherwise its trigram index is probed (`ticket_search_ids`, which
  * keeps to the caller's workspace): a rare term (at most 2,000 hits) is sorted and counted
  * exactly, a common one walks the sort order's index. Pages past the first find their ids in the
@@ -63,6 +65,7 @@ const listIndexes = [
   'ticket_tenant_requester',
   'ticket_tags',
   'ticket_search',
+  'ticket_search_words',
 ];
 
 const rows: { name: string; result: LoadResult; cpuUsPerRequest: number }[] = [];

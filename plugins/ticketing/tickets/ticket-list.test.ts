@@ -1,5 +1,6 @@
 import t from 'tap';
 import { startTicketing } from '../ticketing.testkit.ts';
+import { wordPrefixes } from './ticket-list.ts';
 
 /**
  * The list's ways to a page and its total at volume: past 10,000 matches the total is the planner's
@@ -80,4 +81,81 @@ t.test('pages and totals over 12,000 tickets', async (t) => {
   // i % 4 = 0, i % 3 = 1 and i % 40 = 4: i ≡ 4 (mod 120), 100 of them.
   t.same(narrowed.page, { limit: 100, offset: 0, returned: 100, total: 100, totalIsEstimate: false });
   t.ok(narrowed.data.every((x: any) => x.status === 'open' && x.assignee === 'agent4' && x.title.endsWith('printer')));
+});
+
+/**
+ * `q` through the words index (migration 0004) or the trigram one: whole words, fragments of
+ * words, words cut at either end, case, LIKE's own characters, a word longer than the index keeps
+ * and a text longer than it indexes by words all find exactly the tickets a substring scan finds.
+ */
+t.test('q finds what a substring scan finds, by words or by fragments', async (t) => {
+  const w = await startTicketing(t);
+  const db = w.kernel.database.platform;
+  await db.query(
+    `INSERT INTO ticket (id, tenant_id, title, description, requester, created_at, updated_at)
+     SELECT gen_random_uuid(), 'acme', 'Ticket ' || i,
+            CASE i % 10 WHEN 1 THEN 'Reported by user42@example.test' WHEN 2 THEN 'from xuser42@example.org'
+              WHEN 3 THEN 'user420@examples.net' WHEN 4 THEN 'mail a_b here' WHEN 5 THEN 'mail axb here'
+              WHEN 6 THEN 'printer-toner low' ELSE 'nothing to see' END
+            || CASE WHEN i = 777 THEN ' ' || repeat('q', 150) || 'tail' WHEN i = 778 THEN repeat(' filler', 20000) || ' needle_in_long' ELSE '' END,
+            'user' || (i % 60) || '@example.test',
+            timestamptz '2026-01-01' + i * interval '1 minute', timestamptz '2026-01-01' + i * interval '1 minute'
+       FROM generate_series(1, 3000) AS i`,
+  );
+  await db.query('ANALYZE ticket');
+  const acme = w.kernel.database.forTenant('acme');
+  const queries = [
+    'user42@example',
+    'USER42@Example.TEST',
+    '42@example.test',
+    'ser42@exa',
+    '@example.',
+    'user420@',
+    'a_b',
+    'a%b',
+    'axb here',
+    ' here',
+    'printer-toner',
+    'toner low',
+    'ket 1',
+    '777 ',
+    `${'q'.repeat(120)}tail user`,
+    `qqtail user17@`,
+    ` ${'q'.repeat(100)}`,
+    'needle_in_long',
+    'filler needle',
+    'zzz@nowhere',
+  ];
+  for (const q of queries) {
+    const expected = await acme.query<{ id: string }>('SELECT id FROM ticket WHERE strpos(search_text, lower(?)) > 0 ORDER BY created_at, id', [q]);
+    const page = (await w.read(`/api/v1/tickets?q=${encodeURIComponent(q)}&limit=1000`, w.acmeViewer)).json;
+    t.same(
+      page.data.map((x: any) => x.id),
+      expected.map((x) => x.id).slice(0, 1000),
+      `q=${q.slice(0, 40)}: the tickets a substring scan finds (${expected.length})`,
+    );
+    // Past 2,000 matches a common term's total may be an estimate (the first test's business).
+    if (expected.length <= 2000) t.same([page.page.total, page.page.totalIsEstimate], [expected.length, false], `q=${q.slice(0, 40)}: exact total`);
+  }
+
+  // The probe itself: the rarest prefix, in the serving workspace only; a common one answers null.
+  const probe = "SELECT ticket_word_ids(ARRAY['~24resu', 'example'], '%user42@example%', NULL, 2001) AS ids";
+  const [{ ids }] = await acme.query<{ ids: string[] }>(probe);
+  t.equal(ids.length, 600, 'user42 ends a word of 600 tickets (user42 and xuser42), all followed by @example');
+  t.same(await db.query(probe), [{ ids: [] }], 'nothing for a connection that serves no workspace');
+  t.same(
+    await acme.query("SELECT ticket_word_ids(ARRAY['example'], '%@example%', NULL, 100) AS ids"),
+    [{ ids: null }],
+    'a prefix estimated to match more than the cap is left to the other ways',
+  );
+  const [long] = await acme.query<{ ids: string[] }>(
+    "SELECT ticket_word_ids(ARRAY['~liat' || repeat('q', 96)], '%' || repeat('q', 120) || 'tail%', NULL, 2001) AS ids",
+  );
+  t.equal(long.ids.length, 1, 'a word longer than 100 characters by the last 100 it keeps');
+  const [longText] = await acme.query<{ ids: string[] }>("SELECT ticket_word_ids(ARRAY['needle'], '%needle\\_in\\_long%', NULL, 2001) AS ids");
+  t.equal(longText.ids.length, 1, 'a text longer than 100,000 characters through its one lexeme');
+
+  t.same(wordPrefixes('printer'), [], 'a fragment of one word gives no prefix');
+  t.same(wordPrefixes('user42@example'), ['~24resu', 'example'], 'a word ends before @, another starts after it');
+  t.same(wordPrefixes(' a_b '), ['~a', '~b', 'a', 'b'], 'both ways for a whole word, the longest first');
 });
