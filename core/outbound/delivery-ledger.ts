@@ -67,12 +67,16 @@ export class DeliveryLedger {
    * keeps its id, so the receiver sees the same delivery id. Rows still pending are left alone (their
    * job is on its way). Returns the rows reopened, after queuing their jobs.
    */
-  async reopen(ids: string[]): Promise<{ id: string; tenant_id: string }[]> {
+  /**
+   * Settled rows back to pending, each with a job. Returns the rows as reopened, read before their
+   * jobs are sent: once sent, a worker may already have attempted one.
+   */
+  async reopen<Row extends { id: string; tenant_id: string } = { id: string; tenant_id: string }>(ids: string[]): Promise<Row[]> {
     if (ids.length === 0) return [];
     const { query, table, send } = this.options;
-    const rows = await query<{ id: string; tenant_id: string }>(
+    const rows = await query<Row>(
       `UPDATE ${table} SET status = 'pending', attempts = 0, claimed_until = NULL, next_attempt_at = now(), updated_at = now()
-       WHERE id = ANY(?::uuid[]) AND status <> 'pending' RETURNING id, tenant_id`,
+       WHERE id = ANY(?::uuid[]) AND status <> 'pending' RETURNING *`,
       [`{${ids.join(',')}}`],
     );
     for (const row of rows) await send(row.id, { tenantId: row.tenant_id });

@@ -127,6 +127,11 @@ export class WebhookDelivery {
     return (await this.ledger.reopen(ids)).map((row) => row.id);
   }
 
+  /** `replay` of one delivery: the row as the replay left it (pending, no attempt yet), or undefined when it was pending already. */
+  async replayOne<Row extends { id: string; tenant_id: string }>(id: string): Promise<Row | undefined> {
+    return (await this.ledger.reopen<Row>([id]))[0];
+  }
+
   /**
    * Why the outbound guard would refuse to deliver to this URL, or null when it would try: the same
    * check a delivery makes (scheme, credentials, every resolved address, the allowlist). A host name

@@ -186,9 +186,10 @@ export function webhooksModule(deps: { database: Pick<DatabaseService, 'forTenan
         const found = await find();
         if (!found) throw new AppError('not_found', `Delivery ${req.params.deliveryId} of webhook ${subscription.id} was not found`);
         assertEnabled(subscription);
-        const replayed = found.status === 'pending' ? [] : await delivery.replay([found.id]);
-        if (replayed.length === 0) throw new AppError('conflict', `Delivery ${found.id} is still pending; it is replayed once it is settled`);
-        return { status: 202, body: deliveryView(await find()) };
+        const replayed = found.status === 'pending' ? undefined : await delivery.replayOne<DeliveryRow & { tenant_id: string }>(found.id);
+        if (!replayed) throw new AppError('conflict', `Delivery ${found.id} is still pending; it is replayed once it is settled`);
+        // As the replay left it: read back later, a worker may already have made its first attempt.
+        return { status: 202, body: deliveryView(replayed) };
       },
       async replayFailedWebhookDeliveries(req: OperationRequest<{ since: string }, { id: string }>) {
         const subscription = await owned(req);
