@@ -24,3 +24,26 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { ...state, reload };
 }
+
+/**
+ * A form that creates something. `submit` sends the form's fields and returns the notice to show;
+ * then the form is cleared and `created` runs (a reload). A failure shows its error and keeps what
+ * was typed.
+ */
+export function useCreateForm(submit: (form: FormData) => Promise<string>, created: () => void) {
+  const [error, setError] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  const onSubmit = async (event: Event) => {
+    event.preventDefault();
+    const formElement = event.currentTarget as HTMLFormElement;
+    setError(undefined);
+    try {
+      setNotice(await submit(new FormData(formElement)));
+      formElement.reset();
+      created();
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+  return { onSubmit, error, notice };
+}

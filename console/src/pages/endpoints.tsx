@@ -1,9 +1,9 @@
 import { ok } from '@itops/sdk';
 import { useState } from 'preact/hooks';
-import { api, describeError, endpointSparklines } from '../api.ts';
+import { api, endpointSparklines } from '../api.ts';
 import { TimeChart } from '../components/time-chart.tsx';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
-import { useLoad } from '../hooks.ts';
+import { useCreateForm, useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
 import { can, useSession } from '../session.ts';
 import { CertificateHistory, EndpointHistory } from './check-history.tsx';
@@ -93,31 +93,17 @@ export function EndpointsPage() {
 }
 
 function NewEndpoint(props: { onCreated: () => void }) {
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const { onSubmit, error, notice } = useCreateForm(async (form) => {
+    const created = await ok(
+      api.POST('/api/v1/endpoints', {
+        body: { name: String(form.get('name')), url: String(form.get('url')), intervalSeconds: Number(form.get('interval')) },
+      }),
+    );
+    return `${created.name} is checked from now on.`;
+  }, props.onCreated);
   return (
     <Section title="New endpoint">
-      <form
-        class="form-grid"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const formElement = event.currentTarget as HTMLFormElement;
-          const form = new FormData(formElement);
-          setError(undefined);
-          try {
-            const created = await ok(
-              api.POST('/api/v1/endpoints', {
-                body: { name: String(form.get('name')), url: String(form.get('url')), intervalSeconds: Number(form.get('interval')) },
-              }),
-            );
-            setNotice(`${created.name} is checked from now on.`);
-            formElement.reset();
-            props.onCreated();
-          } catch (e) {
-            setError(describeError(e));
-          }
-        }}
-      >
+      <form class="form-grid" onSubmit={onSubmit}>
         <label for="endpoint-name">Endpoint name</label>
         <input id="endpoint-name" name="name" required maxLength={200} placeholder="website" />
         <label for="endpoint-url">URL</label>

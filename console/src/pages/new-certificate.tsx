@@ -1,52 +1,38 @@
 import { ok } from '@itops/sdk';
-import { useState } from 'preact/hooks';
-import { api, describeError } from '../api.ts';
+import { api } from '../api.ts';
 import { ErrorNote, Section } from '../components/ui.tsx';
+import { useCreateForm } from '../hooks.ts';
 
 /**
  * Watch a certificate on its own, without an endpoint (a mail server's, an internal API's): host,
  * port and the days before expiry to be warned at. It is checked at once; its row shows the result.
  */
 export function NewCertificate(props: { onCreated: () => void }) {
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const { onSubmit, error, notice } = useCreateForm(async (form) => {
+    const name = String(form.get('name')).trim();
+    const warningDays = [
+      ...new Set(
+        String(form.get('warning'))
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .map(Number),
+      ),
+    ];
+    const created = await ok(
+      api.POST('/api/v1/certificates', {
+        body: {
+          host: String(form.get('host')).trim(),
+          port: Number(form.get('port')),
+          ...(name ? { name } : {}),
+          ...(warningDays.length ? { warningDays } : {}),
+        },
+      }),
+    );
+    return `${created.name} is watched from now on.`;
+  }, props.onCreated);
   return (
     <Section title="Watch a certificate">
-      <form
-        class="form-grid"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const formElement = event.currentTarget as HTMLFormElement;
-          const form = new FormData(formElement);
-          const name = String(form.get('name')).trim();
-          const warningDays = [
-            ...new Set(
-              String(form.get('warning'))
-                .split(/[\s,]+/)
-                .filter(Boolean)
-                .map(Number),
-            ),
-          ];
-          setError(undefined);
-          try {
-            const created = await ok(
-              api.POST('/api/v1/certificates', {
-                body: {
-                  host: String(form.get('host')).trim(),
-                  port: Number(form.get('port')),
-                  ...(name ? { name } : {}),
-                  ...(warningDays.length ? { warningDays } : {}),
-                },
-              }),
-            );
-            setNotice(`${created.name} is watched from now on.`);
-            formElement.reset();
-            props.onCreated();
-          } catch (e) {
-            setError(describeError(e));
-          }
-        }}
-      >
+      <form class="form-grid" onSubmit={onSubmit}>
         <label for="certificate-name">Certificate name (optional)</label>
         <input id="certificate-name" name="name" maxLength={200} placeholder="mail server" />
         <label for="certificate-host">Host</label>

@@ -2,7 +2,7 @@ import { ok } from '@itops/sdk';
 import { useState } from 'preact/hooks';
 import { api, describeError } from '../api.ts';
 import { CopyField, ErrorNote, PageHeader, Section, Table, Time } from '../components/ui.tsx';
-import { useLoad } from '../hooks.ts';
+import { useCreateForm, useLoad } from '../hooks.ts';
 import { can, useSession } from '../session.ts';
 
 const scopes = ['read', 'write', 'ingestion', 'admin'] as const;
@@ -112,30 +112,16 @@ export function ProfilePage() {
 /** Platform admins create workspaces here and become their administrator. */
 function NewWorkspace() {
   const { refresh } = useSession();
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const { onSubmit, error, notice } = useCreateForm(async (form) => {
+    const me = await ok(api.GET('/api/v1/auth/me'));
+    const created = await ok(
+      api.POST('/api/v1/tenants', { body: { tenant_id: String(form.get('id')), name: String(form.get('name')), admin_user_id: me.id } }),
+    );
+    return `Workspace ${created.tenant_id} created: pick it in the workspace switcher.`;
+  }, refresh);
   return (
     <Section title="New workspace">
-      <form
-        class="form-grid"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const formElement = event.currentTarget as HTMLFormElement;
-          const form = new FormData(formElement);
-          setError(undefined);
-          try {
-            const me = await ok(api.GET('/api/v1/auth/me'));
-            const created = await ok(
-              api.POST('/api/v1/tenants', { body: { tenant_id: String(form.get('id')), name: String(form.get('name')), admin_user_id: me.id } }),
-            );
-            setNotice(`Workspace ${created.tenant_id} created: pick it in the workspace switcher.`);
-            formElement.reset();
-            refresh();
-          } catch (e) {
-            setError(describeError(e));
-          }
-        }}
-      >
+      <form class="form-grid" onSubmit={onSubmit}>
         <label for="workspace-name">Workspace name</label>
         <input id="workspace-name" name="name" required maxLength={200} />
         <label for="workspace-id">Workspace id</label>

@@ -1,7 +1,7 @@
 import { ok } from '@itops/sdk';
-import { useState } from 'preact/hooks';
-import { api, describeError } from '../api.ts';
+import { api } from '../api.ts';
 import { ErrorNote, Section } from '../components/ui.tsx';
+import { useCreateForm } from '../hooks.ts';
 
 const statuses = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
 
@@ -10,36 +10,22 @@ const statuses = ['investigating', 'identified', 'monitoring', 'resolved'] as co
  * the components it affects. Its later updates are posted from the API for now.
  */
 export function NewStatusIncident(props: { components: { id: string; name: string }[]; onCreated: () => void }) {
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const { onSubmit, error, notice } = useCreateForm(async (form) => {
+    const created = await ok(
+      api.POST('/api/v1/status/incidents', {
+        body: {
+          title: String(form.get('title')),
+          status: String(form.get('status')) as (typeof statuses)[number],
+          message: String(form.get('message')),
+          componentIds: form.getAll('components').map(String),
+        },
+      }),
+    );
+    return `Incident “${created.title}” posted.`;
+  }, props.onCreated);
   return (
     <Section title="Post an incident">
-      <form
-        class="form-grid"
-        onSubmit={async (event) => {
-          event.preventDefault();
-          const formElement = event.currentTarget as HTMLFormElement;
-          const form = new FormData(formElement);
-          setError(undefined);
-          try {
-            const created = await ok(
-              api.POST('/api/v1/status/incidents', {
-                body: {
-                  title: String(form.get('title')),
-                  status: String(form.get('status')) as (typeof statuses)[number],
-                  message: String(form.get('message')),
-                  componentIds: form.getAll('components').map(String),
-                },
-              }),
-            );
-            setNotice(`Incident “${created.title}” posted.`);
-            formElement.reset();
-            props.onCreated();
-          } catch (e) {
-            setError(describeError(e));
-          }
-        }}
-      >
+      <form class="form-grid" onSubmit={onSubmit}>
         <label for="incident-title">Incident title</label>
         <input id="incident-title" name="title" required maxLength={200} placeholder="Slow logins" />
         <label for="incident-status">Incident status</label>
