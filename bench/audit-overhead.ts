@@ -12,7 +12,7 @@ import { generateLicenseKeyPair } from '../core/license/license-keys.ts';
 import { issueLicense } from '../core/license/license-token.ts';
 import { probePlugin } from '../plugins/audit/audit-probe.testkit.ts';
 import audit from '../plugins/audit/plugin.ts';
-import { type LoadResult, median, ownCpuMicros, printRows, reportFigures, startBenchKernel } from './bench-kit.ts';
+import { type LoadResult, median, ownCpuMicros, postgresCpuMicros, printRows, reportFigures, startBenchKernel } from './bench-kit.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -71,14 +71,16 @@ const call = async (method: string, path: string, body: unknown, headers: Record
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
   return response.json() as Promise<any>;
 };
-const rows: { name: string; result: LoadResult; cpuUsPerRequest: number }[] = [];
+const rows: { name: string; result: LoadResult; cpuUsPerRequest: number; dbCpuUsPerRequest: number }[] = [];
 const ratios: number[] = [];
 const cpuRatios: number[] = [];
 // The kernel runs in this process and the load in a child: this process's CPU per request is the server's.
 const measured = async (run: () => Promise<LoadResult>) => {
   const before = ownCpuMicros();
+  const dbBefore = postgresCpuMicros();
   const result = await run();
-  return { result, cpuUsPerRequest: (ownCpuMicros() - before) / (result.requests + result.warmupRequests + result.errors) };
+  const requests = result.requests + result.warmupRequests + result.errors;
+  return { result, cpuUsPerRequest: (ownCpuMicros() - before) / requests, dbCpuUsPerRequest: (postgresCpuMicros() - dbBefore) / requests };
 };
 let records = 0;
 try {

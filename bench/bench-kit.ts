@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -133,6 +133,37 @@ export function ownCpuMicros(): number {
   return user + system;
 }
 
+/**
+ * CPU time (µs) of every PostgreSQL server process on the machine (user + system, from /proc):
+ * the database's share of a request when read before and after a load. Other clusters on the
+ * machine count too, so keep them idle; 0 where /proc is missing.
+ */
+export function postgresCpuMicros(): number {
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return (ticks * 1e6) / clockTicksPerSecond;
+}
+
+/** The kernel's USER_HZ, which /proc's times count in: 100 on every Linux build we run on. */
+const clockTicksPerSecond = 100;
+
 /** Runs `load` against `url` and adds the server's CPU time per request, read from `cpuMicros`. */
 export async function loadWithCpu(url: string, cpuMicros: () => number | Promise<number>, options: Parameters<typeof load>[1] = {}) {
   const before = await cpuMicros();
@@ -141,14 +172,15 @@ export async function loadWithCpu(url: string, cpuMicros: () => number | Promise
   return { result, cpuUsPerRequest: (after - before) / (result.requests + result.warmupRequests + result.errors) };
 }
 
-export function printRows(rows: { name: string; result: LoadResult; cpuUsPerRequest?: number }[]): void {
+export function printRows(rows: { name: string; result: LoadResult; cpuUsPerRequest?: number; dbCpuUsPerRequest?: number }[]): void {
   const cpu = rows.some((r) => r.cpuUsPerRequest !== undefined);
+  const db = rows.some((r) => r.dbCpuUsPerRequest !== undefined);
   process.stdout.write(
-    `${'run'.padEnd(34)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'errors'.padStart(8)}${cpu ? 'cpu µs/req'.padStart(12) : ''}\n`,
+    `${'run'.padEnd(34)}${'req/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'errors'.padStart(8)}${cpu ? 'cpu µs/req'.padStart(12) : ''}${db ? 'db µs/req'.padStart(11) : ''}\n`,
   );
-  for (const { name, result, cpuUsPerRequest } of rows) {
+  for (const { name, result, cpuUsPerRequest, dbCpuUsPerRequest } of rows) {
     process.stdout.write(
-      `${name.padEnd(34)}${result.rps.toFixed(0).padStart(10)}${result.p50Ms.toFixed(2).padStart(10)}${result.p99Ms.toFixed(2).padStart(10)}${String(result.errors).padStart(8)}${cpu ? (cpuUsPerRequest?.toFixed(1) ?? '').padStart(12) : ''}\n`,
+      `${name.padEnd(34)}${result.rps.toFixed(0).padStart(10)}${result.p50Ms.toFixed(2).padStart(10)}${result.p99Ms.toFixed(2).padStart(10)}${String(result.errors).padStart(8)}${cpu ? (cpuUsPerRequest?.toFixed(1) ?? '').padStart(12) : ''}${db ? (dbCpuUsPerRequest?.toFixed(1) ?? '').padStart(11) : ''}\n`,
     );
   }
 }

@@ -7,6 +7,9 @@
  *
  * At most `maxCapturedRows` rows are kept per transaction (a mass change would otherwise copy an
  * ever longer text per row); the rest are only counted (`itops.changes_dropped`).
+ *
+ * Observers read the changes either in JavaScript (`mutation.readChanges()`, a round trip) or in
+ * SQL sent with the COMMIT (`itops_captured_changes()`, `itops_changes_dropped()`), which costs none.
  */
 
 export const maxCapturedRows = 100;
@@ -24,15 +27,23 @@ BEGIN
       (coalesce(nullif(current_setting('itops.changes_dropped', true), ''), '0')::integer + 1)::text, true);
     RETURN NULL;
   END IF;
-  PERFORM set_config('itops.changes_count', (captured + 1)::text, true);
-  PERFORM set_config('itops.changes', coalesce(current_setting('itops.changes', true), '') || jsonb_build_object(
-    'table', TG_TABLE_NAME,
-    'op', lower(TG_OP),
-    'before', CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END,
-    'after', CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END)::text || chr(10), true);
+  -- One statement for both settings: each statement a trigger runs costs more than the work in it.
+  PERFORM set_config('itops.changes_count', (captured + 1)::text, true),
+          set_config('itops.changes', coalesce(current_setting('itops.changes', true), '') || jsonb_build_object(
+            'table', TG_TABLE_NAME,
+            'op', lower(TG_OP),
+            'before', CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END,
+            'after', CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END)::text || chr(10), true);
   RETURN NULL;
 END
 $capture$;
+CREATE OR REPLACE FUNCTION itops_captured_changes() RETURNS TABLE (ordinal bigint, change jsonb) LANGUAGE sql STABLE AS $changes$
+  SELECT n, line::jsonb FROM unnest(string_to_array(current_setting('itops.changes', true), chr(10))) WITH ORDINALITY AS t(line, n)
+  WHERE line <> ''
+$changes$;
+CREATE OR REPLACE FUNCTION itops_changes_dropped() RETURNS integer LANGUAGE sql STABLE AS $dropped$
+  SELECT coalesce(nullif(current_setting('itops.changes_dropped', true), ''), '0')::integer
+$dropped$;
 DO $attach$
 DECLARE
   t record;
@@ -56,6 +67,9 @@ $attach$`;
 /** Sent with BEGIN (one round trip) when the transaction belongs to an observed request. */
 export const startCaptureSql = "SELECT set_config('itops.capture', 'on', true)";
 
-/** Read before COMMIT; capture goes off so the observers' own writes are not captured. */
+/** Read by an observer that asks for the changes; capture goes off so the observers' own writes are not captured. */
 export const capturedChangesSql =
   "SELECT current_setting('itops.changes', true) AS changes, current_setting('itops.changes_dropped', true) AS dropped, set_config('itops.capture', 'off', true) AS off";
+
+/** Before an observer's first own write, when it did not read the changes (which turns capture off too). */
+export const stopCaptureSql = "SELECT set_config('itops.capture', 'off', true)";

@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.ts';
 import { isConnectionError, unlessUnavailable } from './database-errors.ts';
 import { appRole, tenantSetting } from './tenant-isolation.ts';
 import { MutationObservers } from './mutation-observers.ts';
+import { replacePlaceholders } from './placeholders.ts';
 import { ReplicaReads, type ReplicaSettings } from './read-replica.ts';
 import type { DatabaseService, PlatformDatabase, SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
 
@@ -118,8 +119,7 @@ export class Database implements DatabaseService {
     let result: T;
     try {
       result = await fn(tx);
-      await this.mutationObservers.beforeCommit(tx, observed);
-      await client.query('COMMIT');
+      await client.query(await this.mutationObservers.beforeCommit(tx, observed));
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -214,11 +214,7 @@ export function numberedPlaceholders(sql: string): string {
 }
 
 function convertPlaceholders(sql: string): string {
-  let n = 0;
-  // Literals, quoted names, comments and dollar-quoted bodies (a migration's DO block) keep their `?`.
-  return sql.replace(/'(?:[^']|'')*'|"(?:[^"])*"|--[^\n]*|\/\*[\s\S]*?\*\/|\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$|\?/g, (match) =>
-    match === '?' ? `$${++n}` : match,
-  );
+  return replacePlaceholders(sql, (n) => `$${n}`);
 }
 
 /** The steps a transaction registered for after its commit, in order; one failing does not stop the rest. */

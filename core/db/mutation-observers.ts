@@ -4,12 +4,14 @@
  * runs in a scope; each transaction opened in that scope captures its row changes (a trigger on
  * every tenant-scoped table, see change-capture.ts) and, just before COMMIT, hands them to the
  * observers together with the events published in it. An observer that throws rolls the change
- * back: nothing commits without what observes it.
+ * back: nothing commits without what observes it. The changes stay in the database until an
+ * observer asks for them; an observer that writes in SQL sent with the COMMIT reads them there.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { MutationObserver, ObservedMutation, ObservedEvent, Principal, RowChange } from '../plugin-api/index.ts';
+import type { CapturedChanges, MutationObserver, ObservedEvent, ObservedMutation, ObserverTx, Principal, RowChange } from '../plugin-api/index.ts';
 import type { Tx } from './sql-handles.ts';
-import { capturedChangesSql, startCaptureSql } from './change-capture.ts';
+import { capturedChangesSql, startCaptureSql, stopCaptureSql } from './change-capture.ts';
+import { inlineParameters } from './placeholders.ts';
 
 /** What the HTTP layer knows of a request, carried to the transactions it opens. */
 export interface MutationRequest {
@@ -65,20 +67,43 @@ export class MutationObservers {
     else this.events.set(tx, [...events]);
   }
 
-  /** Just before COMMIT: the observers see what the transaction changed and published; a throw rolls it back. */
-  async beforeCommit(tx: Tx, capturing: MutationRequest | undefined): Promise<void> {
-    if (this.observers.size === 0) return;
+  /**
+   * Just before COMMIT: the observers see what the transaction changed and published; a throw rolls
+   * it back. Answers the SQL that commits: COMMIT, preceded by what the observers asked to send with
+   * it, so an observer that writes in SQL costs no round trip of its own.
+   */
+  async beforeCommit(tx: Tx, capturing: MutationRequest | undefined): Promise<string> {
+    if (this.observers.size === 0) return 'COMMIT';
     const events = this.events.get(tx) ?? [];
-    let changes: RowChange[] = [];
-    let changesDropped = 0;
     // A read's transaction has no captured rows, but its events (a secret read) have a caller.
     const request = capturing ?? requestScope.getStore();
-    if (capturing) {
-      const [row] = await tx.query<{ changes: string | null; dropped: string | null }>(capturedChangesSql);
-      changes = parseChanges(row?.changes);
-      changesDropped = Number(row?.dropped || 0);
-    }
-    if (changes.length === 0 && changesDropped === 0 && events.length === 0) return;
+    if (!capturing && events.length === 0) return 'COMMIT';
+    let captureOn = capturing !== undefined;
+    let read: Promise<CapturedChanges> | undefined;
+    const readChanges = () => {
+      if (!read) {
+        // The read switches capture off too; the connection runs it before any later statement.
+        read = capturing ? readCaptured(tx) : Promise.resolve(noChanges);
+        captureOn = false;
+      }
+      return read;
+    };
+    const atCommit: string[] = [];
+    const observerTx: ObserverTx = {
+      tenantId: tx.tenantId,
+      afterCommit: (step) => tx.afterCommit(step),
+      // The observer's own writes are not changes to observe.
+      query: async (sql, params) => {
+        if (captureOn) {
+          captureOn = false;
+          await tx.query(stopCaptureSql);
+        }
+        return tx.query(sql, params);
+      },
+      atCommit: (sql, params = []) => {
+        atCommit.push(inlineParameters(sql, params));
+      },
+    };
     const mutation: ObservedMutation = {
       operationId: request?.operationId ?? null,
       method: request?.method,
@@ -89,16 +114,24 @@ export class MutationObservers {
       tenantId: tx.tenantId,
       correlationId: request?.correlationId,
       clientAddress: request?.clientAddress,
-      changes,
-      changesDropped,
+      captured: capturing !== undefined,
+      readChanges,
       events,
       secretFields: request?.secretFields ?? noSecrets,
     };
-    for (const observer of this.observers.values()) await observer(tx, mutation);
+    for (const observer of this.observers.values()) await observer(observerTx, mutation);
+    if (atCommit.length === 0) return 'COMMIT';
+    return [...(captureOn ? [stopCaptureSql] : []), ...atCommit, 'COMMIT'].join(';\n');
   }
 }
 
 const noSecrets: ReadonlySet<string> = new Set();
+const noChanges: CapturedChanges = { changes: [], dropped: 0 };
+
+async function readCaptured(tx: Tx): Promise<CapturedChanges> {
+  const [row] = await tx.query<{ changes: string | null; dropped: string | null }>(capturedChangesSql);
+  return { changes: parseChanges(row?.changes), dropped: Number(row?.dropped || 0) };
+}
 
 function parseChanges(text: string | null | undefined): RowChange[] {
   if (!text) return [];

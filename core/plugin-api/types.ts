@@ -375,6 +375,13 @@ export interface ObservedEvent {
   payload?: unknown;
 }
 
+/** The rows a transaction changed, as captured (see `ObservedMutation.readChanges`). */
+export interface CapturedChanges {
+  /** Rows of tenant-scoped tables, in the order they changed (at most 100; `dropped` counts the rest). */
+  changes: RowChange[];
+  dropped: number;
+}
+
 /** What a mutation observer sees of one transaction. Request fields are absent outside requests (jobs, boot). */
 export interface ObservedMutation {
   /** The request's operationId; null for a transaction outside any mutating request. */
@@ -389,13 +396,32 @@ export interface ObservedMutation {
   tenantId: string | null;
   correlationId?: string;
   clientAddress?: string;
-  /** Rows of tenant-scoped tables, in the order they changed (at most 100; `changesDropped` counts the rest). */
-  changes: RowChange[];
-  changesDropped: number;
+  /** Whether rows were captured: the transaction belongs to a mutating request. */
+  captured: boolean;
+  /**
+   * The rows the transaction changed, read from the database (one round trip; later calls answer
+   * the same). An observer that only writes them elsewhere can instead read them in SQL sent with
+   * the COMMIT (`atCommit`), through `itops_captured_changes()` (rows of `ordinal`, `change`: a
+   * RowChange as jsonb) and `itops_changes_dropped()`, and save the round trip.
+   */
+  readChanges(): Promise<CapturedChanges>;
   events: ObservedEvent[];
   /** Request body properties the contract marks secret (`writeOnly`, `format: password`, `x-secret`). */
   secretFields: ReadonlySet<string>;
 }
 
+/** A value `atCommit` writes into its statement as a quoted literal. */
+export type CommitParameter = string | number | boolean | null;
+
+/** The observed transaction, as an observer sees it. */
+export interface ObserverTx extends Tx {
+  /**
+   * Sends `sql` (`?` placeholders, values inlined as quoted literals) with the COMMIT in the same
+   * round trip, after every observer ran and in their order; if it fails, the transaction rolls
+   * back. Row capture is off by then.
+   */
+  atCommit(sql: string, params?: CommitParameter[]): void;
+}
+
 /** Runs inside the observed transaction, before COMMIT; a throw rolls the change back. */
-export type MutationObserver = (tx: Tx, mutation: ObservedMutation) => Promise<void>;
+export type MutationObserver = (tx: ObserverTx, mutation: ObservedMutation) => Promise<void>;

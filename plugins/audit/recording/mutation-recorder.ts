@@ -1,5 +1,4 @@
-import type { MutationObserver, ObservedEvent, ObservedMutation, Tx } from '../../../core/plugin-api/index.ts';
-import { appendRecord, type NewAuditRecord } from '../chain/chain-append.ts';
+import type { CapturedChanges, MutationObserver, ObservedEvent, ObservedMutation, ObserverTx } from '../../../core/plugin-api/index.ts';
 import { redact } from './redaction.ts';
 import { type FieldDiff, firstTarget, rowDiff } from './row-diff.ts';
 
@@ -13,27 +12,47 @@ export const platformChain = '-platform';
 /** Core topics recorded as security events of their own (besides the row changes of their transaction). */
 const securityTopic = /^(security\.|secrets\.|license[.:])/;
 
+/** A record as the observer builds it; audit_append inserts it and the sealer chains it. */
+interface NewAuditRecord {
+  tenantId: string;
+  principalKind: string;
+  principalId: string | null;
+  principalName: string | null;
+  action: string;
+  target: string | null;
+  outcome: 'success' | 'failure';
+  correlationId: string | null;
+  sourceAddress: string | null;
+  diff: FieldDiff[];
+  details: unknown;
+}
+
+const noChanges: CapturedChanges = { changes: [], dropped: 0 };
+
 /**
  * The audit plugin's mutation observer: inside the changing transaction, one record per workspace
- * whose rows changed (action = operationId, a field-level diff) and one per security event. A
- * failure here rolls the change back, so nothing changes without its record; the sealer chains it
- * once the transaction is over.
+ * whose rows changed (action = operationId, a field-level diff) and one per security event. The
+ * records go to the database with the COMMIT, in its round trip (audit_append, migration 0003);
+ * if they cannot be written, the change rolls back, so nothing changes without its record. The
+ * sealer chains them once the transaction is over.
  */
 export const recordMutation: MutationObserver = async (tx, mutation) => {
-  for (const record of recordsOf(tx, mutation)) await appendRecord(tx, record);
+  const captured = mutation.captured ? await mutation.readChanges() : noChanges;
+  const records = recordsOf(tx, mutation, captured);
+  if (records.length > 0) tx.atCommit('SELECT audit_append(?::jsonb)', [JSON.stringify(records)]);
 };
 
-export function recordsOf(tx: Tx, mutation: ObservedMutation): NewAuditRecord[] {
+function recordsOf(tx: ObserverTx, mutation: ObservedMutation, { changes, dropped }: CapturedChanges): NewAuditRecord[] {
   const records: NewAuditRecord[] = [];
   // A platform transaction's rows carry their own workspace; a tenant transaction sees only its own.
   const byTenant = new Map<string, FieldDiff[]>();
-  for (const change of mutation.changes) {
+  for (const change of changes) {
     const tenantId = tx.tenantId ?? rowTenant(change.after) ?? rowTenant(change.before) ?? mutation.requestTenantId ?? platformChain;
     const list = byTenant.get(tenantId) ?? [];
     list.push(rowDiff(change, mutation.secretFields));
     byTenant.set(tenantId, list);
   }
-  if (mutation.changes.length === 0 && mutation.changesDropped > 0) byTenant.set(tx.tenantId ?? mutation.requestTenantId ?? platformChain, []);
+  if (changes.length === 0 && dropped > 0) byTenant.set(tx.tenantId ?? mutation.requestTenantId ?? platformChain, []);
   for (const [tenantId, diffs] of [...byTenant].sort(([a], [b]) => a.localeCompare(b))) {
     records.push({
       ...common(mutation),
@@ -42,17 +61,16 @@ export function recordsOf(tx: Tx, mutation: ObservedMutation): NewAuditRecord[] 
       target: mutation.path ?? firstTarget(diffs) ?? null,
       outcome: 'success',
       diff: diffs,
-      details: mutation.changesDropped > 0 ? { changesNotRecorded: mutation.changesDropped } : null,
+      details: dropped > 0 ? { changesNotRecorded: dropped } : null,
     });
   }
   for (const event of mutation.events) {
-    if (!securityTopic.test(event.topic)) continue;
-    records.push(eventRecord(tx, mutation, event));
+    if (securityTopic.test(event.topic)) records.push(eventRecord(tx, mutation, event));
   }
   return records;
 }
 
-function eventRecord(tx: Tx, mutation: ObservedMutation, event: ObservedEvent): NewAuditRecord {
+function eventRecord(tx: ObserverTx, mutation: ObservedMutation, event: ObservedEvent): NewAuditRecord {
   const payload = (event.payload ?? {}) as Record<string, unknown>;
   const base = common(mutation);
   // A login has no principal yet: the account it is about is the one acting.
@@ -75,7 +93,7 @@ function eventRecord(tx: Tx, mutation: ObservedMutation, event: ObservedEvent): 
   };
 }
 
-function common(mutation: ObservedMutation): Omit<NewAuditRecord, 'tenantId' | 'action' | 'target' | 'outcome' | 'diff' | 'details'> {
+function common(mutation: ObservedMutation): Pick<NewAuditRecord, 'principalKind' | 'principalId' | 'principalName' | 'correlationId' | 'sourceAddress'> {
   const principal = mutation.principal;
   return {
     principalKind: principal ? principal.kind : mutation.operationId ? 'anonymous' : 'system',
