@@ -195,6 +195,14 @@ export const configVariables = {
     default: 10,
     description: 'First retry delay of a failed webhook delivery; doubles per attempt (6 attempts), unless the receiver sends Retry-After.',
   },
+  ITOPS_EVENT_RETENTION_DAYS: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 3650,
+    default: 30,
+    description:
+      'Days the event outbox keeps published events, and webhook history its delivered deliveries (an hourly job removes older ones; failed and pending deliveries and their events stay).',
+  },
   ITOPS_SMTP_HOST: {
     type: 'string',
     maxLength: 253,

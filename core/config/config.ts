@@ -40,6 +40,8 @@ export interface Config {
   outboundHostAllowlist: string[];
   outboundAllowPrivate: boolean;
   webhookRetryBaseSeconds: number;
+  /** Days published events and delivered webhook deliveries are kept (outbox-retention.ts). */
+  eventRetentionDays: number;
   /** The relay of e-mail notification channels; absent until ITOPS_SMTP_HOST is set. */
   smtp?: SmtpConfig;
   /** Where job artifacts are kept when not on local disk; absent until ITOPS_ARTIFACTS_S3_ENDPOINT is set. */
@@ -161,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     outboundHostAllowlist: list(v.ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST),
     outboundAllowPrivate: v.ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS,
     webhookRetryBaseSeconds: v.ITOPS_WEBHOOK_RETRY_BASE_SECONDS,
+    eventRetentionDays: v.ITOPS_EVENT_RETENTION_DAYS,
     smtp: v.ITOPS_SMTP_HOST
       ? {
           host: v.ITOPS_SMTP_HOST,

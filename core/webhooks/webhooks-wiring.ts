@@ -1,5 +1,6 @@
 import type { DatabaseService, SqlQuery } from '../db/sql-handles.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import { pruneOutbox } from '../events/outbox-retention.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -28,6 +29,8 @@ export function webhooksWiring(deps: {
   events: EventBus;
   logger: Logger;
   retryBaseSeconds: number;
+  /** Days events and delivered deliveries are kept (ITOPS_EVENT_RETENTION_DAYS). */
+  retentionDays: number;
   /** Where subscriptions' signing secrets are sealed. */
   secrets: SecretStore;
 }): {
@@ -58,8 +61,17 @@ export function webhooksWiring(deps: {
         retry: { limit: 2 },
       });
       await jobs.declare('core', { name: 'webhook-sweep', schedule: '* * * * *' });
+      await jobs.declare('core', { name: 'event-retention', schedule: '41 * * * *' });
       const stopDeliver = await jobs.work(deliverQueue, (payload: { deliveryId: string }) => delivery.deliver(payload.deliveryId), deliveryWorkers);
       const stopSweep = await jobs.work('core.webhook-sweep', () => delivery.sweep(), { concurrency: 1 });
+      const stopRetention = await jobs.work(
+        'core.event-retention',
+        async () => {
+          const removed = await pruneOutbox(deps.query, deps.retentionDays);
+          if (removed.events + removed.deliveries > 0) logger.info({ ...removed, retentionDays: deps.retentionDays }, 'old events and deliveries removed');
+        },
+        { concurrency: 1 },
+      );
       // The events delivered in one turn (the bus hands over a read of up to 500) are kicked together.
       let kicking: string[] = [];
       const stopKicking = deps.events.subscribe((event) => {
@@ -73,6 +85,7 @@ export function webhooksWiring(deps: {
       });
       return async () => {
         stopKicking();
+        await stopRetention();
         await stopSweep();
         await stopDeliver();
       };

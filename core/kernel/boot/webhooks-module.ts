@@ -31,6 +31,7 @@ export async function startWebhooks(deps: {
     events: deps.bus,
     logger: deps.logger,
     retryBaseSeconds: config.webhookRetryBaseSeconds,
+    retentionDays: config.eventRetentionDays,
     secrets: deps.secrets,
   });
   deps.outbox.onPublish(fanOutDeliveries);
