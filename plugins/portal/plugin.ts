@@ -106,7 +106,17 @@ export function createPortalPlugin(options: PortalOptions = {}): PluginManifest 
         ]),
       );
       const adapters = new Map([fileExportAdapter, ...(options.accountingAdapters ?? [])].map((adapter) => [adapter.id, adapter]));
-      const services = { database, events, sessionMinutes, tickets, paymentProviders, adapters, jobs: ctx.get(tokens.jobs), config: ctx.get(tokens.config) };
+      const services = {
+        database,
+        events,
+        logger: ctx.logger,
+        sessionMinutes,
+        tickets,
+        paymentProviders,
+        adapters,
+        jobs: ctx.get(tokens.jobs),
+        config: ctx.get(tokens.config),
+      };
       ctx.onUnload(ctx.get(tokens.bearerTokens).register(sessionTokenPrefix, portalSessionAuthenticator(database)));
 
       const handlers: Record<string, (req: any) => unknown> = {

@@ -18,12 +18,13 @@ const deferred = () => {
  * slow provider's network call would be, and whose confirm answer the test sets.
  */
 function heldProvider() {
-  const seen = { cancelled: [] as string[], confirm: 'succeeded' as PaymentConfirmation['status'], intents: 0 };
+  const seen = { cancelled: [] as string[], confirm: 'succeeded' as PaymentConfirmation['status'], intents: 0, failWith: undefined as Error | undefined };
   let gate: { entered: ReturnType<typeof deferred>; release: ReturnType<typeof deferred> } | undefined;
   const provider: PaymentProvider = {
     id: 'manual',
     async createIntent(request) {
       seen.intents += 1;
+      if (seen.failWith) throw seen.failWith;
       const held = gate;
       if (held) {
         held.entered.resolve();
@@ -111,4 +112,20 @@ t.test('payment intent: an invoice voided while the provider works gets no payme
   t.equal((await w.write('PATCH', `/api/v1/invoices/${other.id}`, w.acmeBilling, { status: 'void', version: other.version })).status, 200);
   t.same(card.seen.cancelled.slice(1), [intent.json.id], 'voiding an invoice cancels its pending intent at the provider');
   t.match((await w.read(`/api/v1/payments?invoiceId=${other.id}`, w.acmeBilling)).json.data, [{ id: intent.json.id, status: 'cancelled' }]);
+});
+
+t.test('payment intent: a provider that fails answers 503 in the standard format, reserves nothing, and the next ask opens the intent', async (t) => {
+  const card = heldProvider();
+  const w = await startPortal(t, { portal: { paymentProviders: [card.provider] } });
+  const invoice = (await w.write('POST', '/api/v1/invoices', w.acmeBilling, { clientId: w.initech.id, currency: 'EUR', lines, dueAt: inDays(14) })).json;
+  card.seen.failWith = new Error('connect ECONNREFUSED 10.0.0.7:443 (provider secret sk_live_hunter2)');
+  const failed = await w.write('POST', `/api/v1/portal/invoices/${invoice.id}/payment-intent`, w.initech);
+  t.equal(failed.status, 503, failed.text);
+  t.match(failed.json, { error: { code: 'unavailable', message: /payment provider manual could not open the payment/ } });
+  t.notMatch(failed.text, /hunter2|ECONNREFUSED/, 'what the provider said stays in the log');
+  const [{ left }] = await w.kernel.database.platform.query<{ left: number }>('SELECT count(*)::int AS left FROM portal_payment_reservation');
+  t.equal(left, 0, 'the reservation was released');
+  card.seen.failWith = undefined;
+  const opened = await w.write('POST', `/api/v1/portal/invoices/${invoice.id}/payment-intent`, w.initech);
+  t.equal(opened.status, 201, opened.text);
 });

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, type DatabaseService, type EventsService, type OperationRequest, type Tx } from '../../../core/plugin-api/index.ts';
+import { AppError, type DatabaseService, type EventsService, type OperationRequest, type PluginLogger, type Tx } from '../../../core/plugin-api/index.ts';
 import { inClientScope } from '../access/client-scope.ts';
 import type { OpenedPayment, PaymentIntent, PaymentProvider } from '../billing/payment-providers.ts';
 import { type InvoiceRow, invoiceColumns } from './invoice-rows.ts';
 import { type PaymentRow, paymentColumns, paymentView } from './payment-rows.ts';
 
-type Services = { database: DatabaseService; events: EventsService; paymentProviders: ReadonlyMap<string, PaymentProvider> };
+type Services = { database: DatabaseService; events: EventsService; logger: PluginLogger; paymentProviders: ReadonlyMap<string, PaymentProvider> };
 type Request = OperationRequest<{ provider?: string } | undefined, { id: string }>;
 
 /** A reservation older than this lost its node (a provider answers well within it): another request takes it over. */
@@ -155,7 +155,11 @@ export async function createPortalPaymentIntent(services: Services, req: Request
       });
     } catch (error) {
       await release(services, req, reserved);
-      throw error;
+      if (error instanceof AppError) throw error;
+      // The provider's own failure (a plugin's adapter, a payment service down): the caller's
+      // request was fine, so not a 500; what the provider said goes to the log, not the client.
+      services.logger.warn({ err: error, provider: reserved.provider.id }, 'payment provider failed to open an intent');
+      throw new AppError('unavailable', `The payment provider ${reserved.provider.id} could not open the payment; ask again later`);
     }
     const recorded = await record(services, req, reserved, intent);
     // Staff changed or voided the invoice meanwhile (or a takeover replaced this reservation): the
