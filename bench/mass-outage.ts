@@ -50,6 +50,7 @@ const perAlert: AlertsService = {
 };
 const noAlerts: AlertsService = {
   get: async () => null,
+  countFiring: async () => 0,
   raise: async () => ({}) as Alert,
   resolve: async () => null,
   raiseMany: async () => [],

@@ -355,6 +355,7 @@ async function main(): Promise<void> {
     // Deadline evaluation of 100,000 heartbeats, in the database.
     const noAlerts = {
       get: async () => null,
+      countFiring: async () => 0,
       raise: async () => ({}) as never,
       resolve: async () => null,
       raiseMany: async () => [],

@@ -124,6 +124,11 @@ export class AlertService implements AlertsService {
     return row ? alertView(row) : null;
   }
 
+  async countFiring(tx: Tx): Promise<number> {
+    const [row] = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM alert WHERE status = 'firing'");
+    return row.n;
+  }
+
   async raise(tx: Tx, input: RaiseAlert): Promise<Alert> {
     const [alert] = await this.raiseMany(tx, [input]);
     return alert;

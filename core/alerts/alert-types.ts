@@ -59,6 +59,8 @@ export interface AlertsService {
    * alerts only, by row-level security), or null: how a plugin reads an alert it was told about.
    */
   get(tx: Tx, id: string): Promise<Alert | null>;
+  /** How many alerts fire now, as the transaction sees them (a workspace's: its own). */
+  countFiring(tx: Tx): Promise<number>;
   raise(tx: Tx, alert: RaiseAlert): Promise<Alert>;
   /** Resolves the firing alert with this fingerprint; null when none fires. */
   resolve(tx: Tx, alert: ResolveAlert): Promise<Alert | null>;

@@ -104,7 +104,7 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
         linkTicketRunbook: (req) => ops.linkTicketRunbook(services, req),
         escalateTicket: (req) => ops.escalateTicket(services, req),
         resolveTicket: (req) => ops.resolveTicket(services, req),
-        getOpsSummary: (req) => opsSummary(database, req.tenantId, clock()),
+        getOpsSummary: (req) => opsSummary(database, alerts, req.tenantId, clock()),
       };
       for (const [name, resource] of [
         ['SlaPolicy', policies],

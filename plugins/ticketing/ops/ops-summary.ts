@@ -1,4 +1,4 @@
-import type { DatabaseService } from '../../../core/plugin-api/index.ts';
+import type { AlertsService, DatabaseService } from '../../../core/plugin-api/index.ts';
 
 interface LaneRow {
   incident_open: number;
@@ -15,19 +15,20 @@ interface LaneRow {
   change_resolved_7d: number;
   resolved_this_month: number;
   from_alerts: number;
-  firing_alerts: number;
   billable_minutes: number;
   by_client: { clientId: string | null; billableMinutes: number; tickets: number }[];
 }
 
 /**
  * The ops workbench's lanes in one statement: aggregates with FILTER over the workspace's tickets
- * (row-level security scopes every table read), the firing core alerts, and the billable time
- * recorded this month, grouped by client. Nothing is counted in JavaScript.
+ * (row-level security scopes every table read) and the billable time recorded this month, grouped
+ * by client, and the firing alerts from the core's alert service, in one transaction. Nothing is
+ * counted in JavaScript.
  */
-export async function opsSummary(database: DatabaseService, tenantId: string, now: Date) {
-  const [row] = await database.forTenant(tenantId).query<LaneRow>(
-    `WITH open_tickets AS (
+export async function opsSummary(database: DatabaseService, alerts: AlertsService, tenantId: string, now: Date) {
+  const { row, firingAlerts } = await database.forTenant(tenantId).transaction(async (tx) => {
+    const [lanes] = await tx.query<LaneRow>(
+      `WITH open_tickets AS (
        SELECT * FROM ticket WHERE status NOT IN ('resolved', 'closed')
      ), month AS (
        SELECT date_trunc('month', ?::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS start
@@ -53,13 +54,14 @@ export async function opsSummary(database: DatabaseService, tenantId: string, no
        (SELECT count(*)::int FROM ticket WHERE type = 'change' AND resolved_at >= ?::timestamptz - interval '7 days') AS change_resolved_7d,
        (SELECT count(*)::int FROM ticket, month WHERE resolved_at >= month.start) AS resolved_this_month,
        (SELECT count(DISTINCT l.ticket_id)::int FROM ticket_alert l JOIN open_tickets o ON o.id = l.ticket_id) AS from_alerts,
-       (SELECT count(*)::int FROM alert WHERE status = 'firing') AS firing_alerts,
        (SELECT coalesce(sum(minutes), 0)::int FROM billable) AS billable_minutes,
        (SELECT coalesce(json_agg(json_build_object('clientId', client_id, 'billableMinutes', minutes, 'tickets', tickets) ORDER BY minutes DESC, client_id), '[]')
           FROM (SELECT * FROM billable ORDER BY minutes DESC, client_id LIMIT 20) top) AS by_client
      FROM open_tickets`,
-    [now, now],
-  );
+      [now, now],
+    );
+    return { row: lanes, firingAlerts: await alerts.countFiring(tx) };
+  });
   return {
     incident: {
       open: row.incident_open,
@@ -68,7 +70,7 @@ export async function opsSummary(database: DatabaseService, tenantId: string, no
       atRisk: row.incident_at_risk,
       breached: row.incident_breached,
       fromAlerts: row.from_alerts,
-      firingAlerts: row.firing_alerts,
+      firingAlerts,
       oldestOpenAt: row.incident_oldest ? new Date(row.incident_oldest).toISOString() : null,
     },
     change: { open: row.change_open, pending: row.change_pending, resolvedLast7Days: row.change_resolved_7d },
