@@ -128,7 +128,19 @@ t.test('escalation rules: one level up, the policy names who takes it, the reaso
 
 t.test('resolve and the ops summary lanes', async (t) => {
   const clock = testClock('2026-12-14T08:00:00Z');
-  const w = await startTicketing(t, { clock: clock.now });
+  const probe = servicesProbe();
+  const w = await startTicketing(t, { clock: clock.now, plugins: [probe.plugin] });
+  const { alerts, database } = probe.services();
+  for (const [tenantId, entityId] of [
+    ['acme', 'web-1'],
+    ['acme', 'web-2'],
+    ['globex', 'db-1'],
+  ])
+    await database
+      .forTenant(tenantId)
+      .transaction((tx) =>
+        alerts.raise(tx, { tenantId, source: 'aiops', entityType: 'host', entityId, severity: 'warning', title: 'Disk filling', message: '91 %' }),
+      );
   const open = (body: Record<string, unknown>) => w.write('POST', '/api/v1/tickets', w.acmeOps, body);
   const { json: a } = await open({ title: 'Mail down', priority: 'urgent', clientId: 'c1', assignee: 'olivia' });
   await open({ title: 'Printer', priority: 'low' });
@@ -153,7 +165,7 @@ t.test('resolve and the ops summary lanes', async (t) => {
   t.equal(summary.status, 200, summary.text);
   t.same(summary.json.incident.byPriority, { low: 1, medium: 0, high: 0, urgent: 0 });
   t.match(summary.json, {
-    incident: { open: 1, unassigned: 1, atRisk: 0, breached: 0, fromAlerts: 0, firingAlerts: 0, oldestOpenAt: '2026-12-14T08:00:00.000Z' },
+    incident: { open: 1, unassigned: 1, atRisk: 0, breached: 0, fromAlerts: 0, firingAlerts: 2, oldestOpenAt: '2026-12-14T08:00:00.000Z' },
     change: { open: 1, pending: 1, resolvedLast7Days: 0 },
     billing: { billableMinutesThisMonth: 45, resolvedThisMonth: 1, byClient: [{ clientId: 'c1', billableMinutes: 45, tickets: 1 }] },
   });
