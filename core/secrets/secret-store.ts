@@ -1,4 +1,4 @@
-import type { DatabaseService, SqlHandle, Tx } from '../db/sql-handles.ts';
+import type { DatabaseService, SqlHandle, SqlQuery, Tx } from '../db/sql-handles.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { ListQuery } from '../lists/list-query.ts';
 import { likePattern, pageTotal } from '../lists/list-query.ts';
@@ -23,6 +23,8 @@ export const secretKeyPattern = /^[a-z][a-z0-9_.-]{0,127}$/;
 export const maxSecretBytes = 65_536;
 
 type Row = { key: string; version: number; ciphertext: Buffer; wrapped_key: Buffer; master_key_id: string; created_at: Date; updated_at: Date };
+/** What opening a secret needs of its row. */
+type SealedRow = Pick<Row, 'version' | 'ciphertext' | 'wrapped_key' | 'master_key_id'>;
 
 const tableOf = (owner: SecretOwner) => (owner === null ? 'platform_secret' : 'workspace_secret');
 const listing = (row: Pick<Row, 'key' | 'version' | 'created_at' | 'updated_at'>): SecretListing => ({
@@ -106,19 +108,13 @@ export class SecretStore {
    * through a webhook subscribed to `secrets.read` (its delivery would publish the next read).
    * A read a request causes goes through `readIn` or `openIn` and is published.
    */
-  async openForPlatform(owner: SecretOwner, key: string, row: Pick<Row, 'version' | 'ciphertext' | 'wrapped_key' | 'master_key_id'>): Promise<string> {
+  async openForPlatform(owner: SecretOwner, key: string, row: SealedRow): Promise<string> {
     const masterKey = await this.keyring.key(row.master_key_id);
     return openSecret(masterKey, owner, key, row.version, { ciphertext: row.ciphertext, wrappedKey: row.wrapped_key });
   }
 
   /** Opens a sealed row the caller selected itself (with others, in one statement), publishing the read like `readIn`. */
-  async openIn(
-    tx: Tx,
-    owner: SecretOwner,
-    key: string,
-    row: Pick<Row, 'version' | 'ciphertext' | 'wrapped_key' | 'master_key_id'>,
-    actor: string,
-  ): Promise<string> {
+  async openIn(tx: Tx, owner: SecretOwner, key: string, row: SealedRow, actor: string): Promise<string> {
     const value = await this.openForPlatform(owner, key, row);
     await this.events.publish(tx, { topic: secretReadTopic, tenantId: owner, payload: { scope: scopeOf(owner), key, version: row.version, actor } });
     return value;
@@ -130,8 +126,7 @@ export class SecretStore {
    * would let anyone grow a workspace's audit trail.
    */
   async readToVerify(owner: SecretOwner, key: string): Promise<string | undefined> {
-    if (!secretKeyPattern.test(key)) return undefined;
-    const [row] = await this.handle(owner).query<Row>(`SELECT version, ciphertext, wrapped_key, master_key_id FROM ${tableOf(owner)} WHERE key = ?`, [key]);
+    const row = await sealedRow(this.handle(owner), owner, key);
     return row ? this.openForPlatform(owner, key, row) : undefined;
   }
 
@@ -148,14 +143,16 @@ export class SecretStore {
   }
 
   async readIn(tx: Tx, owner: SecretOwner, key: string, actor: string): Promise<string | undefined> {
-    if (!secretKeyPattern.test(key)) return undefined;
-    const [row] = await tx.query<Row>(`SELECT key, version, ciphertext, wrapped_key, master_key_id FROM ${tableOf(owner)} WHERE key = ?`, [key]);
-    if (!row) return undefined;
-    const masterKey = await this.keyring.key(row.master_key_id);
-    const value = openSecret(masterKey, owner, key, row.version, { ciphertext: row.ciphertext, wrappedKey: row.wrapped_key });
-    await this.events.publish(tx, { topic: secretReadTopic, tenantId: owner, payload: { scope: scopeOf(owner), key, version: row.version, actor } });
-    return value;
+    const row = await sealedRow(tx, owner, key);
+    return row ? this.openIn(tx, owner, key, row, actor) : undefined;
   }
+}
+
+/** The sealed row of a secret by its name, or undefined (also for a name no secret can have). */
+async function sealedRow(handle: { query: SqlQuery }, owner: SecretOwner, key: string): Promise<SealedRow | undefined> {
+  if (!secretKeyPattern.test(key)) return undefined;
+  const [row] = await handle.query<SealedRow>(`SELECT version, ciphertext, wrapped_key, master_key_id FROM ${tableOf(owner)} WHERE key = ?`, [key]);
+  return row;
 }
 
 const scopeOf = (owner: SecretOwner) => (owner === null ? 'platform' : 'workspace');
