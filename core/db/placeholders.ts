@@ -9,22 +9,15 @@ export function replacePlaceholders(sql: string, replace: (n: number) => string)
   return sql.replace(tokens, (match) => (match === '?' ? replace(++n) : match));
 }
 
-function placeholderCount(sql: string): number {
-  let count = 0;
-  replacePlaceholders(sql, (n) => {
-    count = n;
-    return '';
-  });
-  return count;
-}
-
 /**
  * A statement with its values written in as quoted literals, for SQL sent with COMMIT as one simple
  * query (which takes no parameters). pg's escapeLiteral doubles quotes and backslashes; a NUL
  * would end the query text early, so it is refused.
  */
 export function inlineParameters(sql: string, params: readonly (string | number | boolean | null)[]): string {
+  let used = 0;
   const text = replacePlaceholders(sql, (n) => {
+    used = n;
     if (n > params.length) throw new Error(`statement has more placeholders than its ${params.length} values`);
     const value = params[n - 1];
     if (value === null) return 'NULL';
@@ -36,7 +29,6 @@ export function inlineParameters(sql: string, params: readonly (string | number 
     if (value.includes('\0')) throw new Error('a statement value cannot hold NUL');
     return pg.escapeLiteral(value);
   });
-  const used = placeholderCount(sql);
   if (used !== params.length) throw new Error(`statement has ${used} placeholders for ${params.length} values`);
   return text;
 }

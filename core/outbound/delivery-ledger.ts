@@ -65,11 +65,8 @@ export class DeliveryLedger {
   /**
    * Sends settled rows again (a replay): each goes back to pending with a fresh set of attempts and
    * keeps its id, so the receiver sees the same delivery id. Rows still pending are left alone (their
-   * job is on its way). Returns the rows reopened, after queuing their jobs.
-   */
-  /**
-   * Settled rows back to pending, each with a job. Returns the rows as reopened, read before their
-   * jobs are sent: once sent, a worker may already have attempted one.
+   * job is on its way). Returns the rows as reopened, read before their jobs are sent: once sent, a
+   * worker may already have attempted one.
    */
   async reopen<Row extends { id: string; tenant_id: string } = { id: string; tenant_id: string }>(ids: string[]): Promise<Row[]> {
     if (ids.length === 0) return [];
