@@ -17,7 +17,7 @@ const sortable = {
   resolutionDueAt: 'resolution_due_at',
 };
 
-/** The columns every sort order reads (`sortable`'s, and the id that ends each order). */
+/** The columns `sortable`'s expressions read (`lower(title)` reads `title`); the id that ends each order is selected beside them. */
 const sortColumns = 'created_at, updated_at, priority_rank, status_rank, title, resolution_due_at';
 
 const equals: Record<string, string> = {
