@@ -12,6 +12,7 @@ import { sweepSlas } from './sla-policies/sla-sweep.job.ts';
 import { ticketingEvents } from './ticketing-events.ts';
 import { ticketingPermissions, ticketingPolicies } from './ticketing-permissions.ts';
 import { ClientTickets } from './tickets/client-tickets.ts';
+import { TicketList } from './tickets/ticket-list.ts';
 import { automationTickets } from './tickets/automation-tickets.ts';
 import { TicketStore } from './tickets/ticket-store.ts';
 import { ticketImportKind } from './tickets/ticket-import-kind.ts';
@@ -84,7 +85,7 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
       const clock = options.clock ?? (() => new Date());
       const store = new TicketStore({ events, alerts, clock });
       const alertTickets = new AlertTickets({ database, events, alerts, store, logger: ctx.logger });
-      const services = { database, store, alertTickets };
+      const services = { database, store, alertTickets, ticketList: new TicketList(database, () => clock().getTime()) };
       const policies = slaPolicies(database);
       const assetResource = assets(database, events);
       const runbookResource = runbooks(database);
@@ -130,7 +131,7 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
       });
       // Alerts become tickets: every node listens, one applies each event.
       ctx.onUnload(alertTickets.start());
-      registerTicketingResolvers(ctx, { database, store });
+      registerTicketingResolvers(ctx, services);
       // The client portal's view of tickets, so it keeps no second ticket model.
       ctx.provide(ticketsServiceToken, new ClientTickets(store, events));
       ctx.provide(ticketAutomationToken, automationTickets(store));

@@ -1,5 +1,5 @@
 import { type DatabaseService, type GraphQLContext, type JsonSchema, type PluginContext, tokens } from '../../../core/plugin-api/index.ts';
-import { listTickets } from '../tickets/ticket-list.ts';
+import type { TicketList } from '../tickets/ticket-list.ts';
 import { entryView, type TicketEntryRow, ticketView } from '../tickets/ticket-rows.ts';
 import type { TicketInput, TicketStore } from '../tickets/ticket-store.ts';
 
@@ -43,8 +43,8 @@ const given = (input: Args | null | undefined): Args => Object.fromEntries(Objec
  * Tickets over GraphQL: the same list, store and permissions as REST (another workspace's id is
  * null or not found). Subscriptions are core's `ticketCreated`/`ticketUpdated`/`ticketDeleted`, fed by our topics.
  */
-export function registerTicketingResolvers(ctx: PluginContext, deps: { database: DatabaseService; store: TicketStore }) {
-  const { database, store } = deps;
+export function registerTicketingResolvers(ctx: PluginContext, deps: { database: DatabaseService; store: TicketStore; ticketList: TicketList }) {
+  const { database, store, ticketList } = deps;
   const validator = ctx.get(tokens.validator);
   const tenant = async (context: GraphQLContext, permission: string) => (await context.authorize(permission)) as string;
   const author = (context: GraphQLContext) => context.principal?.name ?? context.principal?.id ?? 'unknown';
@@ -54,7 +54,7 @@ export function registerTicketingResolvers(ctx: PluginContext, deps: { database:
     const filter = given(args.filter);
     validator.assert(filterSchema, filter);
     validator.assert(pageSchema, { limit: args.limit, offset: args.offset });
-    const page = await listTickets(database, tenantId, {
+    const page = await ticketList.page(tenantId, {
       ...filter,
       sortBy: args.sortBy,
       sortOrder: args.sortOrder,

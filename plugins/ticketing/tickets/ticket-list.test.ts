@@ -1,5 +1,5 @@
 import t from 'tap';
-import { startTicketing } from '../ticketing.testkit.ts';
+import { startTicketing, testClock } from '../ticketing.testkit.ts';
 import { wordPrefixes } from './ticket-list.ts';
 
 /**
@@ -8,11 +8,12 @@ import { wordPrefixes } from './ticket-list.ts';
  * trigram hits, a common one walks the sort index; each gives the same rows a full sort would.
  */
 t.test('pages and totals over 12,000 tickets', async (t) => {
-  const w = await startTicketing(t);
+  const clock = testClock('2026-12-01T00:00:00Z');
+  const w = await startTicketing(t, { clock: clock.now });
   const db = w.kernel.database.platform;
   await db.query(
     `INSERT INTO ticket (id, tenant_id, title, priority, status, assignee, created_at, updated_at)
-     SELECT gen_random_uuid(), 'acme', 'Ticket ' || i || CASE WHEN i % 4 = 0 THEN ' printer' ELSE '' END || CASE WHEN i = 777 THEN ' zebra' ELSE '' END,
+     SELECT gen_random_uuid(), 'acme', 'Ticket ' || i || CASE WHEN i % 300 = 150 THEN ' toner' ELSE '' END || CASE WHEN i % 4 = 0 THEN ' printer' ELSE '' END || CASE WHEN i = 777 THEN ' zebra' ELSE '' END,
             (ARRAY['low', 'medium', 'high', 'urgent'])[1 + i % 4], (ARRAY['new', 'open', 'pending'])[1 + i % 3], 'agent' || (i % 40),
             timestamptz '2026-01-01' + i * interval '1 minute', timestamptz '2026-01-01' + i * interval '1 minute'
        FROM generate_series(1, 12000) AS i`,
@@ -60,6 +61,10 @@ t.test('pages and totals over 12,000 tickets', async (t) => {
     "a rare term, of this workspace's tickets only",
   );
   t.same(rare.page, { limit: 50, offset: 0, returned: 1, total: 1, totalIsEstimate: false });
+  const pastRare = (await w.read('/api/v1/tickets?q=ZEBRA&offset=10', w.acmeViewer)).json;
+  t.same(pastRare.page, { limit: 50, offset: 10, returned: 0, total: 1, totalIsEstimate: false }, 'past the last page the total is still counted');
+  const none = (await w.read('/api/v1/tickets?q=nowhere-at-all', w.acmeViewer)).json;
+  t.same(none.page, { limit: 50, offset: 0, returned: 0, total: 0, totalIsEstimate: false }, 'a term in no ticket');
   t.same(
     await db.query("SELECT ticket_search_ids('%zebra%', NULL, 10) AS id"),
     [],
@@ -77,10 +82,32 @@ t.test('pages and totals over 12,000 tickets', async (t) => {
   t.equal(common.page.totalIsEstimate, true);
   t.ok(common.page.total > 2000, 'at least the hits the trigram probe saw');
 
+  const fewInWindow = (await w.read('/api/v1/tickets?q=toner&limit=50', w.acmeViewer)).json;
+  t.same(
+    fewInWindow.data.map((x: any) => x.title).slice(0, 3),
+    ['Ticket 150 toner', 'Ticket 450 toner', 'Ticket 750 toner'],
+    'a term too rare to fill its page from the first 2,000 tickets is found through its trigrams',
+  );
+  t.same(fewInWindow.page, { limit: 50, offset: 0, returned: 40, total: 40, totalIsEstimate: false });
+
   const narrowed = (await w.read('/api/v1/tickets?q=printer&status=open&assignee=agent4&limit=100', w.acmeViewer)).json;
   // i % 4 = 0, i % 3 = 1 and i % 40 = 4: i ≡ 4 (mod 120), 100 of them.
   t.same(narrowed.page, { limit: 100, offset: 0, returned: 100, total: 100, totalIsEstimate: false });
   t.ok(narrowed.data.every((x: any) => x.status === 'open' && x.assignee === 'agent4' && x.title.endsWith('printer')));
+
+  // The estimate is reused for 30 s (the next page, a refresh), then asked again.
+  const before = all.page.total;
+  await db.query(
+    `INSERT INTO ticket (id, tenant_id, title, created_at, updated_at)
+     SELECT gen_random_uuid(), 'acme', 'More ' || i, timestamptz '2026-02-01' + i * interval '1 minute', timestamptz '2026-02-01' + i * interval '1 minute'
+       FROM generate_series(1, 12000) AS i`,
+  );
+  await db.query('ANALYZE ticket');
+  const nextPage = (await w.read('/api/v1/tickets?limit=3&offset=3', w.acmeViewer)).json;
+  t.same([nextPage.page.total, nextPage.page.totalIsEstimate], [before, true], 'within 30 s the next page shows the same estimate');
+  clock.set('2026-12-01T00:00:31Z');
+  const later = (await w.read('/api/v1/tickets?limit=3&offset=3', w.acmeViewer)).json;
+  t.ok(later.page.total > 22_000 && later.page.total < 26_000, `after 30 s a new one (${later.page.total})`);
 });
 
 /**

@@ -1,11 +1,12 @@
 import { AppError, type DatabaseService, listEnvelope, type OperationRequest, parseListQuery } from '../../../core/plugin-api/index.ts';
-import { listTickets } from './ticket-list.ts';
+import type { TicketList } from './ticket-list.ts';
 import { entryView, type TicketEntryRow, ticketView } from './ticket-rows.ts';
 import { replaceDefaults, type TicketInput, type TicketStore } from './ticket-store.ts';
 
 export interface TicketServices {
   database: DatabaseService;
   store: TicketStore;
+  ticketList: TicketList;
 }
 
 /** A request the router authorized for a workspace: the tenant is there. */
@@ -17,7 +18,7 @@ export type WorkspaceRequest<Body = unknown, Params = Record<string, string>, Qu
 export const authorOf = (req: OperationRequest) => req.principal?.name ?? req.principal?.id ?? 'unknown';
 
 export async function listTicketsHandler(services: TicketServices, req: WorkspaceRequest) {
-  return listTickets(services.database, req.tenantId, req.query);
+  return services.ticketList.page(req.tenantId, req.query);
 }
 
 export async function createTicket(services: TicketServices, req: WorkspaceRequest<TicketInput & { title: string }>) {
