@@ -54,6 +54,7 @@ export { parseListQuery, listEnvelope, likePattern, type ListQuery, type ListEnv
 export { defineList, type ListSpec, type ListResource } from '../lists/list-page.ts';
 export { readInPages } from '../exports/read-in-pages.ts';
 export { wallClock, type WallClock } from '../time/wall-clock.ts';
+export { isoTimestamp } from '../time/iso-timestamp.ts';
 export type {
   Alert,
   AlertsService,

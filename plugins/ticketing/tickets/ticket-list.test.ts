@@ -165,21 +165,30 @@ t.test('q finds what a substring scan finds, by words or by fragments', async (t
     if (expected.length <= 2000) t.same([page.page.total, page.page.totalIsEstimate], [expected.length, false], `q=${q.slice(0, 40)}: exact total`);
   }
 
-  // The probe itself: the rarest prefix, in the serving workspace only; a common one answers null.
-  const probe = "SELECT ticket_word_ids(ARRAY['~24resu', 'example'], '%user42@example%', NULL, 2001) AS ids";
+  // The probe itself: a word's tickets, in the serving workspace only.
+  const probe = "SELECT ticket_word_hits('~24resu', '%user42@example%', NULL, 2001) AS ids";
   const [{ ids }] = await acme.query<{ ids: string[] }>(probe);
   t.equal(ids.length, 600, 'user42 ends a word of 600 tickets (user42 and xuser42), all followed by @example');
   t.same(await db.query(probe), [{ ids: [] }], 'nothing for a connection that serves no workspace');
-  t.same(
-    await acme.query("SELECT ticket_word_ids(ARRAY['example'], '%@example%', NULL, 100) AS ids"),
-    [{ ids: null }],
-    'a prefix estimated to match more than the cap is left to the other ways',
+  t.same(await acme.query("SELECT ticket_word_hits('no such word', '%%', NULL, 10) AS ids"), [{ ids: [] }], 'nothing for what is no prefix');
+  // Its estimates: in order, up to the first at most the cap; a word past the cap and 0.5 % of the tickets is common.
+  const estimates = await acme.query<{ word: string; estimate: number; usable: boolean }>(
+    "SELECT word, estimate::float8 AS estimate, usable FROM ticket_word_estimates(ARRAY['example', '~24resu', 'user'], 700)",
   );
+  t.same(
+    estimates.map((e) => [e.word, e.usable]),
+    [
+      ['example', false],
+      ['~24resu', true],
+    ],
+    'example begins a word of most tickets; the estimates stop at ~24resu, within the cap',
+  );
+  t.ok(estimates[0].estimate > 1000 && estimates[1].estimate <= 700, `estimates ${estimates.map((e) => e.estimate)}`);
   const [long] = await acme.query<{ ids: string[] }>(
-    "SELECT ticket_word_ids(ARRAY['~liat' || repeat('q', 96)], '%' || repeat('q', 120) || 'tail%', NULL, 2001) AS ids",
+    "SELECT ticket_word_hits('~liat' || repeat('q', 96), '%' || repeat('q', 120) || 'tail%', NULL, 2001) AS ids",
   );
   t.equal(long.ids.length, 1, 'a word longer than 100 characters by the last 100 it keeps');
-  const [longText] = await acme.query<{ ids: string[] }>("SELECT ticket_word_ids(ARRAY['needle'], '%needle\\_in\\_long%', NULL, 2001) AS ids");
+  const [longText] = await acme.query<{ ids: string[] }>("SELECT ticket_word_hits('needle', '%needle\\_in\\_long%', NULL, 2001) AS ids");
   t.equal(longText.ids.length, 1, 'a text longer than 100,000 characters through its one lexeme');
 
   t.same(wordPrefixes('printer'), [], 'a fragment of one word gives no prefix');

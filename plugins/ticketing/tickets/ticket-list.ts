@@ -30,7 +30,7 @@ const equals: Record<string, string> = {
 };
 
 /**
- * The word prefixes a `q` (lower-cased) implies, for `ticket_word_ids` (migration 0004): a run of
+ * The word prefixes a `q` (lower-cased) implies, for the words index (migrations 0004 and 0005): a run of
  * a-z/0-9 with another character before it in `q` begins a word of every matching ticket (`word`),
  * one with another character after it ends one (`~` and the run reversed). A run longer than the
  * index keeps of a word (100 characters) is left out; a `q` with no other characters gives none.
@@ -51,6 +51,25 @@ export function wordPrefixes(q: string): string[] {
 const estimateTtlMs = 30_000;
 const maxEstimates = 10_000;
 
+/** Values kept for a while on a clock; past `max` entries the oldest goes. */
+class Kept<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+
+  constructor(private readonly now: () => number) {}
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    return entry && entry.until > this.now() ? entry.value : undefined;
+  }
+
+  set(key: string, value: V): void {
+    // Oldest first out: a Map iterates in insertion order, and a renewed entry is inserted anew.
+    this.entries.delete(key);
+    if (this.entries.size >= maxEstimates) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(key, { value, until: this.now() + estimateTtlMs });
+  }
+}
+
 /**
  * Pages of a workspace's tickets in the list envelope. The conventions (limit, offset, whitelisted
  * sortBy, sortOrder, q) are core's; how the page and its total are found is ours, because a window
@@ -65,7 +84,7 @@ const maxEstimates = 10_000;
  *   rows (a deep offset would otherwise fetch every skipped ticket);
  * - a `q` with words in it (a run of letters and digits next to another character: `q`'s matches
  *   begin or end a word with it) is first looked for by its rarest word through a words index
- *   (`ticket_word_ids`, migration 0004): a rare one's hits, rechecked as substrings, are sorted,
+ *   (`ticket_word_hits`, migration 0005; the words' estimates are kept like the others): a rare one's hits, rechecked as substrings, are sorted,
  *   paged and counted exactly (a term of common trigrams read thousands of trigram index pages
  *   where this reads a few); a common one goes on as below;
  * - `q` and `tag` are first looked for among the first `window` tickets of the sort order: where
@@ -82,19 +101,23 @@ const maxEstimates = 10_000;
  * page's four round trips); each reads a committed state, and each later one rechecks every filter
  * on the rows it reads, so a ticket changed in between is never shown against its filters.
  *
- * The probes are `ticket_search_ids` (migration 0002) and `ticket_word_ids` (0004): under
+ * The probes are `ticket_search_ids` (migration 0002) and `ticket_word_hits` (0005): under
  * row-level security PostgreSQL may not use an index for LIKE, @> or @@ (their operators are not
  * leakproof), so a rare term or tag would read every ticket. The functions run as the tables' owner
  * and take the workspace from the session's setting, as the policies do; they return ids only, and
  * the rows, so the page and its total, are read under row-level security like everything else.
  */
 export class TicketList {
-  private readonly estimates = new Map<string, { rows: number; until: number }>();
+  private readonly estimates: Kept<number>;
+  private readonly wordEstimates: Kept<{ estimate: number; usable: boolean }>;
 
   constructor(
     private readonly databaseService: DatabaseService,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.estimates = new Kept(now);
+    this.wordEstimates = new Kept(now);
+  }
 
   async page(tenantId: string, request: Record<string, unknown>) {
     const database = this.databaseService.forTenant(tenantId);
@@ -184,7 +207,8 @@ export class TicketList {
       // trigram index reads thousands for a term of common trigrams); a common one gives null.
       const prefixes = pattern === null ? [] : wordPrefixes(String(list.q).toLowerCase());
       if (prefixes.length > 0) {
-        const few = await probed('ticket_word_ids(?::text[], ?, ?, ?)', [prefixes, pattern, tag, fewMatches + 1]);
+        const word = await this.rarestWord(query, tenantId, prefixes, fewMatches + 1);
+        const few = word === null ? null : await probed('ticket_word_hits(?, ?, ?, ?)', [word, pattern, tag, fewMatches + 1]);
         if (few) return few;
       }
       if (ginWhere.length > 0) {
@@ -262,15 +286,36 @@ export class TicketList {
   /** The planner's estimate of the rows a condition matches (a plan, no execution), reused for `estimateTtlMs`. */
   private async estimate(query: SqlQuery, tenantId: string, condition: string, params: unknown[]): Promise<number> {
     const key = `${tenantId}\u0000${condition}\u0000${JSON.stringify(params)}`;
-    const now = this.now();
     const known = this.estimates.get(key);
-    if (known && known.until > now) return known.rows;
+    if (known !== undefined) return known;
     const [plan] = await query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ticket ${condition}`, params);
     const rows = Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']);
-    // Oldest first out: a Map iterates in insertion order, and a refreshed estimate is inserted anew.
-    this.estimates.delete(key);
-    if (this.estimates.size >= maxEstimates) this.estimates.delete(this.estimates.keys().next().value as string);
-    this.estimates.set(key, { rows, until: now + estimateTtlMs });
+    this.estimates.set(key, rows);
     return rows;
+  }
+
+  /**
+   * The rarest of `prefixes` by the planner's estimates (`ticket_word_estimates`, migration 0005),
+   * going through them in order and stopping at one estimated at most `cap`; null when even the
+   * rarest is a common term. Estimates are kept as the others are.
+   */
+  private async rarestWord(query: SqlQuery, tenantId: string, prefixes: string[], cap: number): Promise<string | null> {
+    const key = (word: string) => `${tenantId}\u0000${word}`;
+    let best: { word: string; estimate: number; usable: boolean } | undefined;
+    for (const [i, word] of prefixes.entries()) {
+      let known = this.wordEstimates.get(key(word));
+      if (known === undefined) {
+        const rows = await query<{ word: string; estimate: number; usable: boolean }>(
+          'SELECT word, estimate::float8 AS estimate, usable FROM ticket_word_estimates(?::text[], ?)',
+          [prefixes.slice(i), cap],
+        );
+        for (const row of rows) this.wordEstimates.set(key(row.word), { estimate: Number(row.estimate), usable: row.usable });
+        known = this.wordEstimates.get(key(word));
+        if (known === undefined) continue;
+      }
+      if (!best || known.estimate < best.estimate) best = { word, ...known };
+      if (known.estimate <= cap) break;
+    }
+    return best?.usable ? best.word : null;
   }
 }

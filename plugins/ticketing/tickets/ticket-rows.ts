@@ -1,3 +1,4 @@
+import { isoTimestamp } from '../../../core/plugin-api/index.ts';
 import type { SlaClock } from '../sla-policies/sla-clock.ts';
 
 export const ticketStatuses = ['new', 'open', 'pending', 'resolved', 'closed'] as const;
@@ -55,7 +56,7 @@ export const ticketColumns = `id, tenant_id, number, title, description, type, s
   resolution_elapsed_s, resolution_running_since, resolution_due_at, resolution_warn_at, first_response_at_risk, first_response_breached,
   resolution_at_risk, resolution_breached, escalation_level, resolved_at, closed_at, created_at, updated_at`;
 
-const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+const iso = (d: Date | string | null) => (d === null ? null : isoTimestamp(d instanceof Date ? d : new Date(d)));
 
 /** Ticket keys (`TCK-42`): what people and commit messages call a ticket. */
 export const ticketKeyPrefix = 'TCK';
