@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DatabaseService, EventsService, Tx } from '../../../core/plugin-api/index.ts';
+import { type DatabaseService, type EventsService, isoTimestamp, type Tx } from '../../../core/plugin-api/index.ts';
 import type { PointPartitions } from './point-partitions.ts';
 
 export interface TelemetryPoint {
@@ -120,7 +120,7 @@ async function insertRows(tx: Tx, tenantId: string, batchId: string, batch: Tele
   for (const p of batch.points) {
     services[i] = p.service_id;
     metrics[i] = p.metric_name;
-    stamps[i] = new Date(p.ts).toISOString();
+    stamps[i] = isoTimestamp(new Date(p.ts));
     values[i] = p.value;
     kinds[i] = 'metric';
     labels[i] = p.labels && Object.keys(p.labels).length ? JSON.stringify(p.labels) : null;
@@ -130,7 +130,7 @@ async function insertRows(tx: Tx, tenantId: string, batchId: string, batch: Tele
   for (const e of batch.events) {
     services[i] = e.service_id;
     metrics[i] = e.event_type;
-    stamps[i] = new Date(e.ts).toISOString();
+    stamps[i] = isoTimestamp(new Date(e.ts));
     values[i] = null;
     kinds[i] = 'event';
     labels[i] = JSON.stringify({ ...e.labels, ...(e.message ? { message: e.message } : {}) });
