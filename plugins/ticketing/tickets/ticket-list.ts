@@ -1,5 +1,5 @@
 import { type DatabaseService, likePattern, listEnvelope, parseListQuery, type SqlQuery } from '../../../core/plugin-api/index.ts';
-import { type TicketRow, ticketColumns, ticketNumberOf, ticketView } from './ticket-rows.ts';
+import { ticketNumberOf, type TicketViewRow, ticketView, ticketViewColumns } from './ticket-rows.ts';
 
 /** Up to this many matches `total` is an exact count; beyond it, the planner's estimate. */
 export const exactTotalCap = 1000;
@@ -50,6 +50,8 @@ export function wordPrefixes(q: string): string[] {
 /** How long a planner estimate is reused for the same workspace and filters, and how many are kept. */
 const estimateTtlMs = 30_000;
 const maxEstimates = 10_000;
+
+const estimateKey = (tenantId: string, condition: string, params: unknown[]) => `${tenantId}\u0000${condition}\u0000${JSON.stringify(params)}`;
 
 /** Values kept for a while on a clock; past `max` entries the oldest goes. */
 class Kept<V> {
@@ -162,17 +164,25 @@ export class TicketList {
     const condition = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const nulls = list.sortBy === 'resolutionDueAt' ? (list.sortOrder === 'asc' ? ' NULLS LAST' : ' NULLS FIRST') : '';
     const order = `ORDER BY ${list.orderBy}${nulls}, id ${list.sortOrder}`;
-    const page = (run: SqlQuery, scope = condition, scopeParams = params) =>
-      list.offset === 0
-        ? run<TicketRow>(`SELECT ${ticketColumns} FROM ticket ${scope} ${order} LIMIT ? OFFSET 0`, [...scopeParams, list.limit])
+    // The capped count of the filters' matches, as a column a page's statement may carry.
+    const cappedCount = `(SELECT count(*)::int FROM (SELECT 1 FROM ticket ${condition} LIMIT ${exactTotalCap + 1}) capped) AS capped`;
+    const page = (run: SqlQuery, scope = condition, scopeParams = params, counted = false) => {
+      const columns = counted ? `${ticketViewColumns}, ${cappedCount}` : ticketViewColumns;
+      const countParams = counted ? params : [];
+      return list.offset === 0
+        ? run<TicketViewRow & { capped?: number }>(`SELECT ${columns} FROM ticket ${scope} ${order} LIMIT ? OFFSET 0`, [
+            ...countParams,
+            ...scopeParams,
+            list.limit,
+          ])
         : // The skipped tickets are passed over in the index (an index-only scan where the filters are
           // in it); only the page's own rows are fetched. `= ANY(ARRAY(…))`, not `IN (…)`: planning
           // the semi-join read ~600 buffers (1.4 ms), this reads 2 (0.2 ms).
-          run<TicketRow>(`SELECT ${ticketColumns} FROM ticket WHERE id = ANY(ARRAY(SELECT id FROM ticket ${scope} ${order} LIMIT ? OFFSET ?)) ${order}`, [
-            ...scopeParams,
-            list.limit,
-            list.offset,
-          ]);
+          run<TicketViewRow & { capped?: number }>(
+            `SELECT ${columns} FROM ticket WHERE id = ANY(ARRAY(SELECT id FROM ticket ${scope} ${order} LIMIT ? OFFSET ?)) ${order}`,
+            [...countParams, ...scopeParams, list.limit, list.offset],
+          );
+    };
 
     /**
      * Few matches, found by their ids through a probe (an array of them, or null where the term is
@@ -182,10 +192,10 @@ export class TicketList {
      */
     const probed = async (probe: string, probeParams: unknown[]) => {
       const scope = `WHERE id = ANY(probe.ids) AND ${where.join(' AND ')}`;
-      const rows = await query<TicketRow & { found: number | null; n: number }>(
+      const rows = await query<TicketViewRow & { found: number | null; n: number }>(
         `WITH probe AS MATERIALIZED (SELECT ${probe} AS ids)
          SELECT cardinality(probe.ids) AS found, page.* FROM probe
-           LEFT JOIN LATERAL (SELECT ${ticketColumns}, count(*) OVER ()::int AS n FROM ticket ${scope} ${order} LIMIT ? OFFSET ?) page ON true`,
+           LEFT JOIN LATERAL (SELECT ${ticketViewColumns}, count(*) OVER ()::int AS n FROM ticket ${scope} ${order} LIMIT ? OFFSET ?) page ON true`,
         [...probeParams, ...params, list.limit, list.offset],
       );
       const found = rows[0].found;
@@ -202,7 +212,7 @@ export class TicketList {
       return { rows: page, total: n, estimated: false };
     };
 
-    const found = await (async (): Promise<{ rows: TicketRow[]; total: number; estimated: boolean }> => {
+    const found = await (async (): Promise<{ rows: TicketViewRow[]; total: number; estimated: boolean }> => {
       // A `q` with a rare word is found through the words index first (a few buffers, where the
       // trigram index reads thousands for a term of common trigrams); a common one gives null.
       const prefixes = pattern === null ? [] : wordPrefixes(String(list.q).toLowerCase());
@@ -220,10 +230,10 @@ export class TicketList {
             // Few tickets match the other filters: all of them (at most `window`) in one pass, their
             // sort keys and hits only (a window of whole rows, buffered for its counts, took twice as
             // long); the page's own rows are fetched by id (as an array, as above).
-            const rows = await query<TicketRow & { seen: number; hits: number }>(
+            const rows = await query<TicketViewRow & { seen: number; hits: number }>(
               `WITH w AS MATERIALIZED (SELECT id, ${sortColumns}, ${hit} AS hit FROM ticket ${plain} ${order} LIMIT ${window}),
                     counts AS (SELECT count(*) AS seen, count(*) FILTER (WHERE hit) AS hits FROM w)
-               SELECT ${ticketColumns}, seen, hits FROM ticket, counts WHERE id = ANY(ARRAY(SELECT id FROM w WHERE hit ${order} LIMIT ? OFFSET ?)) ${order}`,
+               SELECT ${ticketViewColumns}, seen, hits FROM ticket, counts WHERE id = ANY(ARRAY(SELECT id FROM w WHERE hit ${order} LIMIT ? OFFSET ?)) ${order}`,
               [...ginParams, ...plainParams, list.limit, list.offset],
             );
             const counts = rows[0];
@@ -239,9 +249,9 @@ export class TicketList {
             // ran out of tickets from one that ran out of hits. The rows come in the sort order: a
             // window function emits its rows in its own order (an ORDER BY here would read the
             // whole window before the first row).
-            const rows = await query<TicketRow & { hit: boolean; rn: number }>(
+            const rows = await query<TicketViewRow & { hit: boolean; rn: number }>(
               `SELECT * FROM (SELECT w.*, row_number() OVER (${order}) AS rn
-                                FROM (SELECT ${ticketColumns}, priority_rank, status_rank, ${hit} AS hit FROM ticket ${plain} ${order} LIMIT ${window}) w) n
+                                FROM (SELECT ${ticketViewColumns}, priority_rank, status_rank, ${hit} AS hit FROM ticket ${plain} ${order} LIMIT ${window}) w) n
                 WHERE hit OR rn = ${window} LIMIT ?`,
               [...ginParams, ...plainParams, list.offset + list.limit],
             );
@@ -268,15 +278,19 @@ export class TicketList {
         if (lastPage) return { rows, total: list.offset + rows.length, estimated: false };
         return { rows, total: Math.max(fewMatches + 1, await estimate(condition, params)), estimated: true };
       }
-      const rows = await page(query);
+      // A kept estimate tells before the page whether its total will be counted: then the count
+      // comes in the page's own statement.
+      const kept = this.estimates.get(estimateKey(tenantId, condition, params));
+      const counted = kept !== undefined && kept <= 10 * exactTotalCap;
+      const rows = await page(query, condition, params, counted);
       // A short page that is not past the end is the last one: its total needs no count.
       if (rows.length < list.limit && (rows.length > 0 || list.offset === 0)) return { rows, total: list.offset + rows.length, estimated: false };
-      const guess = await estimate(condition, params);
+      const guess = kept ?? (await estimate(condition, params));
       if (guess > 10 * exactTotalCap) return { rows, total: guess, estimated: true };
-      const [{ n }] = await query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM (SELECT 1 FROM ticket ${condition} LIMIT ${exactTotalCap + 1}) capped`,
-        params,
-      );
+      const n =
+        counted && rows.length > 0
+          ? Number(rows[0].capped)
+          : (await query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ticket ${condition} LIMIT ${exactTotalCap + 1}) capped`, params))[0].n;
       return n > exactTotalCap ? { rows, total: Math.max(n, guess), estimated: true } : { rows, total: n, estimated: false };
     })();
     const envelope = listEnvelope(found.rows.map(ticketView), found.total, list, filters);
@@ -285,7 +299,7 @@ export class TicketList {
 
   /** The planner's estimate of the rows a condition matches (a plan, no execution), reused for `estimateTtlMs`. */
   private async estimate(query: SqlQuery, tenantId: string, condition: string, params: unknown[]): Promise<number> {
-    const key = `${tenantId}\u0000${condition}\u0000${JSON.stringify(params)}`;
+    const key = estimateKey(tenantId, condition, params);
     const known = this.estimates.get(key);
     if (known !== undefined) return known;
     const [plan] = await query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ticket ${condition}`, params);
