@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { OpenAPIBackend } from 'openapi-backend';
 import { AppError } from '../errors/app-error.ts';
 import { findUnsafeText, unsafeTextMessage } from '../validation/text-safety.ts';
-import type { OperationHandler, OperationRequest, OperationResponse, Principal } from '../plugin-api/index.ts';
+import type { OperationHandler, OperationResponse, Principal } from '../plugin-api/index.ts';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import { executeIdempotently } from '../idempotency/idempotent-execution.ts';
 import type { AccessControl } from './access-control.ts';
@@ -12,6 +12,7 @@ import { OperationMatcher } from './operation-matcher.ts';
 import { rawBodyRule, readRawBody, streamedBody } from './raw-body.ts';
 import type { RequestState } from './request-context.ts';
 import { asMutation } from '../db/mutation-observers.ts';
+import { HandlerRequest } from './handler-request.ts';
 import { secretFieldsOf } from './secret-fields.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: unknown) => unknown;
@@ -156,7 +157,6 @@ export class ContractRouter {
     }
     let rawBody: { kept: Buffer; bytes: number } | undefined;
     const streamsBody = raw?.stream === true && method !== 'GET' && method !== 'HEAD';
-    let stream: Readable | undefined;
     // Over the limit by its declared length: refused before anything is read.
     if (streamsBody && raw) streamedBody.refuseDeclared(ctx.req, raw);
     else if (raw && method !== 'GET' && method !== 'HEAD') rawBody = await readRawBody(ctx.req, raw);
@@ -175,42 +175,23 @@ export class ContractRouter {
 
     const registered = this.handlers.get(operation.operationId);
     if (!registered) throw new AppError('not_found', `No operation matches ${method} ${path}`);
-    // The abort signal is made only for handlers that ask for it (streams); only a client that
-    // leaves before the answer aborts it (an AbortError costs a stack trace).
-    let abort: AbortController | undefined;
-    const signal = () => {
-      if (!abort) {
-        const controller = new AbortController();
-        abort = controller;
-        ctx.req.once('close', () => {
-          if (!ctx.res.writableEnded) controller.abort();
-        });
-      }
-      return abort.signal;
-    };
-    const handlerRequest: OperationRequest = {
-      operationId: operation.operationId,
+    const handlerRequest = new HandlerRequest(
+      ctx,
+      streamsBody && raw ? raw : undefined,
+      operation.operationId,
       method,
       path,
-      params: validated.path as Record<string, string>,
-      query: validated.query,
-      headers: ctx.headers,
-      body: rawBody ? rawBody.kept : (ctx.request as { body?: unknown }).body,
-      rawBody: (ctx.request as { rawBody?: string }).rawBody,
-      ...(rawBody ? { bodyBytes: rawBody.bytes } : {}),
+      validated.path as Record<string, string>,
+      validated.query,
+      ctx.headers,
+      rawBody ? rawBody.kept : (ctx.request as { body?: unknown }).body,
+      (ctx.request as { rawBody?: string }).rawBody,
+      rawBody?.bytes,
       principal,
       tenantId,
-      correlationId: state.correlationId,
-      clientAddress: ctx.ip,
-      get signal() {
-        return signal();
-      },
-      // Made when the handler first reads it: a body never read is left to Node, which discards it.
-      get bodyStream() {
-        if (streamsBody && raw) stream ??= streamedBody(ctx.req, raw);
-        return stream;
-      },
-    };
+      state.correlationId,
+      ctx.ip,
+    );
     const answer = async () => {
       const result = await registered.handler(handlerRequest);
       return isResponse(result) ? result : { status: 200, body: result };
