@@ -187,27 +187,31 @@ export class TicketList {
     /**
      * Few matches, found by their ids through a probe (an array of them, or null where the term is
      * too common for the probe), then sorted, paged and counted exactly in the same statement (the
-     * ids never travel to us and back). Null when the probe gave none of use: null, or more than
-     * `fewMatches` ids (it stops at one more).
+     * ids never travel to us and back). The probes check `q` and `tag` themselves, in this
+     * statement's snapshot (they are STABLE), so only the other filters are applied here; without
+     * any, the probe's count is the total. Null when the probe gave none of use: null, or more
+     * than `fewMatches` ids (it stops at one more).
      */
     const probed = async (probe: string, probeParams: unknown[]) => {
-      const scope = `WHERE id = ANY(probe.ids) AND ${where.join(' AND ')}`;
+      const scope = `WHERE ${['id = ANY(probe.ids)', ...plainWhere].join(' AND ')}`;
+      const counted = plainWhere.length > 0;
       const rows = await query<TicketViewRow & { found: number | null; n: number }>(
         `WITH probe AS MATERIALIZED (SELECT ${probe} AS ids)
          SELECT cardinality(probe.ids) AS found, page.* FROM probe
-           LEFT JOIN LATERAL (SELECT ${ticketViewColumns}, count(*) OVER ()::int AS n FROM ticket ${scope} ${order} LIMIT ? OFFSET ?) page ON true`,
-        [...probeParams, ...params, list.limit, list.offset],
+           LEFT JOIN LATERAL (SELECT ${ticketViewColumns}${counted ? ', count(*) OVER ()::int AS n' : ''} FROM ticket ${scope} ${order} LIMIT ? OFFSET ?) page ON true`,
+        [...probeParams, ...plainParams, list.limit, list.offset],
       );
       const found = rows[0].found;
       if (found === null || found > fewMatches) return null;
       // With no match on the page, the one row is the probe's alone.
       const page = rows[0].id === null ? [] : rows;
+      if (!counted) return { rows: page, total: found, estimated: false };
       if (page.length > 0) return { rows: page, total: Number(page[0].n), estimated: false };
       if (list.offset === 0) return { rows: page, total: 0, estimated: false };
       // Past the last page: counted apart, as nothing on the page carries the count.
       const [{ n }] = await query<{ n: number }>(`WITH probe AS MATERIALIZED (SELECT ${probe} AS ids) SELECT count(*)::int AS n FROM probe, ticket ${scope}`, [
         ...probeParams,
-        ...params,
+        ...plainParams,
       ]);
       return { rows: page, total: n, estimated: false };
     };
