@@ -86,9 +86,10 @@ class Kept<V> {
  *   rows (a deep offset would otherwise fetch every skipped ticket);
  * - a `q` with words in it (a run of letters and digits next to another character: `q`'s matches
  *   begin or end a word with it) is first looked for by its rarest word through a words index
- *   (`ticket_word_hits`, migration 0005; the words' estimates are kept like the others): a rare one's hits, rechecked as substrings, are sorted,
- *   paged and counted exactly (a term of common trigrams read thousands of trigram index pages
- *   where this reads a few); a common one goes on as below;
+ *   (`ticket_word_hits`, migration 0005; the words' estimates are kept like the others): a rare
+ *   one's hits, checked as substrings by the probe, are sorted, paged and counted exactly in the
+ *   probe's statement (a term of common trigrams read thousands of trigram index pages where this
+ *   reads a few); a common one goes on as below;
  * - `q` and `tag` are first looked for among the first `window` tickets of the sort order: where
  *   the other filters match at most about `window` tickets, all of them in one pass (page and total
  *   exact); otherwise the sort order is walked until the page is full, at most `window` tickets (a
@@ -100,8 +101,8 @@ class Kept<V> {
  *   page of them quickly (the planner's guess for LIKE '%…%' is too poor to leave that choice to it).
  *
  * A page's statements run one by one, outside a transaction (BEGIN and COMMIT were two of a plain
- * page's four round trips); each reads a committed state, and each later one rechecks every filter
- * on the rows it reads, so a ticket changed in between is never shown against its filters.
+ * page's four round trips). The rows of a page always come from one statement, which applies every
+ * filter itself; only a separate count may see the tickets a moment later than the page did.
  *
  * The probes are `ticket_search_ids` (migration 0002) and `ticket_word_hits` (0005): under
  * row-level security PostgreSQL may not use an index for LIKE, @> or @@ (their operators are not
