@@ -1,6 +1,7 @@
 import t from 'tap';
 import { readEventStream, type ServerSentEvent } from '../../sdk/sse.ts';
 import { call } from '../plugin-api/testing.ts';
+import { eventually } from '../testing/eventually.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
 
@@ -17,7 +18,15 @@ async function take(stream: AsyncGenerator<ServerSentEvent>, count: number, time
 
 t.test('the event stream delivers live events, resumes after Last-Event-ID and stays in its workspace', async (t) => {
   const { kernel, acmeAdmin, globexAdmin } = await startWorld(t, { plugins: [examplePlugin] });
-  const score = (label: string, headers: Record<string, string>) => call(kernel, 'POST', '/api/v1/example/scores', { body: { label, values: [1] }, headers });
+  // A score's event is published by its job, and two jobs may run side by side: each score waits
+  // for its row (written in the event's transaction), so the events commit in the order sent.
+  const score = async (label: string, headers: Record<string, string>) => {
+    await call(kernel, 'POST', '/api/v1/example/scores', { body: { label, values: [1] }, headers });
+    const recorded = await eventually(async () =>
+      (await call(kernel, 'GET', '/api/v1/example/scores', { headers })).json.data.some((s: { label: string }) => s.label === label) ? true : undefined,
+    );
+    if (!recorded) throw new Error(`the score ${label} was never recorded`);
+  };
   const controller = new AbortController();
   t.teardown(() => controller.abort());
   const acmeStream = readEventStream({
