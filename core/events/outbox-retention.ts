@@ -11,34 +11,30 @@ const batchSize = 5000;
  * Runs in batches until a batch comes back short; returns what it removed.
  */
 export async function pruneOutbox(query: SqlQuery, days: number): Promise<{ deliveries: number; events: number }> {
-  let deliveries = 0;
-  for (;;) {
-    const [row] = await query<{ n: number }>(
-      `WITH gone AS (
-         DELETE FROM webhook_delivery WHERE id IN (
-           SELECT id FROM webhook_delivery WHERE status = 'delivered' AND created_at < now() - make_interval(days => ?) LIMIT ?)
-         RETURNING 1)
-       SELECT count(*)::int AS n FROM gone`,
-      [days, batchSize],
-    );
-    deliveries += row.n;
-    if (row.n < batchSize) break;
-  }
-  let events = 0;
-  for (;;) {
-    const [row] = await query<{ n: number }>(
-      `WITH gone AS (
-         DELETE FROM event_outbox WHERE id IN (
-           SELECT e.id FROM event_outbox e
-           WHERE e.created_at < now() - make_interval(days => ?)
-             AND NOT EXISTS (SELECT 1 FROM webhook_delivery d WHERE d.event_id = e.id)
-           ORDER BY e.created_at LIMIT ?)
-         RETURNING 1)
-       SELECT count(*)::int AS n FROM gone`,
-      [days, batchSize],
-    );
-    events += row.n;
-    if (row.n < batchSize) break;
-  }
+  const deliveries = await deleteInBatches(
+    query,
+    `DELETE FROM webhook_delivery WHERE id IN (
+       SELECT id FROM webhook_delivery WHERE status = 'delivered' AND created_at < now() - make_interval(days => ?) LIMIT ?)`,
+    days,
+  );
+  const events = await deleteInBatches(
+    query,
+    `DELETE FROM event_outbox WHERE id IN (
+       SELECT e.id FROM event_outbox e
+       WHERE e.created_at < now() - make_interval(days => ?)
+         AND NOT EXISTS (SELECT 1 FROM webhook_delivery d WHERE d.event_id = e.id)
+       ORDER BY e.created_at LIMIT ?)`,
+    days,
+  );
   return { deliveries, events };
+}
+
+/** Runs `deletion` (its parameters: the days, then the batch size) until a batch comes back short; the rows removed. */
+async function deleteInBatches(query: SqlQuery, deletion: string, days: number): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const [row] = await query<{ n: number }>(`WITH gone AS (${deletion} RETURNING 1) SELECT count(*)::int AS n FROM gone`, [days, batchSize]);
+    removed += row.n;
+    if (row.n < batchSize) return removed;
+  }
 }
