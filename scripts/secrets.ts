@@ -54,7 +54,7 @@ try {
   }
   const database = new Database(url, 2, logger);
   try {
-    const outbox = new EventOutbox(() => secretEventTopics, new AjvSchemaValidator());
+    const outbox = new EventOutbox((topic) => secretEventTopics.find((d) => d.topic === topic), new AjvSchemaValidator());
     const to = { id: keyFingerprint(target), key: target };
     const { rewrapped, from } = await rewrapAll(database.platform, readers, to, outbox).catch(async (error: unknown) => {
       // Nothing committed: the old key still opens everything.

@@ -95,7 +95,8 @@ export class EventOutbox {
   private readonly hooks: PublishHook[] = [];
 
   constructor(
-    private readonly topics: () => EventDeclaration[],
+    /** The declaration of a topic by a loaded plugin or the core, or undefined. */
+    private readonly declarationOf: (topic: string) => EventDeclaration | undefined,
     private readonly validator: AjvSchemaValidator,
   ) {}
 
@@ -108,9 +109,8 @@ export class EventOutbox {
     for (const hook of this.hooks) await hook(tx, events);
   }
 
-  /** `declared`: the declarations by topic, made once for a batch (the list of every loaded plugin's topics is rebuilt per call). */
-  private check(event: EventToPublish, declared?: Map<string, EventDeclaration>): void {
-    const declaration = declared ? declared.get(event.topic) : this.topics().find((t) => t.topic === event.topic);
+  private check(event: EventToPublish): void {
+    const declaration = this.declarationOf(event.topic);
     if (!declaration) throw new AppError('internal', `event topic ${event.topic} is not declared by any loaded plugin`);
     if (declaration.payloadSchema) this.validator.assert(declaration.payloadSchema, event.payload, `payload of ${event.topic}`);
   }
@@ -123,8 +123,7 @@ export class EventOutbox {
    */
   async publishMany(tx: Tx, events: EventToPublish[]): Promise<string[]> {
     if (events.length === 0) return [];
-    const declared = new Map(this.topics().map((t) => [t.topic, t]));
-    for (const event of events) this.check(event, declared);
+    for (const event of events) this.check(event);
     const rows = await tx.query<{ id: string; topic: string; tenant_id: string | null }>(publishManySql, [
       JSON.stringify(events.map((e) => ({ topic: e.topic, tenant_id: e.tenantId ?? null, payload: e.payload }))),
     ]);

@@ -83,7 +83,7 @@ t.test('undeclared topics and payloads that break their schema are refused', asy
   const kernel = await startTestKernel(t, { plugins: [publisher] });
   const { EventOutbox } = await import('./event-outbox.ts');
   const { AjvSchemaValidator } = await import('../validation/schema-validator.ts');
-  const outbox = new EventOutbox(() => kernel.plugins.eventTopics(), new AjvSchemaValidator());
+  const outbox = new EventOutbox((topic) => kernel.plugins.eventTopic(topic), new AjvSchemaValidator());
   const platform = kernel.database.platform;
   await t.rejects(
     platform.transaction((tx) => outbox.publish(tx, { topic: 'nobody.declared', payload: {} })),
@@ -105,7 +105,7 @@ t.test('publishMany writes a batch in order, notifies each event and fans out we
   kernel.events.subscribe((e) => seen.push(e), { topics: new Set(['publisher.ticked']) });
   const { EventOutbox } = await import('./event-outbox.ts');
   const { AjvSchemaValidator } = await import('../validation/schema-validator.ts');
-  const outbox = new EventOutbox(() => kernel.plugins.eventTopics(), new AjvSchemaValidator());
+  const outbox = new EventOutbox((topic) => kernel.plugins.eventTopic(topic), new AjvSchemaValidator());
   outbox.onPublish((await import('../webhooks/webhook-delivery.ts')).fanOutDeliveries);
   const batch = (from: number, count: number) =>
     Array.from({ length: count }, (_, i) => ({ topic: 'publisher.ticked', tenantId: 'acme', payload: { n: from + i } }));

@@ -72,6 +72,7 @@ const coreEventTopics: EventDeclaration[] = [
   ...secretEventTopics,
   ...settingsEventTopics,
 ];
+const coreTopicIndex = new Map([...coreEventTopics, ...jobEventTopics].map((d) => [d.topic, d]));
 
 interface Collected {
   manifests: PluginManifest[];
@@ -173,7 +174,7 @@ export class Kernel {
           database,
           validator,
           logger,
-          topics: () => [...coreEventTopics, ...jobEventTopics, ...(plugins.current()?.eventTopics() ?? [])],
+          declarationOf: (topic) => coreTopicIndex.get(topic) ?? plugins.current()?.eventTopic(topic),
         }),
       );
       const outbound = outboundHttp({ config, logger });

@@ -129,8 +129,13 @@ export class PluginHost {
     return [...this.loaded.values()].map((p) => p.scope.manifest);
   }
 
-  eventTopics(): EventDeclaration[] {
-    return [...this.loaded.values()].flatMap((p) => p.scope.manifest.events ?? []);
+  /** A loaded plugin's declaration of `topic` (every publish asks: a walk, nothing built). */
+  eventTopic(topic: string): EventDeclaration | undefined {
+    for (const plugin of this.loaded.values()) {
+      const declaration = plugin.scope.manifest.events?.find((e) => e.topic === topic);
+      if (declaration) return declaration;
+    }
+    return undefined;
   }
 
   /**

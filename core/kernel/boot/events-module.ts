@@ -17,14 +17,14 @@ export function startEvents(deps: {
   database: Database;
   validator: AjvSchemaValidator;
   logger: Logger;
-  topics: () => EventDeclaration[];
+  declarationOf: (topic: string) => EventDeclaration | undefined;
 }) {
   const { database, logger } = deps;
   return bootModule(logger, async (onStop) => {
     const bus = new EventBus(deps.databaseUrl, database.query, logger);
     await bus.start();
     onStop(() => bus.stop());
-    const outbox = new EventOutbox(deps.topics, deps.validator);
+    const outbox = new EventOutbox(deps.declarationOf, deps.validator);
     // Events join the observed mutation of their transaction (security events reach the audit trail).
     outbox.onPublish(async (tx, events) => database.mutationObservers.noteEvents(tx, events));
     const service: EventsService = {
