@@ -175,23 +175,21 @@ export class ContractRouter {
 
     const registered = this.handlers.get(operation.operationId);
     if (!registered) throw new AppError('not_found', `No operation matches ${method} ${path}`);
-    const handlerRequest = new HandlerRequest(
-      ctx,
-      streamsBody && raw ? raw : undefined,
-      operation.operationId,
+    const handlerRequest = new HandlerRequest(ctx, streamsBody && raw ? raw : undefined, {
+      operationId: operation.operationId,
       method,
       path,
-      validated.path as Record<string, string>,
-      validated.query,
-      ctx.headers,
-      rawBody ? rawBody.kept : (ctx.request as { body?: unknown }).body,
-      (ctx.request as { rawBody?: string }).rawBody,
-      rawBody?.bytes,
+      params: validated.path as Record<string, string>,
+      query: validated.query,
+      headers: ctx.headers,
+      body: rawBody ? rawBody.kept : (ctx.request as { body?: unknown }).body,
+      rawBody: (ctx.request as { rawBody?: string }).rawBody,
+      bodyBytes: rawBody?.bytes,
       principal,
       tenantId,
-      state.correlationId,
-      ctx.ip,
-    );
+      correlationId: state.correlationId,
+      clientAddress: ctx.ip,
+    });
     const answer = async () => {
       const result = await registered.handler(handlerRequest);
       return isResponse(result) ? result : { status: 200, body: result };
