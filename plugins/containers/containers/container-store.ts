@@ -234,8 +234,12 @@ export async function applyObservations(
   // Rows an event only moved (state, health, times) are updated in place, touching no indexed
   // column (so PostgreSQL updates them on the same page without index entries); new or described
   // rows take the full upsert.
-  const moved = [...touched].filter((id) => !described.has(id) && (rows.get(id) as ContainerRow).id !== '');
-  const upserted = new Set([...touched].filter((id) => !moved.includes(id)));
+  const moved: string[] = [];
+  const upserted = new Set<string>();
+  for (const id of touched) {
+    if (!described.has(id) && (rows.get(id) as ContainerRow).id !== '') moved.push(id);
+    else upserted.add(id);
+  }
   if (moved.length > 0) {
     await tx.query(
       `UPDATE container c SET state = x.state, health = x.health, state_at = x.state_at, started_at = x.started_at, finished_at = x.finished_at,
