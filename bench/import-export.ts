@@ -121,13 +121,15 @@ async function followJob(headers: Record<string, string>, id: string, startedAt:
     peakRss = Math.max(peakRss, now.rss);
     peakHeap = Math.max(peakHeap, now.heapUsed);
   }, 20);
-  // With --expose-gc: what is still reachable (a full collection first), every 2 s: V8 lets garbage
-  // pile up when the allocation rate is high, so heapUsed and RSS overstate what a run holds.
+  // With --expose-gc: what is still reachable (a full collection first), every 250 ms: V8 lets garbage
+  // pile up when the allocation rate is high, so heapUsed and RSS overstate what a run holds. The
+  // baseline export takes about half a second: a longer period left it unsampled, and the run was
+  // then judged on RSS alone.
   const collector = global.gc
     ? setInterval(() => {
         global.gc?.();
         peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
-      }, 2000)
+      }, 250)
     : undefined;
   try {
     while (true) {
