@@ -1,0 +1,11 @@
+DROP TRIGGER container_history_delete ON container;
+DROP FUNCTION container_history_delete();
+DROP TRIGGER heartbeat_history_delete ON heartbeat;
+DROP FUNCTION heartbeat_history_delete();
+DELETE FROM container_transition t WHERE NOT EXISTS (SELECT 1 FROM container c WHERE c.id = t.container_id);
+ALTER TABLE container_transition ADD CONSTRAINT container_transition_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenant (tenant_id) ON DELETE CASCADE;
+ALTER TABLE container_transition ADD CONSTRAINT container_transition_container_id_fkey FOREIGN KEY (container_id) REFERENCES container (id) ON DELETE CASCADE;
+DELETE FROM heartbeat_flip f WHERE NOT EXISTS (SELECT 1 FROM heartbeat h WHERE h.id = f.heartbeat_id);
+ALTER TABLE heartbeat_flip ADD CONSTRAINT heartbeat_flip_heartbeat_id_fkey FOREIGN KEY (heartbeat_id) REFERENCES heartbeat (id) ON DELETE CASCADE;
+DELETE FROM heartbeat_ping p WHERE NOT EXISTS (SELECT 1 FROM heartbeat h WHERE h.id = p.heartbeat_id);
+ALTER TABLE heartbeat_ping ADD CONSTRAINT heartbeat_ping_heartbeat_id_fkey FOREIGN KEY (heartbeat_id) REFERENCES heartbeat (id) ON DELETE CASCADE;
