@@ -5,6 +5,9 @@
  * recorded, outbox events written, cursor committed per batch) against a no-op consumer of the same
  * stream in the same run, and the drain time after the burst. Goal (issue 14): >= 10,000 events/s.
  *
+ * Also the CPU per event of this process and of PostgreSQL during the burst, which moves less
+ * than the rate when neighbours share the machine.
+ *
  * Then resource snapshots: one round of 5,000 readings stored as the collector stores them (samples,
  * latest with rates, resource.snapshot events, thresholds) against a bare insert of the same sample
  * rows, with this process's CPU per round as a share of one core at one round every 10 s.
@@ -15,7 +18,7 @@ import { servicesProbe } from '../core/plugin-api/testing.ts';
 import { createContainersPlugin } from '../plugins/containers/plugin.ts';
 import { storeReadings } from '../plugins/containers/resources/resource-snapshots.ts';
 import type { RuntimeAdapter, RuntimeContainer, RuntimeEvent } from '../plugins/containers/runtime/runtime-adapter.ts';
-import { reportFigures, startBenchKernel } from './bench-kit.ts';
+import { ownCpuMicros, postgresCpuMicros, reportFigures, startBenchKernel } from './bench-kit.ts';
 
 const containerCount = Number(process.env.BENCH_CONTAINERS ?? 5000);
 const eventCount = Number(process.env.BENCH_EVENTS ?? 50_000);
@@ -151,6 +154,7 @@ try {
   await noopWatch;
   const noopSeconds = (performance.now() - noopStart) / 1000;
 
+  const cpuBefore = { server: ownCpuMicros(), postgres: postgresCpuMicros() };
   const start = performance.now();
   adapter.push(burst(Date.parse('2026-01-01T01:00:00Z')));
   const pushedAt = performance.now();
@@ -159,6 +163,9 @@ try {
   await waitFor(async () => Number((await platform.query<{ cursor: string }>('SELECT cursor FROM container_runtime_state'))[0]?.cursor) >= eventCount);
   const seconds = (performance.now() - start) / 1000;
   const drainMs = performance.now() - pushedAt;
+  // CPU per event, this process and PostgreSQL: steadier than the rate on a machine shared with others.
+  const serverUs = (ownCpuMicros() - cpuBefore.server) / eventCount;
+  const postgresUs = (postgresCpuMicros() - cpuBefore.postgres) / eventCount;
   const recorded = (await count('SELECT count(*) AS n FROM container_transition')) - before;
   if (recorded !== eventCount) throw new Error(`bench: ${recorded} transitions recorded for ${eventCount} events`);
   const outbox = await count("SELECT count(*) AS n FROM event_outbox WHERE topic = 'container.state_changed'");
@@ -216,6 +223,9 @@ try {
   console.log(`\ncontainer events: ${containerCount} containers, a burst of ${eventCount} state events`);
   console.log(
     `  applied     ${eventsPerSecond.toFixed(0).padStart(9)} events/s  (${seconds.toFixed(2)} s, drained ${drainMs.toFixed(0)} ms after the burst; ${outbox} outbox events)`,
+  );
+  console.log(
+    `  CPU         ${(serverUs + postgresUs).toFixed(0).padStart(9)} µs per event  (server ${serverUs.toFixed(0)}, PostgreSQL ${postgresUs.toFixed(0)})`,
   );
   console.log(`  no-op       ${noopPerSecond.toFixed(0).padStart(9)} events/s  (the same stream, consumer doing nothing)`);
   console.log(

@@ -1,4 +1,11 @@
-import type { DatabaseService, EventDeclaration, EventsService, PlatformEvent, PluginLogger } from '../../../core/plugin-api/index.ts';
+import {
+  type DatabaseService,
+  type EventDeclaration,
+  type EventsService,
+  isoTimestamp,
+  type PlatformEvent,
+  type PluginLogger,
+} from '../../../core/plugin-api/index.ts';
 
 /** What a status page says about a component. */
 export const componentStatuses = ['operational', 'degraded', 'major_outage', 'maintenance', 'paused', 'unknown'] as const;
@@ -148,7 +155,8 @@ export const statusPageEvents: EventDeclaration[] = [
 /** The status now stored (undefined: not known to this node, another one wrote it), and whether this call changed it. */
 type Applied = { status?: ComponentStatus; changed: boolean };
 
-type Queued = { eventId: bigint; o: Observation };
+/** An observation waiting to be applied, with its monitor's key (worked out once: a burst has thousands). */
+type Queued = { eventId: bigint; o: Observation; key: string };
 type MonitorRow = { monitor_type: MonitorType; monitor_id: string; status: ComponentStatus; since: Date; last_event_id: string };
 type Change = { key: string; o: Observation; since: Date; previous: ComponentStatus };
 
@@ -204,7 +212,7 @@ export class StatusStore {
       this.deps.logger.warn({ topic: event.topic, id: event.id }, 'status page: too many events waiting; this one is dropped');
       return;
     }
-    this.queue.push({ eventId: BigInt(event.id), o: observation });
+    this.queue.push({ eventId: BigInt(event.id), o: observation, key: keyOf(observation) });
     if (this.draining) return;
     this.draining = true;
     this.tail = this.drain()
@@ -221,8 +229,7 @@ export class StatusStore {
       const batch = this.queue.splice(0, this.limits.maxBatch);
       // What this node already knows is skipped, in order: a status repeated within the batch too.
       const running = new Map<string, ComponentStatus | undefined>();
-      const fresh = batch.filter(({ o }) => {
-        const key = keyOf(o);
+      const fresh = batch.filter(({ o, key }) => {
         const known = running.has(key) ? running.get(key) : this.known.get(key);
         running.set(key, o.status);
         return known !== o.status;
@@ -243,7 +250,7 @@ export class StatusStore {
               this.deps.logger.error({ err: e, id: String(q.eventId) }, 'status page: could not apply a status');
               return { changed: false } as Applied;
             });
-            one.set(keyOf(q.o), applied.status);
+            one.set(q.key, applied.status);
           }
           return one;
         });
@@ -262,30 +269,32 @@ export class StatusStore {
    * memory, then written with one statement per table. Returns what each monitor's status is now
    * (undefined: another node created its row meanwhile, from this event or a later one).
    */
-  async applyMany(tenantId: string, queued: Queued[]): Promise<Map<string, ComponentStatus | undefined>> {
+  async applyMany(tenantId: string, given: (Omit<Queued, 'key'> & { key?: string })[]): Promise<Map<string, ComponentStatus | undefined>> {
+    const queued: Queued[] = given.map((q) => (q.key === undefined ? { ...q, key: keyOf(q.o) } : (q as Queued)));
     return this.deps.database.forTenant(tenantId).transaction(async (tx) => {
-      const monitors = [...new Map(queued.map(({ o }) => [keyOf(o), { type: o.monitorType, id: o.monitorId }])).values()];
+      const monitors = [...new Map(queued.map(({ o, key }) => [key, { type: o.monitorType, id: o.monitorId }])).values()];
       const rows = await tx.query<MonitorRow>(
         `SELECT m.monitor_type, m.monitor_id, m.status, m.since, m.last_event_id FROM status_monitor m
          JOIN jsonb_to_recordset(?::jsonb) AS x(type text, id text) ON m.monitor_type = x.type AND m.monitor_id = x.id
          ORDER BY m.monitor_type, m.monitor_id FOR UPDATE OF m`,
         [JSON.stringify(monitors)],
       );
-      type State = { status: ComponentStatus; since: Date; lastEventId: bigint; created: boolean };
+      type State = { type: string; id: string; status: ComponentStatus; since: Date; lastEventId: bigint; created: boolean };
       const states = new Map<string, State>();
       for (const r of rows)
         states.set(keyOf({ tenantId, monitorType: r.monitor_type, monitorId: r.monitor_id }), {
+          type: r.monitor_type,
+          id: r.monitor_id,
           status: r.status,
           since: new Date(r.since),
           lastEventId: BigInt(r.last_event_id),
           created: false,
         });
       const changes: Change[] = [];
-      for (const { eventId, o } of queued) {
-        const key = keyOf(o);
+      for (const { eventId, o, key } of queued) {
         const state = states.get(key);
         if (!state) {
-          states.set(key, { status: o.status, since: o.at, lastEventId: eventId, created: true });
+          states.set(key, { type: o.monitorType, id: o.monitorId, status: o.status, since: o.at, lastEventId: eventId, created: true });
           changes.push({ key, o, since: o.at, previous: 'unknown' });
           continue;
         }
@@ -293,17 +302,22 @@ export class StatusStore {
         // A clock behind the previous change never moves history backwards.
         const since = o.at.getTime() < state.since.getTime() ? state.since : o.at;
         changes.push({ key, o, since, previous: state.status });
-        Object.assign(state, { status: o.status, since, lastEventId: eventId });
+        state.status = o.status;
+        state.since = since;
+        state.lastEventId = eventId;
       }
       const result = new Map([...states].map(([key, s]) => [key, s.status as ComponentStatus | undefined]));
       if (changes.length === 0) return result;
 
       const changedKeys = new Set(changes.map((c) => c.key));
       const written = [...states].filter(([key]) => changedKeys.has(key));
-      const asRow = ([key, s]: [string, State]) => {
-        const [, type, id] = key.split('\u0000');
-        return { type, id, status: s.status, since: s.since.toISOString(), last_event_id: s.lastEventId.toString() };
-      };
+      const asRow = ([, s]: [string, State]) => ({
+        type: s.type,
+        id: s.id,
+        status: s.status,
+        since: isoTimestamp(s.since),
+        last_event_id: s.lastEventId.toString(),
+      });
       const created = written.filter(([, s]) => s.created);
       if (created.length > 0) {
         const inserted = await tx.query<{ monitor_type: string; monitor_id: string }>(
@@ -334,12 +348,12 @@ export class StatusStore {
         `INSERT INTO status_monitor_change (tenant_id, monitor_type, monitor_id, at, status)
          SELECT ?, e.v->>'type', e.v->>'id', (e.v->>'at')::timestamptz, e.v->>'status' FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS e(v, n)
          ORDER BY e.n`,
-        [tenantId, JSON.stringify(kept.map((c) => ({ type: c.o.monitorType, id: c.o.monitorId, at: c.since.toISOString(), status: c.o.status })))],
+        [tenantId, JSON.stringify(kept.map((c) => ({ type: c.o.monitorType, id: c.o.monitorId, at: isoTimestamp(c.since), status: c.o.status })))],
       );
       const components = await tx.query<{ id: string; name: string; monitor_type: MonitorType; monitor_id: string }>(
         `SELECT c.id, c.name, c.monitor_type, c.monitor_id FROM status_component c
          JOIN jsonb_to_recordset(?::jsonb) AS x(type text, id text) ON c.monitor_type = x.type AND c.monitor_id = x.id ORDER BY c.id`,
-        [JSON.stringify([...changedKeys].map((key) => ({ type: key.split('\u0000')[1], id: key.split('\u0000')[2] })))],
+        [JSON.stringify([...changedKeys].map((key) => ({ type: (states.get(key) as State).type, id: (states.get(key) as State).id })))],
       );
       if (components.length === 0) return result;
       const bound = new Map<string, { id: string; name: string }[]>();
