@@ -67,3 +67,24 @@ t.test('deleting a container deletes its transitions, under row-level security t
   await kernel.database.platform.query("DELETE FROM tenant WHERE tenant_id = 'acme'");
   t.equal(await transitions(kept), 0, "a workspace's deletion takes them too");
 });
+
+t.test("a workspace's deletion deletes its status-page history, and only its own", async (t) => {
+  const { kernel } = await heartbeatWorld(t);
+  for (const tenant of ['acme', 'globex']) {
+    const db = kernel.database.forTenant(tenant);
+    await db.query(
+      `INSERT INTO status_monitor (tenant_id, monitor_type, monitor_id, status, since, last_event_id) VALUES (?, 'container', 'c1', 'operational', now(), 1)`,
+      [tenant],
+    );
+    await db.query(
+      `INSERT INTO status_monitor_change (tenant_id, monitor_type, monitor_id, at, status) VALUES (?, 'container', 'c1', now(), 'major_outage'), (?, 'container', 'c1', now(), 'operational')`,
+      [tenant, tenant],
+    );
+  }
+  const changes = async (tenant: string) =>
+    Number((await kernel.database.platform.query<{ n: string }>('SELECT count(*) AS n FROM status_monitor_change WHERE tenant_id = ?', [tenant]))[0].n);
+  t.equal(await changes('acme'), 2);
+  await kernel.database.platform.query("DELETE FROM tenant WHERE tenant_id = 'acme'");
+  t.equal(await changes('acme'), 0, 'its history went with its monitors');
+  t.equal(await changes('globex'), 2, "another workspace's stays, though its monitor has the same id");
+});

@@ -1,3 +1,7 @@
+DROP TRIGGER status_monitor_history_delete ON status_monitor;
+DROP FUNCTION status_monitor_history_delete();
+DELETE FROM status_monitor_change c WHERE NOT EXISTS (SELECT 1 FROM tenant t WHERE t.tenant_id = c.tenant_id);
+ALTER TABLE status_monitor_change ADD CONSTRAINT status_monitor_change_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES tenant (tenant_id) ON DELETE CASCADE;
 DROP TRIGGER container_history_delete ON container;
 DROP FUNCTION container_history_delete();
 DROP TRIGGER heartbeat_history_delete ON heartbeat;
