@@ -74,6 +74,10 @@ const jsonOf = (v: unknown) => JSON.stringify(v ?? null);
 const millis = (d: Date | string) => (typeof d === 'string' ? Date.parse(d) : d.getTime());
 const iso = (d: Date | string | null | undefined) => (d ? isoTimestamp(typeof d === 'string' ? new Date(d) : d) : null);
 
+/** What events alone read and change of a row (`eventsOf` names the container too). */
+const movedColumns =
+  'id, tenant_id, source, external_id, name, state, health, state_at, started_at, finished_at, exit_code, restart_count, last_seen_at, removed_at';
+
 /** Publishes a container's state, health and restart-loop events (topic names from seed 004). */
 function eventsOf(rows: Map<string, ContainerRow>, transitions: Transition[]) {
   const byId = new Map([...rows.values()].map((r) => [r.id, r]));
@@ -111,12 +115,16 @@ export async function applyObservations(
   options: { removeMissing?: boolean; listedAt?: Date; listStartedAt?: Date } = {},
 ): Promise<ApplyResult> {
   const ids = [...new Set(observations.map((o) => o.externalId))];
+  // Events alone (a burst of state changes) only move state and times and name the container in
+  // their events: the rest of the row, labels above all, is not read then.
+  const eventsOnly = !options.removeMissing && observations.every((o) => !o.container);
   const existing = await tx.query<ContainerRow>(
     options.removeMissing
       ? `SELECT * FROM container WHERE source = ? AND (external_id = ANY(?::text[]) OR state <> 'removed') ORDER BY external_id FOR UPDATE`
-      : 'SELECT * FROM container WHERE source = ? AND external_id = ANY(?::text[]) ORDER BY external_id FOR UPDATE',
+      : `SELECT ${eventsOnly ? movedColumns : '*'} FROM container WHERE source = ? AND external_id = ANY(?::text[]) ORDER BY external_id FOR UPDATE`,
     [source, ids],
   );
+  if (eventsOnly) for (const row of existing) row.labels = {};
   const rows = new Map(existing.map((r) => [r.external_id, r]));
   const touched = new Set<string>();
   const described = new Set<string>();
