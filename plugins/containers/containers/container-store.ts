@@ -104,6 +104,8 @@ function eventsOf(rows: Map<string, ContainerRow>, transitions: Transition[]) {
  * then. A listing can be older than what another writer applied while it was read (a round that
  * outlived its lease, an event whose runtime time equals the listing's): a container whose state is
  * not older than `listedAt`, or that was seen after the listing began, is kept; the next listing settles it.
+ * `onLocked` is called once the rows are locked, and `beforeEvents` awaited before the events are
+ * written: the runtime watcher overlaps its batches between the two (see RuntimeWatcher.transact).
  */
 export async function applyObservations(
   tx: Tx,
@@ -112,7 +114,7 @@ export async function applyObservations(
   source: ContainerSource,
   observations: Observation[],
   now: Date,
-  options: { removeMissing?: boolean; listedAt?: Date; listStartedAt?: Date } = {},
+  options: { removeMissing?: boolean; listedAt?: Date; listStartedAt?: Date; onLocked?: () => void; beforeEvents?: Promise<unknown> } = {},
 ): Promise<ApplyResult> {
   const ids = [...new Set(observations.map((o) => o.externalId))];
   // Events alone (a burst of state changes) only move state and times and name the container in
@@ -124,6 +126,7 @@ export async function applyObservations(
       : `SELECT ${eventsOnly ? movedColumns : '*'} FROM container WHERE source = ? AND external_id = ANY(?::text[]) ORDER BY external_id FOR UPDATE`,
     [source, ids],
   );
+  options.onLocked?.();
   if (eventsOnly) for (const row of existing) row.labels = {};
   const rows = new Map(existing.map((r) => [r.external_id, r]));
   const touched = new Set<string>();
@@ -339,6 +342,7 @@ export async function applyObservations(
         ),
       ],
     );
+    await options.beforeEvents;
     await deps.events.publishMany(tx, eventsOf(rows, transitions));
     const started = [...new Set(transitions.filter((t) => t.kind === 'state' && t.to === 'running').map((t) => t.containerId))];
     if (started.length > 0) await detectRestartLoops(tx, deps, tenantId, started, now);

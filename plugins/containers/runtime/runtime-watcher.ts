@@ -83,14 +83,39 @@ export class RuntimeWatcher {
     );
   }
 
-  private async commit(observations: Observation[], workloads: RuntimeWorkload[], cursor: string, listing: boolean, listed?: { at: Date; startedAt: Date }) {
+  /** Label changes are applied after each batch commits, one batch after another in commit order. */
+  private labelsApplied: Promise<void> = Promise.resolve();
+
+  /**
+   * One batch in one transaction. `after` is the batch before it, when that one is still in flight:
+   * this one locks its containers' rows once that one holds its own (so a container both batches
+   * name is changed by the older first), changes them and records their transitions meanwhile,
+   * then waits for that commit before its events (so event ids follow commit order, as a client
+   * resuming a stream after an id expects), before anything two batches could both write
+   * (workloads, the runtime state with its cursor) and before its own commit. So cursors commit in
+   * order, and a batch whose predecessor failed rolls back too. `onLocked` says when this batch
+   * holds its rows (or ended without).
+   */
+  private async transact(
+    observations: Observation[],
+    workloads: RuntimeWorkload[],
+    cursor: string,
+    listing: boolean,
+    listed?: { at: Date; startedAt: Date },
+    after?: { locked: Promise<void>; committed: Promise<unknown> },
+    onLocked?: () => void,
+  ): Promise<ApplyResult> {
     const now = this.deps.clock();
     const result = await this.db.transaction(async (tx) => {
+      await after?.locked;
       const applied = await applyObservations(tx, this.deps, this.tenantId, this.adapter.kind, observations, now, {
         removeMissing: listing,
         listedAt: listed?.at,
         listStartedAt: listed?.startedAt,
+        onLocked,
+        beforeEvents: after?.committed,
       });
+      await after?.committed;
       if (workloads.length > 0 || listing) await applyWorkloads(tx, this.tenantId, workloads, now, listing);
       await this.setState(
         {
@@ -104,7 +129,24 @@ export class RuntimeWatcher {
       );
       return applied;
     });
-    if (result.labelsChanged.length > 0 && this.deps.onLabelsChanged) await this.deps.onLabelsChanged(this.tenantId, result.labelsChanged);
+    return result;
+  }
+
+  /**
+   * After a batch committed: the endpoints its containers' labels declare. Not part of `after`:
+   * that work may wait on a container row the next batch holds while that batch waits for this one.
+   */
+  private async applyLabels(result: ApplyResult): Promise<void> {
+    const { onLabelsChanged } = this.deps;
+    if (result.labelsChanged.length === 0 || !onLabelsChanged) return;
+    const labels = this.labelsApplied.then(() => onLabelsChanged(this.tenantId, result.labelsChanged));
+    this.labelsApplied = labels.catch(() => undefined);
+    await labels;
+  }
+
+  private async commit(observations: Observation[], workloads: RuntimeWorkload[], cursor: string, listing: boolean, listed?: { at: Date; startedAt: Date }) {
+    const result = await this.transact(observations, workloads, cursor, listing, listed);
+    await this.applyLabels(result);
     return result;
   }
 
@@ -158,24 +200,45 @@ export class RuntimeWatcher {
     let pending: Observation[] = [];
     let workloads: RuntimeWorkload[] = [];
     let cursor = from;
-    let committed = from;
+    let flushedUpTo = from;
     let flushTimer: NodeJS.Timeout | undefined;
-    let flushing: Promise<void> = Promise.resolve();
+    // Batches in flight: the newest one's lock and commit, which the next batch waits for (see
+    // `transact`), and the whole handling (labels too) of the newest and of the one before it,
+    // which the stream waits for, so that at most two are in flight while events keep coming.
+    let newestLocked: Promise<void> = Promise.resolve();
+    let newestCommit: Promise<unknown> = Promise.resolve();
+    let newest: Promise<void> = Promise.resolve();
+    let older: Promise<void> = Promise.resolve();
     const flush = () => {
       clearTimeout(flushTimer);
       flushTimer = undefined;
-      if (cursor === committed) return flushing;
+      if (cursor === flushedUpTo) return newest;
       const batch = pending;
       const batchWorkloads = workloads;
       const upTo = cursor;
       pending = [];
       workloads = [];
-      flushing = flushing.then(async () => {
-        await this.commit(batch, batchWorkloads, upTo, false);
-        committed = upTo;
+      flushedUpTo = upTo;
+      let onLocked = () => {};
+      const locked = new Promise<void>((resolve) => {
+        onLocked = resolve;
       });
-      return flushing;
+      const committed = this.transact(batch, batchWorkloads, upTo, false, undefined, { locked: newestLocked, committed: newestCommit }, onLocked);
+      // A batch that failed before it locked anything frees the next one to fail on its commit.
+      const settled = committed.then(onLocked, onLocked);
+      const done = committed.then((result) => this.applyLabels(result));
+      // Awaited by whoever waits on them; a failure also fails the round through the next wait.
+      done.catch(() => undefined);
+      older = newest;
+      // A batch that describes containers may create their rows, which the next batch could not
+      // lock before this one commits: the next one then starts after it (workloads alike).
+      newestLocked = batch.some((o) => o.container) || batchWorkloads.length > 0 ? settled : locked;
+      newestCommit = committed;
+      newest = done;
+      return done;
     };
+    // A batch the timer hands over waits its turn too: at most two in flight.
+    const flushInTurn = () => void newest.then(flush, flush);
     try {
       await this.adapter.watch(
         from,
@@ -186,8 +249,11 @@ export class RuntimeWatcher {
             if (o) pending.push(o);
           }
           cursor = next;
-          if (pending.length + workloads.length >= (this.options.batchSize ?? 500)) await flush();
-          else flushTimer ??= setTimeout(() => void flush().catch(() => undefined), this.options.batchDelayMs ?? 50);
+          if (pending.length + workloads.length >= (this.options.batchSize ?? 500)) {
+            // Hand this batch over, then wait for the one before it: at most two in flight.
+            flush();
+            await older;
+          } else flushTimer ??= setTimeout(flushInTurn, this.options.batchDelayMs ?? 50);
         },
         stop.signal,
       );
