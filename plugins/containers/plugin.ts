@@ -1,5 +1,6 @@
 import { definePlugin, openapiFiles, type PluginManifest, tokens } from '../../core/plugin-api/index.ts';
 import { certificateReads } from './certificates/certificate-reads.ts';
+import { containerReads } from './containers/container-reads.ts';
 import { type ContainerMonitoringOptions, containerMonitoringManifest, initContainerMonitoring } from './containers/container-monitoring.ts';
 import { registerResolvers } from './graphql/containers.resolvers.ts';
 import { endpointReads } from './endpoints/endpoint-reads.ts';
@@ -156,6 +157,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
         heartbeats: heartbeatReads({ database, clock, absoluteUrl: config.absoluteUrl }),
         endpoints: endpointReads({ database }),
         certificates: certificateReads({ database, clock }),
+        containers: containerReads({ database, clock }),
         events,
       });
     },

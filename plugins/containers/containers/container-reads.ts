@@ -74,7 +74,7 @@ export function uptimeIn(transitions: { at: Date; to: string }[], stateBefore: s
   };
 }
 
-/** The container reads shared by the REST handlers (and GraphQL, later): list with groups, one with uptime, transitions. */
+/** The container reads shared by the REST handlers and GraphQL: list with groups, one with uptime, transitions. */
 export function containerReads(deps: { database: DatabaseService; clock: () => Date }) {
   const list = defineList({
     from: withGroup,
@@ -198,3 +198,5 @@ const transitionList = defineList({
     reason: row.reason,
   }),
 });
+
+export type ContainerReads = ReturnType<typeof containerReads>;

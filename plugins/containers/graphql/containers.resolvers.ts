@@ -1,5 +1,6 @@
 import { AppError, type EventsService, type GraphQLContext, type PluginContext } from '../../../core/plugin-api/index.ts';
 import type { CertificateReads } from '../certificates/certificate-reads.ts';
+import type { ContainerReads } from '../containers/container-reads.ts';
 import type { EndpointReads } from '../endpoints/endpoint-reads.ts';
 import type { HeartbeatReads } from '../heartbeats/heartbeat-reads.ts';
 import type { HeartbeatRow } from '../heartbeats/heartbeat-rows.ts';
@@ -9,6 +10,7 @@ export interface ContainersGraphQLDeps {
   heartbeats: HeartbeatReads;
   endpoints: EndpointReads;
   certificates: CertificateReads;
+  containers: ContainerReads;
   events: EventsService;
 }
 
@@ -24,6 +26,8 @@ function checked(args: Args): Args {
   if (typeof args.containerId === 'string' && (args.containerId.length < 1 || args.containerId.length > 200)) {
     problems.push({ path: '/containerId', message: 'must be 1 to 200 characters' });
   }
+  if (typeof args.group === 'string' && (args.group.length < 1 || args.group.length > 300))
+    problems.push({ path: '/group', message: 'must be 1 to 300 characters' });
   for (const key of ['since', 'until']) {
     const value = args[key];
     if (value instanceof Date && Number.isNaN(value.getTime())) problems.push({ path: `/${key}`, message: 'must be an RFC 3339 timestamp' });
@@ -51,7 +55,7 @@ type HeartbeatNode = { id: string; [heartbeatRow]?: HeartbeatRow };
  * id is null), and the plugin's event topics as subscriptions of the subscriber's workspace.
  */
 export function registerResolvers(ctx: PluginContext, deps: ContainersGraphQLDeps): void {
-  const { heartbeats, endpoints, certificates, events } = deps;
+  const { heartbeats, endpoints, certificates, containers, events } = deps;
   const tenant = async (context: GraphQLContext, permission: string) => (await context.authorize(permission)) as string;
 
   ctx.resolve('Query', 'heartbeats', async (_p, args: Args, context) => heartbeats.list(await tenant(context, 'containers.heartbeats:read'), asQuery(args)));
@@ -99,6 +103,25 @@ export function registerResolvers(ctx: PluginContext, deps: ContainersGraphQLDep
     certificates.checks(await tenant(context, 'containers.certificates:read'), certificate, asQuery(args)),
   );
 
+  // A container of the list carries no uptime: it is read for the containers that ask for it.
+  const containerRead = 'containers.containers:read';
+  ctx.resolve('Query', 'containers', async (_p, args: Args, context) => containers.list(await tenant(context, containerRead), asQuery(args)));
+  ctx.resolve('Query', 'container', async (_p, args: { id: string }, context) =>
+    containers.get(await tenant(context, containerRead), checked(args).id as string).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'not_found') return null;
+      throw error;
+    }),
+  );
+  ctx.resolve(
+    'Container',
+    'uptime',
+    async (container: { id: string; uptime?: unknown }, _a, context) =>
+      container.uptime ?? (await containers.get(await tenant(context, containerRead), container.id)).uptime,
+  );
+  ctx.resolve('Container', 'transitions', async (container: { id: string }, args: Args, context) =>
+    containers.transitions(await tenant(context, containerRead), container.id, asQuery(args)),
+  );
+
   for (const [field, topic, permission] of [
     ['heartbeatPinged', 'heartbeat.pinged', 'containers.heartbeats:read'],
     ['heartbeatDeadlineMissed', 'heartbeat.deadline_missed', 'containers.heartbeats:read'],
@@ -110,6 +133,9 @@ export function registerResolvers(ctx: PluginContext, deps: ContainersGraphQLDep
     ['endpointRecovery', 'endpoint.recovery', 'containers.endpoints:read'],
     ['certificateAlert', 'certificate.alert', 'containers.certificates:read'],
     ['certificateRecovery', 'certificate.recovery', 'containers.certificates:read'],
+    ['containerStateChanged', 'container.state_changed', 'containers.containers:read'],
+    ['containerHealthChanged', 'container.health_changed', 'containers.containers:read'],
+    ['containerRestartAlert', 'container.restart_alert', 'containers.containers:read'],
   ] as const) {
     ctx.resolve('Subscription', field, {
       subscribe: async (_p, _a, context) => events.iterate({ tenantId: await tenant(context, permission), topics: new Set([topic]) }),
