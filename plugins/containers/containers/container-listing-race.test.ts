@@ -2,29 +2,10 @@ import t from 'tap';
 import { call, servicesProbe } from '../../../core/plugin-api/testing.ts';
 import { startWorld } from '../../../core/testing/identity-fixtures.ts';
 import { createContainersPlugin } from '../plugin.ts';
-import type { RuntimeContainer } from '../runtime/runtime-adapter.ts';
+import { describedContainer } from '../runtime/runtime-container.testkit.ts';
 import { applyObservations, type Observation } from './container-store.ts';
 
-const described = (externalId: string): RuntimeContainer => ({
-  externalId,
-  name: externalId,
-  image: 'postgres:16.2',
-  imageDigest: null,
-  state: 'running',
-  health: null,
-  labels: {},
-  composeProject: null,
-  composeService: null,
-  namespace: null,
-  workloadKind: null,
-  workloadName: null,
-  host: 'h1',
-  createdAt: null,
-  startedAt: new Date('2026-03-10T11:00:00Z'),
-  finishedAt: null,
-  exitCode: null,
-  restartCount: 0,
-});
+const described = (externalId: string) => describedContainer(externalId, { image: 'postgres:16.2' });
 
 /**
  * A listing is a snapshot: when it commits after another writer applied a newer state of a

@@ -3,27 +3,9 @@ import { startWorld } from '../../../core/testing/identity-fixtures.ts';
 import { eventually } from '../containers/containers.testkit.ts';
 import { createContainersPlugin } from '../plugin.ts';
 import type { RuntimeAdapter, RuntimeContainer, RuntimeEvent } from './runtime-adapter.ts';
+import { describedContainer } from './runtime-container.testkit.ts';
 
-const described = (id: string, state: RuntimeContainer['state'] = 'running'): RuntimeContainer => ({
-  externalId: id,
-  name: `app-${id}`,
-  image: 'nginx:1.25.3',
-  imageDigest: null,
-  state,
-  health: null,
-  labels: {},
-  composeProject: null,
-  composeService: null,
-  namespace: null,
-  workloadKind: null,
-  workloadName: null,
-  host: 'test',
-  createdAt: null,
-  startedAt: new Date('2026-01-01T00:00:00Z'),
-  finishedAt: null,
-  exitCode: null,
-  restartCount: 0,
-});
+const described = (id: string) => describedContainer(id, { name: `app-${id}`, startedAt: new Date('2026-01-01T00:00:00Z') });
 
 /** A runtime whose event stream is a list given up front: the watcher reads it as fast as it can. */
 function scriptedRuntime(containers: RuntimeContainer[], script: RuntimeEvent[]): RuntimeAdapter {
