@@ -238,7 +238,7 @@ export class RuntimeWatcher {
       return done;
     };
     // A batch the timer hands over waits its turn too: at most two in flight.
-    const flushInTurn = () => void newest.then(flush, flush);
+    const flushInTurn = () => void newest.then(flush, flush).catch(() => undefined);
     try {
       await this.adapter.watch(
         from,
