@@ -43,6 +43,29 @@ const lockKey = 'itops_migrations';
  * The record table is the one earlier versions wrote (`itops_migrations`), so their databases go on.
  */
 export async function migrate(owner: SqlHandle, prefix: string, list: SqlMigration[]): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(owner, prefix, list);
+    } catch (error) {
+      // A migration that changes tables other transactions use (dropping a foreign key locks the
+      // referenced table too) can be chosen as a deadlock's victim while the platform runs; it
+      // rolled back whole, so it is run again. Other failures are the migration's own.
+      if (attempt >= 5 || !lockConflict(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
+/** A deadlock or lock timeout anywhere in the error's causes. */
+function lockConflict(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '40P01' || code === '55P03') return true;
+  }
+  return false;
+}
+
+async function migrateOnce(owner: SqlHandle, prefix: string, list: SqlMigration[]): Promise<string[]> {
   return owner.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext(?))', [lockKey]);
     await tx.query(

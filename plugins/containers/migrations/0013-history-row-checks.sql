@@ -5,6 +5,10 @@
 -- its history, now by one statement per delete rather than a cascade per row. The function runs
 -- as the tables' owner, as a cascade does, so that a tenant's deletion through the platform role
 -- and a workspace's own delete under row-level security both remove it.
+-- Dropping a foreign key locks the referenced table too: every table this touches is locked at
+-- once, parents first, so the migration waits for other transactions rather than deadlocking with
+-- them halfway (CI saw that while the other plugins were already running).
+LOCK TABLE tenant, heartbeat, container, status_monitor, heartbeat_ping, heartbeat_flip, container_transition, status_monitor_change IN ACCESS EXCLUSIVE MODE;
 ALTER TABLE heartbeat_ping DROP CONSTRAINT heartbeat_ping_heartbeat_id_fkey;
 ALTER TABLE heartbeat_flip DROP CONSTRAINT heartbeat_flip_heartbeat_id_fkey;
 ALTER TABLE container_transition DROP CONSTRAINT container_transition_container_id_fkey;
