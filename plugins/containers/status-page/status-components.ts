@@ -353,7 +353,14 @@ export class StatusStore {
       const components = await tx.query<{ id: string; name: string; monitor_type: MonitorType; monitor_id: string }>(
         `SELECT c.id, c.name, c.monitor_type, c.monitor_id FROM status_component c
          JOIN jsonb_to_recordset(?::jsonb) AS x(type text, id text) ON c.monitor_type = x.type AND c.monitor_id = x.id ORDER BY c.id`,
-        [JSON.stringify([...changedKeys].map((key) => ({ type: (states.get(key) as State).type, id: (states.get(key) as State).id })))],
+        [
+          JSON.stringify(
+            [...changedKeys].map((key) => {
+              const { type, id } = states.get(key) as State;
+              return { type, id };
+            }),
+          ),
+        ],
       );
       if (components.length === 0) return result;
       const bound = new Map<string, { id: string; name: string }[]>();
