@@ -69,9 +69,12 @@ export class PointStore {
       if (ts > last) last = ts;
     }
     await this.database.forTenant(tenantId).transaction(async (tx) => {
+      // The metric points also go to the watchdog's inbox, in the batch row (migration 0004).
+      const inbox = batch.points;
       const inserted = await tx.query(
-        `INSERT INTO aiops_ingest_batch (id, tenant_id, source, agent_id, received_at, points, events, rejected, first_ts, last_ts, idempotency_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO aiops_ingest_batch (id, tenant_id, source, agent_id, received_at, points, events, rejected, first_ts, last_ts, idempotency_key,
+                                         inbox_services, inbox_metrics, inbox_times, inbox_values)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::text[], ?::float8[], ?::float8[])
          ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
         [
           batchId,
@@ -85,6 +88,10 @@ export class PointStore {
           times.length ? new Date(first).toISOString() : null,
           times.length ? new Date(last).toISOString() : null,
           batch.idempotencyKey ?? null,
+          inbox.length ? inbox.map((p) => p.service_id) : null,
+          inbox.length ? inbox.map((p) => p.metric_name) : null,
+          inbox.length ? inbox.map((p) => p.ts) : null,
+          inbox.length ? inbox.map((p) => p.value) : null,
         ],
       );
       if (inserted.length === 0) {

@@ -34,12 +34,58 @@ const key = (tenant: string, service: string, metric: string) => JSON.stringify(
 /** Points of a series scored without a new anomaly after which its open anomalies resolve. */
 const calmPointsToResolve = 10;
 
-interface PointRow {
+interface InboxRow {
+  id: string;
   tenant_id: string;
-  service_id: string;
-  metric_name: string;
-  ts: Date;
-  value: number;
+  inbox_services: string[] | null;
+  inbox_metrics: string[] | null;
+  inbox_times: number[] | null;
+  inbox_values: number[] | null;
+}
+
+interface Series {
+  tenant: string;
+  service: string;
+  metric: string;
+  ts: number[];
+  values: number[];
+}
+
+/**
+ * The round's points per series, each series in time order and the series in key order (so two
+ * nodes' rounds write series states in the same order and cannot deadlock on them).
+ */
+function seriesOf(batches: InboxRow[]): Map<string, Series> {
+  const points = new Map<string, Series>();
+  for (const b of batches) {
+    const services = b.inbox_services ?? [];
+    for (let i = 0; i < services.length; i++) {
+      const service = services[i];
+      const metric = (b.inbox_metrics as string[])[i];
+      const k = key(b.tenant_id, service, metric);
+      let g = points.get(k);
+      if (!g) {
+        g = { tenant: b.tenant_id, service, metric, ts: [], values: [] };
+        points.set(k, g);
+      }
+      g.ts.push((b.inbox_times as number[])[i]);
+      g.values.push(Number((b.inbox_values as number[])[i]));
+    }
+  }
+  const groups = new Map<string, Series>();
+  for (const k of [...points.keys()].sort()) {
+    const g = points.get(k) as Series;
+    groups.set(k, inTimeOrder(g));
+  }
+  return groups;
+}
+
+function inTimeOrder(g: Series): Series {
+  let sorted = true;
+  for (let i = 1; i < g.ts.length && sorted; i++) sorted = g.ts[i - 1] <= g.ts[i];
+  if (sorted) return g;
+  const order = g.ts.map((_, i) => i).sort((a, b) => g.ts[a] - g.ts[b] || a - b);
+  return { ...g, ts: order.map((i) => g.ts[i]), values: order.map((i) => g.values[i]) };
 }
 
 /**
@@ -51,28 +97,15 @@ interface PointRow {
  */
 export async function runWatchdogRound(deps: WatchdogDeps): Promise<{ batches: number; points: number; anomalies: number }> {
   return deps.database.platform.transaction(async (tx) => {
-    const batches = await tx.query<{ id: string }>(
-      `SELECT id FROM aiops_ingest_batch WHERE scored_at IS NULL AND points > 0 ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+    // Each batch brings its metric points in its inbox (migration 0004), read with it.
+    const batches = await tx.query<InboxRow>(
+      `SELECT id, tenant_id, inbox_services, inbox_metrics, inbox_times, inbox_values FROM aiops_ingest_batch
+        WHERE scored_at IS NULL AND points > 0 ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED`,
       [deps.maxBatches ?? 200],
     );
     if (batches.length === 0) return { batches: 0, points: 0, anomalies: 0 };
     const ids = batches.map((b) => b.id);
-    const rows = await tx.query<PointRow>(
-      `SELECT tenant_id, service_id, metric_name, ts, value FROM aiops_point
-        WHERE batch_id = ANY(?::uuid[]) AND kind = 'metric' ORDER BY tenant_id, service_id, metric_name, ts`,
-      [ids],
-    );
-    const groups = new Map<string, { tenant: string; service: string; metric: string; ts: number[]; values: number[] }>();
-    for (const r of rows) {
-      const k = key(r.tenant_id, r.service_id, r.metric_name);
-      let g = groups.get(k);
-      if (!g) {
-        g = { tenant: r.tenant_id, service: r.service_id, metric: r.metric_name, ts: [], values: [] };
-        groups.set(k, g);
-      }
-      g.ts.push(new Date(r.ts).getTime());
-      g.values.push(Number(r.value));
-    }
+    const groups = seriesOf(batches);
     const states = await loadStates(tx, [...groups.values()]);
     const inputs: SeriesWork[] = [];
     for (const [k, g] of groups) {
@@ -109,7 +142,11 @@ export async function runWatchdogRound(deps: WatchdogDeps): Promise<{ batches: n
       });
     }
     await saveStates(tx, stateRows);
-    await tx.query('UPDATE aiops_ingest_batch SET scored_at = now() WHERE id = ANY(?::uuid[])', [ids]);
+    await tx.query(
+      `UPDATE aiops_ingest_batch SET scored_at = now(), inbox_services = NULL, inbox_metrics = NULL, inbox_times = NULL, inbox_values = NULL
+        WHERE id = ANY(?::uuid[])`,
+      [ids],
+    );
     const opened = await openAnomalies(deps, tx, detected);
     await resolveCalm(deps, tx, calm);
     watchdogCounters.lastRun = new Date();

@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { aiopsWorld, eventually } from '../aiops.testkit.ts';
+
+interface Inbox {
+  id: string;
+  scored_at: Date | null;
+  inbox_services: string[] | null;
+  inbox_metrics: string[] | null;
+  inbox_times: number[] | null;
+  inbox_values: number[] | null;
+}
+
+const migration = (file: string) => readFileSync(new URL(`../migrations/${file}`, import.meta.url), 'utf8');
+const points = (end: number) =>
+  Array.from({ length: 6 }, (_, i) => ({
+    service_id: i % 2 ? 'web' : 'db',
+    metric_name: 'latency_ms',
+    value: 10 + i,
+    timestamp: new Date(end - (6 - i) * 60_000).toISOString(),
+  }));
+
+t.test('a batch brings its metric points (not its events) to the watchdog in its own row', async (t) => {
+  const { kernel, ingest } = await aiopsWorld(t, { env: { ITOPS_JOBS_ENABLED: 'false' } });
+  const end = Date.now() - 60_000;
+  const sent = points(end);
+  const answer = await ingest({ points: sent, events: [{ service_id: 'web', event_type: 'deployment', message: 'v2' }] });
+  t.equal(answer.status, 202);
+  const [batch] = await kernel.database.platform.query<Inbox>('SELECT * FROM aiops_ingest_batch WHERE id = ?', [answer.json.batch_id]);
+  t.same(batch.inbox_services, ['db', 'web', 'db', 'web', 'db', 'web'], 'the metric points, not the event');
+  t.same(
+    batch.inbox_metrics,
+    sent.map(() => 'latency_ms'),
+  );
+  t.same(
+    batch.inbox_times,
+    sent.map((p) => Date.parse(p.timestamp)),
+    'times in epoch milliseconds',
+  );
+  t.same(batch.inbox_values, [10, 11, 12, 13, 14, 15]);
+  const [{ n }] = await kernel.database.platform.query<{ n: string }>('SELECT count(*) AS n FROM aiops_point WHERE batch_id = ?', [batch.id]);
+  t.equal(Number(n), 7, 'the points and the event are stored as before');
+});
+
+t.test('scoring takes the points from the inbox and empties it', async (t) => {
+  const { kernel, ingest } = await aiopsWorld(t, { env: { ITOPS_AIOPS_WATCHDOG_INTERVAL_MS: '50' } });
+  const answer = await ingest({ points: points(Date.now() - 60_000) });
+  t.equal(answer.status, 202);
+  const after = await eventually(async () => {
+    const [row] = await kernel.database.platform.query<Inbox>('SELECT * FROM aiops_ingest_batch WHERE id = ?', [answer.json.batch_id]);
+    return row.scored_at ? row : undefined;
+  });
+  t.same([after?.inbox_services, after?.inbox_metrics, after?.inbox_times, after?.inbox_values], [null, null, null, null], 'scored, its inbox emptied');
+  const states = await kernel.database.platform.query<{ service_id: string; seen: number }>(
+    'SELECT service_id, points_seen AS seen FROM aiops_series_state ORDER BY service_id',
+  );
+  t.same(
+    states.map((s) => [s.service_id, Number(s.seen)]),
+    [
+      ['db', 3],
+      ['web', 3],
+    ],
+    'each series saw its own points',
+  );
+});
+
+t.test('migration 0004 fills the inbox of batches stored before it and not yet scored', async (t) => {
+  const { kernel, ingest } = await aiopsWorld(t, { env: { ITOPS_JOBS_ENABLED: 'false' } });
+  const sent = points(Date.now() - 60_000);
+  const unscored = await ingest({ points: sent });
+  const scored = await ingest({ points: sent.slice(0, 2) });
+  const db = kernel.database.platform;
+  // Back to the table as it was before 0004, with one batch already scored.
+  await db.query(migration('0004-watchdog-inbox.down.sql'));
+  await db.query('UPDATE aiops_ingest_batch SET scored_at = now() WHERE id = ?', [scored.json.batch_id]);
+  await db.query(migration('0004-watchdog-inbox.sql'));
+  const rows = await db.query<Inbox>('SELECT * FROM aiops_ingest_batch ORDER BY received_at');
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const filled = byId.get(unscored.json.batch_id) as Inbox;
+  t.same(filled.inbox_services, ['db', 'db', 'db', 'web', 'web', 'web'], 'grouped by series, each in time order');
+  t.same(filled.inbox_values, [10, 12, 14, 11, 13, 15]);
+  t.same(
+    filled.inbox_times,
+    [0, 2, 4, 1, 3, 5].map((i) => Date.parse(sent[i].timestamp)),
+  );
+  t.equal(byId.get(scored.json.batch_id)?.inbox_services, null, 'a scored batch has nothing to bring');
+  const [{ indexes }] = await db.query<{ indexes: string }>(
+    "SELECT count(*) AS indexes FROM pg_indexes WHERE tablename = 'aiops_point' AND indexname = 'aiops_point_batch'",
+  );
+  t.equal(Number(indexes), 0, 'and the per-point batch index is gone');
+});
