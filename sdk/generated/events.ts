@@ -40,6 +40,27 @@ export interface components {
       reason?: string | null;
       fingerprint256?: string | null;
     };
+    /** @description A certificate check completed: the status it left (a failed handshake is `error`, which raises no alert by itself), with the days left. */
+    'certificate.check_result': {
+      /** Format: uuid */
+      certificateId: string;
+      name: string;
+      host: string;
+      port: number;
+      serverName: string;
+      /** @description The handshake succeeded. */
+      ok: boolean;
+      /** @enum {string} */
+      status: 'pending' | 'valid' | 'expiring' | 'expired' | 'invalid' | 'error';
+      /** @enum {string} */
+      previousStatus: 'pending' | 'valid' | 'expiring' | 'expired' | 'invalid' | 'error';
+      daysLeft?: number | null;
+      /** Format: date-time */
+      notAfter?: string | null;
+      error?: string | null;
+      /** Format: date-time */
+      checkedAt: string;
+    };
     /** @description A certificate that had warned is valid and outside every warning threshold again (renewed or fixed). */
     'certificate.recovery': {
       /** Format: uuid */
@@ -440,6 +461,7 @@ export interface EventPayloads {
   'automation.smoke': components['schemas']['automation.smoke'];
   'automation.smoke_job_ran': components['schemas']['automation.smoke_job_ran'];
   'certificate.alert': components['schemas']['certificate.alert'];
+  'certificate.check_result': components['schemas']['certificate.check_result'];
   'certificate.recovery': components['schemas']['certificate.recovery'];
   'container.health_changed': components['schemas']['container.health_changed'];
   'container.restart_alert': components['schemas']['container.restart_alert'];

@@ -10,7 +10,7 @@ const kindOf = (alertState: string) => (alertState.startsWith('expiring:') ? 'ex
 /**
  * Records one check of a claimed certificate monitor in one transaction: the check row, the
  * certificate seen (or the handshake's error, keeping the last certificate), the status, and, when
- * the alert state changes, `certificate.alert` (a new warning threshold, expiry, invalid) or
+ * `certificate.check_result`, and when the alert state changes, `certificate.alert` (a new warning threshold, expiry, invalid) or
  * `certificate.recovery` (back to valid and outside the warnings), with the core alerts that follow
  * the alert state. A result for a monitor deleted or reconfigured while it ran is dropped. Returns
  * whether the alert state changed.
@@ -87,6 +87,23 @@ export async function recordCertificateCheck(
       facts.lastError,
       row.id,
     ]);
+    const identity = { certificateId: row.id, name: row.name, host: row.host, port: row.port, serverName: row.server_name };
+    const notAfter = iso(facts.notAfter);
+    // Every check, as endpoints have: a status an alert does not follow (a refused connection) still reaches who watches.
+    await deps.events.publish(tx, {
+      topic: 'certificate.check_result',
+      tenantId: row.tenant_id,
+      payload: {
+        ...identity,
+        ok: seen !== null,
+        status: evaluation.status,
+        previousStatus: row.status,
+        daysLeft: evaluation.daysLeft,
+        notAfter,
+        error: facts.lastError,
+        checkedAt: checkedAt.toISOString(),
+      },
+    });
     if (evaluation.alertState === row.alert_state) return false;
     // One alert per alert state (each warning level notifies the channels): the old one's is
     // resolved and the new one's raised, with the state that causes them.
@@ -105,8 +122,6 @@ export async function recordCertificateCheck(
         fingerprint: alert.fingerprint,
       });
     }
-    const identity = { certificateId: row.id, name: row.name, host: row.host, port: row.port, serverName: row.server_name };
-    const notAfter = iso(facts.notAfter);
     const fingerprint256 = seen?.leaf.fingerprint256 ?? row.fingerprint256;
     if (evaluation.alertState !== 'ok') {
       await deps.events.publish(tx, {

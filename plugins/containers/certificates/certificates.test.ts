@@ -96,7 +96,11 @@ t.test('an HTTPS endpoint’s certificate: validated, warned about as expiry nea
   t.ok(renewed.daysLeft > 48 && renewed.daysLeft < 49.5, `the new certificate has ~49 days left (${renewed.daysLeft})`);
   t.not(renewed.fingerprint256, certificate.fingerprint256);
 
-  const events = await topics('certificate.');
+  const all = await topics('certificate.');
+  const results = all.filter((e) => e.topic === 'certificate.check_result');
+  t.equal(results.length, 8, 'a certificate.check_result per check');
+  t.match(results[7].payload, { certificateId: id, ok: true, status: 'valid', previousStatus: 'expired', daysLeft: Number, error: null, checkedAt: String });
+  const events = all.filter((e) => e.topic !== 'certificate.check_result');
   t.same(
     events.map((e) => `${e.topic}:${e.payload.kind ?? e.payload.previousKind}:${e.payload.thresholdDays ?? ''}`),
     [
@@ -127,7 +131,7 @@ t.test('an HTTPS endpoint’s certificate: validated, warned about as expiry nea
 t.test('standalone certificate monitors: create, read, list, update, delete', { skip }, async (t) => {
   const certs = certificateFactory(t);
   const server = await startTlsServer(t, certs.signed(40));
-  const { kernel, acmeOps, acmeViewer, certificateChecked, getCertificate, clock } = await certificateWorld(t);
+  const { kernel, acmeOps, acmeViewer, certificateChecked, getCertificate, topics, clock } = await certificateWorld(t);
   const created = await call(kernel, 'POST', '/api/v1/certificates', {
     headers: acmeOps.headers,
     body: { host: '127.0.0.1', port: server.port, serverName: 'localhost', warningDays: [10, 60], caCertificate: certs.ca.cert },
@@ -153,6 +157,12 @@ t.test('standalone certificate monitors: create, read, list, update, delete', { 
   const other = await call(kernel, 'POST', '/api/v1/certificates', { headers: acmeOps.headers, body: { host: 'Example.TEST', name: 'example' } });
   t.match(other.json, { host: 'example.test', serverName: 'example.test', port: 443 });
   t.match(await certificateChecked(other.json.id, 1), { status: 'error', lastError: 'connection refused by example.test:443' });
+  const refused = (await topics('certificate.check_result')).find((e) => e.payload.certificateId === other.json.id);
+  t.match(
+    refused?.payload,
+    { ok: false, status: 'error', previousStatus: 'pending', error: 'connection refused by example.test:443' },
+    'a refused connection raises no alert, but its check result is published (the console shows it live)',
+  );
 
   const list = await call(kernel, 'GET', '/api/v1/certificates', { headers: acmeViewer.headers });
   t.match(list.json, { page: { total: 2 }, sort: { by: 'notAfter', order: 'asc' } });

@@ -72,8 +72,28 @@ const certificateIdentity = {
   serverName: { type: 'string' },
 };
 
-/** Certificate event topics (seed 004) and their payloads. */
+const certificateStatus = { type: 'string', enum: ['pending', 'valid', 'expiring', 'expired', 'invalid', 'error'] };
+
+/** Certificate event topics (seed 004, and check results as endpoints have them) and their payloads. */
 export const certificateEvents: EventDeclaration[] = [
+  {
+    topic: 'certificate.check_result',
+    description: 'A certificate check completed: the status it left (a failed handshake is `error`, which raises no alert by itself), with the days left.',
+    payloadSchema: {
+      type: 'object',
+      required: ['certificateId', 'name', 'host', 'port', 'serverName', 'ok', 'status', 'previousStatus', 'checkedAt'],
+      properties: {
+        ...certificateIdentity,
+        ok: { type: 'boolean', description: 'The handshake succeeded.' },
+        status: certificateStatus,
+        previousStatus: certificateStatus,
+        daysLeft: { type: ['number', 'null'] },
+        notAfter: nullableTime,
+        error: { type: ['string', 'null'] },
+        checkedAt: time,
+      },
+    },
+  },
   {
     topic: 'certificate.alert',
     description: 'A certificate crossed a warning threshold (days before expiry), expired, or became invalid (chain or name).',
