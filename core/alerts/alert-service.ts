@@ -140,10 +140,10 @@ export class AlertService implements AlertsService {
   }
 
   /**
-   * At most five statements whatever the batch (and what the outbox's publish hooks add, the
-   * webhook fan-out's one): the upsert, the triggered events, then for the alerts not yet notified
-   * the silences and the channels of their tenants (matched here) and one statement recording
-   * notifications and silences.
+   * At most four statements whatever the batch (and what the outbox's publish hooks add, the
+   * webhook fan-out's one): the silences and channels of the batch's workspaces, the upsert (new
+   * alerts inserted already silenced or notified), the triggered events, and one statement
+   * recording the notifications.
    */
   async raiseMany(tx: Tx, inputs: RaiseAlert[]): Promise<Alert[]> {
     for (const input of inputs) checkRaise(input);
@@ -171,18 +171,23 @@ export class AlertService implements AlertsService {
       return key;
     });
     const q = tx.query;
+    // Routed before the upsert: a new alert is inserted silenced or notified, not updated once more
+    // after (an update of a row just inserted into a full page costs as much as the insert).
+    const routing = await readRouting(q, [...new Set(inputs.map((input) => input.tenantId))]);
+    const values = [...upserts.values()].map((u) => ({ ...u, silenced_by: routing.silenceOf(u) }));
     // Sorted so that two batches upserting the same alerts lock them in the same order.
     const returned = await q<AlertRow & { inserted: boolean }>(
-      `INSERT INTO alert (id, tenant_id, fingerprint, source, entity_type, entity_id, severity, status, title, message, labels, count)
-       SELECT gen_random_uuid(), x.tenant_id, x.fingerprint, x.source, x.entity_type, x.entity_id, x.severity, 'firing', x.title, x.message, x.labels, x.times
+      `INSERT INTO alert (id, tenant_id, fingerprint, source, entity_type, entity_id, severity, status, title, message, labels, count, silenced_by, notified_at)
+       SELECT gen_random_uuid(), x.tenant_id, x.fingerprint, x.source, x.entity_type, x.entity_id, x.severity, 'firing', x.title, x.message, x.labels, x.times,
+         x.silenced_by, CASE WHEN x.silenced_by IS NULL THEN now() END
        FROM jsonb_to_recordset(?::jsonb) AS x(tenant_id text, fingerprint text, source text, entity_type text, entity_id text, severity text,
-         title text, message text, labels jsonb, times integer)
+         title text, message text, labels jsonb, times integer, silenced_by uuid)
        ORDER BY x.tenant_id, x.fingerprint
        ON CONFLICT (tenant_id, fingerprint) WHERE status = 'firing' DO UPDATE SET
          last_seen_at = now(), count = alert.count + excluded.count, severity = excluded.severity, title = excluded.title,
          message = excluded.message, labels = excluded.labels
        RETURNING *, (xmax = 0) AS inserted`,
-      [JSON.stringify([...upserts.values()])],
+      [JSON.stringify(values)],
     );
     const byKey = new Map(returned.map((row) => [alertKey(row.tenant_id, row.fingerprint), row]));
     // In the order of their first raise, as raising one by one would publish and notify them.
@@ -195,8 +200,7 @@ export class AlertService implements AlertsService {
       );
     }
     // Notify once per firing alert; one held back by a silence is notified when raised after it ends.
-    const unnotified = rows.filter((row) => !row.notified_at);
-    const queued = unnotified.length > 0 ? await this.route(q, unnotified) : [];
+    const queued = await this.notify(q, rows, routing);
     if (queued.length > 0) tx.afterCommit(() => this.enqueueAll(queued));
     const views = new Map(rows.map(({ inserted: _, ...row }) => [alertKey(row.tenant_id, row.fingerprint), alertView(row)]));
     return keys.map((key) => views.get(key) as Alert);
@@ -301,37 +305,29 @@ export class AlertService implements AlertsService {
   }
 
   /**
-   * Picks the channels of alerts not yet notified, unless a silence holds them back, and records
-   * which: the silences and channels of all their tenants are read once and matched here.
+   * The notifications of alerts this raise notified: the new ones inserted unsilenced, and firing
+   * ones still held back by a silence that has ended since (those are routed and updated here).
+   * One statement, none when nobody is to be told.
    */
-  private async route(q: Query, rows: AlertRow[]): Promise<Queued[]> {
-    const tenants = [...new Set(rows.map((row) => row.tenant_id))];
-    const silences = await q<{ id: string; tenant_id: string; matchers: SilenceMatchers }>(
-      `SELECT id, tenant_id, matchers FROM silence
-       WHERE tenant_id = ANY(?::text[]) AND cancelled_at IS NULL AND starts_at <= now() AND ends_at > now() ORDER BY ends_at DESC`,
-      [tenants],
-    );
-    const silencedBy = new Map<AlertRow, string>();
-    for (const row of rows) {
-      const silence = silences.find((s) => s.tenant_id === row.tenant_id && silenceMatches(s.matchers, matchable(row)));
-      if (silence) silencedBy.set(row, silence.id);
+  private async notify(q: Query, rows: (AlertRow & { inserted: boolean })[], routing: Routing): Promise<Queued[]> {
+    const late = rows.filter((row) => !row.inserted && !row.notified_at);
+    const silencedBy = new Map(late.map((row) => [row, routing.silenceOf(row)]));
+    const notifications = rows
+      .filter((row) => (row.inserted ? row.notified_at !== null : silencedBy.has(row) && !silencedBy.get(row)))
+      .flatMap((row) =>
+        routing.channelsOf(row).map((c) => ({ id: randomUUID(), tenant_id: row.tenant_id, alert_id: row.id, channel_id: c.id, channel_name: c.name })),
+      );
+    if (late.length === 0) {
+      if (notifications.length > 0) {
+        await q(
+          `INSERT INTO alert_notification (id, tenant_id, alert_id, channel_id, channel_name, kind, status)
+           SELECT x.id, x.tenant_id, x.alert_id, x.channel_id, x.channel_name, 'firing', 'pending'
+           FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, tenant_id text, alert_id uuid, channel_id uuid, channel_name text)`,
+          [JSON.stringify(notifications)],
+        );
+      }
+      return notifications.map((n) => ({ id: n.id, tenant_id: n.tenant_id }));
     }
-    const notifying = rows.filter((row) => !silencedBy.has(row));
-    const channels =
-      notifying.length === 0
-        ? []
-        : await q<{ id: string; tenant_id: string; name: string; rules: RoutingRule[] }>(
-            `SELECT c.id, c.tenant_id, c.name, coalesce(json_agg(json_build_object('source', r.source, 'minSeverity', r.min_severity, 'labels', r.labels))
-               FILTER (WHERE r.id IS NOT NULL), '[]') AS rules
-             FROM notification_channel c LEFT JOIN channel_rule r ON r.channel_id = c.id
-             WHERE c.tenant_id = ANY(?::text[]) AND c.enabled GROUP BY c.id ORDER BY c.name`,
-            [[...new Set(notifying.map((row) => row.tenant_id))]],
-          );
-    const notifications = notifying.flatMap((row) =>
-      channels
-        .filter((c) => c.tenant_id === row.tenant_id && channelSelected(c.rules, matchable(row)))
-        .map((c) => ({ id: randomUUID(), tenant_id: row.tenant_id, alert_id: row.id, channel_id: c.id, channel_name: c.name })),
-    );
     const updated = await q<{ id: string; notified_at: Date | null; silenced_by: string | null }>(
       `WITH queued AS (
          INSERT INTO alert_notification (id, tenant_id, alert_id, channel_id, channel_name, kind, status)
@@ -342,10 +338,10 @@ export class AlertService implements AlertsService {
        FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, silenced_by uuid)
        WHERE alert.id = x.id
        RETURNING alert.id, alert.notified_at, alert.silenced_by`,
-      [JSON.stringify(notifications), JSON.stringify(rows.map((row) => ({ id: row.id, silenced_by: silencedBy.get(row) ?? null })))],
+      [JSON.stringify(notifications), JSON.stringify(late.map((row) => ({ id: row.id, silenced_by: silencedBy.get(row) ?? null })))],
     );
     const byId = new Map(updated.map((u) => [u.id, u]));
-    for (const row of rows) {
+    for (const row of late) {
       const u = byId.get(row.id);
       if (!u) continue;
       row.notified_at = u.notified_at;
@@ -373,13 +369,46 @@ type Queued = { id: string; tenant_id: string };
 
 const alertKey = (tenantId: string, fingerprint: string) => JSON.stringify([tenantId, fingerprint]);
 
-const matchable = (row: AlertRow) => ({
+const matchable = (row: Matchable) => ({
   source: row.source,
   entityType: row.entity_type,
   entityId: row.entity_id,
   severity: row.severity,
   labels: row.labels ?? {},
 });
+
+type Matchable = Pick<AlertRow, 'tenant_id' | 'source' | 'entity_type' | 'entity_id' | 'severity' | 'labels'>;
+
+/** The active silences and enabled channels of a batch's workspaces, matched in memory. */
+interface Routing {
+  /** The silence holding the alert back (the one ending last), or null. */
+  silenceOf(row: Matchable): string | null;
+  /** The channels whose rules select the alert, by name. */
+  channelsOf(row: Matchable): { id: string; name: string }[];
+}
+
+/** One round trip for both: a batch of any size reads them once. */
+async function readRouting(q: Query, tenants: string[]): Promise<Routing> {
+  const [read] = await q<{
+    silences: { id: string; tenant_id: string; matchers: SilenceMatchers }[];
+    channels: { id: string; tenant_id: string; name: string; rules: RoutingRule[] }[];
+  }>(
+    `SELECT
+       (SELECT coalesce(json_agg(json_build_object('id', s.id, 'tenant_id', s.tenant_id, 'matchers', s.matchers) ORDER BY s.ends_at DESC), '[]')
+          FROM silence s
+         WHERE s.tenant_id = ANY(?::text[]) AND s.cancelled_at IS NULL AND s.starts_at <= now() AND s.ends_at > now()) AS silences,
+       (SELECT coalesce(json_agg(ch ORDER BY ch.name), '[]') FROM (
+          SELECT c.id, c.tenant_id, c.name, coalesce(json_agg(json_build_object('source', r.source, 'minSeverity', r.min_severity, 'labels', r.labels))
+                   FILTER (WHERE r.id IS NOT NULL), '[]') AS rules
+            FROM notification_channel c LEFT JOIN channel_rule r ON r.channel_id = c.id
+           WHERE c.tenant_id = ANY(?::text[]) AND c.enabled GROUP BY c.id) ch) AS channels`,
+    [tenants, tenants],
+  );
+  return {
+    silenceOf: (row) => read.silences.find((s) => s.tenant_id === row.tenant_id && silenceMatches(s.matchers, matchable(row)))?.id ?? null,
+    channelsOf: (row) => read.channels.filter((c) => c.tenant_id === row.tenant_id && channelSelected(c.rules, matchable(row))),
+  };
+}
 
 /** A tenant's transaction raises only that tenant's alerts (a platform transaction may raise any). */
 function checkTenant(tx: Tx, tenantId: string): void {
