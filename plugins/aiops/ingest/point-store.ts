@@ -68,15 +68,32 @@ export class PointStore {
       if (ts < first) first = ts;
       if (ts > last) last = ts;
     }
+    const rows = pointColumns(batch);
     await this.database.forTenant(tenantId).transaction(async (tx) => {
-      // The metric points also go to the watchdog's inbox, in the batch row (migration 0004).
-      const inbox = batch.points;
+      // One statement: the batch row (a retried Idempotency-Key finds its batch and stores nothing),
+      // its points, and its metric points once more in the batch row, the watchdog's inbox
+      // (migration 0004), aggregated from the same parameters so they are sent once.
       const inserted = await tx.query(
-        `INSERT INTO aiops_ingest_batch (id, tenant_id, source, agent_id, received_at, points, events, rejected, first_ts, last_ts, idempotency_key,
-                                         inbox_services, inbox_metrics, inbox_times, inbox_values)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::text[], ?::text[], ?::float8[], ?::float8[])
-         ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
+        `WITH u AS MATERIALIZED (
+           SELECT * FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::float8[], ?::text[], ?::jsonb[]) WITH ORDINALITY AS u(s, m, t, v, k, l, i)),
+         b AS (
+           INSERT INTO aiops_ingest_batch (id, tenant_id, source, agent_id, received_at, points, events, rejected, first_ts, last_ts, idempotency_key,
+                                           inbox_services, inbox_metrics, inbox_times, inbox_values)
+           SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, array_agg(u.s ORDER BY u.i), array_agg(u.m ORDER BY u.i),
+                  array_agg((extract(epoch FROM u.t) * 1000)::float8 ORDER BY u.i), array_agg(u.v ORDER BY u.i)
+             FROM u WHERE u.k = 'metric'
+           ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id),
+         p AS (
+           INSERT INTO aiops_point (tenant_id, batch_id, service_id, metric_name, ts, value, kind, labels)
+           SELECT ?::text, b.id, u.s, u.m, u.t, u.v, u.k, u.l FROM b, u)
+         SELECT id FROM b`,
         [
+          rows.services,
+          rows.metrics,
+          rows.stamps,
+          rows.values,
+          rows.kinds,
+          rows.labels,
           batchId,
           tenantId,
           batch.source,
@@ -88,10 +105,7 @@ export class PointStore {
           times.length ? new Date(first).toISOString() : null,
           times.length ? new Date(last).toISOString() : null,
           batch.idempotencyKey ?? null,
-          inbox.length ? inbox.map((p) => p.service_id) : null,
-          inbox.length ? inbox.map((p) => p.metric_name) : null,
-          inbox.length ? inbox.map((p) => p.ts) : null,
-          inbox.length ? inbox.map((p) => p.value) : null,
+          tenantId,
         ],
       );
       if (inserted.length === 0) {
@@ -103,7 +117,7 @@ export class PointStore {
         stored = { receivedAt: new Date(earlier.received_at), points: earlier.points, events: earlier.events };
         return;
       }
-      await insertRows(tx, tenantId, batchId, batch);
+      await insertEventRows(tx, tenantId, batch);
       await this.events.publish(tx, {
         topic: 'aiops.batch_ingested',
         tenantId,
@@ -114,9 +128,9 @@ export class PointStore {
   }
 }
 
-async function insertRows(tx: Tx, tenantId: string, batchId: string, batch: TelemetryBatch): Promise<void> {
+/** The batch's points and events as the columns of aiops_point, points first. */
+function pointColumns(batch: TelemetryBatch) {
   const n = batch.points.length + batch.events.length;
-  if (n === 0) return;
   const services: string[] = new Array(n);
   const metrics: string[] = new Array(n);
   const stamps: string[] = new Array(n);
@@ -133,7 +147,6 @@ async function insertRows(tx: Tx, tenantId: string, batchId: string, batch: Tele
     labels[i] = p.labels && Object.keys(p.labels).length ? JSON.stringify(p.labels) : null;
     i++;
   }
-  const changes: TelemetryEvent[] = [];
   for (const e of batch.events) {
     services[i] = e.service_id;
     metrics[i] = e.event_type;
@@ -142,14 +155,13 @@ async function insertRows(tx: Tx, tenantId: string, batchId: string, batch: Tele
     kinds[i] = 'event';
     labels[i] = JSON.stringify({ ...e.labels, ...(e.message ? { message: e.message } : {}) });
     i++;
-    if (changeEventTypes.has(e.event_type)) changes.push(e);
   }
-  await tx.query(
-    `INSERT INTO aiops_point (tenant_id, batch_id, service_id, metric_name, ts, value, kind, labels)
-     SELECT ?, ?::uuid, u.s, u.m, u.t, u.v, u.k, u.l
-       FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::float8[], ?::text[], ?::jsonb[]) AS u(s, m, t, v, k, l)`,
-    [tenantId, batchId, services, metrics, stamps, values, kinds, labels],
-  );
+  return { services, metrics, stamps, values, kinds, labels };
+}
+
+/** What the batch's events declare besides their points: dependencies and change events (RCA's inputs). */
+async function insertEventRows(tx: Tx, tenantId: string, batch: TelemetryBatch): Promise<void> {
+  const changes = batch.events.filter((e) => changeEventTypes.has(e.event_type));
   // Agents declare dependencies as events: `dependency` with label depends_on (RCA's known edges).
   const edges = batch.events.filter((e) => e.event_type === 'dependency' && e.labels?.depends_on);
   if (edges.length > 0) {

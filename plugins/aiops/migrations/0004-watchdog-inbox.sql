@@ -14,7 +14,7 @@ UPDATE aiops_ingest_batch b
    SET (inbox_services, inbox_metrics, inbox_times, inbox_values) = (
          SELECT array_agg(p.service_id ORDER BY p.service_id, p.metric_name, p.ts),
                 array_agg(p.metric_name ORDER BY p.service_id, p.metric_name, p.ts),
-                array_agg(extract(epoch FROM p.ts)::float8 * 1000 ORDER BY p.service_id, p.metric_name, p.ts),
+                array_agg((extract(epoch FROM p.ts) * 1000)::float8 ORDER BY p.service_id, p.metric_name, p.ts),
                 array_agg(p.value ORDER BY p.service_id, p.metric_name, p.ts)
            FROM aiops_point p
           WHERE p.batch_id = b.id AND p.kind = 'metric')
