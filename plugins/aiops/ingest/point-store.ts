@@ -71,21 +71,18 @@ export class PointStore {
     const rows = pointColumns(batch);
     await this.database.forTenant(tenantId).transaction(async (tx) => {
       // One statement: the batch row (a retried Idempotency-Key finds its batch and stores nothing),
-      // its points, and its metric points once more in the batch row, the watchdog's inbox
-      // (migration 0004), aggregated from the same parameters so they are sent once.
+      // its points, and its metric points (the first of the columns) once more in the batch row,
+      // the watchdog's inbox (migration 0004): slices of the same parameters, so they are sent once.
       const inserted = await tx.query(
-        `WITH u AS MATERIALIZED (
-           SELECT * FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::float8[], ?::text[], ?::jsonb[]) WITH ORDINALITY AS u(s, m, t, v, k, l, i)),
+        `WITH a AS (SELECT ?::text[] AS s, ?::text[] AS m, ?::timestamptz[] AS t, ?::float8[] AS v, ?::text[] AS k, ?::jsonb[] AS l, ?::int AS np),
          b AS (
            INSERT INTO aiops_ingest_batch (id, tenant_id, source, agent_id, received_at, points, events, rejected, first_ts, last_ts, idempotency_key,
                                            inbox_services, inbox_metrics, inbox_times, inbox_values)
-           SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, array_agg(u.s ORDER BY u.i), array_agg(u.m ORDER BY u.i),
-                  array_agg((extract(epoch FROM u.t) * 1000)::float8 ORDER BY u.i), array_agg(u.v ORDER BY u.i)
-             FROM u WHERE u.k = 'metric'
+           SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, a.s[1:a.np], a.m[1:a.np], a.t[1:a.np], a.v[1:a.np] FROM a
            ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id),
          p AS (
            INSERT INTO aiops_point (tenant_id, batch_id, service_id, metric_name, ts, value, kind, labels)
-           SELECT ?::text, b.id, u.s, u.m, u.t, u.v, u.k, u.l FROM b, u)
+           SELECT ?::text, b.id, u.s, u.m, u.t, u.v, u.k, u.l FROM b, a, unnest(a.s, a.m, a.t, a.v, a.k, a.l) AS u(s, m, t, v, k, l))
          SELECT id FROM b`,
         [
           rows.services,
@@ -94,6 +91,7 @@ export class PointStore {
           rows.values,
           rows.kinds,
           rows.labels,
+          batch.points.length,
           batchId,
           tenantId,
           batch.source,

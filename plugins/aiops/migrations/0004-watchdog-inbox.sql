@@ -2,11 +2,11 @@
 -- (four arrays, one TOASTed tuple per batch) instead of being read back from aiops_point by
 -- batch_id. The index on aiops_point (batch_id) cost every stored point an index entry, about a
 -- fifth of the ingest's database work, only so that each point could be read once; scoring clears
--- the inbox. Times are epoch milliseconds, as the detectors take them.
+-- the inbox.
 ALTER TABLE aiops_ingest_batch
   ADD COLUMN inbox_services text[],
   ADD COLUMN inbox_metrics text[],
-  ADD COLUMN inbox_times float8[],
+  ADD COLUMN inbox_times timestamptz[],
   ADD COLUMN inbox_values float8[];
 
 -- Batches stored before this migration and not yet scored keep their place in the queue.
@@ -14,7 +14,7 @@ UPDATE aiops_ingest_batch b
    SET (inbox_services, inbox_metrics, inbox_times, inbox_values) = (
          SELECT array_agg(p.service_id ORDER BY p.service_id, p.metric_name, p.ts),
                 array_agg(p.metric_name ORDER BY p.service_id, p.metric_name, p.ts),
-                array_agg((extract(epoch FROM p.ts) * 1000)::float8 ORDER BY p.service_id, p.metric_name, p.ts),
+                array_agg(p.ts ORDER BY p.service_id, p.metric_name, p.ts),
                 array_agg(p.value ORDER BY p.service_id, p.metric_name, p.ts)
            FROM aiops_point p
           WHERE p.batch_id = b.id AND p.kind = 'metric')

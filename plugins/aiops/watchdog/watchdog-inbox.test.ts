@@ -7,7 +7,7 @@ interface Inbox {
   scored_at: Date | null;
   inbox_services: string[] | null;
   inbox_metrics: string[] | null;
-  inbox_times: number[] | null;
+  inbox_times: Date[] | null;
   inbox_values: number[] | null;
 }
 
@@ -33,9 +33,8 @@ t.test('a batch brings its metric points (not its events) to the watchdog in its
     sent.map(() => 'latency_ms'),
   );
   t.same(
-    batch.inbox_times,
+    batch.inbox_times?.map((d) => d.getTime()),
     sent.map((p) => Date.parse(p.timestamp)),
-    'times in epoch milliseconds',
   );
   t.same(batch.inbox_values, [10, 11, 12, 13, 14, 15]);
   const [{ n }] = await kernel.database.platform.query<{ n: string }>('SELECT count(*) AS n FROM aiops_point WHERE batch_id = ?', [batch.id]);
@@ -80,7 +79,7 @@ t.test('migration 0004 fills the inbox of batches stored before it and not yet s
   t.same(filled.inbox_services, ['db', 'db', 'db', 'web', 'web', 'web'], 'grouped by series, each in time order');
   t.same(filled.inbox_values, [10, 12, 14, 11, 13, 15]);
   t.same(
-    filled.inbox_times,
+    filled.inbox_times?.map((d) => d.getTime()),
     [0, 2, 4, 1, 3, 5].map((i) => Date.parse(sent[i].timestamp)),
   );
   t.equal(byId.get(scored.json.batch_id)?.inbox_services, null, 'a scored batch has nothing to bring');

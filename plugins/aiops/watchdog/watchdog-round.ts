@@ -39,7 +39,7 @@ interface InboxRow {
   tenant_id: string;
   inbox_services: string[] | null;
   inbox_metrics: string[] | null;
-  inbox_times: number[] | null;
+  inbox_times: Date[] | null;
   inbox_values: number[] | null;
 }
 
@@ -68,7 +68,7 @@ function seriesOf(batches: InboxRow[]): Map<string, Series> {
         g = { tenant: b.tenant_id, service, metric, ts: [], values: [] };
         points.set(k, g);
       }
-      g.ts.push((b.inbox_times as number[])[i]);
+      g.ts.push((b.inbox_times as Date[])[i].getTime());
       g.values.push(Number((b.inbox_values as number[])[i]));
     }
   }
