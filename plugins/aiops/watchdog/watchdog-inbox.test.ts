@@ -63,6 +63,33 @@ t.test('scoring takes the points from the inbox and empties it', async (t) => {
   );
 });
 
+t.test('a batch stored without an inbox (by a node of the version before it, in a rolling upgrade) is scored from the table', async (t) => {
+  const { kernel, ingest } = await aiopsWorld(t, { env: { ITOPS_JOBS_ENABLED: 'false' } });
+  const answer = await ingest({ points: points(Date.now() - 60_000) });
+  const db = kernel.database.platform;
+  await db.query('UPDATE aiops_ingest_batch SET inbox_services = NULL, inbox_metrics = NULL, inbox_times = NULL, inbox_values = NULL WHERE id = ?', [
+    answer.json.batch_id,
+  ]);
+  const { runWatchdogRound } = await import('./watchdog-round.ts');
+  const idle = { raiseMany: async () => [], resolveMany: async () => [] };
+  const round = await runWatchdogRound({
+    database: kernel.database,
+    events: { publish: async () => '0', publishMany: async () => [] },
+    alerts: idle,
+    workers: { run: async (_task: string, input: unknown) => (await import('./score.worker.ts')).default(input as never) },
+    threshold: 0.99,
+  } as never);
+  t.match(round, { batches: 1, points: 6 }, 'its six metric points were read and scored');
+  const states = await db.query<{ service_id: string; seen: string }>('SELECT service_id, points_seen AS seen FROM aiops_series_state ORDER BY service_id');
+  t.same(
+    states.map((s) => [s.service_id, Number(s.seen)]),
+    [
+      ['db', 3],
+      ['web', 3],
+    ],
+  );
+});
+
 t.test('migration 0004 fills the inbox of batches stored before it and not yet scored', async (t) => {
   const { kernel, ingest } = await aiopsWorld(t, { env: { ITOPS_JOBS_ENABLED: 'false' } });
   const sent = points(Date.now() - 60_000);

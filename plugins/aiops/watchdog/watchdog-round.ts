@@ -37,6 +37,8 @@ const calmPointsToResolve = 10;
 interface InboxRow {
   id: string;
   tenant_id: string;
+  first_ts: Date | null;
+  last_ts: Date | null;
   inbox_services: string[] | null;
   inbox_metrics: string[] | null;
   inbox_times: Date[] | null;
@@ -80,6 +82,42 @@ function seriesOf(batches: InboxRow[]): Map<string, Series> {
   return groups;
 }
 
+/**
+ * A node of the version before the inbox, still running in a rolling upgrade, stores batches
+ * without one: their metric points are read from aiops_point instead (by batch, within the
+ * batch's time range so only its days' partitions are scanned; there is no index by batch).
+ */
+async function fillMissingInboxes(tx: Tx, batches: InboxRow[]): Promise<void> {
+  const bare = batches.filter((b) => b.inbox_services === null && b.first_ts !== null && b.last_ts !== null);
+  if (bare.length === 0) return;
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const b of bare) {
+    from = Math.min(from, new Date(b.first_ts as Date).getTime());
+    to = Math.max(to, new Date(b.last_ts as Date).getTime());
+  }
+  const rows = await tx.query<{ batch_id: string; service_id: string; metric_name: string; ts: Date; value: number }>(
+    `SELECT batch_id, service_id, metric_name, ts, value FROM aiops_point
+      WHERE batch_id = ANY(?::uuid[]) AND kind = 'metric' AND ts BETWEEN ? AND ?`,
+    [bare.map((b) => b.id), new Date(from).toISOString(), new Date(to).toISOString()],
+  );
+  const byId = new Map<string, InboxRow>();
+  for (const b of bare) {
+    b.inbox_services = [];
+    b.inbox_metrics = [];
+    b.inbox_times = [];
+    b.inbox_values = [];
+    byId.set(b.id, b);
+  }
+  for (const r of rows) {
+    const b = byId.get(r.batch_id) as InboxRow;
+    b.inbox_services?.push(r.service_id);
+    b.inbox_metrics?.push(r.metric_name);
+    b.inbox_times?.push(new Date(r.ts));
+    b.inbox_values?.push(Number(r.value));
+  }
+}
+
 function inTimeOrder(g: Series): Series {
   let sorted = true;
   for (let i = 1; i < g.ts.length && sorted; i++) sorted = g.ts[i - 1] <= g.ts[i];
@@ -99,11 +137,12 @@ export async function runWatchdogRound(deps: WatchdogDeps): Promise<{ batches: n
   return deps.database.platform.transaction(async (tx) => {
     // Each batch brings its metric points in its inbox (migration 0004), read with it.
     const batches = await tx.query<InboxRow>(
-      `SELECT id, tenant_id, inbox_services, inbox_metrics, inbox_times, inbox_values FROM aiops_ingest_batch
+      `SELECT id, tenant_id, first_ts, last_ts, inbox_services, inbox_metrics, inbox_times, inbox_values FROM aiops_ingest_batch
         WHERE scored_at IS NULL AND points > 0 ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED`,
       [deps.maxBatches ?? 200],
     );
     if (batches.length === 0) return { batches: 0, points: 0, anomalies: 0 };
+    await fillMissingInboxes(tx, batches);
     const ids = batches.map((b) => b.id);
     const groups = seriesOf(batches);
     const states = await loadStates(tx, [...groups.values()]);
