@@ -9,9 +9,9 @@ const kindOf = (alertState: string) => (alertState.startsWith('expiring:') ? 'ex
 
 /**
  * Records one check of a claimed certificate monitor in one transaction: the check row, the
- * certificate seen (or the handshake's error, keeping the last certificate), the status, and, when
- * `certificate.check_result`, and when the alert state changes, `certificate.alert` (a new warning threshold, expiry, invalid) or
- * `certificate.recovery` (back to valid and outside the warnings), with the core alerts that follow
+ * certificate seen (or the handshake's error, keeping the last certificate), the status,
+ * `certificate.check_result`, and, when the alert state changes, `certificate.alert` (a new warning
+ * threshold, expiry, invalid) or `certificate.recovery` (back to valid and outside the warnings), with the core alerts that follow
  * the alert state. A result for a monitor deleted or reconfigured while it ran is dropped. Returns
  * whether the alert state changed.
  */
