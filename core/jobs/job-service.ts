@@ -30,7 +30,7 @@ export class JobService implements JobsService {
     /** How long stopping a worker waits for its running jobs (the shutdown timeout). */
     private readonly stopWaitMs = 10_000,
   ) {
-    this.boss = new PgBoss({ connectionString, max: poolSize, application_name: 'itops-jobs', useListenNotify: true });
+    this.boss = new PgBoss({ connectionString, max: poolSize, application_name: 'itops-jobs' });
     this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
   }
 
@@ -45,14 +45,22 @@ export class JobService implements JobsService {
     const existing = this.queues.get(name);
     if (existing) throw new Error(`job queue "${name}" is declared by both ${existing.owner} and ${owner}`);
     this.queues.set(name, { declaration, owner });
-    await this.boss.createQueue(name, {
+    const options = {
       retryLimit: declaration.retry?.limit ?? 3,
       retryDelay: declaration.retry?.delaySeconds ?? 5,
       retryBackoff: declaration.retry?.backoff ?? true,
       expireInSeconds: declaration.expireInSeconds ?? 900,
-      // Wake workers on every node the moment a job is queued instead of at their next poll.
-      notify: true,
-    });
+      // No pg_notify in the insert: a transaction that notifies takes PostgreSQL's one notify lock
+      // from its commit until its WAL is flushed, so every job insert of every node queued behind
+      // the others' fsyncs (the pool's 4 connections all waiting, /ready answering "jobs
+      // unreachable" under the conformance fuzz). The sender wakes its own node's workers instead
+      // (`wakeWorkers`); other nodes find the job at their next poll.
+      notify: false,
+    };
+    await this.boss.createQueue(name, options);
+    // createQueue leaves an existing queue as it was: a database from an earlier version keeps
+    // the settings declared now, notify among them.
+    await this.boss.updateQueue(name, options);
     if (declaration.schedule) await this.boss.schedule(name, declaration.schedule, {}, { tz: 'UTC' });
     return async () => {
       this.queues.delete(name);
@@ -133,7 +141,11 @@ export class JobService implements JobsService {
     for (const worker of this.boss.getWipData()) if (worker.name === name && worker.count > 0) this.boss.notifyWorker(worker.id);
   }
 
-  /** `group` puts the job in a concurrency group (see `work`'s `perGroup`). */
+  /** After a send: this node's idle workers of the queue fetch now rather than at their next poll. */
+  private wakeWorkers(name: string): void {
+    for (const worker of this.boss.getWipData()) if (worker.name === name && worker.count === 0) this.boss.notifyWorker(worker.id);
+  }
+
   /**
    * Many jobs of one queue in one statement (pg-boss `insert`): what a mass change queues after its
    * commit, where one `send` each would wait for a commit each.
@@ -152,17 +164,21 @@ export class JobService implements JobsService {
         ...(job.group ? { group: { id: job.group } } : {}),
       })),
     );
+    this.wakeWorkers(name);
   }
 
+  /** `group` puts the job in a concurrency group (see `work`'s `perGroup`). */
   async send(name: string, payload: object = {}, options: { startAfterSeconds?: number; singletonKey?: string; group?: string } = {}): Promise<string | null> {
     const queue = this.queues.get(name);
     if (!queue) throw new Error(`unknown job queue "${name}"`);
     if (queue.declaration.payloadSchema) this.validator.assert(queue.declaration.payloadSchema, payload, `payload of job ${name}`);
-    return this.boss.send(name, payload, {
+    const id = await this.boss.send(name, payload, {
       startAfter: options.startAfterSeconds,
       singletonKey: options.singletonKey,
       ...(options.group ? { group: { id: options.group } } : {}),
     });
+    this.wakeWorkers(name);
+    return id;
   }
 
   /** Every queue's counts as pg-boss keeps them (queued, ready, deferred, active, failed). */
