@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.ts';
 import { isConnectionError, unlessUnavailable } from './database-errors.ts';
 import { appRole, tenantSetting } from './tenant-isolation.ts';
 import { MutationObservers } from './mutation-observers.ts';
+import { commitSql } from './notifying-commit.ts';
 import { replacePlaceholders } from './placeholders.ts';
 import { ReplicaReads, type ReplicaSettings } from './read-replica.ts';
 import type { DatabaseService, PlatformDatabase, SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
@@ -119,7 +120,7 @@ export class Database implements DatabaseService {
     let result: T;
     try {
       result = await fn(tx);
-      await client.query(await this.mutationObservers.beforeCommit(tx, observed));
+      await client.query(commitSql(tx, await this.mutationObservers.beforeCommit(tx, observed)));
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -1,3 +1,4 @@
+import { notifiesAtCommit } from '../db/notifying-commit.ts';
 import type { Tx } from '../db/sql-handles.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { EventDeclaration } from '../plugin-api/types.ts';
@@ -124,6 +125,7 @@ export class EventOutbox {
   async publishMany(tx: Tx, events: EventToPublish[]): Promise<string[]> {
     if (events.length === 0) return [];
     for (const event of events) this.check(event);
+    notifiesAtCommit(tx);
     const rows = await tx.query<{ id: string; topic: string; tenant_id: string | null }>(publishManySql, [
       JSON.stringify(events.map((e) => ({ topic: e.topic, tenant_id: e.tenantId ?? null, payload: e.payload }))),
     ]);
@@ -136,6 +138,7 @@ export class EventOutbox {
 
   async publish(tx: Tx, event: EventToPublish): Promise<string> {
     this.check(event);
+    notifiesAtCommit(tx);
     const [row] = await tx.query<{ id: string }>(
       `WITH e AS (INSERT INTO event_outbox (topic, tenant_id, payload) VALUES (?, ?, ?) RETURNING id)
          SELECT id, pg_notify('${eventChannel}', id::text) FROM e`,
