@@ -128,3 +128,24 @@ t.test('tenant-scoped entities: each tenant sees its own rows, and a query witho
     "a tenant's handle sees only its rows, without a tenant condition",
   );
 });
+
+t.test('queues are declared without NOTIFY, and one an earlier version made with it is switched at the next boot', async (t) => {
+  // A notifying insert holds PostgreSQL's one notify lock until its WAL is flushed: job inserts queued behind each other.
+  const first = await startTestKernel(t, { plugins: [examplePlugin], access });
+  const notifying = async () =>
+    (await first.database.query<{ name: string }>("SELECT name FROM pgboss.queue WHERE name LIKE 'example.%' AND notify ORDER BY name")).map((r) => r.name);
+  const [{ count }] = await first.database.query<{ count: string }>("SELECT count(*) FROM pgboss.queue WHERE name LIKE 'example.%'");
+  t.ok(Number(count) > 0, 'the example plugin declared queues');
+  t.same(await notifying(), []);
+  await first.database.query("UPDATE pgboss.queue SET notify = true WHERE name = 'example.record_score'");
+  t.same(await notifying(), ['example.record_score'], 'as an earlier version left it');
+  await startTestKernel(t, { plugins: [examplePlugin], access, databaseUrl: first.database.url });
+  t.same(await notifying(), [], 'declaring it again turned NOTIFY off');
+  const created = await call(first, 'POST', '/api/v1/example/scores', { body: { label: 'woken', values: [2] }, headers: writer });
+  t.equal(created.status, 202);
+  const listed = await eventually(async () => {
+    const list = await call(first, 'GET', '/api/v1/example/scores', { headers: writer });
+    return list.json.data.some((row: { label: string }) => row.label === 'woken') ? list.json.data : undefined;
+  });
+  t.ok(listed, 'a job queued without NOTIFY still runs');
+});
