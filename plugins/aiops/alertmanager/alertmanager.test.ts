@@ -8,7 +8,7 @@ t.test('a firing alert delivered twice makes one anomaly and one core alert; res
   const headers = { authorization };
   const first = await call(kernel, 'POST', '/api/v1/alerts/webhook?workspace=acme', { headers, body: delivery('firing') });
   t.equal(first.status, 200, first.text);
-  t.match(first.json, { status: 'ok', rca_triggered: true, anomaly_id: /^anom-[0-9a-f]{8}$/ });
+  t.match(first.json, { status: 'ok', rca_triggered: true, anomaly_id: /^anom-[0-9a-f]{24}$/ });
   const again = await call(kernel, 'POST', '/api/v1/alerts/webhook?workspace=acme', { headers, body: delivery('firing') });
   t.equal(again.status, 200);
   t.equal(again.json.anomaly_id, first.json.anomaly_id, 'a redelivery answers the same anomaly');

@@ -39,7 +39,7 @@ t.test('the watchdog finds a spike, raises one alert, lists it with the seed fie
   t.equal(page.json.total, 1);
   const [anomaly] = page.json.anomalies;
   t.match(anomaly, {
-    anomaly_id: /^anom-[0-9a-f]{8}$/,
+    anomaly_id: /^anom-[0-9a-f]{24}$/,
     service_id: 'payment-api',
     metric_name: 'cpu_usage_percent',
     detected_at: all[499].timestamp,

@@ -25,8 +25,14 @@ export interface WatchdogDeps {
 /** What the status endpoint shows of the watchdog on this node. */
 export const watchdogCounters = { lastRun: null as Date | null, pointsScored: 0, rounds: 0 };
 
-export function newAnomalyId(): string {
-  return `anom-${randomBytes(4).toString('hex')}`;
+/**
+ * `anom-`, the creation time in milliseconds (12 hex digits) and 48 random bits. The id is the
+ * table's primary key across workspaces: the 32 random bits it had met a duplicate (a 500) about
+ * once in five Alertmanager bench runs of ~40,000 anomalies, as the birthday bound predicts. The
+ * time first keeps the key's index appending at its right edge instead of writing all over it.
+ */
+export function newAnomalyId(now = Date.now()): string {
+  return `anom-${now.toString(16).padStart(12, '0')}${randomBytes(6).toString('hex')}`;
 }
 
 const key = (tenant: string, service: string, metric: string) => JSON.stringify([tenant, service, metric]);
