@@ -141,7 +141,7 @@ export class JobService implements JobsService {
     for (const worker of this.boss.getWipData()) if (worker.name === name && worker.count > 0) this.boss.notifyWorker(worker.id);
   }
 
-  /** After a send: this node's idle workers of the queue fetch now rather than at their next poll. */
+  /** After a send of a job due now: this node's idle workers of the queue fetch it now rather than at their next poll (a delayed one, a retry, would find nothing). */
   private wakeWorkers(name: string): void {
     for (const worker of this.boss.getWipData()) if (worker.name === name && worker.count === 0) this.boss.notifyWorker(worker.id);
   }
@@ -164,7 +164,7 @@ export class JobService implements JobsService {
         ...(job.group ? { group: { id: job.group } } : {}),
       })),
     );
-    this.wakeWorkers(name);
+    if (jobs.some((job) => !job.startAfterSeconds)) this.wakeWorkers(name);
   }
 
   /** `group` puts the job in a concurrency group (see `work`'s `perGroup`). */
@@ -177,7 +177,7 @@ export class JobService implements JobsService {
       singletonKey: options.singletonKey,
       ...(options.group ? { group: { id: options.group } } : {}),
     });
-    this.wakeWorkers(name);
+    if (!options.startAfterSeconds) this.wakeWorkers(name);
     return id;
   }
 
