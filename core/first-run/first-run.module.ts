@@ -46,6 +46,9 @@ export function formProblems(form: SetupForm): SetupProblems {
 export function firstRunModule(deps: { platform: PlatformDatabase; tokens: SetupTokens; defaultPlan: () => Promise<string> }): CoreModule {
   const { platform, tokens } = deps;
   const hasUsers = async () => (await platform.query('SELECT 1 FROM app_user LIMIT 1')).length > 0;
+  // A token is used up in the transaction that creates the first admin: one found used after the
+  // check for users may have been used by a setup that committed in between, which is "set up".
+  const tokenRefused = async () => ((await hasUsers()) ? alreadySetUp() : usedOrUnknown());
   return {
     id: 'first-run',
     openapi: coreFragments.firstRun,
@@ -53,7 +56,7 @@ export function firstRunModule(deps: { platform: PlatformDatabase; tokens: Setup
       async getSetupPage(req: OperationRequest<unknown, Record<string, string>, { token?: string }>) {
         if (await hasUsers()) return alreadySetUp();
         const token = req.query.token ?? '';
-        if (!token || !(await tokens.isValid(token))) return usedOrUnknown();
+        if (!token || !(await tokens.isValid(token))) return tokenRefused();
         return html(200, renderSetupForm(token));
       },
 
@@ -61,7 +64,7 @@ export function firstRunModule(deps: { platform: PlatformDatabase; tokens: Setup
         const form = req.body ?? {};
         const token = form.token ?? '';
         if (await hasUsers()) return alreadySetUp();
-        if (!token || !(await tokens.isValid(token))) return usedOrUnknown();
+        if (!token || !(await tokens.isValid(token))) return tokenRefused();
         const values = { email: form.email, workspaceId: form.workspaceId, workspaceName: form.workspaceName };
         const problems = formProblems(form);
         if (Object.keys(problems).length > 0) return html(400, renderSetupForm(token, values, problems));
