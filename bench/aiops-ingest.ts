@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { aiopsBenchWorld } from './aiops-world.ts';
-import { reportFigures, runGenerator } from './bench-kit.ts';
+import { ownCpuMicros, postgresCpuMicros, reportFigures, runGenerator } from './bench-kit.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 6);
@@ -37,6 +37,7 @@ async function main() {
     const bodies = Array.from({ length: 32 }, (_, i) => batchBody(i));
     // The load comes from the generator's own process, not the server's event loop; `{{uuid}}`
     // gives every batch its own Idempotency-Key.
+    const cpuBefore = { server: ownCpuMicros(), database: postgresCpuMicros() };
     const figures = await runGenerator({
       base: url,
       requests: bodies.map((body) => ({
@@ -48,13 +49,18 @@ async function main() {
       seconds,
       concurrency,
     });
+    // Per point over every batch stored, the generator's unmeasured warm-up second included.
+    const cpu = { server: ownCpuMicros() - cpuBefore.server, database: postgresCpuMicros() - cpuBefore.database };
+    const client = new pg.Client({ connectionString: kernel.database.url });
+    await client.connect();
+    const {
+      rows: [{ batches }],
+    } = await client.query<{ batches: number }>('SELECT count(*)::int AS batches FROM aiops_ingest_batch');
     const failed = figures.errors;
     const counted = figures.requests - figures.errors;
     const points = counted * batchSize;
     const ingestRate = points / figures.seconds;
 
-    const client = new pg.Client({ connectionString: kernel.database.url });
-    await client.connect();
     const now = Date.now();
     const lines = function* () {
       const batchId = randomUUID();
@@ -75,6 +81,9 @@ async function main() {
     console.log(`aiops ingest: ${counted} batches of ${batchSize} in ${seconds}s, concurrency ${concurrency}, ${failed} failed`);
     console.log(`  POST /api/v1/events/ingest  ${Math.round(ingestRate).toLocaleString('en')} points/s`);
     console.log(`  COPY (same rows, same table) ${Math.round(copyRate).toLocaleString('en')} rows/s`);
+    console.log(
+      `  CPU per point: server ${(cpu.server / (batches * batchSize)).toFixed(2)} µs, PostgreSQL ${(cpu.database / (batches * batchSize)).toFixed(2)} µs (${batches} batches)`,
+    );
     console.log(`  ratio ingest/COPY            ${(ratio * 100).toFixed(1)} %  (goal >= 20 %, and >= 100,000 points/s)`);
     reportFigures('aiops-ingest', [
       {

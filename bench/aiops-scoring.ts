@@ -3,7 +3,8 @@
  * task (`aiops.score`, plugins/aiops/watchdog/score.worker.ts) on a pool of one worker thread against
  * a pool of BENCH_THREADS (2) threads, in the same run, over BENCH_SERIES (20,000) series of
  * BENCH_POINTS (200) points each, sent in chunks of BENCH_CHUNK (1,000) series, each series from a
- * fresh state; the pools take turns for BENCH_ROUNDS (7) passes and their medians are compared.
+ * fresh state; the pools take turns for BENCH_ROUNDS (11) passes, and the speed-up is the median of
+ * each round's ratio (a neighbour's burst slows both passes of a round alike, not every round).
  * Also prints the same work on the main thread (no pool) for reference.
  * Goals: >= 5,000,000 points/s on the pool and >= 1.8x one worker on 2 cores. Exits 1 when missed.
  */
@@ -16,7 +17,7 @@ const seriesCount = Number(process.env.BENCH_SERIES ?? 20_000);
 const pointsPer = Number(process.env.BENCH_POINTS ?? 200);
 const chunkSize = Number(process.env.BENCH_CHUNK ?? 1000);
 const threads = Number(process.env.BENCH_THREADS ?? 2);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 11);
 
 function chunks(): ScoreInput[] {
   const out: ScoreInput[] = [];
@@ -72,7 +73,7 @@ const mainStarted = process.hrtime.bigint();
 for (const w of work) score({ ...w, states: w.states.slice() });
 const mainRate = total / (Number(process.hrtime.bigint() - mainStarted) / 1e9);
 // One pass takes well under a second, so a neighbour's burst can swing it: the two pools take
-// turns for BENCH_ROUNDS passes each and the medians are compared.
+// turns for BENCH_ROUNDS passes each, and each round's two passes are compared with each other.
 const onePool = await warmPool(1, work);
 const manyPool = await warmPool(threads, work);
 const oneRates: number[] = [];
@@ -91,22 +92,23 @@ console.log(
 );
 const one = median(oneRates);
 const many = median(manyRates);
+const speedUp = median(manyRates.map((rate, round) => rate / oneRates[round]));
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 console.log(
-  `aiops scoring: ${fmt(total)} points (${fmt(seriesCount)} series x ${pointsPer}), chunks of ${chunkSize} series, median of ${rounds} alternating passes per pool`,
+  `aiops scoring: ${fmt(total)} points (${fmt(seriesCount)} series x ${pointsPer}), chunks of ${chunkSize} series, medians of ${rounds} alternating passes per pool`,
 );
 console.log(`  main thread (reference)   ${fmt(mainRate)} points/s`);
 console.log(`  pool of 1 worker          ${fmt(one)} points/s`);
 console.log(`  pool of ${threads} workers         ${fmt(many)} points/s`);
-console.log(`  speed-up ${threads} vs 1            ${(many / one).toFixed(2)}x  (goal >= 1.8x and >= 5,000,000 points/s)`);
+console.log(`  speed-up ${threads} vs 1            ${speedUp.toFixed(2)}x  (median of the rounds' ratios; goal >= 1.8x and >= 5,000,000 points/s)`);
 reportFigures('aiops-scoring', [
   {
     figure: `watchdog points/s on a pool of ${threads}`,
     value: many,
     baseline: 'pool of 1 worker',
-    ratio: many / one,
+    ratio: speedUp,
     goal: '>= 5000000 points/s and >= 1.8x',
-    pass: many >= 5_000_000 && many / one >= 1.8,
+    pass: many >= 5_000_000 && speedUp >= 1.8,
   },
 ]);
-if (many < 5_000_000 || many / one < 1.8) process.exitCode = 1;
+if (many < 5_000_000 || speedUp < 1.8) process.exitCode = 1;
