@@ -7,6 +7,8 @@ const pgError = (code: string) => Object.assign(new Error('from the server'), { 
 t.test('a server that is away is told from a statement that is wrong', async (t) => {
   for (const code of ['08006', '08001', '57P01', '57P02', '57P03', '53300']) t.ok(isConnectionError(pgError(code)), code);
   t.ok(isConnectionError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })));
+  t.ok(isConnectionError(Object.assign(new Error('connect ENOENT /x/.s.PGSQL.5432'), { code: 'ENOENT', syscall: 'connect' })), 'a unix socket gone');
+  t.notOk(isConnectionError(Object.assign(new Error('no such file'), { code: 'ENOENT', syscall: 'open' })), 'a missing file is not the database');
   t.ok(isConnectionError(new Error('Connection terminated unexpectedly')));
   t.ok(isConnectionError(new Error('timeout exceeded when trying to connect')));
   t.ok(isConnectionError(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })])), 'several addresses, all refused');

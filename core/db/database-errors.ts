@@ -18,8 +18,10 @@ const driverMessages =
 /** Whether `error` (or what it wraps) means the database cannot be reached right now. */
 export function isConnectionError(error: unknown): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    const { code, message } = current as { code?: unknown; message?: unknown };
+    const { code, message, syscall } = current as { code?: unknown; message?: unknown; syscall?: unknown };
     if (typeof code === 'string' && (outageCodes.test(code) || socketCodes.has(code))) return true;
+    // A unix socket whose server stopped is gone altogether: its file is not found.
+    if (code === 'ENOENT' && syscall === 'connect') return true;
     if (typeof message === 'string' && driverMessages.test(message)) return true;
     // Node's AggregateError (a host name resolving to several addresses) carries the socket errors.
     const errors = (current as { errors?: unknown }).errors;

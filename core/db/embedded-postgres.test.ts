@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -35,6 +35,28 @@ t.test('the embedded database keeps its data across restarts', async (t) => {
   t.teardown(() => second.stop());
   await ensureDatabase(second.url, 'itops');
   t.same(await query(url, 'SELECT value FROM kept'), [{ value: 'survives' }]);
+  // The platform talks to it through a unix socket in the cluster's own folder; TCP stays open for tools.
+  t.equal(new URL(second.url).searchParams.get('host'), path.join(dir, 'postgres'));
+  t.same(await query(url, 'SELECT inet_server_addr() AS address'), [{ address: null }], 'connected through the socket');
+  const overTcp = new URL(url);
+  overTcp.search = '';
+  t.same(await query(overTcp.toString(), 'SELECT value FROM kept'), [{ value: 'survives' }], 'and 127.0.0.1 answers too');
+});
+
+t.test('a cluster folder too long for a unix socket is served over TCP alone', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'itops-embedded-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const long = path.join(dir, 'a'.repeat(80));
+  await mkdir(long);
+  // Run as root, the cluster belongs to the postgres user, who must reach its folder.
+  for (const folder of [dir, long]) await chmod(folder, 0o755);
+  const server = await startEmbeddedPostgres({ dir: path.join(long, 'postgres'), port: await freePort(), logger: createLogger('silent') });
+  t.teardown(() => server.stop());
+  t.equal(new URL(server.url).search, '', 'no socket folder in the URL');
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  t.same((await client.query('SELECT inet_server_addr()::text AS address')).rows, [{ address: '127.0.0.1/32' }]);
+  await client.end();
 });
 
 t.test('a cluster left running by a killed owner is stopped and started again', async (t) => {

@@ -60,6 +60,7 @@ export async function startEmbeddedPostgres(options: {
   const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
   const password = fresh ? newPassword() : await clusterPassword(dir);
   if (isRoot()) await fs.chmod(path.dirname(dir), 0o755).catch(() => undefined);
+  const socketDir = ownSocketDir(dir, port);
 
   const server = new EmbeddedPostgres({
     databaseDir: dir,
@@ -70,9 +71,8 @@ export async function startEmbeddedPostgres(options: {
     createPostgresUser: isRoot(),
     authMethod: 'scram-sha-256',
     initdbFlags: ['--encoding=UTF8'],
-    // No unix socket: the machine may run its own PostgreSQL with a socket in the same folder.
     postgresFlags: [
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir ?? ''}`, '-c', 'max_connections=300'],
       ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: (message: string) => logger.debug({ embeddedPostgres: message.trim() }),
@@ -130,7 +130,7 @@ export async function startEmbeddedPostgres(options: {
   if (options.supervise) watch();
 
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres${socketDir ? `?host=${encodeURIComponent(socketDir)}` : ''}`,
     stop: async () => {
       stopping = true;
       clearTimeout(restartTimer);
@@ -140,6 +140,19 @@ export async function startEmbeddedPostgres(options: {
       await releaseCluster(dir);
     },
   };
+}
+
+/**
+ * The folder for the cluster's unix socket: its own data folder, where no other server's socket
+ * can be (the machine may run a PostgreSQL of its own on the same port, with a socket in /tmp or
+ * /var/run). The platform connects through it: a round trip through a unix socket costs both
+ * ends less CPU than one through the loopback TCP stack, most of all for large statements (a
+ * telemetry batch's) and COPY. TCP on 127.0.0.1 stays open for tools; a folder whose socket path
+ * would be too long for the kernel (107 bytes) or that the setting cannot list plainly uses TCP.
+ */
+function ownSocketDir(dir: string, port: number): string | undefined {
+  const socketPath = path.join(dir, `.s.PGSQL.${port}`);
+  return Buffer.byteLength(socketPath) <= 107 && /^[\w./-]+$/.test(dir) ? dir : undefined;
 }
 
 /** Creates a database if it does not exist; the embedded cluster starts with only `postgres`. */
