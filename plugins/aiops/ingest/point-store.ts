@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type DatabaseService, type EventsService, isoTimestamp, type Tx } from '../../../core/plugin-api/index.ts';
+import type { DatabaseService, EventsService, Tx } from '../../../core/plugin-api/index.ts';
 import type { PointPartitions } from './point-partitions.ts';
 
 export interface TelemetryPoint {
@@ -73,23 +73,27 @@ export class PointStore {
       // One statement: the batch row (a retried Idempotency-Key finds its batch and stores nothing),
       // its points, and its metric points (the first of the columns) once more in the batch row,
       // the watchdog's inbox (migration 0004): slices of the same parameters, so they are sent once.
+      // Times travel as epoch milliseconds and kinds follow from the position: cheaper to write
+      // and to read than timestamps and words, 1,000 of each per batch.
       const inserted = await tx.query(
-        `WITH a AS (SELECT ?::text[] AS s, ?::text[] AS m, ?::timestamptz[] AS t, ?::float8[] AS v, ?::text[] AS k, ?::jsonb[] AS l, ?::int AS np),
+        `WITH a AS (SELECT ?::text[] AS s, ?::text[] AS m, ?::float8[] AS t, ?::float8[] AS v, ?::jsonb[] AS l, ?::int AS np),
          b AS (
            INSERT INTO aiops_ingest_batch (id, tenant_id, source, agent_id, received_at, points, events, rejected, first_ts, last_ts, idempotency_key,
                                            inbox_services, inbox_metrics, inbox_times, inbox_values)
-           SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, a.s[1:a.np], a.m[1:a.np], a.t[1:a.np], a.v[1:a.np] FROM a
+           SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, a.s[1:a.np], a.m[1:a.np],
+                  ARRAY(SELECT to_timestamp(x.t / 1000) FROM unnest(a.t[1:a.np]) WITH ORDINALITY AS x(t, n) ORDER BY x.n), a.v[1:a.np]
+             FROM a
            ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id),
          p AS (
            INSERT INTO aiops_point (tenant_id, batch_id, service_id, metric_name, ts, value, kind, labels)
-           SELECT ?::text, b.id, u.s, u.m, u.t, u.v, u.k, u.l FROM b, a, unnest(a.s, a.m, a.t, a.v, a.k, a.l) AS u(s, m, t, v, k, l))
+           SELECT ?::text, b.id, u.s, u.m, to_timestamp(u.t / 1000), u.v, CASE WHEN u.n <= a.np THEN 'metric' ELSE 'event' END, u.l
+             FROM b, a, unnest(a.s, a.m, a.t, a.v, a.l) WITH ORDINALITY AS u(s, m, t, v, l, n))
          SELECT id FROM b`,
         [
           rows.services,
           rows.metrics,
-          rows.stamps,
+          rows.times,
           rows.values,
-          rows.kinds,
           rows.labels,
           batch.points.length,
           batchId,
@@ -126,35 +130,40 @@ export class PointStore {
   }
 }
 
-/** The batch's points and events as the columns of aiops_point, points first. */
+/**
+ * The batch's points and events as the columns of aiops_point, points first (their kind follows
+ * from the position). Labels are sent only when an item has some: a batch of bare points sends no
+ * column of nulls.
+ */
 function pointColumns(batch: TelemetryBatch) {
   const n = batch.points.length + batch.events.length;
   const services: string[] = new Array(n);
   const metrics: string[] = new Array(n);
-  const stamps: string[] = new Array(n);
+  const times: number[] = new Array(n);
   const values: (number | null)[] = new Array(n);
-  const kinds: string[] = new Array(n);
-  const labels: (string | null)[] = new Array(n);
+  let labels: (string | null)[] | null = null;
+  const label = (i: number, json: string) => {
+    labels ??= new Array(n).fill(null);
+    labels[i] = json;
+  };
   let i = 0;
   for (const p of batch.points) {
     services[i] = p.service_id;
     metrics[i] = p.metric_name;
-    stamps[i] = isoTimestamp(new Date(p.ts));
+    times[i] = p.ts;
     values[i] = p.value;
-    kinds[i] = 'metric';
-    labels[i] = p.labels && Object.keys(p.labels).length ? JSON.stringify(p.labels) : null;
+    if (p.labels && Object.keys(p.labels).length) label(i, JSON.stringify(p.labels));
     i++;
   }
   for (const e of batch.events) {
     services[i] = e.service_id;
     metrics[i] = e.event_type;
-    stamps[i] = isoTimestamp(new Date(e.ts));
+    times[i] = e.ts;
     values[i] = null;
-    kinds[i] = 'event';
-    labels[i] = JSON.stringify({ ...e.labels, ...(e.message ? { message: e.message } : {}) });
+    label(i, JSON.stringify({ ...e.labels, ...(e.message ? { message: e.message } : {}) }));
     i++;
   }
-  return { services, metrics, stamps, values, kinds, labels };
+  return { services, metrics, times, values, labels };
 }
 
 /** What the batch's events declare besides their points: dependencies and change events (RCA's inputs). */
