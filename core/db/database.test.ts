@@ -38,3 +38,37 @@ t.test('a prepared statement runs many times on every pooled connection, with it
   await t.rejects(insert([1, 'again']), { code: '23505' }, 'errors are the database’s own');
   t.same(await select([1]), [{ label: 'odd 1' }], 'and the statement still works after one');
 });
+
+t.test('arrays bind as the same PostgreSQL arrays pg would send, whatever their strings hold', async (t) => {
+  const strings = ['plain', '', 'NULL', 'null', 'with space', ' padded ', 'a,b', '{braces}', 'quote "here"', 'back\\slash', '\\"', 'ünïcode ✓', 'new\nline'];
+  const [text] = await database.query<{ a: string[] }>('SELECT ?::text[] AS a', [strings]);
+  t.same(text.a, strings, 'text[]');
+  const numbers = [0, -1, 1.5, 1e21, 1e-7, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  const [floats] = await database.query<{ a: number[] }>('SELECT ?::float8[] AS a', [numbers]);
+  t.same(floats.a, numbers, 'float8[]');
+  const [mixed] = await database.query<{ b: boolean[]; n: (number | null)[]; j: unknown[] }>('SELECT ?::bool[] AS b, ?::int[] AS n, ?::jsonb[] AS j', [
+    [true, false, null],
+    [1, null, undefined, 3],
+    ['{"a":"\\"x\\""}', null],
+  ]);
+  t.same(mixed, { b: [true, false, null], n: [1, null, null, 3], j: [{ a: '"x"' }, null] }, 'bool[], int[] with nulls, jsonb[]');
+  const [empty] = await database.query<{ a: string[] }>('SELECT ?::text[] AS a', [[]]);
+  t.same(empty.a, []);
+  const when = new Date('2026-01-02T03:04:05.678Z');
+  const [dated] = await database.query<{ a: string[] }>('SELECT ?::timestamptz[] AS a', [[when]]);
+  t.equal(new Date(dated.a[0]).getTime(), when.getTime(), 'an array of dates is left to pg');
+  const [nested] = await database.query<{ a: number[][] }>('SELECT ?::int[] AS a', [
+    [
+      [1, 2],
+      [3, 4],
+    ],
+  ]);
+  t.same(
+    nested.a,
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    'and a nested one too',
+  );
+});
