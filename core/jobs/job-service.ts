@@ -20,6 +20,8 @@ export class JobService implements JobsService {
   private readonly boss: PgBoss;
   private started = false;
   private stopWaitUntil?: number;
+  /** When this node last woke each worker for a sent job (wakeWorkers). */
+  private readonly wokenAt = new Map<string, number>();
 
   constructor(
     connectionString: string,
@@ -141,9 +143,24 @@ export class JobService implements JobsService {
     for (const worker of this.boss.getWipData()) if (worker.name === name && worker.count > 0) this.boss.notifyWorker(worker.id);
   }
 
-  /** After a send of a job due now: this node's idle workers of the queue fetch it now rather than at their next poll (a delayed one, a retry, would find nothing). */
-  private wakeWorkers(name: string): void {
-    for (const worker of this.boss.getWipData()) if (worker.name === name && worker.count === 0) this.boss.notifyWorker(worker.id);
+  /**
+   * After a send of `count` jobs due now: that many of this node's idle workers of the queue fetch
+   * now rather than at their next poll (a delayed job, a retry, would find nothing). Waking every
+   * idle worker for each job sent all but one of them on an empty fetch: 3.8 fetches per job in the
+   * workflows bench. The least recently woken go first, so a worker woken a moment ago and still
+   * fetching is not the one woken for the next job.
+   */
+  private wakeWorkers(name: string, count: number): void {
+    const idle = this.boss.getWipData().filter((worker) => worker.name === name && worker.count === 0);
+    if (idle.length === 0) return;
+    idle.sort((a, b) => (this.wokenAt.get(a.id) ?? 0) - (this.wokenAt.get(b.id) ?? 0));
+    const now = Date.now();
+    // Workers of queues stopped and started again leave their ids behind: start over now and then.
+    if (this.wokenAt.size > 10_000) this.wokenAt.clear();
+    for (const worker of idle.slice(0, count)) {
+      this.boss.notifyWorker(worker.id);
+      this.wokenAt.set(worker.id, now);
+    }
   }
 
   /**
@@ -164,7 +181,7 @@ export class JobService implements JobsService {
         ...(job.group ? { group: { id: job.group } } : {}),
       })),
     );
-    if (jobs.some((job) => !job.startAfterSeconds)) this.wakeWorkers(name);
+    this.wakeWorkers(name, jobs.filter((job) => !job.startAfterSeconds).length);
   }
 
   /** `group` puts the job in a concurrency group (see `work`'s `perGroup`). */
@@ -177,7 +194,7 @@ export class JobService implements JobsService {
       singletonKey: options.singletonKey,
       ...(options.group ? { group: { id: options.group } } : {}),
     });
-    if (!options.startAfterSeconds) this.wakeWorkers(name);
+    if (!options.startAfterSeconds) this.wakeWorkers(name, 1);
     return id;
   }
 
