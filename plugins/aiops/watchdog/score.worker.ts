@@ -50,6 +50,31 @@ export default function score(input: ScoreInput): ScoreOutput {
   return { points: input.values.length, states: input.states, hits };
 }
 
+/**
+ * A round's series cut into chunks for the pool, whole and in order: about 32, so that the thread
+ * that takes the last one keeps the others waiting for at most a thirty-second of the round (the
+ * four chunks of before could leave one thread of two idle for a quarter of it), and at least
+ * 5,000 points each, so a small round stays a few cheap tasks.
+ */
+export function scoringChunks<S extends { values: ArrayLike<number> }>(series: S[]): S[][] {
+  const total = series.reduce((n, s) => n + s.values.length, 0);
+  const target = Math.max(5000, Math.ceil(total / 32));
+  const chunks: S[][] = [];
+  let current: S[] = [];
+  let size = 0;
+  for (const s of series) {
+    current.push(s);
+    size += s.values.length;
+    if (size >= target) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
 /** Packs series (timestamps, values, saved state or null) into one task input. */
 export function packChunk(series: { ts: ArrayLike<number>; values: ArrayLike<number>; state: Float64Array | null }[], threshold: number): ScoreInput {
   const offsets = new Int32Array(series.length + 1);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AlertsService, DatabaseService, EventsService, RaiseAlert, ResolveAlert, Tx, WorkersService } from '../../../core/plugin-api/index.ts';
 import { type DetectorState, stateFromJson, stateToJson } from './detectors/index.ts';
 import { isRobustSeasonalState } from './detectors/robust-seasonal.ts';
-import { packChunk, type ScoreInput, type ScoreOutput, stateSize } from './score.worker.ts';
+import { packChunk, type ScoreInput, type ScoreOutput, scoringChunks, stateSize } from './score.worker.ts';
 
 interface SeriesWork {
   key: string;
@@ -203,22 +203,7 @@ export async function runWatchdogRound(deps: WatchdogDeps): Promise<{ batches: n
 
 async function scoreOnPool(deps: WatchdogDeps, inputs: SeriesWork[]): Promise<{ series: SeriesWork[]; output: ScoreOutput }[]> {
   if (inputs.length === 0) return [];
-  // About four chunks of the round's points, at least 5,000 each: both cores of a small machine stay busy.
-  const chunks: SeriesWork[][] = [];
-  const total = inputs.reduce((n, s) => n + s.values.length, 0);
-  const target = Math.max(5000, Math.ceil(total / 4));
-  let current: SeriesWork[] = [];
-  let size = 0;
-  for (const s of inputs) {
-    current.push(s);
-    size += s.values.length;
-    if (size >= target) {
-      chunks.push(current);
-      current = [];
-      size = 0;
-    }
-  }
-  if (current.length) chunks.push(current);
+  const chunks = scoringChunks(inputs);
   return Promise.all(
     chunks.map(async (series) => ({
       series,
