@@ -34,7 +34,8 @@ export const configVariables = {
     minimum: 1,
     maximum: 65535,
     default: 54329,
-    description: 'Port of the embedded PostgreSQL (only without DATABASE_URL): tools connect over TCP on 127.0.0.1; the platform itself uses its unix socket in the data directory.',
+    description:
+      'Port of the embedded PostgreSQL (only without DATABASE_URL): tools connect over TCP on 127.0.0.1; the platform itself uses its unix socket in the data directory.',
   },
   ITOPS_DATABASE_REPLICA_URL: {
     type: 'string',
