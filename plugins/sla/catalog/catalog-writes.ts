@@ -119,8 +119,8 @@ export async function upsertService(tx: SlaTx, sink: SlaAlertSink, tenantId: str
       s.criticality ?? null,
       s.serviceType ?? null,
       s.namespace ?? null,
-      pgArray(s.tags ?? []),
-      pgArray(s.addTags ?? []),
+      s.tags ?? [],
+      s.addTags ?? [],
       s.slaGroup ?? null,
       source,
       s.backupExpected ?? null,
@@ -137,9 +137,4 @@ export async function upsertService(tx: SlaTx, sink: SlaAlertSink, tenantId: str
   const from = row.inserted ? null : row.from_status;
   if (from !== row.status) await recordStatusChanges(tx, sink, tenantId, [{ serviceId: row.id, name: s.name, nodeId: s.nodeId, from, to: row.status }]);
   return { id: row.id, created: row.inserted, status: row.status, previousStorage: row.prior_storage };
-}
-
-/** A text[] literal (MikroORM would expand a JS array into several parameters). */
-export function pgArray(values: string[]): string {
-  return `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
