@@ -1,27 +1,10 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AppError, type ErrorCode } from '../errors/app-error.ts';
 import type { OperationRequest, OperationResponse } from '../plugin-api/index.ts';
 import type { IdempotencyStore } from './idempotency-store.ts';
+import { requestFingerprint } from './request-fingerprint.ts';
 
 const mutating = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
-
-const hashOf = (request: OperationRequest) =>
-  createHash('sha256')
-    .update(JSON.stringify(canonical({ params: request.params, query: request.query, body: request.body ?? null })))
-    .digest('hex');
 
 /**
  * Runs a handler under the request's Idempotency-Key: the first execution's status and body are
@@ -47,7 +30,7 @@ export async function executeIdempotently(
     });
   const who = request.principal ? `${request.principal.kind}:${request.principal.id}` : `anonymous:${request.clientAddress}`;
   const scope = [request.tenantId ?? '-', who, request.method, operation.path].join(' ');
-  const claim = await store.claim(scope, key, hashOf(request));
+  const claim = await store.claim(scope, key, requestFingerprint(request));
   switch (claim.kind) {
     case 'mismatch':
       throw new AppError('unprocessable', 'This Idempotency-Key was already used with a different request');
