@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import type { Context } from 'koa';
 import { OpenAPIBackend } from 'openapi-backend';
 import { AppError } from '../errors/app-error.ts';
+import { dateTimeFormat } from '../validation/date-time-format.ts';
 import { findUnsafeText, unsafeTextMessage } from '../validation/text-safety.ts';
 import type { OperationHandler, OperationResponse, Principal } from '../plugin-api/index.ts';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
@@ -117,7 +118,10 @@ export class ContractRouter {
       coerceTypes: true,
       // discriminator: a oneOf keyed by a property (channel types) validates only the matching branch, so its errors are that branch's.
       ajvOpts: { strict: false, allErrors: true, discriminator: true },
-      customizeAjv: (ajv) => addFormats(ajv) as typeof ajv,
+      customizeAjv: (ajv) => {
+        addFormats(ajv);
+        return ajv.addFormat('date-time', dateTimeFormat);
+      },
     });
     await api.init();
     return new ContractRouter(api, document, handlers, access, idempotency);
