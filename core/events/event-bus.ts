@@ -3,6 +3,10 @@ import type { Logger } from '../logging/logger.ts';
 import { eventChannel, eventIdsOf, fromRow, type OutboxEvent } from './event-outbox.ts';
 import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
+/** The listener's session as other nodes can check it: its pid, and when it began (UTC, to the microsecond). */
+const ownSessionSql = `SELECT pid, to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "startedAt"
+  FROM pg_stat_activity WHERE pid = pg_backend_pid()`;
+
 export interface EventFilter {
   tenantId?: string;
   topics?: ReadonlySet<string>;
@@ -17,8 +21,8 @@ type Subscriber = { filter: EventFilter; handler: (event: OutboxEvent) => void }
  */
 export class EventBus {
   private client?: pg.Client;
-  /** The listener's `pg_backend_pid()` while it is connected. */
-  private pid?: number;
+  /** The listener's session (pid and start) while it is connected. */
+  private ownSession?: { pid: number; startedAt: string };
   private readonly subscribers = new Set<Subscriber>();
   private pending: string[] = [];
   private draining: Promise<void> = Promise.resolve();
@@ -82,7 +86,7 @@ export class EventBus {
     try {
       await client.connect();
       await client.query(`LISTEN ${eventChannel}`);
-      this.pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      this.ownSession = (await client.query<{ pid: number; startedAt: string }>(ownSessionSql)).rows[0];
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);
@@ -121,11 +125,11 @@ export class EventBus {
   }
 
   /**
-   * The listener's database session (`pg_backend_pid()`), which lives as long as this node does:
+   * The listener's database session (pid and start), which lives as long as this node does:
    * other nodes learn from PostgreSQL that this one is gone when it is (idempotency claims).
    */
-  session(): number | undefined {
-    return this.client ? this.pid : undefined;
+  session(): { pid: number; startedAt: string } | undefined {
+    return this.client ? this.ownSession : undefined;
   }
 
   private drain(): void {

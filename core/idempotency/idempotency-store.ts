@@ -13,11 +13,12 @@ export type Claim = { kind: 'new' } | { kind: 'replay'; response: StoredResponse
 /** Kept at least this long (published in the README), as Stripe and the IETF draft recommend. */
 export const retentionHours = 24;
 
-/** `pg_backend_pid()` of a database session that lasts as long as this node (its event listener's), if connected. */
-export type NodeSession = () => number | undefined;
-
-/** When the claiming session began: with its pid, it tells that session from a later one given the same pid. */
-const sessionStart = '(SELECT backend_start FROM pg_stat_activity WHERE pid = ?::integer)';
+/**
+ * A database session that lasts as long as this node (its event listener's), if connected: its
+ * `pg_backend_pid()` and when it began (ISO 8601, to the microsecond), which tells it from a later
+ * session given the same pid. Read once when the session connects, not looked up per claim.
+ */
+export type NodeSession = () => { pid: number; startedAt: string } | undefined;
 
 /**
  * Idempotency records in PostgreSQL, so a retry reaching any node finds the first execution. The
@@ -41,12 +42,14 @@ export class IdempotencyStore {
 
   async claim(scope: string, key: string, requestHash: string): Promise<Claim> {
     this.sweep();
-    const pid = this.session() ?? null;
+    const session = this.session();
+    const pid = session?.pid ?? null;
+    const startedAt = session?.startedAt ?? null;
     for (let attempt = 0; attempt < 2; attempt++) {
       const inserted = await this.query(
         `INSERT INTO idempotency_record (scope, idempotency_key, request_hash, state, expires_at, claimed_pid, claimed_backend_start)
-         VALUES (?, ?, ?, 'running', now() + make_interval(hours => ?), ?::integer, ${sessionStart}) ON CONFLICT DO NOTHING RETURNING 1`,
-        [scope, key, requestHash, retentionHours, pid, pid],
+         VALUES (?, ?, ?, 'running', now() + make_interval(hours => ?), ?::integer, ?::timestamptz) ON CONFLICT DO NOTHING RETURNING 1`,
+        [scope, key, requestHash, retentionHours, pid, startedAt],
       );
       if (inserted.length > 0) return { kind: 'new' };
       const [row] = await this.query<{
@@ -69,7 +72,7 @@ export class IdempotencyStore {
         continue;
       }
       if (row.request_hash !== requestHash) return { kind: 'mismatch' };
-      if (row.state === 'running') return (await this.takeOverFromTheDead(scope, key, pid)) ? { kind: 'new' } : { kind: 'in_progress' };
+      if (row.state === 'running') return (await this.takeOverFromTheDead(scope, key, pid, startedAt)) ? { kind: 'new' } : { kind: 'in_progress' };
       const body =
         row.response_body && row.response_key && row.response_master_key_id
           ? await openBody(this.keyring, scope, key, { ciphertext: row.response_body, wrappedKey: row.response_key, masterKeyId: row.response_master_key_id })
@@ -83,13 +86,13 @@ export class IdempotencyStore {
    * Claims a running key whose claiming session PostgreSQL no longer has. Of concurrent retries one
    * wins: the others find the key claimed by a live session once the winner's update committed.
    */
-  private async takeOverFromTheDead(scope: string, key: string, pid: number | null): Promise<boolean> {
+  private async takeOverFromTheDead(scope: string, key: string, pid: number | null, startedAt: string | null): Promise<boolean> {
     const taken = await this.query(
-      `UPDATE idempotency_record r SET claimed_pid = ?::integer, claimed_backend_start = ${sessionStart}
+      `UPDATE idempotency_record r SET claimed_pid = ?::integer, claimed_backend_start = ?::timestamptz
        WHERE scope = ? AND idempotency_key = ? AND state = 'running' AND claimed_backend_start IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = r.claimed_pid AND a.backend_start = r.claimed_backend_start)
        RETURNING 1`,
-      [pid, pid, scope, key],
+      [pid, startedAt, scope, key],
     );
     return taken.length > 0;
   }

@@ -124,12 +124,17 @@ t.test('a key whose node died while running it runs again on retry; one whose no
     const client = new pg.Client({ connectionString: clone.url });
     await client.connect();
     t.teardown(() => client.end().catch(() => undefined));
-    return { client, pid: (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid };
+    const [own] = (
+      await client.query<{ pid: number; startedAt: string }>(
+        `SELECT pid, to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "startedAt" FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
+      )
+    ).rows;
+    return { client, own };
   };
   const [dying, surviving] = [await session(), await session()];
   const keyring = new MasterKeyring(randomBytes(32));
-  const onDying = new IdempotencyStore(database.query, keyring, () => dying.pid);
-  const onSurviving = new IdempotencyStore(database.query, keyring, () => surviving.pid);
+  const onDying = new IdempotencyStore(database.query, keyring, () => dying.own);
+  const onSurviving = new IdempotencyStore(database.query, keyring, () => surviving.own);
 
   t.same(await onDying.claim('scope', 'key-1', 'hash'), { kind: 'new' });
   t.same(await onSurviving.claim('scope', 'key-1', 'hash'), { kind: 'in_progress' }, 'its node lives: still running');
