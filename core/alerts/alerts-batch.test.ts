@@ -289,7 +289,7 @@ t.test('a batch runs as many statements for forty alerts as for two', async (t) 
         count += 1;
         return tx.query(text, params);
       };
-      await fn({ tenantId: tx.tenantId, query, afterCommit: (step) => tx.afterCommit(step) });
+      await fn({ tenantId: tx.tenantId, query, statement: (sql) => (params) => query(sql, params), afterCommit: (step) => tx.afterCommit(step) });
       return count;
     });
   const small = await statements((tx) => service.raiseMany(tx, alerts(2, 'small')));

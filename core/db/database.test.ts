@@ -39,6 +39,31 @@ t.test('a prepared statement runs many times on every pooled connection, with it
   t.same(await select([1]), [{ label: 'odd 1' }], 'and the statement still works after one');
 });
 
+t.test("a transaction's prepared statement is part of the transaction: it commits or rolls back with it", async (t) => {
+  await database.query('CREATE TABLE prepared_tx_probe (id int PRIMARY KEY)');
+  const sql = 'INSERT INTO prepared_tx_probe (id) VALUES (?) RETURNING id';
+  t.same(await database.platform.transaction((tx) => tx.statement<{ id: number }>(sql)([1])), [{ id: 1 }]);
+  await t.rejects(
+    database.platform.transaction(async (tx) => {
+      await tx.statement(sql)([2]);
+      throw new Error('changed my mind');
+    }),
+    /changed my mind/,
+  );
+  // Again on the connection that prepared it, and once more in a transaction that fails on it.
+  await database.platform.transaction((tx) => tx.statement(sql)([3]));
+  await t.rejects(
+    database.platform.transaction((tx) => tx.statement(sql)([1])),
+    { code: '23505' },
+  );
+  const rows = await database.query<{ id: number }>('SELECT id FROM prepared_tx_probe ORDER BY id');
+  t.same(
+    rows.map((r) => r.id),
+    [1, 3],
+    'the committed rows only',
+  );
+});
+
 t.test('arrays bind as the same PostgreSQL arrays pg would send, whatever their strings hold', async (t) => {
   const strings = ['plain', '', 'NULL', 'null', 'with space', ' padded ', 'a,b', '{braces}', 'quote "here"', 'back\\slash', '\\"', 'ünïcode ✓', 'new\nline'];
   const [text] = await database.query<{ a: string[] }>('SELECT ?::text[] AS a', [strings]);

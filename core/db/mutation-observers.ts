@@ -100,6 +100,8 @@ export class MutationObservers {
         }
         return tx.query(sql, params);
       },
+      // Through query, which switches capture off first: an observer's statements are few.
+      statement: (sql) => (params) => observerTx.query(sql, params),
       atCommit: (sql, params = []) => {
         atCommit.push(inlineParameters(sql, params));
       },

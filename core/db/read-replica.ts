@@ -183,6 +183,7 @@ export class ReplicaReads {
     const tx: Tx = {
       tenantId,
       query: async <R>(sql: string, params: unknown[] = []) => (await client.query(numberedPlaceholders(sql), params.map(bindable))).rows as R[],
+      statement: <R>(sql: string) => prepared<R>(sql, (q) => client.query(q)),
       afterCommit: (step) => {
         afterCommit.push(step);
       },

@@ -25,7 +25,7 @@ function countingTransactions(database: DatabaseService) {
           perTransaction[index] += 1;
           return tx.query(sql, params);
         };
-        return fn({ tenantId: tx.tenantId, query, afterCommit: (step) => tx.afterCommit(step) });
+        return fn({ tenantId: tx.tenantId, query, statement: (sql) => (params) => query(sql, params), afterCommit: (step) => tx.afterCommit(step) });
       }),
   };
   return { perTransaction, database: { forTenant: (tenantId: string) => database.forTenant(tenantId), platform: counted } as DatabaseService };
