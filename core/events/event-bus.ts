@@ -3,8 +3,8 @@ import type { Logger } from '../logging/logger.ts';
 import { eventChannel, eventIdsOf, fromRow, type OutboxEvent } from './event-outbox.ts';
 import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
-/** The listener's session as other nodes can check it: its pid, and when it began (UTC, to the microsecond). */
-const ownSessionSql = `SELECT pid, to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "startedAt"
+/** A session's own pid and when it began (UTC, to the microsecond): what other nodes check it by (idempotency claims). */
+export const ownSessionSql = `SELECT pid, to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "startedAt"
   FROM pg_stat_activity WHERE pid = pg_backend_pid()`;
 
 export interface EventFilter {

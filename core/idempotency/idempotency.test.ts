@@ -4,6 +4,7 @@ import t from 'tap';
 import { definePlugin } from '../plugin-api/index.ts';
 import { call } from '../plugin-api/testing.ts';
 import { Database } from '../db/database.ts';
+import { ownSessionSql } from '../events/event-bus.ts';
 import { createLogger } from '../logging/logger.ts';
 import { eventually } from '../testing/eventually.ts';
 import { login, startWorld } from '../testing/identity-fixtures.ts';
@@ -124,11 +125,7 @@ t.test('a key whose node died while running it runs again on retry; one whose no
     const client = new pg.Client({ connectionString: clone.url });
     await client.connect();
     t.teardown(() => client.end().catch(() => undefined));
-    const [own] = (
-      await client.query<{ pid: number; startedAt: string }>(
-        `SELECT pid, to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "startedAt" FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
-      )
-    ).rows;
+    const [own] = (await client.query<{ pid: number; startedAt: string }>(ownSessionSql)).rows;
     return { client, own };
   };
   const [dying, surviving] = [await session(), await session()];
