@@ -39,8 +39,7 @@ export function readDocument(source: URL | Record<string, unknown>): Record<stri
 export const parsedYamlCache = new URL('../../node_modules/.cache/itops-contract/', import.meta.url);
 
 function parseCached(text: string): Record<string, any> {
-  const cacheDir = parsedYamlCache;
-  const file = new URL(`${createHash('sha256').update(text).digest('hex')}.json`, cacheDir);
+  const file = new URL(`${createHash('sha256').update(text).digest('hex')}.json`, parsedYamlCache);
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
   } catch {
@@ -50,7 +49,7 @@ function parseCached(text: string): Record<string, any> {
   try {
     const json = JSON.stringify(document);
     if (isDeepStrictEqual(JSON.parse(json), document)) {
-      mkdirSync(cacheDir, { recursive: true });
+      mkdirSync(parsedYamlCache, { recursive: true });
       // Whole or not at all: processes starting together may write the same entry.
       const partial = new URL(`${file.href}.${process.pid}.tmp`);
       writeFileSync(partial, json);
