@@ -40,15 +40,25 @@ export interface StoredBatch {
 /** Event types that change a service: RCA looks for them shortly before an anomaly. */
 export const changeEventTypes = new Set(['deployment', 'container_restart', 'image_update', 'config_change', 'rollback']);
 
-/** Accepted time range of a point: retention back, one hour ahead (clock skew of agents). */
+/** How far ahead of the receiving clock a point may lie (clock skew of agents). */
+export const aheadMs = 3_600_000;
+
+/**
+ * How long RCA looks back. A batch's inbox (its metric points) stays this long, plus `aheadMs`,
+ * after the batch was received: RCA reads the workspace's recent points from there.
+ */
+export const recentWindowMs = 24 * 3_600_000;
+
+/** Accepted time range of a point: retention back, `aheadMs` ahead. */
 export function acceptedRange(now: number, retentionDays: number): { min: number; max: number } {
-  return { min: now - retentionDays * 86_400_000, max: now + 3_600_000 };
+  return { min: now - retentionDays * 86_400_000, max: now + aheadMs };
 }
 
 /**
  * One statement: the batch row (a retried Idempotency-Key finds its batch and stores nothing), its
- * points, and its metric points (the first of the columns) once more in the batch row, the
- * watchdog's inbox (migration 0004): slices of the same parameters, so they are sent once. Times
+ * points, and its metric points (the first of the columns) once more in the batch row, its inbox
+ * (migrations 0004, 0007: the watchdog scores from it, RCA reads it for a day, and aiops_point
+ * needs no index): slices of the same parameters, so they are sent once. Times
  * travel as epoch milliseconds and kinds follow from the position: cheaper to write and to read
  * than timestamps and words, 1,000 of each per batch. Prepared: planning it cost a batch about as
  * much as writing a tenth of its points.

@@ -1,4 +1,5 @@
 import type { DatabaseService, OperationRequest, WorkersService } from '../../../core/plugin-api/index.ts';
+import { aheadMs, recentWindowMs } from '../ingest/point-store.ts';
 import type { CorrelateInput, CorrelationEdge } from './correlate.worker.ts';
 
 export interface RcaDeps {
@@ -17,7 +18,7 @@ interface Edge {
   evidence: 'dependency' | 'cross_correlation' | 'change_event';
 }
 
-const minutes = 24 * 60;
+const minutes = recentWindowMs / 60_000;
 const maxServices = 100;
 
 /**
@@ -43,10 +44,14 @@ async function serviceSignals(deps: RcaDeps, tenantId: string, now: Date): Promi
     [start.toISOString(), start.toISOString()],
   );
   for (const a of anomalies) if (a.m >= 0 && a.m < minutes) signal(a.service_id)[a.m] += Number(a.score);
+  // The metric points come from the inboxes of the batches received since (a point may lie up to
+  // `aheadMs` after its batch's arrival): found by the batch index, where aiops_point has none.
   const points = await db.query<{ service_id: string; metric_name: string; m: number; v: number }>(
-    `SELECT service_id, metric_name, floor(extract(epoch FROM ts - ?::timestamptz) / 60)::int AS m, avg(value) AS v
-       FROM aiops_point WHERE ts >= ? AND kind = 'metric' GROUP BY 1, 2, 3 ORDER BY 1, 2`,
-    [start.toISOString(), start.toISOString()],
+    `SELECT u.s AS service_id, u.n AS metric_name, floor(extract(epoch FROM u.t - ?::timestamptz) / 60)::int AS m, avg(u.v) AS v
+       FROM aiops_ingest_batch b, unnest(b.inbox_services, b.inbox_metrics, b.inbox_times, b.inbox_values) AS u(s, n, t, v)
+      WHERE b.received_at >= ? AND b.last_ts >= ? AND b.inbox_services IS NOT NULL AND u.t >= ?
+      GROUP BY 1, 2, 3 ORDER BY 1, 2`,
+    [start.toISOString(), new Date(start.getTime() - aheadMs).toISOString(), start.toISOString(), start.toISOString()],
   );
   const byMetric = new Map<string, { service: string; m: number[]; v: number[] }>();
   for (const p of points) {

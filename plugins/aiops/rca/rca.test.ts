@@ -10,18 +10,22 @@ t.test('lagged cross-correlation finds the lag of a shifted copy', async (t) => 
   t.ok(r.score > 0.95);
 });
 
-t.test('correlations from declared dependencies, co-moving metrics and a deployment, depth-limited', async (t) => {
-  const { kernel, ingest, acmeViewer, agent, globexAdmin } = await aiopsWorld(t);
-  const now = Date.now();
+/** Two hours of one latency per minute, of the database and of payment-api, which follows it two minutes later. */
+function coMoving(now: number) {
   const minute = (i: number) => new Date(now - (120 - i) * 60_000).toISOString();
   const points = [];
   for (let i = 0; i < 120; i++) {
     const base = i > 90 ? 80 : 20 + (i % 5);
     points.push({ service_id: 'database', metric_name: 'latency_ms', value: base, timestamp: minute(i) });
-    // payment-api follows the database two minutes later.
     const follow = i - 2 > 90 ? 80 : 20 + ((i - 2 + 5) % 5);
     points.push({ service_id: 'payment-api', metric_name: 'latency_ms', value: follow, timestamp: minute(i) });
   }
+  return { points, minute };
+}
+
+t.test('correlations from declared dependencies, co-moving metrics and a deployment, depth-limited', async (t) => {
+  const { kernel, ingest, acmeViewer, agent, globexAdmin } = await aiopsWorld(t);
+  const { points, minute } = coMoving(Date.now());
   t.equal((await ingest({ points }, agent.headers)).status, 202);
   await ingest({
     events: [
@@ -55,4 +59,33 @@ t.test('correlations from declared dependencies, co-moving metrics and a deploym
   t.equal((await call(kernel, 'GET', '/api/v1/rca/correlations?service_id=x&depth=11', { headers: acmeViewer.headers })).status, 400);
   t.equal((await call(kernel, 'GET', '/api/v1/rca/correlations?service_id=x')).status, 401);
   t.equal((await call(kernel, 'GET', '/api/v1/rca/correlations?service_id=x', { headers: agent.headers })).status, 403);
+});
+
+t.test('metric points of scored batches count for a day, until the retention job empties their inbox', async (t) => {
+  let now = new Date();
+  const { kernel, ingest, acmeViewer } = await aiopsWorld(t, { clock: () => now, env: { ITOPS_JOBS_ENABLED: 'false' } });
+  t.equal((await ingest({ points: coMoving(now.getTime()).points })).status, 202);
+  // What a watchdog round leaves behind (watchdog-inbox.test.ts): the batch scored, its inbox kept.
+  await kernel.database.platform.query('UPDATE aiops_ingest_batch SET scored_at = now()');
+  const waiting = await ingest({ points: [{ service_id: 'web', metric_name: 'rps', value: 1 }] });
+  const related = async () => {
+    const r = await call(kernel, 'GET', '/api/v1/rca/correlations?service_id=payment-api', { headers: acmeViewer.headers });
+    t.equal(r.status, 200);
+    return r.json.correlations.map((c: { related_service: string; evidence: string[] }) => [c.related_service, c.evidence]);
+  };
+  t.same(await related(), [['database', ['cross_correlation']]]);
+
+  const { PointPartitions } = await import('../ingest/point-partitions.ts');
+  const { pruneTelemetry } = await import('../ingest/retention.ts');
+  const platform = kernel.database.platform as never;
+  await pruneTelemetry(new PointPartitions(platform), platform, new Date(now.getTime() + 60 * 60_000), 30);
+  t.same(await related(), [['database', ['cross_correlation']]], 'an hour later the inbox is still there');
+  now = new Date(now.getTime() + 26 * 60 * 60_000);
+  await pruneTelemetry(new PointPartitions(platform), platform, now, 30);
+  const inboxes = await kernel.database.platform.query<{ id: string; inbox_services: string[] | null }>('SELECT id, inbox_services FROM aiops_ingest_batch');
+  const inbox = new Map(inboxes.map((b) => [b.id, b.inbox_services]));
+  t.equal(inbox.size, 2);
+  t.same(inbox.get(waiting.json.batch_id), ['web'], 'a batch the watchdog has not scored yet keeps its inbox');
+  t.equal([...inbox.values()].filter((i) => i === null).length, 1, "a day and more later the scored batch's inbox is emptied");
+  t.same(await related(), [], 'and the points, older than RCA looks, no longer count');
 });

@@ -41,7 +41,7 @@ t.test('a batch brings its metric points (not its events) to the watchdog in its
   t.equal(Number(n), 7, 'the points and the event are stored as before');
 });
 
-t.test('scoring takes the points from the inbox and empties it', async (t) => {
+t.test('scoring takes the points from the inbox and leaves it for RCA', async (t) => {
   const { kernel, ingest } = await aiopsWorld(t, { env: { ITOPS_AIOPS_WATCHDOG_INTERVAL_MS: '50' } });
   const answer = await ingest({ points: points(Date.now() - 60_000) });
   t.equal(answer.status, 202);
@@ -49,7 +49,8 @@ t.test('scoring takes the points from the inbox and empties it', async (t) => {
     const [row] = await kernel.database.platform.query<Inbox>('SELECT * FROM aiops_ingest_batch WHERE id = ?', [answer.json.batch_id]);
     return row.scored_at ? row : undefined;
   });
-  t.same([after?.inbox_services, after?.inbox_metrics, after?.inbox_times, after?.inbox_values], [null, null, null, null], 'scored, its inbox emptied');
+  t.same(after?.inbox_services, ['db', 'web', 'db', 'web', 'db', 'web'], 'scored, its inbox kept');
+  t.same(after?.inbox_values, [10, 11, 12, 13, 14, 15]);
   const states = await kernel.database.platform.query<{ service_id: string; seen: number }>(
     'SELECT service_id, points_seen AS seen FROM aiops_series_state ORDER BY service_id',
   );
@@ -114,4 +115,25 @@ t.test('migration 0004 fills the inbox of batches stored before it and not yet s
     "SELECT count(*) AS indexes FROM pg_indexes WHERE tablename = 'aiops_point' AND indexname = 'aiops_point_batch'",
   );
   t.equal(Number(indexes), 0, 'and the per-point batch index is gone');
+});
+
+t.test('migration 0007 gives batches scored in the last day their inbox back and drops the points index', async (t) => {
+  const { kernel, ingest } = await aiopsWorld(t, { env: { ITOPS_JOBS_ENABLED: 'false' } });
+  const sent = points(Date.now() - 60_000);
+  const recent = await ingest({ points: sent });
+  const old = await ingest({ points: sent.slice(0, 2) });
+  const db = kernel.database.platform;
+  // As the version before 0007 left them: scoring emptied both inboxes; one batch is two days old.
+  await db.query(migration('0007-rca-reads-inboxes.down.sql'));
+  await db.query('UPDATE aiops_ingest_batch SET scored_at = now(), inbox_services = NULL, inbox_metrics = NULL, inbox_times = NULL, inbox_values = NULL');
+  await db.query("UPDATE aiops_ingest_batch SET received_at = now() - interval '2 days' WHERE id = ?", [old.json.batch_id]);
+  await db.query(migration('0007-rca-reads-inboxes.sql'));
+  const rows = await db.query<Inbox>('SELECT * FROM aiops_ingest_batch');
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const filled = byId.get(recent.json.batch_id) as Inbox;
+  t.same(filled.inbox_services, ['db', 'db', 'db', 'web', 'web', 'web'], 'grouped by series, each in time order');
+  t.same(filled.inbox_values, [10, 12, 14, 11, 13, 15]);
+  t.equal(byId.get(old.json.batch_id)?.inbox_services, null, "a batch past RCA's window stays empty");
+  const indexes = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename LIKE 'aiops_point%' ORDER BY 1");
+  t.same(indexes, [], 'no index on the points or their partitions');
 });

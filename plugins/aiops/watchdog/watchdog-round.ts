@@ -187,11 +187,8 @@ export async function runWatchdogRound(deps: WatchdogDeps): Promise<{ batches: n
       });
     }
     await saveStates(tx, stateRows);
-    await tx.query(
-      `UPDATE aiops_ingest_batch SET scored_at = now(), inbox_services = NULL, inbox_metrics = NULL, inbox_times = NULL, inbox_values = NULL
-        WHERE id = ANY(?::uuid[])`,
-      [ids],
-    );
+    // The inbox stays: RCA reads it for a day, then the retention job empties it.
+    await tx.query('UPDATE aiops_ingest_batch SET scored_at = now() WHERE id = ANY(?::uuid[])', [ids]);
     const opened = await openAnomalies(deps, tx, detected);
     await resolveCalm(deps, tx, calm);
     watchdogCounters.lastRun = new Date();
