@@ -117,7 +117,9 @@ export class ContractRouter {
       quick: true,
       coerceTypes: true,
       // discriminator: a oneOf keyed by a property (channel types) validates only the matching branch, so its errors are that branch's.
-      ajvOpts: { strict: false, allErrors: true, discriminator: true },
+      // validateSchema: openapi-backend makes an Ajv per operation and context, and each would
+      // compile JSON Schema's meta-schema to check our schemas once more (contract:check lints them).
+      ajvOpts: { strict: false, allErrors: true, discriminator: true, validateSchema: false },
       customizeAjv: (ajv) => {
         addFormats(ajv);
         return ajv.addFormat('date-time', dateTimeFormat);
