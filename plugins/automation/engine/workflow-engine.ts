@@ -61,8 +61,31 @@ export interface EngineOptions {
   leaseSeconds: number;
 }
 
-/** A write the engine owes the database; flushed in the transaction that records the next decision. */
-type PendingWrite = (tx: Tx) => Promise<unknown>;
+/**
+ * A write the engine owes the database; flushed in the transaction that records the next decision.
+ * Step runs and events it adds to `owed` are written there together, one statement each.
+ */
+type PendingWrite = (tx: Tx, owed: Owed) => Promise<unknown>;
+
+type Published = { topic: string; tenantId: string | null; payload: unknown };
+
+interface Owed {
+  runs: StepRunRow[];
+  events: Published[];
+}
+
+interface StepRunRow {
+  id: string;
+  step_index: number;
+  step_id: string;
+  type: string;
+  attempt: number;
+  status: 'succeeded' | 'failed';
+  output: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  started_at: string;
+}
 
 type Decision =
   | { kind: 'begin'; step: WorkflowStep; index: number; attempt: number; runId: string }
@@ -143,15 +166,21 @@ export class WorkflowEngine {
   async run(tenantId: string, executionId: string): Promise<void> {
     const db = this.options.database.forTenant(tenantId);
     const claimed = await db.transaction(async (tx) => {
-      const [execution] = await tx.query<ExecutionRow>(
-        `UPDATE workflow_execution SET status = 'running', started_at = coalesce(started_at, now()), resume_at = NULL,
-                lease_until = now() + make_interval(secs => ?), updated_at = now()
-          WHERE id = ? AND status IN ('queued', 'running', 'waiting') AND (lease_until IS NULL OR lease_until < now())
-            AND (resume_at IS NULL OR resume_at <= now())
-          RETURNING *`,
+      // With the claim, in the same statement: the runs an engine left running (it stopped mid-step).
+      const [claim] = await tx.query<ExecutionRow & { interrupted: { id: string; step_index: number; attempt: number }[] }>(
+        `WITH claimed AS (
+           UPDATE workflow_execution SET status = 'running', started_at = coalesce(started_at, now()), resume_at = NULL,
+                  lease_until = now() + make_interval(secs => ?), updated_at = now()
+            WHERE id = ? AND status IN ('queued', 'running', 'waiting') AND (lease_until IS NULL OR lease_until < now())
+              AND (resume_at IS NULL OR resume_at <= now())
+            RETURNING *)
+         SELECT claimed.*, coalesce((SELECT json_agg(json_build_object('id', r.id, 'step_index', r.step_index, 'attempt', r.attempt))
+                                       FROM workflow_step_run r WHERE r.execution_id = claimed.id AND r.status = 'running'), '[]') AS interrupted
+           FROM claimed`,
         [this.options.leaseSeconds + 30, executionId],
       );
-      if (!execution) return undefined;
+      if (!claim) return undefined;
+      const { interrupted, ...execution } = claim;
       const definition = await this.definition(tx, execution.workflow_id, execution.workflow_version);
       if (!definition) {
         // Left from before deletes were refused while executions ran: it can never run, so it ends
@@ -159,24 +188,17 @@ export class WorkflowEngine {
         await this.finishWithoutDefinition(tx, execution);
         return undefined;
       }
-      const interrupted = await tx.query<{ id: string; step_index: number; attempt: number }>(
-        "SELECT id, step_index, attempt FROM workflow_step_run WHERE execution_id = ? AND status = 'running'",
-        [executionId],
-      );
       // The usual case, nothing interrupted: the first step that acts begins in this same transaction.
       const step = definition.steps[execution.current_step];
       if (interrupted.length > 0 || !step || !actsOutside(step)) return { execution, definition, interrupted };
       const begun = { runId: randomUUID(), attempt: execution.step_attempt + 1 };
-      await tx.query('UPDATE workflow_execution SET step_attempt = ?, lease_until = now() + make_interval(secs => ?) WHERE id = ?', [
-        begun.attempt,
-        this.leaseFor(step),
-        executionId,
-      ]);
       await tx.query(
-        `INSERT INTO workflow_step_run (id, tenant_id, execution_id, step_index, step_id, type, attempt, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')`,
-        [begun.runId, tx.tenantId, executionId, execution.current_step, step.id, step.type, begun.attempt],
+        `WITH begun AS (UPDATE workflow_execution SET step_attempt = ?, lease_until = now() + make_interval(secs => ?) WHERE id = ? RETURNING id)
+         INSERT INTO workflow_step_run (id, tenant_id, execution_id, step_index, step_id, type, attempt, status)
+         SELECT ?, ?, begun.id, ?, ?, ?, ?, 'running' FROM begun`,
+        [begun.attempt, this.leaseFor(step), executionId, begun.runId, tx.tenantId, execution.current_step, step.id, step.type, begun.attempt],
       );
-      return { execution, definition, interrupted, begun };
+      return { execution: execution as ExecutionRow, definition, interrupted, begun };
     });
     if (!claimed) return;
     try {
@@ -264,7 +286,7 @@ export class WorkflowEngine {
       // The cancel already closed the execution and its running step: nothing is recorded over it.
       if (watch?.signal.aborted) return;
       const completed = { startedAt, runId, step, index, attempt, outcome, began: actsOutside(step) };
-      pending.push((tx) => this.recordStep(tx, execution, completed));
+      pending.push((tx, owed) => this.recordStep(tx, owed, execution, completed));
 
       if (outcome.ok) {
         context.steps[step.id] = { output: outcome.output };
@@ -337,6 +359,7 @@ export class WorkflowEngine {
 
   private async recordStep(
     tx: Tx,
+    owed: Owed,
     execution: ExecutionRow,
     done: { startedAt: Date; runId: string; step: WorkflowStep; index: number; attempt: number; outcome: StepOutcome; began: boolean },
   ): Promise<void> {
@@ -350,17 +373,24 @@ export class WorkflowEngine {
         [status, output, code, message, done.runId],
       );
     } else {
-      await tx.query(
-        `INSERT INTO workflow_step_run (id, tenant_id, execution_id, step_index, step_id, type, attempt, status, output, error_code, error_message, started_at, completed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, clock_timestamp())`,
-        [done.runId, tx.tenantId, execution.id, done.index, done.step.id, done.step.type, done.attempt, status, output, code, message, done.startedAt],
-      );
+      owed.runs.push({
+        id: done.runId,
+        step_index: done.index,
+        step_id: done.step.id,
+        type: done.step.type,
+        attempt: done.attempt,
+        status,
+        output,
+        error_code: code,
+        error_message: message,
+        started_at: done.startedAt.toISOString(),
+      });
     }
     // NOTIFY's effects, its channel message and its event, are written with the step's outcome: they happen exactly once.
     if (outcome.ok && outcome.notify) {
       const { channel, severity, message } = outcome.notify as { channel: string | null; severity: 'info' | 'warning' | 'critical'; message: string };
       if (channel) await this.sendToChannel(tx, execution, done.step, { channel, severity, message });
-      await this.options.events.publish(tx, {
+      owed.events.push({
         topic: 'workflow.notification',
         tenantId: tx.tenantId,
         payload: { executionId: execution.id, workflowId: execution.workflow_id, stepId: done.step.id, ...outcome.notify },
@@ -404,7 +434,22 @@ export class WorkflowEngine {
     decision: Decision,
   ): Promise<boolean> {
     return db.transaction(async (tx) => {
-      for (const write of pending) await write(tx);
+      const owed: Owed = { runs: [], events: [] };
+      for (const write of pending) await write(tx, owed);
+      if (owed.runs.length > 0) {
+        await tx.query(
+          `INSERT INTO workflow_step_run (id, tenant_id, execution_id, step_index, step_id, type, attempt, status, output, error_code, error_message, started_at, completed_at)
+           SELECT r.id, ?, ?, r.step_index, r.step_id, r.type, r.attempt, r.status, r.output::jsonb, r.error_code, r.error_message, r.started_at, clock_timestamp()
+             FROM jsonb_to_recordset(?::jsonb) AS r(id uuid, step_index int, step_id text, type text, attempt int, status text, output text,
+                                                    error_code text, error_message text, started_at timestamptz)`,
+          [tx.tenantId, execution.id, JSON.stringify(owed.runs)],
+        );
+      }
+      // The owed events, and the execution's own once it finished, in one statement after its new position.
+      const publish = async (more: Published[] = []) => {
+        const events = [...owed.events, ...more];
+        if (events.length > 0) await this.options.events.publishMany(tx, events);
+      };
       const common = [state.index, state.attempt, state.retryCount, JSON.stringify(state.context)];
       if (decision.kind === 'begin') {
         const [row] = await tx.query(
@@ -413,6 +458,7 @@ export class WorkflowEngine {
             WHERE id = ? AND status = 'running' RETURNING id`,
           [...common, this.leaseFor(decision.step), execution.id],
         );
+        await publish();
         if (!row) return false;
         await tx.query(
           `INSERT INTO workflow_step_run (id, tenant_id, execution_id, step_index, step_id, type, attempt, status)
@@ -428,6 +474,7 @@ export class WorkflowEngine {
             WHERE id = ? AND status = 'running' RETURNING id`,
           [...common, decision.seconds, execution.id],
         );
+        await publish();
         if (row) tx.afterCommit(() => this.enqueue(execution.tenant_id, execution.id, decision.seconds));
         return false;
       }
@@ -448,7 +495,7 @@ export class WorkflowEngine {
           execution.id,
         ],
       );
-      if (finished) await publishFinished(this.options.events, tx, finished);
+      await publish(finished ? finishedEvents(tx, finished) : []);
       return false;
     });
   }
@@ -464,7 +511,7 @@ export class WorkflowEngine {
       "UPDATE workflow_step_run SET status = 'interrupted', error_code = 'workflow_deleted', completed_at = now() WHERE execution_id = ? AND status = 'running'",
       [execution.id],
     );
-    if (row) await publishFinished(this.options.events, tx, row);
+    if (row) await this.options.events.publishMany(tx, finishedEvents(tx, row));
   }
 
   /** Retry from the failed step: the outputs of the steps before it are kept. */
@@ -489,14 +536,14 @@ export class WorkflowEngine {
       "UPDATE workflow_step_run SET status = 'cancelled', error_code = 'cancelled', error_message = 'The execution was cancelled', completed_at = now() WHERE execution_id = ? AND status = 'running'",
       [execution.id],
     );
-    await publishFinished(this.options.events, tx, row as ExecutionRow & { duration_ms: number });
+    await this.options.events.publishMany(tx, finishedEvents(tx, row as ExecutionRow & { duration_ms: number }));
     tx.afterCommit(() => this.acting.get(execution.id)?.abort());
     return row as ExecutionRow;
   }
 }
 
 /** `workflow.completed` for every finished execution; `pipeline.failed` too when it failed. */
-async function publishFinished(events: EventsService, tx: Tx, row: ExecutionRow & { duration_ms: number }) {
+function finishedEvents(tx: Tx, row: ExecutionRow & { duration_ms: number }): Published[] {
   const payload = {
     executionId: row.id,
     workflowId: row.workflow_id,
@@ -507,11 +554,8 @@ async function publishFinished(events: EventsService, tx: Tx, row: ExecutionRow 
     retryCount: row.retry_count,
     failureCode: row.failure_code,
   };
-  await events.publish(tx, { topic: 'workflow.completed', tenantId: tx.tenantId, payload });
+  const events: Published[] = [{ topic: 'workflow.completed', tenantId: tx.tenantId, payload }];
   if (row.status === 'failed')
-    await events.publish(tx, {
-      topic: 'pipeline.failed',
-      tenantId: tx.tenantId,
-      payload: { source: 'workflow', ...payload, failureMessage: row.failure_message },
-    });
+    events.push({ topic: 'pipeline.failed', tenantId: tx.tenantId, payload: { source: 'workflow', ...payload, failureMessage: row.failure_message } });
+  return events;
 }
