@@ -35,6 +35,13 @@ export interface PublishedEvent {
  */
 export type PublishHook = (tx: Tx, events: PublishedEvent[]) => Promise<void>;
 
+/**
+ * A data-modifying statement that runs inside every publish's own statement, as a CTE reading the
+ * new events from `e` (id, topic, tenant_id): what follows from every event (webhook deliveries)
+ * then costs no round trip of its own.
+ */
+export type PublishStatement = string;
+
 type Row = { id: string; topic: string; tenant_id: string | null; payload: unknown; created_at: Date };
 
 export const fromRow = (row: Row): OutboxEvent => ({
@@ -73,19 +80,23 @@ export function eventIdsOf(payload: string): string[] {
  * consecutive ids (gaps and islands), 150 runs per notification (at most about 6,000 bytes, under
  * NOTIFY's 8,000). The scalar subquery makes PostgreSQL send them once, before the rows return.
  */
-const publishManySql = `
+const publishManySql = (statements: string) => `
   WITH e AS (
     INSERT INTO event_outbox (topic, tenant_id, payload)
     SELECT x.e->>'topic', x.e->>'tenant_id', x.e->'payload' FROM jsonb_array_elements(?::jsonb) WITH ORDINALITY AS x(e, n)
     ORDER BY x.n
     RETURNING id, topic, tenant_id
-  ), runs AS (
+  )${statements}, runs AS (
     SELECT min(id) AS lo, max(id) AS hi FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS island FROM e) i GROUP BY island
   ), notified AS (
     SELECT pg_notify('${eventChannel}', string_agg(CASE WHEN lo = hi THEN lo::text ELSE lo || '-' || hi END, ',' ORDER BY lo))
     FROM (SELECT lo, hi, (row_number() OVER (ORDER BY lo) - 1) / 150 AS chunk FROM runs) c GROUP BY chunk
   )
   SELECT id, topic, tenant_id, (SELECT count(*) FROM notified) AS notifications FROM e ORDER BY id`;
+
+const publishOneSql = (statements: string) => `
+  WITH e AS (INSERT INTO event_outbox (topic, tenant_id, payload) VALUES (?, ?, ?) RETURNING id, topic, tenant_id)${statements}
+  SELECT id, pg_notify('${eventChannel}', id::text) FROM e`;
 
 /**
  * Publishing writes the event into the outbox inside the caller's transaction and queues a NOTIFY
@@ -94,6 +105,11 @@ const publishManySql = `
  */
 export class EventOutbox {
   private readonly hooks: PublishHook[] = [];
+  /** The publish statements as CTEs after `e`, and the two statements that carry them. */
+  private statements = '';
+  private statementCount = 0;
+  private manySql = publishManySql('');
+  private oneSql = publishOneSql('');
 
   constructor(
     /** The declaration of a topic by a loaded plugin or the core, or undefined. */
@@ -104,6 +120,13 @@ export class EventOutbox {
   /** Features that act on every event (webhooks) register here; the outbox does not know them. */
   onPublish(hook: PublishHook): void {
     this.hooks.push(hook);
+  }
+
+  /** As `onPublish`, for work that is one statement over the new events: see `PublishStatement`. */
+  onPublishStatement(statement: PublishStatement): void {
+    this.statements += `, published_${this.statementCount++} AS (${statement})`;
+    this.manySql = publishManySql(this.statements);
+    this.oneSql = publishOneSql(this.statements);
   }
 
   private async published(tx: Tx, events: PublishedEvent[]): Promise<void> {
@@ -126,7 +149,7 @@ export class EventOutbox {
     if (events.length === 0) return [];
     for (const event of events) this.check(event);
     notifiesAtCommit(tx);
-    const rows = await tx.query<{ id: string; topic: string; tenant_id: string | null }>(publishManySql, [
+    const rows = await tx.query<{ id: string; topic: string; tenant_id: string | null }>(this.manySql, [
       JSON.stringify(events.map((e) => ({ topic: e.topic, tenant_id: e.tenantId ?? null, payload: e.payload }))),
     ]);
     await this.published(
@@ -139,11 +162,7 @@ export class EventOutbox {
   async publish(tx: Tx, event: EventToPublish): Promise<string> {
     this.check(event);
     notifiesAtCommit(tx);
-    const [row] = await tx.query<{ id: string }>(
-      `WITH e AS (INSERT INTO event_outbox (topic, tenant_id, payload) VALUES (?, ?, ?) RETURNING id)
-         SELECT id, pg_notify('${eventChannel}', id::text) FROM e`,
-      [event.topic, event.tenantId ?? null, JSON.stringify(event.payload)],
-    );
+    const [row] = await tx.query<{ id: string }>(this.oneSql, [event.topic, event.tenantId ?? null, JSON.stringify(event.payload)]);
     await this.published(tx, [{ id: String(row.id), topic: event.topic, tenantId: event.tenantId ?? null, payload: event.payload }]);
     return String(row.id);
   }

@@ -106,7 +106,7 @@ t.test('publishMany writes a batch in order, notifies each event and fans out we
   const { EventOutbox } = await import('./event-outbox.ts');
   const { AjvSchemaValidator } = await import('../validation/schema-validator.ts');
   const outbox = new EventOutbox((topic) => kernel.plugins.eventTopic(topic), new AjvSchemaValidator());
-  outbox.onPublish((await import('../webhooks/webhook-delivery.ts')).fanOutDeliveries);
+  outbox.onPublishStatement((await import('../webhooks/webhook-delivery.ts')).fanOutDeliveriesSql);
   const batch = (from: number, count: number) =>
     Array.from({ length: count }, (_, i) => ({ topic: 'publisher.ticked', tenantId: 'acme', payload: { n: from + i } }));
   const acme = kernel.database.forTenant('acme');

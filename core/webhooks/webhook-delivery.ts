@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
 import { DeliveryLedger, type QueueDelivery, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
-import type { SqlQuery as Query, Tx } from '../db/sql-handles.ts';
-import { eventChannel, type PublishedEvent } from '../events/event-outbox.ts';
+import type { SqlQuery as Query } from '../db/sql-handles.ts';
+import { eventChannel } from '../events/event-outbox.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import { previousKey, signingKey, signingKeyPrefix } from './webhook-secrets.ts';
 import { signWebhook } from './webhook-signature.ts';
@@ -15,20 +15,14 @@ type SealedColumns = { [K in keyof Sealed as `cur_${K}` | `prev_${K}`]: Sealed[K
 
 /**
  * Creates the deliveries of published events for every matching subscription, in the publishing
- * transaction (an outbox publish hook), so none is lost between commit and dispatch. One statement
- * for any number of events; events without a tenant have no subscribers.
+ * statement itself (an outbox publish statement over its new events `e`), so none is lost between
+ * commit and dispatch and a publish pays no round trip for them. Events without a tenant have no
+ * subscribers.
  */
-export async function fanOutDeliveries(tx: Tx, events: PublishedEvent[]): Promise<void> {
-  const tenantEvents = events.filter((e) => e.tenantId);
-  if (tenantEvents.length === 0) return;
-  await tx.query(
-    `INSERT INTO webhook_delivery (id, subscription_id, tenant_id, event_id, topic, status)
-     SELECT gen_random_uuid(), s.id, s.tenant_id, e.id, e.topic, 'pending'
-     FROM jsonb_to_recordset(?::jsonb) AS e(id bigint, topic text, tenant_id text)
-     JOIN webhook_subscription s ON s.tenant_id = e.tenant_id AND s.enabled AND (cardinality(s.topics) = 0 OR e.topic = ANY(s.topics))`,
-    [JSON.stringify(tenantEvents.map((e) => ({ id: e.id, topic: e.topic, tenant_id: e.tenantId })))],
-  );
-}
+export const fanOutDeliveriesSql = `
+  INSERT INTO webhook_delivery (id, subscription_id, tenant_id, event_id, topic, status)
+  SELECT gen_random_uuid(), s.id, s.tenant_id, e.id, e.topic, 'pending'
+    FROM e JOIN webhook_subscription s ON s.tenant_id = e.tenant_id AND s.enabled AND (cardinality(s.topics) = 0 OR e.topic = ANY(s.topics))`;
 
 /**
  * Delivers webhooks: each delivery is claimed for a minute (so duplicate jobs are harmless), signed

@@ -6,7 +6,7 @@ import type { JobService } from '../../jobs/job-service.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { OutboundHttp } from '../../outbound/outbound-http.ts';
 import type { SecretStore } from '../../secrets/secret-store.ts';
-import { fanOutDeliveries } from '../../webhooks/webhook-delivery.ts';
+import { fanOutDeliveriesSql } from '../../webhooks/webhook-delivery.ts';
 import { webhooksWiring } from '../../webhooks/webhooks-wiring.ts';
 import type { CoreModule } from '../core-module.ts';
 import type { Stop } from './stop-steps.ts';
@@ -34,6 +34,6 @@ export async function startWebhooks(deps: {
     retentionDays: config.eventRetentionDays,
     secrets: deps.secrets,
   });
-  deps.outbox.onPublish(fanOutDeliveries);
+  deps.outbox.onPublishStatement(fanOutDeliveriesSql);
   return { module: webhooks.module, stop: await webhooks.start(), replay: webhooks.replay };
 }
