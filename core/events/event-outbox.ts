@@ -105,9 +105,8 @@ const publishOneSql = (statements: string) => `
  */
 export class EventOutbox {
   private readonly hooks: PublishHook[] = [];
-  /** The publish statements as CTEs after `e`, and the two statements that carry them. */
-  private statements = '';
-  private statementCount = 0;
+  private readonly statements: PublishStatement[] = [];
+  /** The two publishing statements, with the publish statements as CTEs after `e`. */
   private manySql = publishManySql('');
   private oneSql = publishOneSql('');
 
@@ -124,9 +123,10 @@ export class EventOutbox {
 
   /** As `onPublish`, for work that is one statement over the new events: see `PublishStatement`. */
   onPublishStatement(statement: PublishStatement): void {
-    this.statements += `, published_${this.statementCount++} AS (${statement})`;
-    this.manySql = publishManySql(this.statements);
-    this.oneSql = publishOneSql(this.statements);
+    this.statements.push(statement);
+    const ctes = this.statements.map((sql, i) => `, published_${i} AS (${sql})`).join('');
+    this.manySql = publishManySql(ctes);
+    this.oneSql = publishOneSql(ctes);
   }
 
   private async published(tx: Tx, events: PublishedEvent[]): Promise<void> {
