@@ -198,7 +198,7 @@ export class WorkflowEngine {
          SELECT ?, ?, begun.id, ?, ?, ?, ?, 'running' FROM begun`,
         [begun.attempt, this.leaseFor(step), executionId, begun.runId, tx.tenantId, execution.current_step, step.id, step.type, begun.attempt],
       );
-      return { execution: execution as ExecutionRow, definition, interrupted, begun };
+      return { execution, definition, interrupted, begun };
     });
     if (!claimed) return;
     try {
