@@ -2,7 +2,11 @@
  * `npm run bench:fanout`: 1,000 GraphQL subscribers over graphql-ws, each receiving every event a
  * REST-side transaction commits; prints p50/p99 latency from commit to receipt. Baseline in the
  * same run: a bare `ws` server broadcasting the same messages to 1,000 plain WebSocket clients.
- * Goal: p99 under 100 ms. Subscribers run in a separate process from the server.
+ * Goals: p99 under 100 ms, and at most 1.2x the bare broadcast's. Subscribers run in a separate
+ * process from the server. A p99 over 20 messages is set by a message or two, so one pause of
+ * either process decides it: after an uncounted round of each, the two take turns for BENCH_ROUNDS
+ * rounds (3; the order alternates) and the medians count.
+ *   BENCH_CLIENTS (1000), BENCH_MESSAGES (20), BENCH_ROUNDS (3)
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -10,10 +14,11 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { definePlugin, tokens } from '../core/plugin-api/index.ts';
-import { reportFigures, startBenchKernel } from './bench-kit.ts';
+import { median, reportFigures, startBenchKernel } from './bench-kit.ts';
 
 const clients = Number(process.env.BENCH_CLIENTS ?? 1000);
 const messages = Number(process.env.BENCH_MESSAGES ?? 20);
+const rounds = Math.min(Math.max(Number(process.env.BENCH_ROUNDS ?? 3), 1), 10);
 const gapMs = 250;
 const script = fileURLToPath(new URL('./fanout-clients.ts', import.meta.url));
 
@@ -76,7 +81,8 @@ const ticker = definePlugin({
 import { createServiceToken } from '../core/plugin-api/index.ts';
 const tickToken = createServiceToken<(tenantId: string) => Promise<string>>('ticker.tick');
 
-async function full(): Promise<Summary> {
+/** The platform, booted once: each round subscribes 1,000 clients anew and commits the events. */
+async function startFull(): Promise<{ round: () => Promise<Summary>; stop: () => Promise<void> }> {
   const kernel = await startBenchKernel([ticker], { ITOPS_ADMIN_EMAIL: 'bench@itops.test', ITOPS_ADMIN_PASSWORD: 'bench admin password' });
   try {
     const post = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -91,42 +97,63 @@ async function full(): Promise<Summary> {
       { authorization: `Bearer ${admin.token}` },
     );
     const ops = await post('/api/v1/auth/login', { email: 'ops@bench.test', password: 'ops password 123' });
-    const subs = subscribers('graphql', `${kernel.url.replace('http', 'ws')}/graphql/ws`, ops.token);
-    await subs.ready;
     const tick = (kernel.plugins as unknown as { provided: { lookup(t: unknown): { value: (tenant: string) => Promise<string> } } }).provided.lookup(
       tickToken,
     ).value;
-    for (let i = 0; i < messages; i++) {
-      await tick('bench');
-      await new Promise((resolve) => setTimeout(resolve, gapMs));
-    }
-    return await subs.done;
-  } finally {
+    const round = async () => {
+      const subs = subscribers('graphql', `${kernel.url.replace('http', 'ws')}/graphql/ws`, ops.token);
+      await subs.ready;
+      for (let i = 0; i < messages; i++) {
+        await tick('bench');
+        await new Promise((resolve) => setTimeout(resolve, gapMs));
+      }
+      return subs.done;
+    };
+    return { round, stop: () => kernel.stop() };
+  } catch (error) {
     await kernel.stop();
+    throw error;
   }
 }
 
-const base = await baseline();
-const platform = await full();
-process.stdout.write(`${'run'.padEnd(40)}${'received'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}\n`);
-for (const [name, s] of [
-  [`bare ws broadcast, ${clients} clients`, base],
-  [`itops graphql-ws, ${clients} subscribers`, platform],
-] as const) {
+const platform = await startFull();
+const rows: [string, Summary][] = [];
+const ratios: number[] = [];
+const p99s: number[] = [];
+try {
+  // Uncounted: both sides' first round pays for compiling their send paths and the clients' receive path.
+  await baseline();
+  await platform.round();
+  for (let round = 1; round <= rounds; round++) {
+    const bareFirst = round % 2 === 1;
+    const first = bareFirst ? await baseline() : await platform.round();
+    const second = bareFirst ? await platform.round() : await baseline();
+    const [base, full] = bareFirst ? [first, second] : [second, first];
+    rows.push([`round ${round}: bare ws broadcast, ${clients} clients`, base], [`round ${round}: itops graphql-ws, ${clients} subscribers`, full]);
+    ratios.push(full.p99Ms / Math.max(1, base.p99Ms));
+    p99s.push(full.p99Ms);
+  }
+} finally {
+  await platform.stop();
+}
+process.stdout.write(`${'run'.padEnd(50)}${'received'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}\n`);
+for (const [name, s] of rows) {
   process.stdout.write(
-    `${name.padEnd(40)}${String(s.received).padStart(10)}${String(s.p50Ms).padStart(9)}${String(s.p99Ms).padStart(9)}${String(s.maxMs).padStart(9)}\n`,
+    `${name.padEnd(50)}${String(s.received).padStart(10)}${String(s.p50Ms).padStart(9)}${String(s.p99Ms).padStart(9)}${String(s.maxMs).padStart(9)}\n`,
   );
 }
+const ratio = median(ratios);
+const p99 = median(p99s);
 process.stdout.write(
-  `\ncommit -> receipt p99: ${platform.p99Ms} ms (goal < 100 ms); p99 against the bare broadcast: ${(platform.p99Ms / Math.max(1, base.p99Ms)).toFixed(1)}x\n`,
+  `\ncommit -> receipt p99: ${p99} ms (median of ${rounds}; goal < 100 ms); p99 against the bare broadcast: ${ratio.toFixed(2)}x (median; per round ${ratios.map((r) => r.toFixed(2)).join(', ')}; goal <= 1.2x)\n`,
 );
 reportFigures('fanout', [
   {
     figure: 'event p99 ms (commit to subscriber)',
-    value: platform.p99Ms,
+    value: p99,
     baseline: 'bare ws broadcast',
-    ratio: platform.p99Ms / Math.max(1, base.p99Ms),
+    ratio,
     goal: '< 100 ms, <= 1.2x',
-    pass: platform.p99Ms < 100 && platform.p99Ms / Math.max(1, base.p99Ms) <= 1.2,
+    pass: p99 < 100 && ratio <= 1.2,
   },
 ]);
