@@ -195,17 +195,23 @@ export class PingStore {
       const version = applied.get(t.row.id);
       if (version === undefined || limit <= 0) continue;
       const old = t.row;
-      const state = stateColumns(t.state);
+      const { state } = t;
       // What the write statement stored: due_at only moves earlier while the status stays.
-      const keepDue = t.state.status === old.status && old.due_at !== null && t.state.dueAt !== null;
-      const dueAt = keepDue ? new Date(Math.min(new Date(old.due_at as Date).getTime(), (t.state.dueAt as Date).getTime())) : t.state.dueAt;
+      const keepDue = state.status === old.status && old.due_at !== null && state.dueAt !== null;
+      const dueAt = keepDue ? new Date(Math.min(new Date(old.due_at as Date).getTime(), (state.dueAt as Date).getTime())) : state.dueAt;
+      // The row as stored, its times kept as dates (a cached row is read again by stateOf, not by SQL).
       this.known.set(uuid, {
         ...old,
-        ...state,
-        open_runs: t.state.openRuns,
-        last_ping_at: t.state.lastPingAt,
-        expected_at: t.state.expectedAt,
-        down_at: t.state.downAt,
+        status: state.status,
+        status_reason: state.statusReason,
+        last_ping_kind: state.lastPingKind,
+        last_duration_ms: state.lastDurationMs,
+        last_exit_code: state.lastExitCode,
+        ping_count: state.pingCount,
+        open_runs: state.openRuns,
+        last_ping_at: state.lastPingAt,
+        expected_at: state.expectedAt,
+        down_at: state.downAt,
         due_at: dueAt,
         status_changed_at: t.statusChangedAt ?? old.status_changed_at,
         last_event_at: t.lastEventAt,
