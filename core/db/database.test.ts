@@ -97,3 +97,58 @@ t.test('arrays bind as the same PostgreSQL arrays pg would send, whatever their 
     'and a nested one too',
   );
 });
+
+t.test("a transaction's first statement travels with its BEGIN, its values read as if bound", async (t) => {
+  await database.query(
+    'CREATE TABLE first_statement_probe (id serial PRIMARY KEY, label text, at timestamptz, doc jsonb, tags text[], raw bytea, flag boolean, n numeric)',
+  );
+  const values = ['it\'s \\ "quoted"', new Date('2026-01-02T03:04:05.678Z'), { a: [1, "b'"] }, ['x', 'y z'], Buffer.from([0, 1, 255]), true, -12.5];
+  const insert = 'INSERT INTO first_statement_probe (label, at, doc, tags, raw, flag, n) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *';
+  const columns = 'label, at, doc, tags, raw, flag, n';
+  const sent: string[] = [];
+  const [first] = await database.platform.transaction(async (tx) => {
+    const client = await spyOnQueries(sent);
+    try {
+      return await tx.query<Record<string, unknown>>(insert, values);
+    } finally {
+      client.restore();
+    }
+  });
+  const [bound] = await database.query<Record<string, unknown>>(`${insert.replace(' RETURNING *', '')} RETURNING *`, values);
+  const read = `SELECT ${columns} FROM first_statement_probe WHERE id = ?`;
+  t.same(await database.query(read, [first.id]), await database.query(read, [bound.id]), 'inlined and bound values store the same');
+  t.equal(sent.length, 1, 'BEGIN and the INSERT went in one query');
+  t.match(sent[0], /^BEGIN;\n/);
+
+  // A value no query text can carry is bound as usual, after a BEGIN of its own; PostgreSQL refuses it.
+  await t.rejects(
+    database.platform.transaction((tx) => tx.query('INSERT INTO first_statement_probe (label) VALUES (?)', ['nul\0here'])),
+    { code: '22021' },
+  );
+  // A first statement that fails rolls the transaction back; the connection serves the next one.
+  await t.rejects(
+    database.platform.transaction((tx) => tx.query('INSERT INTO first_statement_probe (id, label) VALUES (?, ?)', [first.id, 'dup'])),
+    { code: '23505' },
+  );
+  const [{ count }] = await database.query<{ count: string }>('SELECT count(*) AS count FROM first_statement_probe');
+  t.equal(Number(count), 2);
+  await database.platform.transaction(async (tx) => {
+    t.same(await tx.query('SELECT count(*)::int AS n FROM first_statement_probe WHERE label = ?', ['dup']), [{ n: 0 }]);
+  });
+});
+
+/** Records the text of every query the pg clients send until `restore`. */
+async function spyOnQueries(sent: string[]): Promise<{ restore: () => void }> {
+  const pg = (await import('pg')).default;
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const config = args[0];
+    sent.push(typeof config === 'string' ? config : String((config as { text?: string })?.text));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  return {
+    restore: () => {
+      pg.Client.prototype.query = original;
+    },
+  };
+}

@@ -1,4 +1,8 @@
+import { createRequire } from 'node:module';
 import pg from 'pg';
+
+/** pg's own text form of a parameter value (dates, buffers, objects as JSON), as it would bind it. */
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils') as { prepareValue(value: unknown): string | Buffer | null };
 
 // Literals, quoted names, comments and dollar-quoted bodies (a migration's DO block) keep their `?`.
 const tokens = /'(?:[^']|'')*'|"(?:[^"])*"|--[^\n]*|\/\*[\s\S]*?\*\/|\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$|\?/g;
@@ -30,5 +34,48 @@ export function inlineParameters(sql: string, params: readonly (string | number 
     return pg.escapeLiteral(value);
   });
   if (used !== params.length) throw new Error(`statement has ${used} placeholders for ${params.length} values`);
+  return text;
+}
+
+/** A statement's text around its `?` placeholders, by statement: the scan is the costly part. */
+const split = new Map<string, string[]>();
+
+function partsOf(sql: string): string[] {
+  let parts = split.get(sql);
+  if (parts === undefined) {
+    parts = [];
+    let last = 0;
+    for (const match of sql.matchAll(tokens)) {
+      if (match[0] !== '?') continue;
+      parts.push(sql.slice(last, match.index));
+      last = match.index + 1;
+    }
+    parts.push(sql.slice(last));
+    if (split.size >= 5000) split.clear();
+    split.set(sql, parts);
+  }
+  return parts;
+}
+
+/**
+ * A statement with its values written in as the quoted literals of the text pg would bind them as,
+ * so they keep the unknown type a bound parameter has and PostgreSQL resolves them the same way; for
+ * a statement that travels in a simple query with others. Undefined when a value holds a NUL (no
+ * query text can carry one: bound, PostgreSQL refuses it with its own error).
+ */
+export function inlinedStatement(sql: string, values: readonly unknown[]): string | undefined {
+  const parts = partsOf(sql);
+  if (parts.length - 1 !== values.length) throw new Error(`statement has ${parts.length - 1} placeholders for ${values.length} values`);
+  let text = parts[0];
+  for (let i = 0; i < values.length; i++) {
+    const prepared = prepareValue(values[i]);
+    if (prepared === null) text += 'NULL';
+    else {
+      const value = typeof prepared === 'string' ? prepared : `\\x${prepared.toString('hex')}`;
+      if (value.includes('\0')) return undefined;
+      text += pg.escapeLiteral(value);
+    }
+    text += parts[i + 1];
+  }
   return text;
 }
