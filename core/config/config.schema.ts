@@ -21,7 +21,8 @@ export const configVariables = {
   DATABASE_URL: {
     type: 'string',
     pattern: '^postgres(ql)?://',
-    description: 'PostgreSQL connection string. Unset: an embedded PostgreSQL is started under the data directory.',
+    description:
+      "PostgreSQL connection string. Unset: an embedded PostgreSQL is started under the data directory. On a server of your own, set log_min_error_statement = panic if its log must hold no row values: a transaction's first statement carries its values in its text.",
   },
   ITOPS_DATA_DIR: {
     type: 'string',

@@ -73,6 +73,9 @@ export async function startEmbeddedPostgres(options: {
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: [
       ...['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir ?? ''}`, '-c', 'max_connections=300'],
+      // A failing statement's error is logged without the statement's text: a transaction's first
+      // statement carries its values written in (database.ts), and its log lines reach our log.
+      ...['-c', 'log_min_error_statement=panic'],
       ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: (message: string) => logger.debug({ embeddedPostgres: message.trim() }),

@@ -73,9 +73,18 @@ export function inlinedStatement(sql: string, values: readonly unknown[]): strin
     else {
       const value = typeof prepared === 'string' ? prepared : `\\x${prepared.toString('hex')}`;
       if (value.includes('\0')) return undefined;
-      text += pg.escapeLiteral(value);
+      text += quoted(value);
     }
     text += parts[i + 1];
   }
   return text;
+}
+
+const quoteOrBackslash = /['\\]/;
+
+/** pg.escapeLiteral's literal, without its loop over every character (a value may be a large JSON). */
+function quoted(value: string): string {
+  if (!quoteOrBackslash.test(value)) return `'${value}'`;
+  const doubled = value.replaceAll("'", "''");
+  return value.includes('\\') ? ` E'${doubled.replaceAll('\\', '\\\\')}'` : `'${doubled}'`;
 }
