@@ -8,11 +8,17 @@
  * At most `maxCapturedRows` rows are kept per transaction (a mass change would otherwise copy an
  * ever longer text per row); the rest are only counted (`itops.changes_dropped`).
  *
- * Observers read the changes either in JavaScript (`mutation.readChanges()`, a round trip) or in
- * SQL sent with the COMMIT (`itops_captured_changes()`, `itops_changes_dropped()`), which costs none.
+ * Observers read the changes either in JavaScript (`mutation.readChanges()`) or in SQL sent with the
+ * COMMIT (`itops_captured_changes()`, `itops_changes_dropped()`). The trigger also sends each row to
+ * the client as a notice, which arrives with the answer of the statement that changed it, so
+ * `readChanges()` usually needs no round trip (see CapturedNotices).
  */
 
 export const maxCapturedRows = 100;
+
+/** SQLSTATEs of the notices the capture trigger sends its client: a captured row, and the first row beyond the limit. */
+export const changeNoticeCode = 'IT001';
+export const droppedNoticeCode = 'IT002';
 
 /** Bookkeeping tables whose rows are no user's change (the outbox's events reach observers as events). */
 const uncaptured = ['event_outbox', 'webhook_delivery', 'core_periodic_run'];
@@ -21,19 +27,27 @@ export const changeCaptureSql = `
 CREATE OR REPLACE FUNCTION itops_capture_change() RETURNS trigger LANGUAGE plpgsql AS $capture$
 DECLARE
   captured integer := coalesce(nullif(current_setting('itops.changes_count', true), ''), '0')::integer;
+  dropped integer;
+  line text;
 BEGIN
   IF captured >= ${maxCapturedRows} THEN
-    PERFORM set_config('itops.changes_dropped',
-      (coalesce(nullif(current_setting('itops.changes_dropped', true), ''), '0')::integer + 1)::text, true);
+    dropped := coalesce(nullif(current_setting('itops.changes_dropped', true), ''), '0')::integer + 1;
+    PERFORM set_config('itops.changes_dropped', dropped::text, true);
+    IF dropped = 1 THEN
+      RAISE NOTICE USING ERRCODE = '${droppedNoticeCode}', MESSAGE = 'changes beyond the capture limit';
+    END IF;
     RETURN NULL;
   END IF;
+  line := jsonb_build_object(
+    'table', TG_TABLE_NAME,
+    'op', lower(TG_OP),
+    'before', CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END,
+    'after', CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END)::text;
   -- One statement for both settings: each statement a trigger runs costs more than the work in it.
   PERFORM set_config('itops.changes_count', (captured + 1)::text, true),
-          set_config('itops.changes', coalesce(current_setting('itops.changes', true), '') || jsonb_build_object(
-            'table', TG_TABLE_NAME,
-            'op', lower(TG_OP),
-            'before', CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END,
-            'after', CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END)::text || chr(10), true);
+          set_config('itops.changes', coalesce(current_setting('itops.changes', true), '') || line || chr(10), true);
+  -- The row travels to the client too, with this statement's answer: no round trip to read it.
+  RAISE NOTICE USING ERRCODE = '${changeNoticeCode}', MESSAGE = (captured + 1)::text || ' ' || line;
   RETURN NULL;
 END
 $capture$;
@@ -44,6 +58,16 @@ $changes$;
 CREATE OR REPLACE FUNCTION itops_changes_dropped() RETURNS integer LANGUAGE sql STABLE AS $dropped$
   SELECT coalesce(nullif(current_setting('itops.changes_dropped', true), ''), '0')::integer
 $dropped$;
+-- Sent with the COMMIT by a transaction whose observers read its rows from the notices: a count that
+-- differs (rows the notices announced were rolled back since) refuses the commit rather than record
+-- changes that did not happen.
+CREATE OR REPLACE FUNCTION itops_check_captured(expected integer) RETURNS void LANGUAGE plpgsql AS $check$
+BEGIN
+  IF coalesce(nullif(current_setting('itops.changes_count', true), ''), '0')::integer <> expected THEN
+    RAISE EXCEPTION 'the captured rows changed after they were read' USING ERRCODE = 'serialization_failure';
+  END IF;
+END
+$check$;
 DO $attach$
 DECLARE
   t record;
@@ -64,8 +88,8 @@ BEGIN
 END
 $attach$`;
 
-/** Sent with BEGIN (one round trip) when the transaction belongs to an observed request. */
-export const startCaptureSql = "SELECT set_config('itops.capture', 'on', true)";
+/** Sent with BEGIN when the transaction belongs to an observed request; the notices must reach the client. */
+export const startCaptureSql = "SELECT set_config('itops.capture', 'on', true), set_config('client_min_messages', 'notice', true)";
 
 /** Read by an observer that asks for the changes; capture goes off so the observers' own writes are not captured. */
 export const capturedChangesSql =

@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.ts';
 import { isConnectionError, unlessUnavailable } from './database-errors.ts';
 import { appRole, tenantSetting } from './tenant-isolation.ts';
 import { MutationObservers } from './mutation-observers.ts';
+import { CapturedNotices } from './captured-notices.ts';
 import { commitSql } from './notifying-commit.ts';
 import { inlinedStatement, replacePlaceholders } from './placeholders.ts';
 import { ReplicaReads, type ReplicaSettings } from './read-replica.ts';
@@ -112,6 +113,7 @@ export class Database implements DatabaseService {
     // for every transaction. (A prepared statement cannot share a simple query: it sends it alone.)
     const observed = this.mutationObservers.capturing();
     let begin: string | undefined = this.mutationObservers.beginSql(observed);
+    const notices = observed ? new CapturedNotices(client) : undefined;
     const sendBegin = async () => {
       if (begin === undefined) return;
       const sql = begin;
@@ -121,6 +123,7 @@ export class Database implements DatabaseService {
     const tx: Tx = {
       tenantId,
       query: async <R>(sql: string, params: unknown[] = []) => {
+        notices?.noteStatement(sql);
         const values = params.map(bindable);
         const first = begin === undefined ? undefined : inlinedStatement(sql, values);
         if (first === undefined) {
@@ -143,6 +146,7 @@ export class Database implements DatabaseService {
         afterCommit.push(step);
       },
     };
+    if (notices) this.mutationObservers.noteNotices(tx, notices);
     let result: T;
     try {
       result = await fn(tx);
@@ -154,6 +158,8 @@ export class Database implements DatabaseService {
     } catch (error) {
       if (begin === undefined) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
+    } finally {
+      notices?.close();
     }
     await runAfterCommit(afterCommit, this.logger);
     return result;

@@ -15,7 +15,7 @@ const observer = definePlugin({
     {
       name: '0001-notes',
       up: `CREATE TABLE observerprobe_note (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id text NOT NULL, name text NOT NULL);
-           CREATE TABLE observerprobe_seen (id bigserial PRIMARY KEY, tenant_id text NOT NULL, operation text, tables text NOT NULL);`,
+           CREATE TABLE observerprobe_seen (id bigserial PRIMARY KEY, tenant_id text NOT NULL, operation text, tables text NOT NULL, names text, dropped int);`,
     },
   ],
   openapi: {
@@ -28,7 +28,18 @@ const observer = definePlugin({
             required: true,
             content: {
               'application/json': {
-                schema: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', maxLength: 100 } } },
+                schema: {
+                  type: 'object',
+                  required: ['name'],
+                  additionalProperties: false,
+                  properties: {
+                    name: { type: 'string', maxLength: 100 },
+                    // Three notes in one transaction, the second undone by a rollback to a savepoint.
+                    savepoint: { type: 'boolean' },
+                    // That many notes in one statement.
+                    many: { type: 'integer', minimum: 1, maximum: 200 },
+                  },
+                },
               },
             },
           },
@@ -47,27 +58,45 @@ const observer = definePlugin({
   init(ctx) {
     const database = ctx.get(tokens.database);
     ctx.handle('observerProbeCreateNote', async (req) => {
-      const name = (req.body as { name: string }).name;
-      await database.forTenant(req.tenantId as string).query('INSERT INTO observerprobe_note (tenant_id, name) VALUES (?, ?)', [req.tenantId, name]);
+      const { name, savepoint, many } = req.body as { name: string; savepoint?: boolean; many?: number };
+      const db = database.forTenant(req.tenantId as string);
+      const insert = 'INSERT INTO observerprobe_note (tenant_id, name) VALUES (?, ?)';
+      if (savepoint) {
+        await db.transaction(async (tx) => {
+          await tx.query(insert, [req.tenantId, `${name} 1`]);
+          await tx.query('SAVEPOINT probe');
+          await tx.query(insert, [req.tenantId, `${name} 2`]);
+          await tx.query('ROLLBACK TO SAVEPOINT probe');
+          await tx.query(insert, [req.tenantId, `${name} 3`]);
+        });
+      } else if (many) {
+        await db.query("INSERT INTO observerprobe_note (tenant_id, name) SELECT ?, ? || ' ' || i FROM generate_series(1, ?::int) i", [
+          req.tenantId,
+          name,
+          many,
+        ]);
+      } else await db.query(insert, [req.tenantId, name]);
       return { status: 201, body: { name } };
     });
     ctx.observeMutations(async (tx, mutation) => {
       if (!mutation.captured || !tx.tenantId) return;
-      const { changes } = await mutation.readChanges();
+      const { changes, dropped } = await mutation.readChanges();
       const again = await mutation.readChanges();
       if (again.changes !== changes) throw new Error('readChanges read twice');
       // Written through the observer's own handle: not a change of the mutation.
-      await tx.query('INSERT INTO observerprobe_seen (tenant_id, operation, tables) VALUES (?, ?, ?)', [
+      await tx.query('INSERT INTO observerprobe_seen (tenant_id, operation, tables, names, dropped) VALUES (?, ?, ?, ?, ?)', [
         tx.tenantId,
         'js',
-        changes.map((c) => c.table).join(','),
+        [...new Set(changes.map((c) => c.table))].join(','),
+        changes.map((c) => c.after?.name).join(','),
+        dropped,
       ]);
       const failing = changes.some((change) => String(change.after?.name ?? '').includes('fail'));
       tx.atCommit(
         failing
           ? 'INSERT INTO observerprobe_seen (tenant_id, operation, tables) VALUES (?, ?, NULL)'
           : `INSERT INTO observerprobe_seen (tenant_id, operation, tables)
-             SELECT ?, ?, string_agg(change ->> 'table', ',' ORDER BY ordinal) FROM itops_captured_changes()`,
+             SELECT ?, ?, string_agg(DISTINCT change ->> 'table', ',') FROM itops_captured_changes()`,
         [tx.tenantId, mutation.operationId],
       );
     });
@@ -95,4 +124,46 @@ t.test('an observer reads the changes once, writes with the COMMIT, and a failin
   t.equal(notes.n, 0, 'the change rolled back with it');
   const [after] = await server.database.platform.query<{ n: number }>('SELECT count(*)::int AS n FROM observerprobe_seen');
   t.equal(after.n, 2, 'and so did the observer’s own write');
+});
+
+t.test('the rows reach the observer with the statements that changed them, unless a savepoint undid one', async (t) => {
+  const server = await startTestServer(t, { plugins: [observer] });
+  const ops = await server.loginAs('ops_engineer');
+  const sent: string[] = [];
+  const pg = (await import('pg')).default;
+  const original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
+    const config = args[0];
+    sent.push(typeof config === 'string' ? config : String((config as { text?: string })?.text));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  t.teardown(() => {
+    pg.Client.prototype.query = original;
+  });
+  const reads = () => sent.filter((text) => text.includes("current_setting('itops.changes', true) AS changes")).length;
+  const seen = async (operation: string) =>
+    (
+      await server.database.platform.query<{ names: string; dropped: number }>(
+        'SELECT names, dropped FROM observerprobe_seen WHERE operation = ? ORDER BY id DESC LIMIT 1',
+        [operation],
+      )
+    )[0];
+
+  t.equal((await server.call('POST', '/api/v1/observer-probe/notes', { headers: ops.headers, body: { name: 'heard' } })).status, 201);
+  t.same(await seen('js'), { names: 'heard', dropped: 0 });
+  t.equal(reads(), 0, 'the observer read no rows from the database: the notices brought them');
+
+  t.equal((await server.call('POST', '/api/v1/observer-probe/notes', { headers: ops.headers, body: { name: 'saved', savepoint: true } })).status, 201);
+  t.same(await seen('js'), { names: 'saved 1,saved 3', dropped: 0 }, 'the row the savepoint undid is not among the changes');
+  t.equal(reads(), 1, 'after a rollback to a savepoint the rows are read from the database');
+  const [commitTables] = await server.database.platform.query<{ tables: string }>(
+    "SELECT tables FROM observerprobe_seen WHERE operation = 'observerProbeCreateNote' ORDER BY id DESC LIMIT 1",
+  );
+  t.equal(commitTables.tables, 'observerprobe_note');
+
+  t.equal((await server.call('POST', '/api/v1/observer-probe/notes', { headers: ops.headers, body: { name: 'bulk', many: 103 } })).status, 201);
+  const bulk = await seen('js');
+  t.equal(bulk.names.split(',').length, 100, 'the capture keeps 100 rows');
+  t.equal(bulk.dropped, 3, 'and counts the rest, read from the database');
+  t.equal(reads(), 2);
 });

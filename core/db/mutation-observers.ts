@@ -10,6 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CapturedChanges, MutationObserver, ObservedEvent, ObservedMutation, ObserverTx, Principal, RowChange } from '../plugin-api/index.ts';
 import type { Tx } from './sql-handles.ts';
+import type { CapturedNotices } from './captured-notices.ts';
 import { capturedChangesSql, startCaptureSql, stopCaptureSql } from './change-capture.ts';
 import { inlineParameters } from './placeholders.ts';
 
@@ -38,6 +39,7 @@ export function asMutation<T>(request: MutationRequest, fn: () => Promise<T>): P
 export class MutationObservers {
   private readonly observers = new Map<string, MutationObserver>();
   private readonly events = new WeakMap<Tx, ObservedEvent[]>();
+  private readonly notices = new WeakMap<Tx, CapturedNotices>();
 
   add(owner: string, observer: MutationObserver): () => void {
     if (this.observers.has(owner)) throw new Error(`plugin ${owner} observes mutations twice`);
@@ -57,6 +59,11 @@ export class MutationObservers {
   /** BEGIN, with row capture switched on for an observed request. */
   beginSql(request: MutationRequest | undefined): string {
     return request ? `BEGIN; ${startCaptureSql}` : 'BEGIN';
+  }
+
+  /** The rows an observed transaction's connection hears announced (see captured-notices.ts). */
+  noteNotices(tx: Tx, notices: CapturedNotices): void {
+    this.notices.set(tx, notices);
   }
 
   /** Called by the outbox's publish hook: events join the transaction's observed mutation. */
@@ -80,11 +87,19 @@ export class MutationObservers {
     if (!capturing && events.length === 0) return 'COMMIT';
     let captureOn = capturing !== undefined;
     let read: Promise<CapturedChanges> | undefined;
+    /** How many rows the observers were handed from the notices, which the COMMIT checks. */
+    let announced: number | undefined;
     const readChanges = () => {
       if (!read) {
-        // The read switches capture off too; the connection runs it before any later statement.
-        read = capturing ? readCaptured(tx) : Promise.resolve(noChanges);
-        captureOn = false;
+        const heard = capturing ? this.notices.get(tx)?.changes : undefined;
+        if (heard) {
+          announced = heard.length;
+          read = Promise.resolve({ changes: heard, dropped: 0 });
+        } else {
+          // The read switches capture off too; the connection runs it before any later statement.
+          read = capturing ? readCaptured(tx) : Promise.resolve(noChanges);
+          captureOn = false;
+        }
       }
       return read;
     };
@@ -123,7 +138,8 @@ export class MutationObservers {
     };
     for (const observer of this.observers.values()) await observer(observerTx, mutation);
     if (atCommit.length === 0) return 'COMMIT';
-    return [...(captureOn ? [stopCaptureSql] : []), ...atCommit, 'COMMIT'].join(';\n');
+    const check = announced === undefined ? [] : [`SELECT itops_check_captured(${announced})`];
+    return [...check, ...(captureOn ? [stopCaptureSql] : []), ...atCommit, 'COMMIT'].join(';\n');
   }
 }
 

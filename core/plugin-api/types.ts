@@ -399,10 +399,12 @@ export interface ObservedMutation {
   /** Whether rows were captured: the transaction belongs to a mutating request. */
   captured: boolean;
   /**
-   * The rows the transaction changed, read from the database (one round trip; later calls answer
-   * the same). An observer that only writes them elsewhere can instead read them in SQL sent with
-   * the COMMIT (`atCommit`), through `itops_captured_changes()` (rows of `ordinal`, `change`: a
-   * RowChange as jsonb) and `itops_changes_dropped()`, and save the round trip.
+   * The rows the transaction changed (later calls answer the same). They usually came with the
+   * answers of the statements that changed them (the capture trigger's notices), so this costs no
+   * round trip; after a rollback to a savepoint, or past 100 rows, they are read from the database
+   * (one). An observer can also read them in SQL sent with the COMMIT (`atCommit`), through
+   * `itops_captured_changes()` (rows of `ordinal`, `change`: a RowChange as jsonb) and
+   * `itops_changes_dropped()`.
    */
   readChanges(): Promise<CapturedChanges>;
   events: ObservedEvent[];
