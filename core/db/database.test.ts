@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import t from 'tap';
+import { spyOnQueries } from '../testing/query-spy.ts';
 import { cloneTestDatabase } from '../testing/test-database.ts';
 import { Database, numberedPlaceholders } from './database.ts';
 
@@ -105,13 +106,14 @@ t.test("a transaction's first statement travels with its BEGIN, its values read 
   const values = ['it\'s \\ "quoted"', new Date('2026-01-02T03:04:05.678Z'), { a: [1, "b'"] }, ['x', 'y z'], Buffer.from([0, 1, 255]), true, -12.5];
   const insert = 'INSERT INTO first_statement_probe (label, at, doc, tags, raw, flag, n) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *';
   const columns = 'label, at, doc, tags, raw, flag, n';
-  const sent: string[] = [];
+  let sent: string[] = [];
   const [first] = await database.platform.transaction(async (tx) => {
-    const client = await spyOnQueries(sent);
+    const spy = spyOnQueries();
+    sent = spy.sent;
     try {
       return await tx.query<Record<string, unknown>>(insert, values);
     } finally {
-      client.restore();
+      spy.restore();
     }
   });
   const [bound] = await database.query<Record<string, unknown>>(`${insert.replace(' RETURNING *', '')} RETURNING *`, values);
@@ -136,19 +138,3 @@ t.test("a transaction's first statement travels with its BEGIN, its values read 
     t.same(await tx.query('SELECT count(*)::int AS n FROM first_statement_probe WHERE label = ?', ['dup']), [{ n: 0 }]);
   });
 });
-
-/** Records the text of every query the pg clients send until `restore`. */
-async function spyOnQueries(sent: string[]): Promise<{ restore: () => void }> {
-  const pg = (await import('pg')).default;
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-    const config = args[0];
-    sent.push(typeof config === 'string' ? config : String((config as { text?: string })?.text));
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  return {
-    restore: () => {
-      pg.Client.prototype.query = original;
-    },
-  };
-}

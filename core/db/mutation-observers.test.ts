@@ -1,6 +1,7 @@
 import t from 'tap';
 import { definePlugin, tokens } from '../plugin-api/index.ts';
 import { startTestServer } from '../plugin-api/testing.ts';
+import { spyOnQueries } from '../testing/query-spy.ts';
 
 /**
  * A plugin that observes mutations the two ways the API offers: reading the changes in JavaScript
@@ -129,17 +130,8 @@ t.test('an observer reads the changes once, writes with the COMMIT, and a failin
 t.test('the rows reach the observer with the statements that changed them, unless a savepoint undid one', async (t) => {
   const server = await startTestServer(t, { plugins: [observer] });
   const ops = await server.loginAs('ops_engineer');
-  const sent: string[] = [];
-  const pg = (await import('pg')).default;
-  const original = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
-    const config = args[0];
-    sent.push(typeof config === 'string' ? config : String((config as { text?: string })?.text));
-    return (original as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof original;
-  t.teardown(() => {
-    pg.Client.prototype.query = original;
-  });
+  const { sent, restore } = spyOnQueries();
+  t.teardown(restore);
   const reads = () => sent.filter((text) => text.includes("current_setting('itops.changes', true) AS changes")).length;
   const seen = async (operation: string) =>
     (
