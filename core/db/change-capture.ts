@@ -89,7 +89,7 @@ END
 $attach$`;
 
 /** Sent with BEGIN when the transaction belongs to an observed request; the notices must reach the client. */
-export const startCaptureSql = "SELECT set_config('itops.capture', 'on', true), set_config('client_min_messages', 'notice', true)";
+export const startCaptureStatements = ["SET LOCAL itops.capture = 'on'", 'SET LOCAL client_min_messages = notice'];
 
 /** Read by an observer that asks for the changes; capture goes off so the observers' own writes are not captured. */
 export const capturedChangesSql =

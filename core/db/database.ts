@@ -7,6 +7,7 @@ import { MutationObservers } from './mutation-observers.ts';
 import { CapturedNotices } from './captured-notices.ts';
 import { commitSql } from './notifying-commit.ts';
 import { inlinedStatement, replacePlaceholders } from './placeholders.ts';
+import { PreparingClient } from './preparing-client.ts';
 import { ReplicaReads, type ReplicaSettings } from './read-replica.ts';
 import type { DatabaseService, PlatformDatabase, SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
 
@@ -40,7 +41,7 @@ export class Database implements DatabaseService {
   ) {
     // A bounded wait for a connection (opening one, or a free one of a busy pool): with the server
     // unreachable a request answers 503 rather than hanging; generous, so a burst only queues.
-    const base = { connectionString: url, types, connectionTimeoutMillis: 30_000, keepAlive: true };
+    const base = { connectionString: url, types, connectionTimeoutMillis: 30_000, keepAlive: true, Client: PreparingClient };
     this.relaxedPool = new pg.Pool({ ...base, max: 4, options: '-c synchronous_commit=off', application_name: 'itops-relaxed' });
     this.ownerPool = new pg.Pool({ ...base, max: poolSize, application_name: 'itops' });
     this.appPool = new pg.Pool({ ...base, max: poolSize, options: `-c role=${appRole}`, application_name: 'itops-app' });
@@ -109,10 +110,13 @@ export class Database implements DatabaseService {
 
   private async inTransaction<T>(client: pg.PoolClient, tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const afterCommit: (() => unknown)[] = [];
-    // BEGIN is sent with the transaction's first statement, in one simple query: a round trip less
-    // for every transaction. (A prepared statement cannot share a simple query: it sends it alone.)
+    // BEGIN is sent with the transaction's first statement: a round trip less for every
+    // transaction. A statement prepared on the connection follows the opening statements in one
+    // write (PreparingClient.queryOpened); any other is inlined into one simple query with them.
+    // (An explicitly prepared statement, tx.statement, is sent after a BEGIN of its own.)
     const observed = this.mutationObservers.capturing();
-    let begin: string | undefined = this.mutationObservers.beginSql(observed);
+    const opening = this.mutationObservers.beginStatements(observed);
+    let begin: string | undefined = opening.join('; ');
     const notices = observed ? new CapturedNotices(client) : undefined;
     const sendBegin = async () => {
       if (begin === undefined) return;
@@ -125,6 +129,14 @@ export class Database implements DatabaseService {
       query: async <R>(sql: string, params: unknown[] = []) => {
         notices?.noteStatement(sql);
         const values = params.map(bindable);
+        if (begin !== undefined && client instanceof PreparingClient) {
+          // A statement prepared on this connection goes in one write after the opening statements.
+          const opened = client.queryOpened(opening, numberedPlaceholders(sql), values);
+          if (opened) {
+            begin = undefined;
+            return (await opened).rows as R[];
+          }
+        }
         const first = begin === undefined ? undefined : inlinedStatement(sql, values);
         if (first === undefined) {
           await sendBegin();

@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CapturedChanges, MutationObserver, ObservedEvent, ObservedMutation, ObserverTx, Principal, RowChange } from '../plugin-api/index.ts';
 import type { Tx } from './sql-handles.ts';
 import type { CapturedNotices } from './captured-notices.ts';
-import { capturedChangesSql, startCaptureSql, stopCaptureSql } from './change-capture.ts';
+import { capturedChangesSql, startCaptureStatements, stopCaptureSql } from './change-capture.ts';
 import { inlineParameters } from './placeholders.ts';
 
 /** What the HTTP layer knows of a request, carried to the transactions it opens. */
@@ -56,9 +56,9 @@ export class MutationObservers {
     return request?.captures ? request : undefined;
   }
 
-  /** BEGIN, with row capture switched on for an observed request. */
-  beginSql(request: MutationRequest | undefined): string {
-    return request ? `BEGIN; ${startCaptureSql}` : 'BEGIN';
+  /** The statements that open a transaction: BEGIN, with row capture switched on for an observed request. */
+  beginStatements(request: MutationRequest | undefined): readonly string[] {
+    return request ? ['BEGIN', ...startCaptureStatements] : justBegin;
   }
 
   /** The rows an observed transaction's connection hears announced (see captured-notices.ts). */
@@ -143,6 +143,7 @@ export class MutationObservers {
   }
 }
 
+const justBegin = ['BEGIN'] as const;
 const noSecrets: ReadonlySet<string> = new Set();
 const noChanges: CapturedChanges = { changes: [], dropped: 0 };
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { SqlHandle } from './sql-handles.ts';
 import { tenantIsolationSql } from './tenant-isolation.ts';
 import { changeCaptureSql } from './change-capture.ts';
+import { schemaChanged } from './preparing-client.ts';
 
 /** A plain SQL migration: `up` runs once, in a transaction; `down` undoes it. */
 export interface SqlMigration {
@@ -87,6 +88,7 @@ async function migrateOnce(owner: SqlHandle, prefix: string, list: SqlMigration[
     await tx.query(tenantIsolationSql);
     // And its change-capture trigger, which mutation observers (audit) read.
     await tx.query(changeCaptureSql);
+    if (applied.length > 0) tx.afterCommit(schemaChanged);
     return applied;
   });
 }
@@ -104,6 +106,7 @@ export async function migrateDown(owner: SqlHandle, prefix: string, list: SqlMig
       await tx.query('DELETE FROM itops_migrations WHERE name = ?', [name]);
       undone.push(name);
     }
+    if (undone.length > 0) tx.afterCommit(schemaChanged);
     return undone;
   });
 }

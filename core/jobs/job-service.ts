@@ -1,4 +1,5 @@
 import { PgBoss } from 'pg-boss';
+import { PreparingClient } from '../db/preparing-client.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { JobDeclaration, JobHandler, JobsService } from '../plugin-api/index.ts';
 import type { AjvSchemaValidator } from '../validation/schema-validator.ts';
@@ -32,7 +33,9 @@ export class JobService implements JobsService {
     /** How long stopping a worker waits for its running jobs (the shutdown timeout). */
     private readonly stopWaitMs = 10_000,
   ) {
-    this.boss = new PgBoss({ connectionString, max: poolSize, application_name: 'itops-jobs' });
+    this.boss = new PgBoss({ connectionString, max: poolSize, application_name: 'itops-jobs', Client: PreparingClient } as ConstructorParameters<
+      typeof PgBoss
+    >[0]);
     this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
   }
 

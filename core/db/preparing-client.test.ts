@@ -1,0 +1,103 @@
+import { pino } from 'pino';
+import t from 'tap';
+import { spyOnQueries } from '../testing/query-spy.ts';
+import { cloneTestDatabase } from '../testing/test-database.ts';
+import { Database } from './database.ts';
+import { schemaChanged } from './preparing-client.ts';
+
+// One connection per pool, so every statement below runs on the connection it prepared on.
+const testDb = await cloneTestDatabase();
+const database = new Database(testDb.url, 1, pino({ level: 'silent' }));
+t.teardown(async () => {
+  await database.close();
+  await testDb.drop();
+});
+
+const preparedOnConnection = (text: string) =>
+  database.platform.transaction((tx) => tx.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = ? -- probe', [text]));
+
+t.test('a statement run again and again becomes a prepared statement of its connection, with the same answers', async (t) => {
+  const sql = 'SELECT ?::int * 2 AS doubled';
+  const answers: number[] = [];
+  for (let i = 1; i <= 6; i++) answers.push((await database.platform.query<{ doubled: number }>(sql, [i]))[0].doubled);
+  t.same(answers, [2, 4, 6, 8, 10, 12]);
+  t.same(await preparedOnConnection('SELECT $1::int * 2 AS doubled'), [{ n: 1 }], 'prepared once on the connection');
+
+  const once = 'SELECT ?::int * 3 AS tripled -- run once';
+  await database.platform.query(once, [1]);
+  t.same(await preparedOnConnection('SELECT $1::int * 3 AS tripled -- run once'), [{ n: 0 }], 'a statement seen once is not');
+});
+
+t.test("a prepared first statement goes in one write with its transaction's BEGIN, and belongs to the transaction", async (t) => {
+  await database.query('CREATE TABLE opened_probe (id int PRIMARY KEY, label text)');
+  const insert = 'INSERT INTO opened_probe (id, label) VALUES (?, ?) RETURNING id';
+  for (let id = 1; id <= 4; id++) await database.platform.transaction((tx) => tx.query(insert, [id, `row ${id}`]));
+
+  const spy = spyOnQueries();
+  let rows: unknown[];
+  try {
+    rows = await database.platform.transaction((tx) => tx.query(insert, [5, 'row 5']));
+  } finally {
+    spy.restore();
+  }
+  t.same(rows, [{ id: 5 }]);
+  t.same(spy.sent, ['INSERT INTO opened_probe (id, label) VALUES ($1, $2) RETURNING id', 'COMMIT'], 'no BEGIN of its own: it went ahead of the INSERT');
+
+  await t.rejects(
+    database.platform.transaction(async (tx) => {
+      await tx.query(insert, [6, 'row 6']);
+      throw new Error('changed my mind');
+    }),
+    /changed my mind/,
+  );
+  // A first statement that fails rolls the transaction back; the connection serves the next one.
+  await t.rejects(
+    database.platform.transaction((tx) => tx.query(insert, [1, 'duplicate'])),
+    { code: '23505' },
+  );
+  await database.platform.transaction((tx) => tx.query(insert, [7, 'row 7']));
+  t.same(
+    (await database.query<{ id: number }>('SELECT id FROM opened_probe ORDER BY id')).map((r) => r.id),
+    [1, 2, 3, 4, 5, 7],
+  );
+});
+
+t.test('a statement that fails to prepare is prepared again once it can be', async (t) => {
+  const select = 'SELECT label FROM later_probe WHERE id = ?';
+  for (let i = 0; i < 4; i++) {
+    await t.rejects(
+      database.platform.transaction((tx) => tx.query(select, [1])),
+      { code: '42P01' },
+    );
+    await t.rejects(database.platform.query(select, [1]), { code: '42P01' });
+  }
+  await database.query("CREATE TABLE later_probe (id int PRIMARY KEY, label text); INSERT INTO later_probe VALUES (1, 'here')");
+  t.same(await database.platform.transaction((tx) => tx.query(select, [1])), [{ label: 'here' }]);
+  t.same(await database.platform.query(select, [1]), [{ label: 'here' }]);
+});
+
+t.test('after a migration the connections prepare their statements anew, so a changed table reads right', async (t) => {
+  await database.query("CREATE TABLE widened_probe (id int PRIMARY KEY, label text); INSERT INTO widened_probe VALUES (1, 'one')");
+  const select = 'SELECT * FROM widened_probe WHERE id = ?';
+  for (let i = 0; i < 5; i++) {
+    await database.platform.query(select, [1]);
+    await database.platform.transaction((tx) => tx.query(select, [1]));
+  }
+  await database.query("ALTER TABLE widened_probe ADD COLUMN colour text DEFAULT 'blue'");
+  schemaChanged();
+  t.same(await database.platform.query(select, [1]), [{ id: 1, label: 'one', colour: 'blue' }]);
+  t.same(await database.platform.transaction((tx) => tx.query(select, [1])), [{ id: 1, label: 'one', colour: 'blue' }]);
+
+  // Changed behind the platform's back (no migration of ours): the statement fails once, then runs unprepared.
+  await database.query('ALTER TABLE widened_probe ADD COLUMN size int DEFAULT 3');
+  const outcomes: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    outcomes.push(
+      await database.platform.query<Record<string, unknown>>(select, [1]).then(
+        (rows) => JSON.stringify(rows[0]),
+        (error: { code?: string }) => `error ${error.code}`,
+      ),
+    );
+  }
+  t.same(outcomes, ['error 0A000', '{"id":1,"label":"one","colour":"blue","size":3}', '{"id":1,"label":"one","colour":"blue","size":3}']);
+});

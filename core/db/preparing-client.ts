@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+
+/**
+ * A pg client that runs a parameterized statement it has seen before as a named prepared statement
+ * of its connection, so PostgreSQL parses and plans it once per connection instead of at every
+ * execution (after five executions it may keep a generic plan). The platform runs the same few
+ * hundred statements over and over, and planning them was the largest single part of the
+ * database's CPU in the workflow engine's profile (pg-boss's CTEs and our row-level-secured ones
+ * alike). PgJDBC does the same by default (`prepareThreshold`, 5).
+ *
+ * Bounded both ways: a text is prepared only once it has been seen `uses` times (statements built
+ * with inlined values never are), and a connection keeps at most `perConnection` of them. A
+ * statement whose cached plan the server refuses (its result type changed under a migration,
+ * SQLSTATE 0A000, or it was deallocated, 26000) fails that once and is not prepared on that
+ * connection again.
+ *
+ * After a migration (`schemaChanged`) a statement's cached plan may no longer fit its tables, so
+ * each connection, the next time it is idle, deallocates what it prepared before preparing again.
+ *
+ * A transaction's first statement, prepared, travels in the same write as the statements that open
+ * the transaction (BEGIN and its settings, `queryOpened`): BEGIN costs no round trip of its own,
+ * as it does not when the first statement is inlined into one simple query with it.
+ */
+const uses = 3;
+const perConnection = 200;
+const maxTexts = 20_000;
+
+/** Bumped by every migration on this node: connections prepared under an older schema start over. */
+let schemaGeneration = 0;
+export function schemaChanged(): void {
+  schemaGeneration += 1;
+}
+
+/** Texts by how often they were seen, then by their statement name once they are prepared. */
+const seen = new Map<string, number | string>();
+
+function nameFor(text: string): string | undefined {
+  const known = seen.get(text);
+  if (typeof known === 'string') return known;
+  const count = (known ?? 0) + 1;
+  if (count < uses) {
+    if (seen.size >= maxTexts) seen.clear();
+    seen.set(text, count);
+    return undefined;
+  }
+  const name = `itops_auto_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+  seen.set(text, name);
+  return name;
+}
+
+type Callback = (error: Error | null, result?: pg.QueryResult | pg.QueryResult[]) => void;
+interface ConnectionState {
+  parsedStatements: Record<string, string>;
+}
+
+const refusedPlan = new Set(['0A000', '26000']);
+
+/**
+ * A named statement with the statements that open its transaction written ahead of it, each as an
+ * unnamed parse, bind and execute, all before the one Sync: one write, one answer. Its result is
+ * the statement's own (the openers' come first in the results).
+ */
+class OpenedQuery extends (pg.Query as unknown as new (config: pg.QueryConfig) => RawQuery) {
+  private wasParsed = false;
+
+  constructor(
+    private readonly opening: readonly string[],
+    config: pg.QueryConfig,
+  ) {
+    super(config);
+  }
+
+  override submit(connection: RawConnection): Error | null {
+    this.wasParsed = connection.parsedStatements[this.name] !== undefined;
+    return super.submit(connection);
+  }
+
+  override prepare(connection: RawConnection): void {
+    for (const text of this.opening) {
+      connection.parse({ text, name: '', types: [] });
+      connection.bind({ portal: '', statement: '', values: [] });
+      connection.execute({ portal: '', rows: 0 });
+    }
+    super.prepare(connection);
+  }
+
+  override handleError(error: Error, connection: RawConnection): void {
+    // pg marks the name parsed at the openers' ParseComplete; a failure before ours was parsed leaves none.
+    if (!this.wasParsed) delete connection.parsedStatements[this.name];
+    super.handleError(error, connection);
+  }
+}
+
+/** pg's Query and Connection as far as OpenedQuery uses them (its types leave these out). */
+interface RawQuery {
+  name: string;
+  callback: Callback;
+  submit(connection: RawConnection): Error | null;
+  prepare(connection: RawConnection): void;
+  handleError(error: Error, connection: RawConnection): void;
+}
+interface RawConnection extends ConnectionState {
+  parse(config: { text: string; name: string; types: unknown[] }): void;
+  bind(config: { portal: string; statement: string; values: unknown[] }): void;
+  execute(config: { portal: string; rows: number }): void;
+}
+
+export class PreparingClient extends pg.Client {
+  private prepared = 0;
+  private readonly refused = new Set<string>();
+  private generation = schemaGeneration;
+
+  override query(config: any, values?: any, callback?: any): any {
+    // Without values it may be several statements (a migration), which only the simple protocol takes.
+    if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0) return super.query(config, values, callback);
+    const name = this.preparedName(config);
+    if (name === undefined) return super.query(config, values, callback);
+    const forget = this.forgetter(name);
+    if (typeof callback === 'function') {
+      return super.query({ name, text: config, values }, ((error, result) => {
+        if (error) forget(error);
+        (callback as Callback)(error, result);
+      }) as Callback);
+    }
+    return (super.query({ name, text: config, values }) as Promise<pg.QueryResult>).catch((error: unknown) => {
+      forget(error);
+      throw error;
+    });
+  }
+
+  /**
+   * `text` with `values` after `opening` (the statements that open its transaction), in one round
+   * trip: when `text` is (or is now due to be) prepared on this connection. Undefined otherwise; the
+   * caller then sends them some other way.
+   */
+  queryOpened(opening: readonly string[], text: string, values: unknown[]): Promise<pg.QueryResult> | undefined {
+    if (values.length === 0) return undefined;
+    const name = this.preparedName(text);
+    if (name === undefined) return undefined;
+    const forget = this.forgetter(name);
+    return new Promise((resolve, reject) => {
+      const query = new OpenedQuery(opening, { name, text, values });
+      query.callback = (error, results) => {
+        if (error) {
+          forget(error);
+          reject(error);
+        } else {
+          resolve(Array.isArray(results) ? (results.at(-1) as pg.QueryResult) : (results as pg.QueryResult));
+        }
+      };
+      super.query(query as unknown as pg.Submittable);
+    });
+  }
+
+  /** Outside a transaction: a DEALLOCATE neither fails with it nor waits for it. */
+  private idle(): boolean {
+    return (this as unknown as { _txStatus: string | null })._txStatus === 'I';
+  }
+
+  /**
+   * Deallocates every statement this connection prepared, the explicitly named ones too: queued
+   * ahead of whatever it sends next. A failure of its own leaves statements the server drops with
+   * the connection.
+   */
+  private startOver(): void {
+    this.generation = schemaGeneration;
+    this.prepared = 0;
+    this.refused.clear();
+    (this as unknown as { connection: ConnectionState }).connection.parsedStatements = {};
+    (super.query('DEALLOCATE ALL') as Promise<unknown>).catch(() => undefined);
+  }
+
+  /** The name `text` runs under on this connection, or undefined when it runs unnamed. */
+  private preparedName(text: string): string | undefined {
+    // A migration since this connection last prepared: start over, or (inside a transaction) wait.
+    if (this.generation !== schemaGeneration) {
+      if (!this.idle()) return undefined;
+      this.startOver();
+    }
+    const name = nameFor(text);
+    if (name === undefined || this.refused.has(name)) return undefined;
+    const connection = (this as unknown as { connection: ConnectionState }).connection;
+    if (connection.parsedStatements[name] === undefined) {
+      if (this.prepared >= perConnection) return undefined;
+      this.prepared += 1;
+    }
+    return name;
+  }
+
+  private forgetter(name: string): (error: unknown) => void {
+    const connection = (this as unknown as { connection: ConnectionState }).connection;
+    return (error: unknown) => {
+      if (refusedPlan.has((error as { code?: string })?.code ?? '')) {
+        this.refused.add(name);
+        delete connection.parsedStatements[name];
+      }
+    };
+  }
+}
