@@ -23,6 +23,14 @@ t.test('a statement run again and again becomes a prepared statement of its conn
   t.same(answers, [2, 4, 6, 8, 10, 12]);
   t.same(await preparedOnConnection('SELECT $1::int * 2 AS doubled'), [{ n: 1 }], 'prepared once on the connection');
 
+  // pg-boss inlines its queue's name into its fetch: a lone statement without parameters is prepared too.
+  const literal = "SELECT 'inlined'::text AS word";
+  for (let i = 0; i < 4; i++) t.same(await database.platform.query(literal), [{ word: 'inlined' }]);
+  t.same(await preparedOnConnection(literal), [{ n: 1 }], 'a lone statement without parameters too');
+  const several = "SELECT 'one'::text AS word; SELECT 'two'::text AS word";
+  for (let i = 0; i < 4; i++) await database.platform.query(several);
+  t.same(await preparedOnConnection(several), [{ n: 0 }], 'several statements in one text run as a simple query');
+
   const once = 'SELECT ?::int * 3 AS tripled -- run once';
   await database.platform.query(once, [1]);
   t.same(await preparedOnConnection('SELECT $1::int * 3 AS tripled -- run once'), [{ n: 0 }], 'a statement seen once is not');

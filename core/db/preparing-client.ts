@@ -49,6 +49,17 @@ function nameFor(text: string): string | undefined {
   return name;
 }
 
+/**
+ * A statement with parameters is one statement. One without may be several (a migration), which only
+ * the simple protocol takes, or a transaction's control: only a lone query or change is prepared
+ * (pg-boss inlines its queue's name into its fetch, which then has no parameters).
+ */
+function preparable(text: string, values: unknown[] | undefined): boolean {
+  if (values !== undefined && values.length > 0) return true;
+  return lonePlannable.test(text) && !text.includes(';');
+}
+const lonePlannable = /^\s*(?:select|with|insert|update|delete)\b/i;
+
 type Callback = (error: Error | null, result?: pg.QueryResult | pg.QueryResult[]) => void;
 interface ConnectionState {
   parsedStatements: Record<string, string>;
@@ -112,18 +123,20 @@ export class PreparingClient extends pg.Client {
   private generation = schemaGeneration;
 
   override query(config: any, values?: any, callback?: any): any {
-    // Without values it may be several statements (a migration), which only the simple protocol takes.
-    if (typeof config !== 'string' || !Array.isArray(values) || values.length === 0) return super.query(config, values, callback);
+    if (typeof config !== 'string' || !(Array.isArray(values) || values === undefined) || !preparable(config, values)) {
+      return super.query(config, values, callback);
+    }
     const name = this.preparedName(config);
     if (name === undefined) return super.query(config, values, callback);
     const forget = this.forgetter(name);
+    const named = { name, text: config, values: values ?? [] };
     if (typeof callback === 'function') {
-      return super.query({ name, text: config, values }, ((error, result) => {
+      return super.query(named, ((error, result) => {
         if (error) forget(error);
         (callback as Callback)(error, result);
       }) as Callback);
     }
-    return (super.query({ name, text: config, values }) as Promise<pg.QueryResult>).catch((error: unknown) => {
+    return (super.query(named) as Promise<pg.QueryResult>).catch((error: unknown) => {
       forget(error);
       throw error;
     });
@@ -135,7 +148,7 @@ export class PreparingClient extends pg.Client {
    * caller then sends them some other way.
    */
   queryOpened(opening: readonly string[], text: string, values: unknown[]): Promise<pg.QueryResult> | undefined {
-    if (values.length === 0) return undefined;
+    if (!preparable(text, values)) return undefined;
     const name = this.preparedName(text);
     if (name === undefined) return undefined;
     const forget = this.forgetter(name);
