@@ -88,7 +88,8 @@ async function migrateOnce(owner: SqlHandle, prefix: string, list: SqlMigration[
     await tx.query(tenantIsolationSql);
     // And its change-capture trigger, which mutation observers (audit) read.
     await tx.query(changeCaptureSql);
-    if (applied.length > 0) tx.afterCommit(schemaChanged);
+    // Even with nothing applied here: another node may have just migrated what this one now loads.
+    tx.afterCommit(schemaChanged);
     return applied;
   });
 }
@@ -106,7 +107,7 @@ export async function migrateDown(owner: SqlHandle, prefix: string, list: SqlMig
       await tx.query('DELETE FROM itops_migrations WHERE name = ?', [name]);
       undone.push(name);
     }
-    if (undone.length > 0) tx.afterCommit(schemaChanged);
+    tx.afterCommit(schemaChanged);
     return undone;
   });
 }
