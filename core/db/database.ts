@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logging/logger.ts';
 import { isConnectionError, unlessUnavailable } from './database-errors.ts';
@@ -7,7 +6,7 @@ import { MutationObservers } from './mutation-observers.ts';
 import { CapturedNotices } from './captured-notices.ts';
 import { commitSql } from './notifying-commit.ts';
 import { inlinedStatement, replacePlaceholders } from './placeholders.ts';
-import { PreparingClient } from './preparing-client.ts';
+import { PreparingClient, statementName } from './preparing-client.ts';
 import { ReplicaReads, type ReplicaSettings } from './read-replica.ts';
 import type { DatabaseService, PlatformDatabase, SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
 
@@ -218,7 +217,7 @@ export function checkedOut<T, C extends pg.PoolClient = pg.PoolClient>(pool: pg.
 
 export function prepared<T>(sql: string, run: (query: pg.QueryConfig) => Promise<pg.QueryResult>): (params?: unknown[]) => Promise<T[]> {
   const text = numberedPlaceholders(sql);
-  const name = `itops_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+  const name = statementName(text);
   return async (params = []) => (await run({ name, text, values: params.map(bindable) })).rows as T[];
 }
 

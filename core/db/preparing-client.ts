@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 
 /**
- * A pg client that runs a parameterized statement it has seen before as a named prepared statement
- * of its connection, so PostgreSQL parses and plans it once per connection instead of at every
+ * A pg client that runs a statement it has seen before (one with parameters, or a lone query or
+ * change without) as a named prepared statement of its connection, so PostgreSQL parses and plans it once per connection instead of at every
  * execution (after five executions it may keep a generic plan). The platform runs the same few
  * hundred statements over and over, and planning them was the largest single part of the
  * database's CPU in the workflow engine's profile (pg-boss's CTEs and our row-level-secured ones
@@ -44,9 +44,17 @@ function nameFor(text: string): string | undefined {
     seen.set(text, count);
     return undefined;
   }
-  const name = `itops_auto_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+  const name = statementName(text);
   seen.set(text, name);
   return name;
+}
+
+/**
+ * A statement's name, from its text: the same for a statement prepared explicitly (`statement(sql)`)
+ * and one prepared here, so a text run both ways is prepared once per connection.
+ */
+export function statementName(text: string): string {
+  return `itops_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
 }
 
 /**
@@ -128,16 +136,15 @@ export class PreparingClient extends pg.Client {
     }
     const name = this.preparedName(config);
     if (name === undefined) return super.query(config, values, callback);
-    const forget = this.forgetter(name);
     const named = { name, text: config, values: values ?? [] };
     if (typeof callback === 'function') {
       return super.query(named, ((error, result) => {
-        if (error) forget(error);
+        if (error) this.forget(name, error);
         (callback as Callback)(error, result);
       }) as Callback);
     }
     return (super.query(named) as Promise<pg.QueryResult>).catch((error: unknown) => {
-      forget(error);
+      this.forget(name, error);
       throw error;
     });
   }
@@ -151,12 +158,11 @@ export class PreparingClient extends pg.Client {
     if (!preparable(text, values)) return undefined;
     const name = this.preparedName(text);
     if (name === undefined) return undefined;
-    const forget = this.forgetter(name);
     return new Promise((resolve, reject) => {
       const query = new OpenedQuery(opening, { name, text, values });
       query.callback = (error, results) => {
         if (error) {
-          forget(error);
+          this.forget(name, error);
           reject(error);
         } else {
           resolve(Array.isArray(results) ? (results.at(-1) as pg.QueryResult) : (results as pg.QueryResult));
@@ -180,7 +186,7 @@ export class PreparingClient extends pg.Client {
     this.generation = schemaGeneration;
     this.prepared = 0;
     this.refused.clear();
-    (this as unknown as { connection: ConnectionState }).connection.parsedStatements = {};
+    this.connectionState.parsedStatements = {};
     (super.query('DEALLOCATE ALL') as Promise<unknown>).catch(() => undefined);
   }
 
@@ -193,21 +199,23 @@ export class PreparingClient extends pg.Client {
     }
     const name = nameFor(text);
     if (name === undefined || this.refused.has(name)) return undefined;
-    const connection = (this as unknown as { connection: ConnectionState }).connection;
-    if (connection.parsedStatements[name] === undefined) {
+    if (this.connectionState.parsedStatements[name] === undefined) {
       if (this.prepared >= perConnection) return undefined;
       this.prepared += 1;
     }
     return name;
   }
 
-  private forgetter(name: string): (error: unknown) => void {
-    const connection = (this as unknown as { connection: ConnectionState }).connection;
-    return (error: unknown) => {
-      if (refusedPlan.has((error as { code?: string })?.code ?? '')) {
-        this.refused.add(name);
-        delete connection.parsedStatements[name];
-      }
-    };
+  /** After a failure: a plan the server refuses is not prepared on this connection again. */
+  private forget(name: string, error: unknown): void {
+    if (refusedPlan.has((error as { code?: string })?.code ?? '')) {
+      this.refused.add(name);
+      delete this.connectionState.parsedStatements[name];
+    }
+  }
+
+  /** pg's connection, as far as the names it has parsed go (its types leave them out). */
+  private get connectionState(): ConnectionState {
+    return (this as unknown as { connection: ConnectionState }).connection;
   }
 }
