@@ -5,6 +5,7 @@ import { appRole, tenantSetting } from './tenant-isolation.ts';
 import { MutationObservers } from './mutation-observers.ts';
 import { CapturedNotices } from './captured-notices.ts';
 import { commitSql } from './notifying-commit.ts';
+import { arrayParameter } from './array-parameter.ts';
 import { inlinedStatement, replacePlaceholders } from './placeholders.ts';
 import { PreparingClient, statementName } from './preparing-client.ts';
 import { ReplicaReads, type ReplicaSettings } from './read-replica.ts';
@@ -240,31 +241,7 @@ export const types = {
 /** An absent parameter binds as NULL; a flat array of strings and numbers as its array literal, written here. */
 export function bindable(value: unknown): unknown {
   if (value === undefined) return null;
-  return Array.isArray(value) ? (arrayLiteral(value) ?? value) : value;
-}
-
-const needsEscape = /["\\]/;
-const escaped = /["\\]/g;
-
-/**
- * The literal pg would write for a flat array of strings, finite numbers, booleans and nulls, or
- * undefined for any other array (nested, dates, buffers: pg writes those). pg quotes and escapes
- * every element with two regular expressions; a batch statement binds arrays of a thousand
- * elements or more, where that was 7 % of a telemetry batch's server CPU. Numbers and booleans need no
- * quotes; a string is quoted, and escaped only when it holds a quote or a backslash.
- */
-function arrayLiteral(values: unknown[]): string | undefined {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ',';
-    const value = values[i];
-    if (typeof value === 'string') out += needsEscape.test(value) ? `"${value.replace(escaped, '\\$&')}"` : `"${value}"`;
-    else if (typeof value === 'number') out += Number.isFinite(value) ? String(value) : `"${value}"`;
-    else if (value === null || value === undefined) out += 'NULL';
-    else if (typeof value === 'boolean') out += value ? 'true' : 'false';
-    else return undefined;
-  }
-  return `${out}}`;
+  return Array.isArray(value) ? (arrayParameter(value) ?? value) : value;
 }
 
 /**

@@ -3,7 +3,7 @@ import t from 'tap';
 import { spyOnQueries } from '../testing/query-spy.ts';
 import { cloneTestDatabase } from '../testing/test-database.ts';
 import { Database } from './database.ts';
-import { schemaChanged } from './preparing-client.ts';
+import { PreparingClient, schemaChanged } from './preparing-client.ts';
 
 // One connection per pool, so every statement below runs on the connection it prepared on.
 const testDb = await cloneTestDatabase();
@@ -34,6 +34,28 @@ t.test('a statement run again and again becomes a prepared statement of its conn
   const once = 'SELECT ?::int * 3 AS tripled -- run once';
   await database.platform.query(once, [1]);
   t.same(await preparedOnConnection('SELECT $1::int * 3 AS tripled -- run once'), [{ n: 0 }], 'a statement seen once is not');
+});
+
+t.test('a statement binding a long array is planned with its values: the plan can hash the array', async (t) => {
+  const sql = 'SELECT count(*)::int AS n FROM generate_series(1, 20) AS g(i) WHERE i = ANY(?::int[])';
+  const long = Array.from({ length: 12 }, (_, i) => i + 1);
+  for (let i = 0; i < 6; i++) t.same(await database.platform.query(sql, [long]), [{ n: 12 }]);
+  t.same(await preparedOnConnection('SELECT count(*)::int AS n FROM generate_series(1, 20) AS g(i) WHERE i = ANY($1::int[])'), [{ n: 0 }], 'not prepared');
+  // pg-boss binds its arrays as arrays (ours are written as literals first): the same for both.
+  const client = new PreparingClient({ connectionString: testDb.url });
+  await client.connect();
+  try {
+    const raw = 'SELECT count(*)::int AS n FROM generate_series(1, 20) AS g(i) WHERE i = ANY($1::int[]) -- raw';
+    for (let i = 0; i < 6; i++) t.same((await client.query(raw, [long])).rows, [{ n: 12 }]);
+    const prepared = await client.query('SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1', [raw]);
+    t.same(prepared.rows, [{ n: 0 }], 'nor when the array comes as an array');
+  } finally {
+    await client.end();
+  }
+
+  const short = 'SELECT count(*)::int AS n FROM generate_series(1, 20) AS g(i) WHERE i = ANY(?::int[]) -- short';
+  for (let i = 0; i < 6; i++) t.same(await database.platform.query(short, [[1, 2, 3]]), [{ n: 3 }]);
+  t.same(await preparedOnConnection(short.replace('?', '$1')), [{ n: 1 }], 'a short array is prepared like any value');
 });
 
 t.test("a prepared first statement goes in one write with its transaction's BEGIN, and belongs to the transaction", async (t) => {
