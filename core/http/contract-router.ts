@@ -10,6 +10,7 @@ import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
 import { executeIdempotently } from '../idempotency/idempotent-execution.ts';
 import type { AccessControl } from './access-control.ts';
 import { OperationMatcher } from './operation-matcher.ts';
+import { parseQuery } from './query-string.ts';
 import { rawBodyRule, readRawBody, streamedBody } from './raw-body.ts';
 import type { RequestState } from './request-context.ts';
 import { asMutation } from '../db/mutation-observers.ts';
@@ -67,17 +68,18 @@ function refuseUnsafeText(parts: Record<string, unknown>): void {
  * all) would otherwise be passed on undecoded or as U+FFFD, silently changing what was asked for.
  */
 function refuseMalformedUrl(path: string, querystring: string): void {
-  for (const [part, text] of [
-    ['path', path],
-    ['query', querystring.replaceAll('+', ' ')],
-  ] as const) {
-    try {
-      decodeURIComponent(text);
-    } catch {
-      throw new AppError('validation_failed', 'The request does not match the contract', {
-        details: [{ path: `/${part}`, message: 'must be percent-encoded UTF-8' }],
-      });
-    }
+  // Only an escape can be malformed: a text without one is not decoded at all.
+  if (path.includes('%')) refuseUndecodable('path', path);
+  if (querystring.includes('%')) refuseUndecodable('query', querystring);
+}
+
+function refuseUndecodable(part: 'path' | 'query', text: string): void {
+  try {
+    decodeURIComponent(text);
+  } catch {
+    throw new AppError('validation_failed', 'The request does not match the contract', {
+      details: [{ path: `/${part}`, message: 'must be percent-encoded UTF-8' }],
+    });
   }
 }
 
@@ -150,7 +152,7 @@ export class ContractRouter {
     // Before authorization, which already looks the workspace header up in the database.
     const querystring = ctx.querystring;
     refuseMalformedUrl(path, querystring);
-    const query = querystring === '' ? {} : ctx.query;
+    const query = parseQuery(querystring);
     refuseUnsafeText({ path: matched.params, query, header: ctx.headers });
 
     const tenantHeader = ctx.get('x-workspace-id') || undefined;
@@ -196,29 +198,28 @@ export class ContractRouter {
       correlationId: state.correlationId,
       clientAddress: ctx.ip,
     });
-    const answer = async () => {
-      const result = await registered.handler(handlerRequest);
-      return isResponse(result) ? result : { status: 200, body: result };
-    };
     // The request's transactions are offered to mutation observers (audit) before they commit; a
-    // mutating request's capture their row changes.
-    const run = () =>
-      asMutation(
-        {
-          captures: mutatingMethods.has(method),
-          operationId: operation.operationId,
-          method,
-          path,
-          params: handlerRequest.params,
-          principal,
-          tenantId,
-          correlationId: state.correlationId,
-          clientAddress: ctx.ip,
-          secretFields: secretFieldsOf(operation),
-        },
-        answer,
-      );
-    this.respond(ctx, await executeIdempotently(this.idempotency, operation, handlerRequest, ctx.get('idempotency-key') || undefined, run));
+    // mutating request's capture their row changes. (The closures are written inline: under tsx,
+    // a closure assigned to a name is renamed by a helper call on every request.)
+    const mutation = {
+      captures: mutatingMethods.has(method),
+      operationId: operation.operationId,
+      method,
+      path,
+      params: handlerRequest.params,
+      principal,
+      tenantId,
+      correlationId: state.correlationId,
+      clientAddress: ctx.ip,
+      secretFields: secretFieldsOf(operation),
+    };
+    const response = await executeIdempotently(this.idempotency, operation, handlerRequest, ctx.get('idempotency-key') || undefined, () =>
+      asMutation(mutation, async () => {
+        const result = await registered.handler(handlerRequest);
+        return isResponse(result) ? result : { status: 200, body: result };
+      }),
+    );
+    this.respond(ctx, response);
   }
 
   /**
