@@ -35,6 +35,24 @@ t.test('bad input is a 400, never a 500', async (t) => {
     'lone surrogate in a name',
   );
   refused(t, await call(kernel, 'POST', '/api/v1/status/groups', { ...as, body: { name: 'web\u0000tier' } }), 'NUL in a name');
+  // The escapes the body's text is scanned for, in each spelling JSON allows, in keys and nested values too.
+  const json = { ...as.headers, 'content-type': 'application/json' };
+  for (const [raw, what] of [
+    ['{"name":"web \\uDC00 tier"}', 'a lone low surrogate, upper-case hex'],
+    ['{"name":"web","description":"a \\u0000 b"}', 'NUL in a second field'],
+    ['{"name":"web","labels":{"k\\u0000":"v"}}', 'NUL in a nested key'],
+    ['{"name":"web","tags":["ok","x\\udBff"]}', 'a lone high surrogate in an array, mixed case'],
+  ] as const) {
+    refused(t, await call(kernel, 'POST', '/api/v1/status/groups', { headers: json, raw }), what);
+  }
+  refused(
+    t,
+    await call(kernel, 'POST', '/setup', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      raw: 'token=t&email=a%00b%40example.com&password=long+enough+password&workspaceId=acme2&workspaceName=Acme',
+    }),
+    'NUL in a form body (the setup form)',
+  );
   refused(t, await call(kernel, 'POST', '/api/v1/operator/heartbeat', { ...as, body: { nodeId: 'node-1', watchedServices: 1e30 } }), '1e30 in watchedServices');
   refused(t, await call(kernel, 'GET', '/status?workspace=a%00b'), 'NUL in the public status workspace');
   refused(t, await call(kernel, 'GET', '/status/events?workspace=a%00b'), 'NUL in the public status stream workspace');

@@ -27,25 +27,23 @@ export interface StatusSync {
 /**
  * What a sync says, as a short digest. A node that sends the same sync as last time (the usual case
  * every 30 s) is answered from one relaxed statement; any other writer of the node's services
- * clears the stored digest, so a repeated sync then takes the full path again.
+ * clears the stored digest, so a repeated sync then takes the full path again. The digest is of the
+ * request's own text when there is one: an agent sends the same bytes each time, and serializing
+ * 50 services again cost more than hashing. A text that differs but says the same (another key
+ * order, a new operator version) takes the full path once, which writes only what changed.
  */
-export function syncHash(sync: StatusSync): string {
+export function syncHash(sync: StatusSync, text?: string): string {
   return createHash('sha256')
-    .update(JSON.stringify([sync.services, sync.slaGroups ?? []]))
+    .update(text ?? JSON.stringify([sync.services, sync.slaGroups ?? []]))
     .digest('base64url');
 }
 
-/**
- * The fast path: the node's last sync said exactly this and nothing else touched its services since.
- * Only the liveness timestamp moves, committed without waiting for the WAL flush. Returns false
- * when the full sync has to run.
- */
-export async function repeatSync(db: DatabaseService, tenantId: string, sync: StatusSync): Promise<boolean> {
+export async function repeatSync(db: DatabaseService, tenantId: string, sync: StatusSync, hash: string): Promise<boolean> {
   // Platform handle: only it has relaxedQuery, so this one statement keeps its tenant condition.
   const rows = await db.platform.relaxedQuery(
     `UPDATE sla_node SET last_sync_at = now(), agent_version = coalesce(?, agent_version)
      WHERE tenant_id = ? AND node_id = ? AND sync_hash = ? AND NOT silent RETURNING 1`,
-    [sync.operatorVersion ?? null, tenantId, sync.nodeId, syncHash(sync)],
+    [sync.operatorVersion ?? null, tenantId, sync.nodeId, hash],
   );
   return rows.length > 0;
 }
@@ -66,6 +64,7 @@ export async function applyStatusSync(
   sink: SlaAlertSink,
   tenantId: string,
   sync: StatusSync,
+  hash: string,
   onAgentBack: (tx: SlaTx, tenantId: string, nodeId: string) => Promise<void>,
 ) {
   const services = dedupe(sync.services);
@@ -75,7 +74,7 @@ export async function applyStatusSync(
      ON CONFLICT (tenant_id, node_id) DO UPDATE SET last_sync_at = now(), silent = false, sync_hash = excluded.sync_hash,
        agent_version = coalesce(excluded.agent_version, sla_node.agent_version)
      RETURNING (SELECT silent FROM prior) AS was_silent`,
-    [sync.nodeId, tenantId, sync.nodeId, sync.operatorVersion ?? null, syncHash(sync)],
+    [sync.nodeId, tenantId, sync.nodeId, sync.operatorVersion ?? null, hash],
   );
   // Groups a service names but the sync does not describe are created too (tier standard).
   const described = new Set((sync.slaGroups ?? []).map((g) => g.name));

@@ -1,6 +1,6 @@
 import type { OperationHandler, OperationRequest } from '../../../core/plugin-api/index.ts';
 import { definitionInput, type ServiceDefinition, upsertService } from '../catalog/catalog-writes.ts';
-import { applyStatusSync, repeatSync, type StatusSync } from './operator-sync.ts';
+import { applyStatusSync, repeatSync, type StatusSync, syncHash } from './operator-sync.ts';
 import { publishSlaAlerts } from '../alerts/sla-alerts.ts';
 import { type SlaDeps, tenantOf } from '../sla-deps.ts';
 import type { SlaTx } from '../sla-tx.ts';
@@ -14,12 +14,13 @@ export function operatorHandlers(deps: SlaDeps): Record<string, OperationHandler
   return {
     async reportOperatorStatus(req: OperationRequest<StatusSync>) {
       const tenantId = tenantOf(req);
-      if (await repeatSync(deps.db, tenantId, req.body)) {
+      const hash = syncHash(req.body, req.rawBody);
+      if (await repeatSync(deps.db, tenantId, req.body, hash)) {
         return { success: true, services: new Set(req.body.services.map((s) => s.name)).size, changed: 0, missing: 0 };
       }
       const outcome = await deps.db
         .forTenant(tenantId)
-        .transaction((tx) => applyStatusSync(tx, deps, tenantId, req.body, (t, tenant, node) => agentBack(t, deps, tenant, node)));
+        .transaction((tx) => applyStatusSync(tx, deps, tenantId, req.body, hash, (t, tenant, node) => agentBack(t, deps, tenant, node)));
       return { success: true, services: outcome.services, changed: outcome.changes.length, missing: outcome.missing };
     },
 

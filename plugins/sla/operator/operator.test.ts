@@ -210,6 +210,18 @@ t.test('a repeated sync takes the fast path, unless something else changed the n
   const after = await kernel.database.query<{ last_sync_at: string }>('SELECT last_sync_at FROM sla_node');
   t.ok(new Date(after[0].last_sync_at) > new Date(before[0].last_sync_at), 'the node is still seen alive');
 
+  // The digest is of the request's text: the same sync in another key order takes the full path
+  // once (which changes nothing), and is the fast path's from then on.
+  const digest = async () => (await kernel.database.query<{ sync_hash: string }>('SELECT sync_hash FROM sla_node'))[0].sync_hash;
+  const first = await digest();
+  const reordered = JSON.stringify(Object.fromEntries(Object.entries(body).reverse()));
+  const asText = { headers: { ...agent, 'content-type': 'application/json' }, raw: reordered };
+  t.same((await call(kernel, 'POST', '/api/v1/operator/status', asText)).json, { success: true, services: 1, changed: 0, missing: 0 });
+  const second = await digest();
+  t.not(second, first, 'the full path stored the digest of the new text');
+  t.same((await call(kernel, 'POST', '/api/v1/operator/status', asText)).json, { success: true, services: 1, changed: 0, missing: 0 });
+  t.equal(await digest(), second, 'then the fast path answers it');
+
   // A health push on the same node turns the service DOWN: the agent's unchanged sync must not be
   // skipped, or the catalog would keep the pushed status.
   await call(kernel, 'POST', '/api/v1/health/report', { headers: agent, body: { service: 'my-api', nodeId: node, status: 'DOWN' } });
