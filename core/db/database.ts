@@ -32,6 +32,8 @@ export class Database implements DatabaseService {
   readonly mutationObservers = new MutationObservers();
   /** Reads that tolerate staleness: the read replica's, or the primary's (see read-replica.ts). */
   readonly replicaReads: ReplicaReads;
+  /** forTenant's handles, one per tenant (a handle holds nothing else). */
+  private readonly tenantHandles = new Map<string, TenantDatabase>();
 
   constructor(
     readonly url: string,
@@ -72,7 +74,18 @@ export class Database implements DatabaseService {
    * along and its replacement starts unset (prepared statements too are per client).
    */
   forTenant(tenantId: string): TenantDatabase {
+    const known = this.tenantHandles.get(tenantId);
+    if (known) return known;
     checkTenantId(tenantId);
+    const created = this.tenantHandle(tenantId);
+    // A handle holds nothing but its tenant, so one per tenant serves every caller: a request asks
+    // for it several times, and building it (five closures, each renamed under tsx) is not free.
+    if (this.tenantHandles.size >= maxTenantHandles) this.tenantHandles.clear();
+    this.tenantHandles.set(tenantId, created);
+    return created;
+  }
+
+  private tenantHandle(tenantId: string): TenantDatabase {
     const withClient = <T>(fn: (client: AppClient) => Promise<T>): Promise<T> =>
       checkedOut(this.appPool, async (client: AppClient) => {
         if (client[boundTenant] !== tenantId) {
@@ -95,7 +108,7 @@ export class Database implements DatabaseService {
         return (params?: unknown[]) => (this.mutationObservers.capturing() ? handle.transaction((tx) => tx.query<T>(sql, params)) : run(params));
       },
     };
-    return { tenantId, ...handle };
+    return Object.freeze({ tenantId, ...handle });
   }
 
   /** The tenant's rows, read-only and possibly behind by the replica's bound: see DatabaseService. */
@@ -223,6 +236,7 @@ export function prepared<T>(sql: string, run: (query: pg.QueryConfig) => Promise
 }
 
 const tenantIdPattern = /^[a-z0-9][a-z0-9-]{0,99}$/;
+const maxTenantHandles = 10_000;
 
 function checkTenantId(tenantId: string): void {
   if (typeof tenantId !== 'string' || !tenantIdPattern.test(tenantId)) throw new Error(`forTenant needs a workspace id, got ${JSON.stringify(tenantId)}`);
