@@ -55,10 +55,9 @@ try {
   }
   // The median of each round's own ratio: the two ran seconds apart in it, so a neighbour's load
   // that comes and goes between rounds cancels out (the medians of the rates do not pair them).
-  const ratio = median(rates['tenant handle (RLS)'].map((rate, round) => rate / rates['owner + WHERE tenant_id = ?'][round]));
-  process.stdout.write(
-    `  per-round ratios: ${rates['tenant handle (RLS)'].map((rate, round) => (rate / rates['owner + WHERE tenant_id = ?'][round]).toFixed(2)).join(', ')}\n`,
-  );
+  const roundRatios = rates['tenant handle (RLS)'].map((rate, round) => rate / rates['owner + WHERE tenant_id = ?'][round]);
+  const ratio = median(roundRatios);
+  process.stdout.write(`  per-round ratios: ${roundRatios.map((r) => r.toFixed(2)).join(', ')}\n`);
   process.stdout.write(`\nRLS / hand-written condition: ${ratio.toFixed(3)} (median of the rounds' ratios; goal ≥ ${goal})\n`);
   reportFigures('tenant-scope', [
     { figure: 'RLS / hand-written condition', value: ratio, baseline: 'WHERE tenant_id = ?', ratio, goal: `>= ${goal}`, pass: ratio >= goal },

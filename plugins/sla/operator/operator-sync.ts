@@ -38,6 +38,11 @@ export function syncHash(sync: StatusSync, text?: string): string {
     .digest('base64url');
 }
 
+/**
+ * The fast path: the node's last sync said exactly this and nothing else touched its services since.
+ * Only the liveness timestamp moves, committed without waiting for the WAL flush. Returns false
+ * when the full sync has to run.
+ */
 export async function repeatSync(db: DatabaseService, tenantId: string, sync: StatusSync, hash: string): Promise<boolean> {
   // Platform handle: only it has relaxedQuery, so this one statement keeps its tenant condition.
   const rows = await db.platform.relaxedQuery(
