@@ -11,6 +11,16 @@ export function isUnsafeText(value: string): boolean {
 }
 
 /**
+ * Whether a JSON text can yield unsafe text once parsed: only through a `\u0000` escape or one in
+ * `\uD800`-`\uDFFF` (raw control characters are not JSON, and decoded UTF-8 has no lone
+ * surrogates). False means none of the parsed strings needs looking at.
+ */
+export function jsonMayHoldUnsafeText(text: string): boolean {
+  return unsafeEscape.test(text);
+}
+const unsafeEscape = /\\u(?:0000|[dD][89a-fA-F])/;
+
+/**
  * The JSON-pointer path of the first string (value or object key) in `value` that PostgreSQL could
  * not store, or undefined. Iterative, so a deeply nested body cannot overflow the stack here.
  */
