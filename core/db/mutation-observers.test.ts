@@ -15,7 +15,7 @@ const observer = definePlugin({
   migrations: [
     {
       name: '0001-notes',
-      up: `CREATE TABLE observerprobe_note (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id text NOT NULL, name text NOT NULL);
+      up: `CREATE TABLE observerprobe_note (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id text NOT NULL, name text NOT NULL, meta json);
            CREATE TABLE observerprobe_seen (id bigserial PRIMARY KEY, tenant_id text NOT NULL, operation text, tables text NOT NULL, names text, dropped int);`,
     },
   ],
@@ -39,6 +39,8 @@ const observer = definePlugin({
                     savepoint: { type: 'boolean' },
                     // That many notes in one statement.
                     many: { type: 'integer', minimum: 1, maximum: 200 },
+                    // Each note with a json value written over several lines.
+                    multiline: { type: 'boolean' },
                   },
                 },
               },
@@ -59,16 +61,17 @@ const observer = definePlugin({
   init(ctx) {
     const database = ctx.get(tokens.database);
     ctx.handle('observerProbeCreateNote', async (req) => {
-      const { name, savepoint, many } = req.body as { name: string; savepoint?: boolean; many?: number };
+      const { name, savepoint, many, multiline } = req.body as { name: string; savepoint?: boolean; many?: number; multiline?: boolean };
       const db = database.forTenant(req.tenantId as string);
-      const insert = 'INSERT INTO observerprobe_note (tenant_id, name) VALUES (?, ?)';
+      const insert = 'INSERT INTO observerprobe_note (tenant_id, name, meta) VALUES (?, ?, ?::json)';
+      const meta = multiline ? '{"lines":\n  ["a",\n   "b"]}' : null;
       if (savepoint) {
         await db.transaction(async (tx) => {
-          await tx.query(insert, [req.tenantId, `${name} 1`]);
+          await tx.query(insert, [req.tenantId, `${name} 1`, meta]);
           await tx.query('SAVEPOINT probe');
-          await tx.query(insert, [req.tenantId, `${name} 2`]);
+          await tx.query(insert, [req.tenantId, `${name} 2`, meta]);
           await tx.query('ROLLBACK TO SAVEPOINT probe');
-          await tx.query(insert, [req.tenantId, `${name} 3`]);
+          await tx.query(insert, [req.tenantId, `${name} 3`, meta]);
         });
       } else if (many) {
         await db.query("INSERT INTO observerprobe_note (tenant_id, name) SELECT ?, ? || ' ' || i FROM generate_series(1, ?::int) i", [
@@ -76,7 +79,7 @@ const observer = definePlugin({
           name,
           many,
         ]);
-      } else await db.query(insert, [req.tenantId, name]);
+      } else await db.query(insert, [req.tenantId, name, meta]);
       return { status: 201, body: { name } };
     });
     ctx.observeMutations(async (tx, mutation) => {
@@ -158,4 +161,28 @@ t.test('the rows reach the observer with the statements that changed them, unles
   t.equal(bulk.names.split(',').length, 100, 'the capture keeps 100 rows');
   t.equal(bulk.dropped, 3, 'and counts the rest, read from the database');
   t.equal(reads(), 2);
+});
+
+t.test('a json value written over several lines is still one captured row, from the notices and from the database', async (t) => {
+  const server = await startTestServer(t, { plugins: [observer] });
+  const ops = await server.loginAs('ops_engineer');
+  const latest = async (operation: string) =>
+    (
+      await server.database.platform.query<{ tables: string; names: string }>(
+        'SELECT tables, names FROM observerprobe_seen WHERE operation = ? ORDER BY id DESC LIMIT 1',
+        [operation],
+      )
+    )[0];
+  // Captured rows are kept one per line (change-capture.ts): a json column is copied as written.
+  for (const body of [
+    { name: 'lines', multiline: true },
+    { name: 'lines', multiline: true, savepoint: true },
+  ]) {
+    const created = await server.call('POST', '/api/v1/observer-probe/notes', { headers: ops.headers, body });
+    t.equal(created.status, 201, JSON.stringify(body));
+    t.same(await latest('js'), { tables: 'observerprobe_note', names: body.savepoint ? 'lines 1,lines 3' : 'lines' }, 'read in JavaScript');
+    t.same(await latest('observerProbeCreateNote'), { tables: 'observerprobe_note', names: null }, 'and in SQL with the COMMIT');
+  }
+  const [stored] = await server.database.platform.query<{ meta: unknown }>("SELECT meta FROM observerprobe_note WHERE name = 'lines'");
+  t.same(stored.meta, { lines: ['a', 'b'] });
 });
