@@ -3,6 +3,7 @@ import t from 'tap';
 import WebSocket from 'ws';
 import { eventually } from '../core/testing/eventually.ts';
 import { startReceiver } from '../core/testing/http-receiver.ts';
+import { startEarlyInMinute } from '../core/testing/rate-window.ts';
 import { acmeWorkspace, startCluster } from './two-nodes.testkit.ts';
 
 /**
@@ -85,10 +86,7 @@ t.test('two nodes of the production build behind a round-robin client', async (t
   t.match(event, { data: { events: { topic: 'heartbeat.pinged', tenantId: 'acme' } } }, 'the event crossed from A to B');
 
   // Failed logins count across nodes: alternating between them does not double the allowance.
-  // The limit counts in fixed minutes of the clock (rate-limiter.ts), so the twelve attempts start
-  // early enough in a minute to end in it, or the next minute would count afresh.
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 40_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+  await startEarlyInMinute(40_000);
   const statuses: number[] = [];
   for (let attempt = 0; attempt < 12; attempt++)
     statuses.push((await send('POST', '/api/v1/auth/login', { body: { email: 'olivia@acme.test', password: 'wrong password here' } })).status);
