@@ -1,7 +1,9 @@
 import { build } from 'esbuild';
 import t from 'tap';
-import { chromiumSkip, openChromium, startTestServer } from '../core/plugin-api/testing.ts';
+import { browserTestTimeoutMs, chromiumSkip, openChromium, startTestServer } from '../core/plugin-api/testing.ts';
 import { createContainersPlugin } from '../plugins/containers/plugin.ts';
+
+t.setTimeout(browserTestTimeoutMs);
 
 /**
  * The browser entry bundled for browsers: esbuild's browser platform cannot resolve `node:`

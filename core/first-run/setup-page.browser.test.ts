@@ -4,10 +4,12 @@
  * where /usr/bin/chromium is not installed.
  */
 import t from 'tap';
-import { chromiumSkip as skip, openChromium, seriousViolations } from '../testing/chromium.ts';
+import { browserTestTimeoutMs, chromiumSkip as skip, openChromium, seriousViolations } from '../testing/chromium.ts';
 import { login } from '../testing/identity-fixtures.ts';
 import { call } from '../testing/test-kernel.ts';
 import { startNewInstallation } from './first-run.testkit.ts';
+
+t.setTimeout(browserTestTimeoutMs);
 
 for (const colorScheme of ['light', 'dark'] as const) {
   t.test(`the first-run page works in Chromium (${colorScheme}), offline, without scripts, accessibly`, { skip }, async (t) => {

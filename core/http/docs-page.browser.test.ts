@@ -7,7 +7,9 @@ import { createRequire } from 'node:module';
 import t from 'tap';
 import { startTestKernel } from '../plugin-api/testing.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
-import { chromiumSkip as skip, openChromium } from '../testing/chromium.ts';
+import { browserTestTimeoutMs, chromiumSkip as skip, openChromium } from '../testing/chromium.ts';
+
+t.setTimeout(browserTestTimeoutMs);
 
 interface AxeResult {
   violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];

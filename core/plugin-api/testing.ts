@@ -13,4 +13,4 @@ export { startTestKernel, call, type TestKernelOptions } from '../testing/test-k
 export { testAccess } from '../testing/test-access.ts';
 export { subscriptionClient } from '../testing/graphql-ws-client.ts';
 export { servicesProbe, type ProbedServices } from '../testing/services-probe.ts';
-export { chromiumSkip, openChromium } from '../testing/chromium.ts';
+export { browserTestTimeoutMs, chromiumSkip, openChromium } from '../testing/chromium.ts';

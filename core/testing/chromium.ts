@@ -11,6 +11,13 @@ const executablePath = '/usr/bin/chromium';
 export const chromiumSkip: string | false = existsSync(executablePath) ? false : `${executablePath} is absent: install it with \`apt-get install -y chromium\``;
 
 /**
+ * A browser test file's time limit. Alone such a file takes under half a minute, but in the full run it
+ * shares two cores with three other test files and often another Chromium, and the suite's default two
+ * minutes was once not enough (the API reference's test, in CI).
+ */
+export const browserTestTimeoutMs = 360_000;
+
+/**
  * Headless Debian Chromium in a fresh profile, closed and removed when the test ends. The flags keep
  * it off the network it would otherwise reach for (updates, sync, QUIC), which this machine refuses.
  */

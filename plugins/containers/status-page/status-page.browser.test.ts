@@ -7,8 +7,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { call, chromiumSkip as skip, openChromium } from '../../../core/plugin-api/testing.ts';
+import { browserTestTimeoutMs, call, chromiumSkip as skip, openChromium } from '../../../core/plugin-api/testing.ts';
 import { statusWorld } from './status-page.testkit.ts';
+
+t.setTimeout(browserTestTimeoutMs);
 
 /** axe-core's rules run in the page (evaluated over the DevTools protocol, so the page's CSP, which allows no other script, stays on). */
 async function seriousViolations(page: import('playwright-core').Page) {
