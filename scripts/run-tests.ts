@@ -4,7 +4,8 @@
  * into a database of its own, so files run in parallel without seeing each other's rows.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, statfsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import pg from 'pg';
@@ -66,6 +67,27 @@ async function dropLeftovers(serverUrl: string): Promise<void> {
   }
 }
 
+/**
+ * Where the embedded test cluster lives: ITOPS_TEST_DB_DIR, else in memory (/dev/shm) where there is
+ * room, else in .test-data. Every test file clones a database from the template, and on this
+ * machine's ext4 disk a clone of the 14 MB template took 700 ms against 23 ms in memory: a quarter of
+ * the suite's time went to making files. Named per checkout and port, so two checkouts never share one.
+ */
+function testClusterDir(port: number): string {
+  if (process.env.ITOPS_TEST_DB_DIR) return path.resolve(process.env.ITOPS_TEST_DB_DIR);
+  const memory = '/dev/shm';
+  try {
+    const { bavail, bsize } = statfsSync(memory);
+    if (bavail * bsize >= 4 * 1024 ** 3) {
+      const checkout = createHash('sha256').update(process.cwd()).digest('hex').slice(0, 12);
+      return path.join(memory, `itops-test-${checkout}-${port}`);
+    }
+  } catch {
+    // No such folder (not Linux): the disk it is.
+  }
+  return path.resolve(`.test-data/postgres-${port}`);
+}
+
 let embedded: EmbeddedDatabase | undefined;
 let serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) {
@@ -74,7 +96,7 @@ if (!serverUrl) {
   // Its data is thrown away: no flush to disk at each commit (a killed server still keeps what it
   // committed, in the OS's cache; only a machine crash would lose it), which the CPU-bound run needs.
   embedded = await startEmbeddedPostgres({
-    dir: path.resolve(`.test-data/postgres-${port}`),
+    dir: testClusterDir(port),
     port,
     logger,
     settings: { fsync: 'off', full_page_writes: 'off' },
