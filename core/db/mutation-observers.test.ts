@@ -87,6 +87,16 @@ const observer = definePlugin({
       const { changes, dropped } = await mutation.readChanges();
       const again = await mutation.readChanges();
       if (again.changes !== changes) throw new Error('readChanges read twice');
+      if (changes.some((change) => change.after?.name === 'commit only')) {
+        // As the audit plugin does: nothing written before the COMMIT, two statements with it.
+        tx.atCommit('INSERT INTO observerprobe_seen (tenant_id, operation, tables) VALUES (?, ?, ?)', [tx.tenantId, 'commit-only', 'first']);
+        tx.atCommit(
+          `INSERT INTO observerprobe_seen (tenant_id, operation, tables)
+           SELECT ?, ?, string_agg(DISTINCT change ->> 'table', ',') FROM itops_captured_changes()`,
+          [tx.tenantId, 'commit-only'],
+        );
+        return;
+      }
       // Written through the observer's own handle: not a change of the mutation.
       await tx.query('INSERT INTO observerprobe_seen (tenant_id, operation, tables, names, dropped) VALUES (?, ?, ?, ?, ?)', [
         tx.tenantId,
@@ -161,6 +171,19 @@ t.test('the rows reach the observer with the statements that changed them, unles
   t.equal(bulk.names.split(',').length, 100, 'the capture keeps 100 rows');
   t.equal(bulk.dropped, 3, 'and counts the rest, read from the database');
   t.equal(reads(), 2);
+});
+
+t.test('an observer that writes only with the COMMIT: its statements are not captured', async (t) => {
+  const server = await startTestServer(t, { plugins: [observer] });
+  const ops = await server.loginAs('ops_engineer');
+  const { sent, restore } = spyOnQueries();
+  t.teardown(restore);
+  t.equal((await server.call('POST', '/api/v1/observer-probe/notes', { headers: ops.headers, body: { name: 'commit only' } })).status, 201);
+  const commit = sent.find((text) => text.includes("'commit-only'"));
+  // The rows came with the notices, so the COMMIT checks their count, which switches capture off too.
+  t.match(commit, /^SELECT itops_check_captured\(1\);\nINSERT INTO observerprobe_seen/, 'one statement ahead of the observer’s');
+  const seen = await server.database.platform.query<{ tables: string }>("SELECT tables FROM observerprobe_seen WHERE operation = 'commit-only' ORDER BY id");
+  t.same(seen, [{ tables: 'first' }, { tables: 'observerprobe_note' }], 'the second statement saw the request’s row, not the first one’s');
 });
 
 t.test('a json value written over several lines is still one captured row, from the notices and from the database', async (t) => {

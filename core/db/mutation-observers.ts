@@ -138,8 +138,9 @@ export class MutationObservers {
     };
     for (const observer of this.observers.values()) await observer(observerTx, mutation);
     if (atCommit.length === 0) return 'COMMIT';
-    const check = announced === undefined ? [] : [`SELECT itops_check_captured(${announced})`];
-    return [...check, ...(captureOn ? [stopCaptureSql] : []), ...atCommit, 'COMMIT'].join(';\n');
+    // The check switches capture off as well; without it, a statement of its own does.
+    const check = announced !== undefined ? [`SELECT itops_check_captured(${announced})`] : captureOn ? [stopCaptureSql] : [];
+    return [...check, ...atCommit, 'COMMIT'].join(';\n');
   }
 }
 
