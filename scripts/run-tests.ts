@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statfsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import pg from 'pg';
@@ -72,31 +72,34 @@ async function dropLeftovers(serverUrl: string): Promise<void> {
  * room, else in .test-data. Every test file clones a database from the template, and on this
  * machine's ext4 disk a clone of the 14 MB template took 700 ms against 23 ms in memory: a quarter of
  * the suite's time went to making files. Named per checkout and port, so two checkouts never share one.
+ * One in memory is removed when the run ends (a new one takes a third of a second): it holds RAM.
  */
-function testClusterDir(port: number): string {
-  if (process.env.ITOPS_TEST_DB_DIR) return path.resolve(process.env.ITOPS_TEST_DB_DIR);
+function testClusterDir(port: number): { dir: string; inMemory: boolean } {
+  if (process.env.ITOPS_TEST_DB_DIR) return { dir: path.resolve(process.env.ITOPS_TEST_DB_DIR), inMemory: false };
   const memory = '/dev/shm';
   try {
     const { bavail, bsize } = statfsSync(memory);
     if (bavail * bsize >= 4 * 1024 ** 3) {
       const checkout = createHash('sha256').update(process.cwd()).digest('hex').slice(0, 12);
-      return path.join(memory, `itops-test-${checkout}-${port}`);
+      return { dir: path.join(memory, `itops-test-${checkout}-${port}`), inMemory: true };
     }
   } catch {
     // No such folder (not Linux): the disk it is.
   }
-  return path.resolve(`.test-data/postgres-${port}`);
+  return { dir: path.resolve(`.test-data/postgres-${port}`), inMemory: false };
 }
 
 let embedded: EmbeddedDatabase | undefined;
+let cluster: { dir: string; inMemory: boolean } | undefined;
 let serverUrl = process.env.DATABASE_URL;
 if (!serverUrl) {
   // One cluster per port, so a second run on this machine (ITOPS_TEST_DB_PORT) does not share files.
   const port = Number(process.env.ITOPS_TEST_DB_PORT ?? 54339);
   // Its data is thrown away: no flush to disk at each commit (a killed server still keeps what it
   // committed, in the OS's cache; only a machine crash would lose it), which the CPU-bound run needs.
+  cluster = testClusterDir(port);
   embedded = await startEmbeddedPostgres({
-    dir: testClusterDir(port),
+    dir: cluster.dir,
     port,
     logger,
     settings: { fsync: 'off', full_page_writes: 'off' },
@@ -127,5 +130,6 @@ try {
   await dropLeftovers(serverUrl);
 } finally {
   await embedded?.stop();
+  if (cluster?.inMemory) rmSync(cluster.dir, { recursive: true, force: true });
 }
 process.exit(exitCode);
