@@ -8,7 +8,8 @@
  * Afterwards it checks that every acknowledged ping is in the database, and times the deadline
  * evaluation of 100,000 heartbeats (idle, all going late at once, all going down at once).
  *   BENCH_ROUNDS (3), BENCH_WARMUP_ROUNDS (1), BENCH_SECONDS (5, after a 1 s warm-up), BENCH_CONCURRENCY (64),
- *   BENCH_HEARTBEATS (1000)
+ *   BENCH_HEARTBEATS (1000), BENCH_PROFILE (1: one more, uncounted group-commit run under the CPU
+ *   profiler, whose top frames are printed; cpu-profile.ts)
  * Goals: >= 5,000 durable pings/s, >= 5x the naive handler, >= 20 % of the bare route (medians).
  * Exits 1 when a request failed, a ping was lost, or a goal is missed.
  */
@@ -28,6 +29,7 @@ import { pingHandlers } from '../plugins/containers/heartbeats/ping.handlers.ts'
 import { applyPing } from '../plugins/containers/heartbeats/ping-semantics.ts';
 import containersPlugin from '../plugins/containers/plugin.ts';
 import { median, ownCpuMicros, reportFigures, startBareKoa, startBenchKernel } from './bench-kit.ts';
+import { profiled } from './cpu-profile.ts';
 import { rawLoad } from './raw-http-load.ts';
 
 interface PingLoad {
@@ -282,6 +284,7 @@ async function main(): Promise<void> {
   const pathFiles: string[] = [];
   const rows: { name: string; result: PingLoad; cpuUsPerPing: number; pgUsPerPing: number | null }[] = [];
   const ratios = { naive: [] as number[], unbatched: [] as number[], bare: [] as number[], rps: [] as number[] };
+  let profile = '';
   try {
     const [{ synchronous_commit }] = await database.platform.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
     const [{ fsync }] = await database.platform.query<{ fsync: string }>('SHOW fsync');
@@ -345,6 +348,16 @@ async function main(): Promise<void> {
       ratios.rps.push(g.result.rps);
       ratios.naive.push(g.result.rps / n.result.rps);
       ratios.bare.push(g.result.rps / b.result.rps);
+    }
+
+    if (process.env.BENCH_PROFILE === '1') {
+      const { result, report } = await profiled(
+        'pings',
+        () => load(kernel.url, files.group, seconds, concurrency),
+        (r) => r.acknowledged + r.errors,
+      );
+      acknowledged += result.acknowledged;
+      profile = `group commit under the profiler: ${result.rps.toFixed(0)} pings/s\n${report}`;
     }
 
     const [{ count: stored }] = await database.platform.query<{ count: string }>('SELECT count(*) AS count FROM heartbeat_ping');
@@ -433,6 +446,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `acknowledged pings: ${acknowledged}, ping rows stored: ${stored}, heartbeat ping counts: ${pings} (${lost === 0 ? 'none lost' : `${lost} LOST`})\n`,
     );
+    if (profile) process.stdout.write(`\n${profile}`);
     const fmt = (n: number) => n.toLocaleString('en');
     process.stdout.write(
       `\ndeadline evaluation, ${fmt(total)} heartbeats (batches of 1,000 on the due_at index, 2 transactions side by side):\n` +
