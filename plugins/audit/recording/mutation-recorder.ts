@@ -12,7 +12,7 @@ export const platformChain = '-platform';
 /** Core topics recorded as security events of their own (besides the row changes of their transaction). */
 const securityTopic = /^(security\.|secrets\.|license[.:])/;
 
-/** A record as the observer builds it; audit_append inserts it and the sealer chains it. */
+/** A record as the observer builds it, inserted with the COMMIT; the sealer chains it. */
 interface NewAuditRecord {
   tenantId: string;
   principalKind: string;
@@ -32,15 +32,51 @@ const noChanges: CapturedChanges = { changes: [], dropped: 0 };
 /**
  * The audit plugin's mutation observer: inside the changing transaction, one record per workspace
  * whose rows changed (action = operationId, a field-level diff) and one per security event. The
- * records go to the database with the COMMIT, in its round trip (audit_append, migration 0003);
+ * records go to the database with the COMMIT, in its round trip (one INSERT of their values);
  * if they cannot be written, the change rolls back, so nothing changes without its record. The
  * sealer chains them once the transaction is over.
  */
 export const recordMutation: MutationObserver = async (tx, mutation) => {
   const captured = mutation.captured ? await mutation.readChanges() : noChanges;
   const records = recordsOf(tx, mutation, captured);
-  if (records.length > 0) tx.atCommit('SELECT audit_append(?::jsonb)', [JSON.stringify(records)]);
+  if (records.length > 0) tx.atCommit(insertSql(records.length), records.flatMap(recordValues));
 };
+
+/**
+ * One INSERT of the records' values, sent with the COMMIT. Cheaper for the database than handing them
+ * as one JSON array to audit_append (migration 0003, kept for nodes of the previous version during an
+ * upgrade), which took the array apart again in PL/pgSQL: pgbench, a one-row transaction plus the
+ * record, 13,100-13,300 against 11,000-12,200 transactions/s. clock_timestamp(), not now(): a record's
+ * time is when it was written, so a chain reads in order even past a long transaction.
+ */
+function insertSql(count: number): string {
+  let sql = insertSqls[count];
+  if (sql === undefined) {
+    const row = '(?, clock_timestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)';
+    sql = `INSERT INTO audit_record (${recordColumns}) VALUES ${Array.from({ length: count }, () => row).join(', ')}`;
+    if (count <= 8) insertSqls[count] = sql;
+  }
+  return sql;
+}
+const recordColumns =
+  'tenant_id, occurred_at, principal_kind, principal_id, principal_name, action, target, outcome, correlation_id, source_address, diff, details';
+const insertSqls: string[] = [];
+
+function recordValues(record: NewAuditRecord): (string | null)[] {
+  return [
+    record.tenantId,
+    record.principalKind,
+    record.principalId,
+    record.principalName,
+    record.action,
+    record.target,
+    record.outcome,
+    record.correlationId,
+    record.sourceAddress,
+    JSON.stringify(record.diff),
+    record.details === null || record.details === undefined ? null : JSON.stringify(record.details),
+  ];
+}
 
 function recordsOf(tx: ObserverTx, mutation: ObservedMutation, { changes, dropped }: CapturedChanges): NewAuditRecord[] {
   const records: NewAuditRecord[] = [];
