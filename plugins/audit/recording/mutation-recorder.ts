@@ -50,17 +50,11 @@ export const recordMutation: MutationObserver = async (tx, mutation) => {
  * time is when it was written, so a chain reads in order even past a long transaction.
  */
 function insertSql(count: number): string {
-  let sql = insertSqls[count];
-  if (sql === undefined) {
-    const row = '(?, clock_timestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)';
-    sql = `INSERT INTO audit_record (${recordColumns}) VALUES ${Array.from({ length: count }, () => row).join(', ')}`;
-    if (count <= 8) insertSqls[count] = sql;
-  }
-  return sql;
+  return `INSERT INTO audit_record (${recordColumns}) VALUES ${Array(count).fill(recordRow).join(', ')}`;
 }
 const recordColumns =
   'tenant_id, occurred_at, principal_kind, principal_id, principal_name, action, target, outcome, correlation_id, source_address, diff, details';
-const insertSqls: string[] = [];
+const recordRow = '(?, clock_timestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)';
 
 function recordValues(record: NewAuditRecord): (string | null)[] {
   return [
