@@ -4,9 +4,9 @@ import { isConnectionError, unlessUnavailable } from './database-errors.ts';
 import { appRole, tenantSetting } from './tenant-isolation.ts';
 import { MutationObservers } from './mutation-observers.ts';
 import { CapturedNotices } from './captured-notices.ts';
-import { commitSql } from './notifying-commit.ts';
+import { commitStatements } from './notifying-commit.ts';
 import { arrayParameter } from './array-parameter.ts';
-import { inlinedStatement, replacePlaceholders } from './placeholders.ts';
+import { type CommitStatement, inlineParameters, inlinedStatement, replacePlaceholders } from './placeholders.ts';
 import { PreparingClient, statementName } from './preparing-client.ts';
 import { ReplicaReads, type ReplicaSettings } from './read-replica.ts';
 import type { DatabaseService, PlatformDatabase, SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
@@ -175,11 +175,11 @@ export class Database implements DatabaseService {
     let result: T;
     try {
       result = await fn(tx);
-      const commit = commitSql(tx, await this.mutationObservers.beforeCommit(tx, observed));
+      const commit = commitStatements(tx, await this.mutationObservers.beforeCommit(tx, observed));
       // A transaction that ran no statement still begins and commits: its observers may have written.
-      const text = begin === undefined ? commit : `${begin};\n${commit}`;
+      const opened = begin === undefined ? [] : opening.map((sql) => ({ sql, params: [] }));
       begin = undefined;
-      await client.query(text);
+      await sendCommit(client, [...opened, ...commit]);
     } catch (error) {
       if (begin === undefined) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -279,6 +279,20 @@ export function numberedPlaceholders(sql: string): string {
 
 function convertPlaceholders(sql: string): string {
   return replacePlaceholders(sql, (n) => `$${n}`);
+}
+
+/**
+ * The statements that end a transaction, in one round trip. Statements with values (an observer's
+ * records) go as one pipeline on a connection that prepares, so PostgreSQL plans them once per
+ * connection instead of parsing their literals at every commit (the audit record's INSERT was a
+ * fifth of an audited request's database time); the others as one simple query, as ever.
+ */
+async function sendCommit(client: pg.PoolClient, statements: readonly CommitStatement[]): Promise<void> {
+  if (client instanceof PreparingClient && statements.some((statement) => statement.params.length > 0)) {
+    await client.queryPipelined(statements.map(({ sql, params }) => ({ text: numberedPlaceholders(sql), values: params })));
+    return;
+  }
+  await client.query(statements.map(({ sql, params }) => (params.length > 0 ? inlineParameters(sql, params) : sql)).join(';\n'));
 }
 
 /** The steps a transaction registered for after its commit, in order; one failing does not stop the rest. */

@@ -179,9 +179,14 @@ t.test('an observer that writes only with the COMMIT: its statements are not cap
   const { sent, restore } = spyOnQueries();
   t.teardown(restore);
   t.equal((await server.call('POST', '/api/v1/observer-probe/notes', { headers: ops.headers, body: { name: 'commit only' } })).status, 201);
-  const commit = sent.find((text) => text.includes("'commit-only'"));
+  const commit = sent.find((text) => text.includes('INSERT INTO observerprobe_seen'));
   // The rows came with the notices, so the COMMIT checks their count, which switches capture off too.
-  t.match(commit, /^SELECT itops_check_captured\(1\);\nINSERT INTO observerprobe_seen/, 'one statement ahead of the observer’s');
+  // The observer's statements are bound, not inlined: sent as one pipeline with the COMMIT.
+  t.match(
+    commit,
+    /^SELECT itops_check_captured\(\$1::integer\);\nINSERT INTO observerprobe_seen \(tenant_id, operation, tables\) VALUES \(\$1, \$2, \$3\);\n[\s\S]*;\nCOMMIT$/,
+    'one statement ahead of the observer’s, and the COMMIT after them',
+  );
   const seen = await server.database.platform.query<{ tables: string }>("SELECT tables FROM observerprobe_seen WHERE operation = 'commit-only' ORDER BY id");
   t.same(seen, [{ tables: 'first' }, { tables: 'observerprobe_note' }], 'the second statement saw the request’s row, not the first one’s');
 });

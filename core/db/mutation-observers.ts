@@ -12,7 +12,7 @@ import type { CapturedChanges, MutationObserver, ObservedEvent, ObservedMutation
 import type { Tx } from './sql-handles.ts';
 import type { CapturedNotices } from './captured-notices.ts';
 import { capturedChangesSql, startCaptureStatements, stopCaptureSql } from './change-capture.ts';
-import { inlineParameters } from './placeholders.ts';
+import { type CommitStatement, checkedCommitParameters } from './placeholders.ts';
 
 /** What the HTTP layer knows of a request, carried to the transactions it opens. */
 export interface MutationRequest {
@@ -76,15 +76,15 @@ export class MutationObservers {
 
   /**
    * Just before COMMIT: the observers see what the transaction changed and published; a throw rolls
-   * it back. Answers the SQL that commits: COMMIT, preceded by what the observers asked to send with
-   * it, so an observer that writes in SQL costs no round trip of its own.
+   * it back. Answers the statements that commit: COMMIT, preceded by what the observers asked to
+   * send with it, so an observer that writes in SQL costs no round trip of its own.
    */
-  async beforeCommit(tx: Tx, capturing: MutationRequest | undefined): Promise<string> {
-    if (this.observers.size === 0) return 'COMMIT';
+  async beforeCommit(tx: Tx, capturing: MutationRequest | undefined): Promise<readonly CommitStatement[]> {
+    if (this.observers.size === 0) return justCommit;
     const events = this.events.get(tx) ?? [];
     // A read's transaction has no captured rows, but its events (a secret read) have a caller.
     const request = capturing ?? requestScope.getStore();
-    if (!capturing && events.length === 0) return 'COMMIT';
+    if (!capturing && events.length === 0) return justCommit;
     let captureOn = capturing !== undefined;
     let read: Promise<CapturedChanges> | undefined;
     /** How many rows the observers were handed from the notices, which the COMMIT checks. */
@@ -103,7 +103,7 @@ export class MutationObservers {
       }
       return read;
     };
-    const atCommit: string[] = [];
+    const atCommit: CommitStatement[] = [];
     const observerTx: ObserverTx = {
       tenantId: tx.tenantId,
       afterCommit: (step) => tx.afterCommit(step),
@@ -118,7 +118,7 @@ export class MutationObservers {
       // Through query, which switches capture off first: an observer's statements are few.
       statement: (sql) => (params) => observerTx.query(sql, params),
       atCommit: (sql, params = []) => {
-        atCommit.push(inlineParameters(sql, params));
+        atCommit.push({ sql, params: checkedCommitParameters(params) });
       },
     };
     const mutation: ObservedMutation = {
@@ -137,14 +137,17 @@ export class MutationObservers {
       secretFields: request?.secretFields ?? noSecrets,
     };
     for (const observer of this.observers.values()) await observer(observerTx, mutation);
-    if (atCommit.length === 0) return 'COMMIT';
+    if (atCommit.length === 0) return justCommit;
     // The check switches capture off as well; without it, a statement of its own does.
-    const check = announced !== undefined ? [`SELECT itops_check_captured(${announced})`] : captureOn ? [stopCaptureSql] : [];
-    return [...check, ...atCommit, 'COMMIT'].join(';\n');
+    const check = announced !== undefined ? [{ sql: checkCapturedSql, params: [announced] }] : captureOn ? [{ sql: stopCaptureSql, params: [] }] : [];
+    return [...check, ...atCommit, commit];
   }
 }
 
 const justBegin = ['BEGIN'] as const;
+const commit: CommitStatement = { sql: 'COMMIT', params: [] };
+const justCommit: readonly CommitStatement[] = [commit];
+const checkCapturedSql = 'SELECT itops_check_captured(?::integer)';
 const noSecrets: ReadonlySet<string> = new Set();
 const noChanges: CapturedChanges = { changes: [], dropped: 0 };
 

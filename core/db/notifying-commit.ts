@@ -1,3 +1,4 @@
+import type { CommitStatement } from './placeholders.ts';
 import type { Tx } from './sql-handles.ts';
 
 /**
@@ -19,7 +20,9 @@ export function notifiesAtCommit(tx: Tx): void {
   notifying.add(tx);
 }
 
-/** The SQL that commits `tx`, given what commits a transaction (`COMMIT`, maybe after observers' statements). */
-export function commitSql(tx: Tx, commit: string): string {
-  return notifying.has(tx) ? `SET LOCAL synchronous_commit = off;\n${commit};\nSELECT pg_current_xact_id()` : commit;
+/** The statements that commit `tx`, given what commits a transaction (`COMMIT`, maybe after observers' statements). */
+export function commitStatements(tx: Tx, commit: readonly CommitStatement[]): readonly CommitStatement[] {
+  return notifying.has(tx) ? [asynchronousCommit, ...commit, flushCommit] : commit;
 }
+const asynchronousCommit: CommitStatement = { sql: 'SET LOCAL synchronous_commit = off', params: [] };
+const flushCommit: CommitStatement = { sql: 'SELECT pg_current_xact_id()', params: [] };

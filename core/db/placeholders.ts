@@ -37,6 +37,24 @@ export function inlineParameters(sql: string, params: readonly (string | number 
   return text;
 }
 
+/** A statement sent with a COMMIT (`?` placeholders): bound when the connection pipelines it, inlined when it goes as one simple query. */
+export interface CommitStatement {
+  sql: string;
+  params: readonly (string | number | boolean | null)[];
+}
+
+/**
+ * An observer's values for a statement sent with the COMMIT, refused up front as inlineParameters
+ * would refuse them: bound, a NUL or NaN would reach PostgreSQL (which takes NaN for a numeric).
+ */
+export function checkedCommitParameters<T extends string | number | boolean | null>(params: readonly T[]): readonly T[] {
+  for (const value of params) {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('a statement value must be a finite number');
+    if (typeof value === 'string' && value.includes('\0')) throw new Error('a statement value cannot hold NUL');
+  }
+  return params;
+}
+
 /** A statement's text around its `?` placeholders, by statement: the scan is the costly part. */
 const split = new Map<string, string[]>();
 

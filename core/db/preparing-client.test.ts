@@ -71,7 +71,11 @@ t.test("a prepared first statement goes in one write with its transaction's BEGI
     spy.restore();
   }
   t.same(rows, [{ id: 5 }]);
-  t.same(spy.sent, ['INSERT INTO opened_probe (id, label) VALUES ($1, $2) RETURNING id', 'COMMIT'], 'no BEGIN of its own: it went ahead of the INSERT');
+  t.same(
+    spy.sent,
+    ['BEGIN;\nINSERT INTO opened_probe (id, label) VALUES ($1, $2) RETURNING id', 'COMMIT'],
+    'no BEGIN of its own: it went ahead of the INSERT, in one write',
+  );
 
   await t.rejects(
     database.platform.transaction(async (tx) => {
@@ -90,6 +94,56 @@ t.test("a prepared first statement goes in one write with its transaction's BEGI
     (await database.query<{ id: number }>('SELECT id FROM opened_probe ORDER BY id')).map((r) => r.id),
     [1, 2, 3, 4, 5, 7],
   );
+});
+
+t.test('statements sent as one pipeline: prepared once per connection, answered in order, and a failure stops at its statement', async (t) => {
+  const client = new PreparingClient({ connectionString: testDb.url });
+  await client.connect();
+  t.teardown(() => client.end());
+  await client.query('CREATE TABLE pipeline_probe (id int PRIMARY KEY, label text)');
+  const step = (text: string, values: unknown[] = []) => ({ text, values });
+  const insert = 'INSERT INTO pipeline_probe (id, label) VALUES ($1, $2)';
+  const count = 'SELECT count(*)::int AS n FROM pipeline_probe WHERE label = $1';
+  for (let id = 1; id <= 4; id++) {
+    const results = await client.queryPipelined([step('BEGIN'), step(insert, [id, `row ${id}`]), step(count, [`row ${id}`]), step('COMMIT')]);
+    t.same(
+      results.map((result) => result.command),
+      ['BEGIN', 'INSERT', 'SELECT', 'COMMIT'],
+    );
+    t.same(results[2].rows, [{ n: 1 }], 'each statement answers with its own result');
+  }
+  const preparedTexts = async () =>
+    (await client.query('SELECT statement FROM pg_prepared_statements ORDER BY statement')).rows.map((row: { statement: string }) => row.statement);
+  t.same(await preparedTexts(), [insert, count].sort(), 'the statements with values were prepared once on the connection; BEGIN and COMMIT not');
+
+  // Two statements seen twice: the third time both are due to be prepared, in a pipeline that fails
+  // between them. The first was parsed before the failure, the second never reached the server.
+  const before = 'SELECT $1::int + 1 AS n -- before the failure';
+  const after = 'SELECT $1::int + 2 AS n -- after the failure';
+  for (let i = 0; i < 2; i++) {
+    await client.query(before, [1]);
+    await client.query(after, [1]);
+  }
+  await t.rejects(
+    client.queryPipelined([step('BEGIN'), step(before, [1]), step(insert, [1, 'duplicate']), step(after, [1]), step(insert, [9, 'row 9']), step('COMMIT')]),
+    { code: '23505' },
+  );
+  await client.query('ROLLBACK');
+  t.same((await client.query('SELECT id FROM pipeline_probe ORDER BY id')).rows, [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }], 'nothing after the failure ran');
+  // Neither parsed twice (42P05) nor taken as parsed when it was not (26000).
+  const next = await client.queryPipelined([step(before, [10]), step(after, [10])]);
+  t.same(
+    next.map((result) => result.rows),
+    [[{ n: 11 }], [{ n: 12 }]],
+    'the connection knows which of them it prepared',
+  );
+  t.same(await preparedTexts(), [insert, count, before, after].sort());
+
+  // A value that cannot be bound fails before anything is sent.
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  await t.rejects(client.queryPipelined([step('BEGIN'), step(insert, [5, 'row 5']), step(count, [cyclic])]), /circular|cyclic/i);
+  t.same((await client.query('SELECT count(*)::int AS n FROM pipeline_probe')).rows, [{ n: 4 }], 'not even the statements before it');
 });
 
 t.test('a statement that fails to prepare is prepared again once it can be', async (t) => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import pg from 'pg';
 import { ArrayParameter } from './array-parameter.ts';
 
@@ -21,7 +22,8 @@ import { ArrayParameter } from './array-parameter.ts';
  *
  * A transaction's first statement, prepared, travels in the same write as the statements that open
  * the transaction (BEGIN and its settings, `queryOpened`): BEGIN costs no round trip of its own,
- * as it does not when the first statement is inlined into one simple query with it.
+ * as it does not when the first statement is inlined into one simple query with it. Likewise its
+ * last statements with values travel with the COMMIT (`queryPipelined`), prepared like any other.
  */
 const uses = 3;
 const perConnection = 200;
@@ -87,54 +89,132 @@ interface ConnectionState {
 
 const refusedPlan = new Set(['0A000', '26000']);
 
-/**
- * A named statement with the statements that open its transaction written ahead of it, each as an
- * unnamed parse, bind and execute, all before the one Sync: one write, one answer. Its result is
- * the statement's own (the openers' come first in the results).
- */
-class OpenedQuery extends (pg.Query as unknown as new (config: pg.QueryConfig) => RawQuery) {
-  private wasParsed = false;
+/** pg's own text form of a parameter value, as its bind would write it. */
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils') as { prepareValue(value: unknown): string | Buffer | null };
 
-  constructor(
-    private readonly opening: readonly string[],
-    config: pg.QueryConfig,
-  ) {
-    super(config);
+/** Values in the form a bind writes, converted before anything is written: a value that cannot be fails here, with nothing sent. */
+function preparedValues(values: readonly unknown[]): unknown[] {
+  return values.map((value) => prepareValue(value));
+}
+
+/** One statement of a pipeline: its text (`$n` placeholders), its values, and its prepared name ('' for unnamed). */
+interface PipelineStep {
+  text: string;
+  values: unknown[];
+  name: string;
+}
+
+/** A statement to run in a pipeline: the caller's side of a PipelineStep. */
+export interface PipelinedStatement {
+  text: string;
+  values: readonly unknown[];
+}
+
+/**
+ * Statements written as one pipeline (each a parse when needed, bind, describe and execute) before
+ * one Sync: one write, one answer, and a prepared statement among them is not parsed again. Its
+ * results are the statements' own, in order. A failing statement skips the rest (PostgreSQL
+ * discards what follows it up to the Sync); `failed` is then its step.
+ */
+class PipelinedQuery extends (pg.Query as unknown as new (config: pg.QueryConfig & { queryMode: 'extended' }) => RawQuery) {
+  /** The steps that send a parse, in order: the first `parsed` of them reached the server's statements. */
+  private readonly parsing: PipelineStep[] = [];
+  private parsed = 0;
+  private completed = 0;
+  private connection: RawConnection | undefined;
+  private readonly countParse = () => {
+    this.parsed += 1;
+  };
+
+  constructor(private readonly steps: readonly PipelineStep[]) {
+    // The text is only what the pipeline sends, for whoever looks (the statements go step by step).
+    super({ text: steps.map((step) => step.text).join(';\n'), queryMode: 'extended' });
+  }
+
+  /** The step whose statement failed, once the query failed. */
+  get failed(): PipelineStep | undefined {
+    return this.steps[this.completed];
   }
 
   override submit(connection: RawConnection): Error | null {
-    this.wasParsed = connection.parsedStatements[this.name] !== undefined;
+    this.connection = connection;
+    connection.on('parseComplete', this.countParse);
     return super.submit(connection);
   }
 
   override prepare(connection: RawConnection): void {
-    for (const text of this.opening) {
-      connection.parse({ text, name: '', types: [] });
-      connection.bind({ portal: '', statement: '', values: [] });
+    for (const step of this.steps) {
+      const known =
+        step.name !== '' &&
+        (connection.parsedStatements[step.name] !== undefined ||
+          connection.submittedNamedStatements[step.name] !== undefined ||
+          this.parsing.some((other) => other.name === step.name));
+      if (!known) {
+        connection.parse({ text: step.text, name: step.name, types: [] });
+        this.parsing.push(step);
+        if (step.name !== '') connection.submittedNamedStatements[step.name] = step.text;
+      }
+      connection.bind({ portal: '', statement: step.name, values: step.values });
+      connection.describe({ type: 'P', name: '' });
       connection.execute({ portal: '', rows: 0 });
     }
-    super.prepare(connection);
+    connection.sync();
+  }
+
+  override handleCommandComplete(message: unknown, connection: RawConnection): void {
+    this.completed += 1;
+    super.handleCommandComplete(message, connection);
+  }
+
+  override handleEmptyQuery(connection: RawConnection): void {
+    this.completed += 1;
+    super.handleEmptyQuery(connection);
   }
 
   override handleError(error: Error, connection: RawConnection): void {
-    // pg marks the name parsed at the openers' ParseComplete; a failure before ours was parsed leaves none.
-    if (!this.wasParsed) delete connection.parsedStatements[this.name];
+    this.settle();
     super.handleError(error, connection);
+  }
+
+  override handleReadyForQuery(connection: RawConnection): void {
+    this.settle();
+    super.handleReadyForQuery(connection);
+  }
+
+  /** pg knows the names this query parsed only from us: those the server confirmed are parsed now, the others never were. */
+  private settle(): void {
+    const connection = this.connection;
+    if (!connection) return;
+    this.connection = undefined;
+    connection.off('parseComplete', this.countParse);
+    this.parsing.forEach((step, index) => {
+      if (step.name === '') return;
+      delete connection.submittedNamedStatements[step.name];
+      if (index < this.parsed) connection.parsedStatements[step.name] = step.text;
+    });
   }
 }
 
-/** pg's Query and Connection as far as OpenedQuery uses them (its types leave these out). */
+/** pg's Query and Connection as far as PipelinedQuery uses them (its types leave these out). */
 interface RawQuery {
   name: string;
   callback: Callback;
   submit(connection: RawConnection): Error | null;
   prepare(connection: RawConnection): void;
+  handleCommandComplete(message: unknown, connection: RawConnection): void;
+  handleEmptyQuery(connection: RawConnection): void;
   handleError(error: Error, connection: RawConnection): void;
+  handleReadyForQuery(connection: RawConnection): void;
 }
 interface RawConnection extends ConnectionState {
+  submittedNamedStatements: Record<string, string>;
+  on(event: 'parseComplete', listener: () => void): unknown;
+  off(event: 'parseComplete', listener: () => void): unknown;
   parse(config: { text: string; name: string; types: unknown[] }): void;
   bind(config: { portal: string; statement: string; values: unknown[] }): void;
+  describe(config: { type: 'P'; name: string }): void;
   execute(config: { portal: string; rows: number }): void;
+  sync(): void;
 }
 
 export class PreparingClient extends pg.Client {
@@ -170,14 +250,36 @@ export class PreparingClient extends pg.Client {
     if (!preparable(text, values)) return undefined;
     const name = this.preparedName(text);
     if (name === undefined) return undefined;
+    const opened = async () => {
+      const steps = [...opening.map((sql) => ({ text: sql, values: [], name: '' })), { text, values: preparedValues(values), name }];
+      const results = await this.runPipeline(steps);
+      return results[results.length - 1];
+    };
+    return opened();
+  }
+
+  /**
+   * Statements in one round trip, those due to be prepared as this connection's prepared
+   * statements (the others unnamed): a transaction's last statements and its COMMIT, say. Their
+   * results, in order; a failure stops at the failing statement.
+   */
+  async queryPipelined(statements: readonly PipelinedStatement[]): Promise<pg.QueryResult[]> {
+    const steps = statements.map(({ text, values }) => {
+      const list = preparedValues(values);
+      return { text, values: list, name: (preparable(text, list) && this.preparedName(text)) || '' };
+    });
+    return this.runPipeline(steps);
+  }
+
+  private runPipeline(steps: PipelineStep[]): Promise<pg.QueryResult[]> {
     return new Promise((resolve, reject) => {
-      const query = new OpenedQuery(opening, { name, text, values });
+      const query = new PipelinedQuery(steps);
       query.callback = (error, results) => {
         if (error) {
-          this.forget(name, error);
+          if (query.failed?.name) this.forget(query.failed.name, error);
           reject(error);
         } else {
-          resolve(Array.isArray(results) ? (results.at(-1) as pg.QueryResult) : (results as pg.QueryResult));
+          resolve(Array.isArray(results) ? results : [results as pg.QueryResult]);
         }
       };
       super.query(query as unknown as pg.Submittable);

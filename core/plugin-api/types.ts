@@ -412,15 +412,16 @@ export interface ObservedMutation {
   secretFields: ReadonlySet<string>;
 }
 
-/** A value `atCommit` writes into its statement as a quoted literal. */
+/** A value of a statement sent with the COMMIT (`atCommit`): bound to its placeholder, or written in as a quoted literal. */
 export type CommitParameter = string | number | boolean | null;
 
 /** The observed transaction, as an observer sees it. */
 export interface ObserverTx extends Tx {
   /**
-   * Sends `sql` (`?` placeholders, values inlined as quoted literals) with the COMMIT in the same
-   * round trip, after every observer ran and in their order; if it fails, the transaction rolls
-   * back. Row capture is off by then.
+   * Sends `sql` (`?` placeholders) with the COMMIT in the same round trip, after every observer ran
+   * and in their order; if it fails, the transaction rolls back. Row capture is off by then. The
+   * values are bound (the statement is prepared once per connection), or on a connection that
+   * cannot pipeline, written in as quoted literals; a NUL or a number that is not finite is refused.
    */
   atCommit(sql: string, params?: CommitParameter[]): void;
 }
