@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { keyBytes, open, seal } from '../secrets/envelope.ts';
+import { keyBytes, open, seal, unwrapKey, wrapKey } from '../secrets/envelope.ts';
 import type { MasterKeyring } from '../secrets/master-key.ts';
 
 /**
@@ -23,14 +23,14 @@ export function sealBody(keyring: MasterKeyring, scope: string, key: string, bod
   const dataKey = randomBytes(keyBytes);
   const { id, key: masterKey } = keyring.primary;
   try {
-    return { ciphertext: seal(dataKey, body, bodyAddress(scope, key)), wrappedKey: seal(masterKey, dataKey, dataKeyAddress(scope, key)), masterKeyId: id };
+    return { ciphertext: seal(dataKey, body, bodyAddress(scope, key)), wrappedKey: wrapKey(masterKey, dataKey, dataKeyAddress(scope, key)), masterKeyId: id };
   } finally {
     dataKey.fill(0);
   }
 }
 
 export async function openBody(keyring: MasterKeyring, scope: string, key: string, sealed: SealedBody): Promise<Buffer> {
-  const dataKey = open(await keyring.key(sealed.masterKeyId), sealed.wrappedKey, dataKeyAddress(scope, key));
+  const dataKey = unwrapKey(await keyring.key(sealed.masterKeyId), sealed.wrappedKey, dataKeyAddress(scope, key));
   try {
     return open(dataKey, sealed.ciphertext, bodyAddress(scope, key));
   } finally {
@@ -40,9 +40,9 @@ export async function openBody(keyring: MasterKeyring, scope: string, key: strin
 
 /** The same data key wrapped by another master key (a master key rotation): the body's ciphertext stays. */
 export function rewrapBodyKey(from: Buffer, to: Buffer, scope: string, key: string, wrappedKey: Buffer): Buffer {
-  const dataKey = open(from, wrappedKey, dataKeyAddress(scope, key));
+  const dataKey = unwrapKey(from, wrappedKey, dataKeyAddress(scope, key));
   try {
-    return seal(to, dataKey, dataKeyAddress(scope, key));
+    return wrapKey(to, dataKey, dataKeyAddress(scope, key));
   } finally {
     dataKey.fill(0);
   }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM envelope encryption. A value is sealed under a random data key of its own; the data
@@ -13,7 +13,33 @@ const ivBytes = 12;
 const tagBytes = 16;
 export const keyBytes = 32;
 
-export function seal(key: Buffer, plaintext: Buffer, associated: string): Buffer {
+/**
+ * A master key as a KeyObject, made once per key. Node checks whether a raw key is already a
+ * KeyObject in a way that cost about 10 us per cipher here (node 24): wrapping a data key took
+ * 23 us with the Buffer and 13 us with a KeyObject. Every idempotent request wraps one. Data keys
+ * stay Buffers, used once and zeroed: a KeyObject would keep a copy of one until it is collected.
+ */
+const masterKeyObjects = new WeakMap<Buffer, KeyObject>();
+function masterKeyObject(masterKey: Buffer): KeyObject {
+  let object = masterKeyObjects.get(masterKey);
+  if (object === undefined) {
+    object = createSecretKey(masterKey);
+    masterKeyObjects.set(masterKey, object);
+  }
+  return object;
+}
+
+/** A data key sealed (wrapped) under the master key. */
+export function wrapKey(masterKey: Buffer, dataKey: Buffer, associated: string): Buffer {
+  return seal(masterKeyObject(masterKey), dataKey, associated);
+}
+
+/** A wrapped data key opened with the master key; throws as `open` does. */
+export function unwrapKey(masterKey: Buffer, wrapped: Buffer, associated: string): Buffer {
+  return open(masterKeyObject(masterKey), wrapped, associated);
+}
+
+export function seal(key: Buffer | KeyObject, plaintext: Buffer, associated: string): Buffer {
   const iv = randomBytes(ivBytes);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: tagBytes });
   cipher.setAAD(Buffer.from(associated, 'utf8'));
@@ -22,7 +48,7 @@ export function seal(key: Buffer, plaintext: Buffer, associated: string): Buffer
 }
 
 /** Throws when the blob was altered, belongs elsewhere (`associated` differs) or the key is wrong. */
-export function open(key: Buffer, sealed: Buffer, associated: string): Buffer {
+export function open(key: Buffer | KeyObject, sealed: Buffer, associated: string): Buffer {
   if (sealed.length < ivBytes + tagBytes) throw new Error('sealed value is too short');
   const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, ivBytes), { authTagLength: tagBytes });
   decipher.setAAD(Buffer.from(associated, 'utf8'));
@@ -52,7 +78,7 @@ export function sealSecret(masterKey: Buffer, tenantId: string | null, key: stri
   try {
     return {
       ciphertext: seal(dataKey, Buffer.from(value, 'utf8'), secretAddress(tenantId, key, version)),
-      wrappedKey: seal(masterKey, dataKey, dataKeyAddress(tenantId, key)),
+      wrappedKey: wrapKey(masterKey, dataKey, dataKeyAddress(tenantId, key)),
     };
   } finally {
     dataKey.fill(0);
@@ -60,7 +86,7 @@ export function sealSecret(masterKey: Buffer, tenantId: string | null, key: stri
 }
 
 export function openSecret(masterKey: Buffer, tenantId: string | null, key: string, version: number, sealed: SealedSecret): string {
-  const dataKey = open(masterKey, sealed.wrappedKey, dataKeyAddress(tenantId, key));
+  const dataKey = unwrapKey(masterKey, sealed.wrappedKey, dataKeyAddress(tenantId, key));
   try {
     return open(dataKey, sealed.ciphertext, secretAddress(tenantId, key, version)).toString('utf8');
   } finally {
@@ -70,9 +96,9 @@ export function openSecret(masterKey: Buffer, tenantId: string | null, key: stri
 
 /** The same data key wrapped by another master key: the value's ciphertext stays as it is. */
 export function rewrap(from: Buffer, to: Buffer, tenantId: string | null, key: string, wrappedKey: Buffer): Buffer {
-  const dataKey = open(from, wrappedKey, dataKeyAddress(tenantId, key));
+  const dataKey = unwrapKey(from, wrappedKey, dataKeyAddress(tenantId, key));
   try {
-    return seal(to, dataKey, dataKeyAddress(tenantId, key));
+    return wrapKey(to, dataKey, dataKeyAddress(tenantId, key));
   } finally {
     dataKey.fill(0);
   }
