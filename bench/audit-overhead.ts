@@ -1,10 +1,11 @@
 /**
- * `npm run bench:audit-overhead`: throughput of a mutating endpoint (a plugin's create: one INSERT
- * in a transaction) with and without the audit plugin, in the same run on the same server and
- * database: a license with and one without `audit` are activated in turn, so the plugin loads and
- * unloads between rounds. With audit, every create also captures its row, diffs and redacts it and
- * appends a record to the workspace's hash chain in the same transaction. Goal: auditing costs at
- * most 10 % of throughput.
+ * `npm run bench:audit-overhead`: throughput of mutating endpoints with and without the audit
+ * plugin, in the same run on the same server and database: a license with and one without `audit`
+ * are activated in turn, so the plugin loads and unloads between rounds. With audit, every change
+ * also captures its rows, diffs and redacts them and appends a record to the workspace's hash chain
+ * in the same transaction. Two endpoints: the worst case, a plugin's create whose whole work is one
+ * INSERT in a transaction (the issue's figure), and a first-party create as users call it (a
+ * ticket: its row, SLA targets and its event). Goal: auditing costs at most 10 % of throughput.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { generateLicenseKeyPair } from '../core/license/license-keys.ts';
 import { issueLicense } from '../core/license/license-token.ts';
 import { probePlugin } from '../plugins/audit/audit-probe.testkit.ts';
 import audit from '../plugins/audit/plugin.ts';
+import ticketing from '../plugins/ticketing/plugin.ts';
 import { type LoadResult, median, ownCpuMicros, postgresCpuMicros, printRows, reportFigures, startBenchKernel } from './bench-kit.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -19,7 +21,10 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-/** POSTs `body` to `url` from a child process (its own event loop), `concurrency` in flight, for `seconds` after a 1 s warm-up. */
+/**
+ * POSTs `body` to `url` from a child process (its own event loop), `concurrency` in flight, for
+ * `seconds` after a 1 s warm-up; with an `idempotency-key` header, each request gets a new one.
+ */
 function postLoad(url: string, headers: Record<string, string>, body: string): Promise<LoadResult> {
   const source = `
     import http from 'node:http';
@@ -27,7 +32,8 @@ function postLoad(url: string, headers: Record<string, string>, body: string): P
     const agent = new http.Agent({ keepAlive: true, maxSockets: Number(concurrency) });
     const once = () => new Promise((resolve, reject) => {
       const started = process.hrtime.bigint();
-      const request = http.request(url, { method: 'POST', agent, headers: { ...JSON.parse(headers), 'content-type': 'application/json' } }, (response) => {
+      const fixed = JSON.parse(headers);
+    const request = http.request(url, { method: 'POST', agent, headers: { ...fixed, ...(fixed['idempotency-key'] ? { 'idempotency-key': crypto.randomUUID() } : {}), 'content-type': 'application/json' } }, (response) => {
         response.resume();
         response.on('end', () => response.statusCode < 400 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error('status ' + response.statusCode)));
       });
@@ -61,7 +67,7 @@ function postLoad(url: string, headers: Record<string, string>, body: string): P
 }
 
 const vendor = generateLicenseKeyPair();
-const kernel = await startBenchKernel([audit, probePlugin], {
+const kernel = await startBenchKernel([audit, probePlugin, ticketing], {
   ITOPS_ADMIN_EMAIL: 'bench@itops.test',
   ITOPS_ADMIN_PASSWORD: 'bench admin password',
   ITOPS_LICENSE_PUBLIC_KEYS: vendor.publicKey,
@@ -72,8 +78,8 @@ const call = async (method: string, path: string, body: unknown, headers: Record
   return response.json() as Promise<any>;
 };
 const rows: { name: string; result: LoadResult; cpuUsPerRequest: number; dbCpuUsPerRequest: number }[] = [];
-const ratios: number[] = [];
-const cpuRatios: number[] = [];
+const ratios = new Map<string, number[]>();
+const cpuRatios = new Map<string, number[]>();
 // The kernel runs in this process and the load in a child: this process's CPU per request is the server's.
 const measured = async (run: () => Promise<LoadResult>) => {
   const before = ownCpuMicros();
@@ -103,26 +109,46 @@ try {
   const owner = await call('POST', '/api/v1/auth/login', { email: 'owner@bench.test', password: 'owner password 12' });
   const license = async (plugins: string[]) =>
     call('POST', '/api/v1/license/activate', { licenseKey: await issueLicense(vendor.privateJwk, { customer: 'Bench', plugins }) }, asAdmin);
-  const body = JSON.stringify({ name: 'router', smtpLogin: 'secret-login', webhookSecret: 'whsec_x', settings: { colour: 'blue' } });
   const headers = { authorization: `Bearer ${ops.token}` };
-  const url = `${kernel.url}/api/v1/audit-probe/things`;
+  const endpoints = [
+    {
+      name: 'one INSERT',
+      url: `${kernel.url}/api/v1/audit-probe/things`,
+      body: JSON.stringify({ name: 'router', smtpLogin: 'secret-login', webhookSecret: 'whsec_x', settings: { colour: 'blue' } }),
+    },
+    {
+      name: 'create ticket',
+      url: `${kernel.url}/api/v1/tickets`,
+      body: JSON.stringify({ title: 'Printer on the third floor is offline', description: 'Paper jam, then no network.', priority: 'high', tags: ['printer'] }),
+      headers: { 'idempotency-key': 'a new one each time' },
+    },
+  ];
+  const unaudited = ['auditprobe', 'ticketing'];
+  const audited = [...unaudited, 'audit'];
 
-  for (let round = 1; round <= rounds; round++) {
-    // Alternating which goes first (the server keeps warming up over the run), after a warm-up round.
-    const run = async (plugins: string[]) => {
-      await license(plugins);
-      return measured(() => postLoad(url, headers, body));
-    };
-    if (round === 1) await run(['auditprobe', 'audit']);
-    const first = round % 2 === 1 ? await run(['auditprobe']) : await run(['auditprobe', 'audit']);
-    const second = round % 2 === 1 ? await run(['auditprobe', 'audit']) : await run(['auditprobe']);
-    const [without, withAudit] = round % 2 === 1 ? [first, second] : [second, first];
-    if (without.result.errors > 0 || withAudit.result.errors > 0) throw new Error('errors during the load');
-    rows.push({ name: `round ${round}: without audit`, ...without }, { name: `round ${round}: with audit`, ...withAudit });
-    ratios.push(withAudit.result.rps / without.result.rps);
-    cpuRatios.push(without.cpuUsPerRequest / withAudit.cpuUsPerRequest);
+  for (const endpoint of endpoints) {
+    ratios.set(endpoint.name, []);
+    cpuRatios.set(endpoint.name, []);
+    for (let round = 1; round <= rounds; round++) {
+      // Alternating which goes first (the server keeps warming up over the run), after a warm-up round.
+      const run = async (plugins: string[]) => {
+        await license(plugins);
+        return measured(() => postLoad(endpoint.url, { ...headers, ...endpoint.headers }, endpoint.body));
+      };
+      if (round === 1) await run(audited);
+      const first = round % 2 === 1 ? await run(unaudited) : await run(audited);
+      const second = round % 2 === 1 ? await run(audited) : await run(unaudited);
+      const [without, withAudit] = round % 2 === 1 ? [first, second] : [second, first];
+      if (without.result.errors > 0 || withAudit.result.errors > 0) throw new Error('errors during the load');
+      rows.push(
+        { name: `${endpoint.name}, round ${round}: without audit`, ...without },
+        { name: `${endpoint.name}, round ${round}: with audit`, ...withAudit },
+      );
+      ratios.get(endpoint.name)?.push(withAudit.result.rps / without.result.rps);
+      cpuRatios.get(endpoint.name)?.push(without.cpuUsPerRequest / withAudit.cpuUsPerRequest);
+    }
   }
-  await license(['auditprobe', 'audit']);
+  await license(audited);
   const verification = await call('GET', '/api/v1/audit/verification', undefined, { authorization: `Bearer ${owner.token}` });
   if (!verification.valid) throw new Error(`the chain written under load does not verify: ${JSON.stringify(verification)}`);
   records = verification.checked;
@@ -130,13 +156,24 @@ try {
   await kernel.stop();
 }
 printRows(rows);
-const ratio = median(ratios);
+const figures = [...ratios].map(([name, values]) => ({ name, ratio: median(values), cpuRatio: median(cpuRatios.get(name) ?? []) }));
+process.stdout.write('\n');
+for (const { name, ratio, cpuRatio } of figures) {
+  process.stdout.write(
+    `${name}: with audit / without ${ratio.toFixed(2)} -> auditing costs ${((1 - ratio) * 100).toFixed(0)} % of throughput (median of ${rounds}; goal <= 10 %); server CPU per request, without / with audit: ${cpuRatio.toFixed(2)}\n`,
+  );
+}
 process.stdout.write(
-  `\nwith audit / without: ${ratio.toFixed(2)} -> auditing costs ${((1 - ratio) * 100).toFixed(0)} % of throughput (median of ${rounds}; goal <= 10 %); ${records} records written, chain verified\n`,
+  `${records} records written, chain verified. The server CPU ratio is the throughput ratio if both were CPU-bound, less sensitive to neighbours; the database's CPU is not in it.\n`,
 );
-process.stdout.write(
-  `server CPU per request, without / with audit: ${median(cpuRatios).toFixed(2)} (the throughput ratio if both were CPU-bound; less sensitive to neighbours; the database's CPU is not in it)\n`,
+reportFigures(
+  'audit-overhead',
+  figures.map(({ name, ratio }) => ({
+    figure: `${name}: requests/s with audit / without`,
+    value: ratio,
+    baseline: 'same endpoint, audit unloaded',
+    ratio,
+    goal: '>= 0.9',
+    pass: ratio >= 0.9,
+  })),
 );
-reportFigures('audit-overhead', [
-  { figure: 'mutating requests/s with audit / without', value: ratio, baseline: 'same endpoint, audit unloaded', ratio, goal: '>= 0.9', pass: ratio >= 0.9 },
-]);
