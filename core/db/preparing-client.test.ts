@@ -139,6 +139,11 @@ t.test('statements sent as one pipeline: prepared once per connection, answered 
   );
   t.same(await preparedTexts(), [insert, count, before, after].sort());
 
+  // As for a lone statement, one binding a long array is planned with its values, never prepared.
+  const long = 'SELECT count(*)::int AS n FROM generate_series(1, 20) AS g(i) WHERE i = ANY($1::int[]) -- pipelined';
+  for (let i = 0; i < 4; i++) t.same((await client.queryPipelined([step(long, [Array.from({ length: 12 }, (_, j) => j + 1)])]))[0].rows, [{ n: 12 }]);
+  t.notOk((await preparedTexts()).includes(long), 'a long array keeps its statement unprepared in a pipeline too');
+
   // A value that cannot be bound fails before anything is sent.
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;

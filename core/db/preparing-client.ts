@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import pg from 'pg';
 import { ArrayParameter } from './array-parameter.ts';
+import { prepareValue } from './placeholders.ts';
 
 /**
  * A pg client that runs a statement it has seen before (one with parameters, or a lone query or
@@ -65,7 +65,7 @@ export function statementName(text: string): string {
  * the simple protocol takes, or a transaction's control: only a lone query or change is prepared
  * (pg-boss inlines its queue's name into its fetch, which then has no parameters).
  */
-function preparable(text: string, values: unknown[] | undefined): boolean {
+function preparable(text: string, values: readonly unknown[] | undefined): boolean {
   if (values !== undefined && values.length > 0) return !values.some(isLongArray);
   return lonePlannable.test(text) && !text.includes(';');
 }
@@ -89,18 +89,10 @@ interface ConnectionState {
 
 const refusedPlan = new Set(['0A000', '26000']);
 
-/** pg's own text form of a parameter value, as its bind would write it. */
-const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils') as { prepareValue(value: unknown): string | Buffer | null };
-
-/** Values in the form a bind writes, converted before anything is written: a value that cannot be fails here, with nothing sent. */
-function preparedValues(values: readonly unknown[]): unknown[] {
-  return values.map((value) => prepareValue(value));
-}
-
 /** One statement of a pipeline: its text (`$n` placeholders), its values, and its prepared name ('' for unnamed). */
 interface PipelineStep {
   text: string;
-  values: unknown[];
+  values: readonly unknown[];
   name: string;
 }
 
@@ -211,7 +203,7 @@ interface RawConnection extends ConnectionState {
   on(event: 'parseComplete', listener: () => void): unknown;
   off(event: 'parseComplete', listener: () => void): unknown;
   parse(config: { text: string; name: string; types: unknown[] }): void;
-  bind(config: { portal: string; statement: string; values: unknown[] }): void;
+  bind(config: { portal: string; statement: string; values: readonly unknown[] }): void;
   describe(config: { type: 'P'; name: string }): void;
   execute(config: { portal: string; rows: number }): void;
   sync(): void;
@@ -250,12 +242,8 @@ export class PreparingClient extends pg.Client {
     if (!preparable(text, values)) return undefined;
     const name = this.preparedName(text);
     if (name === undefined) return undefined;
-    const opened = async () => {
-      const steps = [...opening.map((sql) => ({ text: sql, values: [], name: '' })), { text, values: preparedValues(values), name }];
-      const results = await this.runPipeline(steps);
-      return results[results.length - 1];
-    };
-    return opened();
+    const steps = [...opening.map((sql) => ({ text: sql, values: [], name: '' })), { text, values, name }];
+    return this.runPipeline(steps).then((results) => results[results.length - 1]);
   }
 
   /**
@@ -263,17 +251,18 @@ export class PreparingClient extends pg.Client {
    * statements (the others unnamed): a transaction's last statements and its COMMIT, say. Their
    * results, in order; a failure stops at the failing statement.
    */
-  async queryPipelined(statements: readonly PipelinedStatement[]): Promise<pg.QueryResult[]> {
-    const steps = statements.map(({ text, values }) => {
-      const list = preparedValues(values);
-      return { text, values: list, name: (preparable(text, list) && this.preparedName(text)) || '' };
-    });
+  queryPipelined(statements: readonly PipelinedStatement[]): Promise<pg.QueryResult[]> {
+    const steps = statements.map(({ text, values }) => ({ text, values, name: (preparable(text, values) && this.preparedName(text)) || '' }));
     return this.runPipeline(steps);
   }
 
-  private runPipeline(steps: PipelineStep[]): Promise<pg.QueryResult[]> {
+  /**
+   * The values are converted to the form a bind writes before anything is written: a value that
+   * cannot be converted rejects here, with nothing sent.
+   */
+  private runPipeline(steps: readonly PipelineStep[]): Promise<pg.QueryResult[]> {
     return new Promise((resolve, reject) => {
-      const query = new PipelinedQuery(steps);
+      const query = new PipelinedQuery(steps.map((step) => ({ ...step, values: step.values.map((value) => prepareValue(value)) })));
       query.callback = (error, results) => {
         if (error) {
           if (query.failed?.name) this.forget(query.failed.name, error);
