@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import pg from 'pg';
 
 /** pg's own text form of a parameter value (dates, buffers, objects as JSON), as it would bind it. */
-const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils') as { prepareValue(value: unknown): string | Buffer | null };
+export const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils') as { prepareValue(value: unknown): string | Buffer | null };
 
 // Literals, quoted names, comments and dollar-quoted bodies (a migration's DO block) keep their `?`.
 const tokens = /'(?:[^']|'')*'|"(?:[^"])*"|--[^\n]*|\/\*[\s\S]*?\*\/|\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$|\?/g;
@@ -23,14 +23,10 @@ export function inlineParameters(sql: string, params: readonly (string | number 
   const text = replacePlaceholders(sql, (n) => {
     used = n;
     if (n > params.length) throw new Error(`statement has more placeholders than its ${params.length} values`);
-    const value = params[n - 1];
+    const value = checkedCommitValue(params[n - 1]);
     if (value === null) return 'NULL';
     if (typeof value === 'boolean') return value ? 'true' : 'false';
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) throw new Error('a statement value must be a finite number');
-      return String(value);
-    }
-    if (value.includes('\0')) throw new Error('a statement value cannot hold NUL');
+    if (typeof value === 'number') return String(value);
     return pg.escapeLiteral(value);
   });
   if (used !== params.length) throw new Error(`statement has ${used} placeholders for ${params.length} values`);
@@ -48,11 +44,15 @@ export interface CommitStatement {
  * would refuse them: bound, a NUL or NaN would reach PostgreSQL (which takes NaN for a numeric).
  */
 export function checkedCommitParameters<T extends string | number | boolean | null>(params: readonly T[]): readonly T[] {
-  for (const value of params) {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('a statement value must be a finite number');
-    if (typeof value === 'string' && value.includes('\0')) throw new Error('a statement value cannot hold NUL');
-  }
+  for (const value of params) checkedCommitValue(value);
   return params;
+}
+
+/** A NUL would end an inlined query text early; NaN and Infinity are no SQL literal, and bound, a numeric takes NaN. */
+function checkedCommitValue<T extends string | number | boolean | null>(value: T): T {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('a statement value must be a finite number');
+  if (typeof value === 'string' && value.includes('\0')) throw new Error('a statement value cannot hold NUL');
+  return value;
 }
 
 /** A statement's text around its `?` placeholders, by statement: the scan is the costly part. */
