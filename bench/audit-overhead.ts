@@ -33,7 +33,7 @@ function postLoad(url: string, headers: Record<string, string>, body: string): P
     const once = () => new Promise((resolve, reject) => {
       const started = process.hrtime.bigint();
       const fixed = JSON.parse(headers);
-    const request = http.request(url, { method: 'POST', agent, headers: { ...fixed, ...(fixed['idempotency-key'] ? { 'idempotency-key': crypto.randomUUID() } : {}), 'content-type': 'application/json' } }, (response) => {
+      const request = http.request(url, { method: 'POST', agent, headers: { ...fixed, ...(fixed['idempotency-key'] ? { 'idempotency-key': crypto.randomUUID() } : {}), 'content-type': 'application/json' } }, (response) => {
         response.resume();
         response.on('end', () => response.statusCode < 400 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error('status ' + response.statusCode)));
       });
