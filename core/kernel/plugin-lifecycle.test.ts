@@ -99,3 +99,15 @@ t.test('reconciling with a license loads what it allows and unloads what it no l
   t.equal((await call(kernel, 'GET', '/api/v1/beta')).status, 200);
   t.same(await statuses(), { alpha: 'loaded', beta: 'loaded', gamma: 'loaded' });
 });
+
+// The router hands the merged contract to openapi-backend without a copy: what it serves must stay
+// the contract as written, with its references, however many requests it has validated.
+t.test('validating requests leaves the served contract as it was', async (t) => {
+  const kernel = await startTestKernel(t, { plugins: [examplePlugin] });
+  const before = (await call(kernel, 'GET', '/api/v1/openapi')).text;
+  t.match(before, /"\$ref":"#\/components\/schemas\/ExampleGreeting"/, 'references are served as references');
+  t.equal((await call(kernel, 'GET', '/api/v1/example/hello/Ada')).status, 200);
+  t.equal((await call(kernel, 'GET', '/api/v1/example/hello/Ada?times=9')).status, 400);
+  t.equal((await call(kernel, 'POST', '/api/v1/example/scores', { body: { nope: true } })).status, 401);
+  t.equal((await call(kernel, 'GET', '/api/v1/openapi')).text, before, 'the same document after validation');
+});
