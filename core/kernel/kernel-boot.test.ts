@@ -40,6 +40,32 @@ t.test('a duplicate operationId leaves the second plugin off, naming both', asyn
   await stillServes(t, kernel);
 });
 
+// Boot publishes once for every plugin; when that fails they are published one at a time, so the
+// plugin that clashes fails alone and what requires it follows, as if each had been loaded in turn.
+t.test('a clash at boot leaves off the plugin that clashes and those that require it, and no other', async (t) => {
+  const kernel = await bootWith(t, [
+    routePlugin('alpha', { operationId: 'getThing' }),
+    routePlugin('beta', { operationId: 'getThing' }),
+    routePlugin('gamma', { requires: ['beta'] }),
+    routePlugin('delta', { requires: ['alpha'] }),
+  ]);
+  t.same(
+    ['alpha', 'beta', 'gamma', 'delta'].map((id) => [id, statusOf(kernel, id)?.state]),
+    [
+      ['alpha', 'loaded'],
+      ['beta', 'failed'],
+      ['gamma', 'failed'],
+      ['delta', 'loaded'],
+    ],
+  );
+  t.match(statusOf(kernel, 'beta')?.error, /operationId "getThing" is defined by both alpha and beta/);
+  t.equal(statusOf(kernel, 'gamma')?.error, 'requires beta, which is not loaded');
+  t.same((await call(kernel, 'GET', '/api/v1/alpha')).json, { plugin: 'alpha' });
+  t.same((await call(kernel, 'GET', '/api/v1/delta')).json, { plugin: 'delta' });
+  t.equal((await call(kernel, 'GET', '/api/v1/gamma')).status, 404);
+  await stillServes(t, kernel);
+});
+
 t.test('a duplicate route leaves the second plugin off, naming both', async (t) => {
   const kernel = await bootWith(t, [routePlugin('alpha', { path: '/api/v1/same' }), routePlugin('beta', { path: '/api/v1/same' })]);
   t.match(statusOf(kernel, 'beta')?.error, /GET \/api\/v1\/same is defined by both alpha and beta/);

@@ -144,7 +144,7 @@ export class PluginHost {
    * leaves that plugin, and the plugins that require it, off with the reason; the rest boot.
    */
   async loadAll(order: PluginManifest[], licensed: (id: string) => boolean = () => true): Promise<void> {
-    await this.publish();
+    const initialised: PluginManifest[] = [];
     for (const manifest of order) {
       if (this.status.get(manifest.id)?.state === 'disabled') continue;
       if (!licensed(manifest.id)) {
@@ -157,13 +157,72 @@ export class PluginHost {
         continue;
       }
       try {
-        await this.activate(manifest, true);
+        await this.activate(manifest, false);
+        initialised.push(manifest);
       } catch (error) {
-        const reason = error instanceof PluginInitError ? error.message : `plugin ${manifest.id} failed to load: ${(error as Error)?.message ?? String(error)}`;
-        this.deps.logger.error({ err: error, plugin: manifest.id }, reason);
-        await this.setState(manifest, 'failed', reason);
+        await this.failedToLoad(manifest, error);
       }
     }
+    await this.publishBooted(initialised);
+  }
+
+  /**
+   * Boot publishes the contract, schema and RBAC once for every plugin that initialised, not once per
+   * plugin: each publish builds a router and an enforcer, and a first-party boot spent most of its
+   * CPU on seven of them. Only when that one publish fails are they published one at a time, as at
+   * runtime, so that the plugin that does not fit with the others fails alone.
+   */
+  private async publishBooted(initialised: PluginManifest[]): Promise<void> {
+    try {
+      await this.publish();
+    } catch (error) {
+      if (initialised.length === 0) throw error;
+      await this.publishOneByOne(initialised);
+      return;
+    }
+    for (const manifest of initialised) await this.startBooted(manifest, this.loaded.get(manifest.id) as LoadedPlugin);
+  }
+
+  /** A booted plugin whose workers cannot start is taken out again, alone. */
+  private async startBooted(manifest: PluginManifest, plugin: LoadedPlugin): Promise<void> {
+    try {
+      await this.markLoaded(manifest, plugin);
+    } catch (error) {
+      this.loaded.delete(manifest.id);
+      await this.publish().catch((e) => this.deps.logger.error({ err: e }, 'could not republish without the failed plugin'));
+      await plugin.scope.undoAll(this.deps.logger);
+      await this.failedToLoad(manifest, error);
+    }
+  }
+
+  private async publishOneByOne(initialised: PluginManifest[]): Promise<void> {
+    const plugins = initialised.map((manifest) => [manifest, this.loaded.get(manifest.id) as LoadedPlugin] as const);
+    for (const [manifest] of plugins) this.loaded.delete(manifest.id);
+    await this.publish();
+    for (const [manifest, plugin] of plugins) {
+      const missing = (manifest.requires ?? []).find((dependency) => !this.loaded.has(dependency));
+      if (missing) {
+        await plugin.scope.undoAll(this.deps.logger);
+        await this.setState(manifest, 'failed', `requires ${missing}, which is not loaded`);
+        continue;
+      }
+      try {
+        this.loaded.set(manifest.id, plugin);
+        await this.publish();
+      } catch (error) {
+        this.loaded.delete(manifest.id);
+        await plugin.scope.undoAll(this.deps.logger);
+        await this.failedToLoad(manifest, error);
+        continue;
+      }
+      await this.startBooted(manifest, plugin);
+    }
+  }
+
+  private async failedToLoad(manifest: PluginManifest, error: unknown): Promise<void> {
+    const reason = error instanceof PluginInitError ? error.message : `plugin ${manifest.id} failed to load: ${(error as Error)?.message ?? String(error)}`;
+    this.deps.logger.error({ err: error, plugin: manifest.id }, reason);
+    await this.setState(manifest, 'failed', reason);
   }
 
   /** A plugin that never got as far as a valid manifest (import or manifest errors), shown with its reason. */
@@ -271,19 +330,24 @@ export class PluginHost {
       }
       this.checkRegistrations(plugin);
       this.loaded.set(manifest.id, plugin);
-      if (publishNow) {
-        await this.publish();
-        published = true;
-        await this.startWorkers(plugin);
-      }
+      // At boot the caller publishes once for all plugins (`publishBooted`) and marks them loaded then.
+      if (!publishNow) return;
+      await this.publish();
+      published = true;
+      await this.markLoaded(manifest, plugin);
     } catch (error) {
       this.loaded.delete(manifest.id);
       if (published) await this.publish().catch((e) => logger.error({ err: e }, 'could not republish without the failed plugin'));
       await scope.undoAll(logger);
       throw error;
     }
+  }
+
+  /** After its contract is published: its job workers start, and it counts as loaded. */
+  private async markLoaded(manifest: PluginManifest, plugin: LoadedPlugin): Promise<void> {
+    await this.startWorkers(plugin);
     await this.setState(manifest, 'loaded');
-    logger.info({ plugin: manifest.id, version: manifest.version }, 'plugin loaded');
+    this.deps.logger.info({ plugin: manifest.id, version: manifest.version }, 'plugin loaded');
   }
 
   /** Every operation needs a handler, every handler an operation, every declared job a worker. */
