@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import pinoPretty from 'pino-pretty';
+
+// Required when a pretty logger is made, not at import: servers log JSON, and every test process
+// and node would otherwise load its 30 modules for nothing.
+const require = createRequire(import.meta.url);
 
 export type { Logger };
 
@@ -18,6 +22,7 @@ export function createLogger(level: string, options: { pretty?: boolean; destina
   const pretty = options.pretty ?? process.stdout.isTTY === true;
   if (!pretty) return options.destination ? pino(settings, options.destination) : pino(settings);
   // Synchronous, in this thread: nothing is lost when the process exits right after a message.
+  const pinoPretty = require('pino-pretty') as typeof import('pino-pretty');
   const stream = pinoPretty({
     // Colours where the terminal supports them (pino-pretty's own check); none into a stream.
     ...(options.destination ? { colorize: false } : {}),

@@ -1,6 +1,5 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import nodemailer from 'nodemailer';
 import type { SmtpConfig } from '../../config/config.ts';
 import { addressVerdict } from '../../outbound/address-policy.ts';
 import { OutboundBlockedError } from '../../outbound/outbound-http.ts';
@@ -32,6 +31,9 @@ export class SmtpSender {
     const smtp = this.settings.smtp;
     if (!smtp) throw new OutboundBlockedError('no SMTP relay is configured (ITOPS_SMTP_HOST)');
     const address = await this.check(smtp.host);
+    // Loaded on the first mail, not at boot: about 40 modules that a node (or a test process)
+    // without e-mail channels never needs.
+    const { default: nodemailer } = await import('nodemailer');
     let socket: net.Socket | undefined;
     let timer: NodeJS.Timeout | undefined;
     const transport = nodemailer.createTransport({
