@@ -151,9 +151,9 @@ export class PluginHost {
         await this.setState(manifest, 'unlicensed', 'not included in the license');
         continue;
       }
-      const missing = (manifest.requires ?? []).find((dep) => !this.loaded.has(dep));
-      if (missing) {
-        await this.setState(manifest, 'failed', `requires ${missing}, which is not loaded`);
+      const unmet = this.unmetRequirement(manifest);
+      if (unmet) {
+        await this.setState(manifest, 'failed', unmet);
         continue;
       }
       try {
@@ -188,9 +188,7 @@ export class PluginHost {
     try {
       await this.markLoaded(manifest, plugin);
     } catch (error) {
-      this.loaded.delete(manifest.id);
-      await this.publish().catch((e) => this.deps.logger.error({ err: e }, 'could not republish without the failed plugin'));
-      await plugin.scope.undoAll(this.deps.logger);
+      await this.withdraw(manifest.id, plugin.scope, true);
       await this.failedToLoad(manifest, error);
     }
   }
@@ -200,23 +198,36 @@ export class PluginHost {
     for (const [manifest] of plugins) this.loaded.delete(manifest.id);
     await this.publish();
     for (const [manifest, plugin] of plugins) {
-      const missing = (manifest.requires ?? []).find((dependency) => !this.loaded.has(dependency));
-      if (missing) {
+      const unmet = this.unmetRequirement(manifest);
+      if (unmet) {
         await plugin.scope.undoAll(this.deps.logger);
-        await this.setState(manifest, 'failed', `requires ${missing}, which is not loaded`);
+        await this.setState(manifest, 'failed', unmet);
         continue;
       }
+      this.loaded.set(manifest.id, plugin);
       try {
-        this.loaded.set(manifest.id, plugin);
         await this.publish();
       } catch (error) {
-        this.loaded.delete(manifest.id);
-        await plugin.scope.undoAll(this.deps.logger);
+        // The contract served is still the one without it: nothing to republish.
+        await this.withdraw(manifest.id, plugin.scope, false);
         await this.failedToLoad(manifest, error);
         continue;
       }
       await this.startBooted(manifest, plugin);
     }
+  }
+
+  /** Why `manifest` cannot load now (the first plugin it requires that is not loaded), or undefined. */
+  private unmetRequirement(manifest: PluginManifest): string | undefined {
+    const missing = (manifest.requires ?? []).find((dependency) => !this.loaded.has(dependency));
+    return missing && `requires ${missing}, which is not loaded`;
+  }
+
+  /** Takes a plugin that failed part-way back out: off the loaded set and, if it was published, out of the contract; its registrations undone. */
+  private async withdraw(id: string, scope: PluginScope, published: boolean): Promise<void> {
+    this.loaded.delete(id);
+    if (published) await this.publish().catch((e) => this.deps.logger.error({ err: e }, 'could not republish without the failed plugin'));
+    await scope.undoAll(this.deps.logger);
   }
 
   private async failedToLoad(manifest: PluginManifest, error: unknown): Promise<void> {
@@ -236,9 +247,8 @@ export class PluginHost {
       if (this.loaded.has(id)) return;
       const manifest = this.available.get(id);
       if (!manifest) throw new Error(`plugin ${id} is not available`);
-      for (const dependency of manifest.requires ?? []) {
-        if (!this.loaded.has(dependency)) throw new Error(`plugin ${id} requires ${dependency}, which is not loaded`);
-      }
+      const unmet = this.unmetRequirement(manifest);
+      if (unmet) throw new Error(`plugin ${id} ${unmet}`);
       try {
         await this.activate(manifest, true);
       } catch (error) {
@@ -284,7 +294,7 @@ export class PluginHost {
     for (const manifest of this.order) {
       const state = this.status.get(manifest.id)?.state;
       if (this.loaded.has(manifest.id) || state === 'disabled' || !licensed(manifest.id)) continue;
-      if ((manifest.requires ?? []).some((dependency) => !this.loaded.has(dependency))) continue;
+      if (this.unmetRequirement(manifest)) continue;
       try {
         await this.load(manifest.id);
         result.loaded.push(manifest.id);
@@ -336,9 +346,7 @@ export class PluginHost {
       published = true;
       await this.markLoaded(manifest, plugin);
     } catch (error) {
-      this.loaded.delete(manifest.id);
-      if (published) await this.publish().catch((e) => logger.error({ err: e }, 'could not republish without the failed plugin'));
-      await scope.undoAll(logger);
+      await this.withdraw(manifest.id, scope, published);
       throw error;
     }
   }
