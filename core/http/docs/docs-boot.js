@@ -37,7 +37,12 @@ function applyScheme() {
 }
 
 applyScheme();
-dark.addEventListener('change', applyScheme);
+// RapiDoc derives some colours (its outline buttons') when it renders the contract, not when a colour
+// attribute changes: left alone, a reader who switches theme while reading gets buttons below 4.5:1.
+dark.addEventListener('change', () => {
+  applyScheme();
+  reference.loadSpec?.(reference.getAttribute('spec-url'));
+});
 // Try-it calls go to the server that served this page, whatever the contract's `servers` say.
 reference.setAttribute('server-url', window.location.origin);
 reference.setAttribute('default-api-server', window.location.origin);
