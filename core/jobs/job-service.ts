@@ -30,7 +30,7 @@ export class JobService implements JobsService {
     private readonly logger: Logger,
     private readonly workersEnabled: boolean,
     poolSize = 4,
-    /** How long stopping a worker waits for its running jobs (the shutdown timeout). */
+    /** How long stopping waits for running jobs, all workers and the queue together (the shutdown timeout). */
     private readonly stopWaitMs = 10_000,
   ) {
     this.boss = new PgBoss({ connectionString, max: poolSize, application_name: 'itops-jobs', Client: PreparingClient } as ConstructorParameters<
@@ -122,11 +122,7 @@ export class JobService implements JobsService {
       () => 'stopped' as const,
       (error: unknown) => this.logger.warn({ err: error, job: name }, 'stopping a job worker failed'),
     );
-    // Workers stopped together (a shutdown stops every plugin's in turn) share one deadline, so the
-    // whole stop waits at most stopWaitMs however many queues have a stuck job.
-    const now = Date.now();
-    if (this.stopWaitUntil === undefined || now > this.stopWaitUntil + this.stopWaitMs) this.stopWaitUntil = now + this.stopWaitMs;
-    const waitMs = Math.max(0, this.stopWaitUntil - now);
+    const waitMs = this.stopWaitLeft();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => {
       timer = setTimeout(() => resolve('late'), waitMs);
@@ -134,6 +130,16 @@ export class JobService implements JobsService {
     const outcome = await Promise.race([stopped, late]);
     clearTimeout(timer);
     if (outcome === 'late') this.logger.warn({ job: name, waitedMs: waitMs }, 'jobs were still running when their worker stopped waiting for them');
+  }
+
+  /**
+   * Workers stopped together (a shutdown stops every plugin's in turn, then the queue) share one
+   * deadline, so the whole stop waits at most stopWaitMs however many queues have a stuck job.
+   */
+  private stopWaitLeft(): number {
+    const now = Date.now();
+    if (this.stopWaitUntil === undefined || now > this.stopWaitUntil + this.stopWaitMs) this.stopWaitUntil = now + this.stopWaitMs;
+    return Math.max(0, this.stopWaitUntil - now);
   }
 
   /**
@@ -222,9 +228,11 @@ export class JobService implements JobsService {
     }
   }
 
-  async stop(timeoutMs: number): Promise<void> {
+  async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await this.boss.stop({ graceful: true, timeout: Math.max(timeoutMs, 1000), close: true });
+    // What the workers' stop already waited for comes off the queue's: a stuck job held shutdown for
+    // the timeout twice before (20 s after the conformance fuzz). pg-boss waits at least a second.
+    await this.boss.stop({ graceful: true, timeout: Math.max(this.stopWaitLeft(), 1000), close: true });
   }
 }

@@ -11,7 +11,7 @@ export function startJobs(deps: { config: Config; databaseUrl: string; validator
   return bootModule(logger, async (onStop) => {
     const jobs = new JobService(deps.databaseUrl, deps.validator, logger, config.jobsEnabled, config.jobsPoolSize, config.shutdownTimeoutMs);
     await jobs.start();
-    onStop(() => jobs.stop(config.shutdownTimeoutMs));
+    onStop(() => jobs.stop());
     const workers = new WorkerPool(config.workerThreads, config.workerWarmThreads);
     onStop(() => workers.close());
     return { jobs, workers };
