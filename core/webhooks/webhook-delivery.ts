@@ -64,14 +64,18 @@ export class WebhookDelivery {
   /**
    * Queues jobs for the pending deliveries of events (every node does this; claims make it safe),
    * in one query for all of them: a mass outage's 100,000 events are a few queries, not 100,000.
+   * Once `signal` aborts (the node stops) the rest stay pending for the sweep of a node still running.
    */
-  async kick(eventIds: string[]): Promise<void> {
+  async kick(eventIds: string[], signal?: AbortSignal): Promise<void> {
     if (eventIds.length === 0) return;
     const rows = await this.query<{ id: string; tenant_id: string }>(
       "SELECT id, tenant_id FROM webhook_delivery WHERE event_id = ANY(string_to_array(?, ',')::bigint[]) AND status = 'pending' ORDER BY event_id, id",
       [eventIds.join(',')],
     );
-    for (const row of rows) await this.send(row.id, { tenantId: row.tenant_id });
+    for (const row of rows) {
+      if (signal?.aborted) return;
+      await this.send(row.id, { tenantId: row.tenant_id });
+    }
   }
 
   /**

@@ -73,18 +73,31 @@ export function webhooksWiring(deps: {
         { concurrency: 1 },
       );
       // The events delivered in one turn (the bus hands over a read of up to 500) are kicked together.
+      // Stopping ends the kicks under way and waits for them: the job queue stops after this, and a
+      // kick that reached it then failed with a warning in every busy shutdown's log. What a kick
+      // leaves pending, the sweep of a node still running queues.
       let kicking: string[] = [];
+      const kicks = new Set<Promise<void>>();
+      const stopping = new AbortController();
       const stopKicking = deps.events.subscribe((event) => {
         kicking.push(event.id);
         if (kicking.length > 1) return;
         setImmediate(() => {
           const ids = kicking;
           kicking = [];
-          delivery.kick(ids).catch((error) => logger.warn({ err: error }, 'could not queue webhook deliveries'));
+          const kick = delivery
+            .kick(ids, stopping.signal)
+            .catch((error) => logger.warn({ err: error }, 'could not queue webhook deliveries'))
+            .finally(() => kicks.delete(kick));
+          kicks.add(kick);
         });
       });
       return async () => {
         stopKicking();
+        stopping.abort();
+        // A turn's kick scheduled just before the stop starts in this one.
+        await new Promise((resolve) => setImmediate(resolve));
+        await Promise.all(kicks);
         await stopRetention();
         await stopSweep();
         await stopDeliver();
