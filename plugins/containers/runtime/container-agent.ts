@@ -68,6 +68,32 @@ export async function pushOnce(options: AgentOptions, adapter = new DockerAdapte
   return containers.length;
 }
 
+/**
+ * Waits `ms`, or less: until `signal` aborts, or `ms` after the first call of the shortening function
+ * handed to `shortenWith`. Whichever ends it clears the rest, so an aborted agent leaves no timer
+ * keeping its process alive (a stopped agent used to linger for its whole interval) and no listener
+ * behind on the signal (one was added per interval, for as long as the agent ran).
+ */
+function pause(ms: number, signal: AbortSignal, shortenWith?: (shorten: (ms: number) => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    let timer = setTimeout(done, ms);
+    let shortened = false;
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    shortenWith?.((sooner) => {
+      if (shortened) return;
+      shortened = true;
+      clearTimeout(timer);
+      timer = setTimeout(done, sooner);
+    });
+    if (signal.aborted) done();
+    else signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 /** Pushes every interval and after each burst of container events, until `signal` aborts. */
 export async function runAgent(options: AgentOptions, signal: AbortSignal): Promise<void> {
   const adapter = new DockerAdapter({ host: options.dockerHost, streamDeadlineMs: 300_000 });
@@ -96,7 +122,7 @@ export async function runAgent(options: AgentOptions, signal: AbortSignal): Prom
         );
       } catch (error) {
         log(`event stream: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 5000));
+        await pause(5000, signal);
       }
     }
   })();
@@ -105,14 +131,9 @@ export async function runAgent(options: AgentOptions, signal: AbortSignal): Prom
       due = false;
       await push();
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.intervalMs ?? 30_000);
-      wake = () => {
-        clearTimeout(timer);
-        // A burst of events is pushed once, a moment after it began.
-        setTimeout(resolve, 200);
-      };
-      signal.addEventListener('abort', () => resolve(), { once: true });
+    await pause(options.intervalMs ?? 30_000, signal, (shorten) => {
+      // A burst of events is pushed once, a moment after it began.
+      wake = () => shorten(200);
     });
     due = true;
   }
