@@ -113,7 +113,7 @@ export class ConformanceClient {
   }
 }
 
-/** `connect ECONNREFUSED`-style detail, with what the socket had carried when it failed. */
+/** A failed request in a line: the timeout as such, else the error with its code (`connect ECONNREFUSED`). */
 export function describeFetchError(error: unknown): string {
   const { name, message, code } = error as Error & { code?: string };
   if (name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS} ms`;
