@@ -57,16 +57,19 @@ function isStream(mediaType: string): boolean {
 }
 
 export class ConformanceClient {
-  readonly baseUrl: string;
   private readonly url: URL;
+  /** The base URL's path without its trailing slash, which every request's path follows. */
+  private readonly basePath: string;
+  private readonly transport: typeof http | typeof https;
   private readonly agent: http.Agent;
 
   constructor(baseUrl: string) {
     const url = new URL(baseUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`base URL must be http(s), got ${baseUrl}`);
-    this.baseUrl = url.href.replace(/\/+$/, '');
     this.url = url;
-    this.agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true });
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.transport = url.protocol === 'https:' ? https : http;
+    this.agent = new this.transport.Agent({ keepAlive: true });
   }
 
   async send(request: OutgoingRequest): Promise<ReceivedResponse> {
@@ -77,15 +80,14 @@ export class ConformanceClient {
     const sentCorrelationId = request.withoutCorrelationId ? undefined : `conf-${randomBytes(8).toString('hex')}`;
     if (sentCorrelationId) headers['x-correlation-id'] = sentCorrelationId;
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
-    const { status, received, text, mediaType } = await this.exchange(this.url.pathname.replace(/\/+$/, '') + target, request.method, headers, request.body);
+    const { status, received, text, mediaType } = await this.exchange(this.basePath + target, request.method, headers, request.body);
     return { request: `${request.method} ${target}`, status, headers: new ResponseHeaders(received), mediaType, text, sentCorrelationId };
   }
 
   /** One request and its whole answer (a stream's body is not read), within REQUEST_TIMEOUT_MS. */
   private exchange(path: string, method: string, headers: Record<string, string>, body: string | undefined) {
     return new Promise<{ status: number; received: IncomingHttpHeaders; text: string; mediaType: string }>((resolve, reject) => {
-      const transport = this.url.protocol === 'https:' ? https : http;
-      const outgoing = transport.request({ host: this.url.hostname, port: this.url.port, path, method, headers, agent: this.agent }, (response) => {
+      const outgoing = this.transport.request({ host: this.url.hostname, port: this.url.port, path, method, headers, agent: this.agent }, (response) => {
         const mediaType = (response.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         const answer = { status: response.statusCode ?? 0, received: response.headers, mediaType };
         if (isStream(mediaType)) {

@@ -73,9 +73,9 @@ export function webhooksWiring(deps: {
         { concurrency: 1 },
       );
       // The events delivered in one turn (the bus hands over a read of up to 500) are kicked together.
-      // Stopping ends the kicks under way and waits for them: the job queue stops after this, and a
-      // kick that reached it then failed with a warning in every busy shutdown's log. What a kick
-      // leaves pending, the sweep of a node still running queues.
+      // Stopping ends the kicks under way and waits for them, and a turn scheduled before it starts
+      // none: the job queue stops after this, and a kick that reached it then failed with a warning
+      // in every busy shutdown's log. What is left pending, the sweep of a node still running queues.
       let kicking: string[] = [];
       const kicks = new Set<Promise<void>>();
       const stopping = new AbortController();
@@ -85,6 +85,7 @@ export function webhooksWiring(deps: {
         setImmediate(() => {
           const ids = kicking;
           kicking = [];
+          if (stopping.signal.aborted) return;
           const kick = delivery
             .kick(ids, stopping.signal)
             .catch((error) => logger.warn({ err: error }, 'could not queue webhook deliveries'))
@@ -95,8 +96,6 @@ export function webhooksWiring(deps: {
       return async () => {
         stopKicking();
         stopping.abort();
-        // A turn's kick scheduled just before the stop starts in this one.
-        await new Promise((resolve) => setImmediate(resolve));
         await Promise.all(kicks);
         await stopRetention();
         await stopSweep();
