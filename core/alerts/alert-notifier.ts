@@ -97,7 +97,11 @@ export class AlertNotifier {
     for (const row of rows) await this.send(row.id, { tenantId: row.tenant_id });
   }
 
-  async deliver(notificationId: string, options: { retry?: boolean } = {}): Promise<void> {
+  /**
+   * One attempt. `retry: false` settles it whatever the answer (a test notification); `signal` (the
+   * job's) abandons it when the node stops, giving the row back.
+   */
+  async deliver(notificationId: string, options: { retry?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     const [job] = await this.query<{
       attempts: number;
       kind: NotificationKind;
@@ -178,6 +182,7 @@ export class AlertNotifier {
         body: message.body,
         timeoutMs: 10_000,
         maxResponseBytes: 64 * 1024,
+        signal: options.signal,
         headers: message.headers ?? {},
       });
       if (response.status >= 200 && response.status < 300) return this.ledger.succeed(notificationId, response.status);
@@ -188,6 +193,7 @@ export class AlertNotifier {
       return this.ledger.retryOrFail(notificationId, job.attempts, response.status, reason, retryAfterSeconds(response.headers));
     } catch (error) {
       if (error instanceof OutboundBlockedError) return this.ledger.fail(notificationId, null, `blocked: ${error.message}`);
+      if (options.signal?.aborted) return this.ledger.release(notificationId);
       // A 5xx SMTP reply (unknown recipient, refused sender, failed AUTH) will not change on retry.
       const smtpCode = (error as { responseCode?: number }).responseCode;
       if (smtpCode !== undefined && smtpCode >= 500) return this.ledger.fail(notificationId, smtpCode, `the SMTP relay answered ${(error as Error).message}`);

@@ -67,7 +67,11 @@ export function alertsWiring(deps: {
         retry: { limit: 2 },
       });
       await jobs.declare('core', { name: 'alert-notify-sweep', schedule: '* * * * *' });
-      const stopNotify = await jobs.work(notifyQueue, (payload: { notificationId: string }) => notifier.deliver(payload.notificationId), deliveryWorkers);
+      const stopNotify = await jobs.work(
+        notifyQueue,
+        (payload: { notificationId: string }, job) => notifier.deliver(payload.notificationId, { signal: job.signal }),
+        deliveryWorkers,
+      );
       const stopSweep = await jobs.work('core.alert-notify-sweep', () => notifier.sweep(), { concurrency: 1 });
       return async () => {
         await stopSweep();

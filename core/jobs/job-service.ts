@@ -12,6 +12,9 @@ interface DeclaredQueue {
   owner: string;
 }
 
+/** How long stopping waits for jobs whose signal it aborted: enough for a delivery to give its row back. */
+const abortedJobGraceMs = 1000;
+
 /**
  * pg-boss in the platform's own database. Queues are declared by plugin manifests; each job runs
  * once across however many nodes share the database. Workers only run where jobs are enabled.
@@ -83,6 +86,8 @@ export class JobService implements JobsService {
     const queue = this.queues.get(name);
     if (!queue) throw new Error(`job "${name}" has a handler but no declaration in its manifest`);
     if (!this.workersEnabled) return async () => {};
+    // Aborted when stopping has waited its time: a handler that heeds its signal gives its work back.
+    const stopping = new AbortController();
     await this.boss.work(
       name,
       {
@@ -99,7 +104,7 @@ export class JobService implements JobsService {
       async ([job]) => {
         try {
           // Awaited inside the try, so a handler's synchronous throw is this job's failure too.
-          await handler(job.data, { id: job.id, name, attempt: job.retryCount, signal: job.signal });
+          await handler(job.data, { id: job.id, name, attempt: job.retryCount, signal: AbortSignal.any([job.signal, stopping.signal]) });
           return [{ id: job.id, status: 'completed' as const }];
         } catch (error) {
           this.logger.warn({ err: error, job: name, jobId: job.id }, 'job failed');
@@ -109,26 +114,37 @@ export class JobService implements JobsService {
         }
       },
     );
-    return () => this.stopWorking(name);
+    return () => this.stopWorking(name, stopping);
   }
 
   /**
    * Stops fetching and waits a bounded time for running jobs: a job stuck on a slow receiver must not
-   * hold up shutdown (the conformance server hung past 60 s here). One left running is settled by
-   * its handler if it ends before the process does, or expires and is retried by another node.
+   * hold up shutdown (the conformance server hung past 60 s here). Then the jobs still running see
+   * their signal abort, and those that heed it (deliveries give their row back) get a moment to say
+   * so. One left running after that is settled by its handler if it ends before the process does,
+   * or expires and is retried by another node.
    */
-  private async stopWorking(name: string): Promise<void> {
+  private async stopWorking(name: string, stopping: AbortController): Promise<void> {
     const stopped = this.boss.offWork(name, { wait: true }).then(
       () => 'stopped' as const,
       (error: unknown) => this.logger.warn({ err: error, job: name }, 'stopping a job worker failed'),
     );
+    const within = async (ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), ms);
+      });
+      try {
+        return await Promise.race([stopped, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     const waitMs = this.stopWaitLeft();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), waitMs);
-    });
-    const outcome = await Promise.race([stopped, late]);
-    clearTimeout(timer);
+    if ((await within(waitMs)) !== 'late') return;
+    stopping.abort(new Error('the node is stopping'));
+    // The grace ends at one moment for all the queues stopped together, as the wait does.
+    const outcome = await within(Math.max(0, (this.stopWaitUntil ?? Date.now()) + abortedJobGraceMs - Date.now()));
     if (outcome === 'late') this.logger.warn({ job: name, waitedMs: waitMs }, 'jobs were still running when their worker stopped waiting for them');
   }
 

@@ -63,6 +63,26 @@ export class DeliveryLedger {
   }
 
   /**
+   * Gives back a row whose attempt this node abandoned because it is stopping (the job's signal
+   * aborted while the receiver had not answered): the attempt is not counted against the receiver and
+   * the row is due at once, for another node or this one after its restart, instead of staying
+   * claimed for a minute. Queuing may fail once the queue is closing; the sweep sends it then.
+   */
+  async release(id: string): Promise<void> {
+    const { query, table, send, logger } = this.options;
+    const [row] = await query<{ tenant_id: string }>(
+      `UPDATE ${table} SET attempts = greatest(attempts - 1, 0), claimed_until = NULL, next_attempt_at = now(),
+         last_error = 'the attempt was abandoned when its node stopped', updated_at = now()
+       WHERE id = ? AND status = 'pending' RETURNING tenant_id`,
+      [id],
+    );
+    if (!row) return;
+    await send(id, { tenantId: row.tenant_id }).catch((error: unknown) =>
+      logger.warn({ err: error, table, id }, 'a delivery given back on stopping could not be queued; the sweep sends it'),
+    );
+  }
+
+  /**
    * Sends settled rows again (a replay): each goes back to pending with a fresh set of attempts and
    * keeps its id, so the receiver sees the same delivery id. Rows still pending are left alone (their
    * job is on its way). Returns the rows as reopened, read before their jobs are sent: once sent, a

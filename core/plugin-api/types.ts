@@ -116,6 +116,10 @@ export interface JobContext {
   id: string;
   name: string;
   attempt: number;
+  /**
+   * Aborts when the job's claim is lost or it ran past its expiry, and when the node stops and its
+   * shutdown wait is over: a handler that heeds it can give its work back (deliveries do).
+   */
   signal: AbortSignal;
 }
 

@@ -153,7 +153,8 @@ export class WebhookDelivery {
     }
   }
 
-  async deliver(deliveryId: string): Promise<void> {
+  /** One attempt; `signal` (the job's) abandons it when the node stops, giving the row back. */
+  async deliver(deliveryId: string, signal?: AbortSignal): Promise<void> {
     const [job] = await this.query<
       SealedColumns & {
         attempts: number;
@@ -196,6 +197,7 @@ export class WebhookDelivery {
         body,
         timeoutMs: 10_000,
         maxResponseBytes: 64 * 1024,
+        signal,
         headers: {
           'content-type': 'application/json',
           'webhook-id': deliveryId,
@@ -219,6 +221,7 @@ export class WebhookDelivery {
       );
     } catch (error) {
       if (error instanceof OutboundBlockedError) return this.ledger.fail(deliveryId, null, `blocked: ${error.message}`);
+      if (signal?.aborted) return this.ledger.release(deliveryId);
       return this.ledger.retryOrFail(deliveryId, job.attempts, null, (error as Error).message);
     }
   }

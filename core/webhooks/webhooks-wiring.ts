@@ -62,7 +62,11 @@ export function webhooksWiring(deps: {
       });
       await jobs.declare('core', { name: 'webhook-sweep', schedule: '* * * * *' });
       await jobs.declare('core', { name: 'event-retention', schedule: '41 * * * *' });
-      const stopDeliver = await jobs.work(deliverQueue, (payload: { deliveryId: string }) => delivery.deliver(payload.deliveryId), deliveryWorkers);
+      const stopDeliver = await jobs.work(
+        deliverQueue,
+        (payload: { deliveryId: string }, job) => delivery.deliver(payload.deliveryId, job.signal),
+        deliveryWorkers,
+      );
       const stopSweep = await jobs.work('core.webhook-sweep', () => delivery.sweep(), { concurrency: 1 });
       const stopRetention = await jobs.work(
         'core.event-retention',
