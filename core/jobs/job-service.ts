@@ -86,8 +86,10 @@ export class JobService implements JobsService {
     const queue = this.queues.get(name);
     if (!queue) throw new Error(`job "${name}" has a handler but no declaration in its manifest`);
     if (!this.workersEnabled) return async () => {};
-    // Aborted when stopping has waited its time: a handler that heeds its signal gives its work back.
-    const stopping = new AbortController();
+    // Each running job's own signal, aborted by pg-boss's (a lost claim, an expiry) or when stopping
+    // has waited its time. Not AbortSignal.any over one long-lived signal: Node keeps every such
+    // composite listened to in that signal's dependants (nodejs/node#64476).
+    const running = new Set<AbortController>();
     await this.boss.work(
       name,
       {
@@ -102,19 +104,26 @@ export class JobService implements JobsService {
         notifyPollingIntervalSeconds: 2,
       },
       async ([job]) => {
+        const abort = new AbortController();
+        const forward = () => abort.abort(job.signal.reason);
+        if (job.signal.aborted) forward();
+        else job.signal.addEventListener('abort', forward, { once: true });
+        running.add(abort);
         try {
           // Awaited inside the try, so a handler's synchronous throw is this job's failure too.
-          await handler(job.data, { id: job.id, name, attempt: job.retryCount, signal: AbortSignal.any([job.signal, stopping.signal]) });
+          await handler(job.data, { id: job.id, name, attempt: job.retryCount, signal: abort.signal });
           return [{ id: job.id, status: 'completed' as const }];
         } catch (error) {
           this.logger.warn({ err: error, job: name, jobId: job.id }, 'job failed');
           return [{ id: job.id, status: 'failed' as const, output: { message: String((error as Error)?.message ?? error) } }];
         } finally {
+          running.delete(abort);
+          job.signal.removeEventListener('abort', forward);
           this.fetchAgainAfterJob(name);
         }
       },
     );
-    return () => this.stopWorking(name, stopping);
+    return () => this.stopWorking(name, running);
   }
 
   /**
@@ -124,7 +133,7 @@ export class JobService implements JobsService {
    * so. One left running after that is settled by its handler if it ends before the process does,
    * or expires and is retried by another node.
    */
-  private async stopWorking(name: string, stopping: AbortController): Promise<void> {
+  private async stopWorking(name: string, running: ReadonlySet<AbortController>): Promise<void> {
     const stopped = this.boss.offWork(name, { wait: true }).then(
       () => 'stopped' as const,
       (error: unknown) => this.logger.warn({ err: error, job: name }, 'stopping a job worker failed'),
@@ -142,7 +151,7 @@ export class JobService implements JobsService {
     };
     const waitMs = this.stopWaitLeft();
     if ((await within(waitMs)) !== 'late') return;
-    stopping.abort(new Error('the node is stopping'));
+    for (const abort of running) abort.abort(new Error('the node is stopping'));
     // The grace ends at one moment for all the queues stopped together, as the wait does.
     const outcome = await within(Math.max(0, (this.stopWaitUntil ?? Date.now()) + abortedJobGraceMs - Date.now()));
     if (outcome === 'late') this.logger.warn({ job: name, waitedMs: waitMs }, 'jobs were still running when their worker stopped waiting for them');
