@@ -1,5 +1,6 @@
 import t from 'tap';
 import { eventually } from '../testing/eventually.ts';
+import { definePlugin } from '../plugin-api/index.ts';
 import { call, startTestKernel, testAccess } from '../plugin-api/testing.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
 
@@ -148,4 +149,36 @@ t.test('queues are declared without NOTIFY, and one an earlier version made with
     return list.json.data.some((row: { label: string }) => row.label === 'woken') ? list.json.data : undefined;
   });
   t.ok(listed, 'a job queued without NOTIFY still runs');
+});
+
+t.test("a running job's signal aborts when the job runs past its expiry, and when the node stops after its shutdown wait", async (t) => {
+  const aborted: string[] = [];
+  const waitForAbort = async (label: string, signal: AbortSignal) => {
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    aborted.push(`${label}: ${(signal.reason as Error)?.message ?? signal.reason}`);
+  };
+  const probe = definePlugin({
+    id: 'signal_probe',
+    version: '1.0.0',
+    host: '*',
+    jobs: [
+      { name: 'overdue', expireInSeconds: 1, retry: { limit: 0 } },
+      { name: 'stuck', retry: { limit: 0 } },
+    ],
+    init(ctx) {
+      ctx.job('overdue', (_payload, job) => waitForAbort('overdue', job.signal));
+      ctx.job('stuck', (_payload, job) => waitForAbort('stuck', job.signal));
+    },
+  });
+  const kernel = await startTestKernel(t, { plugins: [probe], env: { ITOPS_SHUTDOWN_TIMEOUT_MS: '500' } });
+  await kernel.jobs.send('signal_probe.overdue', {});
+  t.match(await eventually(() => aborted.find((line) => line.startsWith('overdue'))), /^overdue: /, 'pg-boss aborted the overdue job');
+
+  await kernel.jobs.send('signal_probe.stuck', {});
+  await eventually(async () => {
+    const [job] = await kernel.database.query<{ state: string }>("SELECT state FROM pgboss.job WHERE name = 'signal_probe.stuck'");
+    return job?.state === 'active' ? job : undefined;
+  });
+  await kernel.stop();
+  t.ok(aborted.includes('stuck: the node is stopping'), 'stopping aborted the job still running once its wait was over');
 });
