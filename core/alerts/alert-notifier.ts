@@ -85,7 +85,7 @@ export class AlertNotifier {
   }
 
   /** Safety net: overdue pending rows get a job again; rows whose channel was deleted fail. */
-  async sweep(): Promise<void> {
+  async sweep(signal?: AbortSignal): Promise<void> {
     await this.query(
       `UPDATE alert_notification SET status = 'failed', last_error = 'the channel was deleted', updated_at = now()
        WHERE status = 'pending' AND channel_id IS NULL`,
@@ -94,7 +94,11 @@ export class AlertNotifier {
       `SELECT id, tenant_id FROM alert_notification WHERE status = 'pending' AND next_attempt_at < now() - interval '30 seconds'
        AND (claimed_until IS NULL OR claimed_until < now()) LIMIT 1000`,
     );
-    for (const row of rows) await this.send(row.id, { tenantId: row.tenant_id });
+    for (const row of rows) {
+      // A stopping node leaves the rest to the next sweep.
+      if (signal?.aborted) return;
+      await this.send(row.id, { tenantId: row.tenant_id });
+    }
   }
 
   /**

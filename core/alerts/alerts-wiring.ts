@@ -72,7 +72,7 @@ export function alertsWiring(deps: {
         (payload: { notificationId: string }, job) => notifier.deliver(payload.notificationId, { signal: job.signal }),
         deliveryWorkers,
       );
-      const stopSweep = await jobs.work('core.alert-notify-sweep', () => notifier.sweep(), { concurrency: 1 });
+      const stopSweep = await jobs.work('core.alert-notify-sweep', (_payload, job) => notifier.sweep(job.signal), { concurrency: 1 });
       return async () => {
         await stopSweep();
         await stopNotify();

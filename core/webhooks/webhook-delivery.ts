@@ -82,13 +82,17 @@ export class WebhookDelivery {
    * Safety net for jobs lost with a node: pending deliveries that are overdue get a job again. Those
    * of disabled subscriptions wait (a job could not claim them); enabling queues them (`resume`).
    */
-  async sweep(): Promise<void> {
+  async sweep(signal?: AbortSignal): Promise<void> {
     const rows = await this.query<{ id: string; tenant_id: string }>(
       `SELECT d.id, d.tenant_id FROM webhook_delivery d JOIN webhook_subscription s ON s.id = d.subscription_id AND s.enabled
        WHERE d.status = 'pending' AND d.next_attempt_at < now() - interval '30 seconds'
        AND (d.claimed_until IS NULL OR d.claimed_until < now()) LIMIT 1000`,
     );
-    for (const row of rows) await this.send(row.id, { tenantId: row.tenant_id });
+    for (const row of rows) {
+      // A stopping node leaves the rest to the next sweep.
+      if (signal?.aborted) return;
+      await this.send(row.id, { tenantId: row.tenant_id });
+    }
   }
 
   /** Creates a delivery of a synthetic webhook.test event for one subscription. */

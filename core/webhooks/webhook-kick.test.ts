@@ -12,7 +12,7 @@ import { WebhookDelivery } from './webhook-delivery.ts';
 // and still, whatever the node's own workers do meanwhile.
 const env = { ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true', ITOPS_WEBHOOK_RETRY_BASE_SECONDS: '3600' };
 
-t.test('a kick queues a job per pending delivery of its events, and nothing once its node stops', async (t) => {
+t.test('a kick queues a job per pending delivery of its events, a sweep one per overdue delivery, and neither once its node stops', async (t) => {
   const { kernel, acmeAdmin } = await startWorld(t, { plugins: [examplePlugin], env });
   const hook = await call(kernel, 'POST', '/api/v1/webhooks', {
     headers: acmeAdmin.headers,
@@ -44,4 +44,12 @@ t.test('a kick queues a job per pending delivery of its events, and nothing once
   t.same(queued, [], 'a stopping node queues nothing: the deliveries stay pending for the sweep');
   await delivery.kick(eventIds, new AbortController().signal);
   t.same(queued.sort(), pending.map((row) => row.id).sort(), 'a running node queues each pending delivery');
+
+  // Overdue, as when their jobs were lost: the sweep's to send again.
+  await kernel.database.query("UPDATE webhook_delivery SET next_attempt_at = now() - interval '1 minute', claimed_until = NULL WHERE status = 'pending'");
+  queued.length = 0;
+  await delivery.sweep(AbortSignal.abort());
+  t.same(queued, [], 'a stopping node sweeps nothing');
+  await delivery.sweep(new AbortController().signal);
+  t.same(queued.sort(), pending.map((row) => row.id).sort(), 'a running node sweeps each overdue delivery');
 });

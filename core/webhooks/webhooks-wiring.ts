@@ -67,7 +67,7 @@ export function webhooksWiring(deps: {
         (payload: { deliveryId: string }, job) => delivery.deliver(payload.deliveryId, job.signal),
         deliveryWorkers,
       );
-      const stopSweep = await jobs.work('core.webhook-sweep', () => delivery.sweep(), { concurrency: 1 });
+      const stopSweep = await jobs.work('core.webhook-sweep', (_payload, job) => delivery.sweep(job.signal), { concurrency: 1 });
       const stopRetention = await jobs.work(
         'core.event-retention',
         async () => {

@@ -1,0 +1,58 @@
+import t from 'tap';
+import { createLogger } from '../logging/logger.ts';
+import type { OutboundHttp } from '../outbound/outbound-http.ts';
+import { type AlertsService, definePlugin, tokens } from '../plugin-api/index.ts';
+import { call } from '../plugin-api/testing.ts';
+import { eventually } from '../testing/eventually.ts';
+import { startWorld } from '../testing/identity-fixtures.ts';
+import { AlertNotifier } from './alert-notifier.ts';
+
+// The notification fails once (nothing listens on port 9) and then waits an hour for its retry:
+// pending and still, whatever the node's own workers do meanwhile.
+const env = { ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true', ITOPS_WEBHOOK_RETRY_BASE_SECONDS: '3600' };
+
+t.test('the notification sweep queues a job per overdue notification, and nothing once its node stops', async (t) => {
+  const handle: { alerts?: AlertsService } = {};
+  const probe = definePlugin({
+    id: 'alerts_probe',
+    version: '1.0.0',
+    host: '>=0.1.0 <1.0.0',
+    init(ctx) {
+      handle.alerts = ctx.get(tokens.alerts);
+    },
+  });
+  const { kernel, acmeAdmin } = await startWorld(t, { plugins: [probe], env });
+  const channel = await call(kernel, 'POST', '/api/v1/channels', {
+    headers: acmeAdmin.headers,
+    body: { name: 'ops', type: 'slack', url: 'http://127.0.0.1:9/slack' },
+  });
+  t.equal(channel.status, 201);
+  for (const entityId of ['db-1', 'db-2']) {
+    await kernel.database.forTenant('acme').transaction((tx) =>
+      (handle.alerts as AlertsService).raise(tx, {
+        tenantId: 'acme',
+        source: 'hosts',
+        entityType: 'host',
+        entityId,
+        severity: 'critical',
+        title: `${entityId} is down`,
+      }),
+    );
+  }
+  const pending = await eventually(async () => {
+    const rows = await kernel.database.query<{ id: string }>("SELECT id FROM alert_notification WHERE status = 'pending' AND attempts = 1");
+    return rows.length === 2 ? rows : undefined;
+  });
+  if (!pending) throw new Error('two notifications were expected');
+  // Overdue, as when their jobs were lost: the sweep's to send again.
+  await kernel.database.query("UPDATE alert_notification SET next_attempt_at = now() - interval '1 minute', claimed_until = NULL WHERE status = 'pending'");
+
+  const queued: string[] = [];
+  const notifier = new AlertNotifier(kernel.database.query, {} as OutboundHttp, async (id) => queued.push(id), createLogger('silent'), 1, {
+    open: async () => ({}),
+  });
+  await notifier.sweep(AbortSignal.abort());
+  t.same(queued, [], 'a stopping node sweeps nothing');
+  await notifier.sweep(new AbortController().signal);
+  t.same(queued.sort(), pending.map((row) => row.id).sort(), 'a running node sweeps each overdue notification');
+});
