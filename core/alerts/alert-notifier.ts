@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
-import { DeliveryLedger, type QueueDelivery, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
+import { DeliveryLedger, type QueueDelivery, queueEach, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 import { type AlertRow, alertView, type Query } from './alert-service.ts';
 import type { NotificationContent, NotificationKind, Severity } from './channel-formats.ts';
@@ -94,11 +94,7 @@ export class AlertNotifier {
       `SELECT id, tenant_id FROM alert_notification WHERE status = 'pending' AND next_attempt_at < now() - interval '30 seconds'
        AND (claimed_until IS NULL OR claimed_until < now()) LIMIT 1000`,
     );
-    for (const row of rows) {
-      // A stopping node leaves the rest to the next sweep.
-      if (signal?.aborted) return;
-      await this.send(row.id, { tenantId: row.tenant_id });
-    }
+    await queueEach(this.send, rows, signal);
   }
 
   /**

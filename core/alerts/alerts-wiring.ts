@@ -39,17 +39,21 @@ export function alertsWiring(deps: {
   mail?: MailSettings;
 }): { module: CoreModule; service: AlertService; channels: NotificationChannelsService; start(): Promise<() => Promise<void>> } {
   const { query, jobs, logger } = deps;
-  const enqueue: QueueDelivery = (notificationId, { tenantId, startAfterSeconds }) =>
-    jobs.send(notifyQueue, { notificationId }, { startAfterSeconds, group: tenantId });
+  const enqueueMany = (queued: { id: string; tenant_id: string }[]) =>
+    jobs.sendMany(
+      notifyQueue,
+      queued.map(({ id, tenant_id }) => ({ payload: { notificationId: id }, group: tenant_id })),
+    );
+  const enqueue: QueueDelivery = Object.assign(
+    (notificationId: string, { tenantId, startAfterSeconds }: { tenantId: string; startAfterSeconds?: number }) =>
+      jobs.send(notifyQueue, { notificationId }, { startAfterSeconds, group: tenantId }),
+    { many: (rows: { id: string; tenantId: string }[]) => enqueueMany(rows.map((row) => ({ id: row.id, tenant_id: row.tenantId }))) },
+  );
   const channelSecrets = new ChannelSecrets(deps.secrets);
   const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30, channelSecrets, deps.mail);
   const service = new AlertService({
     publishMany: deps.outboxPublishMany,
-    enqueueMany: (queued) =>
-      jobs.sendMany(
-        notifyQueue,
-        queued.map(({ id, tenant_id }) => ({ payload: { notificationId: id }, group: tenant_id })),
-      ),
+    enqueueMany,
     logger,
   });
   return {

@@ -9,9 +9,31 @@ export function retryAfterSeconds(headers: Record<string, string | string[] | un
 
 /**
  * Queues the job of a delivery row. The job's concurrency group is the row's tenant (see
- * `deliveryWorkers`); `startAfterSeconds` delays a retry.
+ * `deliveryWorkers`); `startAfterSeconds` delays a retry. `many`, where the queue offers it, queues
+ * the jobs of many rows due now in one statement.
  */
-export type QueueDelivery = (id: string, options: { tenantId: string; startAfterSeconds?: number }) => Promise<unknown>;
+export interface QueueDelivery {
+  (id: string, options: { tenantId: string; startAfterSeconds?: number }): Promise<unknown>;
+  many?(rows: { id: string; tenantId: string }[]): Promise<unknown>;
+}
+
+/** Rows queued per statement by `queueEach`. */
+const queueChunk = 500;
+
+/**
+ * Queues a job for each row due now (a kick, a sweep, a replay): through `send.many` a chunk at a
+ * time when it is there (a mass outage's deliveries were one INSERT each), else one by one. Once
+ * `signal` aborts (the node stops) the rest stay pending for the sweep of a node still running.
+ */
+export async function queueEach(send: QueueDelivery, rows: { id: string; tenant_id: string }[], signal?: AbortSignal): Promise<void> {
+  const step = send.many ? queueChunk : 1;
+  for (let i = 0; i < rows.length; i += step) {
+    if (signal?.aborted) return;
+    const chunk = rows.slice(i, i + step);
+    if (send.many) await send.many(chunk.map((row) => ({ id: row.id, tenantId: row.tenant_id })));
+    else await send(chunk[0].id, { tenantId: chunk[0].tenant_id });
+  }
+}
 
 /**
  * How deliveries are worked on each node: this many at once, at most `perGroup` of them for one
@@ -96,7 +118,7 @@ export class DeliveryLedger {
        WHERE id = ANY(?::uuid[]) AND status <> 'pending' RETURNING *`,
       [`{${ids.join(',')}}`],
     );
-    for (const row of rows) await send(row.id, { tenantId: row.tenant_id });
+    await queueEach(send, rows);
     return rows;
   }
 

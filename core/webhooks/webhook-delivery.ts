@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
-import { DeliveryLedger, type QueueDelivery, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
+import { DeliveryLedger, type QueueDelivery, queueEach, retryAfterSeconds } from '../outbound/delivery-ledger.ts';
 import { OutboundBlockedError, type OutboundHttp } from '../outbound/outbound-http.ts';
 import type { SqlQuery as Query } from '../db/sql-handles.ts';
 import { eventChannel } from '../events/event-outbox.ts';
@@ -72,10 +72,7 @@ export class WebhookDelivery {
       "SELECT id, tenant_id FROM webhook_delivery WHERE event_id = ANY(string_to_array(?, ',')::bigint[]) AND status = 'pending' ORDER BY event_id, id",
       [eventIds.join(',')],
     );
-    for (const row of rows) {
-      if (signal?.aborted) return;
-      await this.send(row.id, { tenantId: row.tenant_id });
-    }
+    await queueEach(this.send, rows, signal);
   }
 
   /**
@@ -88,11 +85,7 @@ export class WebhookDelivery {
        WHERE d.status = 'pending' AND d.next_attempt_at < now() - interval '30 seconds'
        AND (d.claimed_until IS NULL OR d.claimed_until < now()) LIMIT 1000`,
     );
-    for (const row of rows) {
-      // A stopping node leaves the rest to the next sweep.
-      if (signal?.aborted) return;
-      await this.send(row.id, { tenantId: row.tenant_id });
-    }
+    await queueEach(this.send, rows, signal);
   }
 
   /** Creates a delivery of a synthetic webhook.test event for one subscription. */
@@ -114,10 +107,11 @@ export class WebhookDelivery {
 
   /** Queues the pending deliveries of a subscription that was just enabled (at most 1,000; the sweep takes the rest). */
   async resume(subscriptionId: string, tenantId: string): Promise<void> {
-    const rows = await this.query<{ id: string }>("SELECT id FROM webhook_delivery WHERE subscription_id = ? AND status = 'pending' LIMIT 1000", [
-      subscriptionId,
-    ]);
-    for (const row of rows) await this.send(row.id, { tenantId });
+    const rows = await this.query<{ id: string; tenant_id: string }>(
+      "SELECT id, tenant_id FROM webhook_delivery WHERE subscription_id = ? AND tenant_id = ? AND status = 'pending' LIMIT 1000",
+      [subscriptionId, tenantId],
+    );
+    await queueEach(this.send, rows);
   }
 
   /**

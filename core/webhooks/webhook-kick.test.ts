@@ -52,4 +52,22 @@ t.test('a kick queues a job per pending delivery of its events, a sweep one per 
   t.same(queued, [], 'a stopping node sweeps nothing');
   await delivery.sweep(new AbortController().signal);
   t.same(queued.sort(), pending.map((row) => row.id).sort(), 'a running node sweeps each overdue delivery');
+
+  // Where the queue takes many jobs at once, a kick queues them in one call.
+  const batches: { id: string; tenantId: string }[][] = [];
+  const batched = new WebhookDelivery(
+    kernel.database.query,
+    {} as OutboundHttp,
+    Object.assign(async () => t.fail('no job is queued alone'), { many: async (rows: { id: string; tenantId: string }[]) => batches.push(rows) }),
+    createLogger('silent'),
+    1,
+    {} as Pick<SecretStore, 'openForPlatform'>,
+  );
+  await batched.kick(eventIds, new AbortController().signal);
+  t.equal(batches.length, 1, 'one call');
+  t.same(batches[0].map((row) => row.id).sort(), pending.map((row) => row.id).sort(), 'with every pending delivery');
+  t.ok(
+    batches[0].every((row) => row.tenantId === 'acme'),
+    'each in its workspace (the concurrency group)',
+  );
 });

@@ -43,7 +43,17 @@ export function webhooksWiring(deps: {
   const delivery = new WebhookDelivery(
     deps.query,
     deps.outbound,
-    (deliveryId, { tenantId, startAfterSeconds }) => jobs.send(deliverQueue, { deliveryId }, { startAfterSeconds, group: tenantId }),
+    Object.assign(
+      (deliveryId: string, { tenantId, startAfterSeconds }: { tenantId: string; startAfterSeconds?: number }) =>
+        jobs.send(deliverQueue, { deliveryId }, { startAfterSeconds, group: tenantId }),
+      {
+        many: (rows: { id: string; tenantId: string }[]) =>
+          jobs.sendMany(
+            deliverQueue,
+            rows.map((row) => ({ payload: { deliveryId: row.id }, group: row.tenantId })),
+          ),
+      },
+    ),
     logger,
     deps.retryBaseSeconds,
     deps.secrets,
