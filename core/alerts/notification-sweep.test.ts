@@ -1,8 +1,7 @@
 import t from 'tap';
 import { createLogger } from '../logging/logger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
-import { type AlertsService, definePlugin, tokens } from '../plugin-api/index.ts';
-import { call } from '../plugin-api/testing.ts';
+import { call, servicesProbe } from '../plugin-api/testing.ts';
 import { eventually } from '../testing/eventually.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import { AlertNotifier } from './alert-notifier.ts';
@@ -12,16 +11,8 @@ import { AlertNotifier } from './alert-notifier.ts';
 const env = { ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS: 'true', ITOPS_WEBHOOK_RETRY_BASE_SECONDS: '3600' };
 
 t.test('the notification sweep queues a job per overdue notification, and nothing once its node stops', async (t) => {
-  const handle: { alerts?: AlertsService } = {};
-  const probe = definePlugin({
-    id: 'alerts_probe',
-    version: '1.0.0',
-    host: '>=0.1.0 <1.0.0',
-    init(ctx) {
-      handle.alerts = ctx.get(tokens.alerts);
-    },
-  });
-  const { kernel, acmeAdmin } = await startWorld(t, { plugins: [probe], env });
+  const probe = servicesProbe('alerts_probe');
+  const { kernel, acmeAdmin } = await startWorld(t, { plugins: [probe.plugin], env });
   const channel = await call(kernel, 'POST', '/api/v1/channels', {
     headers: acmeAdmin.headers,
     body: { name: 'ops', type: 'slack', url: 'http://127.0.0.1:9/slack' },
@@ -29,7 +20,7 @@ t.test('the notification sweep queues a job per overdue notification, and nothin
   t.equal(channel.status, 201);
   for (const entityId of ['db-1', 'db-2']) {
     await kernel.database.forTenant('acme').transaction((tx) =>
-      (handle.alerts as AlertsService).raise(tx, {
+      probe.services().alerts.raise(tx, {
         tenantId: 'acme',
         source: 'hosts',
         entityType: 'host',

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import type { Kernel } from '../kernel/kernel.ts';
-import { type AlertsService, definePlugin, tokens } from '../plugin-api/index.ts';
-import { call } from '../plugin-api/testing.ts';
+import { call, servicesProbe } from '../plugin-api/testing.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
 import { eventually } from '../testing/eventually.ts';
 import { jwtSecret, startWorld } from '../testing/identity-fixtures.ts';
@@ -22,16 +21,8 @@ const env = {
   ITOPS_MASTER_KEY: randomBytes(32).toString('base64'),
 };
 
-const alertsHandle: { alerts?: AlertsService } = {};
-const alertsProbe = definePlugin({
-  id: 'alerts_probe',
-  version: '1.0.0',
-  host: '>=0.1.0 <1.0.0',
-  init(ctx) {
-    alertsHandle.alerts = ctx.get(tokens.alerts);
-  },
-});
-const plugins = [examplePlugin, alertsProbe];
+const probe = servicesProbe('alerts_probe');
+const plugins = [examplePlugin, probe.plugin];
 
 /** The next node, on the stopped one's database; the stopped node's tokens hold (same JWT secret). */
 const nextNode = (t: Parameters<typeof startTestKernel>[0], stopped: Kernel) =>
@@ -62,7 +53,7 @@ t.test('an alert notification held by its channel when the node stops is given b
   });
   t.equal(channel.status, 201);
   const alert = await kernel.database.forTenant('acme').transaction((tx) =>
-    (alertsHandle.alerts as AlertsService).raise(tx, {
+    probe.services().alerts.raise(tx, {
       tenantId: 'acme',
       source: 'hosts',
       entityType: 'host',
