@@ -2,7 +2,7 @@ import type { DatabaseService } from '../db/sql-handles.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
-import { deliveryWorkers, type QueueDelivery } from '../outbound/delivery-ledger.ts';
+import { deliveryWorkers, jobQueueDelivery } from '../outbound/delivery-ledger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
 import { AlertNotifier } from './alert-notifier.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
@@ -39,21 +39,12 @@ export function alertsWiring(deps: {
   mail?: MailSettings;
 }): { module: CoreModule; service: AlertService; channels: NotificationChannelsService; start(): Promise<() => Promise<void>> } {
   const { query, jobs, logger } = deps;
-  const enqueueMany = (queued: { id: string; tenant_id: string }[]) =>
-    jobs.sendMany(
-      notifyQueue,
-      queued.map(({ id, tenant_id }) => ({ payload: { notificationId: id }, group: tenant_id })),
-    );
-  const enqueue: QueueDelivery = Object.assign(
-    (notificationId: string, { tenantId, startAfterSeconds }: { tenantId: string; startAfterSeconds?: number }) =>
-      jobs.send(notifyQueue, { notificationId }, { startAfterSeconds, group: tenantId }),
-    { many: (rows: { id: string; tenantId: string }[]) => enqueueMany(rows.map((row) => ({ id: row.id, tenant_id: row.tenantId }))) },
-  );
+  const enqueue = jobQueueDelivery(jobs, notifyQueue, 'notificationId');
   const channelSecrets = new ChannelSecrets(deps.secrets);
   const notifier = new AlertNotifier(query, deps.outbound, enqueue, logger, deps.retryBaseSeconds ?? 30, channelSecrets, deps.mail);
   const service = new AlertService({
     publishMany: deps.outboxPublishMany,
-    enqueueMany,
+    enqueueMany: enqueue.many,
     logger,
   });
   return {

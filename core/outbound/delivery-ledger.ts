@@ -1,3 +1,4 @@
+import type { JobService } from '../jobs/job-service.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { SqlQuery as Query } from '../db/sql-handles.ts';
 
@@ -7,14 +8,35 @@ export function retryAfterSeconds(headers: Record<string, string | string[] | un
   return Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
+/** A delivery row as read: its id and its tenant, the job's concurrency group (see `deliveryWorkers`). */
+type DeliveryRow = { id: string; tenant_id: string };
+
 /**
- * Queues the job of a delivery row. The job's concurrency group is the row's tenant (see
- * `deliveryWorkers`); `startAfterSeconds` delays a retry. `many`, where the queue offers it, queues
- * the jobs of many rows due now in one statement.
+ * Queues the job of a delivery row; `startAfterSeconds` delays a retry. `many`, where the queue
+ * offers it, queues the jobs of many rows due now in one statement.
  */
 export interface QueueDelivery {
   (id: string, options: { tenantId: string; startAfterSeconds?: number }): Promise<unknown>;
-  many?(rows: { id: string; tenantId: string }[]): Promise<unknown>;
+  many?(rows: DeliveryRow[]): Promise<unknown>;
+}
+
+/** The deliveries of a job queue whose payload names the row as `{ [idField]: id }`; `many` is one pg-boss insert. */
+export function jobQueueDelivery(
+  jobs: Pick<JobService, 'send' | 'sendMany'>,
+  queue: string,
+  idField: string,
+): QueueDelivery & { many(rows: DeliveryRow[]): Promise<unknown> } {
+  return Object.assign(
+    (id: string, { tenantId, startAfterSeconds }: { tenantId: string; startAfterSeconds?: number }) =>
+      jobs.send(queue, { [idField]: id }, { startAfterSeconds, group: tenantId }),
+    {
+      many: (rows: DeliveryRow[]) =>
+        jobs.sendMany(
+          queue,
+          rows.map((row) => ({ payload: { [idField]: row.id }, group: row.tenant_id })),
+        ),
+    },
+  );
 }
 
 /** Rows queued per statement by `queueEach`. */
@@ -25,12 +47,12 @@ const queueChunk = 500;
  * time when it is there (a mass outage's deliveries were one INSERT each), else one by one. Once
  * `signal` aborts (the node stops) the rest stay pending for the sweep of a node still running.
  */
-export async function queueEach(send: QueueDelivery, rows: { id: string; tenant_id: string }[], signal?: AbortSignal): Promise<void> {
+export async function queueEach(send: QueueDelivery, rows: DeliveryRow[], signal?: AbortSignal): Promise<void> {
   const step = send.many ? queueChunk : 1;
   for (let i = 0; i < rows.length; i += step) {
     if (signal?.aborted) return;
     const chunk = rows.slice(i, i + step);
-    if (send.many) await send.many(chunk.map((row) => ({ id: row.id, tenantId: row.tenant_id })));
+    if (send.many) await send.many(chunk);
     else await send(chunk[0].id, { tenantId: chunk[0].tenant_id });
   }
 }

@@ -54,11 +54,11 @@ t.test('a kick queues a job per pending delivery of its events, a sweep one per 
   t.same(queued.sort(), pending.map((row) => row.id).sort(), 'a running node sweeps each overdue delivery');
 
   // Where the queue takes many jobs at once, a kick queues them in one call.
-  const batches: { id: string; tenantId: string }[][] = [];
+  const batches: { id: string; tenant_id: string }[][] = [];
   const batched = new WebhookDelivery(
     kernel.database.query,
     {} as OutboundHttp,
-    Object.assign(async () => t.fail('no job is queued alone'), { many: async (rows: { id: string; tenantId: string }[]) => batches.push(rows) }),
+    Object.assign(async () => t.fail('no job is queued alone'), { many: async (rows: { id: string; tenant_id: string }[]) => batches.push(rows) }),
     createLogger('silent'),
     1,
     {} as Pick<SecretStore, 'openForPlatform'>,
@@ -67,7 +67,7 @@ t.test('a kick queues a job per pending delivery of its events, a sweep one per 
   t.equal(batches.length, 1, 'one call');
   t.same(batches[0].map((row) => row.id).sort(), pending.map((row) => row.id).sort(), 'with every pending delivery');
   t.ok(
-    batches[0].every((row) => row.tenantId === 'acme'),
+    batches[0].every((row) => row.tenant_id === 'acme'),
     'each in its workspace (the concurrency group)',
   );
 });

@@ -4,7 +4,7 @@ import { pruneOutbox } from '../events/outbox-retention.ts';
 import type { JobService } from '../jobs/job-service.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { Logger } from '../logging/logger.ts';
-import { deliveryWorkers } from '../outbound/delivery-ledger.ts';
+import { deliveryWorkers, jobQueueDelivery } from '../outbound/delivery-ledger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
 import { confirmSealed, plaintextColumnChecks } from '../secrets/plaintext-columns.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
@@ -43,17 +43,7 @@ export function webhooksWiring(deps: {
   const delivery = new WebhookDelivery(
     deps.query,
     deps.outbound,
-    Object.assign(
-      (deliveryId: string, { tenantId, startAfterSeconds }: { tenantId: string; startAfterSeconds?: number }) =>
-        jobs.send(deliverQueue, { deliveryId }, { startAfterSeconds, group: tenantId }),
-      {
-        many: (rows: { id: string; tenantId: string }[]) =>
-          jobs.sendMany(
-            deliverQueue,
-            rows.map((row) => ({ payload: { deliveryId: row.id }, group: row.tenantId })),
-          ),
-      },
-    ),
+    jobQueueDelivery(jobs, deliverQueue, 'deliveryId'),
     logger,
     deps.retryBaseSeconds,
     deps.secrets,
