@@ -378,9 +378,10 @@ async function main(): Promise<void> {
       resolveMany: async () => [],
     };
     const evaluator = new HeartbeatDeadlines({ database, events, alerts: noAlerts, clock: () => new Date() });
+    // Publishes nothing: the sweep's status and history alone (the evaluator publishes with publishMany).
     const withoutEvents = new HeartbeatDeadlines({
       database,
-      events: { ...events, publish: async () => '0' },
+      events: { ...events, publish: async () => '0', publishMany: async () => [] },
       alerts: noAlerts,
       clock: () => new Date(),
     });
@@ -434,8 +435,12 @@ async function main(): Promise<void> {
     const medianSweep = (list: Awaited<ReturnType<typeof sweepAllDown>>[]) => [...list].sort((a, b) => a.ms - b.ms)[Math.floor(list.length / 2)];
     const sqlOnly = medianSweep(sweeps.sqlOnly);
     const withEvents = medianSweep(sweeps.withEvents);
-    // Every sweep must have moved every heartbeat, and the evented one published an event for each.
-    if ([...sweeps.sqlOnly, ...sweeps.withEvents].some((sweep) => sweep.downCount !== total) || sweeps.withEvents.some((sweep) => sweep.eventCount !== total)) {
+    // Every sweep must have moved every heartbeat, the evented one published an event for each, the other none.
+    if (
+      [...sweeps.sqlOnly, ...sweeps.withEvents].some((sweep) => sweep.downCount !== total) ||
+      sweeps.withEvents.some((sweep) => sweep.eventCount !== total) ||
+      sweeps.sqlOnly.some((sweep) => sweep.eventCount !== 0)
+    ) {
       failed = true;
     }
 
