@@ -149,11 +149,12 @@ export class JobService implements JobsService {
         clearTimeout(timer);
       }
     };
-    const waitMs = this.stopWaitLeft();
+    const deadline = this.stopDeadline();
+    const waitMs = Math.max(0, deadline - Date.now());
     if ((await within(waitMs)) !== 'late') return;
     for (const abort of running) abort.abort(new Error('the node is stopping'));
     // The grace ends at one moment for all the queues stopped together, as the wait does.
-    const outcome = await within(Math.max(0, (this.stopWaitUntil ?? Date.now()) + abortedJobGraceMs - Date.now()));
+    const outcome = await within(Math.max(0, deadline + abortedJobGraceMs - Date.now()));
     if (outcome === 'late') this.logger.warn({ job: name, waitedMs: waitMs }, 'jobs were still running when their worker stopped waiting for them');
   }
 
@@ -161,10 +162,10 @@ export class JobService implements JobsService {
    * Workers stopped together (a shutdown stops every plugin's in turn, then the queue) share one
    * deadline, so the whole stop waits at most stopWaitMs however many queues have a stuck job.
    */
-  private stopWaitLeft(): number {
+  private stopDeadline(): number {
     const now = Date.now();
     if (this.stopWaitUntil === undefined || now > this.stopWaitUntil + this.stopWaitMs) this.stopWaitUntil = now + this.stopWaitMs;
-    return Math.max(0, this.stopWaitUntil - now);
+    return this.stopWaitUntil;
   }
 
   /**
@@ -258,6 +259,6 @@ export class JobService implements JobsService {
     this.started = false;
     // What the workers' stop already waited for comes off the queue's: a stuck job held shutdown for
     // the timeout twice before (20 s after the conformance fuzz). pg-boss waits at least a second.
-    await this.boss.stop({ graceful: true, timeout: Math.max(this.stopWaitLeft(), 1000), close: true });
+    await this.boss.stop({ graceful: true, timeout: Math.max(this.stopDeadline() - Date.now(), 1000), close: true });
   }
 }
