@@ -3,6 +3,7 @@ import { createLogger } from '../logging/logger.ts';
 import type { OutboundHttp } from '../outbound/outbound-http.ts';
 import { call, servicesProbe } from '../plugin-api/testing.ts';
 import { eventually } from '../testing/eventually.ts';
+import { unscheduled } from '../testing/unscheduled.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import { AlertNotifier } from './alert-notifier.ts';
 
@@ -36,6 +37,7 @@ t.test('the notification sweep queues a job per overdue notification, and nothin
   });
   if (!pending) throw new Error('two notifications were expected');
   // Overdue, as when their jobs were lost: the sweep's to send again.
+  await unscheduled(kernel.database.query, 'core.alert-notify-sweep');
   await kernel.database.query("UPDATE alert_notification SET next_attempt_at = now() - interval '1 minute', claimed_until = NULL WHERE status = 'pending'");
 
   const queued: string[] = [];

@@ -5,6 +5,7 @@ import { call } from '../plugin-api/testing.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
 import { eventually } from '../testing/eventually.ts';
+import { unscheduled } from '../testing/unscheduled.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import { WebhookDelivery } from './webhook-delivery.ts';
 
@@ -46,6 +47,7 @@ t.test('a kick queues a job per pending delivery of its events, a sweep one per 
   t.same(queued.sort(), pending.map((row) => row.id).sort(), 'a running node queues each pending delivery');
 
   // Overdue, as when their jobs were lost: the sweep's to send again.
+  await unscheduled(kernel.database.query, 'core.webhook-sweep');
   await kernel.database.query("UPDATE webhook_delivery SET next_attempt_at = now() - interval '1 minute', claimed_until = NULL WHERE status = 'pending'");
   queued.length = 0;
   await delivery.sweep(AbortSignal.abort());
