@@ -1,5 +1,6 @@
 import t from 'tap';
 import { call } from '../../../core/plugin-api/testing.ts';
+import { evaluateSql } from './heartbeat-deadlines.ts';
 import { eventually, heartbeatWorld } from './heartbeat.testkit.ts';
 
 t.test('a period heartbeat goes late at its deadline, down after the grace, and up with the next ping', async (t) => {
@@ -125,4 +126,14 @@ t.test('changing the schedule moves the deadlines at once', async (t) => {
   const cron = await call(kernel, 'PUT', `/api/v1/heartbeats/${hb.id}`, { headers: acmeOps.headers, body: { cron: '*/10 * * * *' } });
   t.match(cron.json, { kind: 'cron', periodSeconds: null, cron: '*/10 * * * *', nextDeadlineAt: '2025-06-01T12:10:00.000Z' });
   await becomes(hb.id, 'down');
+});
+
+t.test('a sweep batch finds its heartbeats through indexes, at any number of heartbeats', async (t) => {
+  const { fill, genericPlan } = await heartbeatWorld(t);
+  for (const count of [1000, 20_000]) {
+    await fill(count);
+    const plan = await genericPlan(evaluateSql);
+    t.match(plan, /Update on heartbeat h/);
+    t.notMatch(plan, /Seq Scan on heartbeat h/, `no scan of every heartbeat at ${count}`);
+  }
 });

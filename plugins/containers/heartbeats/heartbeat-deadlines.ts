@@ -11,8 +11,10 @@ import { alertHeartbeatChanges } from './heartbeat-alerts.ts';
  * holds are skipped (SKIP LOCKED) and moved by the next sweep, and a sweep's parallel batches never
  * take each other's rows. Sweeps run one at a time across the nodes (the plugin's `ctx.every`). Going down publishes `heartbeat.deadline_missed` and raises
  * the heartbeat's alert in the same transaction, so a status and its alert commit together.
+ * The update finds the batch's rows again by primary key from the array of their ids: joined to
+ * the CTE alone, the generic plan a prepared statement settles on hashes a scan of every heartbeat.
  */
-const evaluateSql = `
+export const evaluateSql = `
   WITH n AS (SELECT ?::timestamptz AS now), due AS (
     SELECT h.id, h.status AS was,
       CASE WHEN h.down_at <= n.now THEN 'down' WHEN h.status = 'up' AND h.expected_at <= n.now THEN 'late' ELSE h.status END AS next
@@ -31,7 +33,7 @@ const evaluateSql = `
       down_at = CASE WHEN due.next = 'down' THEN NULL ELSE h.down_at END,
       due_at = CASE due.next WHEN 'down' THEN NULL WHEN 'paused' THEN NULL WHEN 'up' THEN least(h.expected_at, h.down_at) ELSE h.down_at END
     FROM due, n
-    WHERE h.id = due.id
+    WHERE h.id = due.id AND h.id = ANY (ARRAY(SELECT id FROM due))
     RETURNING h.id, h.tenant_id, h.name, h.status, h.status_reason, due.was, h.expected_at, h.last_ping_at
   ), flips AS (
     INSERT INTO heartbeat_flip (tenant_id, heartbeat_id, at, from_status, to_status, reason)

@@ -51,6 +51,32 @@ export async function heartbeatWorld(t: { teardown(fn: () => unknown): void }, o
       const heartbeat = await get(id);
       return heartbeat.status === status ? heartbeat : undefined;
     });
+  /**
+   * Adds `count` heartbeats to acme in one statement and `ANALYZE`s them: the table sizes at which
+   * a statement's generic plan (the one a prepared statement settles on) may read every heartbeat.
+   */
+  const fill = async (count: number) => {
+    const first = await create({ name: 'fill' });
+    await kernel.database.query(
+      `INSERT INTO heartbeat (id, tenant_id, ping_uuid, name, kind, period_seconds, grace_seconds)
+       SELECT gen_random_uuid(), tenant_id, gen_random_uuid(), 'fill ' || i, 'period', 60, 60
+       FROM heartbeat, generate_series(1, ?::int) i WHERE id = ?`,
+      [count, first.id],
+    );
+    await kernel.database.query('ANALYZE heartbeat');
+  };
+  /** The EXPLAIN of `sql`'s generic plan, every parameter NULL. */
+  const genericPlan = (sql: string) => {
+    let n = 0;
+    const numbered = sql.replace(/\?/g, () => `$${++n}`);
+    return kernel.database.platform.transaction(async ({ query }) => {
+      await query('SET LOCAL plan_cache_mode = force_generic_plan');
+      await query(`PREPARE generic_plan AS ${numbered}`);
+      const rows = await query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE generic_plan(${Array(n).fill('NULL').join(', ')})`);
+      await query('DEALLOCATE generic_plan');
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+  };
   const topics = async (prefix = 'heartbeat.') =>
     kernel.database.query<{ topic: string; payload: any }>('SELECT topic, payload FROM event_outbox WHERE topic LIKE ? ORDER BY id', [`${prefix}%`]);
 
@@ -64,6 +90,8 @@ export async function heartbeatWorld(t: { teardown(fn: () => unknown): void }, o
     executions,
     becomes,
     topics,
+    fill,
+    genericPlan,
     services: probe.services,
   };
 }

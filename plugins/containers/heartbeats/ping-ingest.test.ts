@@ -218,26 +218,10 @@ t.test('a ping is answered only once it is durable: a failed write stores nothin
 });
 
 t.test('a batch finds its heartbeats through the primary key, at any number of heartbeats', async (t) => {
-  const { create, kernel } = await heartbeatWorld(t);
-  const first = await create();
-  // A thousand heartbeats: the size at which the statement's generic plan (the one a prepared
-  // statement settles on) used to read the whole table for every batch.
-  await kernel.database.query(
-    `INSERT INTO heartbeat (id, tenant_id, ping_uuid, name, kind, period_seconds, grace_seconds)
-     SELECT gen_random_uuid(), tenant_id, gen_random_uuid(), 'plan ' || i, 'period', 60, 60
-     FROM heartbeat, generate_series(1, 1000) i WHERE id = ?`,
-    [first.id],
-  );
-  await kernel.database.query('ANALYZE heartbeat');
-  let n = 0;
-  const numbered = pingWriteSql.replace(/\?/g, () => `$${++n}`);
-  const plan = await kernel.database.platform.transaction(async ({ query }) => {
-    await query('SET LOCAL plan_cache_mode = force_generic_plan');
-    await query(`PREPARE ping_write_plan AS ${numbered}`);
-    const rows = await query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ping_write_plan(${Array(n).fill('NULL').join(', ')})`);
-    await query('DEALLOCATE ping_write_plan');
-    return rows.map((row) => row['QUERY PLAN']).join('\n');
-  });
+  const { fill, genericPlan } = await heartbeatWorld(t);
+  // A thousand heartbeats: the size at which the generic plan used to read them all for every batch.
+  await fill(1000);
+  const plan = await genericPlan(pingWriteSql);
   t.match(plan, /Update on heartbeat h/);
   t.notMatch(plan, /Seq Scan on heartbeat h/, 'no scan of every heartbeat');
 });
