@@ -4,8 +4,11 @@
  * same run. Goal (issue 5): at least 333 syncs/s sustained (10,000 agents every 30 s) with p99
  * under 50 ms; and the monthly SLA of 10,000 services computed in under 2 s.
  *   BENCH_NODES (10000), BENCH_SERVICES (50), BENCH_SECONDS (10), BENCH_RATE (333),
- *   BENCH_CONCURRENCY (16), BENCH_CHANGE_RATE (0.01), BENCH_ROUNDS (3)
- * The first sync of every node (which creates its services) runs before the measured runs.
+ *   BENCH_CONCURRENCY (16), BENCH_CHANGE_RATE (0.01), BENCH_ROUNDS (3), BENCH_PROFILE (1: one more,
+ *   uncounted full-speed run under the CPU profiler, whose top frames are printed; cpu-profile.ts)
+ * The first sync of every node (which creates its services) runs before the measured runs. Each
+ * run prints the CPU per sync of the server process and of PostgreSQL (every postgres process on
+ * the machine: keep other clusters idle).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +16,8 @@ import slaPlugin from '../plugins/sla/plugin.ts';
 import { loadTimelines } from '../plugins/sla/figures/availability-inputs.ts';
 import type { FigureRow } from '../plugins/sla/figures/period-figures.ts';
 import { periodRange } from '../plugins/sla/figures/sla-math.ts';
-import { reportFigures, startBareKoa, startBenchKernel } from './bench-kit.ts';
+import { ownCpuMicros, postgresCpuMicros, reportFigures, startBareKoa, startBenchKernel } from './bench-kit.ts';
+import { profiled } from './cpu-profile.ts';
 
 const nodes = Number(process.env.BENCH_NODES ?? 10_000);
 const services = Number(process.env.BENCH_SERVICES ?? 50);
@@ -25,6 +29,16 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const script = fileURLToPath(new URL('./sync-load.ts', import.meta.url));
 
 type Result = { requests: number; errors: number; seconds: number; rps: number; p50Ms: number; p99Ms: number };
+type Measured = Result & { serverUs?: number; pgUs?: number };
+
+/** A load with the CPU per request it cost the server (`serverCpu`) and, when it uses one, PostgreSQL. */
+async function withCpu(run: () => Promise<Result>, serverCpu: () => number | Promise<number>, database = true): Promise<Measured> {
+  const [server, pg] = [await serverCpu(), postgresCpuMicros()];
+  const result = await run();
+  const requests = Math.max(1, result.requests);
+  const pgUs = database ? (postgresCpuMicros() - pg) / requests : undefined;
+  return { ...result, serverUs: ((await serverCpu()) - server) / requests, pgUs };
+}
 
 function syncLoad(
   url: string,
@@ -52,7 +66,8 @@ const kernel = await startBenchKernel([slaPlugin], {
   ITOPS_DB_POOL_SIZE: '20',
   ITOPS_JOBS_ENABLED: 'false',
 });
-const rows: [string, Result][] = [];
+const rows: [string, Measured][] = [];
+let profile = '';
 let monthlyMs = 0;
 let monthlyWorkerMs = 0;
 try {
@@ -80,9 +95,21 @@ try {
   rows.push(['first syncs (create services)', await syncLoad(syncUrl, 'each', concurrency, 3600, headers, 0)]);
 
   for (let round = 1; round <= rounds; round++) {
-    rows.push([`round ${round}: bare Koa, ${concurrency} in flight`, await syncLoad(`${bare.url}/`, 'max', concurrency, seconds)]);
-    rows.push([`round ${round}: itops, ${concurrency} in flight`, await syncLoad(syncUrl, 'max', concurrency, seconds, headers)]);
+    rows.push([
+      `round ${round}: bare Koa, ${concurrency} in flight`,
+      await withCpu(() => syncLoad(`${bare.url}/`, 'max', concurrency, seconds), bare.cpuMicros, false),
+    ]);
+    rows.push([`round ${round}: itops, ${concurrency} in flight`, await withCpu(() => syncLoad(syncUrl, 'max', concurrency, seconds, headers), ownCpuMicros)]);
     rows.push([`round ${round}: itops at ${rate}/s`, await syncLoad(syncUrl, 'rate', rate, seconds, headers)]);
+  }
+
+  if (process.env.BENCH_PROFILE === '1') {
+    const { result, report } = await profiled(
+      'operator-sync',
+      () => syncLoad(syncUrl, 'max', concurrency, seconds, headers),
+      (r) => r.requests,
+    );
+    profile = `full speed under the profiler: ${result.rps.toFixed(0)} syncs/s\n${report}`;
   }
 
   // Monthly SLA of 10,000 services, each with a month of history (an outage, a recovery, a window).
@@ -116,12 +143,17 @@ try {
 }
 
 process.stdout.write(`\n${nodes} nodes x ${services} services, ${seconds} s per run, ${(changeRate * 100).toFixed(1)} % of syncs change a status\n\n`);
-process.stdout.write(`${'run'.padEnd(40)}${'syncs/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'errors'.padStart(8)}\n`);
+process.stdout.write(
+  `${'run'.padEnd(40)}${'syncs/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'errors'.padStart(8)}${'server µs'.padStart(11)}${'pg µs'.padStart(8)}\n`,
+);
+const micros = (us: number | undefined) => (us === undefined ? '' : us.toFixed(0));
 for (const [name, r] of rows) {
   process.stdout.write(
-    `${name.padEnd(40)}${r.rps.toFixed(0).padStart(10)}${r.p50Ms.toFixed(2).padStart(10)}${r.p99Ms.toFixed(2).padStart(10)}${String(r.errors).padStart(8)}\n`,
+    `${name.padEnd(40)}${r.rps.toFixed(0).padStart(10)}${r.p50Ms.toFixed(2).padStart(10)}${r.p99Ms.toFixed(2).padStart(10)}${String(r.errors).padStart(8)}${micros(r.serverUs).padStart(11)}${micros(r.pgUs).padStart(8)}\n`,
   );
 }
+process.stdout.write('CPU per sync: of the server process and of PostgreSQL (the load generator is not counted)\n');
+if (profile) process.stdout.write(`\n${profile}\n`);
 const paced = rows.filter(([name]) => name.includes(`at ${rate}/s`)).map(([, r]) => r);
 const full = rows.filter(([name]) => name.includes('itops,')).map(([, r]) => r.rps);
 const bareRps = rows.filter(([name]) => name.includes('bare')).map(([, r]) => r.rps);

@@ -230,3 +230,17 @@ t.test('a repeated sync takes the fast path, unless something else changed the n
   const service = (await call(kernel, 'GET', '/api/v1/sla/services', { headers: acmeOps.headers })).json.data[0];
   t.equal(service.status, 'OPERATIONAL');
 });
+
+t.test('an agent sync or heartbeat rewrites its node in place: no index covers the liveness columns', async (t) => {
+  const { kernel } = await startWorld(t, { plugins: [slaPlugin] });
+  // An update that changes no indexed column can stay on its page (HOT) and add no index entry.
+  const indexes = await kernel.database.query<{ definition: string }>(
+    `SELECT pg_get_indexdef(indexrelid) AS definition FROM pg_index WHERE indrelid = 'sla_node'::regclass`,
+  );
+  t.ok(indexes.length > 0, 'the primary key at least');
+  for (const { definition } of indexes) {
+    t.notMatch(definition, /last_sync_at|last_heartbeat_at|sync_hash|agent_version|silent/, definition);
+  }
+  const [table] = await kernel.database.query<{ options: string[] }>(`SELECT reloptions AS options FROM pg_class WHERE oid = 'sla_node'::regclass`);
+  t.same(table.options, ['fillfactor=50'], 'half-empty pages leave room for the new versions');
+});
