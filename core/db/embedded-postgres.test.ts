@@ -12,7 +12,8 @@ import { ensureDatabase, startEmbeddedPostgres, withDatabase } from './embedded-
 t.test('the embedded database keeps its data across restarts', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'itops-embedded-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const port = 54000 + Math.floor(Math.random() * 900);
+  // A port free now (a random one in a fixed range met another test's database once).
+  const port = await freePort();
   const logger = createLogger('silent');
   const query = async (url: string, sql: string) => {
     const client = new pg.Client({ connectionString: url });

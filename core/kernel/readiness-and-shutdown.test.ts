@@ -2,6 +2,7 @@ import t from 'tap';
 import { call, startTestKernel } from '../plugin-api/testing.ts';
 import { adminQuery } from '../testing/test-database.ts';
 import examplePlugin from '../testing/example-plugin/plugin.ts';
+import { freePort } from '../testing/free-port.ts';
 
 t.test('readiness answers 503 in the standard format when the database is unreachable', async (t) => {
   const kernel = await startTestKernel(t, { plugins: [examplePlugin] });
@@ -45,7 +46,7 @@ t.test('SIGTERM to npm start finishes the request in flight, then stops the embe
   const path = await import('node:path');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'itops-sigterm-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
-  const dbPort = String(55000 + Math.floor(Math.random() * 900));
+  const dbPort = String(await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'core/main.ts'], {
     env: {
       ...process.env,
