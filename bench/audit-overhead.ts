@@ -14,7 +14,7 @@ import { issueLicense } from '../core/license/license-token.ts';
 import { probePlugin } from '../plugins/audit/audit-probe.testkit.ts';
 import audit from '../plugins/audit/plugin.ts';
 import ticketing from '../plugins/ticketing/plugin.ts';
-import { type LoadResult, median, ownCpuMicros, postgresCpuMicros, printRows, reportFigures, startBenchKernel } from './bench-kit.ts';
+import { type LoadResult, loadRequests, median, printRows, reportFigures, startBenchKernel, withCpu } from './bench-kit.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -81,13 +81,7 @@ const rows: { name: string; result: LoadResult; cpuUsPerRequest: number; dbCpuUs
 const ratios = new Map<string, number[]>();
 const cpuRatios = new Map<string, number[]>();
 // The kernel runs in this process and the load in a child: this process's CPU per request is the server's.
-const measured = async (run: () => Promise<LoadResult>) => {
-  const before = ownCpuMicros();
-  const dbBefore = postgresCpuMicros();
-  const result = await run();
-  const requests = result.requests + result.warmupRequests + result.errors;
-  return { result, cpuUsPerRequest: (ownCpuMicros() - before) / requests, dbCpuUsPerRequest: (postgresCpuMicros() - dbBefore) / requests };
-};
+const measured = (run: () => Promise<LoadResult>) => withCpu(run, loadRequests);
 let records = 0;
 try {
   const admin = await call('POST', '/api/v1/auth/login', { email: 'bench@itops.test', password: 'bench admin password' });

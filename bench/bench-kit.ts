@@ -164,12 +164,28 @@ export function postgresCpuMicros(): number {
 /** The kernel's USER_HZ, which /proc's times count in: 100 on every Linux build we run on. */
 const clockTicksPerSecond = 100;
 
+/** Every request a load sent, its warm-up's and failed ones included: what the CPU it cost is shared by. */
+export const loadRequests = (result: LoadResult) => result.requests + result.warmupRequests + result.errors;
+
+/**
+ * Runs `run` and adds the CPU time per request it cost the server (read from `serverCpu`: by default
+ * this process, where a bench runs its kernel) and PostgreSQL (`postgresCpuMicros`).
+ */
+export async function withCpu<R>(
+  run: () => Promise<R>,
+  requestsOf: (result: R) => number,
+  serverCpu: () => number | Promise<number> = ownCpuMicros,
+): Promise<{ result: R; cpuUsPerRequest: number; dbCpuUsPerRequest: number }> {
+  const [server, database] = [await serverCpu(), postgresCpuMicros()];
+  const result = await run();
+  const requests = Math.max(1, requestsOf(result));
+  return { result, cpuUsPerRequest: ((await serverCpu()) - server) / requests, dbCpuUsPerRequest: (postgresCpuMicros() - database) / requests };
+}
+
 /** Runs `load` against `url` and adds the server's CPU time per request, read from `cpuMicros`. */
 export async function loadWithCpu(url: string, cpuMicros: () => number | Promise<number>, options: Parameters<typeof load>[1] = {}) {
-  const before = await cpuMicros();
-  const result = await load(url, options);
-  const after = await cpuMicros();
-  return { result, cpuUsPerRequest: (after - before) / (result.requests + result.warmupRequests + result.errors) };
+  const { result, cpuUsPerRequest } = await withCpu(() => load(url, options), loadRequests, cpuMicros);
+  return { result, cpuUsPerRequest };
 }
 
 export function printRows(rows: { name: string; result: LoadResult; cpuUsPerRequest?: number; dbCpuUsPerRequest?: number }[]): void {

@@ -16,7 +16,7 @@ import slaPlugin from '../plugins/sla/plugin.ts';
 import { loadTimelines } from '../plugins/sla/figures/availability-inputs.ts';
 import type { FigureRow } from '../plugins/sla/figures/period-figures.ts';
 import { periodRange } from '../plugins/sla/figures/sla-math.ts';
-import { ownCpuMicros, postgresCpuMicros, reportFigures, startBareKoa, startBenchKernel } from './bench-kit.ts';
+import { ownCpuMicros, reportFigures, startBareKoa, startBenchKernel, withCpu } from './bench-kit.ts';
 import { profiled } from './cpu-profile.ts';
 
 const nodes = Number(process.env.BENCH_NODES ?? 10_000);
@@ -31,13 +31,10 @@ const script = fileURLToPath(new URL('./sync-load.ts', import.meta.url));
 type Result = { requests: number; errors: number; seconds: number; rps: number; p50Ms: number; p99Ms: number };
 type Measured = Result & { serverUs?: number; pgUs?: number };
 
-/** A load with the CPU per request it cost the server (`serverCpu`) and, when it uses one, PostgreSQL. */
-async function withCpu(run: () => Promise<Result>, serverCpu: () => number | Promise<number>, database = true): Promise<Measured> {
-  const [server, pg] = [await serverCpu(), postgresCpuMicros()];
-  const result = await run();
-  const requests = Math.max(1, result.requests);
-  const pgUs = database ? (postgresCpuMicros() - pg) / requests : undefined;
-  return { ...result, serverUs: ((await serverCpu()) - server) / requests, pgUs };
+/** A load with the CPU per sync it cost the server (`serverCpu`) and, when it uses one, PostgreSQL. */
+async function measured(run: () => Promise<Result>, serverCpu: () => number | Promise<number>, database = true): Promise<Measured> {
+  const { result, cpuUsPerRequest, dbCpuUsPerRequest } = await withCpu(run, (r) => r.requests, serverCpu);
+  return { ...result, serverUs: cpuUsPerRequest, pgUs: database ? dbCpuUsPerRequest : undefined };
 }
 
 function syncLoad(
@@ -97,9 +94,9 @@ try {
   for (let round = 1; round <= rounds; round++) {
     rows.push([
       `round ${round}: bare Koa, ${concurrency} in flight`,
-      await withCpu(() => syncLoad(`${bare.url}/`, 'max', concurrency, seconds), bare.cpuMicros, false),
+      await measured(() => syncLoad(`${bare.url}/`, 'max', concurrency, seconds), bare.cpuMicros, false),
     ]);
-    rows.push([`round ${round}: itops, ${concurrency} in flight`, await withCpu(() => syncLoad(syncUrl, 'max', concurrency, seconds, headers), ownCpuMicros)]);
+    rows.push([`round ${round}: itops, ${concurrency} in flight`, await measured(() => syncLoad(syncUrl, 'max', concurrency, seconds, headers), ownCpuMicros)]);
     rows.push([`round ${round}: itops at ${rate}/s`, await syncLoad(syncUrl, 'rate', rate, seconds, headers)]);
   }
 
