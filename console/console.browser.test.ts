@@ -316,6 +316,22 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     t.equal(await page.getByRole('alert').count(), 0, `${name}: no error shown`);
     await everyWay(name);
   }
+  // A plugin's page shows its rows as people read them: headings in words, local times, who by name.
+  await page.getByRole('link', { name: 'Audit trail', exact: true }).click();
+  const trail = page.getByRole('region', { name: 'Audit trail', exact: true });
+  await trail.getByRole('columnheader', { name: 'Occurred at', exact: true }).waitFor();
+  t.ok((await trail.getByRole('cell', { name: 'ada@example.test', exact: true }).count()) > 0, 'the audit trail names who acted');
+  t.equal(await trail.getByRole('cell', { name: /^[{[]/ }).count(), 0, 'no cell shows raw JSON');
+  t.ok((await trail.locator('td time').count()) > 0, 'when, as a local time');
+  t.equal(await trail.getByRole('cell', { name: /^\d{4}-\d{2}-\d{2}T/ }).count(), 0, 'no raw ISO timestamp');
+  await page.getByRole('link', { name: 'Tickets', exact: true }).click();
+  await page
+    .getByRole('region', { name: 'Tickets', exact: true })
+    .getByRole('cell', { name: /^TCK-\d+$/ })
+    .first()
+    .waitFor();
+  await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+  await page.getByRole('heading', { name: 'Dashboard', exact: true, level: 1 }).waitFor();
   // The failed nightly-backup, asked of the API by status, with how long it has been down.
   await page
     .getByRole('region', { name: 'Late and down heartbeats' })

@@ -58,7 +58,7 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
           navGroup: 'Service desk',
           permission: 'ticketing.tickets:read',
           list: '/api/v1/tickets',
-          columns: ['title', 'status', 'priority', 'assignee', 'requester'],
+          columns: ['key', 'title', 'status', 'priority', 'assignee', 'requester'],
         },
       ],
     },

@@ -1,9 +1,10 @@
 import { getUntyped } from '../api.ts';
-import { ErrorNote, PageHeader, Section, Table } from '../components/ui.tsx';
+import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
 import type { ConsolePage } from '../session.ts';
 import { useSession } from '../session.ts';
+import { cellShape, columnTitle } from './plugin-cells.ts';
 
 type Row = Record<string, unknown>;
 
@@ -17,10 +18,11 @@ function rowsOf(body: unknown): Row[] {
   return [];
 }
 
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value).slice(0, 120);
-  return String(value);
+function Cell(props: { field: string; value: unknown }) {
+  const shape = cellShape(props.field, props.value);
+  if (shape.kind === 'time') return <Time at={shape.at} />;
+  if (shape.kind === 'badge') return <StatusBadge status={shape.text} />;
+  return <>{shape.text}</>;
 }
 
 /** A page a plugin declared: its list operation as a table. */
@@ -37,7 +39,12 @@ export function PluginPage(props: { page: ConsolePage }) {
       <p class="muted">Contributed by the {page.plugin} plugin.</p>
       <ErrorNote error={rows.error} />
       <Section title={`All ${page.title.toLowerCase()}`}>
-        <Table caption={page.title} rows={rows.data} empty="Nothing here yet." columns={columns.map((c) => ({ title: c, cell: (r: Row) => cell(r[c]) }))} />
+        <Table
+          caption={page.title}
+          rows={rows.data}
+          empty="Nothing here yet."
+          columns={columns.map((c) => ({ title: columnTitle(c), cell: (r: Row) => <Cell field={c} value={r[c]} /> }))}
+        />
       </Section>
     </>
   );
