@@ -34,19 +34,25 @@ export const coreCounters: DashboardCounters = async (tx: Tx) => {
  * `GET /api/v1/dashboard/summary`: the core's counters and every loaded plugin's, all started at
  * once (one round of parallel queries, each group in a transaction of the workspace on a
  * connection of its own). Core never names a plugin: the groups come from the manifests. A
- * workspace's summary is counted at most every 10 s (`generatedAt` says when), served stale while
- * it is counted again, for up to a minute.
+ * workspace's summary is counted at most every 10 s (`generatedAt` says when); past that, a request
+ * waits a moment for the new count and is otherwise answered from the last one, for up to a minute.
+ * The groups loaded are part of the cache key: a license that loads or unloads a plugin changes the
+ * summary's groups at once, not 10 s later.
  */
 export function dashboardModule(deps: { database: Pick<DatabaseService, 'forTenantStaleReads'>; loaded: () => PluginManifest[]; logger: Logger }): CoreModule {
   type Summary = { generatedAt: string; counters: Record<string, Record<string, number>>; unavailable: string[] };
-  const cache = new SummaryCache<Summary>({ freshMs: 10_000, staleMs: 60_000, maxEntries: 10_000 });
-  const summarize = async (tenantId: string): Promise<Summary> => {
+  const cache = new SummaryCache<Summary>({ freshMs: 10_000, staleMs: 60_000, staleWaitMs: 250, maxEntries: 10_000 });
+  const groupsNow = (): [string, DashboardCounters][] => [
+    ['core', coreCounters],
+    ...deps.loaded().flatMap((m) => (m.dashboardCounters ? [[m.id, m.dashboardCounters] as [string, DashboardCounters]] : [])),
+  ];
+  const summary = (tenantId: string): Promise<Summary> => {
+    const groups = groupsNow();
+    return cache.get(`${tenantId} ${groups.map(([owner]) => owner).join(',')}`, () => summarize(tenantId, groups));
+  };
+  const summarize = async (tenantId: string, groups: [string, DashboardCounters][]): Promise<Summary> => {
     // Counted at most every 10 s and served stale up to a minute anyway: the replica's lag is well within that.
     const db = deps.database.forTenantStaleReads(tenantId);
-    const groups: [string, DashboardCounters][] = [
-      ['core', coreCounters],
-      ...deps.loaded().flatMap((m) => (m.dashboardCounters ? [[m.id, m.dashboardCounters] as [string, DashboardCounters]] : [])),
-    ];
     const settled = await Promise.allSettled(groups.map(([, count]) => db.transaction((tx) => count(tx))));
     const counters: Record<string, Record<string, number>> = {};
     const unavailable: string[] = [];
@@ -79,14 +85,13 @@ export function dashboardModule(deps: { database: Pick<DatabaseService, 'forTena
         fieldName: 'dashboardSummary',
         resolver: async (_parent: unknown, _args: unknown, context: GraphQLContext) => {
           const tenantId = (await context.authorize('dashboard:read')) as string;
-          return cache.get(tenantId, () => summarize(tenantId));
+          return summary(tenantId);
         },
       },
     ],
     handlers: {
       getDashboardSummary(req: OperationRequest) {
-        const tenantId = req.tenantId as string;
-        return cache.get(tenantId, () => summarize(tenantId));
+        return summary(req.tenantId as string);
       },
     },
   };

@@ -3,6 +3,8 @@ import { call } from '../plugin-api/testing.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import { definePlugin } from '../plugin-api/index.ts';
 import { notesPlugin } from '../imports/imports.testkit.ts';
+import { createLogger } from '../logging/logger.ts';
+import { dashboardModule } from './dashboard.module.ts';
 
 const brokenCounters = definePlugin({
   id: 'broken_counters',
@@ -52,4 +54,16 @@ t.test("the summary holds core's counters and each plugin's, for the caller's wo
   const login = await call(kernel, 'POST', '/api/v1/auth/login', { body: { email: 'agent@acme.test', password: 'agent password 123' } });
   const agentSummary = await call(kernel, 'GET', '/api/v1/dashboard/summary', { headers: { authorization: `Bearer ${login.json.token}` } });
   t.equal(agentSummary.status, 403, 'an endpoint agent has no dashboard');
+});
+
+t.test('a plugin loaded or unloaded changes the summary at once, not when the cached count ages out', async (t) => {
+  const { kernel } = await startWorld(t, { plugins: [notesPlugin] });
+  let loaded = [notesPlugin];
+  const dashboard = dashboardModule({ database: kernel.database, loaded: () => loaded, logger: createLogger('silent') });
+  const summary = async () => (await dashboard.handlers.getDashboardSummary({ tenantId: 'acme' } as never)) as { counters: Record<string, unknown> };
+  t.same(Object.keys((await summary()).counters).sort(), ['core', 'notes_kind']);
+  loaded = [];
+  t.same(Object.keys((await summary()).counters), ['core'], 'unloaded: its group is gone within the 10 s the count is kept');
+  loaded = [notesPlugin];
+  t.same(Object.keys((await summary()).counters).sort(), ['core', 'notes_kind'], 'loaded again');
 });

@@ -58,3 +58,18 @@ t.test('a failed count is not cached; the oldest workspace is evicted past maxEn
   t.equal(await cache.get('a', async () => 10), 10, 'a was evicted');
   t.equal(await cache.get('c', async () => 30), 3, 'c was kept');
 });
+
+t.test('past freshMs a request waits up to staleWaitMs for the new count, then takes the last one', async (t) => {
+  let now = 0;
+  const cache = new SummaryCache<number>({ freshMs: 10_000, staleMs: 60_000, staleWaitMs: 50, maxEntries: 2 }, () => now);
+  t.equal(await cache.get('acme', async () => 1), 1);
+  now = 11_000;
+  t.equal(await cache.get('acme', async () => 2), 2, 'a quick count: the new answer, not the stale one');
+  now = 22_000;
+  const slow = counter();
+  t.equal(await cache.get('acme', slow.count), 2, 'a slow count: the last answer once the wait is over');
+  slow.finish(3);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(await cache.get('acme', slow.count), 3, 'and the slow count is there for the next request');
+  t.equal(slow.calls, 1);
+});

@@ -1,14 +1,16 @@
 /**
  * The dashboard's answers per workspace, counted at most every `freshMs`: an operator console
  * polling every few seconds (from many browsers) costs one round of counting, not one per request.
- * A stale answer is served at once while one refresh runs behind it (stale-while-revalidate), so
- * no request waits on counting after the first; concurrent misses share one count.
+ * Past `freshMs` a request starts one refresh and waits for it at most `staleWaitMs`: counting
+ * usually takes milliseconds, so the answer is new; while counting is slow (a loaded database) the
+ * last answer is served instead (stale-while-revalidate, up to `staleMs`), so no request waits on
+ * counting longer than that after the first. Concurrent misses share one count.
  */
 export class SummaryCache<T> {
   private readonly entries = new Map<string, { value?: T; at: number; refreshing?: Promise<T> }>();
 
   constructor(
-    private readonly options: { freshMs: number; staleMs: number; maxEntries: number },
+    private readonly options: { freshMs: number; staleMs: number; staleWaitMs?: number; maxEntries: number },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -32,8 +34,15 @@ export class SummaryCache<T> {
       return current.refreshing;
     };
     if (entry?.value !== undefined && age < this.options.staleMs) {
-      refresh().catch(() => undefined);
-      return entry.value;
+      const stale = entry.value;
+      const refreshed = refresh().catch(() => stale);
+      const wait = this.options.staleWaitMs ?? 0;
+      if (wait <= 0) return stale;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<T>((resolve) => {
+        timer = setTimeout(() => resolve(stale), wait);
+      });
+      return Promise.race([refreshed, late]).finally(() => clearTimeout(timer));
     }
     return refresh();
   }

@@ -1,4 +1,5 @@
 import { ok } from '@itops/sdk';
+import { useEffect, useState } from 'preact/hooks';
 import { api, endpointSparklines } from '../api.ts';
 import { Sparkline } from '../components/sparkline.tsx';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
@@ -16,10 +17,32 @@ const counterLabels: Record<string, string> = {
   jobsFailedLast24h: 'Jobs failed (24 h)',
 };
 
+/** A plugin's counter by its group and name: `automation`, `executionsFailedLast24h` → "automation: executions failed (24 h)". */
+function counterLabel(group: string, name: string): string {
+  return (
+    counterLabels[name] ??
+    `${group}: ${name
+      .replace(/Last24h$/, ' (24 h)')
+      .replace(/([A-Z])/g, ' $1')
+      .toLowerCase()}`
+  );
+}
+
+/** How long the server keeps a workspace's counted summary (dashboard.module.ts). */
+const summaryFreshMs = 10_000;
+
 export function DashboardPage() {
   const { session } = useSession();
   const tick = useLiveTick(['']);
-  const summary = useLoad(() => ok(api.GET('/api/v1/dashboard/summary', {})), [tick, session.workspace]);
+  // The server counts a workspace's summary at most every 10 s and answers from that count until
+  // then: once events stop, ask once more when it counts again, so the counters catch up with them.
+  const [recount, setRecount] = useState(0);
+  useEffect(() => {
+    if (tick === 0) return;
+    const timer = setTimeout(() => setRecount((n) => n + 1), summaryFreshMs + 500);
+    return () => clearTimeout(timer);
+  }, [tick]);
+  const summary = useLoad(() => ok(api.GET('/api/v1/dashboard/summary', {})), [tick, recount, session.workspace]);
   const alerts = useLoad(() => ok(api.GET('/api/v1/alerts/active', { params: { query: { limit: 10 } } })), [tick, session.workspace]);
   const monitors = can(session, 'containers.heartbeats:read') && session.pages.some((p) => p.plugin === 'containers');
   const sparklines = useLoad(() => (monitors ? endpointSparklines(12) : Promise.resolve([])), [tick, session.workspace]);
@@ -43,7 +66,7 @@ export function DashboardPage() {
           {Object.entries(summary.data?.counters ?? {}).flatMap(([group, counters]) =>
             Object.entries(counters as Record<string, number>).map(([name, value]) => (
               <div key={`${group}.${name}`} class="counter">
-                <dt>{counterLabels[name] ?? `${group}: ${name.replace(/([A-Z])/g, ' $1').toLowerCase()}`}</dt>
+                <dt>{counterLabel(group, name)}</dt>
                 <dd>{value}</dd>
               </div>
             )),
