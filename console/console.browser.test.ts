@@ -205,7 +205,13 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.getByRole('button', { name: 'Open ticket' }).click();
   await page
     .getByRole('status')
-    .filter({ hasText: /^Linked/ })
+    .filter({ hasText: /^Opened TCK-1 for “Heartbeat nightly-backup is down”/ })
+    .waitFor();
+  // A second click finds the ticket it opened instead of opening another.
+  await page.getByRole('button', { name: 'Open ticket' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^“Heartbeat nightly-backup is down” is already on TCK-1/ })
     .waitFor();
   await page.getByRole('link', { name: 'Tickets', exact: true }).click();
   await page

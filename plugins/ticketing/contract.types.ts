@@ -749,7 +749,7 @@ export type GetTicketRequest = {
 
 export type GetTicketResponse = Ticket;
 
-/** POST /api/v1/ops/alerts/{id}/link-ticket: Link a core alert to a ticket (`ticketId`), or open a ticket for it (`createTicket: true`, with the alert's title, message, labels and source). While the ticket is open, further firings of the alert's fingerprint are added to its timeline. */
+/** POST /api/v1/ops/alerts/{id}/link-ticket: Link a core alert to a ticket (`ticketId`), or open a ticket for it (`createTicket: true`, with the alert's title, message, labels and source). While the ticket is open, further firings of the alert's fingerprint are added to its timeline. Asking to open a ticket for an alert that already has an open one answers that ticket (`created: false`) instead of opening a second. */
 export type LinkAlertToTicketRequest = {
   path: {
     /** A core alert's id. */

@@ -4284,7 +4284,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Link a core alert to a ticket (`ticketId`), or open a ticket for it (`createTicket: true`, with the alert's title, message, labels and source). While the ticket is open, further firings of the alert's fingerprint are added to its timeline. */
+    /** Link a core alert to a ticket (`ticketId`), or open a ticket for it (`createTicket: true`, with the alert's title, message, labels and source). While the ticket is open, further firings of the alert's fingerprint are added to its timeline. Asking to open a ticket for an alert that already has an open one answers that ticket (`created: false`) instead of opening a second. */
     post: operations['linkAlertToTicket'];
     delete?: never;
     options?: never;

@@ -71,8 +71,11 @@ export function AlertsPage() {
   const linkTicket = async (alert: { id: string; title: string }) => {
     setError(undefined);
     try {
-      await ok(api.POST('/api/v1/ops/alerts/{id}/link-ticket', { params: { path: { id: alert.id } }, body: { createTicket: true } }));
-      setNotice(`Linked “${alert.title}” to a ticket.`);
+      const { created, ticket } = await ok(
+        api.POST('/api/v1/ops/alerts/{id}/link-ticket', { params: { path: { id: alert.id } }, body: { createTicket: true } }),
+      );
+      // Asked again for an alert that has an open ticket, the server answers that ticket.
+      setNotice(created ? `Opened ${ticket.key} for “${alert.title}”.` : `“${alert.title}” is already on ${ticket.key}.`);
       active.reload();
     } catch (e) {
       setError(describeError(e));

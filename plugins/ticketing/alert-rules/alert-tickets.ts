@@ -70,6 +70,20 @@ export class AlertTickets {
     });
   }
 
+  /**
+   * The open ticket the alert is already linked to, if any (the one linked first). Holds the alert's
+   * lock until the transaction ends, so two requests to open a ticket for it do not both open one.
+   */
+  async openTicketOf(tx: Tx, alert: Alert): Promise<TicketRow | undefined> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`ticketing.alert-ticket:${alert.id}`]);
+    const [linked] = await tx.query<{ ticket_id: string }>(
+      `SELECT ta.ticket_id FROM ticket_alert ta JOIN ticket t ON t.id = ta.ticket_id
+       WHERE ta.alert_id = ? AND t.status NOT IN ('resolved', 'closed') ORDER BY t.created_at, t.id LIMIT 1`,
+      [alert.id],
+    );
+    return linked ? this.deps.store.get(tx, linked.ticket_id) : undefined;
+  }
+
   /** Opens a ticket for the alert, with its context, and links them. */
   async open(tx: Tx, alert: Alert, options: { priority?: string; assignee?: string | null; ruleId: string | null; author: string }): Promise<TicketRow> {
     const ticket = await this.deps.store.create(

@@ -36,6 +36,9 @@ export async function linkAlertToTicket(
       await services.alertTickets.link(tx, ticketId, alert, null, authorOf(req));
       return { alertId: alert.id, created: false, ticket: ticketView(await services.store.get(tx, ticketId)) };
     }
+    // A second click, or two operators at once: the alert's open ticket, not a duplicate of it.
+    const existing = await services.alertTickets.openTicketOf(tx, alert);
+    if (existing) return { alertId: alert.id, created: false, ticket: ticketView(existing) };
     const ticket = await services.alertTickets.open(tx, alert, { priority, assignee, ruleId: null, author: authorOf(req) });
     return { alertId: alert.id, created: true, ticket: ticketView(ticket) };
   });

@@ -25,6 +25,21 @@ t.test('link-ticket: an alert joins an existing ticket, or a ticket is opened fo
     ticket: { title: 'CPU saturated', priority: 'urgent', assignee: 'olivia', links: [{ type: 'alert', target: alert.id }] },
   });
 
+  const again = await w.write('POST', `/api/v1/ops/alerts/${alert.id}/link-ticket`, w.acmeOps, { createTicket: true });
+  t.equal(again.status, 200, again.text);
+  t.match(again.json, { alertId: alert.id, created: false, ticket: { id: created.json.ticket.id } }, 'asked again: the open ticket, not a second one');
+  const twice = await Promise.all([1, 2].map(() => w.write('POST', `/api/v1/ops/alerts/${alert.id}/link-ticket`, w.acmeOps, { createTicket: true })));
+  t.same(
+    twice.map((r) => [r.status, r.json.ticket.id]),
+    [
+      [200, created.json.ticket.id],
+      [200, created.json.ticket.id],
+    ],
+    'two at once: both answered with it',
+  );
+  const listed = await w.read('/api/v1/tickets?tag=alert', w.acmeOps);
+  t.equal(listed.json.data.length, 1, 'one ticket for the alert');
+
   const { json: other } = await w.write('POST', '/api/v1/tickets', w.acmeOps, { title: 'Web slow' });
   const linked = await w.write('POST', `/api/v1/ops/alerts/${alert.id}/link-ticket`, w.acmeOps, { ticketId: other.id });
   t.equal(linked.status, 200, linked.text);
