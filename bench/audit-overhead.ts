@@ -6,6 +6,8 @@
  * in the same transaction. Two endpoints: the worst case, a plugin's create whose whole work is one
  * INSERT in a transaction (the issue's figure), and a first-party create as users call it (a
  * ticket: its row, SLA targets and its event). Goal: auditing costs at most 10 % of throughput.
+ *   BENCH_ROUNDS (3), BENCH_SECONDS (4), BENCH_CONCURRENCY (16), BENCH_PROFILE (1: per endpoint, one
+ *   more run without and one with audit under the CPU profiler, whose top frames are printed)
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,7 @@ import { probePlugin } from '../plugins/audit/audit-probe.testkit.ts';
 import audit from '../plugins/audit/plugin.ts';
 import ticketing from '../plugins/ticketing/plugin.ts';
 import { type LoadResult, loadRequests, median, printRows, reportFigures, startBenchKernel, withCpu } from './bench-kit.ts';
+import { profiled } from './cpu-profile.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
@@ -83,6 +86,7 @@ const cpuRatios = new Map<string, number[]>();
 // The kernel runs in this process and the load in a child: this process's CPU per request is the server's.
 const measured = (run: () => Promise<LoadResult>) => withCpu(run, loadRequests);
 let records = 0;
+const profiles: string[] = [];
 try {
   const admin = await call('POST', '/api/v1/auth/login', { email: 'bench@itops.test', password: 'bench admin password' });
   const asAdmin = { authorization: `Bearer ${admin.token}` };
@@ -141,6 +145,17 @@ try {
       ratios.get(endpoint.name)?.push(withAudit.result.rps / without.result.rps);
       cpuRatios.get(endpoint.name)?.push(without.cpuUsPerRequest / withAudit.cpuUsPerRequest);
     }
+    if (process.env.BENCH_PROFILE === '1') {
+      for (const [label, plugins] of [
+        ['without audit', unaudited],
+        ['with audit', audited],
+      ] as const) {
+        await license(plugins);
+        const load = () => postLoad(endpoint.url, { ...headers, ...endpoint.headers }, endpoint.body);
+        const { result, report } = await profiled(`audit-overhead-${label.replace(/ /g, '-')}`, load, loadRequests);
+        profiles.push(`${endpoint.name}, ${label}, under the profiler: ${result.rps.toFixed(0)} requests/s\n${report}`);
+      }
+    }
   }
   await license(audited);
   const verification = await call('GET', '/api/v1/audit/verification', undefined, { authorization: `Bearer ${owner.token}` });
@@ -150,6 +165,7 @@ try {
   await kernel.stop();
 }
 printRows(rows);
+for (const profile of profiles) process.stdout.write(`\n${profile}\n`);
 const figures = [...ratios].map(([name, values]) => ({ name, ratio: median(values), cpuRatio: median(cpuRatios.get(name) ?? []) }));
 process.stdout.write('\n');
 for (const { name, ratio, cpuRatio } of figures) {
