@@ -71,7 +71,7 @@ export class AlertTickets {
   }
 
   /**
-   * The open ticket the alert is already linked to, if any (the one linked first). Holds the alert's
+   * The open ticket the alert is already linked to, if any (the oldest of them). Holds the alert's
    * lock until the transaction ends, so two requests to open a ticket for it do not both open one.
    */
   async openTicketOf(tx: Tx, alert: Alert): Promise<TicketRow | undefined> {
