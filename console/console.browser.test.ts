@@ -344,6 +344,12 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     .getByRole('cell', { name: /^TCK-\d+$/ })
     .first()
     .waitFor();
+  // A state reads as words: the down heartbeat's component is a "major outage", not major_outage.
+  await page.getByRole('link', { name: 'Status page', exact: true }).click();
+  await page
+    .getByRole('region', { name: 'Components' })
+    .locator('.badge-major_outage', { hasText: /^major outage$/ })
+    .waitFor();
   await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
   await page.getByRole('heading', { name: 'Dashboard', exact: true, level: 1 }).waitFor();
   // The failed nightly-backup, asked of the API by status, with how long it has been down.

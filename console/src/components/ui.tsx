@@ -20,9 +20,10 @@ export function ErrorNote(props: { error?: string }) {
   ) : null;
 }
 
+/** A state as a coloured badge: styles.css colours it by its value; people read it without underscores ("major outage"). */
 export function StatusBadge(props: { status: string | null | undefined }) {
   const status = props.status ?? 'unknown';
-  return <span class={`badge badge-${status}`}>{status}</span>;
+  return <span class={`badge badge-${status}`}>{status.replaceAll('_', ' ')}</span>;
 }
 
 export function Time(props: { at: string | null | undefined }) {
