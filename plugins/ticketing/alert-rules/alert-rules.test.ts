@@ -115,3 +115,53 @@ t.test('a service going DOWN in the SLA plugin opens a ticket, resolved when it 
     ['alert', 'alert', 'status'],
   );
 });
+
+t.test('a rule and a person deciding on a ticket for the same trouble take turns: one ticket', async (t) => {
+  const probe = servicesProbe();
+  const w = await startTicketing(t, { plugins: [probe.plugin] });
+  const { alerts, database } = probe.services();
+  await w.write('POST', '/api/v1/alert-ticket-rules', w.acmeOps, rule);
+  const fingerprint = 'db-prod-down';
+  // Another decider mid-way: it holds the trouble's lock until its transaction ends.
+  let release = () => {};
+  let taken = () => {};
+  const lockTaken = new Promise<void>((resolve) => {
+    taken = resolve;
+  });
+  const holder = database.platform.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`ticketing.alert-ticket:${fingerprint}`]);
+    taken();
+    await new Promise<void>((resolve) => {
+      release = resolve;
+    });
+  });
+  await lockTaken;
+  const fired = await database.forTenant('acme').transaction((tx) =>
+    alerts.raise(tx, {
+      tenantId: 'acme',
+      source: 'containers',
+      entityType: 'container',
+      entityId: 'db-prod',
+      severity: 'critical',
+      title: 'db-prod is down',
+      labels: { env: 'prod' },
+      fingerprint,
+    }),
+  );
+  const waiting = async () =>
+    (await database.platform.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`))[0].n;
+  t.ok(await eventually(async () => ((await waiting()) === 1 ? true : undefined)), 'the rule waits for the lock');
+  const tickets = async () => (await w.read('/api/v1/tickets', w.acmeOps)).json;
+  t.equal((await tickets()).page.total, 0, 'and has opened nothing meanwhile');
+  const asked = w.write('POST', `/api/v1/ops/alerts/${fired.id}/link-ticket`, w.acmeOps, { createTicket: true });
+  t.ok(await eventually(async () => ((await waiting()) === 2 ? true : undefined)), 'a person asking now waits too');
+  release();
+  await holder;
+  const answer = await asked;
+  t.equal(answer.status, 200, answer.text);
+  // Once the rule's transaction has committed (its claim of the event is in it), one ticket in all.
+  await eventually(async () => ((await database.platform.query('SELECT 1 FROM ticket_alert_event')).length > 0 ? true : undefined));
+  const all = await tickets();
+  t.equal(all.page.total, 1, 'one ticket for the trouble');
+  t.equal(answer.json.ticket.id, all.data[0].id, 'the person was answered with it');
+});

@@ -71,17 +71,28 @@ export class AlertTickets {
   }
 
   /**
-   * The open ticket the alert is already linked to, if any (the oldest of them). Holds the alert's
-   * lock until the transaction ends, so two requests to open a ticket for it do not both open one.
+   * The alert's open ticket, if it has one: linked to the alert itself, or holding its fingerprint
+   * (the same trouble, fired again); the oldest if several. Takes the fingerprint's lock first (see
+   * `lockFingerprint`), so a person asking for a ticket and a rule opening one take turns.
    */
   async openTicketOf(tx: Tx, alert: Alert): Promise<TicketRow | undefined> {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`ticketing.alert-ticket:${alert.id}`]);
+    await this.lockFingerprint(tx, alert.fingerprint);
     const [linked] = await tx.query<{ ticket_id: string }>(
       `SELECT ta.ticket_id FROM ticket_alert ta JOIN ticket t ON t.id = ta.ticket_id
-       WHERE ta.alert_id = ? AND t.status NOT IN ('resolved', 'closed') ORDER BY t.created_at, t.id LIMIT 1`,
-      [alert.id],
+       WHERE (ta.alert_id = ? OR (ta.fingerprint = ? AND ta.open)) AND t.status NOT IN ('resolved', 'closed')
+       ORDER BY t.created_at, t.id LIMIT 1`,
+      [alert.id, alert.fingerprint],
     );
     return linked ? this.deps.store.get(tx, linked.ticket_id) : undefined;
+  }
+
+  /**
+   * Whoever decides whether an alert's trouble gets a new ticket holds this lock until its
+   * transaction ends: otherwise two deciders (two people, or a person and a rule) each find no
+   * ticket and each open one.
+   */
+  private async lockFingerprint(tx: Tx, fingerprint: string): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`ticketing.alert-ticket:${fingerprint}`]);
   }
 
   /** Opens a ticket for the alert, with its context, and links them. */
@@ -156,6 +167,7 @@ export class AlertTickets {
 
   private async fired(tx: Tx, alertId: string): Promise<void> {
     const alert = await this.find(tx, alertId);
+    await this.lockFingerprint(tx, alert.fingerprint);
     const [held] = await tx.query<{ ticket_id: string }>('SELECT ticket_id FROM ticket_alert WHERE fingerprint = ? AND open', [alert.fingerprint]);
     if (held) {
       // The same trouble again while its ticket is open: the timeline hears of it, no new ticket.
