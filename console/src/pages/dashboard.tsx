@@ -7,6 +7,7 @@ import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
 import { can, useSession } from '../session.ts';
 import { HeartbeatLateness } from './heartbeat-lateness.tsx';
+import { fieldWords } from './plugin-cells.ts';
 
 const counterLabels: Record<string, string> = {
   alertsFiring: 'Alerts firing',
@@ -19,13 +20,7 @@ const counterLabels: Record<string, string> = {
 
 /** A plugin's counter by its group and name: `automation`, `executionsFailedLast24h` → "automation: executions failed (24 h)". */
 function counterLabel(group: string, name: string): string {
-  return (
-    counterLabels[name] ??
-    `${group}: ${name
-      .replace(/Last24h$/, ' (24 h)')
-      .replace(/([A-Z])/g, ' $1')
-      .toLowerCase()}`
-  );
+  return counterLabels[name] ?? `${group}: ${fieldWords(name.replace(/Last24h$/, ' (24 h)'))}`;
 }
 
 /** How long the server keeps a workspace's counted summary (dashboard.module.ts). */

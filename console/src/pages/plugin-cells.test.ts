@@ -1,5 +1,5 @@
 import t from 'tap';
-import { cellShape, columnTitle } from './plugin-cells.ts';
+import { cellShape, columnTitle, fieldWords } from './plugin-cells.ts';
 
 t.test('column titles read as words', async (t) => {
   t.equal(columnTitle('occurredAt'), 'Occurred at');
@@ -30,4 +30,10 @@ t.test('a cell is shaped by its value and its field', async (t) => {
   t.same(cellShape('count', 12000), { kind: 'text', text: '12000' });
   t.same(cellShape('assignee', null), { kind: 'text', text: '' });
   t.equal((cellShape('description', 'x'.repeat(500)) as { text: string }).text.length, 120, 'long text is cut');
+});
+
+t.test('field words: a counter or field name as lowercase words', async (t) => {
+  t.equal(fieldWords('executionsFailed (24 h)'), 'executions failed (24 h)');
+  t.equal(fieldWords('openTickets'), 'open tickets');
+  t.equal(fieldWords('memory_mb'), 'memory mb');
 });

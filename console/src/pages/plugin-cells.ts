@@ -13,14 +13,19 @@ const stateFields = new Set(['status', 'state', 'outcome', 'severity', 'health']
 const nameKeys = ['name', 'displayName', 'title', 'label', 'key', 'id'];
 const maxText = 120;
 
-/** `occurredAt` → "Occurred at", `service_id` → "Service id". */
-export function columnTitle(field: string): string {
-  const words = field
+/** A plugin's field name as lowercase words: `occurredAt` → "occurred at", `service_id` → "service id". */
+export function fieldWords(field: string): string {
+  return field
     .replace(/_/g, ' ')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/** `occurredAt` → "Occurred at", `service_id` → "Service id". */
+export function columnTitle(field: string): string {
+  const words = fieldWords(field);
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -41,7 +46,7 @@ function plain(value: unknown): string {
       return typeof record.kind === 'string' && record.kind !== 'user' ? `${record[nameKey]} (${record.kind.replace(/_/g, ' ')})` : String(record[nameKey]);
     return Object.entries(record)
       .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
-      .map(([k, v]) => `${columnTitle(k).toLowerCase()}: ${plain(v)}`)
+      .map(([k, v]) => `${fieldWords(k)}: ${plain(v)}`)
       .join(', ');
   }
   return String(value);
