@@ -127,11 +127,12 @@ try {
   for (const endpoint of endpoints) {
     ratios.set(endpoint.name, []);
     cpuRatios.set(endpoint.name, []);
+    const load = () => postLoad(endpoint.url, { ...headers, ...endpoint.headers }, endpoint.body);
     for (let round = 1; round <= rounds; round++) {
       // Alternating which goes first (the server keeps warming up over the run), after a warm-up round.
       const run = async (plugins: string[]) => {
         await license(plugins);
-        return measured(() => postLoad(endpoint.url, { ...headers, ...endpoint.headers }, endpoint.body));
+        return measured(load);
       };
       if (round === 1) await run(audited);
       const first = round % 2 === 1 ? await run(unaudited) : await run(audited);
@@ -151,7 +152,6 @@ try {
         ['with audit', audited],
       ] as const) {
         await license(plugins);
-        const load = () => postLoad(endpoint.url, { ...headers, ...endpoint.headers }, endpoint.body);
         const { result, report } = await profiled(`audit-overhead-${label.replace(/ /g, '-')}`, load, loadRequests);
         profiles.push(`${endpoint.name}, ${label}, under the profiler: ${result.rps.toFixed(0)} requests/s\n${report}`);
       }
