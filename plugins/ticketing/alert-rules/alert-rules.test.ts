@@ -116,19 +116,16 @@ t.test('a service going DOWN in the SLA plugin opens a ticket, resolved when it 
   );
 });
 
-t.test('a rule and a person deciding on a ticket for the same trouble take turns: one ticket', async (t) => {
-  const probe = servicesProbe();
-  const w = await startTicketing(t, { plugins: [probe.plugin] });
-  const { alerts, database } = probe.services();
-  await w.write('POST', '/api/v1/alert-ticket-rules', w.acmeOps, rule);
-  const fingerprint = 'db-prod-down';
-  // Another decider mid-way: it holds the trouble's lock until its transaction ends.
+type Probed = ReturnType<ReturnType<typeof servicesProbe>['services']>;
+
+/** Another decider mid-way on a trouble: it holds the fingerprint's lock until released. */
+async function holdTrouble(database: Probed['database'], fingerprint: string) {
   let release = () => {};
   let taken = () => {};
   const lockTaken = new Promise<void>((resolve) => {
     taken = resolve;
   });
-  const holder = database.platform.transaction(async (tx) => {
+  const done = database.platform.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`ticketing.alert-ticket:${fingerprint}`]);
     taken();
     await new Promise<void>((resolve) => {
@@ -136,8 +133,24 @@ t.test('a rule and a person deciding on a ticket for the same trouble take turns
     });
   });
   await lockTaken;
-  const fired = await database.forTenant('acme').transaction((tx) =>
-    alerts.raise(tx, {
+  return {
+    /** Resolves once `n` transactions wait for an advisory lock. */
+    waiters: (n: number) =>
+      eventually(async () =>
+        (await database.platform.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`))[0].n === n
+          ? true
+          : undefined,
+      ),
+    release: async () => {
+      release();
+      await done;
+    },
+  };
+}
+
+const raiseProdDown = (probed: Probed, fingerprint: string) =>
+  probed.database.forTenant('acme').transaction((tx) =>
+    probed.alerts.raise(tx, {
       tenantId: 'acme',
       source: 'containers',
       entityType: 'container',
@@ -148,15 +161,21 @@ t.test('a rule and a person deciding on a ticket for the same trouble take turns
       fingerprint,
     }),
   );
-  const waiting = async () =>
-    (await database.platform.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`))[0].n;
-  t.ok(await eventually(async () => ((await waiting()) === 1 ? true : undefined)), 'the rule waits for the lock');
+
+t.test('a rule and a person deciding on a ticket for the same trouble take turns: one ticket', async (t) => {
+  const probe = servicesProbe();
+  const w = await startTicketing(t, { plugins: [probe.plugin] });
+  const { database } = probe.services();
+  await w.write('POST', '/api/v1/alert-ticket-rules', w.acmeOps, rule);
+  const fingerprint = 'db-prod-down';
+  const holder = await holdTrouble(database, fingerprint);
+  const fired = await raiseProdDown(probe.services(), fingerprint);
+  t.ok(await holder.waiters(1), 'the rule waits for the lock');
   const tickets = async () => (await w.read('/api/v1/tickets', w.acmeOps)).json;
   t.equal((await tickets()).page.total, 0, 'and has opened nothing meanwhile');
   const asked = w.write('POST', `/api/v1/ops/alerts/${fired.id}/link-ticket`, w.acmeOps, { createTicket: true });
-  t.ok(await eventually(async () => ((await waiting()) === 2 ? true : undefined)), 'a person asking now waits too');
-  release();
-  await holder;
+  t.ok(await holder.waiters(2), 'a person asking now waits too');
+  await holder.release();
   const answer = await asked;
   t.equal(answer.status, 200, answer.text);
   // Once the rule's transaction has committed (its claim of the event is in it), one ticket in all.
@@ -164,4 +183,30 @@ t.test('a rule and a person deciding on a ticket for the same trouble take turns
   const all = await tickets();
   t.equal(all.page.total, 1, 'one ticket for the trouble');
   t.equal(answer.json.ticket.id, all.data[0].id, 'the person was answered with it');
+});
+
+t.test('a person linking an alert to a ticket while a rule decides on its trouble keeps the link', async (t) => {
+  const probe = servicesProbe();
+  const w = await startTicketing(t, { plugins: [probe.plugin] });
+  const { database } = probe.services();
+  await w.write('POST', '/api/v1/alert-ticket-rules', w.acmeOps, rule);
+  const mine = (await w.write('POST', '/api/v1/tickets', w.acmeOps, { title: 'Database trouble this morning' })).json;
+  const fingerprint = 'db-prod-down';
+  const holder = await holdTrouble(database, fingerprint);
+  const fired = await raiseProdDown(probe.services(), fingerprint);
+  t.ok(await holder.waiters(1), 'the rule waits for the lock');
+  const linked = w.write('POST', `/api/v1/ops/alerts/${fired.id}/link-ticket`, w.acmeOps, { ticketId: mine.id });
+  t.ok(await holder.waiters(2), 'the person linking waits too');
+  await holder.release();
+  const answer = await linked;
+  t.equal(answer.status, 200, answer.text);
+  t.match(answer.json, { created: false, ticket: { id: mine.id, links: [{ type: 'alert', target: fired.id }] } });
+  await eventually(async () => ((await database.platform.query('SELECT 1 FROM ticket_alert_event')).length > 0 ? true : undefined));
+  const timeline = (await w.read(`/api/v1/tickets/${mine.id}/timeline`, w.acmeOps)).json.data;
+  t.ok(
+    timeline.some((e: any) => e.kind === 'alert' && e.body === 'Linked alert: db-prod is down'),
+    "the link is on the person's ticket's timeline",
+  );
+  const open = await database.platform.query('SELECT ticket_id FROM ticket_alert WHERE fingerprint = ? AND open', [fingerprint]);
+  t.equal(open.length, 1, 'one ticket holds the trouble');
 });

@@ -48,8 +48,13 @@ export class AlertTickets {
     return alert;
   }
 
-  /** Links the alert to a ticket; a fingerprint already gathered by another open ticket stays with it. */
+  /**
+   * Links the alert to a ticket; a fingerprint already gathered by another open ticket stays with it.
+   * Takes the fingerprint's lock: a rule opening a ticket for the same trouble at this instant would
+   * otherwise win the open-fingerprint index, and this link would be dropped by its conflict.
+   */
   async link(tx: Tx, ticketId: string, alert: Alert, ruleId: string | null, author: string): Promise<void> {
+    await this.lockFingerprint(tx, alert.fingerprint);
     const [held] = await tx.query<{ ticket_id: string }>('SELECT ticket_id FROM ticket_alert WHERE fingerprint = ? AND open', [alert.fingerprint]);
     const ticket = await this.deps.store.get(tx, ticketId, true);
     const open = !held && ticket.status !== 'resolved' && ticket.status !== 'closed';
