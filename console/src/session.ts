@@ -11,6 +11,8 @@ export interface ConsolePage {
   permission: string;
   list?: string;
   columns?: string[];
+  /** A create operation offered as a form, with its request schema (`GET /api/v1/console/pages`). */
+  create?: { operationId: string; label: string; method: 'POST'; path: string; permission: string; schema: Record<string, unknown> };
 }
 
 /** Who is signed in, where, and what they may see: read once at sign-in and on a workspace switch. */

@@ -37,6 +37,18 @@ export function consoleDeclarationProblems(manifest: PluginManifest, where: stri
       (!Array.isArray(page.columns) || page.columns.length > 12 || page.columns.some((c) => typeof c !== 'string' || c.length > 64))
     )
       problems.push(`${name}: columns must be at most 12 field names`);
+    const create = page.create;
+    if (
+      create !== undefined &&
+      (typeof create !== 'object' ||
+        create === null ||
+        typeof create.operation !== 'string' ||
+        !/^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(create.operation) ||
+        typeof create.label !== 'string' ||
+        create.label.length === 0 ||
+        create.label.length > 50)
+    )
+      problems.push(`${name}: create must be { operation: an operationId, label: a button's words }`);
   }
   return problems;
 }

@@ -6,18 +6,49 @@ import { call } from '../plugin-api/testing.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import { publicGet } from '../testing/inline-plugins.ts';
 
-// A plugin with one console page over its list operation.
-const boardPlugin = () =>
+// A plugin with one console page over its list operation, and a create form for it.
+const boardSchema = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: { type: 'string', maxLength: 100 }, lane: { $ref: '#/components/schemas/Lane' } },
+};
+const boardPlugin = (create: { operation: string; label: string } = { operation: 'createBoard', label: 'New board' }) =>
   definePlugin({
     id: 'board',
     version: '1.0.0',
     host: '*',
-    openapi: { paths: { '/api/v1/boards': publicGet('listBoards') } },
-    permissions: [{ name: 'board:read', description: 'See boards' }],
-    policies: [{ role: 'viewer', permission: 'board:read' }],
-    console: { pages: [{ path: 'boards', title: 'Boards', navGroup: 'Planning', permission: 'board:read', list: '/api/v1/boards', columns: ['name'] }] },
+    openapi: {
+      paths: {
+        '/api/v1/boards': {
+          ...publicGet('listBoards'),
+          post: {
+            operationId: 'createBoard',
+            'x-permission': 'board:write',
+            requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewBoard' } } } },
+            responses: {
+              '201': { description: 'created', content: { 'application/json': { schema: { type: 'object' } } } },
+              ...Object.fromEntries(['400', '401', '403'].map((status) => [status, { description: 'refused' }])),
+            },
+          },
+        },
+      },
+      components: { schemas: { NewBoard: boardSchema, Lane: { type: 'string', enum: ['todo', 'doing', 'done'] } } },
+    },
+    permissions: [
+      { name: 'board:read', description: 'See boards' },
+      { name: 'board:write', description: 'Create boards' },
+    ],
+    policies: [
+      { role: 'viewer', permission: 'board:read' },
+      { role: 'ops_engineer', permission: 'board:write' },
+    ],
+    console: {
+      pages: [{ path: 'boards', title: 'Boards', navGroup: 'Planning', permission: 'board:read', list: '/api/v1/boards', columns: ['name'], create }],
+    },
     init(ctx) {
       ctx.handle('listBoards', () => ({ data: [{ name: 'Roadmap' }] }));
+      ctx.handle('createBoard', (req) => ({ status: 201, body: req.body }));
     },
   });
 
@@ -70,15 +101,44 @@ t.test('GET /api/v1/console/pages lists the pages of the plugins loaded now', as
   const { kernel, acmeViewer, admin } = await startWorld(t, { plugins: [boardPlugin()] });
   const listed = await call(kernel, 'GET', '/api/v1/console/pages', { headers: acmeViewer.headers });
   t.equal(listed.status, 200);
-  t.same(listed.json, {
-    data: [{ plugin: 'board', path: 'boards', title: 'Boards', navGroup: 'Planning', permission: 'board:read', list: '/api/v1/boards', columns: ['name'] }],
-  });
+  t.same(
+    listed.json,
+    {
+      data: [
+        {
+          plugin: 'board',
+          path: 'boards',
+          title: 'Boards',
+          navGroup: 'Planning',
+          permission: 'board:read',
+          list: '/api/v1/boards',
+          columns: ['name'],
+          create: {
+            operationId: 'createBoard',
+            label: 'New board',
+            method: 'POST',
+            path: '/api/v1/boards',
+            permission: 'board:write',
+            schema: { ...boardSchema, properties: { ...boardSchema.properties, lane: { type: 'string', enum: ['todo', 'doing', 'done'] } } },
+          },
+        },
+      ],
+    },
+    'the create form with its permission and its request schema, references resolved',
+  );
   t.equal((await call(kernel, 'GET', '/api/v1/console/pages', { headers: admin.headers })).status, 200, 'without a workspace too');
   const anonymous = await call(kernel, 'GET', '/api/v1/console/pages');
   t.equal(anonymous.status, 401);
   t.equal(anonymous.json.error.code, 'unauthorized');
   const forged = await call(kernel, 'GET', '/api/v1/console/pages', { headers: { authorization: 'Bearer not-a-token' } });
   t.equal(forged.status, 401);
+});
+
+t.test('a create form naming an operation the plugin does not have is left out, not offered', async (t) => {
+  const { kernel, acmeViewer } = await startWorld(t, { plugins: [boardPlugin({ operation: 'createPlan', label: 'New plan' })] });
+  const [page] = (await call(kernel, 'GET', '/api/v1/console/pages', { headers: acmeViewer.headers })).json.data;
+  t.equal(page.path, 'boards');
+  t.notOk('create' in page);
 });
 
 t.test('an unlicensed plugin contributes no console page', async (t) => {
@@ -98,8 +158,9 @@ t.test('console declarations are checked before a plugin loads', async (t) => {
       pages: [
         { path: 'Boards!', title: 'x', navGroup: 'x', permission: 'board:read' },
         { path: 'alerts', title: 'Mine', navGroup: 'x', permission: 'board:read' },
-        { path: 'plans', title: '', navGroup: 'x', permission: 'board:write' },
+        { path: 'plans', title: '', navGroup: 'x', permission: 'board:admin' },
         { path: 'other', title: 'Other', navGroup: 'x', permission: 'board:read', list: 'https://elsewhere.example/x' },
+        { path: 'forms', title: 'Forms', navGroup: 'x', permission: 'board:read', create: { operation: 'POST /api/v1/boards', label: '' } },
       ],
     }),
     '0.1.0',
@@ -108,7 +169,8 @@ t.test('console declarations are checked before a plugin loads', async (t) => {
   t.match(problems.join('\n'), /"Boards!": path must be lowercase/);
   t.match(problems.join('\n'), /"alerts": the console's own page is there/);
   t.match(problems.join('\n'), /"plans": title must be a non-empty string/);
-  t.match(problems.join('\n'), /"plans": permission "board:write" is not one the manifest declares/);
+  t.match(problems.join('\n'), /"plans": permission "board:admin" is not one the manifest declares/);
   t.match(problems.join('\n'), /"other": list must be a parameterless \/api\/v1\/ path/);
+  t.match(problems.join('\n'), /"forms": create must be \{ operation: an operationId, label: a button's words \}/);
   t.match(validateManifest(manifest({ pages: 'boards' }), '0.1.0', 'test').join('\n'), /console must be \{ pages: \[\.\.\.\] \}/);
 });

@@ -229,7 +229,7 @@ export class Kernel {
             license.module,
             ...settingsAndSecrets.modules,
             ...workspaceJobs.modules,
-            consoleModule({ loaded: () => plugins.current()?.loadedManifests() ?? [] }),
+            consoleModule({ loaded: () => plugins.current()?.loadedManifests() ?? [], document: () => plugins.current()?.currentRouter().document }),
           ],
           access,
           rbac: identity.rbac,

@@ -261,6 +261,11 @@ export interface ConsolePageDeclaration {
   list?: string;
   /** Row fields shown as the table's columns, in order (the first few fields when left out). */
   columns?: string[];
+  /**
+   * A `POST` operation of the plugin's contract (by operationId, with a JSON request body) the page
+   * offers as a form built from its request schema; `label` is its button (`New ticket`).
+   */
+  create?: { operation: string; label: string };
 }
 
 /** A plugin's settings sections: each a JSON schema of `type: 'object'` whose properties carry their `default`. */

@@ -58,15 +58,31 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
     ),
     console: {
       pages: [
-        { path: 'workflows', title: 'Workflows', navGroup: 'Automation', permission: 'automation.workflows:read', list: '/api/v1/workflows' },
+        {
+          path: 'workflows',
+          title: 'Workflows',
+          navGroup: 'Automation',
+          permission: 'automation.workflows:read',
+          list: '/api/v1/workflows',
+          columns: ['name', 'enabled', 'description', 'nextRunAt', 'updatedAt'],
+          create: { operation: 'createWorkflow', label: 'New workflow' },
+        },
         {
           path: 'workflow-executions',
           title: 'Executions',
           navGroup: 'Automation',
           permission: 'automation.executions:read',
           list: '/api/v1/workflow-executions',
+          columns: ['workflowName', 'status', 'triggerKind', 'queuedAt', 'durationMs', 'failureMessage'],
         },
-        { path: 'change-events', title: 'Change events', navGroup: 'Automation', permission: 'automation.changes:read', list: '/api/v1/change-events' },
+        {
+          path: 'change-events',
+          title: 'Change events',
+          navGroup: 'Automation',
+          permission: 'automation.changes:read',
+          list: '/api/v1/change-events',
+          columns: ['title', 'kind', 'repository', 'status', 'actor', 'occurredAt'],
+        },
       ],
     },
     permissions: [

@@ -59,6 +59,7 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
           permission: 'ticketing.tickets:read',
           list: '/api/v1/tickets',
           columns: ['key', 'title', 'status', 'priority', 'assignee', 'requester'],
+          create: { operation: 'createTicket', label: 'New ticket' },
         },
       ],
     },

@@ -5304,6 +5304,27 @@ export interface components {
       list?: string;
       /** @description The row fields shown as the table's columns, in order. */
       columns?: string[];
+      create?: components['schemas']['ConsoleCreateForm'];
+    };
+    /** @description A create operation the page offers as a form (the page declares it by operationId). The console builds the form from `schema`, the operation's JSON request body as the loaded contract defines it (references resolved), and shows its button only to users who hold `permission`; the API checks the permission and validates the body anyway. */
+    ConsoleCreateForm: {
+      /** @example createTicket */
+      operationId: string;
+      /**
+       * @description What the form's button says.
+       * @example New ticket
+       */
+      label: string;
+      /** @enum {string} */
+      method: 'POST';
+      /** @example /api/v1/tickets */
+      path: string;
+      /** @example ticketing.tickets:write */
+      permission: string;
+      /** @description The request body's JSON Schema, with `$ref`s resolved. */
+      schema: {
+        [key: string]: unknown;
+      };
     };
     IngestPoint: {
       service_id: string;
@@ -8994,6 +9015,7 @@ export type CoreWorkspaceSettings = components['schemas']['CoreWorkspaceSettings
 export type SetupForm = components['schemas']['SetupForm'];
 export type ConsolePageList = components['schemas']['ConsolePageList'];
 export type ConsolePage = components['schemas']['ConsolePage'];
+export type ConsoleCreateForm = components['schemas']['ConsoleCreateForm'];
 export type IngestPoint = components['schemas']['IngestPoint'];
 export type IngestEvent = components['schemas']['IngestEvent'];
 export type IngestBatchRequest = components['schemas']['IngestBatchRequest'];

@@ -1,0 +1,175 @@
+import { ItopsApiError } from '@itops/sdk';
+import { useMemo, useState } from 'preact/hooks';
+import { api, describeError } from '../api.ts';
+import { Section } from '../components/ui.tsx';
+import type { ConsolePage } from '../session.ts';
+import { createdName, detailLines, type FieldProblem, type FormField, formBody, formFields } from './schema-form.ts';
+
+type CreateForm = NonNullable<ConsolePage['create']>;
+
+// A hint longer than this reads as documentation, not as a hint: the API reference has it whole.
+const hintLength = 160;
+
+function FieldInput(props: { field: FormField; id: string; describedBy?: string }) {
+  const { field, id } = props;
+  const common = { id, name: field.name, required: field.required, 'aria-describedby': props.describedBy };
+  switch (field.kind) {
+    case 'select':
+      return (
+        <select {...common} defaultValue={typeof field.initial === 'string' ? field.initial : ''}>
+          {field.required ? null : <option value="">(not set)</option>}
+          {field.options?.map((option) => (
+            <option value={option} key={option}>
+              {option.replaceAll('_', ' ')}
+            </option>
+          ))}
+        </select>
+      );
+    case 'checkbox':
+      return <input {...common} required={false} type="checkbox" defaultChecked={field.initial === true} />;
+    case 'textarea':
+    case 'json':
+      return (
+        <textarea
+          {...common}
+          rows={field.kind === 'json' ? 4 : 5}
+          maxLength={field.maxLength}
+          placeholder={field.placeholder}
+          spellcheck={field.kind !== 'json'}
+          class={field.kind === 'json' ? 'code' : undefined}
+          defaultValue={typeof field.initial === 'string' ? field.initial : undefined}
+        />
+      );
+    case 'number':
+      return (
+        <input
+          {...common}
+          type="number"
+          min={field.min}
+          max={field.max}
+          step={field.integer ? 1 : 'any'}
+          placeholder={field.placeholder}
+          defaultValue={typeof field.initial === 'string' ? field.initial : undefined}
+        />
+      );
+    case 'datetime':
+    case 'date':
+      return (
+        <input
+          {...common}
+          type={field.kind === 'date' ? 'date' : 'datetime-local'}
+          defaultValue={typeof field.initial === 'string' ? field.initial : undefined}
+        />
+      );
+    default:
+      return (
+        <input
+          {...common}
+          // Preact's types pair each input type with its attributes; email and url take text's.
+          type={(field.kind === 'email' || field.kind === 'url' ? field.kind : 'text') as 'text'}
+          maxLength={field.maxLength}
+          placeholder={field.placeholder}
+          defaultValue={typeof field.initial === 'string' ? field.initial : undefined}
+        />
+      );
+  }
+}
+
+/**
+ * The create form a plugin page declares, built from its operation's request schema: the console
+ * knows nothing of the plugin beyond what `GET /api/v1/console/pages` says. The API validates the
+ * body as it would any client's; its details are shown beside the fields' names.
+ */
+export function PluginCreateForm(props: { form: CreateForm; onCreated: (notice: string) => void; onCancel: () => void }) {
+  const fields = useMemo(() => formFields(props.form.schema), [props.form]);
+  const [problems, setProblems] = useState<FieldProblem[]>([]);
+  const [error, setError] = useState<{ message: string; lines: string[] }>();
+  const [busy, setBusy] = useState(false);
+  const prefix = `create-${props.form.operationId}`;
+
+  const onSubmit = async (event: Event) => {
+    event.preventDefault();
+    const element = event.currentTarget as HTMLFormElement;
+    const data = new FormData(element);
+    const { body, problems } = formBody(fields, (name) =>
+      fields.find((f) => f.name === name)?.kind === 'checkbox' ? data.has(name) : String(data.get(name) ?? ''),
+    );
+    setProblems(problems);
+    setError(undefined);
+    if (problems.length > 0) return;
+    setBusy(true);
+    try {
+      const response = await api.send(
+        new Request(new URL(props.form.path, location.origin), {
+          method: props.form.method,
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': crypto.randomUUID() },
+          body: JSON.stringify(body),
+        }),
+      );
+      if (!response.ok) throw await ItopsApiError.fromResponse(response);
+      const created = await response.json().catch(() => undefined);
+      const name = createdName(created);
+      element.reset();
+      props.onCreated(name ? `Created “${name}”.` : 'Created.');
+    } catch (e) {
+      setError({ message: describeError(e), lines: e instanceof ItopsApiError ? detailLines(e.details, fields) : [] });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Section title={props.form.label} id={`${prefix}--heading`}>
+      <form class="form-grid" onSubmit={onSubmit} noValidate={false}>
+        {fields.map((field) => {
+          const id = `${prefix}-${field.name}`;
+          const problem = problems.find((p) => p.field === field.name);
+          const hint = field.hint && field.hint.length <= hintLength ? field.hint : undefined;
+          const described = [hint ? `${id}-hint` : '', problem ? `${id}-problem` : ''].filter(Boolean).join(' ') || undefined;
+          return (
+            <div class="form-row" key={field.name}>
+              <label for={id}>
+                {field.label}
+                {field.required ? <span class="required-mark"> (required)</span> : null}
+                {field.kind === 'json' ? <span class="muted"> (JSON)</span> : null}
+              </label>
+              <div class="form-control">
+                <FieldInput field={field} id={id} describedBy={described} />
+                {hint ? (
+                  <p class="field-hint muted" id={`${id}-hint`}>
+                    {hint}
+                  </p>
+                ) : null}
+                {problem ? (
+                  <p class="error" id={`${id}-problem`}>
+                    {problem.message}
+                  </p>
+                ) : null}
+              </div>
+            </div>
+          );
+        })}
+        {error ? (
+          <div class="error" role="alert">
+            <p>{error.message}</p>
+            {error.lines.length > 0 ? (
+              <ul class="error-details">
+                {error.lines.map((line) => (
+                  <li key={line}>{line}</li>
+                ))}
+              </ul>
+            ) : null}
+          </div>
+        ) : null}
+        <div class="form-buttons">
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create'}
+          </button>
+          <button type="button" onClick={props.onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Section>
+  );
+}

@@ -1,0 +1,172 @@
+import { columnTitle } from './plugin-cells.ts';
+
+/**
+ * A plugin's create form, built from its operation's request schema (as `GET /api/v1/console/pages`
+ * sends it, references resolved): one field per property, shaped by its type. What a form cannot
+ * express field by field (objects, lists of objects, alternatives) is typed as JSON.
+ */
+export type FieldKind = 'text' | 'textarea' | 'email' | 'url' | 'select' | 'checkbox' | 'number' | 'datetime' | 'date' | 'list' | 'json';
+
+export interface FormField {
+  name: string;
+  label: string;
+  kind: FieldKind;
+  required: boolean;
+  /** Null is a value the API takes: an empty optional field is sent as null rather than left out. */
+  nullable: boolean;
+  hint?: string;
+  options?: string[];
+  maxLength?: number;
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  /** The field's initial text (or checkbox state), from the schema's default. */
+  initial?: string | boolean;
+  placeholder?: string;
+}
+
+type Schema = Record<string, any>;
+
+// Longer strings are prose (a description, an article's body): a text area.
+const longText = 1000;
+
+export function formFields(schema: Schema): FormField[] {
+  const required = new Set<string>(Array.isArray(schema.required) ? schema.required : []);
+  return Object.entries<Schema>(schema.properties ?? {})
+    .filter(([, property]) => property && typeof property === 'object' && !property.readOnly)
+    .map(([name, property]) => fieldOf(name, property, required.has(name)));
+}
+
+function fieldOf(name: string, property: Schema, required: boolean): FormField {
+  const types = typesOf(property);
+  const nullable = types.includes('null');
+  const type = types.find((t) => t !== 'null');
+  const field: FormField = { name, label: columnTitle(name), kind: 'json', required, nullable };
+  if (typeof property.description === 'string') field.hint = property.description;
+  const example = Array.isArray(property.examples) ? property.examples[0] : undefined;
+  const enumeration = Array.isArray(property.enum) ? property.enum.filter((v: unknown) => typeof v === 'string') : undefined;
+  const isAlternative = property.oneOf || property.anyOf || types.length - (nullable ? 1 : 0) > 1;
+  if (isAlternative || !type) return withJson(field, property, example);
+  if (type === 'string' && enumeration?.length) {
+    Object.assign(field, { kind: 'select', options: enumeration });
+  } else if (type === 'string') {
+    const format = property.format;
+    field.kind =
+      format === 'date-time'
+        ? 'datetime'
+        : format === 'date'
+          ? 'date'
+          : format === 'email'
+            ? 'email'
+            : format === 'uri' || format === 'url'
+              ? 'url'
+              : (property.maxLength ?? Number.POSITIVE_INFINITY) > longText
+                ? 'textarea'
+                : 'text';
+    if (typeof property.maxLength === 'number') field.maxLength = property.maxLength;
+    if (typeof example === 'string') field.placeholder = example;
+  } else if (type === 'integer' || type === 'number') {
+    Object.assign(field, { kind: 'number', integer: type === 'integer' });
+    if (typeof property.minimum === 'number') field.min = property.minimum;
+    if (typeof property.maximum === 'number') field.max = property.maximum;
+    if (typeof example === 'number') field.placeholder = String(example);
+  } else if (type === 'boolean') {
+    field.kind = 'checkbox';
+    field.initial = property.default === true;
+    return field;
+  } else if (type === 'array' && typesOf(property.items ?? {}).every((t) => t === 'string') && !property.items?.oneOf) {
+    field.kind = 'list';
+    const allowed = Array.isArray(property.items?.enum) ? property.items.enum : undefined;
+    field.placeholder = allowed ? allowed.join(', ') : 'comma-separated';
+  } else {
+    return withJson(field, property, example);
+  }
+  if (property.default !== undefined && property.default !== null) field.initial = String(property.default);
+  return field;
+}
+
+function withJson(field: FormField, property: Schema, example: unknown): FormField {
+  field.kind = 'json';
+  const shown = example ?? property.default;
+  if (shown !== undefined) field.placeholder = JSON.stringify(shown);
+  return field;
+}
+
+function typesOf(schema: Schema): string[] {
+  if (Array.isArray(schema.type)) return schema.type;
+  if (typeof schema.type === 'string') return [schema.type];
+  if (schema.enum) return [...new Set<string>(schema.enum.map((v: unknown) => (v === null ? 'null' : typeof v)))];
+  return [];
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * The request body from what was typed (`read` gives a field's text, or a checkbox's state). An empty
+ * optional field is left out (or null, when the API takes null); JSON that does not parse is a
+ * problem of its field, and nothing is sent.
+ */
+export function formBody(fields: FormField[], read: (name: string) => string | boolean): { body: Record<string, unknown>; problems: FieldProblem[] } {
+  const body: Record<string, unknown> = {};
+  const problems: FieldProblem[] = [];
+  for (const field of fields) {
+    const raw = read(field.name);
+    if (field.kind === 'checkbox') {
+      body[field.name] = raw === true;
+      continue;
+    }
+    const text = typeof raw === 'string' ? raw.trim() : '';
+    if (text === '') {
+      if (field.required) problems.push({ field: field.name, message: `${field.label} is required` });
+      else if (field.nullable) body[field.name] = null;
+      continue;
+    }
+    switch (field.kind) {
+      case 'number':
+        body[field.name] = Number(text);
+        break;
+      case 'datetime':
+        // datetime-local is the browser's local time without a zone: sent as the instant it names.
+        body[field.name] = new Date(text).toISOString();
+        break;
+      case 'list':
+        body[field.name] = text
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean);
+        break;
+      case 'json':
+        try {
+          body[field.name] = JSON.parse(text);
+        } catch {
+          problems.push({ field: field.name, message: `${field.label} is not valid JSON` });
+        }
+        break;
+      default:
+        body[field.name] = text;
+    }
+  }
+  return { body, problems };
+}
+
+/** The words a person reads for an API's validation details (`[{ path: '/title', message }]`). */
+export function detailLines(details: unknown, fields: FormField[]): string[] {
+  if (!Array.isArray(details)) return [];
+  const labels = new Map(fields.map((f) => [f.name, f.label]));
+  return details.flatMap((detail) => {
+    if (!detail || typeof detail !== 'object' || typeof detail.message !== 'string') return [];
+    const name = typeof detail.path === 'string' ? detail.path.replace(/^\/(requestBody\/|body\/)?/, '').split('/')[0] : '';
+    return [`${labels.get(name) ?? (name || 'The form')}: ${detail.message}`];
+  });
+}
+
+/** How a created row is named in the notice: its key, name or title, else its id. */
+export function createdName(row: unknown): string | undefined {
+  if (!row || typeof row !== 'object') return undefined;
+  const r = row as Record<string, unknown>;
+  for (const field of ['key', 'name', 'title', 'number', 'id']) if (typeof r[field] === 'string' && r[field]) return r[field] as string;
+  return undefined;
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { discoverFirstParty } from '../kernel/plugin-discovery.ts';
+import type { PluginManifest } from '../plugin-api/index.ts';
+import { createFormOf } from './create-forms.ts';
+
+// The bundled contract holds every first-party operation: each page's declaration must name what is in it.
+const contract = JSON.parse(readFileSync(new URL('../../openapi/openapi.bundled.json', import.meta.url), 'utf8'));
+const resolve = (schema: any): any =>
+  schema?.$ref
+    ? resolve(
+        schema.$ref
+          .slice(2)
+          .split('/')
+          .reduce((n: any, p: string) => n[p], contract),
+      )
+    : schema;
+const propertiesOf = (schema: any): string[] => {
+  const s = resolve(schema);
+  return [...Object.keys(s?.properties ?? {}), ...(s?.allOf ?? []).flatMap(propertiesOf)];
+};
+/** The fields of a list answer's rows: the items of its array properties. */
+const rowFields = (path: string): string[] => {
+  const answer = resolve(contract.paths[path]?.get?.responses?.['200']?.content?.['application/json']?.schema);
+  return [answer, ...(answer?.allOf ?? [])]
+    .map(resolve)
+    .flatMap((part) => Object.values<any>(part?.properties ?? {}).map(resolve))
+    .filter((property) => property?.type === 'array')
+    .flatMap((list) => propertiesOf(list.items));
+};
+
+t.test("first-party console pages name their contract's list paths, row fields and create operations", async (t) => {
+  const manifests = (await discoverFirstParty('plugins')).map((p) => p.manifest as PluginManifest);
+  const pages = manifests.flatMap((m) => (m.console?.pages ?? []).map((page) => ({ plugin: m.id, page })));
+  t.ok(pages.length >= 15, `${pages.length} pages`);
+  for (const { plugin, page } of pages) {
+    if (page.list) t.ok(contract.paths[page.list]?.get, `${plugin}:${page.path}: GET ${page.list} is in the contract`);
+    if (page.list && page.columns) {
+      const fields = rowFields(page.list);
+      t.same(
+        page.columns.filter((c) => !fields.includes(c)),
+        [],
+        `${plugin}:${page.path}: every column is a field of the rows`,
+      );
+    }
+    if (page.create) {
+      const form = createFormOf(contract, plugin, page.create);
+      t.ok(form, `${plugin}:${page.path}: ${page.create.operation} is the plugin's POST with a JSON body`);
+      t.equal(form?.path, page.list, `${plugin}:${page.path}: it creates rows of the page's list`);
+    }
+  }
+  t.ok(pages.filter((p) => p.page.create).length >= 6, 'tickets, clients, quotes, invoices, articles and workflows can be created from their pages');
+});
