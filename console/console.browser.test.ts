@@ -326,6 +326,14 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     .filter({ hasText: /^Created “TCK-\d+”\.$/ })
     .waitFor();
   await page.getByRole('region', { name: 'Tickets', exact: true }).getByRole('cell', { name: 'Printer on floor 3 jams' }).waitFor();
+  // A workflow's trigger and steps are objects: typed as JSON, with their shape to start from.
+  await page.getByRole('link', { name: 'Workflows', exact: true }).click();
+  await page.getByRole('button', { name: 'New workflow' }).click();
+  const workflowForm = page.getByRole('region', { name: 'New workflow' });
+  t.equal(await workflowForm.getByLabel('Trigger (required) (JSON)').getAttribute('placeholder'), '{"type":"manual"}');
+  await everyWay('automation-workflow-new');
+  await workflowForm.getByRole('button', { name: 'Cancel' }).click();
+  t.equal(await workflowForm.count(), 0, 'cancel closes the form');
 
   // Every page, each checked with axe-core and photographed light, dark, and dark on a phone.
   for (const [link, heading, name] of [

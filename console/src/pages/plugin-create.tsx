@@ -25,6 +25,14 @@ function FieldInput(props: { field: FormField; id: string; describedBy?: string 
           ))}
         </select>
       );
+    case 'yesno':
+      return (
+        <select {...common}>
+          {field.required ? null : <option value="">(not set)</option>}
+          <option value="yes">yes</option>
+          <option value="no">no</option>
+        </select>
+      );
     case 'checkbox':
       return <input {...common} required={false} type="checkbox" defaultChecked={field.initial === true} />;
     case 'textarea':

@@ -27,7 +27,7 @@ t.test("a ticket's form: one field per property, shaped by its type", async (t) 
   t.match(fields.priority, { kind: 'select', options: ['low', 'medium', 'high', 'urgent'], required: false });
   t.match(fields.clientId, { label: 'Client id', kind: 'text', nullable: true });
   t.match(fields.tags, { kind: 'list' });
-  t.match(fields.links, { kind: 'json' }, 'a list of objects is typed as JSON');
+  t.match(fields.links, { kind: 'json', placeholder: '[{"type":"ticket","target":""}]' }, 'a list of objects is typed as JSON, its shape shown');
   t.match(fields.slaPolicyId, { kind: 'text', nullable: true, maxLength: 36 });
 });
 
@@ -54,9 +54,9 @@ t.test('the other shapes: dates, numbers, booleans, emails, alternatives', async
   t.match(fields.email, { kind: 'email', nullable: true });
   t.match(fields.retries, { kind: 'number', integer: true, min: 0, max: 10, initial: '3' });
   t.match(fields.enabled, { kind: 'checkbox', initial: true });
-  t.match(fields.notify, { kind: 'checkbox', initial: false });
+  t.match(fields.notify, { kind: 'yesno' }, 'without a default, a choice that can leave it to the API');
   t.match(fields.trigger, { kind: 'json', placeholder: '{"type":"manual"}' }, 'an object shows its example');
-  t.match(fields.value, { kind: 'json' }, 'alternatives are typed as JSON');
+  t.match(fields.value, { kind: 'json', placeholder: '""' }, 'alternatives are typed as JSON, the first one shown');
   t.notOk(fields.id, 'read-only properties are not asked for');
 });
 
@@ -70,7 +70,9 @@ t.test('the body: typed values, empty optional fields left out or null, JSON par
       note: { type: 'string' },
       tags: { type: 'array', items: { type: 'string' } },
       retries: { type: 'integer' },
-      enabled: { type: 'boolean' },
+      enabled: { type: 'boolean', default: true },
+      notify: { type: 'boolean' },
+      urgent: { type: 'boolean' },
       dueAt: { type: 'string', format: 'date-time' },
       trigger: { type: 'object' },
     },
@@ -82,6 +84,8 @@ t.test('the body: typed values, empty optional fields left out or null, JSON par
     tags: 'disk, prod,, ',
     retries: '4',
     enabled: false,
+    notify: 'no',
+    urgent: '',
     dueAt: '2026-12-31T12:00',
     trigger: '{"type":"manual"}',
   };
@@ -93,6 +97,7 @@ t.test('the body: typed values, empty optional fields left out or null, JSON par
     tags: ['disk', 'prod'],
     retries: 4,
     enabled: false,
+    notify: false,
     dueAt: new Date('2026-12-31T12:00').toISOString(),
     trigger: { type: 'manual' },
   });

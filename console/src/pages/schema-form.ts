@@ -5,7 +5,7 @@ import { columnTitle } from './plugin-cells.ts';
  * sends it, references resolved): one field per property, shaped by its type. What a form cannot
  * express field by field (objects, lists of objects, alternatives) is typed as JSON.
  */
-export type FieldKind = 'text' | 'textarea' | 'email' | 'url' | 'select' | 'checkbox' | 'number' | 'datetime' | 'date' | 'list' | 'json';
+export type FieldKind = 'text' | 'textarea' | 'email' | 'url' | 'select' | 'checkbox' | 'yesno' | 'number' | 'datetime' | 'date' | 'list' | 'json';
 
 export interface FormField {
   name: string;
@@ -71,8 +71,10 @@ function fieldOf(name: string, property: Schema, required: boolean): FormField {
     if (typeof property.maximum === 'number') field.max = property.maximum;
     if (typeof example === 'number') field.placeholder = String(example);
   } else if (type === 'boolean') {
+    // A checkbox cannot say "not set": without a default the API decides, so the choice includes leaving it to it.
+    if (typeof property.default !== 'boolean') return Object.assign(field, { kind: 'yesno' as const });
     field.kind = 'checkbox';
-    field.initial = property.default === true;
+    field.initial = property.default;
     return field;
   } else if (type === 'array' && typesOf(property.items ?? {}).every((t) => t === 'string') && !property.items?.oneOf) {
     field.kind = 'list';
@@ -87,9 +89,35 @@ function fieldOf(name: string, property: Schema, required: boolean): FormField {
 
 function withJson(field: FormField, property: Schema, example: unknown): FormField {
   field.kind = 'json';
-  const shown = example ?? property.default;
+  const shown = example ?? property.default ?? skeletonOf(property, 0);
   if (shown !== undefined) field.placeholder = JSON.stringify(shown);
   return field;
+}
+
+/**
+ * A value of the schema's shape, to show what JSON the field takes when the schema gives no example:
+ * required properties (all of a small object's), the first of alternatives and enum values.
+ */
+function skeletonOf(schema: Schema | undefined, depth: number): unknown {
+  if (!schema || typeof schema !== 'object' || depth > 3) return undefined;
+  if (schema.examples?.[0] !== undefined) return schema.examples[0];
+  const alternatives = schema.oneOf ?? schema.anyOf;
+  if (Array.isArray(alternatives)) return skeletonOf(alternatives[0], depth);
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const type = typesOf(schema).find((t) => t !== 'null');
+  if (type === 'array') {
+    const item = skeletonOf(schema.items, depth + 1);
+    return item === undefined ? [] : [item];
+  }
+  if (type === 'object' || schema.properties) {
+    const properties = Object.keys(schema.properties ?? {});
+    const shown = Array.isArray(schema.required) && schema.required.length ? schema.required : properties.length <= 4 ? properties : [];
+    return Object.fromEntries(shown.map((name: string) => [name, skeletonOf(schema.properties?.[name], depth + 1) ?? null]));
+  }
+  if (type === 'string') return '';
+  if (type === 'integer' || type === 'number') return typeof schema.minimum === 'number' ? schema.minimum : 0;
+  if (type === 'boolean') return false;
+  return undefined;
 }
 
 function typesOf(schema: Schema): string[] {
@@ -127,6 +155,9 @@ export function formBody(fields: FormField[], read: (name: string) => string | b
     switch (field.kind) {
       case 'number':
         body[field.name] = Number(text);
+        break;
+      case 'yesno':
+        body[field.name] = text === 'yes';
         break;
       case 'datetime':
         // datetime-local is the browser's local time without a zone: sent as the instant it names.
