@@ -545,6 +545,14 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.getByRole('link', { name: 'job-07' }).waitFor();
   t.equal(await page.locator('tbody tr').count(), 1, 'the search finds one');
   await accessible('heartbeats-paged');
+  // A plugin's page is paged by its list API too: 55 heartbeats made, 55 records in the audit trail.
+  await page.getByRole('link', { name: 'Audit trail', exact: true }).click();
+  const trailPages = page.getByRole('navigation', { name: 'Audit trail pages' });
+  await trailPages.getByText(/^1–50 of \d+$/).waitFor();
+  await trailPages.getByRole('button', { name: 'Next' }).click();
+  await trailPages.getByText(/^51–\d+ of \d+$/).waitFor();
+  t.ok((await page.getByRole('region', { name: 'Audit trail', exact: true }).locator('tbody tr').count()) >= 5, 'the next page of records');
+  await page.getByRole('link', { name: 'Heartbeats' }).click();
   await page.getByRole('combobox', { name: 'Workspace', exact: true }).selectOption('acme');
   await page.getByRole('link', { name: 'nightly-backup' }).waitFor();
   await page.getByRole('link', { name: 'Profile & API keys' }).click();

@@ -218,7 +218,8 @@ function Page(props: { route: string; session: Session }) {
     const View = pluginViews[`${plugin.plugin}:${plugin.path}`];
     const id = props.route.slice(plugin.path.length + 1) || undefined;
     if (View) return <View id={id} />;
-    if (!id) return <PluginPage page={plugin} />;
+    // Keyed by the page: another page starts with its own form, notice and offset.
+    if (!id) return <PluginPage key={`${plugin.plugin}:${plugin.path}`} page={plugin} />;
   }
   return (
     <>

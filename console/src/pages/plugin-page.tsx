@@ -1,5 +1,6 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { getUntyped } from '../api.ts';
+import { Pager } from '../components/pager.tsx';
 import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
@@ -7,18 +8,7 @@ import type { ConsolePage } from '../session.ts';
 import { can, useSession } from '../session.ts';
 import { cellShape, columnTitle } from './plugin-cells.ts';
 import { PluginCreateForm } from './plugin-create.tsx';
-
-type Row = Record<string, unknown>;
-
-/** The rows of a list answer, whatever envelope the plugin's API uses (`data`, `anomalies`, `services`, ...). */
-function rowsOf(body: unknown): Row[] {
-  if (Array.isArray(body)) return body as Row[];
-  if (body && typeof body === 'object') {
-    const lists = Object.values(body).filter(Array.isArray);
-    if (lists.length) return lists[0] as Row[];
-  }
-  return [];
-}
+import { listHeading, listOf, type Row } from './plugin-list.ts';
 
 function Cell(props: { field: string; value: unknown }) {
   const shape = cellShape(props.field, props.value);
@@ -36,8 +26,14 @@ export function PluginPage(props: { page: ConsolePage }) {
   const create = page.create && can(session, page.create.permission) ? page.create : undefined;
   // The console does not know which topics a plugin's rows follow: any event reloads them (once a second at most).
   const tick = useLiveTick(['']);
-  const rows = useLoad(() => (page.list ? getUntyped(page.list).then(rowsOf) : Promise.resolve([] as Row[])), [page.list, session.workspace, tick]);
-  const columns = page.columns ?? Object.keys(rows.data?.[0] ?? {}).slice(0, 6);
+  const [offset, setOffset] = useState(0);
+  useEffect(() => setOffset(0), [session.workspace]);
+  const list = useLoad<ReturnType<typeof listOf>>(
+    () => (page.list ? getUntyped(page.list, offset > 0 ? { offset } : {}).then(listOf) : Promise.resolve({ rows: [] as Row[] })),
+    [page.list, session.workspace, tick, offset],
+  );
+  const rows = list.data?.rows;
+  const columns = page.columns ?? Object.keys(rows?.[0] ?? {}).slice(0, 6);
   return (
     <>
       <PageHeader title={page.title}>
@@ -64,19 +60,22 @@ export function PluginPage(props: { page: ConsolePage }) {
           onCreated={(text) => {
             setNotice(text);
             setCreating(false);
-            rows.reload();
+            // Lists show the newest first: the new row is on the first page.
+            if (offset === 0) list.reload();
+            else setOffset(0);
           }}
           onCancel={() => setCreating(false)}
         />
       ) : null}
-      <ErrorNote error={rows.error} />
-      <Section title={`All ${page.title.toLowerCase()}`}>
+      <ErrorNote error={list.error} />
+      <Section title={listHeading(page.title)}>
         <Table
           caption={page.title}
-          rows={rows.data}
+          rows={rows}
           empty={create ? `Nothing here yet: “${create.label}” adds the first.` : 'Nothing here yet.'}
           columns={columns.map((c) => ({ title: columnTitle(c), cell: (r: Row) => <Cell field={c} value={r[c]} /> }))}
         />
+        <Pager page={list.data?.page} onOffset={setOffset} label={page.title} />
       </Section>
     </>
   );
