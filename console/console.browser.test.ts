@@ -305,7 +305,43 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await clientForm.getByRole('button', { name: 'Create' }).click();
   await page.getByRole('status').filter({ hasText: 'Created “Globex Corporation”.' }).waitFor();
   t.equal(await clientForm.count(), 0, 'the form closes once the client is created');
-  await page.getByRole('region', { name: 'Clients', exact: true }).getByRole('cell', { name: 'Globex Corporation', exact: true }).waitFor();
+  // Its row leads to its own page: its fields, and an edit form that starts from them.
+  await page.getByRole('region', { name: 'Clients', exact: true }).getByRole('link', { name: 'Globex Corporation', exact: true }).click();
+  await page.getByRole('heading', { name: 'Globex Corporation', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  const clientEdit = page.getByRole('region', { name: 'Edit “Globex Corporation”' });
+  t.equal(await clientEdit.getByLabel('Email').inputValue(), 'billing@globex.test', 'the form starts from the record');
+  t.equal(await clientEdit.getByLabel('Tags').inputValue(), 'enterprise, emea');
+  // Someone else renames the client meanwhile: this edit is refused rather than laid over theirs.
+  const clientId = new URL(page.url()).pathname.split('/').pop();
+  const renamed = await fetch(`${kernel.url}/api/v1/clients/${clientId}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}`, 'x-workspace-id': 'acme', 'idempotency-key': 'rename-globex' },
+    body: JSON.stringify({ name: 'Globex Corp.', version: 1 }),
+  });
+  t.equal(renamed.status, 200, 'renamed through the API');
+  await clientEdit.getByLabel('Status').selectOption('inactive');
+  asked = /status of (401|409)/;
+  await clientEdit.getByRole('button', { name: 'Save' }).click();
+  await clientEdit
+    .getByRole('alert')
+    .filter({ hasText: /changed since version 1/ })
+    .waitFor();
+  asked = /status of 401/;
+  await page.getByRole('heading', { name: 'Globex Corp.', level: 1 }).waitFor();
+  await accessible('portal-client-conflict');
+  await clientEdit.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await page.getByRole('region', { name: 'Edit “Globex Corp.”' }).getByLabel('Status').selectOption('inactive');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: /^Saved\.$/ })
+    .waitFor();
+  await page.locator('.record-fields .badge-inactive').waitFor();
+  await everyWay('portal-client-record');
+  await page.getByRole('link', { name: 'All clients' }).click();
+  await page.getByRole('region', { name: 'Clients', exact: true }).getByRole('cell', { name: 'Globex Corp.', exact: true }).waitFor();
   await page.getByRole('link', { name: 'Tickets', exact: true }).click();
   await page.getByRole('button', { name: 'New ticket' }).click();
   const ticketForm = page.getByRole('region', { name: 'New ticket' });
@@ -325,7 +361,15 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     .getByRole('status')
     .filter({ hasText: /^Created “TCK-\d+”\.$/ })
     .waitFor();
-  await page.getByRole('region', { name: 'Tickets', exact: true }).getByRole('cell', { name: 'Printer on floor 3 jams' }).waitFor();
+  const printerRow = page.getByRole('region', { name: 'Tickets', exact: true }).getByRole('row', { name: /Printer on floor 3 jams/ });
+  await printerRow.waitFor();
+  // Opened by mistake: deleted from its own page, after a question asked in the page.
+  await printerRow.getByRole('link', { name: /^TCK-\d+$/ }).click();
+  await page.getByRole('heading', { name: /^TCK-\d+$/, level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('group', { name: 'Delete' }).getByRole('button', { name: 'Yes, delete' }).click();
+  await page.getByRole('heading', { name: 'Tickets', level: 1 }).waitFor();
+  await printerRow.waitFor({ state: 'detached' });
   // A workflow's trigger and steps are objects: typed as JSON, with their shape to start from.
   await page.getByRole('link', { name: 'Workflows', exact: true }).click();
   await page.getByRole('button', { name: 'New workflow' }).click();

@@ -7,6 +7,7 @@ import { DashboardPage } from './pages/dashboard.tsx';
 import { LicensePage } from './pages/license.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { PluginPage } from './pages/plugin-page.tsx';
+import { PluginRecordPage } from './pages/plugin-record.tsx';
 import { pluginViews } from './plugin-views/plugin-views.tsx';
 import { ProfilePage } from './pages/profile.tsx';
 import { navigate, useRoute } from './router.ts';
@@ -220,6 +221,7 @@ function Page(props: { route: string; session: Session }) {
     if (View) return <View id={id} />;
     // Keyed by the page: another page starts with its own form, notice and offset.
     if (!id) return <PluginPage key={`${plugin.plugin}:${plugin.path}`} page={plugin} />;
+    if (plugin.record) return <PluginRecordPage key={`${plugin.plugin}:${props.route}`} page={plugin} id={decodeURIComponent(id)} />;
   }
   return (
     <>

@@ -13,6 +13,14 @@ export interface ConsolePage {
   columns?: string[];
   /** A create operation offered as a form, with its request schema (`GET /api/v1/console/pages`). */
   create?: { operationId: string; label: string; method: 'POST'; path: string; permission: string; schema: Record<string, unknown> };
+  /** The rows' own page (`GET <list>/{param}`), with its edit form and delete when the contract has them. */
+  record?: {
+    path: string;
+    param: string;
+    permission: string;
+    update?: { operationId: string; method: 'PATCH' | 'PUT'; permission: string; schema: Record<string, unknown> };
+    remove?: { operationId: string; permission: string };
+  };
 }
 
 /** Who is signed in, where, and what they may see: read once at sign-in and on a workspace switch. */

@@ -1,7 +1,7 @@
 import { coreFragments } from '../contract/core-fragments.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { PluginManifest } from '../plugin-api/index.ts';
-import { createFormOf } from './create-forms.ts';
+import { createFormOf, recordOf } from './contract-forms.ts';
 
 /**
  * `GET /api/v1/console/pages`: the console pages of the plugins loaded now. Read from the
@@ -18,6 +18,7 @@ export function consoleModule(deps: { loaded: () => PluginManifest[]; document: 
           data: deps.loaded().flatMap((manifest) =>
             (manifest.console?.pages ?? []).map((page) => {
               const create = page.create && document ? createFormOf(document, manifest.id, page.create) : undefined;
+              const record = page.list && document ? recordOf(document, manifest.id, page.list) : undefined;
               return {
                 plugin: manifest.id,
                 path: page.path,
@@ -27,6 +28,7 @@ export function consoleModule(deps: { loaded: () => PluginManifest[]; document: 
                 ...(page.list ? { list: page.list } : {}),
                 ...(page.columns ? { columns: page.columns } : {}),
                 ...(create ? { create } : {}),
+                ...(record ? { record } : {}),
               };
             }),
           ),

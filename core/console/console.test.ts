@@ -6,13 +6,16 @@ import { call } from '../plugin-api/testing.ts';
 import { startWorld } from '../testing/identity-fixtures.ts';
 import { publicGet } from '../testing/inline-plugins.ts';
 
-// A plugin with one console page over its list operation, and a create form for it.
+// A plugin with one console page over its list operation, a create form for it, and its rows'
+// resource operations (read, update, delete), which give the page a record view.
 const boardSchema = {
   type: 'object',
   required: ['name'],
   additionalProperties: false,
   properties: { name: { type: 'string', maxLength: 100 }, lane: { $ref: '#/components/schemas/Lane' } },
 };
+const ok = { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } };
+const refusals = Object.fromEntries(['400', '401', '403'].map((status) => [status, { description: 'refused' }]));
 const boardPlugin = (create: { operation: string; label: string } = { operation: 'createBoard', label: 'New board' }) =>
   definePlugin({
     id: 'board',
@@ -28,8 +31,23 @@ const boardPlugin = (create: { operation: string; label: string } = { operation:
             requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewBoard' } } } },
             responses: {
               '201': { description: 'created', content: { 'application/json': { schema: { type: 'object' } } } },
-              ...Object.fromEntries(['400', '401', '403'].map((status) => [status, { description: 'refused' }])),
+              ...refusals,
             },
+          },
+        },
+        '/api/v1/boards/{id}': {
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 36 } }],
+          get: { operationId: 'getBoard', 'x-permission': 'board:read', responses: { '200': ok, ...refusals, '404': { description: 'none' } } },
+          patch: {
+            operationId: 'updateBoard',
+            'x-permission': 'board:write',
+            requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewBoard' } } } },
+            responses: { '200': ok, ...refusals, '404': { description: 'none' } },
+          },
+          delete: {
+            operationId: 'deleteBoard',
+            'x-permission': 'board:admin',
+            responses: { '204': { description: 'gone' }, ...refusals, '404': { description: 'none' } },
           },
         },
       },
@@ -37,7 +55,8 @@ const boardPlugin = (create: { operation: string; label: string } = { operation:
     },
     permissions: [
       { name: 'board:read', description: 'See boards' },
-      { name: 'board:write', description: 'Create boards' },
+      { name: 'board:write', description: 'Create and change boards' },
+      { name: 'board:admin', description: 'Delete boards' },
     ],
     policies: [
       { role: 'viewer', permission: 'board:read' },
@@ -49,6 +68,9 @@ const boardPlugin = (create: { operation: string; label: string } = { operation:
     init(ctx) {
       ctx.handle('listBoards', () => ({ data: [{ name: 'Roadmap' }] }));
       ctx.handle('createBoard', (req) => ({ status: 201, body: req.body }));
+      ctx.handle('getBoard', (req) => ({ id: req.params.id, name: 'Roadmap' }));
+      ctx.handle('updateBoard', (req) => ({ id: req.params.id, ...(req.body as object) }));
+      ctx.handle('deleteBoard', () => ({ status: 204 }));
     },
   });
 
@@ -101,6 +123,7 @@ t.test('GET /api/v1/console/pages lists the pages of the plugins loaded now', as
   const { kernel, acmeViewer, admin } = await startWorld(t, { plugins: [boardPlugin()] });
   const listed = await call(kernel, 'GET', '/api/v1/console/pages', { headers: acmeViewer.headers });
   t.equal(listed.status, 200);
+  const resolvedBoard = { ...boardSchema, properties: { ...boardSchema.properties, lane: { type: 'string', enum: ['todo', 'doing', 'done'] } } };
   t.same(
     listed.json,
     {
@@ -119,12 +142,19 @@ t.test('GET /api/v1/console/pages lists the pages of the plugins loaded now', as
             method: 'POST',
             path: '/api/v1/boards',
             permission: 'board:write',
-            schema: { ...boardSchema, properties: { ...boardSchema.properties, lane: { type: 'string', enum: ['todo', 'doing', 'done'] } } },
+            schema: resolvedBoard,
+          },
+          record: {
+            path: '/api/v1/boards/{id}',
+            param: 'id',
+            permission: 'board:read',
+            update: { operationId: 'updateBoard', method: 'PATCH', permission: 'board:write', schema: resolvedBoard },
+            remove: { operationId: 'deleteBoard', permission: 'board:admin' },
           },
         },
       ],
     },
-    'the create form with its permission and its request schema, references resolved',
+    'the create form and the record view, with their permissions and request schemas, references resolved',
   );
   t.equal((await call(kernel, 'GET', '/api/v1/console/pages', { headers: admin.headers })).status, 200, 'without a workspace too');
   const anonymous = await call(kernel, 'GET', '/api/v1/console/pages');
@@ -158,7 +188,7 @@ t.test('console declarations are checked before a plugin loads', async (t) => {
       pages: [
         { path: 'Boards!', title: 'x', navGroup: 'x', permission: 'board:read' },
         { path: 'alerts', title: 'Mine', navGroup: 'x', permission: 'board:read' },
-        { path: 'plans', title: '', navGroup: 'x', permission: 'board:admin' },
+        { path: 'plans', title: '', navGroup: 'x', permission: 'board:own' },
         { path: 'other', title: 'Other', navGroup: 'x', permission: 'board:read', list: 'https://elsewhere.example/x' },
         { path: 'forms', title: 'Forms', navGroup: 'x', permission: 'board:read', create: { operation: 'POST /api/v1/boards', label: '' } },
       ],
@@ -169,7 +199,7 @@ t.test('console declarations are checked before a plugin loads', async (t) => {
   t.match(problems.join('\n'), /"Boards!": path must be lowercase/);
   t.match(problems.join('\n'), /"alerts": the console's own page is there/);
   t.match(problems.join('\n'), /"plans": title must be a non-empty string/);
-  t.match(problems.join('\n'), /"plans": permission "board:admin" is not one the manifest declares/);
+  t.match(problems.join('\n'), /"plans": permission "board:own" is not one the manifest declares/);
   t.match(problems.join('\n'), /"other": list must be a parameterless \/api\/v1\/ path/);
   t.match(problems.join('\n'), /"forms": create must be \{ operation: an operationId, label: a button's words \}/);
   t.match(validateManifest(manifest({ pages: 'boards' }), '0.1.0', 'test').join('\n'), /console must be \{ pages: \[\.\.\.\] \}/);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { discoverFirstParty } from '../kernel/plugin-discovery.ts';
 import type { PluginManifest } from '../plugin-api/index.ts';
-import { createFormOf } from './create-forms.ts';
+import { createFormOf, recordOf } from './contract-forms.ts';
 
 // The bundled contract holds every first-party operation: each page's declaration must name what is in it.
 const contract = JSON.parse(readFileSync(new URL('../../openapi/openapi.bundled.json', import.meta.url), 'utf8'));
@@ -49,5 +49,16 @@ t.test("first-party console pages name their contract's list paths, row fields a
       t.equal(form?.path, page.list, `${plugin}:${page.path}: it creates rows of the page's list`);
     }
   }
+  const records = pages.filter((p) => p.page.list && recordOf(contract, p.plugin, p.page.list));
+  t.ok(records.length >= 10, `${records.length} pages link their rows to a record view`);
+  t.match(recordOf(contract, 'ticketing', '/api/v1/tickets'), {
+    path: '/api/v1/tickets/{id}',
+    param: 'id',
+    permission: 'ticketing.tickets:read',
+    update: { operationId: 'updateTicket', method: 'PATCH', permission: 'ticketing.tickets:write', schema: { required: ['version'] } },
+    remove: { operationId: 'deleteTicket', permission: 'ticketing.tickets:delete' },
+  });
+  t.match(recordOf(contract, 'aiops', '/api/v1/anomalies'), { path: '/api/v1/anomalies/{anomaly_id}', param: 'anomaly_id' }, 'read only');
+  t.notOk(recordOf(contract, 'aiops', '/api/v1/anomalies')?.update);
   t.ok(pages.filter((p) => p.page.create).length >= 6, 'tickets, clients, quotes, invoices, articles and workflows can be created from their pages');
 });

@@ -5305,6 +5305,35 @@ export interface components {
       /** @description The row fields shown as the table's columns, in order. */
       columns?: string[];
       create?: components['schemas']['ConsoleCreateForm'];
+      record?: components['schemas']['ConsoleRecord'];
+    };
+    /** @description One row of the page's list, when the plugin's contract follows the resource pattern: a `GET` at the list path and one path parameter (`/api/v1/tickets/{id}`). The console links each row to a page of its fields, with an edit form (from the `PATCH`, else the `PUT`, request schema) and a delete button when the contract has them, each shown only to users who hold its permission. Derived from the loaded contract; a plugin declares nothing for it. */
+    ConsoleRecord: {
+      /** @example /api/v1/tickets/{id} */
+      path: string;
+      /**
+       * @description The path parameter, also the row field that holds its value.
+       * @example id
+       */
+      param: string;
+      /** @example ticketing.tickets:read */
+      permission: string;
+      update?: {
+        /** @example updateTicket */
+        operationId: string;
+        /** @enum {string} */
+        method: 'PATCH' | 'PUT';
+        permission: string;
+        /** @description The request body's JSON Schema, with `$ref`s resolved. */
+        schema: {
+          [key: string]: unknown;
+        };
+      };
+      remove?: {
+        /** @example deleteTicket */
+        operationId: string;
+        permission: string;
+      };
     };
     /** @description A create operation the page offers as a form (the page declares it by operationId). The console builds the form from `schema`, the operation's JSON request body as the loaded contract defines it (references resolved), and shows its button only to users who hold `permission`; the API checks the permission and validates the body anyway. */
     ConsoleCreateForm: {
@@ -9015,6 +9044,7 @@ export type CoreWorkspaceSettings = components['schemas']['CoreWorkspaceSettings
 export type SetupForm = components['schemas']['SetupForm'];
 export type ConsolePageList = components['schemas']['ConsolePageList'];
 export type ConsolePage = components['schemas']['ConsolePage'];
+export type ConsoleRecord = components['schemas']['ConsoleRecord'];
 export type ConsoleCreateForm = components['schemas']['ConsoleCreateForm'];
 export type IngestPoint = components['schemas']['IngestPoint'];
 export type IngestEvent = components['schemas']['IngestEvent'];

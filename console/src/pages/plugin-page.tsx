@@ -1,21 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { getUntyped } from '../api.ts';
 import { Pager } from '../components/pager.tsx';
-import { ErrorNote, PageHeader, Section, StatusBadge, Table, Time } from '../components/ui.tsx';
+import { ErrorNote, PageHeader, Section, Table } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
 import { useLiveTick } from '../live.ts';
 import type { ConsolePage } from '../session.ts';
 import { can, useSession } from '../session.ts';
-import { cellShape, columnTitle } from './plugin-cells.ts';
-import { PluginCreateForm } from './plugin-create.tsx';
+import { columnTitle } from './plugin-cells.ts';
+import { Cell } from './cell-view.tsx';
+import { PluginForm } from './plugin-form.tsx';
 import { listHeading, listOf, type Row } from './plugin-list.ts';
-
-function Cell(props: { field: string; value: unknown }) {
-  const shape = cellShape(props.field, props.value);
-  if (shape.kind === 'time') return <Time at={shape.at} />;
-  if (shape.kind === 'badge') return <StatusBadge status={shape.text} />;
-  return <>{shape.text}</>;
-}
+import { createdName } from './schema-form.ts';
 
 /** A page a plugin declared: its list operation as a table, and its create form when it declares one. */
 export function PluginPage(props: { page: ConsolePage }) {
@@ -55,10 +50,15 @@ export function PluginPage(props: { page: ConsolePage }) {
         {notice ?? ''}
       </p>
       {create && creating ? (
-        <PluginCreateForm
-          form={create}
-          onCreated={(text) => {
-            setNotice(text);
+        <PluginForm
+          title={create.label}
+          submit="Create"
+          method={create.method}
+          path={create.path}
+          schema={create.schema}
+          onDone={(created) => {
+            const name = createdName(created);
+            setNotice(name ? `Created “${name}”.` : 'Created.');
             setCreating(false);
             // Lists show the newest first: the new row is on the first page.
             if (offset === 0) list.reload();
@@ -73,7 +73,20 @@ export function PluginPage(props: { page: ConsolePage }) {
           caption={page.title}
           rows={rows}
           empty={create ? `Nothing here yet: “${create.label}” adds the first.` : 'Nothing here yet.'}
-          columns={columns.map((c) => ({ title: columnTitle(c), cell: (r: Row) => <Cell field={c} value={r[c]} /> }))}
+          columns={columns.map((c, i) => ({
+            title: columnTitle(c),
+            cell: (r: Row) => {
+              const key = page.record ? r[page.record.param] : undefined;
+              // The first column leads to the row's own page, when the plugin's contract has one.
+              if (i === 0 && (typeof key === 'string' || typeof key === 'number'))
+                return (
+                  <a href={`/console/${page.path}/${encodeURIComponent(String(key))}`}>
+                    <Cell field={c} value={r[c]} />
+                  </a>
+                );
+              return <Cell field={c} value={r[c]} />;
+            },
+          }))}
         />
         <Pager page={list.data?.page} onOffset={setOffset} label={page.title} />
       </Section>

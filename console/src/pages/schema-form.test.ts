@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { createdName, detailLines, type FormField, formBody, formFields } from './schema-form.ts';
+import { changedBody, createdName, detailLines, type FormField, formBody, formFields, textOf } from './schema-form.ts';
 
 // The real contract's request schema of creating a ticket, its references resolved as the server sends it.
 const contract = JSON.parse(readFileSync(new URL('../../../openapi/openapi.bundled.json', import.meta.url), 'utf8'));
@@ -131,4 +131,30 @@ t.test('a created row is named by its key, name or title', async (t) => {
   t.equal(createdName({ id: 'c1', name: 'Globex' }), 'Globex');
   t.equal(createdName({ id: 'w1' }), 'w1');
   t.equal(createdName(null), undefined);
+});
+
+t.test('an edit form starts from the record and sends what changed, with its version', async (t) => {
+  const patch = {
+    type: 'object',
+    required: ['version'],
+    properties: {
+      title: { type: 'string' },
+      status: { type: 'string', enum: ['open', 'closed'] },
+      assignee: { type: ['string', 'null'] },
+      tags: { type: 'array', items: { type: 'string' } },
+      dueAt: { type: 'string', format: 'date-time' },
+      links: { type: 'array', items: { type: 'object' } },
+      version: { type: 'integer', minimum: 1 },
+    },
+  };
+  const fields = formFields(patch);
+  t.match(byName(fields).version, { hidden: true, kind: 'number' }, 'the version travels unseen');
+  const record = { id: 't1', title: 'Disk full', status: 'open', assignee: null, tags: ['disk', 'prod'], dueAt: '2026-12-31T12:00:30Z', links: [], version: 3 };
+  const texts = Object.fromEntries(fields.map((f) => [f.name, textOf(f, record[f.name as keyof typeof record])]));
+  t.match(texts, { title: 'Disk full', status: 'open', assignee: '', tags: 'disk, prod', links: '[]', version: '3' });
+  t.match(texts.dueAt, /^2026-12-3\d{1}T\d{2}:\d{2}$|^2027-01-01T\d{2}:\d{2}$/, 'a local time to the minute');
+  const before = formBody(fields, (name) => texts[name]).body;
+  t.same(changedBody(fields, before, before), {}, 'untouched: nothing to send, not even a second-less time');
+  const edited = formBody(fields, (name) => ({ ...texts, status: 'closed', tags: 'disk' })[name] as string).body;
+  t.same(changedBody(fields, before, edited), { status: 'closed', tags: ['disk'], version: 3 });
 });

@@ -23,6 +23,8 @@ export interface FormField {
   /** The field's initial text (or checkbox state), from the schema's default. */
   initial?: string | boolean;
   placeholder?: string;
+  /** Not shown: the record's version, sent back with a change so a concurrent one is refused (409). */
+  hidden?: boolean;
 }
 
 type Schema = Record<string, any>;
@@ -42,6 +44,7 @@ function fieldOf(name: string, property: Schema, required: boolean): FormField {
   const nullable = types.includes('null');
   const type = types.find((t) => t !== 'null');
   const field: FormField = { name, label: columnTitle(name), kind: 'json', required, nullable };
+  if (name === 'version' && type === 'integer') return { ...field, kind: 'number', integer: true, hidden: true };
   if (typeof property.description === 'string') field.hint = property.description;
   const example = Array.isArray(property.examples) ? property.examples[0] : undefined;
   const enumeration = Array.isArray(property.enum) ? property.enum.filter((v: unknown) => typeof v === 'string') : undefined;
@@ -125,6 +128,39 @@ function typesOf(schema: Schema): string[] {
   if (typeof schema.type === 'string') return [schema.type];
   if (schema.enum) return [...new Set<string>(schema.enum.map((v: unknown) => (v === null ? 'null' : typeof v)))];
   return [];
+}
+
+/** A field's text for a value a record already has, so an edit form starts from the record. */
+export function textOf(field: FormField, value: unknown): string | boolean {
+  if (field.kind === 'checkbox') return value === true;
+  if (value === undefined || value === null) return '';
+  switch (field.kind) {
+    case 'yesno':
+      return value === true ? 'yes' : value === false ? 'no' : '';
+    case 'list':
+      return Array.isArray(value) ? value.join(', ') : String(value);
+    case 'json':
+      return JSON.stringify(value, null, 2);
+    case 'datetime': {
+      // datetime-local shows the local time, to the minute.
+      const at = new Date(String(value));
+      return Number.isNaN(at.getTime()) ? '' : new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    }
+    default:
+      return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+}
+
+/**
+ * What an edit sends: the fields whose value differs from the record's (read through the same form,
+ * so a value the form shows differently, a time to the minute, is no change) and the hidden ones
+ * (the version). Empty when nothing but those changed.
+ */
+export function changedBody(fields: FormField[], before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  const changed = fields.filter((f) => !f.hidden && f.name in after && JSON.stringify(after[f.name]) !== JSON.stringify(before[f.name]));
+  if (changed.length === 0) return {};
+  const sent = [...changed, ...fields.filter((f) => f.hidden && f.name in after)];
+  return Object.fromEntries(sent.map((f) => [f.name, after[f.name]]));
 }
 
 export interface FieldProblem {

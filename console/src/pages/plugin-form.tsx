@@ -2,16 +2,15 @@ import { ItopsApiError } from '@itops/sdk';
 import { useMemo, useState } from 'preact/hooks';
 import { api, describeError } from '../api.ts';
 import { Section } from '../components/ui.tsx';
-import type { ConsolePage } from '../session.ts';
-import { createdName, detailLines, type FieldProblem, type FormField, formBody, formFields } from './schema-form.ts';
-
-type CreateForm = NonNullable<ConsolePage['create']>;
+import { changedBody, detailLines, type FieldProblem, type FormField, formBody, formFields, textOf } from './schema-form.ts';
 
 // A hint longer than this reads as documentation, not as a hint: the API reference has it whole.
 const hintLength = 160;
 
-function FieldInput(props: { field: FormField; id: string; describedBy?: string }) {
-  const { field, id } = props;
+function FieldInput(props: { field: FormField; id: string; describedBy?: string; start?: string | boolean }) {
+  const { id } = props;
+  // A record's value, when the form edits one, stands in for the schema's default.
+  const field = props.start === undefined ? props.field : { ...props.field, initial: props.start };
   const common = { id, name: field.name, required: field.required, 'aria-describedby': props.describedBy };
   switch (field.kind) {
     case 'select':
@@ -27,7 +26,7 @@ function FieldInput(props: { field: FormField; id: string; describedBy?: string 
       );
     case 'yesno':
       return (
-        <select {...common}>
+        <select {...common} defaultValue={typeof field.initial === 'string' ? field.initial : ''}>
           {field.required ? null : <option value="">(not set)</option>}
           <option value="yes">yes</option>
           <option value="no">no</option>
@@ -84,52 +83,82 @@ function FieldInput(props: { field: FormField; id: string; describedBy?: string 
 }
 
 /**
- * The create form a plugin page declares, built from its operation's request schema: the console
- * knows nothing of the plugin beyond what `GET /api/v1/console/pages` says. The API validates the
+ * A form a plugin page offers, built from its operation's request schema: the console knows nothing
+ * of the plugin beyond what `GET /api/v1/console/pages` says. With `values` (a record's), it starts
+ * from them and a `PATCH` sends only what changed, with the record's version. The API validates the
  * body as it would any client's; its details are shown beside the fields' names.
  */
-export function PluginCreateForm(props: { form: CreateForm; onCreated: (notice: string) => void; onCancel: () => void }) {
-  const fields = useMemo(() => formFields(props.form.schema), [props.form]);
+export function PluginForm(props: {
+  title: string;
+  submit: string;
+  method: 'POST' | 'PATCH' | 'PUT';
+  path: string;
+  schema: Record<string, unknown>;
+  values?: Record<string, unknown>;
+  onDone: (answer: unknown, changed: boolean) => void;
+  onCancel: () => void;
+  /** A change refused because the record moved on (409): the page shows the record as it is now. */
+  onConflict?: () => void;
+}) {
+  const fields = useMemo(() => formFields(props.schema), [props.schema]);
+  const start = useMemo(
+    () => (props.values ? Object.fromEntries(fields.map((f) => [f.name, textOf(f, props.values?.[f.name])])) : undefined),
+    [fields, props.values],
+  );
   const [problems, setProblems] = useState<FieldProblem[]>([]);
   const [error, setError] = useState<{ message: string; lines: string[] }>();
   const [busy, setBusy] = useState(false);
-  const prefix = `create-${props.form.operationId}`;
+  const prefix = `form-${props.method.toLowerCase()}-${props.path.replace(/[^a-z0-9]+/gi, '-')}`;
 
   const onSubmit = async (event: Event) => {
     event.preventDefault();
     const element = event.currentTarget as HTMLFormElement;
     const data = new FormData(element);
-    const { body, problems } = formBody(fields, (name) =>
-      fields.find((f) => f.name === name)?.kind === 'checkbox' ? data.has(name) : String(data.get(name) ?? ''),
-    );
-    setProblems(problems);
+    const typed = formBody(fields, (name) => (fields.find((f) => f.name === name)?.kind === 'checkbox' ? data.has(name) : String(data.get(name) ?? '')));
+    setProblems(typed.problems);
     setError(undefined);
-    if (problems.length > 0) return;
+    if (typed.problems.length > 0) return;
+    let body = typed.body;
+    if (start && props.method === 'PATCH') {
+      body = changedBody(fields, formBody(fields, (name) => start[name]).body, typed.body);
+      if (Object.keys(body).length === 0) return props.onDone(undefined, false);
+    }
     setBusy(true);
     try {
       const response = await api.send(
-        new Request(new URL(props.form.path, location.origin), {
-          method: props.form.method,
+        new Request(new URL(props.path, location.origin), {
+          method: props.method,
           headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': crypto.randomUUID() },
           body: JSON.stringify(body),
         }),
       );
       if (!response.ok) throw await ItopsApiError.fromResponse(response);
-      const created = await response.json().catch(() => undefined);
-      const name = createdName(created);
-      element.reset();
-      props.onCreated(name ? `Created “${name}”.` : 'Created.');
+      const answer = await response.json().catch(() => undefined);
+      if (!start) element.reset();
+      props.onDone(answer, true);
     } catch (e) {
-      setError({ message: describeError(e), lines: e instanceof ItopsApiError ? detailLines(e.details, fields) : [] });
+      const lines = e instanceof ItopsApiError ? detailLines(e.details, fields) : [];
+      // Someone else's change came first: their version is what an edit should start from.
+      if (e instanceof ItopsApiError && e.code === 'conflict' && start) {
+        lines.push('Cancel and edit again to start from the current version.');
+        props.onConflict?.();
+      }
+      setError({ message: describeError(e), lines });
     } finally {
       setBusy(false);
     }
   };
 
   return (
-    <Section title={props.form.label} id={`${prefix}--heading`}>
+    <Section title={props.title} id={`${prefix}--heading`}>
       <form class="form-grid" onSubmit={onSubmit} noValidate={false}>
+        {fields
+          .filter((field) => field.hidden)
+          .map((field) => (
+            <input type="hidden" name={field.name} key={field.name} value={String(start?.[field.name] ?? '')} />
+          ))}
         {fields.map((field) => {
+          if (field.hidden) return null;
           const id = `${prefix}-${field.name}`;
           const problem = problems.find((p) => p.field === field.name);
           const hint = field.hint && field.hint.length <= hintLength ? field.hint : undefined;
@@ -142,7 +171,7 @@ export function PluginCreateForm(props: { form: CreateForm; onCreated: (notice: 
                 {field.kind === 'json' ? <span class="muted"> (JSON)</span> : null}
               </label>
               <div class="form-control">
-                <FieldInput field={field} id={id} describedBy={described} />
+                <FieldInput field={field} id={id} describedBy={described} start={start?.[field.name]} />
                 {hint ? (
                   <p class="field-hint muted" id={`${id}-hint`}>
                     {hint}
@@ -171,7 +200,7 @@ export function PluginCreateForm(props: { form: CreateForm; onCreated: (notice: 
         ) : null}
         <div class="form-buttons">
           <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create'}
+            {busy ? 'Sending…' : props.submit}
           </button>
           <button type="button" onClick={props.onCancel}>
             Cancel

@@ -1,0 +1,113 @@
+import { ItopsApiError } from '@itops/sdk';
+import { useState } from 'preact/hooks';
+import { api, describeError, getUntyped } from '../api.ts';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { ErrorNote, PageHeader, Section } from '../components/ui.tsx';
+import { useLoad } from '../hooks.ts';
+import { useLiveTick } from '../live.ts';
+import { navigate } from '../router.ts';
+import { type ConsolePage, can, useSession } from '../session.ts';
+import { Cell } from './cell-view.tsx';
+import { columnTitle } from './plugin-cells.ts';
+import { PluginForm } from './plugin-form.tsx';
+import type { Row } from './plugin-list.ts';
+import { createdName } from './schema-form.ts';
+
+/** A value on the record's page: nested objects in full, as JSON; the rest as in the table. */
+function Value(props: { field: string; value: unknown }) {
+  const { value } = props;
+  const nested = value !== null && typeof value === 'object' && !(Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object'));
+  if (nested && (!Array.isArray(value) || value.length > 0)) return <pre class="json">{JSON.stringify(value, null, 2)}</pre>;
+  if (value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) return <span class="muted">none</span>;
+  return <Cell field={props.field} value={value} />;
+}
+
+/**
+ * One row of a plugin page (`GET <list>/{param}`): its fields, and an edit form and a delete button
+ * when the plugin's contract has them and the user holds their permissions.
+ */
+export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
+  const { session } = useSession();
+  const { page, id } = props;
+  const record = page.record as NonNullable<ConsolePage['record']>;
+  const path = record.path.replace(`{${record.param}}`, encodeURIComponent(id));
+  const tick = useLiveTick(['']);
+  const loaded = useLoad(() => getUntyped(path) as Promise<Row>, [path, session.workspace, tick]);
+  // The record as it was when editing began: its version goes with the change, so a change made meanwhile is refused, not overwritten.
+  const [editing, setEditing] = useState<Row>();
+  const [notice, setNotice] = useState<string>();
+  const [error, setError] = useState<string>();
+  const row = loaded.data;
+  const name = (row && createdName(row)) ?? id;
+  const update = record.update && can(session, record.update.permission) ? record.update : undefined;
+  const remove = record.remove && can(session, record.remove.permission) ? record.remove : undefined;
+
+  const onDelete = async () => {
+    setError(undefined);
+    try {
+      const response = await api.send(new Request(new URL(path, location.origin), { method: 'DELETE', headers: { 'idempotency-key': crypto.randomUUID() } }));
+      if (!response.ok) throw await ItopsApiError.fromResponse(response);
+      navigate(page.path);
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title={name}>
+        {update && row && !editing ? (
+          <button
+            type="button"
+            class="primary"
+            onClick={() => {
+              setNotice(undefined);
+              setEditing(row);
+            }}
+          >
+            Edit
+          </button>
+        ) : null}
+        {remove && row ? <ConfirmButton label="Delete" question={`Delete “${name}”?`} confirm="Yes, delete" onConfirm={onDelete} /> : null}
+      </PageHeader>
+      <p>
+        <a href={`/console/${page.path}`}>All {page.title.toLowerCase()}</a>
+      </p>
+      <p role="status" class="notice">
+        {notice ?? ''}
+      </p>
+      <ErrorNote error={error ?? loaded.error} />
+      {update && editing ? (
+        <PluginForm
+          title={`Edit “${createdName(editing) ?? id}”`}
+          submit="Save"
+          method={update.method}
+          path={path}
+          schema={update.schema}
+          values={editing}
+          onDone={(_, changed) => {
+            setNotice(changed ? 'Saved.' : 'Nothing changed.');
+            setEditing(undefined);
+            loaded.reload();
+          }}
+          onCancel={() => setEditing(undefined)}
+          onConflict={loaded.reload}
+        />
+      ) : null}
+      {row ? (
+        <Section title="Fields">
+          <dl class="record-fields">
+            {Object.entries(row).map(([field, value]) => (
+              <div key={field}>
+                <dt>{columnTitle(field)}</dt>
+                <dd>
+                  <Value field={field} value={value} />
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </Section>
+      ) : null}
+    </>
+  );
+}

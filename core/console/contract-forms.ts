@@ -1,0 +1,110 @@
+import type { ConsolePageDeclaration } from '../plugin-api/index.ts';
+
+/**
+ * What `GET /api/v1/console/pages` says of a page's forms, read from the loaded contract (the
+ * console has no resolver of its own): a declared create form (ConsoleCreateForm in the contract)
+ * and the record view of the list's rows (ConsoleRecord).
+ */
+export interface CreateFormView {
+  operationId: string;
+  label: string;
+  method: 'POST';
+  path: string;
+  permission: string;
+  schema: Record<string, unknown>;
+}
+
+export interface RecordView {
+  path: string;
+  param: string;
+  permission: string;
+  update?: { operationId: string; method: 'PATCH' | 'PUT'; permission: string; schema: Record<string, unknown> };
+  remove?: { operationId: string; permission: string };
+}
+
+type Document = Record<string, any>;
+type Operation = Record<string, any>;
+
+// The document changes only when a plugin loads or unloads: each answer is worked out once per document.
+const answers = new WeakMap<Document, Map<string, unknown>>();
+
+function once<T>(document: Document, key: string, work: () => T): T {
+  let known = answers.get(document);
+  if (!known) {
+    known = new Map();
+    answers.set(document, known);
+  }
+  if (!known.has(key)) known.set(key, work());
+  return known.get(key) as T;
+}
+
+/**
+ * The form of a page's `create` declaration: the plugin's own `POST` operation of that id, with its
+ * permission and JSON request schema. Undefined when the operation is not there (the page then shows
+ * no button rather than a form the API would refuse).
+ */
+export function createFormOf(document: Document, plugin: string, create: NonNullable<ConsolePageDeclaration['create']>): CreateFormView | undefined {
+  return once(document, `create\u0000${plugin}\u0000${create.operation}\u0000${create.label}`, () => {
+    for (const [path, item] of Object.entries<Record<string, Operation>>(document.paths ?? {})) {
+      const operation = item?.post;
+      if (operation?.operationId !== create.operation || operation['x-plugin'] !== plugin) continue;
+      const form = formOf(document, operation);
+      return form && { operationId: create.operation, label: create.label, method: 'POST' as const, path, ...form };
+    }
+    return undefined;
+  });
+}
+
+/**
+ * The record view of a list's rows, when the plugin's contract has a `GET` at `<list>/{param}`:
+ * with its `PATCH` (else `PUT`) as the edit form and its `DELETE`, when they are there.
+ */
+export function recordOf(document: Document, plugin: string, list: string): RecordView | undefined {
+  return once(document, `record\u0000${plugin}\u0000${list}`, () => {
+    for (const [path, item] of Object.entries<Record<string, Operation>>(document.paths ?? {})) {
+      const param = path.startsWith(`${list}/{`) ? /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(path.slice(list.length + 1))?.[1] : undefined;
+      const read = item?.get;
+      if (!param || read?.['x-plugin'] !== plugin || typeof read['x-permission'] !== 'string') continue;
+      const record: RecordView = { path, param, permission: read['x-permission'] };
+      for (const method of ['patch', 'put'] as const) {
+        const operation = item[method];
+        const form = operation?.['x-plugin'] === plugin ? formOf(document, operation) : undefined;
+        if (form) {
+          record.update = { operationId: operation.operationId, method: method.toUpperCase() as 'PATCH' | 'PUT', ...form };
+          break;
+        }
+      }
+      const remove = item.delete;
+      if (remove?.['x-plugin'] === plugin && typeof remove['x-permission'] === 'string')
+        record.remove = { operationId: remove.operationId, permission: remove['x-permission'] };
+      return record;
+    }
+    return undefined;
+  });
+}
+
+function formOf(document: Document, operation: Operation): { permission: string; schema: Record<string, unknown> } | undefined {
+  const body = withRefsResolved(document, operation.requestBody);
+  const schema = body?.content?.['application/json']?.schema;
+  if (typeof operation['x-permission'] !== 'string' || !schema || typeof schema !== 'object') return undefined;
+  return { permission: operation['x-permission'], schema };
+}
+
+/**
+ * A copy of `value` with each local `$ref` replaced by what it names. A reference to a schema being
+ * resolved already (a recursive type) becomes `{}`: the form takes such a value as JSON.
+ */
+function withRefsResolved(document: Document, value: unknown, within: ReadonlySet<string> = new Set()): any {
+  if (Array.isArray(value)) return value.map((item) => withRefsResolved(document, item, within));
+  if (!value || typeof value !== 'object') return value;
+  const ref = (value as { $ref?: unknown }).$ref;
+  if (typeof ref === 'string') {
+    if (within.has(ref) || !ref.startsWith('#/')) return {};
+    const target = ref
+      .slice(2)
+      .split('/')
+      .reduce<any>((node, part) => node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], document);
+    return withRefsResolved(document, target, new Set([...within, ref]));
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withRefsResolved(document, item, within)]));
+}
