@@ -363,9 +363,17 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     .waitFor();
   const printerRow = page.getByRole('region', { name: 'Tickets', exact: true }).getByRole('row', { name: /Printer on floor 3 jams/ });
   await printerRow.waitFor();
-  // Opened by mistake: deleted from its own page, after a question asked in the page.
+  // Its own page: a comment (the ticket's declared action, a form from the contract) joins its timeline.
   await printerRow.getByRole('link', { name: /^TCK-\d+$/ }).click();
   await page.getByRole('heading', { name: /^TCK-\d+$/, level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Add comment' }).click();
+  const commentForm = page.getByRole('region', { name: 'Add comment' });
+  await commentForm.getByLabel('Body (required)').fill('Paper tray replaced; watching it.');
+  await commentForm.getByRole('button', { name: 'Add comment' }).click();
+  await page.getByRole('status').filter({ hasText: 'Add comment: done.' }).waitFor();
+  await page.getByRole('region', { name: 'Timeline' }).getByRole('cell', { name: 'Paper tray replaced; watching it.' }).waitFor();
+  await everyWay('ticket-record');
+  // Opened by mistake after all: deleted from its own page, after a question asked in the page.
   await page.getByRole('button', { name: 'Delete' }).click();
   await page.getByRole('group', { name: 'Delete' }).getByRole('button', { name: 'Yes, delete' }).click();
   await page.getByRole('heading', { name: 'Tickets', level: 1 }).waitFor();

@@ -20,6 +20,8 @@ export interface ConsolePage {
     permission: string;
     update?: { operationId: string; method: 'PATCH' | 'PUT'; permission: string; schema: Record<string, unknown> };
     remove?: { operationId: string; permission: string };
+    actions?: { operationId: string; label: string; path: string; permission: string; schema?: Record<string, unknown> }[];
+    lists?: { operationId: string; title: string; path: string; permission: string; columns?: string[] }[];
   };
 }
 

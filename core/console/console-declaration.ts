@@ -1,6 +1,8 @@
-import type { PluginManifest } from '../plugin-api/index.ts';
+import type { ConsolePageDeclaration, PluginManifest } from '../plugin-api/index.ts';
 
 const pagePath = /^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)*$/;
+const operationId = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
+const words = (text: unknown, max: number) => typeof text === 'string' && text.length > 0 && text.length <= max;
 // Core's own pages; a plugin page on one of these paths would hide it.
 const corePaths = new Set(['dashboard', 'alerts', 'channels', 'license', 'profile', 'login', 'assets']);
 
@@ -38,17 +40,29 @@ export function consoleDeclarationProblems(manifest: PluginManifest, where: stri
     )
       problems.push(`${name}: columns must be at most 12 field names`);
     const create = page.create;
-    if (
-      create !== undefined &&
-      (typeof create !== 'object' ||
-        create === null ||
-        typeof create.operation !== 'string' ||
-        !/^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(create.operation) ||
-        typeof create.label !== 'string' ||
-        create.label.length === 0 ||
-        create.label.length > 50)
-    )
+    if (create !== undefined && (!operationId.test(create?.operation) || !words(create?.label, 50)))
       problems.push(`${name}: create must be { operation: an operationId, label: a button's words }`);
+    problems.push(...recordProblems(page.record, name));
   }
+  return problems;
+}
+
+function recordProblems(record: ConsolePageDeclaration['record'], name: string): string[] {
+  if (record === undefined) return [];
+  const problems: string[] = [];
+  const { actions = [], lists = [] } = record ?? {};
+  if (!Array.isArray(actions) || actions.length > 20 || actions.some((a) => !operationId.test(a?.operation) || !words(a?.label, 50)))
+    problems.push(`${name}: record.actions must be at most 20 of { operation: an operationId, label: a button's words }`);
+  if (
+    !Array.isArray(lists) ||
+    lists.length > 20 ||
+    lists.some(
+      (l) =>
+        !operationId.test(l?.operation) ||
+        !words(l?.title, 100) ||
+        (l.columns !== undefined && (!Array.isArray(l.columns) || l.columns.length > 12 || l.columns.some((c) => !words(c, 64)))),
+    )
+  )
+    problems.push(`${name}: record.lists must be at most 20 of { operation: an operationId, title, columns?: at most 12 field names }`);
   return problems;
 }

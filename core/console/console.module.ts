@@ -18,7 +18,7 @@ export function consoleModule(deps: { loaded: () => PluginManifest[]; document: 
           data: deps.loaded().flatMap((manifest) =>
             (manifest.console?.pages ?? []).map((page) => {
               const create = page.create && document ? createFormOf(document, manifest.id, page.create) : undefined;
-              const record = page.list && document ? recordOf(document, manifest.id, page.list) : undefined;
+              const record = page.list && document ? recordOf(document, manifest.id, page.list, page.record) : undefined;
               return {
                 plugin: manifest.id,
                 path: page.path,

@@ -35,6 +35,14 @@ const boardPlugin = (create: { operation: string; label: string } = { operation:
             },
           },
         },
+        '/api/v1/boards/{id}/archive': {
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 36 } }],
+          post: { operationId: 'archiveBoard', 'x-permission': 'board:write', responses: { '200': ok, ...refusals, '404': { description: 'none' } } },
+        },
+        '/api/v1/boards/{id}/cards': {
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 36 } }],
+          get: { operationId: 'listBoardCards', 'x-permission': 'board:read', responses: { '200': ok, ...refusals, '404': { description: 'none' } } },
+        },
         '/api/v1/boards/{id}': {
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 36 } }],
           get: { operationId: 'getBoard', 'x-permission': 'board:read', responses: { '200': ok, ...refusals, '404': { description: 'none' } } },
@@ -63,7 +71,24 @@ const boardPlugin = (create: { operation: string; label: string } = { operation:
       { role: 'ops_engineer', permission: 'board:write' },
     ],
     console: {
-      pages: [{ path: 'boards', title: 'Boards', navGroup: 'Planning', permission: 'board:read', list: '/api/v1/boards', columns: ['name'], create }],
+      pages: [
+        {
+          path: 'boards',
+          title: 'Boards',
+          navGroup: 'Planning',
+          permission: 'board:read',
+          list: '/api/v1/boards',
+          columns: ['name'],
+          create,
+          record: {
+            actions: [
+              { operation: 'archiveBoard', label: 'Archive' },
+              { operation: 'listBoards', label: 'Not below the row' },
+            ],
+            lists: [{ operation: 'listBoardCards', title: 'Cards', columns: ['title'] }],
+          },
+        },
+      ],
     },
     init(ctx) {
       ctx.handle('listBoards', () => ({ data: [{ name: 'Roadmap' }] }));
@@ -71,6 +96,8 @@ const boardPlugin = (create: { operation: string; label: string } = { operation:
       ctx.handle('getBoard', (req) => ({ id: req.params.id, name: 'Roadmap' }));
       ctx.handle('updateBoard', (req) => ({ id: req.params.id, ...(req.body as object) }));
       ctx.handle('deleteBoard', () => ({ status: 204 }));
+      ctx.handle('archiveBoard', (req) => ({ id: req.params.id, archived: true }));
+      ctx.handle('listBoardCards', () => ({ data: [{ title: 'Ship it' }] }));
     },
   });
 
@@ -150,6 +177,8 @@ t.test('GET /api/v1/console/pages lists the pages of the plugins loaded now', as
             permission: 'board:read',
             update: { operationId: 'updateBoard', method: 'PATCH', permission: 'board:write', schema: resolvedBoard },
             remove: { operationId: 'deleteBoard', permission: 'board:admin' },
+            actions: [{ operationId: 'archiveBoard', label: 'Archive', path: '/api/v1/boards/{id}/archive', permission: 'board:write' }],
+            lists: [{ operationId: 'listBoardCards', title: 'Cards', path: '/api/v1/boards/{id}/cards', permission: 'board:read', columns: ['title'] }],
           },
         },
       ],
@@ -191,6 +220,13 @@ t.test('console declarations are checked before a plugin loads', async (t) => {
         { path: 'plans', title: '', navGroup: 'x', permission: 'board:own' },
         { path: 'other', title: 'Other', navGroup: 'x', permission: 'board:read', list: 'https://elsewhere.example/x' },
         { path: 'forms', title: 'Forms', navGroup: 'x', permission: 'board:read', create: { operation: 'POST /api/v1/boards', label: '' } },
+        {
+          path: 'rows',
+          title: 'Rows',
+          navGroup: 'x',
+          permission: 'board:read',
+          record: { actions: [{ operation: 'archiveBoard' }], lists: [{ operation: 'x', title: 'X', columns: 'title' }] },
+        },
       ],
     }),
     '0.1.0',
@@ -201,6 +237,8 @@ t.test('console declarations are checked before a plugin loads', async (t) => {
   t.match(problems.join('\n'), /"plans": title must be a non-empty string/);
   t.match(problems.join('\n'), /"plans": permission "board:own" is not one the manifest declares/);
   t.match(problems.join('\n'), /"other": list must be a parameterless \/api\/v1\/ path/);
+  t.match(problems.join('\n'), /"rows": record.actions must be at most 20 of/);
+  t.match(problems.join('\n'), /"rows": record.lists must be at most 20 of/);
   t.match(problems.join('\n'), /"forms": create must be \{ operation: an operationId, label: a button's words \}/);
   t.match(validateManifest(manifest({ pages: 'boards' }), '0.1.0', 'test').join('\n'), /console must be \{ pages: \[\.\.\.\] \}/);
 });

@@ -20,6 +20,8 @@ export interface RecordView {
   permission: string;
   update?: { operationId: string; method: 'PATCH' | 'PUT'; permission: string; schema: Record<string, unknown> };
   remove?: { operationId: string; permission: string };
+  actions?: { operationId: string; label: string; path: string; permission: string; schema?: Record<string, unknown> }[];
+  lists?: { operationId: string; title: string; path: string; permission: string; columns?: string[] }[];
 }
 
 type Document = Record<string, any>;
@@ -57,10 +59,11 @@ export function createFormOf(document: Document, plugin: string, create: NonNull
 
 /**
  * The record view of a list's rows, when the plugin's contract has a `GET` at `<list>/{param}`:
- * with its `PATCH` (else `PUT`) as the edit form and its `DELETE`, when they are there.
+ * with its `PATCH` (else `PUT`) as the edit form and its `DELETE`, when they are there, and the
+ * page's declared actions and lists found below the row's path (those that are not are left out).
  */
-export function recordOf(document: Document, plugin: string, list: string): RecordView | undefined {
-  return once(document, `record\u0000${plugin}\u0000${list}`, () => {
+export function recordOf(document: Document, plugin: string, list: string, declared: ConsolePageDeclaration['record'] = {}): RecordView | undefined {
+  return once(document, `record\u0000${plugin}\u0000${list}\u0000${JSON.stringify(declared)}`, () => {
     for (const [path, item] of Object.entries<Record<string, Operation>>(document.paths ?? {})) {
       const param = path.startsWith(`${list}/{`) ? /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(path.slice(list.length + 1))?.[1] : undefined;
       const read = item?.get;
@@ -77,10 +80,39 @@ export function recordOf(document: Document, plugin: string, list: string): Reco
       const remove = item.delete;
       if (remove?.['x-plugin'] === plugin && typeof remove['x-permission'] === 'string')
         record.remove = { operationId: remove.operationId, permission: remove['x-permission'] };
+      const below = (method: 'get' | 'post', id: string) => operationBelow(document, plugin, path, method, id);
+      const actions = (declared.actions ?? []).flatMap(({ operation, label }) => {
+        const found = below('post', operation);
+        if (!found) return [];
+        const form = found.operation.requestBody ? formOf(document, found.operation) : undefined;
+        return [{ operationId: operation, label, path: found.path, permission: found.operation['x-permission'], ...(form ? { schema: form.schema } : {}) }];
+      });
+      const lists = (declared.lists ?? []).flatMap(({ operation, title, columns }) => {
+        const found = below('get', operation);
+        return found ? [{ operationId: operation, title, path: found.path, permission: found.operation['x-permission'], ...(columns ? { columns } : {}) }] : [];
+      });
+      if (actions.length) record.actions = actions;
+      if (lists.length) record.lists = lists;
       return record;
     }
     return undefined;
   });
+}
+
+/** The plugin's operation of that id and method at a path below `base` (with no parameter of its own). */
+function operationBelow(
+  document: Document,
+  plugin: string,
+  base: string,
+  method: 'get' | 'post',
+  id: string,
+): { path: string; operation: Operation } | undefined {
+  for (const [path, item] of Object.entries<Record<string, Operation>>(document.paths ?? {})) {
+    const operation = item?.[method];
+    if (operation?.operationId !== id || operation['x-plugin'] !== plugin || typeof operation['x-permission'] !== 'string') continue;
+    return path.startsWith(`${base}/`) && !path.slice(base.length).includes('{') ? { path, operation } : undefined;
+  }
+  return undefined;
 }
 
 function formOf(document: Document, operation: Operation): { permission: string; schema: Record<string, unknown> } | undefined {

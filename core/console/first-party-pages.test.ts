@@ -43,6 +43,20 @@ t.test("first-party console pages name their contract's list paths, row fields a
         `${plugin}:${page.path}: every column is a field of the rows`,
       );
     }
+    for (const declared of page.record?.lists ?? []) {
+      const list = page.list ? recordOf(contract, plugin, page.list, page.record)?.lists?.find((l) => l.operationId === declared.operation) : undefined;
+      t.ok(list, `${plugin}:${page.path}: ${declared.operation} is a GET below the row`);
+      if (list && declared.columns)
+        t.same(
+          declared.columns.filter((c) => !rowFields(list.path).includes(c)),
+          [],
+          `${plugin}:${page.path}: ${declared.title}'s columns are fields of its rows`,
+        );
+    }
+    for (const declared of page.record?.actions ?? []) {
+      const found = page.list ? recordOf(contract, plugin, page.list, page.record)?.actions?.some((a) => a.operationId === declared.operation) : false;
+      t.ok(found, `${plugin}:${page.path}: ${declared.operation} is a POST below the row`);
+    }
     if (page.create) {
       const form = createFormOf(contract, plugin, page.create);
       t.ok(form, `${plugin}:${page.path}: ${page.create.operation} is the plugin's POST with a JSON body`);

@@ -266,6 +266,16 @@ export interface ConsolePageDeclaration {
    * offers as a form built from its request schema; `label` is its button (`New ticket`).
    */
   create?: { operation: string; label: string };
+  /**
+   * What a row's own page offers beside its fields, edit and delete (which come from the contract's
+   * `GET`, `PATCH` and `DELETE` at `<list>/{id}`): `actions`, operations on the row by operationId
+   * (`POST <list>/{id}/…`, a button with a form when it takes a body), and `lists` that belong to it
+   * (`GET <list>/{id}/…`), shown as tables.
+   */
+  record?: {
+    actions?: { operation: string; label: string }[];
+    lists?: { operation: string; title: string; columns?: string[] }[];
+  };
 }
 
 /** A plugin's settings sections: each a JSON schema of `type: 'object'` whose properties carry their `default`. */

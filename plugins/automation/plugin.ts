@@ -66,6 +66,10 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
           list: '/api/v1/workflows',
           columns: ['name', 'enabled', 'description', 'nextRunAt', 'updatedAt'],
           create: { operation: 'createWorkflow', label: 'New workflow' },
+          record: {
+            actions: [{ operation: 'runWorkflow', label: 'Run now' }],
+            lists: [{ operation: 'listWorkflowVersions', title: 'Versions', columns: ['version', 'name', 'createdBy', 'createdAt'] }],
+          },
         },
         {
           path: 'workflow-executions',
@@ -74,6 +78,12 @@ export function createAutomationPlugin(options: AutomationOptions = {}): PluginM
           permission: 'automation.executions:read',
           list: '/api/v1/workflow-executions',
           columns: ['workflowName', 'status', 'triggerKind', 'queuedAt', 'durationMs', 'failureMessage'],
+          record: {
+            actions: [
+              { operation: 'retryWorkflowExecution', label: 'Retry' },
+              { operation: 'cancelWorkflowExecution', label: 'Cancel execution' },
+            ],
+          },
         },
         {
           path: 'change-events',

@@ -95,6 +95,7 @@ export function createContainersPlugin(options: ContainersOptions = {}): PluginM
           permission: 'containers.containers:read',
           list: '/api/v1/containers',
           columns: ['name', 'state', 'health', 'image', 'group', 'stateSince'],
+          record: { lists: [{ operation: 'listContainerTransitions', title: 'State changes', columns: ['at', 'kind', 'from', 'to', 'exitCode', 'reason'] }] },
         },
       ],
     },

@@ -60,6 +60,10 @@ export function createTicketingPlugin(options: TicketingOptions = {}): PluginMan
           list: '/api/v1/tickets',
           columns: ['key', 'title', 'status', 'priority', 'assignee', 'requester'],
           create: { operation: 'createTicket', label: 'New ticket' },
+          record: {
+            actions: [{ operation: 'createTicketComment', label: 'Add comment' }],
+            lists: [{ operation: 'listTicketTimeline', title: 'Timeline', columns: ['createdAt', 'kind', 'author', 'body', 'visibility'] }],
+          },
         },
       ],
     },

@@ -5334,6 +5334,31 @@ export interface components {
         operationId: string;
         permission: string;
       };
+      /** @description Operations on one row the page declares (`record.actions`, each a `POST` below the row's path): a button, with a form built from `schema` when the operation takes a body. */
+      actions?: {
+        /** @example createTicketComment */
+        operationId: string;
+        /** @example Add comment */
+        label: string;
+        /** @example /api/v1/tickets/{id}/comments */
+        path: string;
+        permission: string;
+        /** @description The request body's JSON Schema, with `$ref`s resolved. */
+        schema?: {
+          [key: string]: unknown;
+        };
+      }[];
+      /** @description Lists that belong to one row the page declares (`record.lists`, each a `GET` below the row's path), shown under its fields. */
+      lists?: {
+        /** @example listTicketTimeline */
+        operationId: string;
+        /** @example Timeline */
+        title: string;
+        /** @example /api/v1/tickets/{id}/timeline */
+        path: string;
+        permission: string;
+        columns?: string[];
+      }[];
     };
     /** @description A create operation the page offers as a form (the page declares it by operationId). The console builds the form from `schema`, the operation's JSON request body as the loaded contract defines it (references resolved), and shows its button only to users who hold `permission`; the API checks the permission and validates the body anyway. */
     ConsoleCreateForm: {

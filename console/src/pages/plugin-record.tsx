@@ -11,7 +11,10 @@ import { Cell } from './cell-view.tsx';
 import { columnTitle } from './plugin-cells.ts';
 import { PluginForm } from './plugin-form.tsx';
 import type { Row } from './plugin-list.ts';
+import { RecordList } from './record-list.tsx';
 import { createdName } from './schema-form.ts';
+
+type Action = NonNullable<NonNullable<ConsolePage['record']>['actions']>[number];
 
 /** A value on the record's page: nested objects in full, as JSON; the rest as in the table. */
 function Value(props: { field: string; value: unknown }) {
@@ -35,12 +38,42 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
   const loaded = useLoad(() => getUntyped(path) as Promise<Row>, [path, session.workspace, tick]);
   // The record as it was when editing began: its version goes with the change, so a change made meanwhile is refused, not overwritten.
   const [editing, setEditing] = useState<Row>();
+  // The action whose form is open.
+  const [acting, setActing] = useState<Action>();
+  const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
   const row = loaded.data;
   const name = (row && createdName(row)) ?? id;
   const update = record.update && can(session, record.update.permission) ? record.update : undefined;
   const remove = record.remove && can(session, record.remove.permission) ? record.remove : undefined;
+  const actions = (record.actions ?? []).filter((a) => can(session, a.permission));
+  const lists = (record.lists ?? []).filter((l) => can(session, l.permission));
+  const below = (template: string) => template.replace(`{${record.param}}`, encodeURIComponent(id));
+
+  const acted = (action: Action) => {
+    setNotice(`${action.label}: done.`);
+    setActing(undefined);
+    loaded.reload();
+  };
+  // An action without a body is one request; with one, its form opens.
+  const act = async (action: Action) => {
+    setNotice(undefined);
+    setError(undefined);
+    if (action.schema) return setActing(action);
+    setBusy(true);
+    try {
+      const response = await api.send(
+        new Request(new URL(below(action.path), location.origin), { method: 'POST', headers: { 'idempotency-key': crypto.randomUUID() } }),
+      );
+      if (!response.ok) throw await ItopsApiError.fromResponse(response);
+      acted(action);
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const onDelete = async () => {
     setError(undefined);
@@ -68,6 +101,13 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
             Edit
           </button>
         ) : null}
+        {row && !editing && !acting
+          ? actions.map((action) => (
+              <button type="button" key={action.operationId} disabled={busy} onClick={() => act(action)}>
+                {action.label}
+              </button>
+            ))
+          : null}
         {remove && row ? <ConfirmButton label="Delete" question={`Delete “${name}”?`} confirm="Yes, delete" onConfirm={onDelete} /> : null}
       </PageHeader>
       <p>
@@ -94,6 +134,17 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
           onConflict={loaded.reload}
         />
       ) : null}
+      {acting?.schema ? (
+        <PluginForm
+          title={acting.label}
+          submit={acting.label}
+          method="POST"
+          path={below(acting.path)}
+          schema={acting.schema}
+          onDone={() => acted(acting)}
+          onCancel={() => setActing(undefined)}
+        />
+      ) : null}
       {row ? (
         <Section title="Fields">
           <dl class="record-fields">
@@ -108,6 +159,9 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
           </dl>
         </Section>
       ) : null}
+      {row
+        ? lists.map((list) => <RecordList key={list.operationId} title={list.title} path={below(list.path)} columns={list.columns} reloadKey={loaded.data} />)
+        : null}
     </>
   );
 }
