@@ -10,7 +10,7 @@ import { type ConsolePage, can, useSession } from '../session.ts';
 import { Cell } from './cell-view.tsx';
 import { columnTitle } from './plugin-cells.ts';
 import { PluginForm } from './plugin-form.tsx';
-import type { Row } from './plugin-list.ts';
+import { listHeading, type Row } from './plugin-list.ts';
 import { RecordList } from './record-list.tsx';
 import { createdName } from './schema-form.ts';
 
@@ -26,14 +26,16 @@ function Value(props: { field: string; value: unknown }) {
 }
 
 /**
- * One row of a plugin page (`GET <list>/{param}`): its fields, and an edit form and a delete button
- * when the plugin's contract has them and the user holds their permissions.
+ * One row of a plugin page (`GET <list>/{param}`): its fields, an edit form and a delete button when
+ * the plugin's contract has them, the actions and lists the page declares for a row; each only for
+ * users who hold its permission.
  */
 export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
   const { session } = useSession();
   const { page, id } = props;
   const record = page.record as NonNullable<ConsolePage['record']>;
-  const path = record.path.replace(`{${record.param}}`, encodeURIComponent(id));
+  const below = (template: string) => template.replace(`{${record.param}}`, encodeURIComponent(id));
+  const path = below(record.path);
   const tick = useLiveTick(['']);
   const loaded = useLoad(() => getUntyped(path) as Promise<Row>, [path, session.workspace, tick]);
   // The record as it was when editing began: its version goes with the change, so a change made meanwhile is refused, not overwritten.
@@ -49,7 +51,6 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
   const remove = record.remove && can(session, record.remove.permission) ? record.remove : undefined;
   const actions = (record.actions ?? []).filter((a) => can(session, a.permission));
   const lists = (record.lists ?? []).filter((l) => can(session, l.permission));
-  const below = (template: string) => template.replace(`{${record.param}}`, encodeURIComponent(id));
 
   const acted = (action: Action) => {
     setNotice(`${action.label}: done.`);
@@ -89,7 +90,7 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
   return (
     <>
       <PageHeader title={name}>
-        {update && row && !editing ? (
+        {update && row && !editing && !acting ? (
           <button
             type="button"
             class="primary"
@@ -111,7 +112,7 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
         {remove && row ? <ConfirmButton label="Delete" question={`Delete “${name}”?`} confirm="Yes, delete" onConfirm={onDelete} /> : null}
       </PageHeader>
       <p>
-        <a href={`/console/${page.path}`}>All {page.title.toLowerCase()}</a>
+        <a href={`/console/${page.path}`}>{listHeading(page.title)}</a>
       </p>
       <p role="status" class="notice">
         {notice ?? ''}
