@@ -31,6 +31,20 @@ export default definePlugin({
       minimum: 1,
     },
   },
+  // A page in the web console: the list as a table and a form from notesCreate's request schema.
+  console: {
+    pages: [
+      {
+        path: 'maintenance-notes',
+        title: 'Maintenance notes',
+        navGroup: 'Operations',
+        permission: 'notes:read',
+        list: '/api/v1/maintenance-notes',
+        columns: ['title', 'author', 'createdAt'],
+        create: { operation: 'notesCreate', label: 'New note' },
+      },
+    ],
+  },
   events: [{ topic: 'notes.created', description: 'A note was left', payloadSchema: { type: 'object', required: ['id', 'title'] } }],
   init(ctx) {
     const database = ctx.get(tokens.database);

@@ -69,3 +69,13 @@ test('the plugin unloads with its license and comes back, notes kept, with a lic
     ['Before'],
   );
 });
+
+test('the console lists its page, with a form built from notesCreate for those who may write', async (t) => {
+  const server = await startTestServer(t, { plugins: [notes] });
+  const viewer = await server.loginAs('viewer');
+  const pages = await server.call('GET', '/api/v1/console/pages', { headers: viewer.headers });
+  const page = pages.json.data.find((p: { plugin: string }) => p.plugin === 'notes');
+  assert.equal(page.title, 'Maintenance notes');
+  assert.equal(page.create.permission, 'notes:write');
+  assert.deepEqual(page.create.schema.required, ['title']);
+});
