@@ -1,29 +1,10 @@
-import { ok } from '@itops/sdk';
+import { type components, ok } from '@itops/sdk';
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { api, chooseWorkspace } from './api.ts';
 
-export interface ConsolePage {
-  plugin: string;
-  path: string;
-  title: string;
-  navGroup: string;
-  permission: string;
-  list?: string;
-  columns?: string[];
-  /** A create operation offered as a form, with its request schema (`GET /api/v1/console/pages`). */
-  create?: { operationId: string; label: string; method: 'POST'; path: string; permission: string; schema: Record<string, unknown> };
-  /** The rows' own page (`GET <list>/{param}`), with its edit form and delete when the contract has them. */
-  record?: {
-    path: string;
-    param: string;
-    permission: string;
-    update?: { operationId: string; method: 'PATCH' | 'PUT'; permission: string; schema: Record<string, unknown> };
-    remove?: { operationId: string; permission: string };
-    actions?: { operationId: string; label: string; path: string; permission: string; schema?: Record<string, unknown> }[];
-    lists?: { operationId: string; title: string; path: string; permission: string; columns?: string[] }[];
-  };
-}
+/** A plugin's page as `GET /api/v1/console/pages` describes it (list, create form, record view). */
+export type ConsolePage = components['schemas']['ConsolePage'];
 
 /** Who is signed in, where, and what they may see: read once at sign-in and on a workspace switch. */
 export interface Session {

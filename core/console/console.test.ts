@@ -16,6 +16,7 @@ const boardSchema = {
 };
 const ok = { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } };
 const refusals = Object.fromEntries(['400', '401', '403'].map((status) => [status, { description: 'refused' }]));
+const boardPage = { path: 'boards', title: 'Boards', navGroup: 'Planning', permission: 'board:read', list: '/api/v1/boards', columns: ['name'] };
 const boardPlugin = (create: { operation: string; label: string } = { operation: 'createBoard', label: 'New board' }) =>
   definePlugin({
     id: 'board',
@@ -73,12 +74,7 @@ const boardPlugin = (create: { operation: string; label: string } = { operation:
     console: {
       pages: [
         {
-          path: 'boards',
-          title: 'Boards',
-          navGroup: 'Planning',
-          permission: 'board:read',
-          list: '/api/v1/boards',
-          columns: ['name'],
+          ...boardPage,
           create,
           record: {
             actions: [
@@ -157,12 +153,7 @@ t.test('GET /api/v1/console/pages lists the pages of the plugins loaded now', as
       data: [
         {
           plugin: 'board',
-          path: 'boards',
-          title: 'Boards',
-          navGroup: 'Planning',
-          permission: 'board:read',
-          list: '/api/v1/boards',
-          columns: ['name'],
+          ...boardPage,
           create: {
             operationId: 'createBoard',
             label: 'New board',
