@@ -363,6 +363,18 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     .waitFor();
   const printerRow = page.getByRole('region', { name: 'Tickets', exact: true }).getByRole('row', { name: /Printer on floor 3 jams/ });
   await printerRow.waitFor();
+  // The list's filters, from its contract's query parameters: a choice of priorities, a search.
+  const ticketFilters = page.getByRole('group', { name: 'Filter tickets' });
+  await ticketFilters.getByLabel('Priority').selectOption('urgent');
+  await printerRow.waitFor({ state: 'detached' });
+  await ticketFilters.getByLabel('Priority').selectOption('');
+  await ticketFilters.getByLabel('Search').fill('printer');
+  await printerRow.waitFor();
+  await page
+    .getByRole('region', { name: 'Tickets', exact: true })
+    .getByRole('row', { name: /nightly-backup/ })
+    .waitFor({ state: 'detached' });
+  await everyWay('tickets-filtered');
   // Its own page: a comment (the ticket's declared action, a form from the contract) joins its timeline.
   await printerRow.getByRole('link', { name: /^TCK-\d+$/ }).click();
   await page.getByRole('heading', { name: /^TCK-\d+$/, level: 1 }).waitFor();

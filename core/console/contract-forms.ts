@@ -115,6 +115,31 @@ function operationBelow(
   return undefined;
 }
 
+export interface ListFilter {
+  name: string;
+  options?: string[];
+}
+
+// Paging and sorting have their own controls.
+const notFilters = new Set(['limit', 'offset', 'sortBy', 'sortOrder', 'page_token']);
+
+/** The filters of a list operation a page offers: `q` to search, and each parameter with values to choose from. */
+export function filtersOf(document: Document, plugin: string, list: string): ListFilter[] {
+  return once(document, `filters\u0000${plugin}\u0000${list}`, () => {
+    const operation = document.paths?.[list]?.get;
+    if (operation?.['x-plugin'] !== plugin) return [];
+    const parameters = withRefsResolved(document, [...(document.paths[list].parameters ?? []), ...(operation.parameters ?? [])]) as Operation[];
+    return parameters.flatMap((parameter): ListFilter[] => {
+      if (parameter?.in !== 'query' || notFilters.has(parameter.name)) return [];
+      const schema = parameter.schema ?? {};
+      if (parameter.name === 'q') return [{ name: 'q' }];
+      if (Array.isArray(schema.enum)) return [{ name: parameter.name, options: schema.enum.filter((v: unknown) => typeof v === 'string').slice(0, 50) }];
+      if (schema.type === 'boolean') return [{ name: parameter.name, options: ['true', 'false'] }];
+      return [];
+    });
+  });
+}
+
 function formOf(document: Document, operation: Operation): { permission: string; schema: Record<string, unknown> } | undefined {
   const body = withRefsResolved(document, operation.requestBody);
   const schema = body?.content?.['application/json']?.schema;

@@ -5306,6 +5306,13 @@ export interface components {
       columns?: string[];
       create?: components['schemas']['ConsoleCreateForm'];
       record?: components['schemas']['ConsoleRecord'];
+      /** @description The list operation's filters a page offers, from its query parameters: `q` as a search box, each parameter with values to choose from (an enum, or a boolean) as a choice. Derived from the loaded contract. */
+      filters?: {
+        /** @example status */
+        name: string;
+        /** @description The values to choose from; none for the search box. */
+        options?: string[];
+      }[];
     };
     /** @description One row of the page's list, when the plugin's contract follows the resource pattern: a `GET` at the list path and one path parameter (`/api/v1/tickets/{id}`). The console links each row to a page of its fields, with an edit form (from the `PATCH`, else the `PUT`, request schema) and a delete button when the contract has them, each shown only to users who hold its permission. Derived from the loaded contract; a plugin declares nothing for it. */
     ConsoleRecord: {

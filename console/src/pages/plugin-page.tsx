@@ -8,6 +8,7 @@ import type { ConsolePage } from '../session.ts';
 import { can, useSession } from '../session.ts';
 import { columnTitle } from './plugin-cells.ts';
 import { Cell } from './cell-view.tsx';
+import { ListFilters } from './list-filters.tsx';
 import { PluginForm } from './plugin-form.tsx';
 import { listHeading, listOf, type Row } from './plugin-list.ts';
 import { createdName } from './schema-form.ts';
@@ -22,10 +23,13 @@ export function PluginPage(props: { page: ConsolePage }) {
   // The console does not know which topics a plugin's rows follow: any event reloads them (once a second at most).
   const tick = useLiveTick(['']);
   const [offset, setOffset] = useState(0);
+  const [filter, setFilter] = useState<Record<string, string>>({});
   useEffect(() => setOffset(0), [session.workspace]);
+  const query = { ...Object.fromEntries(Object.entries(filter).filter(([, value]) => value.trim() !== '')), ...(offset > 0 ? { offset } : {}) };
+  const filtered = Object.keys(query).some((name) => name !== 'offset');
   const list = useLoad<ReturnType<typeof listOf>>(
-    () => (page.list ? getUntyped(page.list, offset > 0 ? { offset } : {}).then(listOf) : Promise.resolve({ rows: [] as Row[] })),
-    [page.list, session.workspace, tick, offset],
+    () => (page.list ? getUntyped(page.list, query).then(listOf) : Promise.resolve({ rows: [] as Row[] })),
+    [page.list, session.workspace, tick, JSON.stringify(query)],
   );
   const rows = list.data?.rows;
   const columns = page.columns ?? Object.keys(rows?.[0] ?? {}).slice(0, 6);
@@ -69,10 +73,21 @@ export function PluginPage(props: { page: ConsolePage }) {
       ) : null}
       <ErrorNote error={list.error} />
       <Section title={listHeading(page.title)}>
+        {page.filters?.length ? (
+          <ListFilters
+            label={page.title}
+            filters={page.filters}
+            values={filter}
+            onChange={(values) => {
+              setFilter(values);
+              setOffset(0);
+            }}
+          />
+        ) : null}
         <Table
           caption={page.title}
           rows={rows}
-          empty={create ? `Nothing here yet: “${create.label}” adds the first.` : 'Nothing here yet.'}
+          empty={filtered ? 'Nothing matches these filters.' : create ? `Nothing here yet: “${create.label}” adds the first.` : 'Nothing here yet.'}
           columns={columns.map((c, i) => ({
             title: columnTitle(c),
             cell: (r: Row) => {
