@@ -129,14 +129,18 @@ export function filtersOf(document: Document, plugin: string, list: string): Lis
     const operation = document.paths?.[list]?.get;
     if (operation?.['x-plugin'] !== plugin) return [];
     const parameters = withRefsResolved(document, [...(document.paths[list].parameters ?? []), ...(operation.parameters ?? [])]) as Operation[];
-    return parameters.flatMap((parameter): ListFilter[] => {
-      if (parameter?.in !== 'query' || notFilters.has(parameter.name)) return [];
-      const schema = parameter.schema ?? {};
-      if (parameter.name === 'q') return [{ name: 'q' }];
-      if (Array.isArray(schema.enum)) return [{ name: parameter.name, options: schema.enum.filter((v: unknown) => typeof v === 'string').slice(0, 50) }];
-      if (schema.type === 'boolean') return [{ name: parameter.name, options: ['true', 'false'] }];
-      return [];
-    });
+    // Within the bounds ConsolePage sets: 20 filters of 50 values, names and values of 64 and 100 characters.
+    return parameters
+      .flatMap((parameter): ListFilter[] => {
+        if (parameter?.in !== 'query' || notFilters.has(parameter.name) || String(parameter.name).length > 64) return [];
+        const schema = parameter.schema ?? {};
+        if (parameter.name === 'q') return [{ name: 'q' }];
+        const options = Array.isArray(schema.enum) ? schema.enum.filter((v: unknown) => typeof v === 'string' && v.length <= 100) : [];
+        if (options.length) return [{ name: parameter.name, options: options.slice(0, 50) }];
+        if (schema.type === 'boolean') return [{ name: parameter.name, options: ['true', 'false'] }];
+        return [];
+      })
+      .slice(0, 20);
   });
 }
 
