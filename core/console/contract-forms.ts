@@ -1,9 +1,10 @@
 import type { ConsolePageDeclaration } from '../plugin-api/index.ts';
 
 /**
- * What `GET /api/v1/console/pages` says of a page's forms, read from the loaded contract (the
- * console has no resolver of its own): a declared create form (ConsoleCreateForm in the contract)
- * and the record view of the list's rows (ConsoleRecord).
+ * What `GET /api/v1/console/pages` says of a page beyond its declaration, read from the loaded
+ * contract (the console has no resolver of its own): a declared create form (ConsoleCreateForm in
+ * the contract), the record view of the list's rows (ConsoleRecord) and the list's filters. All
+ * first-party pages together come to about 34 KB of JSON, most of it the workflow form's schema.
  */
 export interface CreateFormView {
   operationId: string;

@@ -13,7 +13,10 @@ import { PluginForm } from './plugin-form.tsx';
 import { listHeading, listOf, type Row } from './plugin-list.ts';
 import { createdName } from './schema-form.ts';
 
-/** A page a plugin declared: its list operation as a table, and its create form when it declares one. */
+/**
+ * A page a plugin declared: its list operation as a paged table with the operation's filters, rows
+ * linked to their own page when the contract has one, and its create form when it declares one.
+ */
 export function PluginPage(props: { page: ConsolePage }) {
   const { session } = useSession();
   const { page } = props;
@@ -96,7 +99,7 @@ export function PluginPage(props: { page: ConsolePage }) {
               if (i === 0 && (typeof key === 'string' || typeof key === 'number'))
                 return (
                   <a href={`/console/${page.path}/${encodeURIComponent(String(key))}`}>
-                    <Cell field={c} value={r[c]} />
+                    {r[c] === null || r[c] === undefined || r[c] === '' ? 'Open' : <Cell field={c} value={r[c]} />}
                   </a>
                 );
               return <Cell field={c} value={r[c]} />;

@@ -1,8 +1,8 @@
 import { columnTitle } from './plugin-cells.ts';
 
 /**
- * A plugin's create form, built from its operation's request schema (as `GET /api/v1/console/pages`
- * sends it, references resolved): one field per property, shaped by its type. What a form cannot
+ * A plugin's form (a create, an edit, an action on a row), built from its operation's request schema
+ * (as `GET /api/v1/console/pages` sends it, references resolved): one field per property, shaped by its type. What a form cannot
  * express field by field (objects, lists of objects, alternatives) is typed as JSON.
  */
 export type FieldKind = 'text' | 'textarea' | 'email' | 'url' | 'select' | 'checkbox' | 'yesno' | 'number' | 'datetime' | 'date' | 'list' | 'json';
