@@ -363,6 +363,15 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     .waitFor();
   const printerRow = page.getByRole('region', { name: 'Tickets', exact: true }).getByRole('row', { name: /Printer on floor 3 jams/ });
   await printerRow.waitFor();
+  // Sorted by a column the list operation sorts by: ascending, then descending.
+  const ticketTable = page.getByRole('region', { name: 'Tickets', exact: true });
+  const titleHeading = ticketTable.getByRole('columnheader', { name: /^Title/ });
+  await titleHeading.getByRole('button').click();
+  await ticketTable.locator('th[aria-sort="ascending"]').waitFor();
+  await ticketTable.locator('tbody tr').first().filter({ hasText: 'Heartbeat nightly-backup is down' }).waitFor();
+  await titleHeading.getByRole('button').click();
+  await ticketTable.locator('th[aria-sort="descending"]').waitFor();
+  await ticketTable.locator('tbody tr').first().filter({ hasText: 'Printer on floor 3 jams' }).waitFor();
   // The list's filters, from its contract's query parameters: a choice of priorities, a search.
   const ticketFilters = page.getByRole('group', { name: 'Filter tickets' });
   await ticketFilters.getByLabel('Priority').selectOption('urgent');
@@ -377,7 +386,7 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await everyWay('tickets-filtered');
   // Its own page: a comment (the ticket's declared action, a form from the contract) joins its timeline.
   await printerRow.getByRole('link', { name: /^TCK-\d+$/ }).click();
-  await page.getByRole('heading', { name: /^TCK-\d+$/, level: 1 }).waitFor();
+  await page.getByRole('heading', { name: /^TCK-\d+: Printer on floor 3 jams$/, level: 1 }).waitFor();
   await page.getByRole('button', { name: 'Add comment' }).click();
   const commentForm = page.getByRole('region', { name: 'Add comment' });
   await commentForm.getByLabel('Body (required)').fill('Paper tray replaced; watching it.');

@@ -1,7 +1,7 @@
 import { coreFragments } from '../contract/core-fragments.ts';
 import type { CoreModule } from '../kernel/core-module.ts';
 import type { PluginManifest } from '../plugin-api/index.ts';
-import { createFormOf, filtersOf, recordOf } from './contract-forms.ts';
+import { createFormOf, filtersOf, recordOf, sortableOf } from './contract-forms.ts';
 
 /**
  * `GET /api/v1/console/pages`: the console pages of the plugins loaded now. Read from the
@@ -20,6 +20,7 @@ export function consoleModule(deps: { loaded: () => PluginManifest[]; document: 
               const create = page.create && document ? createFormOf(document, manifest.id, page.create) : undefined;
               const record = page.list && document ? recordOf(document, manifest.id, page.list, page.record) : undefined;
               const filters = page.list && document ? filtersOf(document, manifest.id, page.list) : [];
+              const sortable = page.list && document ? sortableOf(document, manifest.id, page.list) : [];
               return {
                 plugin: manifest.id,
                 path: page.path,
@@ -30,6 +31,7 @@ export function consoleModule(deps: { loaded: () => PluginManifest[]; document: 
                 ...(page.columns ? { columns: page.columns } : {}),
                 ...(create ? { create } : {}),
                 ...(record ? { record } : {}),
+                ...(sortable.length ? { sortable } : {}),
                 ...(filters.length ? { filters } : {}),
               };
             }),

@@ -25,12 +25,14 @@ const boardPlugin = (create: { operation: string; label: string } = { operation:
     openapi: {
       paths: {
         '/api/v1/boards': {
-          // Offered as filters: a search box, a choice of lanes and yes or no; paging has its own controls.
+          // Offered as filters (a search box, a choice of lanes, yes or no) and sortable columns; paging has its own controls.
           parameters: [
             { name: 'q', in: 'query', schema: { type: 'string', maxLength: 100 } },
             { name: 'lane', in: 'query', schema: { $ref: '#/components/schemas/Lane' } },
             { name: 'archived', in: 'query', schema: { type: 'boolean' } },
             { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 100 } },
+            { name: 'sortBy', in: 'query', schema: { type: 'string', enum: ['name', 'createdAt'] } },
+            { name: 'sortOrder', in: 'query', schema: { type: 'string', enum: ['asc', 'desc'] } },
           ],
           ...publicGet('listBoards'),
           post: {
@@ -178,6 +180,7 @@ t.test('GET /api/v1/console/pages lists the pages of the plugins loaded now', as
             actions: [{ operationId: 'archiveBoard', label: 'Archive', path: '/api/v1/boards/{id}/archive', permission: 'board:write' }],
             lists: [{ operationId: 'listBoardCards', title: 'Cards', path: '/api/v1/boards/{id}/cards', permission: 'board:read', columns: ['title'] }],
           },
+          sortable: ['name', 'createdAt'],
           filters: [{ name: 'q' }, { name: 'lane', options: ['todo', 'doing', 'done'] }, { name: 'archived', options: ['true', 'false'] }],
         },
       ],

@@ -145,6 +145,19 @@ export function filtersOf(document: Document, plugin: string, list: string): Lis
   });
 }
 
+/** The fields a list operation sorts by: its `sortBy` values, when it takes a `sortOrder` too. */
+export function sortableOf(document: Document, plugin: string, list: string): string[] {
+  return once(document, `sortable\u0000${plugin}\u0000${list}`, () => {
+    const operation = document.paths?.[list]?.get;
+    if (operation?.['x-plugin'] !== plugin) return [];
+    const parameters = withRefsResolved(document, [...(document.paths[list].parameters ?? []), ...(operation.parameters ?? [])]) as Operation[];
+    const query = (name: string) => parameters.find((p) => p?.in === 'query' && p.name === name);
+    const values = query('sortBy')?.schema?.enum;
+    if (!query('sortOrder') || !Array.isArray(values)) return [];
+    return values.filter((v: unknown): v is string => typeof v === 'string' && v.length <= 64).slice(0, 20);
+  });
+}
+
 function formOf(document: Document, operation: Operation): { permission: string; schema: Record<string, unknown> } | undefined {
   const body = withRefsResolved(document, operation.requestBody);
   const schema = body?.content?.['application/json']?.schema;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { discoverFirstParty } from '../kernel/plugin-discovery.ts';
 import type { PluginManifest } from '../plugin-api/index.ts';
-import { createFormOf, filtersOf, recordOf } from './contract-forms.ts';
+import { createFormOf, filtersOf, recordOf, sortableOf } from './contract-forms.ts';
 
 // The bundled contract holds every first-party operation: each page's declaration must name what is in it.
 const contract = JSON.parse(readFileSync(new URL('../../openapi/openapi.bundled.json', import.meta.url), 'utf8'));
@@ -79,5 +79,6 @@ t.test("first-party console pages name their contract's list paths, row fields a
     [{ name: 'q' }, { name: 'status', options: ['new', 'open', 'pending', 'resolved', 'closed'] }, { name: 'priority' }, { name: 'type' }],
     "the tickets' search and choices, from the list operation's parameters",
   );
+  t.same(sortableOf(contract, 'ticketing', '/api/v1/tickets'), ['createdAt', 'updatedAt', 'priority', 'status', 'title', 'resolutionDueAt']);
   t.ok(pages.filter((p) => p.page.create).length >= 6, 'tickets, clients, quotes, invoices, articles and workflows can be created from their pages');
 });

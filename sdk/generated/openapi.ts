@@ -5306,6 +5306,8 @@ export interface components {
       columns?: string[];
       create?: components['schemas']['ConsoleCreateForm'];
       record?: components['schemas']['ConsoleRecord'];
+      /** @description The row fields the list operation sorts by (its `sortBy` values, with `sortOrder`): the console makes those columns' headings sort the list. Derived from the loaded contract. */
+      sortable?: string[];
       /** @description The list operation's filters a page offers, from its query parameters: `q` as a search box, each parameter with values to choose from (an enum, or a boolean) as a choice. Derived from the loaded contract. */
       filters?: {
         /** @example status */

@@ -72,6 +72,8 @@ export function CopyField(props: { label: string; value: string }) {
 export interface Column<T> {
   title: string;
   cell: (row: T) => ComponentChildren;
+  /** A column the list sorts by: its heading is a button, and says how the rows are sorted now. */
+  sort?: { order: 'ascending' | 'descending' | 'none'; onSort: () => void };
 }
 
 export function Table<T>(props: { caption: string; rows: T[] | undefined; columns: Column<T>[]; empty?: string }) {
@@ -85,8 +87,15 @@ export function Table<T>(props: { caption: string; rows: T[] | undefined; column
         <thead>
           <tr>
             {props.columns.map((c) => (
-              <th scope="col" key={c.title}>
-                {c.title}
+              <th scope="col" key={c.title} aria-sort={c.sort && c.sort.order !== 'none' ? c.sort.order : undefined}>
+                {c.sort ? (
+                  <button type="button" class="sort" onClick={c.sort.onSort}>
+                    {c.title}
+                    <span aria-hidden="true">{c.sort.order === 'ascending' ? ' ▲' : c.sort.order === 'descending' ? ' ▼' : ''}</span>
+                  </button>
+                ) : (
+                  c.title
+                )}
               </th>
             ))}
           </tr>

@@ -27,9 +27,19 @@ export function PluginPage(props: { page: ConsolePage }) {
   const tick = useLiveTick(['']);
   const [offset, setOffset] = useState(0);
   const [filter, setFilter] = useState<Record<string, string>>({});
+  const [sort, setSort] = useState<{ by: string; order: 'asc' | 'desc' }>();
   useEffect(() => setOffset(0), [session.workspace]);
-  const query = { ...Object.fromEntries(Object.entries(filter).filter(([, value]) => value.trim() !== '')), ...(offset > 0 ? { offset } : {}) };
-  const filtered = Object.keys(query).some((name) => name !== 'offset');
+  const query = {
+    ...Object.fromEntries(Object.entries(filter).filter(([, value]) => value.trim() !== '')),
+    ...(sort ? { sortBy: sort.by, sortOrder: sort.order } : {}),
+    ...(offset > 0 ? { offset } : {}),
+  };
+  const filtered = Object.values(filter).some((value) => value.trim() !== '');
+  // A first click sorts ascending, the next one descending; back at the first page either way.
+  const sortBy = (field: string) => {
+    setSort(sort?.by === field && sort.order === 'asc' ? { by: field, order: 'desc' } : { by: field, order: 'asc' });
+    setOffset(0);
+  };
   const list = useLoad<ReturnType<typeof listOf>>(
     () => (page.list ? getUntyped(page.list, query).then(listOf) : Promise.resolve({ rows: [] as Row[] })),
     [page.list, session.workspace, tick, JSON.stringify(query)],
@@ -93,6 +103,9 @@ export function PluginPage(props: { page: ConsolePage }) {
           empty={filtered ? 'Nothing matches these filters.' : create ? `Nothing here yet: “${create.label}” adds the first.` : 'Nothing here yet.'}
           columns={columns.map((c, i) => ({
             title: columnTitle(c),
+            sort: page.sortable?.includes(c)
+              ? { order: sort?.by !== c ? 'none' : sort.order === 'asc' ? 'ascending' : 'descending', onSort: () => sortBy(c) }
+              : undefined,
             cell: (r: Row) => {
               const key = page.record ? r[page.record.param] : undefined;
               // The first column leads to the row's own page, when the plugin's contract has one.

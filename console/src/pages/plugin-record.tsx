@@ -12,7 +12,7 @@ import { columnTitle } from './plugin-cells.ts';
 import { PluginForm } from './plugin-form.tsx';
 import { listHeading, type Row } from './plugin-list.ts';
 import { RecordList } from './record-list.tsx';
-import { createdName } from './schema-form.ts';
+import { recordName } from './schema-form.ts';
 
 type Action = NonNullable<NonNullable<ConsolePage['record']>['actions']>[number];
 
@@ -46,7 +46,7 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
   const row = loaded.data;
-  const name = (row && createdName(row)) ?? id;
+  const name = (row && recordName(row)) ?? id;
   const update = record.update && can(session, record.update.permission) ? record.update : undefined;
   const remove = record.remove && can(session, record.remove.permission) ? record.remove : undefined;
   const actions = (record.actions ?? []).filter((a) => can(session, a.permission));
@@ -120,7 +120,7 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
       <ErrorNote error={error ?? loaded.error} />
       {update && editing ? (
         <PluginForm
-          title={`Edit “${createdName(editing) ?? id}”`}
+          title={`Edit “${recordName(editing) ?? id}”`}
           submit="Save"
           method={update.method}
           path={path}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { changedBody, createdName, detailLines, type FormField, formBody, formFields, textOf } from './schema-form.ts';
+import { changedBody, createdName, detailLines, type FormField, formBody, formFields, recordName, textOf } from './schema-form.ts';
 
 // The real contract's request schema of creating a ticket, its references resolved as the server sends it.
 const contract = JSON.parse(readFileSync(new URL('../../../openapi/openapi.bundled.json', import.meta.url), 'utf8'));
@@ -124,6 +124,11 @@ t.test("the API's validation details name the form's fields", async (t) => {
     ['Title: must NOT have more than 300 characters', 'Priority: must be equal to one of the allowed values', "The form: must have required property 'title'"],
   );
   t.same(detailLines({ status: 'down' }, fields), []);
+});
+
+t.test("a row's page is titled by its key and title", async (t) => {
+  t.equal(recordName({ id: 'a1', key: 'TCK-4', title: 'Disk full' }), 'TCK-4: Disk full');
+  t.equal(recordName({ id: 'c1', name: 'Globex' }), 'Globex');
 });
 
 t.test('a created row is named by its key, name or title', async (t) => {

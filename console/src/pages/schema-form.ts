@@ -230,6 +230,12 @@ export function detailLines(details: unknown, fields: FormField[]): string[] {
   });
 }
 
+/** A row's page title: its key with its title when it has both ("TCK-2: Printer jams"), else as in a notice. */
+export function recordName(row: unknown): string | undefined {
+  const r = (row ?? {}) as Record<string, unknown>;
+  return typeof r.key === 'string' && typeof r.title === 'string' && r.key && r.title ? `${r.key}: ${r.title}` : createdName(row);
+}
+
 /** How a created row is named in the notice: its key, name or title, else its id. */
 export function createdName(row: unknown): string | undefined {
   if (!row || typeof row !== 'object') return undefined;
