@@ -162,4 +162,6 @@ t.test('an edit form starts from the record and sends what changed, with its ver
   t.same(changedBody(fields, before, before), {}, 'untouched: nothing to send, not even a second-less time');
   const edited = formBody(fields, (name) => ({ ...texts, status: 'closed', tags: 'disk' })[name] as string).body;
   t.same(changedBody(fields, before, edited), { status: 'closed', tags: ['disk'], version: 3 });
+  const cleared = formBody(fields, (name) => ({ ...texts, title: '', tags: '', status: '', dueAt: '' })[name] as string).body;
+  t.same(changedBody(fields, before, cleared), { title: '', tags: [], version: 3 }, 'a cleared text or list is sent empty; a cleared choice or time stays');
 });

@@ -151,16 +151,21 @@ export function textOf(field: FormField, value: unknown): string | boolean {
   }
 }
 
+// What a cleared field that takes no null sends, where the API has a value for "nothing".
+const clearedAs: Partial<Record<FieldKind, unknown>> = { text: '', textarea: '', email: '', url: '', list: [] };
+
 /**
  * What an edit sends: the fields whose value differs from the record's (read through the same form,
  * so a value the form shows differently, a time to the minute, is no change) and the hidden ones
- * (the version). Empty when nothing but those changed.
+ * (the version). A cleared text or list is sent empty; other cleared fields stay as they were.
+ * Empty when nothing but the hidden fields changed.
  */
 export function changedBody(fields: FormField[], before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
-  const changed = fields.filter((f) => !f.hidden && f.name in after && JSON.stringify(after[f.name]) !== JSON.stringify(before[f.name]));
+  const value = (f: FormField) => (f.name in after || !(f.name in before) ? after[f.name] : clearedAs[f.kind]);
+  const changed = fields.filter((f) => !f.hidden && value(f) !== undefined && JSON.stringify(value(f)) !== JSON.stringify(before[f.name]));
   if (changed.length === 0) return {};
   const sent = [...changed, ...fields.filter((f) => f.hidden && f.name in after)];
-  return Object.fromEntries(sent.map((f) => [f.name, after[f.name]]));
+  return Object.fromEntries(sent.map((f) => [f.name, value(f)]));
 }
 
 export interface FieldProblem {
