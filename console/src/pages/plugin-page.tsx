@@ -111,7 +111,11 @@ export function PluginPage(props: { page: ConsolePage }) {
               // The first column leads to the row's own page, when the plugin's contract has one.
               if (i === 0 && (typeof key === 'string' || typeof key === 'number'))
                 return (
-                  <a href={`/console/${page.path}/${encodeURIComponent(String(key))}`}>
+                  // A short value (a key like TCK-12) stays on one line, even on a phone.
+                  <a
+                    href={`/console/${page.path}/${encodeURIComponent(String(key))}`}
+                    class={typeof r[c] === 'string' && (r[c] as string).length <= 12 ? 'nowrap' : undefined}
+                  >
                     {r[c] === null || r[c] === undefined || r[c] === '' ? 'Open' : <Cell field={c} value={r[c]} />}
                   </a>
                 );
