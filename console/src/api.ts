@@ -58,6 +58,20 @@ export async function getUntyped(path: string, query: Record<string, string | nu
   return response.json();
 }
 
+/**
+ * A change to a path the console learns at run time (a plugin's form, a row's action or delete):
+ * each call is its own idempotency key. Answers the response's JSON, if it has any.
+ */
+export async function sendUntyped(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+  const headers: Record<string, string> = { accept: 'application/json', 'idempotency-key': crypto.randomUUID() };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await api.send(
+    new Request(new URL(path, location.origin), { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }),
+  );
+  if (!response.ok) throw await ItopsApiError.fromResponse(response);
+  return response.json().catch(() => undefined);
+}
+
 // Refresh tokens rotate and a reused one ends the session: a tab takes over the tokens another tab
 // refreshed instead of refreshing with the spent one.
 addEventListener('storage', (event) => {

@@ -1,6 +1,6 @@
 import { ItopsApiError } from '@itops/sdk';
 import { useMemo, useState } from 'preact/hooks';
-import { api, describeError } from '../api.ts';
+import { describeError, sendUntyped } from '../api.ts';
 import { Section } from '../components/ui.tsx';
 import { changedBody, detailLines, type FieldProblem, type FormField, formBody, formFields, textOf } from './schema-form.ts';
 
@@ -125,15 +125,7 @@ export function PluginForm(props: {
     }
     setBusy(true);
     try {
-      const response = await api.send(
-        new Request(new URL(props.path, location.origin), {
-          method: props.method,
-          headers: { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': crypto.randomUUID() },
-          body: JSON.stringify(body),
-        }),
-      );
-      if (!response.ok) throw await ItopsApiError.fromResponse(response);
-      const answer = await response.json().catch(() => undefined);
+      const answer = await sendUntyped(props.method, props.path, body);
       if (!start) element.reset();
       props.onDone(answer, true);
     } catch (e) {

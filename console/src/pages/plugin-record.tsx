@@ -1,6 +1,5 @@
-import { ItopsApiError } from '@itops/sdk';
 import { useState } from 'preact/hooks';
-import { api, describeError, getUntyped } from '../api.ts';
+import { describeError, getUntyped, sendUntyped } from '../api.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { ErrorNote, PageHeader, Section } from '../components/ui.tsx';
 import { useLoad } from '../hooks.ts';
@@ -64,10 +63,7 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
     if (action.schema) return setActing(action);
     setBusy(true);
     try {
-      const response = await api.send(
-        new Request(new URL(below(action.path), location.origin), { method: 'POST', headers: { 'idempotency-key': crypto.randomUUID() } }),
-      );
-      if (!response.ok) throw await ItopsApiError.fromResponse(response);
+      await sendUntyped('POST', below(action.path));
       acted(action);
     } catch (e) {
       setError(describeError(e));
@@ -79,8 +75,7 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
   const onDelete = async () => {
     setError(undefined);
     try {
-      const response = await api.send(new Request(new URL(path, location.origin), { method: 'DELETE', headers: { 'idempotency-key': crypto.randomUUID() } }));
-      if (!response.ok) throw await ItopsApiError.fromResponse(response);
+      await sendUntyped('DELETE', path);
       navigate(page.path);
     } catch (e) {
       setError(describeError(e));
