@@ -127,13 +127,10 @@ const notFilters = new Set(['limit', 'offset', 'sortBy', 'sortOrder', 'page_toke
 /** The filters of a list operation a page offers: `q` to search, and each parameter with values to choose from. */
 export function filtersOf(document: Document, plugin: string, list: string): ListFilter[] {
   return once(document, `filters\u0000${plugin}\u0000${list}`, () => {
-    const operation = document.paths?.[list]?.get;
-    if (operation?.['x-plugin'] !== plugin) return [];
-    const parameters = withRefsResolved(document, [...(document.paths[list].parameters ?? []), ...(operation.parameters ?? [])]) as Operation[];
     // Within the bounds ConsolePage sets: 20 filters of 50 values, names and values of 64 and 100 characters.
-    return parameters
+    return queryParameters(document, plugin, list)
       .flatMap((parameter): ListFilter[] => {
-        if (parameter?.in !== 'query' || notFilters.has(parameter.name) || String(parameter.name).length > 64) return [];
+        if (notFilters.has(parameter.name) || String(parameter.name).length > 64) return [];
         const schema = parameter.schema ?? {};
         if (parameter.name === 'q') return [{ name: 'q' }];
         const options = Array.isArray(schema.enum) ? schema.enum.filter((v: unknown) => typeof v === 'string' && v.length <= 100) : [];
@@ -148,14 +145,20 @@ export function filtersOf(document: Document, plugin: string, list: string): Lis
 /** The fields a list operation sorts by: its `sortBy` values, when it takes a `sortOrder` too. */
 export function sortableOf(document: Document, plugin: string, list: string): string[] {
   return once(document, `sortable\u0000${plugin}\u0000${list}`, () => {
-    const operation = document.paths?.[list]?.get;
-    if (operation?.['x-plugin'] !== plugin) return [];
-    const parameters = withRefsResolved(document, [...(document.paths[list].parameters ?? []), ...(operation.parameters ?? [])]) as Operation[];
-    const query = (name: string) => parameters.find((p) => p?.in === 'query' && p.name === name);
+    const parameters = queryParameters(document, plugin, list);
+    const query = (name: string) => parameters.find((p) => p.name === name);
     const values = query('sortBy')?.schema?.enum;
     if (!query('sortOrder') || !Array.isArray(values)) return [];
     return values.filter((v: unknown): v is string => typeof v === 'string' && v.length <= 64).slice(0, 20);
   });
+}
+
+/** The query parameters of the plugin's list operation (the path's and the operation's), references resolved; none when it is not the plugin's. */
+function queryParameters(document: Document, plugin: string, list: string): Operation[] {
+  const operation = document.paths?.[list]?.get;
+  if (operation?.['x-plugin'] !== plugin) return [];
+  const parameters = withRefsResolved(document, [...(document.paths[list].parameters ?? []), ...(operation.parameters ?? [])]) as Operation[];
+  return parameters.filter((parameter) => parameter?.in === 'query');
 }
 
 function formOf(document: Document, operation: Operation): { permission: string; schema: Record<string, unknown> } | undefined {
