@@ -6,6 +6,8 @@
  * in the same transaction. Two endpoints: the worst case, a plugin's create whose whole work is one
  * INSERT in a transaction (the issue's figure), and a first-party create as users call it (a
  * ticket: its row, SLA targets and its event). Goal: auditing costs at most 10 % of throughput.
+ * On its own embedded cluster it also prints, per endpoint, the database functions that took the
+ * most time (the capture trigger, the records' check, sealing), per call and per record.
  *   BENCH_ROUNDS (3), BENCH_SECONDS (4), BENCH_CONCURRENCY (16), BENCH_PROFILE (1: per endpoint, one
  *   more run without and one with audit under the CPU profiler, whose top frames are printed)
  */
@@ -69,6 +71,37 @@ function postLoad(url: string, headers: Record<string, string>, body: string): P
   });
 }
 
+/** Calls and wall time (µs, waits included) of the database's PL/pgSQL functions so far, with how many audit records exist. */
+async function functionTimes(): Promise<{ functions: Map<string, { calls: number; us: number }>; records: number }> {
+  const rows = await kernel.database.query<{ funcname: string; calls: string; us: string }>(
+    'SELECT funcname, calls, total_time * 1000 AS us FROM pg_stat_user_functions',
+  );
+  const [count] = await kernel.database.query<{ n: string }>('SELECT count(*) AS n FROM audit_record');
+  return { functions: new Map(rows.map((r) => [r.funcname, { calls: Number(r.calls), us: Number(r.us) }])), records: Number(count.n) };
+}
+
+/**
+ * The functions that took the most time during one endpoint's rounds (with and without audit
+ * together), per call and per audit record written meanwhile. Wall time: under load it includes
+ * waiting for the CPU and for locks (a ticket's number waits for the previous creation's commit).
+ */
+function functionReport(endpoint: string, before: Awaited<ReturnType<typeof functionTimes>>, after: Awaited<ReturnType<typeof functionTimes>>): string {
+  const written = Math.max(1, after.records - before.records);
+  const lines = [...after.functions]
+    .map(([name, now]) => {
+      const then = before.functions.get(name) ?? { calls: 0, us: 0 };
+      return { name, calls: now.calls - then.calls, us: now.us - then.us };
+    })
+    .filter((f) => f.calls > 0)
+    .sort((a, b) => b.us - a.us)
+    .slice(0, 6)
+    .map(
+      (f) =>
+        `  ${f.name.padEnd(28)}${String(f.calls).padStart(9)} calls${(f.us / f.calls).toFixed(1).padStart(10)} µs/call${(f.us / written).toFixed(1).padStart(10)} µs/record`,
+    );
+  return `${endpoint}: database functions over its rounds (${written} audit records written; wall time, waits included)\n${lines.join('\n')}\n`;
+}
+
 const vendor = generateLicenseKeyPair();
 const kernel = await startBenchKernel([audit, probePlugin, ticketing], {
   ITOPS_ADMIN_EMAIL: 'bench@itops.test',
@@ -87,7 +120,15 @@ const cpuRatios = new Map<string, number[]>();
 const measured = (run: () => Promise<LoadResult>) => withCpu(run, loadRequests);
 let records = 0;
 const profiles: string[] = [];
+const databaseTimes: string[] = [];
 try {
+  // Where the database's time goes, per function (the capture trigger, the records' check, sealing):
+  // on the bench's own embedded cluster only, never a server named by DATABASE_URL.
+  const ownCluster = !process.env.DATABASE_URL;
+  if (ownCluster) {
+    await kernel.database.query("ALTER SYSTEM SET track_functions = 'pl'");
+    await kernel.database.query('SELECT pg_reload_conf()');
+  }
   const admin = await call('POST', '/api/v1/auth/login', { email: 'bench@itops.test', password: 'bench admin password' });
   const asAdmin = { authorization: `Bearer ${admin.token}` };
   await call('POST', '/api/v1/tenants', { tenant_id: 'bench', name: 'Bench' }, asAdmin);
@@ -128,6 +169,7 @@ try {
     ratios.set(endpoint.name, []);
     cpuRatios.set(endpoint.name, []);
     const load = () => postLoad(endpoint.url, { ...headers, ...endpoint.headers }, endpoint.body);
+    const functionsBefore = ownCluster ? await functionTimes() : undefined;
     for (let round = 1; round <= rounds; round++) {
       // Alternating which goes first (the server keeps warming up over the run), after a warm-up round.
       const run = async (plugins: string[]) => {
@@ -146,6 +188,7 @@ try {
       ratios.get(endpoint.name)?.push(withAudit.result.rps / without.result.rps);
       cpuRatios.get(endpoint.name)?.push(without.cpuUsPerRequest / withAudit.cpuUsPerRequest);
     }
+    if (functionsBefore) databaseTimes.push(functionReport(endpoint.name, functionsBefore, await functionTimes()));
     if (process.env.BENCH_PROFILE === '1') {
       for (const [label, plugins] of [
         ['without audit', unaudited],
@@ -165,6 +208,7 @@ try {
   await kernel.stop();
 }
 printRows(rows);
+for (const report of databaseTimes) process.stdout.write(`\n${report}`);
 for (const profile of profiles) process.stdout.write(`\n${profile}\n`);
 const figures = [...ratios].map(([name, values]) => ({ name, ratio: median(values), cpuRatio: median(cpuRatios.get(name) ?? []) }));
 process.stdout.write('\n');
