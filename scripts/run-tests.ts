@@ -60,6 +60,8 @@ async function dropLeftovers(serverUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
+    // A test killed before its teardown may leave a logical replication slot, which keeps its database from being dropped.
+    await client.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database LIKE 'itops\\_test\\_%' AND NOT active`);
     const rows = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE 'itops\\_test\\_%'`);
     for (const { datname } of rows.rows) await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(datname)} WITH (FORCE)`);
   } finally {
@@ -102,7 +104,8 @@ if (!serverUrl) {
     dir: cluster.dir,
     port,
     logger,
-    settings: { fsync: 'off', full_page_writes: 'off' },
+    // Logical: the audit trail's WAL decoding is tested against it (plugins/audit/decoding).
+    settings: { fsync: 'off', full_page_writes: 'off', wal_level: 'logical' },
   });
   serverUrl = embedded.url;
 }
