@@ -12,6 +12,8 @@ import { type ColumnType, jsonValue } from './text-values.ts';
 /** A committed transaction as decoded: its row changes in order and its logical messages by prefix. */
 export interface DecodedTransaction {
   xid: string;
+  /** Where its commit is in the WAL (`X/Y`), when the stream rows carried their LSNs. */
+  commitLsn?: string;
   changes: RowChange[];
   messages: { prefix: string; content: string }[];
 }
@@ -25,6 +27,7 @@ interface Relation {
 export interface StreamRow {
   xid: string;
   data: Buffer;
+  lsn?: string;
 }
 
 /**
@@ -37,6 +40,7 @@ export class PgoutputDecoder {
 
   constructor(private readonly typeOf: (oid: number) => ColumnType | undefined) {}
 
+  /** The transactions of consecutive stream rows, in commit order (the order the slot hands them out). */
   decode(rows: readonly StreamRow[]): DecodedTransaction[] {
     const transactions = new Map<string, DecodedTransaction>();
     const of = (xid: string) => {
@@ -47,7 +51,7 @@ export class PgoutputDecoder {
       }
       return found;
     };
-    for (const { xid, data } of rows) {
+    for (const { xid, data, lsn } of rows) {
       const reader = new Reader(data);
       switch (String.fromCharCode(reader.byte())) {
         case 'R':
@@ -84,7 +88,10 @@ export class PgoutputDecoder {
           of(xid).messages.push({ prefix, content: reader.text(length) });
           break;
         }
-        // B(egin), C(ommit), Y (type), O(rigin), T(runcate): nothing a row's record needs.
+        case 'C':
+          if (lsn !== undefined) of(xid).commitLsn = lsn;
+          break;
+        // B(egin), Y (type), O(rigin), T(runcate): nothing a row's record needs.
       }
     }
     return [...transactions.values()].filter((t) => t.changes.length > 0 || t.messages.length > 0);

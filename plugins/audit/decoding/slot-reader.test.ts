@@ -1,0 +1,62 @@
+import pg from 'pg';
+import t from 'tap';
+import { cloneTestDatabase } from '../../../core/testing/test-database.ts';
+import { lsnValue, SlotReader } from './slot-reader.ts';
+
+t.test('LSNs compare as numbers', async (t) => {
+  t.ok(lsnValue('1/0') > lsnValue('0/FFFFFFFF'));
+  t.equal(lsnValue('16/B374D848'), (0x16n << 32n) + 0xb374d848n);
+});
+
+/**
+ * A reader that stopped after writing what it made of a transaction but before releasing the slot
+ * gets that transaction again and skips it by its commit LSN; a released slot no longer hands out
+ * what was released; a small limit still gives whole transactions.
+ */
+t.test('each committed transaction once, whatever stops the reader', async (t) => {
+  const database = await cloneTestDatabase();
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  const slot = `audit_reader_${database.name.slice(-12)}`;
+  t.teardown(async () => {
+    await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]).catch(() => undefined);
+    await client.end();
+    await database.drop();
+  });
+  const [{ wal_level }] = (await client.query('SHOW wal_level')).rows;
+  if (wal_level !== 'logical') {
+    t.plan(0, `the server runs with wal_level = ${wal_level}; decoding needs logical (the embedded test cluster has it)`);
+    return;
+  }
+  await client.query('CREATE TABLE reader_row (id int PRIMARY KEY, name text); CREATE PUBLICATION reader_pub FOR TABLE reader_row');
+  await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+  const query = <T>(sql: string, params: unknown[] = []) => {
+    let n = 0;
+    return client.query(sql.replace(/\?/g, () => `$${++n}`), params).then((r) => r.rows as T[]);
+  };
+  const commit = async (id: number) => client.query('INSERT INTO reader_row VALUES ($1, $2)', [id, `row ${id}`]);
+  const ids = (transactions: Awaited<ReturnType<SlotReader['read']>>) => transactions.map((tx) => tx.changes.map((c) => c.after?.id));
+
+  for (const id of [1, 2, 3]) await commit(id);
+  const reader = new SlotReader(query, slot, 'reader_pub');
+  const all = await reader.read(null, 1000);
+  t.strictSame(ids(all), [[1], [2], [3]], 'three transactions, oldest first');
+  const lsns = all.map((tx) => lsnValue(tx.commitLsn as string));
+  t.ok(lsns[0] < lsns[1] && lsns[1] < lsns[2], 'each with its commit LSN, increasing');
+
+  // What the first transaction made was written with its LSN, then the reader stopped before releasing.
+  const written = all[0].commitLsn as string;
+  const restarted = new SlotReader(query, slot, 'reader_pub');
+  t.strictSame(ids(await restarted.read(written, 1000)), [[2], [3]], 'after a restart, the written transaction is skipped');
+
+  await restarted.release(all[1].commitLsn as string);
+  t.strictSame(ids(await restarted.read(null, 1000)), [[3]], 'what was released is not handed out again');
+
+  for (const id of [4, 5, 6, 7]) await commit(id);
+  const some = await restarted.read(all[1].commitLsn as string, 2);
+  t.ok(some.length >= 1 && some.length < 5, `a small limit gives some transactions (${some.length}), not all`);
+  t.ok(
+    some.every((tx) => tx.changes.length === 1),
+    'each whole',
+  );
+});

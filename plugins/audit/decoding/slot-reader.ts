@@ -1,0 +1,46 @@
+import type { SqlQuery } from '../../../core/plugin-api/index.ts';
+import { columnTypes, type DecodedTransaction, PgoutputDecoder, type StreamRow } from './pgoutput.ts';
+
+/**
+ * Reads a logical replication slot so that each committed transaction is handled exactly once,
+ * whatever stops the reader: it only peeks (the slot keeps the WAL), the caller writes what it made
+ * of the transactions together with the last commit LSN it handled, and only then releases the
+ * slot up to that point. Read again after a crash between the two, the transactions up to the
+ * stored LSN come back and are skipped by `after`.
+ */
+export class SlotReader {
+  private decoder: PgoutputDecoder | undefined;
+
+  constructor(
+    private readonly query: SqlQuery,
+    private readonly slot: string,
+    private readonly publication: string,
+  ) {}
+
+  /**
+   * The committed transactions after the commit LSN `after` (all when null), oldest first, each
+   * with its commit LSN; about `limit` stream rows at most (the server stops after the transaction
+   * in which it reaches them, so a transaction never comes in parts).
+   */
+  async read(after: string | null, limit: number): Promise<DecodedTransaction[]> {
+    this.decoder ??= new PgoutputDecoder(await columnTypes(this.query));
+    const rows = await this.query<StreamRow>(
+      `SELECT lsn::text AS lsn, xid::text AS xid, data FROM pg_logical_slot_peek_binary_changes(?, NULL, ?::int,
+         'proto_version', '1', 'publication_names', ?, 'messages', 'true')`,
+      [this.slot, limit, this.publication],
+    );
+    const floor = after === null ? -1n : lsnValue(after);
+    return this.decoder.decode(rows).filter((t) => t.commitLsn === undefined || lsnValue(t.commitLsn) > floor);
+  }
+
+  /** Lets the server recycle the WAL up to `lsn`, once what was made of it is committed. */
+  async release(lsn: string): Promise<void> {
+    await this.query('SELECT pg_replication_slot_advance(?, ?::pg_lsn)', [this.slot, lsn]);
+  }
+}
+
+/** An LSN (`16/B374D848`) as a number, to compare. */
+export function lsnValue(lsn: string): bigint {
+  const [high, low] = lsn.split('/');
+  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+}
