@@ -1,6 +1,5 @@
-import pg from 'pg';
 import t from 'tap';
-import { cloneTestDatabase } from '../../../core/testing/test-database.ts';
+import { logicalDatabase } from './decoding.testkit.ts';
 import { columnTypes, PgoutputDecoder } from './pgoutput.ts';
 import { parseArray } from './text-values.ts';
 
@@ -24,20 +23,9 @@ t.test('array text forms', async (t) => {
  * of the new row is taken from the old one, and the transaction's logical message is there.
  */
 t.test('rows decoded from the WAL read like row_to_json', async (t) => {
-  const database = await cloneTestDatabase();
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  const slot = `audit_decoding_${database.name.slice(-12)}`;
-  t.teardown(async () => {
-    await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]).catch(() => undefined);
-    await client.end();
-    await database.drop();
-  });
-  const [{ wal_level }] = (await client.query('SHOW wal_level')).rows;
-  if (wal_level !== 'logical') {
-    t.plan(0, `the server runs with wal_level = ${wal_level}; decoding needs logical (the embedded test cluster has it)`);
-    return;
-  }
+  const logical = await logicalDatabase(t, 'audit_decoding');
+  if (!logical) return;
+  const { client, slot } = logical;
   await client.query(`
     CREATE TYPE decoding_mood AS ENUM ('calm', 'busy');
     CREATE DOMAIN decoding_label AS text;

@@ -1,6 +1,5 @@
-import pg from 'pg';
 import t from 'tap';
-import { cloneTestDatabase } from '../../../core/testing/test-database.ts';
+import { logicalDatabase } from './decoding.testkit.ts';
 import { lsnValue, SlotReader } from './slot-reader.ts';
 
 t.test('LSNs compare as numbers', async (t) => {
@@ -14,25 +13,19 @@ t.test('LSNs compare as numbers', async (t) => {
  * what was released; a small limit still gives whole transactions.
  */
 t.test('each committed transaction once, whatever stops the reader', async (t) => {
-  const database = await cloneTestDatabase();
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  const slot = `audit_reader_${database.name.slice(-12)}`;
-  t.teardown(async () => {
-    await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]).catch(() => undefined);
-    await client.end();
-    await database.drop();
-  });
-  const [{ wal_level }] = (await client.query('SHOW wal_level')).rows;
-  if (wal_level !== 'logical') {
-    t.plan(0, `the server runs with wal_level = ${wal_level}; decoding needs logical (the embedded test cluster has it)`);
-    return;
-  }
+  const logical = await logicalDatabase(t, 'audit_reader');
+  if (!logical) return;
+  const { client, slot } = logical;
   await client.query('CREATE TABLE reader_row (id int PRIMARY KEY, name text); CREATE PUBLICATION reader_pub FOR TABLE reader_row');
   await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
   const query = <T>(sql: string, params: unknown[] = []) => {
     let n = 0;
-    return client.query(sql.replace(/\?/g, () => `$${++n}`), params).then((r) => r.rows as T[]);
+    return client
+      .query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params,
+      )
+      .then((r) => r.rows as T[]);
   };
   const commit = async (id: number) => client.query('INSERT INTO reader_row VALUES ($1, $2)', [id, `row ${id}`]);
   const ids = (transactions: Awaited<ReturnType<SlotReader['read']>>) => transactions.map((tx) => tx.changes.map((c) => c.after?.id));
