@@ -14,6 +14,7 @@ t.test('array text forms', async (t) => {
   ]);
   t.strictSame(parseArray('[0:1]={5,6}', int), [5, 6]);
   t.strictSame(parseArray('{"a b","NULL",NULL,"say \\"hi\\"","back\\\\slash",plain}', text), ['a b', 'NULL', null, 'say "hi"', 'back\\slash', 'plain']);
+  t.strictSame(parseArray('{1,"cu', text), ['1', 'cu'], 'a cut text ends where it ends');
 });
 
 /**

@@ -38,7 +38,7 @@ export function jsonValue(text: string | null, type: ColumnType | undefined): un
  */
 function isoTime(text: string, typeName: string): string {
   if (typeName !== 'timestamptz' && typeName !== 'timestamp') return text;
-  if (!/^\d{4,}-\d\d-\d\d \d/.test(text)) return text; // infinity, BC dates: as written
+  if (!/^\d{4,}-\d\d-\d\d \d/.test(text) || text.endsWith(' BC')) return text; // infinity, BC dates: as written
   const spaced = text.replace(' ', 'T');
   return typeName === 'timestamptz' && /[+-]\d\d$/.test(spaced) ? `${spaced}:00` : spaced;
 }
@@ -57,12 +57,13 @@ export function parseArray(text: string, element: ColumnType): unknown[] {
       at++;
       return items;
     }
-    for (;;) {
+    // Bounded by the text: PostgreSQL writes these well formed, but a cut one must not loop forever.
+    while (at < text.length) {
       if (text[at] === '{') items.push(parse());
       else if (text[at] === '"') {
         let value = '';
         at++;
-        while (text[at] !== '"') {
+        while (at < text.length && text[at] !== '"') {
           if (text[at] === '\\') at++;
           value += text[at++];
         }
@@ -70,7 +71,7 @@ export function parseArray(text: string, element: ColumnType): unknown[] {
         items.push(jsonValue(value, element));
       } else {
         let end = at;
-        while (text[end] !== ',' && text[end] !== '}') end++;
+        while (end < text.length && text[end] !== ',' && text[end] !== '}') end++;
         const raw = text.slice(at, end);
         at = end;
         items.push(raw === 'NULL' ? null : jsonValue(raw, element));
@@ -81,6 +82,7 @@ export function parseArray(text: string, element: ColumnType): unknown[] {
         return items;
       }
     }
+    return items;
   };
   return parse();
 }
