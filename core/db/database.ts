@@ -99,13 +99,13 @@ export class Database implements DatabaseService {
     // what it changes reaches the observers before it commits.
     const handle: SqlHandle = {
       query: <T>(sql: string, params: unknown[] = []) =>
-        this.mutationObservers.capturing()
+        this.mutationObservers.observing()
           ? handle.transaction((tx) => tx.query<T>(sql, params))
           : withClient(async (client) => (await client.query(numberedPlaceholders(sql), params.map(bindable))).rows as T[]),
       transaction: (fn) => withClient((client) => this.inTransaction(client, tenantId, fn)),
       statement: <T>(sql: string) => {
         const run = prepared<T>(sql, (q) => withClient((client) => client.query(q)));
-        return (params?: unknown[]) => (this.mutationObservers.capturing() ? handle.transaction((tx) => tx.query<T>(sql, params)) : run(params));
+        return (params?: unknown[]) => (this.mutationObservers.observing() ? handle.transaction((tx) => tx.query<T>(sql, params)) : run(params));
       },
     };
     return Object.freeze({ tenantId, ...handle });

@@ -214,3 +214,100 @@ t.test('a json value written over several lines is still one captured row, from 
   const [stored] = await server.database.platform.query<{ meta: unknown }>("SELECT meta FROM observerprobe_note WHERE name = 'lines'");
   t.same(stored.meta, { lines: ['a', 'b'] });
 });
+
+/** An observer that reads no rows: who changed what, with the COMMIT, and nothing captured. */
+const rowless = definePlugin({
+  id: 'rowlessprobe',
+  version: '1.0.0',
+  host: '*',
+  observesMutations: true,
+  migrations: [
+    {
+      name: '0001-notes',
+      up: `CREATE TABLE rowlessprobe_note (id bigserial PRIMARY KEY, tenant_id text NOT NULL, name text NOT NULL);
+           CREATE TABLE rowlessprobe_seen (id bigserial PRIMARY KEY, tenant_id text NOT NULL, operation text, principal text, captured boolean);`,
+    },
+  ],
+  openapi: {
+    paths: {
+      '/api/v1/rowless-probe/notes': {
+        post: {
+          operationId: 'rowlessProbeCreateNote',
+          'x-permission': 'rowlessprobe:write',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', maxLength: 100 } } },
+              },
+            },
+          },
+          responses: {
+            '201': { description: 'created', content: { 'application/json': { schema: { type: 'object' } } } },
+            '400': { $ref: '#/components/responses/BadRequest' },
+            '401': { $ref: '#/components/responses/Unauthorized' },
+            '403': { $ref: '#/components/responses/Forbidden' },
+          },
+        },
+      },
+    },
+  },
+  permissions: [{ name: 'rowlessprobe:write', description: 'Write probe notes' }],
+  policies: [{ role: 'ops_engineer', permission: 'rowlessprobe:write' }],
+  init(ctx) {
+    const database = ctx.get(tokens.database);
+    ctx.handle('rowlessProbeCreateNote', async (req) => {
+      // A lone statement: it still runs in a transaction of its own, which the observer sees.
+      await database
+        .forTenant(req.tenantId as string)
+        .query('INSERT INTO rowlessprobe_note (tenant_id, name) VALUES (?, ?)', [req.tenantId, (req.body as { name: string }).name]);
+      return { status: 201, body: {} };
+    });
+    ctx.observeMutations(
+      async (tx, mutation) => {
+        if (!tx.tenantId || !mutation.operationId) return;
+        const { changes } = await mutation.readChanges();
+        tx.atCommit('INSERT INTO rowlessprobe_seen (tenant_id, operation, principal, captured) VALUES (?, ?, ?, ?)', [
+          tx.tenantId,
+          mutation.operationId,
+          mutation.principal?.id ?? null,
+          mutation.captured || changes.length > 0,
+        ]);
+      },
+      { rows: false },
+    );
+  },
+});
+
+t.test('an observer that reads no rows sees every mutating request, and nothing is captured for it', async (t) => {
+  const server = await startTestServer(t, { plugins: [rowless] });
+  const ops = await server.loginAs('ops_engineer');
+  const { sent, restore } = spyOnQueries();
+  t.teardown(restore);
+  t.equal((await server.call('POST', '/api/v1/rowless-probe/notes', { headers: ops.headers, body: { name: 'seen' } })).status, 201);
+  restore();
+  const seen = await server.database.platform.query('SELECT operation, principal, captured FROM rowlessprobe_seen ORDER BY id');
+  t.same(seen, [{ operation: 'rowlessProbeCreateNote', principal: ops.id, captured: false }], 'the request, its caller, no rows');
+  t.notOk(
+    sent.some((text) => text.includes('itops.capture') || text.includes('itops_check_captured')),
+    'no statement switched row capture on or checked it',
+  );
+  t.ok(
+    sent.some((text) => /^BEGIN;\nINSERT INTO rowlessprobe_note/.test(text)),
+    'the lone statement ran in a transaction of its own',
+  );
+
+  // With an observer that reads rows beside it, rows are captured again.
+  const both = await startTestServer(t, { plugins: [rowless, observer] });
+  const bothOps = await both.loginAs('ops_engineer');
+  const spied = spyOnQueries();
+  t.teardown(spied.restore);
+  t.equal((await both.call('POST', '/api/v1/rowless-probe/notes', { headers: bothOps.headers, body: { name: 'both' } })).status, 201);
+  spied.restore();
+  t.ok(
+    spied.sent.some((text) => text.includes("SET LOCAL itops.capture = 'on'")),
+    'capture is on while one observer reads rows',
+  );
+  const [row] = await both.database.platform.query<{ captured: boolean }>('SELECT captured FROM rowlessprobe_seen');
+  t.equal(row.captured, true, 'and every observer is offered them');
+});

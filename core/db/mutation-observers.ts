@@ -38,22 +38,34 @@ export function asMutation<T>(request: MutationRequest, fn: () => Promise<T>): P
 
 export class MutationObservers {
   private readonly observers = new Map<string, MutationObserver>();
+  /** The observers that read row changes: without one, no transaction captures its rows. */
+  private readonly rowReaders = new Set<string>();
   private readonly events = new WeakMap<Tx, ObservedEvent[]>();
   private readonly notices = new WeakMap<Tx, CapturedNotices>();
 
-  add(owner: string, observer: MutationObserver): () => void {
+  add(owner: string, observer: MutationObserver, options: { rows?: boolean } = {}): () => void {
     if (this.observers.has(owner)) throw new Error(`plugin ${owner} observes mutations twice`);
     this.observers.set(owner, observer);
+    if (options.rows !== false) this.rowReaders.add(owner);
     return () => {
       this.observers.delete(owner);
+      this.rowReaders.delete(owner);
     };
   }
 
-  /** The request a transaction starting now belongs to, when anyone observes it (then its rows are captured). */
-  capturing(): MutationRequest | undefined {
+  /**
+   * The mutating request a statement running now belongs to, when anyone observes mutations: then
+   * even a lone statement runs in a transaction of its own, so its observers see it before it commits.
+   */
+  observing(): MutationRequest | undefined {
     if (this.observers.size === 0) return undefined;
     const request = requestScope.getStore();
     return request?.captures ? request : undefined;
+  }
+
+  /** The request a transaction starting now belongs to, when an observer reads row changes (then its rows are captured). */
+  capturing(): MutationRequest | undefined {
+    return this.rowReaders.size === 0 ? undefined : this.observing();
   }
 
   /** The statements that open a transaction: BEGIN, with row capture switched on for an observed request. */
@@ -82,9 +94,10 @@ export class MutationObservers {
   async beforeCommit(tx: Tx, capturing: MutationRequest | undefined): Promise<readonly CommitStatement[]> {
     if (this.observers.size === 0) return justCommit;
     const events = this.events.get(tx) ?? [];
-    // A read's transaction has no captured rows, but its events (a secret read) have a caller.
+    // A read's transaction has no captured rows, but its events (a secret read) have a caller; a
+    // mutating request's transaction reaches observers that read no rows even without either.
     const request = capturing ?? requestScope.getStore();
-    if (!capturing && events.length === 0) return justCommit;
+    if (!capturing && events.length === 0 && !request?.captures) return justCommit;
     let captureOn = capturing !== undefined;
     let read: Promise<CapturedChanges> | undefined;
     /** How many rows the observers were handed from the notices, which the COMMIT checks. */

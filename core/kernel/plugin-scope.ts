@@ -123,11 +123,11 @@ export class PluginScope {
       onUnload: (fn) => {
         this.undo.push(fn);
       },
-      observeMutations: (observer) => {
+      observeMutations: (observer, options) => {
         if (manifest.observesMutations !== true) throw new Error(`plugin ${id} observes mutations without declaring observesMutations in its manifest`);
         const database = resolveToken(container, tokens.database) as Partial<Database>;
         if (!database.mutationObservers) throw new Error(`plugin ${id} observes mutations, but this database service has no observers`);
-        this.undo.push(database.mutationObservers.add(id, observer));
+        this.undo.push(database.mutationObservers.add(id, observer, options));
       },
     };
   }

@@ -366,9 +366,12 @@ export interface PluginContext {
    * Sees every mutation inside its transaction, just before COMMIT: the row changes and events of
    * each transaction a mutating request (POST, PUT, PATCH, DELETE) opens, and the events of any
    * transaction outside requests. Throwing rolls the change back. Only for a manifest that declares
-   * `observesMutations`; one observer per plugin.
+   * `observesMutations`; one observer per plugin. With `rows: false` the observer reads no row
+   * changes (`mutation.captured` is false): while no observer reads them, requests run without row
+   * capture (its trigger's work, notices and the COMMIT's check), and observers still see every
+   * transaction of every mutating request, e.g. to record who did what.
    */
-  observeMutations(observer: MutationObserver): void;
+  observeMutations(observer: MutationObserver, options?: { rows?: boolean }): void;
 }
 
 export interface PluginLogger {
