@@ -3,6 +3,14 @@ import { definePlugin, tokens } from '../plugin-api/index.ts';
 import { startTestServer } from '../plugin-api/testing.ts';
 import { spyOnQueries } from '../testing/query-spy.ts';
 
+/** What both probe plugins' create answers. */
+const createdResponses = {
+  '201': { description: 'created', content: { 'application/json': { schema: { type: 'object' } } } },
+  '400': { $ref: '#/components/responses/BadRequest' },
+  '401': { $ref: '#/components/responses/Unauthorized' },
+  '403': { $ref: '#/components/responses/Forbidden' },
+};
+
 /**
  * A plugin that observes mutations the two ways the API offers: reading the changes in JavaScript
  * and writing them back with the COMMIT. `fail` in a change's name makes its COMMIT statement fail.
@@ -46,12 +54,7 @@ const observer = definePlugin({
               },
             },
           },
-          responses: {
-            '201': { description: 'created', content: { 'application/json': { schema: { type: 'object' } } } },
-            '400': { $ref: '#/components/responses/BadRequest' },
-            '401': { $ref: '#/components/responses/Unauthorized' },
-            '403': { $ref: '#/components/responses/Forbidden' },
-          },
+          responses: createdResponses,
         },
       },
     },
@@ -242,12 +245,7 @@ const rowless = definePlugin({
               },
             },
           },
-          responses: {
-            '201': { description: 'created', content: { 'application/json': { schema: { type: 'object' } } } },
-            '400': { $ref: '#/components/responses/BadRequest' },
-            '401': { $ref: '#/components/responses/Unauthorized' },
-            '403': { $ref: '#/components/responses/Forbidden' },
-          },
+          responses: createdResponses,
         },
       },
     },
