@@ -4,6 +4,7 @@ import { bindable, checkedOut, numberedPlaceholders, prepared, runAfterCommit, t
 import { isConnectionError } from './database-errors.ts';
 import type { SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
 import { appRole, tenantSetting } from './tenant-isolation.ts';
+import { lsnValue } from './wal-position.ts';
 
 /** The tenant a pooled connection is set to, as in Database.forTenant. */
 const boundTenant = Symbol('itops.readTenant');
@@ -200,10 +201,4 @@ export class ReplicaReads {
     await runAfterCommit(afterCommit, this.logger);
     return result;
   }
-}
-
-/** A WAL position (`16/B374D848`) as a number that orders like the position. */
-export function lsnValue(lsn: string): bigint {
-  const [high, low] = lsn.split('/');
-  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 }

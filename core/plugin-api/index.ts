@@ -55,6 +55,7 @@ export { defineList, type ListSpec, type ListResource } from '../lists/list-page
 export { readInPages } from '../exports/read-in-pages.ts';
 export { wallClock, type WallClock } from '../time/wall-clock.ts';
 export { isoTimestamp } from '../time/iso-timestamp.ts';
+export { lsnValue } from '../db/wal-position.ts';
 export type {
   Alert,
   AlertsService,

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { logicalDatabase } from './decoding.testkit.ts';
-import { lsnValue, SlotReader } from './slot-reader.ts';
+import { lsnValue } from '../../../core/plugin-api/index.ts';
+import { SlotReader } from './slot-reader.ts';
 
 t.test('LSNs compare as numbers', async (t) => {
   t.ok(lsnValue('1/0') > lsnValue('0/FFFFFFFF'));

@@ -1,4 +1,4 @@
-import type { SqlQuery } from '../../../core/plugin-api/index.ts';
+import { lsnValue, type SqlQuery } from '../../../core/plugin-api/index.ts';
 import { columnTypes, type DecodedTransaction, PgoutputDecoder, type StreamRow } from './pgoutput.ts';
 
 /**
@@ -37,10 +37,4 @@ export class SlotReader {
   async release(lsn: string): Promise<void> {
     await this.query('SELECT pg_replication_slot_advance(?, ?::pg_lsn)', [this.slot, lsn]);
   }
-}
-
-/** An LSN (`16/B374D848`) as a number, to compare. */
-export function lsnValue(lsn: string): bigint {
-  const [high, low] = lsn.split('/');
-  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 }

@@ -1,0 +1,5 @@
+/** A WAL position (`16/B374D848`) as a number that orders like the position. */
+export function lsnValue(lsn: string): bigint {
+  const [high, low] = lsn.split('/');
+  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+}
