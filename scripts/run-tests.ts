@@ -15,6 +15,7 @@ import { migrate, sqlMigrations } from '../core/db/sql-migrator.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres, withDatabase } from '../core/db/embedded-postgres.ts';
 import { createLogger } from '../core/logging/logger.ts';
 import { migrations } from '../migrations/index.ts';
+import { FailureCollector } from './tap-failures.ts';
 
 const logger = createLogger(process.env.ITOPS_TEST_LOG_LEVEL ?? 'warn');
 const template = 'itops_test_template';
@@ -126,14 +127,18 @@ try {
     },
   });
   let tail = '';
+  const failures = new FailureCollector();
   child.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk);
     tail = (tail + chunk.toString()).slice(-4096);
+    failures.add(chunk.toString());
   });
   exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   // tap ends with "# { total: N, pass: P, fail: F, ... }"; CI reads the plain "P passed, F failed".
   const summary = /# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/.exec(tail);
   if (summary) process.stdout.write(`\n${summary[2] ?? 0} passed, ${summary[3] ?? 0} failed\n`);
+  // Repeated last, where a CI log cut to its end still shows which tests failed and why.
+  if (failures.blocks.length > 0) process.stdout.write(`\nfailed:\n${failures.blocks.join('\n')}\n`);
   if (failedMigrations.length > 0) {
     process.stdout.write(`\nthe run fails: plugin migrations failed:\n${failedMigrations.join('\n')}\n`);
     exitCode = 1;
