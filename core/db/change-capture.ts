@@ -16,6 +16,12 @@
 
 export const maxCapturedRows = 100;
 
+/**
+ * The publication that lists every captured table, for logical decoding (plugins/audit's WAL mode).
+ * Kept by the migrations like the trigger; missing when the owner may not create publications.
+ */
+export const capturePublication = 'itops_captured';
+
 /** SQLSTATEs of the notices the capture trigger sends its client: a captured row, and the first row beyond the limit. */
 export const changeNoticeCode = 'IT001';
 export const droppedNoticeCode = 'IT002';
@@ -94,7 +100,61 @@ BEGIN
       t.relname, 'itops.capture', 'on');
   END LOOP;
 END
-$attach$`;
+$attach$;
+DO $publish$
+DECLARE
+  t record;
+BEGIN
+  -- The same tables, for an observer that reads committed changes from the WAL (logical decoding)
+  -- instead: each carries its old row in full (only written to the WAL at wal_level = logical, so
+  -- free otherwise), and the publication ${capturePublication} lists it from the migration that made
+  -- it on, before any change. A table whose capture trigger a plugin disabled is left out of both.
+  FOR t IN
+    SELECT c.oid::regclass AS rel
+    FROM pg_class c
+    JOIN pg_trigger g ON g.tgrelid = c.oid AND g.tgname = 'itops_change_capture' AND g.tgenabled <> 'D'
+    WHERE c.relreplident <> 'f'
+      -- A virtual generated column (PostgreSQL 18) cannot be published, and a full identity holding
+      -- one refuses UPDATE and DELETE: such a table keeps its key as identity (no old rows).
+      AND NOT EXISTS (SELECT 1 FROM pg_attribute v WHERE v.attrelid = c.oid AND v.attgenerated = 'v' AND NOT v.attisdropped)
+  LOOP
+    EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', t.rel);
+  END LOOP;
+  IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = '${capturePublication}') THEN
+    BEGIN
+      -- From PostgreSQL 18 a table whose full replica identity holds a stored generated column that
+      -- the publication leaves out refuses UPDATE and DELETE; such columns are also in row_to_json.
+      IF current_setting('server_version_num')::integer >= 180000 THEN
+        CREATE PUBLICATION ${capturePublication} WITH (publish = 'insert, update, delete', publish_generated_columns = stored);
+      ELSE
+        CREATE PUBLICATION ${capturePublication} WITH (publish = 'insert, update, delete');
+      END IF;
+    EXCEPTION WHEN insufficient_privilege THEN
+      RETURN; -- a role that may not create it: observers read rows by the trigger only
+    END;
+  END IF;
+  FOR t IN
+    SELECT c.oid::regclass AS rel
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_trigger g ON g.tgrelid = c.oid AND g.tgname = 'itops_change_capture' AND g.tgenabled <> 'D'
+    WHERE n.nspname = current_schema() AND NOT c.relispartition
+      AND NOT EXISTS (
+        SELECT 1 FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid
+        WHERE p.pubname = '${capturePublication}' AND r.prrelid = c.oid)
+  LOOP
+    EXECUTE format('ALTER PUBLICATION ${capturePublication} ADD TABLE %s', t.rel);
+  END LOOP;
+  FOR t IN
+    SELECT r.prrelid::regclass AS rel
+    FROM pg_publication_rel r
+    JOIN pg_publication p ON p.oid = r.prpubid AND p.pubname = '${capturePublication}'
+    WHERE NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = r.prrelid AND g.tgname = 'itops_change_capture' AND g.tgenabled <> 'D')
+  LOOP
+    EXECUTE format('ALTER PUBLICATION ${capturePublication} DROP TABLE %s', t.rel);
+  END LOOP;
+END
+$publish$`;
 
 /** Sent with BEGIN when the transaction belongs to an observed request; the notices must reach the client. */
 export const startCaptureStatements = ["SET LOCAL itops.capture = 'on'", 'SET LOCAL client_min_messages = notice'];

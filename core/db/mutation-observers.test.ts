@@ -228,7 +228,7 @@ const rowless = definePlugin({
     {
       name: '0001-notes',
       up: `CREATE TABLE rowlessprobe_note (id bigserial PRIMARY KEY, tenant_id text NOT NULL, name text NOT NULL);
-           CREATE TABLE rowlessprobe_seen (id bigserial PRIMARY KEY, tenant_id text NOT NULL, operation text, principal text, captured boolean);`,
+           CREATE TABLE rowlessprobe_seen (id bigserial PRIMARY KEY, tenant_id text NOT NULL, operation text, principal text, captured boolean, mutating boolean);`,
     },
   ],
   openapi: {
@@ -265,11 +265,12 @@ const rowless = definePlugin({
       async (tx, mutation) => {
         if (!tx.tenantId || !mutation.operationId) return;
         const { changes } = await mutation.readChanges();
-        tx.atCommit('INSERT INTO rowlessprobe_seen (tenant_id, operation, principal, captured) VALUES (?, ?, ?, ?)', [
+        tx.atCommit('INSERT INTO rowlessprobe_seen (tenant_id, operation, principal, captured, mutating) VALUES (?, ?, ?, ?, ?)', [
           tx.tenantId,
           mutation.operationId,
           mutation.principal?.id ?? null,
           mutation.captured || changes.length > 0,
+          mutation.mutating,
         ]);
       },
       { rows: false },
@@ -284,8 +285,12 @@ t.test('an observer that reads no rows sees every mutating request, and nothing 
   t.teardown(restore);
   t.equal((await server.call('POST', '/api/v1/rowless-probe/notes', { headers: ops.headers, body: { name: 'seen' } })).status, 201);
   restore();
-  const seen = await server.database.platform.query('SELECT operation, principal, captured FROM rowlessprobe_seen ORDER BY id');
-  t.same(seen, [{ operation: 'rowlessProbeCreateNote', principal: ops.id, captured: false }], 'the request, its caller, no rows');
+  const seen = await server.database.platform.query('SELECT operation, principal, captured, mutating FROM rowlessprobe_seen ORDER BY id');
+  t.same(
+    seen,
+    [{ operation: 'rowlessProbeCreateNote', principal: ops.id, captured: false, mutating: true }],
+    'the request, its caller, no rows; a mutating one',
+  );
   t.notOk(
     sent.some((text) => text.includes('itops.capture') || text.includes('itops_check_captured')),
     'no statement switched row capture on or checked it',

@@ -145,6 +145,7 @@ export class MutationObservers {
       correlationId: request?.correlationId,
       clientAddress: request?.clientAddress,
       captured: capturing !== undefined,
+      mutating: request?.captures ?? false,
       readChanges,
       events,
       secretFields: request?.secretFields ?? noSecrets,

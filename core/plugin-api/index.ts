@@ -56,6 +56,7 @@ export { readInPages } from '../exports/read-in-pages.ts';
 export { wallClock, type WallClock } from '../time/wall-clock.ts';
 export { isoTimestamp } from '../time/iso-timestamp.ts';
 export { lsnValue } from '../db/wal-position.ts';
+export { capturePublication, maxCapturedRows } from '../db/change-capture.ts';
 export type {
   Alert,
   AlertsService,

@@ -418,8 +418,10 @@ export interface ObservedMutation {
   tenantId: string | null;
   correlationId?: string;
   clientAddress?: string;
-  /** Whether rows were captured: the transaction belongs to a mutating request. */
+  /** Whether rows were captured: the transaction belongs to a mutating request and an observer reads rows. */
   captured: boolean;
+  /** The transaction belongs to a mutating request (POST, PUT, PATCH, DELETE, a GraphQL mutation): its rows are that request's change. */
+  mutating: boolean;
   /**
    * The rows the transaction changed (later calls answer the same). They usually came with the
    * answers of the statements that changed them (the capture trigger's notices), so this costs no
