@@ -90,4 +90,18 @@ t.test('rows decoded from the WAL read like row_to_json', async (t) => {
     t.strictSame(third.changes, [{ table: 'decoding_row', op: 'delete', before: await rezoned(inserted2), after: null }], `${zone}: the deleted row`);
     t.strictSame(await rezoned(updated1), await snapshot(1), `${zone}: a row read back through its type is what row_to_json gives now`);
   }
+
+  const decoder = new PgoutputDecoder(await columnTypes((sql, params) => client.query(sql, params).then((r) => r.rows)));
+  const { rows } = await client.query(
+    `SELECT xid::text AS xid, data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL,
+       'proto_version', '1', 'publication_names', 'decoding_pub', 'messages', 'true')`,
+    [slot],
+  );
+  const [withMessage, ...others] = decoder.decode(rows, 'itops.test');
+  t.equal(others.length, 0, 'only the transaction with a message of the prefix asked for');
+  t.equal(withMessage.changes.length, 2, 'its rows decoded');
+  t.same(decoder.decode(rows, 'itops.other'), [], 'none has a message of another prefix');
+  const [{ committed }] = (await client.query(`SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS committed`)).rows;
+  t.match(withMessage.committedAt, new RegExp(`^${committed}T\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z$`), 'its commit time, to the microsecond');
+  t.ok(Math.abs(Date.parse(withMessage.committedAt as string) - Date.now()) < 600_000, 'about now');
 });

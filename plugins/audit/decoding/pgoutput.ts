@@ -14,6 +14,8 @@ export interface DecodedTransaction {
   xid: string;
   /** Where its commit is in the WAL (`X/Y`), when the stream rows carried their LSNs. */
   commitLsn?: string;
+  /** When it committed (ISO 8601, to the microsecond). */
+  committedAt?: string;
   changes: RowChange[];
   messages: { prefix: string; content: string }[];
 }
@@ -40,8 +42,13 @@ export class PgoutputDecoder {
 
   constructor(private readonly typeOf: (oid: number) => ColumnType | undefined) {}
 
-  /** The transactions of consecutive stream rows, in commit order (the order the slot hands them out). */
-  decode(rows: readonly StreamRow[]): DecodedTransaction[] {
+  /**
+   * The transactions of consecutive stream rows, in commit order (the order the slot hands them out).
+   * With `withMessage`, only the transactions that carry a logical message of that prefix have their
+   * rows decoded (the others' are skipped unread; relations are still noted).
+   */
+  decode(rows: readonly StreamRow[], withMessage?: string): DecodedTransaction[] {
+    const wanted = withMessage === undefined ? undefined : transactionsWithMessage(rows, withMessage);
     const transactions = new Map<string, DecodedTransaction>();
     const of = (xid: string) => {
       let found = transactions.get(xid);
@@ -53,7 +60,9 @@ export class PgoutputDecoder {
     };
     for (const { xid, data, lsn } of rows) {
       const reader = new Reader(data);
-      switch (String.fromCharCode(reader.byte())) {
+      const kind = String.fromCharCode(reader.byte());
+      if (wanted && !wanted.has(xid) && kind !== 'R') continue;
+      switch (kind) {
         case 'R':
           this.readRelation(reader);
           break;
@@ -88,10 +97,15 @@ export class PgoutputDecoder {
           of(xid).messages.push({ prefix, content: reader.text(length) });
           break;
         }
+        case 'B': {
+          reader.skip(8); // the commit's LSN (the C row's carries it too)
+          of(xid).committedAt = postgresTime(reader.int64());
+          break;
+        }
         case 'C':
           if (lsn !== undefined) of(xid).commitLsn = lsn;
           break;
-        // B(egin), Y (type), O(rigin), T(runcate): nothing a row's record needs.
+        // Y (type), O(rigin), T(runcate): nothing a row's record needs.
       }
     }
     return [...transactions.values()].filter((t) => t.changes.length > 0 || t.messages.length > 0);
@@ -138,6 +152,23 @@ export class PgoutputDecoder {
   }
 }
 
+/** The transactions (by xid) with a logical message of `prefix`: a pass over the messages' first bytes only. */
+function transactionsWithMessage(rows: readonly StreamRow[], prefix: string): Set<string> {
+  const found = new Set<string>();
+  const wanted = Buffer.from(`${prefix}\0`);
+  // 'M', its flags (1 byte) and LSN (8), then the prefix as a C string.
+  for (const { xid, data } of rows) if (data[0] === 0x4d && data.subarray(10, 10 + wanted.length).equals(wanted)) found.add(xid);
+  return found;
+}
+
+/** PostgreSQL's timestamps count microseconds from 2000-01-01 UTC; as ISO 8601 to the microsecond. */
+function postgresTime(micros: bigint): string {
+  const sinceUnix = micros + 946_684_800_000_000n;
+  const ms = sinceUnix / 1000n;
+  const iso = new Date(Number(ms)).toISOString();
+  return `${iso.slice(0, 23)}${String(sinceUnix - ms * 1000n).padStart(3, '0')}Z`;
+}
+
 class Reader {
   private at = 0;
   constructor(private readonly data: Buffer) {}
@@ -152,6 +183,11 @@ class Reader {
   int32(): number {
     const value = this.data.readInt32BE(this.at);
     this.at += 4;
+    return value;
+  }
+  int64(): bigint {
+    const value = this.data.readBigInt64BE(this.at);
+    this.at += 8;
     return value;
   }
   skip(bytes: number): void {

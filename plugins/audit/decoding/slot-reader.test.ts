@@ -29,12 +29,14 @@ t.test('each committed transaction once, whatever stops the reader', async (t) =
       .then((r) => r.rows as T[]);
   };
   const commit = async (id: number) => client.query('INSERT INTO reader_row VALUES ($1, $2)', [id, `row ${id}`]);
-  const ids = (transactions: Awaited<ReturnType<SlotReader['read']>>) => transactions.map((tx) => tx.changes.map((c) => c.after?.id));
+  const ids = ({ transactions }: Awaited<ReturnType<SlotReader['read']>>) => transactions.map((tx) => tx.changes.map((c) => c.after?.id));
 
   for (const id of [1, 2, 3]) await commit(id);
   const reader = new SlotReader(query, slot, 'reader_pub');
-  const all = await reader.read(null, 1000);
-  t.strictSame(ids(all), [[1], [2], [3]], 'three transactions, oldest first');
+  const read = await reader.read(null, 1000);
+  t.strictSame(ids(read), [[1], [2], [3]], 'three transactions, oldest first');
+  const all = read.transactions;
+  t.equal(read.through, all[2].commitLsn, 'read through the last commit');
   const lsns = all.map((tx) => lsnValue(tx.commitLsn as string));
   t.ok(lsns[0] < lsns[1] && lsns[1] < lsns[2], 'each with its commit LSN, increasing');
 
@@ -47,10 +49,17 @@ t.test('each committed transaction once, whatever stops the reader', async (t) =
   t.strictSame(ids(await restarted.read(null, 1000)), [[3]], 'what was released is not handed out again');
 
   for (const id of [4, 5, 6, 7]) await commit(id);
-  const some = await restarted.read(all[1].commitLsn as string, 2);
+  const some = (await restarted.read(all[1].commitLsn as string, 2)).transactions;
   t.ok(some.length >= 1 && some.length < 5, `a small limit gives some transactions (${some.length}), not all`);
   t.ok(
     some.every((tx) => tx.changes.length === 1),
     'each whole',
   );
+
+  await client.query(`BEGIN; INSERT INTO reader_row VALUES (8, 'with message'); SELECT pg_logical_emit_message(true, 'itops.test', 'x'); COMMIT`);
+  const filtered = await restarted.read(all[2].commitLsn as string, 1000, 'itops.test');
+  t.strictSame(ids(filtered), [[8]], 'with a prefix, only the transaction with its message');
+  const rest = await restarted.read(all[2].commitLsn as string, 1000);
+  t.equal(filtered.through, rest.transactions.at(-1)?.commitLsn, 'and read through the last commit, past the ones skipped');
+  t.same(await restarted.read(filtered.through, 1000), { transactions: [], through: null }, 'nothing after it');
 });

@@ -19,10 +19,12 @@ export class SlotReader {
 
   /**
    * The committed transactions after the commit LSN `after` (all when null), oldest first, each
-   * with its commit LSN; about `limit` stream rows at most (the server stops after the transaction
-   * in which it reaches them, so a transaction never comes in parts).
+   * with its commit LSN, and the commit LSN of the last one read (`through`, null when none): the
+   * point to store and release, past the transactions skipped too. About `limit` stream rows at most
+   * (the server stops after the transaction in which it reaches them, so a transaction never comes in
+   * parts). With `withMessage`, only transactions carrying a logical message of that prefix are decoded.
    */
-  async read(after: string | null, limit: number): Promise<DecodedTransaction[]> {
+  async read(after: string | null, limit: number, withMessage?: string): Promise<{ transactions: DecodedTransaction[]; through: string | null }> {
     this.decoder ??= new PgoutputDecoder(await columnTypes(this.query));
     const rows = await this.query<StreamRow>(
       `SELECT lsn::text AS lsn, xid::text AS xid, data FROM pg_logical_slot_peek_binary_changes(?, NULL, ?::int,
@@ -30,7 +32,11 @@ export class SlotReader {
       [this.slot, limit, this.publication],
     );
     const floor = after === null ? -1n : lsnValue(after);
-    return this.decoder.decode(rows).filter((t) => t.commitLsn === undefined || lsnValue(t.commitLsn) > floor);
+    const transactions = this.decoder.decode(rows, withMessage).filter((t) => t.commitLsn === undefined || lsnValue(t.commitLsn) > floor);
+    let through: string | null = null;
+    for (const row of rows) if (row.data[0] === 0x43 && row.lsn !== undefined) through = row.lsn; // 'C'ommit
+    if (through !== null && lsnValue(through) <= floor) through = null;
+    return { transactions, through };
   }
 
   /** Lets the server recycle the WAL up to `lsn`, once what was made of it is committed. */
