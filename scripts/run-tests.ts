@@ -105,8 +105,8 @@ if (!serverUrl) {
     dir: cluster.dir,
     port,
     logger,
-    // Logical: the audit trail's WAL decoding is tested against it (plugins/audit/decoding).
-    settings: { fsync: 'off', full_page_writes: 'off', wal_level: 'logical' },
+    // wal_level = logical, as every embedded cluster: the audit trail's WAL mode is tested against it.
+    settings: { fsync: 'off', full_page_writes: 'off' },
   });
   serverUrl = embedded.url;
 }

@@ -86,6 +86,11 @@ export async function startEmbeddedPostgres(options: {
       // A failing statement's error is logged without the statement's text: a transaction's first
       // statement carries its values written in (database.ts), and its log lines reach our log.
       ...['-c', 'log_min_error_statement=panic'],
+      // Logical decoding, which the audit trail's WAL mode reads (and every start must keep: the
+      // server refuses to start below it once a logical slot exists). A slot nobody reads (the audit
+      // plugin unlicensed, its reader stopped for long) keeps the WAL, bounded here; past the bound
+      // the slot is lost, and the audit plugin records the gap in the trail and starts a new one.
+      ...['-c', 'wal_level=logical', '-c', 'max_slot_wal_keep_size=4GB'],
       ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: (message: string) => logger.debug({ embeddedPostgres: message.trim() }),

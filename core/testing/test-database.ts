@@ -56,12 +56,34 @@ export async function cloneTestDatabase(): Promise<{ url: string; name: string; 
     name,
     drop: async () => {
       try {
-        await withAdmin(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+        await withAdmin(serverUrl, async (client) => {
+          await dropSlots(client, name);
+          await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        });
       } finally {
         await release();
       }
     },
   };
+}
+
+/**
+ * A logical replication slot (the audit trail's WAL mode) keeps its database from being dropped,
+ * even WITH (FORCE); one in use cannot be dropped, so its reader's connection is ended first.
+ */
+async function dropSlots(client: pg.Client, database: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { rows } = await client.query<{ slot_name: string; active_pid: number | null }>(
+      'SELECT slot_name, active_pid FROM pg_replication_slots WHERE database = $1',
+      [database],
+    );
+    if (rows.length === 0) return;
+    for (const slot of rows) {
+      if (slot.active_pid !== null) await client.query('SELECT pg_terminate_backend($1)', [slot.active_pid]);
+      else await client.query('SELECT pg_drop_replication_slot($1)', [slot.slot_name]).catch(() => undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Runs SQL as the server's admin user (e.g. to cut a test database off). */

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { startTestServer } from '../../core/plugin-api/testing.ts';
 import { probePlugin } from './audit-probe.testkit.ts';
+import { auditServer } from './audit-server.testkit.ts';
 import { csvCell } from './records/record-export.ts';
 import { sealAll } from './chain/chain-sealer.ts';
 import audit from './plugin.ts';
@@ -18,58 +19,82 @@ type Record_ = {
 };
 
 async function records(server: Awaited<ReturnType<typeof startTestServer>>, headers: Record<string, string>, query = ''): Promise<Record_[]> {
+  // In WAL mode the records of what committed are written by the next round: this is it.
+  await sealAll(server.database.platform);
   const listed = await server.call('GET', `/api/v1/audit/records?limit=1000${query}`, { headers });
   if (listed.status !== 200) throw new Error(`list: ${listed.status} ${listed.text}`);
   return listed.json.data;
 }
 
-t.test('a change and its record commit together, with a field-level diff and secrets redacted', async (t) => {
+/**
+ * Both ways of recording (ITOPS_AUDIT_CAPTURE): `trigger` writes records in the changing transaction,
+ * `wal` after commit from the WAL, where the transaction carried its context (the embedded test
+ * cluster runs with wal_level = logical; elsewhere WAL mode cannot start, and its tests say so).
+ */
+for (const capture of ['trigger', 'wal'] as const) {
+  t.test(`${capture}: a change and its record commit together, with a field-level diff and secrets redacted`, async (t) => {
+    const server = await auditServer(t, capture);
+    if (!server) return;
+    const [admin, ops] = [await server.loginAs('msp_admin'), await server.loginAs('ops_engineer')];
+
+    const created = await server.call('POST', '/api/v1/audit-probe/things', {
+      headers: { ...ops.headers, 'x-correlation-id': 'corr-create-1' },
+      body: { name: 'router', smtpLogin: 'hunter2-smtp', webhookSecret: 'whsec_hunter2', settings: { apiToken: 'tok-hunter2', colour: 'blue' } },
+    });
+    t.equal(created.status, 201);
+    const renamed = await server.call('PATCH', `/api/v1/audit-probe/things/${created.json.id}`, { headers: ops.headers, body: { name: 'core router' } });
+    t.equal(renamed.status, 200);
+
+    const [insert] = await records(server, admin.headers, '&action=probeCreateThing');
+    t.ok(insert, 'the create has its record');
+    t.equal(insert.outcome, 'success');
+    t.match(insert.principal, { kind: 'user', id: ops.id, name: ops.email });
+    t.equal(insert.correlationId, 'corr-create-1');
+    t.equal(insert.target, '/api/v1/audit-probe/things');
+    t.ok(insert.sourceAddress, 'the source address is recorded');
+    t.equal(insert.diff.length, 1);
+    t.match(insert.diff[0], { table: 'auditprobe_thing', op: 'insert', key: { id: created.json.id } });
+    t.same(insert.diff[0].fields.name, { after: 'router' });
+    t.same(insert.diff[0].fields.smtp_login, { after: '[redacted]' }, 'secret by the contract (format: password)');
+    t.same(insert.diff[0].fields.webhook_secret, { after: '[redacted]' }, 'secret by its name');
+    t.same(insert.diff[0].fields.settings, { after: { apiToken: '[redacted]', colour: 'blue' } }, 'secrets inside JSON columns too');
+
+    const [update] = await records(server, admin.headers, '&action=probeRenameThing');
+    t.same(update.diff[0].fields, { name: { before: 'router', after: 'core router' } }, 'a lone statement is observed too; only changed fields');
+    const viaGraphql = await server.call('POST', '/graphql', {
+      headers: ops.headers,
+      body: { query: 'mutation($id: ID!) { probeRenameThing(id: $id, name: "edge router") }', variables: { id: created.json.id } },
+    });
+    t.same(viaGraphql.json.data, { probeRenameThing: true });
+    const [graphqlUpdate] = await records(server, admin.headers, '&action=Mutation.probeRenameThing');
+    t.match(graphqlUpdate, { principal: { id: ops.id }, target: '/graphql' }, 'a GraphQL mutation is recorded like a REST one');
+    t.same(graphqlUpdate.diff[0].fields, { name: { before: 'core router', after: 'edge router' } });
+
+    const exported = await server.call('GET', '/api/v1/audit/export', { headers: admin.headers });
+    for (const secret of ['hunter2-smtp', 'whsec_hunter2', 'tok-hunter2']) t.notOk(exported.text.includes(secret), `${secret} appears in no record`);
+    const [{ read }] = await server.database.platform.query<{ read: number }>('SELECT count(*)::int AS read FROM audit_wal_position');
+    t.equal(read, capture === 'wal' ? 1 : 0, capture === 'wal' ? 'the records were read from the WAL' : 'nothing was read from the WAL');
+  });
+
+  t.test(`${capture}: a change that rolls back leaves no record`, async (t) => {
+    const server = await auditServer(t, capture);
+    if (!server) return;
+    const [admin, ops] = [await server.loginAs('msp_admin'), await server.loginAs('ops_engineer')];
+    const failed = await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'never', failAfterInsert: true } });
+    t.equal(failed.status, 422);
+    t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'kept' } })).status, 201);
+    const listed = await records(server, admin.headers, '&action=probeCreateThing');
+    t.same(
+      listed.map((r) => r.diff[0].fields.name.after),
+      ['kept'],
+      'no record of the rolled-back change, one of the committed one',
+    );
+  });
+}
+
+t.test('trigger: a record that cannot be written rolls the change back', async (t) => {
   const server = await startTestServer(t, { plugins: [audit, probePlugin] });
   const [admin, ops] = [await server.loginAs('msp_admin'), await server.loginAs('ops_engineer')];
-
-  const created = await server.call('POST', '/api/v1/audit-probe/things', {
-    headers: { ...ops.headers, 'x-correlation-id': 'corr-create-1' },
-    body: { name: 'router', smtpLogin: 'hunter2-smtp', webhookSecret: 'whsec_hunter2', settings: { apiToken: 'tok-hunter2', colour: 'blue' } },
-  });
-  t.equal(created.status, 201);
-  const renamed = await server.call('PATCH', `/api/v1/audit-probe/things/${created.json.id}`, { headers: ops.headers, body: { name: 'core router' } });
-  t.equal(renamed.status, 200);
-
-  const [insert] = await records(server, admin.headers, '&action=probeCreateThing');
-  t.ok(insert, 'the create has its record');
-  t.equal(insert.outcome, 'success');
-  t.match(insert.principal, { kind: 'user', id: ops.id, name: ops.email });
-  t.equal(insert.correlationId, 'corr-create-1');
-  t.equal(insert.target, '/api/v1/audit-probe/things');
-  t.ok(insert.sourceAddress, 'the source address is recorded');
-  t.equal(insert.diff.length, 1);
-  t.match(insert.diff[0], { table: 'auditprobe_thing', op: 'insert', key: { id: created.json.id } });
-  t.same(insert.diff[0].fields.name, { after: 'router' });
-  t.same(insert.diff[0].fields.smtp_login, { after: '[redacted]' }, 'secret by the contract (format: password)');
-  t.same(insert.diff[0].fields.webhook_secret, { after: '[redacted]' }, 'secret by its name');
-  t.same(insert.diff[0].fields.settings, { after: { apiToken: '[redacted]', colour: 'blue' } }, 'secrets inside JSON columns too');
-
-  const [update] = await records(server, admin.headers, '&action=probeRenameThing');
-  t.same(update.diff[0].fields, { name: { before: 'router', after: 'core router' } }, 'a lone statement is observed too; only changed fields');
-  const viaGraphql = await server.call('POST', '/graphql', {
-    headers: ops.headers,
-    body: { query: 'mutation($id: ID!) { probeRenameThing(id: $id, name: "edge router") }', variables: { id: created.json.id } },
-  });
-  t.same(viaGraphql.json.data, { probeRenameThing: true });
-  const [graphqlUpdate] = await records(server, admin.headers, '&action=Mutation.probeRenameThing');
-  t.match(graphqlUpdate, { principal: { id: ops.id }, target: '/graphql' }, 'a GraphQL mutation is recorded like a REST one');
-  t.same(graphqlUpdate.diff[0].fields, { name: { before: 'core router', after: 'edge router' } });
-
-  const exported = await server.call('GET', '/api/v1/audit/export', { headers: admin.headers });
-  for (const secret of ['hunter2-smtp', 'whsec_hunter2', 'tok-hunter2']) t.notOk(exported.text.includes(secret), `${secret} appears in no record`);
-});
-
-t.test('a change that rolls back leaves no record, and a record that cannot be written rolls the change back', async (t) => {
-  const server = await startTestServer(t, { plugins: [audit, probePlugin] });
-  const [admin, ops] = [await server.loginAs('msp_admin'), await server.loginAs('ops_engineer')];
-  const failed = await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'never', failAfterInsert: true } });
-  t.equal(failed.status, 422);
-  t.same(await records(server, admin.headers, '&action=probeCreateThing'), [], 'no record of the rolled-back change');
 
   // The audit table refuses this one record (as a full disk or a broken constraint would).
   await server.database.platform.query(`ALTER TABLE audit_record ADD CONSTRAINT refuse_probe CHECK (diff::text NOT LIKE '%refuse-me%') NOT VALID`);

@@ -1,6 +1,8 @@
 import { definePlugin, type OperationHandler, tokens } from '../../core/plugin-api/index.ts';
 import { credentialPage } from './credentials/credential-list.ts';
 import { registerResolvers } from './graphql/audit.resolvers.ts';
+import { type CaptureSetting, chooseCapture, slotRetirement, walRound } from './recording/capture-mode.ts';
+import { sendContext } from './recording/context-message.ts';
 import { recordMutation } from './recording/mutation-recorder.ts';
 import { sealPending } from './chain/chain-sealer.ts';
 import { exportAuditRecords, listAuditRecords, verifyAuditChain } from './records/records.handlers.ts';
@@ -41,6 +43,13 @@ export default definePlugin({
   // msp_admin holds every workspace permission; the trail is for the workspace's administrators only.
   policies: [],
   config: {
+    ITOPS_AUDIT_CAPTURE: {
+      type: 'string',
+      enum: ['auto', 'wal', 'trigger'],
+      description:
+        'Where records get their row changes. `wal`: read after commit from the WAL (logical decoding; the transaction only adds its request’s context), which needs wal_level = logical and a role with REPLICATION (the embedded server has both); `trigger`: captured and written inside the changing transaction; `auto`: wal where the server allows it, else trigger.',
+      default: 'auto',
+    },
     ITOPS_AUDIT_RETENTION_INTERVAL_MINUTES: {
       type: 'integer',
       description: 'Minutes between two runs of the audit retention job (records older than a workspace’s policy are removed)',
@@ -49,12 +58,21 @@ export default definePlugin({
       maximum: 10080,
     },
   },
-  init(ctx) {
+  async init(ctx) {
     const database = ctx.get(tokens.database);
-    // Records are written in the changing transaction and chained in batches about every second
-    // by whichever node takes the round (a round per commit would cost more than the records).
-    ctx.every('seal', 1000, () => sealPending(database.platform));
-    ctx.observeMutations(recordMutation);
+    const capture = await chooseCapture(database.platform, ctx.config.ITOPS_AUDIT_CAPTURE as CaptureSetting);
+    // WAL mode: the transaction sends its context with the COMMIT and the round writes the records
+    // from the WAL. Trigger mode: records are written in the changing transaction. Either way they
+    // are chained in batches about every second by whichever node takes the round.
+    const beforeSealing =
+      capture.mode === 'wal' ? walRound(database.platform, capture.slot, ctx.logger) : slotRetirement(database.platform, capture.slot, 5 * 60_000);
+    ctx.every('seal', 1000, async () => {
+      await beforeSealing();
+      await sealPending(database.platform);
+    });
+    if (capture.mode === 'wal') ctx.observeMutations(sendContext, { rows: false });
+    else ctx.observeMutations(recordMutation);
+    ctx.logger.info({ capture: capture.mode, ...(capture.mode === 'trigger' ? { reason: capture.reason } : { slot: capture.slot }) }, 'audit capture');
     const handlers: Record<string, OperationHandler> = {
       listAuditRecords: (req) => listAuditRecords(database, req as never),
       exportAuditRecords: (req) => exportAuditRecords(database, req as never),

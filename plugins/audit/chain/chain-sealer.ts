@@ -1,4 +1,5 @@
 import type { PlatformDatabase } from '../../../core/plugin-api/index.ts';
+import { auditSlot, consumeWal } from '../recording/wal-consumer.ts';
 
 const perRound = 5000;
 
@@ -23,11 +24,15 @@ export async function sealPending(platform: PlatformDatabase): Promise<number> {
 /**
  * Seals until no committed record is left unsealed, for tests and tools that need the whole chain
  * now: `sealPending` leaves records younger than the oldest transaction still open anywhere on the
- * server (their order is not final yet), and on a busy server a round can find none ready.
+ * server (their order is not final yet), and on a busy server a round can find none ready. In WAL
+ * mode, the records of what committed so far are written from the WAL first.
  */
 export async function sealAll(platform: PlatformDatabase, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
+  const slot = await auditSlot(platform);
+  const [wal] = await platform.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = ?', [slot]);
   for (;;) {
+    if (wal.n > 0) await consumeWal(platform, slot);
     await sealPending(platform);
     const [left] = await platform.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_record WHERE seq IS NULL');
     if (left.n === 0) return;

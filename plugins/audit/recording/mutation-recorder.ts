@@ -1,4 +1,4 @@
-import type { CapturedChanges, MutationObserver, ObservedEvent, ObservedMutation, ObserverTx } from '../../../core/plugin-api/index.ts';
+import type { CapturedChanges, MutationObserver, ObservedEvent, ObservedMutation, ObserverTx, Principal } from '../../../core/plugin-api/index.ts';
 import { redact } from './redaction.ts';
 import { type FieldDiff, firstTarget, rowDiff } from './row-diff.ts';
 
@@ -13,7 +13,7 @@ export const platformChain = '-platform';
 const securityTopic = /^(security\.|secrets\.|license[.:])/;
 
 /** A record as the observer builds it, inserted with the COMMIT; the sealer chains it. */
-interface NewAuditRecord {
+export interface NewAuditRecord {
   tenantId: string;
   principalKind: string;
   principalId: string | null;
@@ -30,6 +30,38 @@ interface NewAuditRecord {
 const noChanges: CapturedChanges = { changes: [], dropped: 0 };
 
 /**
+ * What a transaction's records are made of besides its rows: the request it belonged to (absent
+ * outside requests), its own tenant, its events. From the observed mutation, or from the context
+ * message a transaction carries in the WAL (context-message.ts).
+ */
+export interface RecordContext {
+  /** The transaction's tenant; null for a platform transaction (whose rows carry their own tenant_id). */
+  txTenantId: string | null;
+  operationId: string | null;
+  path?: string;
+  principal: Pick<Principal, 'kind' | 'id' | 'name'> | null;
+  requestTenantId?: string;
+  correlationId?: string;
+  clientAddress?: string;
+  secretFields: ReadonlySet<string>;
+  events: ObservedEvent[];
+}
+
+export function contextOf(tx: ObserverTx, mutation: ObservedMutation): RecordContext {
+  return {
+    txTenantId: tx.tenantId,
+    operationId: mutation.operationId,
+    path: mutation.path,
+    principal: mutation.principal,
+    requestTenantId: mutation.requestTenantId,
+    correlationId: mutation.correlationId,
+    clientAddress: mutation.clientAddress,
+    secretFields: mutation.secretFields,
+    events: mutation.events.filter((event) => securityTopic.test(event.topic)),
+  };
+}
+
+/**
  * The audit plugin's mutation observer: inside the changing transaction, one record per workspace
  * whose rows changed (action = operationId, a field-level diff) and one per security event. The
  * records go to the database with the COMMIT, in its round trip (one INSERT of their values);
@@ -38,7 +70,7 @@ const noChanges: CapturedChanges = { changes: [], dropped: 0 };
  */
 export const recordMutation: MutationObserver = async (tx, mutation) => {
   const captured = mutation.captured ? await mutation.readChanges() : noChanges;
-  const records = recordsOf(tx, mutation, captured);
+  const records = recordsOf(contextOf(tx, mutation), captured);
   if (records.length > 0) tx.atCommit(insertSql(records.length), records.flatMap(recordValues));
 };
 
@@ -49,16 +81,22 @@ export const recordMutation: MutationObserver = async (tx, mutation) => {
  * record, 13,100-13,300 against 11,000-12,200 transactions/s. clock_timestamp(), not now(): a record's
  * time is when it was written, so a chain reads in order even past a long transaction.
  */
-function insertSql(count: number): string {
-  return `INSERT INTO audit_record (${recordColumns}) VALUES ${Array(count).fill(recordRow).join(', ')}`;
+export function insertSql(count: number, timed = false): string {
+  return `INSERT INTO audit_record (${recordColumns}) VALUES ${Array(count)
+    .fill(timed ? timedRecordRow : recordRow)
+    .join(', ')}`;
 }
 const recordColumns =
   'tenant_id, occurred_at, principal_kind, principal_id, principal_name, action, target, outcome, correlation_id, source_address, diff, details';
 const recordRow = '(?, clock_timestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)';
+/** A record written after its transaction, at the time that transaction committed. */
+const timedRecordRow = '(?, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)';
 
-function recordValues(record: NewAuditRecord): (string | null)[] {
+/** The values of `insertSql`'s placeholders; with `occurredAt` for a timed one. */
+export function recordValues(record: NewAuditRecord & { occurredAt?: string }): (string | null)[] {
   return [
     record.tenantId,
+    ...(record.occurredAt === undefined ? [] : [record.occurredAt]),
     record.principalKind,
     record.principalId,
     record.principalName,
@@ -72,37 +110,37 @@ function recordValues(record: NewAuditRecord): (string | null)[] {
   ];
 }
 
-function recordsOf(tx: ObserverTx, mutation: ObservedMutation, { changes, dropped }: CapturedChanges): NewAuditRecord[] {
+export function recordsOf(context: RecordContext, { changes, dropped }: CapturedChanges): NewAuditRecord[] {
   const records: NewAuditRecord[] = [];
   // A platform transaction's rows carry their own workspace; a tenant transaction sees only its own.
   const byTenant = new Map<string, FieldDiff[]>();
   for (const change of changes) {
-    const tenantId = tx.tenantId ?? rowTenant(change.after) ?? rowTenant(change.before) ?? mutation.requestTenantId ?? platformChain;
+    const tenantId = context.txTenantId ?? rowTenant(change.after) ?? rowTenant(change.before) ?? context.requestTenantId ?? platformChain;
     const list = byTenant.get(tenantId) ?? [];
-    list.push(rowDiff(change, mutation.secretFields));
+    list.push(rowDiff(change, context.secretFields));
     byTenant.set(tenantId, list);
   }
-  if (changes.length === 0 && dropped > 0) byTenant.set(tx.tenantId ?? mutation.requestTenantId ?? platformChain, []);
+  if (changes.length === 0 && dropped > 0) byTenant.set(context.txTenantId ?? context.requestTenantId ?? platformChain, []);
   for (const [tenantId, diffs] of [...byTenant].sort(([a], [b]) => a.localeCompare(b))) {
     records.push({
-      ...common(mutation),
+      ...common(context),
       tenantId,
-      action: mutation.operationId ?? 'system.change',
-      target: mutation.path ?? firstTarget(diffs) ?? null,
+      action: context.operationId ?? 'system.change',
+      target: context.path ?? firstTarget(diffs) ?? null,
       outcome: 'success',
       diff: diffs,
       details: dropped > 0 ? { changesNotRecorded: dropped } : null,
     });
   }
-  for (const event of mutation.events) {
-    if (securityTopic.test(event.topic)) records.push(eventRecord(tx, mutation, event));
+  for (const event of context.events) {
+    if (securityTopic.test(event.topic)) records.push(eventRecord(context, event));
   }
   return records;
 }
 
-function eventRecord(tx: ObserverTx, mutation: ObservedMutation, event: ObservedEvent): NewAuditRecord {
+function eventRecord(context: RecordContext, event: ObservedEvent): NewAuditRecord {
   const payload = (event.payload ?? {}) as Record<string, unknown>;
-  const base = common(mutation);
+  const base = common(context);
   // A login has no principal yet: the account it is about is the one acting.
   if (base.principalKind === 'anonymous' && typeof payload.userId === 'string') {
     Object.assign(base, { principalKind: 'user', principalId: payload.userId, principalName: (payload.email as string) ?? null });
@@ -114,23 +152,23 @@ function eventRecord(tx: ObserverTx, mutation: ObservedMutation, event: Observed
   return {
     ...base,
     // A tenant transaction can only write its own chain; a platform one writes the event's.
-    tenantId: tx.tenantId ?? event.tenantId ?? platformChain,
+    tenantId: context.txTenantId ?? event.tenantId ?? platformChain,
     action: event.topic,
     target: eventTarget(payload),
     outcome: /_(failed|denied|refused)$/.test(event.topic) ? 'failure' : 'success',
     diff: [],
-    details: redact(payload, mutation.secretFields),
+    details: redact(payload, context.secretFields),
   };
 }
 
-function common(mutation: ObservedMutation): Pick<NewAuditRecord, 'principalKind' | 'principalId' | 'principalName' | 'correlationId' | 'sourceAddress'> {
-  const principal = mutation.principal;
+function common(context: RecordContext): Pick<NewAuditRecord, 'principalKind' | 'principalId' | 'principalName' | 'correlationId' | 'sourceAddress'> {
+  const principal = context.principal;
   return {
-    principalKind: principal ? principal.kind : mutation.operationId ? 'anonymous' : 'system',
+    principalKind: principal ? principal.kind : context.operationId ? 'anonymous' : 'system',
     principalId: principal?.id ?? null,
     principalName: principal?.name ?? null,
-    correlationId: mutation.correlationId ?? null,
-    sourceAddress: mutation.clientAddress ?? null,
+    correlationId: context.correlationId ?? null,
+    sourceAddress: context.clientAddress ?? null,
   };
 }
 

@@ -1,0 +1,117 @@
+import t from 'tap';
+import type { PlatformDatabase } from '../../../core/plugin-api/index.ts';
+import { auditServer } from '../audit-server.testkit.ts';
+import { slotRetirement, walRound } from './capture-mode.ts';
+import { auditSlot, consumeWal } from './wal-consumer.ts';
+
+/** The node's own rounds would consume the WAL between the test's steps. */
+const alone = { ITOPS_JOBS_ENABLED: 'false' };
+
+type Row = { action: string; tenant_id: string; at_ms: number; details: { changesNotRecorded?: number } | null; diff: unknown[] };
+/** The records of the probe's changes (signing in made others). */
+const recorded = (platform: PlatformDatabase) =>
+  platform.query<Row>(
+    `SELECT action, tenant_id, (extract(epoch FROM occurred_at) * 1000)::float8 AS at_ms, details, diff FROM audit_record
+     WHERE action IN ('probeCreateThing', 'bulkImport') ORDER BY rid`,
+  );
+
+t.test('wal: a consumer stopped after writing records but before releasing the slot repeats none of them', async (t) => {
+  const server = await auditServer(t, 'wal', alone);
+  if (!server) return;
+  const ops = await server.loginAs('ops_engineer');
+  const platform = server.database.platform;
+  const slot = await auditSlot(platform);
+  for (const name of ['one', 'two']) t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name } })).status, 201);
+
+  // The node dies between committing the records with their position and releasing the slot.
+  const dying: PlatformDatabase = {
+    ...platform,
+    query: (sql, params) => (sql.includes('pg_replication_slot_advance') ? Promise.reject(new Error('the node died')) : platform.query(sql, params)),
+  };
+  await t.rejects(consumeWal(dying, slot), /the node died/);
+  t.equal((await recorded(platform)).length, 2, 'the two records were written');
+  t.equal(await consumeWal(platform, slot), 0, 'read again, the same transactions are skipped');
+  t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'three' } })).status, 201);
+  t.equal(await consumeWal(platform, slot), 1, 'and the next one is written');
+  t.same(
+    (await recorded(platform)).map((r) => r.action),
+    ['probeCreateThing', 'probeCreateThing', 'probeCreateThing'],
+    'each change once',
+  );
+});
+
+t.test('wal: records are timed at their commit, rows past 100 are counted, a transaction without context is not recorded', async (t) => {
+  const server = await auditServer(t, 'wal', alone);
+  if (!server) return;
+  const platform = server.database.platform;
+  const slot = await auditSlot(platform);
+  // Written as the observer would: 150 rows and the context, in one transaction that commits now.
+  const context = JSON.stringify({ w: true, t: 'acme', o: 'bulkImport', u: null, s: [], e: [] });
+  const committed = await platform.transaction(async (tx) => {
+    await tx.query(`INSERT INTO auditprobe_thing (id, tenant_id, name) SELECT gen_random_uuid(), 'acme', 'bulk ' || n FROM generate_series(1, 150) n`);
+    await tx.query(`SELECT pg_logical_emit_message(true, 'itops.audit', ?)`, [context]);
+    const [{ now }] = await tx.query<{ now: number }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now');
+    return now;
+  });
+  // A change outside any request carries no context: like row capture, it gets no record.
+  await platform.query(`INSERT INTO auditprobe_thing (id, tenant_id, name) VALUES (gen_random_uuid(), 'acme', 'by a job')`);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await consumeWal(platform, slot);
+  const [bulk, ...others] = await recorded(platform);
+  t.equal(others.length, 0, 'one record of the bulk change');
+  const [{ n }] = await platform.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_record WHERE diff::text LIKE '%by a job%'`);
+  t.equal(n, 0, 'none of the change without context');
+  t.match(bulk, { action: 'bulkImport', tenant_id: 'acme', details: { changesNotRecorded: 50 } });
+  t.equal(bulk.diff.length, 100, 'the first 100 rows in the diff');
+  const late = bulk.at_ms - committed;
+  t.ok(late >= 0 && late < 1000, `timed at the commit, not when the consumer read it (${late} ms after the last statement)`);
+});
+
+t.test('a slot left by WAL mode is drained, then dropped', async (t) => {
+  const server = await auditServer(t, 'wal', alone);
+  if (!server) return;
+  const ops = await server.loginAs('ops_engineer');
+  const platform = server.database.platform;
+  const slot = await auditSlot(platform);
+  t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'last' } })).status, 201);
+  // What a node started in trigger mode runs each round.
+  const retire = slotRetirement(platform, slot, 0);
+  await retire();
+  t.same(
+    (await recorded(platform)).map((r) => r.action),
+    ['probeCreateThing'],
+    'the change still waiting in the WAL got its record',
+  );
+  const slots = async () => (await platform.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = ?', [slot]))[0].n;
+  t.equal(await slots(), 1, 'kept while it still had records to give');
+  await retire();
+  t.equal(await slots(), 0, 'dropped once it gave none');
+});
+
+t.test('wal: a slot that lost its WAL is replaced, and the gap is recorded in the trail', async (t) => {
+  const server = await auditServer(t, 'wal', alone);
+  if (!server) return;
+  const ops = await server.loginAs('ops_engineer');
+  const platform = server.database.platform;
+  const slot = await auditSlot(platform);
+  const logged: unknown[] = [];
+  const round = walRound(platform, slot, { debug() {}, info() {}, warn() {}, error: (entry) => void logged.push(entry) });
+  t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'before' } })).status, 201);
+  await round();
+  // What max_slot_wal_keep_size does to a slot nobody reads, or an operator dropping it.
+  await platform.query('SELECT pg_drop_replication_slot(?)', [slot]);
+  t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'lost' } })).status, 201);
+  await round();
+  const [gap] = await platform.query<{ tenant_id: string; outcome: string; details: { reason: string; recordedThrough: string | null } }>(
+    "SELECT tenant_id, outcome, details FROM audit_record WHERE action = 'audit.records_lost'",
+  );
+  t.match(gap, { tenant_id: '-platform', outcome: 'failure', details: { reason: /slot was dropped/, recordedThrough: /^[0-9A-F]+\/[0-9A-F]+$/ } });
+  t.equal(logged.length, 1, 'and logged as an error');
+  t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'after' } })).status, 201);
+  await round();
+  t.same(
+    (await recorded(platform)).map((r) => (r.diff[0] as { fields: { name: { after: string } } }).fields.name.after),
+    ['before', 'after'],
+    'recording goes on with a new slot',
+  );
+});
