@@ -2,14 +2,18 @@
  * `npm run bench:audit-overhead`: throughput of mutating endpoints with and without the audit
  * plugin, in the same run on the same server and database: a license with and one without `audit`
  * are activated in turn, so the plugin loads and unloads between rounds. With audit, every change
- * also captures its rows, diffs and redacts them and appends a record to the workspace's hash chain
- * in the same transaction. Two endpoints: the worst case, a plugin's create whose whole work is one
- * INSERT in a transaction (the issue's figure), and a first-party create as users call it (a
- * ticket: its row, SLA targets and its event). Goal: auditing costs at most 10 % of throughput.
+ * gets its record in the workspace's hash chain: written from the WAL after commit (the transaction
+ * adds its request's context), or, in trigger mode, captured and written in the same transaction.
+ * Two endpoints: the worst case, a plugin's create whose whole work is one INSERT in a transaction
+ * (the issue's figure), and a first-party create as users call it (a ticket: its row, SLA targets
+ * and its event). Goal: auditing costs at most 10 % of throughput.
  * On its own embedded cluster it also prints, per endpoint, the database functions that took the
  * most time (the capture trigger, the records' check, sealing), per call and per record.
  *   BENCH_ROUNDS (3), BENCH_SECONDS (4), BENCH_CONCURRENCY (16), BENCH_PROFILE (1: per endpoint, one
- *   more run without and one with audit under the CPU profiler, whose top frames are printed)
+ *   more run without and one with audit under the CPU profiler, whose top frames are printed),
+ *   ITOPS_AUDIT_CAPTURE (auto: from the WAL where the server allows, as the platform chooses; trigger)
+ * In WAL mode the records are written after commit, about every second: after each load with audit
+ * the bench waits until all of its records are written and prints how far behind they were.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +111,8 @@ const kernel = await startBenchKernel([audit, probePlugin, ticketing], {
   ITOPS_ADMIN_EMAIL: 'bench@itops.test',
   ITOPS_ADMIN_PASSWORD: 'bench admin password',
   ITOPS_LICENSE_PUBLIC_KEYS: vendor.publicKey,
+  // auto: WAL mode on the bench's own embedded cluster; ITOPS_AUDIT_CAPTURE=trigger measures the other.
+  ITOPS_AUDIT_CAPTURE: process.env.ITOPS_AUDIT_CAPTURE ?? 'auto',
 });
 const call = async (method: string, path: string, body: unknown, headers: Record<string, string> = {}) => {
   const response = await fetch(`${kernel.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -119,7 +125,24 @@ const cpuRatios = new Map<string, number[]>();
 // The kernel runs in this process and the load in a child: this process's CPU per request is the server's.
 const measured = (run: () => Promise<LoadResult>) => withCpu(run, loadRequests);
 let records = 0;
+let capture = 'unknown';
 const profiles: string[] = [];
+/** In WAL mode records are written after commit, about every second: how far behind that was when each audited load ended. */
+const backlogs: string[] = [];
+const recordCount = async () => Number((await kernel.database.query<{ n: string }>('SELECT count(*) AS n FROM audit_record'))[0]?.n ?? 0);
+async function backlog(endpoint: string, round: number, before: number, result: LoadResult): Promise<string> {
+  const expected = before + result.requests + result.warmupRequests;
+  const pending = expected - (await recordCount());
+  const ended = Date.now();
+  while ((await recordCount()) < expected && Date.now() - ended < 60_000) await new Promise((resolve) => setTimeout(resolve, 50));
+  const seconds = pending / result.rps;
+  const caughtUp = Date.now() - ended;
+  // Each read decodes the WAL again from the slot's restart point: how far behind it trails.
+  const [slot] = await kernel.database.query<{ behind: string }>(
+    "SELECT pg_size_pretty(pg_wal_lsn_diff(confirmed_flush_lsn, restart_lsn)) AS behind FROM pg_replication_slots WHERE slot_name LIKE 'itops\\_audit\\_%'",
+  );
+  return `${endpoint}, round ${round}: ${pending} records still to write when the load ended (${seconds.toFixed(1)} s of it), all written ${caughtUp} ms later${slot ? `; the slot's restart point ${slot.behind} behind its position` : ''}`;
+}
 const databaseTimes: string[] = [];
 try {
   // Where the database's time goes, per function (the capture trigger, the records' check, sealing):
@@ -174,7 +197,10 @@ try {
       // Alternating which goes first (the server keeps warming up over the run), after a warm-up round.
       const run = async (plugins: string[]) => {
         await license(plugins);
-        return measured(load);
+        const before = await recordCount();
+        const measurement = await measured(load);
+        if (plugins.includes('audit')) backlogs.push(await backlog(endpoint.name, round, before, measurement.result));
+        return measurement;
       };
       if (round === 1) await run(audited);
       const first = round % 2 === 1 ? await run(unaudited) : await run(audited);
@@ -201,6 +227,9 @@ try {
     }
   }
   await license(audited);
+  capture = (await kernel.database.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name LIKE 'itops\\_audit\\_%'"))[0].n
+    ? 'wal (records written from the WAL after commit)'
+    : 'trigger (records written in the changing transaction)';
   const verification = await call('GET', '/api/v1/audit/verification', undefined, { authorization: `Bearer ${owner.token}` });
   if (!verification.valid) throw new Error(`the chain written under load does not verify: ${JSON.stringify(verification)}`);
   records = verification.checked;
@@ -208,6 +237,7 @@ try {
   await kernel.stop();
 }
 printRows(rows);
+process.stdout.write(`\naudit capture: ${capture}\n${backlogs.join('\n')}\n`);
 for (const report of databaseTimes) process.stdout.write(`\n${report}`);
 for (const profile of profiles) process.stdout.write(`\n${profile}\n`);
 const figures = [...ratios].map(([name, values]) => ({ name, ratio: median(values), cpuRatio: median(cpuRatios.get(name) ?? []) }));
