@@ -105,7 +105,8 @@ if (!serverUrl) {
     dir: cluster.dir,
     port,
     logger,
-    // wal_level = logical, as every embedded cluster: the audit trail's WAL mode is tested against it.
+    // The audit trail's WAL mode and its decoder are tested against it.
+    walLevel: 'logical',
     settings: { fsync: 'off', full_page_writes: 'off' },
   });
   serverUrl = embedded.url;

@@ -47,7 +47,12 @@ try {
   let url = config.databaseUrl;
   let stop = async () => {};
   if (!url) {
-    const embedded = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.embeddedDbPort, logger });
+    const embedded = await startEmbeddedPostgres({
+      dir: path.join(config.dataDir, 'postgres'),
+      port: config.embeddedDbPort,
+      logger,
+      walLevel: config.embeddedDbWalLevel,
+    });
     stop = embedded.stop;
     await ensureDatabase(embedded.url, 'itops');
     url = withDatabase(embedded.url, 'itops');

@@ -38,6 +38,13 @@ export const configVariables = {
     description:
       'Port of the embedded PostgreSQL (only without DATABASE_URL): tools connect over TCP on 127.0.0.1; the platform itself uses its unix socket in the data directory.',
   },
+  ITOPS_EMBEDDED_DB_WAL_LEVEL: {
+    type: 'string',
+    enum: ['replica', 'logical'],
+    default: 'replica',
+    description:
+      'wal_level of the embedded PostgreSQL. `logical` lets the audit plugin read its records from the WAL (ITOPS_AUDIT_CAPTURE=wal) and bounds what a slot keeps at 4 GB (max_slot_wal_keep_size); it makes every UPDATE and DELETE write its old row to the WAL. Once a logical slot exists the server will not start at `replica`: drop the slot first.',
+  },
   ITOPS_DATABASE_REPLICA_URL: {
     type: 'string',
     pattern: '^postgres(ql)?://',

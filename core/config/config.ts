@@ -14,6 +14,8 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   embeddedDbPort: number;
+  /** wal_level of the embedded PostgreSQL (logical: the audit trail's WAL mode). */
+  embeddedDbWalLevel: 'replica' | 'logical';
   dbPoolSize: number;
   /** A streaming read replica for reads that tolerate staleness (core/db/read-replica.ts). */
   databaseReplica?: { url: string; maxLagMs: number };
@@ -139,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
     databaseUrl: v.DATABASE_URL,
     dataDir: path.resolve(v.ITOPS_DATA_DIR),
     embeddedDbPort: v.ITOPS_EMBEDDED_DB_PORT,
+    embeddedDbWalLevel: v.ITOPS_EMBEDDED_DB_WAL_LEVEL as 'replica' | 'logical',
     dbPoolSize: v.ITOPS_DB_POOL_SIZE,
     databaseReplica: v.ITOPS_DATABASE_REPLICA_URL ? { url: v.ITOPS_DATABASE_REPLICA_URL, maxLagMs: v.ITOPS_DATABASE_REPLICA_MAX_LAG_MS } : undefined,
     jobsPoolSize: v.ITOPS_JOBS_POOL_SIZE,

@@ -60,6 +60,12 @@ export async function startEmbeddedPostgres(options: {
    * the server's own database has no one else to bring it back. Off for tests that stop it on purpose.
    */
   supervise?: boolean;
+  /**
+   * `logical` for logical decoding (ITOPS_EMBEDDED_DB_WAL_LEVEL); the default, replica, costs less:
+   * at logical every UPDATE and DELETE of a table with a full replica identity logs its old row.
+   * Every start of one cluster must keep it once a logical slot exists (the server refuses to start).
+   */
+  walLevel?: 'replica' | 'logical';
   /** More server settings (`-c name=value`), e.g. fsync off for a test cluster that is thrown away. */
   settings?: Record<string, string>;
 }): Promise<EmbeddedDatabase> {
@@ -86,11 +92,10 @@ export async function startEmbeddedPostgres(options: {
       // A failing statement's error is logged without the statement's text: a transaction's first
       // statement carries its values written in (database.ts), and its log lines reach our log.
       ...['-c', 'log_min_error_statement=panic'],
-      // Logical decoding, which the audit trail's WAL mode reads (and every start must keep: the
-      // server refuses to start below it once a logical slot exists). A slot nobody reads (the audit
+      // Logical decoding, which the audit trail's WAL mode reads. A slot nobody reads (the audit
       // plugin unlicensed, its reader stopped for long) keeps the WAL, bounded here; past the bound
       // the slot is lost, and the audit plugin records the gap in the trail and starts a new one.
-      ...['-c', 'wal_level=logical', '-c', 'max_slot_wal_keep_size=4GB'],
+      ...(options.walLevel === 'logical' ? ['-c', 'wal_level=logical', '-c', 'max_slot_wal_keep_size=4GB'] : []),
       ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: (message: string) => logger.debug({ embeddedPostgres: message.trim() }),

@@ -51,9 +51,6 @@ export async function startTestKernel(t: { teardown(fn: () => unknown): void }, 
         ITOPS_DB_POOL_SIZE: '4',
         ITOPS_SHUTDOWN_TIMEOUT_MS: '5000',
         DATABASE_URL: options.databaseUrl ?? (database?.url as string),
-        // The audit trail's WAL mode holds a replication slot per database, which the many test
-        // databases of a run would share a server's few of; its own tests ask for it.
-        ITOPS_AUDIT_CAPTURE: 'trigger',
         ...options.env,
       },
       plugins: options.plugins,

@@ -47,8 +47,8 @@ export default definePlugin({
       type: 'string',
       enum: ['auto', 'wal', 'trigger'],
       description:
-        'Where records get their row changes. `wal`: read after commit from the WAL (logical decoding; the transaction only adds its request’s context), which needs wal_level = logical and a role with REPLICATION (the embedded server has both); `trigger`: captured and written inside the changing transaction; `auto`: wal where the server allows it, else trigger.',
-      default: 'auto',
+        'Where records get their row changes. `trigger`: captured and written inside the changing transaction; `wal`: read after commit from the WAL (logical decoding; the transaction only adds its request’s context), which needs wal_level = logical (the embedded server: ITOPS_EMBEDDED_DB_WAL_LEVEL=logical) and a role with REPLICATION; `auto`: wal where the server allows it, else trigger.',
+      default: 'trigger',
     },
     ITOPS_AUDIT_RETENTION_INTERVAL_MINUTES: {
       type: 'integer',

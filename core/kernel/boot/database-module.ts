@@ -13,7 +13,13 @@ export function startDatabase(deps: { config: Config; logger: Logger }) {
   return bootModule(logger, async (onStop) => {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const embedded = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: config.embeddedDbPort, logger, supervise: true });
+      const embedded = await startEmbeddedPostgres({
+        dir: path.join(config.dataDir, 'postgres'),
+        port: config.embeddedDbPort,
+        logger,
+        supervise: true,
+        walLevel: config.embeddedDbWalLevel,
+      });
       onStop(() => embedded.stop());
       await ensureDatabase(embedded.url, 'itops');
       databaseUrl = withDatabase(embedded.url, 'itops');
