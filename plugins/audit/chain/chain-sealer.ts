@@ -31,12 +31,25 @@ export async function sealAll(platform: PlatformDatabase, timeoutMs = 20_000): P
   const until = Date.now() + timeoutMs;
   const slot = await auditSlot(platform);
   const [wal] = await platform.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = ?', [slot]);
+  if (wal.n > 0) await consumeOnce(platform, slot, until);
   for (;;) {
-    if (wal.n > 0) await consumeWal(platform, slot);
     await sealPending(platform);
     const [left] = await platform.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_record WHERE seq IS NULL');
     if (left.n === 0) return;
     if (Date.now() > until) throw new Error(`${left.n} audit records are still unsealed after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** One pass over the WAL so far; while the node's own round holds the slot (it is in use), after it. */
+async function consumeOnce(platform: PlatformDatabase, slot: string, until: number): Promise<void> {
+  for (;;) {
+    try {
+      await consumeWal(platform, slot);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006' || Date.now() > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }

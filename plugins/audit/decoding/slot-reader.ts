@@ -39,8 +39,15 @@ export class SlotReader {
     return { transactions, through };
   }
 
-  /** Lets the server recycle the WAL up to `lsn`, once what was made of it is committed. */
+  /**
+   * Lets the server recycle the WAL up to `lsn`, once what was made of it is committed; nothing when
+   * another reader already released past it (the server refuses to move a slot back).
+   */
   async release(lsn: string): Promise<void> {
-    await this.query('SELECT pg_replication_slot_advance(?, ?::pg_lsn)', [this.slot, lsn]);
+    await this.query(
+      `SELECT pg_replication_slot_advance(slot_name, ?::pg_lsn) FROM pg_replication_slots
+       WHERE slot_name = ? AND confirmed_flush_lsn < ?::pg_lsn`,
+      [lsn, this.slot, lsn],
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { capturePublication, type PlatformDatabase, type PluginLogger } from '../../../core/plugin-api/index.ts';
 import { insertSql, platformChain, recordValues } from './mutation-recorder.ts';
-import { auditSlot, consumeWal } from './wal-consumer.ts';
+import { auditSlot, consumeWal, slotReader } from './wal-consumer.ts';
 
 /** `ITOPS_AUDIT_CAPTURE`: where the records' rows come from. */
 export type CaptureSetting = 'auto' | 'wal' | 'trigger';
@@ -57,9 +57,10 @@ async function createSlot(platform: PlatformDatabase, slot: string): Promise<voi
  * where the records stop), and a new slot records from now on.
  */
 export function walRound(platform: PlatformDatabase, slot: string, logger: PluginLogger): () => Promise<number> {
+  const reader = slotReader(platform, slot);
   return async () => {
     try {
-      return await consumeWal(platform, slot);
+      return await consumeWal(platform, slot, reader);
     } catch (error) {
       const [state] = await platform.query<{ status: string | null }>('SELECT wal_status AS status FROM pg_replication_slots WHERE slot_name = ?', [slot]);
       if (state && state.status !== 'lost') throw error;

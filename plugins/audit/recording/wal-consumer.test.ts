@@ -115,3 +115,39 @@ t.test('wal: a slot that lost its WAL is replaced, and the gap is recorded in th
     'recording goes on with a new slot',
   );
 });
+
+t.test('wal: two consumers that read the same transactions write their records once', async (t) => {
+  const server = await auditServer(t, 'wal', alone);
+  if (!server) return;
+  const ops = await server.loginAs('ops_engineer');
+  const platform = server.database.platform;
+  const slot = await auditSlot(platform);
+  for (const name of ['one', 'two']) t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name } })).status, 201);
+  // The first has read the slot and is about to write when the second reads, writes and releases.
+  let readDone: () => void = () => {};
+  const hasRead = new Promise<void>((resolve) => {
+    readDone = resolve;
+  });
+  let openGate: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    openGate = resolve;
+  });
+  const slow: PlatformDatabase = {
+    ...platform,
+    transaction: async (fn) => {
+      readDone();
+      await gate;
+      return platform.transaction(fn);
+    },
+  };
+  const first = consumeWal(slow, slot);
+  await hasRead;
+  await consumeWal(platform, slot);
+  openGate();
+  await first;
+  t.same(
+    (await recorded(platform)).map((r) => (r.diff[0] as { fields: { name: { after: string } } }).fields.name.after),
+    ['one', 'two'],
+    'each change once',
+  );
+});

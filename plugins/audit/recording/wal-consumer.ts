@@ -1,5 +1,4 @@
-import { maxCapturedRows, type PlatformDatabase } from '../../../core/plugin-api/index.ts';
-import { capturePublication } from '../../../core/plugin-api/index.ts';
+import { capturePublication, lsnValue, maxCapturedRows, type PlatformDatabase } from '../../../core/plugin-api/index.ts';
 import type { DecodedTransaction } from '../decoding/pgoutput.ts';
 import { SlotReader } from '../decoding/slot-reader.ts';
 import { contextPrefix, readContext } from './context-message.ts';
@@ -17,6 +16,11 @@ export async function auditSlot(platform: PlatformDatabase): Promise<string> {
   return row.slot;
 }
 
+/** A reader of the audit slot; one kept across rounds reads the database's types once. */
+export function slotReader(platform: PlatformDatabase, slot: string): SlotReader {
+  return new SlotReader((sql, params) => platform.query(sql, params), slot, capturePublication);
+}
+
 /**
  * Writes the records of what committed since the last round, from the WAL: each transaction that
  * carries a context message (context-message.ts) becomes the records the observer would have
@@ -24,38 +28,49 @@ export async function auditSlot(platform: PlatformDatabase): Promise<string> {
  * counted, as with row capture). The records and the position they reach are committed together;
  * the slot is released up to it after. Returns how many records it wrote.
  */
-export async function consumeWal(platform: PlatformDatabase, slot: string): Promise<number> {
-  const reader = new SlotReader((sql, params) => platform.query(sql, params), slot, capturePublication);
-  await markDecodingPoint(platform);
+export async function consumeWal(platform: PlatformDatabase, slot: string, reader = slotReader(platform, slot)): Promise<number> {
   let written = 0;
-  for (let read = 0; read < maxReads; read++) {
-    const [position] = await platform.query<{ lsn: string }>('SELECT commit_lsn::text AS lsn FROM audit_wal_position WHERE slot = ?', [slot]);
-    const { transactions, through } = await reader.read(position?.lsn ?? null, perRead, contextPrefix);
+  let read = false;
+  for (let reads = 0; reads < maxReads; reads++) {
+    const { transactions, through } = await reader.read(await position(platform, slot), perRead, contextPrefix);
     if (through === null) break;
-    const records = transactions.flatMap(recordsOfTransaction);
-    await platform.transaction(async (tx) => {
+    const count = await platform.transaction(async (tx) => {
+      // Another consumer (a tool's, a test's) may have read the same transactions: writers take turns,
+      // and each writes only what is past the position the one before it committed.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext(?))', [slot]);
+      const written = await position(tx, slot);
+      const floor = written === null ? -1n : lsnValue(written);
+      const records = transactions.filter((t) => t.commitLsn === undefined || lsnValue(t.commitLsn) > floor).flatMap(recordsOfTransaction);
       for (let at = 0; at < records.length; at += perInsert) {
         const part = records.slice(at, at + perInsert);
         await tx.query(insertSql(part.length, true), part.flatMap(recordValues));
       }
       await tx.query(
         `INSERT INTO audit_wal_position (slot, commit_lsn) VALUES (?, ?::pg_lsn)
-         ON CONFLICT (slot) DO UPDATE SET commit_lsn = excluded.commit_lsn`,
+         ON CONFLICT (slot) DO UPDATE SET commit_lsn = greatest(audit_wal_position.commit_lsn, excluded.commit_lsn)`,
         [slot, through],
       );
+      return records.length;
     });
     await reader.release(through);
-    written += records.length;
+    written += count;
+    read = true;
   }
+  if (read) await markDecodingPoint(platform);
   return written;
+}
+
+async function position(db: Pick<PlatformDatabase, 'query'>, slot: string): Promise<string | null> {
+  const [row] = await db.query<{ lsn: string }>('SELECT commit_lsn::text AS lsn FROM audit_wal_position WHERE slot = ?', [slot]);
+  return row?.lsn ?? null;
 }
 
 /**
  * Each read through the SQL interface decodes again from the slot's restart point, which only moves
  * past a record of the transactions running at some point (PostgreSQL logs one every 15 s): under
- * load the rounds re-decoded 13-43 MB of WAL each (bench:audit-overhead). Logging one at the start of
- * each round keeps it a round behind. It needs PostgreSQL 16 and, by default, a superuser; without,
- * the rounds decode more.
+ * load the rounds re-decoded 13-43 MB of WAL each (bench:audit-overhead). Logging one after a round
+ * that read something lets the next one move the restart point up to it; idle rounds write nothing.
+ * It needs PostgreSQL 16 and, by default, a superuser; without, the rounds decode more.
  */
 async function markDecodingPoint(platform: PlatformDatabase): Promise<void> {
   await platform.query('SELECT pg_log_standby_snapshot()').catch((error: { code?: string }) => {
@@ -69,5 +84,6 @@ function recordsOfTransaction(transaction: DecodedTransaction): (NewAuditRecord 
   const context = readContext(message.content);
   const changes = context.rows ? transaction.changes : [];
   const records = recordsOf(context, { changes: changes.slice(0, maxCapturedRows), dropped: Math.max(0, changes.length - maxCapturedRows) });
-  return records.map((record) => ({ ...record, occurredAt: transaction.committedAt }));
+  const occurredAt = transaction.committedAt ?? new Date().toISOString();
+  return records.map((record) => ({ ...record, occurredAt }));
 }
