@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { PlatformDatabase } from '../../../core/plugin-api/index.ts';
 import { auditServer } from '../audit-server.testkit.ts';
 import { slotRetirement, walRound } from './capture-mode.ts';
@@ -6,6 +6,22 @@ import { auditSlot, consumeWal } from './wal-consumer.ts';
 
 /** The node's own rounds would consume the WAL between the test's steps. */
 const alone = { ITOPS_JOBS_ENABLED: 'false' };
+
+/**
+ * A WAL-mode server of the test's own (undefined, the test planned empty, where the server cannot
+ * decode), its owner's handle, its audit slot, and a probe change made over HTTP by an ops engineer.
+ */
+async function walWorld(t: Test) {
+  const server = await auditServer(t, 'wal', alone);
+  if (!server) return undefined;
+  const ops = await server.loginAs('ops_engineer');
+  const platform = server.database.platform;
+  const create = async (name: string) => {
+    const created = await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name } });
+    if (created.status !== 201) throw new Error(`create ${name}: ${created.status} ${created.text}`);
+  };
+  return { server, platform, slot: await auditSlot(platform), create };
+}
 
 type Row = { action: string; tenant_id: string; at_ms: number; details: { changesNotRecorded?: number } | null; diff: unknown[] };
 /** The records of the probe's changes (signing in made others). */
@@ -16,12 +32,10 @@ const recorded = (platform: PlatformDatabase) =>
   );
 
 t.test('wal: a consumer stopped after writing records but before releasing the slot repeats none of them', async (t) => {
-  const server = await auditServer(t, 'wal', alone);
-  if (!server) return;
-  const ops = await server.loginAs('ops_engineer');
-  const platform = server.database.platform;
-  const slot = await auditSlot(platform);
-  for (const name of ['one', 'two']) t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name } })).status, 201);
+  const world = await walWorld(t);
+  if (!world) return;
+  const { platform, slot, create } = world;
+  for (const name of ['one', 'two']) await create(name);
 
   // The node dies between committing the records with their position and releasing the slot.
   const dying: PlatformDatabase = {
@@ -31,7 +45,7 @@ t.test('wal: a consumer stopped after writing records but before releasing the s
   await t.rejects(consumeWal(dying, slot), /the node died/);
   t.equal((await recorded(platform)).length, 2, 'the two records were written');
   t.equal(await consumeWal(platform, slot), 0, 'read again, the same transactions are skipped');
-  t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'three' } })).status, 201);
+  await create('three');
   t.equal(await consumeWal(platform, slot), 1, 'and the next one is written');
   t.same(
     (await recorded(platform)).map((r) => r.action),
@@ -41,10 +55,9 @@ t.test('wal: a consumer stopped after writing records but before releasing the s
 });
 
 t.test('wal: records are timed at their commit, rows past 100 are counted, a transaction without context is not recorded', async (t) => {
-  const server = await auditServer(t, 'wal', alone);
-  if (!server) return;
-  const platform = server.database.platform;
-  const slot = await auditSlot(platform);
+  const world = await walWorld(t);
+  if (!world) return;
+  const { platform, slot } = world;
   // Written as the observer would: 150 rows and the context, in one transaction that commits now.
   const context = JSON.stringify({ w: true, t: 'acme', o: 'bulkImport', u: null, s: [], e: [] });
   const committed = await platform.transaction(async (tx) => {
@@ -68,12 +81,10 @@ t.test('wal: records are timed at their commit, rows past 100 are counted, a tra
 });
 
 t.test('a slot left by WAL mode is drained, then dropped', async (t) => {
-  const server = await auditServer(t, 'wal', alone);
-  if (!server) return;
-  const ops = await server.loginAs('ops_engineer');
-  const platform = server.database.platform;
-  const slot = await auditSlot(platform);
-  t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'last' } })).status, 201);
+  const world = await walWorld(t);
+  if (!world) return;
+  const { platform, slot, create } = world;
+  await create('last');
   // What a node started in trigger mode runs each round.
   const retire = slotRetirement(platform, slot, 0);
   await retire();
@@ -89,25 +100,23 @@ t.test('a slot left by WAL mode is drained, then dropped', async (t) => {
 });
 
 t.test('wal: a slot that lost its WAL is replaced, and the gap is recorded in the trail', async (t) => {
-  const server = await auditServer(t, 'wal', alone);
-  if (!server) return;
-  const ops = await server.loginAs('ops_engineer');
-  const platform = server.database.platform;
-  const slot = await auditSlot(platform);
+  const world = await walWorld(t);
+  if (!world) return;
+  const { platform, slot, create } = world;
   const logged: unknown[] = [];
   const round = walRound(platform, slot, { debug() {}, info() {}, warn() {}, error: (entry) => void logged.push(entry) });
-  t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'before' } })).status, 201);
+  await create('before');
   await round();
   // What max_slot_wal_keep_size does to a slot nobody reads, or an operator dropping it.
   await platform.query('SELECT pg_drop_replication_slot(?)', [slot]);
-  t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'lost' } })).status, 201);
+  await create('lost');
   await round();
   const [gap] = await platform.query<{ tenant_id: string; outcome: string; details: { reason: string; recordedThrough: string | null } }>(
     "SELECT tenant_id, outcome, details FROM audit_record WHERE action = 'audit.records_lost'",
   );
   t.match(gap, { tenant_id: '-platform', outcome: 'failure', details: { reason: /slot was dropped/, recordedThrough: /^[0-9A-F]+\/[0-9A-F]+$/ } });
   t.equal(logged.length, 1, 'and logged as an error');
-  t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name: 'after' } })).status, 201);
+  await create('after');
   await round();
   t.same(
     (await recorded(platform)).map((r) => (r.diff[0] as { fields: { name: { after: string } } }).fields.name.after),
@@ -117,12 +126,10 @@ t.test('wal: a slot that lost its WAL is replaced, and the gap is recorded in th
 });
 
 t.test('wal: two consumers that read the same transactions write their records once', async (t) => {
-  const server = await auditServer(t, 'wal', alone);
-  if (!server) return;
-  const ops = await server.loginAs('ops_engineer');
-  const platform = server.database.platform;
-  const slot = await auditSlot(platform);
-  for (const name of ['one', 'two']) t.equal((await server.call('POST', '/api/v1/audit-probe/things', { headers: ops.headers, body: { name } })).status, 201);
+  const world = await walWorld(t);
+  if (!world) return;
+  const { platform, slot, create } = world;
+  for (const name of ['one', 'two']) await create(name);
   // The first has read the slot and is about to write when the second reads, writes and releases.
   let readDone: () => void = () => {};
   const hasRead = new Promise<void>((resolve) => {
