@@ -1,5 +1,5 @@
 import type { PlatformDatabase } from '../../../core/plugin-api/index.ts';
-import { auditSlot, consumeWal } from '../recording/wal-consumer.ts';
+import { auditSlot, consumeWal, slotExists } from '../recording/wal-consumer.ts';
 
 const perRound = 5000;
 
@@ -30,8 +30,7 @@ export async function sealPending(platform: PlatformDatabase): Promise<number> {
 export async function sealAll(platform: PlatformDatabase, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   const slot = await auditSlot(platform);
-  const [wal] = await platform.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = ?', [slot]);
-  if (wal.n > 0) await consumeOnce(platform, slot, until);
+  if (await slotExists(platform, slot)) await consumeOnce(platform, slot, until);
   for (;;) {
     await sealPending(platform);
     const [left] = await platform.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_record WHERE seq IS NULL');

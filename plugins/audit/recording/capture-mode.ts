@@ -1,6 +1,6 @@
 import { capturePublication, type PlatformDatabase, type PluginLogger } from '../../../core/plugin-api/index.ts';
 import { insertSql, platformChain, recordValues } from './mutation-recorder.ts';
-import { auditSlot, consumeWal, slotReader } from './wal-consumer.ts';
+import { auditSlot, consumeWal, slotExists, slotReader } from './wal-consumer.ts';
 
 /** `ITOPS_AUDIT_CAPTURE`: where the records' rows come from. */
 export type CaptureSetting = 'auto' | 'wal' | 'trigger';
@@ -100,8 +100,7 @@ export function slotRetirement(platform: PlatformDatabase, slot: string, settleM
   let retired = false;
   return async () => {
     if (retired) return;
-    const [found] = await platform.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = ?', [slot]);
-    if (found.n === 0) {
+    if (!(await slotExists(platform, slot))) {
       retired = true;
       return;
     }

@@ -16,6 +16,12 @@ export async function auditSlot(platform: PlatformDatabase): Promise<string> {
   return row.slot;
 }
 
+/** Whether the audit slot exists (WAL mode ran on this database and its slot was not dropped). */
+export async function slotExists(platform: PlatformDatabase, slot: string): Promise<boolean> {
+  const [found] = await platform.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = ?', [slot]);
+  return found.n > 0;
+}
+
 /** A reader of the audit slot; one kept across rounds reads the database's types once. */
 export function slotReader(platform: PlatformDatabase, slot: string): SlotReader {
   return new SlotReader((sql, params) => platform.query(sql, params), slot, capturePublication);
