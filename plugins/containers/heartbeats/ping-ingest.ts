@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { type AlertsService, AppError, type DatabaseService, type EventsService, type PluginLogger } from '../../../core/plugin-api/index.ts';
 import { alertHeartbeatChanges, movesAlert } from './heartbeat-alerts.ts';
-import { type HeartbeatRow, rulesOf, stateColumns, stateOf } from './heartbeat-rows.ts';
+import { type HeartbeatRow, rulesOf, stateOf } from './heartbeat-rows.ts';
 import { applyPing, type HeartbeatRules, type HeartbeatState, type PingKind } from './ping-semantics.ts';
 
 /** A ping as the public route received it. */
@@ -74,7 +74,10 @@ export function uuidv7Floor(ms: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
 }
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** A time as the write statement takes it (undefined: left out of the JSON, read as null). */
+const ms = (d: Date | null) => (d ? d.getTime() : undefined);
+/** Left out of the JSON when null. */
+const present = <T>(value: T | null) => (value === null ? undefined : value);
 
 /** Heartbeat columns a ping batch reads, with the row version (`xmin`) its write is conditional on. */
 const readSql = `
@@ -92,33 +95,55 @@ const readSql = `
  * prepared statement's generic plan guesses 100 rows for the JSON and, up to a few thousand
  * heartbeats, scanned the whole table for every batch (a fifth of PostgreSQL's CPU per ping
  * at 1,000 heartbeats).
+ * Times travel as epoch milliseconds and null fields not at all: reading a JSON number costs
+ * PostgreSQL a quarter of parsing an ISO timestamp, and formatting one costs Node 0.4 µs.
  */
 export const pingWriteSql = `
   WITH updated AS (
     UPDATE heartbeat h SET
-      status = u.status, status_reason = u.status_reason, status_changed_at = coalesce(u.status_changed_at, h.status_changed_at),
-      last_ping_at = u.last_ping_at, last_ping_kind = u.last_ping_kind, open_runs = u.open_runs, last_duration_ms = u.last_duration_ms,
-      last_exit_code = u.last_exit_code, ping_count = u.ping_count, expected_at = u.expected_at, down_at = u.down_at,
-      due_at = CASE WHEN u.status = h.status AND h.due_at IS NOT NULL AND u.due_at IS NOT NULL THEN least(h.due_at, u.due_at) ELSE u.due_at END,
-      last_event_at = u.last_event_at
-    FROM json_to_recordset(?::json) AS u(id uuid, version xid, status text, status_reason text, status_changed_at timestamptz, last_ping_at timestamptz,
-      last_ping_kind text, open_runs jsonb, last_duration_ms bigint, last_exit_code smallint, ping_count bigint, expected_at timestamptz,
-      down_at timestamptz, due_at timestamptz, last_event_at timestamptz)
+      status = u.status, status_reason = u.status_reason, status_changed_at = coalesce(to_timestamp(u.status_changed_at / 1000), h.status_changed_at),
+      last_ping_at = to_timestamp(u.last_ping_at / 1000), last_ping_kind = u.last_ping_kind, open_runs = coalesce(u.open_runs, '[]'),
+      last_duration_ms = u.last_duration_ms, last_exit_code = u.last_exit_code, ping_count = u.ping_count,
+      expected_at = to_timestamp(u.expected_at / 1000), down_at = to_timestamp(u.down_at / 1000),
+      due_at = CASE WHEN u.status = h.status AND h.due_at IS NOT NULL AND u.due_at IS NOT NULL THEN least(h.due_at, to_timestamp(u.due_at / 1000))
+        ELSE to_timestamp(u.due_at / 1000) END,
+      last_event_at = to_timestamp(u.last_event_at / 1000)
+    FROM json_to_recordset(?::json) AS u(id uuid, version xid, status text, status_reason text, status_changed_at float8, last_ping_at float8,
+      last_ping_kind text, open_runs jsonb, last_duration_ms bigint, last_exit_code smallint, ping_count bigint, expected_at float8,
+      down_at float8, due_at float8, last_event_at float8)
     WHERE h.id = u.id AND h.xmin = u.version AND h.id = ANY (?::uuid[])
     RETURNING h.id, h.xmin::text AS version
   ), new_pings AS (
     INSERT INTO heartbeat_ping (id, tenant_id, heartbeat_id, kind, received_at, exit_code, rid, duration_ms, start_ping_id, method, remote_addr, user_agent, body, body_bytes)
-    SELECT x.id, x.tenant_id, x.heartbeat_id, x.kind, x.received_at, x.exit_code, x.rid, x.duration_ms, x.start_ping_id, x.method, x.remote_addr, x.user_agent, x.body, x.body_bytes
-    FROM json_to_recordset(?::json) AS x(id uuid, tenant_id text, heartbeat_id uuid, kind text, received_at timestamptz, exit_code smallint, rid uuid,
+    SELECT x.id, x.tenant_id, x.heartbeat_id, x.kind, to_timestamp(x.received_at / 1000), x.exit_code, x.rid, x.duration_ms, x.start_ping_id, x.method,
+      x.remote_addr, x.user_agent, x.body, x.body_bytes
+    FROM json_to_recordset(?::json) AS x(id uuid, tenant_id text, heartbeat_id uuid, kind text, received_at float8, exit_code smallint, rid uuid,
       duration_ms bigint, start_ping_id uuid, method text, remote_addr text, user_agent text, body text, body_bytes integer)
     WHERE x.heartbeat_id IN (SELECT id FROM updated)
   ), new_flips AS (
     INSERT INTO heartbeat_flip (tenant_id, heartbeat_id, at, from_status, to_status, reason)
-    SELECT f.tenant_id, f.heartbeat_id, f.at, f.from_status, f.to_status, f.reason
-    FROM json_to_recordset(?::json) AS f(tenant_id text, heartbeat_id uuid, at timestamptz, from_status text, to_status text, reason text)
+    SELECT f.tenant_id, f.heartbeat_id, to_timestamp(f.at / 1000), f.from_status, f.to_status, f.reason
+    FROM json_to_recordset(?::json) AS f(tenant_id text, heartbeat_id uuid, at float8, from_status text, to_status text, reason text)
     WHERE f.heartbeat_id IN (SELECT id FROM updated)
   )
   SELECT id, version FROM updated`;
+
+/** A heartbeat's state as the write statement takes it. */
+function writtenState(state: HeartbeatState) {
+  return {
+    status: state.status,
+    status_reason: present(state.statusReason),
+    last_ping_at: ms(state.lastPingAt),
+    last_ping_kind: present(state.lastPingKind),
+    open_runs: state.openRuns.length > 0 ? state.openRuns : undefined,
+    last_duration_ms: present(state.lastDurationMs),
+    last_exit_code: present(state.lastExitCode),
+    ping_count: state.pingCount,
+    expected_at: ms(state.expectedAt),
+    down_at: ms(state.downAt),
+    due_at: ms(state.dueAt),
+  };
+}
 
 type ReadRow = HeartbeatRow & { version: string };
 
@@ -264,15 +289,15 @@ export class PingStore {
         tenant_id: row.tenant_id,
         heartbeat_id: row.id,
         kind: ping.kind,
-        received_at: ping.at.toISOString(),
-        exit_code: ping.exitCode,
-        rid: ping.rid,
-        duration_ms: outcome.durationMs,
-        start_ping_id: outcome.startPingId,
+        received_at: ping.at.getTime(),
+        exit_code: present(ping.exitCode),
+        rid: present(ping.rid),
+        duration_ms: present(outcome.durationMs),
+        start_ping_id: present(outcome.startPingId),
         method: ping.method,
-        remote_addr: ping.remoteAddr,
-        user_agent: ping.userAgent,
-        body: ping.body,
+        remote_addr: present(ping.remoteAddr),
+        user_agent: present(ping.userAgent),
+        body: present(ping.body),
         body_bytes: ping.bodyBytes,
       });
       if (outcome.flip) {
@@ -280,7 +305,7 @@ export class PingStore {
         prepared.flips.push({
           tenant_id: row.tenant_id,
           heartbeat_id: row.id,
-          at: ping.at.toISOString(),
+          at: ping.at.getTime(),
           from_status: outcome.flip.from,
           to_status: outcome.flip.to,
           reason: outcome.flip.reason,
@@ -317,9 +342,9 @@ export class PingStore {
       .map((t) => ({
         id: t.row.id,
         version: t.row.version,
-        ...stateColumns(t.state),
-        status_changed_at: iso(t.statusChangedAt),
-        last_event_at: iso(t.lastEventAt),
+        ...writtenState(t.state),
+        status_changed_at: ms(t.statusChangedAt),
+        last_event_at: ms(t.lastEventAt),
       }));
     const params = [JSON.stringify(updates), `{${updates.map((u) => u.id).join(',')}}`, JSON.stringify(prepared.pingRows), JSON.stringify(prepared.flips)];
     // The batch's net change per heartbeat (from the row it read to its final state) decides its alert.
