@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import t, { type Test } from 'tap';
@@ -65,6 +66,36 @@ t.test('bad input is a 400, never a 500', async (t) => {
     .setExpirationTime('5m')
     .sign(new TextEncoder().encode(jwtSecret));
   refused(t, await call(kernel, 'GET', '/api/v1/status/groups', { headers: { authorization: `Bearer ${stranger}` } }), 'non-UUID sub', 'unauthorized');
+});
+
+t.test('a NUL in a header is refused by the HTTP parser before any operation runs', async (t) => {
+  const { kernel, acmeAdmin } = await startWorld(t, { firstParty: true });
+  const { port } = new URL(kernel.url);
+  const body = JSON.stringify({ name: 'header-nul' });
+  const headers = Object.entries({ ...acmeAdmin.headers, 'content-type': 'application/json', 'content-length': String(body.length) })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  for (const [header, what, status] of [
+    ['x-workspace-id: ac\0me\r\n', 'a NUL in the workspace header', 400],
+    ['x-note: a\0b\r\n', 'a NUL in a header no operation reads', 400],
+    ['x-workspace-id: acme\r\n', 'the same request without a NUL', 201],
+  ] as const) {
+    const answer = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(`POST /api/v1/status/groups HTTP/1.1\r\nhost: x\r\nconnection: close\r\n${headers}${header}\r\n${body}`),
+      );
+      socket.on('data', (chunk) => {
+        received += chunk;
+      });
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    t.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), `${what}: ${status}`);
+  }
+  const groups = await call(kernel, 'GET', '/api/v1/status/groups', { headers: { ...acmeAdmin.headers, 'x-workspace-id': 'acme' } });
+  t.equal(groups.status, 200);
+  t.equal(groups.json.data.filter((g: { name: string }) => g.name === 'header-nul').length, 1, 'only the request without a NUL created its group');
 });
 
 /** A handler whose query fails the way PostgreSQL fails on the given SQLSTATE. */

@@ -178,7 +178,9 @@ export class ContractRouter {
     const querystring = ctx.querystring;
     refuseMalformedUrl(path, querystring);
     const query = parseQuery(querystring);
-    refuseUnsafeText({ path: matched.params, query, header: ctx.headers });
+    // Headers are not walked: Node's parser refuses a NUL (or any control character) in a header
+    // with a 400 before a request exists, and decodes headers as Latin-1, which has no surrogates.
+    refuseUnsafeText({ path: matched.params, query });
 
     const tenantHeader = ctx.get('x-workspace-id') || undefined;
     const { principal, tenantId } = await this.authorize(operation, ctx.headers, tenantHeader);

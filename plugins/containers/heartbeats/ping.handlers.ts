@@ -8,6 +8,8 @@ export const pingBodyLimit = 10_000;
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A ping's answer is a receipt for that one request: no browser or proxy may reuse it for another ping. */
 const answerHeaders = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-cache', 'Ping-Body-Limit': String(pingBodyLimit) };
+/** The stored ping's `OK`, its media type given (else Koa looks "text" up in the MIME table on every ping). */
+const storedHeaders = { ...answerHeaders, 'Content-Type': 'text/plain; charset=utf-8' };
 /** Browser jobs ping too: a preflight for any origin, the ping methods and a body's media type. */
 const preflightHeaders = {
   'Access-Control-Allow-Origin': '*',
@@ -77,7 +79,7 @@ export function pingHandlers(deps: { submit: (ping: IncomingPing) => Promise<Pin
       ...bodyOf(req),
     });
     if (!ack) throw new AppError('not_found', 'No heartbeat has this uuid', { headers: answerHeaders });
-    return { status: 200, headers: answerHeaders, body: 'OK' };
+    return { status: 200, headers: storedHeaders, body: 'OK' };
   };
   const success = handler('success');
   const start = handler('start');
