@@ -27,6 +27,7 @@ const helpers = new Set([
   'load-paths',
   'load-requests',
   'request-path-profile',
+  'cpu-profile',
 ]);
 const wanted = process.argv.slice(2);
 const benches = readdirSync(path.join(root, 'bench'))
