@@ -71,6 +71,11 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
     if (message.type() === 'error' && !asked.test(message.text())) problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
+  // The browser's console names a failed load's status, not its address: kept here to say which.
+  const failedLoads: string[] = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400) failedLoads.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+  });
   t.teardown(() => screenshot(page, 'last-state').catch(() => undefined));
   const accessible = async (name: string) => {
     t.same(await seriousViolations(page), [], `${name}: no serious or critical accessibility violation`);
@@ -683,5 +688,5 @@ t.test('a newcomer sets up itops and runs it from the console', { skip, timeout:
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in to itops' }).waitFor();
   t.same(elsewhere, [], 'no request left this server');
-  t.same(problems, [], 'no console error, no CSP violation');
+  t.same(problems, [], 'no console error, no CSP violation', { failedLoads });
 });

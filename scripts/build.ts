@@ -45,13 +45,13 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 writeFileSync(path.join(out, 'package.json'), `${JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2)}\n`);
 process.stdout.write(`built ${path.relative(root, out)}/ (${copied} assets copied)\n`);
 
-// The web console: built with Vite, its size printed and held to the budget, copied beside dist/core.
+// The web console: built with Vite into its place beside dist/core (console/dist, which running servers
+// may be serving, is left alone), its size printed and held to the budget.
 const { buildConsole, budgetBytes } = await import('../console/build.ts');
-const consoleSize = await buildConsole({ quiet: true });
+const consoleSize = await buildConsole({ quiet: true, outDir: path.join(out, 'console/dist') });
 for (const f of consoleSize.files) process.stdout.write(`console ${f.name}: ${(f.bytes / 1024).toFixed(1)} KB, gzip ${(f.gzip / 1024).toFixed(1)} KB\n`);
 process.stdout.write(`console first load: ${(consoleSize.totalGzip / 1024).toFixed(1)} KB gzip (budget ${budgetBytes / 1024} KB)\n`);
 if (consoleSize.totalGzip > budgetBytes) {
   process.stderr.write('the console is over its size budget\n');
   process.exit(1);
 }
-cpSync(path.join(root, 'console/dist'), path.join(out, 'console/dist'), { recursive: true });
