@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { describeError, getUntyped, sendUntyped } from '../api.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { ErrorNote, PageHeader, Section } from '../components/ui.tsx';
@@ -35,7 +35,13 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
   const record = page.record as NonNullable<ConsolePage['record']>;
   const below = (template: string) => template.replace(`{${record.param}}`, encodeURIComponent(id));
   const path = below(record.path);
-  const tick = useLiveTick(['']);
+  const live = useLiveTick(['']);
+  // Once its delete is sent the page stops reloading on events: a reload answered after the delete
+  // would ask for a record gone on purpose (a 404 in the browser's console).
+  const deleting = useRef(false);
+  const held = useRef(live);
+  if (!deleting.current) held.current = live;
+  const tick = held.current;
   const loaded = useLoad(() => getUntyped(path) as Promise<Row>, [path, session.workspace, tick]);
   // The record as it was when editing began: its version goes with the change, so a change made meanwhile is refused, not overwritten.
   const [editing, setEditing] = useState<Row>();
@@ -74,10 +80,12 @@ export function PluginRecordPage(props: { page: ConsolePage; id: string }) {
 
   const onDelete = async () => {
     setError(undefined);
+    deleting.current = true;
     try {
       await sendUntyped('DELETE', path);
       navigate(page.path);
     } catch (e) {
+      deleting.current = false;
       setError(describeError(e));
     }
   };
