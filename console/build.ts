@@ -21,10 +21,15 @@ const dist = path.join(root, 'dist');
  * asset with 404 then.
  */
 export async function buildConsole(options: { quiet?: boolean; outDir?: string } = {}): Promise<FirstLoad> {
-  const { build } = await import('vite');
   const outDir = options.outDir ?? dist;
-  await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: options.quiet ? 'error' : 'warn', build: { outDir, emptyOutDir: true } });
+  await viteBuild(outDir, options.quiet === true);
   return firstLoadSize(outDir);
+}
+
+/** Vite's build of the console into `outDir`, emptied first. */
+async function viteBuild(outDir: string, quiet: boolean): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: quiet ? 'error' : 'warn', build: { outDir, emptyOutDir: true } });
 }
 
 /** The newest modification time under the console's sources. */
@@ -47,9 +52,8 @@ function newestSource(): number {
 export async function ensureConsoleBuilt(): Promise<FirstLoad> {
   const index = path.join(dist, 'index.html');
   if (existsSync(index) && statSync(index).mtimeMs >= newestSource()) return firstLoadSize(dist);
-  const { build } = await import('vite');
   const fresh = path.join(root, `.dist-${process.pid}`);
-  await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir: fresh, emptyOutDir: true } });
+  await viteBuild(fresh, true);
   const old = path.join(root, `.dist-old-${process.pid}`);
   if (existsSync(dist)) renameSync(dist, old);
   try {
