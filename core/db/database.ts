@@ -7,6 +7,7 @@ import { CapturedNotices } from './captured-notices.ts';
 import { commitStatements } from './notifying-commit.ts';
 import { arrayParameter } from './array-parameter.ts';
 import { type CommitStatement, inlineParameters, inlinedStatement, replacePlaceholders } from './placeholders.ts';
+import { type ReplicationStream, startLogicalReplication } from './logical-replication.ts';
 import { PreparingClient, statementName } from './preparing-client.ts';
 import { ReplicaReads, type ReplicaSettings } from './read-replica.ts';
 import type { DatabaseService, PlatformDatabase, SqlHandle, SqlQuery, TenantDatabase, Tx } from './sql-handles.ts';
@@ -32,6 +33,8 @@ export class Database implements DatabaseService {
   readonly mutationObservers = new MutationObservers();
   /** Reads that tolerate staleness: the read replica's, or the primary's (see read-replica.ts). */
   readonly replicaReads: ReplicaReads;
+  /** Replication streams open on their own connections (platform.logicalReplication). */
+  private readonly streams = new Set<ReplicationStream>();
   /** forTenant's handles, one per tenant (a handle holds nothing else). */
   private readonly tenantHandles = new Map<string, TenantDatabase>();
 
@@ -54,6 +57,13 @@ export class Database implements DatabaseService {
       transaction: (fn) => this.run(this.ownerPool, null, fn),
       statement: (sql) => prepared(sql, (q) => unlessUnavailable(() => this.ownerPool.query(q))),
       relaxedQuery: this.relaxedQuery,
+      logicalReplication: async (options) => {
+        const stream = await startLogicalReplication(url, options);
+        // Closed with the pools at the latest: an open stream holds its slot and its database.
+        this.streams.add(stream);
+        stream.ended.then(() => this.streams.delete(stream));
+        return stream;
+      },
     };
     this.replicaReads = new ReplicaReads(url, poolSize, this.query, logger, replica);
   }
@@ -200,6 +210,7 @@ export class Database implements DatabaseService {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.streams].map((stream) => stream.close()));
     await this.replicaReads.close();
     await Promise.all([this.relaxedPool, this.ownerPool, this.appPool].map((pool) => pool.end().catch(() => undefined)));
   }

@@ -3,6 +3,7 @@
  * and after-commit steps, and no ORM types. Two kinds of handle exist: one scoped to a tenant
  * (row-level security holds the tenant condition) and the explicit, greppable `platform` handle.
  */
+import type { ReplicationOptions, ReplicationStream } from './logical-replication.ts';
 
 /** Raw SQL with `?` placeholders: what a handle's `query` is, passed around. */
 export type SqlQuery = <T = Record<string, unknown>>(sql: string, params?: unknown[]) => Promise<T[]>;
@@ -52,6 +53,11 @@ export interface PlatformDatabase extends SqlHandle {
    * lose harmlessly (counters, liveness timestamps), never for anything acknowledged to a client.
    */
   relaxedQuery: SqlQuery;
+  /**
+   * Streams a logical replication slot from where it was last confirmed, on a connection of its
+   * own (the role needs REPLICATION). Rejects with SQLSTATE 55006 while another connection holds it.
+   */
+  logicalReplication(options: ReplicationOptions): Promise<ReplicationStream>;
 }
 
 /** The database as plugins see it. */

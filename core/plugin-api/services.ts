@@ -2,6 +2,7 @@ import type { Tx } from '../db/sql-handles.ts';
 import type { JsonSchema } from './types.ts';
 
 export type { DatabaseService, TenantDatabase, PlatformDatabase, SqlHandle, SqlQuery, Tx } from '../db/sql-handles.ts';
+export type { ReplicationMessage, ReplicationOptions, ReplicationStream } from '../db/logical-replication.ts';
 
 /** Queues jobs declared in any plugin's manifest; payloads are validated first. */
 export interface JobsService {

@@ -66,8 +66,8 @@ export default definePlugin({
     // are chained in batches about every second by whichever node takes the round.
     const beforeSealing =
       capture.mode === 'wal' ? walRound(database.platform, capture.slot, ctx.logger) : slotRetirement(database.platform, capture.slot, 5 * 60_000);
-    ctx.every('seal', 1000, async () => {
-      await beforeSealing();
+    ctx.every('seal', 1000, async (signal) => {
+      await beforeSealing(signal);
       await sealPending(database.platform);
     });
     if (capture.mode === 'wal') ctx.observeMutations(sendContext, { rows: false });

@@ -11,6 +11,7 @@ export function rollingBack(database: DatabaseService): DatabaseService {
   const failing: PlatformDatabase = {
     query: platform.query,
     relaxedQuery: platform.relaxedQuery,
+    logicalReplication: platform.logicalReplication,
     statement: platform.statement,
     transaction: (fn) =>
       platform.transaction(async (tx) => {
@@ -36,6 +37,7 @@ export function counting(database: DatabaseService) {
   const counted: PlatformDatabase = {
     query,
     relaxedQuery: platform.relaxedQuery,
+    logicalReplication: platform.logicalReplication,
     statement: <T>(sql: string) => {
       const run = platform.statement<T>(sql);
       return (params?: unknown[]) => {

@@ -1,5 +1,5 @@
-import type { PlatformDatabase } from '../../../core/plugin-api/index.ts';
-import { auditSlot, consumeWal, slotExists } from '../recording/wal-consumer.ts';
+import { lsnValue, type PlatformDatabase } from '../../../core/plugin-api/index.ts';
+import { auditSlot, consumeWal, position, slotExists } from '../recording/wal-consumer.ts';
 
 const perRound = 5000;
 
@@ -40,15 +40,22 @@ export async function sealAll(platform: PlatformDatabase, timeoutMs = 20_000): P
   }
 }
 
-/** One pass over the WAL so far; while the node's own round holds the slot (it is in use), after it. */
+/**
+ * The records of everything committed before the call: a marker message is committed, then the
+ * WAL is read until the written position passes it. The round of whichever node streams the slot
+ * (it is then in use) gets there within a second or so; a slot nobody holds is read here.
+ */
 async function consumeOnce(platform: PlatformDatabase, slot: string, until: number): Promise<void> {
+  const [mark] = await platform.query<{ lsn: string }>("SELECT pg_logical_emit_message(true, 'itops-audit-mark', '')::text AS lsn");
   for (;;) {
     try {
       await consumeWal(platform, slot);
-      return;
     } catch (error) {
-      if ((error as { code?: string }).code !== '55006' || Date.now() > until) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      if ((error as { code?: string }).code !== '55006') throw error;
     }
+    const written = await position(platform, slot);
+    if (written !== null && lsnValue(written) > lsnValue(mark.lsn)) return;
+    if (Date.now() > until) throw new Error(`the audit records of the WAL up to ${mark.lsn} were not written in time`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -2,13 +2,21 @@ import { lsnValue, type SqlQuery } from '../../../core/plugin-api/index.ts';
 import { columnTypes, type DecodedTransaction, PgoutputDecoder, type StreamRow } from './pgoutput.ts';
 
 /**
+ * Reads the committed transactions of a slot in order, each once for good: see SlotReader.read.
+ */
+export interface ChangeReader {
+  read(after: string | null, limit: number, withMessage?: string): Promise<{ transactions: DecodedTransaction[]; through: string | null }>;
+  release(lsn: string): Promise<void>;
+}
+
+/**
  * Reads a logical replication slot so that each committed transaction is handled exactly once,
  * whatever stops the reader: it only peeks (the slot keeps the WAL), the caller writes what it made
  * of the transactions together with the last commit LSN it handled, and only then releases the
  * slot up to that point. Read again after a crash between the two, the transactions up to the
  * stored LSN come back and are skipped by `after`.
  */
-export class SlotReader {
+export class SlotReader implements ChangeReader {
   private decoder: PgoutputDecoder | undefined;
 
   constructor(

@@ -1,6 +1,7 @@
 import { capturePublication, type PlatformDatabase, type PluginLogger } from '../../../core/plugin-api/index.ts';
 import { insertSql, platformChain, recordValues } from './mutation-recorder.ts';
-import { auditSlot, consumeWal, slotExists, slotReader } from './wal-consumer.ts';
+import { StreamReader } from '../decoding/stream-reader.ts';
+import { auditSlot, consumeWal, slotExists } from './wal-consumer.ts';
 
 /** `ITOPS_AUDIT_CAPTURE`: where the records' rows come from. */
 export type CaptureSetting = 'auto' | 'wal' | 'trigger';
@@ -56,9 +57,15 @@ async function createSlot(platform: PlatformDatabase, slot: string): Promise<voi
  * dropped cannot give what it lost: the gap is recorded in the platform's chain (outcome failure,
  * where the records stop), and a new slot records from now on.
  */
-export function walRound(platform: PlatformDatabase, slot: string, logger: PluginLogger): () => Promise<number> {
-  const reader = slotReader(platform, slot);
-  return async () => {
+export function walRound(platform: PlatformDatabase, slot: string, logger: PluginLogger): (signal?: AbortSignal) => Promise<number> {
+  // One stream kept across rounds; a node that stops running rounds (unloads the plugin) lets go of the slot.
+  const reader = new StreamReader(platform, slot, capturePublication);
+  let watching = false;
+  return async (signal) => {
+    if (signal && !watching) {
+      watching = true;
+      signal.addEventListener('abort', () => void reader.close(), { once: true });
+    }
     try {
       return await consumeWal(platform, slot, reader);
     } catch (error) {

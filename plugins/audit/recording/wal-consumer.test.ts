@@ -1,6 +1,9 @@
 import t, { type Test } from 'tap';
 import type { PlatformDatabase } from '../../../core/plugin-api/index.ts';
 import { auditServer } from '../audit-server.testkit.ts';
+import { capturePublication } from '../../../core/plugin-api/index.ts';
+import type { ChangeReader } from '../decoding/slot-reader.ts';
+import { StreamReader } from '../decoding/stream-reader.ts';
 import { slotRetirement, walRound } from './capture-mode.ts';
 import { auditSlot, consumeWal } from './wal-consumer.ts';
 
@@ -52,6 +55,52 @@ t.test('wal: a consumer stopped after writing records but before releasing the s
     ['probeCreateThing', 'probeCreateThing', 'probeCreateThing'],
     'each change once',
   );
+});
+
+/** Reads until `count` records were written or 10 s passed: a stream brings transactions shortly after they commit. */
+async function consumeUntil(platform: PlatformDatabase, slot: string, reader: ChangeReader, count: number): Promise<number> {
+  let written = 0;
+  for (const until = Date.now() + 10_000; written < count && Date.now() < until; ) {
+    written += await consumeWal(platform, slot, reader);
+    if (written < count) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return written;
+}
+
+t.test('wal, streamed: a node that dies after writing records but before confirming them repeats none of them', async (t) => {
+  const world = await walWorld(t);
+  if (!world) return;
+  const { platform, slot, create } = world;
+  const streaming = new StreamReader(platform, slot, capturePublication);
+  t.teardown(() => streaming.close());
+  for (const name of ['one', 'two']) await create(name);
+  const dying: ChangeReader = {
+    read: (after, limit, withMessage) => streaming.read(after, limit, withMessage),
+    release: () => Promise.reject(new Error('the node died')),
+  };
+  // Each round writes what the stream brought so far, then dies before confirming it.
+  let died: unknown;
+  for (const until = Date.now() + 10_000; (await recorded(platform)).length < 2 && Date.now() < until; ) {
+    await consumeWal(platform, slot, dying).catch((error: unknown) => {
+      died = error;
+    });
+  }
+  t.match(died, /the node died/);
+  await streaming.close();
+  t.equal((await recorded(platform)).length, 2, 'the two records were written');
+
+  const restarted = new StreamReader(platform, slot, capturePublication);
+  t.teardown(() => restarted.close());
+  await create('three');
+  t.equal(await consumeUntil(platform, slot, restarted, 1), 1, 'streamed again from the last confirmed position, only the new change is written');
+  t.same(
+    (await recorded(platform)).map((r) => (r.diff[0] as { fields: { name: { after: string } } }).fields.name.after),
+    ['one', 'two', 'three'],
+    'each change once',
+  );
+  const other = new StreamReader(platform, slot, capturePublication);
+  t.teardown(() => other.close());
+  t.equal(await consumeWal(platform, slot, other), 0, "another node's round, while this one streams the slot, writes nothing and fails not");
 });
 
 t.test('wal: records are timed at their commit, rows past 100 are counted, a transaction without context is not recorded', async (t) => {
@@ -106,9 +155,17 @@ t.test('wal: a slot that lost its WAL is replaced, and the gap is recorded in th
   const logged: unknown[] = [];
   const round = walRound(platform, slot, { debug() {}, info() {}, warn() {}, error: (entry) => void logged.push(entry) });
   await create('before');
-  await round();
-  // What max_slot_wal_keep_size does to a slot nobody reads, or an operator dropping it.
-  await platform.query('SELECT pg_drop_replication_slot(?)', [slot]);
+  for (const until = Date.now() + 10_000; (await recorded(platform)).length === 0 && Date.now() < until; ) await round();
+  // What max_slot_wal_keep_size does to a slot (the server ends its reader, then forgets its WAL), or
+  // an operator ending the reader and dropping the slot.
+  for (const until = Date.now() + 10_000; ; ) {
+    await platform.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = ? AND active_pid IS NOT NULL', [slot]);
+    const dropped = await platform.query('SELECT pg_drop_replication_slot(?)', [slot]).then(
+      () => true,
+      (error: { code?: string }) => (error.code === '55006' && Date.now() < until ? false : Promise.reject(error)),
+    );
+    if (dropped) break;
+  }
   await create('lost');
   await round();
   const [gap] = await platform.query<{ tenant_id: string; outcome: string; details: { reason: string; recordedThrough: string | null } }>(
@@ -117,7 +174,7 @@ t.test('wal: a slot that lost its WAL is replaced, and the gap is recorded in th
   t.match(gap, { tenant_id: '-platform', outcome: 'failure', details: { reason: /slot was dropped/, recordedThrough: /^[0-9A-F]+\/[0-9A-F]+$/ } });
   t.equal(logged.length, 1, 'and logged as an error');
   await create('after');
-  await round();
+  for (const until = Date.now() + 10_000; (await recorded(platform)).length < 2 && Date.now() < until; ) await round();
   t.same(
     (await recorded(platform)).map((r) => (r.diff[0] as { fields: { name: { after: string } } }).fields.name.after),
     ['before', 'after'],

@@ -1,6 +1,6 @@
 import { capturePublication, lsnValue, maxCapturedRows, type PlatformDatabase } from '../../../core/plugin-api/index.ts';
 import type { DecodedTransaction } from '../decoding/pgoutput.ts';
-import { SlotReader } from '../decoding/slot-reader.ts';
+import { type ChangeReader, SlotReader } from '../decoding/slot-reader.ts';
 import { contextPrefix, readContext } from './context-message.ts';
 import { insertSql, type NewAuditRecord, recordsOf, recordValues } from './mutation-recorder.ts';
 
@@ -34,7 +34,7 @@ export function slotReader(platform: PlatformDatabase, slot: string): SlotReader
  * counted, as with row capture). The records and the position they reach are committed together;
  * the slot is released up to it after. Returns how many records it wrote.
  */
-export async function consumeWal(platform: PlatformDatabase, slot: string, reader = slotReader(platform, slot)): Promise<number> {
+export async function consumeWal(platform: PlatformDatabase, slot: string, reader: ChangeReader = slotReader(platform, slot)): Promise<number> {
   let written = 0;
   let read = false;
   for (let reads = 0; reads < maxReads; reads++) {
@@ -66,17 +66,18 @@ export async function consumeWal(platform: PlatformDatabase, slot: string, reade
   return written;
 }
 
-async function position(db: Pick<PlatformDatabase, 'query'>, slot: string): Promise<string | null> {
+export async function position(db: Pick<PlatformDatabase, 'query'>, slot: string): Promise<string | null> {
   const [row] = await db.query<{ lsn: string }>('SELECT commit_lsn::text AS lsn FROM audit_wal_position WHERE slot = ?', [slot]);
   return row?.lsn ?? null;
 }
 
 /**
- * Each read through the SQL interface decodes again from the slot's restart point, which only moves
- * past a record of the transactions running at some point (PostgreSQL logs one every 15 s): under
- * load the rounds re-decoded 13-43 MB of WAL each (bench:audit-overhead). Logging one after a round
- * that read something lets the next one move the restart point up to it; idle rounds write nothing.
- * It needs PostgreSQL 16 and, by default, a superuser; without, the rounds decode more.
+ * A slot's restart point, where a new reading begins to decode, only moves past a record of the
+ * transactions running at some point (PostgreSQL logs one every 15 s), and the WAL is busy under
+ * load: through the SQL interface every read decoded 13-43 MB again (bench:audit-overhead); a
+ * stream decodes from there only when it starts again (a restart, another node taking over).
+ * Logging one after a round that read something keeps that to about a round; idle rounds write
+ * nothing. It needs PostgreSQL 16 and, by default, a superuser; without, readings decode more.
  */
 async function markDecodingPoint(platform: PlatformDatabase): Promise<void> {
   await platform.query('SELECT pg_log_standby_snapshot()').catch((error: { code?: string }) => {

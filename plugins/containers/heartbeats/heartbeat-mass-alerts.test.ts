@@ -17,6 +17,7 @@ function countingTransactions(database: DatabaseService) {
   const counted: PlatformDatabase = {
     query: platform.query,
     relaxedQuery: platform.relaxedQuery,
+    logicalReplication: platform.logicalReplication,
     statement: platform.statement,
     transaction: (fn) =>
       platform.transaction((tx) => {
