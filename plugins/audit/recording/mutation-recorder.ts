@@ -81,22 +81,17 @@ export const recordMutation: MutationObserver = async (tx, mutation) => {
  * record, 13,100-13,300 against 11,000-12,200 transactions/s. clock_timestamp(), not now(): a record's
  * time is when it was written, so a chain reads in order even past a long transaction.
  */
-export function insertSql(count: number, timed = false): string {
-  return `INSERT INTO audit_record (${recordColumns}) VALUES ${Array(count)
-    .fill(timed ? timedRecordRow : recordRow)
-    .join(', ')}`;
+export function insertSql(count: number): string {
+  return `INSERT INTO audit_record (${recordColumns}) VALUES ${Array(count).fill(recordRow).join(', ')}`;
 }
 const recordColumns =
   'tenant_id, occurred_at, principal_kind, principal_id, principal_name, action, target, outcome, correlation_id, source_address, diff, details';
 const recordRow = '(?, clock_timestamp(), ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)';
-/** A record written after its transaction, at the time that transaction committed. */
-const timedRecordRow = '(?, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)';
 
-/** The values of `insertSql`'s placeholders; with `occurredAt` for a timed one. */
-export function recordValues(record: NewAuditRecord & { occurredAt?: string }): (string | null)[] {
+/** The values of `insertSql`'s placeholders. */
+export function recordValues(record: NewAuditRecord): (string | null)[] {
   return [
     record.tenantId,
-    ...(record.occurredAt === undefined ? [] : [record.occurredAt]),
     record.principalKind,
     record.principalId,
     record.principalName,

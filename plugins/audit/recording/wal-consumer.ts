@@ -2,12 +2,12 @@ import { capturePublication, lsnValue, maxCapturedRows, type PlatformDatabase } 
 import type { DecodedTransaction } from '../decoding/pgoutput.ts';
 import { type ChangeReader, SlotReader } from '../decoding/slot-reader.ts';
 import { contextPrefix, readContext } from './context-message.ts';
-import { insertSql, type NewAuditRecord, recordsOf, recordValues } from './mutation-recorder.ts';
+import { type NewAuditRecord, recordsOf } from './mutation-recorder.ts';
 
 /** About this many stream rows per read (whole transactions); a round reads at most `maxReads` times. */
 const perRead = 20_000;
 const maxReads = 20;
-/** Records per INSERT: 12 values each, under PostgreSQL's 65,535 parameters. */
+/** Records per statement. */
 const perInsert = 2000;
 
 /** The database's audit slot: slot names are the cluster's, so each database has its own. */
@@ -47,9 +47,9 @@ export async function consumeWal(platform: PlatformDatabase, slot: string, reade
       const written = await position(tx, slot);
       const floor = written === null ? -1n : lsnValue(written);
       const records = transactions.filter((t) => t.commitLsn === undefined || lsnValue(t.commitLsn) > floor).flatMap(recordsOfTransaction);
+      // Sealed as they go in: this is the only writer of these records (audit_append_sealed).
       for (let at = 0; at < records.length; at += perInsert) {
-        const part = records.slice(at, at + perInsert);
-        await tx.query(insertSql(part.length, true), part.flatMap(recordValues));
+        await tx.query('SELECT audit_append_sealed(?::jsonb)', [JSON.stringify(records.slice(at, at + perInsert))]);
       }
       await tx.query(
         `INSERT INTO audit_wal_position (slot, commit_lsn) VALUES (?, ?::pg_lsn)
