@@ -12,12 +12,15 @@ import { lsnText, lsnValue } from './wal-position.ts';
  * 55006 (object_in_use), which makes the slot's holder the one consumer among nodes.
  */
 
-/** One message of the output plugin, at the WAL position the server gave it (`X/Y`). */
+/** One message of the output plugin. */
 export interface ReplicationMessage {
+  /** Its WAL position as the server gave it (`X/Y`); a pgoutput relation description has `0/0`. */
   lsn: string;
+  /** The output plugin's bytes (for pgoutput, one protocol message). */
   data: Buffer;
 }
 
+/** A slot's changes as the server streams them; see `PlatformDatabase.logicalReplication`. */
 export interface ReplicationStream {
   /** Up to `max` of the messages received so far and not yet taken, oldest first. */
   take(max: number): ReplicationMessage[];
@@ -30,10 +33,13 @@ export interface ReplicationStream {
   readonly failure: Error | undefined;
   /** Resolves once the stream stopped, for whatever reason. */
   readonly ended: Promise<void>;
+  /** Ends the stream and its connection; the slot is free for another reader once this resolves. */
   close(): Promise<void>;
 }
 
+/** What to stream: see `PlatformDatabase.logicalReplication`. */
 export interface ReplicationOptions {
+  /** An existing logical replication slot. */
   slot: string;
   /** The output plugin's options, e.g. pgoutput's `proto_version` and `publication_names`. */
   pluginOptions: Record<string, string>;
