@@ -108,6 +108,8 @@ export async function startBenchKernel(plugins: unknown[], env: Record<string, s
       ITOPS_JWT_SECRET: randomBytes(32).toString('hex'),
       ...(process.env.DATABASE_URL ? {} : { ITOPS_EMBEDDED_DB_PORT: String(await freeDatabasePort()) }),
       ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+      // Any bench at wal_level = logical (what the audit plugin's WAL mode needs costs every UPDATE its old row).
+      ...(process.env.ITOPS_EMBEDDED_DB_WAL_LEVEL ? { ITOPS_EMBEDDED_DB_WAL_LEVEL: process.env.ITOPS_EMBEDDED_DB_WAL_LEVEL } : {}),
       ...env,
     },
     plugins,

@@ -291,6 +291,7 @@ async function main(): Promise<void> {
   try {
     const [{ synchronous_commit }] = await database.platform.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
     const [{ fsync }] = await database.platform.query<{ fsync: string }>('SHOW fsync');
+    const [{ wal_level }] = await database.platform.query<{ wal_level: string }>('SHOW wal_level');
     await database.platform.query(`INSERT INTO tenant (tenant_id, name) VALUES ('bench', 'Bench') ON CONFLICT DO NOTHING`);
     const now = new Date();
     const uuids = await database.platform.query<{ ping_uuid: string }>(
@@ -446,7 +447,7 @@ async function main(): Promise<void> {
 
     process.stdout.write(
       `${heartbeatCount} heartbeats, concurrency ${concurrency}, ${seconds} s per run after a 1 s warm-up, ${rounds} interleaved rounds after ${warmupRounds} uncounted; ` +
-        `PostgreSQL fsync=${fsync}, synchronous_commit=${synchronous_commit}\n\n`,
+        `PostgreSQL fsync=${fsync}, synchronous_commit=${synchronous_commit}, wal_level=${wal_level}\n\n`,
     );
     process.stdout.write(
       `${'run'.padEnd(42)}${'pings/s'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'errors'.padStart(8)}${'server µs'.padStart(11)}${'pg µs'.padStart(8)}${'total µs'.padStart(10)}\n`,
