@@ -127,3 +127,30 @@ t.test('an idle stream answers the server keepalives and outlives wal_sender_tim
   await w.client.query('INSERT INTO streamed VALUES (1, $1)', ['after the wait']);
   t.equal(kinds(await takeCommits(stream, 1)), 'BRIC');
 });
+
+t.test('a stream with nothing left unconfirmed lets the slot release WAL that held nothing for it, and only then', async (t) => {
+  const w = await world(t);
+  if (!w) return;
+  const confirmedFlush = async () =>
+    lsnValue((await w.client.query('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [w.slot])).rows[0].lsn);
+  const waitFor = async (ok: () => Promise<boolean>) => {
+    for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 50))) if (await ok()) return true;
+    return false;
+  };
+  const stream = await w.open();
+  // Writes the stream does not carry (an unpublished table): without a confirmation the slot would keep their WAL.
+  await w.client.query('CREATE TABLE unpublished (id int)');
+  await w.client.query('INSERT INTO unpublished SELECT generate_series(1, 1000)');
+  const [{ lsn: quietEnd }] = (await w.client.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows;
+  t.ok(await waitFor(async () => (await confirmedFlush()) >= lsnValue(quietEnd)), 'the slot moved past WAL that held nothing for the stream');
+
+  await w.client.query('INSERT INTO streamed VALUES (1, $1)', ['waiting to be taken']);
+  await w.client.query('INSERT INTO unpublished SELECT generate_series(1, 1000)');
+  const [{ lsn: busyEnd }] = (await w.client.query('SELECT pg_current_wal_lsn()::text AS lsn')).rows;
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  t.ok((await confirmedFlush()) < lsnValue(busyEnd), 'not while a received transaction waits to be taken and confirmed');
+  const [commit] = (await takeCommits(stream, 1)).filter((m) => m.data[0] === 0x43);
+  t.ok((await confirmedFlush()) < lsnValue(commit.lsn), 'nor once taken, before it is confirmed');
+  stream.confirm(commit.lsn);
+  t.ok(await waitFor(async () => (await confirmedFlush()) >= lsnValue(busyEnd)), 'once confirmed, past it and the quiet WAL after it');
+});

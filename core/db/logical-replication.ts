@@ -93,6 +93,8 @@ class Stream implements ReplicationStream {
   private head = 0;
   private paused = false;
   private confirmed = 0n;
+  /** The furthest WAL position of a message received. */
+  private received = 0n;
   private started: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(
@@ -115,7 +117,7 @@ class Stream implements ReplicationStream {
       });
       const submittable = {
         submit: (c: Connection) => c.query(command),
-        handleCopyData: (message: { chunk: Buffer }, c: Connection) => this.received(message.chunk, c),
+        handleCopyData: (message: { chunk: Buffer }, c: Connection) => this.onCopyData(message.chunk, c),
         handleError: (error: Error) => this.fail(error),
         handleReadyForQuery: () => this.fail(new Error('the server ended the replication stream')),
         handleCommandComplete: () => undefined,
@@ -170,20 +172,30 @@ class Stream implements ReplicationStream {
     await this.closing;
   }
 
-  private received(chunk: Buffer, connection: Connection): void {
+  private onCopyData(chunk: Buffer, connection: Connection): void {
     const kind = chunk[0];
     if (kind === 0x77) {
       // 'w' XLogData: the message's start in the WAL, the server's end of WAL, its clock, the message.
       // Copied: the chunk is a view of the parser's buffer, which the next socket read may overwrite.
-      this.buffered.push({ lsn: lsnText(chunk.readBigUInt64BE(1)), data: Buffer.from(chunk.subarray(25)) });
+      const at = chunk.readBigUInt64BE(1);
+      if (at > this.received) this.received = at;
+      this.buffered.push({ lsn: lsnText(at), data: Buffer.from(chunk.subarray(25)) });
       if (!this.paused && this.buffered.length - this.head >= this.maxBuffered) {
         // The consumer is behind: stop reading and let the server wait rather than hold more here.
         this.paused = true;
         this.socket()?.pause();
       }
-    } else if (kind === 0x6b && chunk[17] === 1) {
-      // 'k' keepalive asking for an answer: without one the server ends the stream (wal_sender_timeout).
-      this.sendStatus(connection);
+    } else if (kind === 0x6b) {
+      // 'k' keepalive: where the server has read the WAL to. With nothing received left unconfirmed,
+      // the WAL up to there held nothing for this stream (other databases', unpublished tables'):
+      // confirming it lets the slot release that WAL, which it would otherwise keep while nothing
+      // published changes. Asked for an answer, one is due anyway (else wal_sender_timeout ends the stream).
+      const serverAt = chunk.readBigUInt64BE(1);
+      const caughtUp = this.head === this.buffered.length && this.confirmed >= this.received;
+      if (caughtUp && serverAt > this.confirmed) {
+        this.confirmed = serverAt;
+        this.sendStatus(connection);
+      } else if (chunk[17] === 1) this.sendStatus(connection);
     }
   }
 
