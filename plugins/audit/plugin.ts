@@ -47,7 +47,7 @@ export default definePlugin({
       type: 'string',
       enum: ['auto', 'wal', 'trigger'],
       description:
-        'Where records get their row changes. `trigger`: captured and written inside the changing transaction; `wal`: read after commit from the WAL (logical decoding; the transaction only adds its request’s context), which needs wal_level = logical (the embedded server: ITOPS_EMBEDDED_DB_WAL_LEVEL=logical) and a role with REPLICATION; `auto`: wal where the server allows it, else trigger.',
+        'Where records get their row changes. `trigger`: captured and written inside the changing transaction; `wal`: read after commit from the WAL (logical decoding; the transaction only adds its request’s context), which needs wal_level = logical (the embedded server: ITOPS_EMBEDDED_DB_WAL_LEVEL=logical) and a role with REPLICATION that pg_hba.conf lets open a replication connection; `auto`: wal where the server allows all of it, else trigger.',
       default: 'trigger',
     },
     ITOPS_AUDIT_RETENTION_INTERVAL_MINUTES: {

@@ -36,7 +36,29 @@ export async function chooseCapture(platform: PlatformDatabase, setting: Capture
     return { mode: 'trigger', slot, reason: missing };
   }
   await createSlot(platform, slot);
+  const refused = await replicationRefused(platform, slot);
+  if (refused !== undefined) {
+    // The slot just made is drained and dropped by trigger mode's rounds (slotRetirement).
+    if (setting === 'wal') throw new Error(`ITOPS_AUDIT_CAPTURE=wal, but ${refused}`);
+    return { mode: 'trigger', slot, reason: refused };
+  }
   return { mode: 'wal', slot };
+}
+
+/**
+ * Why the server will not stream the slot to this role, if it will not: the checks above pass on a
+ * server whose pg_hba.conf has no `replication` line for it, and every round would then fail while
+ * the trail stayed empty. A slot in use (another node streams it) shows that it can.
+ */
+async function replicationRefused(platform: PlatformDatabase, slot: string): Promise<string | undefined> {
+  try {
+    const stream = await platform.logicalReplication({ slot, pluginOptions: { proto_version: '1', publication_names: capturePublication } });
+    await stream.close();
+    return undefined;
+  } catch (error) {
+    if ((error as { code?: string }).code === '55006') return undefined;
+    return `the server refuses the role a replication connection (${(error as Error).message})`;
+  }
 }
 
 async function createSlot(platform: PlatformDatabase, slot: string): Promise<void> {

@@ -4,7 +4,7 @@ import { auditServer } from '../audit-server.testkit.ts';
 import { capturePublication } from '../../../core/plugin-api/index.ts';
 import type { ChangeReader } from '../decoding/slot-reader.ts';
 import { StreamReader } from '../decoding/stream-reader.ts';
-import { slotRetirement, walRound } from './capture-mode.ts';
+import { chooseCapture, slotRetirement, walRound } from './capture-mode.ts';
 import { auditSlot, consumeWal } from './wal-consumer.ts';
 
 /** The node's own rounds would consume the WAL between the test's steps. */
@@ -214,4 +214,22 @@ t.test('wal: two consumers that read the same transactions write their records o
     ['one', 'two'],
     'each change once',
   );
+});
+
+t.test('auto: a server that refuses the role a replication connection gets trigger mode, wal refuses to start', async (t) => {
+  const world = await walWorld(t);
+  if (!world) return;
+  const { platform } = world;
+  const refusing = (code: string): PlatformDatabase => ({
+    ...platform,
+    logicalReplication: () => Promise.reject(Object.assign(new Error('no pg_hba.conf entry for replication connection'), { code })),
+  });
+  t.match(await chooseCapture(platform, 'auto'), { mode: 'wal' }, 'this server streams');
+  t.match(
+    await chooseCapture(refusing('28000'), 'auto'),
+    { mode: 'trigger', reason: /refuses the role a replication connection \(no pg_hba.conf entry/ },
+    'refused: trigger mode, saying why',
+  );
+  await t.rejects(chooseCapture(refusing('28000'), 'wal'), /ITOPS_AUDIT_CAPTURE=wal, but the server refuses the role a replication connection/);
+  t.match(await chooseCapture(refusing('55006'), 'auto'), { mode: 'wal' }, 'a slot another node streams is no refusal');
 });
