@@ -108,16 +108,15 @@ class Stream implements ReplicationStream {
 
   /** Sends START_REPLICATION as the client's active query, so the CopyData that follows reaches it. */
   start(command: string): Promise<void> {
-    const connection = (this.client as unknown as { connection: Connection }).connection;
     return new Promise<void>((resolve, reject) => {
       this.started = { resolve, reject };
-      connection.once('replicationStart', () => {
+      this.connection.once('replicationStart', () => {
         this.started = undefined;
         resolve();
       });
       const submittable = {
         submit: (c: Connection) => c.query(command),
-        handleCopyData: (message: { chunk: Buffer }, c: Connection) => this.onCopyData(message.chunk, c),
+        handleCopyData: (message: { chunk: Buffer }) => this.onCopyData(message.chunk),
         handleError: (error: Error) => this.fail(error),
         handleReadyForQuery: () => this.fail(new Error('the server ended the replication stream')),
         handleCommandComplete: () => undefined,
@@ -155,7 +154,7 @@ class Stream implements ReplicationStream {
     }
     if (this.paused && this.buffered.length - this.head < this.maxBuffered / 2) {
       this.paused = false;
-      this.socket()?.resume();
+      this.connection.stream.resume();
     }
     return taken;
   }
@@ -172,7 +171,7 @@ class Stream implements ReplicationStream {
     await this.closing;
   }
 
-  private onCopyData(chunk: Buffer, connection: Connection): void {
+  private onCopyData(chunk: Buffer): void {
     const kind = chunk[0];
     if (kind === 0x77) {
       // 'w' XLogData: the message's start in the WAL, the server's end of WAL, its clock, the message.
@@ -183,7 +182,7 @@ class Stream implements ReplicationStream {
       if (!this.paused && this.buffered.length - this.head >= this.maxBuffered) {
         // The consumer is behind: stop reading and let the server wait rather than hold more here.
         this.paused = true;
-        this.socket()?.pause();
+        this.connection.stream.pause();
       }
     } else if (kind === 0x6b) {
       // 'k' keepalive: where the server has read the WAL to. With nothing received left unconfirmed,
@@ -194,13 +193,13 @@ class Stream implements ReplicationStream {
       const caughtUp = this.head === this.buffered.length && this.confirmed >= this.received;
       if (caughtUp && serverAt > this.confirmed) {
         this.confirmed = serverAt;
-        this.sendStatus(connection);
-      } else if (chunk[17] === 1) this.sendStatus(connection);
+        this.sendStatus();
+      } else if (chunk[17] === 1) this.sendStatus();
     }
   }
 
   /** 'r' standby status update: written, flushed and applied up to the confirmed position. */
-  private sendStatus(connection = (this.client as unknown as { connection: Connection }).connection): void {
+  private sendStatus(): void {
     if (this.failure) return;
     const message = Buffer.alloc(34);
     message[0] = 0x72;
@@ -208,11 +207,12 @@ class Stream implements ReplicationStream {
     message.writeBigUInt64BE(this.confirmed, 9);
     message.writeBigUInt64BE(this.confirmed, 17);
     message.writeBigUInt64BE(BigInt(Date.now() - postgresEpochMs) * 1000n, 25);
-    connection.sendCopyFromChunk(message);
+    this.connection.sendCopyFromChunk(message);
   }
 
-  private socket(): { pause(): void; resume(): void } | undefined {
-    return (this.client as unknown as { connection: Connection }).connection.stream;
+  /** node-postgres's connection under the client (not in its type declarations). */
+  private get connection(): Connection {
+    return (this.client as unknown as { connection: Connection }).connection;
   }
 }
 
