@@ -10,6 +10,22 @@ export interface ChangeReader {
 }
 
 /**
+ * A read's answer: the transactions that committed after `after`, and the last commit read as
+ * `through` unless it is not past `after` either (nothing new to store and release).
+ */
+export function pastPosition(
+  transactions: DecodedTransaction[],
+  lastCommit: string | null,
+  after: string | null,
+): { transactions: DecodedTransaction[]; through: string | null } {
+  const floor = after === null ? -1n : lsnValue(after);
+  return {
+    transactions: transactions.filter((t) => t.commitLsn === undefined || lsnValue(t.commitLsn) > floor),
+    through: lastCommit !== null && lsnValue(lastCommit) > floor ? lastCommit : null,
+  };
+}
+
+/**
  * Reads a logical replication slot so that each committed transaction is handled exactly once,
  * whatever stops the reader: it only peeks (the slot keeps the WAL), the caller writes what it made
  * of the transactions together with the last commit LSN it handled, and only then releases the
@@ -39,12 +55,9 @@ export class SlotReader implements ChangeReader {
          'proto_version', '1', 'publication_names', ?, 'messages', 'true')`,
       [this.slot, limit, this.publication],
     );
-    const floor = after === null ? -1n : lsnValue(after);
-    const transactions = this.decoder.decode(rows, withMessage).filter((t) => t.commitLsn === undefined || lsnValue(t.commitLsn) > floor);
-    let through: string | null = null;
-    for (const row of rows) if (row.data[0] === 0x43 && row.lsn !== undefined) through = row.lsn; // 'C'ommit
-    if (through !== null && lsnValue(through) <= floor) through = null;
-    return { transactions, through };
+    let lastCommit: string | null = null;
+    for (const row of rows) if (row.data[0] === 0x43 && row.lsn !== undefined) lastCommit = row.lsn; // 'C'ommit
+    return pastPosition(this.decoder.decode(rows, withMessage), lastCommit, after);
   }
 
   /**

@@ -1,6 +1,11 @@
-import { lsnValue, type PlatformDatabase, type ReplicationMessage, type ReplicationStream } from '../../../core/plugin-api/index.ts';
+import type { PlatformDatabase, ReplicationMessage, ReplicationStream } from '../../../core/plugin-api/index.ts';
 import { columnTypes, type DecodedTransaction, PgoutputDecoder, type StreamRow } from './pgoutput.ts';
-import type { ChangeReader } from './slot-reader.ts';
+import { type ChangeReader, pastPosition } from './slot-reader.ts';
+
+/** pgoutput as the readers ask for it: protocol 1, the publication's tables, logical messages too. */
+export function pgoutputOptions(publication: string): Record<string, string> {
+  return { proto_version: '1', publication_names: publication, messages: 'true' };
+}
 
 /**
  * Reads a slot as SlotReader does (same results, same exactly-once contract with the caller), over
@@ -40,10 +45,7 @@ export class StreamReader implements ChangeReader {
       if (data[0] === 0x42) xid = String(data.readUInt32BE(17)); // 'B': final LSN, commit time, xid
       rows.push({ xid, lsn, data });
     }
-    const floor = after === null ? -1n : lsnValue(after);
-    const transactions = this.decoder?.decode(rows, withMessage).filter((t) => t.commitLsn === undefined || lsnValue(t.commitLsn) > floor) ?? [];
-    const through = end > 0 && lsnValue(messages[end - 1].lsn) > floor ? messages[end - 1].lsn : null;
-    return { transactions, through };
+    return pastPosition(this.decoder?.decode(rows, withMessage) ?? [], end > 0 ? messages[end - 1].lsn : null, after);
   }
 
   async release(lsn: string): Promise<void> {
@@ -63,10 +65,7 @@ export class StreamReader implements ChangeReader {
     this.partial = [];
     // A new session describes every relation again before its first row.
     this.decoder = new PgoutputDecoder(await columnTypes((sql, params) => this.platform.query(sql, params)));
-    this.stream = await this.platform.logicalReplication({
-      slot: this.slot,
-      pluginOptions: { proto_version: '1', publication_names: this.publication, messages: 'true' },
-    });
+    this.stream = await this.platform.logicalReplication({ slot: this.slot, pluginOptions: pgoutputOptions(this.publication) });
     return this.stream;
   }
 }

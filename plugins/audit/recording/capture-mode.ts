@@ -1,6 +1,6 @@
 import { capturePublication, type PlatformDatabase, type PluginLogger } from '../../../core/plugin-api/index.ts';
 import { insertSql, platformChain, recordValues } from './mutation-recorder.ts';
-import { StreamReader } from '../decoding/stream-reader.ts';
+import { pgoutputOptions, StreamReader } from '../decoding/stream-reader.ts';
 import { auditSlot, consumeWal, slotExists } from './wal-consumer.ts';
 
 /** `ITOPS_AUDIT_CAPTURE`: where the records' rows come from. */
@@ -52,7 +52,7 @@ export async function chooseCapture(platform: PlatformDatabase, setting: Capture
  */
 async function replicationRefused(platform: PlatformDatabase, slot: string): Promise<string | undefined> {
   try {
-    const stream = await platform.logicalReplication({ slot, pluginOptions: { proto_version: '1', publication_names: capturePublication } });
+    const stream = await platform.logicalReplication({ slot, pluginOptions: pgoutputOptions(capturePublication) });
     await stream.close();
     return undefined;
   } catch (error) {
