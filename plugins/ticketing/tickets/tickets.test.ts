@@ -105,6 +105,25 @@ t.test('optimistic concurrency: a change against a stale version answers 409 and
   t.match((await w.read(`/api/v1/tickets/${ticket.id}`, w.acmeOps)).json, { priority: 'high', title: 'Disk full', version: 2 });
 });
 
+t.test('numbers: creations at once in one workspace queue for its counter and each gets its own', async (t) => {
+  const w = await startTicketing(t);
+  const created = await Promise.all(Array.from({ length: 24 }, (_, i) => w.write('POST', '/api/v1/tickets', w.acmeOps, { title: `Burst ${i}` })));
+  t.same(
+    created.map((r) => r.status),
+    created.map(() => 201),
+  );
+  t.same(
+    created.map((r) => r.json.number as number).sort((a, b) => a - b),
+    Array.from({ length: 24 }, (_, i) => i + 1),
+    'numbers 1-24, none twice, none skipped',
+  );
+  t.ok(created.every((r) => r.json.key === `TCK-${r.json.number}`));
+  const next = await w.write('POST', '/api/v1/tickets', w.acmeOps, { title: 'After the burst' });
+  t.equal(next.json.number, 25);
+  const other = await w.write('POST', '/api/v1/tickets', w.globexAdmin, { title: 'Elsewhere' });
+  t.equal(other.json.number, 1, 'another workspace counts on its own');
+});
+
 t.test('Idempotency-Key: required, replayed, and refused for another body', async (t) => {
   const w = await startTicketing(t);
   const without = await call(w.kernel, 'POST', '/api/v1/tickets', { headers: w.acmeOps.headers, body: { title: 'x' } });
