@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../plugin-api/index.ts';
 import { canWatch, mayAffect } from '../auth/access-change.ts';
 import { wsQueryLimitOptions } from './query-limits.ts';
-import { SharedSubscriptions } from './shared-subscriptions.ts';
+import { type DirectSend, SharedSubscriptions } from './shared-subscriptions.ts';
+import type { WebSocket } from 'ws';
 
 const sameAccess = (a: Principal, b: Principal) =>
   a.platformAdmin === b.platformAdmin &&
@@ -32,6 +33,24 @@ const accessKey = (principal: Principal | null, requestedTenant: string | undefi
   ]);
 
 /**
+ * Sends a result serialized once for all subscribers of a shared subscription as this
+ * subscription's `next` message, byte for byte what graphql-ws would send; a socket too far behind
+ * is closed as onNext closes it.
+ */
+function directSend(socket: WebSocket, id: string): DirectSend {
+  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return (resultJson) => {
+    if (socket.readyState !== socket.OPEN) return false;
+    if (socket.bufferedAmount > maxBufferedBytes) {
+      socket.close(1013, 'Client too slow; reconnect');
+      return false;
+    }
+    socket.send(`${prefix}${resultJson}}`);
+    return true;
+  };
+}
+
+/**
  * graphql-ws on /graphql/ws, on the same HTTP server as Koa. The schema is read per operation, so a
  * plugin loaded or unloaded at runtime is visible to new subscriptions at once.
  */
@@ -39,6 +58,7 @@ export function attachGraphQLWebSocket(server: Server, currentSchema: () => Grap
   const wss = new WebSocketServer({ server, path: '/graphql/ws' });
   const principals = new WeakMap<object, Principal>();
   const accessOf = new WeakMap<object, string>();
+  const directOf = new WeakMap<object, DirectSend>();
   const shared = new SharedSubscriptions();
   const disposable = useServer(
     {
@@ -79,16 +99,17 @@ export function attachGraphQLWebSocket(server: Server, currentSchema: () => Grap
         }
         return true;
       },
-      context: (ctx) => {
+      context: (ctx, id) => {
         const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
         const tenant = typeof params.workspaceId === 'string' ? params.workspaceId : undefined;
         const principal = principals.get(ctx.extra) ?? null;
         const context = graphQLContext(access, principal, tenant, randomUUID(), ctx.extra.request.socket.remoteAddress ?? 'unknown');
         accessOf.set(context, accessKey(principal, tenant));
+        directOf.set(context, directSend(ctx.extra.socket, id));
         return context;
       },
       // Subscribers with the same document and access resolve each event once between them.
-      subscribe: (args) => shared.subscribe(args, accessOf.get(args.contextValue as object) ?? randomUUID()),
+      subscribe: (args) => shared.subscribe(args, accessOf.get(args.contextValue as object) ?? randomUUID(), directOf.get(args.contextValue as object)),
       // Errors carry our codes as over HTTP; a client whose socket cannot keep up is disconnected
       // rather than buffered without bound.
       onNext: (ctx, _id, _payload, _args, result) => {

@@ -166,3 +166,45 @@ t.test('a subscriber that falls behind is ended alone', async (t) => {
   t.same(seen, ['1', '2'], 'the slow one gets what it had queued');
   t.match(error?.message, /fell more than 2 events behind/, 'then the reason it was ended');
 });
+
+t.test('a waiting subscriber with a direct sender gets each result serialized once; a busy one keeps its order through the queue', async (t) => {
+  const { schema, emit } = world();
+  const shared = new SharedSubscriptions();
+  const document = parse('subscription { tick }');
+  const sent: string[][] = [[], []];
+  const direct = (i: number) => (json: string) => {
+    sent[i].push(json);
+    return true;
+  };
+  const waiting = await shared.subscribe({ schema, document, contextValue: {} }, 'k', direct(0));
+  const busy = (await shared.subscribe({ schema, document, contextValue: {} }, 'k', direct(1))) as AsyncIterableIterator<ExecutionResult>;
+  const plain = await shared.subscribe({ schema, document, contextValue: {} }, 'k');
+  // The first waits in next() as graphql-ws does between results; the second is not reading.
+  const firstRead = (waiting as AsyncIterableIterator<ExecutionResult>).next();
+  const plainReceived = take(plain, 3);
+  await settle();
+  emit('1');
+  emit('2');
+  emit('3');
+  t.same(await plainReceived, ['1', '2', '3'], 'a subscriber without a direct sender reads every result');
+  t.same(
+    sent[0].map((json) => JSON.parse(json)),
+    [{ data: { tick: '1' } }, { data: { tick: '2' } }, { data: { tick: '3' } }],
+    'the waiting one had each result sent directly, as JSON',
+  );
+  t.same(sent[1], [], 'the busy one had none sent past its reading');
+  t.same(await take(busy, 3), ['1', '2', '3'], 'it reads them from its queue, in order');
+  const busyWaits = busy.next();
+  emit('4');
+  await settle();
+  t.same(
+    sent[1].map((json) => JSON.parse(json)),
+    [{ data: { tick: '4' } }],
+    'waiting again with nothing queued, it gets the next one directly',
+  );
+  await (waiting as AsyncIterableIterator<ExecutionResult>).return?.();
+  t.same(await firstRead, { value: undefined, done: true }, 'and the directly served one never had a result to read');
+  await busy.return?.();
+  t.same(await busyWaits, { value: undefined, done: true });
+  await (plain as AsyncIterableIterator<ExecutionResult>).return?.();
+});

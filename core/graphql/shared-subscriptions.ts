@@ -4,9 +4,17 @@ import { AppError } from '../errors/app-error.ts';
 type Outcome = AsyncIterable<ExecutionResult> | ExecutionResult;
 
 interface Member {
-  push(result: ExecutionResult): void;
+  /** Hands a result over; `json` serializes it, once for the whole group. */
+  push(result: ExecutionResult, json: () => string): void;
   end(error?: unknown): void;
 }
+
+/**
+ * How a subscriber's transport sends a result the group already serialized (graphql-ws: its `next`
+ * message around the JSON). Answers false when it cannot (the socket is gone or too far behind,
+ * which it handles itself).
+ */
+export type DirectSend = (resultJson: string) => boolean;
 
 interface Group {
   members: Set<Member>;
@@ -26,13 +34,20 @@ const isStream = (value: Outcome): value is AsyncIterable<ExecutionResult> => ty
  *
  * Each subscriber keeps its own bounded queue: one that falls `maxQueued` results behind is ended
  * with an error, as a lone subscription is, without holding up the others.
+ *
+ * A subscriber that gives a `DirectSend` and is waiting for its next result gets a result without
+ * errors sent at once from the group's one serialization, instead of through its transport's own
+ * path per subscriber (graphql-ws copies, validates and serializes each result for each
+ * subscription): with a thousand subscribers that path was most of the time from an event to the
+ * last of them (bench:fanout). Anything else (errors, a subscriber busy or behind) takes the queue,
+ * and once one result is queued the later ones queue behind it, so each subscriber's order holds.
  */
 export class SharedSubscriptions {
   private readonly groups = new WeakMap<GraphQLSchema, Map<string, Group>>();
 
   constructor(private readonly maxQueued = 1000) {}
 
-  async subscribe(args: ExecutionArgs, access: string): Promise<Outcome> {
+  async subscribe(args: ExecutionArgs, access: string, direct?: DirectSend): Promise<Outcome> {
     let bySchema = this.groups.get(args.schema);
     if (!bySchema) {
       bySchema = new Map();
@@ -60,7 +75,7 @@ export class SharedSubscriptions {
     }
     const outcome = await group.started;
     if (!('next' in outcome && typeof outcome.next === 'function')) return outcome as ExecutionResult;
-    return this.join(group);
+    return this.join(group, direct);
   }
 
   /** Hands every result of the group's one execution to each member, until it ends or has no members. */
@@ -70,7 +85,12 @@ export class SharedSubscriptions {
       for (;;) {
         const step = await source.next();
         if (step.done) break;
-        for (const member of group.members) member.push(step.value);
+        let json: string | undefined;
+        const serialized = () => {
+          json ??= JSON.stringify(step.value);
+          return json;
+        };
+        for (const member of group.members) member.push(step.value, serialized);
       }
       forget();
       for (const member of group.members) member.end();
@@ -80,7 +100,7 @@ export class SharedSubscriptions {
     }
   }
 
-  private join(group: Group): AsyncIterableIterator<ExecutionResult> {
+  private join(group: Group, direct?: DirectSend): AsyncIterableIterator<ExecutionResult> {
     const queue: ExecutionResult[] = [];
     let wake: (() => void) | undefined;
     let finished = false;
@@ -91,7 +111,9 @@ export class SharedSubscriptions {
       if (group.members.size === 0) void group.source?.return?.();
     };
     const member: Member = {
-      push(result) {
+      push(result, json) {
+        // Waiting in next() (wake set) with nothing queued: nothing of this subscriber is in flight.
+        if (direct && wake && queue.length === 0 && !finished && !result.errors && direct(json())) return;
         if (queue.length >= maxQueued) {
           leave();
           member.end(new AppError('rate_limited', `This subscription fell more than ${maxQueued} events behind and was ended; resubscribe`));
