@@ -40,14 +40,17 @@ const accessKey = (principal: Principal | null, requestedTenant: string | undefi
 function directSend(socket: WebSocket, id: string): DirectSend {
   const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
   return (resultJson) => {
-    if (socket.readyState !== socket.OPEN) return false;
-    if (socket.bufferedAmount > maxBufferedBytes) {
-      socket.close(1013, 'Client too slow; reconnect');
-      return false;
-    }
+    if (socket.readyState !== socket.OPEN || closedIfBehind(socket)) return false;
     socket.send(`${prefix}${resultJson}}`);
     return true;
   };
+}
+
+/** A client whose socket cannot keep up is disconnected rather than buffered without bound. */
+function closedIfBehind(socket: WebSocket): boolean {
+  if (socket.bufferedAmount <= maxBufferedBytes) return false;
+  socket.close(1013, 'Client too slow; reconnect');
+  return true;
 }
 
 /**
@@ -57,8 +60,8 @@ function directSend(socket: WebSocket, id: string): DirectSend {
 export function attachGraphQLWebSocket(server: Server, currentSchema: () => GraphQLSchema, access: AccessControl) {
   const wss = new WebSocketServer({ server, path: '/graphql/ws' });
   const principals = new WeakMap<object, Principal>();
-  const accessOf = new WeakMap<object, string>();
-  const directOf = new WeakMap<object, DirectSend>();
+  /** Per operation's context: its access key (which subscriptions it may share) and how to send it a shared result. */
+  const sharingOf = new WeakMap<object, { access: string; direct: DirectSend }>();
   const shared = new SharedSubscriptions();
   const disposable = useServer(
     {
@@ -104,16 +107,17 @@ export function attachGraphQLWebSocket(server: Server, currentSchema: () => Grap
         const tenant = typeof params.workspaceId === 'string' ? params.workspaceId : undefined;
         const principal = principals.get(ctx.extra) ?? null;
         const context = graphQLContext(access, principal, tenant, randomUUID(), ctx.extra.request.socket.remoteAddress ?? 'unknown');
-        accessOf.set(context, accessKey(principal, tenant));
-        directOf.set(context, directSend(ctx.extra.socket, id));
+        sharingOf.set(context, { access: accessKey(principal, tenant), direct: directSend(ctx.extra.socket, id) });
         return context;
       },
       // Subscribers with the same document and access resolve each event once between them.
-      subscribe: (args) => shared.subscribe(args, accessOf.get(args.contextValue as object) ?? randomUUID(), directOf.get(args.contextValue as object)),
-      // Errors carry our codes as over HTTP; a client whose socket cannot keep up is disconnected
-      // rather than buffered without bound.
+      subscribe: (args) => {
+        const sharing = sharingOf.get(args.contextValue as object);
+        return shared.subscribe(args, sharing?.access ?? randomUUID(), sharing?.direct);
+      },
+      // Errors carry our codes as over HTTP.
       onNext: (ctx, _id, _payload, _args, result) => {
-        if (ctx.extra.socket.bufferedAmount > maxBufferedBytes) ctx.extra.socket.close(1013, 'Client too slow; reconnect');
+        closedIfBehind(ctx.extra.socket);
         if (result.errors) return { ...result, errors: result.errors.map((error) => presentError(error, randomUUID())) };
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => presentError(error, randomUUID())),

@@ -39,8 +39,9 @@ const isStream = (value: Outcome): value is AsyncIterable<ExecutionResult> => ty
  * errors sent at once from the group's one serialization, instead of through its transport's own
  * path per subscriber (graphql-ws copies, validates and serializes each result for each
  * subscription): with a thousand subscribers, the median one received an event about 3 ms sooner
- * this way (bench:fanout, about 9.5 ms behind a bare ws broadcast before, 6.7 after). Anything else (errors, a subscriber busy or behind) takes the queue,
- * and once one result is queued the later ones queue behind it, so each subscriber's order holds.
+ * this way (bench:fanout, about 9.5 ms behind a bare ws broadcast before, 6.7 after). Anything else
+ * (errors, a subscriber busy or behind) takes the queue, and once one result is queued the later
+ * ones queue behind it, so each subscriber's order holds.
  */
 export class SharedSubscriptions {
   private readonly groups = new WeakMap<GraphQLSchema, Map<string, Group>>();
